@@ -1,0 +1,78 @@
+"""Volmify: a multi-tenant creator-economy platform (Flask + htmx)."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+from flask import Flask
+
+from app.config import Config
+
+
+def create_app(config: object | None = None) -> Flask:
+    """Application factory: config -> extensions -> blueprints -> cli -> jinja. No database work."""
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(config if config is not None else Config())
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_jinja(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from sqlalchemy import exc as sa_exc
+
+    from app import models  # noqa: F401  (every table registered before the first query)
+    from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+    from app.web.i18n import select_locale, select_timezone
+
+    warnings.filterwarnings("ignore", category=sa_exc.SAWarning, message=".*Decimal objects natively.*")
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", _migrations_dir())),
+                     render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+
+    from app.db import configure_engines
+
+    with app.app_context():
+        configure_engines(db)
+    logging.getLogger("stripe").setLevel(logging.WARNING)
+
+
+def _migrations_dir():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.accounts.views import bp as accounts_bp
+    from app.platform.views import bp as platform_bp
+
+    app.register_blueprint(platform_bp)
+    app.register_blueprint(accounts_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from app.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli import register
+
+    register(app)
+
+
+def register_jinja(app: Flask) -> None:
+    from app.web.jinja import register
+
+    register(app)

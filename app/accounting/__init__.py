@@ -1,0 +1,1 @@
+"""Accounting: chart of accounts and balanced journal entries."""

@@ -1,0 +1,1 @@
+"""Platform identity: users, their main and job profiles, skills and locale preferences."""

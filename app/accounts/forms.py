@@ -1,0 +1,85 @@
+"""Account forms: shape checks only; the rules live in accounts.services."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from app.accounts.models import PROFICIENCIES
+
+PASSWORD_MIN = 10
+
+
+class RegisterForm(FlaskForm):
+    display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=PASSWORD_MIN, max=200)])
+    confirm = PasswordField(
+        _l("Repeat password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    remember = BooleanField(_l("Keep me logged in"))
+    next = HiddenField()
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email()])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=PASSWORD_MIN, max=200)])
+    confirm = PasswordField(
+        _l("Repeat new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=100)])
+
+
+class LocalePreferenceForm(FlaskForm):
+    locale_key = SelectField(_l("Language"), validators=[DataRequired()])
+    proficiency = SelectField(
+        _l("Proficiency"),
+        choices=[(p, p) for p in PROFICIENCIES],
+        validators=[DataRequired()],
+    )
+    is_default = BooleanField(_l("Use this language by default"))
+
+
+class RemoveLocaleForm(FlaskForm):
+    locale_key = HiddenField(validators=[DataRequired()])
+
+
+class ResendVerificationForm(FlaskForm):
+    pass
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=PASSWORD_MIN, max=200)])
+    confirm = PasswordField(
+        _l("Repeat new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
+
+
+def proficiency_choices():
+    from flask_babel import gettext as _
+
+    labels = {
+        "native": _("Native"),
+        "fluent": _("Fluent"),
+        "conversational": _("Conversational"),
+        "basic": _("Basic"),
+    }
+    return [(p, labels.get(p, p)) for p in PROFICIENCIES]
+

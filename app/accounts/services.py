@@ -1,0 +1,283 @@
+"""Account rules: registration, authentication, email verification, password reset, preferences.
+
+Services flush and raise DomainErrors; the view commits.
+"""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import current_app, render_template, url_for
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from app.accounts.models import User, UserLocale, UserProfile
+from app.db import utcnow
+from app.errors import DomainError, ValidationError
+from app.extensions import db
+from app.platform.email import queue_email
+from app.platform.models import Locale
+
+_hasher = PasswordHasher()
+
+# A short list of passwords that pass a length check but are guessed first.
+_COMMON = {
+    "password123", "passwordpassword", "1234567890", "12345678910", "qwertyuiop", "iloveyou123",
+    "letmein1234", "welcome123", "administrator", "changeme123", "0123456789", "abcdefghij",
+}
+
+
+class WeakPasswordError(ValidationError):
+    pass
+
+
+class DuplicateEmailError(ValidationError):
+    pass
+
+
+class InvalidCredentialsError(DomainError):
+    status_code = 401
+
+
+class InvalidTokenError(DomainError):
+    pass
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password_strength(password: str, *, email: str = "", name: str = "") -> None:
+    """Raise WeakPasswordError with a message the user can act on."""
+    from app.accounts.forms import PASSWORD_MIN
+
+    if len(password) < PASSWORD_MIN:
+        raise WeakPasswordError(_("Use at least %(n)d characters.", n=PASSWORD_MIN))
+    lowered = password.lower()
+    if lowered in _COMMON or len(set(lowered)) < 4:
+        raise WeakPasswordError(_("This password is too easy to guess. Try a longer phrase."))
+    local = normalize_email(email).split("@")[0]
+    if (local and len(local) >= 4 and local in lowered) or (name and len(name) >= 4 and name.lower() in lowered):
+        raise WeakPasswordError(_("Do not use your name or email address in your password."))
+    if lowered.isdigit():
+        raise WeakPasswordError(_("Mix letters with the numbers."))
+
+
+def get_user_by_email(email: str) -> User | None:
+    return db.session.scalar(db.select(User).where(User.email == normalize_email(email)))
+
+
+def register_user(email: str, password: str, display_name: str) -> User:
+    """Create the platform user and its main profile, and send the verification email."""
+    email = normalize_email(email)
+    display_name = (display_name or "").strip()
+    if get_user_by_email(email) is not None:
+        raise DuplicateEmailError(_("An account with this email already exists. Log in or reset your password."))
+    check_password_strength(password, email=email, name=display_name)
+    user = User(email=email, password_hash=hash_password(password))
+    db.session.add(user)
+    db.session.flush()
+    db.session.add(UserProfile(user_id=user.id, type="main", display_name=display_name))
+    db.session.flush()
+    send_verification_email(user)
+    return user
+
+
+def create_user(email: str, password: str, display_name: str, *, verified: bool = True) -> User:
+    """Create a user without sending email (seed data, invitations accepted by staff)."""
+    user = User(email=normalize_email(email), password_hash=hash_password(password))
+    if verified:
+        user.email_verified_at = utcnow()
+    db.session.add(user)
+    db.session.flush()
+    db.session.add(UserProfile(user_id=user.id, type="main", display_name=display_name))
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User:
+    user = get_user_by_email(email)
+    if user is None or not user.password_hash or not user.is_active:
+        # Spend the same time as a real check so timing does not reveal which emails exist.
+        _hasher.hash(password or "x")
+        raise InvalidCredentialsError(_("The email or password is not correct."))
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        raise InvalidCredentialsError(_("The email or password is not correct.")) from None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    db.session.flush()
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    try:
+        _hasher.verify(user.password_hash or "", current)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        raise InvalidCredentialsError(_("Your current password is not correct.")) from None
+    check_password_strength(new, email=user.email, name=main_profile(user).display_name)
+    user.password_hash = hash_password(new)
+    db.session.flush()
+
+
+# ---- tokens --------------------------------------------------------------------------
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def _password_fingerprint(user: User) -> str:
+    # A reset token stops working once the password changes (single use).
+    return (user.password_hash or "")[-16:]
+
+
+def make_verification_token(user: User) -> str:
+    return _serializer("verify-email").dumps({"uid": user.id, "email": user.email})
+
+
+def make_reset_token(user: User) -> str:
+    return _serializer("reset-password").dumps({"uid": user.id, "fp": _password_fingerprint(user)})
+
+
+def _load(salt: str, token: str, max_age: int) -> dict:
+    try:
+        return _serializer(salt).loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise InvalidTokenError(_("This link has expired. Request a new one.")) from None
+    except BadSignature:
+        raise InvalidTokenError(_("This link is not valid. Request a new one.")) from None
+
+
+def verify_email(token: str) -> User:
+    data = _load("verify-email", token, current_app.config["EMAIL_TOKEN_MAX_AGE"])
+    user = db.session.get(User, data.get("uid"))
+    if user is None or user.email != data.get("email"):
+        raise InvalidTokenError(_("This link is not valid. Request a new one."))
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+        db.session.flush()
+    return user
+
+
+def user_for_reset_token(token: str) -> User:
+    data = _load("reset-password", token, current_app.config["RESET_TOKEN_MAX_AGE"])
+    user = db.session.get(User, data.get("uid"))
+    if user is None or data.get("fp") != _password_fingerprint(user):
+        raise InvalidTokenError(_("This link has already been used or is not valid. Request a new one."))
+    return user
+
+
+def reset_password(token: str, password: str) -> User:
+    user = user_for_reset_token(token)
+    check_password_strength(password, email=user.email, name=main_profile(user).display_name)
+    user.password_hash = hash_password(password)
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()  # they proved they read this mailbox
+    db.session.flush()
+    return user
+
+
+def send_verification_email(user: User) -> None:
+    link = url_for("accounts.verify_email", token=make_verification_token(user), _external=True)
+    queue_email(
+        user.email,
+        _("Confirm your email address"),
+        render_template("accounts/email/verify.txt", link=link, user=user),
+        kind="verify_email",
+    )
+
+
+def request_password_reset(email: str) -> None:
+    """Queue a reset email if the account exists; say nothing either way (no account probing)."""
+    user = get_user_by_email(email)
+    if user is None or not user.is_active:
+        return
+    link = url_for("accounts.reset_password", token=make_reset_token(user), _external=True)
+    queue_email(
+        user.email,
+        _("Reset your password"),
+        render_template("accounts/email/reset.txt", link=link, user=user),
+        kind="reset_password",
+    )
+
+
+# ---- profile and locale preferences -----------------------------------------------------
+
+def main_profile(user: User) -> UserProfile:
+    profile = db.session.scalar(
+        db.select(UserProfile).where(UserProfile.user_id == user.id, UserProfile.type == "main")
+    )
+    if profile is None:  # every user has one; repair silently if an old row lacks it
+        profile = UserProfile(user_id=user.id, type="main", display_name=user.email.split("@")[0])
+        db.session.add(profile)
+        db.session.flush()
+    return profile
+
+
+def update_profile(user: User, display_name: str) -> UserProfile:
+    profile = main_profile(user)
+    profile.display_name = display_name.strip()
+    db.session.flush()
+    return profile
+
+
+def list_locales(user: User) -> list[UserLocale]:
+    return list(
+        db.session.scalars(
+            db.select(UserLocale).where(UserLocale.user_id == user.id).order_by(
+                UserLocale.is_default.desc(), UserLocale.locale_key
+            )
+        )
+    )
+
+
+def active_locales() -> list[Locale]:
+    return list(db.session.scalars(db.select(Locale).where(Locale.is_active.is_(True)).order_by(Locale.name)))
+
+
+def set_locale_preference(user: User, locale_key: str, proficiency: str = "fluent",
+                          is_default: bool = False) -> UserLocale:
+    """Add or update a language the user reads; at most one default."""
+    locale = db.session.get(Locale, locale_key)
+    if locale is None or not locale.is_active:
+        raise ValidationError(_("Choose a language from the list."))
+    existing = {ul.locale_key: ul for ul in list_locales(user)}
+    pref = existing.get(locale_key)
+    if pref is None:
+        pref = UserLocale(user_id=user.id, locale_key=locale_key, proficiency=proficiency)
+        db.session.add(pref)
+    pref.proficiency = proficiency
+    if is_default or not any(ul.is_default for ul in existing.values()):
+        for other in existing.values():
+            other.is_default = False
+        pref.is_default = True
+    db.session.flush()
+    return pref
+
+
+def remove_locale_preference(user: User, locale_key: str) -> None:
+    pref = db.session.get(UserLocale, (user.id, locale_key))
+    if pref is None:
+        return
+    was_default = pref.is_default
+    db.session.delete(pref)
+    db.session.flush()
+    if was_default:
+        remaining = list_locales(user)
+        if remaining:
+            remaining[0].is_default = True
+            db.session.flush()
+
+
+def default_locale_key(user: User) -> str | None:
+    return db.session.scalar(
+        db.select(UserLocale.locale_key).where(UserLocale.user_id == user.id).order_by(
+            UserLocale.is_default.desc(), UserLocale.locale_key
+        ).limit(1)
+    )

@@ -1,0 +1,258 @@
+"""Account pages under /account: register, log in/out, verify email, reset password, profile."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.accounts import services
+from app.accounts.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LocalePreferenceForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    RemoveLocaleForm,
+    ResendVerificationForm,
+    ResetPasswordForm,
+    proficiency_choices,
+)
+from app.accounts.models import User
+from app.errors import DomainError
+from app.extensions import db, limiter, login_manager
+from app.platform.email import deliver_pending
+from app.web.htmx import is_htmx, render
+
+bp = Blueprint("accounts", __name__, url_prefix="/account")
+
+login_manager.login_view = "accounts.login"
+login_manager.login_message_category = "warning"
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    user = db.session.get(User, user_id)
+    return user if user is not None and user.is_active else None
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths are followed after login."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _commit_and_deliver() -> None:
+    db.session.commit()
+    if current_app.config.get("MAIL_SERVER"):
+        deliver_pending()
+        db.session.commit()
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.profile"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register_user(form.email.data, form.password.data, form.display_name.data)
+        except services.DuplicateEmailError as exc:
+            form.email.errors.append(exc.message)
+        except services.WeakPasswordError as exc:
+            form.password.errors.append(exc.message)
+        else:
+            _commit_and_deliver()
+            login_user(user)
+            flash(_("Welcome! We sent a confirmation link to %(email)s.", email=user.email), "success")
+            return redirect(_safe_next(request.args.get("next")) or url_for("accounts.profile"), 303)
+    status = 422 if form.errors else 200
+    return render_template("accounts/register.html", form=form), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(_safe_next(form.next.data) or url_for("accounts.profile"))
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except services.InvalidCredentialsError as exc:
+            form.form_errors.append(exc.message)
+        else:
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            flash(_("You are logged in."), "success")
+            return redirect(_safe_next(form.next.data) or url_for("accounts.profile"), 303)
+    status = 422 if (form.errors or form.form_errors) else 200
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash(_("You are logged out."), "success")
+    return redirect(url_for("platform.index"), 303)
+
+
+@bp.get("/verify/<token>")
+def verify_email(token: str):
+    try:
+        user = services.verify_email(token)
+    except services.InvalidTokenError as exc:
+        return render_template("accounts/token_error.html", message=exc.message), 400
+    db.session.commit()
+    flash(_("Thank you, %(email)s is confirmed.", email=user.email), "success")
+    return redirect(url_for("accounts.profile") if current_user.is_authenticated else url_for("accounts.login"))
+
+
+@bp.post("/verify/resend")
+@login_required
+def resend_verification():
+    form = ResendVerificationForm()
+    if form.validate_on_submit() and current_user.email_verified_at is None:
+        services.send_verification_email(current_user)
+        _commit_and_deliver()
+        flash(_("We sent a new confirmation link to %(email)s.", email=current_user.email), "success")
+    return redirect(url_for("accounts.profile"), 303)
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        _commit_and_deliver()
+        flash(_("If an account exists for %(email)s, we sent a link to reset its password.",
+                email=form.email.data), "success")
+        return redirect(url_for("accounts.login"), 303)
+    return render_template("accounts/forgot.html", form=form), (422 if form.errors else 200)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        services.user_for_reset_token(token)
+    except services.InvalidTokenError as exc:
+        return render_template("accounts/token_error.html", message=exc.message), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except services.WeakPasswordError as exc:
+            form.password.errors.append(exc.message)
+        else:
+            db.session.commit()
+            logout_user()
+            flash(_("Your password was changed. Log in with the new one."), "success")
+            return redirect(url_for("accounts.login"), 303)
+    return render_template("accounts/reset.html", form=form, token=token), (422 if form.errors else 200)
+
+
+def _profile_context(profile_form=None, locale_form=None, password_form=None):
+    profile = services.main_profile(current_user)
+    profile_form = profile_form or ProfileForm(formdata=None, display_name=profile.display_name)
+    locale_form = locale_form or LocalePreferenceForm(formdata=None)
+    _fill_locale_choices(locale_form)
+    return dict(
+        profile=profile,
+        profile_form=profile_form,
+        locale_form=locale_form,
+        password_form=password_form or ChangePasswordForm(formdata=None),
+        remove_form=RemoveLocaleForm(formdata=None),
+        resend_form=ResendVerificationForm(formdata=None),
+        preferences=services.list_locales(current_user),
+        proficiency_labels=dict(proficiency_choices()),
+    )
+
+
+def _fill_locale_choices(form: LocalePreferenceForm) -> None:
+    form.locale_key.choices = [(loc.key, f"{loc.native_name} ({loc.key})") for loc in services.active_locales()]
+    form.proficiency.choices = proficiency_choices()
+
+
+@bp.get("/")
+@login_required
+def profile():
+    return render_template("accounts/profile.html", **_profile_context())
+
+
+@bp.post("/profile")
+@login_required
+def update_profile():
+    form = ProfileForm()
+    if form.validate_on_submit():
+        services.update_profile(current_user, form.display_name.data)
+        db.session.commit()
+        flash(_("Your profile was saved."), "success")
+        return redirect(url_for("accounts.profile"), 303)
+    return render_template("accounts/profile.html", **_profile_context(profile_form=form)), 422
+
+
+@bp.post("/locales")
+@login_required
+def add_locale():
+    form = LocalePreferenceForm()
+    _fill_locale_choices(form)
+    if form.validate_on_submit():
+        try:
+            services.set_locale_preference(
+                current_user, form.locale_key.data, form.proficiency.data, form.is_default.data
+            )
+        except DomainError as exc:
+            form.locale_key.errors.append(exc.message)
+        else:
+            db.session.commit()
+            if is_htmx():
+                return render("accounts/profile.html", "accounts/_locales.html", **_profile_context())
+            flash(_("Your language preferences were saved."), "success")
+            return redirect(url_for("accounts.profile"), 303)
+    return render("accounts/profile.html", "accounts/_locales.html", status=422,
+                  **_profile_context(locale_form=form))
+
+
+@bp.post("/locales/remove")
+@login_required
+def remove_locale():
+    form = RemoveLocaleForm()
+    if form.validate_on_submit():
+        services.remove_locale_preference(current_user, form.locale_key.data)
+        db.session.commit()
+    if is_htmx():
+        return render("accounts/profile.html", "accounts/_locales.html", **_profile_context())
+    flash(_("Your language preferences were saved."), "success")
+    return redirect(url_for("accounts.profile"), 303)
+
+
+@bp.post("/password")
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.password.data)
+        except services.InvalidCredentialsError as exc:
+            form.current_password.errors.append(exc.message)
+        except services.WeakPasswordError as exc:
+            form.password.errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(_("Your password was changed."), "success")
+            return redirect(url_for("accounts.profile"), 303)
+    return render_template("accounts/profile.html", **_profile_context(password_form=form)), 422

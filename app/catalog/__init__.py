@@ -1,0 +1,1 @@
+"""Catalog: products, translations, variants, payment plans, market prices, collections, discounts, reviews."""

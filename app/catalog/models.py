@@ -1,0 +1,352 @@
+"""Catalog models: products and their translations, variants, payment plans (with their
+one-time / subscription / usage-based extensions and per-market prices), collections,
+discounts and reviews."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import OrgScoped, Timestamped, UTCDateTime, enum_check, enum_col, fk, id_pk, money
+from app.extensions import db
+
+if TYPE_CHECKING:
+    from app.learn.models import OrgProductCourse
+    from app.markets.models import OrgMarket
+    from app.orgs.models import OrgMember
+    from app.platform.models import SeoMetadata
+
+PRODUCT_TYPES = ("course", "digital_download", "service", "physical")
+PRODUCT_STATUSES = ("draft", "published", "archived")
+PLAN_TYPES = ("one_time", "subscription", "usage_based")
+INTERVALS = ("day", "week", "month", "year")
+DISCOUNT_TYPES = ("percent", "fixed")
+
+_OWNED = "all, delete-orphan"
+
+
+def _locale_fk(**kw):
+    return mapped_column(sa.String(10), sa.ForeignKey("locale.key"), nullable=False, **kw)
+
+
+def _currency_fk(nullable: bool = False, **kw):
+    return mapped_column(sa.String(3), sa.ForeignKey("currency.code"), nullable=nullable, **kw)
+
+
+class OrgProduct(OrgScoped, Timestamped, db.Model):
+    """Something an org sells: a course, a digital download, a service or a physical good."""
+
+    __tablename__ = "org_product"
+    __table_args__ = (
+        sa.UniqueConstraint("org_id", "slug"),
+        sa.Index(None, "org_id", "status"),
+        enum_check("type", PRODUCT_TYPES),
+        enum_check("status", PRODUCT_STATUSES),
+    )
+
+    id: Mapped[str] = id_pk()
+    slug: Mapped[str] = mapped_column(sa.String(120), nullable=False)
+    name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    type: Mapped[str] = enum_col(PRODUCT_TYPES)
+    status: Mapped[str] = enum_col(PRODUCT_STATUSES, default="draft")
+    tax_category_id: Mapped[str | None] = fk("org_tax_category.id", nullable=True, ondelete="SET NULL")
+    brand_id: Mapped[str | None] = fk("org_brand.id", nullable=True, ondelete="SET NULL")
+    seo_metadata_id: Mapped[str | None] = fk("seo_metadata.id", nullable=True, ondelete="SET NULL")
+    image_url: Mapped[str | None] = mapped_column(sa.String(255))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    translations: Mapped[list[OrgProductTranslation]] = relationship(
+        back_populates="product", cascade=_OWNED, passive_deletes=True
+    )
+    variants: Mapped[list[OrgProductVariant]] = relationship(
+        back_populates="product",
+        cascade=_OWNED,
+        passive_deletes=True,
+        order_by=lambda: (OrgProductVariant.sort_order, OrgProductVariant.created_at),
+    )
+    course: Mapped[OrgProductCourse | None] = relationship(
+        "OrgProductCourse", back_populates="product", uselist=False, cascade=_OWNED, passive_deletes=True
+    )
+    reviews: Mapped[list[OrgProductReview]] = relationship(
+        back_populates="product", cascade=_OWNED, passive_deletes=True
+    )
+    seo_metadata: Mapped[SeoMetadata | None] = relationship("SeoMetadata")
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == "published"
+
+    def translation_for(self, *locale_keys: str) -> OrgProductTranslation | None:
+        """The first loaded translation matching ``locale_keys`` in order of preference."""
+        by_key = {t.locale_key: t for t in self.translations}
+        for key in locale_keys:
+            if key in by_key:
+                return by_key[key]
+        return None
+
+    @property
+    def default_variant(self) -> OrgProductVariant | None:
+        """The variant flagged default, else the first active one (variants load sorted)."""
+        active = [v for v in self.variants if v.is_active]
+        return next((v for v in active if v.is_default), active[0] if active else None)
+
+
+class OrgProductTranslation(OrgScoped, Timestamped, db.Model):
+    """A product's name and description in one locale."""
+
+    __tablename__ = "org_product_translation"
+    __table_args__ = (sa.UniqueConstraint("product_id", "locale_key"),)
+
+    id: Mapped[str] = id_pk()
+    product_id: Mapped[str] = fk("org_product.id", index=False)
+    locale_key: Mapped[str] = _locale_fk()
+    name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    description: Mapped[str | None] = mapped_column(sa.Text)
+
+    product: Mapped[OrgProduct] = relationship(back_populates="translations")
+
+
+class OrgProductVariant(OrgScoped, Timestamped, db.Model):
+    """A purchasable variation of a product; its payment plans carry price and access tier."""
+
+    __tablename__ = "org_product_variant"
+    __table_args__ = (sa.UniqueConstraint("org_id", "sku"),)
+
+    id: Mapped[str] = id_pk()
+    product_id: Mapped[str] = fk("org_product.id")
+    name: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    sku: Mapped[str | None] = mapped_column(sa.String(64))
+    sort_order: Mapped[int] = mapped_column(sa.Integer, default=0, nullable=False)
+    is_default: Mapped[bool] = mapped_column(sa.Boolean, default=False, nullable=False)
+    is_active: Mapped[bool] = mapped_column(sa.Boolean, default=True, nullable=False)
+    download_url: Mapped[str | None] = mapped_column(sa.String(255))
+    requires_shipping: Mapped[bool] = mapped_column(sa.Boolean, default=False, nullable=False)
+
+    product: Mapped[OrgProduct] = relationship(back_populates="variants")
+    plans: Mapped[list[OrgProductVariantPaymentPlan]] = relationship(
+        back_populates="variant",
+        cascade=_OWNED,
+        passive_deletes=True,
+        order_by=lambda: (OrgProductVariantPaymentPlan.sort_order, OrgProductVariantPaymentPlan.created_at),
+    )
+
+
+class OrgProductVariantPaymentPlan(OrgScoped, Timestamped, db.Model):
+    """How a variant is paid for (one-time, subscription, usage-based) and the access tier it grants."""
+
+    __tablename__ = "org_product_variant_payment_plan"
+    __table_args__ = (
+        enum_check("type", PLAN_TYPES),
+        sa.CheckConstraint("access_tier >= 1", name="access_tier_min"),
+    )
+
+    id: Mapped[str] = id_pk()
+    variant_id: Mapped[str] = fk("org_product_variant.id")
+    type: Mapped[str] = enum_col(PLAN_TYPES)
+    name: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    access_tier: Mapped[int] = mapped_column(sa.Integer, default=1, nullable=False)
+    is_active: Mapped[bool] = mapped_column(sa.Boolean, default=True, nullable=False)
+    sort_order: Mapped[int] = mapped_column(sa.Integer, default=0, nullable=False)
+
+    variant: Mapped[OrgProductVariant] = relationship(back_populates="plans")
+    one_time: Mapped[OrgProductVariantPaymentPlanOneTime | None] = relationship(
+        back_populates="plan", uselist=False, cascade=_OWNED, passive_deletes=True
+    )
+    subscription: Mapped[OrgProductVariantPaymentPlanSubscription | None] = relationship(
+        back_populates="plan", uselist=False, cascade=_OWNED, passive_deletes=True
+    )
+    usage_based: Mapped[OrgProductVariantPaymentPlanUsageBased | None] = relationship(
+        back_populates="plan", uselist=False, cascade=_OWNED, passive_deletes=True
+    )
+    market_prices: Mapped[list[OrgProductVariantPaymentPlanMarketPrice]] = relationship(
+        back_populates="plan", cascade=_OWNED, passive_deletes=True
+    )
+
+    @property
+    def terms(
+        self,
+    ) -> (
+        OrgProductVariantPaymentPlanOneTime
+        | OrgProductVariantPaymentPlanSubscription
+        | OrgProductVariantPaymentPlanUsageBased
+        | None
+    ):
+        """The type-specific extension row matching ``type``."""
+        return {
+            "one_time": self.one_time,
+            "subscription": self.subscription,
+            "usage_based": self.usage_based,
+        }.get(self.type)
+
+    def price_in(self, market_id: str) -> OrgProductVariantPaymentPlanMarketPrice | None:
+        """The active loaded price for a market; a plan without one is not sold there."""
+        return next((p for p in self.market_prices if p.market_id == market_id and p.is_active), None)
+
+
+class OrgProductVariantPaymentPlanOneTime(Timestamped, db.Model):
+    """One-time purchase settings of a payment plan."""
+
+    __tablename__ = "org_product_variant_payment_plan_one_time"
+
+    plan_id: Mapped[str] = fk("org_product_variant_payment_plan.id", primary_key=True, index=False)
+    allow_gift_cards: Mapped[bool] = mapped_column(sa.Boolean, default=True, nullable=False)
+
+    plan: Mapped[OrgProductVariantPaymentPlan] = relationship(back_populates="one_time")
+
+
+class OrgProductVariantPaymentPlanSubscription(Timestamped, db.Model):
+    """Recurring billing settings of a payment plan."""
+
+    __tablename__ = "org_product_variant_payment_plan_subscription"
+    __table_args__ = (
+        enum_check("interval", INTERVALS),
+        sa.CheckConstraint("interval_count >= 1", name="interval_count_min"),
+        sa.CheckConstraint("trial_period_days >= 0", name="trial_days_min"),
+    )
+
+    plan_id: Mapped[str] = fk("org_product_variant_payment_plan.id", primary_key=True, index=False)
+    interval: Mapped[str] = enum_col(INTERVALS, default="month")
+    interval_count: Mapped[int] = mapped_column(sa.Integer, default=1, nullable=False)
+    trial_period_days: Mapped[int] = mapped_column(sa.Integer, default=0, nullable=False)
+
+    plan: Mapped[OrgProductVariantPaymentPlan] = relationship(back_populates="subscription")
+
+
+class OrgProductVariantPaymentPlanUsageBased(Timestamped, db.Model):
+    """Metered billing settings of a payment plan."""
+
+    __tablename__ = "org_product_variant_payment_plan_usage_based"
+    __table_args__ = (sa.CheckConstraint("included_units >= 0", name="included_units_min"),)
+
+    plan_id: Mapped[str] = fk("org_product_variant_payment_plan.id", primary_key=True, index=False)
+    usage_unit: Mapped[str] = mapped_column(sa.String(50), nullable=False)
+    included_units: Mapped[int] = mapped_column(sa.Integer, default=0, nullable=False)
+
+    plan: Mapped[OrgProductVariantPaymentPlan] = relationship(back_populates="usage_based")
+
+
+class OrgProductVariantPaymentPlanMarketPrice(OrgScoped, Timestamped, db.Model):
+    """A plan's price in one market and its currency (per purchase, per interval, or base + per unit)."""
+
+    __tablename__ = "org_product_variant_payment_plan_market_price"
+    __table_args__ = (
+        sa.UniqueConstraint("plan_id", "market_id"),
+        sa.CheckConstraint("price >= 0", name="price_min"),
+        sa.CheckConstraint("price_per_unit >= 0", name="price_per_unit_min"),
+        sa.CheckConstraint("compare_at_price >= 0", name="compare_at_min"),
+    )
+
+    id: Mapped[str] = id_pk()
+    plan_id: Mapped[str] = fk("org_product_variant_payment_plan.id", index=False)
+    market_id: Mapped[str] = fk("org_market.id")
+    currency_code: Mapped[str] = _currency_fk()
+    price: Mapped[Decimal] = money()
+    price_per_unit: Mapped[Decimal | None] = money(nullable=True)
+    compare_at_price: Mapped[Decimal | None] = money(nullable=True)
+    is_active: Mapped[bool] = mapped_column(sa.Boolean, default=True, nullable=False)
+
+    plan: Mapped[OrgProductVariantPaymentPlan] = relationship(back_populates="market_prices")
+    market: Mapped[OrgMarket] = relationship("OrgMarket")
+
+
+class OrgProductCollection(OrgScoped, Timestamped, db.Model):
+    """A curated, ordered group of products."""
+
+    __tablename__ = "org_product_collection"
+    __table_args__ = (sa.UniqueConstraint("org_id", "slug"),)
+
+    id: Mapped[str] = id_pk()
+    slug: Mapped[str] = mapped_column(sa.String(80), nullable=False)
+    name: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    sort_order: Mapped[int] = mapped_column(sa.Integer, default=0, nullable=False)
+
+    products: Mapped[list[OrgProductCollectionProduct]] = relationship(
+        back_populates="collection",
+        cascade=_OWNED,
+        passive_deletes=True,
+        order_by=lambda: (OrgProductCollectionProduct.sort_order, OrgProductCollectionProduct.created_at),
+    )
+
+
+class OrgProductCollectionProduct(OrgScoped, Timestamped, db.Model):
+    """Membership of a product in a collection, with its position."""
+
+    __tablename__ = "org_product_collection_product"
+    __table_args__ = (sa.UniqueConstraint("collection_id", "product_id"),)
+
+    id: Mapped[str] = id_pk()
+    collection_id: Mapped[str] = fk("org_product_collection.id", index=False)
+    product_id: Mapped[str] = fk("org_product.id")
+    sort_order: Mapped[int] = mapped_column(sa.Integer, default=0, nullable=False)
+
+    collection: Mapped[OrgProductCollection] = relationship(back_populates="products")
+    product: Mapped[OrgProduct] = relationship()
+
+
+class OrgDiscount(OrgScoped, Timestamped, db.Model):
+    """A coupon code: percent or fixed off, optionally limited to a market, product or collection."""
+
+    __tablename__ = "org_discount"
+    __table_args__ = (
+        sa.UniqueConstraint("org_id", "code"),
+        enum_check("type", DISCOUNT_TYPES),
+        sa.CheckConstraint("value >= 0", name="value_min"),
+        sa.CheckConstraint("type <> 'percent' OR value <= 100", name="percent_max"),
+        sa.CheckConstraint("ends_at IS NULL OR starts_at IS NULL OR ends_at > starts_at", name="window"),
+        sa.CheckConstraint("usage_limit >= 1", name="usage_limit_min"),
+        sa.CheckConstraint("times_used >= 0", name="times_used_min"),
+        sa.CheckConstraint("usage_limit IS NULL OR times_used <= usage_limit", name="times_used_max"),
+    )
+
+    id: Mapped[str] = id_pk()
+    code: Mapped[str] = mapped_column(sa.String(40), nullable=False)
+    name: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    type: Mapped[str] = enum_col(DISCOUNT_TYPES)
+    value: Mapped[Decimal] = money()
+    currency_code: Mapped[str | None] = _currency_fk(nullable=True)
+    market_id: Mapped[str | None] = fk("org_market.id", nullable=True)
+    product_id: Mapped[str | None] = fk("org_product.id", nullable=True)
+    collection_id: Mapped[str | None] = fk("org_product_collection.id", nullable=True)
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    usage_limit: Mapped[int | None] = mapped_column(sa.Integer)
+    times_used: Mapped[int] = mapped_column(sa.Integer, default=0, nullable=False)
+    is_active: Mapped[bool] = mapped_column(sa.Boolean, default=True, nullable=False)
+
+    def is_available(self, at: datetime) -> bool:
+        """Active, inside its window (``ends_at`` exclusive) and under its usage limit at ``at``."""
+        if not self.is_active:
+            return False
+        if self.starts_at is not None and at < self.starts_at:
+            return False
+        if self.ends_at is not None and at >= self.ends_at:
+            return False
+        return self.usage_limit is None or (self.times_used or 0) < self.usage_limit
+
+
+class OrgProductReview(OrgScoped, Timestamped, db.Model):
+    """A member's 1-5 star review of a product (one per member and product)."""
+
+    __tablename__ = "org_product_review"
+    __table_args__ = (
+        sa.UniqueConstraint("product_id", "member_id"),
+        sa.CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),
+    )
+
+    id: Mapped[str] = id_pk()
+    product_id: Mapped[str] = fk("org_product.id", index=False)
+    member_id: Mapped[str] = fk("org_member.id")
+    rating: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    title: Mapped[str | None] = mapped_column(sa.String(120))
+    body: Mapped[str | None] = mapped_column(sa.Text)
+    is_published: Mapped[bool] = mapped_column(sa.Boolean, default=True, nullable=False)
+
+    product: Mapped[OrgProduct] = relationship(back_populates="reviews")
+    member: Mapped[OrgMember] = relationship("OrgMember")

@@ -1,0 +1,1 @@
+"""Checkout: the member cart, the pricing pipeline and the checkout pages."""

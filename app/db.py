@@ -1,0 +1,284 @@
+"""Declarative base, naming convention, column helpers and mixins shared by every model.
+
+Constraint and index names are deterministic, readable and never longer than 63
+characters (PostgreSQL's identifier limit): ``fk_<table>_<cols>_<ref table>``,
+``uq_<table>_<cols>``, ``ix_<table>_<cols>``, ``ck_<table>_<name>``, ``pk_<table>``,
+where table and column names are abbreviated word by word and a short stable hash
+replaces the tail when abbreviation is not enough.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+MAX_NAME = 63
+
+# Word abbreviations used in constraint and index names.
+_ABBR = {
+    "organization": "org",
+    "member": "mbr",
+    "employee": "emp",
+    "product": "prod",
+    "variant": "var",
+    "payment": "pay",
+    "subscription": "sub",
+    "usage": "use",
+    "based": "b",
+    "market": "mkt",
+    "course": "crs",
+    "module": "mod",
+    "section": "sec",
+    "lesson": "lsn",
+    "invitation": "inv",
+    "collection": "coll",
+    "translation": "tr",
+    "attribution": "attr",
+    "revenue": "rev",
+    "certificate": "cert",
+    "assignment": "asgn",
+    "submission": "sub",
+    "progress": "prog",
+    "question": "q",
+    "attempt": "att",
+    "metadata": "meta",
+    "open": "o",
+    "graph": "g",
+    "profile": "prof",
+    "locale": "loc",
+    "country": "ctry",
+    "currency": "cur",
+    "category": "cat",
+    "snapshot": "snap",
+    "journal": "jrnl",
+    "account": "acct",
+    "discount": "disc",
+    "review": "rvw",
+    "rating": "rate",
+    "gift": "gift",
+    "card": "card",
+    "order": "ord",
+    "refund": "rfnd",
+    "record": "rec",
+    "access": "acc",
+    "domain": "dom",
+    "region": "rgn",
+    "brand": "brnd",
+    "audit": "aud",
+    "outbox": "obx",
+    "email": "email",
+    "skill": "skl",
+    "payout": "pout",
+    "entry": "ent",
+    "line": "ln",
+    "price": "prc",
+    "item": "itm",
+    "cart": "cart",
+    "event": "evt",
+    "placement": "plc",
+    "number": "num",
+    "status": "st",
+    "created": "cr",
+    "updated": "up",
+    "effective": "eff",
+    "from": "fr",
+    "provider": "prv",
+}
+
+
+def abbreviate(name: str) -> str:
+    """``org_member_order_item`` -> ``org_mbr_ord_itm``."""
+    return "_".join(_ABBR.get(part, part) for part in name.split("_"))
+
+
+def shorten(name: str, limit: int = MAX_NAME) -> str:
+    """Keep ``name`` if it fits, else cut it and append an 8-char stable hash of the whole."""
+    if len(name) <= limit:
+        return name
+    digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+    return f"{name[: limit - 9].rstrip('_')}_{digest}"
+
+
+def _cols(constraint) -> str:
+    return "_".join(abbreviate(c.name) for c in constraint.columns)
+
+
+def _tbl(constraint, table) -> str:
+    return abbreviate(table.name)
+
+
+def _ix(constraint, table) -> str:
+    return shorten(f"ix_{_tbl(constraint, table)}_{_cols(constraint)}")
+
+
+def _uq(constraint, table) -> str:
+    return shorten(f"uq_{_tbl(constraint, table)}_{_cols(constraint)}")
+
+
+def _fk(constraint, table) -> str:
+    ref = abbreviate(constraint.elements[0].target_fullname.split(".")[-2])
+    return shorten(f"fk_{_tbl(constraint, table)}_{_cols(constraint)}_{ref}")
+
+
+def _ck(constraint, table) -> str:
+    return shorten(f"ck_{_tbl(constraint, table)}_{constraint.name}")
+
+
+def _pk(constraint, table) -> str:
+    return shorten(f"pk_{abbreviate(table.name)}")
+
+
+NAMING_CONVENTION = {
+    "ix_name": _ix,
+    "uq_name": _uq,
+    "fk_name": _fk,
+    "ck_name": _ck,
+    "pk_name": _pk,
+    "ix": "%(ix_name)s",
+    "uq": "%(uq_name)s",
+    "fk": "%(fk_name)s",
+    # SQLAlchemy applies a convention to an explicitly named constraint only when the
+    # template mentions constraint_name; ".0s" prints it as nothing (ck_name uses it).
+    "ck": "%(ck_name)s%(constraint_name).0s",
+    "pk": "%(pk_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def new_id() -> str:
+    """Opaque text primary key."""
+    return uuid.uuid4().hex
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite returns naive values)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class MoneyType(TypeDecorator):
+    """``Numeric(12, 4)`` that always hands back ``Decimal`` (SQLite stores REAL)."""
+
+    impl = sa.Numeric(12, 4, asdecimal=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return Decimal(value)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return Decimal(value).quantize(Decimal("0.0001"))
+
+
+# ---- column helpers ------------------------------------------------------------------
+
+def id_pk() -> Mapped[str]:
+    return mapped_column(sa.String(32), primary_key=True, default=new_id)
+
+
+def money(nullable: bool = False, **kw) -> Mapped[Decimal]:
+    return mapped_column(MoneyType(), nullable=nullable, **kw)
+
+
+def fk(target: str, *, nullable: bool = False, ondelete: str | None = "CASCADE", index: bool = True, **kw):
+    """A text foreign key column, e.g. ``fk("org.id")``."""
+    return mapped_column(
+        sa.String(32), sa.ForeignKey(target, ondelete=ondelete), nullable=nullable, index=index, **kw
+    )
+
+
+def enum_check(column: str, values) -> sa.CheckConstraint:
+    """A portable enum: a String column plus a named CHECK constraint."""
+    listed = ", ".join(f"'{v}'" for v in values)
+    return sa.CheckConstraint(f"{column} IN ({listed})", name=f"{column}_enum")
+
+
+def enum_col(values, *, default: str | None = None, nullable: bool = False, **kw):
+    length = max(len(v) for v in values)
+    return mapped_column(sa.String(max(length, 8)), default=default, nullable=nullable, **kw)
+
+
+# ---- mixins --------------------------------------------------------------------------
+
+class Timestamped:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False
+    )
+
+
+class Created:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+class OrgScoped:
+    """Every org-owned row carries a non-null, indexed ``org_id``."""
+
+    @declared_attr
+    def org_id(cls) -> Mapped[str]:
+        return mapped_column(
+            sa.String(32), sa.ForeignKey("org.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+
+
+# ---- engines -------------------------------------------------------------------------
+
+def _sqlite_on_connect(dbapi_connection, connection_record):
+    # Let SQLAlchemy emit BEGIN itself so SAVEPOINTs work (pysqlite workaround from the
+    # SQLAlchemy docs), and switch on foreign keys and WAL for file databases.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode")
+    mode = cursor.fetchone()[0]
+    if mode not in ("memory", "wal"):
+        cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def _sqlite_on_begin(conn):
+    conn.exec_driver_sql("BEGIN")
+
+
+def configure_engines(db) -> None:
+    """Per-dialect connection set-up, called once per app inside an app context."""
+    for engine in db.engines.values():
+        if engine.dialect.name == "sqlite" and not getattr(engine, "_volmify_configured", False):
+            sa.event.listen(engine, "connect", _sqlite_on_connect)
+            sa.event.listen(engine, "begin", _sqlite_on_begin)
+            engine._volmify_configured = True

@@ -1,0 +1,110 @@
+"""Domain errors raised by services, and the HTTP error pages (full page or htmx fragment)."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    """A business rule said no. ``message`` is safe to show to the user."""
+
+    status_code = 400
+
+    def __init__(self, message: str | None = None):
+        self.message = message or str(self.default_message)
+        super().__init__(self.message)
+
+    default_message = _l("The request could not be completed.")
+
+
+class NotFoundError(DomainError):
+    status_code = 404
+    default_message = _l("Not found.")
+
+
+class PermissionDeniedError(DomainError):
+    status_code = 403
+    default_message = _l("You do not have permission to do that.")
+
+
+class ConflictError(DomainError):
+    status_code = 409
+    default_message = _l("That conflicts with the current state.")
+
+
+class InvalidTransitionError(ConflictError):
+    default_message = _l("That status change is not allowed.")
+
+
+class ValidationError(DomainError):
+    status_code = 422
+    default_message = _l("Please correct the errors below.")
+
+
+ERROR_TITLES = {
+    400: _l("Bad request"),
+    403: _l("Forbidden"),
+    404: _l("Page not found"),
+    405: _l("Method not allowed"),
+    409: _l("Conflict"),
+    413: _l("File too large"),
+    422: _l("Invalid input"),
+    429: _l("Too many requests"),
+    500: _l("Something went wrong"),
+}
+
+ERROR_MESSAGES = {
+    400: _l("The request could not be understood."),
+    403: _l("You do not have permission to see this page."),
+    404: _l("The page you were looking for does not exist."),
+    405: _l("That action is not allowed here."),
+    409: _l("That conflicts with the current state. Reload and try again."),
+    413: _l("The uploaded file is too large."),
+    422: _l("Please correct the errors and try again."),
+    429: _l("Too many attempts. Please wait a moment and try again."),
+    500: _l("An unexpected error occurred. It has been logged and we will look into it."),
+}
+
+
+def render_error(code: int, message: str | None = None):
+    from app.web.htmx import render
+
+    if request.path.startswith("/webhooks/") or request.accept_mimetypes.best == "application/json":
+        return jsonify(error=str(message or ERROR_TITLES.get(code, code))), code
+    return (
+        render(
+            "errors/error.html",
+            "errors/_error.html",
+            code=code,
+            title=ERROR_TITLES.get(code, _l("Error")),
+            message=message or ERROR_MESSAGES.get(code, ""),
+        ),
+        code,
+    )
+
+
+def register_error_handlers(app: Flask) -> None:
+    def handle_http(exc: HTTPException):
+        code = exc.code or 500
+        if code < 400:
+            return exc
+        description = None
+        if code in (400, 403, 409, 413) and exc.description and exc.description != type(exc).description:
+            description = exc.description
+        return render_error(code, description)
+
+    def handle_domain(exc: DomainError):
+        return render_error(exc.status_code, exc.message)
+
+    def handle_500(exc):
+        app.logger.exception("Unhandled error: %s", exc)
+        from app.extensions import db
+
+        db.session.rollback()
+        return render_error(500)
+
+    app.register_error_handler(HTTPException, handle_http)
+    app.register_error_handler(DomainError, handle_domain)
+    app.register_error_handler(500, handle_500)

@@ -1,0 +1,1 @@
+"""Gift cards: issued cards and their redemptions against orders."""

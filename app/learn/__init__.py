@@ -1,0 +1,1 @@
+"""Learn: course structure, reusable lessons, quizzes, learner progress, ratings and certificates."""

@@ -1,0 +1,1 @@
+"""Org markets (countries, locales, domains, currency, brand), brands and tax regions."""

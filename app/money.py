@@ -1,0 +1,120 @@
+"""Money: an immutable amount with its currency, quantized to the currency's minor unit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from babel.numbers import get_currency_precision
+
+ZERO = Decimal("0")
+
+
+def precision(currency: str) -> int:
+    """Decimal places of a currency (USD 2, JPY 0, KWD 3), from CLDR."""
+    return get_currency_precision(currency)
+
+
+def quantize(amount: Decimal | int | str, currency: str) -> Decimal:
+    """Round half up to the currency's minor unit. The one place rounding happens."""
+    exp = Decimal(1).scaleb(-precision(currency))
+    return Decimal(amount).quantize(exp, rounding=ROUND_HALF_UP)
+
+
+def to_minor_units(amount: Decimal, currency: str) -> int:
+    """Integer minor units for payment providers (Stripe): 12.34 USD -> 1234, 500 JPY -> 500."""
+    return int(quantize(amount, currency).scaleb(precision(currency)))
+
+
+def from_minor_units(value: int, currency: str) -> Decimal:
+    return quantize(Decimal(value).scaleb(-precision(currency)), currency)
+
+
+@dataclass(frozen=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+    def __post_init__(self):
+        if isinstance(self.amount, float):
+            raise TypeError("Money never takes a float; pass Decimal or str.")
+        object.__setattr__(self, "amount", Decimal(self.amount))
+        object.__setattr__(self, "currency", self.currency.upper())
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        return cls(ZERO, currency)
+
+    def quantized(self) -> Money:
+        return Money(quantize(self.amount, self.currency), self.currency)
+
+    def _check(self, other: Money) -> None:
+        if not isinstance(other, Money):
+            raise TypeError("Can only combine Money with Money.")
+        if other.currency != self.currency:
+            raise ValueError("Cannot combine amounts in different currencies.")
+
+    def __add__(self, other: Money) -> Money:
+        self._check(other)
+        return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._check(other)
+        return Money(self.amount - other.amount, self.currency)
+
+    def __mul__(self, factor: Decimal | int) -> Money:
+        if isinstance(factor, float):
+            raise TypeError("Money never multiplies by a float.")
+        return Money(self.amount * Decimal(factor), self.currency)
+
+    __rmul__ = __mul__
+
+    def __neg__(self) -> Money:
+        return Money(-self.amount, self.currency)
+
+    def __lt__(self, other: Money) -> bool:
+        self._check(other)
+        return self.amount < other.amount
+
+    def __le__(self, other: Money) -> bool:
+        self._check(other)
+        return self.amount <= other.amount
+
+    def __bool__(self) -> bool:
+        return self.amount != 0
+
+    def __str__(self) -> str:
+        return f"{quantize(self.amount, self.currency)} {self.currency}"
+
+
+def format_money(amount, currency: str | None = None, locale: str | None = None) -> str:
+    """Format for display in the active locale (Babel/CLDR): 1.234,56 € in de, €1,234.56 in en."""
+    from flask_babel import format_currency
+
+    if isinstance(amount, Money):
+        amount, currency = amount.amount, amount.currency
+    if amount is None or currency is None:
+        return ""
+    value = quantize(amount, currency)
+    if locale:
+        from babel.numbers import format_currency as babel_format
+
+        return babel_format(value, currency, locale=locale)
+    return format_currency(value, currency)
+
+
+def allocate(total: Decimal, weights: list[Decimal], currency: str) -> list[Decimal]:
+    """Split ``total`` by ``weights`` into minor-unit parts that sum exactly to ``total``
+    (largest remainder). Weights need not sum to 1; the caller passes shares of the whole."""
+    exp = Decimal(1).scaleb(-precision(currency))
+    total = quantize(total, currency)
+    weight_sum = sum(weights, ZERO)
+    if not weights or weight_sum == 0:
+        return [ZERO.quantize(exp) for _ in weights]
+    raw = [total * w / weight_sum for w in weights]
+    floors = [r.quantize(exp, rounding="ROUND_DOWN") for r in raw]
+    remainder = int(((total - sum(floors, ZERO)) / exp).to_integral_value())
+    order = sorted(range(len(raw)), key=lambda i: (raw[i] - floors[i]), reverse=True)
+    for i in order[:remainder]:
+        floors[i] += exp
+    return floors

@@ -1,0 +1,1 @@
+"""Orders: orders, items, payments, refunds, entitlements, subscriptions and usage."""

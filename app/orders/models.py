@@ -1,0 +1,333 @@
+"""Order models: orders and their items, payments and refunds; the entitlements they grant;
+subscriptions and metered usage."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Created, OrgScoped, Timestamped, UTCDateTime, enum_check, enum_col, fk, id_pk, money, utcnow
+from app.errors import InvalidTransitionError
+from app.extensions import db
+
+if TYPE_CHECKING:
+    from app.catalog.models import OrgProduct, OrgProductVariantPaymentPlan
+    from app.markets.models import OrgMarket
+    from app.orgs.models import OrgMember
+
+ORDER_STATUSES = ("pending", "paid", "fulfilled", "cancelled", "refunded")
+ORDER_TRANSITIONS: dict[str, set[str]] = {
+    "pending": {"paid", "cancelled"},
+    "paid": {"fulfilled", "refunded"},
+    "fulfilled": {"refunded"},
+    "cancelled": set(),
+    "refunded": set(),
+}
+ORDER_STATUS_STAMPS = {
+    "paid": "paid_at",
+    "fulfilled": "fulfilled_at",
+    "cancelled": "cancelled_at",
+    "refunded": "refunded_at",
+}
+ORDER_ITEM_STATUSES = ("active", "refunded")
+FULFILMENT_STATUSES = ("unfulfilled", "fulfilled", "shipped", "delivered", "requested", "returned")
+ORDER_PAYMENT_STATUSES = ("pending", "succeeded", "failed", "refunded")
+ORDER_REFUND_STATUSES = ("pending", "succeeded", "failed")
+ACCESS_SOURCES = ("purchase", "subscription", "grant", "gift")
+SUBSCRIPTION_STATUSES = ("trialing", "active", "past_due", "cancelled", "lapsed")
+SUBSCRIPTION_ACCESS_STATUSES = ("trialing", "active")
+
+_ZERO = Decimal("0")
+
+
+def _currency_fk(nullable: bool = False, **kw):
+    return mapped_column(sa.String(3), sa.ForeignKey("currency.code"), nullable=nullable, **kw)
+
+
+def _nonneg(*columns: str) -> tuple[sa.CheckConstraint, ...]:
+    return tuple(sa.CheckConstraint(f"{c} >= 0", name=f"{c}_nonneg") for c in columns)
+
+
+_ORDER_AMOUNTS = (
+    "subtotal_amount",
+    "discount_amount",
+    "tax_amount",
+    "gift_card_amount",
+    "total_amount",
+    "amount_due",
+    "refunded_amount",
+)
+_ITEM_AMOUNTS = (
+    "unit_price",
+    "subtotal_amount",
+    "discount_amount",
+    "tax_amount",
+    "gift_card_amount",
+    "line_total",
+    "refunded_amount",
+)
+
+
+class OrgMemberOrder(OrgScoped, Timestamped, db.Model):
+    """A member's order in one market and currency, with the totals of the pricing pipeline
+    and a status that only moves along ``ORDER_TRANSITIONS`` (see ``set_status``)."""
+
+    __tablename__ = "org_member_order"
+    __table_args__ = (
+        sa.Index(None, "org_id", "status"),
+        sa.Index(None, "member_id", "created_at"),
+        sa.Index(None, "provider_session_id"),
+        enum_check("status", ORDER_STATUSES),
+        *_nonneg(*_ORDER_AMOUNTS),
+        sa.CheckConstraint("refunded_amount <= total_amount", name="refund_le_total"),
+    )
+
+    id: Mapped[str] = id_pk()
+    member_id: Mapped[str] = fk("org_member.id", ondelete="RESTRICT", index=False)
+    market_id: Mapped[str] = fk("org_market.id", ondelete="RESTRICT")
+    order_number: Mapped[str] = mapped_column(sa.String(20), unique=True, nullable=False)
+    status: Mapped[str] = enum_col(ORDER_STATUSES, default="pending")
+    currency_code: Mapped[str] = _currency_fk()
+    tax_inclusive: Mapped[bool] = mapped_column(sa.Boolean, default=False, nullable=False)
+    subtotal_amount: Mapped[Decimal] = money()
+    discount_amount: Mapped[Decimal] = money(default=_ZERO)
+    tax_amount: Mapped[Decimal] = money(default=_ZERO)
+    gift_card_amount: Mapped[Decimal] = money(default=_ZERO)
+    total_amount: Mapped[Decimal] = money()
+    amount_due: Mapped[Decimal] = money()
+    refunded_amount: Mapped[Decimal] = money(default=_ZERO)
+    discount_id: Mapped[str | None] = fk("org_discount.id", nullable=True, ondelete="SET NULL")
+    discount_code: Mapped[str | None] = mapped_column(sa.String(40))
+    billing_country_code: Mapped[str] = mapped_column(
+        sa.String(2), sa.ForeignKey("country.code"), nullable=False
+    )
+    billing_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    billing_email: Mapped[str] = mapped_column(sa.String(254), nullable=False)
+    billing_address: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    shipping_address: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    locale_key: Mapped[str | None] = mapped_column(sa.String(10))
+    payment_provider: Mapped[str | None] = mapped_column(sa.String(20))
+    provider_session_id: Mapped[str | None] = mapped_column(sa.String(255))
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    fulfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    items: Mapped[list[OrgMemberOrderItem]] = relationship(
+        back_populates="order",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by=lambda: (OrgMemberOrderItem.created_at, OrgMemberOrderItem.id),
+    )
+    payments: Mapped[list[OrgMemberOrderPayment]] = relationship(
+        back_populates="order",
+        order_by=lambda: (OrgMemberOrderPayment.created_at, OrgMemberOrderPayment.id),
+    )
+    refunds: Mapped[list[OrgMemberOrderRefund]] = relationship(
+        back_populates="order",
+        order_by=lambda: (OrgMemberOrderRefund.created_at, OrgMemberOrderRefund.id),
+    )
+    member: Mapped[OrgMember] = relationship("OrgMember")
+    market: Mapped[OrgMarket] = relationship("OrgMarket")
+
+    def can_transition_to(self, new: str) -> bool:
+        return new in ORDER_TRANSITIONS.get(self.status or "pending", set())
+
+    def set_status(self, new: str, *, at: datetime | None = None) -> None:
+        """Move to ``new`` if ``ORDER_TRANSITIONS`` allows it and stamp ``<new>_at``;
+        otherwise raise ``InvalidTransitionError``."""
+        current = self.status or "pending"
+        if new not in ORDER_STATUSES:
+            raise InvalidTransitionError(f"Unknown order status {new!r}.")
+        if new not in ORDER_TRANSITIONS[current]:
+            raise InvalidTransitionError(f"An order cannot go from {current} to {new}.")
+        self.status = new
+        setattr(self, ORDER_STATUS_STAMPS[new], at or utcnow())
+
+    @property
+    def refundable_amount(self) -> Decimal:
+        return self.total_amount - (self.refunded_amount or _ZERO)
+
+
+class OrgMemberOrderItem(OrgScoped, Timestamped, db.Model):
+    """One line of an order: the plan bought, copies of its names and tier at purchase time,
+    and the line's share of discount, tax and gift cards."""
+
+    __tablename__ = "org_member_order_item"
+    __table_args__ = (
+        enum_check("fulfilment_status", FULFILMENT_STATUSES),
+        enum_check("status", ORDER_ITEM_STATUSES),
+        sa.CheckConstraint("access_tier >= 1", name="access_tier_min"),
+        sa.CheckConstraint("quantity >= 1", name="quantity_min"),
+        *_nonneg(*_ITEM_AMOUNTS),
+        sa.CheckConstraint("refunded_amount <= line_total", name="refund_le_total"),
+    )
+
+    id: Mapped[str] = id_pk()
+    order_id: Mapped[str] = fk("org_member_order.id")
+    product_id: Mapped[str] = fk("org_product.id", ondelete="RESTRICT")
+    variant_id: Mapped[str] = fk("org_product_variant.id", ondelete="RESTRICT")
+    payment_plan_id: Mapped[str] = fk("org_product_variant_payment_plan.id", ondelete="RESTRICT")
+    product_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    plan_name: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    plan_type: Mapped[str] = mapped_column(sa.String(20), nullable=False)
+    access_tier: Mapped[int] = mapped_column(sa.Integer, default=1, nullable=False)
+    quantity: Mapped[int] = mapped_column(sa.Integer, default=1, nullable=False)
+    unit_price: Mapped[Decimal] = money()
+    subtotal_amount: Mapped[Decimal] = money()
+    discount_amount: Mapped[Decimal] = money(default=_ZERO)
+    tax_amount: Mapped[Decimal] = money(default=_ZERO)
+    gift_card_amount: Mapped[Decimal] = money(default=_ZERO)
+    line_total: Mapped[Decimal] = money()
+    tax_rate_percent: Mapped[Decimal | None] = mapped_column(sa.Numeric(7, 4))
+    refunded_amount: Mapped[Decimal] = money(default=_ZERO)
+    fulfilment_status: Mapped[str] = enum_col(FULFILMENT_STATUSES, default="unfulfilled")
+    status: Mapped[str] = enum_col(ORDER_ITEM_STATUSES, default="active")
+
+    order: Mapped[OrgMemberOrder] = relationship(back_populates="items")
+    product: Mapped[OrgProduct] = relationship("OrgProduct")
+    payment_plan: Mapped[OrgProductVariantPaymentPlan] = relationship("OrgProductVariantPaymentPlan")
+
+    @property
+    def refundable_amount(self) -> Decimal:
+        return self.line_total - (self.refunded_amount or _ZERO)
+
+
+class OrgMemberOrderPayment(OrgScoped, Timestamped, db.Model):
+    """A payment attempt for an order through a provider, with the provider's processing fee."""
+
+    __tablename__ = "org_member_order_payment"
+    __table_args__ = (
+        sa.Index(None, "provider", "provider_reference"),
+        enum_check("status", ORDER_PAYMENT_STATUSES),
+        *_nonneg("amount", "processing_fee"),
+    )
+
+    id: Mapped[str] = id_pk()
+    order_id: Mapped[str] = fk("org_member_order.id", ondelete="RESTRICT")
+    provider: Mapped[str] = mapped_column(sa.String(20), nullable=False)
+    provider_reference: Mapped[str | None] = mapped_column(sa.String(255))
+    amount: Mapped[Decimal] = money()
+    currency_code: Mapped[str] = _currency_fk()
+    status: Mapped[str] = enum_col(ORDER_PAYMENT_STATUSES, default="pending")
+    processing_fee: Mapped[Decimal] = money(default=_ZERO)
+
+    order: Mapped[OrgMemberOrder] = relationship(back_populates="payments")
+
+
+class OrgMemberOrderRefund(OrgScoped, Timestamped, db.Model):
+    """Money returned for an order, or for one of its items."""
+
+    __tablename__ = "org_member_order_refund"
+    __table_args__ = (
+        enum_check("status", ORDER_REFUND_STATUSES),
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+    id: Mapped[str] = id_pk()
+    order_id: Mapped[str] = fk("org_member_order.id", ondelete="RESTRICT")
+    order_item_id: Mapped[str | None] = fk("org_member_order_item.id", nullable=True, ondelete="RESTRICT")
+    amount: Mapped[Decimal] = money()
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    status: Mapped[str] = enum_col(ORDER_REFUND_STATUSES, default="succeeded")
+    provider_reference: Mapped[str | None] = mapped_column(sa.String(255))
+    by_employee_id: Mapped[str | None] = fk("org_employee.id", nullable=True, ondelete="SET NULL")
+
+    order: Mapped[OrgMemberOrder] = relationship(back_populates="refunds")
+    order_item: Mapped[OrgMemberOrderItem | None] = relationship()
+
+
+class OrgMemberProductAccess(OrgScoped, Timestamped, db.Model):
+    """An entitlement: the member may use the product at ``access_tier`` from ``starts_at``
+    until ``ends_at`` (open-ended when NULL) unless revoked."""
+
+    __tablename__ = "org_member_product_access"
+    __table_args__ = (
+        sa.Index(None, "member_id", "product_id"),
+        enum_check("source", ACCESS_SOURCES),
+        sa.CheckConstraint("access_tier >= 1", name="access_tier_min"),
+        sa.CheckConstraint("ends_at IS NULL OR ends_at > starts_at", name="period_order"),
+    )
+
+    id: Mapped[str] = id_pk()
+    member_id: Mapped[str] = fk("org_member.id", index=False)
+    product_id: Mapped[str] = fk("org_product.id")
+    plan_id: Mapped[str | None] = fk("org_product_variant_payment_plan.id", nullable=True, ondelete="SET NULL")
+    order_item_id: Mapped[str | None] = fk("org_member_order_item.id", nullable=True, ondelete="SET NULL")
+    subscription_id: Mapped[str | None] = fk("org_member_subscription.id", nullable=True, ondelete="SET NULL")
+    access_tier: Mapped[int] = mapped_column(sa.Integer, default=1, nullable=False)
+    source: Mapped[str] = enum_col(ACCESS_SOURCES, default="purchase")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    product: Mapped[OrgProduct] = relationship("OrgProduct")
+    subscription: Mapped[OrgMemberSubscription | None] = relationship()
+
+    def is_active_at(self, moment: datetime) -> bool:
+        return (
+            self.revoked_at is None
+            and self.starts_at <= moment
+            and (self.ends_at is None or moment < self.ends_at)
+        )
+
+
+class OrgMemberSubscription(OrgScoped, Timestamped, db.Model):
+    """A recurring plan a member subscribes to in one market; grants access while trialing or active."""
+
+    __tablename__ = "org_member_subscription"
+    __table_args__ = (
+        sa.Index(None, "provider", "provider_subscription_id"),
+        sa.Index(None, "status", "current_period_end"),
+        enum_check("status", SUBSCRIPTION_STATUSES),
+        sa.CheckConstraint("current_period_end > current_period_start", name="period_order"),
+    )
+
+    id: Mapped[str] = id_pk()
+    member_id: Mapped[str] = fk("org_member.id")
+    plan_id: Mapped[str] = fk("org_product_variant_payment_plan.id", ondelete="RESTRICT")
+    market_id: Mapped[str] = fk("org_market.id", ondelete="RESTRICT")
+    product_id: Mapped[str] = fk("org_product.id")
+    order_id: Mapped[str | None] = fk("org_member_order.id", nullable=True, ondelete="SET NULL")
+    currency_code: Mapped[str] = _currency_fk()
+    status: Mapped[str] = enum_col(SUBSCRIPTION_STATUSES)
+    trial_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    current_period_start: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    current_period_end: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    cancel_at_period_end: Mapped[bool] = mapped_column(sa.Boolean, default=False, nullable=False)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    provider: Mapped[str] = mapped_column(sa.String(20), default="manual", nullable=False)
+    provider_subscription_id: Mapped[str | None] = mapped_column(sa.String(255))
+
+    plan: Mapped[OrgProductVariantPaymentPlan] = relationship("OrgProductVariantPaymentPlan")
+    product: Mapped[OrgProduct] = relationship("OrgProduct")
+
+    @property
+    def grants_access(self) -> bool:
+        return self.status in SUBSCRIPTION_ACCESS_STATUSES
+
+
+class OrgMemberUsageRecord(OrgScoped, Created, db.Model):
+    """Metered usage reported for a usage-based plan; ``invoiced_order_id`` is set once billed."""
+
+    __tablename__ = "org_member_usage_record"
+    __table_args__ = (
+        sa.Index(None, "subscription_id", "recorded_at"),
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
+
+    id: Mapped[str] = id_pk()
+    member_id: Mapped[str] = fk("org_member.id")
+    subscription_id: Mapped[str | None] = fk(
+        "org_member_subscription.id", nullable=True, ondelete="SET NULL", index=False
+    )
+    plan_id: Mapped[str] = fk("org_product_variant_payment_plan.id")
+    quantity: Mapped[Decimal] = mapped_column(sa.Numeric(12, 4), nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    invoiced_order_id: Mapped[str | None] = fk("org_member_order.id", nullable=True, ondelete="SET NULL")
+    note: Mapped[str | None] = mapped_column(sa.String(200))

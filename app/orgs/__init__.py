@@ -1,0 +1,1 @@
+"""Organizations, their locales, members, employees, invitations and audit log."""

@@ -1,0 +1,1 @@
+"""Payments: provider interface, manual and Stripe providers, payment events and webhooks."""

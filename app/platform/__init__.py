@@ -1,0 +1,1 @@
+"""Platform-wide reference data: locales, currencies, countries, SEO metadata, skills, email outbox."""

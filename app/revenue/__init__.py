@@ -1,0 +1,1 @@
+"""Revenue: creator attributions, revenue pools, attributed revenue and payouts."""

@@ -1,0 +1,149 @@
+"""Revenue models: which employees share in a product's revenue, the per-product allocation
+total, the revenue attributed per order item, and payouts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import OrgScoped, Timestamped, UTCDateTime, enum_check, enum_col, fk, id_pk, money, utcnow
+from app.extensions import db
+
+if TYPE_CHECKING:
+    from app.catalog.models import OrgProduct
+    from app.orders.models import OrgMemberOrderItem
+    from app.orgs.models import OrgEmployee
+
+ATTRIBUTION_TYPES = ("creator", "collaborator", "manager", "reviewer")
+ATTRIBUTION_REVENUE_KINDS = ("sale", "refund")
+PAYOUT_STATUSES = ("pending", "paid", "cancelled")
+
+_ZERO = Decimal("0")
+
+
+def _currency_fk(**kw):
+    return mapped_column(sa.String(3), sa.ForeignKey("currency.code"), nullable=False, **kw)
+
+
+class OrgEmployeeProductAttribution(OrgScoped, Timestamped, db.Model):
+    """An employee's share (percent of net) of a product's revenue, valid from ``effective_from``
+    until ``effective_to`` (open-ended when NULL)."""
+
+    __tablename__ = "org_employee_product_attribution"
+    __table_args__ = (
+        sa.UniqueConstraint("employee_id", "product_id", "effective_from"),
+        enum_check("attribution_type", ATTRIBUTION_TYPES),
+        sa.CheckConstraint(
+            "revenue_share_percentage >= 0 AND revenue_share_percentage <= 100", name="share_pct_range"
+        ),
+        sa.CheckConstraint(
+            "effective_to IS NULL OR effective_to > effective_from", name="effective_range"
+        ),
+    )
+
+    id: Mapped[str] = id_pk()
+    employee_id: Mapped[str] = fk("org_employee.id", index=False)
+    product_id: Mapped[str] = fk("org_product.id")
+    revenue_share_percentage: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2), nullable=False)
+    attribution_type: Mapped[str] = enum_col(ATTRIBUTION_TYPES)
+    effective_from: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    effective_to: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    employee: Mapped[OrgEmployee] = relationship("OrgEmployee")
+    product: Mapped[OrgProduct] = relationship("OrgProduct")
+
+    def is_effective_at(self, moment: datetime) -> bool:
+        return self.effective_from <= moment and (self.effective_to is None or moment < self.effective_to)
+
+
+class OrgProductRevenuePool(OrgScoped, Timestamped, db.Model):
+    """The sum of a product's attribution percentages, kept at or below 100%."""
+
+    __tablename__ = "org_product_revenue_pool"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "total_allocation_percentage >= 0 AND total_allocation_percentage <= 100",
+            name="alloc_pct_range",
+        ),
+    )
+
+    id: Mapped[str] = id_pk()
+    product_id: Mapped[str] = fk("org_product.id", index=False, unique=True)
+    total_allocation_percentage: Mapped[Decimal] = mapped_column(
+        sa.Numeric(5, 2), default=_ZERO, nullable=False
+    )
+    last_allocation_by_employee_id: Mapped[str | None] = fk(
+        "org_employee.id", nullable=True, ondelete="SET NULL"
+    )
+    last_allocation_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def remaining_percentage(self) -> Decimal:
+        return Decimal("100") - (self.total_allocation_percentage or _ZERO)
+
+
+class OrgEmployeeProductAttributionRevenue(OrgScoped, Timestamped, db.Model):
+    """The revenue split of one order item for one attribution: gross - platform fee -
+    processing fee - tax = net, of which ``attributed_revenue`` is the employee's part.
+    Refund rows (``kind='refund'``) carry negative amounts; at most one sale row per
+    attribution and item."""
+
+    __tablename__ = "org_employee_product_attribution_revenue"
+    __table_args__ = (
+        sa.Index(None, "employee_id", "calculated_at"),
+        sa.Index(
+            None,
+            "attribution_id",
+            "order_item_id",
+            unique=True,
+            sqlite_where=sa.text("kind = 'sale'"),
+            postgresql_where=sa.text("kind = 'sale'"),
+        ),
+        enum_check("kind", ATTRIBUTION_REVENUE_KINDS),
+    )
+
+    id: Mapped[str] = id_pk()
+    attribution_id: Mapped[str] = fk("org_employee_product_attribution.id", ondelete="RESTRICT")
+    employee_id: Mapped[str] = fk("org_employee.id", ondelete="RESTRICT", index=False)
+    order_item_id: Mapped[str] = fk("org_member_order_item.id", ondelete="RESTRICT")
+    currency_code: Mapped[str] = _currency_fk()
+    gross_revenue: Mapped[Decimal] = money()
+    platform_fee: Mapped[Decimal] = money()
+    processing_fee: Mapped[Decimal] = money()
+    tax_amount: Mapped[Decimal] = money()
+    net_revenue: Mapped[Decimal] = money()
+    attributed_revenue: Mapped[Decimal] = money()
+    kind: Mapped[str] = enum_col(ATTRIBUTION_REVENUE_KINDS, default="sale")
+    payout_id: Mapped[str | None] = fk("org_employee_payout.id", nullable=True, ondelete="SET NULL")
+    calculated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+    attribution: Mapped[OrgEmployeeProductAttribution] = relationship()
+    order_item: Mapped[OrgMemberOrderItem] = relationship("OrgMemberOrderItem")
+
+
+class OrgEmployeePayout(OrgScoped, Timestamped, db.Model):
+    """Money paid (or to be paid) to an employee for attributed revenue over a period."""
+
+    __tablename__ = "org_employee_payout"
+    __table_args__ = (
+        sa.Index(None, "org_id", "status"),
+        enum_check("status", PAYOUT_STATUSES),
+        sa.CheckConstraint("amount >= 0", name="amount_nonneg"),
+        sa.CheckConstraint("period_end > period_start", name="period_order"),
+    )
+
+    id: Mapped[str] = id_pk()
+    employee_id: Mapped[str] = fk("org_employee.id", ondelete="RESTRICT")
+    currency_code: Mapped[str] = _currency_fk()
+    amount: Mapped[Decimal] = money()
+    status: Mapped[str] = enum_col(PAYOUT_STATUSES, default="pending")
+    period_start: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    period_end: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reference: Mapped[str | None] = mapped_column(sa.String(100))
+
+    employee: Mapped[OrgEmployee] = relationship("OrgEmployee")

@@ -1,0 +1,1 @@
+"""Tax: categories, rates by region, and immutable per-order rate snapshots."""

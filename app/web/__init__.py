@@ -1,0 +1,1 @@
+"""Web plumbing shared by every blueprint: htmx rendering, tenancy URL processors, permissions."""

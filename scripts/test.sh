@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# The test runner behind `make test*`.
+#
+#   scripts/test.sh all|sqlite|postgres|browser
+#
+#   sqlite    pytest -m "not browser" tests   on in-memory SQLite (DATABASE_URL/TEST_DATABASE_URL unset)
+#   postgres  the same selection against a throwaway PostgreSQL (scripts/pg.sh), with
+#             TEST_DATABASE_URL and VOLMIFY_PG_ADMIN_URL (its `postgres` maintenance db) exported
+#   browser   pytest -m browser tests/browser   in headless Debian Chromium (CHROMIUM_PATH)
+#
+# As root, missing system packages (PostgreSQL, Chromium) are installed with apt-get. If a
+# stage's packages are still missing, the stage fails under CI=true and is reported as SKIPPED
+# (loudly) otherwise. Any other non-zero pytest exit, including 5 (no tests collected), fails
+# the stage. Prints one summary line per stage and a final "N passed, M failed" line.
+set -uo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+MODE=${1:-all}
+case "$MODE" in
+    all) STAGES=(sqlite postgres browser) ;;
+    sqlite|postgres|browser) STAGES=("$MODE") ;;
+    *) echo "usage: $0 all|sqlite|postgres|browser" >&2; exit 2 ;;
+esac
+
+CI=${CI:-}
+is_ci() { [[ "${CI,,}" == "true" || "$CI" == "1" ]]; }
+
+PYTEST="$ROOT/.venv/bin/pytest"
+PYTHON="$ROOT/.venv/bin/python"
+CHROMIUM=${CHROMIUM_PATH:-/usr/bin/chromium}
+[[ -x "$PYTEST" ]] || { echo "test.sh: $PYTEST missing; run 'make install' first" >&2; exit 2; }
+
+# A fresh TMPDIR per run: failed Chromium launches leave /tmp/playwright-* behind.
+RUN_TMP=$(mktemp -d /tmp/volmify-test.XXXXXX)
+export TMPDIR=$RUN_TMP
+export PG_STATE=$RUN_TMP/pg.state
+PG_STARTED=""
+# The suite never touches a developer's own database: each stage sets what it needs.
+unset DATABASE_URL TEST_DATABASE_URL VOLMIFY_PG_ADMIN_URL
+
+cleanup() {
+    local rc=$?
+    if [[ -n "$PG_STARTED" ]]; then
+        bash "$ROOT/scripts/pg.sh" stop || true
+    fi
+    if [[ -n "${KEEP_TMP:-}" ]]; then
+        echo "test.sh: kept $RUN_TMP" >&2
+    else
+        rm -rf "$RUN_TMP"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+banner() { printf '\n==================== %s ====================\n' "$*"; }
+loud_skip() {
+    printf '\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n' >&2
+    printf '!!! SKIPPED: %s\n' "$*" >&2
+    printf '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\n' >&2
+}
+
+have_postgres() { compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; }
+have_chromium() { [[ -x "$CHROMIUM" ]]; }
+
+wants() { local s; for s in "${STAGES[@]}"; do [[ "$s" == "$1" ]] && return 0; done; return 1; }
+
+# ---- system packages ----------------------------------------------------------------------
+ensure_packages() {
+    local missing=()
+    if wants postgres && ! have_postgres; then missing+=(postgresql); fi
+    if wants browser && ! have_chromium; then missing+=(chromium); fi
+    [[ ${#missing[@]} -eq 0 ]] && return 0
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+        echo "test.sh: missing ${missing[*]}; installing system packages with apt-get" >&2
+        apt-get update -qq >&2 || echo "test.sh: apt-get update failed" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql chromium chromium-driver >&2 \
+            || echo "test.sh: apt-get install failed" >&2
+    else
+        echo "test.sh: missing ${missing[*]} and not root: cannot install system packages" >&2
+    fi
+}
+
+declare -A RESULT      # stage -> summary text
+declare -A PASSED FAILED
+STAGE_FAILED=0
+
+# Parse a junit xml into "passed failed skipped" (errors count as failed).
+junit_counts() {
+    "$PYTHON" - "$1" <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+
+try:
+    root = ET.parse(sys.argv[1]).getroot()
+except (OSError, ET.ParseError):
+    print("-1 -1 -1")
+    sys.exit(0)
+suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+tests = failures = errors = skipped = 0
+for s in suites:
+    tests += int(s.get("tests", 0))
+    failures += int(s.get("failures", 0))
+    errors += int(s.get("errors", 0))
+    skipped += int(s.get("skipped", 0))
+print(tests - failures - errors - skipped, failures + errors, skipped)
+PY
+}
+
+run_pytest() {  # stage, then pytest args
+    local stage=$1; shift
+    local xml="$RUN_TMP/junit-$stage.xml" rc
+    banner "$stage"
+    "$PYTEST" -p no:cacheprovider -rfEs --junitxml="$xml" "$@"
+    rc=$?
+    read -r p f s < <(junit_counts "$xml")
+    if [[ "$p" == "-1" ]]; then
+        PASSED[$stage]=0; FAILED[$stage]=1
+        RESULT[$stage]="FAILED: pytest exit $rc, no junit report"
+        STAGE_FAILED=1
+        return
+    fi
+    PASSED[$stage]=$p; FAILED[$stage]=$f
+    local text="$p passed, $f failed"
+    [[ "$s" != "0" ]] && text+=", $s skipped"
+    if [[ $rc -ne 0 ]]; then
+        [[ $rc -eq 5 ]] && text+=" (no tests collected)"
+        text="FAILED: $text (pytest exit $rc)"
+        STAGE_FAILED=1
+    fi
+    RESULT[$stage]=$text
+}
+
+skip_or_fail() {  # stage, reason
+    if is_ci; then
+        echo "test.sh: $1 stage cannot run under CI: $2" >&2
+        RESULT[$1]="FAILED: $2"
+        PASSED[$1]=0; FAILED[$1]=1
+        STAGE_FAILED=1
+    else
+        loud_skip "$1 stage: $2"
+        RESULT[$1]="SKIPPED ($2)"
+    fi
+}
+
+stage_sqlite() {
+    run_pytest sqlite -m "not browser" tests
+}
+
+stage_postgres() {
+    if ! have_postgres; then
+        skip_or_fail postgres "PostgreSQL is not installed (/usr/lib/postgresql/*/bin/initdb)"
+        return 0
+    fi
+    local url
+    if ! url=$(bash "$ROOT/scripts/pg.sh" start); then
+        RESULT[postgres]="FAILED: could not start PostgreSQL"
+        PASSED[postgres]=0; FAILED[postgres]=1; STAGE_FAILED=1
+        return 0
+    fi
+    PG_STARTED=1
+    export TEST_DATABASE_URL=$url
+    export VOLMIFY_PG_ADMIN_URL=${url%/*}/postgres
+    run_pytest postgres -m "not browser" tests
+    unset TEST_DATABASE_URL VOLMIFY_PG_ADMIN_URL
+    bash "$ROOT/scripts/pg.sh" stop || true
+    PG_STARTED=""
+    return 0
+}
+
+stage_browser() {
+    if ! have_chromium; then
+        skip_or_fail browser "Chromium is not installed ($CHROMIUM)"
+        return 0
+    fi
+    export CHROMIUM_PATH=$CHROMIUM
+    run_pytest browser -m browser tests/browser
+}
+
+ensure_packages
+for stage in "${STAGES[@]}"; do
+    "stage_$stage"
+done
+
+banner summary
+total_p=0 total_f=0
+for stage in "${STAGES[@]}"; do
+    echo "$stage: ${RESULT[$stage]}"
+    total_p=$((total_p + ${PASSED[$stage]:-0}))
+    total_f=$((total_f + ${FAILED[$stage]:-0}))
+done
+echo "$total_p passed, $total_f failed"
+exit "$STAGE_FAILED"
