@@ -68,23 +68,23 @@ def _test_db_dialect() -> str:
     return sa.engine.make_url(url).get_backend_name()
 
 
-def pytest_collection_modifyitems(config, items):
-    """`postgres`-marked tests skip (with a visible reason, see `-rs`) on any other database."""
-    if _test_db_dialect() == "postgresql":
-        return
-    skip = pytest.mark.skip(reason="needs PostgreSQL: run `make test-postgres` (TEST_DATABASE_URL)")
-    for item in items:
-        if item.get_closest_marker("postgres"):
-            item.add_marker(skip)
-
-
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 _CHROMIUM_SKIPS: list[str] = []
 
 
-@pytest.hookimpl(trylast=True)  # after `-m` deselection: only selected browser tests count
-def pytest_collection_modifyitems(config, items):  # noqa: F811  (second implementation, by design)
-    """Selected browser tests without Chromium: an error under CI=true, a loud skip otherwise."""
+@pytest.hookimpl(trylast=True)  # after `-m` deselection: only selected tests are seen
+def pytest_collection_modifyitems(config, items):
+    """Nothing is skipped silently: every skip carries a reason shown by `-rs`.
+
+    - `postgres`-marked tests skip on any other database.
+    - selected browser tests without Chromium: an error under CI=true, a loud skip otherwise.
+    """
+    if _test_db_dialect() != "postgresql":
+        skip_pg = pytest.mark.skip(reason="needs PostgreSQL: run `make test-postgres` (TEST_DATABASE_URL)")
+        for item in items:
+            if item.get_closest_marker("postgres"):
+                item.add_marker(skip_pg)
+
     browser_items = [item for item in items if item.get_closest_marker("browser")]
     if not browser_items or (os.path.isfile(CHROMIUM_PATH) and os.access(CHROMIUM_PATH, os.X_OK)):
         return

@@ -10,7 +10,18 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Created, OrgScoped, Timestamped, UTCDateTime, enum_check, enum_col, fk, id_pk, money, utcnow
+from app.db import (
+    Created,
+    OrgScoped,
+    Timestamped,
+    UTCDateTime,
+    enum_check,
+    enum_col,
+    fk,
+    id_pk,
+    money,
+    utcnow,
+)
 from app.extensions import db
 
 if TYPE_CHECKING:

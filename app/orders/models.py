@@ -10,7 +10,18 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Created, OrgScoped, Timestamped, UTCDateTime, enum_check, enum_col, fk, id_pk, money, utcnow
+from app.db import (
+    Created,
+    OrgScoped,
+    Timestamped,
+    UTCDateTime,
+    enum_check,
+    enum_col,
+    fk,
+    id_pk,
+    money,
+    utcnow,
+)
 from app.errors import InvalidTransitionError
 from app.extensions import db
 
@@ -256,7 +267,9 @@ class OrgMemberProductAccess(OrgScoped, Timestamped, db.Model):
     id: Mapped[str] = id_pk()
     member_id: Mapped[str] = fk("org_member.id", index=False)
     product_id: Mapped[str] = fk("org_product.id")
-    plan_id: Mapped[str | None] = fk("org_product_variant_payment_plan.id", nullable=True, ondelete="SET NULL")
+    plan_id: Mapped[str | None] = fk(
+        "org_product_variant_payment_plan.id", nullable=True, ondelete="SET NULL"
+    )
     order_item_id: Mapped[str | None] = fk("org_member_order_item.id", nullable=True, ondelete="SET NULL")
     subscription_id: Mapped[str | None] = fk("org_member_subscription.id", nullable=True, ondelete="SET NULL")
     access_tier: Mapped[int] = mapped_column(sa.Integer, default=1, nullable=False)

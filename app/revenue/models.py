@@ -40,9 +40,7 @@ class OrgEmployeeProductAttribution(OrgScoped, Timestamped, db.Model):
         sa.CheckConstraint(
             "revenue_share_percentage >= 0 AND revenue_share_percentage <= 100", name="share_pct_range"
         ),
-        sa.CheckConstraint(
-            "effective_to IS NULL OR effective_to > effective_from", name="effective_range"
-        ),
+        sa.CheckConstraint("effective_to IS NULL OR effective_to > effective_from", name="effective_range"),
     )
 
     id: Mapped[str] = id_pk()

@@ -10,7 +10,18 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Created, OrgScoped, Timestamped, UTCDateTime, enum_check, enum_col, fk, id_pk, money, utcnow
+from app.db import (
+    Created,
+    OrgScoped,
+    Timestamped,
+    UTCDateTime,
+    enum_check,
+    enum_col,
+    fk,
+    id_pk,
+    money,
+    utcnow,
+)
 from app.extensions import db
 
 if TYPE_CHECKING:
@@ -49,9 +60,7 @@ class OrgTaxRate(OrgScoped, Timestamped, db.Model):
         enum_check("type", TAX_RATE_TYPES),
         sa.CheckConstraint("rate >= 0 AND rate <= 1", name="rate_range"),
         sa.CheckConstraint("amount >= 0", name="amount_nonneg"),
-        sa.CheckConstraint(
-            "effective_to IS NULL OR effective_to > effective_from", name="effective_range"
-        ),
+        sa.CheckConstraint("effective_to IS NULL OR effective_to > effective_from", name="effective_range"),
         sa.CheckConstraint(
             "(type = 'percent' AND rate IS NOT NULL) OR (type = 'fixed' AND amount IS NOT NULL)",
             name="type_value",
