@@ -5,17 +5,19 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from app.accounts.models import PROFICIENCIES
 
 PASSWORD_MIN = 10
+_PASSWORD_LENGTH = _l("Use at least %(min)d and at most %(max)d characters.")
 
 
 class RegisterForm(FlaskForm):
     display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=PASSWORD_MIN, max=200)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=PASSWORD_MIN, max=200, message=_PASSWORD_LENGTH)])
     confirm = PasswordField(
         _l("Repeat password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
@@ -34,7 +36,7 @@ class ForgotPasswordForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=PASSWORD_MIN, max=200)])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=PASSWORD_MIN, max=200, message=_PASSWORD_LENGTH)])
     confirm = PasswordField(
         _l("Repeat new password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
@@ -49,7 +51,7 @@ class LocalePreferenceForm(FlaskForm):
     locale_key = SelectField(_l("Language"), validators=[DataRequired()])
     proficiency = SelectField(
         _l("Proficiency"),
-        choices=[(p, p) for p in PROFICIENCIES],
+        choices=[SelectChoice(p, p) for p in PROFICIENCIES],
         validators=[DataRequired()],
     )
     is_default = BooleanField(_l("Use this language by default"))
@@ -65,7 +67,7 @@ class ResendVerificationForm(FlaskForm):
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=PASSWORD_MIN, max=200)])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=PASSWORD_MIN, max=200, message=_PASSWORD_LENGTH)])
     confirm = PasswordField(
         _l("Repeat new password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
@@ -81,5 +83,5 @@ def proficiency_choices():
         "conversational": _("Conversational"),
         "basic": _("Basic"),
     }
-    return [(p, labels.get(p, p)) for p in PROFICIENCIES]
+    return [SelectChoice(p, labels.get(p, p)) for p in PROFICIENCIES]
 

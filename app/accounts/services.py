@@ -61,7 +61,8 @@ def check_password_strength(password: str, *, email: str = "", name: str = "") -
     if lowered in _COMMON or len(set(lowered)) < 4:
         raise WeakPasswordError(_("This password is too easy to guess. Try a longer phrase."))
     local = normalize_email(email).split("@")[0]
-    if (local and len(local) >= 4 and local in lowered) or (name and len(name) >= 4 and name.lower() in lowered):
+    personal = [local, *(name or "").lower().split()]
+    if any(len(part) >= 4 and part in lowered for part in personal):
         raise WeakPasswordError(_("Do not use your name or email address in your password."))
     if lowered.isdigit():
         raise WeakPasswordError(_("Mix letters with the numbers."))

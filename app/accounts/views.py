@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from wtforms.fields import SelectChoice
 
 from app.accounts import services
 from app.accounts.forms import (
@@ -178,12 +179,14 @@ def _profile_context(profile_form=None, locale_form=None, password_form=None):
         remove_form=RemoveLocaleForm(formdata=None),
         resend_form=ResendVerificationForm(formdata=None),
         preferences=services.list_locales(current_user),
-        proficiency_labels=dict(proficiency_choices()),
+        proficiency_labels={c.value: c.label for c in proficiency_choices()},
     )
 
 
 def _fill_locale_choices(form: LocalePreferenceForm) -> None:
-    form.locale_key.choices = [(loc.key, f"{loc.native_name} ({loc.key})") for loc in services.active_locales()]
+    form.locale_key.choices = [
+        SelectChoice(loc.key, f"{loc.native_name} ({loc.key})") for loc in services.active_locales()
+    ]
     form.proficiency.choices = proficiency_choices()
 
 
