@@ -8,11 +8,12 @@ import warnings
 from flask import Flask
 
 from app.config import Config
+from app.web.storefront import VolmifyFlask
 
 
 def create_app(config: object | None = None) -> Flask:
     """Application factory: config -> extensions -> blueprints -> cli -> jinja. No database work."""
-    app = Flask(__name__, instance_relative_config=False)
+    app = VolmifyFlask(__name__, instance_relative_config=False)
     app.config.from_object(config if config is not None else Config())
     register_extensions(app)
     register_blueprints(app)
@@ -53,11 +54,20 @@ def _migrations_dir():
 
 
 def register_blueprints(app: Flask) -> None:
+    from app.accounts.creators import bp as creators_bp
     from app.accounts.views import bp as accounts_bp
+    from app.catalog.views import bp as catalog_bp
+    from app.markets.views import bp as markets_bp
+    from app.markets.views import store_bp as market_store_bp
     from app.platform.views import bp as platform_bp
+    from app.web import storefront
 
     app.register_blueprint(platform_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(creators_bp)
+    app.register_blueprint(markets_bp)
+    # Storefront pages nest under /<org>/<market>/<locale> (and /<locale> on a market domain).
+    storefront.register(app, [catalog_bp, market_store_bp])
 
 
 def register_errorhandlers(app: Flask) -> None:

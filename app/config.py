@@ -70,6 +70,9 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
     LANGUAGES = ("en", "de", "fr", "es")
 
+    # Market settings are cached per process for this many seconds (0: off).
+    STOREFRONT_CACHE_SECONDS = int(os.environ.get("STOREFRONT_CACHE_SECONDS", "30"))
+
     # Trusted header carrying the visitor's country (set by a CDN such as Cloudflare).
     COUNTRY_HEADER = os.environ.get("COUNTRY_HEADER", "CF-IPCountry")
 
@@ -105,6 +108,7 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     SERVER_NAME = None
+    STOREFRONT_CACHE_SECONDS = 0
 
     def __init__(self) -> None:
         self.SECRET_KEY = "test-secret-key"

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Throughput of key pages relative to a trivial route of the same app (`make bench`).
 
 Usage: python scripts/bench.py --base http://127.0.0.1:PORT [--duration 5] [--tool auto|wrk|python]
@@ -167,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         print("bench: wrk not found", file=sys.stderr)
         return 2
     if tool == "python":
-        print("bench: wrk not available, using the Python load generator (lower absolute numbers)")
+        why = "wrk not available, " if args.tool == "auto" else ""
+        print(f"bench: {why}using the Python load generator (lower absolute numbers)")
     load = run_wrk if tool == "wrk" else run_python
     base = args.base.rstrip("/")
 

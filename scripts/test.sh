@@ -126,6 +126,9 @@ run_pytest() {  # stage, then pytest args
     local text="$p passed, $f failed"
     [[ "$s" != "0" ]] && text+=", $s skipped"
     if [[ $rc -ne 0 ]]; then
+        # A stage that failed without a failed test (no tests collected, internal error)
+        # still counts one failure, so the final line never reads "0 failed" on a failed run.
+        [[ "$f" == "0" ]] && FAILED[$stage]=1
         [[ $rc -eq 5 ]] && text+=" (no tests collected)"
         text="FAILED: $text (pytest exit $rc)"
         STAGE_FAILED=1
@@ -155,12 +158,12 @@ stage_postgres() {
         return 0
     fi
     local url
+    PG_STARTED=1  # before start: an interrupt during start-up must still stop the server
     if ! url=$(bash "$ROOT/scripts/pg.sh" start); then
         RESULT[postgres]="FAILED: could not start PostgreSQL"
         PASSED[postgres]=0; FAILED[postgres]=1; STAGE_FAILED=1
         return 0
     fi
-    PG_STARTED=1
     export TEST_DATABASE_URL=$url
     export VOLMIFY_PG_ADMIN_URL=${url%/*}/postgres
     run_pytest postgres -m "not browser" tests

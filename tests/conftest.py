@@ -56,6 +56,10 @@ from app.extensions import db, limiter  # noqa: E402
 
 LOGIN_URL = "/account/login"
 
+# Test modules import TestConfig; without this pytest tries to collect it as a test class and
+# warns. (Better placed in app/config.py itself.)
+TestConfig.__test__ = False
+
 
 def _is_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}

@@ -16,7 +16,7 @@ from app.extensions import db
 
 if TYPE_CHECKING:
     from app.learn.models import OrgProductCourse
-    from app.markets.models import OrgMarket
+    from app.markets.models import OrgBrand, OrgMarket
     from app.orgs.models import OrgMember
     from app.platform.models import SeoMetadata
 
@@ -76,6 +76,7 @@ class OrgProduct(OrgScoped, Timestamped, db.Model):
         back_populates="product", cascade=_OWNED, passive_deletes=True
     )
     seo_metadata: Mapped[SeoMetadata | None] = relationship("SeoMetadata")
+    brand: Mapped[OrgBrand | None] = relationship("OrgBrand")
 
     @property
     def is_published(self) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, current_app, jsonify, render_template
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from sqlalchemy import text
 
 from app.extensions import db
@@ -18,7 +18,12 @@ _LINK = re.compile(r"https?://\S+")
 @bp.get("/")
 def index():
     from app.markets.services import list_public_storefronts
+    from app.markets.storefront import storefront_for_host
+    from app.markets.views import enter_domain
 
+    storefront = storefront_for_host(request.host)
+    if storefront is not None:  # a market domain: its storefront, in the visitor's locale
+        return enter_domain(storefront)
     return render_template("platform/index.html", storefronts=list_public_storefronts())
 
 

@@ -6,6 +6,7 @@ from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 from app.money import format_money
+from app.web import labels
 
 
 def register(app: Flask) -> None:
@@ -15,6 +16,15 @@ def register(app: Flask) -> None:
         lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     )
     app.jinja_env.filters["number"] = lambda value: format_decimal(value) if value is not None else ""
+    app.jinja_env.filters["product_type_label"] = lambda v: labels.label(labels.PRODUCT_TYPES, v)
+    app.jinja_env.filters["level_label"] = lambda v: labels.label(labels.COURSE_LEVELS, v)
+    app.jinja_env.filters["sort_label"] = lambda v: labels.label(labels.SORTS, v)
+    app.jinja_env.filters["plan_type_label"] = lambda v: labels.label(labels.PLAN_TYPES, v)
+    app.jinja_env.filters["lesson_type_label"] = lambda v: labels.label(labels.LESSON_TYPES, v)
+    app.jinja_env.filters["tier_label"] = labels.tier_label
+    app.jinja_env.filters["locale_name"] = labels.locale_name
+    app.jinja_env.filters["tax_note"] = labels.tax_note
+    app.jinja_env.globals["interval_label"] = labels.interval_label
     app.jinja_env.globals["html_lang"] = _html_lang
     app.jinja_env.globals["html_dir"] = _html_dir
     app.jinja_env.add_extension("jinja2.ext.do")

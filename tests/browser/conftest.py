@@ -23,7 +23,6 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.config import TestConfig
 from app.extensions import db
-
 from tests.conftest import load_reference_data
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

@@ -1,0 +1,92 @@
+"""Job profiles: a user's professional identities (``user_profile`` type ``job`` + ``user_job_profile``),
+public at ``/creators/<slug>``. Services flush and raise DomainErrors; the view commits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from app.accounts.models import User, UserJobProfile, UserJobProfileSkill, UserProfile
+from app.accounts.services import main_profile
+from app.errors import ValidationError
+from app.extensions import db
+from app.platform.models import Skill
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
+HOURLY_RATE_MAX = Decimal("99999999.99")  # Numeric(10, 2)
+
+
+def _hourly_rate(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, float):
+        raise TypeError("hourly_rate must be a Decimal, not a float")
+    message = _("Enter the hourly rate as an amount of 0 or more with at most 2 decimals.")
+    try:
+        rate = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationError(message) from None
+    if not rate.is_finite() or rate < 0 or rate > HOURLY_RATE_MAX or rate != rate.quantize(Decimal("0.01")):
+        raise ValidationError(message)
+    return rate.quantize(Decimal("0.01"))
+
+
+def create_job_profile(user: User, *, slug: str, title: str, bio: str | None = None,
+                       years_of_experience: int | None = None, hourly_rate: Decimal | None = None,
+                       skill_slugs: Iterable[str] = ()) -> UserJobProfile:
+    """Add a professional identity to ``user``, shown under the user's display name at /creators/<slug>."""
+    slug = (slug or "").strip().lower()
+    if not SLUG_RE.match(slug):
+        raise ValidationError(
+            _("Use up to 80 lowercase letters, digits or hyphens for the address (not starting or ending with -).")
+        )
+    if db.session.scalar(sa.select(UserJobProfile.id).where(UserJobProfile.slug == slug)) is not None:
+        raise ValidationError(_("This address is already taken. Choose another one."))
+    title = (title or "").strip()
+    if not title or len(title) > 100:
+        raise ValidationError(_("Enter a title of at most 100 characters."))
+    if years_of_experience is not None and (
+        isinstance(years_of_experience, bool) or not isinstance(years_of_experience, int)
+        or not 0 <= years_of_experience <= 80
+    ):
+        raise ValidationError(_("Enter the years of experience as a whole number from 0 to 80."))
+    rate = _hourly_rate(hourly_rate)
+
+    wanted = list(dict.fromkeys((s or "").strip().lower() for s in skill_slugs if s and s.strip()))
+    skills = {s.slug: s for s in db.session.scalars(sa.select(Skill).where(Skill.slug.in_(wanted)))} if wanted else {}
+    unknown = [s for s in wanted if s not in skills]
+    if unknown:
+        raise ValidationError(_("Unknown skill: %(slugs)s.", slugs=", ".join(unknown)))
+
+    profile = UserProfile(user_id=user.id, type="job", display_name=main_profile(user).display_name, bio=bio)
+    db.session.add(profile)
+    db.session.flush()
+    job = UserJobProfile(user_profile_id=profile.id, slug=slug, title=title, bio=bio,
+                         years_of_experience=years_of_experience, hourly_rate=rate, is_public=True)
+    for skill_slug in wanted:
+        job.skills.append(UserJobProfileSkill(skill_id=skills[skill_slug].id))
+    db.session.add(job)
+    db.session.flush()
+    return job
+
+
+def get_public_job_profile(slug: str) -> UserJobProfile | None:
+    """The public job profile at ``slug`` (of an active user), with its profile and skills loaded."""
+    return db.session.scalar(
+        sa.select(UserJobProfile)
+        .join(UserProfile, UserProfile.id == UserJobProfile.user_profile_id)
+        .join(User, User.id == UserProfile.user_id)
+        .where(UserJobProfile.slug == (slug or "").strip().lower(), UserJobProfile.is_public.is_(True),
+               User.is_active.is_(True))
+        .options(
+            selectinload(UserJobProfile.profile),
+            selectinload(UserJobProfile.skills).selectinload(UserJobProfileSkill.skill),
+        )
+    )

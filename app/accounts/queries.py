@@ -1,0 +1,56 @@
+"""Read helpers for public account pages."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.accounts.models import UserJobProfile
+from app.db import utcnow
+from app.extensions import db
+
+
+def creator_products(job_profile: UserJobProfile) -> list[tuple]:
+    """Published products this professional is attributed to, in every org, each with a market
+    that sells it: rows of (product, org name, org slug, market slug, market default locale).
+    Two queries whatever the number of orgs and products."""
+    from app.catalog.models import OrgProduct, OrgProductVariant, OrgProductVariantPaymentPlan
+    from app.catalog.models import OrgProductVariantPaymentPlanMarketPrice as Price
+    from app.markets.models import OrgMarket
+    from app.orgs.models import Org, OrgEmployee
+    from app.revenue.models import OrgEmployeeProductAttribution as Attribution
+
+    now = utcnow()
+    rows = db.session.execute(
+        sa.select(OrgProduct, Org.name, Org.slug)
+        .join(Attribution, Attribution.product_id == OrgProduct.id)
+        .join(OrgEmployee, OrgEmployee.id == Attribution.employee_id)
+        .join(Org, Org.id == OrgProduct.org_id)
+        .where(
+            OrgEmployee.job_profile_id == job_profile.id,
+            OrgEmployee.status == "active",
+            Org.is_active.is_(True),
+            OrgProduct.status == "published",
+            Attribution.effective_from <= now,
+            sa.or_(Attribution.effective_to.is_(None), Attribution.effective_to > now),
+        )
+        .distinct()
+        .order_by(Org.name, OrgProduct.name)
+    ).all()
+    if not rows:
+        return []
+    ids = [row[0].id for row in rows]
+    markets = db.session.execute(
+        sa.select(OrgProductVariant.product_id, OrgMarket.slug, OrgMarket.default_locale_key)
+        .join(OrgProductVariantPaymentPlan, OrgProductVariantPaymentPlan.variant_id == OrgProductVariant.id)
+        .join(Price, Price.plan_id == OrgProductVariantPaymentPlan.id)
+        .join(OrgMarket, OrgMarket.id == Price.market_id)
+        .where(OrgProductVariant.product_id.in_(ids), OrgMarket.is_active.is_(True), Price.is_active.is_(True))
+        .order_by(OrgProductVariant.product_id, OrgMarket.slug)
+    ).all()
+    first_market: dict[str, tuple[str, str]] = {}
+    for product_id, market_slug, locale in markets:
+        first_market.setdefault(product_id, (market_slug, locale))
+    return [
+        (product, org_name, org_slug, *first_market.get(product.id, (None, None)))
+        for product, org_name, org_slug in rows
+    ]

@@ -1,0 +1,490 @@
+"""Read side of the storefront catalog: what a market sells, filtered, sorted and paginated.
+
+A product is sold in a market when it is published and at least one active plan of an active
+variant has an active price in that market. Every function issues a fixed number of queries,
+whatever the size of the catalog (eager loading, no per-row lazy loads).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.catalog.models import (
+    OrgProduct,
+    OrgProductCollection,
+    OrgProductCollectionProduct,
+    OrgProductReview,
+    OrgProductTranslation,
+    OrgProductVariant,
+    OrgProductVariantPaymentPlan,
+    OrgProductVariantPaymentPlanMarketPrice,
+)
+from app.db import utcnow
+from app.extensions import db
+from app.learn.models import (
+    OrgProductCourse,
+    OrgProductCourseModule,
+    OrgProductCourseModuleSection,
+    OrgProductCourseModuleSectionLesson,
+    OrgProductCourseRating,
+    OrgProductCourseSkill,
+)
+from app.markets.locales import translated
+from app.markets.storefront import Storefront
+from app.platform.models import SeoMetadata, Skill
+
+SORTS = ("relevance", "newest", "price_asc", "price_desc", "name", "rating")
+PER_PAGE = 12
+MAX_PAGE = 10_000
+
+
+# ---- sold-in-market building blocks -------------------------------------------------------
+
+def from_prices(market_id: str):
+    """Subquery: product_id -> lowest active price in the market ("from" price)."""
+    price = OrgProductVariantPaymentPlanMarketPrice
+    plan = OrgProductVariantPaymentPlan
+    variant = OrgProductVariant
+    return (
+        sa.select(variant.product_id.label("product_id"), sa.func.min(price.price).label("from_price"))
+        .join(plan, plan.variant_id == variant.id)
+        .join(price, price.plan_id == plan.id)
+        .where(
+            price.market_id == market_id,
+            price.is_active.is_(True),
+            plan.is_active.is_(True),
+            variant.is_active.is_(True),
+        )
+        .group_by(variant.product_id)
+        .subquery("from_prices")
+    )
+
+
+def ratings():
+    review = OrgProductReview
+    return (
+        sa.select(
+            review.product_id.label("product_id"),
+            sa.func.avg(review.rating).label("avg_rating"),
+            sa.func.count(review.id).label("review_count"),
+        )
+        .where(review.is_published.is_(True))
+        .group_by(review.product_id)
+        .subquery("ratings")
+    )
+
+
+# ---- catalog listing ------------------------------------------------------------------------
+
+@dataclass
+class CatalogFilters:
+    q: str = ""
+    type: str = ""
+    collection: str = ""
+    skill: str = ""
+    level: str = ""
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    sort: str = "newest"
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> CatalogFilters:
+        """Lenient parsing: a bad value is dropped, never an error page."""
+
+        def decimal(name):
+            raw = (args.get(name) or "").strip().replace(",", ".")
+            try:
+                value = Decimal(raw) if raw else None
+            except InvalidOperation:
+                return None
+            return value if value is not None and value.is_finite() and value >= 0 else None
+
+        try:
+            page = max(1, min(MAX_PAGE, int(args.get("page", 1))))
+        except (TypeError, ValueError):
+            page = 1
+        sort = args.get("sort", "") or ""
+        q = (args.get("q") or "").strip()[:100]
+        return cls(
+            q=q,
+            type=(args.get("type") or "").strip(),
+            collection=(args.get("collection") or "").strip(),
+            skill=(args.get("skill") or "").strip(),
+            level=(args.get("level") or "").strip(),
+            min_price=decimal("min_price"),
+            max_price=decimal("max_price"),
+            sort=sort if sort in SORTS else ("relevance" if q else "newest"),
+            page=page,
+        )
+
+    def as_args(self, **overrides) -> dict:
+        """Non-empty values as query-string arguments (for shareable URLs and pagination)."""
+        values = {
+            "q": self.q, "type": self.type, "collection": self.collection, "skill": self.skill,
+            "level": self.level, "min_price": self.min_price, "max_price": self.max_price,
+            "sort": self.sort if self.sort not in ("newest", "relevance") else "", "page": self.page,
+        }
+        values.update(overrides)
+        if values.get("page") == 1:
+            values["page"] = None
+        return {k: str(v) for k, v in values.items() if v not in (None, "")}
+
+    @property
+    def active(self) -> bool:
+        return bool(self.q or self.type or self.collection or self.skill or self.level
+                    or self.min_price is not None or self.max_price is not None)
+
+
+@dataclass
+class Creator:
+    name: str
+    slug: str | None
+
+
+@dataclass
+class ProductCard:
+    product: OrgProduct
+    name: str
+    summary: str
+    from_price: Decimal
+    avg_rating: float | None
+    review_count: int
+    brand_name: str | None
+    creators: list[Creator] = field(default_factory=list)
+
+
+@dataclass
+class CatalogPage:
+    cards: list[ProductCard]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def _filtered(storefront: Storefront, filters: CatalogFilters, chain: list[str]):
+    fp = from_prices(storefront.market_id)
+    rt = ratings()
+    stmt = (
+        sa.select(OrgProduct, fp.c.from_price, rt.c.avg_rating, rt.c.review_count)
+        .join(fp, fp.c.product_id == OrgProduct.id)
+        .outerjoin(rt, rt.c.product_id == OrgProduct.id)
+        .where(OrgProduct.org_id == storefront.org_id, OrgProduct.status == "published")
+    )
+    if filters.type:
+        stmt = stmt.where(OrgProduct.type == filters.type)
+    if filters.collection:
+        stmt = stmt.where(
+            sa.exists()
+            .where(OrgProductCollectionProduct.product_id == OrgProduct.id)
+            .where(OrgProductCollectionProduct.collection_id == OrgProductCollection.id)
+            .where(OrgProductCollection.org_id == storefront.org_id)
+            .where(OrgProductCollection.slug == filters.collection)
+        )
+    if filters.skill:
+        stmt = stmt.where(
+            sa.exists()
+            .where(OrgProductCourseSkill.course_product_id == OrgProduct.id)
+            .where(OrgProductCourseSkill.skill_id == Skill.id)
+            .where(Skill.slug == filters.skill)
+        )
+    if filters.level:
+        stmt = stmt.where(
+            sa.exists()
+            .where(OrgProductCourse.product_id == OrgProduct.id)
+            .where(OrgProductCourse.level == filters.level)
+        )
+    if filters.min_price is not None:
+        stmt = stmt.where(fp.c.from_price >= filters.min_price)
+    if filters.max_price is not None:
+        stmt = stmt.where(fp.c.from_price <= filters.max_price)
+    if filters.q:
+        pattern = f"%{_escape_like(filters.q.lower())}%"
+        translation_match = (
+            sa.exists()
+            .where(OrgProductTranslation.product_id == OrgProduct.id)
+            .where(OrgProductTranslation.locale_key.in_(chain))
+            .where(
+                sa.or_(
+                    sa.func.lower(OrgProductTranslation.name).like(pattern, escape="\\"),
+                    sa.func.lower(OrgProductTranslation.description).like(pattern, escape="\\"),
+                )
+            )
+        )
+        stmt = stmt.where(
+            sa.or_(
+                sa.func.lower(OrgProduct.name).like(pattern, escape="\\"),
+                sa.func.lower(OrgProduct.description).like(pattern, escape="\\"),
+                translation_match,
+            )
+        )
+    return stmt, fp, rt
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _order(stmt, filters: CatalogFilters, fp, rt):
+    newest = sa.func.coalesce(OrgProduct.published_at, OrgProduct.created_at).desc()
+    orders = {
+        "newest": [newest],
+        "relevance": [newest],
+        "price_asc": [fp.c.from_price.asc()],
+        "price_desc": [fp.c.from_price.desc()],
+        "name": [sa.func.lower(OrgProduct.name).asc()],
+        "rating": [sa.func.coalesce(rt.c.avg_rating, 0).desc(), sa.func.coalesce(rt.c.review_count, 0).desc()],
+    }
+    return stmt.order_by(*orders[filters.sort], OrgProduct.id)
+
+
+def catalog_page(storefront: Storefront, filters: CatalogFilters, chain: list[str],
+                 per_page: int = PER_PAGE) -> CatalogPage:
+    stmt, fp, rt = _filtered(storefront, filters, chain)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+    pages = max(1, math.ceil((total or 0) / per_page))
+    page = min(filters.page, pages)
+    rows = db.session.execute(
+        _order(stmt, filters, fp, rt)
+        .options(selectinload(OrgProduct.translations), joinedload(OrgProduct.brand))
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    creators = creators_for([row[0].id for row in rows])
+    cards = [
+        ProductCard(
+            product=product,
+            name=translated(product, "name", chain),
+            summary=_summary(translated(product, "description", chain)),
+            from_price=from_price,
+            avg_rating=float(avg) if avg is not None else None,
+            review_count=count or 0,
+            brand_name=product.brand.name if product.brand else None,
+            creators=creators.get(product.id, []),
+        )
+        for product, from_price, avg, count in rows
+    ]
+    return CatalogPage(cards=cards, total=total or 0, page=page, per_page=per_page)
+
+
+def _summary(text: str | None, limit: int = 160) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def creators_for(product_ids: list[str]) -> dict[str, list[Creator]]:
+    """The people attributed as creators of each product right now: one query."""
+    if not product_ids:
+        return {}
+    from app.accounts.models import UserJobProfile, UserProfile
+    from app.orgs.models import OrgEmployee, OrgMember
+    from app.revenue.models import OrgEmployeeProductAttribution as Attribution
+
+    now = utcnow()
+    rows = db.session.execute(
+        sa.select(Attribution.product_id, UserProfile.display_name, UserJobProfile.slug, UserJobProfile.is_public)
+        .join(OrgEmployee, OrgEmployee.id == Attribution.employee_id)
+        .join(OrgMember, OrgMember.id == OrgEmployee.member_id)
+        .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
+        .outerjoin(UserJobProfile, UserJobProfile.id == OrgEmployee.job_profile_id)
+        .where(
+            Attribution.product_id.in_(product_ids),
+            Attribution.attribution_type.in_(("creator", "collaborator")),
+            Attribution.effective_from <= now,
+            sa.or_(Attribution.effective_to.is_(None), Attribution.effective_to > now),
+        )
+        .order_by(Attribution.product_id, Attribution.revenue_share_percentage.desc(), UserProfile.display_name)
+    ).all()
+    result: dict[str, list[Creator]] = {}
+    for product_id, name, slug, is_public in rows:
+        result.setdefault(product_id, []).append(Creator(name=name, slug=slug if is_public else None))
+    return result
+
+
+def facets(storefront: Storefront) -> dict:
+    """Collections and skills to filter by (two queries)."""
+    collections = db.session.execute(
+        sa.select(OrgProductCollection.slug, OrgProductCollection.name)
+        .where(OrgProductCollection.org_id == storefront.org_id)
+        .order_by(OrgProductCollection.sort_order, OrgProductCollection.name)
+    ).all()
+    skills = db.session.execute(
+        sa.select(Skill.slug, Skill.name)
+        .join(OrgProductCourseSkill, OrgProductCourseSkill.skill_id == Skill.id)
+        .where(OrgProductCourseSkill.org_id == storefront.org_id)
+        .distinct()
+        .order_by(Skill.name)
+    ).all()
+    return {"collections": collections, "skills": skills}
+
+
+# ---- product page -------------------------------------------------------------------------------
+
+def sold_product(storefront: Storefront, slug: str) -> OrgProduct | None:
+    """The published product ``slug`` of the storefront's org if it has a price in this market,
+    with everything the product page shows loaded up front."""
+    fp = from_prices(storefront.market_id)
+    plan_opts = selectinload(OrgProduct.variants).selectinload(OrgProductVariant.plans)
+    course = selectinload(OrgProduct.course)
+    modules = course.selectinload(OrgProductCourse.modules)
+    sections = modules.selectinload(OrgProductCourseModule.sections)
+    placements = sections.selectinload(OrgProductCourseModuleSection.placements)
+    stmt = (
+        sa.select(OrgProduct)
+        .join(fp, fp.c.product_id == OrgProduct.id)
+        .where(
+            OrgProduct.org_id == storefront.org_id,
+            OrgProduct.slug == slug,
+            OrgProduct.status == "published",
+        )
+        .options(
+            selectinload(OrgProduct.translations),
+            joinedload(OrgProduct.brand),
+            joinedload(OrgProduct.seo_metadata).joinedload(SeoMetadata.open_graph),
+            plan_opts.selectinload(OrgProductVariantPaymentPlan.one_time),
+            plan_opts.selectinload(OrgProductVariantPaymentPlan.subscription),
+            plan_opts.selectinload(OrgProductVariantPaymentPlan.usage_based),
+            plan_opts.selectinload(OrgProductVariantPaymentPlan.market_prices),
+            course.selectinload(OrgProductCourse.skills).joinedload(OrgProductCourseSkill.skill),
+            modules.selectinload(OrgProductCourseModule.translations),
+            sections.selectinload(OrgProductCourseModuleSection.translations),
+            placements.joinedload(OrgProductCourseModuleSectionLesson.lesson),
+        )
+    )
+    product = db.session.scalar(stmt)
+    if product is not None and product.course is not None:
+        _load_lesson_translations(product)
+    return product
+
+
+def _load_lesson_translations(product: OrgProduct) -> None:
+    """Lesson translations for every placed lesson in one query (lessons are shared rows)."""
+    from app.learn.models import OrgLesson
+
+    lesson_ids = {
+        p.lesson_id for m in product.course.modules for s in m.sections for p in s.placements
+    }
+    if lesson_ids:
+        db.session.scalars(
+            sa.select(OrgLesson).where(OrgLesson.id.in_(lesson_ids)).options(selectinload(OrgLesson.translations))
+        ).all()
+
+
+def product_reviews(product: OrgProduct, limit: int = 20) -> tuple[list[OrgProductReview], float | None, int]:
+    from app.orgs.models import OrgMember
+
+    reviews = db.session.scalars(
+        sa.select(OrgProductReview)
+        .where(OrgProductReview.product_id == product.id, OrgProductReview.is_published.is_(True))
+        .options(joinedload(OrgProductReview.member).joinedload(OrgMember.user_profile))
+        .order_by(OrgProductReview.created_at.desc())
+        .limit(limit)
+    ).all()
+    avg, count = db.session.execute(
+        sa.select(sa.func.avg(OrgProductReview.rating), sa.func.count(OrgProductReview.id)).where(
+            OrgProductReview.product_id == product.id, OrgProductReview.is_published.is_(True)
+        )
+    ).one()
+    return list(reviews), (float(avg) if avg is not None else None), count or 0
+
+
+def community_course_rating(product: OrgProduct) -> tuple[float | None, int, str | None]:
+    """Average learner-rated difficulty, how many rated, and the most common rated level."""
+    avg, count = db.session.execute(
+        sa.select(sa.func.avg(OrgProductCourseRating.difficulty), sa.func.count(OrgProductCourseRating.id)).where(
+            OrgProductCourseRating.course_product_id == product.id
+        )
+    ).one()
+    level = db.session.scalar(
+        sa.select(OrgProductCourseRating.level)
+        .where(OrgProductCourseRating.course_product_id == product.id)
+        .group_by(OrgProductCourseRating.level)
+        .order_by(sa.func.count().desc(), OrgProductCourseRating.level)
+        .limit(1)
+    )
+    return (float(avg) if avg is not None else None), count or 0, level
+
+
+def product_collections(product: OrgProduct) -> list[OrgProductCollection]:
+    return list(
+        db.session.scalars(
+            sa.select(OrgProductCollection)
+            .join(OrgProductCollectionProduct, OrgProductCollectionProduct.collection_id == OrgProductCollection.id)
+            .where(OrgProductCollectionProduct.product_id == product.id)
+            .order_by(OrgProductCollection.sort_order, OrgProductCollection.name)
+        )
+    )
+
+
+def sitemap_products(storefront: Storefront) -> list[tuple[str, object]]:
+    """(slug, last modified) of every product sold in the market: one query."""
+    fp = from_prices(storefront.market_id)
+    return db.session.execute(
+        sa.select(OrgProduct.slug, OrgProduct.updated_at)
+        .join(fp, fp.c.product_id == OrgProduct.id)
+        .where(OrgProduct.org_id == storefront.org_id, OrgProduct.status == "published")
+        .order_by(OrgProduct.slug)
+    ).all()
+
+
+@dataclass
+class Offer:
+    """One buyable plan of a product in a market, with its terms and its price there."""
+
+    variant_name: str
+    variant_count: int
+    plan: OrgProductVariantPaymentPlan
+    price: Decimal
+    price_per_unit: Decimal | None
+    compare_at_price: Decimal | None
+
+    @property
+    def type(self) -> str:
+        return self.plan.type
+
+    @property
+    def tier(self) -> int:
+        return self.plan.access_tier
+
+    @property
+    def terms(self):
+        return self.plan.terms
+
+
+def offers_for(product: OrgProduct, market_id: str) -> list[Offer]:
+    """Active plans of active variants that have an active price in the market (loaded rows only)."""
+    variants = [v for v in product.variants if v.is_active]
+    offers = []
+    for variant in variants:
+        for plan in variant.plans:
+            if not plan.is_active:
+                continue
+            price = next((p for p in plan.market_prices if p.market_id == market_id and p.is_active), None)
+            if price is None:
+                continue
+            offers.append(Offer(
+                variant_name=variant.name,
+                variant_count=len(variants),
+                plan=plan,
+                price=price.price,
+                price_per_unit=price.price_per_unit,
+                compare_at_price=price.compare_at_price,
+            ))
+    return offers

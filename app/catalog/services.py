@@ -1,0 +1,673 @@
+"""Catalog rules: products and their translations, variants, payment plans with per-market
+prices, collections, discounts and reviews.
+
+Services flush and raise DomainErrors; the view commits. Every object passed in must belong to
+the org being worked on: a row of another org is reported as not found (never "forbidden").
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app.catalog.models import (
+    DISCOUNT_TYPES,
+    INTERVALS,
+    PLAN_TYPES,
+    PRODUCT_STATUSES,
+    PRODUCT_TYPES,
+    OrgDiscount,
+    OrgProduct,
+    OrgProductCollection,
+    OrgProductCollectionProduct,
+    OrgProductReview,
+    OrgProductTranslation,
+    OrgProductVariant,
+    OrgProductVariantPaymentPlan,
+    OrgProductVariantPaymentPlanMarketPrice,
+    OrgProductVariantPaymentPlanOneTime,
+    OrgProductVariantPaymentPlanSubscription,
+    OrgProductVariantPaymentPlanUsageBased,
+)
+from app.db import utcnow
+from app.errors import NotFoundError, ValidationError
+from app.extensions import db
+from app.money import quantize
+from app.orgs.models import Org, OrgLocale
+from app.platform.models import Currency, SeoMetadata, SeoMetadataOpenGraph
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+DISCOUNT_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{2,39}$")
+MAX_AMOUNT = Decimal("100000000")  # Numeric(12, 4) holds amounts below 10^8
+
+_UNSET: Any = object()
+
+
+# ---- small shared checks (also used by learn) ------------------------------------------------
+
+def clean_text(value: str | None, label: str, *, max_length: int, required: bool = False) -> str | None:
+    """Strip ``value``; empty becomes None (or a ValidationError when ``required``); enforce length."""
+    text = "" if value is None else (value if isinstance(value, str) else str(value)).strip()
+    if not text:
+        if required:
+            raise ValidationError(_("%(field)s is required.", field=label))
+        return None
+    if len(text) > max_length:
+        raise ValidationError(_("%(field)s must be at most %(n)d characters.", field=label, n=max_length))
+    return text
+
+
+def to_decimal(value, label: str) -> Decimal:
+    """Parse an amount (Decimal, int or numeric string; never float) or raise ValidationError."""
+    if isinstance(value, float):
+        raise TypeError("Amounts are Decimal, never float.")
+    if isinstance(value, bool) or value is None:
+        raise ValidationError(_("Enter a valid amount for %(field)s.", field=label))
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationError(_("Enter a valid amount for %(field)s.", field=label)) from None
+    if not amount.is_finite():
+        raise ValidationError(_("Enter a valid amount for %(field)s.", field=label))
+    if abs(amount) >= MAX_AMOUNT:
+        raise ValidationError(_("%(field)s is too large.", field=label))
+    return amount
+
+
+def to_int(value, label: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """Parse a whole number within bounds or raise ValidationError naming the field."""
+    if isinstance(value, bool):
+        raise ValidationError(_("%(field)s must be a whole number.", field=label))
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValidationError(_("%(field)s must be a whole number.", field=label)) from None
+    if isinstance(value, (float, Decimal)) and number != value:
+        raise ValidationError(_("%(field)s must be a whole number.", field=label))
+    if minimum is not None and number < minimum:
+        raise ValidationError(_("%(field)s must be at least %(n)d.", field=label, n=minimum))
+    if maximum is not None and number > maximum:
+        raise ValidationError(_("%(field)s must be at most %(n)d.", field=label, n=maximum))
+    return number
+
+
+def check_access_tier(value) -> int:
+    """A required access tier: a whole number, 1 or more."""
+    try:
+        return to_int(value, _("Access tier"), minimum=1)
+    except ValidationError:
+        raise ValidationError(_("The access tier must be a whole number of 1 or more.")) from None
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """Naive datetimes are taken as UTC."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def ensure_same_org(obj, org_id: str, message: str | None = None) -> None:
+    """A row of another org does not exist as far as this org is concerned."""
+    if obj is None or getattr(obj, "org_id", None) != org_id:
+        raise NotFoundError(message or _("Not found."))
+
+
+def require_org_locale(org_id: str, locale_key: str) -> str:
+    """The org must offer (and author in) ``locale_key`` before content is translated into it."""
+    key = (locale_key or "").strip()
+    row = db.session.get(OrgLocale, (org_id, key)) if key else None
+    if row is None or not row.is_active or not row.can_author:
+        raise ValidationError(
+            _("%(locale)s is not one of the organization's languages. Add it in the settings first.",
+              locale=key or "?")
+        )
+    return key
+
+
+def _org_id(org: Org | str) -> str:
+    return org if isinstance(org, str) else org.id
+
+
+def _slug(value: str | None, *, max_length: int) -> str:
+    slug = (value or "").strip().lower()
+    if not slug:
+        raise ValidationError(_("%(field)s is required.", field=_("Slug")))
+    if len(slug) > max_length or not SLUG_RE.match(slug):
+        raise ValidationError(
+            _("Use up to %(n)d lowercase letters, digits and single dashes for the slug.", n=max_length)
+        )
+    return slug
+
+
+def _choice(value, allowed, label: str) -> str:
+    if value not in allowed:
+        raise ValidationError(_("Choose a valid %(field)s.", field=label))
+    return value
+
+
+def _next_sort(column, *criteria) -> int:
+    current = db.session.scalar(sa.select(sa.func.max(column)).where(*criteria))
+    return (current or 0) + 1
+
+
+# ---- products ------------------------------------------------------------------------------
+
+_SEO_FIELDS = {
+    "title": ("title", 60, _l("The SEO title")),
+    "description": ("description", 160, _l("The SEO description")),
+    "keywords": ("keywords", 255, _l("The SEO keywords")),
+    "canonical_url": ("canonical_url", 255, _l("The canonical URL")),
+    "robots_directive": ("robots_directive", 50, _l("The robots directive")),
+}
+_OG_FIELDS = {
+    "og_title": ("title", 95, _l("The Open Graph title")),
+    "og_description": ("description", 300, _l("The Open Graph description")),
+    "og_image_url": ("image_url", 255, _l("The Open Graph image URL")),
+    "og_image_alt": ("image_alt", 125, _l("The Open Graph image text")),
+    "og_type": ("type", 20, _l("The Open Graph type")),
+}
+
+
+def _apply_seo(product: OrgProduct, seo: dict[str, Any]) -> None:
+    """``seo`` keys: title, description, keywords, canonical_url, robots_directive and og_title,
+    og_description, og_image_url, og_image_alt, og_type (or a nested ``og`` dict without prefix)."""
+    data = dict(seo)
+    nested = data.pop("og", None) or {}
+    data.update({f"og_{k}": v for k, v in nested.items()})
+    unknown = set(data) - set(_SEO_FIELDS) - set(_OG_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown SEO fields: {sorted(unknown)}")
+    meta = product.seo_metadata
+    if meta is None:
+        meta = SeoMetadata()
+        db.session.add(meta)
+        product.seo_metadata = meta
+    for key, (attr, limit, label) in _SEO_FIELDS.items():
+        if key in data:
+            value = clean_text(data[key], str(label), max_length=limit)
+            if attr == "robots_directive":
+                value = value or "index,follow"
+            setattr(meta, attr, value)
+    og_data = {k: v for k, v in data.items() if k in _OG_FIELDS}
+    if og_data:
+        og = meta.open_graph
+        if og is None:
+            og = SeoMetadataOpenGraph()
+            meta.open_graph = og
+        for key, value in og_data.items():
+            attr, limit, label = _OG_FIELDS[key]
+            value = clean_text(value, str(label), max_length=limit)
+            if attr == "type":
+                value = value or "website"
+            setattr(og, attr, value)
+
+
+def _check_slug_free(org_id: str, slug: str, *, exclude_id: str | None = None) -> None:
+    stmt = sa.select(OrgProduct.id).where(OrgProduct.org_id == org_id, OrgProduct.slug == slug)
+    if exclude_id is not None:
+        stmt = stmt.where(OrgProduct.id != exclude_id)
+    if db.session.scalar(stmt.limit(1)) is not None:
+        raise ValidationError(_("Another product already uses the slug “%(slug)s”. Choose a different one.",
+                                slug=slug))
+
+
+def _scoped_ref(model, org_id: str, value, message: str):
+    """Accept a row or its id; it must belong to the org."""
+    if value is None:
+        return None
+    row = db.session.get(model, value) if isinstance(value, str) else value
+    ensure_same_org(row, org_id, message)
+    return row
+
+
+def _tax_category(org_id: str, value):
+    from app.tax.models import OrgTaxCategory
+
+    return _scoped_ref(OrgTaxCategory, org_id, value, _("Tax category not found."))
+
+
+def _brand(org_id: str, value):
+    from app.markets.models import OrgBrand
+
+    return _scoped_ref(OrgBrand, org_id, value, _("Brand not found."))
+
+
+def create_product(
+    org: Org,
+    *,
+    type: str,
+    name: str,
+    slug: str,
+    description: str | None = None,
+    status: str = "draft",
+    tax_category=None,
+    brand=None,
+    image_url: str | None = None,
+    seo: dict[str, Any] | None = None,
+) -> OrgProduct:
+    """A new product of ``org``; the slug is unique within the org."""
+    _choice(type, PRODUCT_TYPES, _("product type"))
+    _choice(status, PRODUCT_STATUSES, _("status"))
+    name = clean_text(name, _("Name"), max_length=200, required=True)
+    slug = _slug(slug, max_length=120)
+    _check_slug_free(org.id, slug)
+    category = _tax_category(org.id, tax_category)
+    brand_row = _brand(org.id, brand)
+    product = OrgProduct(
+        org_id=org.id,
+        type=type,
+        name=name,
+        slug=slug,
+        description=clean_text(description, _("Description"), max_length=100_000),
+        status=status,
+        tax_category_id=category.id if category else None,
+        brand_id=brand_row.id if brand_row else None,
+        image_url=clean_text(image_url, _("Image URL"), max_length=255),
+        published_at=utcnow() if status == "published" else None,
+    )
+    db.session.add(product)
+    if seo:
+        _apply_seo(product, seo)
+    db.session.flush()
+    return product
+
+
+def update_product(
+    product: OrgProduct,
+    *,
+    name: str = _UNSET,
+    slug: str = _UNSET,
+    description: str | None = _UNSET,
+    tax_category=_UNSET,
+    brand=_UNSET,
+    image_url: str | None = _UNSET,
+    seo: dict[str, Any] | None = _UNSET,
+) -> OrgProduct:
+    """Change the given fields only (same rules as ``create_product``)."""
+    if name is not _UNSET:
+        product.name = clean_text(name, _("Name"), max_length=200, required=True)
+    if slug is not _UNSET:
+        new_slug = _slug(slug, max_length=120)
+        if new_slug != product.slug:
+            _check_slug_free(product.org_id, new_slug, exclude_id=product.id)
+            product.slug = new_slug
+    if description is not _UNSET:
+        product.description = clean_text(description, _("Description"), max_length=100_000)
+    if tax_category is not _UNSET:
+        category = _tax_category(product.org_id, tax_category)
+        product.tax_category_id = category.id if category else None
+    if brand is not _UNSET:
+        brand_row = _brand(product.org_id, brand)
+        product.brand_id = brand_row.id if brand_row else None
+    if image_url is not _UNSET:
+        product.image_url = clean_text(image_url, _("Image URL"), max_length=255)
+    if seo is not _UNSET and seo is not None:
+        _apply_seo(product, seo)
+    db.session.flush()
+    return product
+
+
+def publish_product(product: OrgProduct) -> OrgProduct:
+    """Make the product visible in storefronts (idempotent; keeps the first publication date)."""
+    product.status = "published"
+    if product.published_at is None:
+        product.published_at = utcnow()
+    db.session.flush()
+    return product
+
+
+def archive_product(product: OrgProduct) -> OrgProduct:
+    """Withdraw the product from sale; existing entitlements are unaffected (idempotent)."""
+    product.status = "archived"
+    db.session.flush()
+    return product
+
+
+def set_product_translation(
+    product: OrgProduct, locale_key: str, *, name: str, description: str | None = None
+) -> OrgProductTranslation:
+    """Create or replace the product's name and description in one of the org's locales."""
+    key = require_org_locale(product.org_id, locale_key)
+    name = clean_text(name, _("Name"), max_length=200, required=True)
+    description = clean_text(description, _("Description"), max_length=100_000)
+    translation = db.session.scalar(
+        sa.select(OrgProductTranslation).where(
+            OrgProductTranslation.product_id == product.id, OrgProductTranslation.locale_key == key
+        )
+    )
+    if translation is None:
+        translation = OrgProductTranslation(org_id=product.org_id, product=product, locale_key=key)
+        db.session.add(translation)
+    translation.name = name
+    translation.description = description
+    db.session.flush()
+    return translation
+
+
+# ---- variants and payment plans -------------------------------------------------------------
+
+def add_variant(
+    product: OrgProduct,
+    *,
+    name: str,
+    sku: str | None = None,
+    is_default: bool = False,
+    download_url: str | None = None,
+    requires_shipping: bool = False,
+) -> OrgProductVariant:
+    """A purchasable variant; the first one (or one flagged ``is_default``) becomes the default."""
+    name = clean_text(name, _("Variant name"), max_length=100, required=True)
+    sku = clean_text(sku, _("SKU"), max_length=64)
+    if sku is not None:
+        taken = db.session.scalar(
+            sa.select(OrgProductVariant.id).where(
+                OrgProductVariant.org_id == product.org_id, OrgProductVariant.sku == sku
+            ).limit(1)
+        )
+        if taken is not None:
+            raise ValidationError(_("Another variant already uses the SKU “%(sku)s”.", sku=sku))
+    siblings = list(
+        db.session.scalars(sa.select(OrgProductVariant).where(OrgProductVariant.product_id == product.id))
+    )
+    if is_default or not siblings:
+        for other in siblings:
+            other.is_default = False
+        is_default = True
+    variant = OrgProductVariant(
+        org_id=product.org_id,
+        product=product,
+        name=name,
+        sku=sku,
+        is_default=is_default,
+        download_url=clean_text(download_url, _("Download URL"), max_length=255),
+        requires_shipping=bool(requires_shipping),
+        sort_order=max((v.sort_order for v in siblings), default=0) + 1,
+    )
+    db.session.add(variant)
+    db.session.flush()
+    return variant
+
+
+def add_plan(
+    variant: OrgProductVariant,
+    *,
+    type: str,
+    name: str,
+    access_tier: int = 1,
+    description: str | None = None,
+    interval: str | None = None,
+    interval_count: int = 1,
+    trial_period_days: int = 0,
+    usage_unit: str | None = None,
+    included_units: int = 0,
+    allow_gift_cards: bool = True,
+) -> OrgProductVariantPaymentPlan:
+    """A payment plan with its type-specific row (one-time, subscription or usage-based)."""
+    _choice(type, PLAN_TYPES, _("plan type"))
+    tier = check_access_tier(access_tier)
+    plan = OrgProductVariantPaymentPlan(
+        org_id=variant.org_id,
+        variant=variant,
+        type=type,
+        name=clean_text(name, _("Plan name"), max_length=100, required=True),
+        description=clean_text(description, _("Description"), max_length=100_000),
+        access_tier=tier,
+        sort_order=_next_sort(
+            OrgProductVariantPaymentPlan.sort_order, OrgProductVariantPaymentPlan.variant_id == variant.id
+        ),
+    )
+    if type == "one_time":
+        plan.one_time = OrgProductVariantPaymentPlanOneTime(allow_gift_cards=bool(allow_gift_cards))
+    elif type == "subscription":
+        if not interval:
+            raise ValidationError(_("A subscription plan needs a billing interval (day, week, month or year)."))
+        _choice(interval, INTERVALS, _("billing interval"))
+        plan.subscription = OrgProductVariantPaymentPlanSubscription(
+            interval=interval,
+            interval_count=to_int(interval_count, _("Interval count"), minimum=1),
+            trial_period_days=to_int(trial_period_days, _("Trial period (days)"), minimum=0),
+        )
+    else:
+        unit = clean_text(usage_unit, _("Usage unit"), max_length=50)
+        if unit is None:
+            raise ValidationError(_("A usage-based plan needs a usage unit (for example “API call”)."))
+        plan.usage_based = OrgProductVariantPaymentPlanUsageBased(
+            usage_unit=unit, included_units=to_int(included_units, _("Included units"), minimum=0)
+        )
+    db.session.add(plan)
+    db.session.flush()
+    return plan
+
+
+def set_market_price(
+    plan: OrgProductVariantPaymentPlan,
+    market,
+    *,
+    price,
+    price_per_unit=None,
+    compare_at_price=None,
+) -> OrgProductVariantPaymentPlanMarketPrice:
+    """Create or update the plan's price in ``market`` (in the market's currency, quantized to its
+    minor unit). Usage-based plans also need a price per unit."""
+    if market is None or market.org_id != plan.org_id:
+        raise NotFoundError(_("Market not found."))
+    product_org_id = db.session.scalar(
+        sa.select(OrgProduct.org_id)
+        .join(OrgProductVariant, OrgProductVariant.product_id == OrgProduct.id)
+        .where(OrgProductVariant.id == plan.variant_id)
+    )
+    if product_org_id != market.org_id:
+        raise NotFoundError(_("Market not found."))
+    currency = market.currency_code
+
+    amount = to_decimal(price, _("Price"))
+    if amount < 0:
+        raise ValidationError(_("The price cannot be negative."))
+    per_unit = None
+    if plan.type == "usage_based":
+        if price_per_unit is None or (isinstance(price_per_unit, str) and not price_per_unit.strip()):
+            raise ValidationError(_("A usage-based plan needs a price per unit."))
+        per_unit = to_decimal(price_per_unit, _("Price per unit"))
+        if per_unit < 0:
+            raise ValidationError(_("The price per unit cannot be negative."))
+        per_unit = quantize(per_unit, currency)
+    elif price_per_unit is not None:
+        raise ValidationError(_("Only usage-based plans have a price per unit."))
+    compare_at = None
+    if compare_at_price is not None and not (isinstance(compare_at_price, str) and not compare_at_price.strip()):
+        compare_at = to_decimal(compare_at_price, _("Compare-at price"))
+        if compare_at < 0:
+            raise ValidationError(_("The compare-at price cannot be negative."))
+        compare_at = quantize(compare_at, currency)
+    amount = quantize(amount, currency)
+    if compare_at is not None and compare_at <= amount:
+        raise ValidationError(_("The compare-at price must be higher than the price."))
+
+    row = db.session.scalar(
+        sa.select(OrgProductVariantPaymentPlanMarketPrice).where(
+            OrgProductVariantPaymentPlanMarketPrice.plan_id == plan.id,
+            OrgProductVariantPaymentPlanMarketPrice.market_id == market.id,
+        )
+    )
+    if row is None:
+        row = OrgProductVariantPaymentPlanMarketPrice(org_id=plan.org_id, plan=plan, market_id=market.id)
+        db.session.add(row)
+    row.currency_code = currency
+    row.price = amount
+    row.price_per_unit = per_unit
+    row.compare_at_price = compare_at
+    row.is_active = True
+    db.session.flush()
+    return row
+
+
+# ---- collections -----------------------------------------------------------------------------
+
+def create_collection(org: Org, *, slug: str, name: str, description: str | None = None) -> OrgProductCollection:
+    """A curated group of products; the slug is unique within the org."""
+    slug = _slug(slug, max_length=80)
+    name = clean_text(name, _("Name"), max_length=100, required=True)
+    taken = db.session.scalar(
+        sa.select(OrgProductCollection.id).where(
+            OrgProductCollection.org_id == org.id, OrgProductCollection.slug == slug
+        ).limit(1)
+    )
+    if taken is not None:
+        raise ValidationError(_("Another collection already uses the slug “%(slug)s”. Choose a different one.",
+                                slug=slug))
+    collection = OrgProductCollection(
+        org_id=org.id,
+        slug=slug,
+        name=name,
+        description=clean_text(description, _("Description"), max_length=100_000),
+        sort_order=_next_sort(OrgProductCollection.sort_order, OrgProductCollection.org_id == org.id),
+    )
+    db.session.add(collection)
+    db.session.flush()
+    return collection
+
+
+def add_to_collection(collection: OrgProductCollection, product: OrgProduct) -> OrgProductCollectionProduct:
+    """Append ``product`` to ``collection`` (idempotent: adding it again keeps its position)."""
+    ensure_same_org(product, collection.org_id, _("Product not found."))
+    link = db.session.scalar(
+        sa.select(OrgProductCollectionProduct).where(
+            OrgProductCollectionProduct.collection_id == collection.id,
+            OrgProductCollectionProduct.product_id == product.id,
+        )
+    )
+    if link is not None:
+        return link
+    link = OrgProductCollectionProduct(
+        org_id=collection.org_id,
+        collection=collection,
+        product=product,
+        sort_order=_next_sort(
+            OrgProductCollectionProduct.sort_order, OrgProductCollectionProduct.collection_id == collection.id
+        ),
+    )
+    db.session.add(link)
+    db.session.flush()
+    return link
+
+
+# ---- discounts -------------------------------------------------------------------------------
+
+def normalize_discount_code(code: str | None) -> str:
+    return (code or "").strip().upper()
+
+
+def create_discount(
+    org: Org,
+    *,
+    code: str,
+    name: str,
+    type: str,
+    value,
+    currency_code: str | None = None,
+    market=None,
+    product=None,
+    collection=None,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+    usage_limit: int | None = None,
+) -> OrgDiscount:
+    """A coupon: ``percent`` (0-100) or ``fixed`` (an amount in ``currency_code``) off, optionally
+    limited to a market and to a product or a collection, a time window and a number of uses.
+    Codes are case-insensitive (stored upper-case) and unique within the org."""
+    code = normalize_discount_code(code)
+    if not DISCOUNT_CODE_RE.match(code):
+        raise ValidationError(_("Use 3 to 40 letters, digits, dashes or underscores for the discount code."))
+    name = clean_text(name, _("Name"), max_length=100, required=True)
+    _choice(type, DISCOUNT_TYPES, _("discount type"))
+    amount = to_decimal(value, _("Discount value"))
+    if amount <= 0:
+        raise ValidationError(_("The discount value must be greater than zero."))
+
+    if market is not None:
+        from app.markets.models import OrgMarket
+
+        market = _scoped_ref(OrgMarket, org.id, market, _("Market not found."))
+    product = _scoped_ref(OrgProduct, org.id, product, _("Product not found."))
+    collection = _scoped_ref(OrgProductCollection, org.id, collection, _("Collection not found."))
+    if product is not None and collection is not None:
+        raise ValidationError(_("Limit a discount to a product or to a collection, not both."))
+
+    currency = (currency_code or "").strip().upper() or None
+    if currency is not None:
+        row = db.session.get(Currency, currency)
+        if row is None or not row.is_active:
+            raise ValidationError(_("Choose a valid currency."))
+    if type == "percent":
+        if amount > 100:
+            raise ValidationError(_("A percentage discount cannot be more than 100%."))
+    else:
+        if currency is None:
+            raise ValidationError(_("A fixed-amount discount needs a currency."))
+        if market is not None and market.currency_code != currency:
+            raise ValidationError(
+                _("The discount currency (%(currency)s) must match the market currency (%(market)s).",
+                  currency=currency, market=market.currency_code)
+            )
+        amount = quantize(amount, currency)
+
+    starts_at, ends_at = aware(starts_at), aware(ends_at)
+    if starts_at is not None and ends_at is not None and ends_at <= starts_at:
+        raise ValidationError(_("The discount must end after it starts."))
+    limit = None if usage_limit in (None, "") else to_int(usage_limit, _("Usage limit"), minimum=1)
+
+    taken = db.session.scalar(
+        sa.select(OrgDiscount.id).where(OrgDiscount.org_id == org.id, OrgDiscount.code == code).limit(1)
+    )
+    if taken is not None:
+        raise ValidationError(_("Another discount already uses the code “%(code)s”.", code=code))
+
+    discount = OrgDiscount(
+        org_id=org.id,
+        code=code,
+        name=name,
+        type=type,
+        value=amount,
+        currency_code=currency,
+        market_id=market.id if market else None,
+        product_id=product.id if product else None,
+        collection_id=collection.id if collection else None,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        usage_limit=limit,
+    )
+    db.session.add(discount)
+    db.session.flush()
+    return discount
+
+
+# ---- reviews ---------------------------------------------------------------------------------
+
+def add_review(product: OrgProduct, member, *, rating, title: str | None = None, body: str | None = None) -> OrgProductReview:
+    """A member's 1-5 star review; reviewing again replaces their earlier review."""
+    ensure_same_org(member, product.org_id, _("Member not found."))
+    try:
+        stars = to_int(rating, _("Rating"), minimum=1, maximum=5)
+    except ValidationError:
+        raise ValidationError(_("Choose a rating from 1 to 5 stars.")) from None
+    title = clean_text(title, _("Title"), max_length=120)
+    body = clean_text(body, _("Review"), max_length=10_000)
+    review = db.session.scalar(
+        sa.select(OrgProductReview).where(
+            OrgProductReview.product_id == product.id, OrgProductReview.member_id == member.id
+        )
+    )
+    if review is None:
+        review = OrgProductReview(org_id=product.org_id, product=product, member_id=member.id)
+        db.session.add(review)
+    review.rating = stars
+    review.title = title
+    review.body = body
+    db.session.flush()
+    return review

@@ -1,0 +1,97 @@
+"""A course's syllabus as plain values: modules -> sections -> lessons, each with its effective tier.
+
+Built from a course whose modules, sections, placements and lessons (and their translations) are
+already loaded; no queries. The product page and the course player both read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.markets.locales import translated
+
+
+@dataclass
+class LessonEntry:
+    placement_id: str
+    lesson_id: str
+    title: str
+    type: str
+    duration_minutes: int | None
+    tier: int
+    is_free_preview: bool
+
+    def locked_for(self, tier: int | None) -> bool:
+        return not self.is_free_preview and (tier is None or tier < self.tier)
+
+
+@dataclass
+class SectionEntry:
+    id: str
+    title: str
+    tier: int
+    lessons: list[LessonEntry] = field(default_factory=list)
+
+
+@dataclass
+class ModuleEntry:
+    id: str
+    title: str
+    description: str | None
+    tier: int
+    sections: list[SectionEntry] = field(default_factory=list)
+
+    @property
+    def lessons(self) -> list[LessonEntry]:
+        return [lesson for section in self.sections for lesson in section.lessons]
+
+
+@dataclass
+class Syllabus:
+    modules: list[ModuleEntry]
+
+    @property
+    def lessons(self) -> list[LessonEntry]:
+        return [lesson for module in self.modules for lesson in module.lessons]
+
+    @property
+    def total_minutes(self) -> int:
+        return sum(lesson.duration_minutes or 0 for lesson in self.lessons)
+
+    def lessons_open_at(self, tier: int) -> int:
+        """How many lessons a learner with ``tier`` can open."""
+        return sum(1 for lesson in self.lessons if not lesson.locked_for(tier))
+
+    def tiers(self) -> list[int]:
+        return sorted({lesson.tier for lesson in self.lessons})
+
+
+def build_syllabus(course, chain: list[str]) -> Syllabus:
+    modules = []
+    for module in sorted(course.modules, key=lambda m: (m.sort_order, m.created_at)):
+        module_tier = max(1, module.required_access_tier or 1)
+        entry = ModuleEntry(
+            id=module.id,
+            title=translated(module, "title", chain),
+            description=translated(module, "description", chain),
+            tier=module_tier,
+        )
+        for section in sorted(module.sections, key=lambda s: (s.sort_order, s.created_at)):
+            section_tier = max(module_tier, section.required_access_tier or 1)
+            section_entry = SectionEntry(id=section.id, title=translated(section, "title", chain), tier=section_tier)
+            for placement in sorted(section.placements, key=lambda p: (p.sort_order, p.created_at)):
+                lesson = placement.lesson
+                section_entry.lessons.append(
+                    LessonEntry(
+                        placement_id=placement.id,
+                        lesson_id=lesson.id,
+                        title=translated(lesson, "title", chain),
+                        type=lesson.type,
+                        duration_minutes=lesson.duration_minutes,
+                        tier=max(section_tier, placement.required_access_tier or 1),
+                        is_free_preview=placement.is_free_preview,
+                    )
+                )
+            entry.sections.append(section_entry)
+        modules.append(entry)
+    return Syllabus(modules=modules)

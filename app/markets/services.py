@@ -1,0 +1,259 @@
+"""Market rules: brands, tax regions, markets (countries, locales, domains) and market lookup.
+
+Services flush and raise DomainErrors; the view commits. Org-owned lookups are filtered by org.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app.errors import NotFoundError, ValidationError
+from app.extensions import db
+from app.markets.models import (
+    MARKET_TYPES,
+    OrgBrand,
+    OrgMarket,
+    OrgMarketCountry,
+    OrgMarketDomain,
+    OrgMarketLocale,
+    OrgRegion,
+)
+from app.orgs.models import Org, OrgLocale
+from app.orgs.services import scoped
+from app.platform.models import Country, Currency
+
+SLUG_RE = re.compile(r"^[a-z0-9-]{2,50}$")
+COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+SUBDIVISION_RE = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")  # ISO 3166-2, e.g. US-NY, DE-BY, FR-75C
+_LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
+HOST_RE = re.compile(rf"^{_LABEL}(\.{_LABEL})*$")
+
+
+def _slug(slug: str) -> str:
+    slug = (slug or "").strip().lower()
+    if not SLUG_RE.match(slug):
+        raise ValidationError(_("Use 2 to 50 lowercase letters, digits or hyphens for the address."))
+    return slug
+
+
+def _name(name: str) -> str:
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationError(_("Enter a name of at most 100 characters."))
+    return name
+
+
+def _own(org: Org, row):
+    """``row`` if it belongs to ``org``; a row of another org is reported as not found."""
+    if row is not None and row.org_id != org.id:
+        raise NotFoundError(_("Not found."))
+    return row
+
+
+def normalize_host(host: str | None) -> str:
+    """``Shop.Example.DE:8443.`` -> ``shop.example.de`` (lowercase, no port, no trailing dot)."""
+    host = (host or "").strip().lower()
+    if host.startswith("["):  # IPv6 literal, possibly with a port
+        end = host.find("]")
+        return host[: end + 1] if end != -1 else host
+    host = host.split(":", 1)[0]
+    return host.rstrip(".")
+
+
+# ---- brands --------------------------------------------------------------------------------
+
+def create_brand(org: Org, *, name: str, slug: str, primary_color: str = "#4f46e5", logo_url: str | None = None,
+                 description: str | None = None) -> OrgBrand:
+    name = _name(name)
+    slug = _slug(slug)
+    primary_color = (primary_color or "").strip()
+    if not COLOR_RE.match(primary_color):
+        raise ValidationError(_("Enter the colour as # and six hexadecimal digits, e.g. #4f46e5."))
+    if db.session.scalar(scoped(OrgBrand, org).where(OrgBrand.slug == slug)) is not None:
+        raise ValidationError(_("A brand with this address already exists."))
+    brand = OrgBrand(org_id=org.id, name=name, slug=slug, primary_color=primary_color.lower(),
+                     logo_url=logo_url, description=description)
+    db.session.add(brand)
+    db.session.flush()
+    return brand
+
+
+def list_brands(org: Org) -> sa.Select[tuple[OrgBrand]]:
+    return scoped(OrgBrand, org).order_by(OrgBrand.name)
+
+
+# ---- tax regions ---------------------------------------------------------------------------
+
+def create_region(org: Org, *, name: str, country_code: str, subdivision_code: str | None = None) -> OrgRegion:
+    """The org's tax region for a country (or one subdivision of it), created if missing (idempotent)."""
+    country_code = (country_code or "").strip().upper()
+    if db.session.get(Country, country_code) is None:
+        raise ValidationError(_("Unknown country: %(code)s.", code=country_code))
+    subdivision_code = normalize_subdivision(country_code, subdivision_code)
+    if subdivision_code is not None and not SUBDIVISION_RE.match(subdivision_code):
+        raise ValidationError(_("Enter the subdivision as an ISO 3166-2 code such as US-NY."))
+    if subdivision_code is not None and not subdivision_code.startswith(f"{country_code}-"):
+        raise ValidationError(_("%(sub)s is not a subdivision of %(code)s.", sub=subdivision_code,
+                                code=country_code))
+    subdivision_filter = (
+        OrgRegion.subdivision_code.is_(None) if subdivision_code is None
+        else OrgRegion.subdivision_code == subdivision_code
+    )
+    region = db.session.scalar(
+        scoped(OrgRegion, org).where(OrgRegion.country_code == country_code, subdivision_filter)
+    )
+    if region is not None:
+        return region
+    region = OrgRegion(org_id=org.id, name=_name(name), country_code=country_code,
+                       subdivision_code=subdivision_code)
+    db.session.add(region)
+    db.session.flush()
+    return region
+
+
+def normalize_subdivision(country_code: str, subdivision_code: str | None) -> str | None:
+    """``("US", "ny")`` -> ``"US-NY"``; empty -> None. A code of another country stays as given."""
+    code = (subdivision_code or "").strip().upper()
+    if not code:
+        return None
+    if "-" not in code:
+        code = f"{country_code.upper()}-{code}"
+    return code
+
+
+def list_regions(org: Org) -> sa.Select[tuple[OrgRegion]]:
+    return scoped(OrgRegion, org).order_by(OrgRegion.country_code, OrgRegion.subdivision_code.nulls_first())
+
+
+# ---- markets -------------------------------------------------------------------------------
+
+def create_market(org: Org, *, slug: str, name: str, type: str, currency_code: str, default_locale_key: str,
+                  locale_keys: Iterable[str], country_codes: Iterable[str] = (),
+                  country_locale_overrides: Mapping[str, str] | None = None, tax_inclusive: bool = False,
+                  brand: OrgBrand | None = None, domains: Iterable[str] = ()) -> OrgMarket:
+    """Create a market with its countries, locales (in the given order) and domains.
+
+    The locales must be active locales of the org and include the default; country overrides
+    must name a country of the market and one of its locales; a ``single_country`` market has
+    exactly one country. The first domain is the primary one.
+    """
+    slug = _slug(slug)
+    name = _name(name)
+    if type not in MARKET_TYPES:
+        raise ValidationError(_("Choose a market type from the list."))
+    if db.session.scalar(scoped(OrgMarket, org).where(OrgMarket.slug == slug)) is not None:
+        raise ValidationError(_("A market with this address already exists."))
+
+    currency_code = (currency_code or "").strip().upper()
+    currency = db.session.get(Currency, currency_code)
+    if currency is None or not currency.is_active:
+        raise ValidationError(_("Unknown currency: %(code)s.", code=currency_code))
+
+    locales = list(dict.fromkeys(locale_keys))
+    if not locales:
+        raise ValidationError(_("Choose at least one language for the market."))
+    org_locales = set(db.session.scalars(
+        sa.select(OrgLocale.locale_key).where(OrgLocale.org_id == org.id, OrgLocale.is_active.is_(True))
+    ))
+    missing = [k for k in locales if k not in org_locales]
+    if missing:
+        raise ValidationError(_("The organization does not offer these languages: %(keys)s.",
+                                keys=", ".join(missing)))
+    if default_locale_key not in locales:
+        raise ValidationError(_("The default language must be one of the market's languages."))
+
+    countries = list(dict.fromkeys((c or "").strip().upper() for c in country_codes))
+    if countries:
+        known = set(db.session.scalars(
+            sa.select(Country.code).where(Country.code.in_(countries), Country.is_active.is_(True))
+        ))
+        unknown = [c for c in countries if c not in known]
+        if unknown:
+            raise ValidationError(_("Unknown country: %(code)s.", code=", ".join(unknown)))
+    if type == "single_country" and len(countries) != 1:
+        raise ValidationError(_("A single-country market needs exactly one country."))
+
+    overrides = {(k or "").strip().upper(): v for k, v in (country_locale_overrides or {}).items() if v}
+    for country, locale_key in overrides.items():
+        if country not in countries:
+            raise ValidationError(_("%(code)s is not one of the market's countries.", code=country))
+        if locale_key not in locales:
+            raise ValidationError(_("The language for %(code)s must be one of the market's languages.",
+                                    code=country))
+
+    if brand is not None:
+        _own(org, brand)
+
+    hosts = list(dict.fromkeys(normalize_host(h) for h in domains))
+    for host in hosts:
+        if not host or len(host) > 253 or not HOST_RE.match(host):
+            raise ValidationError(_("%(host)s is not a valid domain name.", host=host or "''"))
+    if hosts:
+        taken = list(db.session.scalars(sa.select(OrgMarketDomain.host).where(OrgMarketDomain.host.in_(hosts))))
+        if taken:
+            raise ValidationError(_("The domain %(host)s is already in use.", host=", ".join(sorted(taken))))
+
+    market = OrgMarket(
+        org_id=org.id, slug=slug, name=name, type=type, currency_code=currency_code,
+        default_locale_key=default_locale_key, tax_inclusive=bool(tax_inclusive),
+        brand_id=brand.id if brand is not None else None, is_active=True,
+    )
+    for position, key in enumerate(locales):
+        market.locales.append(OrgMarketLocale(org_id=org.id, locale_key=key, sort_order=position))
+    # Appended in the relationships' own order, so the new market reads the same as a reloaded one.
+    for country in sorted(countries):
+        market.countries.append(
+            OrgMarketCountry(org_id=org.id, country_code=country, default_locale_key=overrides.get(country))
+        )
+    for position, host in enumerate(hosts[:1] + sorted(hosts[1:])):
+        market.domains.append(OrgMarketDomain(org_id=org.id, host=host, is_primary=position == 0))
+    db.session.add(market)
+    db.session.flush()
+    return market
+
+
+def get_market(org: Org, slug: str, *, active_only: bool = True) -> OrgMarket | None:
+    stmt = scoped(OrgMarket, org).where(OrgMarket.slug == (slug or "").strip().lower())
+    if active_only:
+        stmt = stmt.where(OrgMarket.is_active.is_(True))
+    return db.session.scalar(stmt)
+
+
+def list_markets(org: Org, *, active_only: bool = False) -> sa.Select[tuple[OrgMarket]]:
+    stmt = scoped(OrgMarket, org).order_by(OrgMarket.name)
+    if active_only:
+        stmt = stmt.where(OrgMarket.is_active.is_(True))
+    return stmt
+
+
+def market_for_host(host: str | None) -> OrgMarket | None:
+    """The active market (of an active org) a host name serves directly, if any."""
+    host = normalize_host(host)
+    if not host:
+        return None
+    return db.session.scalar(
+        sa.select(OrgMarket)
+        .join(OrgMarketDomain, OrgMarketDomain.market_id == OrgMarket.id)
+        .join(Org, Org.id == OrgMarket.org_id)
+        .where(OrgMarketDomain.host == host, OrgMarket.is_active.is_(True), Org.is_active.is_(True))
+    )
+
+
+def list_public_storefronts() -> list[tuple[Org, list[tuple[OrgMarket, str]]]]:
+    """Active orgs with their active markets and each market's storefront path ``/<org>/<market>/``."""
+    rows = db.session.execute(
+        sa.select(Org, OrgMarket)
+        .join(OrgMarket, OrgMarket.org_id == Org.id)
+        .where(Org.is_active.is_(True), OrgMarket.is_active.is_(True))
+        .order_by(Org.name, Org.slug, OrgMarket.name, OrgMarket.slug)
+    ).all()
+    result: list[tuple[Org, list[tuple[OrgMarket, str]]]] = []
+    for org, market in rows:
+        if not result or result[-1][0] is not org:
+            result.append((org, []))
+        result[-1][1].append((market, f"/{org.slug}/{market.slug}/"))
+    return result

@@ -1,0 +1,602 @@
+"""Org rules: creating orgs, members and employees, invitations, the audit log and org-scoped queries.
+
+Services flush and raise DomainErrors; the view commits. Every lookup of org-owned data is
+filtered by the org, and a row of another org is reported as not found (never as forbidden).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from flask import has_request_context, url_for
+from flask_babel import gettext as _
+from werkzeug.routing import BuildError
+
+from app.accounts.models import User, UserJobProfile, UserProfile
+from app.accounts.services import main_profile, normalize_email
+from app.db import utcnow
+from app.errors import (
+    ConflictError,
+    InvalidTransitionError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from app.extensions import db
+from app.orgs.models import (
+    EMPLOYEE_ROLES,
+    MEMBERSHIP_TYPES,
+    Org,
+    OrgAuditLog,
+    OrgEmployee,
+    OrgEmployeeInvitation,
+    OrgLocale,
+    OrgMember,
+    OrgMemberInvitation,
+)
+from app.orgs.permissions import CAPABILITIES, can, require
+from app.platform.email import queue_email
+from app.platform.models import Locale
+
+__all__ = [
+    "CAPABILITIES",
+    "PERMISSIONS",
+    "accept_employee_invitation",
+    "accept_member_invitation",
+    "add_employee",
+    "approve_employee_invitation",
+    "audit",
+    "can",
+    "cancel_employee_invitation",
+    "cancel_member_invitation",
+    "change_employee_role",
+    "create_org",
+    "decline_employee_invitation",
+    "decline_member_invitation",
+    "ensure_member",
+    "get_employee",
+    "get_member",
+    "get_or_404",
+    "get_org_by_slug",
+    "invite_employee",
+    "invite_member",
+    "require",
+    "scoped",
+]
+
+PERMISSIONS = CAPABILITIES  # the name SERVICES_API.md uses
+
+M = TypeVar("M")
+
+SLUG_RE = re.compile(r"^[a-z0-9-]{2,50}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# First URL segments the platform itself uses: an org with one of these slugs would be unreachable.
+RESERVED_SLUGS = frozenset({
+    "account", "accounts", "admin", "api", "creators", "dashboard", "dev", "healthz", "invitations",
+    "login", "logout", "ping", "register", "static", "webhooks",
+})
+INVITATION_DAYS_MAX = 90
+OPEN_EMPLOYEE_INVITATION = ("pending", "approved")
+
+
+# ---- org-scoped queries ------------------------------------------------------------------
+
+def scoped(model: type[M], org: Org) -> sa.Select[tuple[M]]:
+    """``select(model)`` limited to the rows of ``org``."""
+    return sa.select(model).where(model.org_id == org.id)
+
+
+def get_or_404(model: type[M], org: Org, id: str | None) -> M:
+    """The row of ``model`` with primary key ``id`` in ``org``; NotFoundError if missing or another org's."""
+    pk = sa.inspect(model).primary_key
+    if len(pk) != 1:
+        raise TypeError(f"get_or_404 needs a single-column primary key, {model.__name__} has {len(pk)}")
+    row = db.session.scalar(scoped(model, org).where(pk[0] == id)) if id else None
+    if row is None:
+        raise NotFoundError(_("Not found."))
+    return row
+
+
+# ---- orgs ----------------------------------------------------------------------------------
+
+def _validate_slug(slug: str) -> str:
+    slug = (slug or "").strip().lower()
+    if not SLUG_RE.match(slug):
+        raise ValidationError(_("Use 2 to 50 lowercase letters, digits or hyphens for the address."))
+    if slug in RESERVED_SLUGS:
+        raise ValidationError(_("This address is reserved. Choose another one."))
+    return slug
+
+
+def _fee_percent(value: Any) -> Decimal:
+    if isinstance(value, float):
+        raise TypeError("platform_fee_percent must be a Decimal, not a float")
+    try:
+        fee = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise ValidationError(_("The platform fee must be a number between 0 and 100.")) from None
+    if not fee.is_finite() or fee < 0 or fee > 100:
+        raise ValidationError(_("The platform fee must be a number between 0 and 100."))
+    return fee.quantize(Decimal("0.01"))
+
+
+def create_org(*, name: str, slug: str, description: str | None = None, default_locale_key: str = "en",
+               locale_keys: tuple[str, ...] | list[str] = ("en",),
+               platform_fee_percent: Decimal = Decimal("5")) -> Org:
+    """Create an org with its locales; the default locale is always one of them (``is_default``)."""
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationError(_("Enter a name of at most 100 characters."))
+    slug = _validate_slug(slug)
+    if db.session.scalar(sa.select(Org.id).where(Org.slug == slug)) is not None:
+        raise ValidationError(_("This address is already taken. Choose another one."))
+    keys = list(dict.fromkeys([default_locale_key, *locale_keys]))
+    known = set(db.session.scalars(sa.select(Locale.key).where(Locale.key.in_(keys), Locale.is_active.is_(True))))
+    unknown = [k for k in keys if k not in known]
+    if unknown:
+        raise ValidationError(_("Unknown language: %(keys)s.", keys=", ".join(unknown)))
+
+    org = Org(
+        name=name,
+        slug=slug,
+        description=description,
+        default_locale_key=default_locale_key,
+        platform_fee_percent=_fee_percent(platform_fee_percent),
+        is_active=True,
+    )
+    db.session.add(org)
+    db.session.flush()
+    for key in keys:
+        db.session.add(OrgLocale(org_id=org.id, locale_key=key, is_default=key == default_locale_key))
+    db.session.flush()
+    db.session.expire(org, ["locales"])
+    return org
+
+
+def get_org_by_slug(slug: str, *, active_only: bool = True) -> Org | None:
+    stmt = sa.select(Org).where(Org.slug == (slug or "").strip().lower())
+    if active_only:
+        stmt = stmt.where(Org.is_active.is_(True))
+    return db.session.scalar(stmt)
+
+
+# ---- members and employees ---------------------------------------------------------------
+
+def get_member(org: Org, user: User) -> OrgMember | None:
+    return db.session.scalar(
+        scoped(OrgMember, org)
+        .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
+        .where(UserProfile.user_id == user.id, UserProfile.type == "main")
+    )
+
+
+def get_employee(org: Org, user: User) -> OrgEmployee | None:
+    """The user's employee record in ``org`` (active or not), if any."""
+    return db.session.scalar(
+        scoped(OrgEmployee, org)
+        .join(OrgMember, OrgMember.id == OrgEmployee.member_id)
+        .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
+        .where(UserProfile.user_id == user.id, UserProfile.type == "main")
+    )
+
+
+def ensure_member(org: Org, user: User, *, membership_type: str = "learner") -> OrgMember:
+    """The user's membership in ``org``, created with ``membership_type`` if missing (idempotent)."""
+    if membership_type not in MEMBERSHIP_TYPES:
+        raise ValidationError(_("Choose a membership type from the list."))
+    member = get_member(org, user)
+    if member is not None:
+        return member
+    member = OrgMember(org_id=org.id, user_profile_id=main_profile(user).id, membership_type=membership_type)
+    db.session.add(member)
+    db.session.flush()
+    return member
+
+
+def _check_job_profile(user: User, job_profile: UserJobProfile | None) -> None:
+    if job_profile is None:
+        return
+    owner_id = db.session.scalar(sa.select(UserProfile.user_id).where(UserProfile.id == job_profile.user_profile_id))
+    if owner_id != user.id:
+        raise ValidationError(_("Choose one of your own job profiles."))
+
+
+def add_employee(org: Org, user: User, *, role: str, job_profile: UserJobProfile | None = None) -> OrgEmployee:
+    """Make the user an employee of ``org`` (ensuring a membership first).
+
+    Idempotent per member: an active employee is returned as is (a job profile is linked if it
+    had none); an inactive one is reactivated with ``role``.
+    """
+    if role not in EMPLOYEE_ROLES:
+        raise ValidationError(_("Choose a role from the list."))
+    _check_job_profile(user, job_profile)
+    member = ensure_member(org, user)
+    employee = db.session.scalar(scoped(OrgEmployee, org).where(OrgEmployee.member_id == member.id))
+    if employee is None:
+        employee = OrgEmployee(org_id=org.id, member_id=member.id, role=role,
+                               job_profile_id=job_profile.id if job_profile else None)
+        db.session.add(employee)
+    elif not employee.is_active:
+        employee.status = "active"
+        employee.role = role
+        employee.hired_at = utcnow()
+        if job_profile is not None:
+            employee.job_profile_id = job_profile.id
+    elif job_profile is not None and employee.job_profile_id is None:
+        employee.job_profile_id = job_profile.id
+    db.session.flush()
+    return employee
+
+
+def _admin_count(org: Org) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(OrgEmployee).where(
+            OrgEmployee.org_id == org.id, OrgEmployee.role == "admin", OrgEmployee.status == "active"
+        )
+    )
+
+
+def change_employee_role(employee: OrgEmployee, *, role: str, by: OrgEmployee) -> OrgEmployee:
+    """An admin changes an employee's role; the org always keeps at least one active admin."""
+    if by.org_id != employee.org_id:
+        raise NotFoundError(_("Not found."))
+    require(by, "approve_employees")
+    if role not in EMPLOYEE_ROLES:
+        raise ValidationError(_("Choose a role from the list."))
+    if employee.role == role:
+        return employee
+    org = db.session.get(Org, employee.org_id)
+    if employee.role == "admin" and employee.is_active and _admin_count(org) <= 1:
+        raise ConflictError(_("The organization needs at least one admin. Make someone else an admin first."))
+    old = employee.role
+    employee.role = role
+    db.session.flush()
+    audit(org, action="employee.role_changed", entity_type="org_employee", entity_id=employee.id,
+          actor_employee=by, data={"from": old, "to": role})
+    return employee
+
+
+# ---- invitations ---------------------------------------------------------------------------
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(32)[:64]
+
+
+def _check_email(email: str) -> str:
+    email = normalize_email(email)
+    if len(email) > 254 or not EMAIL_RE.match(email):
+        raise ValidationError(_("Enter a valid email address."))
+    return email
+
+
+def _expiry(days: int) -> datetime:
+    if not isinstance(days, int) or days < 1 or days > INVITATION_DAYS_MAX:
+        raise ValidationError(_("An invitation is valid for 1 to %(n)d days.", n=INVITATION_DAYS_MAX))
+    return utcnow() + timedelta(days=days)
+
+
+def _check_inviter(org: Org, employee: OrgEmployee | None) -> None:
+    if employee is None:
+        return
+    if employee.org_id != org.id:
+        raise NotFoundError(_("Not found."))
+    require(employee, "invite")
+
+
+def _link(endpoint: str, path: str, **values: Any) -> str:
+    """An absolute URL inside a request (when the endpoint exists), else the site-relative path."""
+    if has_request_context():
+        try:
+            return url_for(endpoint, _external=True, **values)
+        except BuildError:
+            pass
+    return path
+
+
+def member_invitation_link(invitation: OrgMemberInvitation) -> str:
+    return _link("orgs.accept_member_invitation", f"/invitations/member/{invitation.token}",
+                 token=invitation.token)
+
+
+def employee_invitation_link(invitation: OrgEmployeeInvitation) -> str:
+    return _link("orgs.accept_employee_invitation", f"/invitations/employee/{invitation.token}",
+                 token=invitation.token)
+
+
+def _send_member_invitation(org: Org, invitation: OrgMemberInvitation) -> None:
+    link = member_invitation_link(invitation)
+    queue_email(
+        invitation.email,
+        _("You are invited to join %(org)s", org=org.name),
+        _("You have been invited to join %(org)s on Volmify.\n\n"
+          "Accept the invitation: %(link)s\n\n"
+          "The link is valid until %(date)s. If you did not expect this email, ignore it.",
+          org=org.name, link=link, date=invitation.expires_at.strftime("%Y-%m-%d")),
+        kind="org_member_invitation",
+    )
+
+
+def _send_employee_invitation(org: Org, invitation: OrgEmployeeInvitation) -> None:
+    link = employee_invitation_link(invitation)
+    queue_email(
+        invitation.email,
+        _("Join the %(org)s team on Volmify", org=org.name),
+        _("You have been invited to work for %(org)s on Volmify as %(role)s.\n\n"
+          "Accept the invitation: %(link)s\n\n"
+          "The link is valid until %(date)s. If you did not expect this email, ignore it.",
+          org=org.name, role=_role_label(invitation.role), link=link,
+          date=invitation.expires_at.strftime("%Y-%m-%d")),
+        kind="org_employee_invitation",
+    )
+
+
+def _role_label(role: str) -> str:
+    return {
+        "admin": _("admin"),
+        "manager": _("manager"),
+        "creator": _("creator"),
+        "staff": _("staff"),
+    }.get(role, role)
+
+
+def _is_expired(invitation: OrgMemberInvitation | OrgEmployeeInvitation) -> bool:
+    return invitation.expires_at <= utcnow()
+
+
+def _active_org(org_id: str) -> Org:
+    org = db.session.get(Org, org_id)
+    if org is None or not org.is_active:
+        raise NotFoundError(_("This invitation is not valid."))
+    return org
+
+
+def invite_member(org: Org, *, email: str, invited_by: OrgEmployee | None, membership_type: str = "learner",
+                  days: int = 14) -> OrgMemberInvitation:
+    """Invite someone to join ``org`` as a member and queue the email.
+
+    Inviting an email that already has a pending invitation extends it and sends it again
+    (same link) instead of creating a second one.
+    """
+    _check_inviter(org, invited_by)
+    email = _check_email(email)
+    if membership_type not in MEMBERSHIP_TYPES:
+        raise ValidationError(_("Choose a membership type from the list."))
+    expires_at = _expiry(days)
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    if user is not None and get_member(org, user) is not None:
+        raise ConflictError(_("%(email)s is already a member.", email=email))
+
+    invitation = db.session.scalar(
+        scoped(OrgMemberInvitation, org).where(
+            OrgMemberInvitation.email == email, OrgMemberInvitation.status == "pending"
+        )
+    )
+    if invitation is None:
+        invitation = OrgMemberInvitation(
+            org_id=org.id, email=email, type=membership_type, status="pending", token=_new_token(),
+            expires_at=expires_at, invited_by_employee_id=invited_by.id if invited_by else None,
+        )
+        db.session.add(invitation)
+    else:
+        invitation.type = membership_type
+        invitation.expires_at = expires_at
+        if invited_by is not None:
+            invitation.invited_by_employee_id = invited_by.id
+    db.session.flush()
+    _send_member_invitation(org, invitation)
+    return invitation
+
+
+def _member_invitation_by_token(token: str) -> OrgMemberInvitation:
+    invitation = db.session.scalar(
+        sa.select(OrgMemberInvitation).where(OrgMemberInvitation.token == token)
+    ) if token else None
+    if invitation is None:
+        raise NotFoundError(_("This invitation is not valid."))
+    return invitation
+
+
+def accept_member_invitation(token: str, user: User) -> OrgMember:
+    """The invited person joins the org. Accepting twice returns the same membership."""
+    invitation = _member_invitation_by_token(token)
+    org = _active_org(invitation.org_id)
+    if invitation.status == "accepted":
+        member = get_member(org, user)
+        if member is not None and member.id == invitation.member_id:
+            return member
+        raise ConflictError(_("This invitation has already been used."))
+    if invitation.status != "pending":
+        raise ConflictError(_("This invitation is no longer valid."))
+    if _is_expired(invitation):
+        invitation.status = "expired"
+        db.session.flush()
+        raise ConflictError(_("This invitation has expired. Ask for a new one."))
+    member = ensure_member(org, user, membership_type=invitation.type)
+    invitation.status = "accepted"
+    invitation.accepted_at = utcnow()
+    invitation.member_id = member.id
+    db.session.flush()
+    return member
+
+
+def decline_member_invitation(token: str) -> OrgMemberInvitation:
+    invitation = _member_invitation_by_token(token)
+    if invitation.status != "pending":
+        raise InvalidTransitionError(_("This invitation is no longer pending."))
+    invitation.status = "declined"
+    db.session.flush()
+    return invitation
+
+
+def cancel_member_invitation(invitation: OrgMemberInvitation, *, by: OrgEmployee) -> OrgMemberInvitation:
+    if by.org_id != invitation.org_id:
+        raise NotFoundError(_("Not found."))
+    require(by, "invite")
+    if invitation.status != "pending":
+        raise InvalidTransitionError(_("This invitation is no longer pending."))
+    invitation.status = "cancelled"
+    db.session.flush()
+    return invitation
+
+
+def invite_employee(org: Org, *, email: str, role: str, invited_by: OrgEmployee,
+                    days: int = 14) -> OrgEmployeeInvitation:
+    """Record an employee invitation (status ``pending``); an admin must approve it before it is sent."""
+    if invited_by is None:
+        raise PermissionDeniedError(_("You do not have permission to do that."))
+    _check_inviter(org, invited_by)
+    email = _check_email(email)
+    if role not in EMPLOYEE_ROLES:
+        raise ValidationError(_("Choose a role from the list."))
+    expires_at = _expiry(days)
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    if user is not None:
+        employee = get_employee(org, user)
+        if employee is not None and employee.is_active:
+            raise ConflictError(_("%(email)s already works for this organization.", email=email))
+    open_invitation = db.session.scalar(
+        scoped(OrgEmployeeInvitation, org).where(
+            OrgEmployeeInvitation.email == email,
+            OrgEmployeeInvitation.status.in_(OPEN_EMPLOYEE_INVITATION),
+            OrgEmployeeInvitation.expires_at > utcnow(),
+        )
+    )
+    if open_invitation is not None:
+        raise ConflictError(_("%(email)s already has an open invitation. Cancel it before inviting again.",
+                              email=email))
+    invitation = OrgEmployeeInvitation(
+        org_id=org.id, email=email, role=role, status="pending", token=_new_token(),
+        expires_at=expires_at, invited_by_employee_id=invited_by.id,
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    audit(org, action="employee_invitation.created", entity_type="org_employee_invitation",
+          entity_id=invitation.id, actor_employee=invited_by, data={"email": email, "role": role})
+    return invitation
+
+
+def approve_employee_invitation(invitation: OrgEmployeeInvitation, *,
+                                approver: OrgEmployee) -> OrgEmployeeInvitation:
+    """An admin approves a pending employee invitation; the invitation email is sent then."""
+    if approver is None or approver.org_id != invitation.org_id:
+        raise NotFoundError(_("Not found."))
+    require(approver, "approve_employees")
+    if invitation.status != "pending":
+        raise InvalidTransitionError(_("Only a pending invitation can be approved."))
+    org = db.session.get(Org, invitation.org_id)
+    if _is_expired(invitation):
+        invitation.status = "expired"
+        db.session.flush()
+        raise ConflictError(_("This invitation has expired. Invite the person again."))
+    invitation.status = "approved"
+    invitation.approved_by_employee_id = approver.id
+    invitation.approved_at = utcnow()
+    db.session.flush()
+    audit(org, action="employee_invitation.approved", entity_type="org_employee_invitation",
+          entity_id=invitation.id, actor_employee=approver, data={"email": invitation.email, "role": invitation.role})
+    _send_employee_invitation(org, invitation)
+    return invitation
+
+
+def _employee_invitation_by_token(token: str) -> OrgEmployeeInvitation:
+    invitation = db.session.scalar(
+        sa.select(OrgEmployeeInvitation).where(OrgEmployeeInvitation.token == token)
+    ) if token else None
+    if invitation is None:
+        raise NotFoundError(_("This invitation is not valid."))
+    return invitation
+
+
+def accept_employee_invitation(token: str, user: User) -> OrgEmployee:
+    """The invited person (signed in with the invited email) becomes an employee with the approved role.
+
+    Accepting twice returns the same employee.
+    """
+    invitation = _employee_invitation_by_token(token)
+    org = _active_org(invitation.org_id)
+    if normalize_email(user.email) != invitation.email:
+        raise PermissionDeniedError(
+            _("This invitation was sent to another email address. Sign in with that address to accept it.")
+        )
+    if invitation.status == "accepted":
+        employee = get_employee(org, user)
+        if employee is not None and employee.id == invitation.employee_id:
+            return employee
+        raise ConflictError(_("This invitation has already been used."))
+    if invitation.status == "pending":
+        raise ConflictError(_("This invitation is waiting for an admin's approval."))
+    if invitation.status != "approved":
+        raise ConflictError(_("This invitation is no longer valid."))
+    if _is_expired(invitation):
+        invitation.status = "expired"
+        db.session.flush()
+        raise ConflictError(_("This invitation has expired. Ask for a new one."))
+    existing = get_employee(org, user)
+    if existing is not None and existing.is_active and existing.role != invitation.role:
+        raise ConflictError(_("You already work for this organization as %(role)s.",
+                              role=_role_label(existing.role)))
+    employee = add_employee(org, user, role=invitation.role)
+    invitation.status = "accepted"
+    invitation.accepted_at = utcnow()
+    invitation.employee_id = employee.id
+    db.session.flush()
+    audit(org, action="employee_invitation.accepted", entity_type="org_employee_invitation",
+          entity_id=invitation.id, actor_user=user, actor_employee=employee, data={"role": invitation.role})
+    return employee
+
+
+def decline_employee_invitation(token: str, user: User) -> OrgEmployeeInvitation:
+    invitation = _employee_invitation_by_token(token)
+    if normalize_email(user.email) != invitation.email:
+        raise PermissionDeniedError(
+            _("This invitation was sent to another email address. Sign in with that address to decline it.")
+        )
+    if invitation.status not in OPEN_EMPLOYEE_INVITATION:
+        raise InvalidTransitionError(_("This invitation is no longer open."))
+    invitation.status = "declined"
+    db.session.flush()
+    return invitation
+
+
+def cancel_employee_invitation(invitation: OrgEmployeeInvitation, *, by: OrgEmployee) -> OrgEmployeeInvitation:
+    """Withdraw an open invitation: admins any, managers the ones they sent."""
+    if by is None or by.org_id != invitation.org_id:
+        raise NotFoundError(_("Not found."))
+    if not (can(by, "approve_employees") or (can(by, "invite") and invitation.invited_by_employee_id == by.id)):
+        raise PermissionDeniedError(_("You do not have permission to do that."))
+    if invitation.status not in OPEN_EMPLOYEE_INVITATION:
+        raise InvalidTransitionError(_("This invitation is no longer open."))
+    invitation.status = "cancelled"
+    db.session.flush()
+    audit(db.session.get(Org, invitation.org_id), action="employee_invitation.cancelled",
+          entity_type="org_employee_invitation", entity_id=invitation.id, actor_employee=by)
+    return invitation
+
+
+# ---- audit log -----------------------------------------------------------------------------
+
+def audit(org: Org, *, action: str, entity_type: str, entity_id: str | None = None, actor_user: User | None = None,
+          actor_employee: OrgEmployee | None = None, data: dict[str, Any] | None = None) -> OrgAuditLog:
+    """Append an audit record. The acting user defaults to the employee's user."""
+    if actor_employee is not None and actor_employee.org_id != org.id:
+        raise NotFoundError(_("Not found."))
+    actor_user_id = actor_user.id if actor_user is not None else None
+    if actor_user_id is None and actor_employee is not None:
+        actor_user_id = db.session.scalar(
+            sa.select(UserProfile.user_id)
+            .join(OrgMember, OrgMember.user_profile_id == UserProfile.id)
+            .where(OrgMember.id == actor_employee.member_id)
+        )
+    entry = OrgAuditLog(
+        org_id=org.id, action=action, entity_type=entity_type, entity_id=entity_id,
+        actor_user_id=actor_user_id, actor_employee_id=actor_employee.id if actor_employee else None,
+        data=data,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry

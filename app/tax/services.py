@@ -1,0 +1,278 @@
+"""Tax rules: categories, effective-dated rates by region, and the rate that applies to a buyer.
+
+A rate is effective at ``at`` when ``effective_from <= at < effective_to`` (or ``effective_to`` is
+NULL). Rates of one category in one region never overlap, so at most one applies at any moment.
+Changing a rate from a date on ends the old row and starts a new one (``update_rate``); orders
+keep their own snapshot of what was applied. Services flush and raise DomainErrors.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app.db import utcnow
+from app.errors import NotFoundError, ValidationError
+from app.extensions import db
+from app.markets.models import OrgRegion
+from app.markets.services import normalize_subdivision
+from app.orgs.models import Org
+from app.orgs.services import scoped
+from app.platform.models import Currency
+from app.tax.models import TAX_RATE_TYPES, OrgTaxCategory, OrgTaxRate
+
+CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")
+RATE_PLACES = Decimal("0.0001")  # Numeric(5, 4)
+AMOUNT_PLACES = Decimal("0.0001")  # Numeric(12, 4)
+AMOUNT_MAX = Decimal("99999999.9999")
+
+
+def _aware(moment: datetime) -> datetime:
+    """A tz-aware UTC datetime (naive values are taken to be UTC, as the database stores them)."""
+    if not isinstance(moment, datetime):
+        raise TypeError("expected a datetime")
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _decimal(value: Any, places: Decimal, message: str) -> Decimal:
+    if isinstance(value, float):
+        raise TypeError("tax rates and amounts must be Decimal, not float")
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationError(message) from None
+    if not number.is_finite() or number != number.quantize(places):
+        raise ValidationError(message)
+    return number.quantize(places)
+
+
+def _own(org: Org, row):
+    if row is None or row.org_id != org.id:
+        raise NotFoundError(_("Not found."))
+    return row
+
+
+# ---- categories --------------------------------------------------------------------------
+
+def create_category(org: Org, *, code: str, name: str, description: str | None = None) -> OrgTaxCategory:
+    """The org's tax category with ``code``, created if missing (idempotent by code)."""
+    code = (code or "").strip().lower()
+    if not CODE_RE.match(code):
+        raise ValidationError(_("Use up to 40 lowercase letters, digits, dots, hyphens or underscores for the code."))
+    existing = get_category_by_code(org, code)
+    if existing is not None:
+        return existing
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationError(_("Enter a name of at most 100 characters."))
+    category = OrgTaxCategory(org_id=org.id, code=code, name=name, description=description)
+    db.session.add(category)
+    db.session.flush()
+    return category
+
+
+def get_category_by_code(org: Org, code: str) -> OrgTaxCategory | None:
+    return db.session.scalar(scoped(OrgTaxCategory, org).where(OrgTaxCategory.code == (code or "").strip().lower()))
+
+
+def list_categories(org: Org) -> sa.Select[tuple[OrgTaxCategory]]:
+    return scoped(OrgTaxCategory, org).order_by(OrgTaxCategory.name)
+
+
+# ---- rates -------------------------------------------------------------------------------
+
+def _validate_value(type: str, rate: Any, amount: Any, currency_code: str | None):
+    """Check that the value matches the type; returns ``(rate, amount, currency_code)``."""
+    if type not in TAX_RATE_TYPES:
+        raise ValidationError(_("Choose a tax type from the list."))
+    if type == "percent":
+        if rate is None or rate == "":
+            raise ValidationError(_("Enter the tax rate."))
+        if amount is not None:
+            raise ValidationError(_("A percentage tax has a rate, not a fixed amount."))
+        value = _decimal(rate, RATE_PLACES,
+                         _("Enter the rate as a fraction between 0 and 1 with at most 4 decimals (19% is 0.19)."))
+        if value < 0 or value > 1:
+            raise ValidationError(
+                _("Enter the rate as a fraction between 0 and 1 with at most 4 decimals (19% is 0.19).")
+            )
+        return value, None, None
+    if amount is None or amount == "":
+        raise ValidationError(_("Enter the tax amount."))
+    if rate is not None:
+        raise ValidationError(_("A fixed tax has an amount, not a rate."))
+    value = _decimal(amount, AMOUNT_PLACES, _("Enter the amount as a number with at most 4 decimals."))
+    if value < 0 or value > AMOUNT_MAX:
+        raise ValidationError(_("Enter an amount of 0 or more."))
+    code = (currency_code or "").strip().upper()
+    currency = db.session.get(Currency, code) if code else None
+    if currency is None or not currency.is_active:
+        raise ValidationError(_("Choose the currency of the fixed amount."))
+    return None, value, code
+
+
+def _check_period(effective_from: datetime, effective_to: datetime | None) -> None:
+    if effective_to is not None and effective_to <= effective_from:
+        raise ValidationError(_("The end date must be after the start date."))
+
+
+def _check_no_overlap(org_id: str, category_id: str, region_id: str, effective_from: datetime,
+                      effective_to: datetime | None, *, exclude_id: str | None = None) -> None:
+    stmt = sa.select(OrgTaxRate).where(
+        OrgTaxRate.org_id == org_id,
+        OrgTaxRate.tax_category_id == category_id,
+        OrgTaxRate.region_id == region_id,
+        sa.or_(OrgTaxRate.effective_to.is_(None), OrgTaxRate.effective_to > effective_from),
+    )
+    if effective_to is not None:
+        stmt = stmt.where(OrgTaxRate.effective_from < effective_to)
+    if exclude_id is not None:
+        stmt = stmt.where(OrgTaxRate.id != exclude_id)
+    clash = db.session.scalar(stmt.order_by(OrgTaxRate.effective_from).limit(1))
+    if clash is not None:
+        raise ValidationError(
+            _("Another rate (%(name)s) already applies to this category and region in that period. "
+              "End it first or choose other dates.", name=clash.name)
+        )
+
+
+def create_rate(org: Org, *, category: OrgTaxCategory, region: OrgRegion, name: str, type: str,
+                rate: Decimal | None = None, amount: Decimal | None = None, currency_code: str | None = None,
+                effective_from: datetime | None = None, effective_to: datetime | None = None) -> OrgTaxRate:
+    """Add a rate of ``category`` in ``region``: a fraction (``rate``) or a fixed ``amount`` in a currency."""
+    _own(org, category)
+    _own(org, region)
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationError(_("Enter a name of at most 100 characters."))
+    rate_value, amount_value, currency = _validate_value(type, rate, amount, currency_code)
+    effective_from = _aware(effective_from) if effective_from is not None else utcnow()
+    effective_to = _aware(effective_to) if effective_to is not None else None
+    _check_period(effective_from, effective_to)
+    _check_no_overlap(org.id, category.id, region.id, effective_from, effective_to)
+    tax_rate = OrgTaxRate(
+        org_id=org.id, tax_category_id=category.id, region_id=region.id, name=name, type=type,
+        rate=rate_value, amount=amount_value, currency_code=currency,
+        effective_from=effective_from, effective_to=effective_to,
+    )
+    db.session.add(tax_rate)
+    db.session.flush()
+    return tax_rate
+
+
+def end_rate(rate: OrgTaxRate, *, at: datetime) -> OrgTaxRate:
+    """Stop applying ``rate`` from ``at`` on (exclusive end)."""
+    at = _aware(at)
+    if at <= rate.effective_from:
+        raise ValidationError(_("The end date must be after the start date."))
+    _check_no_overlap(rate.org_id, rate.tax_category_id, rate.region_id, rate.effective_from, at,
+                      exclude_id=rate.id)
+    rate.effective_to = at
+    db.session.flush()
+    return rate
+
+
+_KEEP: Any = object()
+
+
+def update_rate(rate: OrgTaxRate, *, at: datetime | None = None, name: str | None = None,
+                new_rate: Any = _KEEP, amount: Any = _KEEP, currency_code: Any = _KEEP) -> OrgTaxRate:
+    """Change a rate's value from ``at`` (default now) on; returns the rate that applies from then.
+
+    A rate that is already in effect at ``at`` is ended there and a successor with the new value
+    starts at ``at`` (keeping the old end date), so the history of what applied when is kept.
+    A rate that only starts after ``at`` is edited in place.
+    """
+    at = _aware(at) if at is not None else utcnow()
+    if rate.effective_to is not None and at >= rate.effective_to:
+        raise ValidationError(_("This rate has already ended. Add a new rate instead."))
+    value_rate = rate.rate if new_rate is _KEEP else new_rate
+    value_amount = rate.amount if amount is _KEEP else amount
+    value_currency = rate.currency_code if currency_code is _KEEP else currency_code
+    if rate.type == "percent":
+        value_amount, value_currency = None, None
+    else:
+        value_rate = None
+    rate_value, amount_value, currency = _validate_value(rate.type, value_rate, value_amount, value_currency)
+    new_name = (name or rate.name).strip()
+    if not new_name or len(new_name) > 100:
+        raise ValidationError(_("Enter a name of at most 100 characters."))
+
+    if at <= rate.effective_from:
+        rate.name, rate.rate, rate.amount, rate.currency_code = new_name, rate_value, amount_value, currency
+        db.session.flush()
+        return rate
+
+    successor = OrgTaxRate(
+        org_id=rate.org_id, tax_category_id=rate.tax_category_id, region_id=rate.region_id, name=new_name,
+        type=rate.type, rate=rate_value, amount=amount_value, currency_code=currency,
+        effective_from=at, effective_to=rate.effective_to,
+    )
+    rate.effective_to = at
+    db.session.flush()
+    db.session.add(successor)
+    db.session.flush()
+    return successor
+
+
+def rate_for(org: Org, *, category_id: str | None, country_code: str | None, subdivision_code: str | None = None,
+             at: datetime) -> OrgTaxRate | None:
+    """The rate of the category that applies to a buyer in that country (and subdivision) at ``at``.
+
+    A rate of the buyer's subdivision region wins over the country-level region's rate.
+    """
+    country_code = (country_code or "").strip().upper()
+    if not category_id or not country_code:
+        return None
+    at = _aware(at)
+    subdivision = normalize_subdivision(country_code, subdivision_code)
+    region_match = (
+        sa.or_(OrgRegion.subdivision_code.is_(None), OrgRegion.subdivision_code == subdivision)
+        if subdivision else OrgRegion.subdivision_code.is_(None)
+    )
+    return db.session.scalar(
+        scoped(OrgTaxRate, org)
+        .join(OrgRegion, OrgRegion.id == OrgTaxRate.region_id)
+        .where(
+            OrgRegion.org_id == org.id,
+            OrgTaxRate.tax_category_id == category_id,
+            OrgRegion.country_code == country_code,
+            region_match,
+            OrgTaxRate.effective_from <= at,
+            sa.or_(OrgTaxRate.effective_to.is_(None), OrgTaxRate.effective_to > at),
+        )
+        .order_by(sa.case((OrgRegion.subdivision_code.is_(None), 1), else_=0), OrgTaxRate.effective_from.desc())
+        .limit(1)
+    )
+
+
+def list_rates(org: Org, *, category: OrgTaxCategory | None = None) -> sa.Select[tuple[OrgTaxRate]]:
+    stmt = scoped(OrgTaxRate, org).order_by(OrgTaxRate.tax_category_id, OrgTaxRate.region_id,
+                                            OrgTaxRate.effective_from)
+    if category is not None:
+        stmt = stmt.where(OrgTaxRate.tax_category_id == category.id)
+    return stmt
+
+
+def snapshot_data(rate: OrgTaxRate) -> dict[str, Any]:
+    """What ``org_tax_rate_snapshot.snapshot_data`` records about an applied rate (JSON-safe)."""
+    region = rate.region
+    category = rate.tax_category
+    return {
+        "name": rate.name,
+        "type": rate.type,
+        "rate": str(rate.rate) if rate.rate is not None else None,
+        "amount": str(rate.amount) if rate.amount is not None else None,
+        "currency": rate.currency_code,
+        "region": region.name,
+        "country": region.country_code,
+        "subdivision": region.subdivision_code,
+        "category": category.code,
+        "effective_from": rate.effective_from.isoformat(),
+        "effective_to": rate.effective_to.isoformat() if rate.effective_to else None,
+    }

@@ -1,0 +1,80 @@
+"""Translatable labels for enum values shown to users (the stored values stay English keys)."""
+
+from __future__ import annotations
+
+from babel import Locale
+from babel.core import UnknownLocaleError
+from flask_babel import lazy_gettext as _l
+
+PRODUCT_TYPES = {
+    "course": _l("Course"),
+    "digital_download": _l("Digital download"),
+    "service": _l("Service"),
+    "physical": _l("Physical product"),
+}
+COURSE_LEVELS = {
+    "beginner": _l("Beginner"),
+    "intermediate": _l("Intermediate"),
+    "advanced": _l("Advanced"),
+    "expert": _l("Expert"),
+}
+SORTS = {
+    "relevance": _l("Relevance"),
+    "newest": _l("Newest"),
+    "price_asc": _l("Price: low to high"),
+    "price_desc": _l("Price: high to low"),
+    "name": _l("Name"),
+    "rating": _l("Rating"),
+}
+PLAN_TYPES = {
+    "one_time": _l("One-time payment"),
+    "subscription": _l("Subscription"),
+    "usage_based": _l("Usage-based"),
+}
+LESSON_TYPES = {
+    "text": _l("Reading"),
+    "video": _l("Video"),
+    "quiz": _l("Quiz"),
+    "assignment": _l("Assignment"),
+    "file": _l("Download"),
+}
+TIERS = {1: _l("Basic"), 2: _l("Premium"), 3: _l("VIP")}
+
+
+def label(mapping: dict, value) -> str:
+    return str(mapping.get(value, value))
+
+
+def interval_label(interval: str, count: int = 1) -> str:
+    from flask_babel import ngettext
+
+    forms = {
+        "day": lambda n: ngettext("day", "%(num)d days", n),
+        "week": lambda n: ngettext("week", "%(num)d weeks", n),
+        "month": lambda n: ngettext("month", "%(num)d months", n),
+        "year": lambda n: ngettext("year", "%(num)d years", n),
+    }
+    return forms[interval](count) if interval in forms else interval
+
+
+def tier_label(tier: int) -> str:
+    from flask_babel import gettext as _
+
+    name = TIERS.get(tier)
+    return _("Tier %(tier)d · %(name)s", tier=tier, name=name) if name else _("Tier %(tier)d", tier=tier)
+
+
+def locale_name(key: str) -> str:
+    """A locale's name in its own language: ``de`` -> ``Deutsch``, ``fr-BE`` -> ``français (Belgique)``."""
+    try:
+        locale = Locale.parse(key.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return key
+    name = locale.get_display_name(locale) or key
+    return name[:1].upper() + name[1:]
+
+
+def tax_note(storefront) -> str:
+    from flask_babel import gettext as _
+
+    return _("incl. VAT") if storefront.tax_inclusive else _("plus tax")

@@ -1,0 +1,200 @@
+"""Test data, built through the services so it obeys the same rules as production data.
+
+Plain functions, one section per feature (in DESIGN.md's dependency order). Each takes the
+objects it hangs off positionally and everything else as keyword arguments with sensible
+defaults; unique slugs and emails come from ``unique()``. They flush, never commit; call them
+inside an app context (``app_ctx``/``db_session``, or ``with app.app_context():`` in view tests).
+
+Add new features as new sections below (catalog, learn, giftcards, ...), reusing these helpers.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+
+from app.accounts.models import User, UserJobProfile
+from app.markets.models import OrgBrand, OrgMarket, OrgRegion
+from app.orgs.models import Org, OrgEmployee, OrgMember
+from app.tax.models import OrgTaxCategory, OrgTaxRate
+
+PASSWORD = "correct horse battery staple"
+ORG_LOCALES = ("en", "de", "fr", "es")
+
+_sequence = itertools.count(1)
+
+
+def unique(prefix: str = "x") -> str:
+    """``prefix-7``: distinct within the test run (slugs, emails, codes)."""
+    return f"{prefix}-{next(_sequence)}"
+
+
+# ---- accounts ------------------------------------------------------------------------------
+
+def make_user(email: str | None = None, *, password: str = PASSWORD, display_name: str | None = None,
+              verified: bool = True) -> User:
+    from app.accounts.services import create_user
+
+    email = email or f"{unique('user')}@example.com"
+    return create_user(email, password, display_name or email.split("@")[0].title(), verified=verified)
+
+
+def make_job_profile(user: User | None = None, *, slug: str | None = None, title: str = "Instructor",
+                     **kwargs) -> UserJobProfile:
+    from app.accounts.jobs import create_job_profile
+
+    return create_job_profile(user or make_user(), slug=slug or unique("creator"), title=title, **kwargs)
+
+
+# ---- orgs ----------------------------------------------------------------------------------
+
+def make_org(slug: str | None = None, *, name: str | None = None, locale_keys: Iterable[str] = ORG_LOCALES,
+             default_locale_key: str = "en", **kwargs) -> Org:
+    """An active org that can author en, de, fr and es (English by default)."""
+    from app.orgs.services import create_org
+
+    slug = slug or unique("org")
+    return create_org(name=name or slug.replace("-", " ").title(), slug=slug,
+                      default_locale_key=default_locale_key, locale_keys=tuple(locale_keys), **kwargs)
+
+
+def make_member(org: Org, user: User | None = None, *, membership_type: str = "learner") -> OrgMember:
+    from app.orgs.services import ensure_member
+
+    return ensure_member(org, user or make_user(), membership_type=membership_type)
+
+
+def make_employee(org: Org, user: User | None = None, *, role: str = "admin",
+                  job_profile: UserJobProfile | None = None) -> OrgEmployee:
+    from app.orgs.services import add_employee
+
+    return add_employee(org, user or make_user(), role=role, job_profile=job_profile)
+
+
+# ---- markets -------------------------------------------------------------------------------
+
+def make_brand(org: Org, *, slug: str | None = None, name: str | None = None, **kwargs) -> OrgBrand:
+    from app.markets.services import create_brand
+
+    slug = slug or unique("brand")
+    return create_brand(org, name=name or slug.title(), slug=slug, **kwargs)
+
+
+def make_market(org: Org, slug: str | None = None, *, name: str | None = None, type: str = "multi_region",
+                currency_code: str = "EUR", locale_keys: Iterable[str] = ("en", "de"),
+                default_locale_key: str | None = None, country_codes: Iterable[str] = ("DE", "AT"),
+                **kwargs) -> OrgMarket:
+    """An active EUR market offering en and de to Germany and Austria, unless told otherwise."""
+    from app.markets.services import create_market
+
+    slug = slug or unique("mkt")
+    locale_keys = tuple(locale_keys)
+    return create_market(
+        org, slug=slug, name=name or slug.upper(), type=type, currency_code=currency_code,
+        default_locale_key=default_locale_key or locale_keys[0], locale_keys=locale_keys,
+        country_codes=tuple(country_codes), **kwargs,
+    )
+
+
+def make_region(org: Org, country_code: str = "DE", subdivision_code: str | None = None, *,
+                name: str | None = None) -> OrgRegion:
+    from app.markets.services import create_region
+
+    return create_region(org, name=name or subdivision_code or country_code, country_code=country_code,
+                         subdivision_code=subdivision_code)
+
+
+# ---- tax -----------------------------------------------------------------------------------
+
+def make_tax_category(org: Org, code: str = "standard", *, name: str | None = None) -> OrgTaxCategory:
+    from app.tax.services import create_category
+
+    return create_category(org, code=code, name=name or code.replace("-", " ").title())
+
+
+def make_tax_rate(org: Org, *, category: OrgTaxCategory | None = None, region: OrgRegion | None = None,
+                  name: str = "VAT", type: str = "percent", rate: Decimal | None = None,
+                  effective_from: datetime | None = None, **kwargs) -> OrgTaxRate:
+    """A rate of ``category`` in ``region`` (standard / Germany by default); percent rates default to 19%."""
+    from app.tax.services import create_rate
+
+    if type == "percent" and rate is None:
+        rate = Decimal("0.19")
+    return create_rate(
+        org, category=category or make_tax_category(org), region=region or make_region(org), name=name,
+        type=type, rate=rate, effective_from=effective_from, **kwargs,
+    )
+
+
+# ---- catalog (added by the catalog/learn services author) -----------------------------------
+
+def make_product(org: Org, *, type: str = "course", name: str | None = None, slug: str | None = None,
+                 status: str = "published", **kwargs):
+    """A published course product with a unique slug, unless told otherwise."""
+    from app.catalog.services import create_product
+
+    slug = slug or unique("product")
+    return create_product(org, type=type, name=name or slug.replace("-", " ").title(), slug=slug,
+                          status=status, **kwargs)
+
+
+def make_plan(product, *, type: str = "one_time", name: str | None = None, access_tier: int = 1,
+              variant=None, **kwargs):
+    """A payment plan on ``variant`` (default: the product's default variant, created if missing).
+    Subscription plans default to monthly, usage-based plans to the unit "credit"."""
+    from app.catalog.services import add_plan, add_variant
+
+    if variant is None:
+        variant = product.default_variant or add_variant(product, name="Standard")
+    if type == "subscription":
+        kwargs.setdefault("interval", "month")
+    if type == "usage_based":
+        kwargs.setdefault("usage_unit", "credit")
+    return add_plan(variant, type=type, name=name or f"{type.replace('_', ' ').title()} tier {access_tier}",
+                    access_tier=access_tier, **kwargs)
+
+
+def make_priced_plan(market: OrgMarket, *, product=None, price: Decimal | str = Decimal("49.00"),
+                     price_per_unit: Decimal | str | None = None, **plan_kwargs):
+    """A plan priced in ``market`` (of a new published course product of the market's org by default)."""
+    from app.catalog.services import set_market_price
+    from app.extensions import db
+
+    product = product or make_product(db.session.get(Org, market.org_id))
+    plan = make_plan(product, **plan_kwargs)
+    if plan.type == "usage_based" and price_per_unit is None:
+        price_per_unit = Decimal("0.10")
+    set_market_price(plan, market, price=price, price_per_unit=price_per_unit)
+    return plan
+
+
+# ---- learn (added by the catalog/learn services author) -------------------------------------
+
+def make_lesson(org: Org, *, type: str = "text", title: str | None = None, **kwargs):
+    from app.learn.services import create_lesson
+
+    if type == "video":
+        kwargs.setdefault("video_url", "https://video.example.com/lesson.mp4")
+    if type == "file":
+        kwargs.setdefault("file_url", "https://files.example.com/handout.pdf")
+    if type == "text":
+        kwargs.setdefault("content", "Lesson text.")
+    return create_lesson(org, type=type, title=title or unique("Lesson"), **kwargs)
+
+
+def make_course(org: Org, *, product=None, level: str = "beginner", difficulty: int = 3,
+                module_tiers: Iterable[int] = (1,), lessons_per_section: int = 2, **kwargs):
+    """A course with one module per entry of ``module_tiers`` (that module's required tier), each
+    holding one section of ``lessons_per_section`` placed text lessons."""
+    from app.learn.services import add_module, add_section, create_course, place_lesson
+
+    course = create_course(product or make_product(org, type="course"), level=level, difficulty=difficulty,
+                           **kwargs)
+    for number, tier in enumerate(module_tiers, 1):
+        module = add_module(course, title=f"Module {number}", required_access_tier=tier)
+        section = add_section(module, title=f"Section {number}.1")
+        for _n in range(lessons_per_section):
+            place_lesson(section, make_lesson(org))
+    return course
