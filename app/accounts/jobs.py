@@ -65,7 +65,7 @@ def create_job_profile(user: User, *, slug: str, title: str, bio: str | None = N
     if unknown:
         raise ValidationError(_("Unknown skill: %(slugs)s.", slugs=", ".join(unknown)))
 
-    profile = UserProfile(user_id=user.id, type="job", display_name=main_profile(user).display_name, bio=bio)
+    profile = UserProfile(user_id=user.id, type="job", display_name=main_profile(user).display_name)
     db.session.add(profile)
     db.session.flush()
     job = UserJobProfile(user_profile_id=profile.id, slug=slug, title=title, bio=bio,

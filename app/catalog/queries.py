@@ -342,7 +342,7 @@ def sold_product(storefront: Storefront, slug: str) -> OrgProduct | None:
     with everything the product page shows loaded up front."""
     fp = from_prices(storefront.market_id)
     plan_opts = selectinload(OrgProduct.variants).selectinload(OrgProductVariant.plans)
-    course = selectinload(OrgProduct.course)
+    course = joinedload(OrgProduct.course)
     modules = course.selectinload(OrgProductCourse.modules)
     sections = modules.selectinload(OrgProductCourseModule.sections)
     placements = sections.selectinload(OrgProductCourseModuleSection.placements)
@@ -358,9 +358,9 @@ def sold_product(storefront: Storefront, slug: str) -> OrgProduct | None:
             selectinload(OrgProduct.translations),
             joinedload(OrgProduct.brand),
             joinedload(OrgProduct.seo_metadata).joinedload(SeoMetadata.open_graph),
-            plan_opts.selectinload(OrgProductVariantPaymentPlan.one_time),
-            plan_opts.selectinload(OrgProductVariantPaymentPlan.subscription),
-            plan_opts.selectinload(OrgProductVariantPaymentPlan.usage_based),
+            plan_opts.joinedload(OrgProductVariantPaymentPlan.one_time),
+            plan_opts.joinedload(OrgProductVariantPaymentPlan.subscription),
+            plan_opts.joinedload(OrgProductVariantPaymentPlan.usage_based),
             plan_opts.selectinload(OrgProductVariantPaymentPlan.market_prices),
             course.selectinload(OrgProductCourse.skills).joinedload(OrgProductCourseSkill.skill),
             modules.selectinload(OrgProductCourseModule.translations),
@@ -406,20 +406,22 @@ def product_reviews(product: OrgProduct, limit: int = 20) -> tuple[list[OrgProdu
 
 
 def community_course_rating(product: OrgProduct) -> tuple[float | None, int, str | None]:
-    """Average learner-rated difficulty, how many rated, and the most common rated level."""
-    avg, count = db.session.execute(
-        sa.select(sa.func.avg(OrgProductCourseRating.difficulty), sa.func.count(OrgProductCourseRating.id)).where(
-            OrgProductCourseRating.course_product_id == product.id
+    """Average learner-rated difficulty, how many rated, and the most common rated level (one query)."""
+    rows = db.session.execute(
+        sa.select(
+            OrgProductCourseRating.level,
+            sa.func.count(OrgProductCourseRating.id),
+            sa.func.sum(OrgProductCourseRating.difficulty),
         )
-    ).one()
-    level = db.session.scalar(
-        sa.select(OrgProductCourseRating.level)
         .where(OrgProductCourseRating.course_product_id == product.id)
         .group_by(OrgProductCourseRating.level)
-        .order_by(sa.func.count().desc(), OrgProductCourseRating.level)
-        .limit(1)
-    )
-    return (float(avg) if avg is not None else None), count or 0, level
+    ).all()
+    count = sum(n for _level, n, _total in rows)
+    if not count:
+        return None, 0, None
+    average = sum(total for _level, _n, total in rows) / count
+    level = min(rows, key=lambda row: (-row[1], row[0]))[0]
+    return float(average), count, level
 
 
 def product_collections(product: OrgProduct) -> list[OrgProductCollection]:

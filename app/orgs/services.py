@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import has_request_context, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from werkzeug.routing import BuildError
 
@@ -316,7 +317,7 @@ def _send_member_invitation(org: Org, invitation: OrgMemberInvitation) -> None:
         _("You have been invited to join %(org)s on Volmify.\n\n"
           "Accept the invitation: %(link)s\n\n"
           "The link is valid until %(date)s. If you did not expect this email, ignore it.",
-          org=org.name, link=link, date=invitation.expires_at.strftime("%Y-%m-%d")),
+          org=org.name, link=link, date=format_date(invitation.expires_at, format="long")),
         kind="org_member_invitation",
     )
 
@@ -330,7 +331,7 @@ def _send_employee_invitation(org: Org, invitation: OrgEmployeeInvitation) -> No
           "Accept the invitation: %(link)s\n\n"
           "The link is valid until %(date)s. If you did not expect this email, ignore it.",
           org=org.name, role=_role_label(invitation.role), link=link,
-          date=invitation.expires_at.strftime("%Y-%m-%d")),
+          date=format_date(invitation.expires_at, format="long")),
         kind="org_employee_invitation",
     )
 

@@ -72,7 +72,7 @@ class OrgTaxRate(OrgScoped, Timestamped, db.Model):
     region_id: Mapped[str] = fk("org_region.id")
     name: Mapped[str] = mapped_column(sa.String(100), nullable=False)
     type: Mapped[str] = enum_col(TAX_RATE_TYPES)
-    rate: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 4))
+    rate: Mapped[Decimal | None] = mapped_column(sa.Numeric(7, 6))
     amount: Mapped[Decimal | None] = money(nullable=True)
     currency_code: Mapped[str | None] = mapped_column(sa.String(3), sa.ForeignKey("currency.code"))
     effective_from: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)

@@ -27,7 +27,7 @@ from app.platform.models import Currency
 from app.tax.models import TAX_RATE_TYPES, OrgTaxCategory, OrgTaxRate
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")
-RATE_PLACES = Decimal("0.0001")  # Numeric(5, 4)
+RATE_PLACES = Decimal("0.000001")  # Numeric(7, 6): 8.875% is 0.088750
 AMOUNT_PLACES = Decimal("0.0001")  # Numeric(12, 4)
 AMOUNT_MAX = Decimal("99999999.9999")
 
@@ -96,10 +96,10 @@ def _validate_value(type: str, rate: Any, amount: Any, currency_code: str | None
         if amount is not None:
             raise ValidationError(_("A percentage tax has a rate, not a fixed amount."))
         value = _decimal(rate, RATE_PLACES,
-                         _("Enter the rate as a fraction between 0 and 1 with at most 4 decimals (19% is 0.19)."))
+                         _("Enter the rate as a fraction between 0 and 1 with at most 6 decimals (19% is 0.19)."))
         if value < 0 or value > 1:
             raise ValidationError(
-                _("Enter the rate as a fraction between 0 and 1 with at most 4 decimals (19% is 0.19).")
+                _("Enter the rate as a fraction between 0 and 1 with at most 6 decimals (19% is 0.19).")
             )
         return value, None, None
     if amount is None or amount == "":

@@ -26,7 +26,7 @@ def target() -> str | None:
     return request.headers.get("HX-Target") if is_htmx() else None
 
 
-def render(page: str, partial: str | None = None, *, trigger: dict | str | None = None,
+def render(page: str, partial: str | None = None, /, *, trigger: dict | str | None = None,
            push_url: str | None = None, status: int = 200, **context):
     """Render ``partial`` for htmx, ``page`` (which includes the partial) otherwise."""
     template = partial if (partial and is_htmx()) else page

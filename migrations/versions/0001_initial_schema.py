@@ -397,7 +397,7 @@ def upgrade():
     sa.Column('region_id', sa.String(length=32), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('type', sa.String(length=8), nullable=False),
-    sa.Column('rate', sa.Numeric(precision=5, scale=4), nullable=True),
+    sa.Column('rate', sa.Numeric(precision=7, scale=6), nullable=True),
     sa.Column('amount', sa.Numeric(precision=12, scale=4), nullable=True),
     sa.Column('currency_code', sa.String(length=3), nullable=True),
     sa.Column('effective_from', sa.DateTime(timezone=True), nullable=False),

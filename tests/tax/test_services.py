@@ -77,7 +77,7 @@ def test_create_rate_defaults_to_starting_now(db_session, org, standard):
     {"type": "percent", "rate": None},
     {"type": "percent", "rate": Decimal("19")},  # a percentage, not a fraction
     {"type": "percent", "rate": Decimal("-0.01")},
-    {"type": "percent", "rate": Decimal("0.12345")},  # more precision than Numeric(5, 4) keeps
+    {"type": "percent", "rate": Decimal("0.1234567")},  # more precision than Numeric(7, 6) keeps
     {"type": "percent", "rate": "abc"},
     {"type": "percent", "rate": Decimal("0.2"), "amount": Decimal("1")},
     {"type": "fixed", "amount": Decimal("1.00")},  # no currency
@@ -217,6 +217,6 @@ def test_snapshot_data_is_json_safe(db_session, org, standard):
     rate = make_tax_rate(org, category=standard, region=make_region(org, "US", "US-NY"),
                          rate=Decimal("0.04"), effective_from=JAN)
     data = services.snapshot_data(rate)
-    assert data["rate"] == "0.0400" and data["amount"] is None
+    assert data["rate"] == "0.040000" and data["amount"] is None
     assert data["country"] == "US" and data["subdivision"] == "US-NY" and data["category"] == "standard"
     assert data["effective_from"].startswith("2025-01-01")
