@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
 install: $(VENV)/.installed translations-compile
 
 translations-compile: | $(VENV)/.installed
-	@$(BIN)/pybabel compile -q -d translations 2>/dev/null || $(BIN)/pybabel compile -d translations
+	@$(BIN)/pybabel -q compile -d translations 2>/dev/null || $(BIN)/pybabel compile -d translations
 
 run: install
 	$(FLASK) db upgrade

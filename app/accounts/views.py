@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms.fields import SelectChoice
 
@@ -31,6 +32,8 @@ from app.web.htmx import is_htmx, render
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
 login_manager.login_view = "accounts.login"
+login_manager.login_message = _l("Please log in to access this page.")
+login_manager.localize_callback = str  # resolve the lazy message in the request's locale before flashing
 login_manager.login_message_category = "warning"
 
 

@@ -220,7 +220,7 @@ def _filtered(storefront: Storefront, filters: CatalogFilters, chain: list[str])
         translation_match = (
             sa.exists()
             .where(OrgProductTranslation.product_id == OrgProduct.id)
-            .where(OrgProductTranslation.locale_key.in_(chain))
+            .where(OrgProductTranslation.locale_key.in_([key for key in chain if key]))
             .where(
                 sa.or_(
                     sa.func.lower(OrgProductTranslation.name).like(pattern, escape="\\"),
@@ -319,16 +319,25 @@ def creators_for(product_ids: list[str]) -> dict[str, list[Creator]]:
 
 
 def facets(storefront: Storefront) -> dict:
-    """Collections and skills to filter by (two queries)."""
+    """Collections and skills that lead to something sold in this market (two queries)."""
+    fp = from_prices(storefront.market_id)
+    sold = (
+        sa.select(OrgProduct.id)
+        .join(fp, fp.c.product_id == OrgProduct.id)
+        .where(OrgProduct.org_id == storefront.org_id, OrgProduct.status == "published")
+    )
     collections = db.session.execute(
         sa.select(OrgProductCollection.slug, OrgProductCollection.name)
-        .where(OrgProductCollection.org_id == storefront.org_id)
+        .join(OrgProductCollectionProduct, OrgProductCollectionProduct.collection_id == OrgProductCollection.id)
+        .where(OrgProductCollection.org_id == storefront.org_id, OrgProductCollectionProduct.product_id.in_(sold))
+        .group_by(OrgProductCollection.id, OrgProductCollection.slug, OrgProductCollection.name,
+                  OrgProductCollection.sort_order)
         .order_by(OrgProductCollection.sort_order, OrgProductCollection.name)
     ).all()
     skills = db.session.execute(
         sa.select(Skill.slug, Skill.name)
         .join(OrgProductCourseSkill, OrgProductCourseSkill.skill_id == Skill.id)
-        .where(OrgProductCourseSkill.org_id == storefront.org_id)
+        .where(OrgProductCourseSkill.org_id == storefront.org_id, OrgProductCourseSkill.course_product_id.in_(sold))
         .distinct()
         .order_by(Skill.name)
     ).all()

@@ -89,30 +89,44 @@ def choose_locale(
     return offered[0] if offered else FALLBACK
 
 
-def content_chain(locale: str, *, market_default: str | None, org_default: str | None) -> list[str]:
-    """Where content text is looked up: exact locale -> its language -> market default -> org default.
-    The base row is the last resort and is not a locale key."""
-    chain: list[str] = []
+BASE = None  # in a content chain: "use the base row" (it is written in the org's default locale)
+
+
+def content_chain(locale: str, *, market_default: str | None, org_default: str | None) -> list[str | None]:
+    """Where content text is looked up: exact locale -> its language -> market default -> org default,
+    then the base row (``BASE``). The base row is authored in the org default locale, so the chain
+    reaches it as soon as it reaches that locale: an English page of a German-default market shows
+    the English base text, not the German translation."""
+    org_languages = {org_default, language_of(org_default)} if org_default else set()
+    chain: list[str | None] = []
     for key in (locale, language_of(locale), market_default, org_default):
-        if key and key not in chain:
-            chain.append(key)
+        if not key or key in chain:
+            continue
+        chain.append(key)
+        if key in org_languages:
+            break
+    chain.append(BASE)
     return chain
 
 
-def pick_translation(translations: Iterable, chain: Sequence[str]):
-    """The translation row for the first key of ``chain`` that has one, or None (use the base row)."""
+def pick_translation(translations: Iterable, chain: Sequence[str | None]):
+    """The translation row for the first key of ``chain`` that has one; None means the base row."""
     by_key = {t.locale_key: t for t in translations}
     for key in chain:
+        if key is BASE:
+            return None
         if key in by_key:
             return by_key[key]
     return None
 
 
-def translated(obj, field: str, chain: Sequence[str], translations: Iterable | None = None):
-    """``obj.<field>`` in the best locale of ``chain`` with a non-empty value, else the base value."""
+def translated(obj, field: str, chain: Sequence[str | None], translations: Iterable | None = None):
+    """``obj.<field>`` in the first locale of ``chain`` with a non-empty value, else the base value."""
     rows = obj.translations if translations is None else translations
     by_key = {t.locale_key: t for t in rows}
     for key in chain:
+        if key is BASE:
+            break
         row = by_key.get(key)
         if row is not None:
             value = getattr(row, field, None)

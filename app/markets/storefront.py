@@ -61,7 +61,7 @@ class Storefront:
             context=context,
         )
 
-    def content_chain(self, locale: str) -> list[str]:
+    def content_chain(self, locale: str) -> list[str | None]:
         return content_chain(locale, market_default=self.default_locale, org_default=self.org_default_locale)
 
 

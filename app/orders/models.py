@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import (
@@ -153,9 +154,11 @@ class OrgMemberOrder(OrgScoped, Timestamped, db.Model):
         otherwise raise ``InvalidTransitionError``."""
         current = self.status or "pending"
         if new not in ORDER_STATUSES:
-            raise InvalidTransitionError(f"Unknown order status {new!r}.")
+            raise InvalidTransitionError(_("Unknown order status %(status)s.", status=repr(new)))
         if new not in ORDER_TRANSITIONS[current]:
-            raise InvalidTransitionError(f"An order cannot go from {current} to {new}.")
+            raise InvalidTransitionError(
+                _("An order cannot go from %(current)s to %(new)s.", current=current, new=new)
+            )
         self.status = new
         setattr(self, ORDER_STATUS_STAMPS[new], at or utcnow())
 

@@ -13,6 +13,7 @@ from the system (`CHROMIUM_PATH`, default /usr/bin/chromium).
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import threading
 from pathlib import Path
@@ -37,6 +38,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# The demo's EU market domain resolves to the live server (tests add the server's port).
+DEMO_EU_HOST = "eu.acme.localhost"
+HOST_RULES = f"--host-resolver-rules=MAP {DEMO_EU_HOST} 127.0.0.1"
 
 _HERE = Path(__file__).resolve().parent
 
@@ -51,7 +55,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": [*CHROMIUM_ARGS, HOST_RULES]}
 
 
 @pytest.fixture(scope="session")
@@ -67,12 +71,58 @@ def live_app(tmp_path_factory):
         db.create_all()
         load_reference_data()
         db.session.commit()
-        # Demo data: when app.cli offers a load_demo()-style function, call it here.
+        app.config["VOLMIFY_DEMO_LOADED"] = _load_demo_once()
         db.session.remove()
     yield app
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def _load_demo_once() -> bool:
+    """Load app.demo's data into the live database (once: only into a database without orgs).
+
+    Returns False when app.demo is not there (storefront tests then skip, see `demo`).
+    """
+    if importlib.util.find_spec("app.demo") is None:
+        return False
+    from app.demo import database_is_empty, load_demo
+
+    if database_is_empty():
+        load_demo()  # flushes, never commits
+        db.session.commit()
+    return True
+
+
+@pytest.fixture(scope="session")
+def demo(live_app):
+    """The live server's database holds the demo data (acme with its us/eu/latam markets)."""
+    if not live_app.config.get("VOLMIFY_DEMO_LOADED"):
+        pytest.skip("app.demo.load_demo is not available")
+    return live_app
+
+
+@pytest.fixture(scope="session")
+def ui_text(live_app):
+    """``ui_text("de", "My account")``: the UI string as the app's catalog renders it in a locale.
+
+    Asserts that a non-English catalog really translates it, so a page compared with it is known
+    to be in that language (without hard-coding the translators' wording in tests).
+    """
+
+    def translate(locale: str, msgid: str, **variables) -> str:
+        from flask_babel import force_locale, gettext
+
+        with live_app.test_request_context():
+            with force_locale(locale):
+                text = gettext(msgid, **variables)
+            with force_locale("en"):
+                english = gettext(msgid, **variables)
+        if not locale.startswith("en"):
+            assert text != english, f"translations/{locale.split('-')[0]} does not translate {msgid!r}"
+        return text
+
+    return translate
 
 
 @pytest.fixture(scope="session")

@@ -352,3 +352,19 @@ def test_pages_issue_the_same_number_of_queries_for_5_and_200_products(world, ap
         assert client.get(path).status_code == 200
     assert small.count == large.count, str(large)
     assert large.count <= 25, str(large)
+
+
+def test_filter_choices_only_lead_to_products_sold_here(world, app, client):
+    from app.catalog.services import create_collection
+    from app.orgs.models import Org
+
+    with app.app_context():
+        org = db.session.scalar(db.select(Org).where(Org.slug == "shop"))
+        empty = create_collection(org, slug="empty-shelf", name="Empty Shelf")
+        add_to_collection(empty, db.session.scalar(
+            db.select(__import__("app.catalog.models", fromlist=["OrgProduct"]).OrgProduct).where(
+                __import__("app.catalog.models", fromlist=["OrgProduct"]).OrgProduct.slug == "secret-draft")))
+        db.session.commit()
+    html = client.get("/shop/eu/en/").get_data(as_text=True)
+    assert 'value="bestsellers"' in html
+    assert 'value="empty-shelf"' not in html

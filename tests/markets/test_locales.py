@@ -59,9 +59,15 @@ def test_never_a_locale_the_market_does_not_offer():
                                                accept_languages=["en"])) == "es"
 
 
-def test_content_chain_goes_exact_then_language_then_defaults():
-    assert content_chain("fr-BE", market_default="de", org_default="en") == ["fr-BE", "fr", "de", "en"]
-    assert content_chain("de", market_default="de", org_default="en") == ["de", "en"]
+def test_content_chain_goes_exact_then_language_then_defaults_then_base():
+    assert content_chain("fr-BE", market_default="de", org_default="en") == ["fr-BE", "fr", "de", "en", None]
+    assert content_chain("de", market_default="de", org_default="en") == ["de", "en", None]
+
+
+def test_content_chain_reaches_the_base_row_at_the_org_default_locale():
+    # The base row is written in the org default (en): an English page never shows the German text.
+    assert content_chain("en", market_default="de", org_default="en") == ["en", None]
+    assert content_chain("en-GB", market_default="de", org_default="en") == ["en-GB", "en", None]
 
 
 def test_translated_text_falls_back_along_the_chain_to_the_base_row():
@@ -73,3 +79,4 @@ def test_translated_text_falls_back_along_the_chain_to_the_base_row():
     assert translated(product, "name", chain) == "Nom"
     assert translated(product, "description", chain) == "Deutsch"  # empty fr text is skipped
     assert translated(product, "name", ["es", "en"]) == "Base"
+    assert translated(product, "name", content_chain("en", market_default="de", org_default="en")) == "Base"
