@@ -43,8 +43,13 @@ class Target:
 
 # Add demo storefront, product and lesson URLs here as the pages land (paths from `flask seed info`).
 TARGETS: list[Target] = [
-    Target("/", "storefront", enforce=False),  # home page; not enforced yet
+    Target("/", "other"),  # platform home page
     Target("/healthz", "other"),
+    Target("/acme/us/en/", "storefront", enforce=True),
+    Target("/acme/eu/de/", "storefront", enforce=True),
+    Target("/acme/us/en/?type=course&sort=price_asc", "storefront", enforce=True),
+    Target("/acme/eu/de/products/python-for-data-analysis", "product", enforce=True),
+    # The lesson page (course player) joins this list with the learning issue.
 ]
 
 
