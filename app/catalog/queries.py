@@ -149,7 +149,11 @@ class Creator:
 
 @dataclass
 class ProductCard:
-    product: OrgProduct
+    """What a catalog card shows, as plain values (safe to cache across requests)."""
+
+    slug: str
+    type: str
+    image_url: str | None
     name: str
     summary: str
     from_price: Decimal
@@ -270,7 +274,9 @@ def catalog_page(storefront: Storefront, filters: CatalogFilters, chain: list[st
     creators = creators_for([row[0].id for row in rows])
     cards = [
         ProductCard(
-            product=product,
+            slug=product.slug,
+            type=product.type,
+            image_url=product.image_url,
             name=translated(product, "name", chain),
             summary=_summary(translated(product, "description", chain)),
             from_price=from_price,
@@ -341,7 +347,7 @@ def facets(storefront: Storefront) -> dict:
         .distinct()
         .order_by(Skill.name)
     ).all()
-    return {"collections": collections, "skills": skills}
+    return {"collections": [tuple(row) for row in collections], "skills": [tuple(row) for row in skills]}
 
 
 # ---- product page -------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from app.catalog.models import PRODUCT_TYPES
 from app.learn.models import COURSE_LEVELS
 from app.learn.syllabus import build_syllabus
 from app.markets.locales import translated
-from app.web import seo
+from app.web import cache, seo
 from app.web.htmx import render
 
 bp = Blueprint("catalog", __name__)
@@ -19,11 +19,14 @@ bp = Blueprint("catalog", __name__)
 def index():
     storefront = g.storefront
     filters = queries.CatalogFilters.from_args(request.args)
-    page = queries.catalog_page(storefront, filters, g.content_chain)
+    key = ("catalog", storefront.market_id, g.locale, tuple(sorted(filters.as_args().items())))
+    page, facets = cache.cached(
+        key, lambda: (queries.catalog_page(storefront, filters, g.content_chain), queries.facets(storefront))
+    )
     context = dict(
         filters=filters,
         page=page,
-        facets=queries.facets(storefront),
+        facets=facets,
         product_types=PRODUCT_TYPES,
         course_levels=COURSE_LEVELS,
         sorts=queries.SORTS,

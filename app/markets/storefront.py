@@ -7,18 +7,16 @@ edits call ``forget_storefronts()``.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
-from threading import Lock
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from app.markets.locales import LocaleContext, choose_locale, content_chain
 from app.markets.models import OrgMarket, OrgMarketDomain
 from app.orgs.models import Org
+from app.web import cache
 
 
 @dataclass(frozen=True)
@@ -65,28 +63,9 @@ class Storefront:
         return content_chain(locale, market_default=self.default_locale, org_default=self.org_default_locale)
 
 
-_cache: dict[tuple, tuple[float, Storefront | None]] = {}
-_lock = Lock()
-
-
 def forget_storefronts() -> None:
-    with _lock:
-        _cache.clear()
-
-
-def _cached(key: tuple, load):
-    ttl = current_app.config.get("STOREFRONT_CACHE_SECONDS", 30)
-    now = time.monotonic()
-    if ttl:
-        with _lock:
-            hit = _cache.get(key)
-        if hit and hit[0] > now:
-            return hit[1]
-    value = load()
-    if ttl:
-        with _lock:
-            _cache[key] = (now + ttl, value)
-    return value
+    """Drop cached market settings (after a dashboard edit)."""
+    cache.clear()
 
 
 def _market_query():
@@ -138,7 +117,7 @@ def storefront_for(org_slug: str, market_slug: str) -> Storefront | None:
         ).first()
         return _snapshot(*row) if row else None
 
-    return _cached(("path", org_slug, market_slug), load)
+    return cache.cached(("storefront", org_slug, market_slug), load)
 
 
 def storefront_for_host(host: str | None) -> Storefront | None:
@@ -155,4 +134,4 @@ def storefront_for_host(host: str | None) -> Storefront | None:
         ).first()
         return _snapshot(*row) if row else None
 
-    return _cached(("host", host), load)
+    return cache.cached(("storefront-host", host), load)

@@ -368,3 +368,20 @@ def test_filter_choices_only_lead_to_products_sold_here(world, app, client):
     html = client.get("/shop/eu/en/").get_data(as_text=True)
     assert 'value="bestsellers"' in html
     assert 'value="empty-shelf"' not in html
+
+
+def test_catalog_listing_is_served_from_the_read_cache_when_enabled(world, app, client, count_queries):
+    from app.web import cache
+
+    app.config["STOREFRONT_CACHE_SECONDS"] = 30
+    try:
+        client.get("/shop/us/en/?type=course")
+        with count_queries() as warm:
+            html = client.get("/shop/us/en/?type=course").get_data(as_text=True)
+        assert product_slugs(html) == {"data-science", "only-us"}
+        assert warm.count == 0, str(warm)
+        other_locale = client.get("/shop/eu/de/?type=course").get_data(as_text=True)
+        assert "Data-Science-Bootcamp" in other_locale
+    finally:
+        app.config["STOREFRONT_CACHE_SECONDS"] = 0
+        cache.clear()

@@ -1,0 +1,44 @@
+"""A small per-process read cache for storefront data that changes rarely (market settings,
+catalog listings). Entries live ``STOREFRONT_CACHE_SECONDS`` (0 turns caching off, as in tests)
+and the least recently used entries are dropped past ``MAX_ENTRIES``. Values must be plain data,
+never ORM objects bound to a session."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from threading import Lock
+from typing import TypeVar
+
+from flask import current_app
+
+T = TypeVar("T")
+MAX_ENTRIES = 4096
+
+_entries: OrderedDict[Hashable, tuple[float, object]] = OrderedDict()
+_lock = Lock()
+
+
+def clear() -> None:
+    with _lock:
+        _entries.clear()
+
+
+def cached(key: Hashable, load: Callable[[], T]) -> T:
+    ttl = current_app.config.get("STOREFRONT_CACHE_SECONDS", 30)
+    if not ttl:
+        return load()
+    now = time.monotonic()
+    with _lock:
+        hit = _entries.get(key)
+        if hit is not None and hit[0] > now:
+            _entries.move_to_end(key)
+            return hit[1]  # type: ignore[return-value]
+    value = load()
+    with _lock:
+        _entries[key] = (now + ttl, value)
+        _entries.move_to_end(key)
+        while len(_entries) > MAX_ENTRIES:
+            _entries.popitem(last=False)
+    return value
