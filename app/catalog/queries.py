@@ -461,28 +461,25 @@ def sitemap_products(storefront: Storefront) -> list[tuple[str, object]]:
     ).all()
 
 
-@dataclass
+@dataclass(frozen=True)
 class Offer:
-    """One buyable plan of a product in a market, with its terms and its price there."""
+    """One buyable plan of a product in a market, with its terms and its price there (plain data)."""
 
+    plan_id: str
+    plan_name: str
+    plan_description: str | None
     variant_name: str
     variant_count: int
-    plan: OrgProductVariantPaymentPlan
+    type: str
+    tier: int
     price: Decimal
-    price_per_unit: Decimal | None
-    compare_at_price: Decimal | None
-
-    @property
-    def type(self) -> str:
-        return self.plan.type
-
-    @property
-    def tier(self) -> int:
-        return self.plan.access_tier
-
-    @property
-    def terms(self):
-        return self.plan.terms
+    price_per_unit: Decimal | None = None
+    compare_at_price: Decimal | None = None
+    interval: str | None = None
+    interval_count: int = 1
+    trial_period_days: int = 0
+    usage_unit: str | None = None
+    included_units: int = 0
 
 
 def offers_for(product: OrgProduct, market_id: str) -> list[Offer]:
@@ -496,12 +493,22 @@ def offers_for(product: OrgProduct, market_id: str) -> list[Offer]:
             price = next((p for p in plan.market_prices if p.market_id == market_id and p.is_active), None)
             if price is None:
                 continue
+            sub, usage = plan.subscription, plan.usage_based
             offers.append(Offer(
+                plan_id=plan.id,
+                plan_name=plan.name,
+                plan_description=plan.description,
                 variant_name=variant.name,
                 variant_count=len(variants),
-                plan=plan,
+                type=plan.type,
+                tier=plan.access_tier,
                 price=price.price,
                 price_per_unit=price.price_per_unit,
                 compare_at_price=price.compare_at_price,
+                interval=sub.interval if plan.type == "subscription" and sub else None,
+                interval_count=sub.interval_count if plan.type == "subscription" and sub else 1,
+                trial_period_days=(sub.trial_period_days or 0) if plan.type == "subscription" and sub else 0,
+                usage_unit=usage.usage_unit if plan.type == "usage_based" and usage else None,
+                included_units=(usage.included_units or 0) if plan.type == "usage_based" and usage else 0,
             ))
     return offers

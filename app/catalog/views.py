@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, request, url_for
+from flask import Blueprint, abort, g, render_template, request, url_for
+from markupsafe import Markup
 
-from app.catalog import queries
+from app.catalog import pages, queries
 from app.catalog.models import PRODUCT_TYPES
 from app.learn.models import COURSE_LEVELS
-from app.learn.syllabus import build_syllabus
-from app.markets.locales import translated
 from app.web import cache, seo
 from app.web.htmx import render
 
@@ -19,55 +18,35 @@ bp = Blueprint("catalog", __name__)
 def index():
     storefront = g.storefront
     filters = queries.CatalogFilters.from_args(request.args)
-    key = ("catalog", storefront.market_id, g.locale, tuple(sorted(filters.as_args().items())))
-    page, facets = cache.cached(
-        key, lambda: (queries.catalog_page(storefront, filters, g.content_chain), queries.facets(storefront))
-    )
-    context = dict(
+    args = tuple(sorted(filters.as_args().items()))
+    view = (storefront.market_id, g.locale, g.get("on_market_domain", False))
+    # The results region holds nothing user-specific: cache it rendered (fragment caching).
+    results_html = cache.cached(("catalog-results", *view, args), lambda: Markup(render_template(
+        "catalog/_results.html",
         filters=filters,
-        page=page,
-        facets=facets,
+        page=queries.catalog_page(storefront, filters, g.content_chain),
+    )))
+    return render(
+        "catalog/index.html",
+        "catalog/_results_html.html",
+        push_url=url_for(".index", **filters.as_args()),
+        results_html=results_html,
+        filters=filters,
+        facets=cache.cached(("catalog-facets", storefront.market_id), lambda: queries.facets(storefront)),
         product_types=PRODUCT_TYPES,
         course_levels=COURSE_LEVELS,
         sorts=queries.SORTS,
         seo=seo.for_catalog(storefront, filters),
-    )
-    return render(
-        "catalog/index.html",
-        "catalog/_results.html",
-        push_url=url_for(".index", **filters.as_args()),
-        **context,
     )
 
 
 @bp.get("/products/<slug>")
 def product(slug: str):
     storefront = g.storefront
-    product = queries.sold_product(storefront, slug)
-    if product is None:
+    view = (storefront.market_id, g.locale, g.get("on_market_domain", False), slug)
+    page = cache.cached(("product", *view), lambda: pages.product_page(storefront, slug, g.content_chain))
+    if page is None:
         abort(404)
-    chain = g.content_chain
-    offers = queries.offers_for(product, storefront.market_id)
-    syllabus = build_syllabus(product.course, chain) if product.course else None
-    tiers = sorted({offer.tier for offer in offers})
-    reviews, avg_rating, review_count = queries.product_reviews(product)
-    community = queries.community_course_rating(product) if product.course else None
-    creators = queries.creators_for([product.id]).get(product.id, [])
-    name = translated(product, "name", chain)
-    description = translated(product, "description", chain)
-    return render(
-        "catalog/product.html",
-        product=product,
-        name=name,
-        description=description,
-        offers=offers,
-        tiers=tiers,
-        syllabus=syllabus,
-        reviews=reviews,
-        avg_rating=avg_rating,
-        review_count=review_count,
-        community=community,
-        creators=creators,
-        collections=queries.product_collections(product),
-        seo=seo.for_product(storefront, product, name, description, offers, avg_rating, review_count),
-    )
+    body_html = cache.cached(("product-body", *view), lambda: Markup(render_template(
+        "catalog/_product_body.html", product=page)))
+    return render("catalog/product.html", product=page, body_html=body_html, seo=seo.for_product(storefront, page))

@@ -56,76 +56,75 @@ def for_catalog(storefront: Storefront, filters) -> Seo:
     )
 
 
-def for_product(storefront: Storefront, product, name: str, description: str | None, offers,
-                avg_rating: float | None, review_count: int) -> Seo:
-    meta = product.seo_metadata
-    og_meta = meta.open_graph if meta else None
-    # Metadata is authored in the org's default language; translated pages use translated text.
+def for_product(storefront: Storefront, page) -> Seo:
+    """``page`` is a catalog.pages.ProductPage. Authored metadata is in the org's default language,
+    so translated pages fall back to their translated text."""
+    meta = page.seo
     authored_here = g.get("locale") == (storefront.org_default_locale or storefront.default_locale)
-    title = (meta.title if meta and meta.title and authored_here else None) or name
-    summary = (meta.description if meta and meta.description and authored_here else None) or _clip(description, 160)
-    canonical = url_for("store.catalog.product", slug=product.slug, _external=True)
-    links, x_default = alternates("store.catalog.product", storefront, slug=product.slug)
-    image = (og_meta.image_url if og_meta else None) or product.image_url
+
+    def authored(value):
+        return value if value and authored_here else None
+
+    title = authored(meta.title) or page.name
+    summary = authored(meta.description) or _clip(page.description, 160)
+    canonical = url_for("store.catalog.product", slug=page.slug, _external=True)
+    links, x_default = alternates("store.catalog.product", storefront, slug=page.slug)
+    image = meta.og_image or page.image_url
     og = {
-        "type": (og_meta.type if og_meta and og_meta.type else "product"),
-        "title": (og_meta.title if og_meta and og_meta.title and authored_here else None) or title,
-        "description": (og_meta.description if og_meta and og_meta.description and authored_here else None)
-        or summary,
+        "type": meta.og_type or "product",
+        "title": authored(meta.og_title) or title,
+        "description": authored(meta.og_description) or summary,
         "url": canonical,
         "image": image,
-        "image_alt": og_meta.image_alt if og_meta else None,
+        "image_alt": meta.og_image_alt,
         "locale": (g.get("locale") or "en").replace("-", "_"),
         "site_name": storefront.display_name,
     }
     return Seo(
         title=f"{title} · {storefront.display_name}",
         description=summary,
-        canonical=(meta.canonical_url if meta and meta.canonical_url else canonical),
-        robots=(meta.robots_directive if meta and meta.robots_directive else "index,follow"),
+        canonical=meta.canonical_url or canonical,
+        robots=meta.robots or "index,follow",
         og=og,
         alternates=links,
         x_default=x_default,
-        json_ld=product_json_ld(storefront, product, name, summary, canonical, image, offers, avg_rating,
-                                review_count),
+        json_ld=product_json_ld(storefront, page, summary, canonical, image),
     )
 
 
-def product_json_ld(storefront: Storefront, product, name, description, url, image, offers,
-                    avg_rating, review_count) -> dict:
+def product_json_ld(storefront: Storefront, page, description, url, image) -> dict:
     currency = storefront.currency_code
-    offer_items = [
-        {
-            "@type": "Offer",
-            "name": offer.plan.name,
-            "price": str(quantize(offer.price, currency)),
-            "priceCurrency": currency,
-            "url": url,
-            "availability": "https://schema.org/InStock",
-            "category": offer.type,
-        }
-        for offer in offers
-    ]
     data = {
         "@context": "https://schema.org",
-        "@type": "Course" if product.type == "course" else "Product",
-        "name": name,
+        "@type": "Course" if page.type == "course" else "Product",
+        "name": page.name,
         "description": description,
         "url": url,
-        "offers": offer_items,
+        "offers": [
+            {
+                "@type": "Offer",
+                "name": offer.plan_name,
+                "price": str(quantize(offer.price, currency)),
+                "priceCurrency": currency,
+                "url": url,
+                "availability": "https://schema.org/InStock",
+                "category": offer.type,
+            }
+            for offer in page.offers
+        ],
     }
     if image:
         data["image"] = image
-    if product.type == "course":
+    if page.type == "course":
         data["provider"] = {"@type": "Organization", "name": storefront.display_name}
         data["inLanguage"] = g.get("locale")
     else:
-        data["brand"] = {"@type": "Brand", "name": product.brand.name if product.brand else storefront.display_name}
-    if review_count:
+        data["brand"] = {"@type": "Brand", "name": page.brand_name or storefront.display_name}
+    if page.review_count:
         data["aggregateRating"] = {
             "@type": "AggregateRating",
-            "ratingValue": f"{avg_rating:.1f}",
-            "reviewCount": review_count,
+            "ratingValue": f"{page.avg_rating:.1f}",
+            "reviewCount": page.review_count,
         }
     return data
 
