@@ -9,7 +9,7 @@ from app.catalog import pages, queries
 from app.catalog.models import PRODUCT_TYPES
 from app.learn.models import COURSE_LEVELS
 from app.web import cache, seo
-from app.web.htmx import render
+from app.web.htmx import is_htmx, render
 
 bp = Blueprint("catalog", __name__)
 
@@ -26,18 +26,20 @@ def index():
         filters=filters,
         page=queries.catalog_page(storefront, filters, g.content_chain),
     )))
-    return render(
-        "catalog/index.html",
-        "catalog/_results_html.html",
-        push_url=url_for(".index", **filters.as_args()),
+    if is_htmx():
+        return render("catalog/index.html", "catalog/_results_html.html", results_html=results_html,
+                      push_url=url_for(".index", **filters.as_args()))
+    # The filter form is a GET form (no token): the whole catalog body is cacheable too.
+    body_html = cache.cached(("catalog-body", *view, args), lambda: Markup(render_template(
+        "catalog/_catalog_body.html",
         results_html=results_html,
         filters=filters,
-        facets=cache.cached(("catalog-facets", storefront.market_id), lambda: queries.facets(storefront)),
+        facets=queries.facets(storefront),
         product_types=PRODUCT_TYPES,
         course_levels=COURSE_LEVELS,
         sorts=queries.SORTS,
-        seo=seo.for_catalog(storefront, filters),
-    )
+    )))
+    return render("catalog/index.html", body_html=body_html, seo=seo.for_catalog(storefront, filters))
 
 
 @bp.get("/products/<slug>")
