@@ -57,8 +57,11 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts.creators import bp as creators_bp
     from app.accounts.views import bp as accounts_bp
     from app.catalog.views import bp as catalog_bp
+    from app.checkout.views import bp as checkout_bp
     from app.markets.views import bp as markets_bp
     from app.markets.views import store_bp as market_store_bp
+    from app.orders.views import bp as orders_bp
+    from app.payments.webhooks import bp as webhooks_bp
     from app.platform.views import bp as platform_bp
     from app.web import storefront
 
@@ -67,7 +70,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(creators_bp)
     app.register_blueprint(markets_bp)
     # Storefront pages nest under /<org>/<market>/<locale> (and /<locale> on a market domain).
-    storefront.register(app, [catalog_bp, market_store_bp])
+    app.register_blueprint(webhooks_bp)
+    storefront.register(app, [catalog_bp, checkout_bp, orders_bp, market_store_bp])
 
 
 def register_errorhandlers(app: Flask) -> None:

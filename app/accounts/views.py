@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -99,6 +99,11 @@ def login():
         except services.InvalidCredentialsError as exc:
             form.form_errors.append(exc.message)
         else:
+            # Checkout: move the visitor's session carts into the member carts of the orgs the user
+            # belongs to (imported here: accounts sits below checkout in the dependency order).
+            from app.checkout.cart import merge_session_cart
+
+            merge_session_cart(user, session)
             db.session.commit()
             login_user(user, remember=form.remember.data)
             flash(_("You are logged in."), "success")

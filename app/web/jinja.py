@@ -22,6 +22,8 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["plan_type_label"] = lambda v: labels.label(labels.PLAN_TYPES, v)
     app.jinja_env.filters["lesson_type_label"] = lambda v: labels.label(labels.LESSON_TYPES, v)
     app.jinja_env.filters["tier_label"] = labels.tier_label
+    app.jinja_env.filters["order_status_label"] = lambda v: labels.label(labels.ORDER_STATUSES, v)
+    app.jinja_env.filters["country_name"] = labels.country_name
     app.jinja_env.filters["locale_name"] = labels.locale_name
     app.jinja_env.filters["tax_note"] = labels.tax_note
     app.jinja_env.globals["interval_label"] = labels.interval_label

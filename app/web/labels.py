@@ -39,6 +39,13 @@ LESSON_TYPES = {
     "file": _l("Download"),
 }
 TIERS = {1: _l("Basic"), 2: _l("Premium"), 3: _l("VIP")}
+ORDER_STATUSES = {
+    "pending": _l("Awaiting payment"),
+    "paid": _l("Paid"),
+    "fulfilled": _l("Completed"),
+    "cancelled": _l("Cancelled"),
+    "refunded": _l("Refunded"),
+}
 
 
 def label(mapping: dict, value) -> str:
@@ -78,3 +85,11 @@ def tax_note(storefront) -> str:
     from flask_babel import gettext as _
 
     return _("incl. VAT") if storefront.tax_inclusive else _("plus tax")
+
+
+def country_name(code: str) -> str:
+    """A country's name in the active language (Babel/CLDR)."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return (locale.territories.get(code) if locale else None) or code

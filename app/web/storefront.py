@@ -31,6 +31,9 @@ class LocaleConverter(BaseConverter):
     """``en``, ``de``, ``fr-BE``, ``pt-BR``, ``zh-Hant``: never a word like ``account``."""
 
     regex = r"[a-z]{2,3}(?:-[A-Za-z]{2,4})?"
+    # Match before plain string segments, so /<locale>/cart on a market domain is never taken
+    # for /<org_slug>/<market_slug>/.
+    weight = 50
 
 
 class VolmifyFlask(Flask):

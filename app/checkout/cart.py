@@ -1,0 +1,536 @@
+"""The cart: what a buyer is about to buy in one market (payment plans x quantity).
+
+Two stores, one set of rules:
+
+- a visitor, or a logged-in user who is not (yet) a member of the org, keeps a ``SessionCart`` in
+  the signed session cookie: ``session["cart"] = {market_id: {plan_id: quantity}}``;
+- a member keeps an ``org_member_cart`` row (with its items) per (member, market).
+
+Logging in moves the session carts into the member carts of the orgs the user belongs to
+(``merge_session_cart``); becoming a member happens at the first purchase (orders), so until
+then a logged-in user keeps the session cart.
+
+A plan can be in a cart when it is *sold in the market*: an active plan of an active variant of a
+published product of the market's org, with an active price in that market (the same rule as the
+catalog, ``app.catalog.queries``). Quantities are whole numbers from 1 to ``MAX_QUANTITY``; only
+physical products can be bought more than once per order.
+
+No money is stored: ``load_cart`` reads the current market prices every time and ``quote_cart``
+prices the lines with ``app.checkout.pricing.quote``. Services flush and raise ``DomainError``s;
+views commit and hand in the session mapping (services never import ``request``/``session``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased, joinedload, selectinload
+
+from app.accounts.models import User, UserProfile
+from app.catalog.models import (
+    OrgProduct,
+    OrgProductCollectionProduct,
+    OrgProductVariant,
+    OrgProductVariantPaymentPlan,
+    OrgProductVariantPaymentPlanMarketPrice,
+)
+from app.checkout.models import OrgMemberCart, OrgMemberCartItem
+from app.checkout.pricing import LineInput, Quote, quote
+from app.errors import ConflictError, NotFoundError, ValidationError
+from app.extensions import db
+from app.markets.locales import translated
+from app.markets.models import OrgMarket
+from app.markets.storefront import Storefront
+from app.orgs.models import Org, OrgMember
+
+SESSION_KEY = "cart"
+MAX_QUANTITY = 99
+MAX_LINES = 25  # distinct plans per cart (keeps the session cookie well under 4 kB)
+MAX_SESSION_MARKETS = 4  # markets a visitor can hold a session cart in at once (cookie size)
+MAX_PLAN_ID = 64
+
+
+def _not_sold() -> str:
+    return _("This plan is not available in this market.")
+
+
+def _one_at_a_time() -> str:
+    return _("You can buy one of this at a time.")
+
+
+def _bad_quantity() -> str:
+    return _("Enter a whole number from 1 to %(max)d.", max=MAX_QUANTITY)
+
+
+# ---- the two cart stores ---------------------------------------------------------------------
+
+@dataclass
+class SessionCart:
+    """A visitor's cart in one market: ``items`` is the ``{plan_id: quantity}`` dict of the session.
+
+    ``other_markets`` is how many other markets hold a session cart (the cookie has room for a few).
+    """
+
+    org_id: str
+    market_id: str
+    items: dict[str, int] = field(default_factory=dict)
+    other_markets: int = 0
+
+
+Cart = SessionCart | OrgMemberCart
+
+
+def read_session_carts(store: Mapping) -> dict[str, dict[str, int]]:
+    """The session carts ``{market_id: {plan_id: quantity}}``, with anything malformed left out."""
+    raw = store.get(SESSION_KEY)
+    if not isinstance(raw, dict):
+        return {}
+    carts: dict[str, dict[str, int]] = {}
+    for market_id, items in raw.items():
+        if not isinstance(market_id, str) or not isinstance(items, dict):
+            continue
+        lines = {
+            plan_id: qty
+            for plan_id, qty in items.items()
+            if isinstance(plan_id, str) and 0 < len(plan_id) <= MAX_PLAN_ID
+            and isinstance(qty, int) and not isinstance(qty, bool) and 1 <= qty <= MAX_QUANTITY
+        }
+        if lines:
+            carts[market_id] = dict(list(lines.items())[:MAX_LINES])
+    return carts
+
+
+def session_cart(store: Mapping, *, org_id: str, market_id: str) -> SessionCart:
+    """The visitor's cart of ``market_id`` from the session mapping (empty if there is none)."""
+    carts = read_session_carts(store)
+    items = carts.pop(market_id, {})
+    return SessionCart(org_id=org_id, market_id=market_id, items=dict(items), other_markets=len(carts))
+
+
+def write_session_cart(store: MutableMapping, cart: SessionCart) -> None:
+    """Put ``cart`` back into the session mapping (an empty cart is removed)."""
+    carts = read_session_carts(store)
+    if cart.items:
+        carts[cart.market_id] = dict(cart.items)
+    else:
+        carts.pop(cart.market_id, None)
+    _store_session_carts(store, carts)
+
+
+def _store_session_carts(store: MutableMapping, carts: dict[str, dict[str, int]]) -> None:
+    # Always assign a new value: mutating the nested dicts would not mark the session modified.
+    if carts:
+        store[SESSION_KEY] = carts
+    else:
+        store.pop(SESSION_KEY, None)
+
+
+def member_for(user: User, org_id: str) -> OrgMember | None:
+    """The user's membership in the org, if any (one query)."""
+    return db.session.scalar(
+        sa.select(OrgMember)
+        .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
+        .where(OrgMember.org_id == org_id, UserProfile.user_id == user.id, UserProfile.type == "main")
+    )
+
+
+def member_cart(member: OrgMember, market_id: str) -> OrgMemberCart:
+    """The member's cart in the market with its items; a new, not yet saved cart if there is none
+    (it is saved by the first item added to it)."""
+    cart = db.session.scalar(
+        sa.select(OrgMemberCart)
+        .where(OrgMemberCart.member_id == member.id, OrgMemberCart.market_id == market_id)
+        .options(selectinload(OrgMemberCart.items))
+    )
+    if cart is None:
+        cart = OrgMemberCart(org_id=member.org_id, member_id=member.id, market_id=market_id, items=[])
+    return cart
+
+
+def member_cart_count(member: OrgMember, market_id: str) -> int:
+    """How many items the member's cart in the market holds (one query; for the header badge)."""
+    total = db.session.scalar(
+        sa.select(sa.func.sum(OrgMemberCartItem.quantity))
+        .join(OrgMemberCart, OrgMemberCart.id == OrgMemberCartItem.cart_id)
+        .where(OrgMemberCart.member_id == member.id, OrgMemberCart.market_id == market_id)
+    )
+    return int(total or 0)
+
+
+def quantities(cart: Cart) -> dict[str, int]:
+    """``{plan_id: quantity}`` of what the cart holds."""
+    if isinstance(cart, SessionCart):
+        return dict(cart.items)
+    return {item.plan_id: item.quantity for item in cart.items}
+
+
+def count(cart: Cart) -> int:
+    """The number of items in the cart (the sum of the quantities)."""
+    return sum(quantities(cart).values())
+
+
+def _is_saved(cart: OrgMemberCart) -> bool:
+    return sa.inspect(cart).persistent
+
+
+def _save_cart(cart: OrgMemberCart) -> None:
+    try:
+        with db.session.begin_nested():
+            db.session.add(cart)
+            db.session.flush()
+    except IntegrityError:  # the same cart was created concurrently (another tab)
+        raise ConflictError(_("Your cart changed in another window. Reload the page and try again.")) from None
+
+
+def _put(cart: Cart, plan_id: str, quantity: int) -> None:
+    if isinstance(cart, SessionCart):
+        cart.items[plan_id] = quantity
+        return
+    if not _is_saved(cart):
+        _save_cart(cart)
+    item = next((i for i in cart.items if i.plan_id == plan_id), None)
+    if item is not None:
+        item.quantity = quantity
+        db.session.flush()
+        return
+    try:
+        with db.session.begin_nested():
+            cart.items.append(OrgMemberCartItem(org_id=cart.org_id, plan_id=plan_id, quantity=quantity))
+            db.session.flush()
+    except IntegrityError:
+        raise ConflictError(_("Your cart changed in another window. Reload the page and try again.")) from None
+
+
+def _drop(cart: Cart, plan_id: str) -> bool:
+    if isinstance(cart, SessionCart):
+        return cart.items.pop(plan_id, None) is not None
+    item = next((i for i in cart.items if i.plan_id == plan_id), None)
+    if item is None:
+        return False
+    cart.items.remove(item)  # delete-orphan
+    db.session.flush()
+    return True
+
+
+# ---- what is sold in the market ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Offer:
+    plan: OrgProductVariantPaymentPlan
+    variant: OrgProductVariant
+    product: OrgProduct
+    price: OrgProductVariantPaymentPlanMarketPrice | None
+    variant_count: int = 1  # active variants of the product (the variant is named when there are several)
+
+    @property
+    def sold(self) -> bool:
+        return (
+            self.price is not None
+            and self.plan.is_active
+            and self.variant.is_active
+            and self.product.status == "published"
+        )
+
+    @property
+    def physical(self) -> bool:
+        return self.product.type == "physical"
+
+
+def _offers(org_id: str, market_id: str, plan_ids: Iterable[str]) -> dict[str, _Offer]:
+    """The org's plans ``plan_ids`` with variant, product (and its translations) and their active
+    price in the market, if any: two queries whatever the number of plans."""
+    ids = sorted({p for p in plan_ids if isinstance(p, str) and 0 < len(p) <= MAX_PLAN_ID})
+    if not ids:
+        return {}
+    plan, variant, product, price = (
+        OrgProductVariantPaymentPlan, OrgProductVariant, OrgProduct, OrgProductVariantPaymentPlanMarketPrice,
+    )
+    sibling = aliased(OrgProductVariant)
+    variant_count = (
+        sa.select(sa.func.count(sibling.id))
+        .where(sibling.product_id == product.id, sibling.is_active.is_(True))
+        .correlate(product)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        sa.select(plan, variant, product, price, variant_count)
+        .join(variant, variant.id == plan.variant_id)
+        .join(product, product.id == variant.product_id)
+        .outerjoin(price, sa.and_(price.plan_id == plan.id, price.market_id == market_id, price.is_active.is_(True)))
+        .where(plan.id.in_(ids), plan.org_id == org_id, product.org_id == org_id)
+        .options(
+            joinedload(plan.subscription),
+            joinedload(plan.usage_based),
+            selectinload(product.translations),
+        )
+    ).all()
+    return {row[0].id: _Offer(*row) for row in rows}
+
+
+def _check_quantity(quantity) -> int:
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
+        raise ValidationError(_bad_quantity())
+    return quantity
+
+
+def _sold_offer(cart: Cart, plan_id) -> _Offer:
+    offer = _offers(cart.org_id, cart.market_id, [plan_id]).get(plan_id) if isinstance(plan_id, str) else None
+    if offer is None or not offer.sold:
+        raise ValidationError(_not_sold())
+    return offer
+
+
+# ---- changing a cart ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AddResult:
+    plan_id: str
+    product_name: str
+    plan_name: str
+    quantity: int  # the quantity in the cart now
+    already_in_cart: bool = False  # a one-per-order item that was in the cart already (nothing changed)
+
+
+def add_item(cart: Cart, plan_id: str, quantity: int = 1, *, chain: Sequence[str | None] = ()) -> AddResult:
+    """Add ``quantity`` of the plan to the cart (added to what is there for physical products).
+
+    ``ValidationError`` if the plan is not sold in the cart's market, the quantity is not 1..99, more
+    than one of a non-physical product is asked for, or the cart is full. Adding a one-per-order
+    item that is already in the cart changes nothing (``already_in_cart``).
+    """
+    quantity = _check_quantity(quantity)
+    offer = _sold_offer(cart, plan_id)
+    if quantity > 1 and not offer.physical:
+        raise ValidationError(_one_at_a_time())
+    stored = quantities(cart)
+    current = stored.get(plan_id, 0)
+    result = dict(plan_id=plan_id, product_name=translated(offer.product, "name", chain),
+                  plan_name=offer.plan.name)
+    if current and not offer.physical:
+        return AddResult(**result, quantity=current, already_in_cart=True)
+    new = current + quantity
+    if new > MAX_QUANTITY:
+        raise ValidationError(
+            _("You can have at most %(max)d of this in your cart (you have %(count)d).", max=MAX_QUANTITY,
+              count=current)
+        )
+    if not current and len(stored) >= MAX_LINES:
+        raise ValidationError(_("Your cart is full (%(max)d different items). Check out or remove something first.",
+                                max=MAX_LINES))
+    if isinstance(cart, SessionCart) and not cart.items and cart.other_markets >= MAX_SESSION_MARKETS:
+        raise ValidationError(_("You already have carts in %(count)d other stores. Check out or empty one of "
+                                "them first, or log in.", count=cart.other_markets))
+    _put(cart, plan_id, new)
+    return AddResult(**result, quantity=new)
+
+
+def set_quantity(cart: Cart, plan_id: str, quantity: int) -> int:
+    """Change the quantity of a plan in the cart; returns the new quantity."""
+    if plan_id not in quantities(cart):
+        raise NotFoundError(_("This item is no longer in your cart."))
+    quantity = _check_quantity(quantity)
+    offer = _offers(cart.org_id, cart.market_id, [plan_id]).get(plan_id)
+    if offer is None or not offer.sold:
+        raise ValidationError(_("This item is no longer available in this market. Remove it from your cart."))
+    if quantity > 1 and not offer.physical:
+        raise ValidationError(_one_at_a_time())
+    _put(cart, plan_id, quantity)
+    return quantity
+
+
+def remove_item(cart: Cart, plan_id: str) -> bool:
+    """Take the plan out of the cart; False if it was not there (removing twice is harmless)."""
+    return _drop(cart, plan_id)
+
+
+def clear(cart: Cart) -> None:
+    """Empty the cart (after an order was placed from it)."""
+    for plan_id in list(quantities(cart)):
+        _drop(cart, plan_id)
+
+
+def merge_items(cart: Cart, incoming: Mapping[str, int]) -> int:
+    """Add ``{plan_id: quantity}`` to the cart within the limits: quantities of physical products
+    are summed up to ``MAX_QUANTITY``, other products stay at 1, plans no longer sold and lines past
+    ``MAX_LINES`` are left out. Never raises for bad lines; returns how many lines it took."""
+    offers = _offers(cart.org_id, cart.market_id, incoming)
+    stored = quantities(cart)
+    taken = 0
+    for plan_id, qty in incoming.items():
+        offer = offers.get(plan_id)
+        if offer is None or not offer.sold or isinstance(qty, bool) or not isinstance(qty, int) or qty < 1:
+            continue
+        current = stored.get(plan_id, 0)
+        if not current and len(stored) >= MAX_LINES:
+            continue
+        new = min(MAX_QUANTITY, current + qty) if offer.physical else 1
+        if new != current:
+            _put(cart, plan_id, new)
+            stored[plan_id] = new
+        taken += 1
+    return taken
+
+
+def merge_session_cart(user: User, store: MutableMapping) -> int:
+    """At login: move the session carts (``store`` is the session mapping) into the member carts of
+    the orgs where ``user`` is a member. Carts of markets in orgs where the user is not a member stay
+    in the session; carts of markets that no longer exist are dropped. Returns the lines merged."""
+    carts = read_session_carts(store)
+    if not carts:
+        return 0
+    markets = db.session.execute(
+        sa.select(OrgMarket.id, OrgMarket.org_id).where(OrgMarket.id.in_(list(carts)))
+    ).all()
+    members = {
+        member.org_id: member
+        for member in db.session.scalars(
+            sa.select(OrgMember)
+            .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
+            .where(UserProfile.user_id == user.id, UserProfile.type == "main",
+                   OrgMember.org_id.in_({org_id for _market, org_id in markets}))
+        )
+    }
+    merged = 0
+    remaining: dict[str, dict[str, int]] = {}
+    for market_id, org_id in markets:
+        member = members.get(org_id)
+        if member is None:
+            remaining[market_id] = carts[market_id]
+            continue
+        merged += merge_items(member_cart(member, market_id), carts[market_id])
+    _store_session_carts(store, remaining)
+    return merged
+
+
+# ---- reading a cart ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CartLine:
+    """One line of a cart as the buyer sees it, with the current market price (``None`` and
+    ``available=False`` when the plan is no longer sold in the market)."""
+
+    plan_id: str
+    quantity: int
+    available: bool
+    product_name: str
+    plan_name: str
+    product_slug: str | None = None
+    product_type: str | None = None
+    plan_type: str | None = None
+    variant_name: str | None = None
+    interval: str | None = None
+    interval_count: int = 1
+    usage_unit: str | None = None
+    price_per_unit: Decimal | None = None
+    unit_price: Decimal | None = None
+    input: LineInput | None = None  # what the pricing pipeline prices (available lines only)
+
+    @property
+    def physical(self) -> bool:
+        return self.product_type == "physical"
+
+    @property
+    def max_quantity(self) -> int:
+        return MAX_QUANTITY if self.physical else 1
+
+
+@dataclass(frozen=True)
+class CartContents:
+    market_id: str
+    currency: str
+    tax_inclusive: bool
+    lines: list[CartLine]
+
+    @property
+    def available(self) -> list[CartLine]:
+        return [line for line in self.lines if line.available]
+
+    @property
+    def unavailable(self) -> list[CartLine]:
+        return [line for line in self.lines if not line.available]
+
+    @property
+    def inputs(self) -> list[LineInput]:
+        return [line.input for line in self.lines if line.input is not None]
+
+    @property
+    def count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.lines
+
+
+def load_cart(storefront: Storefront, cart: Cart, chain: Sequence[str | None] = ()) -> CartContents:
+    """The cart's lines with fresh market prices, product names in the ``chain`` locales; sold lines
+    first (by product and plan), then those no longer sold. At most three queries, whatever the size."""
+    stored = quantities(cart)
+    offers = _offers(storefront.org_id, storefront.market_id, stored)
+    product_ids = {offer.product.id for offer in offers.values() if offer.sold}
+    collections: dict[str, set[str]] = {}
+    if product_ids:
+        for product_id, collection_id in db.session.execute(
+            sa.select(OrgProductCollectionProduct.product_id, OrgProductCollectionProduct.collection_id)
+            .where(OrgProductCollectionProduct.product_id.in_(product_ids),
+                   OrgProductCollectionProduct.org_id == storefront.org_id)
+        ):
+            collections.setdefault(product_id, set()).add(collection_id)
+
+    lines: list[tuple[tuple, CartLine]] = []
+    for plan_id, qty in stored.items():
+        offer = offers.get(plan_id)
+        if offer is None:
+            line = CartLine(plan_id=plan_id, quantity=qty, available=False,
+                            product_name=_("Item no longer available"), plan_name="")
+            lines.append(((1, "", 0, plan_id), line))
+            continue
+        plan, product = offer.plan, offer.product
+        name = translated(product, "name", chain)
+        sub = plan.subscription if plan.type == "subscription" else None
+        usage = plan.usage_based if plan.type == "usage_based" else None
+        unit_price = offer.price.price if offer.sold else None
+        line_input = None
+        if offer.sold:
+            line_input = LineInput(
+                plan_id=plan.id, product_id=product.id, variant_id=offer.variant.id, product_name=name,
+                plan_name=plan.name, plan_type=plan.type, access_tier=plan.access_tier,
+                tax_category_id=product.tax_category_id,
+                collection_ids=frozenset(collections.get(product.id, ())), quantity=qty,
+                unit_price=Decimal(unit_price),
+            )
+        line = CartLine(
+            plan_id=plan_id, quantity=qty, available=offer.sold, product_name=name, plan_name=plan.name,
+            product_slug=product.slug, product_type=product.type, plan_type=plan.type,
+            variant_name=offer.variant.name if offer.variant_count > 1 else None,
+            interval=sub.interval if sub else None, interval_count=sub.interval_count if sub else 1,
+            usage_unit=usage.usage_unit if usage else None,
+            price_per_unit=offer.price.price_per_unit if offer.sold else None,
+            unit_price=unit_price, input=line_input,
+        )
+        lines.append(((0 if offer.sold else 1, name.lower(), plan.sort_order, plan.name, plan_id), line))
+    lines.sort(key=lambda pair: pair[0])
+    return CartContents(market_id=storefront.market_id, currency=storefront.currency_code,
+                        tax_inclusive=storefront.tax_inclusive, lines=[line for _key, line in lines])
+
+
+def cart_lines(storefront: Storefront, cart: Cart, chain: Sequence[str | None] = ()) -> list[LineInput]:
+    """The sold lines of the cart as pricing inputs, prices fresh from the database."""
+    return load_cart(storefront, cart, chain).inputs
+
+
+def quote_cart(storefront: Storefront, contents: CartContents, *, billing_country: str | None = None,
+               subdivision_code: str | None = None, **options) -> Quote:
+    """Price the cart's sold lines (``app.checkout.pricing.quote``); without a billing country no
+    tax rate applies yet. ``options`` go to ``quote`` (``discount``, ``gift_cards``, ``at``)."""
+    org = db.session.get(Org, storefront.org_id)
+    return quote(
+        org, currency=storefront.currency_code, tax_inclusive=storefront.tax_inclusive, lines=contents.inputs,
+        billing_country=billing_country or "", subdivision_code=subdivision_code,
+        market_id=storefront.market_id, **options,
+    )

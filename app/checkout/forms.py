@@ -1,0 +1,76 @@
+"""Cart forms: shape checks only (the rules live in app.checkout.cart)."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+
+from app.checkout.cart import MAX_PLAN_ID, MAX_QUANTITY
+
+_QUANTITY_MESSAGE = _l("Enter a whole number from 1 to %(max)d.", max=MAX_QUANTITY)
+_DIGITS = re.compile(r"[0-9]{1,9}")
+
+
+class QuantityField(IntegerField):
+    """A whole number typed by a person: ``"2"`` and ``" 2 "``; never ``"2.5"``, ``"1e3"`` or ``"²"``."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        raw = (valuelist[0] or "").strip()
+        if not raw:
+            self.data = None
+            return
+        if not _DIGITS.fullmatch(raw):
+            self.data = None
+            raise ValueError(str(_QUANTITY_MESSAGE))
+        self.data = int(raw)
+
+
+class AddToCartForm(FlaskForm):
+    plan_id = HiddenField(validators=[InputRequired(message=_l("Choose a plan to add.")), Length(max=MAX_PLAN_ID)])
+    # Empty means one; physical products send a number field, the others send nothing.
+    quantity = QuantityField(_l("Quantity"), validators=[Optional(), NumberRange(1, MAX_QUANTITY, _QUANTITY_MESSAGE)])
+
+
+class QuantityForm(FlaskForm):
+    quantity = QuantityField(
+        _l("Quantity"),
+        validators=[InputRequired(message=_QUANTITY_MESSAGE), NumberRange(1, MAX_QUANTITY, _QUANTITY_MESSAGE)],
+    )
+
+
+class RemoveForm(FlaskForm):
+    """Removing a line: nothing but the CSRF token."""
+
+
+def first_error(form: FlaskForm) -> str:
+    """The first error message of the form, for a one-line notice."""
+    for errors in form.errors.values():
+        for error in errors:
+            return str(error)
+    return str(_l("Please correct the errors and try again."))
+
+
+class CheckoutForm(FlaskForm):
+    """Billing details and codes. Amounts are never posted: the server prices everything."""
+
+    billing_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    billing_email = EmailField(_l("Email for the receipt"), validators=[DataRequired(), Email(), Length(max=254)])
+    billing_country = SelectField(_l("Country"), validators=[DataRequired()])
+    address_line1 = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
+    postal_code = StringField(_l("Postal code"), validators=[Optional(), Length(max=20)])
+    city = StringField(_l("City"), validators=[Optional(), Length(max=100)])
+    discount_code = StringField(_l("Discount code"), validators=[Optional(), Length(max=40)])
+    gift_card_codes = StringField(
+        _l("Gift card codes"), validators=[Optional(), Length(max=200)],
+        description=_l("Separate several codes with commas."),
+    )
+    # What the buyer saw: placing the order is refused if the cart or prices changed since.
+    cart_fingerprint = HiddenField()
+    # One token per checkout page: a second submit of the same page finds the order already placed.
+    submission = HiddenField()

@@ -1,0 +1,104 @@
+"""Checkout: turn the cart into a priced, placed order. The rules live in pricing (amounts) and
+orders (placing, paying); this module wires them to what the buyer typed."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+
+from app.accounts.models import User
+from app.checkout import cart as carts
+from app.checkout import pricing
+from app.errors import ValidationError
+from app.extensions import db
+from app.markets.models import OrgMarket
+from app.markets.storefront import Storefront
+from app.orders import services as orders
+from app.orders.models import OrgMemberOrder
+from app.orgs.models import Org
+from app.orgs.services import ensure_member
+
+
+def gift_card_codes(text: str | None) -> list[str]:
+    """Gift card codes are groups of four: rejoin "AAAA BBBB CCCC" typed with spaces."""
+    codes: list[str] = []
+    for chunk in re.split(r"[,;\n]+", text or ""):
+        compact = re.sub(r"[\s-]+", "", chunk)
+        if compact and compact.upper() not in (c.upper() for c in codes):
+            codes.append(compact)
+    return codes
+
+
+def fingerprint(contents: carts.CartContents) -> str:
+    """Changes when the cart's lines, quantities or prices change (stale-page detection)."""
+    parts = sorted(
+        f"{line.input.plan_id}:{line.input.quantity}:{line.input.unit_price}"
+        for line in contents.lines if line.input is not None
+    )
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+@dataclass
+class Priced:
+    quote: pricing.Quote
+    discount_error: str | None = None
+    gift_card_errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.discount_error or self.gift_card_errors)
+
+
+def price(storefront: Storefront, contents: carts.CartContents, *, billing_country: str,
+          discount_code: str | None, gift_card_text: str | None) -> Priced:
+    """Quote the cart with the codes that can be used, and say why the others cannot."""
+    org = db.session.get(Org, storefront.org_id)
+    discount, discount_error = None, None
+    if discount_code:
+        try:
+            discount = pricing.resolve_discount(org, code=discount_code, market_id=storefront.market_id,
+                                                currency=storefront.currency_code)
+        except ValidationError as exc:
+            discount_error = exc.message
+    cards, card_errors = [], {}
+    for code in gift_card_codes(gift_card_text):
+        try:
+            cards.append(pricing.resolve_gift_card(org, code=code, currency=storefront.currency_code))
+        except ValidationError as exc:
+            card_errors[code] = exc.message
+    quote = carts.quote_cart(storefront, contents, billing_country=billing_country,
+                             discount=discount, gift_cards=cards)
+    return Priced(quote=quote, discount_error=discount_error, gift_card_errors=card_errors)
+
+
+def place(storefront: Storefront, user: User, cart: carts.Cart, contents: carts.CartContents, priced: Priced, *,
+          billing_name: str, billing_email: str, billing_country: str, address: dict | None,
+          locale_key: str, provider: str) -> OrgMemberOrder:
+    """Place the order for the cart (the buyer becomes a member of the org if not yet one)."""
+    if not contents.available:
+        raise ValidationError(_("Your cart is empty."))
+    if contents.unavailable:
+        raise ValidationError(_("Some items in your cart are no longer sold here. Remove them first."))
+    if priced.has_errors:
+        raise ValidationError(_("Remove or correct the codes that cannot be used."))
+    if billing_country not in storefront.country_codes:
+        raise ValidationError(_("Choose a country this store sells to."))
+    org = db.session.get(Org, storefront.org_id)
+    market = db.session.get(OrgMarket, storefront.market_id)
+    member = ensure_member(org, user, membership_type="customer")
+    member.billing_country_code = billing_country
+    needs_shipping = any(line.physical for line in contents.available)
+    if needs_shipping and not (address and address.get("line1") and address.get("city")):
+        raise ValidationError(_("Enter a shipping address for the physical items."))
+    order = orders.place_order(
+        org, member, market, priced.quote,
+        billing_name=billing_name, billing_email=billing_email, billing_country=billing_country,
+        billing_address=address or None, shipping_address=address if needs_shipping else None,
+        locale_key=locale_key, provider=provider,
+    )
+    if isinstance(cart, carts.SessionCart) or cart.member_id == member.id:
+        carts.clear(cart)
+    return order

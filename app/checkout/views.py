@@ -1,0 +1,308 @@
+"""Cart pages under the storefront prefix (``/<org>/<market>/<locale>/cart``).
+
+Each mutation answers htmx with a fragment plus an ``HX-Trigger: {"cart-changed": {"count": N}}``
+event (the header badge listens for it) and plain forms with a 303 to the cart page and a flash,
+so everything works without JavaScript. Bad input re-renders with a message (422), never a 500.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, flash, g, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.routing import BuildError
+from wtforms.fields import SelectChoice
+
+from app.accounts.services import main_profile
+from app.checkout import cart as carts
+from app.checkout import services as checkout
+from app.checkout.forms import AddToCartForm, CheckoutForm, QuantityForm, RemoveForm, first_error
+from app.errors import DomainError
+from app.extensions import db
+from app.orders.services import mark_paid
+from app.payments.providers import get_provider
+from app.web.htmx import is_htmx, redirect, render
+from app.web.labels import country_name
+
+bp = Blueprint("checkout", __name__)
+
+CART_PAGE = "checkout/cart.html"
+CART_REGION = "checkout/_cart.html"
+ADDED = "checkout/_added.html"
+BADGE = "layouts/_cart_badge.html"
+# The checkout page's endpoint (relative to this blueprint): the cart page links to it once it exists.
+CHECKOUT_ENDPOINT = ".checkout_page"
+
+
+# ---- the current cart -----------------------------------------------------------------------
+
+def _current_member():
+    """The logged-in user's membership in the storefront's org (looked up once per request)."""
+    if not current_user.is_authenticated:
+        return None
+    if "cart_member" not in g:
+        g.cart_member = carts.member_for(current_user, g.storefront.org_id)
+    return g.cart_member
+
+
+def _current_cart() -> carts.Cart:
+    """The member cart for members, else the session cart. A member who still has a session cart
+    in this market (they became a member after logging in) gets it merged in here; the view commits."""
+    storefront = g.storefront
+    member = _current_member()
+    if member is None:
+        return carts.session_cart(session, org_id=storefront.org_id, market_id=storefront.market_id)
+    cart = carts.member_cart(member, storefront.market_id)
+    leftovers = carts.session_cart(session, org_id=storefront.org_id, market_id=storefront.market_id)
+    if leftovers.items:
+        carts.merge_items(cart, leftovers.items)
+        leftovers.items.clear()
+        carts.write_session_cart(session, leftovers)
+        g.cart_merged = True
+    return cart
+
+
+def _save(cart: carts.Cart) -> None:
+    """Commit the member cart or write the session cart back (the one write of the request)."""
+    if isinstance(cart, carts.SessionCart):
+        carts.write_session_cart(session, cart)
+    db.session.commit()
+
+
+def _cart_changed(cart: carts.Cart) -> dict:
+    return {"cart-changed": {"count": carts.count(cart)}}
+
+
+def _billing_country() -> str | None:
+    """The country to estimate tax for on the cart page: the member's billing country, else the
+    market's only country. The checkout page asks for it."""
+    storefront = g.storefront
+    member = _current_member()
+    country = member.billing_country_code if member is not None else None
+    if country and country in storefront.country_codes:
+        return country
+    if len(storefront.country_codes) == 1:
+        return storefront.country_codes[0]
+    return None
+
+
+def _checkout_url() -> str | None:
+    """The checkout page, once it exists."""
+    try:
+        return url_for(CHECKOUT_ENDPOINT)
+    except BuildError:
+        return None
+
+
+def _render_cart(cart: carts.Cart, *, status: int = 200, error: str | None = None,
+                 line_errors: dict[str, str] | None = None, notice: str | None = None,
+                 trigger: dict | None = None):
+    contents = carts.load_cart(g.storefront, cart, g.content_chain)
+    g.cart_count = contents.count  # the header badge of this page
+    country = _billing_country()
+    quote = carts.quote_cart(g.storefront, contents, billing_country=country)
+    return render(
+        CART_PAGE, CART_REGION, status=status, trigger=trigger,
+        cart=contents, quote=quote, priced={line.input.plan_id: line for line in quote.lines},
+        billing_country=country, error=error, line_errors=line_errors or {}, notice=notice,
+        checkout_url=_checkout_url(), max_quantity=carts.MAX_QUANTITY,
+    )
+
+
+# ---- pages -----------------------------------------------------------------------------------
+
+@bp.get("/cart")
+def cart():
+    current = _current_cart()
+    if g.get("cart_merged"):
+        db.session.commit()
+    return _render_cart(current)
+
+
+@bp.get("/cart/badge")
+def badge():
+    """The header badge alone (htmx refreshes it on the ``cart-changed`` event)."""
+    return render(BADGE)
+
+
+@bp.post("/cart/items")
+def add_item():
+    form = AddToCartForm()
+    current = _current_cart()
+    result, error, status = None, None, 422
+    if not form.validate_on_submit():
+        error = first_error(form)
+    else:
+        try:
+            result = carts.add_item(current, form.plan_id.data, form.quantity.data or 1, chain=g.content_chain)
+        except DomainError as exc:
+            error, status = exc.message, exc.status_code
+    _save(current)  # services check before they write: after an error only a merged leftover cart is saved
+    if result is None:
+        if is_htmx():
+            return render(ADDED, error=error, status=status)
+        return _render_cart(current, status=status, error=error)
+    name = f"{result.product_name} · {result.plan_name}"
+    if result.already_in_cart:
+        message = _("%(name)s is already in your cart.", name=name)
+    else:
+        message = _("Added %(name)s to your cart.", name=name)
+    if is_htmx():
+        return render(ADDED, message=message, trigger=_cart_changed(current))
+    flash(message, "info" if result.already_in_cart else "success")
+    return redirect(url_for(".cart"))
+
+
+@bp.post("/cart/items/<plan_id>")
+def update_item(plan_id: str):
+    form = QuantityForm()
+    current = _current_cart()
+    error, status = None, 422
+    if not form.validate_on_submit():
+        error = first_error(form)
+    else:
+        try:
+            carts.set_quantity(current, plan_id, form.quantity.data)
+        except DomainError as exc:
+            error, status = exc.message, exc.status_code
+    _save(current)
+    if error is not None:
+        in_cart = plan_id in carts.quantities(current)
+        return _render_cart(current, status=status, line_errors={plan_id: error} if in_cart else None,
+                            error=None if in_cart else error)
+    return _changed(current, _("Your cart was updated."))
+
+
+@bp.post("/cart/items/<plan_id>/delete")
+def remove_item(plan_id: str):
+    form = RemoveForm()
+    current = _current_cart()
+    valid = form.validate_on_submit()  # only fails without a valid CSRF token (when CSRF is on)
+    if valid:
+        carts.remove_item(current, plan_id)
+    _save(current)
+    if not valid:
+        return _render_cart(current, status=400, error=first_error(form))
+    return _changed(current, _("The item was removed from your cart."))
+
+
+def _changed(current: carts.Cart, message: str):
+    """After a change on the cart page: the cart region with the event for htmx, else a 303."""
+    if is_htmx():
+        return _render_cart(current, notice=message, trigger=_cart_changed(current))
+    flash(message, "success")
+    return redirect(url_for(".cart"))
+
+
+# ---- the header badge on every storefront page -------------------------------------------------
+
+@bp.app_context_processor
+def _badge_context():
+    return {"cart_count": cart_count}
+
+
+def cart_count() -> int:
+    """Items in the current cart, for the header badge. Reads only: a visitor's count comes from
+    the session (no query), a member's from one query; computed once per request."""
+    if g.get("storefront") is None:
+        return 0
+    if g.get("cart_count") is None:
+        member = _current_member()
+        if member is None:
+            storefront = g.storefront
+            g.cart_count = carts.count(
+                carts.session_cart(session, org_id=storefront.org_id, market_id=storefront.market_id)
+            )
+        else:
+            g.cart_count = carts.member_cart_count(member, g.storefront.market_id)
+    return g.cart_count
+
+
+# ---- checkout --------------------------------------------------------------------------------
+
+CHECKOUT_PAGE = "checkout/checkout.html"
+SUMMARY = "checkout/_summary.html"
+
+
+def _checkout_form(contents) -> CheckoutForm:
+    storefront = g.storefront
+    form = CheckoutForm()
+    form.billing_country.choices = [SelectChoice(code, country_name(code)) for code in storefront.country_codes]
+    if request.method == "GET":
+        member = _current_member()
+        profile = main_profile(current_user)
+        form.billing_name.data = profile.display_name
+        form.billing_email.data = current_user.email
+        default = member.billing_country_code if member is not None else None
+        form.billing_country.data = default if default in storefront.country_codes else storefront.country_codes[0]
+        form.submission.data = uuid.uuid4().hex
+    form.cart_fingerprint.data = form.cart_fingerprint.data or checkout.fingerprint(contents)
+    return form
+
+
+def _render_checkout(form, contents, priced, *, status=200, error=None):
+    return render(CHECKOUT_PAGE, SUMMARY, status=status, form=form, cart=contents, quote=priced.quote,
+                  priced=priced, error=error)
+
+
+@bp.route("/checkout", methods=["GET", "POST"])
+def checkout_page():
+    if not current_user.is_authenticated:
+        flash(_("Log in or create an account to check out. Your cart is kept."), "warning")
+        return redirect(url_for("accounts.login", next=url_for(".checkout_page")))
+    current = _current_cart()
+    contents = carts.load_cart(g.storefront, current, g.content_chain)
+    if not contents.available:
+        flash(_("Your cart is empty."), "warning")
+        return redirect(url_for(".cart"))
+    form = _checkout_form(contents)
+    country = form.billing_country.data if form.billing_country.data in g.storefront.country_codes \
+        else g.storefront.country_codes[0]
+    priced = checkout.price(g.storefront, contents, billing_country=country,
+                            discount_code=(form.discount_code.data or "").strip(),
+                            gift_card_text=form.gift_card_codes.data)
+    if request.method == "GET" or request.form.get("action") != "place":
+        if g.get("cart_merged"):
+            db.session.commit()
+        return _render_checkout(form, contents, priced)
+    # Placing the order.
+    done = session.get("placed_checkouts", {})
+    if form.submission.data and form.submission.data in done:  # the pay button pressed twice
+        return redirect(url_for("store.orders.detail", number=done[form.submission.data]))
+    if not form.validate():
+        return _render_checkout(form, contents, priced, status=422)
+    if form.cart_fingerprint.data != checkout.fingerprint(contents):
+        form.cart_fingerprint.data = checkout.fingerprint(contents)
+        return _render_checkout(form, contents, priced, status=409, error=_(
+            "Your cart or its prices changed since this page was loaded. Check the new total and place the order again."))
+    address = {"line1": form.address_line1.data, "postal_code": form.postal_code.data, "city": form.city.data}
+    address = {k: v.strip() for k, v in address.items() if v and v.strip()}
+    provider = get_provider()
+    try:
+        order = checkout.place(g.storefront, current_user, current, contents, priced,
+                               billing_name=form.billing_name.data.strip(), billing_email=form.billing_email.data,
+                               billing_country=country, address=address, locale_key=g.locale, provider=provider.name)
+        if order.amount_due == 0:
+            mark_paid(order, provider="gift_card")
+    except DomainError as exc:
+        db.session.rollback()
+        return _render_checkout(form, contents, priced, status=exc.status_code, error=exc.message)
+    _save(current)
+    done[form.submission.data] = order.order_number
+    session["placed_checkouts"] = dict(list(done.items())[-10:])
+    if order.amount_due == 0:
+        flash(_("Your gift card paid for the whole order. Thank you!"), "success")
+        return redirect(url_for("store.orders.detail", number=order.order_number))
+    # The order is committed before any network call to the payment provider.
+    result = provider.start_payment(
+        order,
+        success_url=url_for("store.orders.detail", number=order.order_number, _external=True),
+        cancel_url=url_for(".checkout_page", _external=True),
+        manual_url=url_for("store.orders.pay", number=order.order_number),
+    )
+    if result.reference:
+        order.provider_session_id = result.reference
+        db.session.commit()
+    return redirect(result.redirect_url)

@@ -1,0 +1,681 @@
+"""Orders: placing an order from a priced quote, payment, fulfilment, shipping, cancellation and
+refunds, and the access tier a member holds for a product.
+
+- ``place_order`` writes the order, its items (every amount of the quote's lines, names and tier
+  copied), one ``org_tax_rate_snapshot`` per item and applied rate, counts the discount use and
+  redeems the gift cards, all inside one SAVEPOINT: when a discount or gift card changed
+  meanwhile it raises ``ConflictError`` and nothing of the order is left in the session.
+- ``mark_paid`` is idempotent: a paid, fulfilled or refunded order is returned untouched, so a
+  replayed payment never grants twice. It records the payment and fulfils the order.
+- Every status change goes through ``OrgMemberOrder.set_status`` (``ORDER_TRANSITIONS``).
+- Money returned on an order (``refunded_amount``) is what went back to the payment method
+  (``org_member_order_refund`` rows) plus what went back to gift cards (restored usages).
+
+Services flush and raise DomainErrors; the caller commits.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from app.catalog.models import OrgDiscount, OrgProduct, OrgProductVariant, OrgProductVariantPaymentPlan
+from app.catalog.services import clean_text, ensure_same_org, to_decimal
+from app.db import utcnow
+from app.errors import (
+    ConflictError,
+    InvalidTransitionError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from app.extensions import db
+from app.giftcards import redemption
+from app.money import ZERO, allocate, format_money, quantize
+from app.orders.models import (
+    SUBSCRIPTION_ACCESS_STATUSES,
+    OrgMemberOrder,
+    OrgMemberOrderItem,
+    OrgMemberOrderPayment,
+    OrgMemberOrderRefund,
+    OrgMemberProductAccess,
+    OrgMemberSubscription,
+)
+from app.orgs.models import Org, OrgEmployee, OrgMember
+from app.orgs.permissions import can
+from app.platform.models import Country
+from app.tax.models import OrgTaxRate, OrgTaxRateSnapshot
+from app.tax.services import snapshot_data
+
+if TYPE_CHECKING:
+    from app.checkout.pricing import PricedLine, Quote
+    from app.markets.models import OrgMarket
+
+ORDER_NUMBER_LENGTH = 20  # org_member_order.order_number is String(20)
+ORDER_NUMBER_DIGITS = 6
+ORDER_PREFIX_MAX = ORDER_NUMBER_LENGTH - 1 - (ORDER_NUMBER_DIGITS + 1)  # room for 7 digits
+_NUMBER_ATTEMPTS = 20
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_DIGITAL_TYPES = ("course", "digital_download")
+_PAID_STATUSES = ("paid", "fulfilled", "refunded")
+
+
+# ---- order numbers -------------------------------------------------------------------------
+
+def order_number_prefix(org: Org) -> str:
+    """``ACME`` for the org ``acme``: the slug upper-cased, cut to leave room for the number."""
+    return org.slug.upper()[:ORDER_PREFIX_MAX].rstrip("-")
+
+
+def next_order_number(org: Org) -> str:
+    """The next free number for the org, e.g. ``ACME-000124``: one more than the highest number
+    with the org's prefix. Numbers are unique across the platform (the column is unique); two
+    checkouts that pick the same number concurrently are resolved by ``place_order``, which retries
+    on the unique violation. Orgs whose long slugs cut to the same prefix share one sequence."""
+    prefix = order_number_prefix(org)
+    head = f"{prefix}-"
+    column = OrgMemberOrder.order_number
+    # The part after "PREFIX-" is digits only, so a hyphen there means another prefix that merely
+    # starts with this one (org "acme" vs "acme-academy").
+    last = db.session.scalar(
+        sa.select(column)
+        .where(column.startswith(head, autoescape=True), sa.func.substr(column, len(head) + 1).not_like("%-%"))
+        .order_by(sa.func.length(column).desc(), column.desc())
+        .limit(1)
+    )
+    number = int(last[len(head):]) + 1 if last and last[len(head):].isdigit() else 1
+    formatted = f"{head}{number:0{ORDER_NUMBER_DIGITS}d}"
+    if len(formatted) > ORDER_NUMBER_LENGTH:
+        raise ConflictError(_("No order numbers are left for this organization."))
+    return formatted
+
+
+def _order_number_taken(number: str) -> bool:
+    return db.session.scalar(
+        sa.select(OrgMemberOrder.id).where(OrgMemberOrder.order_number == number).limit(1)
+    ) is not None
+
+
+def _insert_with_number(org: Org, build) -> OrgMemberOrder:
+    """Insert ``build(number)`` under the next free order number, retrying when a concurrent
+    checkout took the same number first (each attempt in its own SAVEPOINT)."""
+    for _attempt in range(_NUMBER_ATTEMPTS):
+        order = build(next_order_number(org))
+        try:
+            with db.session.begin_nested():
+                db.session.add(order)
+                db.session.flush()
+        except IntegrityError:
+            if not _order_number_taken(order.order_number):
+                raise
+            continue
+        return order
+    raise ConflictError(_("Could not assign an order number. Please try again."))
+
+
+# ---- placing an order ----------------------------------------------------------------------
+
+def _check_quote(quote: Quote, currency: str) -> None:
+    """Internal consistency of a quote (a failure is a programming error, not a user error)."""
+    total = sum((line.total for line in quote.lines), ZERO)
+    gift = sum((amount for _card, amount in quote.gift_cards), ZERO)
+    if (
+        total != quote.total
+        or gift != quote.gift_card_total
+        or sum((line.gift_card for line in quote.lines), ZERO) != quote.gift_card_total
+        or quote.amount_due != quote.total - quote.gift_card_total
+        or quote.amount_due < 0
+    ):
+        raise ValueError("inconsistent quote: totals are not the sums of its lines")
+    for _card, amount in quote.gift_cards:
+        if amount <= 0 or quantize(amount, currency) != amount:
+            raise ValueError("inconsistent quote: gift card amounts must be positive and rounded")
+
+
+def _product_types(org: Org, quote: Quote) -> dict[str, str]:
+    """``{plan_id: product type}`` for the quote's lines, checking that every plan, variant and
+    product belong together and to the org."""
+    plan_ids = {line.input.plan_id for line in quote.lines}
+    rows = db.session.execute(
+        sa.select(OrgProductVariantPaymentPlan.id, OrgProductVariant.id, OrgProduct.id, OrgProduct.type)
+        .join(OrgProductVariant, OrgProductVariant.id == OrgProductVariantPaymentPlan.variant_id)
+        .join(OrgProduct, OrgProduct.id == OrgProductVariant.product_id)
+        .where(
+            OrgProductVariantPaymentPlan.id.in_(plan_ids),
+            OrgProductVariantPaymentPlan.org_id == org.id,
+            OrgProduct.org_id == org.id,
+        )
+    ).all()
+    known = {plan_id: (variant_id, product_id, type_) for plan_id, variant_id, product_id, type_ in rows}
+    types: dict[str, str] = {}
+    for line in quote.lines:
+        found = known.get(line.input.plan_id)
+        if found is None or found[:2] != (line.input.variant_id, line.input.product_id):
+            raise ValidationError(_("A product in your cart is no longer available; please review your order."))
+        types[line.input.plan_id] = found[2]
+    return types
+
+
+def _tax_rate_percent(rate: OrgTaxRate | None) -> Decimal | None:
+    if rate is None or rate.type != "percent" or rate.rate is None:
+        return None
+    return (rate.rate * 100).quantize(Decimal("0.0001"))
+
+
+def _applied_rate(line: PricedLine, currency: str) -> OrgTaxRate | None:
+    rate = line.tax_rate
+    if rate is None:
+        return None
+    if rate.type == "fixed" and (rate.currency_code or "").upper() != currency:
+        return None
+    return rate
+
+
+def _claim_discount(org: Org, discount: OrgDiscount, at: datetime) -> None:
+    """Count one use of ``discount`` unless its limit was reached (or it ended) meanwhile."""
+    result = db.session.execute(
+        sa.update(OrgDiscount)
+        .where(
+            OrgDiscount.id == discount.id,
+            OrgDiscount.org_id == org.id,
+            OrgDiscount.is_active.is_(True),
+            sa.or_(OrgDiscount.ends_at.is_(None), OrgDiscount.ends_at > at),
+            sa.or_(OrgDiscount.usage_limit.is_(None), OrgDiscount.times_used < OrgDiscount.usage_limit),
+        )
+        .values(times_used=OrgDiscount.times_used + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(discount, ["times_used", "is_active", "ends_at", "updated_at"])
+    if result.rowcount != 1:
+        if discount.usage_limit is not None and discount.times_used >= discount.usage_limit:
+            raise ConflictError(
+                _("This discount code has just reached its usage limit; please review your order.")
+            )
+        raise ConflictError(_("This discount code can no longer be used; please review your order."))
+
+
+def _release_discount(org_id: str, discount_id: str) -> None:
+    db.session.execute(
+        sa.update(OrgDiscount)
+        .where(OrgDiscount.id == discount_id, OrgDiscount.org_id == org_id, OrgDiscount.times_used > 0)
+        .values(times_used=OrgDiscount.times_used - 1)
+        .execution_options(synchronize_session=False)
+    )
+    discount = db.session.get(OrgDiscount, discount_id)
+    if discount is not None:
+        db.session.expire(discount, ["times_used", "updated_at"])
+
+
+def place_order(
+    org: Org,
+    member: OrgMember,
+    market: OrgMarket,
+    quote: Quote,
+    *,
+    billing_name: str,
+    billing_email: str,
+    billing_country: str,
+    billing_address: dict[str, Any] | None = None,
+    shipping_address: dict[str, Any] | None = None,
+    locale_key: str | None = None,
+    provider: str = "manual",
+) -> OrgMemberOrder:
+    """A pending order for ``quote``. Counts the discount use and redeems the gift cards
+    atomically; ``ConflictError`` when either changed since the quote, and then nothing of the
+    order remains (the work happens in a SAVEPOINT, so the session stays usable)."""
+    ensure_same_org(member, org.id, _("Member not found."))
+    ensure_same_org(market, org.id, _("Market not found."))
+    if not member.is_active:
+        raise PermissionDeniedError(_("Your membership is suspended, so you cannot place orders."))
+    currency = quote.currency.upper()
+    if currency != market.currency_code.upper():
+        raise ValidationError(_("The order currency does not match the store's currency."))
+    if not quote.lines:
+        raise ValidationError(_("Your cart is empty."))
+    _check_quote(quote, currency)
+
+    name = clean_text(billing_name, _("Name"), max_length=200, required=True)
+    email = clean_text(billing_email, _("Email"), max_length=254, required=True)
+    if not _EMAIL_RE.match(email):
+        raise ValidationError(_("Enter a valid email address."))
+    country = (billing_country or "").strip().upper()
+    if not country or db.session.get(Country, country) is None:
+        raise ValidationError(_("Choose your billing country."))
+    provider = clean_text(provider, _("Payment provider"), max_length=20, required=True)
+    types = _product_types(org, quote)
+    if shipping_address is None and any(kind == "physical" for kind in types.values()):
+        raise ValidationError(_("Enter a shipping address for the items to be shipped."))
+
+    discount = quote.discount if quote.discount is not None and quote.discount_total > 0 else None
+    if discount is not None:
+        ensure_same_org(discount, org.id, _("This discount code is not valid."))
+    for card, _amount in quote.gift_cards:
+        ensure_same_org(card, org.id, _("There is no such gift card."))
+    at = utcnow()
+
+    def build(number: str) -> OrgMemberOrder:
+        return OrgMemberOrder(
+            org_id=org.id, member_id=member.id, market_id=market.id, order_number=number, status="pending",
+            currency_code=currency, tax_inclusive=bool(quote.tax_inclusive),
+            subtotal_amount=quote.subtotal, discount_amount=quote.discount_total, tax_amount=quote.tax_total,
+            gift_card_amount=quote.gift_card_total, total_amount=quote.total, amount_due=quote.amount_due,
+            refunded_amount=quantize(ZERO, currency),
+            discount_id=discount.id if discount else None, discount_code=discount.code if discount else None,
+            billing_country_code=country, billing_name=name, billing_email=email,
+            billing_address=billing_address, shipping_address=shipping_address,
+            locale_key=locale_key, payment_provider=provider,
+        )
+
+    with db.session.begin_nested():
+        order = _insert_with_number(org, build)
+        pairs: list[tuple[OrgMemberOrderItem, PricedLine]] = []
+        for line in quote.lines:
+            spec = line.input
+            item = OrgMemberOrderItem(
+                org_id=org.id, product_id=spec.product_id, variant_id=spec.variant_id,
+                payment_plan_id=spec.plan_id, product_name=spec.product_name[:200], plan_name=spec.plan_name[:100],
+                plan_type=spec.plan_type, access_tier=spec.access_tier, quantity=spec.quantity,
+                unit_price=quantize(spec.unit_price, currency), subtotal_amount=line.subtotal,
+                discount_amount=line.discount, tax_amount=line.tax, gift_card_amount=line.gift_card,
+                line_total=line.total, tax_rate_percent=_tax_rate_percent(_applied_rate(line, currency)),
+                refunded_amount=quantize(ZERO, currency), fulfilment_status="unfulfilled", status="active",
+            )
+            order.items.append(item)
+            pairs.append((item, line))
+        db.session.flush()
+
+        for item, line in pairs:
+            rate = _applied_rate(line, currency)
+            if rate is not None:
+                db.session.add(OrgTaxRateSnapshot(
+                    org_id=org.id, original_tax_rate_id=rate.id, order_id=order.id, order_item_id=item.id,
+                    snapshot_data=snapshot_data(rate),
+                ))
+
+        if discount is not None:
+            _claim_discount(org, discount, at)
+        # A fixed order (by id) so two checkouts sharing two cards cannot deadlock.
+        for card, amount in sorted(quote.gift_cards, key=lambda pair: pair[0].id):
+            redemption.redeem(card, amount=amount, member_id=member.id, order_id=order.id, currency=currency,
+                              at=at)
+        db.session.flush()
+    return order
+
+
+# ---- locking -------------------------------------------------------------------------------
+
+def _lock(order: OrgMemberOrder) -> OrgMemberOrder:
+    """Reload ``order`` and its items under a row lock (PostgreSQL), so concurrent payment,
+    cancellation and refund of one order happen one after another on fresh state."""
+    db.session.flush()
+    db.session.execute(
+        sa.select(OrgMemberOrder).where(OrgMemberOrder.id == order.id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    db.session.execute(
+        sa.select(OrgMemberOrderItem).where(OrgMemberOrderItem.order_id == order.id)
+        .execution_options(populate_existing=True)
+    ).scalars().all()
+    return order
+
+
+# ---- payment and fulfilment ----------------------------------------------------------------
+
+def mark_paid(
+    order: OrgMemberOrder,
+    *,
+    provider: str,
+    reference: str | None = None,
+    amount: Decimal | None = None,
+    processing_fee: Decimal = Decimal(0),
+    at: datetime | None = None,
+) -> OrgMemberOrder:
+    """Record the payment of a pending order and fulfil it. Idempotent: an order already paid,
+    fulfilled or refunded is returned unchanged (a replayed event grants nothing twice); a
+    cancelled order raises ``InvalidTransitionError``."""
+    _lock(order)
+    if order.status in _PAID_STATUSES:
+        return order
+    at = at or utcnow()
+    currency = order.currency_code
+    due = quantize(order.amount_due, currency)
+    paid = due if amount is None else quantize(to_decimal(amount, _("Amount")), currency)
+    fee = quantize(to_decimal(processing_fee, _("Processing fee")), currency)
+    if not order.can_transition_to("paid"):
+        order.set_status("paid")  # raises InvalidTransitionError (a cancelled order)
+    if paid < due:
+        raise ConflictError(_("The amount paid is less than the amount due for this order."))
+    if fee < 0:
+        raise ValidationError(_("The processing fee cannot be negative."))
+    order.set_status("paid", at=at)
+    order.payment_provider = provider
+    if paid > 0 or reference is not None:
+        payment = OrgMemberOrderPayment(
+            org_id=order.org_id, order_id=order.id, provider=provider, provider_reference=reference,
+            amount=paid, currency_code=currency, status="succeeded", processing_fee=fee,
+        )
+        order.payments.append(payment)
+    fulfil(order, at=at)
+    db.session.flush()
+    return order
+
+
+def _add_months(moment: datetime, months: int) -> datetime:
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
+
+
+def period_end(start: datetime, interval: str, count: int = 1) -> datetime:
+    """The end of a billing period of ``count`` ``interval``s (calendar months and years)."""
+    if interval == "day":
+        return start + timedelta(days=count)
+    if interval == "week":
+        return start + timedelta(weeks=count)
+    if interval == "month":
+        return _add_months(start, count)
+    if interval == "year":
+        return _add_months(start, 12 * count)
+    raise ValueError(f"unknown interval {interval!r}")
+
+
+def _start_subscription(order: OrgMemberOrder, item: OrgMemberOrderItem, plan: OrgProductVariantPaymentPlan,
+                        at: datetime) -> OrgMemberSubscription:
+    terms = plan.subscription
+    interval, count = (terms.interval, terms.interval_count) if terms else ("month", 1)
+    trial_days = terms.trial_period_days if terms else 0
+    trial_ends_at = at + timedelta(days=trial_days) if trial_days else None
+    subscription = OrgMemberSubscription(
+        org_id=order.org_id, member_id=order.member_id, plan_id=plan.id, market_id=order.market_id,
+        product_id=item.product_id, order_id=order.id, currency_code=order.currency_code,
+        status="trialing" if trial_ends_at else "active", trial_ends_at=trial_ends_at,
+        current_period_start=at, current_period_end=trial_ends_at or period_end(at, interval, count),
+        provider=order.payment_provider or "manual",
+    )
+    db.session.add(subscription)
+    return subscription
+
+
+def _grant(order: OrgMemberOrder, item: OrgMemberOrderItem, at: datetime,
+           subscription: OrgMemberSubscription | None = None) -> OrgMemberProductAccess:
+    access = OrgMemberProductAccess(
+        org_id=order.org_id, member_id=order.member_id, product_id=item.product_id, plan_id=item.payment_plan_id,
+        order_item_id=item.id, subscription=subscription, access_tier=item.access_tier,
+        source="subscription" if subscription is not None else "purchase", starts_at=at,
+    )
+    db.session.add(access)
+    return access
+
+
+def _pending_shipment(order: OrgMemberOrder) -> bool:
+    return any(item.status == "active" and item.fulfilment_status == "unfulfilled" for item in order.items)
+
+
+def _complete_if_done(order: OrgMemberOrder, at: datetime) -> None:
+    if order.status == "paid" and any(i.status == "active" for i in order.items) and not _pending_shipment(order):
+        order.set_status("fulfilled", at=at)
+
+
+def fulfil(order: OrgMemberOrder, *, at: datetime | None = None) -> OrgMemberOrder:
+    """Deliver a paid order's items: access at the plan's tier for courses and downloads (a
+    subscription plan starts a subscription, trialing when the plan has trial days, and its access
+    follows the subscription), services become "requested", physical items wait for
+    ``mark_shipped``. The order becomes fulfilled when nothing is left to ship."""
+    if order.status != "paid":
+        raise InvalidTransitionError(_("Only a paid order can be fulfilled."))
+    at = at or utcnow()
+    items = [item for item in order.items if item.status == "active"]
+    product_types = dict(db.session.execute(
+        sa.select(OrgProduct.id, OrgProduct.type)
+        .where(OrgProduct.org_id == order.org_id, OrgProduct.id.in_({item.product_id for item in items}))
+    ).tuples().all())
+    subscription_plan_ids = {item.payment_plan_id for item in items if item.plan_type == "subscription"}
+    plans = {
+        plan.id: plan
+        for plan in db.session.scalars(
+            sa.select(OrgProductVariantPaymentPlan)
+            .where(OrgProductVariantPaymentPlan.org_id == order.org_id,
+                   OrgProductVariantPaymentPlan.id.in_(subscription_plan_ids))
+            .options(selectinload(OrgProductVariantPaymentPlan.subscription))
+        )
+    } if subscription_plan_ids else {}
+
+    for item in items:
+        kind = product_types.get(item.product_id)
+        if item.plan_type == "subscription" and item.payment_plan_id in plans:
+            _grant(order, item, at, _start_subscription(order, item, plans[item.payment_plan_id], at))
+        elif kind in _DIGITAL_TYPES:
+            _grant(order, item, at)
+        if kind == "service":
+            item.fulfilment_status = "requested"
+        elif kind == "physical":
+            item.fulfilment_status = "unfulfilled"
+        else:
+            item.fulfilment_status = "fulfilled"
+    db.session.flush()
+    _complete_if_done(order, at)
+    db.session.flush()
+    return order
+
+
+def mark_shipped(order_item: OrgMemberOrderItem, *, at: datetime | None = None) -> OrgMemberOrderItem:
+    """Mark a paid order's physical item as shipped; the order becomes fulfilled once nothing else
+    is waiting to be shipped. Shipping an item again does nothing."""
+    order = _lock(order_item.order)
+    at = at or utcnow()
+    if order.status not in ("paid", "fulfilled"):
+        raise ConflictError(_("Only items of a paid order can be shipped."))
+    if order_item.status != "active":
+        raise ConflictError(_("This item was refunded and is not shipped."))
+    if order_item.fulfilment_status in ("shipped", "delivered"):
+        return order_item
+    if order_item.fulfilment_status != "unfulfilled":
+        raise ConflictError(_("This item is not waiting to be shipped."))
+    order_item.fulfilment_status = "shipped"
+    _complete_if_done(order, at)
+    db.session.flush()
+    return order_item
+
+
+# ---- cancellation and refunds --------------------------------------------------------------
+
+def cancel_order(order: OrgMemberOrder, *, at: datetime | None = None) -> OrgMemberOrder:
+    """Cancel a pending order: its gift card amounts go back to the cards and its discount use is
+    given back. Only pending orders can be cancelled (``InvalidTransitionError`` otherwise)."""
+    _lock(order)
+    at = at or utcnow()
+    order.set_status("cancelled", at=at)
+    for usage in redemption.active_usages(order.org_id, order.id):
+        redemption.restore(usage, at=at)
+    if order.discount_id:
+        _release_discount(order.org_id, order.discount_id)
+    db.session.flush()
+    return order
+
+
+def _cash_refunded(order: OrgMemberOrder) -> Decimal:
+    return db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(OrgMemberOrderRefund.amount), 0))
+        .where(OrgMemberOrderRefund.org_id == order.org_id, OrgMemberOrderRefund.order_id == order.id,
+               OrgMemberOrderRefund.status != "failed")
+    ) or ZERO
+
+
+def _revoke(item: OrgMemberOrderItem, at: datetime) -> None:
+    """End the access the item granted, and the subscription it started."""
+    grants = db.session.scalars(
+        sa.select(OrgMemberProductAccess)
+        .where(OrgMemberProductAccess.org_id == item.org_id, OrgMemberProductAccess.order_item_id == item.id,
+               OrgMemberProductAccess.revoked_at.is_(None))
+        .options(selectinload(OrgMemberProductAccess.subscription))
+    ).all()
+    for access in grants:
+        access.revoked_at = at
+        subscription = access.subscription
+        if subscription is not None and subscription.ended_at is None:
+            subscription.status = "cancelled"
+            subscription.cancelled_at = subscription.cancelled_at or at
+            subscription.ended_at = at
+
+
+def _restore_gift_cards(order: OrgMemberOrder, amount: Decimal | None, at: datetime) -> Decimal:
+    """Give ``amount`` (everything still held when None) back to the order's gift cards, spread
+    over them in proportion to what each still holds; returns what was given back."""
+    usages = redemption.active_usages(order.org_id, order.id)
+    held = sum((u.amount_used for u in usages), ZERO)
+    if not usages or held <= 0:
+        return ZERO
+    amount = held if amount is None else min(amount, held)
+    if amount <= 0:
+        return ZERO
+    parts = allocate(amount, [u.amount_used for u in usages], order.currency_code)
+    restored = ZERO
+    for usage, part in zip(usages, parts, strict=True):
+        part = min(part, usage.amount_used)
+        if part > 0:
+            redemption.restore(usage, amount=part, at=at)
+            restored += part
+    return restored
+
+
+def _record_refund(order: OrgMemberOrder, amount: Decimal, *, item: OrgMemberOrderItem | None,
+                   by_employee: OrgEmployee | None, reason: str | None,
+                   provider_reference: str | None) -> OrgMemberOrderRefund | None:
+    if amount <= 0:
+        return None
+    row = OrgMemberOrderRefund(
+        org_id=order.org_id, order_id=order.id, order_item_id=item.id if item is not None else None,
+        amount=amount, reason=reason, status="succeeded", provider_reference=provider_reference,
+        by_employee_id=by_employee.id if by_employee is not None else None,
+    )
+    order.refunds.append(row)
+    return row
+
+
+def refund(
+    order: OrgMemberOrder,
+    *,
+    item: OrgMemberOrderItem | None = None,
+    amount: Decimal | None = None,
+    by_employee: OrgEmployee | None = None,
+    reason: str | None = None,
+    provider_reference: str | None = None,
+    at: datetime | None = None,
+) -> OrgMemberOrder:
+    """Refund a paid or fulfilled order.
+
+    - No ``item`` and no ``amount``: the whole order. Every item's access is revoked (and the
+      subscriptions it started end), the gift cards get back everything they paid, the rest goes
+      back to the payment method, and the order becomes refunded.
+    - ``item``: that item. Its access is revoked, its share of the gift cards goes back to them and
+      the rest of its price to the payment method. The order becomes refunded with its last item.
+    - ``amount``: a partial refund of money only (to the payment method, at most what was paid
+      there; for ``item``, at most that item's share): access and status stay as they are.
+
+    A refunded order or item is never refunded again (``ConflictError``); a pending or cancelled
+    order cannot be refunded (``InvalidTransitionError``).
+    """
+    _lock(order)
+    at = at or utcnow()
+    if order.status == "refunded":
+        raise ConflictError(_("This order has already been refunded."))
+    if not order.can_transition_to("refunded"):
+        raise InvalidTransitionError(_("Only a paid order can be refunded."))
+    if by_employee is not None:
+        ensure_same_org(by_employee, order.org_id, _("Employee not found."))
+        if not can(by_employee, "orders"):
+            raise PermissionDeniedError(_("You do not have permission to refund orders."))
+    if item is not None:
+        if item.order_id != order.id:
+            raise NotFoundError(_("This item is not part of the order."))
+        if item.status == "refunded":
+            raise ConflictError(_("This item has already been refunded."))
+    reason = clean_text(reason, _("Reason"), max_length=2000)
+    currency = order.currency_code
+    cash_left = order.amount_due - _cash_refunded(order)
+    extra = {"by_employee": by_employee, "reason": reason, "provider_reference": provider_reference}
+
+    if amount is not None:
+        value = quantize(to_decimal(amount, _("Amount")), currency)
+        limit = cash_left
+        if item is not None:
+            limit = min(limit, item.line_total - item.gift_card_amount - item.refunded_amount)
+        if value <= 0:
+            raise ValidationError(_("The refund amount must be greater than zero."))
+        if value > limit:
+            raise ValidationError(
+                _("You can refund at most %(amount)s here.", amount=format_money(max(limit, ZERO), currency))
+            )
+        _record_refund(order, value, item=item, **extra)
+        order.refunded_amount += value
+        if item is not None:
+            item.refunded_amount += value
+        db.session.flush()
+        return order
+
+    if item is not None:
+        gift = _restore_gift_cards(order, item.gift_card_amount, at) if item.gift_card_amount > 0 else ZERO
+        cash = max(min(item.line_total - item.refunded_amount - gift, cash_left), ZERO)
+        _record_refund(order, cash, item=item, **extra)
+        item.refunded_amount += cash + gift
+        item.status = "refunded"
+        _revoke(item, at)
+        order.refunded_amount += cash + gift
+        if any(other.status == "active" for other in order.items):
+            _complete_if_done(order, at)
+            db.session.flush()
+            return order
+        cash_left -= cash
+
+    for other in order.items:
+        if other.status == "active":
+            other.refunded_amount = other.line_total
+            other.status = "refunded"
+            _revoke(other, at)
+    gift = _restore_gift_cards(order, None, at)
+    cash = max(cash_left, ZERO)
+    _record_refund(order, cash, item=None, **extra)
+    order.refunded_amount = min(order.refunded_amount + cash + gift, order.total_amount)
+    order.set_status("refunded", at=at)
+    db.session.flush()
+    return order
+
+
+# ---- access --------------------------------------------------------------------------------
+
+def member_access_tier(member: OrgMember, product: OrgProduct | str, at: datetime | None = None) -> int | None:
+    """The highest tier of the member's access to the product at ``at`` (default now), or None.
+    Access that is revoked, not started or ended does not count; access backed by a subscription
+    counts only while the subscription is trialing or active and inside its current period."""
+    at = at or utcnow()
+    product_id = product if isinstance(product, str) else product.id
+    access, subscription = OrgMemberProductAccess, OrgMemberSubscription
+    return db.session.scalar(
+        sa.select(sa.func.max(access.access_tier))
+        .outerjoin(subscription, subscription.id == access.subscription_id)
+        .where(
+            access.org_id == member.org_id,
+            access.member_id == member.id,
+            access.product_id == product_id,
+            access.revoked_at.is_(None),
+            access.starts_at <= at,
+            sa.or_(access.ends_at.is_(None), access.ends_at > at),
+            sa.or_(
+                access.subscription_id.is_(None),
+                sa.and_(
+                    subscription.status.in_(SUBSCRIPTION_ACCESS_STATUSES),
+                    subscription.current_period_start <= at,
+                    subscription.current_period_end > at,
+                ),
+            ),
+        )
+    )
+

@@ -1,0 +1,114 @@
+"""The member's orders in a storefront: history, receipt (with live status), the test payment page."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+
+from app.checkout.cart import member_for
+from app.errors import DomainError
+from app.extensions import db
+from app.orders import services as orders
+from app.orders.models import OrgMemberOrder
+from app.tax.models import OrgTaxRateSnapshot
+from app.web.htmx import render
+
+bp = Blueprint("orders", __name__, url_prefix="/orders")
+
+
+def _member():
+    member = member_for(current_user, g.storefront.org_id)
+    if member is None:
+        abort(404)
+    return member
+
+
+def _order(number: str) -> OrgMemberOrder:
+    """The signed-in member's order in this org; anyone else's is a 404."""
+    order = db.session.scalar(
+        sa.select(OrgMemberOrder)
+        .where(OrgMemberOrder.org_id == g.storefront.org_id, OrgMemberOrder.order_number == number,
+               OrgMemberOrder.member_id == _member().id)
+        .options(selectinload(OrgMemberOrder.items))
+    )
+    if order is None:
+        abort(404)
+    return order
+
+
+def _tax_by_rate(order: OrgMemberOrder) -> list[tuple[str, Decimal]]:
+    snapshots = db.session.scalars(
+        sa.select(OrgTaxRateSnapshot).where(OrgTaxRateSnapshot.order_id == order.id,
+                                            OrgTaxRateSnapshot.org_id == order.org_id)
+    ).all()
+    items = {item.id: item for item in order.items}
+    totals: OrderedDict[str, Decimal] = OrderedDict()
+    for snap in snapshots:
+        data = snap.snapshot_data or {}
+        label = data.get("name") or _("Tax")
+        item = items.get(snap.order_item_id)
+        totals[label] = totals.get(label, Decimal(0)) + (item.tax_amount if item else Decimal(0))
+    return list(totals.items())
+
+
+@bp.get("/")
+@login_required
+def index():
+    member = member_for(current_user, g.storefront.org_id)
+    rows = [] if member is None else db.session.scalars(
+        sa.select(OrgMemberOrder)
+        .where(OrgMemberOrder.org_id == g.storefront.org_id, OrgMemberOrder.member_id == member.id)
+        .order_by(OrgMemberOrder.created_at.desc())
+        .limit(200)
+    ).all()
+    return render("orders/list.html", orders=rows)
+
+
+@bp.get("/<number>")
+@login_required
+def detail(number: str):
+    order = _order(number)
+    return render("orders/detail.html", order=order, tax_by_rate=_tax_by_rate(order))
+
+
+@bp.get("/<number>/status")
+@login_required
+def status(number: str):
+    """The status line alone: the receipt polls it (htmx) until the payment is confirmed."""
+    order = _order(number)
+    return render("orders/detail.html", "orders/_status.html", order=order, tax_by_rate=[])
+
+
+@bp.route("/<number>/pay", methods=["GET", "POST"])
+@login_required
+def pay(number: str):
+    """The manual provider's test payment page: "pay" marks the order paid, "decline" cancels it."""
+    order = _order(number)
+    if order.payment_provider != "manual" or order.status != "pending":
+        return redirect(url_for(".detail", number=number))
+    if request.method == "GET":
+        return render("orders/pay.html", order=order)
+    outcome = request.form.get("outcome")
+    try:
+        if outcome == "pay":
+            orders.mark_paid(order, provider="manual", reference=f"manual-{order.order_number}")
+        elif outcome == "decline":
+            orders.cancel_order(order)
+        else:
+            abort(400)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for(".detail", number=number), 303)
+    db.session.commit()
+    if outcome == "pay":
+        flash(_("Payment received. Thank you!"), "success")
+        return redirect(url_for(".detail", number=number), 303)
+    flash(_("The payment was declined and the order cancelled. Your gift cards were not charged."), "error")
+    return redirect(url_for("store.checkout.cart"), 303)

@@ -1,0 +1,270 @@
+"""Checkout end to end through the pages: codes, tax, placing, paying (manual and Stripe), access."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from app.catalog.services import create_discount, set_market_price
+from app.db import utcnow
+from app.extensions import db
+from app.giftcards.services import issue_gift_card
+from app.markets.services import create_market
+from app.orders.models import OrgMemberOrder, OrgMemberOrderPayment, OrgMemberProductAccess
+from app.orders.services import member_access_tier
+from app.orgs.models import OrgMember
+from app.payments.models import PaymentEvent
+from app.tax.models import OrgTaxRateSnapshot
+from tests.factories import (
+    PASSWORD,
+    make_employee,
+    make_org,
+    make_plan,
+    make_product,
+    make_tax_category,
+    make_tax_rate,
+    make_user,
+)
+from tests.payments.fake_stripe import FakeStripe, sign
+
+PREFIX = "/shop/eu/en"
+
+
+@dataclass
+class Shop:
+    basic_id: str
+    premium_id: str
+    product_id: str
+    gift_code: str
+    big_gift_code: str
+    rate_id: str
+
+
+@pytest.fixture
+def shop(app) -> Shop:
+    with app.app_context():
+        org = make_org("shop", name="Shop Academy", locale_keys=("en", "de"))
+        eu = create_market(org, slug="eu", name="Europe", type="multi_region", currency_code="EUR",
+                           default_locale_key="de", locale_keys=("de", "en"), country_codes=("DE", "FR"),
+                           tax_inclusive=True)
+        category = make_tax_category(org, "digital")
+        rate = make_tax_rate(org, category=category, rate=Decimal("0.19"), name="USt DE",
+                             effective_from=utcnow() - timedelta(days=30))
+        product = make_product(org, name="Data Science", slug="data-science", tax_category=category)
+        basic = make_plan(product, name="Basic", access_tier=1)
+        premium = make_plan(product, name="Premium", access_tier=2)
+        set_market_price(basic, eu, price=Decimal("49.00"))
+        set_market_price(premium, eu, price=Decimal("99.00"))
+        create_discount(org, code="WELCOME10", name="Welcome", type="percent", value=Decimal("10"))
+        staff = make_employee(org, make_user("staff@example.com"), role="admin")
+        card = issue_gift_card(org, amount=Decimal("20.00"), currency_code="EUR", issued_by=staff)
+        big = issue_gift_card(org, amount=Decimal("500.00"), currency_code="EUR", issued_by=staff)
+        make_user("buyer@example.com", display_name="Bea Buyer")
+        db.session.commit()
+        return Shop(basic.id, premium.id, product.id, card.code, big.code, rate.id)
+
+
+def _login_and_add(client, login, plan_id):
+    assert login(client, "buyer@example.com", PASSWORD).status_code == 303
+    assert client.post(f"{PREFIX}/cart/items", data={"plan_id": plan_id}).status_code == 303
+
+
+def _checkout_form(client) -> dict:
+    html = client.get(f"{PREFIX}/checkout").get_data(as_text=True)
+    fields = dict(re.findall(r'name="(cart_fingerprint|submission)"[^>]*value="([^"]*)"', html))
+    return {"billing_name": "Bea Buyer", "billing_email": "buyer@example.com", "billing_country": "DE", **fields}
+
+
+def test_checkout_needs_a_login_and_keeps_the_cart(shop, client):
+    client.post(f"{PREFIX}/cart/items", data={"plan_id": shop.premium_id})
+    response = client.get(f"{PREFIX}/checkout")
+    assert response.status_code in (302, 303) and "/account/login" in response.headers["Location"]
+
+
+def test_codes_applied_with_htmx_show_discount_tax_and_gift_card_balance(shop, client, login):
+    _login_and_add(client, login, shop.premium_id)
+    data = {**_checkout_form(client), "discount_code": "welcome10", "gift_card_codes": shop.gift_code,
+            "action": "apply"}
+    response = client.post(f"{PREFIX}/checkout", data=data, headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in html
+    assert "−€9.90" in html  # 10 % of 99,00
+    assert "€89.10" in html  # total after the discount, VAT included
+    assert "€14.23" in html  # 19 % VAT extracted from 89,10
+    assert "€69.10" in html  # to pay after the 20,00 gift card
+    assert "€0.00 left afterwards" in html
+
+
+def test_unknown_and_wrong_codes_get_clear_messages(shop, client, login):
+    _login_and_add(client, login, shop.premium_id)
+    data = {**_checkout_form(client), "discount_code": "NOPE", "gift_card_codes": "ZZZZ-ZZZZ-ZZZZ", "action": "apply"}
+    html = client.post(f"{PREFIX}/checkout", data=data).get_data(as_text=True)
+    assert "is not valid" in html and "There is no gift card" in html
+    placed = client.post(f"{PREFIX}/checkout", data={**data, "action": "place"})
+    assert placed.status_code == 422
+    with client.application.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(OrgMemberOrder)) == 0
+
+
+def test_manual_payment_with_discount_and_gift_card_grants_tier_2(shop, app, client, login):
+    _login_and_add(client, login, shop.premium_id)
+    data = {**_checkout_form(client), "discount_code": "WELCOME10", "gift_card_codes": shop.gift_code,
+            "action": "place", "total": "0.01", "price": "0.01"}  # posted amounts are ignored
+    response = client.post(f"{PREFIX}/checkout", data=data)
+    assert response.status_code in (302, 303)
+    pay_url = response.headers["Location"]
+    assert pay_url.endswith("/pay")
+    assert "Test payment" in client.get(pay_url).get_data(as_text=True)
+    paid = client.post(pay_url, data={"outcome": "pay"})
+    assert paid.status_code == 303
+    receipt = client.get(paid.headers["Location"]).get_data(as_text=True)
+    assert "€14.23" in receipt and "€89.10" in receipt and "USt DE" in receipt
+    with app.app_context():
+        order = db.session.scalar(db.select(OrgMemberOrder))
+        assert order.status == "fulfilled" and order.order_number.startswith("SHOP-")
+        assert (order.total_amount, order.tax_amount, order.gift_card_amount, order.amount_due) == (
+            Decimal("89.1000"), Decimal("14.2300"), Decimal("20.0000"), Decimal("69.1000"))
+        member = db.session.get(OrgMember, order.member_id)
+        assert member_access_tier(member, shop.product_id) == 2
+        assert db.session.scalar(db.select(db.func.count()).select_from(OrgTaxRateSnapshot)) == 1
+
+
+def test_pressing_place_order_twice_places_one_order(shop, app, client, login):
+    _login_and_add(client, login, shop.basic_id)
+    data = {**_checkout_form(client), "action": "place"}
+    first = client.post(f"{PREFIX}/checkout", data=data)
+    second = client.post(f"{PREFIX}/checkout", data=data)
+    assert first.status_code in (302, 303) and second.status_code in (302, 303)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(OrgMemberOrder)) == 1
+
+
+def test_a_price_change_after_loading_the_page_is_caught(shop, app, client, login):
+    _login_and_add(client, login, shop.basic_id)
+    data = {**_checkout_form(client), "action": "place"}
+    with app.app_context():
+        from app.catalog.models import OrgProductVariantPaymentPlan
+        from app.markets.models import OrgMarket
+
+        plan = db.session.get(OrgProductVariantPaymentPlan, shop.basic_id)
+        set_market_price(plan, db.session.scalar(db.select(OrgMarket)), price=Decimal("59.00"))
+        db.session.commit()
+    response = client.post(f"{PREFIX}/checkout", data=data)
+    assert response.status_code == 409
+    assert "changed since this page was loaded" in response.get_data(as_text=True)
+    assert "€59.00" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(OrgMemberOrder)) == 0
+
+
+def test_a_gift_card_that_pays_everything_skips_the_payment_provider(shop, app, client, login):
+    _login_and_add(client, login, shop.premium_id)
+    data = {**_checkout_form(client), "gift_card_codes": shop.big_gift_code, "action": "place"}
+    response = client.post(f"{PREFIX}/checkout", data=data)
+    assert "/pay" not in response.headers["Location"]
+    with app.app_context():
+        order = db.session.scalar(db.select(OrgMemberOrder))
+        assert order.status == "fulfilled" and order.amount_due == 0
+        assert db.session.scalar(db.select(db.func.count()).select_from(OrgMemberOrderPayment)) == 0
+
+
+def test_declining_the_test_payment_cancels_and_restores_the_gift_card(shop, app, client, login):
+    from app.giftcards.models import OrgGiftCard
+
+    _login_and_add(client, login, shop.premium_id)
+    data = {**_checkout_form(client), "gift_card_codes": shop.gift_code, "action": "place"}
+    pay_url = client.post(f"{PREFIX}/checkout", data=data).headers["Location"]
+    client.post(pay_url, data={"outcome": "decline"})
+    with app.app_context():
+        assert db.session.scalar(db.select(OrgMemberOrder)).status == "cancelled"
+        assert db.session.scalar(db.select(OrgGiftCard).where(OrgGiftCard.code == shop.gift_code)).current_balance \
+            == Decimal("20.0000")
+
+
+def test_orders_of_another_member_are_404(shop, app, client, login):
+    _login_and_add(client, login, shop.basic_id)
+    data = {**_checkout_form(client), "action": "place"}
+    pay_url = client.post(f"{PREFIX}/checkout", data=data).headers["Location"]
+    client.post("/account/logout")
+    with app.app_context():
+        make_user("other@example.com")
+        db.session.commit()
+    login(client, "other@example.com", PASSWORD)
+    assert client.get(pay_url).status_code == 404
+
+
+# ---- Stripe, against a local fake of its API ----------------------------------------------------
+
+WEBHOOK_SECRET = "whsec_test_secret"
+
+
+@pytest.fixture
+def stripe_app(app):
+    with FakeStripe() as fake:
+        app.config.update(STRIPE_SECRET_KEY="sk_test_123", STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+                          STRIPE_API_BASE=fake.url)
+        try:
+            yield fake
+        finally:
+            app.config.update(STRIPE_SECRET_KEY=None, STRIPE_WEBHOOK_SECRET=None, STRIPE_API_BASE=None)
+
+
+def _deliver(client, event: dict, secret: str = WEBHOOK_SECRET):
+    payload = json.dumps(event)
+    return client.post("/webhooks/stripe", data=payload, content_type="application/json",
+                       headers={"Stripe-Signature": sign(payload, secret)})
+
+
+def test_stripe_checkout_session_and_webhook_fulfil_exactly_once(shop, app, client, login, stripe_app):
+    _login_and_add(client, login, shop.premium_id)
+    data = {**_checkout_form(client), "discount_code": "WELCOME10", "gift_card_codes": shop.gift_code,
+            "action": "place"}
+    response = client.post(f"{PREFIX}/checkout", data=data)
+    assert response.headers["Location"].startswith(stripe_app.url)
+    method, path, form = stripe_app.requests[-1]
+    assert path == "/v1/checkout/sessions"
+    assert form["line_items[0][price_data][unit_amount]"] == "6910"  # 89,10 − 20,00 gift card, in cents
+    assert form["line_items[0][price_data][currency]"] == "eur"
+    session_id = next(iter(stripe_app.sessions))
+    with app.app_context():
+        order = db.session.scalar(db.select(OrgMemberOrder))
+        assert form["metadata[order_id]"] == order.id and order.status == "pending"
+    receipt = client.get(f"{PREFIX}/orders/{order.order_number}").get_data(as_text=True)
+    assert 'hx-trigger="every 2s"' in receipt  # the page polls until the webhook arrives
+
+    event = stripe_app.completed_event(session_id)
+    assert _deliver(client, event).status_code == 200
+    assert _deliver(client, event).get_json()["status"] == "duplicate"
+    assert _deliver(client, event).get_json()["status"] == "duplicate"
+    with app.app_context():
+        assert db.session.scalar(db.select(OrgMemberOrder)).status == "fulfilled"
+        assert db.session.scalar(db.select(db.func.count()).select_from(OrgMemberOrderPayment)) == 1
+        assert db.session.scalar(db.select(db.func.count()).select_from(OrgMemberProductAccess)) == 1
+        assert db.session.scalar(db.select(db.func.count()).select_from(PaymentEvent)) == 1
+    status = client.get(f"{PREFIX}/orders/{order.order_number}/status", headers={"HX-Request": "true"})
+    assert 'data-status="fulfilled"' in status.get_data(as_text=True)
+
+    # A refund at Stripe revokes access; a late replay of "completed" never un-refunds.
+    assert _deliver(client, stripe_app.refunded_event(session_id)).get_json()["status"] == "refunded"
+    assert _deliver(client, stripe_app.completed_event(session_id)).status_code == 200
+    with app.app_context():
+        order = db.session.scalar(db.select(OrgMemberOrder))
+        assert order.status == "refunded"
+        member = db.session.get(OrgMember, order.member_id)
+        assert member_access_tier(member, shop.product_id) is None
+
+
+def test_stripe_webhook_with_a_bad_signature_changes_nothing(shop, app, client, login, stripe_app):
+    _login_and_add(client, login, shop.basic_id)
+    client.post(f"{PREFIX}/checkout", data={**_checkout_form(client), "action": "place"})
+    session_id = next(iter(stripe_app.sessions))
+    response = _deliver(client, stripe_app.completed_event(session_id), secret="whsec_wrong")
+    assert response.status_code == 400
+    with app.app_context():
+        assert db.session.scalar(db.select(OrgMemberOrder)).status == "pending"
+        assert db.session.scalar(db.select(db.func.count()).select_from(PaymentEvent)) == 0
