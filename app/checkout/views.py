@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, flash, g, request, session, url_for
+from flask import Blueprint, current_app, flash, g, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
@@ -235,11 +235,26 @@ def _checkout_form(contents) -> CheckoutForm:
         profile = main_profile(current_user)
         form.billing_name.data = profile.display_name
         form.billing_email.data = current_user.email
-        default = member.billing_country_code if member is not None else None
-        form.billing_country.data = default if default in storefront.country_codes else storefront.country_codes[0]
+        form.billing_country.data = _default_country(member)
         form.submission.data = uuid.uuid4().hex
     form.cart_fingerprint.data = form.cart_fingerprint.data or checkout.fingerprint(contents)
     return form
+
+
+def _default_country(member) -> str:
+    """The member's billing country, else the visitor's (CDN header), else the market country that
+    speaks the page's language (de -> DE before AT), else the market's first country."""
+    storefront = g.storefront
+    codes = storefront.country_codes
+    header = (request.headers.get(current_app.config.get("COUNTRY_HEADER") or "", "") or "").strip().upper()
+    for candidate in (member.billing_country_code if member is not None else None, header):
+        if candidate in codes:
+            return candidate
+    speaking = [code for code in codes if storefront.country_overrides.get(code) == g.locale]
+    language = g.locale.split("-")[0].upper()
+    if language in speaking or language in codes:
+        return language
+    return speaking[0] if speaking else codes[0]
 
 
 def _render_checkout(form, contents, priced, *, status=200, error=None):
