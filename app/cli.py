@@ -56,5 +56,48 @@ def seed_info(host: str, port: int):
     click.echo("")
 
 
+billing = AppGroup("billing", help="Recurring billing: renewals and metered usage.")
+
+
+@billing.command("renew")
+@click.option("--grace-days", default=None, type=click.IntRange(0, 365),
+              help="Days a renewal may stay unpaid before the subscription lapses (default BILLING_GRACE_DAYS).")
+def billing_renew(grace_days: int | None):
+    """Renew due subscriptions, end the ones cancelled at period end, lapse declined/unpaid ones."""
+    from app.orders.billing import renew_due
+
+    grace = current_app.config["BILLING_GRACE_DAYS"] if grace_days is None else grace_days
+    report = renew_due(grace_days=grace)
+    db.session.commit()
+    for order in report.renewed:
+        click.echo(f"renewal order {order.order_number}: {order.amount_due} {order.currency_code} ({order.status})")
+    for subscription in report.ended:
+        click.echo(f"ended (cancelled at period end): subscription {subscription.id}")
+    for subscription in report.lapsed:
+        click.echo(f"lapsed (renewal declined or unpaid): subscription {subscription.id}")
+    click.echo(f"{len(report.renewed)} renewal orders, {len(report.ended)} ended, {len(report.lapsed)} lapsed.")
+
+
+@billing.command("record-usage")
+@click.argument("org_slug")
+@click.argument("email")
+@click.argument("product_slug")
+@click.argument("quantity")
+@click.option("--note", default=None, help="What the usage was for (shown on the member's subscription page).")
+def billing_record_usage(org_slug: str, email: str, product_slug: str, quantity: str, note: str | None):
+    """Record QUANTITY units used by the member EMAIL on their usage-based plan of PRODUCT_SLUG."""
+    from app.errors import DomainError
+    from app.orders.billing import find_usage_subscription, record_usage
+
+    try:
+        subscription = find_usage_subscription(org_slug, email, product_slug)
+        record = record_usage(subscription, quantity, note=note)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    db.session.commit()
+    click.echo(f"Recorded {record.quantity.normalize():f} for subscription {subscription.id}.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(seed)
+    app.cli.add_command(billing)

@@ -76,6 +76,11 @@ class Config:
     # Trusted header carrying the visitor's country (set by a CDN such as Cloudflare).
     COUNTRY_HEADER = os.environ.get("COUNTRY_HEADER", "CF-IPCountry")
 
+    # `flask billing renew`: days a renewal order may stay unpaid before its subscription lapses.
+    BILLING_GRACE_DAYS = int(os.environ.get("BILLING_GRACE_DAYS", "7"))
+    # Digital download links on the order page stay valid this long (seconds).
+    DOWNLOAD_LINK_SECONDS = int(os.environ.get("DOWNLOAD_LINK_SECONDS", "3600"))
+
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")  # a local fake in tests
@@ -99,6 +104,11 @@ class Config:
     DEV_PAGES = _env_bool("DEV_PAGES", ENV_NAME != "production")
 
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "volmify-demo")
+
+    # Request bodies above this are refused with 413 (assignment uploads have their own, smaller,
+    # per-lesson limit). Uploaded files are stored under UPLOAD_FOLDER/<org_id>/.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "50")) * 1024 * 1024
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or str(INSTANCE_DIR / "uploads")
 
 
 class TestConfig(Config):

@@ -428,6 +428,7 @@ class CartLine:
     usage_unit: str | None = None
     price_per_unit: Decimal | None = None
     unit_price: Decimal | None = None
+    trial_days: int = 0  # a free trial: nothing is due today, the first charge is at the trial's end
     input: LineInput | None = None  # what the pricing pipeline prices (available lines only)
 
     @property
@@ -495,6 +496,7 @@ def load_cart(storefront: Storefront, cart: Cart, chain: Sequence[str | None] = 
         sub = plan.subscription if plan.type == "subscription" else None
         usage = plan.usage_based if plan.type == "usage_based" else None
         unit_price = offer.price.price if offer.sold else None
+        trial_days = sub.trial_period_days if sub else 0
         line_input = None
         if offer.sold:
             line_input = LineInput(
@@ -502,7 +504,7 @@ def load_cart(storefront: Storefront, cart: Cart, chain: Sequence[str | None] = 
                 plan_name=plan.name, plan_type=plan.type, access_tier=plan.access_tier,
                 tax_category_id=product.tax_category_id,
                 collection_ids=frozenset(collections.get(product.id, ())), quantity=qty,
-                unit_price=Decimal(unit_price),
+                unit_price=Decimal(0) if trial_days else Decimal(unit_price),
             )
         line = CartLine(
             plan_id=plan_id, quantity=qty, available=offer.sold, product_name=name, plan_name=plan.name,
@@ -511,7 +513,7 @@ def load_cart(storefront: Storefront, cart: Cart, chain: Sequence[str | None] = 
             interval=sub.interval if sub else None, interval_count=sub.interval_count if sub else 1,
             usage_unit=usage.usage_unit if usage else None,
             price_per_unit=offer.price.price_per_unit if offer.sold else None,
-            unit_price=unit_price, input=line_input,
+            unit_price=unit_price, trial_days=trial_days, input=line_input,
         )
         lines.append(((0 if offer.sold else 1, name.lower(), plan.sort_order, plan.name, plan_id), line))
     lines.sort(key=lambda pair: pair[0])

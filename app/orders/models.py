@@ -179,6 +179,7 @@ class OrgMemberOrderItem(OrgScoped, Timestamped, db.Model):
         sa.CheckConstraint("quantity >= 1", name="quantity_min"),
         *_nonneg(*_ITEM_AMOUNTS),
         sa.CheckConstraint("refunded_amount <= line_total", name="refund_le_total"),
+        sa.CheckConstraint("period_end IS NULL OR period_end > period_start", name="period_order"),
     )
 
     id: Mapped[str] = id_pk()
@@ -201,6 +202,10 @@ class OrgMemberOrderItem(OrgScoped, Timestamped, db.Model):
     refunded_amount: Mapped[Decimal] = money(default=_ZERO)
     fulfilment_status: Mapped[str] = enum_col(FULFILMENT_STATUSES, default="unfulfilled")
     status: Mapped[str] = enum_col(ORDER_ITEM_STATUSES, default="active")
+    # A renewal or usage invoice line: the subscription it bills and the period it covers.
+    subscription_id: Mapped[str | None] = fk("org_member_subscription.id", nullable=True, ondelete="SET NULL")
+    period_start: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    period_end: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     order: Mapped[OrgMemberOrder] = relationship(back_populates="items")
     product: Mapped[OrgProduct] = relationship("OrgProduct")

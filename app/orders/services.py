@@ -40,6 +40,8 @@ from app.errors import (
 from app.extensions import db
 from app.giftcards import redemption
 from app.money import ZERO, allocate, format_money, quantize
+from app.orders import billing
+from app.orders.billing import RECURRING_PLAN_TYPES
 from app.orders.models import (
     SUBSCRIPTION_ACCESS_STATUSES,
     OrgMemberOrder,
@@ -398,7 +400,9 @@ def _start_subscription(order: OrgMemberOrder, item: OrgMemberOrderItem, plan: O
         product_id=item.product_id, order_id=order.id, currency_code=order.currency_code,
         status="trialing" if trial_ends_at else "active", trial_ends_at=trial_ends_at,
         current_period_start=at, current_period_end=trial_ends_at or period_end(at, interval, count),
-        provider=order.payment_provider or "manual",
+        # Stripe bills the subscription plans it started; everything else (usage-based plans paid
+        # at Stripe too) renews with `flask billing renew`.
+        provider="stripe" if order.payment_provider == "stripe" and plan.type == "subscription" else "manual",
     )
     db.session.add(subscription)
     return subscription
@@ -437,7 +441,9 @@ def fulfil(order: OrgMemberOrder, *, at: datetime | None = None) -> OrgMemberOrd
         sa.select(OrgProduct.id, OrgProduct.type)
         .where(OrgProduct.org_id == order.org_id, OrgProduct.id.in_({item.product_id for item in items}))
     ).tuples().all())
-    subscription_plan_ids = {item.payment_plan_id for item in items if item.plan_type == "subscription"}
+    renewals = [item for item in items if item.subscription_id]
+    items = [item for item in items if not item.subscription_id]
+    subscription_plan_ids = {item.payment_plan_id for item in items if item.plan_type in RECURRING_PLAN_TYPES}
     plans = {
         plan.id: plan
         for plan in db.session.scalars(
@@ -448,9 +454,14 @@ def fulfil(order: OrgMemberOrder, *, at: datetime | None = None) -> OrgMemberOrd
         )
     } if subscription_plan_ids else {}
 
+    for item in renewals:  # a renewal or usage invoice: its subscription already grants access
+        item.fulfilment_status = "fulfilled"
+    if renewals:
+        billing.paid_renewal(order, at)
+
     for item in items:
         kind = product_types.get(item.product_id)
-        if item.plan_type == "subscription" and item.payment_plan_id in plans:
+        if item.plan_type in RECURRING_PLAN_TYPES and item.payment_plan_id in plans:
             _grant(order, item, at, _start_subscription(order, item, plans[item.payment_plan_id], at))
         elif kind in _DIGITAL_TYPES:
             _grant(order, item, at)
@@ -497,6 +508,7 @@ def cancel_order(order: OrgMemberOrder, *, at: datetime | None = None) -> OrgMem
         redemption.restore(usage, at=at)
     if order.discount_id:
         _release_discount(order.org_id, order.discount_id)
+    billing.declined_renewal(order, at)
     db.session.flush()
     return order
 
