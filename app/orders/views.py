@@ -6,7 +6,7 @@ from collections import OrderedDict
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, g, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
@@ -16,6 +16,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.orders import services as orders
 from app.orders.models import OrgMemberOrder
+from app.payments.providers import get_provider
 from app.tax.models import OrgTaxRateSnapshot
 from app.web.htmx import render
 
@@ -73,8 +74,39 @@ def index():
 @bp.get("/<number>")
 @login_required
 def detail(number: str):
+    from app.orders.account_views import download_token, downloadable_items
+
     order = _order(number)
-    return render("orders/detail.html", order=order, tax_by_rate=_tax_by_rate(order))
+    downloads = [
+        (item, name, url_for("store.account.download", token=download_token(item, order.member_id)))
+        for item, name in downloadable_items(order.member, order=order)
+    ] if order.status in ("paid", "fulfilled") else []
+    return render("orders/detail.html", order=order, tax_by_rate=_tax_by_rate(order), downloads=downloads)
+
+
+@bp.post("/<number>/pay-now")
+@login_required
+def pay_now(number: str):
+    """Pay a pending order (e.g. a subscription renewal) with the provider it was placed with."""
+    order = _order(number)
+    if order.status != "pending" or order.amount_due <= 0:
+        return redirect(url_for(".detail", number=number), 303)
+    provider = get_provider("stripe" if order.payment_provider == "stripe" else "manual")
+    try:
+        result = provider.start_payment(
+            order,
+            success_url=url_for(".detail", number=number, _external=True),
+            cancel_url=url_for(".detail", number=number, _external=True),
+            manual_url=url_for(".pay", number=number),
+        )
+    except Exception:  # the provider is unreachable: say so, keep the order as it is
+        current_app.logger.exception("starting the payment of order %s failed", number)
+        flash(_("The payment service is not reachable right now. Please try again in a moment."), "error")
+        return redirect(url_for(".detail", number=number), 303)
+    if result.reference:
+        order.provider_session_id = result.reference
+        db.session.commit()
+    return redirect(result.redirect_url, 303)
 
 
 @bp.get("/<number>/status")

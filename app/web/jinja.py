@@ -23,6 +23,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["lesson_type_label"] = lambda v: labels.label(labels.LESSON_TYPES, v)
     app.jinja_env.filters["tier_label"] = labels.tier_label
     app.jinja_env.filters["order_status_label"] = lambda v: labels.label(labels.ORDER_STATUSES, v)
+    app.jinja_env.filters["subscription_status_label"] = lambda v: labels.label(labels.SUBSCRIPTION_STATUSES, v)
     app.jinja_env.filters["country_name"] = labels.country_name
     app.jinja_env.filters["locale_name"] = labels.locale_name
     app.jinja_env.filters["tax_note"] = labels.tax_note

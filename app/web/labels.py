@@ -46,6 +46,13 @@ ORDER_STATUSES = {
     "cancelled": _l("Cancelled"),
     "refunded": _l("Refunded"),
 }
+SUBSCRIPTION_STATUSES = {
+    "trialing": _l("Free trial"),
+    "active": _l("Active"),
+    "past_due": _l("Payment due"),
+    "cancelled": _l("Cancelled"),
+    "lapsed": _l("Lapsed"),
+}
 
 
 def label(mapping: dict, value) -> str:
