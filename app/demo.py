@@ -414,6 +414,52 @@ def _build_acme(ctx: _Context) -> None:
                              code="ACME-GIFT-VOID", note="Issued by mistake")
     disable_gift_card(voided)
     db.session.flush()
+    _acme_orders(ctx, o)
+
+
+# Demo purchases: (member, market, country, product slug, plan name, days ago, usage units).
+ACME_ORDERS = (
+    ("learner", "eu", "DE", SHOWCASE_PRODUCT, "Basic", 20, None),           # tier 1: tiers 2 and 3 locked
+    ("customer", "us", "US", "sql-essentials", "AI tutor credits", 12, 64),  # usage-based, 14 above 50
+    ("customer", "us", "US", "data-analyst-field-guide", "E-book", 30, None),  # a download
+    ("customer", "us", "US", "one-on-one-coaching", "Single session", 5, None),  # a booking request
+    ("amelie", "eu", "FR", SHOWCASE_PRODUCT, "VIP", 3, None),               # a subscription in its trial
+)
+
+
+def _acme_orders(ctx: _Context, o: _Org) -> None:
+    """Paid orders placed through the order services (priced by the real pipeline, with tax)."""
+    from app.checkout.pricing import LineInput, quote
+    from app.orders import billing
+    from app.orders.models import OrgMemberSubscription
+    from app.orders.services import mark_paid, place_order
+
+    for who, market_key, country, slug, plan_name, days_ago, usage in ACME_ORDERS:
+        member, market, product = o.members[who], o.markets[market_key], o.products[slug]
+        plan = next(p for v in product.variants for p in v.plans if p.name == plan_name)
+        price = plan.price_in(market.id).price
+        trial = plan.subscription.trial_period_days if plan.subscription else 0
+        line = LineInput(
+            plan_id=plan.id, product_id=product.id, variant_id=plan.variant_id, product_name=product.name,
+            plan_name=plan.name, plan_type=plan.type, access_tier=plan.access_tier,
+            tax_category_id=product.tax_category_id, collection_ids=frozenset(), quantity=1,
+            unit_price=Decimal(0) if trial else price,
+        )
+        at = ctx.now - timedelta(days=days_ago)
+        priced = quote(o.org, currency=market.currency_code, tax_inclusive=market.tax_inclusive, lines=[line],
+                       billing_country=country, market_id=market.id, at=at)
+        user = ctx.users[who]
+        member.billing_country_code = country
+        order = place_order(o.org, member, market, priced, billing_name=member.user_profile.display_name,
+                            billing_email=user.email, billing_country=country, locale_key=market.default_locale_key)
+        order.created_at = at
+        mark_paid(order, provider="manual" if order.amount_due else "gift_card",
+                  reference=f"demo-{order.order_number}", at=at)
+        if usage:
+            subscription = db.session.scalar(
+                sa.select(OrgMemberSubscription).where(OrgMemberSubscription.order_id == order.id))
+            billing.record_usage(subscription, usage, note="AI tutor questions", at=at + timedelta(days=1))
+    db.session.flush()
 
 
 ACME_TAX_CATEGORIES = {

@@ -326,6 +326,36 @@ def test_gift_cards(demo):
     assert {c.issued_by_employee_id for c in cards} == {staff.id}
 
 
+def test_demo_orders_give_the_learner_tier_1_and_the_customer_usage_and_a_download(demo):
+    from app.orders import billing
+    from app.orders.models import OrgMemberOrder, OrgMemberOrderItem, OrgMemberSubscription
+    from app.orders.services import member_access_tier
+
+    acme, _globex = demo
+
+    def member(email):
+        return db.session.scalar(sa.select(OrgMember).join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
+                                 .join(User, User.id == UserProfile.user_id)
+                                 .where(User.email == email, OrgMember.org_id == acme.id))
+
+    def product(slug):
+        return db.session.scalar(sa.select(OrgProduct).where(OrgProduct.org_id == acme.id, OrgProduct.slug == slug))
+
+    learner, customer = member("learner@acme.test"), member("customer@acme.test")
+    assert member_access_tier(learner, product("python-for-data-analysis")) == 1
+    statuses = set(db.session.scalars(sa.select(OrgMemberOrder.status).where(OrgMemberOrder.org_id == acme.id)))
+    assert statuses == {"fulfilled"}
+    [usage_sub] = db.session.scalars(sa.select(OrgMemberSubscription).where(
+        OrgMemberSubscription.member_id == customer.id)).all()
+    assert billing.usage_this_period(usage_sub) == 64 and usage_sub.status == "active"
+    fulfilment = set(db.session.scalars(sa.select(OrgMemberOrderItem.fulfilment_status).join(OrgMemberOrder)
+                                        .where(OrgMemberOrder.member_id == customer.id)))
+    assert fulfilment == {"fulfilled", "requested"}
+    trialing = db.session.scalar(sa.select(OrgMemberSubscription.status).where(
+        OrgMemberSubscription.member_id == member("amelie@acme.test").id))
+    assert trialing == "trialing"
+
+
 def test_summary_lists_storefronts_and_logins():
     urls, logins = demo_summary("http://127.0.0.1:5050")
     links = [url for _label, url in urls]
