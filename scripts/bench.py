@@ -39,6 +39,7 @@ class Target:
     path: str
     kind: str  # storefront | product | lesson | other
     enforce: bool = False  # fail the run when ratio < MIN_RATIO (storefront/product/lesson only)
+    follow_redirect: bool = False  # measure where the path redirects to (e.g. a lesson with a generated id)
 
 
 # Add demo storefront, product and lesson URLs here as the pages land (paths from `flask seed info`).
@@ -49,7 +50,8 @@ TARGETS: list[Target] = [
     Target("/acme/eu/de/", "storefront", enforce=True),
     Target("/acme/us/en/?type=course&sort=price_asc", "storefront", enforce=True),
     Target("/acme/eu/de/products/python-for-data-analysis", "product", enforce=True),
-    # The lesson page (course player) joins this list with the learning issue.
+    # The course URL redirects a visitor to the showcase course's first lesson (a free preview).
+    Target("/acme/us/en/learn/python-for-data-analysis/", "lesson", enforce=True, follow_redirect=True),
 ]
 
 
@@ -154,6 +156,22 @@ def check_status(url: str) -> str | None:
         return f"unreachable: {exc}"
 
 
+def redirect_target(url: str) -> str | None:
+    """The Location a path redirects to (one GET, not followed), or None."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    try:
+        with urllib.request.build_opener(NoRedirect).open(url, timeout=15):
+            return None
+    except urllib.error.HTTPError as exc:
+        return exc.headers.get("Location") if 300 <= exc.code < 400 else None
+    except OSError:
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", required=True, help="e.g. http://127.0.0.1:8000")
@@ -183,6 +201,11 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     for target in targets:
         url = base + target.path
+        if target.follow_redirect:
+            location = redirect_target(url)
+            if location:
+                target = Target(urlsplit(location).path, target.kind, target.enforce)
+                url = base + target.path
         problem = check_status(url)
         if problem:
             print(f"bench: {target.path} {problem}", file=sys.stderr)

@@ -198,3 +198,51 @@ def make_course(org: Org, *, product=None, level: str = "beginner", difficulty: 
         for _n in range(lessons_per_section):
             place_lesson(section, make_lesson(org))
     return course
+
+
+# ---- learn: access and the course player (added by the course player author) -----------------
+
+def make_access(member: OrgMember, product, *, tier: int = 1, subscription=None, plan=None,
+                source: str = "purchase", starts_at: datetime | None = None, **kwargs):
+    """An ``org_member_product_access`` row (an entitlement) inserted directly: the member may use
+    ``product`` at ``tier`` (subscription-backed when ``subscription`` is given)."""
+    from datetime import timedelta
+
+    from app.db import utcnow
+    from app.extensions import db
+    from app.orders.models import OrgMemberProductAccess
+
+    row = OrgMemberProductAccess(
+        org_id=member.org_id, member_id=member.id, product_id=product.id, access_tier=tier,
+        plan_id=plan.id if plan is not None else None,
+        subscription_id=subscription.id if subscription is not None else kwargs.pop("subscription_id", None),
+        source=source,
+        starts_at=starts_at or utcnow() - timedelta(minutes=1), **kwargs,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def make_subscription(member: OrgMember, plan, market: OrgMarket, *, status: str = "active", days: int = 30):
+    """A subscription of ``member`` to ``plan`` whose current period started now (minus a minute)."""
+    from datetime import timedelta
+
+    from app.db import utcnow
+    from app.extensions import db
+    from app.orders.models import OrgMemberSubscription
+
+    now = utcnow()
+    sub = OrgMemberSubscription(
+        org_id=member.org_id, member_id=member.id, plan_id=plan.id, market_id=market.id,
+        product_id=plan.variant.product_id, currency_code=market.currency_code, status=status,
+        current_period_start=now - timedelta(minutes=1), current_period_end=now + timedelta(days=days),
+    )
+    db.session.add(sub)
+    db.session.flush()
+    return sub
+
+
+def course_placements(course) -> list:
+    """The course's lesson placements in syllabus order (modules -> sections -> placements)."""
+    return [p for m in course.modules for s in m.sections for p in s.placements]

@@ -1,0 +1,490 @@
+"""The course player's read side: a course, its syllabus, the learner's tier and progress, and the
+requested lesson, loaded in a FIXED number of queries whatever the size of the course.
+
+Queries (``load_player``): the product with its course tree (product+course, modules, module
+translations, sections, section translations, placements+lessons, lesson translations), the
+membership, the access tier, the member's progress rows for the course, the member's certificate,
+the staff check (when signed in as a member), and the quiz questions of the current lesson when it
+is a quiz. None of them grows with the number of modules, sections, lessons or progress rows.
+
+The tier gate: ``require_open(player)`` raises 403 when the current lesson is locked for the
+learner (their purchased tier, or the tier an entitled employee previews as).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from app.catalog.models import OrgProduct
+from app.db import utcnow
+from app.errors import NotFoundError, PermissionDeniedError
+from app.extensions import db
+from app.learn.models import (
+    OrgLesson,
+    OrgLessonQuizQuestion,
+    OrgMemberCourseCertificate,
+    OrgMemberLessonProgress,
+    OrgProductCourse,
+    OrgProductCourseModule,
+    OrgProductCourseModuleSection,
+    OrgProductCourseModuleSectionLesson,
+)
+from app.learn.syllabus import LessonEntry, ModuleEntry, Syllabus, build_syllabus
+from app.markets.storefront import Storefront
+from app.orgs.models import OrgEmployee, OrgMember
+
+PLAYABLE_STATUSES = ("published", "archived")
+PREVIEW_ROLES = ("admin", "manager")
+MAX_PREVIEW_TIER = 99
+
+
+@dataclass
+class Learner:
+    member: OrgMember | None  # None for a visitor / non-member
+    tier: int | None  # purchased tier (member_access_tier); None = no access
+    preview_tier: int | None = None  # set when an attributed employee or admin previews
+    can_preview: bool = False  # an admin/manager or an employee attributed to the course
+
+    @property
+    def effective_tier(self) -> int | None:
+        return self.preview_tier if self.preview_tier is not None else self.tier
+
+    @property
+    def previewing(self) -> bool:
+        return self.preview_tier is not None
+
+
+def _percent(done: int, total: int) -> int:
+    if total <= 0:
+        return 0
+    return (done * 100) // total
+
+
+@dataclass
+class Player:
+    storefront: Storefront
+    product: OrgProduct
+    course: OrgProductCourse
+    syllabus: Syllabus
+    learner: Learner
+    progress: dict[str, OrgMemberLessonProgress]  # placement_id -> row (this member, this course)
+    current: LessonEntry | None
+    placement: OrgProductCourseModuleSectionLesson | None
+    lesson: OrgLesson | None
+    certificate: OrgMemberCourseCertificate | None = None
+    chain: list[str | None] = field(default_factory=list)
+
+    # ---- gate and completion ----------------------------------------------------------------
+
+    def is_locked(self, entry: LessonEntry) -> bool:
+        return entry.locked_for(self.learner.effective_tier)
+
+    def is_completed(self, entry: LessonEntry) -> bool:
+        row = self.progress.get(entry.placement_id)
+        return row is not None and row.is_completed
+
+    def is_started(self, entry: LessonEntry) -> bool:
+        return entry.placement_id in self.progress
+
+    @property
+    def current_locked(self) -> bool:
+        return self.current is None or self.is_locked(self.current)
+
+    def _percents(self, lessons: list[LessonEntry]) -> tuple[int, int]:
+        open_lessons = [entry for entry in lessons if not self.is_locked(entry)]
+        done_open = sum(1 for entry in open_lessons if self.is_completed(entry))
+        done_all = sum(1 for entry in lessons if self.is_completed(entry))
+        return _percent(done_open, len(open_lessons)), _percent(done_all, len(lessons))
+
+    @property
+    def percent_accessible(self) -> int:
+        """Completed share of the lessons open at the learner's (effective) tier."""
+        return self._percents(self.syllabus.lessons)[0]
+
+    @property
+    def percent_all(self) -> int:
+        """Completed share of all lessons of the course."""
+        return self._percents(self.syllabus.lessons)[1]
+
+    def module_percent(self, module: ModuleEntry) -> tuple[int, int]:
+        """(accessible %, all %) for one module."""
+        return self._percents(module.lessons)
+
+    @property
+    def open_count(self) -> int:
+        return sum(1 for entry in self.syllabus.lessons if not self.is_locked(entry))
+
+    @property
+    def completed_open_count(self) -> int:
+        return sum(1 for e in self.syllabus.lessons if not self.is_locked(e) and self.is_completed(e))
+
+    @property
+    def completed_count(self) -> int:
+        return sum(1 for entry in self.syllabus.lessons if self.is_completed(entry))
+
+    # ---- navigation ---------------------------------------------------------------------------
+
+    def _index(self) -> int | None:
+        if self.current is None:
+            return None
+        for i, entry in enumerate(self.syllabus.lessons):
+            if entry.placement_id == self.current.placement_id:
+                return i
+        return None
+
+    def next_entry(self) -> LessonEntry | None:
+        lessons, i = self.syllabus.lessons, self._index()
+        if i is None or i + 1 >= len(lessons):
+            return None
+        return lessons[i + 1]
+
+    def prev_entry(self) -> LessonEntry | None:
+        lessons, i = self.syllabus.lessons, self._index()
+        if i is None or i == 0:
+            return None
+        return lessons[i - 1]
+
+    def resume_entry(self) -> LessonEntry | None:
+        """The first open lesson not completed yet; else the last viewed; else the first lesson."""
+        lessons = self.syllabus.lessons
+        for entry in lessons:
+            if not self.is_locked(entry) and not self.is_completed(entry):
+                return entry
+        viewed = [row for row in self.progress.values() if row.last_viewed_at is not None]
+        if viewed:
+            last = max(viewed, key=lambda row: row.last_viewed_at)
+            for entry in lessons:
+                if entry.placement_id == last.placement_id:
+                    return entry
+        return lessons[0] if lessons else None
+
+    @property
+    def last_activity(self) -> datetime | None:
+        stamps = [row.last_viewed_at or row.updated_at for row in self.progress.values()]
+        stamps = [s for s in stamps if s is not None]
+        return max(stamps) if stamps else None
+
+    def location(self, entry: LessonEntry | None):
+        """(module, section) entries holding ``entry``, or (None, None)."""
+        if entry is not None:
+            for module in self.syllabus.modules:
+                for section in module.sections:
+                    if any(e.placement_id == entry.placement_id for e in section.lessons):
+                        return module, section
+        return None, None
+
+    @property
+    def position_number(self) -> int:
+        i = self._index()
+        return 0 if i is None else i + 1
+
+    # ---- lesson content -------------------------------------------------------------------------
+
+    @property
+    def course_name(self) -> str:
+        from app.markets.locales import translated
+
+        return translated(self.product, "name", self.chain)
+
+    def lesson_text(self, field_name: str) -> str | None:
+        """The current lesson's ``field_name`` through the content-translation fallback chain."""
+        from app.markets.locales import translated
+
+        if self.lesson is None:
+            return None
+        return translated(self.lesson, field_name, self.chain)
+
+    @property
+    def position_seconds(self) -> int:
+        if self.current is None:
+            return 0
+        row = self.progress.get(self.current.placement_id)
+        return row.position_seconds if row is not None else 0
+
+    def unlocks_at(self, tier: int) -> list[LessonEntry]:
+        """Lessons locked for the learner now that ``tier`` would open."""
+        return [e for e in self.syllabus.lessons if self.is_locked(e) and not e.locked_for(tier)]
+
+
+# ---- loading ------------------------------------------------------------------------------------
+
+def course_tree_options():
+    """Eager-load options for OrgProduct -> course -> modules -> sections -> placements -> lesson."""
+    course = joinedload(OrgProduct.course)
+    modules = course.selectinload(OrgProductCourse.modules)
+    sections = modules.selectinload(OrgProductCourseModule.sections)
+    placements = sections.selectinload(OrgProductCourseModuleSection.placements)
+    return (
+        selectinload(OrgProduct.translations),
+        modules.selectinload(OrgProductCourseModule.translations),
+        sections.selectinload(OrgProductCourseModuleSection.translations),
+        placements.joinedload(OrgProductCourseModuleSectionLesson.lesson).selectinload(OrgLesson.translations),
+    )
+
+
+def _course_product(org_id: str, course_slug: str) -> OrgProduct:
+    """The playable course product (with its course row and translations): two queries."""
+    product = db.session.scalar(
+        sa.select(OrgProduct)
+        .where(
+            OrgProduct.org_id == org_id,
+            OrgProduct.slug == course_slug,
+            OrgProduct.type == "course",
+            OrgProduct.status.in_(PLAYABLE_STATUSES),
+        )
+        .options(joinedload(OrgProduct.course), selectinload(OrgProduct.translations))
+    )
+    if product is None or product.course is None:
+        raise NotFoundError(_("This course does not exist."))
+    return product
+
+
+def _load_syllabus(product: OrgProduct, chain: list[str | None]) -> Syllabus:
+    """The course tree (modules, sections, placements, lessons and their translations: six
+    queries) built into a plain Syllabus."""
+    course = db.session.scalar(
+        sa.select(OrgProductCourse)
+        .where(OrgProductCourse.product_id == product.id)
+        .options(*course_only_tree_options())
+    )
+    return build_syllabus(course, chain)
+
+
+def course_syllabus(product: OrgProduct, chain: list[str | None]) -> Syllabus:
+    """The syllabus from the read cache (plain data, per course and content chain; entries live
+    STOREFRONT_CACHE_SECONDS) or loaded. Progress and tiers are never cached."""
+    from app.web import cache
+
+    key = ("learn-syllabus", product.id, tuple(chain))
+    return cache.cached(key, lambda: _load_syllabus(product, chain))
+
+
+def course_only_tree_options():
+    modules = selectinload(OrgProductCourse.modules)
+    sections = modules.selectinload(OrgProductCourseModule.sections)
+    placements = sections.selectinload(OrgProductCourseModuleSection.placements)
+    return (
+        modules.selectinload(OrgProductCourseModule.translations),
+        sections.selectinload(OrgProductCourseModuleSection.translations),
+        placements.joinedload(OrgProductCourseModuleSectionLesson.lesson).selectinload(OrgLesson.translations),
+    )
+
+
+def _current_placement(product: OrgProduct, placement_id: str) -> OrgProductCourseModuleSectionLesson | None:
+    """The placement of this course with its lesson and the lesson's translations (two queries)."""
+    return db.session.scalar(
+        sa.select(OrgProductCourseModuleSectionLesson)
+        .where(
+            OrgProductCourseModuleSectionLesson.org_id == product.org_id,
+            OrgProductCourseModuleSectionLesson.id == placement_id,
+            OrgProductCourseModuleSectionLesson.id.in_(course_placement_ids(product.id)),
+        )
+        .options(
+            joinedload(OrgProductCourseModuleSectionLesson.lesson).selectinload(OrgLesson.translations),
+        )
+    )
+
+
+def member_of(user, org_id: str) -> OrgMember | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    from app.checkout.cart import member_for
+
+    member = member_for(user, org_id)
+    return member if member is not None and member.is_active else None
+
+
+def can_preview(member: OrgMember | None, product_id: str, at: datetime | None = None) -> bool:
+    """Admins and managers of the org, and employees attributed to the course right now (one query)."""
+    if member is None:
+        return False
+    from app.revenue.models import OrgEmployeeProductAttribution as Attribution
+
+    at = at or utcnow()
+    attributed = (
+        sa.select(Attribution.id)
+        .where(
+            Attribution.employee_id == OrgEmployee.id,
+            Attribution.org_id == member.org_id,
+            Attribution.product_id == product_id,
+            Attribution.effective_from <= at,
+            sa.or_(Attribution.effective_to.is_(None), Attribution.effective_to > at),
+        )
+        .exists()
+    )
+    found = db.session.scalar(
+        sa.select(OrgEmployee.id).where(
+            OrgEmployee.org_id == member.org_id,
+            OrgEmployee.member_id == member.id,
+            OrgEmployee.status == "active",
+            sa.or_(OrgEmployee.role.in_(PREVIEW_ROLES), attributed),
+        )
+    )
+    return found is not None
+
+
+def course_placement_ids(product_id: str):
+    """Subquery: the ids of every placement of the course."""
+    placement, section, module = (
+        OrgProductCourseModuleSectionLesson,
+        OrgProductCourseModuleSection,
+        OrgProductCourseModule,
+    )
+    return (
+        sa.select(placement.id)
+        .join(section, section.id == placement.section_id)
+        .join(module, module.id == section.module_id)
+        .where(module.course_product_id == product_id)
+    )
+
+
+def member_progress(member: OrgMember, product_id: str) -> dict[str, OrgMemberLessonProgress]:
+    """placement_id -> progress row of the member for every placement of the course (one query)."""
+    rows = db.session.scalars(
+        sa.select(OrgMemberLessonProgress).where(
+            OrgMemberLessonProgress.org_id == member.org_id,
+            OrgMemberLessonProgress.member_id == member.id,
+            OrgMemberLessonProgress.placement_id.in_(course_placement_ids(product_id)),
+        )
+    ).all()
+    return {row.placement_id: row for row in rows}
+
+
+def member_certificate(member: OrgMember, product_id: str) -> OrgMemberCourseCertificate | None:
+    return db.session.scalar(
+        sa.select(OrgMemberCourseCertificate).where(
+            OrgMemberCourseCertificate.org_id == member.org_id,
+            OrgMemberCourseCertificate.member_id == member.id,
+            OrgMemberCourseCertificate.course_product_id == product_id,
+        )
+    )
+
+
+def load_player(
+    storefront: Storefront,
+    user,
+    course_slug: str,
+    placement_id: str | None = None,
+    *,
+    preview_tier: int | None = None,
+    chain: list[str | None] | None = None,
+) -> Player:
+    """Everything a lesson page needs. Unknown course/placement, or another org's → NotFoundError.
+
+    ``preview_tier`` is honoured only for employees allowed to preview the course; for anyone
+    else it is ignored (they see exactly what their purchase gives them).
+    """
+    from app.orders.services import member_access_tier
+
+    if chain is None:
+        chain = storefront.content_chain(storefront.default_locale)
+    product = _course_product(storefront.org_id, course_slug)
+    course = product.course
+    syllabus = course_syllabus(product, chain)
+
+    member = member_of(user, storefront.org_id)
+    tier = None
+    progress: dict[str, OrgMemberLessonProgress] = {}
+    certificate = None
+    allowed_preview = False
+    if member is not None:
+        tier = member_access_tier(member, product)
+        progress = member_progress(member, product.id)
+        certificate = member_certificate(member, product.id)
+        allowed_preview = can_preview(member, product.id)
+    preview = None
+    if allowed_preview and preview_tier is not None:
+        preview = max(1, min(MAX_PREVIEW_TIER, int(preview_tier)))
+    learner = Learner(member=member, tier=tier, preview_tier=preview, can_preview=allowed_preview)
+
+    current = placement = lesson = None
+    if placement_id is not None:
+        current = next((e for e in syllabus.lessons if e.placement_id == placement_id), None)
+        placement = _current_placement(product, placement_id) if current is not None else None
+        if current is None or placement is None:
+            raise NotFoundError(_("This lesson does not exist."))
+        lesson = placement.lesson
+        if lesson.type == "quiz" and not current.locked_for(learner.effective_tier):
+            questions = db.session.scalars(
+                sa.select(OrgLessonQuizQuestion)
+                .where(OrgLessonQuizQuestion.lesson_id == lesson.id, OrgLessonQuizQuestion.org_id == lesson.org_id)
+                .order_by(OrgLessonQuizQuestion.sort_order, OrgLessonQuizQuestion.created_at)
+            ).all()
+            set_committed_value(lesson, "questions", list(questions))
+
+    return Player(
+        storefront=storefront,
+        product=product,
+        course=course,
+        syllabus=syllabus,
+        learner=learner,
+        progress=progress,
+        current=current,
+        placement=placement,
+        lesson=lesson,
+        certificate=certificate,
+        chain=list(chain),
+    )
+
+
+def require_open(player: Player) -> None:
+    """PermissionDeniedError (403) unless the current lesson is open to the learner."""
+    if player.current is None or player.is_locked(player.current):
+        raise PermissionDeniedError(_("This lesson is locked for your access tier."))
+
+
+# ---- upgrade panel -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class UpgradeOffer:
+    plan_id: str
+    plan_name: str
+    type: str
+    tier: int
+    price: object
+    interval: str | None = None
+    interval_count: int = 1
+
+
+def upgrade_offers(player: Player, tier: int) -> list[UpgradeOffer]:
+    """Active plans of the course product priced in this market that grant ``tier`` or more
+    (one query), cheapest first."""
+    from app.catalog.models import (
+        OrgProductVariant,
+        OrgProductVariantPaymentPlan,
+        OrgProductVariantPaymentPlanMarketPrice,
+        OrgProductVariantPaymentPlanSubscription,
+    )
+
+    plan, variant, price = (
+        OrgProductVariantPaymentPlan,
+        OrgProductVariant,
+        OrgProductVariantPaymentPlanMarketPrice,
+    )
+    sub = OrgProductVariantPaymentPlanSubscription
+    rows = db.session.execute(
+        sa.select(plan.id, plan.name, plan.type, plan.access_tier, price.price, sub.interval, sub.interval_count)
+        .join(variant, variant.id == plan.variant_id)
+        .join(price, price.plan_id == plan.id)
+        .outerjoin(sub, sub.plan_id == plan.id)
+        .where(
+            variant.product_id == player.product.id,
+            variant.is_active.is_(True),
+            plan.is_active.is_(True),
+            plan.access_tier >= tier,
+            price.market_id == player.storefront.market_id,
+            price.is_active.is_(True),
+        )
+        .order_by(plan.access_tier, price.price, plan.sort_order)
+    ).all()
+    return [
+        UpgradeOffer(plan_id=pid, plan_name=name, type=ptype, tier=ptier, price=amount, interval=interval,
+                     interval_count=count or 1)
+        for pid, name, ptype, ptier, amount, interval, count in rows
+    ]

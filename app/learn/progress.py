@@ -1,0 +1,171 @@
+"""Learner progress per org member and course placement (``org_member_lesson_progress``).
+
+A lesson reused in two courses (two placements) keeps one row per placement. Services flush,
+never commit; the view commits.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app.db import utcnow
+from app.errors import NotFoundError, ValidationError
+from app.extensions import db
+from app.learn.models import (
+    OrgMemberLessonProgress,
+    OrgProductCourseModule,
+    OrgProductCourseModuleSection,
+    OrgProductCourseModuleSectionLesson,
+)
+from app.orgs.models import OrgMember
+
+MAX_POSITION_SECONDS = 24 * 3600
+
+
+def _check_same_org(member: OrgMember, placement: OrgProductCourseModuleSectionLesson) -> None:
+    if member.org_id != placement.org_id:
+        raise NotFoundError(_("This lesson does not exist."))
+
+
+def _row(member: OrgMember, placement: OrgProductCourseModuleSectionLesson) -> OrgMemberLessonProgress | None:
+    return db.session.scalar(
+        sa.select(OrgMemberLessonProgress).where(
+            OrgMemberLessonProgress.org_id == member.org_id,
+            OrgMemberLessonProgress.member_id == member.id,
+            OrgMemberLessonProgress.placement_id == placement.id,
+        )
+    )
+
+
+_UNKNOWN = object()
+
+
+def _get_or_create(member, placement, at: datetime, existing=_UNKNOWN) -> OrgMemberLessonProgress:
+    _check_same_org(member, placement)
+    row = _row(member, placement) if existing is _UNKNOWN else existing
+    if row is None:
+        row = OrgMemberLessonProgress(
+            org_id=member.org_id,
+            member_id=member.id,
+            placement_id=placement.id,
+            lesson_id=placement.lesson_id,
+            status="started",
+            position_seconds=0,
+            last_viewed_at=at,
+        )
+        db.session.add(row)
+    return row
+
+
+def _clean_position(value) -> int:
+    try:
+        seconds = int(float(value))
+    except (TypeError, ValueError):
+        raise ValidationError(_("The position must be a number of seconds.")) from None
+    if seconds < 0 or seconds > MAX_POSITION_SECONDS:
+        raise ValidationError(_("The position must be a number of seconds.")) from None
+    return seconds
+
+
+def touch(member: OrgMember, placement: OrgProductCourseModuleSectionLesson, *, position_seconds=None,
+          at: datetime | None = None, existing=_UNKNOWN) -> OrgMemberLessonProgress:
+    """Record that the member viewed the lesson (started, last viewed) and optionally where a video
+    stands. A completed lesson stays completed. ``existing``: the member's row for the placement
+    (or None) when the caller already loaded it, saving a query."""
+    at = at or utcnow()
+    row = _get_or_create(member, placement, at, existing)
+    row.last_viewed_at = at
+    if position_seconds is not None:
+        row.position_seconds = _clean_position(position_seconds)
+    db.session.flush()
+    return row
+
+
+def course_product_id_of(placement: OrgProductCourseModuleSectionLesson) -> str:
+    """The course (product id) a placement belongs to (one query)."""
+    return db.session.scalar(
+        sa.select(OrgProductCourseModule.course_product_id)
+        .join(OrgProductCourseModuleSection, OrgProductCourseModuleSection.module_id == OrgProductCourseModule.id)
+        .where(OrgProductCourseModuleSection.id == placement.section_id)
+    )
+
+
+def mark_complete(member: OrgMember, placement: OrgProductCourseModuleSectionLesson, *,
+                  at: datetime | None = None, issue_certificate: bool = True) -> OrgMemberLessonProgress:
+    """Mark the placement complete for the member (idempotent: the first completion time stays),
+    then issue the course certificate if every accessible lesson is now complete."""
+    at = at or utcnow()
+    row = _get_or_create(member, placement, at)
+    if not row.is_completed:
+        row.status = "completed"
+        row.completed_at = at
+    row.last_viewed_at = at
+    db.session.flush()
+    if issue_certificate:
+        from app.learn.certificates import issue_if_complete
+
+        issue_if_complete(member, course_product_id_of(placement), at=at)
+    return row
+
+
+def completed_placement_ids(member: OrgMember, product_id: str) -> set[str]:
+    from app.learn.player import course_placement_ids
+
+    return set(
+        db.session.scalars(
+            sa.select(OrgMemberLessonProgress.placement_id).where(
+                OrgMemberLessonProgress.org_id == member.org_id,
+                OrgMemberLessonProgress.member_id == member.id,
+                OrgMemberLessonProgress.status == "completed",
+                OrgMemberLessonProgress.placement_id.in_(course_placement_ids(product_id)),
+            )
+        )
+    )
+
+
+def course_entries(product_id: str) -> list[tuple[str, int, bool]]:
+    """(placement id, effective tier, is free preview) of every lesson of the course (one query)."""
+    placement, section, module = (
+        OrgProductCourseModuleSectionLesson,
+        OrgProductCourseModuleSection,
+        OrgProductCourseModule,
+    )
+    rows = db.session.execute(
+        sa.select(
+            placement.id,
+            placement.required_access_tier,
+            section.required_access_tier,
+            module.required_access_tier,
+            placement.is_free_preview,
+        )
+        .join(section, section.id == placement.section_id)
+        .join(module, module.id == section.module_id)
+        .where(module.course_product_id == product_id)
+    ).all()
+    return [(pid, max(p or 1, s or 1, m or 1), bool(free)) for pid, p, s, m, free in rows]
+
+
+def _open(tier: int | None, lesson_tier: int, free: bool) -> bool:
+    return free or (tier is not None and tier >= lesson_tier)
+
+
+def percentages(member: OrgMember, product_id: str, tier: int | None) -> tuple[int, int]:
+    """(accessible %, all %) of the member's completed lessons of the course at ``tier``."""
+    entries = course_entries(product_id)
+    done = completed_placement_ids(member, product_id)
+    open_ids = [pid for pid, t, free in entries if _open(tier, t, free)]
+    done_open = sum(1 for pid in open_ids if pid in done)
+    done_all = sum(1 for pid, _t, _f in entries if pid in done)
+    acc = (done_open * 100 // len(open_ids)) if open_ids else 0
+    total = (done_all * 100 // len(entries)) if entries else 0
+    return acc, total
+
+
+def course_percent(member: OrgMember, product_id: str) -> int:
+    """Completed share of the lessons the member's purchased tier opens (for the review gate)."""
+    from app.orders.services import member_access_tier
+
+    return percentages(member, product_id, member_access_tier(member, product_id))[0]

@@ -1,0 +1,243 @@
+"""The course player under the storefront (``/<org>/<market>/<locale>/learn/...``) and the public
+certificate verification page (``/certificates/<code>``).
+
+Every lesson is a normal page; htmx requests that target the lesson region get the region plus
+out-of-band updates of the syllabus and the progress bars. The tier gate is enforced here on every
+request (``require_open``); locked lessons show an upgrade panel, never their content.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from app.errors import NotFoundError, PermissionDeniedError, ValidationError
+from app.extensions import db
+from app.learn import certificates, progress
+from app.learn.learning import completed_skills, my_courses
+from app.learn.player import Player, load_player, member_of, require_open, upgrade_offers
+from app.web.htmx import is_htmx, render
+
+bp = Blueprint("learn", __name__, url_prefix="/learn")
+certificates_bp = Blueprint("certificates", __name__, url_prefix="/certificates")
+
+
+def _preview_arg() -> int | None:
+    raw = request.args.get("preview", "")
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        return None
+    return value if value >= 1 else None
+
+
+def _player(course_slug: str, placement_id: str | None = None, *, preview: bool = True) -> Player:
+    return load_player(
+        g.storefront,
+        current_user,
+        course_slug,
+        placement_id,
+        preview_tier=_preview_arg() if preview else None,
+        chain=g.content_chain,
+    )
+
+
+def _lesson_url(player: Player, entry, **extra) -> str:
+    if player.learner.previewing:
+        extra.setdefault("preview", player.learner.preview_tier)
+    return url_for("store.learn.lesson", course_slug=player.product.slug, placement_id=entry.placement_id, **extra)
+
+
+def upgrade_info(player: Player) -> dict | None:
+    """The upgrade panel of a locked current lesson: the tier it needs, the lessons that tier
+    opens, and the plans granting it in this market."""
+    current = player.current
+    if current is None or not player.is_locked(current):
+        return None
+    return {
+        "tier": current.tier,
+        "unlocks": player.unlocks_at(current.tier),
+        "offers": upgrade_offers(player, current.tier),
+    }
+
+
+def _lesson_context(player: Player) -> dict:
+    """The template context of a lesson: the player and, for quizzes and assignments, Q's
+    ``assessment`` context."""
+    ctx: dict = {"player": player, "assessment": None}
+    if not player.current_locked and player.lesson is not None and player.lesson.type in ("quiz", "assignment"):
+        from app.learn.assessments import lesson_context
+
+        ctx["assessment"] = lesson_context(player)
+    return ctx
+
+
+@certificates_bp.app_template_global("lesson_href")
+def lesson_href(player: Player, entry) -> str:
+    return _lesson_url(player, entry)
+
+
+@certificates_bp.app_template_global("learn_upgrade")
+def learn_upgrade(player: Player) -> dict | None:
+    return upgrade_info(player)
+
+
+@certificates_bp.app_template_filter("markdown")
+def markdown_filter(text):
+    from app.learn.markdown import render_markdown
+
+    return render_markdown(text)
+
+
+# ---- my learning ---------------------------------------------------------------------------------
+
+@bp.get("/")
+@login_required
+def index():
+    member = member_of(current_user, g.storefront.org_id)
+    cards = my_courses(g.storefront, member, g.content_chain) if member is not None else []
+    skills = completed_skills(member) if member is not None else []
+    return render("learn/index.html", cards=cards, skills=skills)
+
+
+# ---- the player --------------------------------------------------------------------------------
+
+@bp.get("/<course_slug>/")
+def course(course_slug: str):
+    """Straight to the lesson to resume (or the first lesson)."""
+    player = _player(course_slug)
+    entry = player.resume_entry()
+    if entry is None:
+        raise NotFoundError(_("This course has no lessons yet."))
+    return redirect(_lesson_url(player, entry), 302)
+
+
+@dataclass(frozen=True)
+class _VisitorLesson:
+    """A lesson page as a visitor sees it, rendered once per process and cache period."""
+
+    title: str
+    page: Markup  # learn/_player.html
+    swap: Markup  # learn/_lesson_swap.html
+
+
+# Lessons whose visitor view holds no per-session data (quiz and assignment forms carry a CSRF token).
+_VISITOR_CACHEABLE_TYPES = ("text", "video", "file")
+
+
+def _visitor_lesson(course_slug: str, placement_id: str) -> _VisitorLesson | None:
+    """Visitors (free previews and upgrade panels) all see the same lesson page, so it comes
+    from the storefront read cache like the product page; None when it cannot be shared."""
+    from app.web import cache
+
+    def load() -> _VisitorLesson | None:
+        player = _player(course_slug, placement_id, preview=False)
+        if not player.current_locked and player.lesson.type not in _VISITOR_CACHEABLE_TYPES:
+            return None
+        ctx = _lesson_context(player)
+        title = f"{player.current.title} · {player.course_name}"
+        return _VisitorLesson(title, Markup(render_template("learn/_player.html", **ctx)),
+                              Markup(render_template("learn/_lesson_swap.html", **ctx)))
+
+    key = ("learn-visitor-lesson", g.storefront.org_id, g.storefront.market_id, bool(g.get("on_market_domain")),
+           g.locale, tuple(g.content_chain), course_slug, placement_id)
+    return cache.cached(key, load)
+
+
+@bp.get("/<course_slug>/<placement_id>")
+def lesson(course_slug: str, placement_id: str):
+    if not current_user.is_authenticated and "preview" not in request.args:
+        shared = _visitor_lesson(course_slug, placement_id)
+        if shared is not None:
+            if is_htmx() and request.headers.get("HX-Target") == "lesson-region":
+                return render("learn/lesson.html", "learn/_shared.html", html=shared.swap)
+            return render("learn/lesson.html", player_html=shared.page, page_title=shared.title)
+    player = _player(course_slug, placement_id)
+    member = player.learner.member
+    touched = member is not None and not player.learner.previewing and not player.current_locked
+    if touched:
+        row = progress.touch(member, player.placement, existing=player.progress.get(placement_id))
+        player.progress[placement_id] = row
+    ctx = _lesson_context(player)
+    if is_htmx() and request.headers.get("HX-Target") == "lesson-region":
+        response = render("learn/lesson.html", "learn/_lesson_swap.html", **ctx)
+    else:
+        response = render("learn/lesson.html", **ctx)
+    if touched:
+        # Commit after rendering: committing expires every loaded row, and the page reads the
+        # whole course tree (re-loading it would cost a query per row).
+        db.session.commit()
+    return response
+
+
+@bp.post("/<course_slug>/<placement_id>/complete")
+@login_required
+def complete(course_slug: str, placement_id: str):
+    """Mark the lesson complete (the learner's own tier: previews never record progress)."""
+    player = _player(course_slug, placement_id, preview=False)
+    member = player.learner.member
+    if member is None:
+        raise PermissionDeniedError(_("Only members of this organization can record progress."))
+    require_open(player)
+    row = progress.mark_complete(member, player.placement)
+    player.progress[placement_id] = row
+    player.certificate = certificates.existing(member, player.product.id)
+    if is_htmx():
+        response = render("learn/lesson.html", "learn/_complete_result.html", **_lesson_context(player))
+        db.session.commit()  # after rendering (see ``lesson``)
+        return response
+    db.session.commit()
+    if player.certificate is not None:
+        flash(_("Congratulations! You completed the course and earned a certificate."), "success")
+    else:
+        flash(_("Lesson marked as complete."), "success")
+    return redirect(_lesson_url(player, player.current), 303)
+
+
+@bp.post("/<course_slug>/<placement_id>/position")
+@login_required
+def position(course_slug: str, placement_id: str):
+    """Save where the learner stopped watching a video (seconds); 204."""
+    player = _player(course_slug, placement_id, preview=False)
+    member = player.learner.member
+    if member is None:
+        raise PermissionDeniedError(_("Only members of this organization can record progress."))
+    require_open(player)
+    raw = request.form.get("seconds", request.args.get("seconds"))
+    if raw is None:
+        raise ValidationError(_("The position must be a number of seconds."))
+    progress.touch(member, player.placement, position_seconds=raw, existing=player.progress.get(placement_id))
+    db.session.commit()
+    return "", 204
+
+
+@bp.get("/<course_slug>/<placement_id>/file")
+def file(course_slug: str, placement_id: str):
+    """The file of a file lesson, after the gate: a redirect to where it is stored."""
+    player = _player(course_slug, placement_id)
+    require_open(player)
+    lesson = player.lesson
+    if lesson is None or lesson.type != "file" or not lesson.file_url:
+        abort(404)
+    member = player.learner.member
+    if member is not None and not player.learner.previewing:
+        progress.touch(member, player.placement, existing=player.progress.get(placement_id))
+        db.session.commit()
+    response = redirect(lesson.file_url, 302)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# ---- public certificate page -----------------------------------------------------------------------
+
+@certificates_bp.get("/<code>")
+def show(code: str):
+    found = certificates.by_code(code)
+    if found is None:
+        raise NotFoundError(_("No certificate has this verification code."))
+    certificate, org = found
+    return render("learn/certificate.html", certificate=certificate, org=org)
