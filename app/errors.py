@@ -85,6 +85,17 @@ def render_error(code: int, message: str | None = None):
     )
 
 
+def too_large_message() -> str:
+    """413: say how large an upload may be (MAX_CONTENT_LENGTH)."""
+    from flask import current_app
+    from flask_babel import gettext
+
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit:
+        return gettext("The upload is too large: files up to %(mb)d MB can be sent.", mb=limit // (1024 * 1024))
+    return str(ERROR_MESSAGES[413])
+
+
 def register_error_handlers(app: Flask) -> None:
     def handle_http(exc: HTTPException):
         code = exc.code or 500
@@ -93,6 +104,8 @@ def register_error_handlers(app: Flask) -> None:
         description = None
         if code in (400, 403, 409, 413) and exc.description and exc.description != type(exc).description:
             description = exc.description
+        if code == 413 and description is None:
+            description = too_large_message()
         return render_error(code, description)
 
     def handle_domain(exc: DomainError):
