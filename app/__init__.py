@@ -58,20 +58,28 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.catalog.views import bp as catalog_bp
     from app.checkout.views import bp as checkout_bp
+    from app.learn.assessment_views import bp as learn_assess_bp
+    from app.learn.views import bp as learn_bp
+    from app.learn.views import certificates_bp
     from app.markets.views import bp as markets_bp
     from app.markets.views import store_bp as market_store_bp
+    from app.orders.account_views import bp as member_account_bp
     from app.orders.views import bp as orders_bp
     from app.payments.webhooks import bp as webhooks_bp
     from app.platform.views import bp as platform_bp
+    from app.staff.views import bp as staff_bp
     from app.web import storefront
 
     app.register_blueprint(platform_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(creators_bp)
     app.register_blueprint(markets_bp)
-    # Storefront pages nest under /<org>/<market>/<locale> (and /<locale> on a market domain).
     app.register_blueprint(webhooks_bp)
-    storefront.register(app, [catalog_bp, checkout_bp, orders_bp, market_store_bp])
+    app.register_blueprint(certificates_bp)
+    app.register_blueprint(staff_bp)
+    # Storefront pages nest under /<org>/<market>/<locale> (and /<locale> on a market domain).
+    storefront.register(app, [catalog_bp, checkout_bp, orders_bp, member_account_bp, market_store_bp, learn_bp,
+                              learn_assess_bp])
 
 
 def register_errorhandlers(app: Flask) -> None:

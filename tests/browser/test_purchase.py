@@ -47,3 +47,15 @@ def test_buy_premium_with_discount_and_gift_card_manual_payment(demo, new_contex
     expect(page.locator(".order-tax")).to_contain_text("14,23")
     expect(page.locator(".line-tax").first).to_contain_text("19")
     expect(page.locator(".order-total")).to_contain_text("89,10")
+
+    # The course opens at tier 2: Premium lessons are open, VIP (tier 3) lessons stay locked.
+    page.goto("/acme/eu/de/learn/python-for-data-analysis/")
+    lessons = page.locator("#learn-sidebar .syllabus-lesson")
+    expect(lessons.first).to_be_visible()
+    expect(page.locator('#learn-sidebar .syllabus-lesson[data-tier="2"][data-locked="false"]').first).to_be_attached()
+    expect(page.locator('#learn-sidebar .syllabus-lesson[data-tier="2"][data-locked="true"]')).to_have_count(0)
+    expect(page.locator('#learn-sidebar .syllabus-lesson[data-tier="3"][data-locked="true"]').first).to_be_attached()
+    tier2 = page.locator('#learn-sidebar .syllabus-lesson[data-tier="2"] a').first
+    tier2.click()
+    expect(page.locator("#lesson-region")).to_have_attribute("data-locked", "false")
+    expect(page.locator("#lesson-region .upgrade-offers")).to_have_count(0)
