@@ -278,12 +278,12 @@ def _renew_once(subscription: OrgMemberSubscription, at: datetime, report: Renew
 
 
 def _pending_renewals(subscription: OrgMemberSubscription) -> list[OrgMemberOrder]:
+    billed = sa.select(OrgMemberOrderItem.order_id).where(OrgMemberOrderItem.subscription_id == subscription.id)
     return list(db.session.scalars(
         sa.select(OrgMemberOrder)
-        .join(OrgMemberOrderItem, OrgMemberOrderItem.order_id == OrgMemberOrder.id)
         .where(OrgMemberOrder.org_id == subscription.org_id, OrgMemberOrder.status == "pending",
-               OrgMemberOrderItem.subscription_id == subscription.id)
-        .distinct()
+               OrgMemberOrder.id.in_(billed))
+        .order_by(OrgMemberOrder.created_at)
     ))
 
 

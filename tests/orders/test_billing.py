@@ -32,10 +32,9 @@ def subscribe(shop, the_plan) -> OrgMemberSubscription:
 def renewal_orders(subscription) -> list[OrgMemberOrder]:
     from app.orders.models import OrgMemberOrderItem
 
+    billed = sa.select(OrgMemberOrderItem.order_id).where(OrgMemberOrderItem.subscription_id == subscription.id)
     return list(db.session.scalars(
-        sa.select(OrgMemberOrder).join(OrgMemberOrderItem, OrgMemberOrderItem.order_id == OrgMemberOrder.id)
-        .where(OrgMemberOrderItem.subscription_id == subscription.id).distinct()
-        .order_by(OrgMemberOrder.created_at)
+        sa.select(OrgMemberOrder).where(OrgMemberOrder.id.in_(billed)).order_by(OrgMemberOrder.created_at)
     ))
 
 
