@@ -46,23 +46,12 @@ class CourseCard:
 def member_tiers(member: OrgMember, at: datetime | None = None) -> dict[str, int | None]:
     """product_id -> best active tier (None when all access ended) for every product the member
     ever had access to (one query; the same rules as ``orders.services.member_access_tier``)."""
-    from app.orders.models import SUBSCRIPTION_ACCESS_STATUSES, OrgMemberProductAccess, OrgMemberSubscription
+    from app.orders.models import OrgMemberProductAccess, OrgMemberSubscription
+    from app.orders.services import access_is_active
 
     at = at or utcnow()
     access, subscription = OrgMemberProductAccess, OrgMemberSubscription
-    active = sa.and_(
-        access.revoked_at.is_(None),
-        access.starts_at <= at,
-        sa.or_(access.ends_at.is_(None), access.ends_at > at),
-        sa.or_(
-            access.subscription_id.is_(None),
-            sa.and_(
-                subscription.status.in_(SUBSCRIPTION_ACCESS_STATUSES),
-                subscription.current_period_start <= at,
-                subscription.current_period_end > at,
-            ),
-        ),
-    )
+    active = access_is_active(at)
     rows = db.session.execute(
         sa.select(access.product_id, sa.func.max(sa.case((active, access.access_tier), else_=None)))
         .outerjoin(subscription, subscription.id == access.subscription_id)

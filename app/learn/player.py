@@ -25,6 +25,7 @@ from app.catalog.models import OrgProduct
 from app.db import utcnow
 from app.errors import NotFoundError, PermissionDeniedError
 from app.extensions import db
+from app.learn import certificates
 from app.learn.models import (
     OrgLesson,
     OrgLessonQuizQuestion,
@@ -356,16 +357,6 @@ def member_progress(member: OrgMember, product_id: str) -> dict[str, OrgMemberLe
     return {row.placement_id: row for row in rows}
 
 
-def member_certificate(member: OrgMember, product_id: str) -> OrgMemberCourseCertificate | None:
-    return db.session.scalar(
-        sa.select(OrgMemberCourseCertificate).where(
-            OrgMemberCourseCertificate.org_id == member.org_id,
-            OrgMemberCourseCertificate.member_id == member.id,
-            OrgMemberCourseCertificate.course_product_id == product_id,
-        )
-    )
-
-
 def load_player(
     storefront: Storefront,
     user,
@@ -396,7 +387,7 @@ def load_player(
     if member is not None:
         tier = member_access_tier(member, product)
         progress = member_progress(member, product.id)
-        certificate = member_certificate(member, product.id)
+        certificate = certificates.existing(member, product.id)
         allowed_preview = can_preview(member, product.id)
     preview = None
     if allowed_preview and preview_tier is not None:

@@ -174,15 +174,22 @@ def lesson(course_slug: str, placement_id: str):
     return response
 
 
-@bp.post("/<course_slug>/<placement_id>/complete")
-@login_required
-def complete(course_slug: str, placement_id: str):
-    """Mark the lesson complete (the learner's own tier: previews never record progress)."""
+def _recording_player(course_slug: str, placement_id: str):
+    """The player of an open lesson for a member recording progress on their own tier (previews
+    never record): (player, member); 403 for non-members and locked lessons."""
     player = _player(course_slug, placement_id, preview=False)
     member = player.learner.member
     if member is None:
         raise PermissionDeniedError(_("Only members of this organization can record progress."))
     require_open(player)
+    return player, member
+
+
+@bp.post("/<course_slug>/<placement_id>/complete")
+@login_required
+def complete(course_slug: str, placement_id: str):
+    """Mark the lesson complete (the learner's own tier: previews never record progress)."""
+    player, member = _recording_player(course_slug, placement_id)
     row = progress.mark_complete(member, player.placement)
     player.progress[placement_id] = row
     player.certificate = certificates.existing(member, player.product.id)
@@ -202,11 +209,7 @@ def complete(course_slug: str, placement_id: str):
 @login_required
 def position(course_slug: str, placement_id: str):
     """Save where the learner stopped watching a video (seconds); 204."""
-    player = _player(course_slug, placement_id, preview=False)
-    member = player.learner.member
-    if member is None:
-        raise PermissionDeniedError(_("Only members of this organization can record progress."))
-    require_open(player)
+    player, member = _recording_player(course_slug, placement_id)
     raw = request.form.get("seconds", request.args.get("seconds"))
     if raw is None:
         raise ValidationError(_("The position must be a number of seconds."))

@@ -51,26 +51,12 @@ def _subscriptions(member) -> list[OrgMemberSubscription]:
     ))
 
 
-def _usage(subscriptions) -> dict[str, object]:
-    ids = [s.id for s in subscriptions if s.plan.type == "usage_based"]
-    if not ids:
-        return {}
-    from app.orders.models import OrgMemberUsageRecord as usage
-
-    rows = db.session.execute(
-        sa.select(usage.subscription_id, sa.func.sum(usage.quantity))
-        .where(usage.org_id == g.storefront.org_id, usage.subscription_id.in_(ids), usage.invoiced_order_id.is_(None))
-        .group_by(usage.subscription_id)
-    ).tuples().all()
-    return dict(rows)
-
-
 @bp.get("/subscriptions")
 @login_required
 def subscriptions():
     member = member_for(current_user, g.storefront.org_id)
     rows = _subscriptions(member) if member is not None else []
-    return render("orders/subscriptions.html", subscriptions=rows, usage=_usage(rows), now=utcnow())
+    return render("orders/subscriptions.html", subscriptions=rows, usage=billing.open_usage_by_subscription(g.storefront.org_id, rows), now=utcnow())
 
 
 def _change(subscription_id: str, cancel: bool):

@@ -129,6 +129,19 @@ def usage_this_period(subscription: OrgMemberSubscription) -> Decimal:
     ) or Decimal(0)
 
 
+def open_usage_by_subscription(org_id: str, subscriptions) -> dict[str, Decimal]:
+    """subscription id -> units not invoiced yet, for the usage-based ones (one query)."""
+    ids = [s.id for s in subscriptions if s.plan.type == "usage_based"]
+    if not ids:
+        return {}
+    usage = OrgMemberUsageRecord
+    return dict(db.session.execute(
+        sa.select(usage.subscription_id, sa.func.sum(usage.quantity))
+        .where(usage.org_id == org_id, usage.subscription_id.in_(ids), usage.invoiced_order_id.is_(None))
+        .group_by(usage.subscription_id)
+    ).tuples().all())
+
+
 def overage_amount(used: Decimal, included: int, price_per_unit: Decimal | None, currency: str) -> Decimal:
     """max(0, used − included) × price per unit, rounded to the currency."""
     extra = max(Decimal(used) - Decimal(included or 0), Decimal(0))

@@ -663,31 +663,35 @@ def refund(
 
 # ---- access --------------------------------------------------------------------------------
 
+def access_is_active(at: datetime):
+    """The SQL condition under which an ``org_member_product_access`` row grants access at ``at``:
+    not revoked, started, not ended, and, when backed by a subscription, that subscription trialing
+    or active inside its current period. Queries using it outer-join ``org_member_subscription``."""
+    access, subscription = OrgMemberProductAccess, OrgMemberSubscription
+    return sa.and_(
+        access.revoked_at.is_(None),
+        access.starts_at <= at,
+        sa.or_(access.ends_at.is_(None), access.ends_at > at),
+        sa.or_(
+            access.subscription_id.is_(None),
+            sa.and_(
+                subscription.status.in_(SUBSCRIPTION_ACCESS_STATUSES),
+                subscription.current_period_start <= at,
+                subscription.current_period_end > at,
+            ),
+        ),
+    )
+
+
 def member_access_tier(member: OrgMember, product: OrgProduct | str, at: datetime | None = None) -> int | None:
-    """The highest tier of the member's access to the product at ``at`` (default now), or None.
-    Access that is revoked, not started or ended does not count; access backed by a subscription
-    counts only while the subscription is trialing or active and inside its current period."""
+    """The highest tier of the member's access to the product at ``at`` (default now), or None
+    (see ``access_is_active`` for which access counts)."""
     at = at or utcnow()
     product_id = product if isinstance(product, str) else product.id
     access, subscription = OrgMemberProductAccess, OrgMemberSubscription
     return db.session.scalar(
         sa.select(sa.func.max(access.access_tier))
         .outerjoin(subscription, subscription.id == access.subscription_id)
-        .where(
-            access.org_id == member.org_id,
-            access.member_id == member.id,
-            access.product_id == product_id,
-            access.revoked_at.is_(None),
-            access.starts_at <= at,
-            sa.or_(access.ends_at.is_(None), access.ends_at > at),
-            sa.or_(
-                access.subscription_id.is_(None),
-                sa.and_(
-                    subscription.status.in_(SUBSCRIPTION_ACCESS_STATUSES),
-                    subscription.current_period_start <= at,
-                    subscription.current_period_end > at,
-                ),
-            ),
-        )
+        .where(access.org_id == member.org_id, access.member_id == member.id, access.product_id == product_id,
+               access_is_active(at))
     )
-

@@ -6,38 +6,20 @@ course percentage in place."""
 from __future__ import annotations
 
 import re
-import uuid
 
 from playwright.sync_api import expect
 
-PASSWORD = "copper kettle 42 harbour"
+from tests.browser.flows import buy_basic, register
+
 STORE = "/acme/eu/en"
 COURSE = "python-for-data-analysis"
-
-
-def _register_and_buy_basic(page) -> None:
-    page.goto("/account/register")
-    page.locator("#display_name").fill("Pat Player")
-    page.locator("#email").fill(f"player-{uuid.uuid4().hex[:10]}@example.com")
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#confirm").fill(PASSWORD)
-    page.locator('form[action*="/account/register"] button[type="submit"]').click()
-    expect(page).to_have_url(re.compile(r"/account/$"))
-
-    page.goto(f"{STORE}/products/{COURSE}")
-    page.locator('.offer[data-tier="1"][data-plan-type="one_time"] button[type="submit"]').first.click()
-    expect(page.locator("#cart-badge")).to_contain_text("1")
-    page.goto(f"{STORE}/checkout")
-    page.locator("button.place-order").click()
-    expect(page).to_have_url(re.compile(r"/orders/ACME-\d{6}/pay$"))
-    page.locator('button[name="outcome"][value="pay"]').click()
-    expect(page.locator("#order-status [data-status]")).to_have_attribute("data-status", "fulfilled")
 
 
 def test_tier_gate_htmx_navigation_and_mark_complete(demo, new_context):
     context = new_context(locale="en-US")
     page = context.new_page()
-    _register_and_buy_basic(page)
+    register(page, "Pat Player")
+    buy_basic(page, STORE, COURSE)
 
     # My learning lists the course; "Start" opens the first lesson.
     page.goto(f"{STORE}/learn/")

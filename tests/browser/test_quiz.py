@@ -5,39 +5,21 @@ and the lesson's sidebar state and the course percentage update without a full p
 from __future__ import annotations
 
 import re
-import uuid
 
 from playwright.sync_api import expect
 
-PASSWORD = "amber lantern 17 meadow"
+from tests.browser.flows import buy_basic, register
+
 STORE = "/acme/eu/de"
 COURSE = "python-for-data-analysis"
 QUIZ_POSITION = 3  # syllabus order: why-python, setup-jupyter, python-basics, python-basics-quiz
 
 
-def _buy_basic(page) -> None:
-    page.goto("/account/register")
-    page.locator("#display_name").fill("Quinn Quizzer")
-    page.locator("#email").fill(f"quiz-{uuid.uuid4().hex[:10]}@example.com")
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#confirm").fill(PASSWORD)
-    page.locator('form[action*="/account/register"] button[type="submit"]').click()
-    expect(page).to_have_url(re.compile(r"/account/$"))
-
-    page.goto(f"{STORE}/products/{COURSE}")
-    page.locator('.offer[data-tier="1"][data-plan-type="one_time"] button[type="submit"]').first.click()
-    expect(page.locator(".cart-badge, #cart-badge").first).to_contain_text("1")
-    page.goto(f"{STORE}/checkout")
-    page.locator("button.place-order").click()
-    expect(page).to_have_url(re.compile(r"/orders/ACME-\d{6}/pay$"))
-    page.locator('button[name="outcome"][value="pay"]').click()
-    expect(page.locator("#order-status [data-status]")).to_have_attribute("data-status", "fulfilled")
-
-
 def test_quiz_is_scored_and_progress_updates_without_reload(demo, new_context):
     context = new_context(locale="de-DE", extra_http_headers={"Accept-Language": "de-DE,de;q=0.9"})
     page = context.new_page()
-    _buy_basic(page)
+    register(page, "Quinn Quizzer")
+    buy_basic(page, STORE, COURSE)
 
     page.goto(f"{STORE}/learn/{COURSE}/")
     progress = page.locator("#course-progress")
