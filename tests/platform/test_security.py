@@ -189,8 +189,9 @@ def test_production_config_sends_the_five_headers_refuses_forged_hosts_and_hides
     at import)."""
     env = {**os.environ, "VOLMIFY_ENV": "production", "SECRET_KEY": "x" * 32,
            "PUBLIC_URL": "https://volmify.example", "DEV_PAGES": "1", "VOLMIFY_INSTANCE_DIR": str(tmp_path),
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}", "SESSION_COOKIE_SECURE": "0"}
-    env.pop("TRUSTED_HOSTS", None)
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}"}
+    for name in ("TRUSTED_HOSTS", "HSTS", "FORCE_HTTPS", "SESSION_COOKIE_SECURE"):
+        env.pop(name, None)
     done = subprocess.run([sys.executable, "-c", PRODUCTION_SCRIPT], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
