@@ -26,7 +26,7 @@ run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed demo
 	$(FLASK) seed info --port $(PORT)
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	PUBLIC_URL=$${PUBLIC_URL:-http://127.0.0.1:$(PORT)} $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 seed: install
 	$(FLASK) db upgrade

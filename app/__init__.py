@@ -8,6 +8,7 @@ import warnings
 from flask import Flask
 
 from app.config import Config
+from app.web.security import init_security_headers
 from app.web.storefront import VolmifyFlask
 
 
@@ -39,6 +40,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
+    init_security_headers(app)
 
     from app.db import configure_engines
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = Path(os.environ.get("VOLMIFY_INSTANCE_DIR", BASE_DIR / "instance"))
@@ -32,6 +33,39 @@ def _secret_key(env: str) -> str:
     return path.read_text().strip()
 
 
+def _env_list(name: str) -> list[str] | None:
+    value = os.environ.get(name)
+    if value is None:
+        return None
+    return [item.strip().lower() for item in value.split(",") if item.strip()]
+
+
+# Host names `make run` serves on: the loopback address, localhost and the demo's *.localhost
+# market domains (the leading dot matches every subdomain, as in Werkzeug's host_is_trusted).
+DEVELOPMENT_HOSTS = ("127.0.0.1", "localhost", ".localhost")
+
+
+def _public_url(env: str) -> str:
+    """Base URL of emailed links (never taken from a request's Host header)."""
+    url = (os.environ.get("PUBLIC_URL") or "").strip().rstrip("/")
+    if not url:
+        if env == "production":
+            raise RuntimeError("PUBLIC_URL must be set in production (e.g. https://volmify.example).")
+        url = "http://127.0.0.1:5000"
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise RuntimeError(f"PUBLIC_URL must be an http(s) URL with a host name, not {url!r}.")
+    return url
+
+
+def _platform_hosts(env: str, public_url: str) -> list[str]:
+    """TRUSTED_HOSTS plus the host of PUBLIC_URL; in development, the local names by default."""
+    hosts = _env_list("TRUSTED_HOSTS")
+    if hosts is None:
+        hosts = [] if env == "production" else list(DEVELOPMENT_HOSTS)
+    return list(dict.fromkeys([urlsplit(public_url).hostname.lower(), *hosts]))
+
+
 def _database_url() -> str:
     url = os.environ.get("DATABASE_URL")
     if url:
@@ -51,6 +85,15 @@ class Config:
     def __init__(self) -> None:
         self.SECRET_KEY = _secret_key(self.ENV_NAME)
         self.SQLALCHEMY_DATABASE_URI = _database_url()
+        self.PUBLIC_URL = _public_url(self.ENV_NAME)
+        self.PLATFORM_HOSTS = _platform_hosts(self.ENV_NAME, self.PUBLIC_URL)
+
+    # Requests whose Host is neither one of PLATFORM_HOSTS (env TRUSTED_HOSTS, plus PUBLIC_URL's
+    # host) nor an active market domain get 400 (app/web/hosts.py). Flask's own TRUSTED_HOSTS is
+    # not used: it is checked before an app context exists, so it cannot know market domains that
+    # were added after start-up.
+    PUBLIC_URL = "http://127.0.0.1:5000"
+    PLATFORM_HOSTS: list[str] = list(DEVELOPMENT_HOSTS)
 
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SQLALCHEMY_RECORD_QUERIES = False
@@ -100,8 +143,20 @@ class Config:
     EMAIL_TOKEN_MAX_AGE = 60 * 60 * 24  # verification links: a day
     RESET_TOKEN_MAX_AGE = 60 * 60  # password reset links: an hour
 
-    # Development pages (email outbox) are on outside production.
-    DEV_PAGES = _env_bool("DEV_PAGES", ENV_NAME != "production")
+    # Development pages (email outbox): off in production whatever DEV_PAGES says, and served
+    # only to requests from the loopback address.
+    DEV_PAGES = ENV_NAME != "production" and _env_bool("DEV_PAGES", True)
+
+    # Security headers (Flask-Talisman, app/web/security.py). The CSP is sent in every
+    # environment, so a violation shows up in development and in the browser tests; HSTS only in
+    # production (on every response: TLS ends at the proxy in front of the app).
+    HSTS = _env_bool("HSTS", ENV_NAME == "production")
+    HSTS_MAX_AGE = int(os.environ.get("HSTS_MAX_AGE", str(365 * 24 * 3600)))
+    # Redirect plain-HTTP requests to HTTPS in the app (usually the proxy's job).
+    FORCE_HTTPS = _env_bool("FORCE_HTTPS", False)
+
+    # Server-side sign-ins (user_session): "last seen" is written at most this often per session.
+    SESSION_SEEN_INTERVAL_SECONDS = 300
 
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "volmify-demo")
 
@@ -120,9 +175,16 @@ class TestConfig(Config):
     SERVER_NAME = None
     STOREFRONT_CACHE_SECONDS = 0
 
+    DEV_PAGES = True
+    HSTS = False
+    FORCE_HTTPS = False
+
     def __init__(self) -> None:
         self.SECRET_KEY = "test-secret-key"
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or _test_db_url()
+        # The test client's default host; emailed links read http://localhost/...
+        self.PUBLIC_URL = "http://localhost"
+        self.PLATFORM_HOSTS = list(DEVELOPMENT_HOSTS)
 
 
 def _test_db_url() -> str:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from app.db import Timestamped, UTCDateTime, enum_check, enum_col, fk, id_pk, new_id
+from app.db import Timestamped, UTCDateTime, enum_check, enum_col, fk, id_pk, new_id, utcnow
 from app.extensions import db
 
 if TYPE_CHECKING:
@@ -48,10 +48,32 @@ class User(UserMixin, Timestamped, db.Model):
         passive_deletes=True,
     )
 
+    # The sign-in (``user_session`` row) this object was loaded for, set by accounts.sessions.
+    # Its id is Flask-Login's "alternative id": the session and remember cookies carry it instead
+    # of the user id, so revoking the row signs that browser out (not a mapped column).
+    current_session_id = None
+
     def __init__(self, **kwargs):
-        # UserMixin compares users by id, so give pending users a distinct one right away.
+        # Users compare by id, so give pending users a distinct one right away.
         kwargs.setdefault("id", new_id())
         super().__init__(**kwargs)
+
+    def get_id(self) -> str:
+        """What Flask-Login stores in the session and remember cookies: the sign-in's id."""
+        if not self.current_session_id:
+            raise RuntimeError("Sign users in through accounts.sessions.start_session().")
+        return self.current_session_id
+
+    def __eq__(self, other):  # UserMixin compares get_id(), which is per sign-in
+        if isinstance(other, User):
+            return self.id == other.id
+        return NotImplemented
+
+    def __ne__(self, other):
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = UserMixin.__hash__
 
     @validates("email")
     def _normalize_email(self, _key: str, value: str) -> str:
@@ -176,3 +198,29 @@ class UserLocale(Timestamped, db.Model):
 
     user: Mapped[User] = relationship(back_populates="locales")
     locale: Mapped[Locale] = relationship("Locale")
+
+
+class UserSession(Timestamped, db.Model):
+    """One sign-in of a user on one browser: the session and remember cookies carry its id.
+
+    Signing out revokes it (a copy of the old cookie no longer signs anyone in); a password change
+    revokes the user's other sign-ins, a password reset all of them. ``last_seen_at`` is refreshed
+    at most every ``SESSION_SEEN_INTERVAL_SECONDS``.
+    """
+
+    __tablename__ = "user_session"
+
+    id: Mapped[str] = id_pk()
+    user_id: Mapped[str] = fk("user.id")
+    device: Mapped[str] = mapped_column(sa.String(120), default="", nullable=False)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def __repr__(self) -> str:
+        return f"<UserSession {self.id} {self.device!r}>"

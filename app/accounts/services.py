@@ -7,15 +7,17 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from app.accounts import sessions
 from app.accounts.models import User, UserLocale, UserProfile
 from app.db import utcnow
 from app.errors import DomainError, ValidationError
 from app.extensions import db
 from app.platform.email import queue_email
+from app.platform.links import public_url
 from app.platform.models import Locale
 
 _hasher = PasswordHasher()
@@ -117,7 +119,8 @@ def authenticate(email: str, password: str) -> User:
     return user
 
 
-def change_password(user: User, current: str, new: str) -> None:
+def change_password(user: User, current: str, new: str, *, keep_session_id: str | None = None) -> None:
+    """Set a new password and sign the user out on every other device (all but ``keep_session_id``)."""
     try:
         _hasher.verify(user.password_hash or "", current)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
@@ -125,6 +128,7 @@ def change_password(user: User, current: str, new: str) -> None:
     check_password_strength(new, email=user.email, name=main_profile(user).display_name)
     user.password_hash = hash_password(new)
     db.session.flush()
+    sessions.revoke_all(user, except_session_id=keep_session_id)
 
 
 # ---- tokens --------------------------------------------------------------------------
@@ -181,11 +185,12 @@ def reset_password(token: str, password: str) -> User:
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()  # they proved they read this mailbox
     db.session.flush()
+    sessions.revoke_all(user)  # whoever knew the old password is signed out everywhere
     return user
 
 
 def send_verification_email(user: User) -> None:
-    link = url_for("accounts.verify_email", token=make_verification_token(user), _external=True)
+    link = public_url("accounts.verify_email", token=make_verification_token(user))
     queue_email(
         user.email,
         _("Confirm your email address"),
@@ -199,7 +204,7 @@ def request_password_reset(email: str) -> None:
     user = get_user_by_email(email)
     if user is None or not user.is_active:
         return
-    link = url_for("accounts.reset_password", token=make_reset_token(user), _external=True)
+    link = public_url("accounts.reset_password", token=make_reset_token(user))
     queue_email(
         user.email,
         _("Reset your password"),

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.exc import SQLAlchemyError
 from wtforms.fields import SelectChoice
 
-from app.accounts import services
+from app.accounts import services, sessions
 from app.accounts.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -38,9 +40,35 @@ login_manager.login_message_category = "warning"
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, user_id)
-    return user if user is not None and user.is_active else None
+def load_user(session_id: str) -> User | None:
+    """The cookies carry a sign-in id (``user_session``), never the user id: a revoked sign-in, or
+    one unused for longer than the remember cookie lives, signs nobody in."""
+    idle_limit = current_app.config.get("REMEMBER_COOKIE_DURATION") or timedelta(days=365)
+    if not isinstance(idle_limit, timedelta):
+        idle_limit = timedelta(seconds=int(idle_limit))
+    found = sessions.load_signed_in(session_id, idle_limit=idle_limit)
+    if found is None:
+        return None
+    user, record = found
+    if sessions.needs_touch(record, current_app.config["SESSION_SEEN_INTERVAL_SECONDS"]):
+        g.touch_session_id = record.id
+    return user
+
+
+@bp.after_app_request
+def record_last_seen(response):
+    """Refresh a sign-in's "last seen" in a short transaction of its own, after the view is done
+    (at most every SESSION_SEEN_INTERVAL_SECONDS, so most requests write nothing)."""
+    session_id = g.pop("touch_session_id", None)
+    if session_id:
+        try:
+            db.session.rollback()  # what the view left uncommitted is not ours to commit
+            sessions.touch(session_id)
+            db.session.commit()
+        except SQLAlchemyError:
+            db.session.rollback()
+            current_app.logger.warning("could not record last seen of sign-in %s", session_id, exc_info=True)
+    return response
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -77,6 +105,7 @@ def register():
         except services.WeakPasswordError as exc:
             form.password.errors.append(exc.message)
         else:
+            sessions.start_session(user, request.user_agent.string)
             _commit_and_deliver()
             login_user(user)
             flash(_("Welcome! We sent a confirmation link to %(email)s.", email=user.email), "success")
@@ -104,6 +133,7 @@ def login():
             from app.checkout.cart import merge_session_cart
 
             merge_session_cart(user, session)
+            sessions.start_session(user, request.user_agent.string)
             db.session.commit()
             login_user(user, remember=form.remember.data)
             flash(_("You are logged in."), "success")
@@ -114,6 +144,10 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        # Revoked server-side: a copy of this browser's cookies no longer signs anyone in.
+        sessions.revoke(current_user, current_user.current_session_id)
+        db.session.commit()
     logout_user()
     flash(_("You are logged out."), "success")
     return redirect(url_for("platform.index"), 303)
@@ -186,6 +220,7 @@ def _profile_context(profile_form=None, locale_form=None, password_form=None):
         password_form=password_form or ChangePasswordForm(formdata=None),
         remove_form=RemoveLocaleForm(formdata=None),
         resend_form=ResendVerificationForm(formdata=None),
+        user_sessions=sessions.list_active(current_user),
         preferences=services.list_locales(current_user),
         proficiency_labels={c.value: c.label for c in proficiency_choices()},
     )
@@ -257,13 +292,38 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.current_password.data, form.password.data)
+            services.change_password(current_user, form.current_password.data, form.password.data,
+                                     keep_session_id=current_user.current_session_id)
         except services.InvalidCredentialsError as exc:
             form.current_password.errors.append(exc.message)
         except services.WeakPasswordError as exc:
             form.password.errors.append(exc.message)
         else:
             db.session.commit()
-            flash(_("Your password was changed."), "success")
+            flash(_("Your password was changed. Other devices were signed out."), "success")
             return redirect(url_for("accounts.profile"), 303)
     return render_template("accounts/profile.html", **_profile_context(password_form=form)), 422
+
+
+@bp.post("/sessions/<session_id>/revoke")
+@login_required
+def revoke_session(session_id: str):
+    """Sign one device out (this one too, which then lands on the login page). CSRF: CSRFProtect."""
+    current = session_id == current_user.current_session_id
+    sessions.revoke(current_user, session_id)  # another user's sign-in is a 404
+    db.session.commit()
+    if current:
+        logout_user()
+        flash(_("You are logged out."), "success")
+        return redirect(url_for("accounts.login"), 303)
+    flash(_("The device was signed out."), "success")
+    return redirect(url_for("accounts.profile") + "#sessions", 303)
+
+
+@bp.post("/sessions/revoke-others")
+@login_required
+def revoke_other_sessions():
+    sessions.revoke_all(current_user, except_session_id=current_user.current_session_id)
+    db.session.commit()
+    flash(_("You were signed out everywhere else."), "success")
+    return redirect(url_for("accounts.profile") + "#sessions", 303)

@@ -13,7 +13,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import has_request_context, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from werkzeug.routing import BuildError
@@ -42,6 +41,7 @@ from app.orgs.models import (
 )
 from app.orgs.permissions import CAPABILITIES, can, require
 from app.platform.email import queue_email
+from app.platform.links import public_path_url, public_url
 from app.platform.models import Locale
 
 __all__ = [
@@ -290,13 +290,11 @@ def _check_inviter(org: Org, employee: OrgEmployee | None) -> None:
 
 
 def _link(endpoint: str, path: str, **values: Any) -> str:
-    """An absolute URL inside a request (when the endpoint exists), else the site-relative path."""
-    if has_request_context():
-        try:
-            return url_for(endpoint, _external=True, **values)
-        except BuildError:
-            pass
-    return path
+    """An absolute URL on PUBLIC_URL (never the request's host); ``path`` until the endpoint exists."""
+    try:
+        return public_url(endpoint, **values)
+    except BuildError:
+        return public_path_url(path)
 
 
 def member_invitation_link(invitation: OrgMemberInvitation) -> str:

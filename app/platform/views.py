@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 from sqlalchemy import text
 
 from app.extensions import db
@@ -13,6 +14,7 @@ from app.platform.models import EmailOutbox
 bp = Blueprint("platform", __name__)
 
 _LINK = re.compile(r"https?://\S+")
+_HEX_COLOR = re.compile(r"[0-9a-f]{6}")
 
 
 @bp.get("/")
@@ -39,9 +41,33 @@ def ping():
     return "ok", 200, {"Content-Type": "text/plain"}
 
 
+def _from_loopback() -> bool:
+    try:
+        address = ipaddress.ip_address(request.remote_addr or "")
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1
+    return (mapped or address).is_loopback
+
+
+@bp.get("/brand/<color>.css")
+def brand_css(color: str):
+    """A market's brand colour as a stylesheet (the CSP allows no inline styles). The URL holds the
+    colour, so the answer never changes and caches for a year."""
+    if not _HEX_COLOR.fullmatch(color):
+        abort(404)
+    response = Response(f":root {{ --brand: #{color}; }}\n", mimetype="text/css")
+    response.cache_control.public = True
+    response.cache_control.max_age = 365 * 24 * 3600
+    response.cache_control.immutable = True
+    return response
+
+
 @bp.get("/dev/outbox")
 def outbox():
-    if not current_app.config.get("DEV_PAGES"):
+    """Everyone's verification and reset links: only outside production (DEV_PAGES is off there)
+    and only to a browser on this machine."""
+    if not current_app.config.get("DEV_PAGES") or not _from_loopback():
         abort(404)
     messages = db.session.scalars(
         db.select(EmailOutbox).order_by(EmailOutbox.created_at.desc()).limit(100)

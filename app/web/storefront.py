@@ -19,6 +19,7 @@ from app.extensions import db
 from app.markets.locales import LocaleContext, best_match
 from app.markets.storefront import Storefront, storefront_for, storefront_for_host
 from app.orgs.models import OrgMember
+from app.web.hosts import check_trusted_host
 
 bp = Blueprint("store", __name__)
 _nested: set[str] = set()
@@ -37,6 +38,11 @@ class LocaleConverter(BaseConverter):
 
 
 class VolmifyFlask(Flask):
+    def preprocess_request(self):
+        # Before URL processors, rate limits and views: nothing may act on an untrusted Host.
+        check_trusted_host()
+        return super().preprocess_request()
+
     def url_for(self, endpoint: str, **values):
         if g and g.get("on_market_domain") and endpoint.startswith("store."):
             if not values.get("org_slug") or values.get("org_slug") == g.storefront.org_slug:

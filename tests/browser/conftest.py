@@ -24,6 +24,7 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.config import TestConfig
 from app.extensions import db
+from tests.browser.csp import csp_guard, csp_violations  # noqa: F401  (fail on any CSP violation)
 from tests.conftest import load_reference_data
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -131,6 +132,7 @@ def live_server(live_app):
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
+    live_app.config["PUBLIC_URL"] = f"http://127.0.0.1:{server.server_port}"  # emailed links
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)

@@ -1,4 +1,10 @@
-// Volmify's own small script: htmx configuration. Every page works without it.
+// Volmify's own small script: htmx configuration and print buttons. Every page works without it.
+// No inline scripts or event-handler attributes anywhere: the Content-Security-Policy forbids them.
+document.addEventListener("click", function (evt) {
+  var button = evt.target.closest && evt.target.closest("[data-print]");
+  if (button) window.print();
+});
+
 document.addEventListener("DOMContentLoaded", function () {
   if (!window.htmx) return;
   // htmx 2 does not swap 4xx by default: swap form errors (422) and error fragments too.

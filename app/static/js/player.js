@@ -41,8 +41,4 @@
 
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:load", function (evt) { init(evt.target); });
-  document.addEventListener("click", function (evt) {
-    var button = evt.target.closest && evt.target.closest("[data-print]");
-    if (button) window.print();
-  });
 })();
