@@ -25,8 +25,8 @@ def _emails(app, kind: str) -> int:
         return db.session.scalar(sa.select(sa.func.count()).select_from(EmailOutbox).where(EmailOutbox.kind == kind))
 
 
-def test_registration_is_rate_limited_per_client(app, client):
-    app.config["REGISTER_RATE_LIMIT"] = "3 per hour"
+def test_registration_is_rate_limited_per_client(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "REGISTER_RATE_LIMIT", "3 per hour")
     statuses = []
     for n in range(4):
         statuses.append(register(client, email=f"user{n}@example.com").status_code)
@@ -53,8 +53,8 @@ def test_resending_the_verification_email_is_limited_per_user(app, client):
     assert client.post("/account/verify/resend").status_code == 303
 
 
-def test_the_429_page_says_how_long_to_wait_in_the_visitors_language(app, client, login):
-    app.config["LOGIN_RATE_LIMIT"] = "1 per 10 minutes"
+def test_the_429_page_says_how_long_to_wait_in_the_visitors_language(app, client, login, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "1 per 10 minutes")
     login(client, "nobody@example.com", "wrong password!")
     english = client.post("/account/login", data={"email": "nobody@example.com", "password": "x"})
     assert english.status_code == 429
