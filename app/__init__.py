@@ -6,8 +6,9 @@ import logging
 import warnings
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.config import Config
+from app.config import Config, proxy_fix_options
 from app.web.security import init_security_headers
 from app.web.storefront import VolmifyFlask
 
@@ -16,12 +17,21 @@ def create_app(config: object | None = None) -> Flask:
     """Application factory: config -> extensions -> blueprints -> cli -> jinja. No database work."""
     app = VolmifyFlask(__name__, instance_relative_config=False)
     app.config.from_object(config if config is not None else Config())
+    register_proxy_fix(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
     register_jinja(app)
     return app
+
+
+def register_proxy_fix(app: Flask) -> None:
+    """Behind reverse proxies (``PROXY_FIX``): take the client's address, scheme and host from the
+    X-Forwarded-* headers the trusted proxies set, so rate limits key on the client."""
+    options = proxy_fix_options(app.config.get("PROXY_FIX"))
+    if options:
+        app.wsgi_app = ProxyFix(app.wsgi_app, **options)
 
 
 def register_extensions(app: Flask) -> None:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from app.db import utcnow
+from app.errors import DomainError
 from app.extensions import db
+from app.orders.billing import RenewalReport, renew_subscription, renewal_candidates
+from app.platform.email import deliver_pending
 
 seed = AppGroup("seed", help="Load reference or demo data.")
 
@@ -63,12 +69,23 @@ billing = AppGroup("billing", help="Recurring billing: renewals and metered usag
 @click.option("--grace-days", default=None, type=click.IntRange(0, 365),
               help="Days a renewal may stay unpaid before the subscription lapses (default BILLING_GRACE_DAYS).")
 def billing_renew(grace_days: int | None):
-    """Renew due subscriptions, end the ones cancelled at period end, lapse declined/unpaid ones."""
-    from app.orders.billing import renew_due
+    """Renew due subscriptions, end the ones cancelled at period end, lapse declined/unpaid ones.
 
-    grace = current_app.config["BILLING_GRACE_DAYS"] if grace_days is None else grace_days
-    report = renew_due(grace_days=grace)
-    db.session.commit()
+    Safe to run on several hosts at once: each subscription is locked while it is handled and
+    committed on its own, so a period is billed once and one failure does not stop the others."""
+    grace = timedelta(days=current_app.config["BILLING_GRACE_DAYS"] if grace_days is None else grace_days)
+    at = utcnow()
+    report, failed = RenewalReport(), 0
+    for subscription_id in renewal_candidates():
+        try:
+            done = renew_subscription(subscription_id, at=at, grace=grace)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            failed += 1
+            click.echo(f"subscription {subscription_id} not renewed: {exc.message}", err=True)
+            continue
+        report.extend(done)
     for order in report.renewed:
         click.echo(f"renewal order {order.order_number}: {order.amount_due} {order.currency_code} ({order.status})")
     for subscription in report.ended:
@@ -76,6 +93,8 @@ def billing_renew(grace_days: int | None):
     for subscription in report.lapsed:
         click.echo(f"lapsed (renewal declined or unpaid): subscription {subscription.id}")
     click.echo(f"{len(report.renewed)} renewal orders, {len(report.ended)} ended, {len(report.lapsed)} lapsed.")
+    if failed:
+        raise click.ClickException(f"{failed} subscriptions could not be renewed (see above).")
 
 
 @billing.command("record-usage")
@@ -86,7 +105,6 @@ def billing_renew(grace_days: int | None):
 @click.option("--note", default=None, help="What the usage was for (shown on the member's subscription page).")
 def billing_record_usage(org_slug: str, email: str, product_slug: str, quantity: str, note: str | None):
     """Record QUANTITY units used by the member EMAIL on their usage-based plan of PRODUCT_SLUG."""
-    from app.errors import DomainError
     from app.orders.billing import find_usage_subscription, record_usage
 
     try:
@@ -98,6 +116,21 @@ def billing_record_usage(org_slug: str, email: str, product_slug: str, quantity:
     click.echo(f"Recorded {record.quantity.normalize():f} for subscription {subscription.id}.")
 
 
+outbox = AppGroup("outbox", help="The email outbox.")
+
+
+@outbox.command("send")
+@click.option("--limit", default=500, type=click.IntRange(1, 100000), help="Send at most this many emails.")
+def outbox_send(limit: int):
+    """Send queued emails through SMTP (MAIL_SERVER). Run it every minute from a scheduler; several
+    senders at once never send a message twice."""
+    if not current_app.config.get("MAIL_SERVER"):
+        raise click.ClickException("MAIL_SERVER is not set: queued emails stay in the outbox.")
+    report = deliver_pending(limit=limit)
+    click.echo(f"{report.sent} sent, {report.failed} failed.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(seed)
     app.cli.add_command(billing)
+    app.cli.add_command(outbox)

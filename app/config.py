@@ -64,6 +64,31 @@ def _platform_hosts(env: str, public_url: str) -> list[str]:
     if hosts is None:
         hosts = [] if env == "production" else list(DEVELOPMENT_HOSTS)
     return list(dict.fromkeys([urlsplit(public_url).hostname.lower(), *hosts]))
+PROXY_FIX_HOPS = ("x_for", "x_proto", "x_host", "x_port", "x_prefix")
+
+
+def proxy_fix_options(value) -> dict[str, int] | None:
+    """Werkzeug ``ProxyFix`` hop counts from ``PROXY_FIX``: ``"x_for=1,x_proto=1,x_host=1"``, or
+    one number N for N proxies setting X-Forwarded-For, -Proto and -Host. Unset, empty, ``0`` or
+    ``off``: no proxy is trusted (None). Anything else is a configuration error."""
+    if value is None or isinstance(value, dict):
+        return value or None
+    text = str(value).strip().lower()
+    if text in ("", "0", "off", "no", "false"):
+        return None
+    if text.isdigit():
+        hops = int(text)
+        return {"x_for": hops, "x_proto": hops, "x_host": hops}
+    options: dict[str, int] = {}
+    for part in text.split(","):
+        name, sep, count = (piece.strip() for piece in part.partition("="))
+        if not sep or name not in PROXY_FIX_HOPS or not count.isdigit():
+            raise RuntimeError(
+                f"PROXY_FIX={value!r}: expected hop counts such as 'x_for=1,x_proto=1,x_host=1' "
+                f"(names: {', '.join(PROXY_FIX_HOPS)}) or a single number"
+            )
+        options[name] = int(count)
+    return options if any(options.values()) else None
 
 
 def _database_url() -> str:
@@ -128,10 +153,19 @@ class Config:
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")  # a local fake in tests
 
+    # Behind a reverse proxy: how many proxies to trust for each X-Forwarded-* header (Werkzeug's
+    # ProxyFix), so rate limits key on the client's address. Off by default.
+    PROXY_FIX = proxy_fix_options(os.environ.get("PROXY_FIX"))
+
+    # Rate limits are counted in Redis when REDIS_URL is set (shared by every worker and host),
+    # else in each process's memory.
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    RATELIMIT_KEY_PREFIX = "volmify"
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "20 per hour")
+    VERIFY_RESEND_RATE_LIMIT = os.environ.get("VERIFY_RESEND_RATE_LIMIT", "3 per hour")
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import math
+import time
+from datetime import timedelta
+
 from flask import Flask, jsonify, request
+from flask_babel import format_timedelta, gettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
+
+from app.extensions import limiter
 
 
 class DomainError(Exception):
@@ -96,6 +103,24 @@ def too_large_message() -> str:
     return str(ERROR_MESSAGES[413])
 
 
+def retry_after_seconds(exc: HTTPException) -> int | None:
+    """Seconds until a rate limit that refused this request lets the client in again."""
+    current = limiter.current_limit
+    if current is not None and current.breached:
+        return max(1, math.ceil(current.reset_at - time.time()))
+    limit = getattr(exc, "limit", None)  # flask_limiter's RateLimitExceeded
+    return limit.limit.get_expiry() if limit is not None else None
+
+
+def too_many_requests_message(exc: HTTPException) -> str:
+    """429: say how long to wait, in the visitor's language."""
+    seconds = retry_after_seconds(exc)
+    if not seconds:
+        return str(ERROR_MESSAGES[429])
+    return gettext("Too many attempts. Please wait %(wait)s and try again.",
+                   wait=format_timedelta(timedelta(seconds=seconds), threshold=1))
+
+
 def register_error_handlers(app: Flask) -> None:
     def handle_http(exc: HTTPException):
         code = exc.code or 500
@@ -106,6 +131,8 @@ def register_error_handlers(app: Flask) -> None:
             description = exc.description
         if code == 413 and description is None:
             description = too_large_message()
+        if code == 429:
+            description = too_many_requests_message(exc)
         return render_error(code, description)
 
     def handle_domain(exc: DomainError):

@@ -109,8 +109,24 @@ def run_migrations_online():
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        if connection.dialect.name != "sqlite":
+            with context.begin_transaction():
+                context.run_migrations()
+            return
+        # SQLite alters a table by rebuilding it (batch mode): with foreign keys on, dropping the old
+        # copy fails (RESTRICT) or reaches into the rows that point at it (CASCADE, SET NULL). As
+        # SQLite's ALTER TABLE documentation says: keys off outside the transaction, check them
+        # before it commits, on again afterwards.
+        raw = connection.connection.driver_connection
+        raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"foreign keys broken by the migration: {broken[:10]}")
+        finally:
+            raw.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

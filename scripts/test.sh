@@ -8,7 +8,11 @@
 #             TEST_DATABASE_URL and VOLMIFY_PG_ADMIN_URL (its `postgres` maintenance db) exported
 #   browser   pytest -m browser tests/browser   in headless Debian Chromium (CHROMIUM_PATH)
 #
-# As root, missing system packages (PostgreSQL, Chromium) are installed with apt-get. If a
+# The sqlite and postgres stages share one throwaway redis-server (scripts/redis.sh), exported as
+# TEST_REDIS_URL for the `redis`-marked tests; without redis-server those tests fail under CI=true
+# and are skipped (loudly) otherwise.
+#
+# As root, missing system packages (PostgreSQL, Chromium, Redis) are installed with apt-get. If a
 # stage's packages are still missing, the stage fails under CI=true and is reported as SKIPPED
 # (loudly) otherwise. Any other non-zero pytest exit, including 5 (no tests collected), fails
 # the stage. Prints one summary line per stage and a final "N passed, M failed" line.
@@ -36,14 +40,17 @@ RUN_TMP=$(mktemp -d /tmp/volmify-test.XXXXXX)
 export TMPDIR=$RUN_TMP
 export PG_STATE=$RUN_TMP/pg.state
 PG_STARTED=""
+export REDIS_STATE=$RUN_TMP/redis.state
+REDIS_STARTED=""
 # The suite never touches a developer's own database: each stage sets what it needs.
-unset DATABASE_URL TEST_DATABASE_URL VOLMIFY_PG_ADMIN_URL
+unset DATABASE_URL TEST_DATABASE_URL VOLMIFY_PG_ADMIN_URL TEST_REDIS_URL REDIS_URL
 
 cleanup() {
     local rc=$?
     if [[ -n "$PG_STARTED" ]]; then
         bash "$ROOT/scripts/pg.sh" stop || true
     fi
+    declare -F stop_redis >/dev/null && stop_redis
     if [[ -n "${KEEP_TMP:-}" ]]; then
         echo "test.sh: kept $RUN_TMP" >&2
     else
@@ -64,6 +71,7 @@ loud_skip() {
 
 have_postgres() { compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; }
 have_chromium() { [[ -x "$CHROMIUM" ]]; }
+have_redis() { command -v redis-server >/dev/null; }
 
 wants() { local s; for s in "${STAGES[@]}"; do [[ "$s" == "$1" ]] && return 0; done; return 1; }
 
@@ -72,11 +80,12 @@ ensure_packages() {
     local missing=()
     if wants postgres && ! have_postgres; then missing+=(postgresql); fi
     if wants browser && ! have_chromium; then missing+=(chromium); fi
+    if wants_redis && ! have_redis; then missing+=(redis-server); fi
     [[ ${#missing[@]} -eq 0 ]] && return 0
     if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
         echo "test.sh: missing ${missing[*]}; installing system packages with apt-get" >&2
         apt-get update -qq >&2 || echo "test.sh: apt-get update failed" >&2
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql chromium chromium-driver >&2 \
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql chromium chromium-driver redis-server >&2 \
             || echo "test.sh: apt-get install failed" >&2
     else
         echo "test.sh: missing ${missing[*]} and not root: cannot install system packages" >&2
@@ -182,7 +191,37 @@ stage_browser() {
     run_pytest browser -m browser tests/browser
 }
 
+# ---- redis (for the `redis`-marked tests of the sqlite and postgres stages) -----------------
+wants_redis() { wants sqlite || wants postgres; }
+
+start_redis() {
+    wants_redis || return 0
+    if ! have_redis; then
+        if is_ci; then
+            echo "test.sh: redis-server is not installed: the redis tests fail under CI" >&2
+        else
+            loud_skip "redis tests: redis-server is not installed (apt-get install redis-server)"
+        fi
+        return 0
+    fi
+    local url
+    REDIS_STARTED=1
+    if url=$(bash "$ROOT/scripts/redis.sh" start); then
+        export TEST_REDIS_URL=$url
+    else
+        echo "test.sh: could not start redis-server" >&2
+    fi
+}
+
+stop_redis() {
+    if [[ -n "$REDIS_STARTED" ]]; then
+        bash "$ROOT/scripts/redis.sh" stop || true
+        REDIS_STARTED=""
+    fi
+}
+
 ensure_packages
+start_redis
 for stage in "${STAGES[@]}"; do
     "stage_$stage"
 done

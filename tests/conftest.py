@@ -37,7 +37,7 @@ import os
 import re
 import shutil
 import tempfile
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from unittest import mock
 
@@ -74,6 +74,9 @@ def _test_db_dialect() -> str:
 
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 _CHROMIUM_SKIPS: list[str] = []
+# A throwaway redis-server started by scripts/test.sh (scripts/redis.sh) for `redis`-marked tests.
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
+_REDIS_SKIPS: list[str] = []
 
 
 @pytest.hookimpl(trylast=True)  # after `-m` deselection: only selected tests are seen
@@ -82,12 +85,15 @@ def pytest_collection_modifyitems(config, items):
 
     - `postgres`-marked tests skip on any other database.
     - selected browser tests without Chromium: an error under CI=true, a loud skip otherwise.
+    - selected `redis` tests without TEST_REDIS_URL: the same.
     """
     if _test_db_dialect() != "postgresql":
         skip_pg = pytest.mark.skip(reason="needs PostgreSQL: run `make test-postgres` (TEST_DATABASE_URL)")
         for item in items:
             if item.get_closest_marker("postgres"):
                 item.add_marker(skip_pg)
+
+    _require_redis(items)
 
     browser_items = [item for item in items if item.get_closest_marker("browser")]
     if not browser_items or (os.path.isfile(CHROMIUM_PATH) and os.access(CHROMIUM_PATH, os.X_OK)):
@@ -101,9 +107,24 @@ def pytest_collection_modifyitems(config, items):
     _CHROMIUM_SKIPS.append(message)
 
 
+def _require_redis(items) -> None:
+    redis_items = [item for item in items if item.get_closest_marker("redis")]
+    if not redis_items or TEST_REDIS_URL:
+        return
+    message = "TEST_REDIS_URL is not set (scripts/test.sh starts a redis-server: apt-get install redis-server)"
+    if _is_ci():
+        raise pytest.UsageError(f"CI=true and {len(redis_items)} redis tests selected, but {message}")
+    skip = pytest.mark.skip(reason=f"SKIPPED REDIS TEST: {message}")
+    for item in redis_items:
+        item.add_marker(skip)
+    _REDIS_SKIPS.append(message)
+
+
 def pytest_terminal_summary(terminalreporter):
     if _CHROMIUM_SKIPS:
         terminalreporter.write_sep("!", f"BROWSER TESTS SKIPPED: {_CHROMIUM_SKIPS[0]}", red=True, bold=True)
+    if _REDIS_SKIPS:
+        terminalreporter.write_sep("!", f"REDIS TESTS SKIPPED: {_REDIS_SKIPS[0]}", red=True, bold=True)
 
 
 def pytest_report_header(config):
@@ -182,6 +203,35 @@ def app(_app, _db_connection):
         db.session.session_factory.kw, {"join_transaction_mode": "create_savepoint"}
     ):
         yield _app
+        with _app.app_context():
+            db.session.remove()
+
+
+@pytest.fixture
+def make_app(_app, _db_connection):
+    """``make_app(PROXY_FIX="x_for=1")``: another application built from ``TestConfig`` with these
+    settings (for settings that act in ``create_app``), on the test's rolled-back connection.
+
+    Flask-Limiter's one global instance follows the last app built; its counters start empty."""
+    _engines, conn = _db_connection
+    with ExitStack() as stack:
+        stack.enter_context(mock.patch.dict(db.session.session_factory.kw,
+                                            {"join_transaction_mode": "create_savepoint"}))
+
+        def make(**settings):
+            config = TestConfig()
+            for name, value in settings.items():
+                setattr(config, name, value)
+            built = create_app(config)
+            with built.app_context():
+                engines = db.engines
+            for engine in engines.values():
+                engine.dispose()
+            stack.enter_context(mock.patch.dict(engines, {None: conn}))
+            limiter.reset()
+            return built
+
+        yield make
         with _app.app_context():
             db.session.remove()
 

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms.fields import SelectChoice
@@ -92,7 +93,21 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _register_limit() -> str:
+    return current_app.config["REGISTER_RATE_LIMIT"]
+
+
+def _resend_limit() -> str:
+    return current_app.config["VERIFY_RESEND_RATE_LIMIT"]
+
+
+def _user_key() -> str:
+    """Rate-limit key of the signed-in user (whatever address they come from)."""
+    return f"user:{current_user.id}" if current_user.is_authenticated else get_remote_address()
+
+
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_register_limit, methods=["POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.profile"))
@@ -166,6 +181,7 @@ def verify_email(token: str):
 
 @bp.post("/verify/resend")
 @login_required
+@limiter.limit(_resend_limit, key_func=_user_key)
 def resend_verification():
     form = ResendVerificationForm()
     if form.validate_on_submit() and current_user.email_verified_at is None:

@@ -15,6 +15,12 @@ subscription of the manual provider whose period has ended:
 Subscriptions of the Stripe provider are not renewed here: Stripe bills them and its
 subscription and invoice webhooks update them (``app/payments/services.py``).
 
+Renewing is idempotent across processes and hosts: each subscription is locked while it is
+handled (``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL: a second renewer skips it, and once
+the first commits it reads the period already moved on; SQLite has one writer at a time), and a
+unique constraint on the invoice lines (subscription, period start, billing kind) refuses a
+period billed twice whatever happens.
+
 Services flush and raise DomainErrors; the caller commits.
 """
 
@@ -26,6 +32,7 @@ from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.catalog.models import (
@@ -58,6 +65,11 @@ class RenewalReport:
     renewed: list[OrgMemberOrder] = field(default_factory=list)
     ended: list[OrgMemberSubscription] = field(default_factory=list)
     lapsed: list[OrgMemberSubscription] = field(default_factory=list)
+
+    def extend(self, other: RenewalReport) -> None:
+        self.renewed += other.renewed
+        self.ended += other.ended
+        self.lapsed += other.lapsed
 
 
 # ---- periods -------------------------------------------------------------------------------
@@ -225,7 +237,7 @@ def invoice(subscription: OrgMemberSubscription, *, period_start: datetime, peri
     lines, periods = [], []
     if period_end is not None:
         lines.append(_line(subscription, product, plan, plan.name, quantize(price.price, currency)))
-        periods.append((period_start, period_end))
+        periods.append((period_start, period_end, "period"))
     records: list[OrgMemberUsageRecord] = []
     if plan.type == "usage_based" and plan.usage_based is not None:
         records = _open_usage(subscription, usage_until)
@@ -236,7 +248,7 @@ def invoice(subscription: OrgMemberSubscription, *, period_start: datetime, peri
                      used=f"{used.normalize():f}", unit=plan.usage_based.usage_unit,
                      included=plan.usage_based.included_units)
             lines.append(_line(subscription, product, plan, name, amount))
-            periods.append((subscription.current_period_start, usage_until))
+            periods.append((subscription.current_period_start, usage_until, "usage"))
     if not lines:
         return None
 
@@ -247,19 +259,23 @@ def invoice(subscription: OrgMemberSubscription, *, period_start: datetime, peri
     priced = quote(org, currency=currency, tax_inclusive=market.tax_inclusive, lines=lines,
                    billing_country=country, market_id=market.id, at=at)
     profile_name = member.user_profile.display_name if member.user_profile else ""
-    order = place_order(
-        org, member, market, priced,
-        billing_name=(first.billing_name if first else profile_name) or profile_name or "-",
-        billing_email=first.billing_email if first else member.user_profile.user.email,
-        billing_country=country, billing_address=first.billing_address if first else None,
-        locale_key=first.locale_key if first else None, provider=subscription.provider or "manual",
-    )
-    for item, (start, end) in zip(order.items, periods, strict=True):
-        item.subscription_id = subscription.id
-        item.period_start, item.period_end = start, end
-    for record in records:
-        record.invoiced_order_id = order.id
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            order = place_order(
+                org, member, market, priced,
+                billing_name=(first.billing_name if first else profile_name) or profile_name or "-",
+                billing_email=first.billing_email if first else member.user_profile.user.email,
+                billing_country=country, billing_address=first.billing_address if first else None,
+                locale_key=first.locale_key if first else None, provider=subscription.provider or "manual",
+            )
+            for item, (start, end, kind) in zip(order.items, periods, strict=True):
+                item.subscription_id = subscription.id
+                item.period_start, item.period_end, item.billing_kind = start, end, kind
+            for record in records:
+                record.invoiced_order_id = order.id
+            db.session.flush()
+    except IntegrityError:  # another renewer billed this period meanwhile (the unique line key)
+        raise ConflictError(_("This period of the subscription has already been billed.")) from None
     if order.amount_due <= 0:
         mark_paid(order, provider=order.payment_provider or "manual", at=at)
     return order
@@ -337,32 +353,61 @@ def _subscriptions_of(order: OrgMemberOrder) -> list[OrgMemberSubscription]:
     ))
 
 
-def renew_due(*, at: datetime | None = None, grace_days: int = 7, org: Org | None = None) -> RenewalReport:
-    """Renew every manual subscription whose period has ended, end the ones cancelled at period
-    end, and lapse the ones whose renewal was declined or left unpaid for ``grace_days``."""
-    at = at or utcnow()
-    report = RenewalReport()
-    query = (
+def _running_subscriptions() -> sa.Select:
+    """The subscriptions ``flask billing renew`` handles: running ones of the manual provider."""
+    return (
         sa.select(OrgMemberSubscription)
         .where(OrgMemberSubscription.provider != "stripe",
                OrgMemberSubscription.status.in_((*SUBSCRIPTION_ACCESS_STATUSES, "past_due")))
-        .options(selectinload(OrgMemberSubscription.plan).selectinload(OrgProductVariantPaymentPlan.subscription),
-                 selectinload(OrgMemberSubscription.plan).selectinload(OrgProductVariantPaymentPlan.usage_based))
-        .order_by(OrgMemberSubscription.current_period_end, OrgMemberSubscription.id)
     )
+
+
+def renewal_candidates(*, org: Org | None = None) -> list[str]:
+    """Ids of the subscriptions to look at, oldest period end first (``renew_subscription`` each)."""
+    query = _running_subscriptions().with_only_columns(OrgMemberSubscription.id).order_by(
+        OrgMemberSubscription.current_period_end, OrgMemberSubscription.id)
     if org is not None:
         query = query.where(OrgMemberSubscription.org_id == org.id)
-    grace = timedelta(days=grace_days)
-    for subscription in db.session.scalars(query).all():
-        if lapse_unpaid(subscription, at=at, grace=grace):
-            report.lapsed.append(subscription)
-            continue
-        for _period in range(MAX_PERIODS_PER_RUN):
-            if subscription.status not in SUBSCRIPTION_ACCESS_STATUSES or subscription.current_period_end > at:
-                break
-            if not _renew_once(subscription, at, report):
-                break
+    return list(db.session.scalars(query))
+
+
+def renew_subscription(subscription_id: str, *, at: datetime, grace: timedelta) -> RenewalReport:
+    """Renew one subscription whose period has ended (catching up missed periods), end it if it was
+    cancelled at period end, or lapse it if a renewal was declined or left unpaid for ``grace``.
+
+    The subscription's row is locked first and read afresh: one another renewer holds is skipped
+    (``SKIP LOCKED``), one it has just renewed is no longer due. Flushes; the caller commits."""
+    report = RenewalReport()
+    subscription = db.session.scalar(
+        _running_subscriptions()
+        .where(OrgMemberSubscription.id == subscription_id)
+        .options(selectinload(OrgMemberSubscription.plan).selectinload(OrgProductVariantPaymentPlan.subscription),
+                 selectinload(OrgMemberSubscription.plan).selectinload(OrgProductVariantPaymentPlan.usage_based))
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+    if subscription is None:  # held by another renewer, or no longer running
+        return report
+    if lapse_unpaid(subscription, at=at, grace=grace):
+        report.lapsed.append(subscription)
+        return report
+    for _period in range(MAX_PERIODS_PER_RUN):
+        if subscription.status not in SUBSCRIPTION_ACCESS_STATUSES or subscription.current_period_end > at:
+            break
+        if not _renew_once(subscription, at, report):
+            break
     db.session.flush()
+    return report
+
+
+def renew_due(*, at: datetime | None = None, grace_days: int = 7, org: Org | None = None) -> RenewalReport:
+    """Renew every manual subscription whose period has ended, end the ones cancelled at period
+    end, and lapse the ones whose renewal was declined or left unpaid for ``grace_days``, in one
+    transaction (``flask billing renew`` commits after each subscription instead)."""
+    at = at or utcnow()
+    report = RenewalReport()
+    for subscription_id in renewal_candidates(org=org):
+        report.extend(renew_subscription(subscription_id, at=at, grace=timedelta(days=grace_days)))
     return report
 
 

@@ -46,6 +46,9 @@ ORDER_STATUS_STAMPS = {
     "refunded": "refunded_at",
 }
 ORDER_ITEM_STATUSES = ("active", "refunded")
+# What a renewal or usage invoice line bills: the plan's price for the period period_start..period_end
+# (in advance), or the usage recorded in period_start..period_end above the included units (in arrears).
+BILLING_KINDS = ("period", "usage")
 FULFILMENT_STATUSES = ("unfulfilled", "fulfilled", "shipped", "delivered", "requested", "returned")
 ORDER_PAYMENT_STATUSES = ("pending", "succeeded", "failed", "refunded")
 ORDER_REFUND_STATUSES = ("pending", "succeeded", "failed")
@@ -180,6 +183,9 @@ class OrgMemberOrderItem(OrgScoped, Timestamped, db.Model):
         *_nonneg(*_ITEM_AMOUNTS),
         sa.CheckConstraint("refunded_amount <= line_total", name="refund_le_total"),
         sa.CheckConstraint("period_end IS NULL OR period_end > period_start", name="period_order"),
+        enum_check("billing_kind", BILLING_KINDS),
+        # A subscription's period is billed once, however many renewers run (`flask billing renew`).
+        sa.UniqueConstraint("subscription_id", "period_start", "billing_kind"),
     )
 
     id: Mapped[str] = id_pk()
@@ -206,6 +212,7 @@ class OrgMemberOrderItem(OrgScoped, Timestamped, db.Model):
     subscription_id: Mapped[str | None] = fk("org_member_subscription.id", nullable=True, ondelete="SET NULL")
     period_start: Mapped[datetime | None] = mapped_column(UTCDateTime())
     period_end: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    billing_kind: Mapped[str | None] = enum_col(BILLING_KINDS, nullable=True)
 
     order: Mapped[OrgMemberOrder] = relationship(back_populates="items")
     product: Mapped[OrgProduct] = relationship("OrgProduct")

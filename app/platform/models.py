@@ -11,7 +11,8 @@ from app.db import Timestamped, UTCDateTime, enum_check, enum_col, fk, id_pk
 from app.extensions import db
 
 TEXT_DIRECTIONS = ("ltr", "rtl")
-EMAIL_STATUSES = ("queued", "sent", "failed")
+# queued -> sending (claimed by one sender, see app/platform/email.py) -> sent | failed
+EMAIL_STATUSES = ("queued", "sending", "sent", "failed")
 
 
 class Locale(Timestamped, db.Model):
