@@ -17,7 +17,6 @@ Services flush and raise DomainErrors; the caller commits.
 from __future__ import annotations
 
 import calendar
-import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -29,6 +28,7 @@ from sqlalchemy.orm import selectinload
 
 from app.catalog.models import OrgDiscount, OrgProduct, OrgProductVariant, OrgProductVariantPaymentPlan
 from app.catalog.services import clean_text, ensure_same_org, to_decimal
+from app.checks import check_email
 from app.db import utcnow
 from app.errors import (
     ConflictError,
@@ -65,7 +65,6 @@ ORDER_NUMBER_LENGTH = 20  # org_member_order.order_number is String(20)
 ORDER_NUMBER_DIGITS = 6
 ORDER_PREFIX_MAX = ORDER_NUMBER_LENGTH - 1 - (ORDER_NUMBER_DIGITS + 1)  # room for 7 digits
 _NUMBER_ATTEMPTS = 20
-_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _DIGITAL_TYPES = ("course", "digital_download")
 _PAID_STATUSES = ("paid", "fulfilled", "refunded")
 
@@ -245,9 +244,7 @@ def place_order(
     _check_quote(quote, currency)
 
     name = clean_text(billing_name, _("Name"), max_length=200, required=True)
-    email = clean_text(billing_email, _("Email"), max_length=254, required=True)
-    if not _EMAIL_RE.match(email):
-        raise ValidationError(_("Enter a valid email address."))
+    email = check_email(billing_email)
     country = (billing_country or "").strip().upper()
     if not country or db.session.get(Country, country) is None:
         raise ValidationError(_("Choose your billing country."))
