@@ -311,7 +311,7 @@ def place_order(
 
 # ---- locking -------------------------------------------------------------------------------
 
-def _lock(order: OrgMemberOrder) -> OrgMemberOrder:
+def lock_order(order: OrgMemberOrder) -> OrgMemberOrder:
     """Reload ``order`` and its items under a row lock (PostgreSQL), so concurrent payment,
     cancellation and refund of one order happen one after another on fresh state."""
     db.session.flush()
@@ -340,7 +340,7 @@ def mark_paid(
     """Record the payment of a pending order and fulfil it. Idempotent: an order already paid,
     fulfilled or refunded is returned unchanged (a replayed event grants nothing twice); a
     cancelled order raises ``InvalidTransitionError``."""
-    _lock(order)
+    lock_order(order)
     if order.status in _PAID_STATUSES:
         return order
     at = at or utcnow()
@@ -477,7 +477,7 @@ def fulfil(order: OrgMemberOrder, *, at: datetime | None = None) -> OrgMemberOrd
 def mark_shipped(order_item: OrgMemberOrderItem, *, at: datetime | None = None) -> OrgMemberOrderItem:
     """Mark a paid order's physical item as shipped; the order becomes fulfilled once nothing else
     is waiting to be shipped. Shipping an item again does nothing."""
-    order = _lock(order_item.order)
+    order = lock_order(order_item.order)
     at = at or utcnow()
     if order.status not in ("paid", "fulfilled"):
         raise ConflictError(_("Only items of a paid order can be shipped."))
@@ -498,7 +498,7 @@ def mark_shipped(order_item: OrgMemberOrderItem, *, at: datetime | None = None) 
 def cancel_order(order: OrgMemberOrder, *, at: datetime | None = None) -> OrgMemberOrder:
     """Cancel a pending order: its gift card amounts go back to the cards and its discount use is
     given back. Only pending orders can be cancelled (``InvalidTransitionError`` otherwise)."""
-    _lock(order)
+    lock_order(order)
     at = at or utcnow()
     order.set_status("cancelled", at=at)
     for usage in redemption.active_usages(order.org_id, order.id):
@@ -592,7 +592,7 @@ def refund(
     A refunded order or item is never refunded again (``ConflictError``); a pending or cancelled
     order cannot be refunded (``InvalidTransitionError``).
     """
-    _lock(order)
+    lock_order(order)
     at = at or utcnow()
     if order.status == "refunded":
         raise ConflictError(_("This order has already been refunded."))

@@ -184,6 +184,7 @@ def handle_stripe_event(event: PaymentEvent) -> str:
         if order is None:
             return WAITING if _payment_references(obj) else "unknown_order"  # its order may not be paid yet
         event.org_id, event.order_id = order.org_id, order.id
+        orders.lock_order(order)  # a completion being handled meanwhile finishes first (fresh status)
         if order.status == "pending":
             return WAITING  # refunded before the completion arrived: applied once it has
         if order.status not in ("paid", "fulfilled"):
