@@ -36,6 +36,9 @@ def seed_demo(force: bool):
     if not force and not database_is_empty():
         click.echo("Demo data not loaded: the database already has organizations.")
         return
+    if not current_app.config.get("EMAIL_TEST_DOMAINS"):
+        raise click.ClickException("The demo accounts use the reserved .test email domain: set EMAIL_TEST_DOMAINS=1 "
+                                   "to load and use them (it is off in production).")
     load_demo()
     db.session.commit()
     click.echo("Demo data loaded.")

@@ -174,6 +174,10 @@ class Config:
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", True)
     MAIL_FROM = os.environ.get("MAIL_FROM", "Volmify <no-reply@volmify.localhost>")
 
+    # Accept email addresses on the reserved .test domain (the demo accounts use it). Such addresses
+    # never receive mail, so production refuses them unless this is turned on (app/checks.py).
+    EMAIL_TEST_DOMAINS = _env_bool("EMAIL_TEST_DOMAINS", ENV_NAME != "production")
+
     EMAIL_TOKEN_MAX_AGE = 60 * 60 * 24  # verification links: a day
     RESET_TOKEN_MAX_AGE = 60 * 60  # password reset links: an hour
 

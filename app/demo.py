@@ -547,7 +547,8 @@ def _build_globex(ctx: _Context) -> None:
                                       primary_color="#b45309")
     o.markets["global"] = create_market(
         org, slug="global", name="Global", type="linguistic", currency_code="USD", default_locale_key="en",
-        locale_keys=("en",), tax_inclusive=False, brand=o.brands["globex"],
+        locale_keys=("en",), country_codes=("US", "CA", "GB", "IE", "AU"), tax_inclusive=False,
+        brand=o.brands["globex"],
     )
     _tax(o, ctx,
          {"digital-services": ("Digital services", "Online courses and other electronic services."),

@@ -38,6 +38,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 export VOLMIFY_ENV=${BENCH_ENV:-production}
+export EMAIL_TEST_DOMAINS=1  # the demo accounts use the reserved .test domain
 export VOLMIFY_INSTANCE_DIR=$BENCH_DIR/instance
 export DATABASE_URL=sqlite:///$BENCH_DIR/bench.sqlite3
 export SECRET_KEY=${SECRET_KEY:-bench-$(python3 -c 'import secrets; print(secrets.token_hex(16))')}

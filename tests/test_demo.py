@@ -418,3 +418,74 @@ def test_demo_users_can_log_in_with_the_demo_password(app, client, login):
         db.session.commit()
     response = login(client, "admin@acme.test", app.config["DEMO_PASSWORD"])
     assert response.status_code in (302, 303)
+
+
+# ---- purchases as the demo users ---------------------------------------------------------------
+
+DEMO_LOGINS = [email for _role, email in demo_summary("http://127.0.0.1:5000")[1]]
+
+
+def _plan_id(org_slug: str, product_slug: str, plan_name: str) -> str:
+    org = get_org_by_slug(org_slug)
+    product = db.session.scalar(sa.select(OrgProduct).where(OrgProduct.org_id == org.id,
+                                                            OrgProduct.slug == product_slug))
+    return next(p.id for v in product.variants for p in v.plans if p.name == plan_name)
+
+
+def _buy(client, store: str, plan_id: str, **fields) -> str:
+    """Add the plan to the cart, place the order with ``fields``, pay on the manual provider's
+    test page; returns the receipt page."""
+    assert client.post(f"{store}/cart/items", data={"plan_id": plan_id}).status_code == 303
+    page = client.get(f"{store}/checkout")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    form = dict(re.findall(r'name="(cart_fingerprint|submission|billing_name|billing_email)"[^>]*value="([^"]*)"',
+                           html))
+    placed = client.post(f"{store}/checkout", data={**form, **fields, "action": "place"})
+    assert placed.status_code == 303, re.findall(r'class="(?:error|flash[^"]*)"[^>]*>([^<]+)', placed.get_data(
+        as_text=True))
+    pay_url = placed.headers["Location"]
+    assert pay_url.endswith("/pay")
+    paid = client.post(pay_url, data={"outcome": "pay"})
+    assert paid.status_code == 303
+    return client.get(paid.headers["Location"]).get_data(as_text=True)
+
+
+def test_every_demo_login_is_printed_and_has_a_reserved_test_address():
+    assert len(DEMO_LOGINS) == 8 and all(email.endswith(".test") for email in DEMO_LOGINS)
+
+
+@pytest.mark.parametrize("email", DEMO_LOGINS)
+def test_the_readme_purchase_works_as_every_demo_user(app, client, login, email):
+    """README: in the EU store, with the discount code WELCOME10 and the gift card ACME-GIFT-EU50."""
+    with app.app_context():
+        load_demo()
+        db.session.commit()
+        premium = _plan_id("acme", "python-for-data-analysis", "Premium")
+    assert login(client, email, app.config["DEMO_PASSWORD"]).status_code == 303
+    receipt = _buy(client, "/acme/eu/de", premium, billing_country="DE", discount_code="WELCOME10",
+                   gift_card_codes="ACME-GIFT-EU50")
+    assert 'data-status="fulfilled"' in receipt
+    with app.app_context():
+        from app.orders.models import OrgMemberOrder
+
+        order = db.session.scalar(sa.select(OrgMemberOrder).where(OrgMemberOrder.billing_email == email)
+                                  .order_by(OrgMemberOrder.created_at.desc()))
+        assert order.status == "fulfilled"
+        assert (order.discount_amount, order.total_amount, order.gift_card_amount, order.amount_due) == (
+            Decimal("9.90"), Decimal("89.10"), Decimal("50.00"), Decimal("39.10"))
+
+
+def test_globex_sells_to_the_countries_of_its_market(app, client, login):
+    with app.app_context():
+        load_demo()
+        db.session.commit()
+        assert get_market(get_org_by_slug("globex"), "global").country_codes  # it has countries to sell to
+        standard = _plan_id("globex", "introduction-to-cryptography", "Standard")
+    assert login(client, "admin@globex.test", app.config["DEMO_PASSWORD"]).status_code == 303
+    client.post("/globex/global/en/cart/items", data={"plan_id": standard})
+    cart = client.get("/globex/global/en/cart")
+    assert cart.status_code == 200 and "cannot take orders" not in cart.get_data(as_text=True)
+    client.post("/globex/global/en/cart/items/" + standard + "/delete")
+    receipt = _buy(client, "/globex/global/en", standard, billing_country="US")
+    assert 'data-status="fulfilled"' in receipt and "$69.00" in receipt

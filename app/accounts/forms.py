@@ -6,9 +6,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from app.accounts.models import PROFICIENCIES
+from app.checks import EmailAddress
 
 PASSWORD_MIN = 10
 _PASSWORD_LENGTH = _l("Use at least %(min)d and at most %(max)d characters.")
@@ -16,7 +17,7 @@ _PASSWORD_LENGTH = _l("Use at least %(min)d and at most %(max)d characters.")
 
 class RegisterForm(FlaskForm):
     display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)])
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), EmailAddress()])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=PASSWORD_MIN, max=200, message=_PASSWORD_LENGTH)])
     confirm = PasswordField(
         _l("Repeat password"),
@@ -25,15 +26,14 @@ class RegisterForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    # No syntax check here: the account lookup decides (seeded accounts may use reserved domains).
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), EmailAddress()])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     remember = BooleanField(_l("Keep me logged in"))
     next = HiddenField()
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), EmailAddress()])
 
 
 class ResetPasswordForm(FlaskForm):

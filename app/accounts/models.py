@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from app.checks import normalize_email
 from app.db import Timestamped, UTCDateTime, enum_check, enum_col, fk, id_pk, new_id, utcnow
 from app.extensions import db
 
@@ -22,7 +23,7 @@ SKILL_PROFICIENCIES = ("beginner", "intermediate", "advanced", "expert")
 
 
 class User(UserMixin, Timestamped, db.Model):
-    """A person's platform-wide login identity; the email is stored lowercase."""
+    """A person's platform-wide login identity; the email is stored normalized (``app.checks``)."""
 
     __tablename__ = "user"
     __table_args__ = (sa.CheckConstraint("email = lower(email)", name="email_lower"),)
@@ -77,7 +78,7 @@ class User(UserMixin, Timestamped, db.Model):
 
     @validates("email")
     def _normalize_email(self, _key: str, value: str) -> str:
-        return value.strip().lower() if value is not None else value
+        return normalize_email(value) if value is not None else value
 
     @property
     def main_profile(self) -> UserProfile | None:

@@ -5,14 +5,18 @@ Services flush and raise DomainErrors; the view commits.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app, render_template
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app.accounts import sessions
 from app.accounts.models import User, UserLocale, UserProfile
+from app.checks import check_email, normalize_email
 from app.db import utcnow
 from app.errors import DomainError, ValidationError
 from app.extensions import db
@@ -33,20 +37,12 @@ class WeakPasswordError(ValidationError):
     pass
 
 
-class DuplicateEmailError(ValidationError):
-    pass
-
-
 class InvalidCredentialsError(DomainError):
     status_code = 401
 
 
 class InvalidTokenError(DomainError):
     pass
-
-
-def normalize_email(email: str) -> str:
-    return (email or "").strip().lower()
 
 
 def hash_password(password: str) -> str:
@@ -74,20 +70,30 @@ def get_user_by_email(email: str) -> User | None:
     return db.session.scalar(db.select(User).where(User.email == normalize_email(email)))
 
 
-def register_user(email: str, password: str, display_name: str) -> User:
-    """Create the platform user and its main profile, and send the verification email."""
-    email = normalize_email(email)
+def register_user(email: str, password: str, display_name: str) -> str:
+    """Sign up ``email``; returns the address (normalized).
+
+    A new address gets the platform user, its main profile and the verification email. An address
+    that already has an account gets nothing new: its owner is emailed that someone tried to sign
+    up with it (with links to log in and to reset the password). Both cases do the same work, send
+    one email and return the same, so the answer never tells whether an address has an account.
+    The password is checked first, in both cases.
+    """
+    email = check_email(email)
     display_name = (display_name or "").strip()
-    if get_user_by_email(email) is not None:
-        raise DuplicateEmailError(_("An account with this email already exists. Log in or reset your password."))
     check_password_strength(password, email=email, name=display_name)
-    user = User(email=email, password_hash=hash_password(password))
+    password_hash = hash_password(password)  # in both cases: the same time spent
+    existing = get_user_by_email(email)
+    if existing is not None:
+        send_existing_account_email(existing)
+        return email
+    user = User(email=email, password_hash=password_hash)
     db.session.add(user)
     db.session.flush()
     db.session.add(UserProfile(user_id=user.id, type="main", display_name=display_name))
     db.session.flush()
     send_verification_email(user)
-    return user
+    return email
 
 
 def create_user(email: str, password: str, display_name: str, *, verified: bool = True) -> User:
@@ -197,6 +203,20 @@ def send_verification_email(user: User) -> None:
         render_template("accounts/email/verify.txt", link=link, user=user),
         kind="verify_email",
     )
+
+
+def send_existing_account_email(user: User) -> None:
+    """Tell the owner of ``user`` that someone tried to sign up with their address, in the owner's
+    language when they chose one (whoever typed the address may speak another)."""
+    locale = user.default_locale_key
+    with force_locale(locale) if locale else nullcontext():
+        subject = _("You already have an account")
+        body = render_template(
+            "accounts/email/existing_account.txt", user=user,
+            login_link=public_url("accounts.login"),
+            reset_link=public_url("accounts.forgot_password"),
+        )
+    queue_email(user.email, subject, body, kind="existing_account")
 
 
 def request_password_reset(email: str) -> None:

@@ -109,22 +109,24 @@ def _user_key() -> str:
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_register_limit, methods=["POST"])
 def register():
+    """Sign up. A new address and one that already has an account get the same answer (a 303 to
+    the login page and the same message): the service emails the owner of an existing account
+    instead of saying here that it exists."""
     if current_user.is_authenticated:
         return redirect(url_for("accounts.profile"))
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = services.register_user(form.email.data, form.password.data, form.display_name.data)
-        except services.DuplicateEmailError as exc:
-            form.email.errors.append(exc.message)
+            email = services.register_user(form.email.data, form.password.data, form.display_name.data)
         except services.WeakPasswordError as exc:
             form.password.errors.append(exc.message)
+        except DomainError as exc:
+            form.email.errors.append(exc.message)
         else:
-            sessions.start_session(user, request.user_agent.string)
             _commit_and_deliver()
-            login_user(user)
-            flash(_("Welcome! We sent a confirmation link to %(email)s.", email=user.email), "success")
-            return redirect(_safe_next(request.args.get("next")) or url_for("accounts.profile"), 303)
+            flash(_("Thank you for signing up. We sent an email to %(email)s: open the link in it to "
+                    "confirm your address. You can log in now.", email=email), "success")
+            return redirect(url_for("accounts.login", next=_safe_next(request.args.get("next"))), 303)
     status = 422 if form.errors else 200
     return render_template("accounts/register.html", form=form), status
 

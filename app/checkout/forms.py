@@ -7,9 +7,10 @@ import re
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.checkout.cart import MAX_PLAN_ID, MAX_QUANTITY
+from app.checks import EmailAddress
 
 _QUANTITY_MESSAGE = _l("Enter a whole number from 1 to %(max)d.", max=MAX_QUANTITY)
 _DIGITS = re.compile(r"[0-9]{1,9}")
@@ -60,7 +61,7 @@ class CheckoutForm(FlaskForm):
     """Billing details and codes. Amounts are never posted: the server prices everything."""
 
     billing_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
-    billing_email = EmailField(_l("Email for the receipt"), validators=[DataRequired(), Email(), Length(max=254)])
+    billing_email = EmailField(_l("Email for the receipt"), validators=[DataRequired(), EmailAddress()])
     billing_country = SelectField(_l("Country"), validators=[DataRequired()])
     address_line1 = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
     postal_code = StringField(_l("Postal code"), validators=[Optional(), Length(max=20)])

@@ -11,6 +11,7 @@ import uuid
 
 from flask import Blueprint, current_app, flash, g, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.routing import BuildError
 from wtforms.fields import SelectChoice
@@ -27,6 +28,8 @@ from app.web.htmx import is_htmx, redirect, render
 from app.web.labels import country_name
 
 bp = Blueprint("checkout", __name__)
+
+NOT_SELLING = _l("This store cannot take orders yet: it has no country to sell to. Please come back later.")
 
 CART_PAGE = "checkout/cart.html"
 CART_REGION = "checkout/_cart.html"
@@ -89,7 +92,9 @@ def _billing_country() -> str | None:
 
 
 def _checkout_url() -> str | None:
-    """The checkout page, once it exists."""
+    """The checkout page, when it exists and the market can take orders."""
+    if not g.storefront.takes_orders:
+        return None
     try:
         return url_for(CHECKOUT_ENDPOINT)
     except BuildError:
@@ -108,6 +113,7 @@ def _render_cart(cart: carts.Cart, *, status: int = 200, error: str | None = Non
         cart=contents, quote=quote, priced={line.input.plan_id: line for line in quote.lines},
         billing_country=country, error=error, line_errors=line_errors or {}, notice=notice,
         checkout_url=_checkout_url(), max_quantity=carts.MAX_QUANTITY,
+        closed=None if g.storefront.takes_orders else NOT_SELLING,
     )
 
 
@@ -237,7 +243,6 @@ def _checkout_form(contents) -> CheckoutForm:
         form.billing_email.data = current_user.email
         form.billing_country.data = _default_country(member)
         form.submission.data = uuid.uuid4().hex
-    form.cart_fingerprint.data = form.cart_fingerprint.data or checkout.fingerprint(contents)
     return form
 
 
@@ -267,12 +272,19 @@ def checkout_page():
     if not current_user.is_authenticated:
         flash(_("Log in or create an account to check out. Your cart is kept."), "warning")
         return redirect(url_for("accounts.login", next=url_for(".checkout_page")))
+    if not g.storefront.takes_orders:
+        flash(str(NOT_SELLING), "warning")
+        return redirect(url_for(".cart"))
     current = _current_cart()
     contents = carts.load_cart(g.storefront, current, g.content_chain)
     if not contents.available:
         flash(_("Your cart is empty."), "warning")
         return redirect(url_for(".cart"))
     form = _checkout_form(contents)
+    # The fingerprint of the cart the buyer saw (posted back from the order summary), and the one
+    # of the summary rendered now, which carries it in a hidden field (htmx swaps them together).
+    seen, current_fingerprint = form.cart_fingerprint.data, checkout.fingerprint(contents)
+    form.cart_fingerprint.data = current_fingerprint
     country = form.billing_country.data if form.billing_country.data in g.storefront.country_codes \
         else g.storefront.country_codes[0]
     priced = checkout.price(g.storefront, contents, billing_country=country,
@@ -288,8 +300,8 @@ def checkout_page():
         return redirect(url_for("store.orders.detail", number=done[form.submission.data]))
     if not form.validate():
         return _render_checkout(form, contents, priced, status=422)
-    if form.cart_fingerprint.data != checkout.fingerprint(contents):
-        form.cart_fingerprint.data = checkout.fingerprint(contents)
+    # Missing or empty counts as stale: the buyer must have seen the total they are paying.
+    if not seen or seen != current_fingerprint:
         return _render_checkout(form, contents, priced, status=409, error=_(
             "Your cart or its prices changed since this page was loaded. Check the new total and place the order again."))
     address = {"line1": form.address_line1.data, "postal_code": form.postal_code.data, "city": form.city.data}

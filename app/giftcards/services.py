@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.catalog.services import aware, clean_text, ensure_same_org, to_decimal
+from app.checks import check_email
 from app.db import utcnow
 from app.errors import ConflictError, PermissionDeniedError, ValidationError
 from app.extensions import db
@@ -30,7 +31,6 @@ CODE_GROUPS = 3
 CODE_GROUP_SIZE = 4
 CUSTOM_CODE_MIN, CUSTOM_CODE_MAX = 8, 16
 _GENERATE_ATTEMPTS = 10
-_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def normalize_code(code: str | None) -> str:
@@ -91,11 +91,7 @@ def issue_gift_card(
     if expires_at is not None and expires_at <= utcnow():
         raise ValidationError(_("The expiry date must be in the future."))
 
-    email = clean_text(recipient_email, _("Recipient email"), max_length=254)
-    if email is not None:
-        email = email.lower()
-        if not _EMAIL_RE.match(email):
-            raise ValidationError(_("Enter a valid email address for the recipient."))
+    email = check_email(recipient_email) if (recipient_email or "").strip() else None
 
     if code is not None and code.strip():
         final_code = normalize_code(code)

@@ -137,9 +137,11 @@ def create_market(org: Org, *, slug: str, name: str, type: str, currency_code: s
                   brand: OrgBrand | None = None, domains: Iterable[str] = ()) -> OrgMarket:
     """Create a market with its countries, locales (in the given order) and domains.
 
-    The locales must be active locales of the org and include the default; country overrides
-    must name a country of the market and one of its locales; a ``single_country`` market has
-    exactly one country. The first domain is the primary one.
+    A market sells (it is created active), so it needs at least one country: the checkout asks
+    the buyer for one of them and taxes by it. The locales must be active locales of the org and
+    include the default; country overrides must name a country of the market and one of its
+    locales; a ``single_country`` market has exactly one country. The first domain is the primary
+    one.
     """
     slug = _slug(slug)
     name = _name(name)
@@ -166,14 +168,15 @@ def create_market(org: Org, *, slug: str, name: str, type: str, currency_code: s
     if default_locale_key not in locales:
         raise ValidationError(_("The default language must be one of the market's languages."))
 
-    countries = list(dict.fromkeys((c or "").strip().upper() for c in country_codes))
-    if countries:
-        known = set(db.session.scalars(
-            sa.select(Country.code).where(Country.code.in_(countries), Country.is_active.is_(True))
-        ))
-        unknown = [c for c in countries if c not in known]
-        if unknown:
-            raise ValidationError(_("Unknown country: %(code)s.", code=", ".join(unknown)))
+    countries = list(dict.fromkeys(code for code in ((c or "").strip().upper() for c in country_codes) if code))
+    if not countries:
+        raise ValidationError(_("Choose at least one country the market sells to."))
+    known = set(db.session.scalars(
+        sa.select(Country.code).where(Country.code.in_(countries), Country.is_active.is_(True))
+    ))
+    unknown = [c for c in countries if c not in known]
+    if unknown:
+        raise ValidationError(_("Unknown country: %(code)s.", code=", ".join(unknown)))
     if type == "single_country" and len(countries) != 1:
         raise ValidationError(_("A single-country market needs exactly one country."))
 

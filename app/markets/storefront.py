@@ -47,6 +47,12 @@ class Storefront:
     primary_host: str | None
 
     @property
+    def takes_orders(self) -> bool:
+        """Whether the checkout can sell here: it needs a country to bill (and tax) the buyer in.
+        ``create_market`` refuses a market without countries; older data may still have one."""
+        return bool(self.country_codes)
+
+    @property
     def display_name(self) -> str:
         return self.brand.name if self.brand else self.org_name
 

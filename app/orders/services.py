@@ -17,7 +17,6 @@ Services flush and raise DomainErrors; the caller commits.
 from __future__ import annotations
 
 import calendar
-import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -29,6 +28,7 @@ from sqlalchemy.orm import selectinload
 
 from app.catalog.models import OrgDiscount, OrgProduct, OrgProductVariant, OrgProductVariantPaymentPlan
 from app.catalog.services import clean_text, ensure_same_org, to_decimal
+from app.checks import check_email
 from app.db import utcnow
 from app.errors import (
     ConflictError,
@@ -65,7 +65,6 @@ ORDER_NUMBER_LENGTH = 20  # org_member_order.order_number is String(20)
 ORDER_NUMBER_DIGITS = 6
 ORDER_PREFIX_MAX = ORDER_NUMBER_LENGTH - 1 - (ORDER_NUMBER_DIGITS + 1)  # room for 7 digits
 _NUMBER_ATTEMPTS = 20
-_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _DIGITAL_TYPES = ("course", "digital_download")
 _PAID_STATUSES = ("paid", "fulfilled", "refunded")
 
@@ -245,9 +244,7 @@ def place_order(
     _check_quote(quote, currency)
 
     name = clean_text(billing_name, _("Name"), max_length=200, required=True)
-    email = clean_text(billing_email, _("Email"), max_length=254, required=True)
-    if not _EMAIL_RE.match(email):
-        raise ValidationError(_("Enter a valid email address."))
+    email = check_email(billing_email)
     country = (billing_country or "").strip().upper()
     if not country or db.session.get(Country, country) is None:
         raise ValidationError(_("Choose your billing country."))
@@ -314,7 +311,7 @@ def place_order(
 
 # ---- locking -------------------------------------------------------------------------------
 
-def _lock(order: OrgMemberOrder) -> OrgMemberOrder:
+def lock_order(order: OrgMemberOrder) -> OrgMemberOrder:
     """Reload ``order`` and its items under a row lock (PostgreSQL), so concurrent payment,
     cancellation and refund of one order happen one after another on fresh state."""
     db.session.flush()
@@ -343,7 +340,7 @@ def mark_paid(
     """Record the payment of a pending order and fulfil it. Idempotent: an order already paid,
     fulfilled or refunded is returned unchanged (a replayed event grants nothing twice); a
     cancelled order raises ``InvalidTransitionError``."""
-    _lock(order)
+    lock_order(order)
     if order.status in _PAID_STATUSES:
         return order
     at = at or utcnow()
@@ -480,7 +477,7 @@ def fulfil(order: OrgMemberOrder, *, at: datetime | None = None) -> OrgMemberOrd
 def mark_shipped(order_item: OrgMemberOrderItem, *, at: datetime | None = None) -> OrgMemberOrderItem:
     """Mark a paid order's physical item as shipped; the order becomes fulfilled once nothing else
     is waiting to be shipped. Shipping an item again does nothing."""
-    order = _lock(order_item.order)
+    order = lock_order(order_item.order)
     at = at or utcnow()
     if order.status not in ("paid", "fulfilled"):
         raise ConflictError(_("Only items of a paid order can be shipped."))
@@ -501,7 +498,7 @@ def mark_shipped(order_item: OrgMemberOrderItem, *, at: datetime | None = None) 
 def cancel_order(order: OrgMemberOrder, *, at: datetime | None = None) -> OrgMemberOrder:
     """Cancel a pending order: its gift card amounts go back to the cards and its discount use is
     given back. Only pending orders can be cancelled (``InvalidTransitionError`` otherwise)."""
-    _lock(order)
+    lock_order(order)
     at = at or utcnow()
     order.set_status("cancelled", at=at)
     for usage in redemption.active_usages(order.org_id, order.id):
@@ -595,7 +592,7 @@ def refund(
     A refunded order or item is never refunded again (``ConflictError``); a pending or cancelled
     order cannot be refunded (``InvalidTransitionError``).
     """
-    _lock(order)
+    lock_order(order)
     at = at or utcnow()
     if order.status == "refunded":
         raise ConflictError(_("This order has already been refunded."))

@@ -18,7 +18,8 @@ from flask_babel import gettext as _
 from werkzeug.routing import BuildError
 
 from app.accounts.models import User, UserJobProfile, UserProfile
-from app.accounts.services import main_profile, normalize_email
+from app.accounts.services import main_profile
+from app.checks import check_email, normalize_email
 from app.db import utcnow
 from app.errors import (
     ConflictError,
@@ -75,7 +76,6 @@ PERMISSIONS = CAPABILITIES  # the name SERVICES_API.md uses
 M = TypeVar("M")
 
 SLUG_RE = re.compile(r"^[a-z0-9-]{2,50}$")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # First URL segments the platform itself uses: an org with one of these slugs would be unreachable.
 RESERVED_SLUGS = frozenset({
     "account", "accounts", "admin", "api", "creators", "dashboard", "dev", "healthz", "invitations",
@@ -268,13 +268,6 @@ def _new_token() -> str:
     return secrets.token_urlsafe(32)[:64]
 
 
-def _check_email(email: str) -> str:
-    email = normalize_email(email)
-    if len(email) > 254 or not EMAIL_RE.match(email):
-        raise ValidationError(_("Enter a valid email address."))
-    return email
-
-
 def _expiry(days: int) -> datetime:
     if not isinstance(days, int) or days < 1 or days > INVITATION_DAYS_MAX:
         raise ValidationError(_("An invitation is valid for 1 to %(n)d days.", n=INVITATION_DAYS_MAX))
@@ -362,7 +355,7 @@ def invite_member(org: Org, *, email: str, invited_by: OrgEmployee | None, membe
     (same link) instead of creating a second one.
     """
     _check_inviter(org, invited_by)
-    email = _check_email(email)
+    email = check_email(email)
     if membership_type not in MEMBERSHIP_TYPES:
         raise ValidationError(_("Choose a membership type from the list."))
     expires_at = _expiry(days)
@@ -449,7 +442,7 @@ def invite_employee(org: Org, *, email: str, role: str, invited_by: OrgEmployee,
     if invited_by is None:
         raise PermissionDeniedError(_("You do not have permission to do that."))
     _check_inviter(org, invited_by)
-    email = _check_email(email)
+    email = check_email(email)
     if role not in EMPLOYEE_ROLES:
         raise ValidationError(_("Choose a role from the list."))
     expires_at = _expiry(days)

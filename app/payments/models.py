@@ -27,7 +27,8 @@ class PaymentEvent(Created, db.Model):
     order_id: Mapped[str | None] = fk("org_member_order.id", nullable=True, ondelete="SET NULL")
     payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON, nullable=False)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    result: Mapped[str | None] = mapped_column(sa.String(40))
+    # Indexed so the events waiting for their order (result "waiting_for_order") are found quickly.
+    result: Mapped[str | None] = mapped_column(sa.String(40), index=True)
 
     @property
     def is_processed(self) -> bool:

@@ -30,6 +30,19 @@ is not older than what we already applied for that subscription:
 
 A stale event is still recorded (result ``stale``). Money is never stale: a renewal Stripe charged
 is booked even when its event arrives late.
+
+Events that come before their order is paid. Stripe may deliver ``charge.refunded`` (or a
+subscription event) before ``checkout.session.completed``, e.g. when our endpoint was down for the
+completion and Stripe retried it later. Such an event waits (result ``waiting_for_order``):
+
+- filed under its order (``payment_event.order_id``) when the event names it: the order id in the
+  metadata Stripe copies from the payment intent onto the charge, or in the subscription's;
+- otherwise unfiled, keyed by the payment it names (payment intent, invoice), for up to
+  ``WAIT_FOR_ORDER``: Stripe retries a webhook for three days, so a completion that has not come
+  by then never will (the event is then given up as ``unknown_order``).
+
+When the completion pays the order, the waiting events of that order and of its payment are applied
+in the order Stripe created them, so a refund that came first still refunds (and revokes access).
 """
 
 from __future__ import annotations
@@ -70,7 +83,8 @@ SUBSCRIPTION_EVENTS = ("customer.subscription.created", "customer.subscription.u
 INVOICE_PAID_EVENTS = ("invoice.paid", "invoice.payment_succeeded")
 STATE_EVENTS = (*SUBSCRIPTION_EVENTS, *INVOICE_PAID_EVENTS, "invoice.payment_failed")
 APPLIED_RESULTS = ("synced", "ended", "renewed", "renewed_amount_differs", "past_due")
-WAITING = "waiting_for_order"  # a subscription event that came before its order was paid
+WAITING = "waiting_for_order"  # an event that came before its order was paid (see the module doc)
+WAIT_FOR_ORDER = timedelta(days=7)  # how long an event naming only a payment waits for its order
 PERIOD_TOLERANCE = timedelta(hours=1)  # our first period starts when the webhook arrives, Stripe's earlier
 
 
@@ -92,6 +106,27 @@ def record_event(provider: str, event_id: str, type_: str, payload: dict) -> Pay
 
 def _order(order_id: str | None) -> OrgMemberOrder | None:
     return db.session.get(OrgMemberOrder, order_id) if order_id else None
+
+
+def _order_from_metadata(obj: dict) -> OrgMemberOrder | None:
+    """The order named in an object's metadata (an id of ours, checked against the org if named)."""
+    metadata = obj.get("metadata") or {}
+    order = _order(metadata.get("order_id"))
+    if order is None or (metadata.get("org_id") and metadata["org_id"] != order.org_id):
+        return None
+    return order
+
+
+def _payment_references(obj: dict) -> set[str]:
+    """The payments a charge belongs to: its payment intent and (older API versions) its invoice."""
+    refs = set()
+    for key in ("payment_intent", "invoice"):
+        value = obj.get(key)
+        if isinstance(value, dict):
+            value = value.get("id")
+        if value:
+            refs.add(value)
+    return refs
 
 
 def _order_for_payment_intent(reference: str | None) -> OrgMemberOrder | None:
@@ -120,15 +155,18 @@ def handle_stripe_event(event: PaymentEvent) -> str:
         if order.status != "pending":
             if kind == "checkout.session.completed" and order.status in ("paid", "fulfilled"):
                 _link_subscriptions(order, obj)
+                _apply_waiting(order, set())
             return "already_" + order.status
         amount = obj.get("amount_total")
+        reference = obj.get("payment_intent") or obj.get("invoice") or obj.get("id")
         orders.mark_paid(
             order,
             provider="stripe",
-            reference=obj.get("payment_intent") or obj.get("invoice") or obj.get("id"),
+            reference=reference,
             amount=from_minor_units(amount, order.currency_code) if amount is not None else None,
         )
         _link_subscriptions(order, obj)
+        _apply_waiting(order, {obj.get("payment_intent"), obj.get("invoice"), reference} - {None})
         return "paid"
     if kind in ("checkout.session.expired", "checkout.session.async_payment_failed"):
         order = _order((obj.get("metadata") or {}).get("order_id") or obj.get("client_reference_id"))
@@ -141,10 +179,14 @@ def handle_stripe_event(event: PaymentEvent) -> str:
         return "ignored"
     if kind == "charge.refunded":
         # A subscription's first order is paid by an invoice (older API versions name it on the charge).
-        order = _order_for_payment_intent(obj.get("payment_intent")) or _order_for_payment_intent(obj.get("invoice"))
+        order = (_order_for_payment_intent(obj.get("payment_intent")) or _order_for_payment_intent(obj.get("invoice"))
+                 or _order_from_metadata(obj))
         if order is None:
-            return "unknown_order"
+            return WAITING if _payment_references(obj) else "unknown_order"  # its order may not be paid yet
         event.org_id, event.order_id = order.org_id, order.id
+        orders.lock_order(order)  # a completion being handled meanwhile finishes first (fresh status)
+        if order.status == "pending":
+            return WAITING  # refunded before the completion arrived: applied once it has
         if order.status not in ("paid", "fulfilled"):
             return "already_" + order.status
         refunded = from_minor_units(obj.get("amount_refunded") or 0, order.currency_code)
@@ -242,9 +284,10 @@ def _stripe_subscriptions(stripe_id: str | None, metadata: dict | None,
 
 
 def _link_subscriptions(order: OrgMemberOrder, session: dict) -> None:
-    """After the first order is paid: link the Stripe subscriptions it started to Stripe's, and
-    apply the subscription events that arrived before it. A session paid in ``payment`` mode (an
-    order Stripe cannot bill as one subscription) leaves them to the manual billing instead."""
+    """After the first order is paid: link the Stripe subscriptions it started to Stripe's (the
+    events that arrived before it are applied next, by ``_apply_waiting``). A session paid in
+    ``payment`` mode (an order Stripe cannot bill as one subscription) leaves them to the manual
+    billing instead."""
     started = list(db.session.scalars(
         sa.select(OrgMemberSubscription)
         .where(OrgMemberSubscription.org_id == order.org_id, OrgMemberSubscription.order_id == order.id,
@@ -259,12 +302,28 @@ def _link_subscriptions(order: OrgMemberOrder, session: dict) -> None:
             subscription.provider_subscription_id = stripe_id
         else:
             subscription.provider = "manual"  # renewed by `flask billing renew`
-    waiting = db.session.scalars(
+    db.session.flush()
+
+
+def _apply_waiting(order: OrgMemberOrder, references: set[str]) -> None:
+    """Apply the events that came before ``order`` was paid (see the module doc): the ones filed
+    under it, and the unfiled ones naming one of its payments ``references``, oldest first. Unfiled
+    events older than ``WAIT_FOR_ORDER`` are given up on the way."""
+    waiting = list(db.session.scalars(
         sa.select(PaymentEvent)
         .where(PaymentEvent.provider == "stripe", PaymentEvent.order_id == order.id, PaymentEvent.result == WAITING)
-        .order_by(PaymentEvent.created_at, PaymentEvent.id)
-    ).all()
-    for earlier in sorted(waiting, key=lambda e: e.payload.get("created") or 0):
+    ))
+    cutoff = utcnow() - WAIT_FOR_ORDER
+    for event in db.session.scalars(
+        sa.select(PaymentEvent)
+        .where(PaymentEvent.provider == "stripe", PaymentEvent.order_id.is_(None), PaymentEvent.result == WAITING)
+    ):
+        obj = (event.payload.get("data") or {}).get("object") or {}
+        if references and _payment_references(obj) & references:
+            waiting.append(event)
+        elif event.created_at < cutoff:
+            event.result = "unknown_order"
+    for earlier in sorted(waiting, key=lambda e: (e.payload.get("created") or 0, e.created_at)):
         earlier.result = handle_stripe_event(earlier)
         earlier.processed_at = utcnow()
     db.session.flush()
@@ -411,9 +470,9 @@ def _invoice_paid(event: PaymentEvent, obj: dict) -> str:
     reason = obj.get("billing_reason")
     if reason != "subscription_cycle":
         return "ignored_" + (reason or "invoice")[:30]
-    subscriptions = _stripe_subscriptions(_invoice_subscription_id(obj), _invoice_metadata(obj))
+    subscriptions = _stripe_subscriptions(_invoice_subscription_id(obj), _invoice_metadata(obj), event)
     if not subscriptions:
-        return "unknown_subscription"
+        return WAITING if event.order_id else "unknown_subscription"
     _file(event, subscriptions)
     now = utcnow()
     start, end = _invoice_period(obj)
@@ -444,9 +503,9 @@ def _invoice_paid(event: PaymentEvent, obj: dict) -> str:
 
 def _invoice_failed(event: PaymentEvent, obj: dict) -> str:
     """Stripe could not collect a subscription invoice: past due, no access until it is paid."""
-    subscriptions = _stripe_subscriptions(_invoice_subscription_id(obj), _invoice_metadata(obj))
+    subscriptions = _stripe_subscriptions(_invoice_subscription_id(obj), _invoice_metadata(obj), event)
     if not subscriptions:
-        return "unknown_subscription"
+        return WAITING if event.order_id else "unknown_subscription"
     _file(event, subscriptions)
     invoice_id = obj.get("id")
     if invoice_id and db.session.scalar(

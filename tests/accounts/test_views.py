@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask_babel import force_locale, gettext
 from itsdangerous import timed
 
 from app.accounts.models import User, UserLocale, UserProfile
@@ -20,6 +21,21 @@ def register(client, email="ada@example.com", password=PASSWORD, name="Ada Lovel
     })
 
 
+def sign_up(client, email="ada@example.com", password=PASSWORD, name="Ada Lovelace"):
+    """Register, then log in (registering answers the same for new and taken addresses, so it
+    does not sign anyone in)."""
+    response = register(client, email=email, password=password, name=name)
+    assert response.status_code == 303
+    assert client.post("/account/login", data={"email": email, "password": password}).status_code == 303
+    return response
+
+
+def outbox(app, to: str) -> list[EmailOutbox]:
+    with app.app_context():
+        return list(db.session.scalars(
+            db.select(EmailOutbox).where(EmailOutbox.to_email == to).order_by(EmailOutbox.created_at)))
+
+
 def last_link(app, kind: str) -> str:
     with app.app_context():
         message = db.session.scalars(
@@ -30,27 +46,104 @@ def last_link(app, kind: str) -> str:
     return url.split("localhost", 1)[-1]
 
 
-def test_register_creates_user_with_main_profile_and_sends_verification(app, client):
+def test_register_creates_user_with_main_profile_and_sends_verification(app, client, login):
     response = register(client, email="Ada@Example.com")
-    assert response.status_code == 303
+    assert response.status_code == 303 and response.headers["Location"].endswith("/account/login")
     with app.app_context():
         user = db.session.scalar(db.select(User).where(User.email == "ada@example.com"))
         assert user is not None and user.email_verified_at is None
         profiles = db.session.scalars(db.select(UserProfile).where(UserProfile.user_id == user.id)).all()
         assert [(p.type, p.display_name) for p in profiles] == [("main", "Ada Lovelace")]
         assert user.password_hash.startswith("$argon2")
+    assert [m.kind for m in outbox(app, "ada@example.com")] == ["verify_email"]
+    assert b"We sent an email to ada@example.com" in client.get("/account/login").data
+    assert login(client, "ada@example.com", PASSWORD).status_code == 303
     page = client.get("/account/")
     assert b"ada@example.com" in page.data and b"not confirmed" in page.data.lower()
 
 
-def test_duplicate_email_is_a_form_error_not_a_500(app, client):
-    register(client)
+def test_register_keeps_where_the_visitor_was_going(client):
+    response = client.post(
+        "/account/register?next=/shop/eu/en/checkout",
+        data={"display_name": "Ada", "email": "ada@example.com", "password": PASSWORD, "confirm": PASSWORD})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/account/login?next=/shop/eu/en/checkout")
+
+
+def _normalized(html: bytes, email: str) -> str:
+    """The page with the address typed and the session's random CSRF token blanked out."""
+    text = re.sub(r'(name="csrf-token" content|name="csrf_token" type="hidden" value)="[^"]*"', r'\1=""',
+                  html.decode())
+    return text.replace(email, "EMAIL")
+
+
+def test_registering_a_taken_address_answers_exactly_like_a_new_one_and_tells_the_owner(app, client):
+    sign_up(client, email="ada@example.com")
     client.post("/account/logout")
-    response = register(client, email="ADA@example.com")
-    assert response.status_code == 422
-    assert b"already exists" in response.data
     with app.app_context():
-        assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 1
+        users_before = db.session.scalar(db.select(db.func.count()).select_from(User))
+
+    answers = {}
+    for email in ("bob@example.com", "ada@example.com"):
+        visitor = app.test_client()
+        response = visitor.post("/account/register", data={
+            "display_name": "Mallory", "email": email, "password": "a different passphrase", "confirm":
+            "a different passphrase"})
+        landing = visitor.get(response.headers["Location"])
+        answers[email] = (
+            response.status_code, response.headers["Location"], _normalized(response.data, email),
+            sorted(c.key for c in visitor._cookies.values()),
+            landing.status_code, _normalized(landing.data, email),
+        )
+    assert answers["bob@example.com"] == answers["ada@example.com"]
+    assert answers["ada@example.com"][0] == 303
+    assert "We sent an email to EMAIL" in answers["ada@example.com"][5]
+    assert "already" not in answers["ada@example.com"][5].lower()
+
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(User)) == users_before + 1  # bob only
+        ada = db.session.scalar(db.select(User).where(User.email == "ada@example.com"))
+        assert ada.password_hash and "Mallory" not in [p.display_name for p in ada.profiles]
+    # The owner is told instead, with the ways back into the account; nothing else was sent.
+    kinds = [m.kind for m in outbox(app, "ada@example.com")]
+    assert kinds == ["verify_email", "existing_account"]
+    notice = outbox(app, "ada@example.com")[-1]
+    assert "already" in notice.subject.lower()
+    assert "/account/login" in notice.body_text and "/account/forgot" in notice.body_text
+    assert [m.kind for m in outbox(app, "bob@example.com")] == ["verify_email"]
+    # The stranger's password did not become the owner's.
+    visitor = app.test_client()
+    assert visitor.post("/account/login", data={"email": "ada@example.com",
+                                                 "password": "a different passphrase"}).status_code == 422
+    assert visitor.post("/account/login", data={"email": "ada@example.com", "password": PASSWORD}).status_code == 303
+
+
+def test_the_owner_notice_is_in_the_owners_language(app, client):
+    sign_up(client, email="ada@example.com")
+    client.post("/account/locales", data={"locale_key": "de", "proficiency": "native", "is_default": "y"})
+    client.post("/account/logout")
+    app.test_client().post("/account/register", headers={"Accept-Language": "en"}, data={
+        "display_name": "Mallory", "email": "ada@example.com", "password": "a different passphrase",
+        "confirm": "a different passphrase"})
+    notice = outbox(app, "ada@example.com")[-1]
+    assert notice.kind == "existing_account"
+    with app.test_request_context(), force_locale("de"):
+        assert notice.subject == gettext("You already have an account") != "You already have an account"
+        assert gettext("If it was you, log in here:") in notice.body_text
+    assert "/account/login" in notice.body_text and "/account/forgot" in notice.body_text
+
+
+def test_a_weak_password_is_refused_the_same_for_taken_and_new_addresses(app, client):
+    sign_up(client, email="ada@example.com")
+    client.post("/account/logout")
+    answers = []
+    for email in ("bob@example.com", "ada@example.com"):
+        response = app.test_client().post("/account/register", data={
+            "display_name": "Mallory", "email": email, "password": "password123", "confirm": "password123"})
+        answers.append((response.status_code, _normalized(response.data, email)))
+    assert answers[0] == answers[1] and answers[0][0] == 422
+    assert "too easy to guess" in answers[0][1]
+    assert [m.kind for m in outbox(app, "ada@example.com")] == ["verify_email"]
 
 
 @pytest.mark.parametrize("password, message", [
@@ -153,7 +246,7 @@ def test_forgot_password_does_not_reveal_unknown_emails(app, client):
 
 
 def test_profile_name_and_locale_preferences(app, client):
-    register(client)
+    sign_up(client)
     assert client.post("/account/profile", data={"display_name": "Countess Ada"}).status_code == 303
     assert b"Countess Ada" in client.get("/account/").data
     client.post("/account/locales", data={"locale_key": "fr", "proficiency": "fluent"})
@@ -175,7 +268,7 @@ def test_profile_name_and_locale_preferences(app, client):
 
 
 def test_ui_follows_the_saved_default_language(client):
-    register(client)
+    sign_up(client)
     client.post("/account/locales", data={"locale_key": "de", "proficiency": "native", "is_default": "y"})
     page = client.get("/account/")
     assert b'lang="de"' in page.data

@@ -1,4 +1,5 @@
-"""Steps several browser tests share: signing up a new user and buying a plan with the manual provider."""
+"""Steps several browser tests share: signing up a new user, logging in, and buying a plan with
+the manual provider."""
 
 from __future__ import annotations
 
@@ -10,15 +11,28 @@ from playwright.sync_api import expect
 PASSWORD = "copper kettle 42 harbour"
 
 
-def register(page, name: str) -> None:
-    """Sign up a new user with a unique email; they stay signed in."""
+def log_in(page, email: str, password: str = PASSWORD) -> None:
+    """Log in through the login form and land on the account page."""
+    page.goto("/account/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    page.locator('form[action*="/account/login"] button[type="submit"]').click()
+    expect(page).to_have_url(re.compile(r"/account/$"))
+
+
+def register(page, name: str) -> str:
+    """Sign up a new user with a unique email and log in (signing up does not log in: it answers
+    the same whether or not the address has an account). Returns the email."""
+    email = f"user-{uuid.uuid4().hex[:10]}@example.com"
     page.goto("/account/register")
     page.locator("#display_name").fill(name)
-    page.locator("#email").fill(f"user-{uuid.uuid4().hex[:10]}@example.com")
+    page.locator("#email").fill(email)
     page.locator("#password").fill(PASSWORD)
     page.locator("#confirm").fill(PASSWORD)
     page.locator('form[action*="/account/register"] button[type="submit"]').click()
-    expect(page).to_have_url(re.compile(r"/account/$"))
+    expect(page).to_have_url(re.compile(r"/account/login"))
+    log_in(page, email)
+    return email
 
 
 def buy_basic(page, store: str, course: str) -> None:

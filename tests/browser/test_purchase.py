@@ -9,6 +9,8 @@ import uuid
 
 from playwright.sync_api import expect
 
+from tests.browser.flows import log_in
+
 PASSWORD = "violet kettle 42 harbour"
 COURSE = "/acme/eu/de/products/python-for-data-analysis"
 
@@ -18,11 +20,13 @@ def test_buy_premium_with_discount_and_gift_card_manual_payment(demo, new_contex
     page = context.new_page()
     page.goto("/account/register")
     page.locator("#display_name").fill("Käthe Käuferin")
-    page.locator("#email").fill(f"buyer-{uuid.uuid4().hex[:10]}@example.com")
+    email = f"buyer-{uuid.uuid4().hex[:10]}@example.com"
+    page.locator("#email").fill(email)
     page.locator("#password").fill(PASSWORD)
     page.locator("#confirm").fill(PASSWORD)
     page.locator('form[action*="/account/register"] button[type="submit"]').click()
-    expect(page).to_have_url(re.compile(r"/account/$"))
+    expect(page).to_have_url(re.compile(r"/account/login"))
+    log_in(page, email, PASSWORD)
 
     page.goto(COURSE)
     premium = page.locator(".offer", has=page.locator("h3", has_text="Premium"))

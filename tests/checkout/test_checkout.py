@@ -162,6 +162,90 @@ def test_a_price_change_after_loading_the_page_is_caught(shop, app, client, logi
         assert db.session.scalar(db.select(db.func.count()).select_from(OrgMemberOrder)) == 0
 
 
+def _fingerprint(html: str) -> str:
+    return re.search(r'name="cart_fingerprint"[^>]*value="([^"]*)"', html).group(1)
+
+
+@pytest.mark.parametrize("posted", ["", None], ids=["empty", "missing"])
+def test_an_empty_or_missing_cart_fingerprint_is_refused_like_a_stale_one(shop, app, client, login, posted):
+    _login_and_add(client, login, shop.basic_id)
+    data = {**_checkout_form(client), "action": "place"}
+    with app.app_context():
+        from app.catalog.models import OrgProductVariantPaymentPlan
+        from app.markets.models import OrgMarket
+
+        plan = db.session.get(OrgProductVariantPaymentPlan, shop.basic_id)
+        set_market_price(plan, db.session.scalar(db.select(OrgMarket)), price=Decimal("59.00"))
+        db.session.commit()
+    if posted is None:
+        del data["cart_fingerprint"]
+    else:
+        data["cart_fingerprint"] = posted
+    response = client.post(f"{PREFIX}/checkout", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "changed since this page was loaded" in html and "€59.00" in html  # the new total
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(OrgMemberOrder)) == 0
+    # The refusal carries the fingerprint of the total it shows: placing again from it works.
+    again = client.post(f"{PREFIX}/checkout", data={**data, "cart_fingerprint": _fingerprint(html)})
+    assert again.status_code in (302, 303)
+    with app.app_context():
+        order = db.session.scalar(db.select(OrgMemberOrder))
+        assert order.total_amount == Decimal("59.00")
+
+
+def test_an_empty_fingerprint_is_refused_even_when_nothing_changed(shop, app, client, login):
+    _login_and_add(client, login, shop.basic_id)
+    data = {**_checkout_form(client), "action": "place", "cart_fingerprint": ""}
+    assert client.post(f"{PREFIX}/checkout", data=data).status_code == 409
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(OrgMemberOrder)) == 0
+
+
+def test_the_summary_htmx_swaps_in_carries_the_fingerprint_of_the_total_it_shows(shop, app, client, login):
+    _login_and_add(client, login, shop.basic_id)
+    data = _checkout_form(client)
+    with app.app_context():
+        from app.catalog.models import OrgProductVariantPaymentPlan
+        from app.markets.models import OrgMarket
+
+        plan = db.session.get(OrgProductVariantPaymentPlan, shop.basic_id)
+        set_market_price(plan, db.session.scalar(db.select(OrgMarket)), price=Decimal("59.00"))
+        db.session.commit()
+    summary = client.post(f"{PREFIX}/checkout", data={**data, "action": "apply"}, headers={"HX-Request": "true"})
+    html = summary.get_data(as_text=True)
+    assert summary.status_code == 200 and 'id="checkout-summary"' in html and "€59.00" in html
+    assert _fingerprint(html) != data["cart_fingerprint"]
+    placed = client.post(f"{PREFIX}/checkout", data={**data, "cart_fingerprint": _fingerprint(html), "action": "place"})
+    assert placed.status_code in (302, 303)
+
+
+def test_a_market_without_countries_says_it_cannot_take_orders_instead_of_failing(shop, app, client, login):
+    """Markets made before the service required a country: the cart and checkout explain, never 500."""
+    _login_and_add(client, login, shop.basic_id)
+    data = {**_checkout_form(client), "action": "place"}
+    with app.app_context():
+        from app.markets.models import OrgMarketCountry
+
+        db.session.execute(db.delete(OrgMarketCountry))
+        db.session.commit()
+    cart = client.get(f"{PREFIX}/cart")
+    html = cart.get_data(as_text=True)
+    assert cart.status_code == 200 and "cannot take orders yet" in html
+    assert "Data Science" in html and f'href="{PREFIX}/checkout"' not in html  # the cart is kept, no way on
+    for response in (client.get(f"{PREFIX}/checkout"), client.post(f"{PREFIX}/checkout", data=data),
+                     client.post(f"{PREFIX}/checkout", data={**data, "action": "apply"},
+                                 headers={"HX-Request": "true"})):
+        assert response.status_code in (302, 303) or response.headers.get("HX-Redirect")
+        assert client.get(f"{PREFIX}/cart").status_code == 200
+    followed = client.get(f"{PREFIX}/checkout", follow_redirects=True)
+    assert followed.status_code == 200 and followed.request.path == f"{PREFIX}/cart"
+    assert "cannot take orders yet" in followed.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(OrgMemberOrder)) == 0
+
+
 def test_a_gift_card_that_pays_everything_skips_the_payment_provider(shop, app, client, login):
     _login_and_add(client, login, shop.premium_id)
     data = {**_checkout_form(client), "gift_card_codes": shop.big_gift_code, "action": "place"}

@@ -86,6 +86,8 @@ def test_create_market_with_locales_countries_overrides_and_domains(db_session):
     ({"currency_code": "XXX"}, "currency"),
     ({"country_codes": ("DE", "ZZ")}, "ZZ"),
     ({"type": "single_country"}, "exactly one country"),
+    ({"country_codes": ()}, "at least one country"),  # a market sells: checkout needs a country
+    ({"country_codes": ("", " ")}, "at least one country"),
     ({"type": "galactic"}, "type"),
     ({"slug": "E U"}, "address"),
     ({"domains": ("bad_host!.com",)}, "not a valid domain"),

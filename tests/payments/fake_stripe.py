@@ -214,12 +214,21 @@ class FakeStripe:
                 "subscription": subscription_id, "metadata": subscription["metadata"]}}
         return self.event(type_, invoice, created=created)
 
-    def refunded_event(self, session_id: str, amount: int | None = None) -> dict:
+    def refunded_event(self, session_id: str, amount: int | None = None, *, metadata: bool = True) -> dict:
+        """``charge.refunded`` for the session's payment. Like Stripe, the charge carries the metadata
+        its payment intent had when it was confirmed (``payment_intent_data[metadata]``);
+        ``metadata=False`` leaves it out. The charge of a subscription's first invoice names the
+        invoice (as API versions before 2025-03-31 do) and a payment intent of its own."""
         session = self.sessions[session_id]
         total = session["amount_total"]
-        charge = {"id": "ch_" + uuid.uuid4().hex[:12], "object": "charge", "payment_intent": session["payment_intent"],
+        charge = {"id": "ch_" + uuid.uuid4().hex[:12], "object": "charge",
+                  "payment_intent": session["payment_intent"] or _new_id("pi_"),
                   "amount": total, "amount_captured": total, "amount_refunded": total if amount is None else amount,
-                  "refunded": amount is None or amount >= total}
+                  "refunded": amount is None or amount >= total,
+                  "metadata": self._metadata(self.session_params[session_id], "payment_intent_data[metadata]")
+                  if metadata else {}}
+        if session["invoice"]:
+            charge["invoice"] = session["invoice"]
         return self.event("charge.refunded", charge)
 
     def __enter__(self):

@@ -428,3 +428,84 @@ def test_cancel_at_period_end_reaches_stripe(app, client, shop, stripe_app):
             provider.set_cancel_at_period_end(subscription, True)
         ManualProvider().set_cancel_at_period_end(subscription, True)  # a no-op
         db.session.rollback()
+
+
+# ---- events that come before their order is paid ---------------------------------------------
+
+def _payments(order_id: str) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(OrgMemberOrderPayment)
+                             .where(OrgMemberOrderPayment.order_id == order_id))
+
+
+@pytest.mark.parametrize("metadata", [True, False], ids=["charge-names-the-order", "charge-names-only-its-payment"])
+def test_a_refund_delivered_before_the_completion_takes_effect_once_the_order_is_paid(
+        app, client, shop, stripe_app, metadata):
+    order_id, session_id = _checkout(app, stripe_app, shop, [shop.one_time_id])
+    assert stripe_app.session_params[session_id]["mode"] == "payment"
+    completed = stripe_app.completed_event(session_id)  # Stripe created it first...
+    refunded = stripe_app.refunded_event(session_id, metadata=metadata)
+
+    assert _deliver(client, refunded) == "waiting_for_order"  # ...but the refund arrives first
+    with app.app_context():
+        assert db.session.get(OrgMemberOrder, order_id).status == "pending" and _payments(order_id) == 0
+
+    # The completion, delivered three times (Stripe retries), and once more as a separate event.
+    assert _deliver(client, completed) == "paid"
+    assert _deliver(client, completed) == "duplicate"
+    assert _deliver(client, completed) == "duplicate"
+    assert _deliver(client, stripe_app.completed_event(session_id)) == "already_refunded"
+
+    with app.app_context():
+        order = db.session.get(OrgMemberOrder, order_id)
+        assert order.status == "refunded"
+        assert _payments(order_id) == 1
+        assert len(order.refunds) == 1 and order.refunds[0].amount == order.amount_due
+        member = db.session.get(OrgMember, shop.member_id)
+        product_id = db.session.get(OrgProductVariantPaymentPlan, shop.one_time_id).variant.product_id
+        assert orders.member_access_tier(member, product_id) is None  # access revoked
+        event = db.session.scalar(sa.select(PaymentEvent).where(PaymentEvent.event_id == refunded["id"]))
+        assert (event.result, event.order_id) == ("refunded", order_id)
+
+
+def test_a_refund_of_a_first_subscription_invoice_before_its_completion_ends_the_subscription(
+        app, client, shop, stripe_app):
+    order_id, session_id = _checkout(app, stripe_app, shop, [shop.monthly_id])
+    completed = stripe_app.completed_event(session_id)
+    # The invoice's charge names the invoice, not our order.
+    assert _deliver(client, stripe_app.refunded_event(session_id, metadata=False)) == "waiting_for_order"
+    assert _deliver(client, completed) == "paid"
+    assert _deliver(client, completed) == "duplicate"
+    with app.app_context():
+        order = db.session.get(OrgMemberOrder, order_id)
+        assert order.status == "refunded" and _payments(order_id) == 1
+        assert _subscription(order_id).status in ("cancelled", "lapsed")
+        assert _tier(shop) is None
+
+
+def test_a_partial_refund_before_the_completion_is_noted_and_keeps_access(app, client, shop, stripe_app):
+    order_id, session_id = _checkout(app, stripe_app, shop, [shop.one_time_id])
+    completed = stripe_app.completed_event(session_id)
+    refunded = stripe_app.refunded_event(session_id, amount=100)
+    assert _deliver(client, refunded) == "waiting_for_order"
+    assert _deliver(client, completed) == "paid"
+    with app.app_context():
+        assert db.session.get(OrgMemberOrder, order_id).status == "fulfilled"
+        event = db.session.scalar(sa.select(PaymentEvent).where(PaymentEvent.event_id == refunded["id"]))
+        assert event.result == "partial_refund_noted"
+
+
+def test_an_event_whose_order_never_comes_is_given_up_after_the_wait(app, client, shop, stripe_app):
+    _order_id, session_id = _checkout(app, stripe_app, shop, [shop.one_time_id])
+    stray = stripe_app.event("charge.refunded", {"id": "ch_stray", "object": "charge", "payment_intent": "pi_other",
+                                                 "amount": 500, "amount_captured": 500, "amount_refunded": 500})
+    assert _deliver(client, stray) == "waiting_for_order"
+    with app.app_context():
+        event = db.session.scalar(sa.select(PaymentEvent).where(PaymentEvent.event_id == stray["id"]))
+        event.created_at = utcnow() - timedelta(days=8)  # past the wait
+        db.session.commit()
+    assert _deliver(client, stripe_app.completed_event(session_id)) == "paid"
+    with app.app_context():
+        event = db.session.scalar(sa.select(PaymentEvent).where(PaymentEvent.event_id == stray["id"]))
+        assert event.result == "unknown_order"
+        order = db.session.scalar(sa.select(OrgMemberOrder).where(OrgMemberOrder.provider_session_id == session_id))
+        assert order.status == "fulfilled"
