@@ -24,6 +24,8 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.config import TestConfig
 from app.extensions import db
+from tests.browser import quality
+from tests.browser.quality import _record_visited_pages, page_recorder  # noqa: F401 (fixtures: record visited pages)
 from tests.conftest import load_reference_data
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -51,6 +53,7 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if _HERE in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.browser)
+    quality.run_gates_last(items)
 
 
 @pytest.fixture(scope="session")
