@@ -89,6 +89,14 @@ class Snapshot:
         host = parts.hostname or ""
         return f"{'' if host == '127.0.0.1' else host}{parts.path}{'?' + parts.query if parts.query else ''}"
 
+    @property
+    def route(self) -> str:
+        """The page this document is an instance of: the path with ids, tokens and numbers generalized."""
+        path = re.sub(r"/[0-9a-f]{32}(?=/|$)", "/<id>", self.path)
+        path = re.sub(r"/account/(reset|verify)/[^/?]+", r"/account/\1/<token>", path)
+        path = re.sub(r"/orders/[A-Z]+-\d+", "/orders/<number>", path)
+        return re.sub(r"/submissions/[^/?]+", "/submissions/<id>", path)
+
     def describe(self) -> str:
         test, _url, event = self.visits[0]
         more = f" (+{len(self.visits) - 1} more visits)" if len(self.visits) > 1 else ""

@@ -36,7 +36,26 @@ def visited(page_recorder, request) -> list[Snapshot]:
         if others:
             pytest.fail(f"{len(others)} browser tests ran but no page was recorded: the recorder is broken")
         pytest.skip("no other browser test ran in this session: no visited pages to check")
+    _summarize(request.config, snapshots)
     return snapshots
+
+
+def _summarize(config, snapshots: list[Snapshot]) -> None:
+    """One line on what the gates check (with -v, every page and how many snapshots it has)."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None or capture is None:
+        return
+    pages: dict[str, int] = {}
+    for snapshot in snapshots:
+        pages[snapshot.route] = pages.get(snapshot.route, 0) + 1
+    tests = {test for snapshot in snapshots for test, _url, _event in snapshot.visits}
+    with capture.global_and_fixture_disabled():
+        reporter.write_line(f"\nquality gates: {len(snapshots)} distinct documents of {len(pages)} pages "
+                            f"({sum(len(s.visits) for s in snapshots)} loads and htmx swaps in {len(tests)} tests)")
+        if config.getoption("verbose") > 0:
+            for route, count in sorted(pages.items()):
+                reporter.write_line(f"  {count:3d}  {route}")
 
 
 @pytest.fixture(scope="module")
