@@ -1,7 +1,7 @@
 """Quality gates over every page the browser tests visit: the W3C Nu HTML checker and axe-core.
 
 While the browser tests run, every browser context they open (pytest-playwright's `page`,
-`context` and `new_context`, or `browser.new_context()` directly) records the document it shows:
+`context` and `new_context`, or `browser.new_context()` / `new_page()`) records the document it shows:
 once when it is parsed (DOMContentLoaded) and again after every htmx swap or history restore, as
 the browser serializes it (what `page.content()` returns). Contexts without JavaScript record
 the document on each load from Python. Identical snapshots are kept once.
@@ -20,7 +20,8 @@ the repository, which exports their paths:
     VOLMIFY_AXE_JS    path of axe.min.js (npm package axe-core)
     VOLMIFY_JAVA      the java executable (default: java on PATH)
 
-Without them the gates skip, except under CI=true, where they fail.
+Without them the gates skip, except under CI=true, where they fail. A new page is checked as soon
+as a browser test visits it.
 """
 
 from __future__ import annotations
@@ -141,16 +142,27 @@ class PageRecorder:
         context.on("page", on_page)
 
     def hook(self, browser) -> None:
-        """Make every ``browser.new_context()`` call watch its context, until ``unhook()``."""
-        original = browser.new_context
+        """Make ``browser.new_context()`` and ``browser.new_page()`` watch their context, until ``unhook()``."""
+        originals = {"new_context": browser.new_context, "new_page": browser.new_page}
 
         def new_context(*args, **kwargs):
-            context = original(*args, **kwargs)
+            context = originals["new_context"](*args, **kwargs)
             self.watch(context, javascript=kwargs.get("java_script_enabled", True) is not False)
             return context
 
+        def new_page(*args, **kwargs):  # a page in a context of its own; nothing loaded in it yet
+            page = originals["new_page"](*args, **kwargs)
+            self.watch(page.context, javascript=kwargs.get("java_script_enabled", True) is not False)
+            return page
+
         browser.new_context = new_context
-        self._unhook = lambda: setattr(browser, "new_context", original)
+        browser.new_page = new_page
+
+        def unhook() -> None:
+            for name, original in originals.items():
+                setattr(browser, name, original)
+
+        self._unhook = unhook
 
     def unhook(self) -> None:
         getattr(self, "_unhook", lambda: None)()
@@ -237,9 +249,10 @@ def nu_check(java: str, vnu_jar: Path, documents: dict[str, str], workdir: Path)
         paths.append(str(path))
     result = subprocess.run([java, "-jar", str(vnu_jar), "--errors-only", "--format", "json", *paths],
                             capture_output=True, text=True, timeout=600, check=False)
-    try:
-        report = json.loads(result.stderr or result.stdout)
-    except json.JSONDecodeError as exc:
+    output = result.stderr or result.stdout
+    try:  # the JSON report, after anything the JVM printed first (e.g. "Picked up JAVA_TOOL_OPTIONS")
+        report = json.loads(output[output.index('{"'):])
+    except ValueError as exc:  # no report, or not JSON
         raise AssertionError(f"the Nu checker did not answer with JSON (exit {result.returncode}):\n"
                              f"{result.stdout[-2000:]}\n{result.stderr[-2000:]}") from exc
     errors: dict[str, list[NuError]] = {name: [] for name in documents}
@@ -274,7 +287,7 @@ def axe_check(browser, axe_js: Path, documents: dict[str, tuple[str, str]]) -> d
     The page gets the server's stylesheets and images (colour contrast, visibility) but runs no
     page scripts: the snapshot already is the state the scripts left.
     """
-    context = browser.new_context(bypass_csp=False)
+    context = browser.new_context()
     context.add_init_script(path=str(axe_js))
     page = context.new_page()
     current: dict[str, str] = {}
@@ -294,9 +307,12 @@ def axe_check(browser, axe_js: Path, documents: dict[str, tuple[str, str]]) -> d
     results: dict[str, list[AxeViolation]] = {}
     try:
         for name, (url, html) in documents.items():
+            url = url.split("#")[0]  # a fragment alone would not load the document again
             current.update(url=url, html=html)
             page.goto(url, wait_until="load")
-            found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+            # Embedded third-party frames (videos) are not ours to check, and load nothing here.
+            found = page.evaluate(
+                "async () => (await axe.run(document, {resultTypes: ['violations'], iframes: false})).violations")
             results[name] = [
                 AxeViolation(rule=v["id"], impact=v.get("impact") or "?", help=v.get("help", ""),
                              targets=[" ".join(map(str, node.get("target", []))) for node in v.get("nodes", [])])
