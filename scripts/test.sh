@@ -6,7 +6,8 @@
 #   sqlite    pytest -m "not browser" tests   on in-memory SQLite (DATABASE_URL/TEST_DATABASE_URL unset)
 #   postgres  the same selection against a throwaway PostgreSQL (scripts/pg.sh), with
 #             TEST_DATABASE_URL and VOLMIFY_PG_ADMIN_URL (its `postgres` maintenance db) exported
-#   browser   pytest -m browser tests/browser   in headless Debian Chromium (CHROMIUM_PATH)
+#   browser   pytest -m browser tests/browser   in headless Debian Chromium (CHROMIUM_PATH), ending
+#             with the Nu HTML checker and axe-core over every visited page (ensure_quality_tools)
 #
 # The sqlite and postgres stages share one throwaway redis-server (scripts/redis.sh), exported as
 # TEST_REDIS_URL for the `redis`-marked tests; without redis-server those tests fail under CI=true
@@ -90,6 +91,56 @@ ensure_packages() {
     else
         echo "test.sh: missing ${missing[*]} and not root: cannot install system packages" >&2
     fi
+}
+
+# ---- quality gate tools: the W3C Nu HTML checker and axe-core (browser stage) ---------------
+# tests/browser/test_quality_gates.py checks every page the browser tests visit with both. The npm
+# packages are pinned here and installed once into a cache outside the repository
+# (VOLMIFY_TOOLS_CACHE, default ~/.cache/volmify/quality-tools); Java comes from Debian
+# (default-jre-headless, installed with apt-get when root). Their paths are exported as
+# VOLMIFY_VNU_JAR, VOLMIFY_AXE_JS and VOLMIFY_JAVA. Missing tools fail the gates under CI=true and
+# skip them (loudly) otherwise.
+VNU_JAR_VERSION=26.9.27
+AXE_CORE_VERSION=4.14.1
+TOOLS_CACHE=${VOLMIFY_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/volmify/quality-tools}
+
+ensure_quality_tools() {
+    local dir="$TOOLS_CACHE/vnu-jar-$VNU_JAR_VERSION-axe-core-$AXE_CORE_VERSION" apt=()
+    local jar="$dir/node_modules/vnu-jar/build/dist/vnu.jar" axe="$dir/node_modules/axe-core/axe.min.js"
+    command -v java >/dev/null || apt+=(default-jre-headless)
+    [[ -f "$jar" && -f "$axe" ]] || command -v npm >/dev/null || apt+=(npm)
+    if [[ ${#apt[@]} -gt 0 && $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+        echo "test.sh: missing ${apt[*]}; installing with apt-get" >&2
+        apt-get update -qq >&2 || echo "test.sh: apt-get update failed" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt[@]}" >&2 || echo "test.sh: apt-get install failed" >&2
+    fi
+    if [[ ! -f "$jar" || ! -f "$axe" ]] && command -v npm >/dev/null; then
+        # Into a fresh directory, then renamed: a run in another worktree never sees half an install.
+        local tmp
+        mkdir -p "$TOOLS_CACHE" && tmp=$(mktemp -d "$TOOLS_CACHE/.install.XXXXXX") || return 0
+        echo "test.sh: installing vnu-jar@$VNU_JAR_VERSION axe-core@$AXE_CORE_VERSION into $dir" >&2
+        chmod 755 "$tmp"
+        if npm install --prefix "$tmp" --ignore-scripts --no-audit --no-fund --loglevel=error \
+                "vnu-jar@$VNU_JAR_VERSION" "axe-core@$AXE_CORE_VERSION" >&2; then
+            [[ -f "$dir/node_modules/vnu-jar/build/dist/vnu.jar" ]] || rm -rf "$dir"  # a partial copy
+            mv -T "$tmp" "$dir" 2>/dev/null || rm -rf "$tmp"  # another run got there first
+        else
+            echo "test.sh: npm install of the quality gate tools failed" >&2
+            rm -rf "$tmp"
+        fi
+    fi
+    local missing=()
+    command -v java >/dev/null && export VOLMIFY_JAVA=${VOLMIFY_JAVA:-$(command -v java)} || missing+=(java)
+    [[ -f "$jar" ]] && export VOLMIFY_VNU_JAR=$jar || missing+=("vnu.jar ($jar)")
+    [[ -f "$axe" ]] && export VOLMIFY_AXE_JS=$axe || missing+=("axe.min.js ($axe)")
+    if [[ ${#missing[@]} -gt 0 ]]; then
+        if is_ci; then
+            echo "test.sh: quality gate tools missing under CI (the gates will fail): ${missing[*]}" >&2
+        else
+            loud_skip "Nu HTML checker and axe gates: missing ${missing[*]}"
+        fi
+    fi
+    return 0
 }
 
 declare -A RESULT      # stage -> summary text
@@ -188,6 +239,7 @@ stage_browser() {
         return 0
     fi
     export CHROMIUM_PATH=$CHROMIUM
+    ensure_quality_tools
     run_pytest browser -m browser tests/browser
 }
 

@@ -72,8 +72,8 @@ def _fragment(player, template: str, assessment: dict, *, status: int = 200, oob
     if oob:
         html += render_template("learn/_oob_progress.html", player=player)
         complete = render_template("learn/_complete.html", player=player)
-        if "hx-swap-oob" not in complete:
-            complete = complete.replace('id="lesson-complete"', 'id="lesson-complete" hx-swap-oob="true"', 1)
+        if "data-hx-swap-oob" not in complete:
+            complete = complete.replace('id="lesson-complete"', 'id="lesson-complete" data-hx-swap-oob="true"', 1)
         html += complete
     response = make_response(html, status)
     response.headers["Vary"] = "HX-Request"

@@ -25,6 +25,8 @@ from app import create_app
 from app.config import TestConfig
 from app.extensions import db
 from tests.browser.csp import csp_guard, csp_violations  # noqa: F401  (fail on any CSP violation)
+from tests.browser import quality
+from tests.browser.quality import _record_visited_pages, page_recorder  # noqa: F401 (fixtures: record visited pages)
 from tests.conftest import load_reference_data
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -52,6 +54,7 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if _HERE in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.browser)
+    quality.run_gates_last(items)
 
 
 @pytest.fixture(scope="session")

@@ -204,7 +204,7 @@ def test_update_and_remove_without_js_redirect(world, client):
 def test_badge_endpoint_and_badge_on_store_pages(world, client):
     add(client, world.mug, 7)
     badge = client.get(f"{EU}/cart/badge", headers=HTMX).get_data(as_text=True)
-    assert 'hx-trigger="cart-changed from:body"' in badge and badge_count(badge) == 7
+    assert 'data-hx-trigger="cart-changed from:body"' in badge and badge_count(badge) == 7
     assert badge_count(client.get(f"{EU}/").get_data(as_text=True)) == 7
     assert badge_count(client.get(f"{EU}/products/data-science").get_data(as_text=True)) == 7
 

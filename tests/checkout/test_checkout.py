@@ -319,7 +319,7 @@ def test_stripe_checkout_session_and_webhook_fulfil_exactly_once(shop, app, clie
         order = db.session.scalar(db.select(OrgMemberOrder))
         assert form["metadata[order_id]"] == order.id and order.status == "pending"
     receipt = client.get(f"{PREFIX}/orders/{order.order_number}").get_data(as_text=True)
-    assert 'hx-trigger="every 2s"' in receipt  # the page polls until the webhook arrives
+    assert 'data-hx-trigger="every 2s"' in receipt  # the page polls until the webhook arrives
 
     event = stripe_app.completed_event(session_id)
     assert _deliver(client, event).status_code == 200

@@ -78,11 +78,11 @@ def test_passing_quiz_htmx_scores_completes_and_updates_progress(app, client, ac
     assert "Your score: 100%" in html and "Passed!" in html
     assert EXPLANATION_SINGLE in html and EXPLANATION_MULTI in html
     # The sidebar and progress bars come out of band: 1 of 4 open lessons, 1 of 6 in all.
-    assert 'id="course-progress"' in html and 'hx-swap-oob="true"' in html
+    assert 'id="course-progress"' in html and 'data-hx-swap-oob="true"' in html
     assert 'data-percent-accessible="25"' in html and 'data-percent-all="16"' in html
     assert _sidebar_completed(html, academy.quiz) == "true"
     # ... and the lesson's completion box too.
-    assert re.search(r'<div id="lesson-complete"[^>]*hx-swap-oob="true"[^>]*data-completed="true"', html)
+    assert re.search(r'<div id="lesson-complete"[^>]*data-hx-swap-oob="true"[^>]*data-completed="true"', html)
     attempts = _attempts(app, academy)
     assert len(attempts) == 1 and attempts[0].passed and attempts[0].score_percent == 100
     assert attempts[0].answers == {academy.q_single: ["b"], academy.q_multi: ["a", "b"]}

@@ -177,16 +177,16 @@ def test_htmx_navigation_gets_the_lesson_region_and_out_of_band_sidebar(app, cli
     full = client.get(school.url(1))
     assert "<html" in html_of(full) and 'id="lesson-region"' in html_of(full)
     # Links carry the htmx attributes and a real href (works without JS).
-    assert f'href="{school.url(1)}" hx-get="{school.url(1)}" hx-target="#lesson-region"' in html_of(full)
-    assert 'hx-push-url="true"' in html_of(full)
+    assert f'href="{school.url(1)}" data-hx-get="{school.url(1)}" data-hx-target="#lesson-region"' in html_of(full)
+    assert 'data-hx-push-url="true"' in html_of(full)
 
     fragment = client.get(school.url(1), headers=HTMX)
     html = html_of(fragment)
     assert fragment.status_code == 200
     assert "<html" not in html and "<header" not in html.split('id="lesson-region"')[0]
     assert html.count('id="lesson-region"') == 1
-    assert 'id="learn-sidebar" class="learn-sidebar" aria-label="Syllabus" hx-swap-oob="true"' in html
-    assert 'id="course-progress"' in html and 'hx-swap-oob="true"' in html
+    assert 'id="learn-sidebar" class="learn-sidebar" aria-label="Syllabus" data-hx-swap-oob="true"' in html
+    assert 'id="course-progress"' in html and 'data-hx-swap-oob="true"' in html
     assert "<title>Lesson 2 · Data Course</title>" in html
     assert "HX-Request" in fragment.headers.get("Vary", "")
     # The sidebar marks the new current lesson.

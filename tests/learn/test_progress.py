@@ -33,7 +33,7 @@ def test_mark_complete_updates_the_percentages_in_place(app, client, school, log
     html = html_of(response)
     assert response.status_code == 200 and "<html" not in html
     assert 'id="lesson-complete"' in html and "✓ Completed" in html
-    assert 'hx-swap-oob="true"' in html
+    assert 'data-hx-swap-oob="true"' in html
     assert _percents(html) == (50, 16)  # 1 of 2 accessible lessons, 1 of 6 lessons
     assert "1 of 2 lessons you can access" in html and "1 of 6 lessons" in html
     assert re.search(rf'data-placement="{school.placements[0]}" data-tier="1" data-locked="false" '
