@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from app.config import proxy_fix_options
 from app.extensions import db
 from app.platform.models import EmailOutbox
-from tests.accounts.test_views import register
+from tests.accounts.test_views import register, sign_up
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,7 +41,7 @@ def test_registration_is_rate_limited_per_client(app, client, monkeypatch):
 
 
 def test_resending_the_verification_email_is_limited_per_user(app, client):
-    register(client)
+    sign_up(client)
     statuses = [client.post("/account/verify/resend").status_code for _ in range(30)]
     limit = int(app.config["VERIFY_RESEND_RATE_LIMIT"].split()[0])
     assert statuses == [303] * limit + [429] * (30 - limit)
@@ -49,7 +49,7 @@ def test_resending_the_verification_email_is_limited_per_user(app, client):
 
     # Another user on the same connection still has their own allowance.
     client.post("/account/logout")
-    register(client, email="grace@example.com", name="Grace Hopper")
+    sign_up(client, email="grace@example.com", name="Grace Hopper")
     assert client.post("/account/verify/resend").status_code == 303
 
 

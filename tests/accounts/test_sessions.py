@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.accounts.models import User, UserSession
 from app.extensions import db
-from tests.accounts.test_views import PASSWORD, last_link, register
+from tests.accounts.test_views import PASSWORD, last_link, sign_up
 
 EMAIL = "ada@example.com"
 NEW_PASSWORD = "a brand new passphrase"
@@ -48,7 +48,7 @@ def copy_cookies(app, source, *names: str):
 
 
 def test_a_copied_session_cookie_is_signed_out_by_logout(app, client):
-    register(client)
+    sign_up(client)
     thief = copy_cookies(app, client, "session")
     assert signed_in(thief)
     client.post("/account/logout")
@@ -57,7 +57,7 @@ def test_a_copied_session_cookie_is_signed_out_by_logout(app, client):
 
 
 def test_remember_cookie_is_refused_after_a_password_change_elsewhere(app, client):
-    register(client)
+    sign_up(client)
     laptop = new_device(app, remember=True)
     stolen = copy_cookies(app, laptop, "remember_token")  # no session cookie: remember me only
     assert signed_in(stolen)
@@ -71,7 +71,7 @@ def test_remember_cookie_is_refused_after_a_password_change_elsewhere(app, clien
 
 
 def test_password_reset_signs_out_every_device(app, client):
-    register(client)
+    sign_up(client)
     laptop = new_device(app, remember=True)
     remembered = copy_cookies(app, laptop, "remember_token")
     client.post("/account/logout")
@@ -87,7 +87,7 @@ def test_password_reset_signs_out_every_device(app, client):
 
 def test_account_page_lists_active_sessions_with_device(app, client):
     client.environ_base["HTTP_USER_AGENT"] = CHROME
-    register(client)
+    sign_up(client)
     phone = new_device(app, IPHONE)
     gone = new_device(app, IPHONE)
     gone.post("/account/logout")
@@ -101,7 +101,7 @@ def test_account_page_lists_active_sessions_with_device(app, client):
 
 
 def test_sign_out_one_device_and_everywhere_else(app, client):
-    register(client)
+    sign_up(client)
     phone = new_device(app, IPHONE)
     tablet = new_device(app)
     with app.app_context():
@@ -119,7 +119,7 @@ def test_sign_out_one_device_and_everywhere_else(app, client):
 
 
 def test_signing_out_this_device_from_the_list_logs_out(app, client):
-    register(client)
+    sign_up(client)
     with app.app_context():
         mine = db.session.scalar(sa.select(UserSession.id))
     response = client.post(f"/account/sessions/{mine}/revoke")
@@ -128,9 +128,9 @@ def test_signing_out_this_device_from_the_list_logs_out(app, client):
 
 
 def test_another_users_session_cannot_be_revoked(app, client):
-    register(client)
+    sign_up(client)
     other = app.test_client()
-    register(other, email="grace@example.com", name="Grace Hopper")
+    sign_up(other, email="grace@example.com", name="Grace Hopper")
     with app.app_context():
         graces = db.session.scalar(sa.select(UserSession.id).join(User).where(User.email == "grace@example.com"))
     assert client.post(f"/account/sessions/{graces}/revoke").status_code == 404
@@ -138,7 +138,7 @@ def test_another_users_session_cannot_be_revoked(app, client):
 
 
 def test_last_seen_is_written_only_after_the_interval(app, client, count_queries):
-    register(client)
+    sign_up(client)
     client.get("/account/")
     with count_queries() as fresh:
         client.get("/account/")
@@ -156,7 +156,7 @@ def test_last_seen_is_written_only_after_the_interval(app, client, count_queries
 
 
 def test_a_sign_in_idle_longer_than_the_remember_cookie_lives_is_over(app, client):
-    register(client)
+    sign_up(client)
     with app.app_context():
         record = db.session.scalar(sa.select(UserSession))
         record.last_seen_at = record.last_seen_at - timedelta(days=400)
@@ -166,7 +166,7 @@ def test_a_sign_in_idle_longer_than_the_remember_cookie_lives_is_over(app, clien
 
 def test_cookies_from_before_the_sign_in_records_ask_for_a_new_login(app, client):
     """Cookies issued before this change carry a user id: they find no sign-in."""
-    register(client)
+    sign_up(client)
     with app.app_context():
         user_id = db.session.scalar(sa.select(User.id))
     with client.session_transaction() as sess:
