@@ -146,6 +146,7 @@ def register(app: Flask) -> None:
 # ---- numbers --------------------------------------------------------------------------------------
 
 _WHOLE = re.compile(r"[+-]?[0-9]{1,18}")
+_WHOLE_LIMIT = 10**18
 
 
 def to_decimal_number(value, message: str, *, minimum: Decimal | int | None = None,
@@ -183,7 +184,7 @@ def to_whole_number(value, message: str, *, minimum: int | None = None, maximum:
         number = value
     elif isinstance(value, (Decimal, float)):
         finite = value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)
-        if not finite or value != int(value):
+        if not finite or not -_WHOLE_LIMIT < value < _WHOLE_LIMIT or value != int(value):  # no int(1e999999999)
             raise ValidationError(message)
         number = int(value)
     else:

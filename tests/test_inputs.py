@@ -14,6 +14,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 
 import app as app_package
+from app.catalog.services import to_decimal, to_int
 from app.errors import ValidationError
 from app.extensions import db
 from app.inputs import (
@@ -70,7 +71,7 @@ def test_whole_numbers_people_type(value, expected):
 
 @pytest.mark.parametrize("value", [*NOT_FINITE, "2.5", "1e3", "²", "٣", "2_000", "9" * 19, "", None, True,
                                    float("inf"), float("nan"), Decimal("Infinity"), Decimal("NaN"), 2.5,
-                                   Decimal("2.5")])
+                                   Decimal("2.5"), Decimal("1e999999999"), 1e300])
 def test_anything_but_a_whole_number_is_refused(value):
     with pytest.raises(ValidationError):
         to_whole_number(value, "Enter a whole number.")
@@ -157,3 +158,13 @@ def test_a_statement_with_unstorable_text_never_reaches_the_database(db_session,
     db_session.rollback()
     assert db_session.scalar(sa.text("SELECT :v"), {"v": "a b"}) == "a b"
     assert db.session.scalar(sa.select(sa.literal("x"))) == "x"
+
+
+@pytest.mark.parametrize("value", ["1e999999999", "-1e999999999", "Infinity", "NaN", "100000000"])
+def test_amounts_the_services_parse_are_finite_and_fit_the_money_columns(app_ctx, value):
+    with pytest.raises(ValidationError):
+        to_decimal(value, "Price")
+    if value != "100000000":
+        with pytest.raises(ValidationError):
+            to_int(value, "Usage limit", minimum=1)
+    assert to_decimal("99999999.9999", "Price") == Decimal("99999999.9999")

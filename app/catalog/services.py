@@ -67,7 +67,7 @@ def clean_text(value: str | None, label: str, *, max_length: int, required: bool
 def to_decimal(value, label: str) -> Decimal:
     """Parse an amount (Decimal, int or numeric string; never float) or raise ValidationError."""
     amount = to_decimal_number(value, _("Enter a valid amount for %(field)s.", field=label))
-    if abs(amount) >= MAX_AMOUNT:
+    if not -MAX_AMOUNT < amount < MAX_AMOUNT:  # (abs() would overflow on 1e999999999)
         raise ValidationError(_("%(field)s is too large.", field=label))
     return amount
 
