@@ -8,17 +8,19 @@ import warnings
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import inputs
 from app.config import Config, proxy_fix_options
 from app.web.security import init_security_headers
 from app.web.storefront import VolmifyFlask
 
 
 def create_app(config: object | None = None) -> Flask:
-    """Application factory: config -> extensions -> blueprints -> cli -> jinja. No database work."""
+    """Application factory: config -> extensions -> input checks -> blueprints -> cli -> jinja. No database work."""
     app = VolmifyFlask(__name__, instance_relative_config=False)
     app.config.from_object(config if config is not None else Config())
     register_proxy_fix(app)
     register_extensions(app)
+    register_input_checks(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -57,6 +59,11 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         configure_engines(db)
     logging.getLogger("stripe").setLevel(logging.WARNING)
+
+
+def register_input_checks(app: Flask) -> None:
+    """Refuse text no database can store (NUL) at the edge, with a 400 page (app/inputs.py)."""
+    inputs.register(app)
 
 
 def _migrations_dir():

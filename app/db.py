@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask import has_request_context, request
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -255,7 +259,12 @@ class OrgScoped:
         )
 
 
-# ---- engines -------------------------------------------------------------------------
+# ---- engines ------------------------------------------------------------------------------
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_write_lock_up_front: ContextVar[bool | None] = ContextVar("volmify_sqlite_write_lock_up_front", default=None)
+
 
 def _sqlite_on_connect(dbapi_connection, connection_record):
     # Let SQLAlchemy emit BEGIN itself so SAVEPOINTs work (pysqlite workaround from the
@@ -267,12 +276,53 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     mode = cursor.fetchone()[0]
     if mode not in ("memory", "wal"):
         cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
+def takes_write_lock_up_front() -> bool:
+    """Whether the next SQLite transaction starts with ``BEGIN IMMEDIATE`` (see ``_sqlite_on_begin``):
+    inside ``write_transaction``, yes; in a request, unless its method only reads (GET, HEAD,
+    OPTIONS); outside requests (CLI commands, scripts), yes."""
+    forced = _write_lock_up_front.get()
+    if forced is not None:
+        return forced
+    if has_request_context():
+        return request.method not in READ_ONLY_METHODS
+    return True
+
+
 def _sqlite_on_begin(conn):
-    conn.exec_driver_sql("BEGIN")
+    """SQLite: a transaction that will write takes the write lock when it begins.
+
+    A deferred transaction that reads first and writes later must upgrade its read lock; if another
+    connection wrote in between, SQLite answers SQLITE_BUSY at once ("database is locked"), without
+    waiting: busy_timeout cannot help, because waiting could never make the transaction's snapshot
+    current again. ``BEGIN IMMEDIATE`` takes the write lock first, so the transaction waits (up to
+    busy_timeout) for the writer before it, then reads what that writer committed. Transactions of
+    requests that only read (GET) begin deferred, so readers never queue behind writers (WAL); a
+    GET that writes does so in a short ``write_transaction`` of its own after its reads.
+    """
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if takes_write_lock_up_front() else "BEGIN")
+
+
+@contextmanager
+def write_transaction(session) -> Iterator[None]:
+    """A short transaction of its own for a write in a request that otherwise only reads (a GET that
+    records a visit): the read transaction is ended first (committed: nothing is pending in it), the
+    block runs in a new transaction that takes SQLite's write lock up front (and, on PostgreSQL, holds
+    its row locks only for the block), and is committed; rolled back if the block raises. Objects
+    loaded before are expired by the commits: finish reading (rendering) before."""
+    session.commit()
+    token = _write_lock_up_front.set(True)
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        _write_lock_up_front.reset(token)
 
 
 def configure_engines(db) -> None:

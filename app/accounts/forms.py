@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from app.accounts.models import PROFICIENCIES
 from app.checks import EmailAddress
+from app.inputs import Form
 
 PASSWORD_MIN = 10
 _PASSWORD_LENGTH = _l("Use at least %(min)d and at most %(max)d characters.")
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)])
     email = EmailField(_l("Email"), validators=[DataRequired(), EmailAddress()])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=PASSWORD_MIN, max=200, message=_PASSWORD_LENGTH)])
@@ -25,18 +25,18 @@ class RegisterForm(FlaskForm):
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), EmailAddress()])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     remember = BooleanField(_l("Keep me logged in"))
     next = HiddenField()
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), EmailAddress()])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=PASSWORD_MIN, max=200, message=_PASSWORD_LENGTH)])
     confirm = PasswordField(
         _l("Repeat new password"),
@@ -44,11 +44,11 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=100)])
 
 
-class LocalePreferenceForm(FlaskForm):
+class LocalePreferenceForm(Form):
     locale_key = SelectField(_l("Language"), validators=[DataRequired()])
     proficiency = SelectField(
         _l("Proficiency"),
@@ -58,15 +58,15 @@ class LocalePreferenceForm(FlaskForm):
     is_default = BooleanField(_l("Use this language by default"))
 
 
-class RemoveLocaleForm(FlaskForm):
+class RemoveLocaleForm(Form):
     locale_key = HiddenField(validators=[DataRequired()])
 
 
-class ResendVerificationForm(FlaskForm):
+class ResendVerificationForm(Form):
     pass
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=PASSWORD_MIN, max=200, message=_PASSWORD_LENGTH)])
     confirm = PasswordField(

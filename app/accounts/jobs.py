@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,6 +17,7 @@ from app.accounts.models import User, UserJobProfile, UserJobProfileSkill, UserP
 from app.accounts.services import main_profile
 from app.errors import ValidationError
 from app.extensions import db
+from app.inputs import to_decimal_number
 from app.platform.models import Skill
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
@@ -29,12 +30,7 @@ def _hourly_rate(value: Any) -> Decimal | None:
     if isinstance(value, float):
         raise TypeError("hourly_rate must be a Decimal, not a float")
     message = _("Enter the hourly rate as an amount of 0 or more with at most 2 decimals.")
-    try:
-        rate = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise ValidationError(message) from None
-    if not rate.is_finite() or rate < 0 or rate > HOURLY_RATE_MAX or rate != rate.quantize(Decimal("0.01")):
-        raise ValidationError(message)
+    rate = to_decimal_number(value, message, minimum=0, maximum=HOURLY_RATE_MAX, places=2)
     return rate.quantize(Decimal("0.01"))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -24,8 +24,10 @@ from app.catalog.models import (
     OrgProductVariantPaymentPlan,
     OrgProductVariantPaymentPlanMarketPrice,
 )
+from app.catalog.services import MAX_AMOUNT
 from app.db import utcnow
 from app.extensions import db
+from app.inputs import decimal_or_none, whole_or_none
 from app.learn.models import (
     OrgProductCourse,
     OrgProductCourseModule,
@@ -41,6 +43,7 @@ from app.platform.models import SeoMetadata, Skill
 SORTS = ("relevance", "newest", "price_asc", "price_desc", "name", "rating")
 PER_PAGE = 12
 MAX_PAGE = 10_000
+PRICE_STEP = Decimal("0.0001")  # Numeric(12, 4)
 
 
 # ---- sold-in-market building blocks -------------------------------------------------------
@@ -99,16 +102,11 @@ class CatalogFilters:
 
         def decimal(name):
             raw = (args.get(name) or "").strip().replace(",", ".")
-            try:
-                value = Decimal(raw) if raw else None
-            except InvalidOperation:
-                return None
-            return value if value is not None and value.is_finite() and value >= 0 else None
+            value = decimal_or_none(raw, minimum=0, maximum=MAX_AMOUNT) if raw else None
+            return None if value is None else value.quantize(PRICE_STEP)  # as prices are stored (1e-999 -> 0)
 
-        try:
-            page = max(1, min(MAX_PAGE, int(args.get("page", 1))))
-        except (TypeError, ValueError):
-            page = 1
+        page = whole_or_none(args.get("page"), minimum=1)
+        page = 1 if page is None else min(MAX_PAGE, page)
         sort = args.get("sort", "") or ""
         q = (args.get("q") or "").strip()[:100]
         return cls(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,6 +38,7 @@ from app.catalog.models import (
 from app.db import utcnow
 from app.errors import NotFoundError, ValidationError
 from app.extensions import db
+from app.inputs import to_decimal_number, to_whole_number
 from app.money import quantize
 from app.orgs.models import Org, OrgLocale
 from app.platform.models import Currency, SeoMetadata, SeoMetadataOpenGraph
@@ -65,31 +66,15 @@ def clean_text(value: str | None, label: str, *, max_length: int, required: bool
 
 def to_decimal(value, label: str) -> Decimal:
     """Parse an amount (Decimal, int or numeric string; never float) or raise ValidationError."""
-    if isinstance(value, float):
-        raise TypeError("Amounts are Decimal, never float.")
-    if isinstance(value, bool) or value is None:
-        raise ValidationError(_("Enter a valid amount for %(field)s.", field=label))
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise ValidationError(_("Enter a valid amount for %(field)s.", field=label)) from None
-    if not amount.is_finite():
-        raise ValidationError(_("Enter a valid amount for %(field)s.", field=label))
-    if abs(amount) >= MAX_AMOUNT:
+    amount = to_decimal_number(value, _("Enter a valid amount for %(field)s.", field=label))
+    if not -MAX_AMOUNT < amount < MAX_AMOUNT:  # (abs() would overflow on 1e999999999)
         raise ValidationError(_("%(field)s is too large.", field=label))
     return amount
 
 
 def to_int(value, label: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
     """Parse a whole number within bounds or raise ValidationError naming the field."""
-    if isinstance(value, bool):
-        raise ValidationError(_("%(field)s must be a whole number.", field=label))
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ValidationError(_("%(field)s must be a whole number.", field=label)) from None
-    if isinstance(value, (float, Decimal)) and number != value:
-        raise ValidationError(_("%(field)s must be a whole number.", field=label))
+    number = to_whole_number(value, _("%(field)s must be a whole number.", field=label))
     if minimum is not None and number < minimum:
         raise ValidationError(_("%(field)s must be at least %(n)d.", field=label, n=minimum))
     if maximum is not None and number > maximum:

@@ -2,54 +2,33 @@
 
 from __future__ import annotations
 
-import re
-
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import EmailField, HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.checkout.cart import MAX_PLAN_ID, MAX_QUANTITY
 from app.checks import EmailAddress
+from app.inputs import Form, WholeNumberField
 
 _QUANTITY_MESSAGE = _l("Enter a whole number from 1 to %(max)d.", max=MAX_QUANTITY)
-_DIGITS = re.compile(r"[0-9]{1,9}")
+_QUANTITY = {"message": _QUANTITY_MESSAGE, "minimum": 1, "maximum": MAX_QUANTITY}
 
 
-class QuantityField(IntegerField):
-    """A whole number typed by a person: ``"2"`` and ``" 2 "``; never ``"2.5"``, ``"1e3"`` or ``"²"``."""
-
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        raw = (valuelist[0] or "").strip()
-        if not raw:
-            self.data = None
-            return
-        if not _DIGITS.fullmatch(raw):
-            self.data = None
-            raise ValueError(str(_QUANTITY_MESSAGE))
-        self.data = int(raw)
-
-
-class AddToCartForm(FlaskForm):
+class AddToCartForm(Form):
     plan_id = HiddenField(validators=[InputRequired(message=_l("Choose a plan to add.")), Length(max=MAX_PLAN_ID)])
     # Empty means one; physical products send a number field, the others send nothing.
-    quantity = QuantityField(_l("Quantity"), validators=[Optional(), NumberRange(1, MAX_QUANTITY, _QUANTITY_MESSAGE)])
+    quantity = WholeNumberField(_l("Quantity"), validators=[Optional()], **_QUANTITY)
 
 
-class QuantityForm(FlaskForm):
-    quantity = QuantityField(
-        _l("Quantity"),
-        validators=[InputRequired(message=_QUANTITY_MESSAGE), NumberRange(1, MAX_QUANTITY, _QUANTITY_MESSAGE)],
-    )
+class QuantityForm(Form):
+    quantity = WholeNumberField(_l("Quantity"), validators=[InputRequired(message=_QUANTITY_MESSAGE)], **_QUANTITY)
 
 
-class RemoveForm(FlaskForm):
+class RemoveForm(Form):
     """Removing a line: nothing but the CSRF token."""
 
 
-def first_error(form: FlaskForm) -> str:
+def first_error(form: Form) -> str:
     """The first error message of the form, for a one-line notice."""
     for errors in form.errors.values():
         for error in errors:
@@ -57,7 +36,7 @@ def first_error(form: FlaskForm) -> str:
     return str(_l("Please correct the errors and try again."))
 
 
-class CheckoutForm(FlaskForm):
+class CheckoutForm(Form):
     """Billing details and codes. Amounts are never posted: the server prices everything."""
 
     billing_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])

@@ -29,7 +29,7 @@ from app.errors import too_large_message as _too_large_message
 from app.extensions import db
 from app.learn import assessments, reviews
 from app.learn.forms import AssignmentForm, QuizForm, ReviewForm
-from app.learn.player import load_player, require_open
+from app.learn.player import load_player, preview_tier_arg, require_open
 from app.web.htmx import is_htmx, redirect, render
 
 bp = Blueprint("learn_assess", __name__, url_prefix="/learn")
@@ -42,14 +42,9 @@ def upload_root() -> str:
     return current_app.config.get("UPLOAD_FOLDER") or os.path.join(current_app.instance_path, "uploads")
 
 
-def _preview_tier() -> int | None:
-    value = request.args.get("preview", type=int)
-    return value if value is not None and value >= 1 else None
-
-
 def _player(course_slug: str, placement_id: str | None = None):
-    return load_player(g.storefront, current_user, course_slug, placement_id, preview_tier=_preview_tier(),
-                       chain=g.get("content_chain"))
+    return load_player(g.storefront, current_user, course_slug, placement_id,
+                       preview_tier=preview_tier_arg(request.args.get("preview")), chain=g.get("content_chain"))
 
 
 def _lesson_url(player) -> str:

@@ -4,27 +4,27 @@ live in app.learn.assessments and app.learn.reviews."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from app.inputs import Form
 from app.learn.assessments import MAX_ANSWER_CHARS, MAX_FEEDBACK_CHARS
 from app.learn.models import COURSE_LEVELS
 from app.web.labels import COURSE_LEVELS as LEVEL_LABELS
 
 
-class QuizForm(FlaskForm):
+class QuizForm(Form):
     """The CSRF token only: the questions are read as ``q-<question id>`` (radio or checkboxes)."""
 
 
-class AssignmentForm(FlaskForm):
+class AssignmentForm(Form):
     body = TextAreaField(_l("Your answer"), validators=[Optional(), Length(max=MAX_ANSWER_CHARS)])
     file = FileField(_l("Attach a file (optional)"))
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     level = SelectField(_l("How advanced is this course?"), validators=[InputRequired(message=_l("Choose a level."))])
     difficulty = SelectField(
         _l("How difficult did you find it? (1 = very easy, 10 = very hard)"),
@@ -44,7 +44,7 @@ class ReviewForm(FlaskForm):
         self.level.choices = [SelectChoice("", _l("Choose…"))] + [SelectChoice(key, LEVEL_LABELS[key]) for key in COURSE_LEVELS]
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(Form):
     feedback = TextAreaField(
         _l("Feedback for the learner"),
         validators=[DataRequired(message=_l("Write some feedback for the learner.")), Length(max=MAX_FEEDBACK_CHARS)],

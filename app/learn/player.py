@@ -25,6 +25,7 @@ from app.catalog.models import OrgProduct
 from app.db import utcnow
 from app.errors import NotFoundError, PermissionDeniedError
 from app.extensions import db
+from app.inputs import whole_or_none
 from app.learn import certificates
 from app.learn.models import (
     OrgLesson,
@@ -422,6 +423,12 @@ def load_player(
         certificate=certificate,
         chain=list(chain),
     )
+
+
+def preview_tier_arg(raw: str | None) -> int | None:
+    """The ``?preview=<tier>`` argument: a whole number of 1 or more, else None (no preview).
+    ``load_player`` caps it at MAX_PREVIEW_TIER and honours it only for employees who may preview."""
+    return whole_or_none(raw, minimum=1) if raw else None
 
 
 def require_open(player: Player) -> None:

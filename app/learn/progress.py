@@ -6,14 +6,17 @@ never commit; the view commits.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.dialects import postgresql, sqlite
 
-from app.db import utcnow
-from app.errors import NotFoundError, ValidationError
+from app.db import new_id, utcnow
+from app.errors import ConflictError, NotFoundError
 from app.extensions import db
+from app.inputs import to_decimal_number
 from app.learn.models import (
     OrgMemberLessonProgress,
     OrgProductCourseModule,
@@ -40,12 +43,9 @@ def _row(member: OrgMember, placement: OrgProductCourseModuleSectionLesson) -> O
     )
 
 
-_UNKNOWN = object()
-
-
-def _get_or_create(member, placement, at: datetime, existing=_UNKNOWN) -> OrgMemberLessonProgress:
+def _get_or_create(member, placement, at: datetime) -> OrgMemberLessonProgress:
     _check_same_org(member, placement)
-    row = _row(member, placement) if existing is _UNKNOWN else existing
+    row = _row(member, placement)
     if row is None:
         row = OrgMemberLessonProgress(
             org_id=member.org_id,
@@ -61,27 +61,49 @@ def _get_or_create(member, placement, at: datetime, existing=_UNKNOWN) -> OrgMem
 
 
 def _clean_position(value) -> int:
-    try:
-        seconds = int(float(value))
-    except (TypeError, ValueError):
-        raise ValidationError(_("The position must be a number of seconds.")) from None
-    if seconds < 0 or seconds > MAX_POSITION_SECONDS:
-        raise ValidationError(_("The position must be a number of seconds.")) from None
-    return seconds
+    """Whole seconds from 0 to MAX_POSITION_SECONDS (a fraction is cut off: players report 83.4)."""
+    seconds = to_decimal_number(value, _("The position must be a number of seconds."), minimum=0,
+                                maximum=MAX_POSITION_SECONDS)
+    return int(seconds)
 
 
-def touch(member: OrgMember, placement: OrgProductCourseModuleSectionLesson, *, position_seconds=None,
-          at: datetime | None = None, existing=_UNKNOWN) -> OrgMemberLessonProgress:
+@dataclass(frozen=True)
+class Visit:
+    """Who viewed which placement, as plain ids: recorded after the page is rendered, in a
+    transaction of its own (``record_visit``), when the loaded rows are already expired."""
+
+    org_id: str
+    member_id: str
+    placement_id: str
+    lesson_id: str
+
+
+def visit_of(member: OrgMember, placement: OrgProductCourseModuleSectionLesson) -> Visit:
+    _check_same_org(member, placement)
+    return Visit(member.org_id, member.id, placement.id, placement.lesson_id)
+
+
+_UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def record_visit(visit: Visit, *, position_seconds=None, at: datetime | None = None) -> None:
     """Record that the member viewed the lesson (started, last viewed) and optionally where a video
-    stands. A completed lesson stays completed. ``existing``: the member's row for the placement
-    (or None) when the caller already loaded it, saving a query."""
+    stands, in one statement (an upsert: two first visits at once cannot collide). A completed
+    lesson stays completed. Flushes nothing else and loads nothing."""
     at = at or utcnow()
-    row = _get_or_create(member, placement, at, existing)
-    row.last_viewed_at = at
-    if position_seconds is not None:
-        row.position_seconds = _clean_position(position_seconds)
-    db.session.flush()
-    return row
+    seconds = None if position_seconds is None else _clean_position(position_seconds)
+    table = OrgMemberLessonProgress.__table__
+    insert = _UPSERTS[db.session.get_bind().dialect.name]
+    changes = {"last_viewed_at": at, "updated_at": at}
+    if seconds is not None:
+        changes["position_seconds"] = seconds
+    db.session.execute(
+        insert(table)
+        .values(id=new_id(), org_id=visit.org_id, member_id=visit.member_id, placement_id=visit.placement_id,
+                lesson_id=visit.lesson_id, status="started", position_seconds=seconds or 0, last_viewed_at=at,
+                created_at=at, updated_at=at)
+        .on_conflict_do_update(index_elements=[table.c.member_id, table.c.placement_id], set_=changes)
+    )
 
 
 def course_product_id_of(placement: OrgProductCourseModuleSectionLesson) -> str:
@@ -109,6 +131,18 @@ def mark_complete(member: OrgMember, placement: OrgProductCourseModuleSectionLes
 
         issue_if_complete(member, course_product_id_of(placement), at=at)
     return row
+
+
+def complete_lesson(member: OrgMember, placement: OrgProductCourseModuleSectionLesson, *,
+                    at: datetime | None = None) -> OrgMemberLessonProgress:
+    """The learner's "Mark as complete". Refused for quizzes (passing one completes it:
+    ``assessments.submit_quiz``) and assignments (handing one in does: ``submit_assignment``)."""
+    kind = placement.lesson.type
+    if kind == "quiz":
+        raise ConflictError(_("Pass the quiz to complete this lesson."))
+    if kind == "assignment":
+        raise ConflictError(_("Submit the assignment to complete this lesson."))
+    return mark_complete(member, placement, at=at)
 
 
 def completed_placement_ids(member: OrgMember, product_id: str) -> set[str]:

@@ -15,24 +15,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
+from app.db import write_transaction
 from app.errors import NotFoundError, PermissionDeniedError, ValidationError
 from app.extensions import db
 from app.learn import certificates, progress
 from app.learn.learning import completed_skills, my_courses
-from app.learn.player import Player, load_player, member_of, require_open, upgrade_offers
+from app.learn.player import Player, load_player, member_of, preview_tier_arg, require_open, upgrade_offers
 from app.web.htmx import is_htmx, render
 
 bp = Blueprint("learn", __name__, url_prefix="/learn")
 certificates_bp = Blueprint("certificates", __name__, url_prefix="/certificates")
-
-
-def _preview_arg() -> int | None:
-    raw = request.args.get("preview", "")
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        return None
-    return value if value >= 1 else None
 
 
 def _player(course_slug: str, placement_id: str | None = None, *, preview: bool = True) -> Player:
@@ -41,7 +33,7 @@ def _player(course_slug: str, placement_id: str | None = None, *, preview: bool 
         current_user,
         course_slug,
         placement_id,
-        preview_tier=_preview_arg() if preview else None,
+        preview_tier=preview_tier_arg(request.args.get("preview")) if preview else None,
         chain=g.content_chain,
     )
 
@@ -158,19 +150,18 @@ def lesson(course_slug: str, placement_id: str):
             return render("learn/lesson.html", player_html=shared.page, page_title=shared.title)
     player = _player(course_slug, placement_id)
     member = player.learner.member
-    touched = member is not None and not player.learner.previewing and not player.current_locked
-    if touched:
-        row = progress.touch(member, player.placement, existing=player.progress.get(placement_id))
-        player.progress[placement_id] = row
+    recorded = member is not None and not player.learner.previewing and not player.current_locked
+    visit = progress.visit_of(member, player.placement) if recorded else None
     ctx = _lesson_context(player)
     if is_htmx() and request.headers.get("HX-Target") == "lesson-region":
         response = render("learn/lesson.html", "learn/_lesson_swap.html", **ctx)
     else:
         response = render("learn/lesson.html", **ctx)
-    if touched:
-        # Commit after rendering: committing expires every loaded row, and the page reads the
-        # whole course tree (re-loading it would cost a query per row).
-        db.session.commit()
+    if visit is not None:
+        # After rendering (committing expires every loaded row, and the page reads the whole course
+        # tree), in a short transaction of its own: no lock is held while the page renders.
+        with write_transaction(db.session):
+            progress.record_visit(visit)
     return response
 
 
@@ -190,7 +181,7 @@ def _recording_player(course_slug: str, placement_id: str):
 def complete(course_slug: str, placement_id: str):
     """Mark the lesson complete (the learner's own tier: previews never record progress)."""
     player, member = _recording_player(course_slug, placement_id)
-    row = progress.mark_complete(member, player.placement)
+    row = progress.complete_lesson(member, player.placement)
     player.progress[placement_id] = row
     player.certificate = certificates.existing(member, player.product.id)
     if is_htmx():
@@ -213,7 +204,7 @@ def position(course_slug: str, placement_id: str):
     raw = request.form.get("seconds", request.args.get("seconds"))
     if raw is None:
         raise ValidationError(_("The position must be a number of seconds."))
-    progress.touch(member, player.placement, position_seconds=raw, existing=player.progress.get(placement_id))
+    progress.record_visit(progress.visit_of(member, player.placement), position_seconds=raw)
     db.session.commit()
     return "", 204
 
@@ -226,12 +217,13 @@ def file(course_slug: str, placement_id: str):
     lesson = player.lesson
     if lesson is None or lesson.type != "file" or not lesson.file_url:
         abort(404)
-    member = player.learner.member
-    if member is not None and not player.learner.previewing:
-        progress.touch(member, player.placement, existing=player.progress.get(placement_id))
-        db.session.commit()
     response = redirect(lesson.file_url, 302)
     response.headers["Cache-Control"] = "private, no-store"
+    member = player.learner.member
+    if member is not None and not player.learner.previewing:
+        visit = progress.visit_of(member, player.placement)
+        with write_transaction(db.session):  # a GET: its reads are done, the write gets its own transaction
+            progress.record_visit(visit)
     return response
 
 

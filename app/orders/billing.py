@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -44,6 +44,7 @@ from app.catalog.services import ensure_same_org
 from app.db import utcnow
 from app.errors import ConflictError, NotFoundError, ValidationError
 from app.extensions import db
+from app.inputs import to_decimal_number
 from app.markets.models import OrgMarket
 from app.money import ZERO, quantize
 from app.orders.models import (
@@ -92,11 +93,8 @@ def next_period_end(subscription: OrgMemberSubscription, start: datetime) -> dat
 # ---- usage ---------------------------------------------------------------------------------
 
 def _usage_quantity(value) -> Decimal:
-    try:
-        quantity = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise ValidationError(_("Enter the quantity as a number, e.g. 3 or 2.5.")) from None
-    if not quantity.is_finite() or quantity <= 0:
+    quantity = to_decimal_number(value, _("Enter the quantity as a number, e.g. 3 or 2.5."))
+    if quantity <= 0:
         raise ValidationError(_("The quantity must be greater than zero."))
     if quantity >= MAX_USAGE_QUANTITY or quantity != quantity.quantize(Decimal("0.0001")):
         raise ValidationError(_("The quantity can have at most 4 decimal places and must be below 100,000,000."))

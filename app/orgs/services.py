@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -29,6 +29,7 @@ from app.errors import (
     ValidationError,
 )
 from app.extensions import db
+from app.inputs import to_decimal_number
 from app.orgs.models import (
     EMPLOYEE_ROLES,
     MEMBERSHIP_TYPES,
@@ -117,12 +118,7 @@ def _validate_slug(slug: str) -> str:
 def _fee_percent(value: Any) -> Decimal:
     if isinstance(value, float):
         raise TypeError("platform_fee_percent must be a Decimal, not a float")
-    try:
-        fee = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise ValidationError(_("The platform fee must be a number between 0 and 100.")) from None
-    if not fee.is_finite() or fee < 0 or fee > 100:
-        raise ValidationError(_("The platform fee must be a number between 0 and 100."))
+    fee = to_decimal_number(value, _("The platform fee must be a number between 0 and 100."), minimum=0, maximum=100)
     return fee.quantize(Decimal("0.01"))
 
 

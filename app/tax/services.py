@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from app.db import utcnow
 from app.errors import NotFoundError, ValidationError
 from app.extensions import db
+from app.inputs import to_decimal_number
 from app.markets.models import OrgRegion
 from app.markets.services import normalize_subdivision
 from app.orgs.models import Org
@@ -40,14 +41,7 @@ def _aware(moment: datetime) -> datetime:
 
 
 def _decimal(value: Any, places: Decimal, message: str) -> Decimal:
-    if isinstance(value, float):
-        raise TypeError("tax rates and amounts must be Decimal, not float")
-    try:
-        number = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise ValidationError(message) from None
-    if not number.is_finite() or number != number.quantize(places):
-        raise ValidationError(message)
+    number = to_decimal_number(value, message, places=-places.as_tuple().exponent)
     return number.quantize(places)
 
 

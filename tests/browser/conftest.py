@@ -24,8 +24,8 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.config import TestConfig
 from app.extensions import db
-from tests.browser.csp import csp_guard, csp_violations  # noqa: F401  (fail on any CSP violation)
 from tests.browser import quality
+from tests.browser.csp import csp_guard, csp_violations  # noqa: F401  (fail on any CSP violation)
 from tests.browser.quality import _record_visited_pages, page_recorder  # noqa: F401 (fixtures: record visited pages)
 from tests.conftest import load_reference_data
 

@@ -230,6 +230,15 @@ def test_filters_by_type_search_price_collection_and_level(world, client):
     assert slugs("min_price=abc&type=") == {"data-science", "pandas-cookbook", "only-us"}  # bad input ignored
 
 
+@pytest.mark.parametrize("query", ["min_price=1e999999999", "max_price=1e309", "min_price=NaN", "max_price=-Infinity",
+                                   "min_price=sNaN", "max_price=Infinity", "page=1e309", "page=Infinity",
+                                   "page=" + "9" * 30, "page=NaN&min_price=1e-999999999"])
+def test_numbers_out_of_any_range_in_filters_are_ignored(world, client, query):
+    response = client.get(f"/shop/us/en/?{query}")
+    assert response.status_code == 200
+    assert product_slugs(response.get_data(as_text=True)) == {"data-science", "pandas-cookbook", "only-us"}
+
+
 def test_search_matches_translated_names(world, client):
     assert product_slugs(client.get("/shop/eu/fr/?q=donn%C3%A9es").get_data(as_text=True)) == {"data-science"}
 

@@ -242,7 +242,8 @@ def test_cart_summary_is_priced_by_the_pricing_pipeline(world, app, client):
 
 # ---- quantity rules ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("quantity", ["0", "100", "-1", "abc", "1.5", "1e3", "²", "99999999999999999999", " "])
+@pytest.mark.parametrize("quantity", ["0", "100", "-1", "abc", "1.5", "1e3", "²", "99999999999999999999", " ",
+                                      "Infinity", "-Infinity", "NaN", "1e309", "٣"])
 @pytest.mark.parametrize("htmx", [False, True])
 def test_bad_quantities_are_rejected_and_change_nothing(world, client, quantity, htmx):
     add(client, world.mug, 2)

@@ -6,11 +6,19 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 import sqlalchemy as sa
 
+from app.errors import ConflictError
 from app.extensions import db
-from app.learn import assessments
-from app.learn.models import OrgMemberAssignmentSubmission, OrgMemberLessonProgress, OrgMemberQuizAttempt
+from app.learn import assessments, progress
+from app.learn.models import (
+    OrgMemberAssignmentSubmission,
+    OrgMemberLessonProgress,
+    OrgMemberQuizAttempt,
+    OrgProductCourseModuleSectionLesson,
+)
+from app.orgs.models import OrgMember
 from tests.factories import PASSWORD
 from tests.learn import assessment_fixtures
 from tests.learn.assessment_fixtures import (
@@ -357,3 +365,39 @@ def test_admin_preview_scores_but_saves_nothing(app, client, academy, login):
     assert r.status_code == 403
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(OrgMemberQuizAttempt.id))) == 0
+
+
+# ---- completion: passing or handing in, never the plain button ---------------------------------
+
+def test_quiz_and_assignment_cannot_be_marked_complete_without_passing_or_submitting(app, client, academy, login):
+    login(client, academy.learner_email, PASSWORD)
+    for placement, message in ((academy.quiz, "Pass the quiz to complete this lesson."),
+                               (academy.assignment, "Submit the assignment to complete this lesson.")):
+        plain = client.post(academy.lesson_url(placement, "/complete"))
+        assert plain.status_code == 409 and message in text(plain)
+        fragment = client.post(academy.lesson_url(placement, "/complete"),
+                               headers={"HX-Request": "true", "HX-Target": "lesson-complete"})
+        assert fragment.status_code == 409 and message in text(fragment) and "<html" not in text(fragment)
+        assert not _completed(app, academy, placement)
+    assert _attempts(app, academy) == [] and _submissions(app, academy) == []
+
+    # The legitimate ways still complete them: a failed quiz does not, a passed one does; handing in
+    # the assignment does.
+    client.post(academy.lesson_url(academy.quiz, "/quiz"), data=wrong_answers(academy))
+    assert not _completed(app, academy, academy.quiz)
+    client.post(academy.lesson_url(academy.quiz, "/quiz"), data=correct_answers(academy))
+    assert _completed(app, academy, academy.quiz)
+    client.post(academy.lesson_url(academy.assignment, "/assignment"), data={"body": "Done."})
+    assert _completed(app, academy, academy.assignment)
+    # A text lesson still has its button.
+    assert client.post(academy.lesson_url(academy.text1, "/complete")).status_code == 303
+    assert _completed(app, academy, academy.text1)
+
+
+def test_complete_lesson_service_refuses_assessed_lessons(app_ctx, db_session):
+    a = build_academy()
+    member = db_session.get(OrgMember, a.member_id)
+    for placement_id in (a.quiz, a.assignment):
+        with pytest.raises(ConflictError):
+            progress.complete_lesson(member, db_session.get(OrgProductCourseModuleSectionLesson, placement_id))
+    assert progress.complete_lesson(member, db_session.get(OrgProductCourseModuleSectionLesson, a.text1)).is_completed

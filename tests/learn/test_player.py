@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -241,6 +242,35 @@ def test_video_has_captions_and_resumes_at_the_saved_position(app, client, schoo
     assert client.post(school.url(1, "/position"), data={"seconds": "abc"}).status_code == 422
     html = html_of(client.get(school.url(1)))
     assert 'data-resume-at="83"' in html and "Resuming at 1:23" in html
+
+
+@pytest.mark.parametrize("seconds", ["Infinity", "-Infinity", "inf", "NaN", "nan", "sNaN", "1e309", "-1e309",
+                                     "1e5", "86401", "-0.5", "", "12abc", "0x10", "9" * 5000])
+def test_video_position_must_be_a_finite_number_of_seconds_in_range(app, client, school, login, seconds):
+    grant(app, school, 1)
+    _login(client, login)
+    client.post(school.url(1, "/position"), data={"seconds": "30"})
+    response = client.post(school.url(1, "/position"), data={"seconds": seconds})
+    assert response.status_code == 422
+    assert "The position must be a number of seconds." in html_of(response)
+    assert 'data-resume-at="30"' in html_of(client.get(school.url(1)))  # the saved position is kept
+
+
+def test_video_position_keeps_whole_seconds(app, client, school, login):
+    grant(app, school, 1)
+    _login(client, login)
+    assert client.post(school.url(1, "/position"), data={"seconds": " 83.7 "}).status_code == 204
+    assert 'data-resume-at="83"' in html_of(client.get(school.url(1)))
+    assert client.post(school.url(1, "/position"), data={"seconds": "86400"}).status_code == 204
+
+
+@pytest.mark.parametrize("preview", ["1e309", "Infinity", "NaN", "-1", "2.5", "9" * 40])
+def test_a_preview_tier_that_is_no_whole_number_is_ignored(app, client, school, login, preview):
+    _login(client, login, f"school-{ADMIN}")
+    response = client.get(school.url(4, f"?preview={preview}"))
+    html = html_of(response)
+    assert response.status_code == 200 and "Tier three secret content" not in html
+    assert 'class="previewing"' not in html and "Preview: your progress is not recorded." not in html
 
 
 def test_viewing_a_lesson_records_it_as_started(app, client, school, login):

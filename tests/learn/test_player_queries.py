@@ -31,7 +31,7 @@ def _course(org, member, slug, modules, sections, lessons_per_section):
         if i % 2 == 0:
             progress.mark_complete(member, placement, issue_certificate=False)
         else:
-            progress.touch(member, placement)
+            progress.record_visit(progress.visit_of(member, placement))
     return placements[0].id
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from app.catalog.models import OrgProductReview
@@ -98,6 +99,17 @@ def test_invalid_review_keeps_the_input(app, client, academy, login):
     assert "Choose a rating from 1 to 5 stars." in html
     assert 'value="Tough but fair"' in html and "The quiz made me think." in html
     assert 'id="review-region"' in html and "<html" not in html
+    assert _rows(app, academy) == ([], [])
+
+
+@pytest.mark.parametrize("field, value", [("difficulty", "NaN"), ("difficulty", "Infinity"), ("difficulty", "1e309"),
+                                          ("difficulty", "8.0"), ("rating", "NaN"), ("rating", "-Infinity"),
+                                          ("rating", "4.5")])
+def test_non_finite_or_fractional_scores_are_a_form_error(app, client, academy, login, field, value):
+    login(client, academy.learner_email, PASSWORD)
+    _reach_half(client, academy)
+    r = client.post(academy.review_url(), data={**REVIEW, field: value})
+    assert r.status_code == 422 and "Not a valid choice." in text(r)
     assert _rows(app, academy) == ([], [])
 
 

@@ -170,6 +170,10 @@ def test_billing_cli_renews_and_records_usage(app, club):
     assert result.exit_code == 0, result.output
     bad = runner.invoke(args=["billing", "record-usage", "club", "member@example.com", "data-api", "0"])
     assert bad.exit_code != 0 and "greater than zero" in bad.output
+    for quantity in ("Infinity", "NaN", "1e309"):
+        bad = runner.invoke(args=["billing", "record-usage", "club", "member@example.com", "data-api", quantity])
+        assert bad.exit_code != 0 and "Traceback" not in bad.output
+        assert "Enter the quantity as a number" in bad.output or "below 100,000,000" in bad.output
     missing = runner.invoke(args=["billing", "record-usage", "club", "member@example.com", "club-course", "1"])
     assert missing.exit_code != 0 and "No running usage-based subscription" in missing.output
     with app.app_context():

@@ -157,7 +157,8 @@ def test_usage_within_the_included_units_bills_the_base_only(shop):
     assert [i.subtotal_amount for i in invoice.items] == [Decimal("10.00")]
 
 
-@pytest.mark.parametrize("bad", ["0", "-1", "abc", "1.23456", "NaN", "1e12"])
+@pytest.mark.parametrize("bad", ["0", "-1", "abc", "1.23456", "NaN", "1e12", "Infinity", "-Infinity", "sNaN", "1e309",
+                                 "1e999999999", ""])
 def test_bad_usage_quantities_are_refused(shop, bad):
     subscription = subscribe(shop, plan(shop, type="usage_based"))
     with pytest.raises(ValidationError):
