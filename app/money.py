@@ -1,11 +1,13 @@
-"""Money: an immutable amount with its currency, quantized to the currency's minor unit."""
+"""Money helpers: amounts are ``Decimal`` (never float), each next to its currency code (a column on
+the row or its parent), rounded once to the currency's minor unit here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from babel.numbers import format_currency as babel_format_currency
 from babel.numbers import get_currency_precision
+from flask_babel import format_currency
 
 ZERO = Decimal("0")
 
@@ -30,76 +32,13 @@ def from_minor_units(value: int, currency: str) -> Decimal:
     return quantize(Decimal(value).scaleb(-precision(currency)), currency)
 
 
-@dataclass(frozen=True)
-class Money:
-    amount: Decimal
-    currency: str
-
-    def __post_init__(self):
-        if isinstance(self.amount, float):
-            raise TypeError("Money never takes a float; pass Decimal or str.")
-        object.__setattr__(self, "amount", Decimal(self.amount))
-        object.__setattr__(self, "currency", self.currency.upper())
-
-    @classmethod
-    def zero(cls, currency: str) -> Money:
-        return cls(ZERO, currency)
-
-    def quantized(self) -> Money:
-        return Money(quantize(self.amount, self.currency), self.currency)
-
-    def _check(self, other: Money) -> None:
-        if not isinstance(other, Money):
-            raise TypeError("Can only combine Money with Money.")
-        if other.currency != self.currency:
-            raise ValueError("Cannot combine amounts in different currencies.")
-
-    def __add__(self, other: Money) -> Money:
-        self._check(other)
-        return Money(self.amount + other.amount, self.currency)
-
-    def __sub__(self, other: Money) -> Money:
-        self._check(other)
-        return Money(self.amount - other.amount, self.currency)
-
-    def __mul__(self, factor: Decimal | int) -> Money:
-        if isinstance(factor, float):
-            raise TypeError("Money never multiplies by a float.")
-        return Money(self.amount * Decimal(factor), self.currency)
-
-    __rmul__ = __mul__
-
-    def __neg__(self) -> Money:
-        return Money(-self.amount, self.currency)
-
-    def __lt__(self, other: Money) -> bool:
-        self._check(other)
-        return self.amount < other.amount
-
-    def __le__(self, other: Money) -> bool:
-        self._check(other)
-        return self.amount <= other.amount
-
-    def __bool__(self) -> bool:
-        return self.amount != 0
-
-    def __str__(self) -> str:
-        return f"{quantize(self.amount, self.currency)} {self.currency}"
-
-
 def format_money(amount, currency: str | None = None, locale: str | None = None) -> str:
     """Format for display in the active locale (Babel/CLDR): 1.234,56 € in de, €1,234.56 in en."""
-    from flask_babel import format_currency
-
-    if isinstance(amount, Money):
-        amount, currency = amount.amount, amount.currency
     if amount is None or currency is None:
         return ""
     value = quantize(amount, currency)
     if locale:
-        from babel.numbers import format_currency as babel_format
-
-        return babel_format(value, currency, locale=locale)
+        return babel_format_currency(value, currency, locale=locale)
     return format_currency(value, currency)
 
 

@@ -23,7 +23,7 @@ prepare or inspect data opens short blocks instead::
 
     def test_profile(app, client):
         with app.app_context():
-            user = UserFactory(); db.session.commit()
+            user = make_user(); db.session.commit()
         client.get("/account/profile")
         with app.app_context():
             assert db.session.scalar(...)

@@ -23,15 +23,8 @@ from app.catalog.models import (
     OrgProductVariantPaymentPlanMarketPrice,
 )
 from app.db import utcnow
-from app.demo import (
-    ARCHIVED_PRODUCT,
-    DRAFT_PRODUCT,
-    EU_DOMAIN,
-    NOT_IN_LATAM_PRODUCT,
-    database_is_empty,
-    demo_summary,
-    load_demo,
-)
+from app.demo import database_is_empty, demo_summary, load_demo
+from app.demo_data import ARCHIVED_PRODUCT, DRAFT_PRODUCT, EU_DOMAIN, NOT_IN_LATAM_PRODUCT
 from app.extensions import db
 from app.giftcards.models import OrgGiftCard
 from app.learn.models import (

@@ -21,7 +21,7 @@ from app.extensions import db
 from app.learn import certificates, progress
 from app.learn.learning import completed_skills, my_courses
 from app.learn.player import Player, load_player, member_of, preview_tier_arg, require_open, upgrade_offers
-from app.web.htmx import is_htmx, render
+from app.web.htmx import is_htmx, render, target
 
 bp = Blueprint("learn", __name__, url_prefix="/learn")
 certificates_bp = Blueprint("certificates", __name__, url_prefix="/certificates")
@@ -145,7 +145,7 @@ def lesson(course_slug: str, placement_id: str):
     if not current_user.is_authenticated and "preview" not in request.args:
         shared = _visitor_lesson(course_slug, placement_id)
         if shared is not None:
-            if is_htmx() and request.headers.get("HX-Target") == "lesson-region":
+            if target() == "lesson-region":
                 return render("learn/lesson.html", "learn/_shared.html", html=shared.swap)
             return render("learn/lesson.html", player_html=shared.page, page_title=shared.title)
     player = _player(course_slug, placement_id)
@@ -153,7 +153,7 @@ def lesson(course_slug: str, placement_id: str):
     recorded = member is not None and not player.learner.previewing and not player.current_locked
     visit = progress.visit_of(member, player.placement) if recorded else None
     ctx = _lesson_context(player)
-    if is_htmx() and request.headers.get("HX-Target") == "lesson-region":
+    if target() == "lesson-region":
         response = render("learn/lesson.html", "learn/_lesson_swap.html", **ctx)
     else:
         response = render("learn/lesson.html", **ctx)

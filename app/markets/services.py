@@ -143,18 +143,45 @@ def create_market(org: Org, *, slug: str, name: str, type: str, currency_code: s
     locales; a ``single_country`` market has exactly one country. The first domain is the primary
     one.
     """
-    slug = _slug(slug)
-    name = _name(name)
+    slug, name = _slug(slug), _name(name)
     if type not in MARKET_TYPES:
         raise ValidationError(_("Choose a market type from the list."))
+    _check_market_slug_free(org, slug)
+    currency_code = _active_currency(currency_code)
+    locales = _market_locales(org, locale_keys, default_locale_key)
+    countries = _market_countries(country_codes, type)
+    overrides = _country_locales(country_locale_overrides, countries, locales)
+    if brand is not None:
+        _own(org, brand)
+    hosts = _free_hosts(domains)
+    market = OrgMarket(
+        org_id=org.id, slug=slug, name=name, type=type, currency_code=currency_code,
+        default_locale_key=default_locale_key, tax_inclusive=bool(tax_inclusive),
+        brand_id=brand.id if brand is not None else None, is_active=True,
+    )
+    _add_market_parts(market, locales, countries, overrides, hosts)
+    db.session.add(market)
+    db.session.flush()
+    return market
+
+
+def _check_market_slug_free(org: Org, slug: str) -> None:
     if db.session.scalar(scoped(OrgMarket, org).where(OrgMarket.slug == slug)) is not None:
         raise ValidationError(_("A market with this address already exists."))
 
+
+def _active_currency(currency_code: str) -> str:
+    """The upper-cased code of an active currency."""
     currency_code = (currency_code or "").strip().upper()
     currency = db.session.get(Currency, currency_code)
     if currency is None or not currency.is_active:
         raise ValidationError(_("Unknown currency: %(code)s.", code=currency_code))
+    return currency_code
 
+
+def _market_locales(org: Org, locale_keys: Iterable[str], default_locale_key: str) -> list[str]:
+    """The market's locales in the given order (without repeats): active locales of the org,
+    the default among them."""
     locales = list(dict.fromkeys(locale_keys))
     if not locales:
         raise ValidationError(_("Choose at least one language for the market."))
@@ -167,7 +194,12 @@ def create_market(org: Org, *, slug: str, name: str, type: str, currency_code: s
                                 keys=", ".join(missing)))
     if default_locale_key not in locales:
         raise ValidationError(_("The default language must be one of the market's languages."))
+    return locales
 
+
+def _market_countries(country_codes: Iterable[str], type: str) -> list[str]:
+    """The market's countries (upper-cased, without blanks or repeats): at least one, all active,
+    exactly one for a ``single_country`` market."""
     countries = list(dict.fromkeys(code for code in ((c or "").strip().upper() for c in country_codes) if code))
     if not countries:
         raise ValidationError(_("Choose at least one country the market sells to."))
@@ -179,7 +211,12 @@ def create_market(org: Org, *, slug: str, name: str, type: str, currency_code: s
         raise ValidationError(_("Unknown country: %(code)s.", code=", ".join(unknown)))
     if type == "single_country" and len(countries) != 1:
         raise ValidationError(_("A single-country market needs exactly one country."))
+    return countries
 
+
+def _country_locales(country_locale_overrides: Mapping[str, str] | None, countries: list[str],
+                     locales: list[str]) -> dict[str, str]:
+    """``{country: locale}`` overrides, each a country of the market and one of its locales."""
     overrides = {(k or "").strip().upper(): v for k, v in (country_locale_overrides or {}).items() if v}
     for country, locale_key in overrides.items():
         if country not in countries:
@@ -187,10 +224,11 @@ def create_market(org: Org, *, slug: str, name: str, type: str, currency_code: s
         if locale_key not in locales:
             raise ValidationError(_("The language for %(code)s must be one of the market's languages.",
                                     code=country))
+    return overrides
 
-    if brand is not None:
-        _own(org, brand)
 
+def _free_hosts(domains: Iterable[str]) -> list[str]:
+    """The normalized host names (without repeats), each valid and not used by any market yet."""
     hosts = list(dict.fromkeys(normalize_host(h) for h in domains))
     for host in hosts:
         if not host or len(host) > 253 or not HOST_RE.match(host):
@@ -199,24 +237,22 @@ def create_market(org: Org, *, slug: str, name: str, type: str, currency_code: s
         taken = list(db.session.scalars(sa.select(OrgMarketDomain.host).where(OrgMarketDomain.host.in_(hosts))))
         if taken:
             raise ValidationError(_("The domain %(host)s is already in use.", host=", ".join(sorted(taken))))
+    return hosts
 
-    market = OrgMarket(
-        org_id=org.id, slug=slug, name=name, type=type, currency_code=currency_code,
-        default_locale_key=default_locale_key, tax_inclusive=bool(tax_inclusive),
-        brand_id=brand.id if brand is not None else None, is_active=True,
-    )
+
+def _add_market_parts(market: OrgMarket, locales: list[str], countries: list[str], overrides: dict[str, str],
+                      hosts: list[str]) -> None:
+    """The market's locales (in order), countries (with their locale overrides) and domains (the
+    first one primary)."""
     for position, key in enumerate(locales):
-        market.locales.append(OrgMarketLocale(org_id=org.id, locale_key=key, sort_order=position))
+        market.locales.append(OrgMarketLocale(org_id=market.org_id, locale_key=key, sort_order=position))
     # Appended in the relationships' own order, so the new market reads the same as a reloaded one.
     for country in sorted(countries):
         market.countries.append(
-            OrgMarketCountry(org_id=org.id, country_code=country, default_locale_key=overrides.get(country))
+            OrgMarketCountry(org_id=market.org_id, country_code=country, default_locale_key=overrides.get(country))
         )
     for position, host in enumerate(hosts[:1] + sorted(hosts[1:])):
-        market.domains.append(OrgMarketDomain(org_id=org.id, host=host, is_primary=position == 0))
-    db.session.add(market)
-    db.session.flush()
-    return market
+        market.domains.append(OrgMarketDomain(org_id=market.org_id, host=host, is_primary=position == 0))
 
 
 def get_market(org: Org, slug: str, *, active_only: bool = True) -> OrgMarket | None:

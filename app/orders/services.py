@@ -19,7 +19,7 @@ from __future__ import annotations
 import calendar
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -232,6 +232,26 @@ def place_order(
     """A pending order for ``quote``. Counts the discount use and redeems the gift cards
     atomically; ``ConflictError`` when either changed since the quote, and then nothing of the
     order remains (the work happens in a SAVEPOINT, so the session stays usable)."""
+    currency = _check_can_order(org, member, market, quote)
+    billing = _billing_fields(billing_name, billing_email, billing_country, provider)
+    _check_shipping(org, quote, shipping_address)
+    discount = _discount_to_claim(org, quote)
+    _check_gift_cards(org, quote)
+    fields = {
+        **_order_fields(org, member, market, quote, currency, discount), **billing,
+        "billing_address": billing_address, "shipping_address": shipping_address, "locale_key": locale_key,
+    }
+    at = utcnow()
+    with db.session.begin_nested():
+        order = _insert_with_number(org, lambda number: OrgMemberOrder(order_number=number, **fields))
+        _add_items(order, quote, currency)
+        _spend_discount_and_gift_cards(org, order, quote, discount, at)
+        db.session.flush()
+    return order
+
+
+def _check_can_order(org: Org, member: OrgMember, market: OrgMarket, quote: Quote) -> str:
+    """The order's currency, once the member may order in this market and the quote is sound."""
     ensure_same_org(member, org.id, _("Member not found."))
     ensure_same_org(market, org.id, _("Market not found."))
     if not member.is_active:
@@ -242,71 +262,94 @@ def place_order(
     if not quote.lines:
         raise ValidationError(_("Your cart is empty."))
     _check_quote(quote, currency)
+    return currency
 
-    name = clean_text(billing_name, _("Name"), max_length=200, required=True)
-    email = check_email(billing_email)
-    country = (billing_country or "").strip().upper()
+
+def _billing_fields(name: str, email: str, country: str, provider: str) -> dict[str, Any]:
+    """The order's checked billing name, email and country, and its payment provider."""
+    name = clean_text(name, _("Name"), max_length=200, required=True)
+    email = check_email(email)
+    country = (country or "").strip().upper()
     if not country or db.session.get(Country, country) is None:
         raise ValidationError(_("Choose your billing country."))
     provider = clean_text(provider, _("Payment provider"), max_length=20, required=True)
+    return {"billing_name": name, "billing_email": email, "billing_country_code": country,
+            "payment_provider": provider}
+
+
+def _check_shipping(org: Org, quote: Quote, shipping_address: dict[str, Any] | None) -> None:
+    """A shipping address is required as soon as one item is shipped."""
     types = _product_types(org, quote)
     if shipping_address is None and any(kind == "physical" for kind in types.values()):
         raise ValidationError(_("Enter a shipping address for the items to be shipped."))
 
+
+def _discount_to_claim(org: Org, quote: Quote) -> OrgDiscount | None:
+    """The quote's discount, when it took something off (a use of it is then counted)."""
     discount = quote.discount if quote.discount is not None and quote.discount_total > 0 else None
     if discount is not None:
         ensure_same_org(discount, org.id, _("This discount code is not valid."))
+    return discount
+
+
+def _check_gift_cards(org: Org, quote: Quote) -> None:
     for card, _amount in quote.gift_cards:
         ensure_same_org(card, org.id, _("There is no such gift card."))
-    at = utcnow()
 
-    def build(number: str) -> OrgMemberOrder:
-        return OrgMemberOrder(
-            org_id=org.id, member_id=member.id, market_id=market.id, order_number=number, status="pending",
-            currency_code=currency, tax_inclusive=bool(quote.tax_inclusive),
-            subtotal_amount=quote.subtotal, discount_amount=quote.discount_total, tax_amount=quote.tax_total,
-            gift_card_amount=quote.gift_card_total, total_amount=quote.total, amount_due=quote.amount_due,
-            refunded_amount=quantize(ZERO, currency),
-            discount_id=discount.id if discount else None, discount_code=discount.code if discount else None,
-            billing_country_code=country, billing_name=name, billing_email=email,
-            billing_address=billing_address, shipping_address=shipping_address,
-            locale_key=locale_key, payment_provider=provider,
-        )
 
-    with db.session.begin_nested():
-        order = _insert_with_number(org, build)
-        pairs: list[tuple[OrgMemberOrderItem, PricedLine]] = []
-        for line in quote.lines:
-            spec = line.input
-            item = OrgMemberOrderItem(
-                org_id=org.id, product_id=spec.product_id, variant_id=spec.variant_id,
-                payment_plan_id=spec.plan_id, product_name=spec.product_name[:200], plan_name=spec.plan_name[:100],
-                plan_type=spec.plan_type, access_tier=spec.access_tier, quantity=spec.quantity,
-                unit_price=quantize(spec.unit_price, currency), subtotal_amount=line.subtotal,
-                discount_amount=line.discount, tax_amount=line.tax, gift_card_amount=line.gift_card,
-                line_total=line.total, tax_rate_percent=_tax_rate_percent(_applied_rate(line, currency)),
-                refunded_amount=quantize(ZERO, currency), fulfilment_status="unfulfilled", status="active",
-            )
-            order.items.append(item)
-            pairs.append((item, line))
-        db.session.flush()
+def _order_fields(org: Org, member: OrgMember, market: OrgMarket, quote: Quote, currency: str,
+                  discount: OrgDiscount | None) -> dict[str, Any]:
+    """The order's columns taken from the quote (a pending order, nothing refunded yet)."""
+    return dict(
+        org_id=org.id, member_id=member.id, market_id=market.id, status="pending",
+        currency_code=currency, tax_inclusive=bool(quote.tax_inclusive),
+        subtotal_amount=quote.subtotal, discount_amount=quote.discount_total, tax_amount=quote.tax_total,
+        gift_card_amount=quote.gift_card_total, total_amount=quote.total, amount_due=quote.amount_due,
+        refunded_amount=quantize(ZERO, currency),
+        discount_id=discount.id if discount else None, discount_code=discount.code if discount else None,
+    )
 
-        for item, line in pairs:
-            rate = _applied_rate(line, currency)
-            if rate is not None:
-                db.session.add(OrgTaxRateSnapshot(
-                    org_id=org.id, original_tax_rate_id=rate.id, order_id=order.id, order_item_id=item.id,
-                    snapshot_data=snapshot_data(rate),
-                ))
 
-        if discount is not None:
-            _claim_discount(org, discount, at)
-        # A fixed order (by id) so two checkouts sharing two cards cannot deadlock.
-        for card, amount in sorted(quote.gift_cards, key=lambda pair: pair[0].id):
-            redemption.redeem(card, amount=amount, member_id=member.id, order_id=order.id, currency=currency,
-                              at=at)
-        db.session.flush()
-    return order
+def _add_items(order: OrgMemberOrder, quote: Quote, currency: str) -> None:
+    """One item per quote line (every amount, names and tier copied), then one tax rate snapshot
+    per item whose rate applied."""
+    pairs: list[tuple[OrgMemberOrderItem, PricedLine]] = []
+    for line in quote.lines:
+        item = _order_item(order.org_id, line, currency)
+        order.items.append(item)
+        pairs.append((item, line))
+    db.session.flush()
+    for item, line in pairs:
+        rate = _applied_rate(line, currency)
+        if rate is not None:
+            db.session.add(OrgTaxRateSnapshot(
+                org_id=order.org_id, original_tax_rate_id=rate.id, order_id=order.id, order_item_id=item.id,
+                snapshot_data=snapshot_data(rate),
+            ))
+
+
+def _order_item(org_id: str, line: PricedLine, currency: str) -> OrgMemberOrderItem:
+    spec = line.input
+    return OrgMemberOrderItem(
+        org_id=org_id, product_id=spec.product_id, variant_id=spec.variant_id,
+        payment_plan_id=spec.plan_id, product_name=spec.product_name[:200], plan_name=spec.plan_name[:100],
+        plan_type=spec.plan_type, access_tier=spec.access_tier, quantity=spec.quantity,
+        unit_price=quantize(spec.unit_price, currency), subtotal_amount=line.subtotal,
+        discount_amount=line.discount, tax_amount=line.tax, gift_card_amount=line.gift_card,
+        line_total=line.total, tax_rate_percent=_tax_rate_percent(_applied_rate(line, currency)),
+        refunded_amount=quantize(ZERO, currency), fulfilment_status="unfulfilled", status="active",
+    )
+
+
+def _spend_discount_and_gift_cards(org: Org, order: OrgMemberOrder, quote: Quote,
+                                   discount: OrgDiscount | None, at: datetime) -> None:
+    """Count the discount use and redeem the gift cards (``ConflictError`` if either changed)."""
+    if discount is not None:
+        _claim_discount(org, discount, at)
+    # A fixed order (by id) so two checkouts sharing two cards cannot deadlock.
+    for card, amount in sorted(quote.gift_cards, key=lambda pair: pair[0].id):
+        redemption.redeem(card, amount=amount, member_id=order.member_id, order_id=order.id,
+                          currency=order.currency_code, at=at)
 
 
 # ---- locking -------------------------------------------------------------------------------
@@ -555,15 +598,22 @@ def _restore_gift_cards(order: OrgMemberOrder, amount: Decimal | None, at: datet
     return restored
 
 
+class _RefundNote(NamedTuple):
+    """What every refund row of one refund records: who refunded, why, the provider's reference."""
+
+    by_employee: OrgEmployee | None
+    reason: str | None
+    provider_reference: str | None
+
+
 def _record_refund(order: OrgMemberOrder, amount: Decimal, *, item: OrgMemberOrderItem | None,
-                   by_employee: OrgEmployee | None, reason: str | None,
-                   provider_reference: str | None) -> OrgMemberOrderRefund | None:
+                   note: _RefundNote) -> OrgMemberOrderRefund | None:
     if amount <= 0:
         return None
     row = OrgMemberOrderRefund(
         org_id=order.org_id, order_id=order.id, order_item_id=item.id if item is not None else None,
-        amount=amount, reason=reason, status="succeeded", provider_reference=provider_reference,
-        by_employee_id=by_employee.id if by_employee is not None else None,
+        amount=amount, reason=note.reason, status="succeeded", provider_reference=note.provider_reference,
+        by_employee_id=note.by_employee.id if note.by_employee is not None else None,
     )
     order.refunds.append(row)
     return row
@@ -572,28 +622,81 @@ def _record_refund(order: OrgMemberOrder, amount: Decimal, *, item: OrgMemberOrd
 def refund(
     order: OrgMemberOrder,
     *,
-    item: OrgMemberOrderItem | None = None,
-    amount: Decimal | None = None,
     by_employee: OrgEmployee | None = None,
     reason: str | None = None,
     provider_reference: str | None = None,
     at: datetime | None = None,
 ) -> OrgMemberOrder:
-    """Refund a paid or fulfilled order.
+    """Refund a whole paid or fulfilled order: every item's access is revoked (and the
+    subscriptions it started end), the gift cards get back everything they paid, the rest goes
+    back to the payment method, and the order becomes refunded.
 
-    - No ``item`` and no ``amount``: the whole order. Every item's access is revoked (and the
-      subscriptions it started end), the gift cards get back everything they paid, the rest goes
-      back to the payment method, and the order becomes refunded.
-    - ``item``: that item. Its access is revoked, its share of the gift cards goes back to them and
-      the rest of its price to the payment method. The order becomes refunded with its last item.
-    - ``amount``: a partial refund of money only (to the payment method, at most what was paid
-      there; for ``item``, at most that item's share): access and status stay as they are.
-
-    A refunded order or item is never refunded again (``ConflictError``); a pending or cancelled
-    order cannot be refunded (``InvalidTransitionError``).
+    A refunded order is never refunded again (``ConflictError``); a pending or cancelled order
+    cannot be refunded (``InvalidTransitionError``).
     """
-    lock_order(order)
+    note = _open_refund(order, None, by_employee, reason, provider_reference)
     at = at or utcnow()
+    _refund_the_rest(order, _cash_left(order), at, note)
+    db.session.flush()
+    return order
+
+
+def refund_item(
+    order: OrgMemberOrder,
+    item: OrgMemberOrderItem,
+    *,
+    by_employee: OrgEmployee | None = None,
+    reason: str | None = None,
+    provider_reference: str | None = None,
+    at: datetime | None = None,
+) -> OrgMemberOrder:
+    """Refund one item of a paid or fulfilled order: its access is revoked, its share of the gift
+    cards goes back to them and the rest of its price to the payment method. The order becomes
+    refunded with its last item.
+
+    Refused like ``refund``, and with ``ConflictError`` for an item already refunded.
+    """
+    note = _open_refund(order, item, by_employee, reason, provider_reference)
+    at = at or utcnow()
+    cash_left = _cash_left(order)
+    cash = _refund_whole_item(order, item, cash_left, at, note)
+    if any(other.status == "active" for other in order.items):
+        _complete_if_done(order, at)
+    else:
+        _refund_the_rest(order, cash_left - cash, at, note)
+    db.session.flush()
+    return order
+
+
+def refund_amount(
+    order: OrgMemberOrder,
+    amount: Decimal,
+    *,
+    item: OrgMemberOrderItem | None = None,
+    by_employee: OrgEmployee | None = None,
+    reason: str | None = None,
+    provider_reference: str | None = None,
+) -> OrgMemberOrder:
+    """A partial refund of money only, to the payment method: at most what was paid there (for
+    ``item``, at most that item's share). Access and statuses stay as they are.
+
+    Refused like ``refund`` and ``refund_item``, and with ``ValidationError`` for an amount that
+    is not positive or above the limit.
+    """
+    note = _open_refund(order, item, by_employee, reason, provider_reference)
+    value = _refundable_amount(order, item, amount, _cash_left(order))
+    _record_refund(order, value, item=item, note=note)
+    order.refunded_amount += value
+    if item is not None:
+        item.refunded_amount += value
+    db.session.flush()
+    return order
+
+
+def _open_refund(order: OrgMemberOrder, item: OrgMemberOrderItem | None, by_employee: OrgEmployee | None,
+                 reason: str | None, provider_reference: str | None) -> _RefundNote:
+    """Lock the order and check that it (and ``item``) may be refunded (by ``by_employee``)."""
+    lock_order(order)
     if order.status == "refunded":
         raise ConflictError(_("This order has already been refunded."))
     if not order.can_transition_to("refunded"):
@@ -607,55 +710,58 @@ def refund(
             raise NotFoundError(_("This item is not part of the order."))
         if item.status == "refunded":
             raise ConflictError(_("This item has already been refunded."))
-    reason = clean_text(reason, _("Reason"), max_length=2000)
+    return _RefundNote(by_employee, clean_text(reason, _("Reason"), max_length=2000), provider_reference)
+
+
+def _cash_left(order: OrgMemberOrder) -> Decimal:
+    """What was paid with the payment method and has not gone back to it yet."""
+    return order.amount_due - _cash_refunded(order)
+
+
+def _refundable_amount(order: OrgMemberOrder, item: OrgMemberOrderItem | None, amount: Decimal,
+                       cash_left: Decimal) -> Decimal:
+    """``amount`` rounded to the currency, when it is positive and within what may go back."""
     currency = order.currency_code
-    cash_left = order.amount_due - _cash_refunded(order)
-    extra = {"by_employee": by_employee, "reason": reason, "provider_reference": provider_reference}
-
-    if amount is not None:
-        value = quantize(to_decimal(amount, _("Amount")), currency)
-        limit = cash_left
-        if item is not None:
-            limit = min(limit, item.line_total - item.gift_card_amount - item.refunded_amount)
-        if value <= 0:
-            raise ValidationError(_("The refund amount must be greater than zero."))
-        if value > limit:
-            raise ValidationError(
-                _("You can refund at most %(amount)s here.", amount=format_money(max(limit, ZERO), currency))
-            )
-        _record_refund(order, value, item=item, **extra)
-        order.refunded_amount += value
-        if item is not None:
-            item.refunded_amount += value
-        db.session.flush()
-        return order
-
+    value = quantize(to_decimal(amount, _("Amount")), currency)
+    limit = cash_left
     if item is not None:
-        gift = _restore_gift_cards(order, item.gift_card_amount, at) if item.gift_card_amount > 0 else ZERO
-        cash = max(min(item.line_total - item.refunded_amount - gift, cash_left), ZERO)
-        _record_refund(order, cash, item=item, **extra)
-        item.refunded_amount += cash + gift
-        item.status = "refunded"
-        _revoke(item, at)
-        order.refunded_amount += cash + gift
-        if any(other.status == "active" for other in order.items):
-            _complete_if_done(order, at)
-            db.session.flush()
-            return order
-        cash_left -= cash
+        limit = min(limit, item.line_total - item.gift_card_amount - item.refunded_amount)
+    if value <= 0:
+        raise ValidationError(_("The refund amount must be greater than zero."))
+    if value > limit:
+        raise ValidationError(
+            _("You can refund at most %(amount)s here.", amount=format_money(max(limit, ZERO), currency))
+        )
+    return value
 
-    for other in order.items:
-        if other.status == "active":
-            other.refunded_amount = other.line_total
-            other.status = "refunded"
-            _revoke(other, at)
+
+def _refund_whole_item(order: OrgMemberOrder, item: OrgMemberOrderItem, cash_left: Decimal, at: datetime,
+                       note: _RefundNote) -> Decimal:
+    """Give the item's gift card share back to the cards and the rest of its price (at most
+    ``cash_left``) to the payment method, and revoke its access; returns the cash refunded."""
+    gift = _restore_gift_cards(order, item.gift_card_amount, at) if item.gift_card_amount > 0 else ZERO
+    cash = max(min(item.line_total - item.refunded_amount - gift, cash_left), ZERO)
+    _record_refund(order, cash, item=item, note=note)
+    item.refunded_amount += cash + gift
+    item.status = "refunded"
+    _revoke(item, at)
+    order.refunded_amount += cash + gift
+    return cash
+
+
+def _refund_the_rest(order: OrgMemberOrder, cash_left: Decimal, at: datetime, note: _RefundNote) -> None:
+    """Refund every item still active (revoking its access), give the gift cards back everything
+    they still hold and the payment method ``cash_left``; the order becomes refunded."""
+    for item in order.items:
+        if item.status == "active":
+            item.refunded_amount = item.line_total
+            item.status = "refunded"
+            _revoke(item, at)
     gift = _restore_gift_cards(order, None, at)
     cash = max(cash_left, ZERO)
-    _record_refund(order, cash, item=None, **extra)
+    _record_refund(order, cash, item=None, note=note)
     order.refunded_amount = min(order.refunded_amount + cash + gift, order.total_amount)
     order.set_status("refunded", at=at)
-    db.session.flush()
-    return order
 
 
 # ---- access --------------------------------------------------------------------------------

@@ -15,7 +15,13 @@ import sqlalchemy as sa
 from app.catalog.services import create_discount
 from app.checkout import pricing
 from app.db import utcnow
-from app.errors import ConflictError, InvalidTransitionError, PermissionDeniedError, ValidationError
+from app.errors import (
+    ConflictError,
+    InvalidTransitionError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
 from app.extensions import db
 from app.giftcards.models import OrgGiftCard, OrgMemberGiftCardUsage
 from app.giftcards.services import issue_gift_card
@@ -479,7 +485,7 @@ def test_refunding_the_last_unshipped_item_completes_the_order(shop):
     course = plan(shop)
     order = orders.mark_paid(place(shop, [box, course], shipping_address=ADDRESS), provider="manual")
     assert order.status == "paid"
-    orders.refund(order, item=order.items[0], by_employee=shop.admin, reason="Out of stock")
+    orders.refund_item(order, order.items[0], by_employee=shop.admin, reason="Out of stock")
     assert order.status == "fulfilled"
     with pytest.raises(ConflictError):
         orders.mark_shipped(order.items[0])
@@ -518,7 +524,7 @@ def test_refunding_one_item_revokes_only_its_access_and_returns_its_gift_card_sh
     item = order.items[0]
     assert (item.line_total, item.gift_card_amount) == (Decimal("47.60"), Decimal("20.00"))
 
-    orders.refund(order, item=item)
+    orders.refund_item(order, item)
     assert order.status == "fulfilled"
     assert (item.status, item.refunded_amount) == ("refunded", Decimal("47.60"))
     assert order.refunded_amount == Decimal("47.60")
@@ -531,9 +537,9 @@ def test_refunding_one_item_revokes_only_its_access_and_returns_its_gift_card_sh
     refunds = db.session.scalars(sa.select(OrgMemberOrderRefund).where(OrgMemberOrderRefund.order_id == order.id)).all()
     assert [(r.amount, r.order_item_id) for r in refunds] == [(Decimal("27.60"), item.id)]
     with pytest.raises(ConflictError, match="already been refunded"):
-        orders.refund(order, item=item)
+        orders.refund_item(order, item)
 
-    orders.refund(order, item=order.items[1])  # the last item: the order is refunded
+    orders.refund_item(order, order.items[1])  # the last item: the order is refunded
     assert order.status == "refunded"
     assert order.refunded_amount == order.total_amount
     assert balance(card) == Decimal("50.00")
@@ -546,19 +552,41 @@ def test_a_partial_money_refund_keeps_access_and_is_capped_at_what_was_paid(shop
     order = orders.mark_paid(place(shop, [course], gift_cards=[card]), provider="manual")
     assert order.amount_due == Decimal("50.00")
     with pytest.raises(ValidationError, match="at most €50.00"):
-        orders.refund(order, amount=Decimal("50.01"))
+        orders.refund_amount(order, Decimal("50.01"))
     with pytest.raises(ValidationError):
-        orders.refund(order, amount=Decimal("0"))
-    orders.refund(order, amount=Decimal("20.00"), reason="Late delivery")
+        orders.refund_amount(order, Decimal("0"))
+    orders.refund_amount(order, Decimal("20.00"), reason="Late delivery")
     assert (order.status, order.refunded_amount, tier(shop, course.variant.product)) == (
         "fulfilled", Decimal("20.00"), 1)
     with pytest.raises(ValidationError, match="at most €30.00"):
-        orders.refund(order, amount=Decimal("30.01"))
+        orders.refund_amount(order, Decimal("30.01"))
 
     orders.refund(order)  # the rest: 30.00 to the payment method, 8.31 to the gift card
     assert order.status == "refunded" and order.refunded_amount == Decimal("58.31")
     assert sorted(r.amount for r in order.refunds) == [Decimal("20.00"), Decimal("30.00")]
     assert balance(card) == Decimal("8.31")
+
+
+def test_a_money_refund_of_one_item_is_capped_at_what_was_paid_for_it_and_keeps_its_access(shop):
+    card = gift_card(shop, "50.00")
+    first, second = plan(shop, price="40.00"), plan(shop, price="60.00")
+    order = orders.mark_paid(place(shop, [first, second], gift_cards=[card]), provider="manual")
+    item = order.items[0]  # 47.60, of which 20.00 paid by the gift card: 27.60 by the payment method
+    with pytest.raises(ValidationError, match="at most €27.60"):
+        orders.refund_amount(order, Decimal("27.61"), item=item)
+    orders.refund_amount(order, Decimal("10.00"), item=item)
+    assert (item.status, item.refunded_amount, order.refunded_amount) == (
+        "active", Decimal("10.00"), Decimal("10.00"))
+    assert order.status == "fulfilled" and tier(shop, first.variant.product) == 1
+    assert balance(card) == Decimal("0")
+    with pytest.raises(ValidationError, match="at most €17.60"):
+        orders.refund_amount(order, Decimal("17.61"), item=item)
+
+    other = orders.mark_paid(place(shop, [plan(shop)]), provider="manual")
+    with pytest.raises(NotFoundError):
+        orders.refund_item(order, other.items[0])
+    with pytest.raises(NotFoundError):
+        orders.refund_amount(order, Decimal("1.00"), item=other.items[0])
 
 
 def test_only_employees_allowed_to_handle_orders_may_refund(shop):
