@@ -198,8 +198,7 @@ def bulk_review(page: Page, js: bool) -> None:
         expect(page).to_have_url(re.compile(r"/dashboard/acme/submissions$"))  # swapped in place
     else:
         expect(page).to_have_url(re.compile(r"/dashboard/acme/submissions/bulk$"))  # a page of its own
-    confirm.locator("button[type=submit]").click()  # no feedback yet: asked again
-    expect(page.locator(".bulk-confirm .error")).to_contain_text("Write some feedback for the learner.")
+    expect(confirm.locator("textarea[name=feedback]")).to_have_attribute("required", "")
     page.locator(".bulk-confirm textarea[name=feedback]").fill("Received, thank you: feedback follows in class.")
     page.locator(".bulk-confirm button[type=submit]").click()
     expect(page.locator(".flash-success")).to_have_text("2 submissions marked as reviewed.")
