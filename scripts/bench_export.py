@@ -176,6 +176,7 @@ def measure(base: str, server_pid: int, rows: int, max_growth_mb: float, out: Pa
     conn, response = browser.request("GET", EXPORT_PATH)
     first_byte = None
     size = lines = 0
+    previous = b""
     while True:
         chunk = response.read(65536)
         if not chunk:
@@ -183,7 +184,8 @@ def measure(base: str, server_pid: int, rows: int, max_growth_mb: float, out: Pa
         if first_byte is None:
             first_byte = time.perf_counter() - started
         size += len(chunk)
-        lines += chunk.count(b"\r\n")
+        lines += chunk.count(b"\r\n") + (previous.endswith(b"\r") and chunk.startswith(b"\n"))
+        previous = chunk
     elapsed = time.perf_counter() - started
     conn.close()
     status = response.status

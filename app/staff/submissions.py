@@ -82,6 +82,14 @@ def _queue_order() -> list:
             Submission.reviewed_at.desc(), Submission.created_at.desc()]
 
 
+def _status_label(status: str) -> str:
+    """The status in the request's language (translated once per request: exports call it per row)."""
+    labels = g.get("_submission_status_labels")
+    if labels is None:
+        labels = g._submission_status_labels = {key: str(label) for key, label in STATUS_LABELS.items()}
+    return labels.get(status, status)
+
+
 def _review(employee: OrgEmployee, rows: Sequence[QueueRow], form: FeedbackForm) -> str:
     for row in rows:
         assessments.review_submission(row.submission, employee, feedback=form.feedback.data)
@@ -107,7 +115,7 @@ SUBMISSIONS = tables.Table(
         tables.Column("assignment", _l("Assignment"), sort=sa.func.lower(OrgLesson.title),
                       csv=lambda row: row.lesson_title),
         tables.Column("status", _l("Status"), sort=Submission.status,
-                      csv=lambda row: str(STATUS_LABELS.get(row.submission.status, row.submission.status))),
+                      csv=lambda row: _status_label(row.submission.status)),
         tables.Column("reviewed", _l("Reviewed"), html=False, csv=lambda row: row.submission.reviewed_at),
         tables.Column("answer", _l("Answer"), html=False, csv=lambda row: row.submission.body),
         tables.Column("file", _l("File"), html=False, csv=lambda row: row.submission.file_name),

@@ -182,3 +182,18 @@ def test_a_member_who_is_not_an_employee_is_refused_and_strangers_see_nothing(ap
     assert member.get(f"{academy.dashboard}/").status_code == 403
     assert "dashboard-link" not in text(member.get("/account/"))
     assert app.test_client().get(f"{academy.dashboard}/").status_code in (302, 303)
+
+
+def test_an_unreadable_database_drops_the_header_link_instead_of_failing_the_page(app, academy, monkeypatch):
+    """An error page rendered after a failed statement (PostgreSQL: an aborted transaction) still
+    renders: the header's dashboard link is left out."""
+
+    def broken(user_id):
+        raise sa.exc.OperationalError("SELECT 1", {}, Exception("current transaction is aborted"))
+
+    monkeypatch.setattr(shell, "employments_of", broken)
+    with app.test_request_context("/account/"):
+        g._login_user = db.session.scalar(sa.select(OrgEmployee).where(
+            OrgEmployee.org_id == academy.org_id, OrgEmployee.role == "admin")).member.user_profile.user
+        assert shell.dashboard_link() is None
+        assert shell.current_employments() == []
