@@ -50,6 +50,17 @@ per column shown (``Column.html``), in the columns' order.
   rows (only those of ``query(ctx)``: another org's ids are ignored) and the action's own fields;
   the confirmed post runs ``BulkAction.run`` (services: they flush and raise ``DomainError``),
   commits once and goes back to the list with a message.
+
+A new list, step by step: (1) ``query(ctx)`` returns the scoped ``Select`` (org, and what ctx may
+see) and raises ``PermissionDeniedError`` for whoever may not list: the page, the CSV and the bulk
+actions all start from it; select the columns the cells need (joins, not lazy loads). (2) Declare
+the columns (``sort`` only on indexed or cheap expressions; ``csv`` for what the export holds),
+``search``, ``filters``, ``default_sort`` or ``default_order``. (3) ``prepare(rows)`` turns a page
+(or an export batch) into what the template reads, in a fixed number of queries; a label looked up
+per row in the export should be translated once per request, not per row. (4) A page template
+including a ``_<list>_table.html`` partial that calls ``table.view``; the views above; a row in
+app/staff/nav.py for a dashboard page. (5) Tests: sorting, a filter, the CSV, and the query
+count with 5 and 500 rows (tests/staff/test_tables.py shows how).
 """
 
 from __future__ import annotations
