@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # `make bench`: gunicorn (2 workers) on a throwaway, demo-seeded SQLite database, then
 # scripts/bench.py measures each page's requests/sec against /ping with wrk (or a Python
-# fallback). Extra arguments go to bench.py (e.g. --duration 10 --path /some/page).
+# fallback), and scripts/bench_export.py downloads the CSV export of a dashboard list of
+# BENCH_EXPORT_ROWS (100,000) rows, reporting its speed and how much the worker's peak memory
+# grew (the export is streamed: it must not grow with the rows). Extra arguments go to bench.py
+# (e.g. --duration 10 --path /some/page).
 #
-# Environment: BENCH_ENV (default production: VOLMIFY_ENV for the server), KEEP_BENCH=1 keeps
-# the temporary directory (database, gunicorn log).
+# Environment: BENCH_ENV (default production: VOLMIFY_ENV for the server), BENCH_EXPORT_ROWS
+# (default 100000; 0 skips the export), KEEP_BENCH=1 keeps the temporary directory (database,
+# gunicorn log).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -45,14 +49,22 @@ export SECRET_KEY=${SECRET_KEY:-bench-$(python3 -c 'import secrets; print(secret
 unset TEST_DATABASE_URL REDIS_URL
 mkdir -p "$VOLMIFY_INSTANCE_DIR"
 
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+BASE=http://127.0.0.1:$PORT
+export PUBLIC_URL=${PUBLIC_URL:-$BASE}  # required in production; its host is trusted
+EXPORT_ROWS=${BENCH_EXPORT_ROWS:-100000}
+
 echo "bench.sh: seeding $DATABASE_URL" >&2
 "$BIN/flask" --app wsgi db upgrade >"$BENCH_DIR/seed.log" 2>&1 \
     || { cat "$BENCH_DIR/seed.log" >&2; echo "bench.sh: flask db upgrade failed" >&2; exit 1; }
 "$BIN/flask" --app wsgi seed demo >>"$BENCH_DIR/seed.log" 2>&1 \
     || { cat "$BENCH_DIR/seed.log" >&2; echo "bench.sh: flask seed demo failed" >&2; exit 1; }
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-BASE=http://127.0.0.1:$PORT
+if [[ "$EXPORT_ROWS" -gt 0 ]]; then
+    "$BIN/python" scripts/bench_export.py seed --rows "$EXPORT_ROWS" >>"$BENCH_DIR/seed.log" 2>&1 \
+        || { cat "$BENCH_DIR/seed.log" >&2; echo "bench.sh: seeding the export rows failed" >&2; exit 1; }
+fi
+
 # No access log: writing one would cost throughput.
 "$BIN/gunicorn" -w 2 -b "127.0.0.1:$PORT" --error-logfile - wsgi:app >"$BENCH_DIR/gunicorn.log" 2>&1 &
 GUNICORN_PID=$!
@@ -75,6 +87,11 @@ echo "bench.sh: gunicorn -w 2 on $BASE (VOLMIFY_ENV=$VOLMIFY_ENV)" >&2
 set +e
 "$BIN/python" scripts/bench.py --base "$BASE" "$@"
 rc=$?
+if [[ "$EXPORT_ROWS" -gt 0 ]]; then
+    "$BIN/python" scripts/bench_export.py measure --base "$BASE" --server-pid "$GUNICORN_PID" --rows "$EXPORT_ROWS"
+    export_rc=$?
+    [[ $rc -ne 0 ]] || rc=$export_rc
+fi
 set -e
 if [[ $rc -ne 0 ]]; then
     echo "bench.sh: FAILED (see above); gunicorn log tail:" >&2

@@ -20,3 +20,16 @@ document.addEventListener("DOMContentLoaded", function () {
     if (meta) evt.detail.headers["X-CSRFToken"] = meta.content;
   });
 });
+
+// Lists (macros/table.html): "select all rows on this page" only works with JavaScript, so it is
+// rendered hidden and shown here; without JavaScript each row is checked by hand.
+function revealSelectAll(root) {
+  root.querySelectorAll("[data-select-all][hidden]").forEach(function (box) { box.hidden = false; });
+}
+document.addEventListener("DOMContentLoaded", function () { revealSelectAll(document); });
+document.addEventListener("htmx:afterSettle", function () { revealSelectAll(document); });
+document.addEventListener("change", function (evt) {
+  var all = evt.target.closest && evt.target.closest("[data-select-all]");
+  if (!all || !all.form) return;
+  all.form.querySelectorAll('input[type=checkbox][name="ids"]').forEach(function (box) { box.checked = all.checked; });
+});

@@ -1,0 +1,155 @@
+"""The read queries of the dashboard's overview page: sales per currency and day, new members,
+orders awaiting fulfilment. Each is one bounded statement (an aggregate), whatever the number of
+orders or members.
+
+Sales are counted on the day an order was paid (in the request's time zone), for the orders that
+were paid: ``paid``, ``fulfilled`` and ``refunded`` (pending and cancelled orders never were).
+"Net" is what was paid less what has been refunded on those orders since (``refunded_amount``:
+money back to the payment method and to gift cards), so a refund lowers the day of the sale it
+undoes and a fully refunded order counts for nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import get_timezone
+
+from app.db import utcnow
+from app.extensions import db
+from app.money import ZERO, quantize
+from app.orders.models import OrgMemberOrder
+from app.orgs.models import Org, OrgMember
+from app.web.tables import day_start
+
+PAID_STATUSES = ("paid", "fulfilled", "refunded")
+AWAITING_FULFILMENT = "paid"
+DAYS = 30
+
+
+@dataclass(frozen=True)
+class DaySales:
+    day: date
+    gross: Decimal
+    refunded: Decimal
+    orders: int
+
+    @property
+    def net(self) -> Decimal:
+        return self.gross - self.refunded
+
+
+@dataclass(frozen=True)
+class CurrencySales:
+    """One currency's sales over the last ``DAYS`` days (oldest first; the last day is today)."""
+
+    currency: str
+    days: tuple[DaySales, ...]
+
+    @property
+    def today(self) -> DaySales:
+        return self.days[-1]
+
+    @property
+    def total(self) -> DaySales:
+        return DaySales(
+            day=self.days[0].day,
+            gross=sum((d.gross for d in self.days), ZERO),
+            refunded=sum((d.refunded for d in self.days), ZERO),
+            orders=sum(d.orders for d in self.days),
+        )
+
+    @property
+    def best(self) -> DaySales:
+        return max(self.days, key=lambda d: (d.net, d.day))
+
+
+def local_today(now: datetime | None = None) -> date:
+    now = now or utcnow()
+    return now.astimezone(get_timezone()).date()
+
+
+def sales_by_day(org: Org, *, now: datetime | None = None, days: int = DAYS) -> list[CurrencySales]:
+    """Gross, refunded and the number of paid orders per currency and day, for the ``days`` days
+    up to today (one query). Currencies without sales in the period are left out."""
+    today = local_today(now)
+    first = today - timedelta(days=days - 1)
+    starts = [day_start(first + timedelta(days=i)) for i in range(days + 1)]  # and tomorrow's start
+    order = OrgMemberOrder
+    bucket = sa.case(*((order.paid_at >= starts[i], i) for i in range(days - 1, -1, -1)), else_=-1)
+    paid = (
+        sa.select(bucket.label("day"), order.currency_code.label("currency"),
+                  order.total_amount.label("gross"), order.refunded_amount.label("refunded"))
+        .where(order.org_id == org.id, order.status.in_(PAID_STATUSES),
+               order.paid_at >= starts[0], order.paid_at < starts[-1])
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(paid.c.currency, paid.c.day, sa.func.sum(paid.c.gross), sa.func.sum(paid.c.refunded),
+                  sa.func.count())
+        .group_by(paid.c.currency, paid.c.day)
+    ).all()
+    found: dict[str, dict[int, DaySales]] = {}
+    for currency, index, gross, refunded, count in rows:
+        if 0 <= index < days:
+            found.setdefault(currency, {})[index] = DaySales(
+                first + timedelta(days=index), quantize(gross or ZERO, currency),
+                quantize(refunded or ZERO, currency), int(count))
+    result = []
+    for currency in sorted(found):
+        zero = quantize(ZERO, currency)
+        result.append(CurrencySales(currency, tuple(
+            found[currency].get(i) or DaySales(first + timedelta(days=i), zero, zero, 0) for i in range(days))))
+    return result
+
+
+def count_new_members(org: Org, *, now: datetime | None = None, days: int = DAYS) -> int:
+    """Members who joined in the last ``days`` days, today included (one query)."""
+    since = day_start(local_today(now) - timedelta(days=days - 1))
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(OrgMember)
+        .where(OrgMember.org_id == org.id, OrgMember.joined_at >= since)
+    ) or 0
+
+
+def count_orders_awaiting_fulfilment(org: Org) -> int:
+    """Paid orders not yet fulfilled (items waiting to be shipped), one query."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(OrgMemberOrder)
+        .where(OrgMemberOrder.org_id == org.id, OrgMemberOrder.status == AWAITING_FULFILMENT)
+    ) or 0
+
+
+# ---- the chart ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Bar:
+    day: DaySales
+    x: float
+    y: float
+    width: float
+    height: float
+    is_today: bool
+
+
+CHART_WIDTH = 300
+CHART_HEIGHT = 100
+CHART_TOP = 4  # room above the highest bar
+
+
+def chart_bars(sales: CurrencySales) -> list[Bar]:
+    """Bar geometry (SVG user units, ``CHART_WIDTH`` × ``CHART_HEIGHT``) of the daily net sales."""
+    slot = CHART_WIDTH / len(sales.days)
+    highest = max((d.net for d in sales.days), default=ZERO)
+    usable = CHART_HEIGHT - CHART_TOP
+    bars = []
+    for i, day in enumerate(sales.days):
+        height = float(day.net / highest) * usable if highest > 0 and day.net > 0 else 0.0
+        if 0 < height < 1:
+            height = 1.0  # a small sale stays visible
+        bars.append(Bar(day, round(i * slot + slot * 0.15, 2), round(CHART_HEIGHT - height, 2),
+                        round(slot * 0.7, 2), round(height, 2), i == len(sales.days) - 1))
+    return bars
