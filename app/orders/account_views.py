@@ -22,6 +22,7 @@ from app.orders.models import (
     OrgMemberProductAccess,
     OrgMemberSubscription,
 )
+from app.orders.services import access_is_active
 from app.payments.providers import get_provider
 from app.web.htmx import render
 
@@ -119,15 +120,13 @@ def download_token(item: OrgMemberOrderItem, member_id: str) -> str:
 
 def downloadable_items(member, *, order: OrgMemberOrder | None = None) -> list[tuple[OrgMemberOrderItem, str]]:
     """(item, file name) for the member's digital downloads whose access is still valid."""
-    now = utcnow()
     access = OrgMemberProductAccess
     query = (
         sa.select(OrgMemberOrderItem, OrgProductVariant.download_url)
         .join(access, access.order_item_id == OrgMemberOrderItem.id)
+        .outerjoin(OrgMemberSubscription, OrgMemberSubscription.id == access.subscription_id)
         .join(OrgProductVariant, OrgProductVariant.id == OrgMemberOrderItem.variant_id)
-        .where(access.org_id == g.storefront.org_id, access.member_id == member.id,
-               access.revoked_at.is_(None), access.starts_at <= now,
-               sa.or_(access.ends_at.is_(None), access.ends_at > now),
+        .where(access.org_id == g.storefront.org_id, access.member_id == member.id, access_is_active(utcnow()),
                OrgMemberOrderItem.status == "active", OrgProductVariant.download_url.is_not(None))
         .order_by(OrgMemberOrderItem.created_at.desc())
         .limit(500)
