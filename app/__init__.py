@@ -8,8 +8,8 @@ import warnings
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import inputs
 from app.config import Config, proxy_fix_options
+from app.web import inputs
 from app.web.security import init_security_headers
 from app.web.storefront import VolmifyFlask
 
@@ -62,7 +62,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_input_checks(app: Flask) -> None:
-    """Refuse text no database can store (NUL) at the edge, with a 400 page (app/inputs.py)."""
+    """Refuse text no database can store (NUL) at the edge, with a 400 page (app/web/inputs.py)."""
     inputs.register(app)
 
 
@@ -102,7 +102,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from app.errors import register_error_handlers
+    from app.web.errors import register_error_handlers
 
     register_error_handlers(app)
 

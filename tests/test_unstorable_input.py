@@ -276,9 +276,9 @@ def _nul_rows() -> list[str]:
 
 
 def _safety_net_warnings(caplog) -> list[str]:
-    """Statements the last line of defence refused (app.inputs.refuse_unstorable_parameters): each
+    """Statements the last line of defence refused (app.web.inputs.refuse_unstorable_parameters): each
     one is a NUL byte that got past the edge checks."""
-    return [record.getMessage() for record in caplog.records if record.name == "app.inputs"]
+    return [record.getMessage() for record in caplog.records if record.name == "app.web.inputs"]
 
 
 def test_nul_bytes_in_paths_and_queries_are_a_400_on_every_route(app, world, recording, login, caplog):

@@ -24,10 +24,9 @@ from app.catalog.models import (
     OrgProductVariantPaymentPlan,
     OrgProductVariantPaymentPlanMarketPrice,
 )
-from app.catalog.services import MAX_AMOUNT
+from app.checks import MAX_AMOUNT, decimal_or_none, whole_or_none
 from app.db import utcnow
 from app.extensions import db
-from app.inputs import decimal_or_none, whole_or_none
 from app.learn.models import (
     OrgProductCourse,
     OrgProductCourseModule,

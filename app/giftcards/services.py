@@ -15,8 +15,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.catalog.services import aware, clean_text, ensure_same_org, to_decimal
-from app.checks import check_email
+from app.catalog.services import ensure_same_org
+from app.checks import aware, check_email, clean_text, to_amount
 from app.db import utcnow
 from app.errors import ConflictError, PermissionDeniedError, ValidationError
 from app.extensions import db
@@ -82,7 +82,7 @@ def issue_gift_card(
     currency_row = db.session.get(Currency, currency) if currency else None
     if currency_row is None or not currency_row.is_active:
         raise ValidationError(_("Choose a valid currency."))
-    value = to_decimal(amount, _("Amount"))
+    value = to_amount(amount, _("Amount"))
     value = quantize(value, currency)
     if value <= 0:
         raise ValidationError(_("The gift card amount must be greater than zero."))

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
-from app.catalog.services import clean_text
+from app.checks import clean_text
 from app.db import new_id, utcnow
 from app.errors import NotFoundError, PermissionDeniedError, ValidationError
 from app.extensions import db

@@ -22,10 +22,10 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.catalog.models import OrgProduct
+from app.checks import whole_or_none
 from app.db import utcnow
 from app.errors import NotFoundError, PermissionDeniedError
 from app.extensions import db
-from app.inputs import whole_or_none
 from app.learn import certificates
 from app.learn.models import (
     OrgLesson,

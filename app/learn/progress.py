@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app.checks import to_decimal_number
 from app.db import new_id, utcnow
 from app.errors import ConflictError, NotFoundError
 from app.extensions import db
-from app.inputs import to_decimal_number
 from app.learn.models import (
     OrgMemberLessonProgress,
     OrgProductCourseModule,

@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.catalog.models import OrgProduct, OrgProductReview
-from app.catalog.services import add_review, clean_text, ensure_same_org, to_int
+from app.catalog.services import add_review, ensure_same_org
+from app.checks import clean_text, to_int
 from app.errors import PermissionDeniedError, ValidationError
 from app.extensions import db
 from app.learn.models import COURSE_LEVELS, OrgProductCourseRating

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from app.checks import check_slug
 from app.errors import NotFoundError, ValidationError
 from app.extensions import db
 from app.markets.models import (
@@ -26,7 +27,6 @@ from app.orgs.models import Org, OrgLocale
 from app.orgs.services import scoped
 from app.platform.models import Country, Currency
 
-SLUG_RE = re.compile(r"^[a-z0-9-]{2,50}$")
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 SUBDIVISION_RE = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")  # ISO 3166-2, e.g. US-NY, DE-BY, FR-75C
 _LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
@@ -34,10 +34,8 @@ HOST_RE = re.compile(rf"^{_LABEL}(\.{_LABEL})*$")
 
 
 def _slug(slug: str) -> str:
-    slug = (slug or "").strip().lower()
-    if not SLUG_RE.match(slug):
-        raise ValidationError(_("Use 2 to 50 lowercase letters, digits or hyphens for the address."))
-    return slug
+    """Brands and markets are addressed by slugs of 2 to 50 characters (``app.checks.check_slug``)."""
+    return check_slug(slug, min_length=2, max_length=50)
 
 
 def _name(name: str) -> str:

@@ -41,10 +41,10 @@ from app.catalog.models import (
     OrgProductVariantPaymentPlanMarketPrice,
 )
 from app.catalog.services import ensure_same_org
+from app.checks import to_decimal_number
 from app.db import utcnow
 from app.errors import ConflictError, NotFoundError, ValidationError
 from app.extensions import db
-from app.inputs import to_decimal_number
 from app.markets.models import OrgMarket
 from app.money import ZERO, quantize
 from app.orders.models import (

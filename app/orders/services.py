@@ -27,8 +27,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.catalog.models import OrgDiscount, OrgProduct, OrgProductVariant, OrgProductVariantPaymentPlan
-from app.catalog.services import clean_text, ensure_same_org, to_decimal
-from app.checks import check_email
+from app.catalog.services import ensure_same_org
+from app.checks import check_email, clean_text, to_amount
 from app.db import utcnow
 from app.errors import (
     ConflictError,
@@ -346,8 +346,8 @@ def mark_paid(
     at = at or utcnow()
     currency = order.currency_code
     due = quantize(order.amount_due, currency)
-    paid = due if amount is None else quantize(to_decimal(amount, _("Amount")), currency)
-    fee = quantize(to_decimal(processing_fee, _("Processing fee")), currency)
+    paid = due if amount is None else quantize(to_amount(amount, _("Amount")), currency)
+    fee = quantize(to_amount(processing_fee, _("Processing fee")), currency)
     if not order.can_transition_to("paid"):
         order.set_status("paid")  # raises InvalidTransitionError (a cancelled order)
     if paid < due:
@@ -613,7 +613,7 @@ def refund(
     extra = {"by_employee": by_employee, "reason": reason, "provider_reference": provider_reference}
 
     if amount is not None:
-        value = quantize(to_decimal(amount, _("Amount")), currency)
+        value = quantize(to_amount(amount, _("Amount")), currency)
         limit = cash_left
         if item is not None:
             limit = min(limit, item.line_total - item.gift_card_amount - item.refunded_amount)

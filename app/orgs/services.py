@@ -6,7 +6,6 @@ filtered by the org, and a row of another org is reported as not found (never as
 
 from __future__ import annotations
 
-import re
 import secrets
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -19,7 +18,7 @@ from werkzeug.routing import BuildError
 
 from app.accounts.models import User, UserJobProfile, UserProfile
 from app.accounts.services import main_profile
-from app.checks import check_email, normalize_email
+from app.checks import check_email, check_slug, normalize_email, to_decimal_number
 from app.db import utcnow
 from app.errors import (
     ConflictError,
@@ -29,7 +28,6 @@ from app.errors import (
     ValidationError,
 )
 from app.extensions import db
-from app.inputs import to_decimal_number
 from app.orgs.models import (
     EMPLOYEE_ROLES,
     MEMBERSHIP_TYPES,
@@ -76,7 +74,6 @@ PERMISSIONS = CAPABILITIES  # the name SERVICES_API.md uses
 
 M = TypeVar("M")
 
-SLUG_RE = re.compile(r"^[a-z0-9-]{2,50}$")
 # First URL segments the platform itself uses: an org with one of these slugs would be unreachable.
 RESERVED_SLUGS = frozenset({
     "account", "accounts", "admin", "api", "creators", "dashboard", "dev", "healthz", "invitations",
@@ -107,9 +104,7 @@ def get_or_404(model: type[M], org: Org, id: str | None) -> M:
 # ---- orgs ----------------------------------------------------------------------------------
 
 def _validate_slug(slug: str) -> str:
-    slug = (slug or "").strip().lower()
-    if not SLUG_RE.match(slug):
-        raise ValidationError(_("Use 2 to 50 lowercase letters, digits or hyphens for the address."))
+    slug = check_slug(slug, min_length=2, max_length=50)
     if slug in RESERVED_SLUGS:
         raise ValidationError(_("This address is reserved. Choose another one."))
     return slug

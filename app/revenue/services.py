@@ -19,7 +19,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.catalog.models import OrgProduct
-from app.catalog.services import aware, ensure_same_org, to_decimal
+from app.catalog.services import ensure_same_org
+from app.checks import aware, to_amount
 from app.db import utcnow
 from app.errors import NotFoundError, ValidationError
 from app.extensions import db
@@ -85,7 +86,7 @@ def _attributions(product_id: str) -> list[OrgEmployeeProductAttribution]:
 
 def _share(value) -> Decimal:
     try:
-        share = to_decimal(value, _("Revenue share"))
+        share = to_amount(value, _("Revenue share"))
     except ValidationError:
         raise ValidationError(_("Enter the revenue share as a percentage, for example 30.")) from None
     share = share.quantize(_CENT, rounding=ROUND_HALF_UP)

@@ -16,10 +16,10 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from app.checks import to_decimal_number
 from app.db import utcnow
 from app.errors import NotFoundError, ValidationError
 from app.extensions import db
-from app.inputs import to_decimal_number
 from app.markets.models import OrgRegion
 from app.markets.services import normalize_subdivision
 from app.orgs.models import Org
