@@ -38,9 +38,13 @@ from app.checks import aware, check_slug, clean_text, to_amount, to_int
 from app.db import utcnow
 from app.errors import NotFoundError, ValidationError
 from app.extensions import db
+from app.markets.models import OrgBrand, OrgMarket
 from app.money import quantize
 from app.orgs.models import Org, OrgLocale
-from app.platform.models import Currency, SeoMetadata, SeoMetadataOpenGraph
+from app.orgs.services import ensure_same_org, get_or_404
+from app.platform.models import SeoMetadata, SeoMetadataOpenGraph
+from app.platform.services import active_currency
+from app.tax.models import OrgTaxCategory
 
 DISCOUNT_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{2,39}$")
 
@@ -55,12 +59,6 @@ def check_access_tier(value) -> int:
         return to_int(value, _("Access tier"), minimum=1)
     except ValidationError:
         raise ValidationError(_("The access tier must be a whole number of 1 or more.")) from None
-
-
-def ensure_same_org(obj, org_id: str, message: str | None = None) -> None:
-    """A row of another org does not exist as far as this org is concerned."""
-    if obj is None or getattr(obj, "org_id", None) != org_id:
-        raise NotFoundError(message or _("Not found."))
 
 
 def require_org_locale(org_id: str, locale_key: str) -> str:
@@ -147,25 +145,12 @@ def _check_slug_free(org_id: str, slug: str, *, exclude_id: str | None = None) -
                                 slug=slug))
 
 
-def _scoped_ref(model, org_id: str, value, message: str):
-    """Accept a row or its id; it must belong to the org."""
-    if value is None:
-        return None
-    row = db.session.get(model, value) if isinstance(value, str) else value
-    ensure_same_org(row, org_id, message)
-    return row
-
-
 def _tax_category(org_id: str, value):
-    from app.tax.models import OrgTaxCategory
-
-    return _scoped_ref(OrgTaxCategory, org_id, value, _("Tax category not found."))
+    return None if value is None else get_or_404(OrgTaxCategory, org_id, value, _("Tax category not found."))
 
 
 def _brand(org_id: str, value):
-    from app.markets.models import OrgBrand
-
-    return _scoped_ref(OrgBrand, org_id, value, _("Brand not found."))
+    return None if value is None else get_or_404(OrgBrand, org_id, value, _("Brand not found."))
 
 
 def create_product(
@@ -521,19 +506,15 @@ def create_discount(
         raise ValidationError(_("The discount value must be greater than zero."))
 
     if market is not None:
-        from app.markets.models import OrgMarket
-
-        market = _scoped_ref(OrgMarket, org.id, market, _("Market not found."))
-    product = _scoped_ref(OrgProduct, org.id, product, _("Product not found."))
-    collection = _scoped_ref(OrgProductCollection, org.id, collection, _("Collection not found."))
+        market = get_or_404(OrgMarket, org, market, _("Market not found."))
+    if product is not None:
+        product = get_or_404(OrgProduct, org, product, _("Product not found."))
+    if collection is not None:
+        collection = get_or_404(OrgProductCollection, org, collection, _("Collection not found."))
     if product is not None and collection is not None:
         raise ValidationError(_("Limit a discount to a product or to a collection, not both."))
 
-    currency = (currency_code or "").strip().upper() or None
-    if currency is not None:
-        row = db.session.get(Currency, currency)
-        if row is None or not row.is_active:
-            raise ValidationError(_("Choose a valid currency."))
+    currency = active_currency(currency_code) if (currency_code or "").strip() else None
     if type == "percent":
         if amount > 100:
             raise ValidationError(_("A percentage discount cannot be more than 100%."))

@@ -31,7 +31,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from app.accounts.models import User, UserProfile
+from app.accounts.models import User
 from app.catalog.models import (
     OrgProduct,
     OrgProductCollectionProduct,
@@ -47,6 +47,7 @@ from app.markets.locales import translated
 from app.markets.models import OrgMarket
 from app.markets.storefront import Storefront
 from app.orgs.models import Org, OrgMember
+from app.orgs.services import members_by_org
 
 SESSION_KEY = "cart"
 MAX_QUANTITY = 99
@@ -128,15 +129,6 @@ def _store_session_carts(store: MutableMapping, carts: dict[str, dict[str, int]]
         store[SESSION_KEY] = carts
     else:
         store.pop(SESSION_KEY, None)
-
-
-def member_for(user: User, org_id: str) -> OrgMember | None:
-    """The user's membership in the org, if any (one query)."""
-    return db.session.scalar(
-        sa.select(OrgMember)
-        .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
-        .where(OrgMember.org_id == org_id, UserProfile.user_id == user.id, UserProfile.type == "main")
-    )
 
 
 def member_cart(member: OrgMember, market_id: str) -> OrgMemberCart:
@@ -386,15 +378,7 @@ def merge_session_cart(user: User, store: MutableMapping) -> int:
     markets = db.session.execute(
         sa.select(OrgMarket.id, OrgMarket.org_id).where(OrgMarket.id.in_(list(carts)))
     ).all()
-    members = {
-        member.org_id: member
-        for member in db.session.scalars(
-            sa.select(OrgMember)
-            .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
-            .where(UserProfile.user_id == user.id, UserProfile.type == "main",
-                   OrgMember.org_id.in_({org_id for _market, org_id in markets}))
-        )
-    }
+    members = members_by_org(user, {org_id for _market, org_id in markets})
     merged = 0
     remaining: dict[str, dict[str, int]] = {}
     for market_id, org_id in markets:

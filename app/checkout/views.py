@@ -23,6 +23,7 @@ from app.checkout.forms import AddToCartForm, CheckoutForm, QuantityForm, Remove
 from app.errors import DomainError
 from app.extensions import db
 from app.orders.services import mark_paid
+from app.orgs.services import get_member
 from app.payments.providers import get_provider
 from app.web.htmx import is_htmx, redirect, render
 from app.web.labels import country_name
@@ -46,7 +47,7 @@ def _current_member():
     if not current_user.is_authenticated:
         return None
     if "cart_member" not in g:
-        g.cart_member = carts.member_for(current_user, g.storefront.org_id)
+        g.cart_member = get_member(g.storefront.org_id, current_user)
     return g.cart_member
 
 

@@ -40,6 +40,7 @@ from app.learn.models import (
 from app.learn.syllabus import LessonEntry, ModuleEntry, Syllabus, build_syllabus
 from app.markets.storefront import Storefront
 from app.orgs.models import OrgEmployee, OrgMember
+from app.orgs.services import get_member
 
 PLAYABLE_STATUSES = ("published", "archived")
 PREVIEW_ROLES = ("admin", "manager")
@@ -296,9 +297,7 @@ def _current_placement(product: OrgProduct, placement_id: str) -> OrgProductCour
 def member_of(user, org_id: str) -> OrgMember | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    from app.checkout.cart import member_for
-
-    member = member_for(user, org_id)
+    member = get_member(org_id, user)
     return member if member is not None and member.is_active else None
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.checks import to_decimal_number
 from app.db import new_id, utcnow
-from app.errors import ConflictError, NotFoundError
+from app.errors import ConflictError
 from app.extensions import db
 from app.learn.models import (
     OrgMemberLessonProgress,
@@ -24,13 +24,9 @@ from app.learn.models import (
     OrgProductCourseModuleSectionLesson,
 )
 from app.orgs.models import OrgMember
+from app.orgs.services import ensure_same_org
 
 MAX_POSITION_SECONDS = 24 * 3600
-
-
-def _check_same_org(member: OrgMember, placement: OrgProductCourseModuleSectionLesson) -> None:
-    if member.org_id != placement.org_id:
-        raise NotFoundError(_("This lesson does not exist."))
 
 
 def _row(member: OrgMember, placement: OrgProductCourseModuleSectionLesson) -> OrgMemberLessonProgress | None:
@@ -44,7 +40,7 @@ def _row(member: OrgMember, placement: OrgProductCourseModuleSectionLesson) -> O
 
 
 def _get_or_create(member, placement, at: datetime) -> OrgMemberLessonProgress:
-    _check_same_org(member, placement)
+    ensure_same_org(placement, member.org_id, _("This lesson does not exist."))
     row = _row(member, placement)
     if row is None:
         row = OrgMemberLessonProgress(
@@ -79,7 +75,7 @@ class Visit:
 
 
 def visit_of(member: OrgMember, placement: OrgProductCourseModuleSectionLesson) -> Visit:
-    _check_same_org(member, placement)
+    ensure_same_org(placement, member.org_id, _("This lesson does not exist."))
     return Visit(member.org_id, member.id, placement.id, placement.lesson_id)
 
 

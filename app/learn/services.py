@@ -15,7 +15,6 @@ from flask_babel import gettext as _
 from app.catalog.models import OrgProduct
 from app.catalog.services import (
     check_access_tier,
-    ensure_same_org,
     require_org_locale,
     set_product_translation,
 )
@@ -38,6 +37,7 @@ from app.learn.models import (
     OrgProductCourseSkill,
 )
 from app.orgs.models import Org
+from app.orgs.services import ensure_same_org
 from app.platform.models import Skill
 
 _LONG = 100_000

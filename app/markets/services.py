@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.checks import check_slug
-from app.errors import NotFoundError, ValidationError
+from app.errors import ValidationError
 from app.extensions import db
 from app.markets.models import (
     MARKET_TYPES,
@@ -24,8 +24,9 @@ from app.markets.models import (
     OrgRegion,
 )
 from app.orgs.models import Org, OrgLocale
-from app.orgs.services import scoped
-from app.platform.models import Country, Currency
+from app.orgs.services import ensure_same_org, scoped
+from app.platform.models import Country
+from app.platform.services import active_currency
 
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 SUBDIVISION_RE = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")  # ISO 3166-2, e.g. US-NY, DE-BY, FR-75C
@@ -43,13 +44,6 @@ def _name(name: str) -> str:
     if not name or len(name) > 100:
         raise ValidationError(_("Enter a name of at most 100 characters."))
     return name
-
-
-def _own(org: Org, row):
-    """``row`` if it belongs to ``org``; a row of another org is reported as not found."""
-    if row is not None and row.org_id != org.id:
-        raise NotFoundError(_("Not found."))
-    return row
 
 
 def normalize_host(host: str | None) -> str:
@@ -148,10 +142,7 @@ def create_market(org: Org, *, slug: str, name: str, type: str, currency_code: s
     if db.session.scalar(scoped(OrgMarket, org).where(OrgMarket.slug == slug)) is not None:
         raise ValidationError(_("A market with this address already exists."))
 
-    currency_code = (currency_code or "").strip().upper()
-    currency = db.session.get(Currency, currency_code)
-    if currency is None or not currency.is_active:
-        raise ValidationError(_("Unknown currency: %(code)s.", code=currency_code))
+    currency_code = active_currency(currency_code, _("Unknown currency: %(code)s.", code=currency_code))
 
     locales = list(dict.fromkeys(locale_keys))
     if not locales:
@@ -187,7 +178,7 @@ def create_market(org: Org, *, slug: str, name: str, type: str, currency_code: s
                                     code=country))
 
     if brand is not None:
-        _own(org, brand)
+        ensure_same_org(brand, org)
 
     hosts = list(dict.fromkeys(normalize_host(h) for h in domains))
     for host in hosts:

@@ -11,7 +11,6 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import selectinload
 
 from app.catalog.models import OrgProductVariant, OrgProductVariantPaymentPlan
-from app.checkout.cart import member_for
 from app.db import utcnow
 from app.errors import DomainError
 from app.extensions import db
@@ -23,6 +22,7 @@ from app.orders.models import (
     OrgMemberSubscription,
 )
 from app.orders.services import access_is_active
+from app.orgs.services import get_member
 from app.payments.providers import get_provider
 from app.web.htmx import render
 
@@ -32,7 +32,7 @@ _DOWNLOAD_SALT = "volmify.download"
 
 
 def _member():
-    member = member_for(current_user, g.storefront.org_id)
+    member = get_member(g.storefront.org_id, current_user)
     if member is None:
         abort(404)
     return member
@@ -55,7 +55,7 @@ def _subscriptions(member) -> list[OrgMemberSubscription]:
 @bp.get("/subscriptions")
 @login_required
 def subscriptions():
-    member = member_for(current_user, g.storefront.org_id)
+    member = get_member(g.storefront.org_id, current_user)
     rows = _subscriptions(member) if member is not None else []
     return render("orders/subscriptions.html", subscriptions=rows, usage=billing.open_usage_by_subscription(g.storefront.org_id, rows), now=utcnow())
 
@@ -139,7 +139,7 @@ def downloadable_items(member, *, order: OrgMemberOrder | None = None) -> list[t
 @bp.get("/downloads")
 @login_required
 def downloads():
-    member = member_for(current_user, g.storefront.org_id)
+    member = get_member(g.storefront.org_id, current_user)
     items = downloadable_items(member) if member is not None else []
     links = [(item, name, url_for(".download", token=download_token(item, member.id))) for item, name in items]
     return render("orders/downloads.html", links=links,

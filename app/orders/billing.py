@@ -40,7 +40,6 @@ from app.catalog.models import (
     OrgProductVariantPaymentPlan,
     OrgProductVariantPaymentPlanMarketPrice,
 )
-from app.catalog.services import ensure_same_org
 from app.checks import to_decimal_number
 from app.db import utcnow
 from app.errors import ConflictError, NotFoundError, ValidationError
@@ -55,6 +54,7 @@ from app.orders.models import (
     OrgMemberUsageRecord,
 )
 from app.orgs.models import Org, OrgMember
+from app.orgs.services import ensure_same_org
 
 RECURRING_PLAN_TYPES = ("subscription", "usage_based")
 MAX_PERIODS_PER_RUN = 24  # catching up after a long pause, without looping forever

@@ -27,7 +27,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.catalog.models import OrgDiscount, OrgProduct, OrgProductVariant, OrgProductVariantPaymentPlan
-from app.catalog.services import ensure_same_org
 from app.checks import check_email, clean_text, to_amount
 from app.db import utcnow
 from app.errors import (
@@ -53,6 +52,7 @@ from app.orders.models import (
 )
 from app.orgs.models import Org, OrgEmployee, OrgMember
 from app.orgs.permissions import can
+from app.orgs.services import ensure_same_org
 from app.platform.models import Country
 from app.tax.models import OrgTaxRate, OrgTaxRateSnapshot
 from app.tax.services import snapshot_data

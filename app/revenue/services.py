@@ -19,12 +19,12 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.catalog.models import OrgProduct
-from app.catalog.services import ensure_same_org
 from app.checks import aware, to_amount
 from app.db import utcnow
 from app.errors import NotFoundError, ValidationError
 from app.extensions import db
 from app.orgs.models import OrgEmployee
+from app.orgs.services import ensure_same_org
 from app.revenue.models import (
     ATTRIBUTION_TYPES,
     OrgEmployeeProductAttribution,
