@@ -130,8 +130,8 @@ def _rules(app):
 
 def _host(rule) -> str:
     """Market-domain routes (``/<locale>/...``, the domain sitemap) are asked on the market's domain."""
-    domain = rule.endpoint.startswith("domain_store.") or rule.endpoint in ("markets.domain_sitemap",
-                                                                            "markets.robots")
+    domain = rule.endpoint.startswith("domain_store.") or rule.endpoint in ("sitemaps.domain_sitemap",
+                                                                            "sitemaps.robots")
     return f"http://{DOMAIN}" if domain else "http://localhost"
 
 

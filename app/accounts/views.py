@@ -167,7 +167,7 @@ def logout():
         db.session.commit()
     logout_user()
     flash(_("You are logged out."), "success")
-    return redirect(url_for("platform.index"), 303)
+    return redirect(url_for("markets.index"), 303)
 
 
 @bp.get("/verify/<token>")

@@ -1,14 +1,14 @@
-"""Storefront catalog pages, nested under the storefront prefix (see app.web.storefront)."""
+"""Storefront catalog pages, nested under the storefront prefix (see app.markets.urls)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, g, render_template, request, url_for
 from markupsafe import Markup
 
-from app.catalog import pages, queries
+from app.catalog import pages, queries, seo
 from app.catalog.models import PRODUCT_TYPES
 from app.learn.models import COURSE_LEVELS
-from app.web import cache, seo
+from app.web import cache
 from app.web.htmx import is_htmx, render
 
 bp = Blueprint("catalog", __name__)

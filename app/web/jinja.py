@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from babel import Locale
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
@@ -42,6 +43,11 @@ def _html_lang() -> str:
 
 
 def _html_dir() -> str:
-    from app.web.i18n import text_direction
-
     return text_direction(_html_lang())
+
+
+def text_direction(locale_key: str) -> str:
+    try:
+        return Locale.parse(locale_key.replace("-", "_")).character_order == "right-to-left" and "rtl" or "ltr"
+    except Exception:  # unknown locale key: default direction
+        return "ltr"

@@ -14,10 +14,10 @@ from flask_login import current_user
 from werkzeug.routing import BaseConverter
 
 from app.accounts.services import list_locales
+from app.markets.hosts import check_trusted_host
 from app.markets.locales import LocaleContext, best_match
-from app.markets.storefront import Storefront, storefront_for, storefront_for_host
+from app.markets.storefront import storefront_for, storefront_for_host
 from app.orgs.services import get_member
-from app.web.hosts import check_trusted_host
 
 bp = Blueprint("store", __name__)
 _nested: set[str] = set()
@@ -48,10 +48,6 @@ class VolmifyFlask(Flask):
                 values.pop("market_slug", None)
                 endpoint = "domain_" + endpoint
         return super().url_for(endpoint, **values)
-
-
-def current_storefront() -> Storefront:
-    return g.storefront
 
 
 def _root_blueprint() -> str:
