@@ -27,11 +27,11 @@ from app.accounts.jobs import create_job_profile
 from app.accounts.models import User, UserJobProfile
 from app.accounts.services import create_user, get_user_by_email, set_locale_preference
 from app.catalog import services as catalog
+from app.courses.models import OrgProductCourseRating
 from app.db import utcnow
 from app.extensions import db
 from app.giftcards.services import disable_gift_card, issue_gift_card
 from app.learn import services as learn
-from app.learn.models import OrgProductCourseRating
 from app.markets.services import create_brand, create_market, create_region
 from app.orgs.models import Org, OrgEmployee, OrgMember
 from app.orgs.services import add_employee, create_org, ensure_member, get_org_by_slug

@@ -22,6 +22,16 @@ from app.catalog.models import (
     OrgProductVariantPaymentPlan,
     OrgProductVariantPaymentPlanMarketPrice,
 )
+from app.courses.models import (
+    LESSON_TYPES,
+    OrgLesson,
+    OrgLessonTranslation,
+    OrgProductCourse,
+    OrgProductCourseModule,
+    OrgProductCourseModuleSection,
+    OrgProductCourseModuleSectionLesson,
+    OrgProductCourseModuleTranslation,
+)
 from app.db import utcnow
 from app.demo import (
     ARCHIVED_PRODUCT,
@@ -34,16 +44,6 @@ from app.demo import (
 )
 from app.extensions import db
 from app.giftcards.models import OrgGiftCard
-from app.learn.models import (
-    LESSON_TYPES,
-    OrgLesson,
-    OrgLessonTranslation,
-    OrgProductCourse,
-    OrgProductCourseModule,
-    OrgProductCourseModuleSection,
-    OrgProductCourseModuleSectionLesson,
-    OrgProductCourseModuleTranslation,
-)
 from app.markets.models import OrgBrand, OrgMarket
 from app.markets.services import get_market, market_for_host
 from app.orgs.models import OrgEmployee, OrgMember

@@ -15,7 +15,7 @@ from app.db import OrgScoped, Timestamped, UTCDateTime, enum_check, enum_col, fk
 from app.extensions import db
 
 if TYPE_CHECKING:
-    from app.learn.models import OrgProductCourse
+    from app.courses.models import OrgProductCourse
     from app.markets.models import OrgBrand, OrgMarket
     from app.orgs.models import OrgMember
     from app.platform.models import SeoMetadata

@@ -25,9 +25,7 @@ from app.catalog.models import (
     OrgProductVariantPaymentPlanMarketPrice,
 )
 from app.checks import MAX_AMOUNT, decimal_or_none, whole_or_none
-from app.db import utcnow
-from app.extensions import db
-from app.learn.models import (
+from app.courses.models import (
     OrgProductCourse,
     OrgProductCourseModule,
     OrgProductCourseModuleSection,
@@ -35,6 +33,8 @@ from app.learn.models import (
     OrgProductCourseRating,
     OrgProductCourseSkill,
 )
+from app.db import utcnow
+from app.extensions import db
 from app.markets.locales import translated
 from app.markets.storefront import Storefront
 from app.platform.models import SeoMetadata, Skill
@@ -388,7 +388,7 @@ def sold_product(storefront: Storefront, slug: str) -> OrgProduct | None:
 
 def _load_lesson_translations(product: OrgProduct) -> None:
     """Lesson translations for every placed lesson in one query (lessons are shared rows)."""
-    from app.learn.models import OrgLesson
+    from app.courses.models import OrgLesson
 
     lesson_ids = {
         p.lesson_id for m in product.course.modules for s in m.sections for p in s.placements

@@ -7,7 +7,7 @@ from markupsafe import Markup
 
 from app.catalog import pages, queries, seo
 from app.catalog.models import PRODUCT_TYPES
-from app.learn.models import COURSE_LEVELS
+from app.courses.models import COURSE_LEVELS
 from app.web import cache
 from app.web.htmx import is_htmx, render
 

@@ -26,17 +26,16 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from app.checks import clean_text
-from app.db import new_id, utcnow
-from app.errors import NotFoundError, PermissionDeniedError, ValidationError
-from app.extensions import db
-from app.learn.models import (
+from app.courses.models import (
     OrgLesson,
-    OrgMemberAssignmentSubmission,
-    OrgMemberQuizAttempt,
     OrgProductCourseModule,
     OrgProductCourseModuleSection,
     OrgProductCourseModuleSectionLesson,
 )
+from app.db import new_id, utcnow
+from app.errors import NotFoundError, PermissionDeniedError, ValidationError
+from app.extensions import db
+from app.learn.models import OrgMemberAssignmentSubmission, OrgMemberQuizAttempt
 from app.orgs.models import OrgEmployee, OrgMember
 from app.orgs.permissions import can
 

@@ -10,18 +10,17 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from app.catalog.models import OrgProduct
-from app.db import utcnow
-from app.extensions import db
-from app.learn.models import (
-    OrgMemberCourseCertificate,
-    OrgMemberLessonProgress,
+from app.courses.models import (
     OrgProductCourseModule,
     OrgProductCourseModuleSection,
     OrgProductCourseModuleSectionLesson,
     OrgProductCourseSkill,
 )
+from app.courses.syllabus import build_syllabus
+from app.db import utcnow
+from app.extensions import db
+from app.learn.models import OrgMemberCourseCertificate, OrgMemberLessonProgress
 from app.learn.player import PLAYABLE_STATUSES, Learner, Player, course_tree_options
-from app.learn.syllabus import build_syllabus
 from app.markets.locales import translated
 from app.markets.storefront import Storefront
 from app.orgs.models import OrgMember

@@ -23,21 +23,20 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.catalog.models import OrgProduct
 from app.checks import whole_or_none
-from app.db import utcnow
-from app.errors import NotFoundError, PermissionDeniedError
-from app.extensions import db
-from app.learn import certificates
-from app.learn.models import (
+from app.courses.models import (
     OrgLesson,
     OrgLessonQuizQuestion,
-    OrgMemberCourseCertificate,
-    OrgMemberLessonProgress,
     OrgProductCourse,
     OrgProductCourseModule,
     OrgProductCourseModuleSection,
     OrgProductCourseModuleSectionLesson,
 )
-from app.learn.syllabus import LessonEntry, ModuleEntry, Syllabus, build_syllabus
+from app.courses.syllabus import LessonEntry, ModuleEntry, Syllabus, build_syllabus
+from app.db import utcnow
+from app.errors import NotFoundError, PermissionDeniedError
+from app.extensions import db
+from app.learn import certificates
+from app.learn.models import OrgMemberCourseCertificate, OrgMemberLessonProgress
 from app.markets.storefront import Storefront
 from app.orgs.models import OrgEmployee, OrgMember
 from app.orgs.services import get_member

@@ -14,15 +14,15 @@ from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.checks import to_decimal_number
-from app.db import new_id, utcnow
-from app.errors import ConflictError
-from app.extensions import db
-from app.learn.models import (
-    OrgMemberLessonProgress,
+from app.courses.models import (
     OrgProductCourseModule,
     OrgProductCourseModuleSection,
     OrgProductCourseModuleSectionLesson,
 )
+from app.db import new_id, utcnow
+from app.errors import ConflictError
+from app.extensions import db
+from app.learn.models import OrgMemberLessonProgress
 from app.orgs.models import OrgMember
 from app.orgs.services import ensure_same_org
 

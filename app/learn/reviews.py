@@ -16,9 +16,9 @@ from flask_babel import gettext as _
 from app.catalog.models import OrgProduct, OrgProductReview
 from app.catalog.services import add_review
 from app.checks import clean_text, to_int
+from app.courses.models import COURSE_LEVELS, OrgProductCourseRating
 from app.errors import PermissionDeniedError, ValidationError
 from app.extensions import db
-from app.learn.models import COURSE_LEVELS, OrgProductCourseRating
 from app.orgs.models import OrgMember
 from app.orgs.services import ensure_same_org
 

@@ -19,9 +19,7 @@ from app.catalog.services import (
     set_product_translation,
 )
 from app.checks import clean_text, to_int
-from app.errors import ConflictError, ValidationError
-from app.extensions import db
-from app.learn.models import (
+from app.courses.models import (
     COURSE_LEVELS,
     LESSON_TYPES,
     QUESTION_KINDS,
@@ -36,6 +34,8 @@ from app.learn.models import (
     OrgProductCourseModuleTranslation,
     OrgProductCourseSkill,
 )
+from app.errors import ConflictError, ValidationError
+from app.extensions import db
 from app.orgs.models import Org
 from app.orgs.services import ensure_same_org
 from app.platform.models import Skill

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from app.courses.models import OrgProductCourseModuleSectionLesson
 from app.extensions import db
-from app.learn.models import OrgMemberLessonProgress, OrgProductCourseModuleSectionLesson
+from app.learn.models import OrgMemberLessonProgress
 from app.orders.models import OrgMemberSubscription
 from app.orgs.models import OrgMember
 from tests.factories import PASSWORD, make_subscription
@@ -213,7 +214,7 @@ def test_text_is_rendered_markdown_and_sanitized(app, client, school, login):
 
 
 def test_text_comes_from_the_content_translation_chain(app, client, school, login):
-    from app.learn.models import OrgLesson
+    from app.courses.models import OrgLesson
     from app.learn.services import set_translation
 
     grant(app, school, 1)
