@@ -73,8 +73,8 @@ def _migrations_dir():
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.accounts.creators import bp as creators_bp
     from app.accounts.views import bp as accounts_bp
+    from app.catalog.creators import bp as creators_bp
     from app.catalog.sitemaps import bp as sitemaps_bp
     from app.catalog.views import bp as catalog_bp
     from app.checkout.views import bp as checkout_bp

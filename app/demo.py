@@ -27,6 +27,7 @@ from app.accounts.jobs import create_job_profile
 from app.accounts.models import User, UserJobProfile
 from app.accounts.services import create_user, get_user_by_email, set_locale_preference
 from app.catalog import services as catalog
+from app.catalog.attributions import set_attribution
 from app.courses.models import OrgProductCourseRating
 from app.db import utcnow
 from app.extensions import db
@@ -37,7 +38,6 @@ from app.orgs.models import Org, OrgEmployee, OrgMember
 from app.orgs.services import add_employee, create_org, ensure_member, get_org_by_slug
 from app.platform.models import Skill
 from app.platform.reference import load_reference_data
-from app.revenue.services import set_attribution
 from app.tax.services import create_category, create_rate
 
 __all__ = ["database_is_empty", "demo_summary", "load_demo"]

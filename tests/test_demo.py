@@ -14,6 +14,7 @@ from app.accounts.models import User, UserJobProfile, UserProfile
 from app.accounts.services import authenticate
 from app.catalog.models import (
     OrgDiscount,
+    OrgEmployeeProductAttribution,
     OrgProduct,
     OrgProductCollection,
     OrgProductReview,
@@ -48,7 +49,6 @@ from app.markets.models import OrgBrand, OrgMarket
 from app.markets.services import get_market, market_for_host
 from app.orgs.models import OrgEmployee, OrgMember
 from app.orgs.services import get_employee, get_org_by_slug
-from app.revenue.models import OrgEmployeeProductAttribution
 from app.tax.models import OrgTaxCategory
 from app.tax.services import rate_for
 

@@ -297,8 +297,8 @@ def creators_for(product_ids: list[str]) -> dict[str, list[Creator]]:
     if not product_ids:
         return {}
     from app.accounts.models import UserJobProfile, UserProfile
+    from app.catalog.models import OrgEmployeeProductAttribution as Attribution
     from app.orgs.models import OrgEmployee, OrgMember
-    from app.revenue.models import OrgEmployeeProductAttribution as Attribution
 
     now = utcnow()
     rows = db.session.execute(

@@ -473,7 +473,7 @@ def reviewable_product_ids(employee: OrgEmployee, at: datetime | None = None):
         raise PermissionDeniedError(_("You do not have permission to review submissions."))
     if employee.role in FULL_ACCESS_ROLES:
         return None
-    from app.revenue.models import OrgEmployeeProductAttribution as Attribution
+    from app.catalog.models import OrgEmployeeProductAttribution as Attribution
 
     at = at or utcnow()
     return sa.select(Attribution.product_id).where(

@@ -304,7 +304,7 @@ def can_preview(member: OrgMember | None, product_id: str, at: datetime | None =
     """Admins and managers of the org, and employees attributed to the course right now (one query)."""
     if member is None:
         return False
-    from app.revenue.models import OrgEmployeeProductAttribution as Attribution
+    from app.catalog.models import OrgEmployeeProductAttribution as Attribution
 
     at = at or utcnow()
     attributed = (

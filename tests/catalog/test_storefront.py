@@ -43,8 +43,8 @@ class World:
 @pytest.fixture
 def world(app) -> World:
     """Org "shop" with markets eu (EUR, de/fr/en, inclusive) and us (USD, en, exclusive)."""
+    from app.catalog.attributions import set_attribution
     from app.catalog.services import set_market_price
-    from app.revenue.services import set_attribution
 
     with app.app_context():
         org = make_org("shop", name="Shop Academy", locale_keys=("en", "de", "fr", "es"))

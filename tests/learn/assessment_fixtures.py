@@ -75,7 +75,7 @@ class Academy:
 
 def build_academy(*, slug: str | None = None, learner_tier: int | None = 1) -> Academy:
     """Create (flush) the academy inside an app context; commit afterwards."""
-    from app.revenue.services import set_attribution
+    from app.catalog.attributions import set_attribution
 
     slug = slug or unique("academy")
     org = make_org(slug, locale_keys=("en", "de"))

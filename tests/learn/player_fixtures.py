@@ -58,7 +58,7 @@ class School:
 def build_school(slug: str = "school", *, course_slug: str = "data-course", learner_email: str = LEARNER,
                  learner=None, with_staff: bool = True) -> School:
     """Create (flush) the school; call inside an app context and commit afterwards."""
-    from app.revenue.services import set_attribution
+    from app.catalog.attributions import set_attribution
 
     org = make_org(slug, name=slug.title() + " Academy", locale_keys=("en", "de"))
     market = make_market(org, "eu", name="Europe", locale_keys=("en", "de"), default_locale_key="en")
