@@ -430,8 +430,8 @@ ACME_ORDERS = (
 def _acme_orders(ctx: _Context, o: _Org) -> None:
     """Paid orders placed through the order services (priced by the real pipeline, with tax)."""
     from app.checkout.pricing import LineInput, quote
+    from app.entitlements.models import OrgMemberSubscription
     from app.orders import billing
-    from app.orders.models import OrgMemberSubscription
     from app.orders.services import mark_paid, place_order
 
     for who, market_key, country, slug, plan_name, days_ago, usage in ACME_ORDERS:

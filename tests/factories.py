@@ -209,8 +209,8 @@ def make_access(member: OrgMember, product, *, tier: int = 1, subscription=None,
     from datetime import timedelta
 
     from app.db import utcnow
+    from app.entitlements.models import OrgMemberProductAccess
     from app.extensions import db
-    from app.orders.models import OrgMemberProductAccess
 
     row = OrgMemberProductAccess(
         org_id=member.org_id, member_id=member.id, product_id=product.id, access_tier=tier,
@@ -229,8 +229,8 @@ def make_subscription(member: OrgMember, plan, market: OrgMarket, *, status: str
     from datetime import timedelta
 
     from app.db import utcnow
+    from app.entitlements.models import OrgMemberSubscription
     from app.extensions import db
-    from app.orders.models import OrgMemberSubscription
 
     now = utcnow()
     sub = OrgMemberSubscription(

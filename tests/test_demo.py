@@ -327,9 +327,10 @@ def test_gift_cards(demo):
 
 
 def test_demo_orders_give_the_learner_tier_1_and_the_customer_usage_and_a_download(demo):
+    from app.entitlements.models import OrgMemberSubscription
+    from app.entitlements.services import member_access_tier
     from app.orders import billing
-    from app.orders.models import OrgMemberOrder, OrgMemberOrderItem, OrgMemberSubscription
-    from app.orders.services import member_access_tier
+    from app.orders.models import OrgMemberOrder, OrgMemberOrderItem
 
     acme, _globex = demo
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 PRODUCT_TYPES = ("course", "digital_download", "service", "physical")
 PRODUCT_STATUSES = ("draft", "published", "archived")
 PLAN_TYPES = ("one_time", "subscription", "usage_based")
+RECURRING_PLAN_TYPES = ("subscription", "usage_based")  # billed period by period (a subscription)
 INTERVALS = ("day", "week", "month", "year")
 DISCOUNT_TYPES = ("percent", "fixed")
 ATTRIBUTION_TYPES = ("creator", "collaborator", "manager", "reviewer")

@@ -33,6 +33,7 @@ from app.courses.models import (
 )
 from app.courses.syllabus import LessonEntry, ModuleEntry, Syllabus, build_syllabus
 from app.db import utcnow
+from app.entitlements.services import member_access_tier
 from app.errors import NotFoundError, PermissionDeniedError
 from app.extensions import db
 from app.learn import certificates
@@ -370,8 +371,6 @@ def load_player(
     ``preview_tier`` is honoured only for employees allowed to preview the course; for anyone
     else it is ignored (they see exactly what their purchase gives them).
     """
-    from app.orders.services import member_access_tier
-
     if chain is None:
         chain = storefront.content_chain(storefront.default_locale)
     product = _course_product(storefront.org_id, course_slug)

@@ -20,6 +20,7 @@ from app.courses.models import (
     OrgProductCourseModuleSectionLesson,
 )
 from app.db import new_id, utcnow
+from app.entitlements.services import member_access_tier
 from app.errors import ConflictError
 from app.extensions import db
 from app.learn.models import OrgMemberLessonProgress
@@ -196,6 +197,4 @@ def percentages(member: OrgMember, product_id: str, tier: int | None) -> tuple[i
 
 def course_percent(member: OrgMember, product_id: str) -> int:
     """Completed share of the lessons the member's purchased tier opens (for the review gate)."""
-    from app.orders.services import member_access_tier
-
     return percentages(member, product_id, member_access_tier(member, product_id))[0]

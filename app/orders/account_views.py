@@ -12,16 +12,12 @@ from sqlalchemy.orm import selectinload
 
 from app.catalog.models import OrgProductVariant, OrgProductVariantPaymentPlan
 from app.db import utcnow
+from app.entitlements.models import OrgMemberProductAccess, OrgMemberSubscription
+from app.entitlements.services import access_is_active, with_subscription
 from app.errors import DomainError
 from app.extensions import db
 from app.orders import billing
-from app.orders.models import (
-    OrgMemberOrder,
-    OrgMemberOrderItem,
-    OrgMemberProductAccess,
-    OrgMemberSubscription,
-)
-from app.orders.services import access_is_active
+from app.orders.models import OrgMemberOrder, OrgMemberOrderItem
 from app.orgs.services import get_member
 from app.payments.providers import get_provider
 from app.web.htmx import render
@@ -122,9 +118,10 @@ def downloadable_items(member, *, order: OrgMemberOrder | None = None) -> list[t
     """(item, file name) for the member's digital downloads whose access is still valid."""
     access = OrgMemberProductAccess
     query = (
-        sa.select(OrgMemberOrderItem, OrgProductVariant.download_url)
-        .join(access, access.order_item_id == OrgMemberOrderItem.id)
-        .outerjoin(OrgMemberSubscription, OrgMemberSubscription.id == access.subscription_id)
+        with_subscription(
+            sa.select(OrgMemberOrderItem, OrgProductVariant.download_url)
+            .join(access, access.order_item_id == OrgMemberOrderItem.id)
+        )
         .join(OrgProductVariant, OrgProductVariant.id == OrgMemberOrderItem.variant_id)
         .where(access.org_id == g.storefront.org_id, access.member_id == member.id, access_is_active(utcnow()),
                OrgMemberOrderItem.status == "active", OrgProductVariant.download_url.is_not(None))

@@ -42,21 +42,20 @@ from app.catalog.models import (
 )
 from app.checks import to_decimal_number
 from app.db import utcnow
+from app.entitlements.models import (
+    SUBSCRIPTION_ACCESS_STATUSES,
+    SUBSCRIPTION_RUNNING_STATUSES,
+    OrgMemberSubscription,
+)
 from app.errors import ConflictError, NotFoundError, ValidationError
 from app.extensions import db
 from app.markets.models import OrgMarket
 from app.money import ZERO, quantize
-from app.orders.models import (
-    SUBSCRIPTION_ACCESS_STATUSES,
-    OrgMemberOrder,
-    OrgMemberOrderItem,
-    OrgMemberSubscription,
-    OrgMemberUsageRecord,
-)
+from app.orders import services as orders
+from app.orders.models import OrgMemberOrder, OrgMemberOrderItem, OrgMemberUsageRecord
 from app.orgs.models import Org, OrgMember
 from app.orgs.services import ensure_same_org
 
-RECURRING_PLAN_TYPES = ("subscription", "usage_based")
 MAX_PERIODS_PER_RUN = 24  # catching up after a long pause, without looping forever
 MAX_USAGE_QUANTITY = Decimal("100000000")
 
@@ -84,10 +83,8 @@ def plan_interval(plan: OrgProductVariantPaymentPlan) -> tuple[str, int]:
 
 
 def next_period_end(subscription: OrgMemberSubscription, start: datetime) -> datetime:
-    from app.orders.services import period_end
-
     interval, count = plan_interval(subscription.plan)
-    return period_end(start, interval, count)
+    return orders.period_end(start, interval, count)
 
 
 # ---- usage ---------------------------------------------------------------------------------
@@ -181,13 +178,6 @@ def resume(subscription: OrgMemberSubscription) -> OrgMemberSubscription:
     return subscription
 
 
-def _end(subscription: OrgMemberSubscription, status: str, at: datetime) -> None:
-    subscription.status = status
-    subscription.ended_at = at
-    if status == "cancelled":
-        subscription.cancelled_at = subscription.cancelled_at or at
-
-
 # ---- renewal orders ------------------------------------------------------------------------
 
 def _initial_order(subscription: OrgMemberSubscription) -> OrgMemberOrder | None:
@@ -220,7 +210,6 @@ def invoice(subscription: OrgMemberSubscription, *, period_start: datetime, peri
     ``period_start``..``period_end`` (none when ``period_end`` is None, i.e. a final usage invoice)
     and the usage above the included units recorded before ``usage_until``. None if nothing is due."""
     from app.checkout.pricing import quote
-    from app.orders.services import mark_paid, place_order
 
     org = db.session.get(Org, subscription.org_id)
     market = db.session.get(OrgMarket, subscription.market_id)
@@ -259,7 +248,7 @@ def invoice(subscription: OrgMemberSubscription, *, period_start: datetime, peri
     profile_name = member.user_profile.display_name if member.user_profile else ""
     try:
         with db.session.begin_nested():
-            order = place_order(
+            order = orders.place_order(
                 org, member, market, priced,
                 billing_name=(first.billing_name if first else profile_name) or profile_name or "-",
                 billing_email=first.billing_email if first else member.user_profile.user.email,
@@ -275,7 +264,7 @@ def invoice(subscription: OrgMemberSubscription, *, period_start: datetime, peri
     except IntegrityError:  # another renewer billed this period meanwhile (the unique line key)
         raise ConflictError(_("This period of the subscription has already been billed.")) from None
     if order.amount_due <= 0:
-        mark_paid(order, provider=order.payment_provider or "manual", at=at)
+        orders.mark_paid(order, provider=order.payment_provider or "manual", at=at)
     return order
 
 
@@ -287,16 +276,16 @@ def _renew_once(subscription: OrgMemberSubscription, at: datetime, report: Renew
             if subscription.plan.type == "usage_based" else None
         if final is not None:
             report.renewed.append(final)
-        _end(subscription, "cancelled", end)
+        subscription.set_status("cancelled", at=end)
         report.ended.append(subscription)
         return False
     if _market_price(subscription) is None:
-        _end(subscription, "cancelled", end)
+        subscription.set_status("cancelled", at=end)
         report.ended.append(subscription)
         return False
     new_end = next_period_end(subscription, end)
     order = invoice(subscription, period_start=end, period_end=new_end, usage_until=end, at=at)
-    subscription.status = "active"
+    subscription.set_status("active", at=end)
     subscription.current_period_start = end
     subscription.current_period_end = new_end
     if order is not None:
@@ -317,38 +306,12 @@ def _pending_renewals(subscription: OrgMemberSubscription) -> list[OrgMemberOrde
 def lapse_unpaid(subscription: OrgMemberSubscription, *, at: datetime, grace: timedelta) -> bool:
     """Lapse the subscription if a renewal order stayed unpaid past the grace period (the order is
     cancelled, giving back what it held)."""
-    from app.orders.services import cancel_order
-
     overdue = [order for order in _pending_renewals(subscription) if order.created_at + grace <= at]
     if not overdue:
         return False
     for order in overdue:
-        cancel_order(order, at=at)  # declined_renewal() lapses the subscription
+        orders.cancel_order(order, at=at)  # a declined renewal lapses its subscription
     return subscription.status == "lapsed"
-
-
-def declined_renewal(order: OrgMemberOrder, at: datetime) -> None:
-    """A renewal order was declined or cancelled: its subscription lapses (access ends now)."""
-    for subscription in _subscriptions_of(order):
-        if subscription.status in (*SUBSCRIPTION_ACCESS_STATUSES, "past_due"):
-            _end(subscription, "lapsed", at)
-
-
-def paid_renewal(order: OrgMemberOrder, at: datetime) -> None:
-    """A renewal order was paid: a past-due subscription is active again."""
-    for subscription in _subscriptions_of(order):
-        if subscription.status == "past_due":
-            subscription.status = "active"
-
-
-def _subscriptions_of(order: OrgMemberOrder) -> list[OrgMemberSubscription]:
-    ids = {item.subscription_id for item in order.items if item.subscription_id}
-    if not ids:
-        return []
-    return list(db.session.scalars(
-        sa.select(OrgMemberSubscription)
-        .where(OrgMemberSubscription.org_id == order.org_id, OrgMemberSubscription.id.in_(ids))
-    ))
 
 
 def _running_subscriptions() -> sa.Select:
@@ -356,7 +319,7 @@ def _running_subscriptions() -> sa.Select:
     return (
         sa.select(OrgMemberSubscription)
         .where(OrgMemberSubscription.provider != "stripe",
-               OrgMemberSubscription.status.in_((*SUBSCRIPTION_ACCESS_STATUSES, "past_due")))
+               OrgMemberSubscription.status.in_(SUBSCRIPTION_RUNNING_STATUSES))
     )
 
 

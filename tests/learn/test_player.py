@@ -6,9 +6,9 @@ import pytest
 import sqlalchemy as sa
 
 from app.courses.models import OrgProductCourseModuleSectionLesson
+from app.entitlements.models import OrgMemberSubscription
 from app.extensions import db
 from app.learn.models import OrgMemberLessonProgress
-from app.orders.models import OrgMemberSubscription
 from app.orgs.models import OrgMember
 from tests.factories import PASSWORD, make_subscription
 from tests.learn.player_fixtures import (  # noqa: F401
@@ -97,7 +97,7 @@ def test_a_lapsed_subscription_locks_its_lessons_again(app, client, school, logi
     assert "Tier three secret content" in html_of(client.get(school.url(4)))
 
     with app.app_context():
-        db.session.get(OrgMemberSubscription, sub_id).status = "lapsed"
+        db.session.get(OrgMemberSubscription, sub_id).set_status("lapsed")
         db.session.commit()
     html = html_of(client.get(school.url(4)))
     assert "Tier three secret content" not in html

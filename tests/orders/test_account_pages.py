@@ -10,10 +10,11 @@ import pytest
 import sqlalchemy as sa
 
 from app.catalog.services import add_plan, add_variant, set_market_price
+from app.entitlements.models import OrgMemberSubscription
 from app.extensions import db
 from app.markets.services import create_market
 from app.orders import services as orders
-from app.orders.models import OrgMemberOrder, OrgMemberSubscription, OrgMemberUsageRecord
+from app.orders.models import OrgMemberOrder, OrgMemberUsageRecord
 from app.orgs.services import ensure_member
 from tests.factories import PASSWORD, make_org, make_plan, make_product, make_user
 
