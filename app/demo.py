@@ -38,6 +38,7 @@ from app.orgs.models import Org, OrgEmployee, OrgMember
 from app.orgs.services import add_employee, create_org, ensure_member, get_org_by_slug
 from app.platform.models import Skill
 from app.platform.reference import load_reference_data
+from app.pricing.pipeline import LineInput, quote
 from app.tax.services import create_category, create_rate
 
 __all__ = ["database_is_empty", "demo_summary", "load_demo"]
@@ -429,7 +430,6 @@ ACME_ORDERS = (
 
 def _acme_orders(ctx: _Context, o: _Org) -> None:
     """Paid orders placed through the order services (priced by the real pipeline, with tax)."""
-    from app.checkout.pricing import LineInput, quote
     from app.entitlements.models import OrgMemberSubscription
     from app.orders import billing
     from app.orders.services import mark_paid, place_order
@@ -439,12 +439,7 @@ def _acme_orders(ctx: _Context, o: _Org) -> None:
         plan = next(p for v in product.variants for p in v.plans if p.name == plan_name)
         price = plan.price_in(market.id).price
         trial = plan.subscription.trial_period_days if plan.subscription else 0
-        line = LineInput(
-            plan_id=plan.id, product_id=product.id, variant_id=plan.variant_id, product_name=product.name,
-            plan_name=plan.name, plan_type=plan.type, access_tier=plan.access_tier,
-            tax_category_id=product.tax_category_id, collection_ids=frozenset(), quantity=1,
-            unit_price=Decimal(0) if trial else price,
-        )
+        line = LineInput.for_plan(plan, product, unit_price=Decimal(0) if trial else price)
         at = ctx.now - timedelta(days=days_ago)
         priced = quote(o.org, currency=market.currency_code, tax_inclusive=market.tax_inclusive, lines=[line],
                        billing_country=country, market_id=market.id, at=at)

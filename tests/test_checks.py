@@ -9,13 +9,13 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from app.accounts.forms import ForgotPasswordForm, LoginForm, RegisterForm
-from app.checkout import pricing
 from app.checkout.forms import CheckoutForm
 from app.checks import check_email, normalize_email
 from app.errors import ValidationError
 from app.giftcards.services import issue_gift_card
 from app.orders.services import place_order
 from app.orgs.services import invite_member
+from app.pricing import pipeline as pricing
 from tests.factories import make_employee, make_market, make_member, make_org, make_priced_plan
 
 # ---- the rule ----------------------------------------------------------------------------------

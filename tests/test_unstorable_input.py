@@ -20,13 +20,13 @@ import sqlalchemy as sa
 from werkzeug.datastructures import ImmutableMultiDict
 
 from app.catalog.models import OrgProduct
-from app.checkout import pricing
 from app.checkout.cart import add_item, member_cart
 from app.extensions import db, limiter
 from app.markets.models import OrgMarket
 from app.markets.services import create_market
 from app.orders.services import place_order
 from app.orgs.models import Org
+from app.pricing import pipeline as pricing
 from tests.factories import (
     PASSWORD,
     make_access,

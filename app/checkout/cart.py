@@ -16,7 +16,7 @@ catalog, ``app.catalog.queries``). Quantities are whole numbers from 1 to ``MAX_
 physical products can be bought more than once per order.
 
 No money is stored: ``load_cart`` reads the current market prices every time and ``quote_cart``
-prices the lines with ``app.checkout.pricing.quote``. Services flush and raise ``DomainError``s;
+prices the lines with ``app.pricing.pipeline.quote``. Services flush and raise ``DomainError``s;
 views commit and hand in the session mapping (services never import ``request``/``session``).
 """
 
@@ -40,7 +40,6 @@ from app.catalog.models import (
     OrgProductVariantPaymentPlanMarketPrice,
 )
 from app.checkout.models import OrgMemberCart, OrgMemberCartItem
-from app.checkout.pricing import LineInput, Quote, quote
 from app.errors import ConflictError, NotFoundError, ValidationError
 from app.extensions import db
 from app.markets.locales import translated
@@ -48,6 +47,7 @@ from app.markets.models import OrgMarket
 from app.markets.storefront import Storefront
 from app.orgs.models import Org, OrgMember
 from app.orgs.services import members_by_org
+from app.pricing.pipeline import LineInput, Quote, quote
 
 SESSION_KEY = "cart"
 MAX_QUANTITY = 99
@@ -483,11 +483,8 @@ def load_cart(storefront: Storefront, cart: Cart, chain: Sequence[str | None] = 
         trial_days = sub.trial_period_days if sub else 0
         line_input = None
         if offer.sold:
-            line_input = LineInput(
-                plan_id=plan.id, product_id=product.id, variant_id=offer.variant.id, product_name=name,
-                plan_name=plan.name, plan_type=plan.type, access_tier=plan.access_tier,
-                tax_category_id=product.tax_category_id,
-                collection_ids=frozenset(collections.get(product.id, ())), quantity=qty,
+            line_input = LineInput.for_plan(
+                plan, product, product_name=name, collection_ids=collections.get(product.id, ()), quantity=qty,
                 unit_price=Decimal(0) if trial_days else Decimal(unit_price),
             )
         line = CartLine(
@@ -512,7 +509,7 @@ def cart_lines(storefront: Storefront, cart: Cart, chain: Sequence[str | None] =
 
 def quote_cart(storefront: Storefront, contents: CartContents, *, billing_country: str | None = None,
                subdivision_code: str | None = None, **options) -> Quote:
-    """Price the cart's sold lines (``app.checkout.pricing.quote``); without a billing country no
+    """Price the cart's sold lines (``app.pricing.pipeline.quote``); without a billing country no
     tax rate applies yet. ``options`` go to ``quote`` (``discount``, ``gift_cards``, ``at``)."""
     org = db.session.get(Org, storefront.org_id)
     return quote(

@@ -55,6 +55,7 @@ from app.orders import services as orders
 from app.orders.models import OrgMemberOrder, OrgMemberOrderItem, OrgMemberUsageRecord
 from app.orgs.models import Org, OrgMember
 from app.orgs.services import ensure_same_org
+from app.pricing.pipeline import LineInput, quote
 
 MAX_PERIODS_PER_RUN = 24  # catching up after a long pause, without looping forever
 MAX_USAGE_QUANTITY = Decimal("100000000")
@@ -194,23 +195,11 @@ def _market_price(subscription: OrgMemberSubscription) -> OrgProductVariantPayme
     )
 
 
-def _line(subscription, product: OrgProduct, plan: OrgProductVariantPaymentPlan, name: str, amount: Decimal):
-    from app.checkout.pricing import LineInput
-
-    return LineInput(
-        plan_id=plan.id, product_id=product.id, variant_id=plan.variant_id, product_name=product.name,
-        plan_name=name[:100], plan_type=plan.type, access_tier=plan.access_tier,
-        tax_category_id=product.tax_category_id, collection_ids=frozenset(), quantity=1, unit_price=amount,
-    )
-
-
 def invoice(subscription: OrgMemberSubscription, *, period_start: datetime, period_end: datetime | None,
             usage_until: datetime, at: datetime) -> OrgMemberOrder | None:
     """A pending order billing ``subscription``: the base price of the period
     ``period_start``..``period_end`` (none when ``period_end`` is None, i.e. a final usage invoice)
     and the usage above the included units recorded before ``usage_until``. None if nothing is due."""
-    from app.checkout.pricing import quote
-
     org = db.session.get(Org, subscription.org_id)
     market = db.session.get(OrgMarket, subscription.market_id)
     member = db.session.get(OrgMember, subscription.member_id)
@@ -223,7 +212,7 @@ def invoice(subscription: OrgMemberSubscription, *, period_start: datetime, peri
 
     lines, periods = [], []
     if period_end is not None:
-        lines.append(_line(subscription, product, plan, plan.name, quantize(price.price, currency)))
+        lines.append(LineInput.for_plan(plan, product, unit_price=quantize(price.price, currency)))
         periods.append((period_start, period_end, "period"))
     records: list[OrgMemberUsageRecord] = []
     if plan.type == "usage_based" and plan.usage_based is not None:
@@ -234,7 +223,7 @@ def invoice(subscription: OrgMemberSubscription, *, period_start: datetime, peri
             name = _("%(plan)s: %(used)s %(unit)s (%(included)s included)", plan=plan.name,
                      used=f"{used.normalize():f}", unit=plan.usage_based.usage_unit,
                      included=plan.usage_based.included_units)
-            lines.append(_line(subscription, product, plan, name, amount))
+            lines.append(LineInput.for_plan(plan, product, plan_name=name, unit_price=amount))
             periods.append((subscription.current_period_start, usage_until, "usage"))
     if not lines:
         return None

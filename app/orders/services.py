@@ -58,11 +58,11 @@ from app.orgs.models import Org, OrgEmployee, OrgMember
 from app.orgs.permissions import can
 from app.orgs.services import ensure_same_org
 from app.platform.models import Country
+from app.pricing.pipeline import PricedLine, Quote
 from app.tax.models import OrgTaxRate, OrgTaxRateSnapshot
 from app.tax.services import snapshot_data
 
 if TYPE_CHECKING:
-    from app.checkout.pricing import PricedLine, Quote
     from app.markets.models import OrgMarket
 
 ORDER_NUMBER_LENGTH = 20  # org_member_order.order_number is String(20)

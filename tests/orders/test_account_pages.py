@@ -25,7 +25,7 @@ PREFIX = "/club/eu/en"
 def club(app):
     """An org selling a monthly subscription, a usage-based API plan and a downloadable e-book,
     with a member who bought all three."""
-    from app.checkout import pricing
+    from app.pricing import pipeline as pricing
 
     with app.app_context():
         org = make_org("club", name="Club", locale_keys=("en",))
@@ -46,11 +46,7 @@ def club(app):
         member.billing_country_code = "DE"
         numbers = {}
         for key, plan in (("monthly", monthly), ("metered", metered), ("book", pdf)):
-            variant = plan.variant
-            line = pricing.LineInput(
-                plan_id=plan.id, product_id=variant.product_id, variant_id=variant.id, product_name=variant.product.name,
-                plan_name=plan.name, plan_type=plan.type, access_tier=1, tax_category_id=None,
-                collection_ids=frozenset(), quantity=1, unit_price=plan.price_in(eu.id).price)
+            line = pricing.LineInput.for_plan(plan, plan.variant.product, unit_price=plan.price_in(eu.id).price)
             quote = pricing.quote(org, currency="EUR", tax_inclusive=True, lines=[line], billing_country="DE",
                                   market_id=eu.id)
             order = orders.place_order(org, member, eu, quote, billing_name="Mia Member",
@@ -200,10 +196,10 @@ def test_the_downloads_of_a_lapsed_subscription_are_refused(app, client, login, 
     """A download sold on a subscription plan stays available while the subscription runs and is
     refused (not listed, its link 403) once the subscription lapsed after a declined renewal."""
     from app.accounts.services import get_user_by_email
-    from app.checkout import pricing
     from app.markets.models import OrgMarket
     from app.orders import billing
     from app.orgs.models import Org
+    from app.pricing import pipeline as pricing
 
     with app.app_context():
         eu = db.session.scalar(sa.select(OrgMarket).where(OrgMarket.slug == "eu"))
@@ -213,10 +209,7 @@ def test_the_downloads_of_a_lapsed_subscription_are_refused(app, client, login, 
         plan = add_plan(variant, type="subscription", name="Zine club", interval="month")
         set_market_price(plan, eu, price=Decimal("4.00"))
         member = ensure_member(org, get_user_by_email("member@example.com"))
-        line = pricing.LineInput(
-            plan_id=plan.id, product_id=zine.id, variant_id=variant.id, product_name=zine.name, plan_name=plan.name,
-            plan_type=plan.type, access_tier=1, tax_category_id=None, collection_ids=frozenset(), quantity=1,
-            unit_price=Decimal("4.00"))
+        line = pricing.LineInput.for_plan(plan, zine, unit_price=Decimal("4.00"))
         quote = pricing.quote(org, currency="EUR", tax_inclusive=True, lines=[line], billing_country="DE",
                               market_id=eu.id)
         order = orders.place_order(org, member, eu, quote, billing_name="Mia Member",

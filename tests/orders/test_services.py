@@ -13,7 +13,6 @@ import pytest
 import sqlalchemy as sa
 
 from app.catalog.services import create_discount
-from app.checkout import pricing
 from app.db import utcnow
 from app.entitlements.models import OrgMemberProductAccess, OrgMemberSubscription
 from app.entitlements.services import member_access_tier
@@ -23,6 +22,7 @@ from app.giftcards.models import OrgGiftCard, OrgMemberGiftCardUsage
 from app.giftcards.services import issue_gift_card
 from app.orders import services as orders
 from app.orders.models import OrgMemberOrder, OrgMemberOrderItem, OrgMemberOrderPayment, OrgMemberOrderRefund
+from app.pricing import pipeline as pricing
 from app.tax import services as tax
 from app.tax.models import OrgTaxRateSnapshot
 from tests.factories import (

@@ -13,7 +13,6 @@ import pytest
 import sqlalchemy as sa
 
 from app.catalog.models import OrgProductVariantPaymentPlan
-from app.checkout import pricing
 from app.db import utcnow
 from app.entitlements.models import OrgMemberSubscription
 from app.entitlements.services import member_access_tier
@@ -26,6 +25,7 @@ from app.orders.models import OrgMemberOrder, OrgMemberOrderItem, OrgMemberOrder
 from app.orgs.models import Org, OrgMember
 from app.payments.models import PaymentEvent
 from app.payments.providers import ManualProvider, get_provider
+from app.pricing import pipeline as pricing
 from tests.factories import (
     make_employee,
     make_market,
