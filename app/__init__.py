@@ -77,6 +77,8 @@ def register_blueprints(app: Flask) -> None:
     from app.catalog.creators import bp as creators_bp
     from app.catalog.sitemaps import bp as sitemaps_bp
     from app.catalog.views import bp as catalog_bp
+    from app.checkout.account_views import bp as member_account_bp
+    from app.checkout.order_views import bp as orders_bp
     from app.checkout.views import bp as checkout_bp
     from app.learn.assessment_views import bp as learn_assess_bp
     from app.learn.views import bp as learn_bp
@@ -84,8 +86,6 @@ def register_blueprints(app: Flask) -> None:
     from app.markets import urls as storefront
     from app.markets.views import bp as markets_bp
     from app.markets.views import store_bp as market_store_bp
-    from app.orders.account_views import bp as member_account_bp
-    from app.orders.views import bp as orders_bp
     from app.payments.webhooks import bp as webhooks_bp
     from app.platform.views import bp as platform_bp
     from app.staff.views import bp as staff_bp

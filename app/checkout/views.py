@@ -12,7 +12,7 @@ import uuid
 from flask import Blueprint, current_app, flash, g, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, user_logged_in
 from werkzeug.routing import BuildError
 from wtforms.fields import SelectChoice
 
@@ -41,6 +41,13 @@ CHECKOUT_ENDPOINT = ".checkout_page"
 
 
 # ---- the current cart -----------------------------------------------------------------------
+
+@user_logged_in.connect
+def merge_carts_at_login(_app, user, **_extra) -> None:
+    """At login (flask_login's ``user_logged_in``, sent by the login view, which then commits): the
+    visitor's session carts move into the member carts of the orgs the user belongs to."""
+    carts.merge_session_cart(user, session)
+
 
 def _current_member():
     """The logged-in user's membership in the storefront's org (looked up once per request)."""

@@ -1,10 +1,12 @@
-"""The member's account in a storefront, beyond orders: subscriptions (cancel at period end,
-resume, usage so far) and digital downloads (signed links that expire)."""
+"""The member's account in a storefront, beyond orders (blueprint ``member_account``, beside the
+platform-wide ``accounts``): subscriptions (cancel at period end, resume, usage so far) and
+digital downloads (signed links that expire, refused once the access ended)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, g, redirect, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -22,7 +24,7 @@ from app.orgs.services import get_member
 from app.payments.providers import get_provider
 from app.web.htmx import render
 
-bp = Blueprint("account", __name__, url_prefix="/account")
+bp = Blueprint("member_account", __name__, url_prefix="/account")
 
 _DOWNLOAD_SALT = "volmify.download"
 
@@ -87,8 +89,6 @@ def _change(subscription_id: str, cancel: bool):
 
 
 def _format_date(value) -> str:
-    from flask_babel import format_date
-
     return format_date(value, "long")
 
 

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
+from app.checkout.account_views import download_token, downloadable_items
 from app.errors import DomainError
 from app.extensions import db
 from app.orders import services as orders
@@ -74,11 +75,9 @@ def index():
 @bp.get("/<number>")
 @login_required
 def detail(number: str):
-    from app.orders.account_views import download_token, downloadable_items
-
     order = _order(number)
     downloads = [
-        (item, name, url_for("store.account.download", token=download_token(item, order.member_id)))
+        (item, name, url_for("store.member_account.download", token=download_token(item, order.member_id)))
         for item, name in downloadable_items(order.member, order=order)
     ] if order.status in ("paid", "fulfilled") else []
     return render("orders/detail.html", order=order, tax_by_rate=_tax_by_rate(order), downloads=downloads)
