@@ -32,7 +32,7 @@ from app.courses.models import OrgProductCourseRating
 from app.db import utcnow
 from app.extensions import db
 from app.giftcards.services import disable_gift_card, issue_gift_card
-from app.learn import services as learn
+from app.learn import authoring as learn
 from app.markets.services import create_brand, create_market, create_region
 from app.orgs.models import Org, OrgEmployee, OrgMember
 from app.orgs.services import add_employee, create_org, ensure_member, get_org_by_slug

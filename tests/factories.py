@@ -173,7 +173,7 @@ def make_priced_plan(market: OrgMarket, *, product=None, price: Decimal | str = 
 # ---- learn (added by the catalog/learn services author) -------------------------------------
 
 def make_lesson(org: Org, *, type: str = "text", title: str | None = None, **kwargs):
-    from app.learn.services import create_lesson
+    from app.learn.authoring import create_lesson
 
     if type == "video":
         kwargs.setdefault("video_url", "https://video.example.com/lesson.mp4")
@@ -188,7 +188,7 @@ def make_course(org: Org, *, product=None, level: str = "beginner", difficulty: 
                 module_tiers: Iterable[int] = (1,), lessons_per_section: int = 2, **kwargs):
     """A course with one module per entry of ``module_tiers`` (that module's required tier), each
     holding one section of ``lessons_per_section`` placed text lessons."""
-    from app.learn.services import add_module, add_section, create_course, place_lesson
+    from app.learn.authoring import add_module, add_section, create_course, place_lesson
 
     course = create_course(product or make_product(org, type="course"), level=level, difficulty=difficulty,
                            **kwargs)

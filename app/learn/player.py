@@ -21,7 +21,14 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.catalog.models import OrgProduct
+from app.catalog.models import OrgEmployeeProductAttribution as Attribution
+from app.catalog.models import (
+    OrgProduct,
+    OrgProductVariant,
+    OrgProductVariantPaymentPlan,
+    OrgProductVariantPaymentPlanMarketPrice,
+    OrgProductVariantPaymentPlanSubscription,
+)
 from app.checks import whole_or_none
 from app.courses.models import (
     OrgLesson,
@@ -38,9 +45,11 @@ from app.errors import NotFoundError, PermissionDeniedError
 from app.extensions import db
 from app.learn import certificates
 from app.learn.models import OrgMemberCourseCertificate, OrgMemberLessonProgress
+from app.markets.locales import translated
 from app.markets.storefront import Storefront
 from app.orgs.models import OrgEmployee, OrgMember
 from app.orgs.services import get_member
+from app.web import cache
 
 PLAYABLE_STATUSES = ("published", "archived")
 PREVIEW_ROLES = ("admin", "manager")
@@ -191,14 +200,10 @@ class Player:
 
     @property
     def course_name(self) -> str:
-        from app.markets.locales import translated
-
         return translated(self.product, "name", self.chain)
 
     def lesson_text(self, field_name: str) -> str | None:
         """The current lesson's ``field_name`` through the content-translation fallback chain."""
-        from app.markets.locales import translated
-
         if self.lesson is None:
             return None
         return translated(self.lesson, field_name, self.chain)
@@ -262,8 +267,6 @@ def _load_syllabus(product: OrgProduct, chain: list[str | None]) -> Syllabus:
 def course_syllabus(product: OrgProduct, chain: list[str | None]) -> Syllabus:
     """The syllabus from the read cache (plain data, per course and content chain; entries live
     STOREFRONT_CACHE_SECONDS) or loaded. Progress and tiers are never cached."""
-    from app.web import cache
-
     key = ("learn-syllabus", product.id, tuple(chain))
     return cache.cached(key, lambda: _load_syllabus(product, chain))
 
@@ -305,7 +308,6 @@ def can_preview(member: OrgMember | None, product_id: str, at: datetime | None =
     """Admins and managers of the org, and employees attributed to the course right now (one query)."""
     if member is None:
         return False
-    from app.catalog.models import OrgEmployeeProductAttribution as Attribution
 
     at = at or utcnow()
     attributed = (
@@ -450,13 +452,6 @@ class UpgradeOffer:
 def upgrade_offers(player: Player, tier: int) -> list[UpgradeOffer]:
     """Active plans of the course product priced in this market that grant ``tier`` or more
     (one query), cheapest first."""
-    from app.catalog.models import (
-        OrgProductVariant,
-        OrgProductVariantPaymentPlan,
-        OrgProductVariantPaymentPlanMarketPrice,
-        OrgProductVariantPaymentPlanSubscription,
-    )
-
     plan, variant, price = (
         OrgProductVariantPaymentPlan,
         OrgProductVariant,

@@ -21,6 +21,7 @@ from app.errors import PermissionDeniedError, ValidationError
 from app.extensions import db
 from app.orgs.models import OrgMember
 from app.orgs.services import ensure_same_org
+from app.web import cache
 
 REVIEW_MIN_PERCENT = 50
 
@@ -111,6 +112,4 @@ def save_course_review(member: OrgMember | None, product: OrgProduct, *, level, 
 
 def forget_product_pages() -> None:
     """Drop the cached product pages so averages and the new review show at once."""
-    from app.web import cache
-
     cache.clear()

@@ -21,6 +21,7 @@ from app.extensions import db
 from app.learn import certificates, progress
 from app.learn.learning import completed_skills, my_courses
 from app.learn.player import Player, load_player, member_of, preview_tier_arg, require_open, upgrade_offers
+from app.web import cache
 from app.web.htmx import is_htmx, render
 
 bp = Blueprint("learn", __name__, url_prefix="/learn")
@@ -124,8 +125,6 @@ _VISITOR_CACHEABLE_TYPES = ("text", "video", "file")
 def _visitor_lesson(course_slug: str, placement_id: str) -> _VisitorLesson | None:
     """Visitors (free previews and upgrade panels) all see the same lesson page, so it comes
     from the storefront read cache like the product page; None when it cannot be shared."""
-    from app.web import cache
-
     def load() -> _VisitorLesson | None:
         player = _player(course_slug, placement_id, preview=False)
         if not player.current_locked and player.lesson.type not in _VISITOR_CACHEABLE_TYPES:

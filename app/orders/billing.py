@@ -35,6 +35,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from app.accounts.models import User, UserProfile
 from app.catalog.models import (
     OrgProduct,
     OrgProductVariantPaymentPlan,
@@ -376,8 +377,6 @@ def member_subscription(org_id: str, member: OrgMember, subscription_id: str) ->
 
 def find_usage_subscription(org_slug: str, email: str, product_slug: str) -> OrgMemberSubscription:
     """The running usage-based subscription of the member with ``email`` to ``product_slug``."""
-    from app.accounts.models import User, UserProfile
-
     subscription = db.session.scalar(
         sa.select(OrgMemberSubscription)
         .join(Org, Org.id == OrgMemberSubscription.org_id)

@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 from app.errors import DomainError, PermissionDeniedError
 from app.extensions import db
 from app.learn import assessments
+from app.learn.assessment_views import send_submission_file, upload_root
 from app.learn.forms import FeedbackForm
 from app.orgs.permissions import can
 from app.orgs.services import get_employee, get_member, get_org_by_slug
@@ -93,8 +94,6 @@ def submission(submission_id: str):
 
 @bp.get("/submissions/<submission_id>/file")
 def submission_file(submission_id: str):
-    from app.learn.assessment_views import send_submission_file, upload_root
-
     row = assessments.submission_for_review(g.employee, submission_id)
     path = assessments.stored_file(row.submission, upload_root())
     return send_submission_file(path, row.submission.file_name)

@@ -16,7 +16,7 @@ import pytest
 
 from app.db import utcnow
 from app.extensions import db
-from app.learn.services import add_module, add_quiz_question, add_section, create_course, place_lesson
+from app.learn.authoring import add_module, add_quiz_question, add_section, create_course, place_lesson
 from tests.factories import (
     make_access,
     make_employee,

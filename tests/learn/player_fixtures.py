@@ -15,7 +15,7 @@ import pytest
 from app.catalog.services import set_market_price
 from app.db import utcnow
 from app.extensions import db
-from app.learn.services import add_module, add_section, create_course, place_lesson
+from app.learn.authoring import add_module, add_section, create_course, place_lesson
 from tests.factories import (
     make_employee,
     make_lesson,

@@ -215,7 +215,7 @@ def test_text_is_rendered_markdown_and_sanitized(app, client, school, login):
 
 def test_text_comes_from_the_content_translation_chain(app, client, school, login):
     from app.courses.models import OrgLesson
-    from app.learn.services import set_translation
+    from app.learn.authoring import set_translation
 
     grant(app, school, 1)
     with app.app_context():
