@@ -7,7 +7,7 @@ from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 from app.money import format_money
-from app.web import labels
+from app.web import cache, labels
 
 
 def register(app: Flask) -> None:
@@ -31,6 +31,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["interval_label"] = labels.interval_label
     app.jinja_env.globals["html_lang"] = _html_lang
     app.jinja_env.globals["html_dir"] = _html_dir
+    app.jinja_env.globals["cached_include"] = cache.cached_include
     app.jinja_env.add_extension("jinja2.ext.do")
 
 

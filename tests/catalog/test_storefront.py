@@ -394,3 +394,23 @@ def test_catalog_listing_is_served_from_the_read_cache_when_enabled(world, app, 
     finally:
         app.config["STOREFRONT_CACHE_SECONDS"] = 0
         cache.clear()
+
+
+def test_product_page_parts_come_from_the_read_cache_when_enabled(world, app, client, count_queries):
+    """The product body is cached where the template includes it; the buy forms (with this
+    session's CSRF token) are not."""
+    from app.web import cache
+
+    cold = client.get("/shop/eu/en/products/data-science").get_data(as_text=True)
+    app.config["STOREFRONT_CACHE_SECONDS"] = 30
+    try:
+        client.get("/shop/eu/en/products/data-science")
+        with count_queries() as warm:
+            html = client.get("/shop/eu/en/products/data-science").get_data(as_text=True)
+        assert warm.count == 0, str(warm)
+        body = re.compile(r'<article class="product.*?</article>', re.S)
+        assert body.search(html).group(0) == body.search(cold).group(0)
+        assert 'name="csrf_token"' in html and "Data Science Bootcamp" in html
+    finally:
+        app.config["STOREFRONT_CACHE_SECONDS"] = 0
+        cache.clear()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -311,3 +313,26 @@ def test_draft_course_is_not_found(app, client, school, login):
         db.session.commit()
     _login(client, login)
     assert client.get(school.url(0)).status_code == 404
+
+
+def test_a_visitors_lesson_page_comes_from_the_read_cache_when_enabled(app, client, school, count_queries):
+    """Every visitor sees the same lesson page (upgrade panel or free preview): cached where the
+    template includes it, for full pages and htmx swaps alike, with the page's title."""
+    from app.web import cache
+
+    htmx = {"HX-Request": "true", "HX-Target": "lesson-region"}
+    cold_page, cold_swap = html_of(client.get(school.url(0))), html_of(client.get(school.url(0), headers=htmx))
+    app.config["STOREFRONT_CACHE_SECONDS"] = 30
+    try:
+        client.get(school.url(0))
+        client.get(school.url(0), headers=htmx)
+        with count_queries() as warm:
+            page = html_of(client.get(school.url(0)))
+            swap = html_of(client.get(school.url(0), headers=htmx))
+        assert warm.count == 0, str(warm)
+        token = re.compile(r'(name="csrf-token" content=")[^"]*')  # signed with the time: not part of the lesson
+        assert (token.sub(r"\1", page), swap) == (token.sub(r"\1", cold_page), cold_swap)
+        assert "upgrade-panel" in page and "upgrade-panel" in swap
+    finally:
+        app.config["STOREFRONT_CACHE_SECONDS"] = 0
+        cache.clear()
