@@ -56,8 +56,8 @@ def read_imports():
         source = path.read_text(encoding="utf-8")
         tree = ast.parse(source)
         guarded = _type_checking_nodes(tree)
-        in_function = {id(child) for func in ast.walk(tree) if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef))
-                       for child in ast.walk(func)}
+        functions = [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        in_function = {id(child) for func in functions for child in ast.walk(func)}
         lines = source.splitlines()
         for node in ast.walk(tree):
             if id(node) in guarded:
@@ -114,13 +114,16 @@ def describe(graph: dict[str, set[str]]) -> str:
     level = {name: i for i, layer in enumerate(layers()) for name in layer}
     order = sorted(graph, key=lambda name: (level.get(name, -1), name))
     width = max(map(len, order))
-    return "\n".join(f"{name:>{width}} -> {', '.join(sorted(graph[name], key=lambda t: (level.get(t, -1), t))) or '-'}"
-                     for name in order)
+    def below(name: str) -> str:
+        return ", ".join(sorted(graph[name], key=lambda target: (level.get(target, -1), target))) or "-"
+
+    return "\n".join(f"{name:>{width}} -> {below(name)}" for name in order)
 
 
 def test_the_package_graph_has_no_cycle():
     graph, _inner = read_imports()
-    print(f"\npackage graph of app/ ({len(graph)} packages, {sum(map(len, graph.values()))} edges), top layer first:")
+    edges = sum(map(len, graph.values()))
+    print(f"\npackage graph of app/ ({len(graph)} packages, {edges} edges), top layer first:")
     print(describe(graph))
     assert cycles(graph) == []
 

@@ -34,8 +34,8 @@ def index():
         load_facets=lambda: {"facets": queries.facets(storefront)},
     )
     if is_htmx():
-        return render("catalog/index.html", "catalog/_results_part.html", push_url=url_for(".index", **filters.as_args()),
-                      **context)
+        return render("catalog/index.html", "catalog/_results_part.html",
+                      push_url=url_for(".index", **filters.as_args()), **context)
     return render("catalog/index.html", product_types=PRODUCT_TYPES, course_levels=COURSE_LEVELS,
                   sorts=queries.SORTS, seo=seo.for_catalog(storefront, filters), **context)
 

@@ -105,19 +105,12 @@ class OrgMemberSubscription(OrgScoped, Timestamped, db.Model):
     plan: Mapped[OrgProductVariantPaymentPlan] = relationship("OrgProductVariantPaymentPlan")
     product: Mapped[OrgProduct] = relationship("OrgProduct")
 
-    # Only ``set_status`` may change the status of a stored subscription (see ``_status_change``).
+    # Set while ``set_status`` changes the status: the only way a stored subscription changes it.
     _changing_status = False
-
-    @property
-    def grants_access(self) -> bool:
-        return self.status in SUBSCRIPTION_ACCESS_STATUSES
 
     @property
     def has_ended(self) -> bool:
         return self.status in SUBSCRIPTION_ENDED_STATUSES
-
-    def can_transition_to(self, new: str) -> bool:
-        return new in SUBSCRIPTION_TRANSITIONS.get(self.status, set())
 
     def set_status(self, new: str, *, at: datetime | None = None, cancelled_at: datetime | None = None) -> bool:
         """Move to ``new`` if ``SUBSCRIPTION_TRANSITIONS`` allows it; returns whether the status

@@ -75,10 +75,9 @@ def member_tiers(member: OrgMember, at: datetime | None = None) -> dict[str, int
     ever had access to (one query; the same rule as ``member_access_tier``)."""
     at = at or utcnow()
     access = OrgMemberProductAccess
+    best = sa.func.max(sa.case((access_is_active(at), access.access_tier), else_=None))
     rows = db.session.execute(
-        with_subscription(
-            sa.select(access.product_id, sa.func.max(sa.case((access_is_active(at), access.access_tier), else_=None)))
-        )
+        with_subscription(sa.select(access.product_id, best))
         .where(access.org_id == member.org_id, access.member_id == member.id)
         .group_by(access.product_id)
     ).all()

@@ -368,7 +368,8 @@ def _subscription_event(event: PaymentEvent, obj: dict) -> str:
     for subscription in subscriptions:
         if status in SUBSCRIPTION_ENDED_STATUSES:  # final at Stripe: apply whenever it comes
             if subscription.status not in SUBSCRIPTION_ENDED_STATUSES:
-                subscription.set_status(status, at=_ts(obj.get("ended_at")) or now, cancelled_at=_ts(obj.get("canceled_at")))
+                subscription.set_status(status, at=_ts(obj.get("ended_at")) or now,
+                                        cancelled_at=_ts(obj.get("canceled_at")))
                 applied = True
             continue
         if _is_stale(subscription, event, start):

@@ -73,8 +73,8 @@ class LineInput:
         characters), plan type, access tier and tax category copied from them."""
         return cls(
             plan_id=plan.id, product_id=product.id, variant_id=plan.variant_id,
-            product_name=product_name or product.name, plan_name=(plan_name or plan.name)[:100], plan_type=plan.type,
-            access_tier=plan.access_tier, tax_category_id=product.tax_category_id,
+            product_name=product_name or product.name, plan_name=(plan_name or plan.name)[:100],
+            plan_type=plan.type, access_tier=plan.access_tier, tax_category_id=product.tax_category_id,
             collection_ids=frozenset(collection_ids), quantity=quantity, unit_price=unit_price,
         )
 
