@@ -32,9 +32,10 @@ seed: install
 	$(FLASK) db upgrade
 	$(FLASK) seed demo
 
-# Everything: unit + web tests on SQLite, the same suite on a throwaway PostgreSQL,
-# then the browser tests in headless Chromium. Installs system packages when root.
-test: install
+# Everything: the lint (ruff, the import contract), then unit + web tests on SQLite, the same suite
+# on a throwaway PostgreSQL, then the browser tests in headless Chromium. Installs system packages
+# when root.
+test: lint
 	bash scripts/test.sh all
 
 test-sqlite: install
@@ -55,8 +56,10 @@ translations: install
 bench: install
 	bash scripts/bench.sh
 
+# ruff, and the layers contract of pyproject.toml (a back-edge between packages fails it).
 lint: install
 	$(BIN)/ruff check app tests
+	$(BIN)/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

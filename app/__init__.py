@@ -8,10 +8,10 @@ import warnings
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import inputs
 from app.config import Config, proxy_fix_options
+from app.markets.urls import VolmifyFlask
+from app.web import inputs
 from app.web.security import init_security_headers
-from app.web.storefront import VolmifyFlask
 
 
 def create_app(config: object | None = None) -> Flask:
@@ -40,8 +40,8 @@ def register_extensions(app: Flask) -> None:
     from sqlalchemy import exc as sa_exc
 
     from app import models  # noqa: F401  (every table registered before the first query)
+    from app.accounts.i18n import select_locale, select_timezone
     from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
-    from app.web.i18n import select_locale, select_timezone
 
     warnings.filterwarnings("ignore", category=sa_exc.SAWarning, message=".*Decimal objects natively.*")
     db.init_app(app)
@@ -62,7 +62,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_input_checks(app: Flask) -> None:
-    """Refuse text no database can store (NUL) at the edge, with a 400 page (app/inputs.py)."""
+    """Refuse text no database can store (NUL) at the edge, with a 400 page (app/web/inputs.py)."""
     inputs.register(app)
 
 
@@ -73,26 +73,28 @@ def _migrations_dir():
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.accounts.creators import bp as creators_bp
     from app.accounts.views import bp as accounts_bp
+    from app.catalog.creators import bp as creators_bp
+    from app.catalog.sitemaps import bp as sitemaps_bp
     from app.catalog.views import bp as catalog_bp
+    from app.checkout.account_views import bp as member_account_bp
+    from app.checkout.order_views import bp as orders_bp
     from app.checkout.views import bp as checkout_bp
     from app.learn.assessment_views import bp as learn_assess_bp
     from app.learn.views import bp as learn_bp
     from app.learn.views import certificates_bp
+    from app.markets import urls as storefront
     from app.markets.views import bp as markets_bp
     from app.markets.views import store_bp as market_store_bp
-    from app.orders.account_views import bp as member_account_bp
-    from app.orders.views import bp as orders_bp
     from app.payments.webhooks import bp as webhooks_bp
     from app.platform.views import bp as platform_bp
     from app.staff.views import bp as staff_bp
-    from app.web import storefront
 
     app.register_blueprint(platform_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(creators_bp)
     app.register_blueprint(markets_bp)
+    app.register_blueprint(sitemaps_bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(certificates_bp)
     app.register_blueprint(staff_bp)
@@ -102,7 +104,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from app.errors import register_error_handlers
+    from app.web.errors import register_error_handlers
 
     register_error_handlers(app)
 

@@ -1,12 +1,13 @@
-"""Shared input checks: the rules every feature applies to the same kind of input.
+"""Shared input checks: the rules every feature applies to the same kind of input, in one place.
 
-A bottom layer, beside ``app.errors``: it imports Flask, Flask-Babel, WTForms and maintained
-libraries, never a feature package, so services of every layer and every form can use it.
+The bottom layer beside ``app.errors``: it imports Flask, Flask-Babel and maintained libraries,
+never a feature package nor the web plumbing, so services of every layer can use it. (The WTForms
+side of these rules, the base ``Form`` and its fields and validators, and the edge hooks live in
+``app.web.inputs`` and call these functions.)
 
 Email addresses
     ``normalize_email`` is the one form an address is stored and compared in (lookups, uniqueness,
-    invitations); ``check_email`` says whether an address may be used and returns it normalized;
-    ``EmailAddress`` is the WTForms validator that applies ``check_email`` to a form field.
+    invitations); ``check_email`` says whether an address may be used and returns it normalized.
 
     Validity is email-validator's syntax check (RFC 5321/5322 addresses with a dot in a real-looking
     domain, internationalized names allowed, at most 254 characters). No DNS lookup is made: the
@@ -17,16 +18,40 @@ Email addresses
     demonstration systems, while ``EMAIL_TEST_DOMAINS`` is on: by default everywhere but in
     production, so the demo accounts (``customer@acme.test``) sign up, log in and buy in
     development, and a real store never takes an address its emails cannot reach.
+
+Slugs
+    ``check_slug``: the one rule for the URL segments people choose (orgs, markets, brands,
+    products, collections, creator pages): lowercase letters and digits, words joined by single
+    hyphens, within the column's length.
+
+Text
+    ``clean_text`` trims and bounds a text field; ``is_storable`` says whether text can be stored
+    at all (PostgreSQL text cannot hold NUL, psycopg cannot send lone surrogates).
+
+Numbers
+    ``to_decimal_number`` and ``to_whole_number`` are the one parser of numbers typed by people
+    (forms, query strings, CLI arguments): finite (never ``NaN``, ``Infinity`` or ``1e309``),
+    within the bounds given, with at most the decimal places given; anything else is a
+    ``ValidationError`` with the caller's message. ``to_amount`` and ``to_int`` apply them to a
+    named field (an amount the money columns hold; a whole number within bounds) with messages that
+    name the field; ``decimal_or_none`` and ``whole_or_none`` for lenient inputs (filters).
+
+Moments
+    ``aware``: a naive datetime is taken as UTC.
 """
 
 from __future__ import annotations
 
+import math
+import re
 import unicodedata
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 
 import email_validator
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
-from wtforms.validators import ValidationError as FieldError
+from flask_babel import lazy_gettext as _l
 
 from app.errors import ValidationError
 
@@ -82,19 +107,142 @@ def check_email(value: str | None) -> str:
     return result.normalized.lower()
 
 
-class EmailAddress:
-    """WTForms validator: the field holds an address ``check_email`` accepts.
+# ---- slugs ----------------------------------------------------------------------------------------
 
-    Put it after ``DataRequired()`` (or ``Optional()``), which decide about empty input."""
+SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_SLUG_MESSAGES = {
+    "address": _l("Use %(min)d to %(max)d lowercase letters or digits, joined by single hyphens, for the address."),
+    "slug": _l("Use %(min)d to %(max)d lowercase letters or digits, joined by single hyphens, for the slug."),
+}
 
-    field_flags = {"maxlength": EMAIL_MAX_LENGTH}  # rendered as the input's maxlength
 
-    def __init__(self, message: str | None = None):
-        self.message = message
+def check_slug(value: str | None, *, max_length: int, min_length: int = 1, field: str = "address") -> str:
+    """``value`` trimmed and lowercased if it is a slug of ``min_length`` to ``max_length``
+    characters: lowercase letters and digits, words joined by single hyphens, no hyphen at either
+    end. Otherwise ``ValidationError`` naming the ``field`` (``"address"`` or ``"slug"``)."""
+    slug = (value if isinstance(value, str) else "").strip().lower()
+    if not min_length <= len(slug) <= max_length or not SLUG_PATTERN.fullmatch(slug):
+        raise ValidationError(_SLUG_MESSAGES[field] % {"min": min_length, "max": max_length})
+    return slug
 
-    def __call__(self, form, field) -> None:
+
+# ---- text -----------------------------------------------------------------------------------------
+
+# NUL and the UTF-16 surrogates (which no UTF-8 text can contain).
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def is_storable(text: str) -> bool:
+    """False for text no database column can hold (NUL, lone surrogates)."""
+    return UNSTORABLE.search(text) is None
+
+
+def clean_text(value: str | None, label: str, *, max_length: int, required: bool = False) -> str | None:
+    """Strip ``value``; empty becomes None (or a ValidationError when ``required``); enforce length."""
+    text = "" if value is None else (value if isinstance(value, str) else str(value)).strip()
+    if not text:
+        if required:
+            raise ValidationError(_("%(field)s is required.", field=label))
+        return None
+    if len(text) > max_length:
+        raise ValidationError(_("%(field)s must be at most %(n)d characters.", field=label, n=max_length))
+    return text
+
+
+# ---- numbers --------------------------------------------------------------------------------------
+
+MAX_AMOUNT = Decimal("100000000")  # Numeric(12, 4) holds amounts below 10^8
+_WHOLE = re.compile(r"[+-]?[0-9]{1,18}")
+_WHOLE_LIMIT = 10**18
+
+
+def to_decimal_number(value, message: str, *, minimum: Decimal | int | None = None,
+                      maximum: Decimal | int | None = None, places: int | None = None) -> Decimal:
+    """A finite Decimal from a Decimal, an int or a numeric string (surrounding spaces allowed),
+    ``minimum <= value <= maximum``, with at most ``places`` decimals; else ValidationError(message).
+    A float is a programming error (money and quantities are never float): TypeError."""
+    if isinstance(value, float):
+        raise TypeError("numbers are Decimal or int, never float")
+    if isinstance(value, bool) or value is None:
+        raise ValidationError(message)
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationError(message) from None
+    if not number.is_finite():
+        raise ValidationError(message)
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        raise ValidationError(message)
+    if places is not None:
         try:
-            check_email(field.data)
-        except ValidationError as exc:
-            raise FieldError(self.message or exc.message) from None
+            if number != number.quantize(Decimal(1).scaleb(-places)):
+                raise ValidationError(message)
+        except InvalidOperation:  # too many digits to quantize: far beyond any bound we use
+            raise ValidationError(message) from None
+    return number
 
+
+def to_whole_number(value, message: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """An int from an int, an integral Decimal or float, or a string of ASCII digits (an optional
+    sign, surrounding spaces), ``minimum <= value <= maximum``; else ValidationError(message)."""
+    if isinstance(value, bool) or value is None:
+        raise ValidationError(message)
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, (Decimal, float)):
+        finite = value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)
+        if not finite or not -_WHOLE_LIMIT < value < _WHOLE_LIMIT or value != int(value):  # no int(1e999999999)
+            raise ValidationError(message)
+        number = int(value)
+    else:
+        text = str(value).strip()
+        if not _WHOLE.fullmatch(text):
+            raise ValidationError(message)
+        number = int(text)
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        raise ValidationError(message)
+    return number
+
+
+def to_amount(value, label: str) -> Decimal:
+    """An amount (Decimal, int or numeric string; never float) the money columns can hold, or a
+    ValidationError naming the field ``label``."""
+    amount = to_decimal_number(value, _("Enter a valid amount for %(field)s.", field=label))
+    if not -MAX_AMOUNT < amount < MAX_AMOUNT:  # (abs() would overflow on 1e999999999)
+        raise ValidationError(_("%(field)s is too large.", field=label))
+    return amount
+
+
+def to_int(value, label: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """A whole number within bounds, or a ValidationError naming the field ``label``."""
+    number = to_whole_number(value, _("%(field)s must be a whole number.", field=label))
+    if minimum is not None and number < minimum:
+        raise ValidationError(_("%(field)s must be at least %(n)d.", field=label, n=minimum))
+    if maximum is not None and number > maximum:
+        raise ValidationError(_("%(field)s must be at most %(n)d.", field=label, n=maximum))
+    return number
+
+
+def decimal_or_none(value, **bounds) -> Decimal | None:
+    """``to_decimal_number`` for lenient inputs (filters in a query string): None instead of an error."""
+    try:
+        return to_decimal_number(value, "", **bounds)
+    except ValidationError:
+        return None
+
+
+def whole_or_none(value, **bounds) -> int | None:
+    """``to_whole_number`` for lenient inputs (a page number, a preview tier): None instead of an error."""
+    try:
+        return to_whole_number(value, "", **bounds)
+    except ValidationError:
+        return None
+
+
+# ---- moments --------------------------------------------------------------------------------------
+
+def aware(moment: datetime | None) -> datetime | None:
+    """Naive datetimes are taken as UTC."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

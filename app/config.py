@@ -114,7 +114,7 @@ class Config:
         self.PLATFORM_HOSTS = _platform_hosts(self.ENV_NAME, self.PUBLIC_URL)
 
     # Requests whose Host is neither one of PLATFORM_HOSTS (env TRUSTED_HOSTS, plus PUBLIC_URL's
-    # host) nor an active market domain get 400 (app/web/hosts.py). Flask's own TRUSTED_HOSTS is
+    # host) nor an active market domain get 400 (app/markets/hosts.py). Flask's own TRUSTED_HOSTS is
     # not used: it is checked before an app context exists, so it cannot know market domains that
     # were added after start-up.
     PUBLIC_URL = "http://127.0.0.1:5000"

@@ -28,6 +28,8 @@ from app.accounts.jobs import create_job_profile
 from app.accounts.models import User, UserJobProfile
 from app.accounts.services import create_user, get_user_by_email, set_locale_preference
 from app.catalog import services as catalog
+from app.catalog.attributions import set_attribution
+from app.courses.models import OrgProductCourseRating
 from app.db import utcnow
 from app.demo_data import (
     ACME,
@@ -44,14 +46,13 @@ from app.demo_data import (
 )
 from app.extensions import db
 from app.giftcards.services import disable_gift_card, issue_gift_card
-from app.learn import services as learn
-from app.learn.models import OrgProductCourseRating
+from app.learn import authoring as learn
 from app.markets.services import create_brand, create_market, create_region
 from app.orgs.models import Org, OrgEmployee, OrgMember
 from app.orgs.services import add_employee, create_org, ensure_member, get_org_by_slug
 from app.platform.models import Skill
 from app.platform.reference import load_reference_data
-from app.revenue.services import set_attribution
+from app.pricing.pipeline import LineInput, quote
 from app.tax.services import create_category, create_rate
 
 __all__ = ["database_is_empty", "demo_summary", "load_demo"]
@@ -269,9 +270,8 @@ def _add_gift_cards(ctx: _Context, o: _Org, cards, *, issued_by: str | None) -> 
 
 def _place_orders(ctx: _Context, o: _Org, orders) -> None:
     """Paid orders placed through the order services (priced by the real pipeline, with tax)."""
-    from app.checkout.pricing import LineInput, quote
+    from app.entitlements.models import OrgMemberSubscription
     from app.orders import billing
-    from app.orders.models import OrgMemberSubscription
     from app.orders.services import mark_paid, place_order
 
     for who, market_key, country, slug, plan_name, days_ago, usage in orders:
@@ -279,12 +279,7 @@ def _place_orders(ctx: _Context, o: _Org, orders) -> None:
         plan = next(p for v in product.variants for p in v.plans if p.name == plan_name)
         price = plan.price_in(market.id).price
         trial = plan.subscription.trial_period_days if plan.subscription else 0
-        line = LineInput(
-            plan_id=plan.id, product_id=product.id, variant_id=plan.variant_id, product_name=product.name,
-            plan_name=plan.name, plan_type=plan.type, access_tier=plan.access_tier,
-            tax_category_id=product.tax_category_id, collection_ids=frozenset(), quantity=1,
-            unit_price=Decimal(0) if trial else price,
-        )
+        line = LineInput.for_plan(plan, product, unit_price=Decimal(0) if trial else price)
         at = ctx.now - timedelta(days=days_ago)
         priced = quote(o.org, currency=market.currency_code, tax_inclusive=market.tax_inclusive, lines=[line],
                        billing_country=country, market_id=market.id, at=at)

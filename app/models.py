@@ -4,6 +4,8 @@ from app.accounting import models as accounting  # noqa: F401
 from app.accounts import models as accounts  # noqa: F401
 from app.catalog import models as catalog  # noqa: F401
 from app.checkout import models as checkout  # noqa: F401
+from app.courses import models as courses  # noqa: F401
+from app.entitlements import models as entitlements  # noqa: F401
 from app.giftcards import models as giftcards  # noqa: F401
 from app.learn import models as learn  # noqa: F401
 from app.markets import models as markets  # noqa: F401

@@ -173,7 +173,7 @@ def make_priced_plan(market: OrgMarket, *, product=None, price: Decimal | str = 
 # ---- learn (added by the catalog/learn services author) -------------------------------------
 
 def make_lesson(org: Org, *, type: str = "text", title: str | None = None, **kwargs):
-    from app.learn.services import create_lesson
+    from app.learn.authoring import create_lesson
 
     if type == "video":
         kwargs.setdefault("video_url", "https://video.example.com/lesson.mp4")
@@ -188,7 +188,7 @@ def make_course(org: Org, *, product=None, level: str = "beginner", difficulty: 
                 module_tiers: Iterable[int] = (1,), lessons_per_section: int = 2, **kwargs):
     """A course with one module per entry of ``module_tiers`` (that module's required tier), each
     holding one section of ``lessons_per_section`` placed text lessons."""
-    from app.learn.services import add_module, add_section, create_course, place_lesson
+    from app.learn.authoring import add_module, add_section, create_course, place_lesson
 
     course = create_course(product or make_product(org, type="course"), level=level, difficulty=difficulty,
                            **kwargs)
@@ -209,8 +209,8 @@ def make_access(member: OrgMember, product, *, tier: int = 1, subscription=None,
     from datetime import timedelta
 
     from app.db import utcnow
+    from app.entitlements.models import OrgMemberProductAccess
     from app.extensions import db
-    from app.orders.models import OrgMemberProductAccess
 
     row = OrgMemberProductAccess(
         org_id=member.org_id, member_id=member.id, product_id=product.id, access_tier=tier,
@@ -229,8 +229,8 @@ def make_subscription(member: OrgMember, plan, market: OrgMarket, *, status: str
     from datetime import timedelta
 
     from app.db import utcnow
+    from app.entitlements.models import OrgMemberSubscription
     from app.extensions import db
-    from app.orders.models import OrgMemberSubscription
 
     now = utcnow()
     sub = OrgMemberSubscription(

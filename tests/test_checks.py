@@ -9,13 +9,13 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from app.accounts.forms import ForgotPasswordForm, LoginForm, RegisterForm
-from app.checkout import pricing
 from app.checkout.forms import CheckoutForm
 from app.checks import check_email, normalize_email
 from app.errors import ValidationError
 from app.giftcards.services import issue_gift_card
 from app.orders.services import place_order
 from app.orgs.services import invite_member
+from app.pricing import pipeline as pricing
 from tests.factories import make_employee, make_market, make_member, make_org, make_priced_plan
 
 # ---- the rule ----------------------------------------------------------------------------------
@@ -155,3 +155,40 @@ def test_every_form_and_service_applies_the_one_email_rule(app_ctx, db_session, 
             assert check(address) == refused.value.message  # the same words everywhere
         monkeypatch.setitem(app_ctx.config, "EMAIL_TEST_DOMAINS", False)
         assert ".test cannot receive email" in check("customer@acme.test")
+
+
+# ---- slugs: one rule for orgs, markets, brands, products, collections and creator pages ----------
+
+@pytest.mark.parametrize("typed, stored", [("acme", "acme"), (" ACME-Shop ", "acme-shop"), ("eu2", "eu2")])
+def test_slugs_come_back_trimmed_and_lowercased(typed, stored):
+    from app.checks import check_slug
+
+    assert check_slug(typed, min_length=2, max_length=50) == stored
+
+
+@pytest.mark.parametrize("typed", ["", "a", "x" * 51, None])
+def test_slugs_have_the_columns_length(typed):
+    from app.checks import check_slug
+
+    with pytest.raises(ValidationError, match="2 to 50"):
+        check_slug(typed, min_length=2, max_length=50)
+
+
+@pytest.mark.parametrize("typed", ["-acme", "acme-", "ac--me", "ac me", "ac_me", "ümlaut", "ac/me"])
+def test_one_slug_rule_refuses_the_same_slugs_everywhere(app_ctx, typed):
+    from app.accounts.jobs import create_job_profile
+    from app.catalog.services import create_product
+    from app.checks import check_slug
+    from app.markets.services import create_brand
+    from app.orgs.services import create_org
+    from tests.factories import make_user
+
+    with pytest.raises(ValidationError):
+        check_slug(typed, min_length=2, max_length=50)
+    org = make_org()
+    for create in (lambda: create_org(name="Acme", slug=typed),
+                   lambda: create_brand(org, name="Brand", slug=typed),
+                   lambda: create_product(org, type="course", name="Course", slug=typed),
+                   lambda: create_job_profile(make_user(), slug=typed, title="Teacher")):
+        with pytest.raises(ValidationError):
+            create()

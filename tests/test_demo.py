@@ -14,6 +14,7 @@ from app.accounts.models import User, UserJobProfile, UserProfile
 from app.accounts.services import authenticate
 from app.catalog.models import (
     OrgDiscount,
+    OrgEmployeeProductAttribution,
     OrgProduct,
     OrgProductCollection,
     OrgProductReview,
@@ -22,12 +23,7 @@ from app.catalog.models import (
     OrgProductVariantPaymentPlan,
     OrgProductVariantPaymentPlanMarketPrice,
 )
-from app.db import utcnow
-from app.demo import database_is_empty, demo_summary, load_demo
-from app.demo_data import ARCHIVED_PRODUCT, DRAFT_PRODUCT, EU_DOMAIN, NOT_IN_LATAM_PRODUCT
-from app.extensions import db
-from app.giftcards.models import OrgGiftCard
-from app.learn.models import (
+from app.courses.models import (
     LESSON_TYPES,
     OrgLesson,
     OrgLessonTranslation,
@@ -37,11 +33,15 @@ from app.learn.models import (
     OrgProductCourseModuleSectionLesson,
     OrgProductCourseModuleTranslation,
 )
+from app.db import utcnow
+from app.demo import database_is_empty, demo_summary, load_demo
+from app.demo_data import ARCHIVED_PRODUCT, DRAFT_PRODUCT, EU_DOMAIN, NOT_IN_LATAM_PRODUCT
+from app.extensions import db
+from app.giftcards.models import OrgGiftCard
 from app.markets.models import OrgBrand, OrgMarket
 from app.markets.services import get_market, market_for_host
 from app.orgs.models import OrgEmployee, OrgMember
 from app.orgs.services import get_employee, get_org_by_slug
-from app.revenue.models import OrgEmployeeProductAttribution
 from app.tax.models import OrgTaxCategory
 from app.tax.services import rate_for
 
@@ -320,9 +320,10 @@ def test_gift_cards(demo):
 
 
 def test_demo_orders_give_the_learner_tier_1_and_the_customer_usage_and_a_download(demo):
+    from app.entitlements.models import OrgMemberSubscription
+    from app.entitlements.services import member_access_tier
     from app.orders import billing
-    from app.orders.models import OrgMemberOrder, OrgMemberOrderItem, OrgMemberSubscription
-    from app.orders.services import member_access_tier
+    from app.orders.models import OrgMemberOrder, OrgMemberOrderItem
 
     acme, _globex = demo
 

@@ -1,5 +1,5 @@
-"""app.inputs: the one parser of numbers people type, the base form every form derives from, and
-the statement check behind them."""
+"""The one parser of numbers people type (app.checks), the base form every form derives from and
+the statement check behind them (app.web.inputs)."""
 
 from __future__ import annotations
 
@@ -14,19 +14,15 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 
 import app as app_package
-from app.catalog.services import to_decimal, to_int
+from app.checks import decimal_or_none, to_amount, to_decimal_number, to_int, to_whole_number, whole_or_none
 from app.errors import ValidationError
 from app.extensions import db
-from app.inputs import (
+from app.web.inputs import (
     UNSTORABLE_FIELD_MESSAGE,
     DecimalNumberField,
     Form,
     UnstorableInputError,
     WholeNumberField,
-    decimal_or_none,
-    to_decimal_number,
-    to_whole_number,
-    whole_or_none,
 )
 
 NOT_FINITE = ["NaN", "nan", "-NaN", "sNaN", "Infinity", "-Infinity", "inf", "-inf", "Inf"]
@@ -152,7 +148,7 @@ def test_forms_never_read_json_bodies(app, body):
 
 @pytest.mark.parametrize("parameters", [{"v": "a\x00b"}, {"v": "\ud800"}, [{"v": "ok"}, {"v": "a\x00b"}]])
 def test_a_statement_with_unstorable_text_never_reaches_the_database(db_session, caplog, parameters):
-    with caplog.at_level(logging.WARNING, logger="app.inputs"), pytest.raises(UnstorableInputError):
+    with caplog.at_level(logging.WARNING, logger="app.web.inputs"), pytest.raises(UnstorableInputError):
         db_session.execute(sa.text("SELECT :v"), parameters)
     assert "Refused a statement with a NUL byte" in caplog.text
     db_session.rollback()
@@ -163,8 +159,8 @@ def test_a_statement_with_unstorable_text_never_reaches_the_database(db_session,
 @pytest.mark.parametrize("value", ["1e999999999", "-1e999999999", "Infinity", "NaN", "100000000"])
 def test_amounts_the_services_parse_are_finite_and_fit_the_money_columns(app_ctx, value):
     with pytest.raises(ValidationError):
-        to_decimal(value, "Price")
+        to_amount(value, "Price")
     if value != "100000000":
         with pytest.raises(ValidationError):
             to_int(value, "Usage limit", minimum=1)
-    assert to_decimal("99999999.9999", "Price") == Decimal("99999999.9999")
+    assert to_amount("99999999.9999", "Price") == Decimal("99999999.9999")

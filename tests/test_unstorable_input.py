@@ -20,13 +20,13 @@ import sqlalchemy as sa
 from werkzeug.datastructures import ImmutableMultiDict
 
 from app.catalog.models import OrgProduct
-from app.checkout import pricing
 from app.checkout.cart import add_item, member_cart
 from app.extensions import db, limiter
 from app.markets.models import OrgMarket
 from app.markets.services import create_market
 from app.orders.services import place_order
 from app.orgs.models import Org
+from app.pricing import pipeline as pricing
 from tests.factories import (
     PASSWORD,
     make_access,
@@ -130,8 +130,8 @@ def _rules(app):
 
 def _host(rule) -> str:
     """Market-domain routes (``/<locale>/...``, the domain sitemap) are asked on the market's domain."""
-    domain = rule.endpoint.startswith("domain_store.") or rule.endpoint in ("markets.domain_sitemap",
-                                                                            "markets.robots")
+    domain = rule.endpoint.startswith("domain_store.") or rule.endpoint in ("sitemaps.domain_sitemap",
+                                                                            "sitemaps.robots")
     return f"http://{DOMAIN}" if domain else "http://localhost"
 
 
@@ -276,9 +276,9 @@ def _nul_rows() -> list[str]:
 
 
 def _safety_net_warnings(caplog) -> list[str]:
-    """Statements the last line of defence refused (app.inputs.refuse_unstorable_parameters): each
+    """Statements the last line of defence refused (app.web.inputs.refuse_unstorable_parameters): each
     one is a NUL byte that got past the edge checks."""
-    return [record.getMessage() for record in caplog.records if record.name == "app.inputs"]
+    return [record.getMessage() for record in caplog.records if record.name == "app.web.inputs"]
 
 
 def test_nul_bytes_in_paths_and_queries_are_a_400_on_every_route(app, world, recording, login, caplog):

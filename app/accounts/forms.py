@@ -8,10 +8,9 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from app.accounts.models import PROFICIENCIES
-from app.checks import EmailAddress
-from app.inputs import Form
+from app.accounts.services import PASSWORD_MIN
+from app.web.inputs import EmailAddress, Form
 
-PASSWORD_MIN = 10
 _PASSWORD_LENGTH = _l("Use at least %(min)d and at most %(max)d characters.")
 
 

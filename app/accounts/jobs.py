@@ -4,7 +4,6 @@ public at ``/creators/<slug>``. Services flush and raise DomainErrors; the view 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -15,12 +14,11 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User, UserJobProfile, UserJobProfileSkill, UserProfile
 from app.accounts.services import main_profile
+from app.checks import check_slug, to_decimal_number
 from app.errors import ValidationError
 from app.extensions import db
-from app.inputs import to_decimal_number
 from app.platform.models import Skill
 
-SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
 HOURLY_RATE_MAX = Decimal("99999999.99")  # Numeric(10, 2)
 
 
@@ -38,11 +36,7 @@ def create_job_profile(user: User, *, slug: str, title: str, bio: str | None = N
                        years_of_experience: int | None = None, hourly_rate: Decimal | None = None,
                        skill_slugs: Iterable[str] = ()) -> UserJobProfile:
     """Add a professional identity to ``user``, shown under the user's display name at /creators/<slug>."""
-    slug = (slug or "").strip().lower()
-    if not SLUG_RE.match(slug):
-        raise ValidationError(
-            _("Use up to 80 lowercase letters, digits or hyphens for the address (not starting or ending with -).")
-        )
+    slug = check_slug(slug, max_length=80)
     if db.session.scalar(sa.select(UserJobProfile.id).where(UserJobProfile.slug == slug)) is not None:
         raise ValidationError(_("This address is already taken. Choose another one."))
     title = (title or "").strip()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
@@ -145,14 +145,11 @@ def login():
         except services.InvalidCredentialsError as exc:
             form.form_errors.append(exc.message)
         else:
-            # Checkout: move the visitor's session carts into the member carts of the orgs the user
-            # belongs to (imported here: accounts sits below checkout in the dependency order).
-            from app.checkout.cart import merge_session_cart
-
-            merge_session_cart(user, session)
             sessions.start_session(user, request.user_agent.string)
-            db.session.commit()
+            # Sends flask_login's ``user_logged_in``: receivers above accounts do their part (checkout
+            # moves the visitor's session carts into the member carts) and this view commits it all.
             login_user(user, remember=form.remember.data)
+            db.session.commit()
             flash(_("You are logged in."), "success")
             return redirect(_safe_next(form.next.data) or url_for("accounts.profile"), 303)
     status = 422 if (form.errors or form.form_errors) else 200
@@ -167,7 +164,7 @@ def logout():
         db.session.commit()
     logout_user()
     flash(_("You are logged out."), "success")
-    return redirect(url_for("platform.index"), 303)
+    return redirect(url_for("markets.index"), 303)
 
 
 @bp.get("/verify/<token>")

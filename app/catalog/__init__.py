@@ -1,1 +1,2 @@
-"""Catalog: products, translations, variants, payment plans, market prices, collections, discounts, reviews."""
+"""Catalog: products, translations, variants, payment plans, market prices, collections, discounts, reviews;
+product attributions and revenue pools; storefront catalog pages, SEO, sitemaps, creator pages."""

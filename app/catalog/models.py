@@ -1,6 +1,7 @@
 """Catalog models: products and their translations, variants, payment plans (with their
 one-time / subscription / usage-based extensions and per-market prices), collections,
-discounts and reviews."""
+discounts and reviews; which employees share in a product's revenue (attributions) and the
+product's allocation total (revenue pool)."""
 
 from __future__ import annotations
 
@@ -11,20 +12,24 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import OrgScoped, Timestamped, UTCDateTime, enum_check, enum_col, fk, id_pk, money
+from app.db import OrgScoped, Timestamped, UTCDateTime, enum_check, enum_col, fk, id_pk, money, utcnow
 from app.extensions import db
 
 if TYPE_CHECKING:
-    from app.learn.models import OrgProductCourse
+    from app.courses.models import OrgProductCourse
     from app.markets.models import OrgBrand, OrgMarket
-    from app.orgs.models import OrgMember
+    from app.orgs.models import OrgEmployee, OrgMember
     from app.platform.models import SeoMetadata
 
 PRODUCT_TYPES = ("course", "digital_download", "service", "physical")
 PRODUCT_STATUSES = ("draft", "published", "archived")
 PLAN_TYPES = ("one_time", "subscription", "usage_based")
+RECURRING_PLAN_TYPES = ("subscription", "usage_based")  # billed period by period (a subscription)
 INTERVALS = ("day", "week", "month", "year")
 DISCOUNT_TYPES = ("percent", "fixed")
+ATTRIBUTION_TYPES = ("creator", "collaborator", "manager", "reviewer")
+
+_ZERO = Decimal("0")
 
 _OWNED = "all, delete-orphan"
 
@@ -351,3 +356,58 @@ class OrgProductReview(OrgScoped, Timestamped, db.Model):
 
     product: Mapped[OrgProduct] = relationship(back_populates="reviews")
     member: Mapped[OrgMember] = relationship("OrgMember")
+
+
+class OrgEmployeeProductAttribution(OrgScoped, Timestamped, db.Model):
+    """An employee's share (percent of net) of a product's revenue, valid from ``effective_from``
+    until ``effective_to`` (open-ended when NULL)."""
+
+    __tablename__ = "org_employee_product_attribution"
+    __table_args__ = (
+        sa.UniqueConstraint("employee_id", "product_id", "effective_from"),
+        enum_check("attribution_type", ATTRIBUTION_TYPES),
+        sa.CheckConstraint(
+            "revenue_share_percentage >= 0 AND revenue_share_percentage <= 100", name="share_pct_range"
+        ),
+        sa.CheckConstraint("effective_to IS NULL OR effective_to > effective_from", name="effective_range"),
+    )
+
+    id: Mapped[str] = id_pk()
+    employee_id: Mapped[str] = fk("org_employee.id", index=False)
+    product_id: Mapped[str] = fk("org_product.id")
+    revenue_share_percentage: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2), nullable=False)
+    attribution_type: Mapped[str] = enum_col(ATTRIBUTION_TYPES)
+    effective_from: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    effective_to: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    employee: Mapped[OrgEmployee] = relationship("OrgEmployee")
+    product: Mapped[OrgProduct] = relationship("OrgProduct")
+
+    def is_effective_at(self, moment: datetime) -> bool:
+        return self.effective_from <= moment and (self.effective_to is None or moment < self.effective_to)
+
+
+class OrgProductRevenuePool(OrgScoped, Timestamped, db.Model):
+    """The sum of a product's attribution percentages, kept at or below 100%."""
+
+    __tablename__ = "org_product_revenue_pool"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "total_allocation_percentage >= 0 AND total_allocation_percentage <= 100",
+            name="alloc_pct_range",
+        ),
+    )
+
+    id: Mapped[str] = id_pk()
+    product_id: Mapped[str] = fk("org_product.id", index=False, unique=True)
+    total_allocation_percentage: Mapped[Decimal] = mapped_column(
+        sa.Numeric(5, 2), default=_ZERO, nullable=False
+    )
+    last_allocation_by_employee_id: Mapped[str | None] = fk(
+        "org_employee.id", nullable=True, ondelete="SET NULL"
+    )
+    last_allocation_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def remaining_percentage(self) -> Decimal:
+        return Decimal("100") - (self.total_allocation_percentage or _ZERO)

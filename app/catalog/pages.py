@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from app.catalog import queries
-from app.learn.syllabus import Syllabus, build_syllabus
+from app.courses.syllabus import Syllabus, build_syllabus
 from app.markets.locales import translated
 from app.markets.storefront import Storefront
 

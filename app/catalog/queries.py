@@ -14,6 +14,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.accounts.models import UserJobProfile, UserProfile
+from app.catalog.models import OrgEmployeeProductAttribution as Attribution
 from app.catalog.models import (
     OrgProduct,
     OrgProductCollection,
@@ -24,11 +26,9 @@ from app.catalog.models import (
     OrgProductVariantPaymentPlan,
     OrgProductVariantPaymentPlanMarketPrice,
 )
-from app.catalog.services import MAX_AMOUNT
-from app.db import utcnow
-from app.extensions import db
-from app.inputs import decimal_or_none, whole_or_none
-from app.learn.models import (
+from app.checks import MAX_AMOUNT, decimal_or_none, whole_or_none
+from app.courses.models import (
+    OrgLesson,
     OrgProductCourse,
     OrgProductCourseModule,
     OrgProductCourseModuleSection,
@@ -36,8 +36,11 @@ from app.learn.models import (
     OrgProductCourseRating,
     OrgProductCourseSkill,
 )
+from app.db import utcnow
+from app.extensions import db
 from app.markets.locales import translated
 from app.markets.storefront import Storefront
+from app.orgs.models import OrgEmployee, OrgMember
 from app.platform.models import SeoMetadata, Skill
 
 SORTS = ("relevance", "newest", "price_asc", "price_desc", "name", "rating")
@@ -297,10 +300,6 @@ def creators_for(product_ids: list[str]) -> dict[str, list[Creator]]:
     """The people attributed as creators of each product right now: one query."""
     if not product_ids:
         return {}
-    from app.accounts.models import UserJobProfile, UserProfile
-    from app.orgs.models import OrgEmployee, OrgMember
-    from app.revenue.models import OrgEmployeeProductAttribution as Attribution
-
     now = utcnow()
     rows = db.session.execute(
         sa.select(Attribution.product_id, UserProfile.display_name, UserJobProfile.slug, UserJobProfile.is_public)
@@ -389,8 +388,6 @@ def sold_product(storefront: Storefront, slug: str) -> OrgProduct | None:
 
 def _load_lesson_translations(product: OrgProduct) -> None:
     """Lesson translations for every placed lesson in one query (lessons are shared rows)."""
-    from app.learn.models import OrgLesson
-
     lesson_ids = {
         p.lesson_id for m in product.course.modules for s in m.sections for p in s.placements
     }
@@ -401,8 +398,6 @@ def _load_lesson_translations(product: OrgProduct) -> None:
 
 
 def product_reviews(product: OrgProduct, limit: int = 20) -> tuple[list[OrgProductReview], float | None, int]:
-    from app.orgs.models import OrgMember
-
     reviews = db.session.scalars(
         sa.select(OrgProductReview)
         .where(OrgProductReview.product_id == product.id, OrgProductReview.is_published.is_(True))

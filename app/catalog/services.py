@@ -8,8 +8,7 @@ the org being worked on: a row of another org is reported as not found (never "f
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,52 +34,24 @@ from app.catalog.models import (
     OrgProductVariantPaymentPlanSubscription,
     OrgProductVariantPaymentPlanUsageBased,
 )
+from app.checks import aware, check_slug, clean_text, to_amount, to_int
 from app.db import utcnow
 from app.errors import NotFoundError, ValidationError
 from app.extensions import db
-from app.inputs import to_decimal_number, to_whole_number
+from app.markets.models import OrgBrand, OrgMarket
 from app.money import quantize
 from app.orgs.models import Org, OrgLocale
-from app.platform.models import Currency, SeoMetadata, SeoMetadataOpenGraph
+from app.orgs.services import ensure_same_org, get_or_404
+from app.platform.models import SeoMetadata, SeoMetadataOpenGraph
+from app.platform.services import active_currency
+from app.tax.models import OrgTaxCategory
 
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DISCOUNT_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{2,39}$")
-MAX_AMOUNT = Decimal("100000000")  # Numeric(12, 4) holds amounts below 10^8
 
 _UNSET: Any = object()
 
 
 # ---- small shared checks (also used by learn) ------------------------------------------------
-
-def clean_text(value: str | None, label: str, *, max_length: int, required: bool = False) -> str | None:
-    """Strip ``value``; empty becomes None (or a ValidationError when ``required``); enforce length."""
-    text = "" if value is None else (value if isinstance(value, str) else str(value)).strip()
-    if not text:
-        if required:
-            raise ValidationError(_("%(field)s is required.", field=label))
-        return None
-    if len(text) > max_length:
-        raise ValidationError(_("%(field)s must be at most %(n)d characters.", field=label, n=max_length))
-    return text
-
-
-def to_decimal(value, label: str) -> Decimal:
-    """Parse an amount (Decimal, int or numeric string; never float) or raise ValidationError."""
-    amount = to_decimal_number(value, _("Enter a valid amount for %(field)s.", field=label))
-    if not -MAX_AMOUNT < amount < MAX_AMOUNT:  # (abs() would overflow on 1e999999999)
-        raise ValidationError(_("%(field)s is too large.", field=label))
-    return amount
-
-
-def to_int(value, label: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
-    """Parse a whole number within bounds or raise ValidationError naming the field."""
-    number = to_whole_number(value, _("%(field)s must be a whole number.", field=label))
-    if minimum is not None and number < minimum:
-        raise ValidationError(_("%(field)s must be at least %(n)d.", field=label, n=minimum))
-    if maximum is not None and number > maximum:
-        raise ValidationError(_("%(field)s must be at most %(n)d.", field=label, n=maximum))
-    return number
-
 
 def check_access_tier(value) -> int:
     """A required access tier: a whole number, 1 or more."""
@@ -88,19 +59,6 @@ def check_access_tier(value) -> int:
         return to_int(value, _("Access tier"), minimum=1)
     except ValidationError:
         raise ValidationError(_("The access tier must be a whole number of 1 or more.")) from None
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """Naive datetimes are taken as UTC."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def ensure_same_org(obj, org_id: str, message: str | None = None) -> None:
-    """A row of another org does not exist as far as this org is concerned."""
-    if obj is None or getattr(obj, "org_id", None) != org_id:
-        raise NotFoundError(message or _("Not found."))
 
 
 def require_org_locale(org_id: str, locale_key: str) -> str:
@@ -113,21 +71,6 @@ def require_org_locale(org_id: str, locale_key: str) -> str:
               locale=key or "?")
         )
     return key
-
-
-def _org_id(org: Org | str) -> str:
-    return org if isinstance(org, str) else org.id
-
-
-def _slug(value: str | None, *, max_length: int) -> str:
-    slug = (value or "").strip().lower()
-    if not slug:
-        raise ValidationError(_("%(field)s is required.", field=_("Slug")))
-    if len(slug) > max_length or not SLUG_RE.match(slug):
-        raise ValidationError(
-            _("Use up to %(n)d lowercase letters, digits and single dashes for the slug.", n=max_length)
-        )
-    return slug
 
 
 def _choice(value, allowed, label: str) -> str:
@@ -202,25 +145,12 @@ def _check_slug_free(org_id: str, slug: str, *, exclude_id: str | None = None) -
                                 slug=slug))
 
 
-def _scoped_ref(model, org_id: str, value, message: str):
-    """Accept a row or its id; it must belong to the org."""
-    if value is None:
-        return None
-    row = db.session.get(model, value) if isinstance(value, str) else value
-    ensure_same_org(row, org_id, message)
-    return row
-
-
 def _tax_category(org_id: str, value):
-    from app.tax.models import OrgTaxCategory
-
-    return _scoped_ref(OrgTaxCategory, org_id, value, _("Tax category not found."))
+    return None if value is None else get_or_404(OrgTaxCategory, org_id, value, _("Tax category not found."))
 
 
 def _brand(org_id: str, value):
-    from app.markets.models import OrgBrand
-
-    return _scoped_ref(OrgBrand, org_id, value, _("Brand not found."))
+    return None if value is None else get_or_404(OrgBrand, org_id, value, _("Brand not found."))
 
 
 def create_product(
@@ -240,7 +170,7 @@ def create_product(
     _choice(type, PRODUCT_TYPES, _("product type"))
     _choice(status, PRODUCT_STATUSES, _("status"))
     name = clean_text(name, _("Name"), max_length=200, required=True)
-    slug = _slug(slug, max_length=120)
+    slug = check_slug(slug, max_length=120, field="slug")
     _check_slug_free(org.id, slug)
     category = _tax_category(org.id, tax_category)
     brand_row = _brand(org.id, brand)
@@ -278,7 +208,7 @@ def update_product(
     if name is not _UNSET:
         product.name = clean_text(name, _("Name"), max_length=200, required=True)
     if slug is not _UNSET:
-        new_slug = _slug(slug, max_length=120)
+        new_slug = check_slug(slug, max_length=120, field="slug")
         if new_slug != product.slug:
             _check_slug_free(product.org_id, new_slug, exclude_id=product.id)
             product.slug = new_slug
@@ -451,14 +381,14 @@ def set_market_price(
         raise NotFoundError(_("Market not found."))
     currency = market.currency_code
 
-    amount = to_decimal(price, _("Price"))
+    amount = to_amount(price, _("Price"))
     if amount < 0:
         raise ValidationError(_("The price cannot be negative."))
     per_unit = None
     if plan.type == "usage_based":
         if price_per_unit is None or (isinstance(price_per_unit, str) and not price_per_unit.strip()):
             raise ValidationError(_("A usage-based plan needs a price per unit."))
-        per_unit = to_decimal(price_per_unit, _("Price per unit"))
+        per_unit = to_amount(price_per_unit, _("Price per unit"))
         if per_unit < 0:
             raise ValidationError(_("The price per unit cannot be negative."))
         per_unit = quantize(per_unit, currency)
@@ -466,7 +396,7 @@ def set_market_price(
         raise ValidationError(_("Only usage-based plans have a price per unit."))
     compare_at = None
     if compare_at_price is not None and not (isinstance(compare_at_price, str) and not compare_at_price.strip()):
-        compare_at = to_decimal(compare_at_price, _("Compare-at price"))
+        compare_at = to_amount(compare_at_price, _("Compare-at price"))
         if compare_at < 0:
             raise ValidationError(_("The compare-at price cannot be negative."))
         compare_at = quantize(compare_at, currency)
@@ -496,7 +426,7 @@ def set_market_price(
 
 def create_collection(org: Org, *, slug: str, name: str, description: str | None = None) -> OrgProductCollection:
     """A curated group of products; the slug is unique within the org."""
-    slug = _slug(slug, max_length=80)
+    slug = check_slug(slug, max_length=80, field="slug")
     name = clean_text(name, _("Name"), max_length=100, required=True)
     taken = db.session.scalar(
         sa.select(OrgProductCollection.id).where(
@@ -571,24 +501,20 @@ def create_discount(
         raise ValidationError(_("Use 3 to 40 letters, digits, dashes or underscores for the discount code."))
     name = clean_text(name, _("Name"), max_length=100, required=True)
     _choice(type, DISCOUNT_TYPES, _("discount type"))
-    amount = to_decimal(value, _("Discount value"))
+    amount = to_amount(value, _("Discount value"))
     if amount <= 0:
         raise ValidationError(_("The discount value must be greater than zero."))
 
     if market is not None:
-        from app.markets.models import OrgMarket
-
-        market = _scoped_ref(OrgMarket, org.id, market, _("Market not found."))
-    product = _scoped_ref(OrgProduct, org.id, product, _("Product not found."))
-    collection = _scoped_ref(OrgProductCollection, org.id, collection, _("Collection not found."))
+        market = get_or_404(OrgMarket, org, market, _("Market not found."))
+    if product is not None:
+        product = get_or_404(OrgProduct, org, product, _("Product not found."))
+    if collection is not None:
+        collection = get_or_404(OrgProductCollection, org, collection, _("Collection not found."))
     if product is not None and collection is not None:
         raise ValidationError(_("Limit a discount to a product or to a collection, not both."))
 
-    currency = (currency_code or "").strip().upper() or None
-    if currency is not None:
-        row = db.session.get(Currency, currency)
-        if row is None or not row.is_active:
-            raise ValidationError(_("Choose a valid currency."))
+    currency = active_currency(currency_code) if (currency_code or "").strip() else None
     if type == "percent":
         if amount > 100:
             raise ValidationError(_("A percentage discount cannot be more than 100%."))

@@ -1,54 +1,50 @@
-"""Storefront catalog pages, nested under the storefront prefix (see app.web.storefront)."""
+"""Storefront catalog pages, nested under the storefront prefix (see app.markets.urls).
+
+The parts of these pages that hold nothing user-specific (the catalog body with its GET filter
+form, the results, the product body) come from the read cache where the templates include them
+(``cached_include``); the queries behind a part run only when it is rendered.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, render_template, request, url_for
-from markupsafe import Markup
+from flask import Blueprint, abort, g, request, url_for
 
-from app.catalog import pages, queries
+from app.catalog import pages, queries, seo
 from app.catalog.models import PRODUCT_TYPES
-from app.learn.models import COURSE_LEVELS
-from app.web import cache, seo
+from app.courses.models import COURSE_LEVELS
+from app.web import cache
 from app.web.htmx import is_htmx, render
 
 bp = Blueprint("catalog", __name__)
+
+
+def _view() -> tuple:
+    """What every cached part of a storefront page depends on: the market, locale and host."""
+    return g.storefront.market_id, g.locale, g.get("on_market_domain", False)
 
 
 @bp.get("/")
 def index():
     storefront = g.storefront
     filters = queries.CatalogFilters.from_args(request.args)
-    args = tuple(sorted(filters.as_args().items()))
-    view = (storefront.market_id, g.locale, g.get("on_market_domain", False))
-    # The results region holds nothing user-specific: cache it rendered (fragment caching).
-    results_html = cache.cached(("catalog-results", *view, args), lambda: Markup(render_template(
-        "catalog/_results.html",
+    context = dict(
         filters=filters,
-        page=queries.catalog_page(storefront, filters, g.content_chain),
-    )))
+        part=(*_view(), tuple(sorted(filters.as_args().items()))),
+        load_results=lambda: {"page": queries.catalog_page(storefront, filters, g.content_chain)},
+        load_facets=lambda: {"facets": queries.facets(storefront)},
+    )
     if is_htmx():
-        return render("catalog/index.html", "catalog/_results_html.html", results_html=results_html,
-                      push_url=url_for(".index", **filters.as_args()))
-    # The filter form is a GET form (no token): the whole catalog body is cacheable too.
-    body_html = cache.cached(("catalog-body", *view, args), lambda: Markup(render_template(
-        "catalog/_catalog_body.html",
-        results_html=results_html,
-        filters=filters,
-        facets=queries.facets(storefront),
-        product_types=PRODUCT_TYPES,
-        course_levels=COURSE_LEVELS,
-        sorts=queries.SORTS,
-    )))
-    return render("catalog/index.html", body_html=body_html, seo=seo.for_catalog(storefront, filters))
+        return render("catalog/index.html", "catalog/_results_part.html",
+                      push_url=url_for(".index", **filters.as_args()), **context)
+    return render("catalog/index.html", product_types=PRODUCT_TYPES, course_levels=COURSE_LEVELS,
+                  sorts=queries.SORTS, seo=seo.for_catalog(storefront, filters), **context)
 
 
 @bp.get("/products/<slug>")
 def product(slug: str):
     storefront = g.storefront
-    view = (storefront.market_id, g.locale, g.get("on_market_domain", False), slug)
-    page = cache.cached(("product", *view), lambda: pages.product_page(storefront, slug, g.content_chain))
+    part = (*_view(), slug)
+    page = cache.cached(("product", *part), lambda: pages.product_page(storefront, slug, g.content_chain))
     if page is None:
         abort(404)
-    body_html = cache.cached(("product-body", *view), lambda: Markup(render_template(
-        "catalog/_product_body.html", product=page)))
-    return render("catalog/product.html", product=page, body_html=body_html, seo=seo.for_product(storefront, page))
+    return render("catalog/product.html", product=page, part=part, seo=seo.for_product(storefront, page))

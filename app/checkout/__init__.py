@@ -1,1 +1,2 @@
-"""Checkout: the member cart, the pricing pipeline and the checkout pages."""
+"""Checkout: the member cart, the checkout pages, and the storefront pages of a member's orders (receipts,
+the pay page) and account (subscriptions, downloads)."""

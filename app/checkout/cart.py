@@ -16,7 +16,7 @@ catalog, ``app.catalog.queries``). Quantities are whole numbers from 1 to ``MAX_
 physical products can be bought more than once per order.
 
 No money is stored: ``load_cart`` reads the current market prices every time and ``quote_cart``
-prices the lines with ``app.checkout.pricing.quote``. Services flush and raise ``DomainError``s;
+prices the lines with ``app.pricing.pipeline.quote``. Services flush and raise ``DomainError``s;
 views commit and hand in the session mapping (services never import ``request``/``session``).
 """
 
@@ -31,7 +31,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from app.accounts.models import User, UserProfile
+from app.accounts.models import User
 from app.catalog.models import (
     OrgProduct,
     OrgProductCollectionProduct,
@@ -40,13 +40,14 @@ from app.catalog.models import (
     OrgProductVariantPaymentPlanMarketPrice,
 )
 from app.checkout.models import OrgMemberCart, OrgMemberCartItem
-from app.checkout.pricing import LineInput, Quote, quote
 from app.errors import ConflictError, NotFoundError, ValidationError
 from app.extensions import db
 from app.markets.locales import translated
 from app.markets.models import OrgMarket
 from app.markets.storefront import Storefront
 from app.orgs.models import Org, OrgMember
+from app.orgs.services import members_by_org
+from app.pricing.pipeline import LineInput, Quote, quote
 
 SESSION_KEY = "cart"
 MAX_QUANTITY = 99
@@ -128,15 +129,6 @@ def _store_session_carts(store: MutableMapping, carts: dict[str, dict[str, int]]
         store[SESSION_KEY] = carts
     else:
         store.pop(SESSION_KEY, None)
-
-
-def member_for(user: User, org_id: str) -> OrgMember | None:
-    """The user's membership in the org, if any (one query)."""
-    return db.session.scalar(
-        sa.select(OrgMember)
-        .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
-        .where(OrgMember.org_id == org_id, UserProfile.user_id == user.id, UserProfile.type == "main")
-    )
 
 
 def member_cart(member: OrgMember, market_id: str) -> OrgMemberCart:
@@ -386,15 +378,7 @@ def merge_session_cart(user: User, store: MutableMapping) -> int:
     markets = db.session.execute(
         sa.select(OrgMarket.id, OrgMarket.org_id).where(OrgMarket.id.in_(list(carts)))
     ).all()
-    members = {
-        member.org_id: member
-        for member in db.session.scalars(
-            sa.select(OrgMember)
-            .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
-            .where(UserProfile.user_id == user.id, UserProfile.type == "main",
-                   OrgMember.org_id.in_({org_id for _market, org_id in markets}))
-        )
-    }
+    members = members_by_org(user, {org_id for _market, org_id in markets})
     merged = 0
     remaining: dict[str, dict[str, int]] = {}
     for market_id, org_id in markets:
@@ -499,11 +483,8 @@ def load_cart(storefront: Storefront, cart: Cart, chain: Sequence[str | None] = 
         trial_days = sub.trial_period_days if sub else 0
         line_input = None
         if offer.sold:
-            line_input = LineInput(
-                plan_id=plan.id, product_id=product.id, variant_id=offer.variant.id, product_name=name,
-                plan_name=plan.name, plan_type=plan.type, access_tier=plan.access_tier,
-                tax_category_id=product.tax_category_id,
-                collection_ids=frozenset(collections.get(product.id, ())), quantity=qty,
+            line_input = LineInput.for_plan(
+                plan, product, product_name=name, collection_ids=collections.get(product.id, ()), quantity=qty,
                 unit_price=Decimal(0) if trial_days else Decimal(unit_price),
             )
         line = CartLine(
@@ -528,7 +509,7 @@ def cart_lines(storefront: Storefront, cart: Cart, chain: Sequence[str | None] =
 
 def quote_cart(storefront: Storefront, contents: CartContents, *, billing_country: str | None = None,
                subdivision_code: str | None = None, **options) -> Quote:
-    """Price the cart's sold lines (``app.checkout.pricing.quote``); without a billing country no
+    """Price the cart's sold lines (``app.pricing.pipeline.quote``); without a billing country no
     tax rate applies yet. ``options`` go to ``quote`` (``discount``, ``gift_cards``, ``at``)."""
     org = db.session.get(Org, storefront.org_id)
     return quote(

@@ -7,8 +7,7 @@ from wtforms import EmailField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.checkout.cart import MAX_PLAN_ID, MAX_QUANTITY
-from app.checks import EmailAddress
-from app.inputs import Form, WholeNumberField
+from app.web.inputs import EmailAddress, Form, WholeNumberField
 
 _QUANTITY_MESSAGE = _l("Enter a whole number from 1 to %(max)d.", max=MAX_QUANTITY)
 _QUANTITY = {"message": _QUANTITY_MESSAGE, "minimum": 1, "maximum": MAX_QUANTITY}

@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 
 from app.accounts.models import User
 from app.checkout import cart as carts
-from app.checkout import pricing
 from app.errors import ValidationError
 from app.extensions import db
 from app.markets.models import OrgMarket
@@ -20,6 +19,7 @@ from app.orders import services as orders
 from app.orders.models import OrgMemberOrder
 from app.orgs.models import Org
 from app.orgs.services import ensure_member
+from app.pricing import pipeline as pricing
 
 
 def gift_card_codes(text: str | None) -> list[str]:

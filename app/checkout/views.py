@@ -12,7 +12,7 @@ import uuid
 from flask import Blueprint, current_app, flash, g, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, user_logged_in
 from werkzeug.routing import BuildError
 from wtforms.fields import SelectChoice
 
@@ -23,6 +23,7 @@ from app.checkout.forms import AddToCartForm, CheckoutForm, QuantityForm, Remove
 from app.errors import DomainError
 from app.extensions import db
 from app.orders.services import mark_paid
+from app.orgs.services import get_member
 from app.payments.providers import get_provider
 from app.web.htmx import is_htmx, redirect, render
 from app.web.labels import country_name
@@ -41,12 +42,19 @@ CHECKOUT_ENDPOINT = ".checkout_page"
 
 # ---- the current cart -----------------------------------------------------------------------
 
+@user_logged_in.connect
+def merge_carts_at_login(_app, user, **_extra) -> None:
+    """At login (flask_login's ``user_logged_in``, sent by the login view, which then commits): the
+    visitor's session carts move into the member carts of the orgs the user belongs to."""
+    carts.merge_session_cart(user, session)
+
+
 def _current_member():
     """The logged-in user's membership in the storefront's org (looked up once per request)."""
     if not current_user.is_authenticated:
         return None
     if "cart_member" not in g:
-        g.cart_member = carts.member_for(current_user, g.storefront.org_id)
+        g.cart_member = get_member(g.storefront.org_id, current_user)
     return g.cart_member
 
 

@@ -13,7 +13,6 @@ from app.db import OrgScoped, Timestamped, UTCDateTime, fk, id_pk, money, utcnow
 from app.extensions import db
 
 if TYPE_CHECKING:
-    from app.orders.models import OrgMemberOrder
     from app.orgs.models import OrgEmployee
 
 
@@ -76,7 +75,6 @@ class OrgMemberGiftCardUsage(OrgScoped, Timestamped, db.Model):
     restored_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     gift_card: Mapped[OrgGiftCard] = relationship(back_populates="usages")
-    order: Mapped[OrgMemberOrder] = relationship("OrgMemberOrder")
 
     @property
     def is_restored(self) -> bool:

@@ -15,8 +15,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.catalog.services import aware, clean_text, ensure_same_org, to_decimal
-from app.checks import check_email
+from app.checks import aware, check_email, clean_text, to_amount
 from app.db import utcnow
 from app.errors import ConflictError, PermissionDeniedError, ValidationError
 from app.extensions import db
@@ -24,7 +23,8 @@ from app.giftcards.models import OrgGiftCard
 from app.money import quantize
 from app.orgs.models import Org, OrgEmployee
 from app.orgs.permissions import can
-from app.platform.models import Currency
+from app.orgs.services import ensure_same_org
+from app.platform.services import active_currency
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, no 1/I
 CODE_GROUPS = 3
@@ -78,11 +78,8 @@ def issue_gift_card(
     if not can(issued_by, "gift_cards"):
         raise PermissionDeniedError(_("You do not have permission to issue gift cards."))
 
-    currency = (currency_code or "").strip().upper()
-    currency_row = db.session.get(Currency, currency) if currency else None
-    if currency_row is None or not currency_row.is_active:
-        raise ValidationError(_("Choose a valid currency."))
-    value = to_decimal(amount, _("Amount"))
+    currency = active_currency(currency_code)
+    value = to_amount(amount, _("Amount"))
     value = quantize(value, currency)
     if value <= 0:
         raise ValidationError(_("The gift card amount must be greater than zero."))

@@ -1,1 +1,2 @@
-"""Learn: course structure, reusable lessons, quizzes, learner progress, ratings and certificates."""
+"""Learn: the course player, learner progress, quizzes and assignments, certificates, reviews and
+ratings, "My learning", and course authoring."""

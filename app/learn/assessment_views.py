@@ -24,12 +24,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from app.errors import DomainError, PermissionDeniedError, ValidationError, render_error
-from app.errors import too_large_message as _too_large_message
+from app.errors import DomainError, PermissionDeniedError, ValidationError
 from app.extensions import db
 from app.learn import assessments, reviews
 from app.learn.forms import AssignmentForm, QuizForm, ReviewForm
 from app.learn.player import load_player, preview_tier_arg, require_open
+from app.web.errors import render_error
+from app.web.errors import too_large_message as _too_large_message
 from app.web.htmx import is_htmx, redirect, render
 
 bp = Blueprint("learn_assess", __name__, url_prefix="/learn")

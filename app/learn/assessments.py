@@ -25,19 +25,21 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
-from app.catalog.services import clean_text
-from app.db import new_id, utcnow
-from app.errors import NotFoundError, PermissionDeniedError, ValidationError
-from app.extensions import db
-from app.learn.models import (
+from app.catalog.models import OrgEmployeeProductAttribution as Attribution
+from app.catalog.models import OrgProduct
+from app.checks import clean_text
+from app.courses.models import (
     OrgLesson,
-    OrgMemberAssignmentSubmission,
-    OrgMemberQuizAttempt,
     OrgProductCourseModule,
     OrgProductCourseModuleSection,
     OrgProductCourseModuleSectionLesson,
 )
+from app.db import new_id, utcnow
+from app.errors import NotFoundError, PermissionDeniedError, ValidationError
+from app.extensions import db
+from app.learn.models import OrgMemberAssignmentSubmission, OrgMemberQuizAttempt
 from app.orgs.models import OrgEmployee, OrgMember
+from app.orgs.models import OrgMember as Member
 from app.orgs.permissions import can
 
 DEFAULT_PASS_MARK = 70
@@ -474,7 +476,6 @@ def reviewable_product_ids(employee: OrgEmployee, at: datetime | None = None):
         raise PermissionDeniedError(_("You do not have permission to review submissions."))
     if employee.role in FULL_ACCESS_ROLES:
         return None
-    from app.revenue.models import OrgEmployeeProductAttribution as Attribution
 
     at = at or utcnow()
     return sa.select(Attribution.product_id).where(
@@ -507,8 +508,6 @@ class QueueRow:
 
 
 def _scoped(employee: OrgEmployee, at: datetime | None):
-    from app.orgs.models import OrgMember as Member
-
     stmt = (
         _with_course()
         .where(OrgMemberAssignmentSubmission.org_id == employee.org_id)
@@ -522,8 +521,6 @@ def _scoped(employee: OrgEmployee, at: datetime | None):
 
 
 def _product_names(product_ids: set[str]) -> dict[str, str]:
-    from app.catalog.models import OrgProduct
-
     if not product_ids:
         return {}
     return dict(db.session.execute(sa.select(OrgProduct.id, OrgProduct.name).where(OrgProduct.id.in_(product_ids))).all())

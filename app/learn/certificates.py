@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from app.catalog.models import OrgProduct
 from app.db import utcnow
+from app.entitlements.services import member_access_tier
 from app.extensions import db
 from app.learn.models import OrgMemberCourseCertificate
 from app.orgs.models import Org, OrgMember
@@ -62,8 +63,6 @@ def issue_if_complete(member: OrgMember, course_product_id: str, *, at: datetime
     """The member's certificate for the course, issued now if every lesson open at their purchased
     tier is complete (and there is at least one); None while incomplete. Issued once: names and
     date are frozen at issue time."""
-    from app.orders.services import member_access_tier
-
     found = existing(member, course_product_id)
     if found is not None:
         return found

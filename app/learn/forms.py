@@ -9,9 +9,9 @@ from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from app.inputs import Form
+from app.courses.models import COURSE_LEVELS
 from app.learn.assessments import MAX_ANSWER_CHARS, MAX_FEEDBACK_CHARS
-from app.learn.models import COURSE_LEVELS
+from app.web.inputs import Form
 from app.web.labels import COURSE_LEVELS as LEVEL_LABELS
 
 

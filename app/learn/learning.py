@@ -10,18 +10,17 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from app.catalog.models import OrgProduct
-from app.db import utcnow
-from app.extensions import db
-from app.learn.models import (
-    OrgMemberCourseCertificate,
-    OrgMemberLessonProgress,
+from app.courses.models import (
     OrgProductCourseModule,
     OrgProductCourseModuleSection,
     OrgProductCourseModuleSectionLesson,
     OrgProductCourseSkill,
 )
+from app.courses.syllabus import build_syllabus
+from app.entitlements.services import member_tiers
+from app.extensions import db
+from app.learn.models import OrgMemberCourseCertificate, OrgMemberLessonProgress
 from app.learn.player import PLAYABLE_STATUSES, Learner, Player, course_tree_options
-from app.learn.syllabus import build_syllabus
 from app.markets.locales import translated
 from app.markets.storefront import Storefront
 from app.orgs.models import OrgMember
@@ -41,24 +40,6 @@ class CourseCard:
     @property
     def last_activity(self) -> datetime | None:
         return self.player.last_activity
-
-
-def member_tiers(member: OrgMember, at: datetime | None = None) -> dict[str, int | None]:
-    """product_id -> best active tier (None when all access ended) for every product the member
-    ever had access to (one query; the same rules as ``orders.services.member_access_tier``)."""
-    from app.orders.models import OrgMemberProductAccess, OrgMemberSubscription
-    from app.orders.services import access_is_active
-
-    at = at or utcnow()
-    access, subscription = OrgMemberProductAccess, OrgMemberSubscription
-    active = access_is_active(at)
-    rows = db.session.execute(
-        sa.select(access.product_id, sa.func.max(sa.case((active, access.access_tier), else_=None)))
-        .outerjoin(subscription, subscription.id == access.subscription_id)
-        .where(access.org_id == member.org_id, access.member_id == member.id)
-        .group_by(access.product_id)
-    ).all()
-    return {product_id: tier for product_id, tier in rows}
 
 
 def my_courses(storefront: Storefront, member: OrgMember, chain: list) -> list[CourseCard]:

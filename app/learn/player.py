@@ -21,25 +21,35 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.catalog.models import OrgProduct
-from app.db import utcnow
-from app.errors import NotFoundError, PermissionDeniedError
-from app.extensions import db
-from app.inputs import whole_or_none
-from app.learn import certificates
-from app.learn.models import (
+from app.catalog.models import OrgEmployeeProductAttribution as Attribution
+from app.catalog.models import (
+    OrgProduct,
+    OrgProductVariant,
+    OrgProductVariantPaymentPlan,
+    OrgProductVariantPaymentPlanMarketPrice,
+    OrgProductVariantPaymentPlanSubscription,
+)
+from app.checks import whole_or_none
+from app.courses.models import (
     OrgLesson,
     OrgLessonQuizQuestion,
-    OrgMemberCourseCertificate,
-    OrgMemberLessonProgress,
     OrgProductCourse,
     OrgProductCourseModule,
     OrgProductCourseModuleSection,
     OrgProductCourseModuleSectionLesson,
 )
-from app.learn.syllabus import LessonEntry, ModuleEntry, Syllabus, build_syllabus
+from app.courses.syllabus import LessonEntry, ModuleEntry, Syllabus, build_syllabus
+from app.db import utcnow
+from app.entitlements.services import member_access_tier
+from app.errors import NotFoundError, PermissionDeniedError
+from app.extensions import db
+from app.learn import certificates
+from app.learn.models import OrgMemberCourseCertificate, OrgMemberLessonProgress
+from app.markets.locales import translated
 from app.markets.storefront import Storefront
 from app.orgs.models import OrgEmployee, OrgMember
+from app.orgs.services import get_member
+from app.web import cache
 
 PLAYABLE_STATUSES = ("published", "archived")
 PREVIEW_ROLES = ("admin", "manager")
@@ -190,14 +200,10 @@ class Player:
 
     @property
     def course_name(self) -> str:
-        from app.markets.locales import translated
-
         return translated(self.product, "name", self.chain)
 
     def lesson_text(self, field_name: str) -> str | None:
         """The current lesson's ``field_name`` through the content-translation fallback chain."""
-        from app.markets.locales import translated
-
         if self.lesson is None:
             return None
         return translated(self.lesson, field_name, self.chain)
@@ -261,8 +267,6 @@ def _load_syllabus(product: OrgProduct, chain: list[str | None]) -> Syllabus:
 def course_syllabus(product: OrgProduct, chain: list[str | None]) -> Syllabus:
     """The syllabus from the read cache (plain data, per course and content chain; entries live
     STOREFRONT_CACHE_SECONDS) or loaded. Progress and tiers are never cached."""
-    from app.web import cache
-
     key = ("learn-syllabus", product.id, tuple(chain))
     return cache.cached(key, lambda: _load_syllabus(product, chain))
 
@@ -296,9 +300,7 @@ def _current_placement(product: OrgProduct, placement_id: str) -> OrgProductCour
 def member_of(user, org_id: str) -> OrgMember | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    from app.checkout.cart import member_for
-
-    member = member_for(user, org_id)
+    member = get_member(org_id, user)
     return member if member is not None and member.is_active else None
 
 
@@ -306,7 +308,6 @@ def can_preview(member: OrgMember | None, product_id: str, at: datetime | None =
     """Admins and managers of the org, and employees attributed to the course right now (one query)."""
     if member is None:
         return False
-    from app.revenue.models import OrgEmployeeProductAttribution as Attribution
 
     at = at or utcnow()
     attributed = (
@@ -372,8 +373,6 @@ def load_player(
     ``preview_tier`` is honoured only for employees allowed to preview the course; for anyone
     else it is ignored (they see exactly what their purchase gives them).
     """
-    from app.orders.services import member_access_tier
-
     if chain is None:
         chain = storefront.content_chain(storefront.default_locale)
     product = _course_product(storefront.org_id, course_slug)
@@ -453,13 +452,6 @@ class UpgradeOffer:
 def upgrade_offers(player: Player, tier: int) -> list[UpgradeOffer]:
     """Active plans of the course product priced in this market that grant ``tier`` or more
     (one query), cheapest first."""
-    from app.catalog.models import (
-        OrgProductVariant,
-        OrgProductVariantPaymentPlan,
-        OrgProductVariantPaymentPlanMarketPrice,
-        OrgProductVariantPaymentPlanSubscription,
-    )
-
     plan, variant, price = (
         OrgProductVariantPaymentPlan,
         OrgProductVariant,

@@ -13,24 +13,21 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.db import new_id, utcnow
-from app.errors import ConflictError, NotFoundError
-from app.extensions import db
-from app.inputs import to_decimal_number
-from app.learn.models import (
-    OrgMemberLessonProgress,
+from app.checks import to_decimal_number
+from app.courses.models import (
     OrgProductCourseModule,
     OrgProductCourseModuleSection,
     OrgProductCourseModuleSectionLesson,
 )
+from app.db import new_id, utcnow
+from app.entitlements.services import member_access_tier
+from app.errors import ConflictError
+from app.extensions import db
+from app.learn.models import OrgMemberLessonProgress
 from app.orgs.models import OrgMember
+from app.orgs.services import ensure_same_org
 
 MAX_POSITION_SECONDS = 24 * 3600
-
-
-def _check_same_org(member: OrgMember, placement: OrgProductCourseModuleSectionLesson) -> None:
-    if member.org_id != placement.org_id:
-        raise NotFoundError(_("This lesson does not exist."))
 
 
 def _row(member: OrgMember, placement: OrgProductCourseModuleSectionLesson) -> OrgMemberLessonProgress | None:
@@ -44,7 +41,7 @@ def _row(member: OrgMember, placement: OrgProductCourseModuleSectionLesson) -> O
 
 
 def _get_or_create(member, placement, at: datetime) -> OrgMemberLessonProgress:
-    _check_same_org(member, placement)
+    ensure_same_org(placement, member.org_id, _("This lesson does not exist."))
     row = _row(member, placement)
     if row is None:
         row = OrgMemberLessonProgress(
@@ -79,7 +76,7 @@ class Visit:
 
 
 def visit_of(member: OrgMember, placement: OrgProductCourseModuleSectionLesson) -> Visit:
-    _check_same_org(member, placement)
+    ensure_same_org(placement, member.org_id, _("This lesson does not exist."))
     return Visit(member.org_id, member.id, placement.id, placement.lesson_id)
 
 
@@ -200,6 +197,4 @@ def percentages(member: OrgMember, product_id: str, tier: int | None) -> tuple[i
 
 def course_percent(member: OrgMember, product_id: str) -> int:
     """Completed share of the lessons the member's purchased tier opens (for the review gate)."""
-    from app.orders.services import member_access_tier
-
     return percentages(member, product_id, member_access_tier(member, product_id))[0]

@@ -14,11 +14,14 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.catalog.models import OrgProduct, OrgProductReview
-from app.catalog.services import add_review, clean_text, ensure_same_org, to_int
+from app.catalog.services import add_review
+from app.checks import clean_text, to_int
+from app.courses.models import COURSE_LEVELS, OrgProductCourseRating
 from app.errors import PermissionDeniedError, ValidationError
 from app.extensions import db
-from app.learn.models import COURSE_LEVELS, OrgProductCourseRating
 from app.orgs.models import OrgMember
+from app.orgs.services import ensure_same_org
+from app.web import cache
 
 REVIEW_MIN_PERCENT = 50
 
@@ -109,6 +112,4 @@ def save_course_review(member: OrgMember | None, product: OrgProduct, *, level, 
 
 def forget_product_pages() -> None:
     """Drop the cached product pages so averages and the new review show at once."""
-    from app.web import cache
-
     cache.clear()

@@ -8,12 +8,9 @@ request (``require_open``); locked lessons show an upgrade panel, never their co
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from markupsafe import Markup
 
 from app.db import write_transaction
 from app.errors import NotFoundError, PermissionDeniedError, ValidationError
@@ -21,6 +18,7 @@ from app.extensions import db
 from app.learn import certificates, progress
 from app.learn.learning import completed_skills, my_courses
 from app.learn.player import Player, load_player, member_of, preview_tier_arg, require_open, upgrade_offers
+from app.web import cache
 from app.web.htmx import is_htmx, render, target
 
 bp = Blueprint("learn", __name__, url_prefix="/learn")
@@ -108,46 +106,48 @@ def course(course_slug: str):
     return redirect(_lesson_url(player, entry), 302)
 
 
-@dataclass(frozen=True)
-class _VisitorLesson:
-    """A lesson page as a visitor sees it, rendered once per process and cache period."""
-
-    title: str
-    page: Markup  # learn/_player.html
-    swap: Markup  # learn/_lesson_swap.html
-
-
 # Lessons whose visitor view holds no per-session data (quiz and assignment forms carry a CSRF token).
 _VISITOR_CACHEABLE_TYPES = ("text", "video", "file")
 
 
-def _visitor_lesson(course_slug: str, placement_id: str) -> _VisitorLesson | None:
-    """Visitors (free previews and upgrade panels) all see the same lesson page, so it comes
-    from the storefront read cache like the product page; None when it cannot be shared."""
-    from app.web import cache
+class _VisitorLesson:
+    """A lesson page as every visitor sees it (free previews and upgrade panels): its title and its
+    parts come from the storefront read cache like the product page; the player is loaded (once per
+    request) only for what is not cached yet."""
 
-    def load() -> _VisitorLesson | None:
-        player = _player(course_slug, placement_id, preview=False)
-        if not player.current_locked and player.lesson.type not in _VISITOR_CACHEABLE_TYPES:
-            return None
-        ctx = _lesson_context(player)
-        title = f"{player.current.title} · {player.course_name}"
-        return _VisitorLesson(title, Markup(render_template("learn/_player.html", **ctx)),
-                              Markup(render_template("learn/_lesson_swap.html", **ctx)))
+    def __init__(self, course_slug: str, placement_id: str):
+        self.course_slug, self.placement_id = course_slug, placement_id
+        self.key = (g.storefront.org_id, g.storefront.market_id, bool(g.get("on_market_domain")), g.locale,
+                    tuple(g.content_chain), course_slug, placement_id)
+        self._context: dict | None = None
 
-    key = ("learn-visitor-lesson", g.storefront.org_id, g.storefront.market_id, bool(g.get("on_market_domain")),
-           g.locale, tuple(g.content_chain), course_slug, placement_id)
-    return cache.cached(key, load)
+    def context(self) -> dict:
+        """The lesson's template context (loads the player)."""
+        if self._context is None:
+            self._context = _lesson_context(_player(self.course_slug, self.placement_id, preview=False))
+        return self._context
+
+    def title(self) -> str | None:
+        """The page title, or None when the page cannot be shared (an open quiz or assignment)."""
+
+        def load() -> str | None:
+            player = self.context()["player"]
+            if not player.current_locked and player.lesson.type not in _VISITOR_CACHEABLE_TYPES:
+                return None
+            return f"{player.current.title} · {player.course_name}"
+
+        return cache.cached(("learn-visitor-lesson", *self.key), load)
 
 
 @bp.get("/<course_slug>/<placement_id>")
 def lesson(course_slug: str, placement_id: str):
     if not current_user.is_authenticated and "preview" not in request.args:
-        shared = _visitor_lesson(course_slug, placement_id)
-        if shared is not None:
-            if target() == "lesson-region":
-                return render("learn/lesson.html", "learn/_shared.html", html=shared.swap)
-            return render("learn/lesson.html", player_html=shared.page, page_title=shared.title)
+        shared = _VisitorLesson(course_slug, placement_id)
+        title = shared.title()
+        if title is not None:
+            swap = target() == "lesson-region"
+            return render("learn/lesson.html", "learn/_shared_swap.html" if swap else None, shared=shared,
+                          page_title=title)
     player = _player(course_slug, placement_id)
     member = player.learner.member
     recorded = member is not None and not player.learner.previewing and not player.current_locked

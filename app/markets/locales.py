@@ -109,17 +109,6 @@ def content_chain(locale: str, *, market_default: str | None, org_default: str |
     return chain
 
 
-def pick_translation(translations: Iterable, chain: Sequence[str | None]):
-    """The translation row for the first key of ``chain`` that has one; None means the base row."""
-    by_key = {t.locale_key: t for t in translations}
-    for key in chain:
-        if key is BASE:
-            return None
-        if key in by_key:
-            return by_key[key]
-    return None
-
-
 def translated(obj, field: str, chain: Sequence[str | None], translations: Iterable | None = None):
     """``obj.<field>`` in the first locale of ``chain`` with a non-empty value, else the base value."""
     rows = obj.translations if translations is None else translations

@@ -11,7 +11,8 @@ from collections.abc import Iterable, Mapping
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.errors import NotFoundError, ValidationError
+from app.checks import check_slug
+from app.errors import ValidationError
 from app.extensions import db
 from app.markets.models import (
     MARKET_TYPES,
@@ -23,10 +24,10 @@ from app.markets.models import (
     OrgRegion,
 )
 from app.orgs.models import Org, OrgLocale
-from app.orgs.services import scoped
-from app.platform.models import Country, Currency
+from app.orgs.services import ensure_same_org, scoped
+from app.platform.models import Country
+from app.platform.services import active_currency
 
-SLUG_RE = re.compile(r"^[a-z0-9-]{2,50}$")
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 SUBDIVISION_RE = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")  # ISO 3166-2, e.g. US-NY, DE-BY, FR-75C
 _LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
@@ -34,10 +35,8 @@ HOST_RE = re.compile(rf"^{_LABEL}(\.{_LABEL})*$")
 
 
 def _slug(slug: str) -> str:
-    slug = (slug or "").strip().lower()
-    if not SLUG_RE.match(slug):
-        raise ValidationError(_("Use 2 to 50 lowercase letters, digits or hyphens for the address."))
-    return slug
+    """Brands and markets are addressed by slugs of 2 to 50 characters (``app.checks.check_slug``)."""
+    return check_slug(slug, min_length=2, max_length=50)
 
 
 def _name(name: str) -> str:
@@ -45,13 +44,6 @@ def _name(name: str) -> str:
     if not name or len(name) > 100:
         raise ValidationError(_("Enter a name of at most 100 characters."))
     return name
-
-
-def _own(org: Org, row):
-    """``row`` if it belongs to ``org``; a row of another org is reported as not found."""
-    if row is not None and row.org_id != org.id:
-        raise NotFoundError(_("Not found."))
-    return row
 
 
 def normalize_host(host: str | None) -> str:
@@ -152,7 +144,7 @@ def create_market(org: Org, *, slug: str, name: str, type: str, currency_code: s
     countries = _market_countries(country_codes, type)
     overrides = _country_locales(country_locale_overrides, countries, locales)
     if brand is not None:
-        _own(org, brand)
+        ensure_same_org(brand, org)
     hosts = _free_hosts(domains)
     market = OrgMarket(
         org_id=org.id, slug=slug, name=name, type=type, currency_code=currency_code,
@@ -172,11 +164,7 @@ def _check_market_slug_free(org: Org, slug: str) -> None:
 
 def _active_currency(currency_code: str) -> str:
     """The upper-cased code of an active currency."""
-    currency_code = (currency_code or "").strip().upper()
-    currency = db.session.get(Currency, currency_code)
-    if currency is None or not currency.is_active:
-        raise ValidationError(_("Unknown currency: %(code)s.", code=currency_code))
-    return currency_code
+    return active_currency(currency_code, _("Unknown currency: %(code)s.", code=currency_code))
 
 
 def _market_locales(org: Org, locale_keys: Iterable[str], default_locale_key: str) -> list[str]:

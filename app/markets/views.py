@@ -1,17 +1,16 @@
-"""Market entry points: bare market URLs (locale chosen by the hierarchy), language switching,
-sitemaps and robots.txt."""
+"""Market entry points: the platform home page listing the storefronts (or, on a market domain, that
+market), bare market URLs (locale chosen by the hierarchy) and language switching."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.accounts.services import set_locale_preference
-from app.catalog.queries import sitemap_products
 from app.extensions import db
 from app.markets.services import list_public_storefronts
 from app.markets.storefront import Storefront, storefront_for, storefront_for_host
-from app.web.storefront import visitor_context
+from app.markets.urls import visitor_context
 
 bp = Blueprint("markets", __name__)
 store_bp = Blueprint("market", __name__)
@@ -23,6 +22,14 @@ def _enter(storefront: Storefront):
     locale = storefront.choose_locale(visitor_context())
     g.locale = locale
     return redirect(url_for("store.catalog.index", locale=locale), 302)
+
+
+@bp.get("/")
+def index():
+    storefront = storefront_for_host(request.host)
+    if storefront is not None:  # a market domain: its storefront, in the visitor's locale
+        return enter_domain(storefront)
+    return render_template("markets/index.html", storefronts=list_public_storefronts())
 
 
 @bp.get("/<org_slug>/<market_slug>/")
@@ -55,54 +62,3 @@ def switch_language():
         new_prefix = url_for("store.catalog.index", locale=target)
         return redirect(new_prefix + path[len(prefix):], 303)
     return redirect(url_for("store.catalog.index", locale=target), 303)
-
-
-def _sitemap(storefront: Storefront):
-    g.storefront = storefront
-    products = sitemap_products(storefront)
-    entries = []
-    for slug, updated in products:
-        urls = [
-            (loc, url_for("store.catalog.product", slug=slug, locale=loc, _external=True))
-            for loc in storefront.locales
-        ]
-        x_default = url_for("store.catalog.product", slug=slug, locale=storefront.default_locale, _external=True)
-        for _loc, url in urls:
-            entries.append((url, updated, urls, x_default))
-    home = [(loc, url_for("store.catalog.index", locale=loc, _external=True)) for loc in storefront.locales]
-    body = render_template("markets/sitemap.xml", entries=entries, home=home,
-                           home_default=url_for("store.catalog.index", locale=storefront.default_locale,
-                                                _external=True))
-    return Response(body, mimetype="application/xml")
-
-
-@bp.get("/<org_slug>/<market_slug>/sitemap.xml")
-def sitemap(org_slug: str, market_slug: str):
-    storefront = storefront_for(org_slug, market_slug)
-    if storefront is None:
-        abort(404)
-    g.on_market_domain = False
-    return _sitemap(storefront)
-
-
-@bp.get("/sitemap.xml")
-def domain_sitemap():
-    storefront = storefront_for_host(request.host)
-    if storefront is None:
-        abort(404)
-    g.on_market_domain = True
-    return _sitemap(storefront)
-
-
-@bp.get("/robots.txt")
-def robots():
-    storefront = storefront_for_host(request.host)
-    lines = ["User-agent: *", "Disallow: /account/", "Disallow: /dashboard/", "Disallow: /dev/"]
-    if storefront is not None:
-        lines.append("Sitemap: " + url_for("markets.domain_sitemap", _external=True))
-    else:
-        for org, markets in list_public_storefronts():
-            for market, _url in markets:
-                lines.append("Sitemap: " + url_for("markets.sitemap", org_slug=org.slug, market_slug=market.slug,
-                                                   _external=True))
-    return Response("\n".join(lines) + "\n", mimetype="text/plain")

@@ -1,1 +1,2 @@
-"""Orders: orders, items, payments, refunds, entitlements, subscriptions and usage."""
+"""Orders: orders, items, payments, refunds, fulfilment, and billing (renewals, metered usage). Access is
+granted and revoked through app.entitlements."""

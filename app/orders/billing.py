@@ -35,28 +35,29 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from app.accounts.models import User, UserProfile
 from app.catalog.models import (
     OrgProduct,
     OrgProductVariantPaymentPlan,
     OrgProductVariantPaymentPlanMarketPrice,
 )
-from app.catalog.services import ensure_same_org
+from app.checks import to_decimal_number
 from app.db import utcnow
+from app.entitlements.models import (
+    SUBSCRIPTION_ACCESS_STATUSES,
+    SUBSCRIPTION_RUNNING_STATUSES,
+    OrgMemberSubscription,
+)
 from app.errors import ConflictError, NotFoundError, ValidationError
 from app.extensions import db
-from app.inputs import to_decimal_number
 from app.markets.models import OrgMarket
 from app.money import ZERO, quantize
-from app.orders.models import (
-    SUBSCRIPTION_ACCESS_STATUSES,
-    OrgMemberOrder,
-    OrgMemberOrderItem,
-    OrgMemberSubscription,
-    OrgMemberUsageRecord,
-)
+from app.orders import services as orders
+from app.orders.models import OrgMemberOrder, OrgMemberOrderItem, OrgMemberUsageRecord
 from app.orgs.models import Org, OrgMember
+from app.orgs.services import ensure_same_org
+from app.pricing.pipeline import LineInput, quote
 
-RECURRING_PLAN_TYPES = ("subscription", "usage_based")
 MAX_PERIODS_PER_RUN = 24  # catching up after a long pause, without looping forever
 MAX_USAGE_QUANTITY = Decimal("100000000")
 
@@ -84,10 +85,8 @@ def plan_interval(plan: OrgProductVariantPaymentPlan) -> tuple[str, int]:
 
 
 def next_period_end(subscription: OrgMemberSubscription, start: datetime) -> datetime:
-    from app.orders.services import period_end
-
     interval, count = plan_interval(subscription.plan)
-    return period_end(start, interval, count)
+    return orders.period_end(start, interval, count)
 
 
 # ---- usage ---------------------------------------------------------------------------------
@@ -181,13 +180,6 @@ def resume(subscription: OrgMemberSubscription) -> OrgMemberSubscription:
     return subscription
 
 
-def _end(subscription: OrgMemberSubscription, status: str, at: datetime) -> None:
-    subscription.status = status
-    subscription.ended_at = at
-    if status == "cancelled":
-        subscription.cancelled_at = subscription.cancelled_at or at
-
-
 # ---- renewal orders ------------------------------------------------------------------------
 
 def _initial_order(subscription: OrgMemberSubscription) -> OrgMemberOrder | None:
@@ -204,24 +196,11 @@ def _market_price(subscription: OrgMemberSubscription) -> OrgProductVariantPayme
     )
 
 
-def _line(subscription, product: OrgProduct, plan: OrgProductVariantPaymentPlan, name: str, amount: Decimal):
-    from app.checkout.pricing import LineInput
-
-    return LineInput(
-        plan_id=plan.id, product_id=product.id, variant_id=plan.variant_id, product_name=product.name,
-        plan_name=name[:100], plan_type=plan.type, access_tier=plan.access_tier,
-        tax_category_id=product.tax_category_id, collection_ids=frozenset(), quantity=1, unit_price=amount,
-    )
-
-
 def invoice(subscription: OrgMemberSubscription, *, period_start: datetime, period_end: datetime | None,
             usage_until: datetime, at: datetime) -> OrgMemberOrder | None:
     """A pending order billing ``subscription``: the base price of the period
     ``period_start``..``period_end`` (none when ``period_end`` is None, i.e. a final usage invoice)
     and the usage above the included units recorded before ``usage_until``. None if nothing is due."""
-    from app.checkout.pricing import quote
-    from app.orders.services import mark_paid, place_order
-
     org = db.session.get(Org, subscription.org_id)
     market = db.session.get(OrgMarket, subscription.market_id)
     member = db.session.get(OrgMember, subscription.member_id)
@@ -234,7 +213,7 @@ def invoice(subscription: OrgMemberSubscription, *, period_start: datetime, peri
 
     lines, periods = [], []
     if period_end is not None:
-        lines.append(_line(subscription, product, plan, plan.name, quantize(price.price, currency)))
+        lines.append(LineInput.for_plan(plan, product, unit_price=quantize(price.price, currency)))
         periods.append((period_start, period_end, "period"))
     records: list[OrgMemberUsageRecord] = []
     if plan.type == "usage_based" and plan.usage_based is not None:
@@ -245,7 +224,7 @@ def invoice(subscription: OrgMemberSubscription, *, period_start: datetime, peri
             name = _("%(plan)s: %(used)s %(unit)s (%(included)s included)", plan=plan.name,
                      used=f"{used.normalize():f}", unit=plan.usage_based.usage_unit,
                      included=plan.usage_based.included_units)
-            lines.append(_line(subscription, product, plan, name, amount))
+            lines.append(LineInput.for_plan(plan, product, plan_name=name, unit_price=amount))
             periods.append((subscription.current_period_start, usage_until, "usage"))
     if not lines:
         return None
@@ -259,7 +238,7 @@ def invoice(subscription: OrgMemberSubscription, *, period_start: datetime, peri
     profile_name = member.user_profile.display_name if member.user_profile else ""
     try:
         with db.session.begin_nested():
-            order = place_order(
+            order = orders.place_order(
                 org, member, market, priced,
                 billing_name=(first.billing_name if first else profile_name) or profile_name or "-",
                 billing_email=first.billing_email if first else member.user_profile.user.email,
@@ -275,7 +254,7 @@ def invoice(subscription: OrgMemberSubscription, *, period_start: datetime, peri
     except IntegrityError:  # another renewer billed this period meanwhile (the unique line key)
         raise ConflictError(_("This period of the subscription has already been billed.")) from None
     if order.amount_due <= 0:
-        mark_paid(order, provider=order.payment_provider or "manual", at=at)
+        orders.mark_paid(order, provider=order.payment_provider or "manual", at=at)
     return order
 
 
@@ -287,16 +266,16 @@ def _renew_once(subscription: OrgMemberSubscription, at: datetime, report: Renew
             if subscription.plan.type == "usage_based" else None
         if final is not None:
             report.renewed.append(final)
-        _end(subscription, "cancelled", end)
+        subscription.set_status("cancelled", at=end)
         report.ended.append(subscription)
         return False
     if _market_price(subscription) is None:
-        _end(subscription, "cancelled", end)
+        subscription.set_status("cancelled", at=end)
         report.ended.append(subscription)
         return False
     new_end = next_period_end(subscription, end)
     order = invoice(subscription, period_start=end, period_end=new_end, usage_until=end, at=at)
-    subscription.status = "active"
+    subscription.set_status("active", at=end)
     subscription.current_period_start = end
     subscription.current_period_end = new_end
     if order is not None:
@@ -317,38 +296,12 @@ def _pending_renewals(subscription: OrgMemberSubscription) -> list[OrgMemberOrde
 def lapse_unpaid(subscription: OrgMemberSubscription, *, at: datetime, grace: timedelta) -> bool:
     """Lapse the subscription if a renewal order stayed unpaid past the grace period (the order is
     cancelled, giving back what it held)."""
-    from app.orders.services import cancel_order
-
     overdue = [order for order in _pending_renewals(subscription) if order.created_at + grace <= at]
     if not overdue:
         return False
     for order in overdue:
-        cancel_order(order, at=at)  # declined_renewal() lapses the subscription
+        orders.cancel_order(order, at=at)  # a declined renewal lapses its subscription
     return subscription.status == "lapsed"
-
-
-def declined_renewal(order: OrgMemberOrder, at: datetime) -> None:
-    """A renewal order was declined or cancelled: its subscription lapses (access ends now)."""
-    for subscription in _subscriptions_of(order):
-        if subscription.status in (*SUBSCRIPTION_ACCESS_STATUSES, "past_due"):
-            _end(subscription, "lapsed", at)
-
-
-def paid_renewal(order: OrgMemberOrder, at: datetime) -> None:
-    """A renewal order was paid: a past-due subscription is active again."""
-    for subscription in _subscriptions_of(order):
-        if subscription.status == "past_due":
-            subscription.status = "active"
-
-
-def _subscriptions_of(order: OrgMemberOrder) -> list[OrgMemberSubscription]:
-    ids = {item.subscription_id for item in order.items if item.subscription_id}
-    if not ids:
-        return []
-    return list(db.session.scalars(
-        sa.select(OrgMemberSubscription)
-        .where(OrgMemberSubscription.org_id == order.org_id, OrgMemberSubscription.id.in_(ids))
-    ))
 
 
 def _running_subscriptions() -> sa.Select:
@@ -356,7 +309,7 @@ def _running_subscriptions() -> sa.Select:
     return (
         sa.select(OrgMemberSubscription)
         .where(OrgMemberSubscription.provider != "stripe",
-               OrgMemberSubscription.status.in_((*SUBSCRIPTION_ACCESS_STATUSES, "past_due")))
+               OrgMemberSubscription.status.in_(SUBSCRIPTION_RUNNING_STATUSES))
     )
 
 
@@ -424,8 +377,6 @@ def member_subscription(org_id: str, member: OrgMember, subscription_id: str) ->
 
 def find_usage_subscription(org_slug: str, email: str, product_slug: str) -> OrgMemberSubscription:
     """The running usage-based subscription of the member with ``email`` to ``product_slug``."""
-    from app.accounts.models import User, UserProfile
-
     subscription = db.session.scalar(
         sa.select(OrgMemberSubscription)
         .join(Org, Org.id == OrgMemberSubscription.org_id)

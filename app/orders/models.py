@@ -1,5 +1,5 @@
-"""Order models: orders and their items, payments and refunds; the entitlements they grant;
-subscriptions and metered usage."""
+"""Order models: orders and their items, payments and refunds, and metered usage. (The entitlements
+an order grants and the subscriptions it starts are ``app.entitlements``'.)"""
 
 from __future__ import annotations
 
@@ -52,9 +52,6 @@ BILLING_KINDS = ("period", "usage")
 FULFILMENT_STATUSES = ("unfulfilled", "fulfilled", "shipped", "delivered", "requested", "returned")
 ORDER_PAYMENT_STATUSES = ("pending", "succeeded", "failed", "refunded")
 ORDER_REFUND_STATUSES = ("pending", "succeeded", "failed")
-ACCESS_SOURCES = ("purchase", "subscription", "grant", "gift")
-SUBSCRIPTION_STATUSES = ("trialing", "active", "past_due", "cancelled", "lapsed")
-SUBSCRIPTION_ACCESS_STATUSES = ("trialing", "active")
 
 _ZERO = Decimal("0")
 
@@ -265,79 +262,6 @@ class OrgMemberOrderRefund(OrgScoped, Timestamped, db.Model):
 
     order: Mapped[OrgMemberOrder] = relationship(back_populates="refunds")
     order_item: Mapped[OrgMemberOrderItem | None] = relationship()
-
-
-class OrgMemberProductAccess(OrgScoped, Timestamped, db.Model):
-    """An entitlement: the member may use the product at ``access_tier`` from ``starts_at``
-    until ``ends_at`` (open-ended when NULL) unless revoked."""
-
-    __tablename__ = "org_member_product_access"
-    __table_args__ = (
-        sa.Index(None, "member_id", "product_id"),
-        enum_check("source", ACCESS_SOURCES),
-        sa.CheckConstraint("access_tier >= 1", name="access_tier_min"),
-        sa.CheckConstraint("ends_at IS NULL OR ends_at > starts_at", name="period_order"),
-    )
-
-    id: Mapped[str] = id_pk()
-    member_id: Mapped[str] = fk("org_member.id", index=False)
-    product_id: Mapped[str] = fk("org_product.id")
-    plan_id: Mapped[str | None] = fk(
-        "org_product_variant_payment_plan.id", nullable=True, ondelete="SET NULL"
-    )
-    order_item_id: Mapped[str | None] = fk("org_member_order_item.id", nullable=True, ondelete="SET NULL")
-    subscription_id: Mapped[str | None] = fk("org_member_subscription.id", nullable=True, ondelete="SET NULL")
-    access_tier: Mapped[int] = mapped_column(sa.Integer, default=1, nullable=False)
-    source: Mapped[str] = enum_col(ACCESS_SOURCES, default="purchase")
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
-    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-    product: Mapped[OrgProduct] = relationship("OrgProduct")
-    subscription: Mapped[OrgMemberSubscription | None] = relationship()
-
-    def is_active_at(self, moment: datetime) -> bool:
-        return (
-            self.revoked_at is None
-            and self.starts_at <= moment
-            and (self.ends_at is None or moment < self.ends_at)
-        )
-
-
-class OrgMemberSubscription(OrgScoped, Timestamped, db.Model):
-    """A recurring plan a member subscribes to in one market; grants access while trialing or active."""
-
-    __tablename__ = "org_member_subscription"
-    __table_args__ = (
-        sa.Index(None, "provider", "provider_subscription_id"),
-        sa.Index(None, "status", "current_period_end"),
-        enum_check("status", SUBSCRIPTION_STATUSES),
-        sa.CheckConstraint("current_period_end > current_period_start", name="period_order"),
-    )
-
-    id: Mapped[str] = id_pk()
-    member_id: Mapped[str] = fk("org_member.id")
-    plan_id: Mapped[str] = fk("org_product_variant_payment_plan.id", ondelete="RESTRICT")
-    market_id: Mapped[str] = fk("org_market.id", ondelete="RESTRICT")
-    product_id: Mapped[str] = fk("org_product.id")
-    order_id: Mapped[str | None] = fk("org_member_order.id", nullable=True, ondelete="SET NULL")
-    currency_code: Mapped[str] = _currency_fk()
-    status: Mapped[str] = enum_col(SUBSCRIPTION_STATUSES)
-    trial_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    current_period_start: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
-    current_period_end: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
-    cancel_at_period_end: Mapped[bool] = mapped_column(sa.Boolean, default=False, nullable=False)
-    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    provider: Mapped[str] = mapped_column(sa.String(20), default="manual", nullable=False)
-    provider_subscription_id: Mapped[str | None] = mapped_column(sa.String(255))
-
-    plan: Mapped[OrgProductVariantPaymentPlan] = relationship("OrgProductVariantPaymentPlan")
-    product: Mapped[OrgProduct] = relationship("OrgProduct")
-
-    @property
-    def grants_access(self) -> bool:
-        return self.status in SUBSCRIPTION_ACCESS_STATUSES
 
 
 class OrgMemberUsageRecord(OrgScoped, Created, db.Model):

@@ -1,5 +1,6 @@
 """Orders: placing an order from a priced quote, payment, fulfilment, shipping, cancellation and
-refunds, and the access tier a member holds for a product.
+refunds. Access is granted and revoked through ``app.entitlements`` (fulfilment grants, a refund
+revokes); the subscriptions a renewal order bills follow it (paid: active again; declined: lapsed).
 
 - ``place_order`` writes the order, its items (every amount of the quote's lines, names and tier
   copied), one ``org_tax_rate_snapshot`` per item and applied rate, counts the discount use and
@@ -26,10 +27,17 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app.catalog.models import OrgDiscount, OrgProduct, OrgProductVariant, OrgProductVariantPaymentPlan
-from app.catalog.services import clean_text, ensure_same_org, to_decimal
-from app.checks import check_email
+from app.catalog.models import (
+    RECURRING_PLAN_TYPES,
+    OrgDiscount,
+    OrgProduct,
+    OrgProductVariant,
+    OrgProductVariantPaymentPlan,
+)
+from app.checks import check_email, clean_text, to_amount
 from app.db import utcnow
+from app.entitlements import services as entitlements
+from app.entitlements.models import SUBSCRIPTION_RUNNING_STATUSES, OrgMemberSubscription
 from app.errors import (
     ConflictError,
     InvalidTransitionError,
@@ -40,25 +48,21 @@ from app.errors import (
 from app.extensions import db
 from app.giftcards import redemption
 from app.money import ZERO, allocate, format_money, quantize
-from app.orders import billing
-from app.orders.billing import RECURRING_PLAN_TYPES
 from app.orders.models import (
-    SUBSCRIPTION_ACCESS_STATUSES,
     OrgMemberOrder,
     OrgMemberOrderItem,
     OrgMemberOrderPayment,
     OrgMemberOrderRefund,
-    OrgMemberProductAccess,
-    OrgMemberSubscription,
 )
 from app.orgs.models import Org, OrgEmployee, OrgMember
 from app.orgs.permissions import can
+from app.orgs.services import ensure_same_org
 from app.platform.models import Country
+from app.pricing.pipeline import PricedLine, Quote
 from app.tax.models import OrgTaxRate, OrgTaxRateSnapshot
 from app.tax.services import snapshot_data
 
 if TYPE_CHECKING:
-    from app.checkout.pricing import PricedLine, Quote
     from app.markets.models import OrgMarket
 
 ORDER_NUMBER_LENGTH = 20  # org_member_order.order_number is String(20)
@@ -389,8 +393,8 @@ def mark_paid(
     at = at or utcnow()
     currency = order.currency_code
     due = quantize(order.amount_due, currency)
-    paid = due if amount is None else quantize(to_decimal(amount, _("Amount")), currency)
-    fee = quantize(to_decimal(processing_fee, _("Processing fee")), currency)
+    paid = due if amount is None else quantize(to_amount(amount, _("Amount")), currency)
+    fee = quantize(to_amount(processing_fee, _("Processing fee")), currency)
     if not order.can_transition_to("paid"):
         order.set_status("paid")  # raises InvalidTransitionError (a cancelled order)
     if paid < due:
@@ -449,14 +453,10 @@ def _start_subscription(order: OrgMemberOrder, item: OrgMemberOrderItem, plan: O
 
 
 def _grant(order: OrgMemberOrder, item: OrgMemberOrderItem, at: datetime,
-           subscription: OrgMemberSubscription | None = None) -> OrgMemberProductAccess:
-    access = OrgMemberProductAccess(
-        org_id=order.org_id, member_id=order.member_id, product_id=item.product_id, plan_id=item.payment_plan_id,
-        order_item_id=item.id, subscription=subscription, access_tier=item.access_tier,
-        source="subscription" if subscription is not None else "purchase", starts_at=at,
-    )
-    db.session.add(access)
-    return access
+           subscription: OrgMemberSubscription | None = None) -> None:
+    entitlements.grant(org_id=order.org_id, member_id=order.member_id, product_id=item.product_id,
+                       plan_id=item.payment_plan_id, order_item_id=item.id, access_tier=item.access_tier, at=at,
+                       subscription=subscription)
 
 
 def _pending_shipment(order: OrgMemberOrder) -> bool:
@@ -497,7 +497,7 @@ def fulfil(order: OrgMemberOrder, *, at: datetime | None = None) -> OrgMemberOrd
     for item in renewals:  # a renewal or usage invoice: its subscription already grants access
         item.fulfilment_status = "fulfilled"
     if renewals:
-        billing.paid_renewal(order, at)
+        _paid_renewal(order, at)
 
     for item in items:
         kind = product_types.get(item.product_id)
@@ -536,6 +536,33 @@ def mark_shipped(order_item: OrgMemberOrderItem, *, at: datetime | None = None) 
     return order_item
 
 
+# ---- renewal orders: their subscriptions follow them ------------------------------------------
+
+def _billed_subscriptions(order: OrgMemberOrder) -> list[OrgMemberSubscription]:
+    """The subscriptions a renewal or usage invoice bills (none for a first order)."""
+    ids = {item.subscription_id for item in order.items if item.subscription_id}
+    if not ids:
+        return []
+    return list(db.session.scalars(
+        sa.select(OrgMemberSubscription)
+        .where(OrgMemberSubscription.org_id == order.org_id, OrgMemberSubscription.id.in_(ids))
+    ))
+
+
+def _paid_renewal(order: OrgMemberOrder, at: datetime) -> None:
+    """A renewal order was paid: a past-due subscription is active again."""
+    for subscription in _billed_subscriptions(order):
+        if subscription.status == "past_due":
+            subscription.set_status("active", at=at)
+
+
+def _declined_renewal(order: OrgMemberOrder, at: datetime) -> None:
+    """A renewal order was declined or cancelled: its subscription lapses (access ends now)."""
+    for subscription in _billed_subscriptions(order):
+        if subscription.status in SUBSCRIPTION_RUNNING_STATUSES:
+            subscription.set_status("lapsed", at=at)
+
+
 # ---- cancellation and refunds --------------------------------------------------------------
 
 def cancel_order(order: OrgMemberOrder, *, at: datetime | None = None) -> OrgMemberOrder:
@@ -548,7 +575,7 @@ def cancel_order(order: OrgMemberOrder, *, at: datetime | None = None) -> OrgMem
         redemption.restore(usage, at=at)
     if order.discount_id:
         _release_discount(order.org_id, order.discount_id)
-    billing.declined_renewal(order, at)
+    _declined_renewal(order, at)
     db.session.flush()
     return order
 
@@ -563,19 +590,7 @@ def _cash_refunded(order: OrgMemberOrder) -> Decimal:
 
 def _revoke(item: OrgMemberOrderItem, at: datetime) -> None:
     """End the access the item granted, and the subscription it started."""
-    grants = db.session.scalars(
-        sa.select(OrgMemberProductAccess)
-        .where(OrgMemberProductAccess.org_id == item.org_id, OrgMemberProductAccess.order_item_id == item.id,
-               OrgMemberProductAccess.revoked_at.is_(None))
-        .options(selectinload(OrgMemberProductAccess.subscription))
-    ).all()
-    for access in grants:
-        access.revoked_at = at
-        subscription = access.subscription
-        if subscription is not None and subscription.ended_at is None:
-            subscription.status = "cancelled"
-            subscription.cancelled_at = subscription.cancelled_at or at
-            subscription.ended_at = at
+    entitlements.revoke_order_item(item.org_id, item.id, at)
 
 
 def _restore_gift_cards(order: OrgMemberOrder, amount: Decimal | None, at: datetime) -> Decimal:
@@ -722,7 +737,7 @@ def _refundable_amount(order: OrgMemberOrder, item: OrgMemberOrderItem | None, a
                        cash_left: Decimal) -> Decimal:
     """``amount`` rounded to the currency, when it is positive and within what may go back."""
     currency = order.currency_code
-    value = quantize(to_decimal(amount, _("Amount")), currency)
+    value = quantize(to_amount(amount, _("Amount")), currency)
     limit = cash_left
     if item is not None:
         limit = min(limit, item.line_total - item.gift_card_amount - item.refunded_amount)
@@ -762,39 +777,3 @@ def _refund_the_rest(order: OrgMemberOrder, cash_left: Decimal, at: datetime, no
     _record_refund(order, cash, item=None, note=note)
     order.refunded_amount = min(order.refunded_amount + cash + gift, order.total_amount)
     order.set_status("refunded", at=at)
-
-
-# ---- access --------------------------------------------------------------------------------
-
-def access_is_active(at: datetime):
-    """The SQL condition under which an ``org_member_product_access`` row grants access at ``at``:
-    not revoked, started, not ended, and, when backed by a subscription, that subscription trialing
-    or active inside its current period. Queries using it outer-join ``org_member_subscription``."""
-    access, subscription = OrgMemberProductAccess, OrgMemberSubscription
-    return sa.and_(
-        access.revoked_at.is_(None),
-        access.starts_at <= at,
-        sa.or_(access.ends_at.is_(None), access.ends_at > at),
-        sa.or_(
-            access.subscription_id.is_(None),
-            sa.and_(
-                subscription.status.in_(SUBSCRIPTION_ACCESS_STATUSES),
-                subscription.current_period_start <= at,
-                subscription.current_period_end > at,
-            ),
-        ),
-    )
-
-
-def member_access_tier(member: OrgMember, product: OrgProduct | str, at: datetime | None = None) -> int | None:
-    """The highest tier of the member's access to the product at ``at`` (default now), or None
-    (see ``access_is_active`` for which access counts)."""
-    at = at or utcnow()
-    product_id = product if isinstance(product, str) else product.id
-    access, subscription = OrgMemberProductAccess, OrgMemberSubscription
-    return db.session.scalar(
-        sa.select(sa.func.max(access.access_tier))
-        .outerjoin(subscription, subscription.id == access.subscription_id)
-        .where(access.org_id == member.org_id, access.member_id == member.id, access.product_id == product_id,
-               access_is_active(at))
-    )

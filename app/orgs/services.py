@@ -6,7 +6,6 @@ filtered by the org, and a row of another org is reported as not found (never as
 
 from __future__ import annotations
 
-import re
 import secrets
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -19,7 +18,7 @@ from werkzeug.routing import BuildError
 
 from app.accounts.models import User, UserJobProfile, UserProfile
 from app.accounts.services import main_profile
-from app.checks import check_email, normalize_email
+from app.checks import check_email, check_slug, normalize_email, to_decimal_number
 from app.db import utcnow
 from app.errors import (
     ConflictError,
@@ -29,7 +28,6 @@ from app.errors import (
     ValidationError,
 )
 from app.extensions import db
-from app.inputs import to_decimal_number
 from app.orgs.models import (
     EMPLOYEE_ROLES,
     MEMBERSHIP_TYPES,
@@ -48,7 +46,6 @@ from app.platform.models import Locale
 
 __all__ = [
     "CAPABILITIES",
-    "PERMISSIONS",
     "accept_employee_invitation",
     "accept_member_invitation",
     "add_employee",
@@ -62,9 +59,11 @@ __all__ = [
     "decline_employee_invitation",
     "decline_member_invitation",
     "ensure_member",
+    "ensure_same_org",
     "get_employee",
     "get_member",
     "get_or_404",
+    "members_by_org",
     "get_org_by_slug",
     "invite_employee",
     "invite_member",
@@ -72,11 +71,8 @@ __all__ = [
     "scoped",
 ]
 
-PERMISSIONS = CAPABILITIES  # the name SERVICES_API.md uses
-
 M = TypeVar("M")
 
-SLUG_RE = re.compile(r"^[a-z0-9-]{2,50}$")
 # First URL segments the platform itself uses: an org with one of these slugs would be unreachable.
 RESERVED_SLUGS = frozenset({
     "account", "accounts", "admin", "api", "creators", "dashboard", "dev", "healthz", "invitations",
@@ -87,29 +83,43 @@ OPEN_EMPLOYEE_INVITATION = ("pending", "approved")
 
 
 # ---- org-scoped queries ------------------------------------------------------------------
+# The one rule of tenancy: a row of another org does not exist as far as this org is concerned
+# (NotFoundError, a 404), never "forbidden".
 
-def scoped(model: type[M], org: Org) -> sa.Select[tuple[M]]:
-    """``select(model)`` limited to the rows of ``org``."""
-    return sa.select(model).where(model.org_id == org.id)
+def _org_id(org: Org | str) -> str:
+    return org if isinstance(org, str) else org.id
 
 
-def get_or_404(model: type[M], org: Org, id: str | None) -> M:
-    """The row of ``model`` with primary key ``id`` in ``org``; NotFoundError if missing or another org's."""
+def scoped(model: type[M], org: Org | str) -> sa.Select[tuple[M]]:
+    """``select(model)`` limited to the rows of ``org`` (an org or its id)."""
+    return sa.select(model).where(model.org_id == _org_id(org))
+
+
+def ensure_same_org(obj, org: Org | str, message: str | None = None) -> None:
+    """NotFoundError (``message``) unless ``obj`` is a row of ``org`` (an org or its id)."""
+    if obj is None or getattr(obj, "org_id", None) != _org_id(org):
+        raise NotFoundError(message or _("Not found."))
+
+
+def get_or_404(model: type[M], org: Org | str, value: M | str | None, message: str | None = None) -> M:
+    """The row of ``model`` in ``org``, given as the row itself or its primary key; NotFoundError
+    (``message``) if it is missing or another org's."""
+    if isinstance(value, model):
+        ensure_same_org(value, org, message)
+        return value
     pk = sa.inspect(model).primary_key
     if len(pk) != 1:
         raise TypeError(f"get_or_404 needs a single-column primary key, {model.__name__} has {len(pk)}")
-    row = db.session.scalar(scoped(model, org).where(pk[0] == id)) if id else None
+    row = db.session.scalar(scoped(model, org).where(pk[0] == value)) if isinstance(value, str) and value else None
     if row is None:
-        raise NotFoundError(_("Not found."))
+        raise NotFoundError(message or _("Not found."))
     return row
 
 
 # ---- orgs ----------------------------------------------------------------------------------
 
 def _validate_slug(slug: str) -> str:
-    slug = (slug or "").strip().lower()
-    if not SLUG_RE.match(slug):
-        raise ValidationError(_("Use 2 to 50 lowercase letters, digits or hyphens for the address."))
+    slug = check_slug(slug, min_length=2, max_length=50)
     if slug in RESERVED_SLUGS:
         raise ValidationError(_("This address is reserved. Choose another one."))
     return slug
@@ -164,21 +174,33 @@ def get_org_by_slug(slug: str, *, active_only: bool = True) -> Org | None:
 
 # ---- members and employees ---------------------------------------------------------------
 
-def get_member(org: Org, user: User) -> OrgMember | None:
-    return db.session.scalar(
-        scoped(OrgMember, org)
-        .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
+def _of_user(stmt: sa.Select, user: User) -> sa.Select:
+    """``stmt`` (selecting from ``org_member``) limited to the memberships of ``user``: those of
+    their main profile (a job profile is never a member)."""
+    return (
+        stmt.join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
         .where(UserProfile.user_id == user.id, UserProfile.type == "main")
     )
 
 
-def get_employee(org: Org, user: User) -> OrgEmployee | None:
+def get_member(org: Org | str, user: User) -> OrgMember | None:
+    """The user's membership in ``org`` (an org or its id; active or not), if any: one query."""
+    return db.session.scalar(_of_user(scoped(OrgMember, org), user))
+
+
+def members_by_org(user: User, org_ids) -> dict[str, OrgMember]:
+    """org id -> the user's membership, for those of ``org_ids`` where the user is a member (one query)."""
+    ids = set(org_ids)
+    if not ids:
+        return {}
+    members = db.session.scalars(_of_user(sa.select(OrgMember), user).where(OrgMember.org_id.in_(ids)))
+    return {member.org_id: member for member in members}
+
+
+def get_employee(org: Org | str, user: User) -> OrgEmployee | None:
     """The user's employee record in ``org`` (active or not), if any."""
     return db.session.scalar(
-        scoped(OrgEmployee, org)
-        .join(OrgMember, OrgMember.id == OrgEmployee.member_id)
-        .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
-        .where(UserProfile.user_id == user.id, UserProfile.type == "main")
+        _of_user(scoped(OrgEmployee, org).join(OrgMember, OrgMember.id == OrgEmployee.member_id), user)
     )
 
 

@@ -24,6 +24,8 @@ from flask_babel import gettext as _
 from app.errors import ConflictError
 from app.extensions import db
 from app.money import quantize, to_minor_units
+from app.orgs.models import Org
+from app.pricing.pipeline import LineInput, quote
 
 STRIPE_NAME_MAX = 40  # a coupon's name at Stripe
 
@@ -206,20 +208,12 @@ def _period_price(order, item, plan) -> Decimal:
     """What one period of ``item``'s plan costs the buyer, priced like a renewal
     (``app.orders.billing.invoice``): the market price, no discount or gift card, the tax of the
     order's billing country today."""
-    from app.checkout.pricing import LineInput, quote
-    from app.orgs.models import Org
-
     currency = order.currency_code
     price = plan.price_in(order.market_id)
     if price is None:  # no longer sold: Stripe renews at what was paid now
         return quantize(item.line_total, currency)
     product = item.product
-    line = LineInput(
-        plan_id=plan.id, product_id=product.id, variant_id=plan.variant_id, product_name=product.name,
-        plan_name=plan.name[:100], plan_type=plan.type, access_tier=plan.access_tier,
-        tax_category_id=product.tax_category_id, collection_ids=frozenset(), quantity=item.quantity,
-        unit_price=quantize(price.price, currency),
-    )
+    line = LineInput.for_plan(plan, product, quantity=item.quantity, unit_price=quantize(price.price, currency))
     priced = quote(db.session.get(Org, order.org_id), currency=currency, tax_inclusive=order.tax_inclusive,
                    lines=[line], billing_country=order.billing_country_code, market_id=order.market_id)
     return priced.lines[0].total

@@ -54,16 +54,17 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from app.db import utcnow
+from app.entitlements.models import (
+    SUBSCRIPTION_ACCESS_STATUSES,
+    SUBSCRIPTION_ENDED_STATUSES,
+    OrgMemberSubscription,
+)
 from app.errors import DomainError
 from app.extensions import db
 from app.money import from_minor_units
-from app.orders.models import (
-    SUBSCRIPTION_ACCESS_STATUSES,
-    OrgMemberOrder,
-    OrgMemberOrderItem,
-    OrgMemberOrderPayment,
-    OrgMemberSubscription,
-)
+from app.orders import billing
+from app.orders import services as orders
+from app.orders.models import OrgMemberOrder, OrgMemberOrderItem, OrgMemberOrderPayment
 from app.payments.models import PaymentEvent
 
 # Stripe subscription status -> ours. "incomplete" (first payment still open) changes nothing;
@@ -77,7 +78,6 @@ STRIPE_SUBSCRIPTION_STATUSES = {
     "unpaid": "lapsed",
     "incomplete_expired": "lapsed",
 }
-ENDED_STATUSES = ("cancelled", "lapsed")
 SUBSCRIPTION_EVENTS = ("customer.subscription.created", "customer.subscription.updated",
                        "customer.subscription.deleted")
 INVOICE_PAID_EVENTS = ("invoice.paid", "invoice.payment_succeeded")
@@ -141,8 +141,6 @@ def _order_for_payment_intent(reference: str | None) -> OrgMemberOrder | None:
 
 def handle_stripe_event(event: PaymentEvent) -> str:
     """Apply one verified Stripe event; returns a short result for the event row."""
-    from app.orders import services as orders
-
     obj = (event.payload.get("data") or {}).get("object") or {}
     kind = event.type
     if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
@@ -348,20 +346,13 @@ def _last_applied(subscription: OrgMemberSubscription, event: PaymentEvent) -> i
 
 def _is_stale(subscription: OrgMemberSubscription, event: PaymentEvent,
               period_start: datetime | None = None) -> bool:
-    if subscription.status in ENDED_STATUSES:
+    if subscription.status in SUBSCRIPTION_ENDED_STATUSES:
         return True
     if period_start is not None and period_start < subscription.current_period_start - PERIOD_TOLERANCE:
         return True
     created = event.payload.get("created")
     last = _last_applied(subscription, event)
     return created is not None and last is not None and int(created) < last
-
-
-def _end(subscription: OrgMemberSubscription, status: str, at: datetime, cancelled_at: datetime | None) -> None:
-    subscription.status = status
-    subscription.ended_at = subscription.ended_at or at
-    if status == "cancelled":
-        subscription.cancelled_at = subscription.cancelled_at or cancelled_at or at
 
 
 def _subscription_event(event: PaymentEvent, obj: dict) -> str:
@@ -375,9 +366,10 @@ def _subscription_event(event: PaymentEvent, obj: dict) -> str:
     start, end = _subscription_period(obj)
     applied = False
     for subscription in subscriptions:
-        if status in ENDED_STATUSES:  # final at Stripe: apply whenever it comes
-            if subscription.status not in ENDED_STATUSES:
-                _end(subscription, status, _ts(obj.get("ended_at")) or now, _ts(obj.get("canceled_at")))
+        if status in SUBSCRIPTION_ENDED_STATUSES:  # final at Stripe: apply whenever it comes
+            if subscription.status not in SUBSCRIPTION_ENDED_STATUSES:
+                subscription.set_status(status, at=_ts(obj.get("ended_at")) or now,
+                                        cancelled_at=_ts(obj.get("canceled_at")))
                 applied = True
             continue
         if _is_stale(subscription, event, start):
@@ -397,11 +389,11 @@ def _subscription_event(event: PaymentEvent, obj: dict) -> str:
             subscription.cancel_at_period_end = False
             subscription.cancelled_at = None
         if status is not None:
-            subscription.status = status
+            subscription.set_status(status, at=now)
     db.session.flush()
     if not applied:
         return "stale"
-    return "ended" if status in ENDED_STATUSES else "synced"
+    return "ended" if status in SUBSCRIPTION_ENDED_STATUSES else "synced"
 
 
 def _renewal_booked(subscription: OrgMemberSubscription, invoice_id: str | None, start: datetime) -> bool:
@@ -429,9 +421,6 @@ def _renewal_booked(subscription: OrgMemberSubscription, invoice_id: str | None,
 def _book_renewal(subscription: OrgMemberSubscription, obj: dict, start: datetime, end: datetime,
                   shared: bool, now: datetime) -> tuple[OrgMemberOrder | None, bool]:
     """A paid renewal order for ``start``..``end``; returns it and whether Stripe's amount differed."""
-    from app.orders import billing
-    from app.orders import services as orders
-
     try:
         with db.session.begin_nested():
             order = billing.invoice(subscription, period_start=start, period_end=end, usage_until=start, at=now)
@@ -465,8 +454,6 @@ def _book_renewal(subscription: OrgMemberSubscription, obj: dict, start: datetim
 def _invoice_paid(event: PaymentEvent, obj: dict) -> str:
     """A renewal Stripe charged: book it as a paid order and move the subscription on. The first
     invoice (``subscription_create``) is the checkout's order, already booked."""
-    from app.orders import billing
-
     reason = obj.get("billing_reason")
     if reason != "subscription_cycle":
         return "ignored_" + (reason or "invoice")[:30]
@@ -491,8 +478,7 @@ def _invoice_paid(event: PaymentEvent, obj: dict) -> str:
         applied = True
         if period_end > subscription.current_period_end:
             subscription.current_period_start, subscription.current_period_end = start, period_end
-        if subscription.status != "active":
-            subscription.status = "active"  # paid: a trial is over, a past-due subscription is back
+        subscription.set_status("active", at=now)  # paid: a trial is over, a past-due subscription is back
     db.session.flush()
     if not applied:
         return "renewal_booked_stale" if booked else "stale"
@@ -518,7 +504,7 @@ def _invoice_failed(event: PaymentEvent, obj: dict) -> str:
     for subscription in subscriptions:
         if _is_stale(subscription, event) or subscription.status not in SUBSCRIPTION_ACCESS_STATUSES:
             continue
-        subscription.status = "past_due"
+        subscription.set_status("past_due")
         applied = True
     db.session.flush()
     return "past_due" if applied else "stale"

@@ -1,1 +1,2 @@
-"""Platform-wide reference data: locales, currencies, countries, SEO metadata, skills, email outbox."""
+"""Platform-wide reference data: locales, currencies (which are active), countries, SEO metadata, skills,
+email outbox."""

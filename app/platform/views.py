@@ -1,4 +1,4 @@
-"""Platform pages: the home page listing storefronts, health checks, the development outbox."""
+"""Platform pages: health checks, the benchmark baseline, brand stylesheets, the development outbox."""
 
 from __future__ import annotations
 
@@ -15,18 +15,6 @@ bp = Blueprint("platform", __name__)
 
 _LINK = re.compile(r"https?://\S+")
 _HEX_COLOR = re.compile(r"[0-9a-f]{6}")
-
-
-@bp.get("/")
-def index():
-    from app.markets.services import list_public_storefronts
-    from app.markets.storefront import storefront_for_host
-    from app.markets.views import enter_domain
-
-    storefront = storefront_for_host(request.host)
-    if storefront is not None:  # a market domain: its storefront, in the visitor's locale
-        return enter_domain(storefront)
-    return render_template("platform/index.html", storefronts=list_public_storefronts())
 
 
 @bp.get("/healthz")

@@ -1,1 +1,1 @@
-"""Revenue: creator attributions, revenue pools, attributed revenue and payouts."""
+"""Revenue: the revenue attributed to the catalog's product attributions per order item, and payouts."""

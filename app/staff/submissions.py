@@ -17,19 +17,19 @@ from flask_babel import ngettext
 
 from app.accounts.models import UserProfile
 from app.catalog.models import OrgProduct
+from app.courses.models import (
+    OrgLesson,
+    OrgProductCourseModule,
+    OrgProductCourseModuleSection,
+    OrgProductCourseModuleSectionLesson,
+)
 from app.errors import DomainError
 from app.extensions import db
 from app.learn import assessments
 from app.learn.assessment_views import send_submission_file, upload_root
 from app.learn.assessments import QueueRow, reviewable_product_ids
 from app.learn.forms import FeedbackForm
-from app.learn.models import (
-    OrgLesson,
-    OrgMemberAssignmentSubmission,
-    OrgProductCourseModule,
-    OrgProductCourseModuleSection,
-    OrgProductCourseModuleSectionLesson,
-)
+from app.learn.models import OrgMemberAssignmentSubmission
 from app.orgs.models import OrgEmployee, OrgMember
 from app.orgs.permissions import can
 from app.staff.blueprint import bp

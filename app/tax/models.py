@@ -26,7 +26,6 @@ from app.extensions import db
 
 if TYPE_CHECKING:
     from app.markets.models import OrgRegion
-    from app.orders.models import OrgMemberOrder, OrgMemberOrderItem
 
 TAX_RATE_TYPES = ("percent", "fixed")
 
@@ -100,5 +99,3 @@ class OrgTaxRateSnapshot(OrgScoped, Created, db.Model):
     snapshot_data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, nullable=False)
 
     original_tax_rate: Mapped[OrgTaxRate | None] = relationship()
-    order: Mapped[OrgMemberOrder] = relationship("OrgMemberOrder")
-    order_item: Mapped[OrgMemberOrderItem | None] = relationship("OrgMemberOrderItem")

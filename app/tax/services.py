@@ -9,22 +9,22 @@ keep their own snapshot of what was applied. Services flush and raise DomainErro
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from app.checks import aware, to_decimal_number
 from app.db import utcnow
-from app.errors import NotFoundError, ValidationError
+from app.errors import ValidationError
 from app.extensions import db
-from app.inputs import to_decimal_number
 from app.markets.models import OrgRegion
 from app.markets.services import normalize_subdivision
 from app.orgs.models import Org
-from app.orgs.services import scoped
-from app.platform.models import Currency
+from app.orgs.services import ensure_same_org, scoped
+from app.platform.services import active_currency
 from app.tax.models import TAX_RATE_TYPES, OrgTaxCategory, OrgTaxRate
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")
@@ -33,22 +33,9 @@ AMOUNT_PLACES = Decimal("0.0001")  # Numeric(12, 4)
 AMOUNT_MAX = Decimal("99999999.9999")
 
 
-def _aware(moment: datetime) -> datetime:
-    """A tz-aware UTC datetime (naive values are taken to be UTC, as the database stores them)."""
-    if not isinstance(moment, datetime):
-        raise TypeError("expected a datetime")
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def _decimal(value: Any, places: Decimal, message: str) -> Decimal:
     number = to_decimal_number(value, message, places=-places.as_tuple().exponent)
     return number.quantize(places)
-
-
-def _own(org: Org, row):
-    if row is None or row.org_id != org.id:
-        raise NotFoundError(_("Not found."))
-    return row
 
 
 # ---- categories --------------------------------------------------------------------------
@@ -103,11 +90,7 @@ def _validate_value(type: str, rate: Any, amount: Any, currency_code: str | None
     value = _decimal(amount, AMOUNT_PLACES, _("Enter the amount as a number with at most 4 decimals."))
     if value < 0 or value > AMOUNT_MAX:
         raise ValidationError(_("Enter an amount of 0 or more."))
-    code = (currency_code or "").strip().upper()
-    currency = db.session.get(Currency, code) if code else None
-    if currency is None or not currency.is_active:
-        raise ValidationError(_("Choose the currency of the fixed amount."))
-    return None, value, code
+    return None, value, active_currency(currency_code, _("Choose the currency of the fixed amount."))
 
 
 def _check_period(effective_from: datetime, effective_to: datetime | None) -> None:
@@ -139,14 +122,14 @@ def create_rate(org: Org, *, category: OrgTaxCategory, region: OrgRegion, name: 
                 rate: Decimal | None = None, amount: Decimal | None = None, currency_code: str | None = None,
                 effective_from: datetime | None = None, effective_to: datetime | None = None) -> OrgTaxRate:
     """Add a rate of ``category`` in ``region``: a fraction (``rate``) or a fixed ``amount`` in a currency."""
-    _own(org, category)
-    _own(org, region)
+    ensure_same_org(category, org)
+    ensure_same_org(region, org)
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise ValidationError(_("Enter a name of at most 100 characters."))
     rate_value, amount_value, currency = _validate_value(type, rate, amount, currency_code)
-    effective_from = _aware(effective_from) if effective_from is not None else utcnow()
-    effective_to = _aware(effective_to) if effective_to is not None else None
+    effective_from = aware(effective_from) if effective_from is not None else utcnow()
+    effective_to = aware(effective_to) if effective_to is not None else None
     _check_period(effective_from, effective_to)
     _check_no_overlap(org.id, category.id, region.id, effective_from, effective_to)
     tax_rate = OrgTaxRate(
@@ -161,7 +144,7 @@ def create_rate(org: Org, *, category: OrgTaxCategory, region: OrgRegion, name: 
 
 def end_rate(rate: OrgTaxRate, *, at: datetime) -> OrgTaxRate:
     """Stop applying ``rate`` from ``at`` on (exclusive end)."""
-    at = _aware(at)
+    at = aware(at)
     if at <= rate.effective_from:
         raise ValidationError(_("The end date must be after the start date."))
     _check_no_overlap(rate.org_id, rate.tax_category_id, rate.region_id, rate.effective_from, at,
@@ -182,7 +165,7 @@ def update_rate(rate: OrgTaxRate, *, at: datetime | None = None, name: str | Non
     starts at ``at`` (keeping the old end date), so the history of what applied when is kept.
     A rate that only starts after ``at`` is edited in place.
     """
-    at = _aware(at) if at is not None else utcnow()
+    at = aware(at) if at is not None else utcnow()
     if rate.effective_to is not None and at >= rate.effective_to:
         raise ValidationError(_("This rate has already ended. Add a new rate instead."))
     value_rate = rate.rate if new_rate is _KEEP else new_rate
@@ -223,7 +206,7 @@ def rate_for(org: Org, *, category_id: str | None, country_code: str | None, sub
     country_code = (country_code or "").strip().upper()
     if not category_id or not country_code:
         return None
-    at = _aware(at)
+    at = aware(at)
     subdivision = normalize_subdivision(country_code, subdivision_code)
     region_match = (
         sa.or_(OrgRegion.subdivision_code.is_(None), OrgRegion.subdivision_code == subdivision)

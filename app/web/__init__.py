@@ -1,1 +1,2 @@
-"""Web plumbing shared by every blueprint: htmx rendering, tenancy URL processors, permissions."""
+"""Web plumbing shared by every blueprint: htmx rendering, error pages, input hooks and forms, the read
+cache, Jinja filters, labels and security headers. Imports no feature package."""

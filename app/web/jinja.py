@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from babel import Locale
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 from app.money import format_money
-from app.web import labels
+from app.web import cache, labels
 
 
 def register(app: Flask) -> None:
@@ -30,6 +31,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["interval_label"] = labels.interval_label
     app.jinja_env.globals["html_lang"] = _html_lang
     app.jinja_env.globals["html_dir"] = _html_dir
+    app.jinja_env.globals["cached_include"] = cache.cached_include
     app.jinja_env.add_extension("jinja2.ext.do")
 
 
@@ -42,6 +44,11 @@ def _html_lang() -> str:
 
 
 def _html_dir() -> str:
-    from app.web.i18n import text_direction
-
     return text_direction(_html_lang())
+
+
+def text_direction(locale_key: str) -> str:
+    try:
+        return Locale.parse(locale_key.replace("-", "_")).character_order == "right-to-left" and "rtl" or "ltr"
+    except Exception:  # unknown locale key: default direction
+        return "ltr"

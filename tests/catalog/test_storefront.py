@@ -43,8 +43,8 @@ class World:
 @pytest.fixture
 def world(app) -> World:
     """Org "shop" with markets eu (EUR, de/fr/en, inclusive) and us (USD, en, exclusive)."""
+    from app.catalog.attributions import set_attribution
     from app.catalog.services import set_market_price
-    from app.revenue.services import set_attribution
 
     with app.app_context():
         org = make_org("shop", name="Shop Academy", locale_keys=("en", "de", "fr", "es"))
@@ -391,6 +391,26 @@ def test_catalog_listing_is_served_from_the_read_cache_when_enabled(world, app, 
         assert warm.count == 0, str(warm)
         other_locale = client.get("/shop/eu/de/?type=course").get_data(as_text=True)
         assert "Data-Science-Bootcamp" in other_locale
+    finally:
+        app.config["STOREFRONT_CACHE_SECONDS"] = 0
+        cache.clear()
+
+
+def test_product_page_parts_come_from_the_read_cache_when_enabled(world, app, client, count_queries):
+    """The product body is cached where the template includes it; the buy forms (with this
+    session's CSRF token) are not."""
+    from app.web import cache
+
+    cold = client.get("/shop/eu/en/products/data-science").get_data(as_text=True)
+    app.config["STOREFRONT_CACHE_SECONDS"] = 30
+    try:
+        client.get("/shop/eu/en/products/data-science")
+        with count_queries() as warm:
+            html = client.get("/shop/eu/en/products/data-science").get_data(as_text=True)
+        assert warm.count == 0, str(warm)
+        body = re.compile(r'<article class="product.*?</article>', re.S)
+        assert body.search(html).group(0) == body.search(cold).group(0)
+        assert 'name="csrf_token"' in html and "Data Science Bootcamp" in html
     finally:
         app.config["STOREFRONT_CACHE_SECONDS"] = 0
         cache.clear()

@@ -22,6 +22,7 @@ from app.extensions import db
 from app.markets.models import OrgMarket
 from app.markets.services import create_market
 from app.orgs.models import Org
+from app.orgs.services import get_member
 from app.web import cache
 from tests.factories import (
     PASSWORD,
@@ -414,7 +415,7 @@ def test_login_merges_the_session_cart_into_the_member_cart(world, app, client, 
     # the member already has 98 mugs and the course in the eu cart from another device
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.email == world.member_email))
-        member = carts.member_for(user, db.session.get(OrgMarket, world.eu_id).org_id)
+        member = get_member(db.session.get(OrgMarket, world.eu_id).org_id, user)
         cart = carts.member_cart(member, world.eu_id)
         carts.add_item(cart, world.mug, 98)
         carts.add_item(cart, world.course)

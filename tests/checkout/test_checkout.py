@@ -12,11 +12,12 @@ import pytest
 
 from app.catalog.services import create_discount, set_market_price
 from app.db import utcnow
+from app.entitlements.models import OrgMemberProductAccess
+from app.entitlements.services import member_access_tier
 from app.extensions import db
 from app.giftcards.services import issue_gift_card
 from app.markets.services import create_market
-from app.orders.models import OrgMemberOrder, OrgMemberOrderPayment, OrgMemberProductAccess
-from app.orders.services import member_access_tier
+from app.orders.models import OrgMemberOrder, OrgMemberOrderPayment
 from app.orgs.models import OrgMember
 from app.payments.models import PaymentEvent
 from app.tax.models import OrgTaxRateSnapshot

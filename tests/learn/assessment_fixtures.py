@@ -16,7 +16,7 @@ import pytest
 
 from app.db import utcnow
 from app.extensions import db
-from app.learn.services import add_module, add_quiz_question, add_section, create_course, place_lesson
+from app.learn.authoring import add_module, add_quiz_question, add_section, create_course, place_lesson
 from tests.factories import (
     make_access,
     make_employee,
@@ -75,7 +75,7 @@ class Academy:
 
 def build_academy(*, slug: str | None = None, learner_tier: int | None = 1) -> Academy:
     """Create (flush) the academy inside an app context; commit afterwards."""
-    from app.revenue.services import set_attribution
+    from app.catalog.attributions import set_attribution
 
     slug = slug or unique("academy")
     org = make_org(slug, locale_keys=("en", "de"))

@@ -15,7 +15,7 @@ import pytest
 from app.catalog.services import set_market_price
 from app.db import utcnow
 from app.extensions import db
-from app.learn.services import add_module, add_section, create_course, place_lesson
+from app.learn.authoring import add_module, add_section, create_course, place_lesson
 from tests.factories import (
     make_employee,
     make_lesson,
@@ -58,7 +58,7 @@ class School:
 def build_school(slug: str = "school", *, course_slug: str = "data-course", learner_email: str = LEARNER,
                  learner=None, with_staff: bool = True) -> School:
     """Create (flush) the school; call inside an app context and commit afterwards."""
-    from app.revenue.services import set_attribution
+    from app.catalog.attributions import set_attribution
 
     org = make_org(slug, name=slug.title() + " Academy", locale_keys=("en", "de"))
     market = make_market(org, "eu", name="Europe", locale_keys=("en", "de"), default_locale_key="en")

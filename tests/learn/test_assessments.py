@@ -9,15 +9,11 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from app.courses.models import OrgProductCourseModuleSectionLesson
 from app.errors import ConflictError
 from app.extensions import db
 from app.learn import assessments, progress
-from app.learn.models import (
-    OrgMemberAssignmentSubmission,
-    OrgMemberLessonProgress,
-    OrgMemberQuizAttempt,
-    OrgProductCourseModuleSectionLesson,
-)
+from app.learn.models import OrgMemberAssignmentSubmission, OrgMemberLessonProgress, OrgMemberQuizAttempt
 from app.orgs.models import OrgMember
 from tests.factories import PASSWORD
 from tests.learn import assessment_fixtures
@@ -190,7 +186,7 @@ def test_other_org_course_is_404(app, client, academy, login):
 
 def test_scoring_rules(app_ctx):
     a = build_academy()
-    from app.learn.models import OrgLessonQuizQuestion
+    from app.courses.models import OrgLessonQuizQuestion
 
     questions = db.session.scalars(sa.select(OrgLessonQuizQuestion).where(
         OrgLessonQuizQuestion.id.in_([a.q_single, a.q_multi])).order_by(OrgLessonQuizQuestion.sort_order)).all()

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from app.courses.models import OrgLessonTranslation, OrgProductCourseModuleTranslation
 from app.errors import ConflictError, NotFoundError, ValidationError
 from app.extensions import db
-from app.learn import services as learn
-from app.learn.models import OrgLessonTranslation, OrgProductCourseModuleTranslation
+from app.learn import authoring as learn
 from app.platform.models import Skill
 from tests.factories import make_course, make_employee, make_lesson, make_org, make_product
 

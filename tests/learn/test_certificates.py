@@ -7,9 +7,10 @@ import re
 import sqlalchemy as sa
 
 from app.catalog.models import OrgProduct
+from app.courses.models import OrgProductCourseModuleSectionLesson
 from app.extensions import db
 from app.learn import certificates, progress
-from app.learn.models import OrgMemberCourseCertificate, OrgProductCourseModuleSectionLesson
+from app.learn.models import OrgMemberCourseCertificate
 from app.orgs.models import OrgMember
 from app.platform.models import Skill
 from tests.factories import PASSWORD, make_access
@@ -93,7 +94,7 @@ def test_no_certificate_without_access_or_lessons(app_ctx, db_session):
 
 
 def test_skills_of_completed_courses_appear_on_my_learning(app, client, school, login):
-    from app.learn.models import OrgProductCourseSkill
+    from app.courses.models import OrgProductCourseSkill
 
     with app.app_context():
         skill = db.session.scalar(sa.select(Skill).limit(1))

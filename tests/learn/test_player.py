@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
+from app.courses.models import OrgProductCourseModuleSectionLesson
+from app.entitlements.models import OrgMemberSubscription
 from app.extensions import db
-from app.learn.models import OrgMemberLessonProgress, OrgProductCourseModuleSectionLesson
-from app.orders.models import OrgMemberSubscription
+from app.learn.models import OrgMemberLessonProgress
 from app.orgs.models import OrgMember
 from tests.factories import PASSWORD, make_subscription
 from tests.learn.player_fixtures import (  # noqa: F401
@@ -96,7 +99,7 @@ def test_a_lapsed_subscription_locks_its_lessons_again(app, client, school, logi
     assert "Tier three secret content" in html_of(client.get(school.url(4)))
 
     with app.app_context():
-        db.session.get(OrgMemberSubscription, sub_id).status = "lapsed"
+        db.session.get(OrgMemberSubscription, sub_id).set_status("lapsed")
         db.session.commit()
     html = html_of(client.get(school.url(4)))
     assert "Tier three secret content" not in html
@@ -213,8 +216,8 @@ def test_text_is_rendered_markdown_and_sanitized(app, client, school, login):
 
 
 def test_text_comes_from_the_content_translation_chain(app, client, school, login):
-    from app.learn.models import OrgLesson
-    from app.learn.services import set_translation
+    from app.courses.models import OrgLesson
+    from app.learn.authoring import set_translation
 
     grant(app, school, 1)
     with app.app_context():
@@ -310,3 +313,27 @@ def test_draft_course_is_not_found(app, client, school, login):
         db.session.commit()
     _login(client, login)
     assert client.get(school.url(0)).status_code == 404
+
+
+def test_a_visitors_lesson_page_comes_from_the_read_cache_when_enabled(app, client, school, count_queries):
+    """Every visitor sees the same lesson page (upgrade panel or free preview): cached where the
+    template includes it, for full pages and htmx swaps alike, with the page's title."""
+    from app.web import cache
+
+    htmx = {"HX-Request": "true", "HX-Target": "lesson-region"}
+    cold_page, cold_swap = html_of(client.get(school.url(0))), html_of(client.get(school.url(0), headers=htmx))
+    app.config["STOREFRONT_CACHE_SECONDS"] = 30
+    try:
+        client.get(school.url(0))
+        client.get(school.url(0), headers=htmx)
+        with count_queries() as warm:
+            page = html_of(client.get(school.url(0)))
+            swap = html_of(client.get(school.url(0), headers=htmx))
+        assert warm.count == 0, str(warm)
+        # CSRF tokens (the page's meta tag, the language switcher) are signed with the time: not the lesson's
+        token = re.compile(r'(name="csrf-token" content="|name="csrf_token" value=")[^"]*')
+        assert (token.sub(r"\1", page), swap) == (token.sub(r"\1", cold_page), cold_swap)
+        assert "upgrade-panel" in page and "upgrade-panel" in swap
+    finally:
+        app.config["STOREFRONT_CACHE_SECONDS"] = 0
+        cache.clear()

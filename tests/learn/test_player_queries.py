@@ -6,7 +6,7 @@ from __future__ import annotations
 from app.catalog.models import OrgProduct
 from app.extensions import db
 from app.learn import progress
-from app.learn.services import add_module, add_section, create_course, place_lesson, set_translation
+from app.learn.authoring import add_module, add_section, create_course, place_lesson, set_translation
 from app.orgs.models import Org, OrgMember
 from tests.factories import PASSWORD, make_access, make_lesson, make_product
 from tests.learn.player_fixtures import LEARNER  # noqa: F401

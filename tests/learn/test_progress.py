@@ -7,10 +7,11 @@ import re
 import sqlalchemy as sa
 
 from app.catalog.models import OrgProduct
+from app.courses.models import OrgLesson, OrgProductCourseModuleSectionLesson
 from app.extensions import db
 from app.learn import progress
-from app.learn.models import OrgLesson, OrgMemberLessonProgress, OrgProductCourseModuleSectionLesson
-from app.learn.services import add_module, add_section, create_course, place_lesson
+from app.learn.authoring import add_module, add_section, create_course, place_lesson
+from app.learn.models import OrgMemberLessonProgress
 from app.orgs.models import OrgMember
 from tests.factories import PASSWORD, make_access, make_member, make_product, make_user
 from tests.learn.player_fixtures import LEARNER, build_school, grant, html_of  # noqa: F401

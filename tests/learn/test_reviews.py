@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.catalog.models import OrgProductReview
+from app.courses.models import OrgProductCourseRating
 from app.extensions import db
-from app.learn.models import OrgProductCourseRating
 from tests.factories import PASSWORD
 from tests.learn import assessment_fixtures
 from tests.learn.assessment_fixtures import correct_answers, text

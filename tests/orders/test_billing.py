@@ -9,11 +9,12 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from app.entitlements.models import OrgMemberSubscription
 from app.errors import ConflictError, ValidationError
 from app.extensions import db
 from app.orders import billing
 from app.orders import services as orders
-from app.orders.models import OrgMemberOrder, OrgMemberSubscription, OrgMemberUsageRecord
+from app.orders.models import OrgMemberOrder, OrgMemberUsageRecord
 from tests.orders.test_services import build_shop, place, plan, product, tier
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
@@ -170,7 +171,7 @@ def test_usage_cannot_be_recorded_for_a_plain_subscription_or_after_it_ended(sho
     with pytest.raises(ValidationError):
         billing.record_usage(subscription, 1)
     metered = subscribe(shop, plan(shop, type="usage_based"))
-    metered.status = "lapsed"
+    metered.set_status("lapsed")
     with pytest.raises(ConflictError):
         billing.record_usage(metered, 1)
 

@@ -17,7 +17,6 @@ import sqlalchemy as sa
 
 from app import create_app
 from app.catalog.models import OrgProductVariantPaymentPlan
-from app.checkout import pricing
 from app.config import TestConfig
 from app.errors import ConflictError
 from app.extensions import db
@@ -28,6 +27,7 @@ from app.markets.models import OrgMarket
 from app.orders import services as orders
 from app.orders.models import OrgMemberOrder
 from app.orgs.models import Org, OrgMember
+from app.pricing import pipeline as pricing
 from tests.conftest import build_schema
 from tests.factories import make_employee, make_market, make_member, make_org, make_priced_plan
 

@@ -17,11 +17,12 @@ import sqlalchemy as sa
 from flask.cli import ScriptInfo
 
 from app.cli import billing_renew
+from app.entitlements.models import OrgMemberSubscription
 from app.errors import ConflictError, ValidationError
 from app.extensions import db
 from app.orders import billing
 from app.orders import services as orders
-from app.orders.models import OrgMemberOrder, OrgMemberOrderItem, OrgMemberSubscription
+from app.orders.models import OrgMemberOrder, OrgMemberOrderItem
 from tests.orders.test_billing import renewal_orders, subscribe
 from tests.orders.test_concurrency import pg_app  # noqa: F401  (a fresh PostgreSQL database per test)
 from tests.orders.test_services import build_shop, plan

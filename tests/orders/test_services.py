@@ -13,8 +13,9 @@ import pytest
 import sqlalchemy as sa
 
 from app.catalog.services import create_discount
-from app.checkout import pricing
 from app.db import utcnow
+from app.entitlements.models import OrgMemberProductAccess, OrgMemberSubscription
+from app.entitlements.services import member_access_tier
 from app.errors import (
     ConflictError,
     InvalidTransitionError,
@@ -26,14 +27,8 @@ from app.extensions import db
 from app.giftcards.models import OrgGiftCard, OrgMemberGiftCardUsage
 from app.giftcards.services import issue_gift_card
 from app.orders import services as orders
-from app.orders.models import (
-    OrgMemberOrder,
-    OrgMemberOrderItem,
-    OrgMemberOrderPayment,
-    OrgMemberOrderRefund,
-    OrgMemberProductAccess,
-    OrgMemberSubscription,
-)
+from app.orders.models import OrgMemberOrder, OrgMemberOrderItem, OrgMemberOrderPayment, OrgMemberOrderRefund
+from app.pricing import pipeline as pricing
 from app.tax import services as tax
 from app.tax.models import OrgTaxRateSnapshot
 from tests.factories import (
@@ -125,7 +120,7 @@ def balance(card: OrgGiftCard) -> Decimal:
 
 
 def tier(shop, item_product, at=None, member=None):
-    return orders.member_access_tier(member or shop.member, item_product, at)
+    return member_access_tier(member or shop.member, item_product, at)
 
 
 # ---- order numbers -------------------------------------------------------------------------
@@ -428,7 +423,7 @@ def test_a_subscription_plan_with_trial_days_starts_trialing(shop):
 
     assert tier(shop, course) == 2
     assert tier(shop, course, at=subscription.trial_ends_at + timedelta(seconds=1)) is None  # not renewed
-    subscription.status = "past_due"
+    subscription.set_status("past_due")
     assert tier(shop, course) is None
 
 

@@ -13,17 +13,19 @@ import pytest
 import sqlalchemy as sa
 
 from app.catalog.models import OrgProductVariantPaymentPlan
-from app.checkout import pricing
 from app.db import utcnow
+from app.entitlements.models import OrgMemberSubscription
+from app.entitlements.services import member_access_tier
 from app.errors import ConflictError
 from app.extensions import db
 from app.giftcards.services import issue_gift_card
 from app.markets.models import OrgMarket
 from app.orders import services as orders
-from app.orders.models import OrgMemberOrder, OrgMemberOrderItem, OrgMemberOrderPayment, OrgMemberSubscription
+from app.orders.models import OrgMemberOrder, OrgMemberOrderItem, OrgMemberOrderPayment
 from app.orgs.models import Org, OrgMember
 from app.payments.models import PaymentEvent
 from app.payments.providers import ManualProvider, get_provider
+from app.pricing import pipeline as pricing
 from tests.factories import (
     make_employee,
     make_market,
@@ -144,7 +146,7 @@ def _subscription(order_id: str) -> OrgMemberSubscription:
 
 
 def _tier(shop: Shop, at: datetime | None = None) -> int | None:
-    return orders.member_access_tier(db.session.get(OrgMember, shop.member_id), shop.product_id, at)
+    return member_access_tier(db.session.get(OrgMember, shop.member_id), shop.product_id, at)
 
 
 def _ts(moment: datetime) -> int:
@@ -462,7 +464,7 @@ def test_a_refund_delivered_before_the_completion_takes_effect_once_the_order_is
         assert len(order.refunds) == 1 and order.refunds[0].amount == order.amount_due
         member = db.session.get(OrgMember, shop.member_id)
         product_id = db.session.get(OrgProductVariantPaymentPlan, shop.one_time_id).variant.product_id
-        assert orders.member_access_tier(member, product_id) is None  # access revoked
+        assert member_access_tier(member, product_id) is None  # access revoked
         event = db.session.scalar(sa.select(PaymentEvent).where(PaymentEvent.event_id == refunded["id"]))
         assert (event.result, event.order_id) == ("refunded", order_id)
 

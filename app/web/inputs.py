@@ -1,8 +1,9 @@
-"""Shared input checks: text a database can store, and numbers that are finite and in range.
+"""Input plumbing of the web layer: the edge hooks, the base form and the form fields, applying the
+rules of ``app.checks``.
 
 Text. PostgreSQL text cannot hold NUL (U+0000) and psycopg cannot send lone surrogates (only a
-JSON body can produce them); SQLite stores both without a word. Such text is refused where it
-enters, never answered with a 500:
+JSON body can produce them); SQLite stores both without a word (``app.checks.is_storable``). Such
+text is refused where it enters, never answered with a 500:
 
 - paths and query strings: a 400 page (``refuse_unstorable_url``, an app-level URL value
   preprocessor, so it runs before any blueprint's URL processor looks anything up);
@@ -11,20 +12,15 @@ enters, never answered with a 500:
 - the safety net: a statement whose parameters hold such text is refused before it reaches the
   database (a 400 page) and logged as a warning, since it means a check above is missing.
 
-Numbers. ``to_decimal_number`` and ``to_whole_number`` are the one parser of numbers typed by
-people (forms, query strings, CLI arguments): finite (never ``NaN``, ``Infinity`` or ``1e309``),
-within the bounds given, with at most the decimal places given; anything else is a
-``ValidationError`` with the caller's message. ``DecimalNumberField`` and ``WholeNumberField``
-are the WTForms fields built on them.
+Numbers. ``DecimalNumberField`` and ``WholeNumberField`` are the WTForms fields built on
+``app.checks.to_decimal_number`` and ``to_whole_number``; ``EmailAddress`` is the validator that
+applies ``app.checks.check_email`` to a field.
 """
 
 from __future__ import annotations
 
 import logging
-import math
-import re
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask import Flask, has_request_context, request
@@ -33,19 +29,23 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, IntegerField
 from wtforms.validators import StopValidation
+from wtforms.validators import ValidationError as FieldError
 
-from app.errors import ValidationError, render_error
+from app.checks import (
+    EMAIL_MAX_LENGTH,
+    UNSTORABLE,
+    check_email,
+    is_storable,
+    to_decimal_number,
+    to_whole_number,
+)
+from app.errors import ValidationError
 from app.extensions import db
+from app.web.errors import render_error
 
 log = logging.getLogger(__name__)
 
-# NUL and the UTF-16 surrogates (which no UTF-8 text can contain).
-UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 UNSTORABLE_FIELD_MESSAGE = _l("This field contains characters that are not allowed.")
-
-
-def is_storable(text: str) -> bool:
-    return UNSTORABLE.search(text) is None
 
 
 class UnstorableInputError(ValidationError):
@@ -143,75 +143,7 @@ def register(app: Flask) -> None:
                 sa.event.listen(engine, "before_cursor_execute", refuse_unstorable_parameters, retval=True)
 
 
-# ---- numbers --------------------------------------------------------------------------------------
-
-_WHOLE = re.compile(r"[+-]?[0-9]{1,18}")
-_WHOLE_LIMIT = 10**18
-
-
-def to_decimal_number(value, message: str, *, minimum: Decimal | int | None = None,
-                      maximum: Decimal | int | None = None, places: int | None = None) -> Decimal:
-    """A finite Decimal from a Decimal, an int or a numeric string (surrounding spaces allowed),
-    ``minimum <= value <= maximum``, with at most ``places`` decimals; else ValidationError(message).
-    A float is a programming error (money and quantities are never float): TypeError."""
-    if isinstance(value, float):
-        raise TypeError("numbers are Decimal or int, never float")
-    if isinstance(value, bool) or value is None:
-        raise ValidationError(message)
-    try:
-        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise ValidationError(message) from None
-    if not number.is_finite():
-        raise ValidationError(message)
-    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
-        raise ValidationError(message)
-    if places is not None:
-        try:
-            if number != number.quantize(Decimal(1).scaleb(-places)):
-                raise ValidationError(message)
-        except InvalidOperation:  # too many digits to quantize: far beyond any bound we use
-            raise ValidationError(message) from None
-    return number
-
-
-def to_whole_number(value, message: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
-    """An int from an int, an integral Decimal or float, or a string of ASCII digits (an optional
-    sign, surrounding spaces), ``minimum <= value <= maximum``; else ValidationError(message)."""
-    if isinstance(value, bool) or value is None:
-        raise ValidationError(message)
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, (Decimal, float)):
-        finite = value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)
-        if not finite or not -_WHOLE_LIMIT < value < _WHOLE_LIMIT or value != int(value):  # no int(1e999999999)
-            raise ValidationError(message)
-        number = int(value)
-    else:
-        text = str(value).strip()
-        if not _WHOLE.fullmatch(text):
-            raise ValidationError(message)
-        number = int(text)
-    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
-        raise ValidationError(message)
-    return number
-
-
-def decimal_or_none(value, **bounds) -> Decimal | None:
-    """``to_decimal_number`` for lenient inputs (filters in a query string): None instead of an error."""
-    try:
-        return to_decimal_number(value, "", **bounds)
-    except ValidationError:
-        return None
-
-
-def whole_or_none(value, **bounds) -> int | None:
-    """``to_whole_number`` for lenient inputs (a page number, a preview tier): None instead of an error."""
-    try:
-        return to_whole_number(value, "", **bounds)
-    except ValidationError:
-        return None
-
+# ---- fields -------------------------------------------------------------------------------------
 
 class DecimalNumberField(DecimalField):
     """A decimal typed by a person (``to_decimal_number``): empty is None (add ``InputRequired`` to
@@ -252,3 +184,20 @@ class WholeNumberField(IntegerField):
                 self.data = to_whole_number(raw, str(self.message), minimum=self.minimum, maximum=self.maximum)
             except ValidationError as exc:
                 raise ValueError(exc.message) from None
+
+
+class EmailAddress:
+    """WTForms validator: the field holds an address ``app.checks.check_email`` accepts.
+
+    Put it after ``DataRequired()`` (or ``Optional()``), which decide about empty input."""
+
+    field_flags = {"maxlength": EMAIL_MAX_LENGTH}  # rendered as the input's maxlength
+
+    def __init__(self, message: str | None = None):
+        self.message = message
+
+    def __call__(self, form, field) -> None:
+        try:
+            check_email(field.data)
+        except ValidationError as exc:
+            raise FieldError(self.message or exc.message) from None

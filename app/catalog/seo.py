@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import g, request, url_for
+from flask import g, url_for
 from flask_babel import gettext as _
 
 from app.markets.storefront import Storefront
@@ -127,9 +127,3 @@ def product_json_ld(storefront: Storefront, page, description, url, image) -> di
             "reviewCount": page.review_count,
         }
     return data
-
-
-def current_path_for(locale: str) -> str:
-    """The current storefront page in another locale (language switcher, hreflang)."""
-    args = {**request.args.to_dict(flat=False), **(request.view_args or {})}
-    return url_for(request.endpoint, locale=locale, **args)

@@ -15,15 +15,11 @@ from flask_babel import gettext as _
 from app.catalog.models import OrgProduct
 from app.catalog.services import (
     check_access_tier,
-    clean_text,
-    ensure_same_org,
     require_org_locale,
     set_product_translation,
-    to_int,
 )
-from app.errors import ConflictError, ValidationError
-from app.extensions import db
-from app.learn.models import (
+from app.checks import clean_text, to_int
+from app.courses.models import (
     COURSE_LEVELS,
     LESSON_TYPES,
     QUESTION_KINDS,
@@ -38,7 +34,10 @@ from app.learn.models import (
     OrgProductCourseModuleTranslation,
     OrgProductCourseSkill,
 )
+from app.errors import ConflictError, ValidationError
+from app.extensions import db
 from app.orgs.models import Org
+from app.orgs.services import ensure_same_org
 from app.platform.models import Skill
 
 _LONG = 100_000

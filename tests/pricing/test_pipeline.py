@@ -12,14 +12,14 @@ import sqlalchemy as sa
 
 from app.catalog import services as catalog
 from app.catalog.models import OrgProductVariantPaymentPlanMarketPrice
-from app.checkout import pricing
-from app.checkout.pricing import LineInput
 from app.db import utcnow
 from app.errors import ValidationError
 from app.extensions import db
 from app.giftcards import services as giftcards
 from app.money import quantize
 from app.orgs.models import Org
+from app.pricing import pipeline as pricing
+from app.pricing.pipeline import LineInput
 from tests.factories import (
     make_employee,
     make_market,

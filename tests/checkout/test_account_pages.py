@@ -10,10 +10,11 @@ import pytest
 import sqlalchemy as sa
 
 from app.catalog.services import add_plan, add_variant, set_market_price
+from app.entitlements.models import OrgMemberSubscription
 from app.extensions import db
 from app.markets.services import create_market
 from app.orders import services as orders
-from app.orders.models import OrgMemberOrder, OrgMemberSubscription, OrgMemberUsageRecord
+from app.orders.models import OrgMemberOrder, OrgMemberUsageRecord
 from app.orgs.services import ensure_member
 from tests.factories import PASSWORD, make_org, make_plan, make_product, make_user
 
@@ -24,7 +25,7 @@ PREFIX = "/club/eu/en"
 def club(app):
     """An org selling a monthly subscription, a usage-based API plan and a downloadable e-book,
     with a member who bought all three."""
-    from app.checkout import pricing
+    from app.pricing import pipeline as pricing
 
     with app.app_context():
         org = make_org("club", name="Club", locale_keys=("en",))
@@ -45,11 +46,7 @@ def club(app):
         member.billing_country_code = "DE"
         numbers = {}
         for key, plan in (("monthly", monthly), ("metered", metered), ("book", pdf)):
-            variant = plan.variant
-            line = pricing.LineInput(
-                plan_id=plan.id, product_id=variant.product_id, variant_id=variant.id, product_name=variant.product.name,
-                plan_name=plan.name, plan_type=plan.type, access_tier=1, tax_category_id=None,
-                collection_ids=frozenset(), quantity=1, unit_price=plan.price_in(eu.id).price)
+            line = pricing.LineInput.for_plan(plan, plan.variant.product, unit_price=plan.price_in(eu.id).price)
             quote = pricing.quote(org, currency="EUR", tax_inclusive=True, lines=[line], billing_country="DE",
                                   market_id=eu.id)
             order = orders.place_order(org, member, eu, quote, billing_name="Mia Member",
@@ -193,3 +190,49 @@ def test_billing_cli_renews_and_records_usage(app, club):
         invoice = db.session.scalar(
             sa.select(OrgMemberOrder).where(OrgMemberOrder.subtotal_amount == Decimal("7.50")))
         assert invoice is not None  # 5.00 base + (15 − 10) × 0.50
+
+
+def test_the_downloads_of_a_lapsed_subscription_are_refused(app, client, login, club):
+    """A download sold on a subscription plan stays available while the subscription runs and is
+    refused (not listed, its link 403) once the subscription lapsed after a declined renewal."""
+    from app.accounts.services import get_user_by_email
+    from app.markets.models import OrgMarket
+    from app.orders import billing
+    from app.orgs.models import Org
+    from app.pricing import pipeline as pricing
+
+    with app.app_context():
+        eu = db.session.scalar(sa.select(OrgMarket).where(OrgMarket.slug == "eu"))
+        org = db.session.get(Org, eu.org_id)
+        zine = make_product(org, type="digital_download", name="Monthly Zine", slug="zine")
+        variant = add_variant(zine, name="PDF", download_url="https://files.example.com/zine.pdf")
+        plan = add_plan(variant, type="subscription", name="Zine club", interval="month")
+        set_market_price(plan, eu, price=Decimal("4.00"))
+        member = ensure_member(org, get_user_by_email("member@example.com"))
+        line = pricing.LineInput.for_plan(plan, zine, unit_price=Decimal("4.00"))
+        quote = pricing.quote(org, currency="EUR", tax_inclusive=True, lines=[line], billing_country="DE",
+                              market_id=eu.id)
+        order = orders.place_order(org, member, eu, quote, billing_name="Mia Member",
+                                   billing_email="member@example.com", billing_country="DE")
+        orders.mark_paid(order, provider="manual")
+        number = order.order_number
+        db.session.commit()
+
+    login(client, "member@example.com", PASSWORD)
+    link = _download_link(client.get(f"{PREFIX}/orders/{number}").get_data(as_text=True))
+    assert client.get(link).status_code == 302  # the subscription runs: the file is there
+    assert "Monthly Zine" in client.get(f"{PREFIX}/account/downloads").get_data(as_text=True)
+
+    with app.app_context():  # the period ends and the renewal is declined: the subscription lapses
+        subscription = db.session.scalar(
+            sa.select(OrgMemberSubscription).join(OrgMemberOrder, OrgMemberOrder.id == OrgMemberSubscription.order_id)
+            .where(OrgMemberOrder.order_number == number))
+        end = subscription.current_period_end
+        renewal = billing.invoice(subscription, period_start=end, period_end=end + timedelta(days=30),
+                                  usage_until=end, at=end)
+        orders.cancel_order(renewal, at=end)
+        assert subscription.status == "lapsed"
+        db.session.commit()
+
+    assert "Monthly Zine" not in client.get(f"{PREFIX}/account/downloads").get_data(as_text=True)
+    assert client.get(link).status_code == 403

@@ -39,7 +39,9 @@ HUNDRED = Decimal(100)
 
 @dataclass(frozen=True)
 class LineInput:
-    """One cart line as the cart service resolved it (price fresh from the database)."""
+    """One line to price: a plan, its quantity and its price in the market (fresh from the database).
+    ``for_plan`` builds it from the plan and its product; the cart, renewals and the payment
+    providers all use it."""
 
     plan_id: str
     product_id: str
@@ -62,6 +64,19 @@ class LineInput:
             raise ValueError("quantity must be an integer of at least 1")
         if not isinstance(self.collection_ids, frozenset):
             object.__setattr__(self, "collection_ids", frozenset(self.collection_ids or ()))
+
+    @classmethod
+    def for_plan(cls, plan, product, *, unit_price: Decimal, quantity: int = 1, product_name: str | None = None,
+                 plan_name: str | None = None, collection_ids=frozenset()) -> LineInput:
+        """The line buying ``quantity`` of ``plan`` (of ``product``) at ``unit_price``: its names (by
+        default the product's and the plan's own; the plan name cut to the order item's 100
+        characters), plan type, access tier and tax category copied from them."""
+        return cls(
+            plan_id=plan.id, product_id=product.id, variant_id=plan.variant_id,
+            product_name=product_name or product.name, plan_name=(plan_name or plan.name)[:100],
+            plan_type=plan.type, access_tier=plan.access_tier, tax_category_id=product.tax_category_id,
+            collection_ids=frozenset(collection_ids), quantity=quantity, unit_price=unit_price,
+        )
 
 
 @dataclass

@@ -1,37 +1,36 @@
-"""The member's account in a storefront, beyond orders: subscriptions (cancel at period end,
-resume, usage so far) and digital downloads (signed links that expire)."""
+"""The member's account in a storefront, beyond orders (blueprint ``member_account``, beside the
+platform-wide ``accounts``): subscriptions (cancel at period end, resume, usage so far) and
+digital downloads (signed links that expire, refused once the access ended)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, g, redirect, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import selectinload
 
 from app.catalog.models import OrgProductVariant, OrgProductVariantPaymentPlan
-from app.checkout.cart import member_for
 from app.db import utcnow
+from app.entitlements.models import OrgMemberProductAccess, OrgMemberSubscription
+from app.entitlements.services import access_is_active, with_subscription
 from app.errors import DomainError
 from app.extensions import db
 from app.orders import billing
-from app.orders.models import (
-    OrgMemberOrder,
-    OrgMemberOrderItem,
-    OrgMemberProductAccess,
-    OrgMemberSubscription,
-)
+from app.orders.models import OrgMemberOrder, OrgMemberOrderItem
+from app.orgs.services import get_member
 from app.payments.providers import get_provider
 from app.web.htmx import render
 
-bp = Blueprint("account", __name__, url_prefix="/account")
+bp = Blueprint("member_account", __name__, url_prefix="/account")
 
 _DOWNLOAD_SALT = "volmify.download"
 
 
 def _member():
-    member = member_for(current_user, g.storefront.org_id)
+    member = get_member(g.storefront.org_id, current_user)
     if member is None:
         abort(404)
     return member
@@ -54,7 +53,7 @@ def _subscriptions(member) -> list[OrgMemberSubscription]:
 @bp.get("/subscriptions")
 @login_required
 def subscriptions():
-    member = member_for(current_user, g.storefront.org_id)
+    member = get_member(g.storefront.org_id, current_user)
     rows = _subscriptions(member) if member is not None else []
     return render("orders/subscriptions.html", subscriptions=rows, usage=billing.open_usage_by_subscription(g.storefront.org_id, rows), now=utcnow())
 
@@ -90,8 +89,6 @@ def _change(subscription_id: str, cancel: bool):
 
 
 def _format_date(value) -> str:
-    from flask_babel import format_date
-
     return format_date(value, "long")
 
 
@@ -119,15 +116,14 @@ def download_token(item: OrgMemberOrderItem, member_id: str) -> str:
 
 def downloadable_items(member, *, order: OrgMemberOrder | None = None) -> list[tuple[OrgMemberOrderItem, str]]:
     """(item, file name) for the member's digital downloads whose access is still valid."""
-    now = utcnow()
     access = OrgMemberProductAccess
     query = (
-        sa.select(OrgMemberOrderItem, OrgProductVariant.download_url)
-        .join(access, access.order_item_id == OrgMemberOrderItem.id)
+        with_subscription(
+            sa.select(OrgMemberOrderItem, OrgProductVariant.download_url)
+            .join(access, access.order_item_id == OrgMemberOrderItem.id)
+        )
         .join(OrgProductVariant, OrgProductVariant.id == OrgMemberOrderItem.variant_id)
-        .where(access.org_id == g.storefront.org_id, access.member_id == member.id,
-               access.revoked_at.is_(None), access.starts_at <= now,
-               sa.or_(access.ends_at.is_(None), access.ends_at > now),
+        .where(access.org_id == g.storefront.org_id, access.member_id == member.id, access_is_active(utcnow()),
                OrgMemberOrderItem.status == "active", OrgProductVariant.download_url.is_not(None))
         .order_by(OrgMemberOrderItem.created_at.desc())
         .limit(500)
@@ -140,7 +136,7 @@ def downloadable_items(member, *, order: OrgMemberOrder | None = None) -> list[t
 @bp.get("/downloads")
 @login_required
 def downloads():
-    member = member_for(current_user, g.storefront.org_id)
+    member = get_member(g.storefront.org_id, current_user)
     items = downloadable_items(member) if member is not None else []
     links = [(item, name, url_for(".download", token=download_token(item, member.id))) for item, name in items]
     return render("orders/downloads.html", links=links,

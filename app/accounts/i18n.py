@@ -9,6 +9,8 @@ from __future__ import annotations
 from flask import current_app, g, has_request_context, request
 from flask_login import current_user
 
+from app.accounts.services import default_locale_key
+
 
 def ui_languages() -> tuple[str, ...]:
     return tuple(current_app.config.get("LANGUAGES", ("en",)))
@@ -37,20 +39,9 @@ def user_default_locale() -> str | None:
     cached = g.get("_user_default_locale", False)
     if cached is not False:
         return cached
-    from app.accounts.services import default_locale_key
-
     g._user_default_locale = default_locale_key(current_user)
     return g._user_default_locale
 
 
 def select_timezone() -> str:
     return "UTC"
-
-
-def text_direction(locale_key: str) -> str:
-    from babel import Locale
-
-    try:
-        return Locale.parse(to_babel(locale_key)).character_order == "right-to-left" and "rtl" or "ltr"
-    except Exception:  # unknown locale key: default direction
-        return "ltr"

@@ -1,24 +1,42 @@
-"""Read helpers for public account pages."""
+"""Public creator pages: ``/creators/<slug>``, one professional identity across every org, with the
+published products it is attributed to."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import Blueprint, abort, render_template, url_for
 
+from app.accounts.jobs import get_public_job_profile
 from app.accounts.models import UserJobProfile
+from app.catalog.models import OrgEmployeeProductAttribution as Attribution
+from app.catalog.models import OrgProduct, OrgProductVariant, OrgProductVariantPaymentPlan
+from app.catalog.models import OrgProductVariantPaymentPlanMarketPrice as Price
 from app.db import utcnow
 from app.extensions import db
+from app.markets.models import OrgMarket
+from app.orgs.models import Org, OrgEmployee
+
+bp = Blueprint("creators", __name__, url_prefix="/creators")
+
+
+@bp.get("/<slug>")
+def profile(slug: str):
+    job_profile = get_public_job_profile(slug)
+    if job_profile is None:
+        abort(404)
+    products = [
+        (product, org_name,
+         url_for("store.catalog.product", org_slug=org_slug, market_slug=market_slug, locale=locale,
+                 slug=product.slug) if market_slug else None)
+        for product, org_name, org_slug, market_slug, locale in creator_products(job_profile)
+    ]
+    return render_template("accounts/creator.html", job_profile=job_profile, products=products)
 
 
 def creator_products(job_profile: UserJobProfile) -> list[tuple]:
     """Published products this professional is attributed to, in every org, each with a market
     that sells it: rows of (product, org name, org slug, market slug, market default locale).
     Two queries whatever the number of orgs and products."""
-    from app.catalog.models import OrgProduct, OrgProductVariant, OrgProductVariantPaymentPlan
-    from app.catalog.models import OrgProductVariantPaymentPlanMarketPrice as Price
-    from app.markets.models import OrgMarket
-    from app.orgs.models import Org, OrgEmployee
-    from app.revenue.models import OrgEmployeeProductAttribution as Attribution
-
     now = utcnow()
     rows = db.session.execute(
         sa.select(OrgProduct, Org.name, Org.slug)

@@ -11,11 +11,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
-from app.checkout.cart import member_for
+from app.checkout.account_views import download_token, downloadable_items
 from app.errors import DomainError
 from app.extensions import db
 from app.orders import services as orders
 from app.orders.models import OrgMemberOrder
+from app.orgs.services import get_member
 from app.payments.providers import get_provider
 from app.tax.models import OrgTaxRateSnapshot
 from app.web.htmx import render
@@ -24,7 +25,7 @@ bp = Blueprint("orders", __name__, url_prefix="/orders")
 
 
 def _member():
-    member = member_for(current_user, g.storefront.org_id)
+    member = get_member(g.storefront.org_id, current_user)
     if member is None:
         abort(404)
     return member
@@ -61,7 +62,7 @@ def _tax_by_rate(order: OrgMemberOrder) -> list[tuple[str, Decimal]]:
 @bp.get("/")
 @login_required
 def index():
-    member = member_for(current_user, g.storefront.org_id)
+    member = get_member(g.storefront.org_id, current_user)
     rows = [] if member is None else db.session.scalars(
         sa.select(OrgMemberOrder)
         .where(OrgMemberOrder.org_id == g.storefront.org_id, OrgMemberOrder.member_id == member.id)
@@ -74,11 +75,9 @@ def index():
 @bp.get("/<number>")
 @login_required
 def detail(number: str):
-    from app.orders.account_views import download_token, downloadable_items
-
     order = _order(number)
     downloads = [
-        (item, name, url_for("store.account.download", token=download_token(item, order.member_id)))
+        (item, name, url_for("store.member_account.download", token=download_token(item, order.member_id)))
         for item, name in downloadable_items(order.member, order=order)
     ] if order.status in ("paid", "fulfilled") else []
     return render("orders/detail.html", order=order, tax_by_rate=_tax_by_rate(order), downloads=downloads)

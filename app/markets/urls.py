@@ -13,13 +13,11 @@ from flask import Blueprint, Flask, abort, current_app, g, redirect, request, ur
 from flask_login import current_user
 from werkzeug.routing import BaseConverter
 
-from app.accounts.models import UserProfile
 from app.accounts.services import list_locales
-from app.extensions import db
+from app.markets.hosts import check_trusted_host
 from app.markets.locales import LocaleContext, best_match
-from app.markets.storefront import Storefront, storefront_for, storefront_for_host
-from app.orgs.models import OrgMember
-from app.web.hosts import check_trusted_host
+from app.markets.storefront import storefront_for, storefront_for_host
+from app.orgs.services import get_member
 
 bp = Blueprint("store", __name__)
 _nested: set[str] = set()
@@ -50,10 +48,6 @@ class VolmifyFlask(Flask):
                 values.pop("market_slug", None)
                 endpoint = "domain_" + endpoint
         return super().url_for(endpoint, **values)
-
-
-def current_storefront() -> Storefront:
-    return g.storefront
 
 
 def _root_blueprint() -> str:
@@ -114,11 +108,8 @@ def _member_country() -> str | None:
     storefront = g.get("storefront")
     if storefront is None or not current_user.is_authenticated:
         return None
-    return db.session.scalar(
-        db.select(OrgMember.billing_country_code)
-        .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
-        .where(OrgMember.org_id == storefront.org_id, UserProfile.user_id == current_user.id)
-    )
+    member = get_member(storefront.org_id, current_user)
+    return member.billing_country_code if member is not None else None
 
 
 def register(app: Flask, children: list[Blueprint]) -> None:

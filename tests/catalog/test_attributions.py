@@ -9,11 +9,12 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from app.catalog import attributions
+from app.catalog.models import OrgEmployeeProductAttribution, OrgProductRevenuePool
 from app.db import utcnow
 from app.errors import NotFoundError, ValidationError
 from app.extensions import db
-from app.revenue import services as revenue
-from app.revenue.models import OrgEmployeeProductAttribution, OrgProductRevenuePool
+from app.revenue.services import end_attribution
 from tests.factories import make_employee, make_org, make_product
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
@@ -44,7 +45,7 @@ def pool(product) -> OrgProductRevenuePool:
 
 
 def shares(product, at=None) -> dict[str, Decimal]:
-    return {a.employee_id: a.revenue_share_percentage for a in revenue.effective_attributions(product, at=at)}
+    return {a.employee_id: a.revenue_share_percentage for a in attributions.effective_attributions(product, at=at)}
 
 
 def rows(product) -> list[OrgEmployeeProductAttribution]:
@@ -54,7 +55,7 @@ def rows(product) -> list[OrgEmployeeProductAttribution]:
 
 def test_attribution_updates_the_revenue_pool(product, alice, org):
     admin = make_employee(org, role="admin")
-    attribution = revenue.set_attribution(product, alice, percent=Decimal("70"), by=admin)
+    attribution = attributions.set_attribution(product, alice, percent=Decimal("70"), by=admin)
     assert (attribution.revenue_share_percentage, attribution.attribution_type) == (Decimal("70.00"), "creator")
     assert shares(product) == {alice.id: Decimal("70.00")}
     p = pool(product)
@@ -63,13 +64,13 @@ def test_attribution_updates_the_revenue_pool(product, alice, org):
 
 
 def test_shares_cannot_total_more_than_100_percent(product, alice, bob):
-    revenue.set_attribution(product, alice, percent="70")
+    attributions.set_attribution(product, alice, percent="70")
     with pytest.raises(ValidationError, match=r"would total 110%.*30% is still available"):
-        revenue.set_attribution(product, bob, percent="40", type="collaborator")
+        attributions.set_attribution(product, bob, percent="40", type="collaborator")
     assert shares(product) == {alice.id: Decimal("70.00")}
     assert pool(product).total_allocation_percentage == Decimal("70.00")
 
-    revenue.set_attribution(product, bob, percent="30", type="collaborator")
+    attributions.set_attribution(product, bob, percent="30", type="collaborator")
     assert sum(shares(product).values()) == Decimal("100.00")
     assert pool(product).remaining_percentage == Decimal("0.00")
 
@@ -77,12 +78,12 @@ def test_shares_cannot_total_more_than_100_percent(product, alice, bob):
 def test_changing_a_share_ends_the_old_period_and_keeps_history(product, alice, bob):
     start = utcnow() - timedelta(days=30)
     change = utcnow() - timedelta(days=1)
-    revenue.set_attribution(product, alice, percent="80", effective_from=start)
-    revenue.set_attribution(product, alice, percent="50", effective_from=change)
+    attributions.set_attribution(product, alice, percent="80", effective_from=start)
+    attributions.set_attribution(product, alice, percent="50", effective_from=change)
     # Bob fits from the change on (50 + 50), but not while Alice still had 80 %.
-    revenue.set_attribution(product, bob, percent="50", effective_from=change)
+    attributions.set_attribution(product, bob, percent="50", effective_from=change)
     with pytest.raises(ValidationError, match="20% is still available"):
-        revenue.set_attribution(product, bob, percent="50", effective_from=start + timedelta(days=1))
+        attributions.set_attribution(product, bob, percent="50", effective_from=start + timedelta(days=1))
 
     assert shares(product, at=start + timedelta(days=2)) == {alice.id: Decimal("80.00")}
     assert shares(product) == {alice.id: Decimal("50.00"), bob.id: Decimal("50.00")}
@@ -94,8 +95,8 @@ def test_changing_a_share_ends_the_old_period_and_keeps_history(product, alice, 
 
 def test_setting_the_same_start_again_updates_in_place(product, alice):
     start = utcnow() - timedelta(hours=1)
-    revenue.set_attribution(product, alice, percent="60", effective_from=start)
-    again = revenue.set_attribution(product, alice, percent="65", type="manager", effective_from=start)
+    attributions.set_attribution(product, alice, percent="60", effective_from=start)
+    again = attributions.set_attribution(product, alice, percent="65", type="manager", effective_from=start)
     assert len(rows(product)) == 1
     assert (again.revenue_share_percentage, again.attribution_type) == (Decimal("65.00"), "manager")
     assert pool(product).total_allocation_percentage == Decimal("65.00")
@@ -104,23 +105,23 @@ def test_setting_the_same_start_again_updates_in_place(product, alice):
 def test_scheduled_shares_count_against_the_future(product, alice, bob, org):
     carol = make_employee(org, role="manager")
     next_month = utcnow() + timedelta(days=30)
-    revenue.set_attribution(product, alice, percent="60")
-    scheduled = revenue.set_attribution(product, bob, percent="40", effective_from=next_month)
+    attributions.set_attribution(product, alice, percent="60")
+    scheduled = attributions.set_attribution(product, bob, percent="40", effective_from=next_month)
     assert shares(product) == {alice.id: Decimal("60.00")}
     # Open-ended from now, Carol's 10 % would collide with Bob's 40 % next month.
     assert pool(product).remaining_percentage == Decimal("0.00")
     with pytest.raises(ValidationError, match="would total 110%"):
-        revenue.set_attribution(product, carol, percent="10")
+        attributions.set_attribution(product, carol, percent="10")
 
-    assert revenue.end_attribution(scheduled) is None  # never started: removed
+    assert end_attribution(scheduled) is None  # never started: removed
     assert pool(product).total_allocation_percentage == Decimal("60.00")
-    revenue.set_attribution(product, carol, percent="10")
+    attributions.set_attribution(product, carol, percent="10")
     assert pool(product).total_allocation_percentage == Decimal("70.00")
 
 
 def test_ending_an_attribution_returns_its_share_to_the_org(product, alice):
-    attribution = revenue.set_attribution(product, alice, percent="70", effective_from=utcnow() - timedelta(days=2))
-    revenue.end_attribution(attribution)
+    attribution = attributions.set_attribution(product, alice, percent="70", effective_from=utcnow() - timedelta(days=2))
+    end_attribution(attribution)
     assert attribution.effective_to is not None
     assert shares(product) == {}
     assert shares(product, at=utcnow() - timedelta(days=1)) == {alice.id: Decimal("70.00")}
@@ -135,15 +136,15 @@ def test_ending_an_attribution_returns_its_share_to_the_org(product, alice):
 ])
 def test_share_must_be_a_percentage_between_0_and_100(product, alice, percent, message):
     with pytest.raises(ValidationError, match=message):
-        revenue.set_attribution(product, alice, percent=percent)
+        attributions.set_attribution(product, alice, percent=percent)
 
 
 def test_employee_rules(product, alice, org):
     with pytest.raises(NotFoundError):
-        revenue.set_attribution(product, make_employee(make_org(), role="creator"), percent="10")
+        attributions.set_attribution(product, make_employee(make_org(), role="creator"), percent="10")
     with pytest.raises(ValidationError, match="valid attribution type"):
-        revenue.set_attribution(product, alice, percent="10", type="investor")
+        attributions.set_attribution(product, alice, percent="10", type="investor")
     alice.status = "inactive"
     with pytest.raises(ValidationError, match="active employees"):
-        revenue.set_attribution(product, alice, percent="10")
+        attributions.set_attribution(product, alice, percent="10")
     assert rows(product) == []
