@@ -41,9 +41,10 @@ def seed(rows: int) -> int:
     import sqlalchemy as sa
 
     from app import create_app
+    from app.courses.models import OrgLesson, OrgProductCourseModuleSectionLesson
     from app.db import new_id, utcnow
     from app.extensions import db
-    from app.learn.models import OrgLesson, OrgMemberAssignmentSubmission, OrgProductCourseModuleSectionLesson
+    from app.learn.models import OrgMemberAssignmentSubmission
     from app.orgs.models import Org, OrgMember
 
     app = create_app()

@@ -38,15 +38,15 @@ def queue(demo) -> int:
     """SEEDED waiting submissions of the showcase course's assignment, from the demo's learners,
     older than any other (so they fill the first pages of the default view)."""
     from app.catalog.models import OrgProduct
-    from app.db import new_id, utcnow
-    from app.extensions import db
-    from app.learn.models import (
+    from app.courses.models import (
         OrgLesson,
-        OrgMemberAssignmentSubmission,
         OrgProductCourseModule,
         OrgProductCourseModuleSection,
         OrgProductCourseModuleSectionLesson,
     )
+    from app.db import new_id, utcnow
+    from app.extensions import db
+    from app.learn.models import OrgMemberAssignmentSubmission
     from app.orgs.models import Org, OrgMember
 
     with demo.app_context():

@@ -10,9 +10,10 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from app.courses.models import OrgProductCourseModuleSectionLesson
 from app.db import new_id, utcnow
 from app.extensions import db
-from app.learn.models import OrgMemberAssignmentSubmission, OrgProductCourseModuleSectionLesson
+from app.learn.models import OrgMemberAssignmentSubmission
 from app.orders.models import OrgMemberOrder
 from app.orgs.models import Org
 from tests.factories import make_member, make_user, unique
