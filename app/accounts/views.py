@@ -27,6 +27,7 @@ from app.accounts.forms import (
     proficiency_choices,
 )
 from app.accounts.models import User
+from app.db import write_transaction
 from app.errors import DomainError
 from app.extensions import db, limiter, login_manager
 from app.platform.email import deliver_pending
@@ -170,11 +171,12 @@ def logout():
 @bp.get("/verify/<token>")
 def verify_email(token: str):
     try:
-        user = services.verify_email(token)
+        with write_transaction(db.session):  # a GET that writes: a short transaction of its own
+            user = services.verify_email(token)
+            email = user.email
     except services.InvalidTokenError as exc:
         return render_template("accounts/token_error.html", message=exc.message), 400
-    db.session.commit()
-    flash(_("Thank you, %(email)s is confirmed.", email=user.email), "success")
+    flash(_("Thank you, %(email)s is confirmed.", email=email), "success")
     return redirect(url_for("accounts.profile") if current_user.is_authenticated else url_for("accounts.login"))
 
 

@@ -20,6 +20,7 @@ from app.accounts.services import main_profile
 from app.checkout import cart as carts
 from app.checkout import services as checkout
 from app.checkout.forms import AddToCartForm, CheckoutForm, QuantityForm, RemoveForm, first_error
+from app.db import READ_ONLY_METHODS, write_transaction
 from app.errors import DomainError
 from app.extensions import db
 from app.orders.services import mark_paid
@@ -65,14 +66,27 @@ def _current_cart() -> carts.Cart:
     member = _current_member()
     if member is None:
         return carts.session_cart(session, org_id=storefront.org_id, market_id=storefront.market_id)
-    cart = carts.member_cart(member, storefront.market_id)
     leftovers = carts.session_cart(session, org_id=storefront.org_id, market_id=storefront.market_id)
-    if leftovers.items:
-        carts.merge_items(cart, leftovers.items)
-        leftovers.items.clear()
-        carts.write_session_cart(session, leftovers)
-        g.cart_merged = True
+    if not leftovers.items:
+        return carts.member_cart(member, storefront.market_id)
+    if request.method in READ_ONLY_METHODS:
+        # A GET writes in a short transaction of its own, before the page's reads (on SQLite it
+        # takes the write lock up front instead of failing to upgrade a read lock).
+        with write_transaction(db.session):
+            carts.merge_items(carts.member_cart(member, storefront.market_id), leftovers.items)
+        _forget(leftovers)
+        return carts.member_cart(member, storefront.market_id)
+    cart = carts.member_cart(member, storefront.market_id)
+    carts.merge_items(cart, leftovers.items)
+    _forget(leftovers)
+    g.cart_merged = True  # the view commits it
     return cart
+
+
+def _forget(leftovers: carts.SessionCart) -> None:
+    """Empty the session cart (its items moved into the member cart)."""
+    leftovers.items.clear()
+    carts.write_session_cart(session, leftovers)
 
 
 def _save(cart: carts.Cart) -> None:
@@ -129,10 +143,7 @@ def _render_cart(cart: carts.Cart, *, status: int = 200, error: str | None = Non
 
 @bp.get("/cart")
 def cart():
-    current = _current_cart()
-    if g.get("cart_merged"):
-        db.session.commit()
-    return _render_cart(current)
+    return _render_cart(_current_cart())
 
 
 @bp.get("/cart/badge")

@@ -1,0 +1,130 @@
+"""GET requests that write (the cart merging a session cart, an email confirmation link) do so in a
+short transaction of their own that takes SQLite's write lock up front (app.db.write_transaction).
+
+A GET transaction begins deferred (it only reads); had it written, SQLite would have to upgrade
+its read lock, which fails at once with "database is locked" whenever another connection wrote
+in between. The tests record the SQL sent and check that every INSERT/UPDATE comes after a
+``BEGIN IMMEDIATE``. They run on the SQLite stage only (the point is SQLite's locking) on a file
+database of their own, like tests/learn/test_concurrency.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from app import create_app
+from app.accounts.models import User
+from app.accounts.services import make_verification_token
+from app.checkout.models import OrgMemberCartItem
+from app.config import TestConfig
+from app.extensions import db
+from app.orgs.models import Org
+from app.orgs.services import ensure_member
+from tests.conftest import build_schema
+from tests.factories import PASSWORD, make_market, make_org, make_priced_plan, make_user
+
+pytestmark = pytest.mark.skipif(
+    sa.engine.make_url(TestConfig().SQLALCHEMY_DATABASE_URI).get_backend_name() != "sqlite",
+    reason="SQLite locking (the test uses a file SQLite database of its own): runs on the SQLite stage",
+)
+
+STORE = "/getw/eu/en"
+
+
+@pytest.fixture
+def file_app(tmp_path):
+    config = TestConfig()
+    config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'get-writes.sqlite3'}"
+    config.RATELIMIT_ENABLED = False
+    app = create_app(config)
+    build_schema(app)
+    with app.app_context():
+        org = make_org("getw")
+        market = make_market(org, "eu", locale_keys=("en",), default_locale_key="en")
+        plan = make_priced_plan(market)
+        make_user("shopper@example.com")
+        make_user("unconfirmed@example.com", verified=False)
+        db.session.commit()
+        plan_id = plan.id
+        db.session.remove()
+    yield app, plan_id
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+class Statements:
+    """The first word of every SQL statement the app's engine sends (BEGIN marked IMMEDIATE)."""
+
+    def __init__(self, app):
+        with app.app_context():
+            self.engine = db.engine
+        self.seen: list[str] = []
+
+    def _record(self, conn, cursor, statement, parameters, context, executemany):
+        self.seen.append(statement.split()[0].upper() + (" IMMEDIATE" if "IMMEDIATE" in statement else ""))
+
+    def __enter__(self):
+        sa.event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc):
+        sa.event.remove(self.engine, "before_cursor_execute", self._record)
+
+    def writes_take_the_lock_first(self) -> bool:
+        """Each INSERT/UPDATE/DELETE belongs to a transaction begun with BEGIN IMMEDIATE."""
+        begun = None
+        wrote = False
+        for statement in self.seen:
+            if statement.startswith("BEGIN"):
+                begun = statement
+            elif statement in ("INSERT", "UPDATE", "DELETE"):
+                wrote = True
+                if begun != "BEGIN IMMEDIATE":
+                    return False
+        return wrote
+
+
+def test_cart_page_merges_a_session_cart_in_a_write_transaction(file_app):
+    """A signed-in shopper who put something in the cart before becoming a member of the org:
+    the cart page moves the session cart into the member cart without writing in its read
+    transaction, and shows the item."""
+    app, plan_id = file_app
+    client = app.test_client()
+    assert client.post("/account/login", data={"email": "shopper@example.com", "password": PASSWORD}).status_code == 303
+    assert client.post(f"{STORE}/cart/items", data={"plan_id": plan_id}).status_code == 303
+    with app.app_context():  # the shopper becomes a member of the org (e.g. an invitation)
+        user = db.session.scalar(sa.select(User).where(User.email == "shopper@example.com"))
+        ensure_member(db.session.scalar(sa.select(Org).where(Org.slug == "getw")), user)
+        db.session.commit()
+        db.session.remove()
+
+    with Statements(app) as sql:
+        page = client.get(f"{STORE}/cart")
+    assert page.status_code == 200
+    assert sql.writes_take_the_lock_first(), sql.seen
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(OrgMemberCartItem)) == 1
+        db.session.remove()
+    assert client.get(f"{STORE}/cart").status_code == 200  # nothing left to merge: a plain read
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(OrgMemberCartItem)) == 1
+        db.session.remove()
+
+
+def test_email_confirmation_link_writes_in_a_write_transaction(file_app):
+    app, _plan_id = file_app
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == "unconfirmed@example.com"))
+        token = make_verification_token(user)
+        db.session.remove()
+    client = app.test_client()
+    with Statements(app) as sql:
+        response = client.get(f"/account/verify/{token}")
+    assert response.status_code in (302, 303)
+    assert sql.writes_take_the_lock_first(), sql.seen
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == "unconfirmed@example.com"))
+        assert user.email_verified_at is not None
+        db.session.remove()
