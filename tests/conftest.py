@@ -164,6 +164,17 @@ def build_schema(app) -> None:
         db.session.remove()
 
 
+def file_sqlite_app(path):
+    """An app of its own on a FILE SQLite database at ``path`` (WAL, real locking), its schema
+    built: for tests about SQLite's locking, where the shared in-memory test database cannot tell."""
+    config = TestConfig()
+    config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{path}"
+    config.RATELIMIT_ENABLED = False
+    app = create_app(config)
+    build_schema(app)
+    return app
+
+
 @pytest.fixture(scope="session")
 def _app():
     """The application with its schema built; never use it directly in a test (use `app`)."""

@@ -13,7 +13,6 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from app import create_app
 from app.accounts.models import User
 from app.accounts.services import make_verification_token
 from app.checkout.models import OrgMemberCartItem
@@ -21,7 +20,7 @@ from app.config import TestConfig
 from app.extensions import db
 from app.orgs.models import Org
 from app.orgs.services import ensure_member
-from tests.conftest import build_schema
+from tests.conftest import file_sqlite_app
 from tests.factories import PASSWORD, make_market, make_org, make_priced_plan, make_user
 
 pytestmark = pytest.mark.skipif(
@@ -34,11 +33,7 @@ STORE = "/getw/eu/en"
 
 @pytest.fixture
 def file_app(tmp_path):
-    config = TestConfig()
-    config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'get-writes.sqlite3'}"
-    config.RATELIMIT_ENABLED = False
-    app = create_app(config)
-    build_schema(app)
+    app = file_sqlite_app(tmp_path / 'get-writes.sqlite3')
     with app.app_context():
         org = make_org("getw")
         market = make_market(org, "eu", locale_keys=("en",), default_locale_key="en")

@@ -145,35 +145,17 @@ def register(app: Flask) -> None:
 
 # ---- fields -------------------------------------------------------------------------------------
 
-class DecimalNumberField(DecimalField):
-    """A decimal typed by a person (``to_decimal_number``): empty is None (add ``InputRequired`` to
-    require it); anything else that is not a finite number within the bounds is a field error."""
-
-    def __init__(self, label=None, validators=None, *, message, minimum=None, maximum=None, places=2, **kwargs):
-        super().__init__(label, validators, places=places, **kwargs)
-        self.message, self.minimum, self.maximum = message, minimum, maximum
-
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        self.data = None
-        raw = valuelist[0] if isinstance(valuelist[0], str) else ""
-        if raw.strip():
-            try:
-                self.data = to_decimal_number(raw, str(self.message), minimum=self.minimum, maximum=self.maximum,
-                                              places=self.places)
-            except ValidationError as exc:
-                raise ValueError(exc.message) from None
-
-
-class WholeNumberField(IntegerField):
-    """A whole number typed by a person (``to_whole_number``): ``"2"`` and ``" 2 "``, never ``"2.5"``,
-    ``"1e3"`` or ``"²"``; empty is None (add ``InputRequired`` to require it)."""
+class _TypedNumber:
+    """What the two number fields share: empty input is None, anything else goes through
+    ``parse`` (an app.checks number rule) and its ValidationError becomes the field's error."""
 
     def __init__(self, label=None, validators=None, *, message, minimum=None, maximum=None, **kwargs):
         super().__init__(label, validators, **kwargs)
         self.message, self.minimum, self.maximum = message, minimum, maximum
 
+    def parse(self, raw: str):
+        raise NotImplementedError
+
     def process_formdata(self, valuelist):
         if not valuelist:
             return
@@ -181,9 +163,29 @@ class WholeNumberField(IntegerField):
         raw = valuelist[0] if isinstance(valuelist[0], str) else ""
         if raw.strip():
             try:
-                self.data = to_whole_number(raw, str(self.message), minimum=self.minimum, maximum=self.maximum)
+                self.data = self.parse(raw)
             except ValidationError as exc:
                 raise ValueError(exc.message) from None
+
+
+class DecimalNumberField(_TypedNumber, DecimalField):
+    """A decimal typed by a person (``to_decimal_number``): empty is None (add ``InputRequired`` to
+    require it); anything else that is not a finite number within the bounds is a field error."""
+
+    def __init__(self, label=None, validators=None, *, places=2, **kwargs):
+        super().__init__(label, validators, places=places, **kwargs)
+
+    def parse(self, raw: str):
+        return to_decimal_number(raw, str(self.message), minimum=self.minimum, maximum=self.maximum,
+                                 places=self.places)
+
+
+class WholeNumberField(_TypedNumber, IntegerField):
+    """A whole number typed by a person (``to_whole_number``): ``"2"`` and ``" 2 "``, never ``"2.5"``,
+    ``"1e3"`` or ``"²"``; empty is None (add ``InputRequired`` to require it)."""
+
+    def parse(self, raw: str):
+        return to_whole_number(raw, str(self.message), minimum=self.minimum, maximum=self.maximum)
 
 
 class EmailAddress:

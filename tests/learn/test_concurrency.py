@@ -24,11 +24,10 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
-from app import create_app
 from app.config import TestConfig
 from app.extensions import db
 from app.learn.models import OrgMemberLessonProgress
-from tests.conftest import build_schema
+from tests.conftest import file_sqlite_app
 from tests.factories import PASSWORD
 from tests.learn.player_fixtures import LEARNER, build_school, grant
 
@@ -44,11 +43,7 @@ VIEWS_PER_THREAD = 6
 @pytest.fixture
 def live(tmp_path):
     """(app, base URL, school) of a threaded server on a file SQLite database of its own."""
-    config = TestConfig()
-    config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'concurrency.sqlite3'}"
-    config.RATELIMIT_ENABLED = False
-    app = create_app(config)
-    build_schema(app)
+    app = file_sqlite_app(tmp_path / 'concurrency.sqlite3')
     with app.app_context():
         school = build_school()
         db.session.commit()
