@@ -100,8 +100,7 @@ def join_employee(token: str):
         raise
     except DomainError as exc:
         db.session.rollback()
-        form.form_errors.append(exc.message)
-        return _page(token, join_form=form, status=exc.status_code)
+        return _page(token, join_form=form, error=exc.message, status=exc.status_code)
     sessions.start_session(user, request.user_agent.string)
     login_user(user)
     db.session.commit()

@@ -36,8 +36,7 @@ def _page(token: str, *, join_form: JoinForm | None = None, error: str | None = 
         other_address=signed_in and current_user.email != invitation.email,
         has_account=not signed_in and get_user_by_email(invitation.email) is not None,
         join_form=join_form or JoinForm(formdata=None), action_form=InvitationActionForm(formdata=None),
-        login_url=url_for("accounts.login", next=request.path if request.method == "GET"
-                          else url_for("orgs.accept_member_invitation", token=token)),
+        login_url=url_for("accounts.login", next=url_for("orgs.accept_member_invitation", token=token)),
     )
 
 
@@ -83,8 +82,7 @@ def join_member(token: str):
         raise
     except DomainError as exc:
         db.session.rollback()
-        form.form_errors.append(exc.message)
-        return _page(token, join_form=form, status=exc.status_code)
+        return _page(token, join_form=form, error=exc.message, status=exc.status_code)
     sessions.start_session(user, request.user_agent.string)
     login_user(user)
     db.session.commit()
