@@ -622,3 +622,32 @@ def test_the_query_count_does_not_grow_with_the_rows(app, login, team, count_que
         html = text(admin.get(url))
     assert "1–100 of 505" in html
     assert many.count == few.count, str(many)
+
+
+# ---- reading the addresses --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("data, expected", [
+    (b"a@example.com\nb@example.com\n", [(1, "a@example.com"), (2, "b@example.com")]),
+    (b"Name\tMail\nAna\tana@example.com\n\nBo\t\n", [(2, "ana@example.com"), (4, "")]),
+    (b"Ana;ana@example.com;x\nBo;nothing here\n", [(1, "ana@example.com"), (2, "Bo")]),
+    ("\ufeffE-Mail\r\nzoë@example.com\r\n".encode(), [(2, "zoë@example.com")]),
+])
+def test_addresses_are_read_from_csv_files(app_ctx, data, expected):
+    assert services.email_entries_from_csv(data) == expected
+
+
+def test_the_signed_out_accept_button_asks_to_log_in_and_an_unverified_invitee_is_verified(app, login, team):
+    with app.app_context():
+        make_user("unverified@example.com", verified=False)
+        _member_invitation(team, "unverified@example.com")
+        db.session.commit()
+        path = _link("unverified@example.com")
+    visitor = app.test_client()
+    r = visitor.post(path + "/accept")
+    assert r.status_code == 303 and r.headers["Location"] == f"/account/login?next={path}"
+    assert login(visitor, "unverified@example.com", PASSWORD).status_code == 303
+    assert visitor.post(path + "/accept").status_code == 303
+    assert visitor.post(path + "/accept").status_code == 303  # a double click lands the same way
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == "unverified@example.com"))
+        assert user.email_verified_at is not None  # the emailed link proved the address
