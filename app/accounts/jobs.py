@@ -80,3 +80,13 @@ def get_public_job_profile(slug: str) -> UserJobProfile | None:
             selectinload(UserJobProfile.skills).selectinload(UserJobProfileSkill.skill),
         )
     )
+
+
+def list_job_profiles(user: User) -> list[UserJobProfile]:
+    """The user's job profiles (one query), by title."""
+    return list(db.session.scalars(
+        sa.select(UserJobProfile)
+        .join(UserProfile, UserProfile.id == UserJobProfile.user_profile_id)
+        .where(UserProfile.user_id == user.id, UserProfile.type == "job")
+        .order_by(UserJobProfile.title, UserJobProfile.slug)
+    ))

@@ -16,9 +16,9 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app.accounts import sessions
 from app.accounts.models import User, UserLocale, UserProfile
-from app.checks import check_email, normalize_email
+from app.checks import check_email, clean_text, normalize_email
 from app.db import utcnow
-from app.errors import DomainError, ValidationError
+from app.errors import ConflictError, DomainError, ValidationError
 from app.extensions import db
 from app.platform.email import queue_email
 from app.platform.links import public_url
@@ -106,6 +106,21 @@ def create_user(email: str, password: str, display_name: str, *, verified: bool 
     db.session.add(UserProfile(user_id=user.id, type="main", display_name=display_name))
     db.session.flush()
     return user
+
+
+def create_invited_user(email: str, password: str, display_name: str) -> User:
+    """The account of an address an invitation was sent to, created from the invitation's page.
+
+    The emailed link proves the address, so the account is verified at once (no confirmation
+    email). The address and password rules are those of sign-up; an address that already has an
+    account is a conflict (the page asks to log in instead: whoever holds the link reads that
+    mailbox, so saying so reveals nothing to a stranger)."""
+    email = check_email(email)
+    display_name = clean_text(display_name, _("Your name"), max_length=100, required=True)
+    check_password_strength(password, email=email, name=display_name)
+    if get_user_by_email(email) is not None:
+        raise ConflictError(_("An account with this address already exists. Log in to accept the invitation."))
+    return create_user(email, password, display_name, verified=True)
 
 
 def authenticate(email: str, password: str) -> User:

@@ -6,7 +6,11 @@ filtered by the org, and a row of another org is reported as not found (never as
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -17,7 +21,7 @@ from flask_babel import gettext as _
 from werkzeug.routing import BuildError
 
 from app.accounts.models import User, UserJobProfile, UserProfile
-from app.accounts.services import main_profile
+from app.accounts.services import create_invited_user, main_profile
 from app.checks import check_email, check_slug, normalize_email, to_decimal_number
 from app.db import utcnow
 from app.errors import (
@@ -69,6 +73,21 @@ __all__ = [
     "invite_member",
     "require",
     "scoped",
+    # invitations (issue 11)
+    "BulkInviteRow",
+    "decline_employee_invitation_as_admin",
+    "email_entries_from_csv",
+    "email_entries_from_text",
+    "employee_invitation_by_token",
+    "invitation_status",
+    "invitation_status_sql",
+    "invite_members_bulk",
+    "is_only_admin",
+    "join_by_employee_invitation",
+    "join_by_member_invitation",
+    "member_invitation_by_token",
+    "resend_employee_invitation",
+    "resend_member_invitation",
 ]
 
 M = TypeVar("M")
@@ -281,13 +300,23 @@ def change_employee_role(employee: OrgEmployee, *, role: str, by: OrgEmployee) -
 
 
 # ---- invitations ---------------------------------------------------------------------------
+# Statuses are those of the source documents: pending, accepted, declined, expired, cancelled (an
+# employee invitation is "approved" between an admin's approval and the invitee's answer). A
+# pending or approved invitation past its expiry IS expired wherever it shows (``invitation_status``
+# in Python, ``invitation_status_sql`` in queries); the stored status catches up when someone acts
+# on it. Every change writes the audit log with the changed fields before and after.
+
+OPEN_MEMBER_INVITATION = ("pending",)
+BULK_INVITE_MAX = 500
+BULK_LINE_CHARS = 1000
+
 
 def _new_token() -> str:
     return secrets.token_urlsafe(32)[:64]
 
 
 def _expiry(days: int) -> datetime:
-    if not isinstance(days, int) or days < 1 or days > INVITATION_DAYS_MAX:
+    if not isinstance(days, int) or isinstance(days, bool) or days < 1 or days > INVITATION_DAYS_MAX:
         raise ValidationError(_("An invitation is valid for 1 to %(n)d days.", n=INVITATION_DAYS_MAX))
     return utcnow() + timedelta(days=days)
 
@@ -358,6 +387,25 @@ def _is_expired(invitation: OrgMemberInvitation | OrgEmployeeInvitation) -> bool
     return invitation.expires_at <= utcnow()
 
 
+def invitation_status(invitation: OrgMemberInvitation | OrgEmployeeInvitation) -> str:
+    """The status as people see it: a pending or approved invitation past its expiry is expired."""
+    if invitation.status in ("pending", "approved") and _is_expired(invitation):
+        return "expired"
+    return invitation.status
+
+
+def invitation_status_sql(model: type[OrgMemberInvitation] | type[OrgEmployeeInvitation]) -> sa.ColumnElement:
+    """``invitation_status`` as an SQL expression (lists filter and sort by it)."""
+    return sa.case(
+        (sa.and_(model.status.in_(("pending", "approved")), model.expires_at <= utcnow()), "expired"),
+        else_=model.status,
+    )
+
+
+def _when(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") if value is not None else None
+
+
 def _active_org(org_id: str) -> Org:
     org = db.session.get(Org, org_id)
     if org is None or not org.is_active:
@@ -365,12 +413,21 @@ def _active_org(org_id: str) -> Org:
     return org
 
 
+def _proves_address(user: User, email: str) -> None:
+    """The emailed link proves its address: an unverified account with that address is verified."""
+    if user.email_verified_at is None and normalize_email(user.email) == email:
+        user.email_verified_at = utcnow()
+
+
+# -- member invitations --
+
 def invite_member(org: Org, *, email: str, invited_by: OrgEmployee | None, membership_type: str = "learner",
                   days: int = 14) -> OrgMemberInvitation:
     """Invite someone to join ``org`` as a member and queue the email.
 
     Inviting an email that already has a pending invitation extends it and sends it again
-    (same link) instead of creating a second one.
+    (same link) instead of creating a second one. ``invited_by`` None is the platform itself
+    (seed data); an employee needs the ``invite`` capability.
     """
     _check_inviter(org, invited_by)
     email = check_email(email)
@@ -392,54 +449,113 @@ def invite_member(org: Org, *, email: str, invited_by: OrgEmployee | None, membe
             expires_at=expires_at, invited_by_employee_id=invited_by.id if invited_by else None,
         )
         db.session.add(invitation)
+        db.session.flush()
+        action, before = "member_invitation.created", {}
+        after = {"email": email, "type": membership_type, "status": "pending", "expires_at": _when(expires_at)}
     else:
+        before = {"status": invitation_status(invitation), "type": invitation.type,
+                  "expires_at": _when(invitation.expires_at)}
         invitation.type = membership_type
         invitation.expires_at = expires_at
         if invited_by is not None:
             invitation.invited_by_employee_id = invited_by.id
-    db.session.flush()
+        db.session.flush()
+        action = "member_invitation.resent"
+        after = {"status": "pending", "type": membership_type, "expires_at": _when(expires_at)}
+    audit(org, action=action, entity_type="org_member_invitation", entity_id=invitation.id,
+          actor_employee=invited_by, data={"before": before, "after": after})
     _send_member_invitation(org, invitation)
     return invitation
 
 
-def _member_invitation_by_token(token: str) -> OrgMemberInvitation:
-    invitation = db.session.scalar(
-        sa.select(OrgMemberInvitation).where(OrgMemberInvitation.token == token)
-    ) if token else None
-    if invitation is None:
-        raise NotFoundError(_("This invitation is not valid."))
+def resend_member_invitation(invitation: OrgMemberInvitation, *, by: OrgEmployee,
+                             days: int = 14) -> OrgMemberInvitation:
+    """Send a pending (or expired) invitation again with the same link, valid ``days`` from now."""
+    ensure_same_org(invitation, by.org_id)
+    require(by, "invite")
+    if invitation.status not in ("pending", "expired"):
+        raise InvalidTransitionError(_("Only a pending or expired invitation can be sent again."))
+    org = _active_org(invitation.org_id)
+    user = db.session.scalar(sa.select(User).where(User.email == invitation.email))
+    if user is not None and get_member(org, user) is not None:
+        raise ConflictError(_("%(email)s is already a member.", email=invitation.email))
+    before = {"status": invitation_status(invitation), "expires_at": _when(invitation.expires_at)}
+    invitation.status = "pending"
+    invitation.expires_at = _expiry(days)
+    db.session.flush()
+    audit(org, action="member_invitation.resent", entity_type="org_member_invitation", entity_id=invitation.id,
+          actor_employee=by, data={"before": before,
+                                   "after": {"status": "pending", "expires_at": _when(invitation.expires_at)}})
+    _send_member_invitation(org, invitation)
     return invitation
 
 
+def member_invitation_by_token(token: str) -> OrgMemberInvitation:
+    """The invitation of an emailed link (any status), or NotFoundError; its org must be active."""
+    invitation = db.session.scalar(
+        sa.select(OrgMemberInvitation).where(OrgMemberInvitation.token == token)
+    ) if token and len(token) <= 64 else None
+    if invitation is None:
+        raise NotFoundError(_("This invitation is not valid."))
+    _active_org(invitation.org_id)
+    return invitation
+
+
+
+def _check_open_member_invitation(invitation: OrgMemberInvitation) -> None:
+    status = invitation_status(invitation)
+    if status == "expired":
+        raise ConflictError(_("This invitation has expired. Ask for a new one."))
+    if status == "accepted":
+        raise ConflictError(_("This invitation has already been used."))
+    if status != "pending":
+        raise ConflictError(_("This invitation is no longer valid."))
+
+
 def accept_member_invitation(token: str, user: User) -> OrgMember:
-    """The invited person joins the org. Accepting twice returns the same membership."""
-    invitation = _member_invitation_by_token(token)
+    """The signed-in ``user`` joins the org with the invited membership type.
+
+    The link is what proves the invitation: whoever holds it may accept it with the account they
+    are signed in with (the page says so when that is not the invited address). Accepting twice
+    returns the same membership; someone who already is a member keeps their membership.
+    """
+    invitation = member_invitation_by_token(token)
     org = _active_org(invitation.org_id)
     if invitation.status == "accepted":
         member = get_member(org, user)
         if member is not None and member.id == invitation.member_id:
             return member
-        raise ConflictError(_("This invitation has already been used."))
-    if invitation.status != "pending":
-        raise ConflictError(_("This invitation is no longer valid."))
-    if _is_expired(invitation):
-        invitation.status = "expired"
-        db.session.flush()
-        raise ConflictError(_("This invitation has expired. Ask for a new one."))
+    _check_open_member_invitation(invitation)
     member = ensure_member(org, user, membership_type=invitation.type)
     invitation.status = "accepted"
     invitation.accepted_at = utcnow()
     invitation.member_id = member.id
+    _proves_address(user, invitation.email)
     db.session.flush()
+    audit(org, action="member_invitation.accepted", entity_type="org_member_invitation", entity_id=invitation.id,
+          actor_user=user, data={"before": {"status": "pending"},
+                                 "after": {"status": "accepted", "member_id": member.id}})
     return member
 
 
-def decline_member_invitation(token: str) -> OrgMemberInvitation:
-    invitation = _member_invitation_by_token(token)
-    if invitation.status != "pending":
+def join_by_member_invitation(token: str, *, display_name: str, password: str) -> tuple[User, OrgMember]:
+    """Create the account of the invited address (verified: the link proves it) and accept."""
+    invitation = member_invitation_by_token(token)
+    _check_open_member_invitation(invitation)
+    user = create_invited_user(invitation.email, password, display_name)
+    return user, accept_member_invitation(token, user)
+
+
+def decline_member_invitation(token: str, user: User | None = None) -> OrgMemberInvitation:
+    """The invited person says no (the link is the proof; ``user`` when signed in, for the log)."""
+    invitation = member_invitation_by_token(token)
+    if invitation_status(invitation) != "pending":
         raise InvalidTransitionError(_("This invitation is no longer pending."))
     invitation.status = "declined"
     db.session.flush()
+    audit(_active_org(invitation.org_id), action="member_invitation.declined", entity_type="org_member_invitation",
+          entity_id=invitation.id, actor_user=user,
+          data={"before": {"status": "pending"}, "after": {"status": "declined"}})
     return invitation
 
 
@@ -447,12 +563,146 @@ def cancel_member_invitation(invitation: OrgMemberInvitation, *, by: OrgEmployee
     if by.org_id != invitation.org_id:
         raise NotFoundError(_("Not found."))
     require(by, "invite")
-    if invitation.status != "pending":
+    if invitation.status not in ("pending", "expired"):
         raise InvalidTransitionError(_("This invitation is no longer pending."))
+    before = invitation_status(invitation)
     invitation.status = "cancelled"
     db.session.flush()
+    audit(db.session.get(Org, invitation.org_id), action="member_invitation.cancelled",
+          entity_type="org_member_invitation", entity_id=invitation.id, actor_employee=by,
+          data={"before": {"status": before}, "after": {"status": "cancelled"}})
     return invitation
 
+
+# -- bulk member invitations --
+
+@dataclass(frozen=True)
+class BulkInviteRow:
+    """One entry of a bulk invitation and what became of it: ``invited``, ``skipped`` (already a
+    member, already invited, listed twice) or ``refused`` (not a valid address), with the reason."""
+
+    line: int
+    entry: str
+    outcome: str
+    reason: str = ""
+    email: str = ""
+
+
+_SEPARATORS = re.compile(r"[\s,;]+")
+_HEADER_NAMES = {"email", "e-mail", "email address", "e-mail address", "mail", "courriel", "correo"}
+
+
+def email_entries_from_text(text: str | None) -> list[tuple[int, str]]:
+    """Pasted addresses: one or more per line, separated by spaces, commas or semicolons;
+    (line number, entry) pairs, blank lines left out."""
+    entries = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        entries.extend((number, part[:BULK_LINE_CHARS]) for part in _SEPARATORS.split(line.strip()) if part)
+    return entries
+
+
+def _csv_delimiter(text: str) -> str:
+    """The separator of a CSV file: of comma, semicolon and tab, the one found on every one of its
+    first lines (the most often), else a comma (a file of one column)."""
+    lines = [line for line in text.splitlines()[:20] if line.strip()][:5]
+    found = {sep: min(line.count(sep) for line in lines) for sep in (",", ";", "\t")} if lines else {}
+    best = max(found, key=lambda sep: found[sep], default=",")
+    return best if found.get(best) else ","
+
+
+def email_entries_from_csv(data: bytes) -> list[tuple[int, str]]:
+    """The addresses of an uploaded CSV file (UTF-8, with or without a BOM; comma, semicolon or
+    tab separated): the column headed "email" when there is a header, else on each line the first
+    cell holding an "@" (or the first non-empty cell, which is then refused as invalid)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError(_("The file is not a CSV text file in UTF-8. Save it as CSV (UTF-8) and try again.")) \
+            from None
+    if "\x00" in text:
+        raise ValidationError(_("The file is not a CSV text file in UTF-8. Save it as CSV (UTF-8) and try again."))
+    column: int | None = None
+    entries: list[tuple[int, str]] = []
+    reader = csv.reader(io.StringIO(text), delimiter=_csv_delimiter(text))
+    try:
+        for row in reader:
+            cells = [cell.strip() for cell in row]
+            if not any(cells):
+                continue
+            if column is None and not entries:
+                header = [cell.lower() for cell in cells]
+                found = next((i for i, name in enumerate(header) if name in _HEADER_NAMES), None)
+                if found is not None:
+                    column = found
+                    continue
+            if column is not None:
+                cell = cells[column] if column < len(cells) else ""
+            else:
+                cell = next((c for c in cells if "@" in c), next(c for c in cells if c))
+            entries.append((reader.line_num, cell[:BULK_LINE_CHARS]))
+    except csv.Error:
+        raise ValidationError(_("The file could not be read as CSV (line %(n)d).", n=reader.line_num)) from None
+    return entries
+
+
+def invite_members_bulk(org: Org, entries: list[tuple[int, str]], *, by: OrgEmployee, membership_type: str = "learner",
+                        days: int = 14) -> list[BulkInviteRow]:
+    """Invite every valid new address of ``entries`` ((line, text) pairs); one report row per entry.
+
+    Nothing is half done: the whole list is checked first (type, days, at most BULK_INVITE_MAX
+    entries); then each address is invited (email queued, audit written), skipped (already a
+    member, already has a pending invitation, listed twice) or refused (invalid, with the reason).
+    """
+    _check_inviter(org, by)
+    if by is None:
+        raise PermissionDeniedError(_("You do not have permission to do that."))
+    if membership_type not in MEMBERSHIP_TYPES:
+        raise ValidationError(_("Choose a membership type from the list."))
+    _expiry(days)
+    if not entries:
+        raise ValidationError(_("Enter at least one email address."))
+    if len(entries) > BULK_INVITE_MAX:
+        raise ValidationError(_("Invite at most %(n)d addresses at a time.", n=BULK_INVITE_MAX))
+
+    checked: list[tuple[int, str, str | None, str]] = []  # line, entry, email, refusal
+    for line, entry in entries:
+        try:
+            checked.append((line, entry, check_email(entry), ""))
+        except ValidationError as exc:
+            checked.append((line, entry, None, exc.message))
+    emails = {email for _line, _entry, email, _reason in checked if email}
+    members = set(db.session.scalars(
+        sa.select(User.email)
+        .join(UserProfile, sa.and_(UserProfile.user_id == User.id, UserProfile.type == "main"))
+        .join(OrgMember, OrgMember.user_profile_id == UserProfile.id)
+        .where(OrgMember.org_id == org.id, User.email.in_(emails))
+    )) if emails else set()
+    invited = set(db.session.scalars(
+        scoped(OrgMemberInvitation, org).with_only_columns(OrgMemberInvitation.email).where(
+            OrgMemberInvitation.email.in_(emails), OrgMemberInvitation.status == "pending",
+            OrgMemberInvitation.expires_at > utcnow())
+    )) if emails else set()
+
+    report: list[BulkInviteRow] = []
+    seen: set[str] = set()
+    for line, entry, email, refusal in checked:
+        if email is None:
+            report.append(BulkInviteRow(line, entry, "refused", refusal))
+        elif email in seen:
+            report.append(BulkInviteRow(line, entry, "skipped", _("Listed twice."), email))
+        elif email in members:
+            report.append(BulkInviteRow(line, entry, "skipped", _("Already a member."), email))
+        elif email in invited:
+            report.append(BulkInviteRow(line, entry, "skipped", _("Already invited."), email))
+        else:
+            invite_member(org, email=email, invited_by=by, membership_type=membership_type, days=days)
+            report.append(BulkInviteRow(line, entry, "invited", "", email))
+        if email:
+            seen.add(email)
+    return report
+
+
+# -- employee invitations --
 
 def invite_employee(org: Org, *, email: str, role: str, invited_by: OrgEmployee,
                     days: int = 14) -> OrgEmployeeInvitation:
@@ -486,19 +736,35 @@ def invite_employee(org: Org, *, email: str, role: str, invited_by: OrgEmployee,
     db.session.add(invitation)
     db.session.flush()
     audit(org, action="employee_invitation.created", entity_type="org_employee_invitation",
-          entity_id=invitation.id, actor_employee=invited_by, data={"email": email, "role": role})
+          entity_id=invitation.id, actor_employee=invited_by,
+          data={"before": {}, "after": {"email": email, "role": role, "status": "pending",
+                                        "expires_at": _when(expires_at)}})
     return invitation
+
+
+def is_only_admin(employee: OrgEmployee) -> bool:
+    """Whether ``employee`` is the org's one active admin (who may then decide on their own invitations)."""
+    return employee.role == "admin" and employee.is_active and _admin_count(db.session.get(Org, employee.org_id)) <= 1
+
+
+def _decide(invitation: OrgEmployeeInvitation, admin: OrgEmployee | None) -> Org:
+    """Checks shared by approve and decline: an admin of the org, not the inviter (unless the
+    inviter is the org's only active admin: nobody else could ever decide), a pending invitation."""
+    if admin is None or admin.org_id != invitation.org_id:
+        raise NotFoundError(_("Not found."))
+    require(admin, "approve_employees")
+    org = db.session.get(Org, invitation.org_id)
+    if invitation.invited_by_employee_id == admin.id and _admin_count(org) > 1:
+        raise PermissionDeniedError(_("Another admin must decide on an invitation you sent."))
+    if invitation.status != "pending":
+        raise InvalidTransitionError(_("Only a pending invitation can be approved or declined."))
+    return org
 
 
 def approve_employee_invitation(invitation: OrgEmployeeInvitation, *,
                                 approver: OrgEmployee) -> OrgEmployeeInvitation:
-    """An admin approves a pending employee invitation; the invitation email is sent then."""
-    if approver is None or approver.org_id != invitation.org_id:
-        raise NotFoundError(_("Not found."))
-    require(approver, "approve_employees")
-    if invitation.status != "pending":
-        raise InvalidTransitionError(_("Only a pending invitation can be approved."))
-    org = db.session.get(Org, invitation.org_id)
+    """An admin who is not the inviter approves a pending employee invitation; the email is sent then."""
+    org = _decide(invitation, approver)
     if _is_expired(invitation):
         invitation.status = "expired"
         db.session.flush()
@@ -508,26 +774,87 @@ def approve_employee_invitation(invitation: OrgEmployeeInvitation, *,
     invitation.approved_at = utcnow()
     db.session.flush()
     audit(org, action="employee_invitation.approved", entity_type="org_employee_invitation",
-          entity_id=invitation.id, actor_employee=approver, data={"email": invitation.email, "role": invitation.role})
+          entity_id=invitation.id, actor_employee=approver,
+          data={"before": {"status": "pending"},
+                "after": {"status": "approved", "approved_by_employee_id": approver.id,
+                          "email": invitation.email, "role": invitation.role}})
     _send_employee_invitation(org, invitation)
     return invitation
 
 
-def _employee_invitation_by_token(token: str) -> OrgEmployeeInvitation:
-    invitation = db.session.scalar(
-        sa.select(OrgEmployeeInvitation).where(OrgEmployeeInvitation.token == token)
-    ) if token else None
-    if invitation is None:
-        raise NotFoundError(_("This invitation is not valid."))
+def decline_employee_invitation_as_admin(invitation: OrgEmployeeInvitation, *,
+                                         by: OrgEmployee) -> OrgEmployeeInvitation:
+    """An admin who is not the inviter declines a pending invitation: nothing is ever sent.
+
+    Stored as ``declined`` without an approval time (one the invitee declined was approved first)."""
+    org = _decide(invitation, by)
+    before = invitation_status(invitation)
+    invitation.status = "declined"
+    db.session.flush()
+    audit(org, action="employee_invitation.declined", entity_type="org_employee_invitation",
+          entity_id=invitation.id, actor_employee=by,
+          data={"before": {"status": before}, "after": {"status": "declined"}})
     return invitation
 
 
-def accept_employee_invitation(token: str, user: User) -> OrgEmployee:
-    """The invited person (signed in with the invited email) becomes an employee with the approved role.
+def _can_manage(by: OrgEmployee, invitation: OrgEmployeeInvitation) -> bool:
+    return can(by, "approve_employees") or (can(by, "invite") and invitation.invited_by_employee_id == by.id)
+
+
+def resend_employee_invitation(invitation: OrgEmployeeInvitation, *, by: OrgEmployee,
+                               days: int = 14) -> OrgEmployeeInvitation:
+    """Send an approved invitation again (also once expired), valid ``days`` from now: admins any,
+    managers the ones they sent. A pending one has not been sent: it waits for an admin."""
+    if by is None or by.org_id != invitation.org_id:
+        raise NotFoundError(_("Not found."))
+    if not _can_manage(by, invitation):
+        raise PermissionDeniedError(_("You do not have permission to do that."))
+    if invitation.status not in ("approved", "expired") or invitation.approved_at is None:
+        raise InvalidTransitionError(_("Only an approved invitation can be sent again."))
+    org = _active_org(invitation.org_id)
+    before = {"status": invitation_status(invitation), "expires_at": _when(invitation.expires_at)}
+    invitation.status = "approved"
+    invitation.expires_at = _expiry(days)
+    db.session.flush()
+    audit(org, action="employee_invitation.resent", entity_type="org_employee_invitation", entity_id=invitation.id,
+          actor_employee=by, data={"before": before,
+                                   "after": {"status": "approved", "expires_at": _when(invitation.expires_at)}})
+    _send_employee_invitation(org, invitation)
+    return invitation
+
+
+def employee_invitation_by_token(token: str) -> OrgEmployeeInvitation:
+    """The invitation of an emailed link, once approved (any later status), or NotFoundError: a
+    pending one was never sent, so its token proves nothing yet."""
+    invitation = db.session.scalar(
+        sa.select(OrgEmployeeInvitation).where(OrgEmployeeInvitation.token == token)
+    ) if token and len(token) <= 64 else None
+    if invitation is None or invitation.approved_at is None:
+        raise NotFoundError(_("This invitation is not valid."))
+    _active_org(invitation.org_id)
+    return invitation
+
+
+
+def _check_open_employee_invitation(invitation: OrgEmployeeInvitation) -> None:
+    status = invitation_status(invitation)
+    if status == "expired":
+        raise ConflictError(_("This invitation has expired. Ask for a new one."))
+    if status == "accepted":
+        raise ConflictError(_("This invitation has already been used."))
+    if status == "pending":
+        raise ConflictError(_("This invitation is waiting for an admin's approval."))
+    if status != "approved":
+        raise ConflictError(_("This invitation is no longer valid."))
+
+
+def accept_employee_invitation(token: str, user: User, *, job_profile_id: str | None = None) -> OrgEmployee:
+    """The invited person (signed in with the invited email) becomes an employee with the approved
+    role (and a member if not already), optionally as one of their job profiles.
 
     Accepting twice returns the same employee.
     """
-    invitation = _employee_invitation_by_token(token)
+    invitation = employee_invitation_by_token(token)
     org = _active_org(invitation.org_id)
     if normalize_email(user.email) != invitation.email:
         raise PermissionDeniedError(
@@ -537,39 +864,49 @@ def accept_employee_invitation(token: str, user: User) -> OrgEmployee:
         employee = get_employee(org, user)
         if employee is not None and employee.id == invitation.employee_id:
             return employee
-        raise ConflictError(_("This invitation has already been used."))
-    if invitation.status == "pending":
-        raise ConflictError(_("This invitation is waiting for an admin's approval."))
-    if invitation.status != "approved":
-        raise ConflictError(_("This invitation is no longer valid."))
-    if _is_expired(invitation):
-        invitation.status = "expired"
-        db.session.flush()
-        raise ConflictError(_("This invitation has expired. Ask for a new one."))
+    _check_open_employee_invitation(invitation)
+    job_profile = None
+    if job_profile_id:
+        job_profile = db.session.get(UserJobProfile, job_profile_id)
+        if job_profile is None:
+            raise ValidationError(_("Choose one of your own job profiles."))
     existing = get_employee(org, user)
     if existing is not None and existing.is_active and existing.role != invitation.role:
         raise ConflictError(_("You already work for this organization as %(role)s.",
                               role=_role_label(existing.role)))
-    employee = add_employee(org, user, role=invitation.role)
+    employee = add_employee(org, user, role=invitation.role, job_profile=job_profile)
     invitation.status = "accepted"
     invitation.accepted_at = utcnow()
     invitation.employee_id = employee.id
+    _proves_address(user, invitation.email)
     db.session.flush()
     audit(org, action="employee_invitation.accepted", entity_type="org_employee_invitation",
-          entity_id=invitation.id, actor_user=user, actor_employee=employee, data={"role": invitation.role})
+          entity_id=invitation.id, actor_user=user, actor_employee=employee,
+          data={"before": {"status": "approved"},
+                "after": {"status": "accepted", "employee_id": employee.id, "role": invitation.role,
+                          "job_profile_id": employee.job_profile_id}})
     return employee
 
 
-def decline_employee_invitation(token: str, user: User) -> OrgEmployeeInvitation:
-    invitation = _employee_invitation_by_token(token)
-    if normalize_email(user.email) != invitation.email:
-        raise PermissionDeniedError(
-            _("This invitation was sent to another email address. Sign in with that address to decline it.")
-        )
-    if invitation.status not in OPEN_EMPLOYEE_INVITATION:
+def join_by_employee_invitation(token: str, *, display_name: str, password: str) -> tuple[User, OrgEmployee]:
+    """Create the account of the invited address (verified: the link proves it) and accept."""
+    invitation = employee_invitation_by_token(token)
+    _check_open_employee_invitation(invitation)
+    user = create_invited_user(invitation.email, password, display_name)
+    return user, accept_employee_invitation(token, user)
+
+
+def decline_employee_invitation(token: str, user: User | None = None) -> OrgEmployeeInvitation:
+    """The invited person says no to an approved invitation (the link is the proof; ``user`` when
+    signed in, for the log)."""
+    invitation = employee_invitation_by_token(token)
+    if invitation_status(invitation) != "approved":
         raise InvalidTransitionError(_("This invitation is no longer open."))
     invitation.status = "declined"
     db.session.flush()
+    audit(_active_org(invitation.org_id), action="employee_invitation.declined",
+          entity_type="org_employee_invitation", entity_id=invitation.id, actor_user=user,
+          data={"before": {"status": "approved"}, "after": {"status": "declined"}})
     return invitation
 
 
@@ -577,14 +914,16 @@ def cancel_employee_invitation(invitation: OrgEmployeeInvitation, *, by: OrgEmpl
     """Withdraw an open invitation: admins any, managers the ones they sent."""
     if by is None or by.org_id != invitation.org_id:
         raise NotFoundError(_("Not found."))
-    if not (can(by, "approve_employees") or (can(by, "invite") and invitation.invited_by_employee_id == by.id)):
+    if not _can_manage(by, invitation):
         raise PermissionDeniedError(_("You do not have permission to do that."))
-    if invitation.status not in OPEN_EMPLOYEE_INVITATION:
+    if invitation.status not in (*OPEN_EMPLOYEE_INVITATION, "expired"):
         raise InvalidTransitionError(_("This invitation is no longer open."))
+    before = invitation_status(invitation)
     invitation.status = "cancelled"
     db.session.flush()
     audit(db.session.get(Org, invitation.org_id), action="employee_invitation.cancelled",
-          entity_type="org_employee_invitation", entity_id=invitation.id, actor_employee=by)
+          entity_type="org_employee_invitation", entity_id=invitation.id, actor_employee=by,
+          data={"before": {"status": before}, "after": {"status": "cancelled"}})
     return invitation
 
 

@@ -8,6 +8,37 @@ app/orgs/employee_invitation_views.py (``/invitations/employee/<token>``).
 
 from __future__ import annotations
 
-from flask import Blueprint
+from collections.abc import Callable
+
+from flask import Blueprint, url_for
+
+from app.orgs.models import Org
 
 bp = Blueprint("orgs", __name__, url_prefix="/invitations")
+
+
+# ---- where a member lands after accepting ---------------------------------------------------------
+# The org's storefront lives in a layer above this one (app.markets): the dashboard package, which
+# sees every layer, registers the function that finds it (app/staff/invitations.py).
+
+MemberLanding = Callable[[Org], "str | None"]
+_member_landings: list[MemberLanding] = []
+
+
+def member_landing(func: MemberLanding) -> MemberLanding:
+    """Register ``func(org)``: the URL a new member of ``org`` lands on, or None if it knows none."""
+    if func not in _member_landings:
+        _member_landings.append(func)
+    return func
+
+
+def landing_for_member(org: Org) -> str:
+    """Where a new member lands: the first registered landing that knows one, else the home page."""
+    for func in _member_landings:
+        url = func(org)
+        if url:
+            return url
+    return url_for("markets.index")
+
+
+from app.orgs import employee_invitation_views, member_invitation_views  # noqa: E402,F401  (register the routes)

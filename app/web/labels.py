@@ -54,6 +54,25 @@ SUBSCRIPTION_STATUSES = {
     "lapsed": _l("Lapsed"),
 }
 
+MEMBERSHIP_TYPES = {
+    "learner": _l("Learner"),
+    "customer": _l("Customer"),
+    "community_member": _l("Community member"),
+}
+EMPLOYEE_ROLES = {
+    "admin": _l("Admin"),
+    "manager": _l("Manager"),
+    "creator": _l("Creator"),
+    "staff": _l("Staff"),
+}
+INVITATION_STATUSES = {
+    "pending": _l("Pending"),
+    "approved": _l("Approved, sent"),
+    "accepted": _l("Accepted"),
+    "declined": _l("Declined"),
+    "expired": _l("Expired"),
+    "cancelled": _l("Cancelled"),
+}
 
 def label(mapping: dict, value) -> str:
     return str(mapping.get(value, value))

@@ -23,8 +23,8 @@ ROLES = {
     "staff": "staff@acme.test",
 }
 NAV = {
-    "admin": ["overview", "submissions"],
-    "manager": ["overview", "submissions"],
+    "admin": ["overview", "submissions", "invitations"],
+    "manager": ["overview", "submissions", "invitations"],
     "creator": ["overview", "submissions"],
     "staff": ["overview"],
 }
