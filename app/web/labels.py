@@ -54,6 +54,32 @@ SUBSCRIPTION_STATUSES = {
     "lapsed": _l("Lapsed"),
 }
 
+MEMBERSHIP_TYPES = {
+    "learner": _l("Learner"),
+    "customer": _l("Customer"),
+    "community_member": _l("Community member"),
+}
+MEMBER_STATUSES = {
+    "active": _l("Active"),
+    "suspended": _l("Deactivated"),
+}
+EMPLOYEE_ROLES = {
+    "admin": _l("Admin"),
+    "manager": _l("Manager"),
+    "creator": _l("Creator"),
+    "staff": _l("Staff"),
+}
+EMPLOYEE_STATUSES = {
+    "active": _l("Active"),
+    "inactive": _l("Removed"),
+}
+ACCESS_SOURCES = {
+    "purchase": _l("Purchase"),
+    "subscription": _l("Subscription"),
+    "grant": _l("Granted"),
+    "gift": _l("Gift"),
+}
+
 
 def label(mapping: dict, value) -> str:
     return str(mapping.get(value, value))

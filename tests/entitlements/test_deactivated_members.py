@@ -28,7 +28,7 @@ def _set_active(app, org_id: str, member_id: str, active: bool) -> None:
         db.session.commit()
 
 
-def test_the_player_locks_a_deactivated_members_lessons_and_reactivation_opens_them(app, client, school, login):
+def test_the_player_locks_a_deactivated_members_lessons_and_reactivation_opens_them(app, client, school, login):  # noqa: F811
     grant(app, school, 2)
     assert login(client, LEARNER, PASSWORD).status_code == 303
     assert "Tier two secret content" in html_of(client.get(school.url(2)))
