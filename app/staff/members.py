@@ -121,7 +121,7 @@ def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
     return max((d for d in (a, b) if d is not None), default=None, key=lambda d: d.timestamp())
 
 
-def _label(mapping: dict, value: str, cache_key: str) -> str:
+def cached_label(mapping: dict, value: str, cache_key: str) -> str:
     """A label in the request's language, translated once per request (exports call it per row)."""
     cached = g.get(cache_key)
     if cached is None:
@@ -131,15 +131,15 @@ def _label(mapping: dict, value: str, cache_key: str) -> str:
 
 
 def type_label(value: str) -> str:
-    return _label(labels.MEMBERSHIP_TYPES, value, "_member_type_labels")
+    return cached_label(labels.MEMBERSHIP_TYPES, value, "_member_type_labels")
 
 
 def status_label(value: str) -> str:
-    return _label(labels.MEMBER_STATUSES, value, "_member_status_labels")
+    return cached_label(labels.MEMBER_STATUSES, value, "_member_status_labels")
 
 
 def access_source_label(value: str) -> str:
-    return _label(labels.ACCESS_SOURCES, value, "_access_source_labels")
+    return cached_label(labels.ACCESS_SOURCES, value, "_access_source_labels")
 
 
 MEMBERS = tables.Table(

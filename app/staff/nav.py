@@ -47,6 +47,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("submissions", "staff.submissions", _l("Assignments to review"), "catalog_own",
              active=("staff.submission",)),
     NavEntry("members", "staff.members", _l("Members"), "invite", active=("staff.member",)),
+    NavEntry("employees", "staff.employees", _l("Employees"), "invite", active=("staff.employee",)),
 )
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from flask import g, url_for
 
 from app.orgs.permissions import can
+from app.staff import employees as _employees  # noqa: F401  (registers the employees' routes)
 from app.staff import members as _members  # noqa: F401  (registers the members' routes)
 from app.staff import overview
 from app.staff import submissions as _submissions  # noqa: F401  (registers the review queue's routes)

@@ -9,7 +9,6 @@ import csv
 import io
 import re
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
