@@ -23,8 +23,8 @@ ROLES = {
     "staff": "staff@acme.test",
 }
 NAV = {
-    "admin": ["overview", "submissions"],
-    "manager": ["overview", "submissions"],
+    "admin": ["overview", "submissions", "members", "employees"],
+    "manager": ["overview", "submissions", "members", "employees"],
     "creator": ["overview", "submissions"],
     "staff": ["overview"],
 }
