@@ -136,7 +136,7 @@ def _render_employee(employee_id: str, *, role_form: EmployeeRoleForm | None = N
 
 
 @bp.get("/employees/<employee_id>")
-def employee(employee_id: str):
+def employees_view(employee_id: str):
     return _render_employee(employee_id)
 
 
@@ -145,16 +145,8 @@ def _employee(employee_id: str) -> OrgEmployee:
     return orgs.get_or_404(OrgEmployee, g.employee.org_id, employee_id, _("This employee does not exist."))
 
 
-def _after_change(employee_id: str):
-    """Back to the employee's page, or to the overview when the change took that page away from
-    whoever made it (an admin who made themselves staff)."""
-    if can(g.employee, "invite"):
-        return redirect(url_for(".employee", employee_id=employee_id))
-    return redirect(url_for(".index"))
-
-
 @bp.post("/employees/<employee_id>/role")
-def employee_role(employee_id: str):
+def employees_role(employee_id: str):
     target = _employee(employee_id)
     form = EmployeeRoleForm()
     status = 422
@@ -170,12 +162,12 @@ def employee_role(employee_id: str):
             flash(_("The role is now “%(role)s”.", role=role_label(target.role)), "success")
             if not can(g.employee, "invite"):  # an admin made themselves creator or staff
                 return redirect(url_for(".index"))
-            return redirect(url_for(".employee", employee_id=employee_id))
+            return redirect(url_for(".employees_view", employee_id=employee_id))
     return _render_employee(employee_id, role_form=form, status=status)
 
 
 @bp.post("/employees/<employee_id>/remove")
-def employee_remove(employee_id: str):
+def employees_remove(employee_id: str):
     target = _employee(employee_id)
     form = ConfirmForm()
     if not form.validate():

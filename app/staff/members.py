@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from flask import current_app, flash, g, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from werkzeug.routing import BuildError
 
 from app.accounts.models import User, UserProfile
 from app.catalog.models import OrgProduct
@@ -38,7 +39,7 @@ from app.money import ZERO, quantize
 from app.orders.models import OrgMemberOrder
 from app.orgs import services as orgs
 from app.orgs.models import MEMBER_STATUSES, MEMBERSHIP_TYPES, OrgEmployee, OrgMember
-from app.orgs.permissions import require
+from app.orgs.permissions import can, require
 from app.staff.blueprint import bp
 from app.staff.forms import ConfirmForm, MemberTypeForm
 from app.staff.overview import PAID_STATUSES
@@ -212,7 +213,20 @@ class MemberPage:
     access: list[AccessRow]
     courses: list[CourseRow]
     submissions: list[tuple[OrgMemberAssignmentSubmission, str]]  # (submission, lesson title)
-    order_endpoint: str | None
+    order_urls: dict[str, str]  # order id -> its dashboard page (once it exists)
+
+
+ORDER_ENDPOINT = "staff.order"  # the order's dashboard page (app/staff/orders.py), when it exists
+
+
+def _order_urls(employee: OrgEmployee, orders: Sequence[OrgMemberOrder]) -> dict[str, str]:
+    """Links to the orders' dashboard pages if that page exists and the employee may open it."""
+    if ORDER_ENDPOINT not in current_app.view_functions or not can(employee, "orders_view"):
+        return {}
+    try:
+        return {o.id: url_for(ORDER_ENDPOINT, order_id=o.id) for o in orders}
+    except BuildError:  # a page with other URL parameters: plain order numbers
+        return {}
 
 
 def member_page(employee: OrgEmployee, member_id: str) -> MemberPage:
@@ -249,9 +263,8 @@ def member_page(employee: OrgEmployee, member_id: str) -> MemberPage:
         sa.select(sub, OrgLesson.title).join(OrgLesson, OrgLesson.id == sub.lesson_id)
         .where(sub.org_id == member.org_id, sub.member_id == member.id)
         .order_by(sub.created_at.desc(), sub.id).limit(SUBMISSIONS_SHOWN))]
-    order_endpoint = "staff.order" if "staff.order" in current_app.view_functions else None
     return MemberPage(row=row, orders=orders, access=access_rows, courses=courses, submissions=submissions,
-                      order_endpoint=order_endpoint)
+                      order_urls=_order_urls(employee, orders))
 
 
 def _render_member(member_id: str, *, type_form: MemberTypeForm | None = None, error: str | None = None,
@@ -264,7 +277,7 @@ def _render_member(member_id: str, *, type_form: MemberTypeForm | None = None, e
 
 
 @bp.get("/members/<member_id>")
-def member(member_id: str):
+def members_view(member_id: str):
     return _render_member(member_id)
 
 
@@ -274,7 +287,7 @@ def _member(member_id: str) -> OrgMember:
 
 
 @bp.post("/members/<member_id>/type")
-def member_type(member_id: str):
+def members_type(member_id: str):
     target = _member(member_id)
     form = MemberTypeForm()
     if form.validate():
@@ -286,7 +299,7 @@ def member_type(member_id: str):
         else:
             db.session.commit()
             flash(_("The member type is now “%(type)s”.", type=type_label(target.membership_type)), "success")
-            return redirect(url_for(".member", member_id=member_id))
+            return redirect(url_for(".members_view", member_id=member_id))
     return _render_member(member_id, type_form=form, status=422)
 
 
@@ -308,15 +321,15 @@ def _change_status(member_id: str, *, active: bool):
     db.session.commit()
     flash(_("The member is active again: their access is back.") if active else
           _("The member is deactivated: their access has ended; their orders and progress are kept."), "success")
-    return redirect(url_for(".member", member_id=member_id))
+    return redirect(url_for(".members_view", member_id=member_id))
 
 
 @bp.post("/members/<member_id>/deactivate")
-def member_deactivate(member_id: str):
+def members_deactivate(member_id: str):
     return _change_status(member_id, active=False)
 
 
 @bp.post("/members/<member_id>/reactivate")
-def member_reactivate(member_id: str):
+def members_reactivate(member_id: str):
     return _change_status(member_id, active=True)
 

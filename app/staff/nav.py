@@ -46,8 +46,8 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("overview", "staff.index", _l("Overview"), "own_earnings"),
     NavEntry("submissions", "staff.submissions", _l("Assignments to review"), "catalog_own",
              active=("staff.submission",)),
-    NavEntry("members", "staff.members", _l("Members"), "invite", active=("staff.member",)),
-    NavEntry("employees", "staff.employees", _l("Employees"), "invite", active=("staff.employee",)),
+    NavEntry("members", "staff.members", _l("Members"), "invite", active=("staff.members_",)),
+    NavEntry("employees", "staff.employees", _l("Employees"), "invite", active=("staff.employees_",)),
 )
 
 

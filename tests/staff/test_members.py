@@ -321,3 +321,19 @@ def test_the_members_entry_shows_for_admins_and_managers_only(app, login, academ
                          (academy.creator_email, False), (academy.staff_email, False)):
         html = text(_as(app, login, email).get(f"{academy.dashboard}/"))
         assert ('data-nav="members"' in html) is shown, email
+
+
+def test_order_numbers_stay_plain_text_when_the_order_page_cannot_be_linked(app, login, academy, people,
+                                                                            monkeypatch):
+    from app.staff import members as members_module
+
+    with app.app_context():
+        add_orders(academy.org_id, academy.member_id, people["market_id"], count=1)
+        db.session.commit()
+    admin = _as(app, login, academy.admin_email)
+    url = f"{academy.dashboard}/members/{academy.member_id}"
+    monkeypatch.setattr(members_module, "ORDER_ENDPOINT", "staff.members_view")  # exists, other parameters
+    html = text(admin.get(url))
+    assert re.search(r'<tr data-order="[0-9a-f]{32}">\s*<td>T\d{8}-', html)
+    assert re.search(r'data-nav="members" aria-current="page"', html)
+    assert not re.search(r'data-nav="employees" aria-current', html)
