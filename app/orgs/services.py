@@ -321,7 +321,8 @@ def deactivate_member(member: OrgMember, *, by: OrgEmployee) -> OrgMember:
     """End the member's access (courses, downloads, orders; ``access_is_active`` in
     app.entitlements refuses a deactivated member) and keep their history: orders, progress,
     submissions and access records stay as they are, so reactivating gives back what was still
-    running. Nobody deactivates themselves, and an employee is removed from the employees first."""
+    running (``billing renew`` ends their subscriptions at the period's end instead of billing
+    them). Nobody deactivates themselves, and an employee is removed from the employees first."""
     ensure_same_org(member, by.org_id, _("Member not found."))
     require(by, "invite")
     if member.id == by.member_id:
