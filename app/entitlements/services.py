@@ -1,8 +1,9 @@
 """Entitlement rules: granting and revoking access, when access is active, the tier it gives.
 
 - ``access_is_active(at)`` is the one rule of when an ``org_member_product_access`` row grants
-  access: not revoked, started, not ended, and, when a subscription backs it, that subscription
-  trialing or active inside its current period. Every query asking "may the member use this?"
+  access: not revoked, started, not ended, when a subscription backs it, that subscription
+  trialing or active inside its current period, and the member not deactivated (a deactivated
+  member keeps every row, and gets back what has not ended when reactivated). Every query asking "may the member use this?"
   (the course player, certificates, My learning, downloads) uses it, with ``with_subscription``.
 - ``grant`` and ``revoke_order_item`` are how orders give and take back access (a refund revokes
   what the item granted and ends the subscription it started).
@@ -17,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from app.db import utcnow
 from app.entitlements.models import (
@@ -28,16 +29,20 @@ from app.entitlements.models import (
 from app.extensions import db
 from app.orgs.models import OrgMember
 
+ACTIVE_MEMBER = "active"  # org_member.status of a member whose access counts
+
 # ---- when access is active -------------------------------------------------------------------
 
 def access_is_active(at: datetime):
     """The SQL condition under which an ``org_member_product_access`` row grants access at ``at``:
-    not revoked, started, not ended, and, when backed by a subscription, that subscription trialing
-    or active inside its current period. Queries using it outer-join ``org_member_subscription``
-    (``with_subscription``)."""
+    not revoked, started, not ended, when backed by a subscription, that subscription trialing
+    or active inside its current period, and its member active (not deactivated). Queries using
+    it outer-join ``org_member_subscription`` (``with_subscription``)."""
     access, subscription = OrgMemberProductAccess, OrgMemberSubscription
+    member = aliased(OrgMember)  # never correlated with an org_member the outer query reads
     return sa.and_(
         access.revoked_at.is_(None),
+        sa.exists().where(member.id == access.member_id, member.status == ACTIVE_MEMBER),
         access.starts_at <= at,
         sa.or_(access.ends_at.is_(None), access.ends_at > at),
         sa.or_(

@@ -198,3 +198,49 @@ def percentages(member: OrgMember, product_id: str, tier: int | None) -> tuple[i
 def course_percent(member: OrgMember, product_id: str) -> int:
     """Completed share of the lessons the member's purchased tier opens (for the review gate)."""
     return percentages(member, product_id, member_access_tier(member, product_id))[0]
+
+
+@dataclass(frozen=True)
+class CourseSummary:
+    """A member's progress on one course, as the dashboard shows it."""
+
+    product_id: str
+    completed: int  # lessons completed
+    lessons: int  # lessons the course has now
+    last_viewed_at: datetime | None
+
+    @property
+    def percent(self) -> int:
+        return min(100, self.completed * 100 // self.lessons) if self.lessons else 0
+
+
+def course_summaries(member: OrgMember) -> dict[str, CourseSummary]:
+    """course product id -> the member's completed lessons, the course's lessons and the last
+    lesson view, for every course the member has progress in (two queries, whatever the number of
+    courses and lessons)."""
+    placement, section, module = (
+        OrgProductCourseModuleSectionLesson,
+        OrgProductCourseModuleSection,
+        OrgProductCourseModule,
+    )
+    progress = OrgMemberLessonProgress
+    rows = db.session.execute(
+        sa.select(module.course_product_id,
+                  sa.func.count(sa.case((progress.status == "completed", progress.id))),
+                  sa.func.max(sa.func.coalesce(progress.last_viewed_at, progress.updated_at)))
+        .join(placement, placement.id == progress.placement_id)
+        .join(section, section.id == placement.section_id)
+        .join(module, module.id == section.module_id)
+        .where(progress.org_id == member.org_id, progress.member_id == member.id)
+        .group_by(module.course_product_id)
+    ).all()
+    if not rows:
+        return {}
+    lessons = dict(db.session.execute(
+        sa.select(module.course_product_id, sa.func.count(placement.id))
+        .join(section, section.id == placement.section_id)
+        .join(module, module.id == section.module_id)
+        .where(module.org_id == member.org_id, module.course_product_id.in_([r[0] for r in rows]))
+        .group_by(module.course_product_id)
+    ).all())
+    return {pid: CourseSummary(pid, int(done or 0), int(lessons.get(pid, 0)), last) for pid, done, last in rows}

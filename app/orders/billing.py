@@ -261,6 +261,11 @@ def invoice(subscription: OrgMemberSubscription, *, period_start: datetime, peri
 def _renew_once(subscription: OrgMemberSubscription, at: datetime, report: RenewalReport) -> bool:
     """Handle one ended period; True if the subscription moved to a new period."""
     end = subscription.current_period_end
+    member = db.session.get(OrgMember, subscription.member_id)
+    if not member.is_active:  # a deactivated member is not billed again: the subscription ends
+        subscription.set_status("cancelled", at=end)
+        report.ended.append(subscription)
+        return False
     if subscription.cancel_at_period_end:
         final = invoice(subscription, period_start=end, period_end=None, usage_until=end, at=at) \
             if subscription.plan.type == "usage_based" else None

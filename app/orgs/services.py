@@ -59,8 +59,10 @@ __all__ = [
     "cancel_employee_invitation",
     "cancel_member_invitation",
     "change_employee_role",
+    "change_member_type",
     "create_org",
     "decline_employee_invitation",
+    "deactivate_member",
     "decline_member_invitation",
     "ensure_member",
     "ensure_same_org",
@@ -71,6 +73,8 @@ __all__ = [
     "get_org_by_slug",
     "invite_employee",
     "invite_member",
+    "reactivate_member",
+    "remove_employee",
     "require",
     "scoped",
     # invitations (issue 11)
@@ -272,30 +276,106 @@ def add_employee(org: Org, user: User, *, role: str, job_profile: UserJobProfile
 
 
 def _admin_count(org: Org) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(OrgEmployee).where(
+    """The org's active admins, their rows locked until the transaction ends (``FOR UPDATE`` on
+    PostgreSQL; SQLite writers are serialised by ``BEGIN IMMEDIATE``), so two admins demoting or
+    removing each other at the same moment cannot leave the org without one."""
+    return len(db.session.scalars(
+        sa.select(OrgEmployee.id).where(
             OrgEmployee.org_id == org.id, OrgEmployee.role == "admin", OrgEmployee.status == "active"
-        )
-    )
+        ).with_for_update()
+    ).all())
 
 
 def change_employee_role(employee: OrgEmployee, *, role: str, by: OrgEmployee) -> OrgEmployee:
-    """An admin changes an employee's role; the org always keeps at least one active admin."""
-    if by.org_id != employee.org_id:
-        raise NotFoundError(_("Not found."))
+    """An admin changes an employee's role; the org always keeps at least one active admin.
+
+    Only a current employee's role changes (a removed employee comes back through an invitation).
+    """
+    ensure_same_org(employee, by.org_id)
     require(by, "approve_employees")
     if role not in EMPLOYEE_ROLES:
         raise ValidationError(_("Choose a role from the list."))
+    if not employee.is_active:
+        raise ConflictError(_("This person no longer works for the organization."))
     if employee.role == role:
         return employee
     org = db.session.get(Org, employee.org_id)
-    if employee.role == "admin" and employee.is_active and _admin_count(org) <= 1:
+    if employee.role == "admin" and _admin_count(org) <= 1:
         raise ConflictError(_("The organization needs at least one admin. Make someone else an admin first."))
     old = employee.role
     employee.role = role
     db.session.flush()
     audit(org, action="employee.role_changed", entity_type="org_employee", entity_id=employee.id,
-          actor_employee=by, data={"from": old, "to": role})
+          actor_employee=by, data={"before": {"role": old}, "after": {"role": role}})
+    return employee
+
+
+# ---- managing members and employees (dashboard) ------------------------------------------
+# Each takes the acting employee, checks the permission matrix and the org, changes the row and
+# writes the audit log with the changed fields before and after. Doing what is already done
+# changes nothing and writes no audit entry (a form sent twice is not an error).
+
+def _set_member_fields(member: OrgMember, by: OrgEmployee, action: str, **changes: str) -> OrgMember:
+    before = {key: getattr(member, key) for key in changes if getattr(member, key) != changes[key]}
+    if not before:
+        return member
+    for key in before:
+        setattr(member, key, changes[key])
+    db.session.flush()
+    audit(db.session.get(Org, member.org_id), action=action, entity_type="org_member", entity_id=member.id,
+          actor_employee=by, data={"before": before, "after": {key: changes[key] for key in before}})
+    return member
+
+
+def change_member_type(member: OrgMember, *, membership_type: str, by: OrgEmployee) -> OrgMember:
+    """Make the member a learner, customer or community member (admins and managers)."""
+    ensure_same_org(member, by.org_id, _("Member not found."))
+    require(by, "invite")
+    if membership_type not in MEMBERSHIP_TYPES:
+        raise ValidationError(_("Choose a membership type from the list."))
+    return _set_member_fields(member, by, "member.type_changed", membership_type=membership_type)
+
+
+def deactivate_member(member: OrgMember, *, by: OrgEmployee) -> OrgMember:
+    """End the member's access (courses, downloads, orders; ``access_is_active`` in
+    app.entitlements refuses a deactivated member) and keep their history: orders, progress,
+    submissions and access records stay as they are, so reactivating gives back what was still
+    running (``billing renew`` ends their subscriptions at the period's end instead of billing
+    them). Nobody deactivates themselves, and an employee is removed from the employees first."""
+    ensure_same_org(member, by.org_id, _("Member not found."))
+    require(by, "invite")
+    if member.id == by.member_id:
+        raise ConflictError(_("You cannot deactivate your own membership."))
+    employee = db.session.scalar(
+        scoped(OrgEmployee, member.org_id).where(OrgEmployee.member_id == member.id, OrgEmployee.status == "active")
+    )
+    if employee is not None:
+        raise ConflictError(_("This member works for the organization. Remove them from the employees first."))
+    return _set_member_fields(member, by, "member.deactivated", status="suspended")
+
+
+def reactivate_member(member: OrgMember, *, by: OrgEmployee) -> OrgMember:
+    """Give a deactivated member their access back (what had not ended meanwhile)."""
+    ensure_same_org(member, by.org_id, _("Member not found."))
+    require(by, "invite")
+    return _set_member_fields(member, by, "member.reactivated", status="active")
+
+
+def remove_employee(employee: OrgEmployee, *, by: OrgEmployee) -> OrgEmployee:
+    """An admin removes an employee: status ``inactive`` (history, attributions and audit entries
+    stay; the dashboard refuses them from their next request). They stay a member of the org.
+    The org always keeps at least one active admin, so the last admin cannot remove themselves."""
+    ensure_same_org(employee, by.org_id)
+    require(by, "approve_employees")
+    if not employee.is_active:
+        return employee
+    org = db.session.get(Org, employee.org_id)
+    if employee.role == "admin" and _admin_count(org) <= 1:
+        raise ConflictError(_("The organization needs at least one admin. Make someone else an admin first."))
+    employee.status = "inactive"
+    db.session.flush()
+    audit(org, action="employee.removed", entity_type="org_employee", entity_id=employee.id,
+          actor_employee=by, data={"before": {"status": "active"}, "after": {"status": "inactive"}})
     return employee
 
 

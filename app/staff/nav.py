@@ -46,6 +46,8 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("overview", "staff.index", _l("Overview"), "own_earnings"),
     NavEntry("submissions", "staff.submissions", _l("Assignments to review"), "catalog_own",
              active=("staff.submission",)),
+    NavEntry("members", "staff.members", _l("Members"), "invite", active=("staff.members_",)),
+    NavEntry("employees", "staff.employees", _l("Employees"), "invite", active=("staff.employees_",)),
     NavEntry("invitations", "staff.invitations", _l("Invitations"), "invite",
              active=("staff.invit", "staff.employee_invitations", "staff.approve_employee_invitation",
                      "staff.decline_employee_invitation", "staff.resend_member_invitation",

@@ -106,9 +106,15 @@ def sales_by_day(org: Org, *, now: datetime | None = None, days: int = DAYS) -> 
     return result
 
 
+def new_members_since(now: datetime | None = None, days: int = DAYS) -> date:
+    """The first day "new members" count from: ``days`` days up to today, today included (the
+    members list's ``joined_from`` filter for the same people)."""
+    return local_today(now) - timedelta(days=days - 1)
+
+
 def count_new_members(org: Org, *, now: datetime | None = None, days: int = DAYS) -> int:
     """Members who joined in the last ``days`` days, today included (one query)."""
-    since = day_start(local_today(now) - timedelta(days=days - 1))
+    since = day_start(new_members_since(now, days))
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(OrgMember)
         .where(OrgMember.org_id == org.id, OrgMember.joined_at >= since)

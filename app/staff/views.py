@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from flask import g, url_for
 
 from app.orgs.permissions import can
+from app.staff import employees as _employees  # noqa: F401  (registers the employees' routes)
 from app.staff import invitations as _invitations  # noqa: F401  (registers the invitation pages)
+from app.staff import members as _members  # noqa: F401  (registers the members' routes)
 from app.staff import overview
 from app.staff import submissions as _submissions  # noqa: F401  (registers the review queue's routes)
 from app.staff.blueprint import bp
@@ -45,7 +47,8 @@ def index():
     if can(employee, "orders_view"):
         figures.append(_figure("orders", overview.count_orders_awaiting_fulfilment(org), status="paid"))
     if can(employee, "invite"):
-        figures.append(_figure("members", overview.count_new_members(org)))
+        figures.append(_figure("members", overview.count_new_members(org),
+                               joined_from=overview.new_members_since().isoformat()))
     if can(employee, "catalog_own"):
         figures.append(_figure("submissions", count_waiting(employee)))
     return render("staff/index.html", sales=sales, figures=figures, chart_bars=overview.chart_bars,

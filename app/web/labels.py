@@ -59,6 +59,10 @@ MEMBERSHIP_TYPES = {
     "customer": _l("Customer"),
     "community_member": _l("Community member"),
 }
+MEMBER_STATUSES = {
+    "active": _l("Active"),
+    "suspended": _l("Deactivated"),
+}
 EMPLOYEE_ROLES = {
     "admin": _l("Admin"),
     "manager": _l("Manager"),
@@ -73,6 +77,17 @@ INVITATION_STATUSES = {
     "expired": _l("Expired"),
     "cancelled": _l("Cancelled"),
 }
+EMPLOYEE_STATUSES = {
+    "active": _l("Active"),
+    "inactive": _l("Removed"),
+}
+ACCESS_SOURCES = {
+    "purchase": _l("Purchase"),
+    "subscription": _l("Subscription"),
+    "grant": _l("Granted"),
+    "gift": _l("Gift"),
+}
+
 
 def label(mapping: dict, value) -> str:
     return str(mapping.get(value, value))

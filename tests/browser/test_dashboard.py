@@ -23,8 +23,8 @@ ROLES = {
     "staff": "staff@acme.test",
 }
 NAV = {
-    "admin": ["overview", "submissions", "invitations"],
-    "manager": ["overview", "submissions", "invitations"],
+    "admin": ["overview", "submissions", "members", "employees", "invitations"],
+    "manager": ["overview", "submissions", "members", "employees", "invitations"],
     "creator": ["overview", "submissions"],
     "staff": ["overview"],
 }

@@ -206,3 +206,18 @@ def test_find_usage_subscription_for_the_cli(shop):
     email = shop.member.user_profile.user.email
     found = billing.find_usage_subscription(shop.org.slug, email.upper(), metered.variant.product.slug)
     assert found.id == subscription.id
+
+
+def test_a_deactivated_members_subscription_is_not_renewed_but_ends(shop):
+    """Deactivating a member (the dashboard) ends their access at once; ``billing renew`` then
+    ends their subscription at the period's end instead of billing them (or failing on them)."""
+    course = product(shop)
+    subscription = subscribe(shop, plan(shop, for_product=course, type="subscription"))
+    end = subscription.current_period_end
+    shop.member.status = "suspended"
+    db.session.flush()
+    assert tier(shop, course, at=end - timedelta(days=1)) is None
+
+    report = billing.renew_due(at=end + timedelta(minutes=1))
+    assert report.renewed == [] and report.ended == [subscription]
+    assert subscription.status == "cancelled" and renewal_orders(subscription) == []

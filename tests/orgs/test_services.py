@@ -150,7 +150,8 @@ def test_change_role_needs_an_admin_and_keeps_the_last_admin(db_session):
     services.change_employee_role(admin, role="staff", by=manager)  # manager is an admin now
     assert admin.role == "staff"
     log = db_session.scalars(sa.select(OrgAuditLog).where(OrgAuditLog.action == "employee.role_changed")).all()
-    assert [entry.data for entry in log] == [{"from": "manager", "to": "admin"}, {"from": "admin", "to": "staff"}]
+    assert [entry.data for entry in log] == [{"before": {"role": "manager"}, "after": {"role": "admin"}},
+                                             {"before": {"role": "admin"}, "after": {"role": "staff"}}]
 
 
 def test_change_role_of_another_orgs_employee_is_not_found(db_session):

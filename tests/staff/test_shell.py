@@ -50,8 +50,8 @@ def test_every_nav_entry_is_an_existing_dashboard_page_with_a_known_capability(a
 
 
 @pytest.mark.parametrize("role, expected", [
-    ("admin", {"overview", "submissions", "invitations"}),
-    ("manager", {"overview", "submissions", "invitations"}),
+    ("admin", {"overview", "submissions", "members", "employees", "invitations"}),
+    ("manager", {"overview", "submissions", "members", "employees", "invitations"}),
     ("creator", {"overview", "submissions"}),
     ("staff", {"overview"}),
 ])
