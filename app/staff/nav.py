@@ -46,6 +46,8 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("overview", "staff.index", _l("Overview"), "own_earnings"),
     NavEntry("submissions", "staff.submissions", _l("Assignments to review"), "catalog_own",
              active=("staff.submission",)),
+    NavEntry("orders", "staff.orders", _l("Orders"), "orders_view", active=("staff.order",)),
+    NavEntry("emails", "staff.emails", _l("Emails"), "org_settings", active=("staff.email",)),
 )
 
 

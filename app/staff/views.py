@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from flask import g, url_for
 
 from app.orgs.permissions import can
+from app.staff import emails as _emails  # noqa: F401  (registers the org's email list)
+from app.staff import orders as _orders  # noqa: F401  (registers the orders pages)
 from app.staff import overview
 from app.staff import submissions as _submissions  # noqa: F401  (registers the review queue's routes)
 from app.staff.blueprint import bp
