@@ -159,8 +159,9 @@ def test_figures_count_and_link_to_their_lists_where_they_exist(app, login, acad
     assert f'<a href="{academy.dashboard}/submissions">' in figure("submissions").group(2)
     assert figure("orders").group(1) == "1"  # the paid one
     assert figure("members").group(1) == "2"  # the learner (today) and "Recent"
-    # No orders or members list yet: plain numbers, no dead links.
-    assert "<a " not in figure("orders").group(2) and "<a " not in figure("members").group(2)
+    # The orders figure opens the paid orders; no members list yet: a plain number, no dead link.
+    assert f'<a href="{academy.dashboard}/orders?status=paid">' in figure("orders").group(2)
+    assert "<a " not in figure("members").group(2)
 
 
 def test_no_sales_yet_says_what_will_appear(app, login, academy):
