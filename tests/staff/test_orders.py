@@ -20,6 +20,7 @@ from app.orders.models import OrgMemberOrder, OrgMemberOrderItem, OrgMemberOrder
 from app.orgs.models import OrgAuditLog
 from tests.factories import PASSWORD
 from tests.learn.assessment_fixtures import text
+from tests.payments.fake_stripe import FakeStripe
 from tests.staff import order_fixtures
 from tests.staff.data import add_orders
 
@@ -337,3 +338,51 @@ def test_every_orders_route_answers_each_role_as_the_permission_matrix_says(app,
     order = _order(app, store.order_id)
     changed = order.refunded_amount > 0
     assert changed == (WRITE[role] == 303)
+
+
+# ---- Stripe: the refund goes to the payment provider --------------------------------------------
+
+@pytest.fixture
+def stripe_api(app):
+    with FakeStripe() as fake:
+        app.config.update(STRIPE_SECRET_KEY="sk_test_123", STRIPE_WEBHOOK_SECRET="whsec_test",
+                          STRIPE_API_BASE=fake.url)
+        try:
+            yield fake
+        finally:
+            app.config.update(STRIPE_SECRET_KEY=None, STRIPE_WEBHOOK_SECRET=None, STRIPE_API_BASE=None)
+
+
+def _paid_at_stripe(app, store) -> None:
+    with app.app_context():
+        order = db.session.get(OrgMemberOrder, store.order_id)
+        order.payment_provider = "stripe"
+        for payment in order.payments:
+            payment.provider, payment.provider_reference = "stripe", "pi_test_paid"
+        db.session.commit()
+
+
+def test_a_stripe_order_is_refunded_at_stripe_for_the_cash_part(app, login, store, stripe_api):
+    _paid_at_stripe(app, store)
+    manager = _as(app, login, store.manager_email)
+    r = manager.post(store.order_url(suffix="/refund"),
+                     data={"kind": "items", "items": store.download_item, "reason": "Wrong file"})
+    assert r.status_code == 303
+    (call,) = [form for method, path, form in stripe_api.requests if path == "/v1/refunds"]
+    with app.app_context():
+        item = db.session.get(OrgMemberOrderItem, store.download_item)
+        refund = db.session.scalar(sa.select(OrgMemberOrderRefund).where(OrgMemberOrderRefund.order_id == store.order_id))
+        assert call["payment_intent"] == "pi_test_paid" and int(call["amount"]) == int(refund.amount * 100)
+        assert refund.amount == item.line_total - item.gift_card_amount  # the gift card share went to the card
+        assert refund.provider_reference.startswith("re_")
+
+
+def test_a_refund_stripe_refuses_records_nothing(app, login, store, stripe_api):
+    _paid_at_stripe(app, store)
+    app.config["STRIPE_API_BASE"] = stripe_api.url + "/broken"  # every call answers 404
+    manager = _as(app, login, store.manager_email)
+    r = manager.post(store.order_url(suffix="/refund"), data={"kind": "order", "reason": "Whatever"})
+    assert r.status_code == 409 and "did not accept the refund" in text(r)
+    order = _order(app, store.order_id)
+    assert order.refunded_amount == 0 and {i.status for i in order.items} == {"active"}
+    assert _audit(app, store.academy.org_id, "order.refund") == []
