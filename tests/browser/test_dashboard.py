@@ -23,10 +23,10 @@ ROLES = {
     "staff": "staff@acme.test",
 }
 NAV = {
-    "admin": ["overview", "submissions"],
-    "manager": ["overview", "submissions"],
+    "admin": ["overview", "submissions", "orders", "emails"],
+    "manager": ["overview", "submissions", "orders"],
     "creator": ["overview", "submissions"],
-    "staff": ["overview"],
+    "staff": ["overview", "orders"],
 }
 SEES_SALES = {"admin", "manager", "staff"}
 SEEDED = 40
