@@ -57,6 +57,8 @@ from app.orders.models import (
 from app.orgs.models import Org, OrgEmployee, OrgMember
 from app.orgs.permissions import require
 from app.orgs.services import audit, ensure_same_org
+from app.platform.email import queue_email
+from app.platform.links import public_url
 from app.platform.models import Country
 from app.pricing.pipeline import PricedLine, Quote
 from app.tax.models import OrgTaxRate, OrgTaxRateSnapshot
@@ -411,7 +413,28 @@ def mark_paid(
         order.payments.append(payment)
     fulfil(order, at=at)
     db.session.flush()
+    _queue_receipt(order)
     return order
+
+
+def _queue_receipt(order: OrgMemberOrder) -> None:
+    """The receipt email of a paid order, to its billing address, in the org's outbox (its admins
+    see it on the dashboard's emails page)."""
+    org = db.session.get(Org, order.org_id)
+    market = order.market
+    link = public_url("store.orders.detail", org_slug=org.slug, market_slug=market.slug,
+                      locale=order.locale_key or market.default_locale_key, number=order.order_number)
+    lines = "\n".join(f"- {item.product_name} ({item.plan_name}) × {item.quantity}: "
+                      f"{format_money(item.line_total, order.currency_code)}" for item in order.items)
+    queue_email(
+        order.billing_email,
+        _("Your receipt for order %(number)s at %(org)s", number=order.order_number, org=org.name),
+        _("Thank you for your order at %(org)s.\n\nOrder %(number)s\n%(lines)s\nTotal: %(total)s\n\n"
+          "Your order and what it gives you access to: %(link)s",
+          org=org.name, number=order.order_number, lines=lines,
+          total=format_money(order.total_amount, order.currency_code), link=link),
+        kind="order_receipt", org_id=org.id,
+    )
 
 
 def _add_months(moment: datetime, months: int) -> datetime:

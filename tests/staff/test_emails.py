@@ -49,9 +49,11 @@ def mails(app, store):
         other = email.queue_email("theirs@example.com", "Other org", "Body", kind="receipt",
                                   org_id=db.session.scalar(sa.select(Org.id).where(Org.slug == store.other_org_slug)))
         platform = email.queue_email("reset@example.com", "Reset your password", "Body", kind="password_reset")
+        receipt = db.session.scalar(sa.select(EmailOutbox).where(EmailOutbox.kind == "order_receipt",
+                                                                 EmailOutbox.org_id == org.id))
         db.session.commit()
         return {"invitation": invitation.id, "failed": failed.id, "waiting": waiting.id, "other": other.id,
-                "platform": platform.id}
+                "platform": platform.id, "receipt": receipt.id}
 
 
 def test_the_page_lists_only_this_orgs_emails_with_their_attempts(app, login, store, mails):
@@ -60,7 +62,9 @@ def test_the_page_lists_only_this_orgs_emails_with_their_attempts(app, login, st
     assert r.status_code == 200
     html = text(r)
     shown = dict(ROW.findall(html))
-    assert shown == {mails["invitation"]: "queued", mails["failed"]: "failed", mails["waiting"]: "queued"}
+    assert shown == {mails["invitation"]: "queued", mails["failed"]: "failed", mails["waiting"]: "queued",
+                     mails["receipt"]: "queued"}
+    assert f"Your receipt for order {store.order_number}" in html  # queued when the order was paid
     assert "invitee@example.com" in html and "550 mailbox unavailable" in html and "421 try again later" in html
     assert "reset@example.com" not in html and "theirs@example.com" not in html
     assert html.count("Retry now</button>") == 1  # only the failed one
@@ -112,3 +116,13 @@ def test_every_emails_route_answers_each_role_as_the_permission_matrix_says(app,
     with app.app_context():
         status = db.session.get(EmailOutbox, mails["failed"]).status
     assert status == ("queued" if WRITE[role] == 303 else "failed")
+
+
+def test_a_paid_order_queues_its_receipt_for_the_org(app, store):
+    with app.app_context():
+        receipts = db.session.scalars(sa.select(EmailOutbox).where(EmailOutbox.kind == "order_receipt",
+                                                                   EmailOutbox.org_id == store.academy.org_id)).all()
+        (receipt,) = receipts  # the paid order only (the pending one is not paid)
+        assert receipt.to_email == "lena@example.com" and store.order_number in receipt.subject
+        assert "Python Course" in receipt.body_text and "Total: " in receipt.body_text
+        assert f"/{store.academy.org_slug}/eu/en/orders/{store.order_number}" in receipt.body_text
