@@ -14,10 +14,13 @@ import pytest
 import sqlalchemy as sa
 
 from app.entitlements.models import OrgMemberProductAccess
+from app.errors import NotFoundError, PermissionDeniedError
 from app.extensions import db
 from app.giftcards.models import OrgGiftCard
+from app.orders import services as order_services
 from app.orders.models import OrgMemberOrder, OrgMemberOrderItem, OrgMemberOrderRefund
-from app.orgs.models import OrgAuditLog
+from app.orgs.models import OrgAuditLog, OrgEmployee
+from app.payments import refunds
 from tests.factories import PASSWORD
 from tests.learn.assessment_fixtures import text
 from tests.payments.fake_stripe import FakeStripe
@@ -386,3 +389,34 @@ def test_a_refund_stripe_refuses_records_nothing(app, login, store, stripe_api):
     order = _order(app, store.order_id)
     assert order.refunded_amount == 0 and {i.status for i in order.items} == {"active"}
     assert _audit(app, store.academy.org_id, "order.refund") == []
+
+
+# ---- the services refuse on their own (no view can forget) ----------------------------------------
+
+def test_the_order_services_refuse_an_employee_without_the_orders_right(app, store):
+    with app.app_context():
+        order = db.session.get(OrgMemberOrder, store.order_id)
+        pending = db.session.get(OrgMemberOrder, store.pending_id)
+        mug = db.session.get(OrgMemberOrderItem, store.mug_item)
+        coaching = db.session.get(OrgMemberOrderItem, store.coaching_item)
+        staff, other_admin = (db.session.scalar(sa.select(OrgEmployee).where(OrgEmployee.org_id == org_id,
+                                                                              OrgEmployee.role == role))
+                              for org_id, role in ((store.academy.org_id, "staff"), (
+                                  db.session.get(OrgMemberOrder, store.other_order_id).org_id, "admin")))
+        for employee, error in ((staff, PermissionDeniedError), (other_admin, NotFoundError)):
+            with pytest.raises(error):
+                refunds.refund(order, by_employee=employee, reason="x")
+            with pytest.raises(error):
+                order_services.refund_item(order, mug, by_employee=employee, reason="x")
+            with pytest.raises(error):
+                order_services.refund_amount(order, Decimal("1.00"), by_employee=employee)
+            with pytest.raises(error):
+                order_services.cancel_order(pending, by_employee=employee)
+            with pytest.raises(error):
+                order_services.mark_shipped(mug, by_employee=employee, note="x")
+            with pytest.raises(error):
+                order_services.mark_service_done(coaching, by_employee=employee)
+        assert order.refunded_amount == 0 and pending.status == "pending" and mug.fulfilment_status == "unfulfilled"
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(OrgAuditLog).where(
+            OrgAuditLog.org_id == store.academy.org_id, OrgAuditLog.action.startswith("order"))) == 0
+        db.session.rollback()
