@@ -420,3 +420,14 @@ def test_the_order_services_refuse_an_employee_without_the_orders_right(app, sto
         assert db.session.scalar(sa.select(sa.func.count()).select_from(OrgAuditLog).where(
             OrgAuditLog.org_id == store.academy.org_id, OrgAuditLog.action.startswith("order"))) == 0
         db.session.rollback()
+
+
+def test_an_order_page_costs_the_same_queries_whatever_it_holds(app, login, store, count_queries):
+    admin = _as(app, login, store.academy.admin_email)
+    admin.get(store.order_url(store.pending_id))
+    with count_queries() as small:  # one item, nothing paid
+        assert admin.get(store.order_url(store.pending_id)).status_code == 200
+    admin.post(store.order_url(suffix="/refund"), data={"kind": "amount", "amount": "1.00", "reason": "Sorry"})
+    with count_queries() as big:  # four items, tax snapshots, a gift card, a payment, a refund
+        assert admin.get(store.order_url()).status_code == 200
+    assert big.count == small.count, str(big)
