@@ -126,11 +126,14 @@ outbox = AppGroup("outbox", help="The email outbox.")
 @click.option("--limit", default=500, type=click.IntRange(1, 100000), help="Send at most this many emails.")
 def outbox_send(limit: int):
     """Send queued emails through SMTP (MAIL_SERVER). Run it every minute from a scheduler; several
-    senders at once never send a message twice."""
+    senders at once never send a message twice. A failed email is retried later (1 min, 5 min,
+    30 min, 2 h, 12 h), then marked failed for good."""
     if not current_app.config.get("MAIL_SERVER"):
         raise click.ClickException("MAIL_SERVER is not set: queued emails stay in the outbox.")
     report = deliver_pending(limit=limit)
     click.echo(f"{report.sent} sent, {report.failed} failed.")
+    if report.failed:
+        click.echo(f"{report.retrying} will be retried later, {report.given_up} failed for good.")
 
 
 def register(app: Flask) -> None:

@@ -204,6 +204,10 @@ class OrgMemberOrderItem(OrgScoped, Timestamped, db.Model):
     tax_rate_percent: Mapped[Decimal | None] = mapped_column(sa.Numeric(7, 4))
     refunded_amount: Mapped[Decimal] = money(default=_ZERO)
     fulfilment_status: Mapped[str] = enum_col(FULFILMENT_STATUSES, default="unfulfilled")
+    # Set by an employee: when a physical item was shipped or a service delivered, and a note (a
+    # tracking number, what was done).
+    fulfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    fulfilment_note: Mapped[str | None] = mapped_column(sa.String(500))
     status: Mapped[str] = enum_col(ORDER_ITEM_STATUSES, default="active")
     # A renewal or usage invoice line: the subscription it bills and the period it covers.
     subscription_id: Mapped[str | None] = fk("org_member_subscription.id", nullable=True, ondelete="SET NULL")

@@ -55,8 +55,10 @@ from app.orders.models import (
     OrgMemberOrderRefund,
 )
 from app.orgs.models import Org, OrgEmployee, OrgMember
-from app.orgs.permissions import can
-from app.orgs.services import ensure_same_org
+from app.orgs.permissions import require
+from app.orgs.services import audit, ensure_same_org
+from app.platform.email import queue_email
+from app.platform.links import public_url
 from app.platform.models import Country
 from app.pricing.pipeline import PricedLine, Quote
 from app.tax.models import OrgTaxRate, OrgTaxRateSnapshot
@@ -411,7 +413,28 @@ def mark_paid(
         order.payments.append(payment)
     fulfil(order, at=at)
     db.session.flush()
+    _queue_receipt(order)
     return order
+
+
+def _queue_receipt(order: OrgMemberOrder) -> None:
+    """The receipt email of a paid order, to its billing address, in the org's outbox (its admins
+    see it on the dashboard's emails page)."""
+    org = db.session.get(Org, order.org_id)
+    market = order.market
+    link = public_url("store.orders.detail", org_slug=org.slug, market_slug=market.slug,
+                      locale=order.locale_key or market.default_locale_key, number=order.order_number)
+    lines = "\n".join(f"- {item.product_name} ({item.plan_name}) × {item.quantity}: "
+                      f"{format_money(item.line_total, order.currency_code)}" for item in order.items)
+    queue_email(
+        order.billing_email,
+        _("Your receipt for order %(number)s at %(org)s", number=order.order_number, org=org.name),
+        _("Thank you for your order at %(org)s.\n\nOrder %(number)s\n%(lines)s\nTotal: %(total)s\n\n"
+          "Your order and what it gives you access to: %(link)s",
+          org=org.name, number=order.order_number, lines=lines,
+          total=format_money(order.total_amount, order.currency_code), link=link),
+        kind="order_receipt", org_id=org.id,
+    )
 
 
 def _add_months(moment: datetime, months: int) -> datetime:
@@ -517,9 +540,13 @@ def fulfil(order: OrgMemberOrder, *, at: datetime | None = None) -> OrgMemberOrd
     return order
 
 
-def mark_shipped(order_item: OrgMemberOrderItem, *, at: datetime | None = None) -> OrgMemberOrderItem:
-    """Mark a paid order's physical item as shipped; the order becomes fulfilled once nothing else
-    is waiting to be shipped. Shipping an item again does nothing."""
+def mark_shipped(order_item: OrgMemberOrderItem, *, at: datetime | None = None,
+                 by_employee: OrgEmployee | None = None, note: str | None = None) -> OrgMemberOrderItem:
+    """Mark a paid order's physical item as shipped (with an optional tracking ``note``); the order
+    becomes fulfilled once nothing else is waiting to be shipped. Shipping an item again does
+    nothing. ``by_employee`` (who needs the "orders" capability) is written to the audit log."""
+    _check_employee(order_item.order, by_employee)
+    note = clean_text(note, _("Tracking note"), max_length=500)
     order = lock_order(order_item.order)
     at = at or utcnow()
     if order.status not in ("paid", "fulfilled"):
@@ -530,10 +557,77 @@ def mark_shipped(order_item: OrgMemberOrderItem, *, at: datetime | None = None) 
         return order_item
     if order_item.fulfilment_status != "unfulfilled":
         raise ConflictError(_("This item is not waiting to be shipped."))
+    before = _fulfilment_state(order, order_item)
     order_item.fulfilment_status = "shipped"
+    order_item.fulfilled_at = at
+    order_item.fulfilment_note = note
     _complete_if_done(order, at)
     db.session.flush()
+    _audit_item(order, order_item, by_employee, "order_item.ship", before)
     return order_item
+
+
+def mark_service_done(order_item: OrgMemberOrderItem, *, by_employee: OrgEmployee | None,
+                      note: str | None = None, at: datetime | None = None) -> OrgMemberOrderItem:
+    """Mark a paid order's service booking (an item "requested" at payment) as done, with an
+    optional ``note``. Doing it again does nothing."""
+    _check_employee(order_item.order, by_employee)
+    note = clean_text(note, _("Note"), max_length=500)
+    order = lock_order(order_item.order)
+    at = at or utcnow()
+    if order.status not in ("paid", "fulfilled"):
+        raise ConflictError(_("Only bookings of a paid order can be marked as done."))
+    if order_item.status != "active":
+        raise ConflictError(_("This item was refunded."))
+    if order_item.fulfilment_status == "fulfilled":
+        return order_item
+    if order_item.fulfilment_status != "requested":
+        raise ConflictError(_("This item is not a booking waiting to be done."))
+    before = _fulfilment_state(order, order_item)
+    order_item.fulfilment_status = "fulfilled"
+    order_item.fulfilled_at = at
+    order_item.fulfilment_note = note
+    db.session.flush()
+    _audit_item(order, order_item, by_employee, "order_item.complete", before)
+    return order_item
+
+
+def _check_employee(order: OrgMemberOrder, by_employee: OrgEmployee | None) -> None:
+    """An employee acting on ``order`` works for its org and may change orders."""
+    if by_employee is not None:
+        ensure_same_org(by_employee, order.org_id, _("Employee not found."))
+        require(by_employee, "orders")
+
+
+def _fulfilment_state(order: OrgMemberOrder, item: OrgMemberOrderItem) -> dict[str, Any]:
+    return {"order_status": order.status, "fulfilment_status": item.fulfilment_status,
+            "fulfilment_note": item.fulfilment_note}
+
+
+def _audit_item(order: OrgMemberOrder, item: OrgMemberOrderItem, by_employee: OrgEmployee | None, action: str,
+                before: dict[str, Any]) -> None:
+    if by_employee is None:
+        return
+    audit(db.session.get(Org, order.org_id), action=action, entity_type="org_member_order_item",
+          entity_id=item.id, actor_employee=by_employee,
+          data={"before": before, "after": _fulfilment_state(order, item), "order_number": order.order_number})
+
+
+def _money_state(order: OrgMemberOrder, items: list[OrgMemberOrderItem] | None = None) -> dict[str, Any]:
+    """The order's status and refunded amount (and of ``items``), JSON-safe, for the audit log."""
+    state: dict[str, Any] = {"status": order.status, "refunded_amount": str(order.refunded_amount)}
+    for item in items or []:
+        state[f"item {item.id}"] = {"status": item.status, "refunded_amount": str(item.refunded_amount)}
+    return state
+
+
+def _audit_order(order: OrgMemberOrder, by_employee: OrgEmployee | None, action: str, before: dict[str, Any],
+                 after: dict[str, Any], **extra: Any) -> None:
+    if by_employee is None:
+        return
+    audit(db.session.get(Org, order.org_id), action=action, entity_type="org_member_order", entity_id=order.id,
+          actor_employee=by_employee,
+          data={"before": before, "after": after, "order_number": order.order_number, **extra})
 
 
 # ---- renewal orders: their subscriptions follow them ------------------------------------------
@@ -565,11 +659,17 @@ def _declined_renewal(order: OrgMemberOrder, at: datetime) -> None:
 
 # ---- cancellation and refunds --------------------------------------------------------------
 
-def cancel_order(order: OrgMemberOrder, *, at: datetime | None = None) -> OrgMemberOrder:
+def cancel_order(order: OrgMemberOrder, *, at: datetime | None = None,
+                 by_employee: OrgEmployee | None = None) -> OrgMemberOrder:
     """Cancel a pending order: its gift card amounts go back to the cards and its discount use is
-    given back. Only pending orders can be cancelled (``InvalidTransitionError`` otherwise)."""
+    given back. Only pending orders can be cancelled (``InvalidTransitionError`` otherwise).
+    ``by_employee`` (who needs the "orders" capability) is written to the audit log."""
+    _check_employee(order, by_employee)
     lock_order(order)
     at = at or utcnow()
+    if by_employee is not None and order.status != "pending":
+        raise InvalidTransitionError(_("Only an order awaiting payment can be cancelled."))
+    before = _money_state(order)
     order.set_status("cancelled", at=at)
     for usage in redemption.active_usages(order.org_id, order.id):
         redemption.restore(usage, at=at)
@@ -577,6 +677,7 @@ def cancel_order(order: OrgMemberOrder, *, at: datetime | None = None) -> OrgMem
         _release_discount(order.org_id, order.discount_id)
     _declined_renewal(order, at)
     db.session.flush()
+    _audit_order(order, by_employee, "order.cancel", {"status": before["status"]}, {"status": order.status})
     return order
 
 
@@ -651,8 +752,10 @@ def refund(
     """
     note = _open_refund(order, None, by_employee, reason, provider_reference)
     at = at or utcnow()
+    before = _money_state(order)
     _refund_the_rest(order, _cash_left(order), at, note)
     db.session.flush()
+    _audit_order(order, by_employee, "order.refund", before, _money_state(order), reason=note.reason)
     return order
 
 
@@ -673,6 +776,7 @@ def refund_item(
     """
     note = _open_refund(order, item, by_employee, reason, provider_reference)
     at = at or utcnow()
+    before = _money_state(order, [item])
     cash_left = _cash_left(order)
     cash = _refund_whole_item(order, item, cash_left, at, note)
     if any(other.status == "active" for other in order.items):
@@ -680,6 +784,8 @@ def refund_item(
     else:
         _refund_the_rest(order, cash_left - cash, at, note)
     db.session.flush()
+    _audit_order(order, by_employee, "order.refund_item", before, _money_state(order, [item]), reason=note.reason,
+                 item=item.product_name)
     return order
 
 
@@ -700,26 +806,27 @@ def refund_amount(
     """
     note = _open_refund(order, item, by_employee, reason, provider_reference)
     value = _refundable_amount(order, item, amount, _cash_left(order))
+    before = _money_state(order, [item] if item is not None else None)
     _record_refund(order, value, item=item, note=note)
     order.refunded_amount += value
     if item is not None:
         item.refunded_amount += value
     db.session.flush()
+    _audit_order(order, by_employee, "order.refund_amount", before,
+                 _money_state(order, [item] if item is not None else None), reason=note.reason, amount=str(value))
     return order
 
 
 def _open_refund(order: OrgMemberOrder, item: OrgMemberOrderItem | None, by_employee: OrgEmployee | None,
                  reason: str | None, provider_reference: str | None) -> _RefundNote:
-    """Lock the order and check that it (and ``item``) may be refunded (by ``by_employee``)."""
+    """Check that ``by_employee`` may refund, lock the order and check that it (and ``item``) may be
+    refunded."""
+    _check_employee(order, by_employee)
     lock_order(order)
     if order.status == "refunded":
         raise ConflictError(_("This order has already been refunded."))
     if not order.can_transition_to("refunded"):
         raise InvalidTransitionError(_("Only a paid order can be refunded."))
-    if by_employee is not None:
-        ensure_same_org(by_employee, order.org_id, _("Employee not found."))
-        if not can(by_employee, "orders"):
-            raise PermissionDeniedError(_("You do not have permission to refund orders."))
     if item is not None:
         if item.order_id != order.id:
             raise NotFoundError(_("This item is not part of the order."))

@@ -436,7 +436,7 @@ def _send_member_invitation(org: Org, invitation: OrgMemberInvitation) -> None:
           "Accept the invitation: %(link)s\n\n"
           "The link is valid until %(date)s. If you did not expect this email, ignore it.",
           org=org.name, link=link, date=format_date(invitation.expires_at, format="long")),
-        kind="org_member_invitation",
+        kind="org_member_invitation", org_id=org.id,
     )
 
 
@@ -450,7 +450,7 @@ def _send_employee_invitation(org: Org, invitation: OrgEmployeeInvitation) -> No
           "The link is valid until %(date)s. If you did not expect this email, ignore it.",
           org=org.name, role=_role_label(invitation.role), link=link,
           date=format_date(invitation.expires_at, format="long")),
-        kind="org_employee_invitation",
+        kind="org_employee_invitation", org_id=org.id,
     )
 
 

@@ -10,48 +10,71 @@ on PostgreSQL, and the claim is a conditional UPDATE that only takes rows still 
 sender sends it. A claim left "sending" for ``STALE_CLAIM`` (a sender that died mid-batch) is
 taken again: a message is sent at least once, and twice only if a sender died between the mail
 server's acceptance and recording it.
+
+A failed attempt is retried with back-off: the message goes back to "queued" with its
+``attempts`` counted, the error kept (``error``) and ``next_attempt_at`` set ``RETRY_DELAYS``
+later (1 min, 5 min, 30 min, 2 h, 12 h); after ``MAX_ATTEMPTS`` attempts it is "failed" for good
+(an org admin may retry it from the dashboard: ``retry_now``).
 """
 
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from app.db import utcnow
+from app.errors import ConflictError
 from app.extensions import db
 from app.platform.models import EmailOutbox
 
 CLAIM_BATCH = 10  # messages claimed at a time (with SMTP's 10 s timeout, well under STALE_CLAIM)
 STALE_CLAIM = timedelta(minutes=15)
+# The wait after the 1st, 2nd, ... failed attempt; the attempt after the last delay is the last one.
+RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
+                timedelta(hours=12))
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+MAX_ERROR_CHARS = 1000
+Transport = Callable[[EmailOutbox], None]
 
 
 @dataclass
 class DeliveryReport:
     sent: int = 0
-    failed: int = 0
+    failed: int = 0  # attempts that failed (retried later, or given up)
+    given_up: int = 0  # of those, messages now failed for good
+
+    @property
+    def retrying(self) -> int:
+        return self.failed - self.given_up
 
 
 def queue_email(to: str, subject: str, body_text: str, *, body_html: str | None = None,
-                kind: str = "general") -> EmailOutbox:
-    """Record an email to send. Delivery happens after the surrounding transaction commits."""
-    message = EmailOutbox(to_email=to, subject=subject, body_text=body_text, body_html=body_html, kind=kind)
+                kind: str = "general", org_id: str | None = None) -> EmailOutbox:
+    """Record an email to send. Delivery happens after the surrounding transaction commits.
+    ``org_id``: the org the email is about (its admins see it on the dashboard); None for platform
+    emails (verification, password reset)."""
+    message = EmailOutbox(to_email=to, subject=subject, body_text=body_text, body_html=body_html, kind=kind,
+                          org_id=org_id, attempts=0)
     db.session.add(message)
     db.session.flush()
     return message
 
 
-def claim_pending(limit: int) -> list[EmailOutbox]:
+def claim_pending(limit: int, *, now: datetime | None = None) -> list[EmailOutbox]:
     """Claim up to ``limit`` messages for this sender (queued -> sending), oldest first: the queued
-    ones and those whose claim went stale, which no other sender holds. Flushes; the caller
-    commits the claim before sending."""
-    now = utcnow()
+    ones that are due (never tried, or their retry time has come) and those whose claim went stale,
+    which no other sender holds. Flushes; the caller commits the claim before sending."""
+    now = now or utcnow()
     claimable = sa.or_(
-        EmailOutbox.status == "queued",
+        sa.and_(EmailOutbox.status == "queued",
+                sa.or_(EmailOutbox.next_attempt_at.is_(None), EmailOutbox.next_attempt_at <= now)),
         sa.and_(EmailOutbox.status == "sending", EmailOutbox.updated_at < now - STALE_CLAIM),
     )
     candidates = db.session.scalars(
@@ -75,33 +98,66 @@ def claim_pending(limit: int) -> list[EmailOutbox]:
     ))
 
 
-def deliver_pending(limit: int = 50) -> DeliveryReport:
-    """Send up to ``limit`` queued emails through SMTP when MAIL_SERVER is set.
+def deliver_pending(limit: int = 50, *, transport: Transport | None = None,
+                    now: datetime | None = None) -> DeliveryReport:
+    """Send up to ``limit`` due emails through SMTP when MAIL_SERVER is set (or through
+    ``transport``, a callable that raises ``OSError``/``SMTPException`` on failure). ``now``: the
+    time the retries are due by (tests pass it instead of waiting).
 
     A job, not a service: it commits each claim before talking to the mail server and each
     message's result after, so no transaction stays open during SMTP and no message is sent by
     two senders."""
     report = DeliveryReport()
-    if not current_app.config.get("MAIL_SERVER"):
-        return report
+    if transport is None:
+        if not current_app.config.get("MAIL_SERVER"):
+            return report
+        transport = _send_smtp
     while report.sent + report.failed < limit:
-        batch = claim_pending(min(CLAIM_BATCH, limit - report.sent - report.failed))
+        batch = claim_pending(min(CLAIM_BATCH, limit - report.sent - report.failed), now=now)
         db.session.commit()
         if not batch:
             break
         for message in batch:
             try:
-                _send_smtp(message)
+                transport(message)
             except (OSError, smtplib.SMTPException) as exc:
-                message.status = "failed"
-                message.error = str(exc)[:1000]
                 report.failed += 1
+                if record_failure(message, str(exc) or exc.__class__.__name__, now=now):
+                    report.given_up += 1
             else:
                 message.status = "sent"
-                message.sent_at = utcnow()
+                message.sent_at = now or utcnow()
+                message.attempts += 1
+                message.next_attempt_at = None
                 report.sent += 1
             db.session.commit()
     return report
+
+
+def record_failure(message: EmailOutbox, error: str, *, now: datetime | None = None) -> bool:
+    """Count a failed attempt: queued again ``RETRY_DELAYS`` later, or failed for good after
+    ``MAX_ATTEMPTS`` attempts (returns True then)."""
+    now = now or utcnow()
+    message.attempts = (message.attempts or 0) + 1
+    message.error = error[:MAX_ERROR_CHARS]
+    if message.attempts >= MAX_ATTEMPTS:
+        message.status = "failed"
+        message.next_attempt_at = None
+        return True
+    message.status = "queued"
+    message.next_attempt_at = now + RETRY_DELAYS[message.attempts - 1]
+    return False
+
+
+def retry_now(message: EmailOutbox) -> EmailOutbox:
+    """A failed email goes back to the queue, due at once: the next ``flask outbox send`` makes one
+    more attempt (failed for good again if it fails). Flushes."""
+    if message.status != "failed":
+        raise ConflictError(_("Only an email that failed can be retried."))
+    message.status = "queued"
+    message.next_attempt_at = None
+    db.session.flush()
+    return message
 
 
 def _send_smtp(message: EmailOutbox) -> None:

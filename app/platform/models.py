@@ -141,6 +141,8 @@ class EmailOutbox(Timestamped, db.Model):
     __table_args__ = (
         enum_check("status", EMAIL_STATUSES),
         sa.Index(None, "status", "created_at"),
+        sa.Index(None, "org_id", "created_at"),
+        sa.CheckConstraint("attempts >= 0", name="attempts_nonneg"),
     )
 
     id: Mapped[str] = id_pk()
@@ -151,4 +153,10 @@ class EmailOutbox(Timestamped, db.Model):
     kind: Mapped[str] = mapped_column(sa.String(40), nullable=False)
     status: Mapped[str] = enum_col(EMAIL_STATUSES, default="queued")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    error: Mapped[str | None] = mapped_column(sa.Text)
+    error: Mapped[str | None] = mapped_column(sa.Text)  # the last attempt's error
+    # The org an email is about (invitations, receipts); None for platform emails (verification,
+    # password reset), which org admins never see.
+    org_id: Mapped[str | None] = fk("org.id", nullable=True, ondelete="SET NULL", index=False)
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0", nullable=False)
+    # A failed attempt is retried from then on (app.platform.email.RETRY_DELAYS); None: at once.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

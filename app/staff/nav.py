@@ -44,8 +44,7 @@ class NavEntry:
 
 NAV: tuple[NavEntry, ...] = (
     NavEntry("overview", "staff.index", _l("Overview"), "own_earnings"),
-    NavEntry("submissions", "staff.submissions", _l("Assignments to review"), "catalog_own",
-             active=("staff.submission",)),
+    NavEntry("orders", "staff.orders", _l("Orders"), "orders_view", active=("staff.order",)),
     NavEntry("members", "staff.members", _l("Members"), "invite", active=("staff.members_",)),
     NavEntry("employees", "staff.employees", _l("Employees"), "invite", active=("staff.employees_",)),
     NavEntry("invitations", "staff.invitations", _l("Invitations"), "invite",
@@ -53,6 +52,9 @@ NAV: tuple[NavEntry, ...] = (
                      "staff.decline_employee_invitation", "staff.resend_member_invitation",
                      "staff.resend_employee_invitation", "staff.cancel_member_invitation",
                      "staff.cancel_employee_invitation")),
+    NavEntry("submissions", "staff.submissions", _l("Assignments to review"), "catalog_own",
+             active=("staff.submission",)),
+    NavEntry("emails", "staff.emails", _l("Emails"), "org_settings", active=("staff.email",)),
 )
 
 

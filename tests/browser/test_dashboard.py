@@ -23,10 +23,10 @@ ROLES = {
     "staff": "staff@acme.test",
 }
 NAV = {
-    "admin": ["overview", "submissions", "members", "employees", "invitations"],
-    "manager": ["overview", "submissions", "members", "employees", "invitations"],
+    "admin": ["overview", "orders", "members", "employees", "invitations", "submissions", "emails"],
+    "manager": ["overview", "orders", "members", "employees", "invitations", "submissions"],
     "creator": ["overview", "submissions"],
-    "staff": ["overview"],
+    "staff": ["overview", "orders"],
 }
 SEES_SALES = {"admin", "manager", "staff"}
 SEEDED = 40

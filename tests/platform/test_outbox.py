@@ -61,7 +61,7 @@ def test_outbox_send_delivers_queued_emails_without_a_page_view(app, smtp):
     assert "0 sent, 0 failed." in again.output and len(smtp.sent) == 3
 
 
-def test_a_refused_email_is_marked_failed_with_the_reason_and_the_rest_go_out(app, smtp):
+def test_a_refused_email_is_retried_later_with_the_reason_and_the_rest_go_out(app, smtp):
     with app.app_context():
         _queue(3)
         db.session.commit()
@@ -69,12 +69,89 @@ def test_a_refused_email_is_marked_failed_with_the_reason_and_the_rest_go_out(ap
 
     result = app.test_cli_runner().invoke(args=["outbox", "send", "--limit", "10"])
 
-    assert "2 sent, 1 failed." in result.output
-    assert _statuses(app) == {"reader0@example.com": "sent", "reader1@example.com": "failed",
+    assert "2 sent, 1 failed." in result.output and "1 will be retried later, 0 failed for good." in result.output
+    assert _statuses(app) == {"reader0@example.com": "sent", "reader1@example.com": "queued",
                               "reader2@example.com": "sent"}
     with app.app_context():
-        failed = db.session.scalar(sa.select(EmailOutbox).where(EmailOutbox.status == "failed"))
-        assert "no such mailbox" in failed.error
+        refused = db.session.scalar(sa.select(EmailOutbox).where(EmailOutbox.to_email == "reader1@example.com"))
+        assert "no such mailbox" in refused.error and refused.attempts == 1
+        assert refused.next_attempt_at > utcnow() + timedelta(seconds=50)
+    # Not due yet: the next run leaves it alone.
+    again = app.test_cli_runner().invoke(args=["outbox", "send"])
+    assert "0 sent, 0 failed." in again.output
+
+
+# ---- retries with back-off ---------------------------------------------------------------------
+
+class FlakyTransport:
+    """A mail server that refuses the first ``failures`` attempts of every message, then accepts."""
+
+    def __init__(self, failures: int):
+        self.failures = failures
+        self.tries: dict[str, int] = {}
+        self.sent: list[str] = []
+
+    def __call__(self, message: EmailOutbox) -> None:
+        self.tries[message.id] = self.tries.get(message.id, 0) + 1
+        if self.tries[message.id] <= self.failures:
+            raise smtplib.SMTPServerDisconnected(f"try {self.tries[message.id]}: connection lost")
+        self.sent.append(message.id)
+
+
+def test_a_failing_email_is_retried_with_back_off_until_it_goes_out(db_session):
+    (message_id,) = _queue(1)
+    flaky = FlakyTransport(failures=2)
+    start = utcnow()
+
+    report = email.deliver_pending(transport=flaky, now=start)
+    assert (report.sent, report.failed, report.given_up) == (0, 1, 0)
+    message = db_session.get(EmailOutbox, message_id)
+    assert (message.status, message.attempts) == ("queued", 1)
+    assert message.next_attempt_at == start + timedelta(minutes=1) and "try 1" in message.error
+
+    # Before it is due nothing is tried; at the time it is.
+    assert email.deliver_pending(transport=flaky, now=start + timedelta(seconds=59)).failed == 0
+    assert flaky.tries[message_id] == 1
+    report = email.deliver_pending(transport=flaky, now=start + timedelta(minutes=1))
+    assert report.failed == 1
+    message = db_session.get(EmailOutbox, message_id)
+    assert message.attempts == 2 and "try 2" in message.error
+    assert message.next_attempt_at == start + timedelta(minutes=1) + timedelta(minutes=5)
+
+    report = email.deliver_pending(transport=flaky, now=start + timedelta(minutes=6))
+    assert (report.sent, report.failed) == (1, 0)
+    message = db_session.get(EmailOutbox, message_id)
+    assert (message.status, message.attempts) == ("sent", 3) and message.sent_at == start + timedelta(minutes=6)
+    assert flaky.sent == [message_id]
+
+
+def test_an_email_that_keeps_failing_is_failed_for_good_after_the_last_attempt(db_session):
+    (message_id,) = _queue(1)
+    flaky = FlakyTransport(failures=100)
+    at = utcnow()
+    waits = []
+    for attempt in range(1, email.MAX_ATTEMPTS + 1):
+        report = email.deliver_pending(transport=flaky, now=at)
+        assert report.failed == 1
+        message = db_session.get(EmailOutbox, message_id)
+        assert message.attempts == attempt
+        if attempt < email.MAX_ATTEMPTS:
+            assert message.status == "queued" and report.given_up == 0
+            waits.append(message.next_attempt_at - at)
+            at = message.next_attempt_at
+        else:
+            assert message.status == "failed" and message.next_attempt_at is None and report.given_up == 1
+    assert waits == [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
+                     timedelta(hours=12)]
+    # Failed for good: never tried again, however late.
+    assert email.deliver_pending(transport=flaky, now=at + timedelta(days=30)).failed == 0
+    assert flaky.tries[message_id] == email.MAX_ATTEMPTS
+
+    # Retry now: one more attempt.
+    email.retry_now(message)
+    assert email.deliver_pending(transport=flaky, now=at).failed == 1
+    message = db_session.get(EmailOutbox, message_id)
+    assert message.status == "failed" and message.attempts == email.MAX_ATTEMPTS + 1
 
 
 def test_outbox_send_stops_at_the_limit(app, smtp):

@@ -159,9 +159,8 @@ def test_figures_count_and_link_to_their_lists_where_they_exist(app, login, acad
     assert f'<a href="{academy.dashboard}/submissions">' in figure("submissions").group(2)
     assert figure("orders").group(1) == "1"  # the paid one
     assert figure("members").group(1) == "2"  # the learner (today) and "Recent"
-    # No orders list yet: a plain number, no dead link.
-    assert "<a " not in figure("orders").group(2)
-    # The members figure opens the members list filtered to the same days.
+    # The orders figure opens the paid orders, the members figure the members list for the same days.
+    assert f'<a href="{academy.dashboard}/orders?status=paid">' in figure("orders").group(2)
     assert f'<a href="{academy.dashboard}/members?joined_from=' in figure("members").group(2)
 
 
