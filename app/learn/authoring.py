@@ -156,10 +156,8 @@ def create_course(
     for skill in skills:
         course.skills.append(OrgProductCourseSkill(org_id=product.org_id, skill_id=skill.id))
     db.session.flush()
-    entry = audit_change(course, action="course.created", by=by, fields=COURSE_FIELDS)
-    if skills:
-        entry.data = {"before": {}, "after": {**entry.data["after"], "skills": [s.slug for s in skills]}}
-        db.session.flush()
+    audit_change(course, action="course.created", by=by, fields=COURSE_FIELDS,
+                 extra={"skills": [s.slug for s in skills]} if skills else None)
     return course
 
 

@@ -165,10 +165,8 @@ def create_market(org: Org, *, slug: str, name: str, type: str, currency_code: s
     _add_market_parts(market, locales, countries, overrides, hosts)
     db.session.add(market)
     db.session.flush()
-    entry = audit_change(market, action="market.created", by=by, fields=MARKET_FIELDS)
-    entry.data = {"before": {}, "after": {**entry.data["after"], "locales": locales, "countries": countries,
-                                          "domains": hosts}}
-    db.session.flush()
+    audit_change(market, action="market.created", by=by, fields=MARKET_FIELDS,
+                 extra={"locales": locales, "countries": countries, "domains": hosts})
     return market
 
 

@@ -217,3 +217,10 @@ class OrgAuditLog(OrgScoped, Created, db.Model):
 
     actor_user: Mapped[User | None] = relationship("User")
     actor_employee: Mapped[OrgEmployee | None] = relationship(foreign_keys=[actor_employee_id])
+
+
+@sa.event.listens_for(OrgAuditLog, "before_update")
+@sa.event.listens_for(OrgAuditLog, "before_delete")
+def _audit_log_is_append_only(_mapper, _connection, entry: OrgAuditLog) -> None:
+    """Entries are written once (``app.orgs.services.audit``) and never changed or removed."""
+    raise RuntimeError(f"org_audit_log is append-only: entry {entry.id} cannot be changed or deleted")

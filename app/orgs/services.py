@@ -654,12 +654,14 @@ def snapshot(row: Any, fields: Iterable[str]) -> dict[str, Any]:
 
 
 def audit_change(row: Any, *, action: str, by: OrgEmployee, fields: Iterable[str],
-                 before: dict[str, Any] | None = None, entity: Any = None) -> OrgAuditLog | None:
+                 before: dict[str, Any] | None = None, entity: Any = None,
+                 extra: dict[str, Any] | None = None) -> OrgAuditLog | None:
     """Audit what ``by`` changed in ``row``: ``before`` is the ``snapshot`` of ``fields`` taken
     before the change (None for a new row). The entry's data holds the changed fields only:
     ``{"before": {field: old}, "after": {field: new}}``; no change, no entry. The entry names
     ``entity`` (default: ``row``, an org-owned row) by its table and id: a row without an org of
-    its own (e.g. a product's SEO metadata) is recorded on the row it belongs to."""
+    its own (e.g. a product's SEO metadata) is recorded on the row it belongs to. ``extra`` adds
+    values that are not columns of ``row`` to a new row's "after" (e.g. a market's countries)."""
     entity = row if entity is None else entity
     fields = list(fields)
     after = snapshot(row, fields)
@@ -672,6 +674,9 @@ def audit_change(row: Any, *, action: str, by: OrgEmployee, fields: Iterable[str
             return None
         old = {name: before.get(name) for name in changed}
     identity = sa.inspect(entity).identity or (None,)
+    new = {name: after[name] for name in changed}
+    if extra:
+        new.update({key: _json_value(value) for key, value in extra.items()})
     return audit(entity.org_id, action=action, entity_type=entity.__tablename__,
                  entity_id=identity[0] if len(identity) == 1 else None, actor_employee=by,
-                 data={"before": old, "after": {name: after[name] for name in changed}})
+                 data={"before": old, "after": new})

@@ -46,6 +46,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("overview", "staff.index", _l("Overview"), "own_earnings"),
     NavEntry("submissions", "staff.submissions", _l("Assignments to review"), "catalog_own",
              active=("staff.submission",)),
+    NavEntry("audit", "staff.audit", _l("Audit log"), "org_settings", active=("staff.audit_entry",)),
 )
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from flask import g, url_for
 
 from app.orgs.permissions import can
+from app.staff import audit as _audit  # noqa: F401  (registers the audit log's routes)
 from app.staff import overview
 from app.staff import submissions as _submissions  # noqa: F401  (registers the review queue's routes)
 from app.staff.blueprint import bp
