@@ -75,7 +75,7 @@ def issue_gift_card(
     """A new active card worth ``amount`` in ``currency_code``, issued by ``by``: an active
     employee of ``org`` allowed to issue gift cards (``gift_cards``). A custom ``code`` (8-16
     letters and digits) replaces the generated one."""
-    authorize(by, org, "gift_cards")
+    authorize(by, org, "gift_cards", _("You do not have permission to issue gift cards."))
 
     currency = active_currency(currency_code)
     value = to_amount(amount, _("Amount"))
@@ -123,7 +123,7 @@ def issue_gift_card(
 def disable_gift_card(card: OrgGiftCard, *, by: OrgEmployee) -> OrgGiftCard:
     """Stop the card from being used at checkout; its balance is kept (idempotent). ``by`` needs
     ``gift_cards``."""
-    authorize(by, card.org_id, "gift_cards")
+    authorize(by, card.org_id, "gift_cards", _("You do not have permission to disable gift cards."))
     before = snapshot(card, ("is_active",))
     card.is_active = False
     db.session.flush()

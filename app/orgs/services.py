@@ -121,13 +121,15 @@ def get_or_404(model: type[M], org: Org | str, value: M | str | None, message: s
     return row
 
 
-def authorize(by: OrgEmployee | None, org: Org | str, capability: str) -> None:
+def authorize(by: OrgEmployee | None, org: Org | str, capability: str, message: str | None = None) -> None:
     """The check every service that changes org data starts with: ``by`` (the acting employee)
     works for ``org`` (another org's employee: NotFoundError, the org does not exist for them)
-    and has ``capability`` in the permission matrix (PermissionDeniedError)."""
-    if by is None:
-        raise PermissionDeniedError(_("You do not have permission to do that."))
-    ensure_same_org(by, org, _("Not found."))
+    and has ``capability`` in the permission matrix (PermissionDeniedError, with ``message`` if
+    given)."""
+    if by is not None:
+        ensure_same_org(by, org, _("Not found."))
+    if message is not None and not can(by, capability):
+        raise PermissionDeniedError(message)
     require(by, capability)
 
 

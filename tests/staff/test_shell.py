@@ -50,7 +50,7 @@ def test_every_nav_entry_is_an_existing_dashboard_page_with_a_known_capability(a
 
 
 @pytest.mark.parametrize("role, expected", [
-    ("admin", {"overview", "submissions"}),
+    ("admin", {"overview", "submissions", "audit"}),
     ("manager", {"overview", "submissions"}),
     ("creator", {"overview", "submissions"}),
     ("staff", {"overview"}),
