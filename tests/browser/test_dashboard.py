@@ -23,7 +23,7 @@ ROLES = {
     "staff": "staff@acme.test",
 }
 NAV = {
-    "admin": ["overview", "submissions"],
+    "admin": ["overview", "submissions", "audit"],
     "manager": ["overview", "submissions"],
     "creator": ["overview", "submissions"],
     "staff": ["overview"],
