@@ -9,9 +9,11 @@ markets and brands (org_settings) and gift cards (gift_cards)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,6 +31,7 @@ from app.learn import authoring
 from app.markets import services as markets
 from app.markets.models import OrgBrand, OrgMarket
 from app.orgs.models import Org, OrgAuditLog, OrgEmployee
+from app.orgs.permissions import CAPABILITIES
 from app.revenue.services import end_attribution
 from app.tax import services as tax
 from app.tax.models import OrgTaxCategory, OrgTaxRate
@@ -234,3 +237,23 @@ def test_a_creator_edits_their_own_lessons_and_the_lessons_of_their_courses(db_s
         authoring.set_translation(placed, "de", title="Lektion", by=creator)
     set_attribution(shop.product, creator, percent=Decimal("30"), by=shop.admin)
     authoring.set_translation(placed, "de", title="Lektion", by=creator)
+
+
+# ---- no capability of the matrix goes unchecked ----------------------------------------------------
+
+APP_DIR = Path(__file__).resolve().parents[2] / "app"
+READ_ONLY = {"orders_view", "own_earnings"}  # they open dashboard pages (app/staff); nothing to change
+
+
+def test_every_capability_that_changes_data_is_checked_by_a_service():
+    """Each capability of the matrix that allows a change is passed to require / can / authorize
+    in a service module (not only in a view), so no view can forget it."""
+    services = [p for p in APP_DIR.rglob("*.py") if "staff" not in p.parts and p.name != "permissions.py"]
+    text = "\n".join(p.read_text() for p in services)
+    unchecked = [
+        capability for capability in CAPABILITIES if capability not in READ_ONLY
+        and not re.search(rf'\b(require|can|authorize)\([^()]*"{capability}"', text)
+    ]
+    assert unchecked == []
+    views = "\n".join(p.read_text() for p in (APP_DIR / "staff").rglob("*.py"))
+    assert all(re.search(rf'\b(require|can)\([^()]*"{capability}"', views) for capability in READ_ONLY)
