@@ -41,12 +41,14 @@ from app.learn.models import OrgMemberAssignmentSubmission, OrgMemberQuizAttempt
 from app.orgs.models import OrgEmployee, OrgMember
 from app.orgs.models import OrgMember as Member
 from app.orgs.permissions import can
+from app.orgs.services import audit_change, snapshot
 
 DEFAULT_PASS_MARK = 70
 DEFAULT_MAX_UPLOAD_MB = 10
 DEFAULT_EXTENSIONS = ("pdf", "txt", "md", "zip", "png", "jpg", "jpeg", "docx")
 MAX_ANSWER_CHARS = 50_000
 MAX_FEEDBACK_CHARS = 20_000
+REVIEW_FIELDS = ("status", "feedback", "reviewed_by_employee_id", "reviewed_at")  # audited
 
 
 # ---- plain values for templates -----------------------------------------------------------------
@@ -564,9 +566,11 @@ def review_submission(submission: OrgMemberAssignmentSubmission, employee: OrgEm
     text = clean_text(feedback, _("Feedback"), max_length=MAX_FEEDBACK_CHARS)
     if text is None:
         raise ValidationError(_("Write some feedback for the learner."))
+    before = snapshot(submission, REVIEW_FIELDS)
     submission.feedback = text
     submission.status = "reviewed"
     submission.reviewed_by_employee_id = employee.id
     submission.reviewed_at = at or utcnow()
     db.session.flush()
+    audit_change(submission, action="submission.reviewed", by=employee, fields=REVIEW_FIELDS, before=before)
     return submission

@@ -57,6 +57,7 @@ ENTITY_LABELS = {
     "org_member": _l("Member"),
     "org_member_invitation": _l("Member invitation"),
     "org_member_order": _l("Order"),
+    "org_member_assignment_submission": _l("Assignment submission"),
 }
 
 

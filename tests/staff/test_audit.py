@@ -20,6 +20,7 @@ from app.catalog.models import OrgProduct
 from app.db import new_id, utcnow
 from app.extensions import db
 from app.giftcards.services import issue_gift_card
+from app.learn.models import OrgMemberAssignmentSubmission
 from app.orgs import origin
 from app.orgs.models import Org, OrgAuditLog, OrgEmployee
 from app.orgs.services import get_employee
@@ -207,3 +208,29 @@ def test_other_roles_see_no_audit_entry_in_the_navigation(app, login, academy):
     for email in (academy.creator_email, academy.staff_email):
         html = text(_as(app, login, email).get(academy.dashboard))
         assert 'data-nav="audit"' not in html
+
+
+def test_a_review_in_the_dashboard_is_audited_with_the_requests_address(app, login, academy, tmp_path):
+    """End to end: the employee's POST goes through the service, which records the client address
+    the request came from (no view passes it)."""
+    app.config["UPLOAD_FOLDER"] = str(tmp_path)
+    learner = _as(app, login, academy.learner_email)
+    assert learner.post(academy.lesson_url(academy.assignment, "/assignment"), data={"body": "Done"}).status_code == 303
+    with app.app_context():
+        submission_id = db.session.scalar(sa.select(OrgMemberAssignmentSubmission.id)
+                                          .where(OrgMemberAssignmentSubmission.member_id == academy.member_id))
+    creator = app.test_client()
+    assert login(creator, academy.creator_email, PASSWORD).status_code in (302, 303)
+    r = creator.post(f"{academy.dashboard}/submissions/{submission_id}", data={"feedback": "Nice work."},
+                     environ_base={"REMOTE_ADDR": "198.51.100.77"})
+    assert r.status_code == 303
+    with app.app_context():
+        entry = db.session.scalar(sa.select(OrgAuditLog).where(OrgAuditLog.entity_id == submission_id))
+        creator_user = db.session.scalar(sa.select(User).where(User.email == academy.creator_email))
+        assert entry.action == "submission.reviewed" and entry.entity_type == "org_member_assignment_submission"
+        assert entry.actor_user_id == creator_user.id and entry.ip_address == "198.51.100.77"
+        assert entry.data["before"]["status"] == "submitted" and entry.data["after"]["status"] == "reviewed"
+        assert entry.data["before"]["feedback"] is None and entry.data["after"]["feedback"] == "Nice work."
+    admin = _as(app, login, academy.admin_email)
+    html = text(admin.get(f"{academy.dashboard}/audit?entity=org_member_assignment_submission"))
+    assert ids(html) == [entry.id] and "198.51.100.77" in html and "Assignment submission" in html
