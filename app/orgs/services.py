@@ -128,9 +128,10 @@ def authorize(by: OrgEmployee | None, org: Org | str, capability: str, message: 
     given)."""
     if by is not None:
         ensure_same_org(by, org, _("Not found."))
-    if message is not None and not can(by, capability):
+    if message is None:
+        require(by, capability)
+    elif not can(by, capability):
         raise PermissionDeniedError(message)
-    require(by, capability)
 
 
 # ---- orgs ----------------------------------------------------------------------------------

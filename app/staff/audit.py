@@ -16,13 +16,14 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import g
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import User, UserProfile
+from app.errors import NotFoundError
 from app.extensions import db
 from app.orgs.models import OrgAuditLog, OrgEmployee, OrgMember
 from app.orgs.permissions import require
-from app.orgs.services import get_or_404
 from app.staff.blueprint import bp
 from app.web import tables
 from app.web.htmx import render
@@ -117,6 +118,14 @@ def audit_rows(employee: OrgEmployee) -> sa.Select:
     )
 
 
+def audit_row(employee: OrgEmployee, entry_id: str) -> AuditRow:
+    """One entry of the org's log (the list's query: admins only; another org's entry is not found)."""
+    row = db.session.execute(audit_rows(employee).where(Entry.id == entry_id)).first()
+    if row is None:
+        raise NotFoundError(_("This audit entry does not exist."))
+    return AuditRow(*row)
+
+
 def _rows(rows: Sequence) -> list[AuditRow]:
     return [AuditRow(entry, name, email) for entry, name, email in rows]
 
@@ -195,12 +204,4 @@ def audit():
 
 @bp.get("/audit/<entry_id>")
 def audit_entry(entry_id: str):
-    require(g.employee, "org_settings")
-    entry = get_or_404(Entry, g.staff_org, entry_id)
-    name, email = db.session.execute(
-        sa.select(UserProfile.display_name, User.email)
-        .select_from(User)
-        .outerjoin(UserProfile, sa.and_(UserProfile.user_id == User.id, UserProfile.type == "main"))
-        .where(User.id == entry.actor_user_id)
-    ).first() or (None, None)
-    return render("staff/audit_entry.html", row=AuditRow(entry, name, email), entity_label=entity_label)
+    return render("staff/audit_entry.html", row=audit_row(g.employee, entry_id), entity_label=entity_label)
