@@ -621,11 +621,8 @@ def audit(org: Org | str, *, action: str, entity_type: str, entity_id: str | Non
         raise NotFoundError(_("Not found."))
     actor_user_id = actor_user.id if actor_user is not None else None
     if actor_user_id is None and actor_employee is not None:
-        actor_user_id = db.session.scalar(
-            sa.select(UserProfile.user_id)
-            .join(OrgMember, OrgMember.user_profile_id == UserProfile.id)
-            .where(OrgMember.id == actor_employee.member_id)
-        )
+        # through the relationships: loaded once per session (the identity map), not per entry
+        actor_user_id = actor_employee.member.user_profile.user_id
     entry = OrgAuditLog(
         org_id=org_id, action=action, entity_type=entity_type, entity_id=entity_id,
         actor_user_id=actor_user_id, actor_employee_id=actor_employee.id if actor_employee else None,
