@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import Config, proxy_fix_options
 from app.markets.urls import VolmifyFlask
+from app.orgs import origin
 from app.web import inputs
 from app.web.security import init_security_headers
 
@@ -19,6 +20,7 @@ def create_app(config: object | None = None) -> Flask:
     app = VolmifyFlask(__name__, instance_relative_config=False)
     app.config.from_object(config if config is not None else Config())
     register_proxy_fix(app)
+    origin.register(app)  # the client address the audit log records (app/orgs/origin.py)
     register_extensions(app)
     register_input_checks(app)
     register_blueprints(app)

@@ -2,8 +2,10 @@
 with markets, tax, a catalog of courses and other products, people, reviews, gift cards,
 discounts and paid orders).
 
-Everything is built through the services, so the demo obeys the same rules as real use. The
-few things without a service are written directly and say so where they happen: the platform
+Everything is built through the services, so the demo obeys the same rules as real use, the
+permission matrix included: the org's admin sets up markets, tax, the catalog and the courses,
+creators write their lessons, the employee the data names issues the gift cards, and every change
+is in the org's audit log. The few things without a service are written directly and say so where they happen: the platform
 skill taxonomy, learners' course ratings, members' billing countries and back-dating one gift
 card so that it is expired.
 
@@ -154,6 +156,11 @@ class _Org:
     lessons: dict[str, Any] = field(default_factory=dict)
     products: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def admin(self) -> OrgEmployee:
+        """The org's admin, who makes (and is audited for) the set-up changes."""
+        return self.employees["admin"]
+
 
 def _build_org(ctx: _Context, spec: dict) -> None:
     """One organization of ``demo_data.ORGS``, part by part."""
@@ -189,20 +196,20 @@ def _add_people(ctx: _Context, o: _Org, spec: dict) -> None:
 
 def _add_brands_and_markets(o: _Org, spec: dict) -> None:
     for key, brand in spec["brands"].items():
-        o.brands[key] = create_brand(o.org, **brand)
+        o.brands[key] = create_brand(o.org, by=o.admin, **brand)
     for market in spec["markets"]:
         fields = dict(market)
         fields["brand"] = o.brands[fields["brand"]]
-        o.markets[market["slug"]] = create_market(o.org, **fields)
+        o.markets[market["slug"]] = create_market(o.org, by=o.admin, **fields)
 
 
 def _add_tax(ctx: _Context, o: _Org, *, categories: dict[str, tuple[str, str]], regions: dict[str, tuple],
              rates: list[tuple]) -> None:
     """``rates``: (category code, region key, name, rate fraction or None, fixed amount or None, currency)."""
     for code, (name, description) in categories.items():
-        o.tax[code] = create_category(o.org, code=code, name=name, description=description)
+        o.tax[code] = create_category(o.org, code=code, name=name, description=description, by=o.admin)
     region_rows = {
-        key: create_region(o.org, name=name, country_code=country, subdivision_code=subdivision)
+        key: create_region(o.org, name=name, country_code=country, subdivision_code=subdivision, by=o.admin)
         for key, (name, country, subdivision) in regions.items()
     }
     for code, region, name, rate, amount, currency in rates:
@@ -211,7 +218,7 @@ def _add_tax(ctx: _Context, o: _Org, *, categories: dict[str, tuple[str, str]], 
             type="percent" if rate is not None else "fixed",
             rate=Decimal(rate) if rate is not None else None,
             amount=Decimal(amount) if amount is not None else None, currency_code=currency,
-            effective_from=ctx.since,
+            effective_from=ctx.since, by=o.admin,
         )
 
 
@@ -219,16 +226,16 @@ def _add_collections_and_discounts(ctx: _Context, o: _Org, spec: dict) -> None:
     for collection in spec.get("collections", ()):
         fields = dict(collection)
         slugs = fields.pop("products")
-        row = catalog.create_collection(o.org, **fields)
+        row = catalog.create_collection(o.org, by=o.admin, **fields)
         for slug in slugs:
-            catalog.add_to_collection(row, o.products[slug])
+            catalog.add_to_collection(row, o.products[slug], by=o.admin)
     for discount in spec.get("discounts", ()):
         fields = dict(discount)
         fields["value"] = Decimal(fields["value"])
         fields["market"] = o.markets[fields["market"]]
         if "ends_in_days" in fields:
             fields["ends_at"] = ctx.now + timedelta(days=fields.pop("ends_in_days"))
-        catalog.create_discount(o.org, starts_at=ctx.since, **fields)
+        catalog.create_discount(o.org, starts_at=ctx.since, by=o.admin, **fields)
 
 
 def _add_attributions(ctx: _Context, o: _Org, attributions) -> None:
@@ -236,7 +243,7 @@ def _add_attributions(ctx: _Context, o: _Org, attributions) -> None:
     for slug, shares in attributions:
         for who, percent, kind in shares:
             set_attribution(o.products[slug], o.employees[who], percent=Decimal(percent), type=kind,
-                            effective_from=ctx.since, by=o.employees["admin"])
+                            effective_from=ctx.since, by=o.admin)
 
 
 def _add_reviews_and_ratings(o: _Org, reviews, ratings) -> None:
@@ -256,7 +263,7 @@ def _add_gift_cards(ctx: _Context, o: _Org, cards, *, issued_by: str | None) -> 
         expired_days_ago = fields.pop("expired_days_ago", None)
         disabled = fields.pop("disabled", False)
         row = issue_gift_card(
-            o.org, amount=Decimal(fields.pop("amount")), issued_by=o.employees[issued_by],
+            o.org, amount=Decimal(fields.pop("amount")), by=o.employees[issued_by],
             expires_at=ctx.now + timedelta(days=expires_in_days) if expires_in_days is not None else None,
             **fields,
         )
@@ -264,7 +271,7 @@ def _add_gift_cards(ctx: _Context, o: _Org, cards, *, issued_by: str | None) -> 
             # The service only issues cards that expire in the future; back-date this one.
             row.expires_at = ctx.now - timedelta(days=expired_days_ago)
         if disabled:
-            disable_gift_card(row)
+            disable_gift_card(row, by=o.employees[issued_by])
     db.session.flush()
 
 
@@ -304,24 +311,25 @@ def _product(o: _Org, spec: dict, creator: OrgEmployee | None = None):
     product = catalog.create_product(
         o.org, type=spec["type"], name=spec["name"], slug=spec["slug"], description=spec["description"],
         status="published" if spec.get("status", "published") != "draft" else "draft",
-        tax_category=o.tax[spec["tax"]], brand=o.brands.get(spec.get("brand", "")), seo=spec.get("seo"),
+        tax_category=o.tax[spec["tax"]], brand=o.brands.get(spec.get("brand", "")), seo=spec.get("seo"), by=o.admin,
     )
     for locale_key, (name, description) in spec.get("tr", {}).items():
-        catalog.set_product_translation(product, locale_key, name=name, description=description)
+        catalog.set_product_translation(product, locale_key, name=name, description=description, by=o.admin)
     for v in spec["variants"]:
         variant = catalog.add_variant(product, name=v["name"], sku=v.get("sku"), download_url=v.get("download_url"),
-                                      requires_shipping=v.get("requires_shipping", False))
+                                      requires_shipping=v.get("requires_shipping", False), by=o.admin)
         for p in v["plans"]:
             plan = catalog.add_plan(variant, type=p["type"], name=p["name"], access_tier=p.get("tier", 1),
-                                    description=p.get("description"), **p.get("options", {}))
+                                    description=p.get("description"), by=o.admin, **p.get("options", {}))
             for market_slug, price in p["prices"].items():
                 amount, per_unit = price if isinstance(price, tuple) else (price, None)
                 catalog.set_market_price(plan, o.markets[market_slug], price=Decimal(amount),
-                                         price_per_unit=Decimal(per_unit) if per_unit is not None else None)
+                                         price_per_unit=Decimal(per_unit) if per_unit is not None else None,
+                                         by=o.admin)
     if "course" in spec:
         _course_structure(o, product, spec["course"], creator)
     if spec.get("status") == "archived":
-        catalog.archive_product(product)
+        catalog.archive_product(product, by=o.admin)
     o.products[spec["slug"]] = product
     return product
 
@@ -329,21 +337,21 @@ def _product(o: _Org, spec: dict, creator: OrgEmployee | None = None):
 def _course_structure(o: _Org, product, spec: dict, creator: OrgEmployee | None) -> None:
     course = learn.create_course(product, level=spec["level"], difficulty=spec["difficulty"],
                                  duration_minutes=spec.get("duration"), prerequisites=spec.get("prerequisites"),
-                                 skill_slugs=spec.get("skills", ()))
+                                 skill_slugs=spec.get("skills", ()), by=o.admin)
     for m in spec["modules"]:
         module = learn.add_module(course, title=m["title"], description=m.get("description"),
-                                  required_access_tier=m.get("tier", 1))
+                                  required_access_tier=m.get("tier", 1), by=o.admin)
         for locale_key, fields in m.get("tr", {}).items():
-            learn.set_translation(module, locale_key, **fields)
+            learn.set_translation(module, locale_key, by=o.admin, **fields)
         for s in m["sections"]:
             section = learn.add_section(module, title=s["title"], description=s.get("description"),
-                                        required_access_tier=s.get("tier", 1))
+                                        required_access_tier=s.get("tier", 1), by=o.admin)
             for locale_key, title in s.get("tr", {}).items():
-                learn.set_translation(section, locale_key, title=title)
+                learn.set_translation(section, locale_key, title=title, by=o.admin)
             for placement in s["lessons"]:
                 key, tier, preview = _placement(placement)
                 learn.place_lesson(section, _lesson(o, key, creator), required_access_tier=tier,
-                                   is_free_preview=preview)
+                                   is_free_preview=preview, by=o.admin)
 
 
 def _placement(spec) -> tuple[str, int, bool]:
@@ -361,10 +369,13 @@ def _lesson(o: _Org, key: str, creator: OrgEmployee | None):
     spec = dict(LESSONS[key])
     questions = spec.pop("questions", ())
     translations = spec.pop("tr", {})
-    lesson = learn.create_lesson(o.org, created_by=creator, **spec)
+    author = creator or o.admin  # a creator writes their own lessons
+    lesson = learn.create_lesson(o.org, by=author, **spec)
     for prompt, kind, choices, explanation in questions:
-        learn.add_quiz_question(lesson, prompt=prompt, kind=kind, choices=choices, explanation=explanation)
+        learn.add_quiz_question(lesson, prompt=prompt, kind=kind, choices=choices, explanation=explanation,
+                                by=author)
     for locale_key, fields in translations.items():
-        learn.set_translation(lesson, locale_key, **(fields if isinstance(fields, dict) else {"title": fields}))
+        learn.set_translation(lesson, locale_key, by=author,
+                              **(fields if isinstance(fields, dict) else {"title": fields}))
     o.lessons[key] = lesson
     return lesson

@@ -5,6 +5,9 @@ objects it hangs off positionally and everything else as keyword arguments with 
 defaults; unique slugs and emails come from ``unique()``. They flush, never commit; call them
 inside an app context (``app_ctx``/``db_session``, or ``with app.app_context():`` in view tests).
 
+Services that change org data take the acting employee (``by``): the factories pass ``by`` when
+given, else the org's admin (``org_admin``, created on first use).
+
 Add new features as new sections below (catalog, learn, giftcards, ...), reusing these helpers.
 """
 
@@ -73,12 +76,29 @@ def make_employee(org: Org, user: User | None = None, *, role: str = "admin",
     return add_employee(org, user or make_user(), role=role, job_profile=job_profile)
 
 
+def org_admin(owner) -> OrgEmployee:
+    """An active admin of the org of ``owner`` (an org, an org id or any org-owned row): the org's
+    first one, created when it has none. The acting employee (``by``) of set-up calls in tests."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+
+    org_id = owner if isinstance(owner, str) else owner.id if isinstance(owner, Org) else owner.org_id
+    admin = db.session.scalar(
+        sa.select(OrgEmployee).where(OrgEmployee.org_id == org_id, OrgEmployee.role == "admin",
+                                     OrgEmployee.status == "active").order_by(OrgEmployee.hired_at, OrgEmployee.id)
+        .limit(1)
+    )
+    return admin or make_employee(db.session.get(Org, org_id), role="admin")
+
+
 # ---- markets -------------------------------------------------------------------------------
 
 def make_brand(org: Org, *, slug: str | None = None, name: str | None = None, **kwargs) -> OrgBrand:
     from app.markets.services import create_brand
 
     slug = slug or unique("brand")
+    kwargs.setdefault("by", org_admin(org))
     return create_brand(org, name=name or slug.title(), slug=slug, **kwargs)
 
 
@@ -91,6 +111,7 @@ def make_market(org: Org, slug: str | None = None, *, name: str | None = None, t
 
     slug = slug or unique("mkt")
     locale_keys = tuple(locale_keys)
+    kwargs.setdefault("by", org_admin(org))
     return create_market(
         org, slug=slug, name=name or slug.upper(), type=type, currency_code=currency_code,
         default_locale_key=default_locale_key or locale_keys[0], locale_keys=locale_keys,
@@ -99,19 +120,20 @@ def make_market(org: Org, slug: str | None = None, *, name: str | None = None, t
 
 
 def make_region(org: Org, country_code: str = "DE", subdivision_code: str | None = None, *,
-                name: str | None = None) -> OrgRegion:
+                name: str | None = None, by: OrgEmployee | None = None) -> OrgRegion:
     from app.markets.services import create_region
 
     return create_region(org, name=name or subdivision_code or country_code, country_code=country_code,
-                         subdivision_code=subdivision_code)
+                         subdivision_code=subdivision_code, by=by or org_admin(org))
 
 
 # ---- tax -----------------------------------------------------------------------------------
 
-def make_tax_category(org: Org, code: str = "standard", *, name: str | None = None) -> OrgTaxCategory:
+def make_tax_category(org: Org, code: str = "standard", *, name: str | None = None,
+                      by: OrgEmployee | None = None) -> OrgTaxCategory:
     from app.tax.services import create_category
 
-    return create_category(org, code=code, name=name or code.replace("-", " ").title())
+    return create_category(org, code=code, name=name or code.replace("-", " ").title(), by=by or org_admin(org))
 
 
 def make_tax_rate(org: Org, *, category: OrgTaxCategory | None = None, region: OrgRegion | None = None,
@@ -122,6 +144,7 @@ def make_tax_rate(org: Org, *, category: OrgTaxCategory | None = None, region: O
 
     if type == "percent" and rate is None:
         rate = Decimal("0.19")
+    kwargs.setdefault("by", org_admin(org))
     return create_rate(
         org, category=category or make_tax_category(org), region=region or make_region(org), name=name,
         type=type, rate=rate, effective_from=effective_from, **kwargs,
@@ -136,6 +159,7 @@ def make_product(org: Org, *, type: str = "course", name: str | None = None, slu
     from app.catalog.services import create_product
 
     slug = slug or unique("product")
+    kwargs.setdefault("by", org_admin(org))
     return create_product(org, type=type, name=name or slug.replace("-", " ").title(), slug=slug,
                           status=status, **kwargs)
 
@@ -146,8 +170,9 @@ def make_plan(product, *, type: str = "one_time", name: str | None = None, acces
     Subscription plans default to monthly, usage-based plans to the unit "credit"."""
     from app.catalog.services import add_plan, add_variant
 
+    kwargs.setdefault("by", org_admin(product))
     if variant is None:
-        variant = product.default_variant or add_variant(product, name="Standard")
+        variant = product.default_variant or add_variant(product, name="Standard", by=kwargs["by"])
     if type == "subscription":
         kwargs.setdefault("interval", "month")
     if type == "usage_based":
@@ -166,7 +191,7 @@ def make_priced_plan(market: OrgMarket, *, product=None, price: Decimal | str = 
     plan = make_plan(product, **plan_kwargs)
     if plan.type == "usage_based" and price_per_unit is None:
         price_per_unit = Decimal("0.10")
-    set_market_price(plan, market, price=price, price_per_unit=price_per_unit)
+    set_market_price(plan, market, price=price, price_per_unit=price_per_unit, by=plan_kwargs.get("by") or org_admin(plan))
     return plan
 
 
@@ -181,6 +206,7 @@ def make_lesson(org: Org, *, type: str = "text", title: str | None = None, **kwa
         kwargs.setdefault("file_url", "https://files.example.com/handout.pdf")
     if type == "text":
         kwargs.setdefault("content", "Lesson text.")
+    kwargs.setdefault("by", org_admin(org))
     return create_lesson(org, type=type, title=title or unique("Lesson"), **kwargs)
 
 
@@ -190,13 +216,14 @@ def make_course(org: Org, *, product=None, level: str = "beginner", difficulty: 
     holding one section of ``lessons_per_section`` placed text lessons."""
     from app.learn.authoring import add_module, add_section, create_course, place_lesson
 
+    by = kwargs.pop("by", None) or org_admin(org)
     course = create_course(product or make_product(org, type="course"), level=level, difficulty=difficulty,
-                           **kwargs)
+                           by=by, **kwargs)
     for number, tier in enumerate(module_tiers, 1):
-        module = add_module(course, title=f"Module {number}", required_access_tier=tier)
-        section = add_section(module, title=f"Section {number}.1")
+        module = add_module(course, title=f"Module {number}", required_access_tier=tier, by=by)
+        section = add_section(module, title=f"Section {number}.1", by=by)
         for _n in range(lessons_per_section):
-            place_lesson(section, make_lesson(org))
+            place_lesson(section, make_lesson(org, by=by), by=by)
     return course
 
 

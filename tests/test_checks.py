@@ -16,7 +16,7 @@ from app.giftcards.services import issue_gift_card
 from app.orders.services import place_order
 from app.orgs.services import invite_member
 from app.pricing import pipeline as pricing
-from tests.factories import make_employee, make_market, make_member, make_org, make_priced_plan
+from tests.factories import make_employee, make_market, make_member, make_org, make_priced_plan, org_admin
 
 # ---- the rule ----------------------------------------------------------------------------------
 
@@ -136,7 +136,7 @@ def _invitation(address):
 def _gift_card(address):
     org = make_org()
     return _refused(lambda: issue_gift_card(org, amount=Decimal("10"), currency_code="EUR",
-                                            issued_by=make_employee(org, role="admin"), recipient_email=address))
+                                            by=make_employee(org, role="admin"), recipient_email=address))
 
 
 SURFACES = {"register": _register, "login": _login, "forgot password": _forgot, "checkout": _checkout,
@@ -187,8 +187,8 @@ def test_one_slug_rule_refuses_the_same_slugs_everywhere(app_ctx, typed):
         check_slug(typed, min_length=2, max_length=50)
     org = make_org()
     for create in (lambda: create_org(name="Acme", slug=typed),
-                   lambda: create_brand(org, name="Brand", slug=typed),
-                   lambda: create_product(org, type="course", name="Course", slug=typed),
+                   lambda: create_brand(org, name="Brand", slug=typed, by=org_admin(org)),
+                   lambda: create_product(org, type="course", name="Course", slug=typed, by=org_admin(org)),
                    lambda: create_job_profile(make_user(), slug=typed, title="Teacher")):
         with pytest.raises(ValidationError):
             create()

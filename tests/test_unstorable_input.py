@@ -35,6 +35,7 @@ from tests.factories import (
     make_priced_plan,
     make_subscription,
     make_user,
+    org_admin,
 )
 from tests.learn.assessment_fixtures import build_academy
 
@@ -62,7 +63,7 @@ def world(app) -> World:
         academy = build_academy()
         org = db.session.get(Org, academy.org_id)
         create_market(org, slug="shop", name="Shop", type="multi_region", currency_code="EUR",
-                      default_locale_key="en", locale_keys=("en",), country_codes=("DE",), domains=(DOMAIN,))
+                      default_locale_key="en", locale_keys=("en",), country_codes=("DE",), domains=(DOMAIN,), by=org_admin(org))
         product = db.session.get(OrgProduct, academy.product_id)
         market = db.session.scalar(sa.select(OrgMarket).where(OrgMarket.org_id == org.id, OrgMarket.slug == "eu"))
         user = make_user(f"sweep-{academy.org_slug}@example.com")

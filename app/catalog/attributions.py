@@ -11,6 +11,10 @@ Catalog pages credit the creators from them and the player grants preview rights
 revenue rows written per sale are ``app.revenue``'s, and so is ending an attribution
 (``app.revenue.services.end_attribution``: one that has revenue cannot be removed).
 
+Who may change a product is decided here too (``require_product_editor``): the capability
+``catalog_all`` (every product of the org) or ``catalog_own`` for the products the employee is
+attributed to now. Changing attributions (who earns what) needs ``all_earnings``.
+
 Services flush and raise DomainErrors; the view commits.
 """
 
@@ -30,10 +34,11 @@ from app.catalog.models import (
 )
 from app.checks import aware, to_amount
 from app.db import utcnow
-from app.errors import ValidationError
+from app.errors import PermissionDeniedError, ValidationError
 from app.extensions import db
 from app.orgs.models import OrgEmployee
-from app.orgs.services import ensure_same_org
+from app.orgs.permissions import can
+from app.orgs.services import audit_change, authorize, ensure_same_org, snapshot
 
 HUNDRED = Decimal("100")
 _ZERO = Decimal("0")
@@ -62,6 +67,41 @@ def _peak(periods: list[_Period], start: datetime, end: datetime | None = None) 
     """The highest total over ``[start, end)``: totals only rise where a period starts."""
     points = [start] + [p[0] for p in periods if p[0] > start and (end is None or p[0] < end)]
     return max((_total_at(periods, t) for t in points), default=_ZERO)
+
+
+ATTRIBUTION_FIELDS = ("employee_id", "product_id", "revenue_share_percentage", "attribution_type",
+                      "effective_from", "effective_to")
+
+
+def attributed_product_ids(employee: OrgEmployee, at: datetime | None = None) -> sa.Select:
+    """The ids of the products ``employee`` is attributed to at ``at`` (default: now), as a subquery."""
+    moment = aware(at) or utcnow()
+    return sa.select(OrgEmployeeProductAttribution.product_id).where(
+        OrgEmployeeProductAttribution.org_id == employee.org_id,
+        OrgEmployeeProductAttribution.employee_id == employee.id,
+        OrgEmployeeProductAttribution.effective_from <= moment,
+        sa.or_(OrgEmployeeProductAttribution.effective_to.is_(None), OrgEmployeeProductAttribution.effective_to > moment),
+    )
+
+
+def may_edit_product(employee: OrgEmployee | None, product: OrgProduct) -> bool:
+    """``catalog_all``, or ``catalog_own`` and attributed to ``product`` now."""
+    if can(employee, "catalog_all"):
+        return True
+    if not can(employee, "catalog_own"):
+        return False
+    stmt = attributed_product_ids(employee).where(OrgEmployeeProductAttribution.product_id == product.id)
+    return db.session.scalar(stmt.limit(1)) is not None
+
+
+def require_product_editor(by: OrgEmployee | None, product: OrgProduct) -> None:
+    """The check of every service that changes a product or its content: ``by`` works for the
+    product's org (NotFoundError otherwise) and may edit it (PermissionDeniedError otherwise)."""
+    if by is None:
+        raise PermissionDeniedError(_("You do not have permission to do that."))
+    ensure_same_org(by, product.org_id, _("Product not found."))
+    if not may_edit_product(by, product):
+        raise PermissionDeniedError(_("You do not have permission to change this product."))
 
 
 def lock_pool(product: OrgProduct) -> OrgProductRevenuePool:
@@ -120,18 +160,18 @@ def set_attribution(
     percent,
     type: str = "creator",
     effective_from: datetime | None = None,
-    by: OrgEmployee | None = None,
+    by: OrgEmployee,
 ) -> OrgEmployeeProductAttribution:
     """Give ``employee`` ``percent`` % of the product's net revenue from ``effective_from``
     (default: now) until their next scheduled change, if any.
 
     The employee's attribution running at that moment ends there; one starting at exactly that
     moment is updated in place. Raises ValidationError when the product's shares would total
-    more than 100 % at any moment. ``by`` records who made the change on the revenue pool.
+    more than 100 % at any moment. ``by`` (an admin: ``all_earnings``) is recorded on the revenue
+    pool and in the audit log.
     """
+    authorize(by, product.org_id, "all_earnings")
     ensure_same_org(employee, product.org_id, _("Employee not found."))
-    if by is not None:
-        ensure_same_org(by, product.org_id, _("Employee not found."))
     if not employee.is_active:
         raise ValidationError(_("Revenue can only be attributed to active employees."))
     if type not in ATTRIBUTION_TYPES:
@@ -168,9 +208,14 @@ def set_attribution(
 
     if same_start is not None:
         attribution = same_start
+        before = snapshot(attribution, ATTRIBUTION_FIELDS)
     else:
+        before = None
         if covering is not None:
+            covering_before = snapshot(covering, ATTRIBUTION_FIELDS)
             covering.effective_to = start
+            audit_change(covering, action="attribution.ended", by=by, fields=ATTRIBUTION_FIELDS,
+                         before=covering_before)
         attribution = OrgEmployeeProductAttribution(
             org_id=product.org_id,
             employee_id=employee.id,
@@ -182,6 +227,7 @@ def set_attribution(
     attribution.revenue_share_percentage = share
     attribution.attribution_type = type
     db.session.flush()
+    audit_change(attribution, action="attribution.set", by=by, fields=ATTRIBUTION_FIELDS, before=before)
     sync_revenue_pool(product, by=by, pool=pool)
     return attribution
 

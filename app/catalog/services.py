@@ -3,6 +3,11 @@ prices, collections, discounts and reviews.
 
 Services flush and raise DomainErrors; the view commits. Every object passed in must belong to
 the org being worked on: a row of another org is reported as not found (never "forbidden").
+
+Every service that changes the catalog takes the acting employee (``by``), checks the permission
+matrix (``catalog_all`` for new products, collections and discounts; a product's own content also
+``catalog_own`` when the employee is attributed to it: ``app.catalog.attributions``) and writes the
+audit log with the changed fields. Reviews are members' own actions (no employee).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.catalog.attributions import require_product_editor
 from app.catalog.models import (
     DISCOUNT_TYPES,
     INTERVALS,
@@ -40,8 +46,8 @@ from app.errors import NotFoundError, ValidationError
 from app.extensions import db
 from app.markets.models import OrgBrand, OrgMarket
 from app.money import quantize
-from app.orgs.models import Org, OrgLocale
-from app.orgs.services import ensure_same_org, get_or_404
+from app.orgs.models import Org, OrgEmployee, OrgLocale
+from app.orgs.services import audit_change, authorize, ensure_same_org, get_or_404, snapshot
 from app.platform.models import SeoMetadata, SeoMetadataOpenGraph
 from app.platform.services import active_currency
 from app.tax.models import OrgTaxCategory
@@ -49,6 +55,19 @@ from app.tax.models import OrgTaxCategory
 DISCOUNT_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{2,39}$")
 
 _UNSET: Any = object()
+
+# the fields the audit log records per entity
+PRODUCT_FIELDS = ("type", "name", "slug", "description", "status", "tax_category_id", "brand_id", "image_url",
+                  "published_at")
+SEO_FIELDS = ("title", "description", "keywords", "canonical_url", "robots_directive")
+TRANSLATION_FIELDS = ("product_id", "locale_key", "name", "description")
+VARIANT_FIELDS = ("product_id", "name", "sku", "is_default", "download_url", "requires_shipping")
+PLAN_FIELDS = ("variant_id", "type", "name", "description", "access_tier")
+PRICE_FIELDS = ("plan_id", "market_id", "currency_code", "price", "price_per_unit", "compare_at_price", "is_active")
+COLLECTION_FIELDS = ("slug", "name", "description")
+COLLECTION_PRODUCT_FIELDS = ("collection_id", "product_id", "sort_order")
+DISCOUNT_FIELDS = ("code", "name", "type", "value", "currency_code", "market_id", "product_id", "collection_id",
+                   "starts_at", "ends_at", "usage_limit")
 
 
 # ---- small shared checks (also used by learn) ------------------------------------------------
@@ -165,8 +184,10 @@ def create_product(
     brand=None,
     image_url: str | None = None,
     seo: dict[str, Any] | None = None,
+    by: OrgEmployee,
 ) -> OrgProduct:
-    """A new product of ``org``; the slug is unique within the org."""
+    """A new product of ``org``; the slug is unique within the org. ``by`` needs ``catalog_all``."""
+    authorize(by, org, "catalog_all")
     _choice(type, PRODUCT_TYPES, _("product type"))
     _choice(status, PRODUCT_STATUSES, _("status"))
     name = clean_text(name, _("Name"), max_length=200, required=True)
@@ -190,6 +211,7 @@ def create_product(
     if seo:
         _apply_seo(product, seo)
     db.session.flush()
+    audit_change(product, action="product.created", by=by, fields=PRODUCT_FIELDS)
     return product
 
 
@@ -203,8 +225,12 @@ def update_product(
     brand=_UNSET,
     image_url: str | None = _UNSET,
     seo: dict[str, Any] | None = _UNSET,
+    by: OrgEmployee,
 ) -> OrgProduct:
     """Change the given fields only (same rules as ``create_product``)."""
+    require_product_editor(by, product)
+    before = snapshot(product, PRODUCT_FIELDS)
+    seo_before = snapshot(product.seo_metadata, SEO_FIELDS) if product.seo_metadata is not None else None
     if name is not _UNSET:
         product.name = clean_text(name, _("Name"), max_length=200, required=True)
     if slug is not _UNSET:
@@ -225,29 +251,40 @@ def update_product(
     if seo is not _UNSET and seo is not None:
         _apply_seo(product, seo)
     db.session.flush()
+    audit_change(product, action="product.updated", by=by, fields=PRODUCT_FIELDS, before=before)
+    if product.seo_metadata is not None:
+        audit_change(product.seo_metadata, action="product.seo_updated", by=by, fields=SEO_FIELDS,
+                     before=seo_before, entity=product)
     return product
 
 
-def publish_product(product: OrgProduct) -> OrgProduct:
+def publish_product(product: OrgProduct, *, by: OrgEmployee) -> OrgProduct:
     """Make the product visible in storefronts (idempotent; keeps the first publication date)."""
+    require_product_editor(by, product)
+    before = snapshot(product, ("status", "published_at"))
     product.status = "published"
     if product.published_at is None:
         product.published_at = utcnow()
     db.session.flush()
+    audit_change(product, action="product.published", by=by, fields=("status", "published_at"), before=before)
     return product
 
 
-def archive_product(product: OrgProduct) -> OrgProduct:
+def archive_product(product: OrgProduct, *, by: OrgEmployee) -> OrgProduct:
     """Withdraw the product from sale; existing entitlements are unaffected (idempotent)."""
+    require_product_editor(by, product)
+    before = snapshot(product, ("status",))
     product.status = "archived"
     db.session.flush()
+    audit_change(product, action="product.archived", by=by, fields=("status",), before=before)
     return product
 
 
 def set_product_translation(
-    product: OrgProduct, locale_key: str, *, name: str, description: str | None = None
+    product: OrgProduct, locale_key: str, *, name: str, description: str | None = None, by: OrgEmployee
 ) -> OrgProductTranslation:
     """Create or replace the product's name and description in one of the org's locales."""
+    require_product_editor(by, product)
     key = require_org_locale(product.org_id, locale_key)
     name = clean_text(name, _("Name"), max_length=200, required=True)
     description = clean_text(description, _("Description"), max_length=100_000)
@@ -256,12 +293,14 @@ def set_product_translation(
             OrgProductTranslation.product_id == product.id, OrgProductTranslation.locale_key == key
         )
     )
+    before = None if translation is None else snapshot(translation, TRANSLATION_FIELDS)
     if translation is None:
         translation = OrgProductTranslation(org_id=product.org_id, product=product, locale_key=key)
         db.session.add(translation)
     translation.name = name
     translation.description = description
     db.session.flush()
+    audit_change(translation, action="product_translation.set", by=by, fields=TRANSLATION_FIELDS, before=before)
     return translation
 
 
@@ -275,8 +314,10 @@ def add_variant(
     is_default: bool = False,
     download_url: str | None = None,
     requires_shipping: bool = False,
+    by: OrgEmployee,
 ) -> OrgProductVariant:
     """A purchasable variant; the first one (or one flagged ``is_default``) becomes the default."""
+    require_product_editor(by, product)
     name = clean_text(name, _("Variant name"), max_length=100, required=True)
     sku = clean_text(sku, _("SKU"), max_length=64)
     if sku is not None:
@@ -306,6 +347,7 @@ def add_variant(
     )
     db.session.add(variant)
     db.session.flush()
+    audit_change(variant, action="variant.created", by=by, fields=VARIANT_FIELDS)
     return variant
 
 
@@ -322,8 +364,10 @@ def add_plan(
     usage_unit: str | None = None,
     included_units: int = 0,
     allow_gift_cards: bool = True,
+    by: OrgEmployee,
 ) -> OrgProductVariantPaymentPlan:
     """A payment plan with its type-specific row (one-time, subscription or usage-based)."""
+    require_product_editor(by, variant.product)
     _choice(type, PLAN_TYPES, _("plan type"))
     tier = check_access_tier(access_tier)
     plan = OrgProductVariantPaymentPlan(
@@ -357,6 +401,7 @@ def add_plan(
         )
     db.session.add(plan)
     db.session.flush()
+    audit_change(plan, action="plan.created", by=by, fields=PLAN_FIELDS)
     return plan
 
 
@@ -367,9 +412,11 @@ def set_market_price(
     price,
     price_per_unit=None,
     compare_at_price=None,
+    by: OrgEmployee,
 ) -> OrgProductVariantPaymentPlanMarketPrice:
     """Create or update the plan's price in ``market`` (in the market's currency, quantized to its
     minor unit). Usage-based plans also need a price per unit."""
+    require_product_editor(by, plan.variant.product)
     if market is None or market.org_id != plan.org_id:
         raise NotFoundError(_("Market not found."))
     product_org_id = db.session.scalar(
@@ -410,6 +457,7 @@ def set_market_price(
             OrgProductVariantPaymentPlanMarketPrice.market_id == market.id,
         )
     )
+    before = None if row is None else snapshot(row, PRICE_FIELDS)
     if row is None:
         row = OrgProductVariantPaymentPlanMarketPrice(org_id=plan.org_id, plan=plan, market_id=market.id)
         db.session.add(row)
@@ -419,13 +467,16 @@ def set_market_price(
     row.compare_at_price = compare_at
     row.is_active = True
     db.session.flush()
+    audit_change(row, action="price.set", by=by, fields=PRICE_FIELDS, before=before)
     return row
 
 
 # ---- collections -----------------------------------------------------------------------------
 
-def create_collection(org: Org, *, slug: str, name: str, description: str | None = None) -> OrgProductCollection:
-    """A curated group of products; the slug is unique within the org."""
+def create_collection(org: Org, *, slug: str, name: str, description: str | None = None,
+                      by: OrgEmployee) -> OrgProductCollection:
+    """A curated group of products; the slug is unique within the org. ``by`` needs ``catalog_all``."""
+    authorize(by, org, "catalog_all")
     slug = check_slug(slug, max_length=80, field="slug")
     name = clean_text(name, _("Name"), max_length=100, required=True)
     taken = db.session.scalar(
@@ -445,11 +496,14 @@ def create_collection(org: Org, *, slug: str, name: str, description: str | None
     )
     db.session.add(collection)
     db.session.flush()
+    audit_change(collection, action="collection.created", by=by, fields=COLLECTION_FIELDS)
     return collection
 
 
-def add_to_collection(collection: OrgProductCollection, product: OrgProduct) -> OrgProductCollectionProduct:
+def add_to_collection(collection: OrgProductCollection, product: OrgProduct, *,
+                      by: OrgEmployee) -> OrgProductCollectionProduct:
     """Append ``product`` to ``collection`` (idempotent: adding it again keeps its position)."""
+    authorize(by, collection.org_id, "catalog_all")
     ensure_same_org(product, collection.org_id, _("Product not found."))
     link = db.session.scalar(
         sa.select(OrgProductCollectionProduct).where(
@@ -469,6 +523,7 @@ def add_to_collection(collection: OrgProductCollection, product: OrgProduct) -> 
     )
     db.session.add(link)
     db.session.flush()
+    audit_change(link, action="collection.product_added", by=by, fields=COLLECTION_PRODUCT_FIELDS)
     return link
 
 
@@ -492,10 +547,13 @@ def create_discount(
     starts_at: datetime | None = None,
     ends_at: datetime | None = None,
     usage_limit: int | None = None,
+    by: OrgEmployee,
 ) -> OrgDiscount:
     """A coupon: ``percent`` (0-100) or ``fixed`` (an amount in ``currency_code``) off, optionally
     limited to a market and to a product or a collection, a time window and a number of uses.
-    Codes are case-insensitive (stored upper-case) and unique within the org."""
+    Codes are case-insensitive (stored upper-case) and unique within the org. ``by`` needs
+    ``catalog_all`` (promotions)."""
+    authorize(by, org, "catalog_all")
     code = normalize_discount_code(code)
     if not DISCOUNT_CODE_RE.match(code):
         raise ValidationError(_("Use 3 to 40 letters, digits, dashes or underscores for the discount code."))
@@ -555,6 +613,7 @@ def create_discount(
     )
     db.session.add(discount)
     db.session.flush()
+    audit_change(discount, action="discount.created", by=by, fields=DISCOUNT_FIELDS)
     return discount
 
 

@@ -17,13 +17,12 @@ from flask_babel import gettext as _
 
 from app.checks import aware, check_email, clean_text, to_amount
 from app.db import utcnow
-from app.errors import ConflictError, PermissionDeniedError, ValidationError
+from app.errors import ConflictError, ValidationError
 from app.extensions import db
 from app.giftcards.models import OrgGiftCard
 from app.money import quantize
 from app.orgs.models import Org, OrgEmployee
-from app.orgs.permissions import can
-from app.orgs.services import ensure_same_org
+from app.orgs.services import audit_change, authorize, snapshot
 from app.platform.services import active_currency
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, no 1/I
@@ -31,6 +30,8 @@ CODE_GROUPS = 3
 CODE_GROUP_SIZE = 4
 CUSTOM_CODE_MIN, CUSTOM_CODE_MAX = 8, 16
 _GENERATE_ATTEMPTS = 10
+# what the audit log records of a card (never its code: whoever knows it can spend the balance)
+CARD_FIELDS = ("currency_code", "initial_amount", "expires_at", "recipient_email", "note", "is_active")
 
 
 def normalize_code(code: str | None) -> str:
@@ -65,18 +66,16 @@ def issue_gift_card(
     *,
     amount,
     currency_code: str,
-    issued_by: OrgEmployee,
+    by: OrgEmployee,
     code: str | None = None,
     expires_at: datetime | None = None,
     recipient_email: str | None = None,
     note: str | None = None,
 ) -> OrgGiftCard:
-    """A new active card worth ``amount`` in ``currency_code``. ``issued_by`` must be an active
-    employee of ``org`` allowed to issue gift cards. A custom ``code`` (8-16 letters and digits)
-    replaces the generated one."""
-    ensure_same_org(issued_by, org.id, _("Employee not found."))
-    if not can(issued_by, "gift_cards"):
-        raise PermissionDeniedError(_("You do not have permission to issue gift cards."))
+    """A new active card worth ``amount`` in ``currency_code``, issued by ``by``: an active
+    employee of ``org`` allowed to issue gift cards (``gift_cards``). A custom ``code`` (8-16
+    letters and digits) replaces the generated one."""
+    authorize(by, org, "gift_cards", _("You do not have permission to issue gift cards."))
 
     currency = active_currency(currency_code)
     value = to_amount(amount, _("Amount"))
@@ -109,7 +108,7 @@ def issue_gift_card(
         currency_code=currency,
         initial_amount=value,
         current_balance=value,
-        issued_by_employee_id=issued_by.id,
+        issued_by_employee_id=by.id,
         expires_at=expires_at,
         is_active=True,
         recipient_email=email,
@@ -117,13 +116,18 @@ def issue_gift_card(
     )
     db.session.add(card)
     db.session.flush()
+    audit_change(card, action="gift_card.issued", by=by, fields=CARD_FIELDS)
     return card
 
 
-def disable_gift_card(card: OrgGiftCard) -> OrgGiftCard:
-    """Stop the card from being used at checkout; its balance is kept (idempotent)."""
+def disable_gift_card(card: OrgGiftCard, *, by: OrgEmployee) -> OrgGiftCard:
+    """Stop the card from being used at checkout; its balance is kept (idempotent). ``by`` needs
+    ``gift_cards``."""
+    authorize(by, card.org_id, "gift_cards", _("You do not have permission to disable gift cards."))
+    before = snapshot(card, ("is_active",))
     card.is_active = False
     db.session.flush()
+    audit_change(card, action="gift_card.disabled", by=by, fields=("is_active",), before=before)
     return card
 
 

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
-from app.catalog.models import OrgEmployeeProductAttribution as Attribution
+from app.catalog.attributions import attributed_product_ids
 from app.catalog.models import OrgProduct
 from app.checks import clean_text
 from app.courses.models import (
@@ -41,13 +41,14 @@ from app.learn.models import OrgMemberAssignmentSubmission, OrgMemberQuizAttempt
 from app.orgs.models import OrgEmployee, OrgMember
 from app.orgs.models import OrgMember as Member
 from app.orgs.permissions import can
+from app.orgs.services import audit_change, snapshot
 
 DEFAULT_PASS_MARK = 70
 DEFAULT_MAX_UPLOAD_MB = 10
 DEFAULT_EXTENSIONS = ("pdf", "txt", "md", "zip", "png", "jpg", "jpeg", "docx")
 MAX_ANSWER_CHARS = 50_000
 MAX_FEEDBACK_CHARS = 20_000
-FULL_ACCESS_ROLES = ("admin", "manager")
+REVIEW_FIELDS = ("status", "feedback", "reviewed_by_employee_id", "reviewed_at")  # audited
 
 
 # ---- plain values for templates -----------------------------------------------------------------
@@ -474,16 +475,9 @@ def reviewable_product_ids(employee: OrgEmployee, at: datetime | None = None):
     subquery of the products they are attributed to now (creator). No capability → 403."""
     if not can(employee, "catalog_own"):
         raise PermissionDeniedError(_("You do not have permission to review submissions."))
-    if employee.role in FULL_ACCESS_ROLES:
+    if can(employee, "catalog_all"):
         return None
-
-    at = at or utcnow()
-    return sa.select(Attribution.product_id).where(
-        Attribution.org_id == employee.org_id,
-        Attribution.employee_id == employee.id,
-        Attribution.effective_from <= at,
-        sa.or_(Attribution.effective_to.is_(None), Attribution.effective_to > at),
-    )
+    return attributed_product_ids(employee, at)
 
 
 def _with_course():
@@ -572,9 +566,11 @@ def review_submission(submission: OrgMemberAssignmentSubmission, employee: OrgEm
     text = clean_text(feedback, _("Feedback"), max_length=MAX_FEEDBACK_CHARS)
     if text is None:
         raise ValidationError(_("Write some feedback for the learner."))
+    before = snapshot(submission, REVIEW_FIELDS)
     submission.feedback = text
     submission.status = "reviewed"
     submission.reviewed_by_employee_id = employee.id
     submission.reviewed_at = at or utcnow()
     db.session.flush()
+    audit_change(submission, action="submission.reviewed", by=employee, fields=REVIEW_FIELDS, before=before)
     return submission

@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from app.catalog.attributions import attributed_product_ids, require_product_editor
 from app.catalog.models import OrgProduct
 from app.catalog.services import (
     check_access_tier,
@@ -34,14 +35,64 @@ from app.courses.models import (
     OrgProductCourseModuleTranslation,
     OrgProductCourseSkill,
 )
-from app.errors import ConflictError, ValidationError
+from app.errors import ConflictError, PermissionDeniedError, ValidationError
 from app.extensions import db
-from app.orgs.models import Org
-from app.orgs.services import ensure_same_org
+from app.orgs.models import Org, OrgEmployee
+from app.orgs.permissions import can
+from app.orgs.services import audit_change, authorize, ensure_same_org, snapshot
 from app.platform.models import Skill
 
 _LONG = 100_000
 _CHOICE_KEYS = "abcdefghijklmnopqrstuvwxyz"
+
+# the fields the audit log records per entity
+COURSE_FIELDS = ("product_id", "level", "difficulty", "duration_minutes", "prerequisites")
+MODULE_FIELDS = ("course_product_id", "title", "description", "required_access_tier", "sort_order")
+SECTION_FIELDS = ("module_id", "title", "description", "required_access_tier", "sort_order")
+LESSON_FIELDS = ("type", "title", "description", "video_url", "captions_url", "file_url", "file_name",
+                 "duration_minutes", "pass_mark_percent", "max_upload_mb", "allowed_extensions",
+                 "created_by_employee_id")
+QUESTION_FIELDS = ("lesson_id", "prompt", "kind", "choices", "explanation", "sort_order")
+PLACEMENT_FIELDS = ("section_id", "lesson_id", "required_access_tier", "is_free_preview", "sort_order")
+
+
+# ---- who may author what ---------------------------------------------------------------------
+# A course is its product's content: ``app.catalog.attributions.require_product_editor`` decides.
+# A reusable lesson may be changed with ``catalog_all``, or with ``catalog_own`` by the employee
+# who created it or who is attributed to a course it is placed in.
+
+def _course_product(obj) -> OrgProduct:
+    """The product whose course holds ``obj`` (a course, module or section)."""
+    if isinstance(obj, OrgProductCourseModuleSection):
+        obj = obj.module
+    if isinstance(obj, OrgProductCourseModule):
+        obj = obj.course
+    return obj.product
+
+
+def may_edit_lesson(employee: OrgEmployee | None, lesson: OrgLesson) -> bool:
+    if can(employee, "catalog_all"):
+        return True
+    if not can(employee, "catalog_own"):
+        return False
+    if lesson.created_by_employee_id == employee.id:
+        return True
+    placed_in_own_course = (
+        sa.select(OrgProductCourseModuleSectionLesson.id)
+        .join(OrgProductCourseModuleSection,
+              OrgProductCourseModuleSection.id == OrgProductCourseModuleSectionLesson.section_id)
+        .join(OrgProductCourseModule, OrgProductCourseModule.id == OrgProductCourseModuleSection.module_id)
+        .where(OrgProductCourseModuleSectionLesson.lesson_id == lesson.id,
+               OrgProductCourseModule.course_product_id.in_(attributed_product_ids(employee)))
+        .limit(1)
+    )
+    return db.session.scalar(placed_in_own_course) is not None
+
+
+def require_lesson_editor(by: OrgEmployee | None, lesson: OrgLesson) -> None:
+    authorize(by, lesson.org_id, "catalog_own")
+    if not may_edit_lesson(by, lesson):
+        raise PermissionDeniedError(_("You do not have permission to change this lesson."))
 
 
 def _next_sort(column, *criteria) -> int:
@@ -65,8 +116,10 @@ def create_course(
     duration_minutes: int | None = None,
     prerequisites=None,
     skill_slugs=(),
+    by: OrgEmployee,
 ) -> OrgProductCourse:
     """The course extension of a ``course`` product, with the platform skills it teaches."""
+    require_product_editor(by, product)
     if product.type != "course":
         raise ValidationError(_("Only products of type “course” can have course content."))
     existing = db.session.get(OrgProductCourse, product.id)
@@ -103,13 +156,17 @@ def create_course(
     for skill in skills:
         course.skills.append(OrgProductCourseSkill(org_id=product.org_id, skill_id=skill.id))
     db.session.flush()
+    audit_change(course, action="course.created", by=by, fields=COURSE_FIELDS,
+                 extra={"skills": [s.slug for s in skills]} if skills else None)
     return course
 
 
 def add_module(
-    course: OrgProductCourse, *, title: str, description: str | None = None, required_access_tier: int = 1
+    course: OrgProductCourse, *, title: str, description: str | None = None, required_access_tier: int = 1,
+    by: OrgEmployee,
 ) -> OrgProductCourseModule:
     """Append a module to the course."""
+    require_product_editor(by, _course_product(course))
     module = OrgProductCourseModule(
         org_id=course.org_id,
         course=course,
@@ -122,13 +179,16 @@ def add_module(
     )
     db.session.add(module)
     db.session.flush()
+    audit_change(module, action="course_module.created", by=by, fields=MODULE_FIELDS)
     return module
 
 
 def add_section(
-    module: OrgProductCourseModule, *, title: str, description: str | None = None, required_access_tier: int = 1
+    module: OrgProductCourseModule, *, title: str, description: str | None = None, required_access_tier: int = 1,
+    by: OrgEmployee,
 ) -> OrgProductCourseModuleSection:
     """Append a section to the module."""
+    require_product_editor(by, _course_product(module))
     section = OrgProductCourseModuleSection(
         org_id=module.org_id,
         module=module,
@@ -141,6 +201,7 @@ def add_section(
     )
     db.session.add(section)
     db.session.flush()
+    audit_change(section, action="course_section.created", by=by, fields=SECTION_FIELDS)
     return section
 
 
@@ -162,13 +223,16 @@ def create_lesson(
     created_by=None,
     max_upload_mb: int | None = None,
     allowed_extensions: str | None = None,
+    by: OrgEmployee,
 ) -> OrgLesson:
     """A reusable lesson of the org. Video lessons need a video URL and file lessons a file URL;
-    quizzes take a pass mark (0-100 %), assignments an optional upload limit and extensions."""
+    quizzes take a pass mark (0-100 %), assignments an optional upload limit and extensions.
+    ``by`` needs ``catalog_own``; ``created_by`` (default: ``by``) is the lesson's author."""
+    authorize(by, org, "catalog_own")
+    created_by = by if created_by is None else created_by
     if type not in LESSON_TYPES:
         raise ValidationError(_("Choose a valid lesson type."))
-    if created_by is not None:
-        ensure_same_org(created_by, org.id, _("Employee not found."))
+    ensure_same_org(created_by, org.id, _("Employee not found."))
     video_url = clean_text(video_url, _("Video URL"), max_length=500)
     file_url = clean_text(file_url, _("File URL"), max_length=500)
     if type == "video" and video_url is None:
@@ -190,10 +254,11 @@ def create_lesson(
         pass_mark_percent=pass_mark,
         max_upload_mb=_optional_int(max_upload_mb, _("Maximum upload size (MB)"), minimum=1),
         allowed_extensions=clean_text(allowed_extensions, _("Allowed file types"), max_length=200),
-        created_by_employee_id=created_by.id if created_by is not None else None,
+        created_by_employee_id=created_by.id,
     )
     db.session.add(lesson)
     db.session.flush()
+    audit_change(lesson, action="lesson.created", by=by, fields=LESSON_FIELDS)
     return lesson
 
 
@@ -220,10 +285,11 @@ def _parse_choices(choices) -> list[dict[str, Any]]:
 
 
 def add_quiz_question(
-    lesson: OrgLesson, *, prompt: str, kind: str, choices, explanation: str | None = None
+    lesson: OrgLesson, *, prompt: str, kind: str, choices, explanation: str | None = None, by: OrgEmployee
 ) -> OrgLessonQuizQuestion:
     """Append a question to a quiz lesson. ``choices`` is a list of ``(text, correct)`` pairs (or
     ``{"text", "correct"}`` dicts); they get the keys a, b, c, ... in order."""
+    require_lesson_editor(by, lesson)
     if lesson.type != "quiz":
         raise ValidationError(_("Questions can only be added to quiz lessons."))
     if kind not in QUESTION_KINDS:
@@ -246,6 +312,7 @@ def add_quiz_question(
     )
     db.session.add(question)
     db.session.flush()
+    audit_change(question, action="quiz_question.created", by=by, fields=QUESTION_FIELDS)
     return question
 
 
@@ -255,9 +322,11 @@ def place_lesson(
     *,
     required_access_tier: int = 1,
     is_free_preview: bool = False,
+    by: OrgEmployee,
 ) -> OrgProductCourseModuleSectionLesson:
     """Append a reusable lesson to a section. The same lesson may appear in many courses, but
     only once per section."""
+    require_product_editor(by, _course_product(section))
     ensure_same_org(lesson, section.org_id, _("Lesson not found."))
     tier = check_access_tier(required_access_tier)
     already = db.session.scalar(
@@ -281,6 +350,7 @@ def place_lesson(
     )
     db.session.add(placement)
     db.session.flush()
+    audit_change(placement, action="lesson.placed", by=by, fields=PLACEMENT_FIELDS)
     return placement
 
 
@@ -296,15 +366,23 @@ _TRANSLATABLE = {
 }
 
 
-def set_translation(obj, locale_key: str, **fields):
+_AUDIT_NAMES = {OrgProductCourseModule: "course_module", OrgProductCourseModuleSection: "course_section",
+                OrgLesson: "lesson"}
+
+
+def set_translation(obj, locale_key: str, *, by: OrgEmployee, **fields):
     """Create or update the translation of a module, section or lesson (title, description and,
     for lessons, content) — or of a product (name, description) — in one of the org's locales.
     A new translation needs a title; fields not passed keep their translated value."""
     if isinstance(obj, OrgProduct):
-        return set_product_translation(obj, locale_key, **fields)
+        return set_product_translation(obj, locale_key, by=by, **fields)
     spec = _TRANSLATABLE.get(type(obj))
     if spec is None:
         raise TypeError(f"{type(obj).__name__} has no translations")
+    if isinstance(obj, OrgLesson):
+        require_lesson_editor(by, obj)
+    else:
+        require_product_editor(by, _course_product(obj))
     model, parent_attr, limits = spec
     unknown = set(fields) - set(limits)
     if unknown:
@@ -312,6 +390,8 @@ def set_translation(obj, locale_key: str, **fields):
     key = require_org_locale(obj.org_id, locale_key)
     parent_col = getattr(model, f"{parent_attr}_id")
     translation = db.session.scalar(sa.select(model).where(parent_col == obj.id, model.locale_key == key))
+    audited = ("locale_key", *limits)
+    before = None if translation is None else snapshot(translation, audited)
     labels = {"title": _("Title"), "description": _("Description"), "content": _("Content")}
     values = {
         name: clean_text(value, labels[name], max_length=limits[name], required=(name == "title"))
@@ -325,4 +405,6 @@ def set_translation(obj, locale_key: str, **fields):
     for name, value in values.items():
         setattr(translation, name, value)
     db.session.flush()
+    audit_change(translation, action=f"{_AUDIT_NAMES[type(obj)]}.translated", by=by, fields=audited,
+                 before=before, entity=obj)
     return translation

@@ -23,8 +23,8 @@ from app.markets.models import (
     OrgMarketLocale,
     OrgRegion,
 )
-from app.orgs.models import Org, OrgLocale
-from app.orgs.services import ensure_same_org, scoped
+from app.orgs.models import Org, OrgEmployee, OrgLocale
+from app.orgs.services import audit_change, authorize, ensure_same_org, scoped
 from app.platform.models import Country
 from app.platform.services import active_currency
 
@@ -32,6 +32,11 @@ COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 SUBDIVISION_RE = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")  # ISO 3166-2, e.g. US-NY, DE-BY, FR-75C
 _LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
 HOST_RE = re.compile(rf"^{_LABEL}(\.{_LABEL})*$")
+# Brands, regions and markets are org settings: every change needs ``org_settings`` and is audited.
+BRAND_FIELDS = ("name", "slug", "primary_color", "logo_url", "description")
+REGION_FIELDS = ("name", "country_code", "subdivision_code")
+MARKET_FIELDS = ("slug", "name", "type", "currency_code", "default_locale_key", "tax_inclusive", "brand_id",
+                 "is_active")
 
 
 def _slug(slug: str) -> str:
@@ -59,7 +64,8 @@ def normalize_host(host: str | None) -> str:
 # ---- brands --------------------------------------------------------------------------------
 
 def create_brand(org: Org, *, name: str, slug: str, primary_color: str = "#4f46e5", logo_url: str | None = None,
-                 description: str | None = None) -> OrgBrand:
+                 description: str | None = None, by: OrgEmployee) -> OrgBrand:
+    authorize(by, org, "org_settings")
     name = _name(name)
     slug = _slug(slug)
     primary_color = (primary_color or "").strip()
@@ -71,6 +77,7 @@ def create_brand(org: Org, *, name: str, slug: str, primary_color: str = "#4f46e
                      logo_url=logo_url, description=description)
     db.session.add(brand)
     db.session.flush()
+    audit_change(brand, action="brand.created", by=by, fields=BRAND_FIELDS)
     return brand
 
 
@@ -80,8 +87,10 @@ def list_brands(org: Org) -> sa.Select[tuple[OrgBrand]]:
 
 # ---- tax regions ---------------------------------------------------------------------------
 
-def create_region(org: Org, *, name: str, country_code: str, subdivision_code: str | None = None) -> OrgRegion:
+def create_region(org: Org, *, name: str, country_code: str, subdivision_code: str | None = None,
+                  by: OrgEmployee) -> OrgRegion:
     """The org's tax region for a country (or one subdivision of it), created if missing (idempotent)."""
+    authorize(by, org, "org_settings")
     country_code = (country_code or "").strip().upper()
     if db.session.get(Country, country_code) is None:
         raise ValidationError(_("Unknown country: %(code)s.", code=country_code))
@@ -104,6 +113,7 @@ def create_region(org: Org, *, name: str, country_code: str, subdivision_code: s
                        subdivision_code=subdivision_code)
     db.session.add(region)
     db.session.flush()
+    audit_change(region, action="region.created", by=by, fields=REGION_FIELDS)
     return region
 
 
@@ -126,15 +136,16 @@ def list_regions(org: Org) -> sa.Select[tuple[OrgRegion]]:
 def create_market(org: Org, *, slug: str, name: str, type: str, currency_code: str, default_locale_key: str,
                   locale_keys: Iterable[str], country_codes: Iterable[str] = (),
                   country_locale_overrides: Mapping[str, str] | None = None, tax_inclusive: bool = False,
-                  brand: OrgBrand | None = None, domains: Iterable[str] = ()) -> OrgMarket:
+                  brand: OrgBrand | None = None, domains: Iterable[str] = (), by: OrgEmployee) -> OrgMarket:
     """Create a market with its countries, locales (in the given order) and domains.
 
     A market sells (it is created active), so it needs at least one country: the checkout asks
     the buyer for one of them and taxes by it. The locales must be active locales of the org and
     include the default; country overrides must name a country of the market and one of its
     locales; a ``single_country`` market has exactly one country. The first domain is the primary
-    one.
+    one. ``by`` needs ``org_settings``.
     """
+    authorize(by, org, "org_settings")
     slug, name = _slug(slug), _name(name)
     if type not in MARKET_TYPES:
         raise ValidationError(_("Choose a market type from the list."))
@@ -154,6 +165,8 @@ def create_market(org: Org, *, slug: str, name: str, type: str, currency_code: s
     _add_market_parts(market, locales, countries, overrides, hosts)
     db.session.add(market)
     db.session.flush()
+    audit_change(market, action="market.created", by=by, fields=MARKET_FIELDS,
+                 extra={"locales": locales, "countries": countries, "domains": hosts})
     return market
 
 

@@ -212,6 +212,15 @@ class OrgAuditLog(OrgScoped, Created, db.Model):
     entity_type: Mapped[str] = mapped_column(sa.String(60), nullable=False)
     entity_id: Mapped[str | None] = mapped_column(sa.String(32))
     data: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    # the client address of the request that made the change (None outside a request)
+    ip_address: Mapped[str | None] = mapped_column(sa.String(45))
 
     actor_user: Mapped[User | None] = relationship("User")
     actor_employee: Mapped[OrgEmployee | None] = relationship(foreign_keys=[actor_employee_id])
+
+
+@sa.event.listens_for(OrgAuditLog, "before_update")
+@sa.event.listens_for(OrgAuditLog, "before_delete")
+def _audit_log_is_append_only(_mapper, _connection, entry: OrgAuditLog) -> None:
+    """Entries are written once (``app.orgs.services.audit``) and never changed or removed."""
+    raise RuntimeError(f"org_audit_log is append-only: entry {entry.id} cannot be changed or deleted")

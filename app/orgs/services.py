@@ -10,8 +10,9 @@ import csv
 import io
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -43,6 +44,7 @@ from app.orgs.models import (
     OrgMember,
     OrgMemberInvitation,
 )
+from app.orgs.origin import current_address
 from app.orgs.permissions import CAPABILITIES, can, require
 from app.platform.email import queue_email
 from app.platform.links import public_path_url, public_url
@@ -55,6 +57,8 @@ __all__ = [
     "add_employee",
     "approve_employee_invitation",
     "audit",
+    "audit_change",
+    "authorize",
     "can",
     "cancel_employee_invitation",
     "cancel_member_invitation",
@@ -92,6 +96,7 @@ __all__ = [
     "member_invitation_by_token",
     "resend_employee_invitation",
     "resend_member_invitation",
+    "snapshot",
 ]
 
 M = TypeVar("M")
@@ -137,6 +142,19 @@ def get_or_404(model: type[M], org: Org | str, value: M | str | None, message: s
     if row is None:
         raise NotFoundError(message or _("Not found."))
     return row
+
+
+def authorize(by: OrgEmployee | None, org: Org | str, capability: str, message: str | None = None) -> None:
+    """The check every service that changes org data starts with: ``by`` (the acting employee)
+    works for ``org`` (another org's employee: NotFoundError, the org does not exist for them)
+    and has ``capability`` in the permission matrix (PermissionDeniedError, with ``message`` if
+    given)."""
+    if by is not None:
+        ensure_same_org(by, org, _("Not found."))
+    if message is None:
+        require(by, capability)
+    elif not can(by, capability):
+        raise PermissionDeniedError(message)
 
 
 # ---- orgs ----------------------------------------------------------------------------------
@@ -1009,23 +1027,75 @@ def cancel_employee_invitation(invitation: OrgEmployeeInvitation, *, by: OrgEmpl
 
 # ---- audit log -----------------------------------------------------------------------------
 
-def audit(org: Org, *, action: str, entity_type: str, entity_id: str | None = None, actor_user: User | None = None,
-          actor_employee: OrgEmployee | None = None, data: dict[str, Any] | None = None) -> OrgAuditLog:
-    """Append an audit record. The acting user defaults to the employee's user."""
-    if actor_employee is not None and actor_employee.org_id != org.id:
+_CURRENT: Any = object()
+
+
+def audit(org: Org | str, *, action: str, entity_type: str, entity_id: str | None = None,
+          actor_user: User | None = None, actor_employee: OrgEmployee | None = None,
+          data: dict[str, Any] | None = None, ip_address: str | None = _CURRENT) -> OrgAuditLog:
+    """Append an audit record to ``org`` (an org or its id). The acting user defaults to the
+    employee's user; the address to the current request's (``app.orgs.origin``)."""
+    org_id = _org_id(org)
+    if actor_employee is not None and actor_employee.org_id != org_id:
         raise NotFoundError(_("Not found."))
     actor_user_id = actor_user.id if actor_user is not None else None
     if actor_user_id is None and actor_employee is not None:
-        actor_user_id = db.session.scalar(
-            sa.select(UserProfile.user_id)
-            .join(OrgMember, OrgMember.user_profile_id == UserProfile.id)
-            .where(OrgMember.id == actor_employee.member_id)
-        )
+        # through the relationships: loaded once per session (the identity map), not per entry
+        actor_user_id = actor_employee.member.user_profile.user_id
     entry = OrgAuditLog(
-        org_id=org.id, action=action, entity_type=entity_type, entity_id=entity_id,
+        org_id=org_id, action=action, entity_type=entity_type, entity_id=entity_id,
         actor_user_id=actor_user_id, actor_employee_id=actor_employee.id if actor_employee else None,
-        data=data,
+        data=data, ip_address=current_address() if ip_address is _CURRENT else ip_address,
     )
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+def _json_value(value: Any) -> Any:
+    """``value`` as the audit log's JSON stores it (amounts and dates as text)."""
+    if value is None or isinstance(value, bool | int | str | float):
+        return value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    return str(value)
+
+
+def snapshot(row: Any, fields: Iterable[str]) -> dict[str, Any]:
+    """``{field: value}`` of ``row`` for the audit log (JSON-safe); take it before changing a row."""
+    return {name: _json_value(getattr(row, name)) for name in fields}
+
+
+def audit_change(row: Any, *, action: str, by: OrgEmployee, fields: Iterable[str],
+                 before: dict[str, Any] | None = None, entity: Any = None,
+                 extra: dict[str, Any] | None = None) -> OrgAuditLog | None:
+    """Audit what ``by`` changed in ``row``: ``before`` is the ``snapshot`` of ``fields`` taken
+    before the change (None for a new row). The entry's data holds the changed fields only:
+    ``{"before": {field: old}, "after": {field: new}}``; no change, no entry. The entry names
+    ``entity`` (default: ``row``, an org-owned row) by its table and id: a row without an org of
+    its own (e.g. a product's SEO metadata) is recorded on the row it belongs to. ``extra`` adds
+    values that are not columns of ``row`` to a new row's "after" (e.g. a market's countries)."""
+    entity = row if entity is None else entity
+    fields = list(fields)
+    after = snapshot(row, fields)
+    if before is None:
+        changed = [name for name in fields if after[name] is not None]
+        old: dict[str, Any] = {}
+    else:
+        changed = [name for name in fields if before.get(name) != after[name]]
+        if not changed:
+            return None
+        old = {name: before.get(name) for name in changed}
+    identity = sa.inspect(entity).identity or (None,)
+    new = {name: after[name] for name in changed}
+    if extra:
+        new.update({key: _json_value(value) for key, value in extra.items()})
+    return audit(entity.org_id, action=action, entity_type=entity.__tablename__,
+                 entity_id=identity[0] if len(identity) == 1 else None, actor_employee=by,
+                 data={"before": old, "after": new})

@@ -12,28 +12,29 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.catalog.attributions import lock_pool, sync_revenue_pool
+from app.catalog.attributions import ATTRIBUTION_FIELDS, lock_pool, sync_revenue_pool
 from app.catalog.models import OrgEmployeeProductAttribution, OrgProduct
 from app.checks import aware
 from app.db import utcnow
 from app.errors import NotFoundError, ValidationError
 from app.extensions import db
 from app.orgs.models import OrgEmployee
-from app.orgs.services import ensure_same_org
+from app.orgs.services import audit, audit_change, authorize, snapshot
 from app.revenue.models import OrgEmployeeProductAttributionRevenue
 
 
 def end_attribution(
-    attribution: OrgEmployeeProductAttribution, *, at: datetime | None = None, by: OrgEmployee | None = None
+    attribution: OrgEmployeeProductAttribution, *, by: OrgEmployee, at: datetime | None = None
 ) -> OrgEmployeeProductAttribution | None:
     """Stop an attribution at ``at`` (default: now); its share goes back to the org from then.
-    A scheduled attribution ended before it starts is removed (returns None)."""
+    A scheduled attribution ended before it starts is removed (returns None). ``by`` needs
+    ``all_earnings``; the change is in the audit log."""
+    authorize(by, attribution.org_id, "all_earnings")
     moment = aware(at) or utcnow()
     product = db.session.get(OrgProduct, attribution.product_id)
     if product is None:
         raise NotFoundError(_("Product not found."))
-    if by is not None:
-        ensure_same_org(by, product.org_id, _("Employee not found."))
+    before = snapshot(attribution, ATTRIBUTION_FIELDS)
     pool = lock_pool(product)
     result: OrgEmployeeProductAttribution | None = attribution
     if moment <= attribution.effective_from:
@@ -46,8 +47,12 @@ def end_attribution(
             raise ValidationError(_("This attribution already has revenue; end it after it started."))
         db.session.delete(attribution)
         result = None
+        audit(attribution.org_id, action="attribution.removed", entity_type=attribution.__tablename__,
+              entity_id=attribution.id, actor_employee=by, data={"before": before, "after": {}})
     elif attribution.effective_to is None or attribution.effective_to > moment:
         attribution.effective_to = moment
+        db.session.flush()
+        audit_change(attribution, action="attribution.ended", by=by, fields=ATTRIBUTION_FIELDS, before=before)
     db.session.flush()
     sync_revenue_pool(product, by=by, pool=pool)
     return result

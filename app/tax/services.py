@@ -22,8 +22,8 @@ from app.errors import ValidationError
 from app.extensions import db
 from app.markets.models import OrgRegion
 from app.markets.services import normalize_subdivision
-from app.orgs.models import Org
-from app.orgs.services import ensure_same_org, scoped
+from app.orgs.models import Org, OrgEmployee
+from app.orgs.services import audit_change, authorize, ensure_same_org, scoped, snapshot
 from app.platform.services import active_currency
 from app.tax.models import TAX_RATE_TYPES, OrgTaxCategory, OrgTaxRate
 
@@ -31,6 +31,9 @@ CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")
 RATE_PLACES = Decimal("0.000001")  # Numeric(7, 6): 8.875% is 0.088750
 AMOUNT_PLACES = Decimal("0.0001")  # Numeric(12, 4)
 AMOUNT_MAX = Decimal("99999999.9999")
+CATEGORY_FIELDS = ("code", "name", "description")
+RATE_FIELDS = ("tax_category_id", "region_id", "name", "type", "rate", "amount", "currency_code", "effective_from",
+               "effective_to")
 
 
 def _decimal(value: Any, places: Decimal, message: str) -> Decimal:
@@ -40,8 +43,11 @@ def _decimal(value: Any, places: Decimal, message: str) -> Decimal:
 
 # ---- categories --------------------------------------------------------------------------
 
-def create_category(org: Org, *, code: str, name: str, description: str | None = None) -> OrgTaxCategory:
-    """The org's tax category with ``code``, created if missing (idempotent by code)."""
+def create_category(org: Org, *, code: str, name: str, description: str | None = None,
+                    by: OrgEmployee) -> OrgTaxCategory:
+    """The org's tax category with ``code``, created if missing (idempotent by code). Tax is an org
+    setting: ``by`` needs ``org_settings``."""
+    authorize(by, org, "org_settings")
     code = (code or "").strip().lower()
     if not CODE_RE.match(code):
         raise ValidationError(_("Use up to 40 lowercase letters, digits, dots, hyphens or underscores for the code."))
@@ -54,6 +60,7 @@ def create_category(org: Org, *, code: str, name: str, description: str | None =
     category = OrgTaxCategory(org_id=org.id, code=code, name=name, description=description)
     db.session.add(category)
     db.session.flush()
+    audit_change(category, action="tax_category.created", by=by, fields=CATEGORY_FIELDS)
     return category
 
 
@@ -120,8 +127,10 @@ def _check_no_overlap(org_id: str, category_id: str, region_id: str, effective_f
 
 def create_rate(org: Org, *, category: OrgTaxCategory, region: OrgRegion, name: str, type: str,
                 rate: Decimal | None = None, amount: Decimal | None = None, currency_code: str | None = None,
-                effective_from: datetime | None = None, effective_to: datetime | None = None) -> OrgTaxRate:
+                effective_from: datetime | None = None, effective_to: datetime | None = None,
+                by: OrgEmployee) -> OrgTaxRate:
     """Add a rate of ``category`` in ``region``: a fraction (``rate``) or a fixed ``amount`` in a currency."""
+    authorize(by, org, "org_settings")
     ensure_same_org(category, org)
     ensure_same_org(region, org)
     name = (name or "").strip()
@@ -139,11 +148,14 @@ def create_rate(org: Org, *, category: OrgTaxCategory, region: OrgRegion, name: 
     )
     db.session.add(tax_rate)
     db.session.flush()
+    audit_change(tax_rate, action="tax_rate.created", by=by, fields=RATE_FIELDS)
     return tax_rate
 
 
-def end_rate(rate: OrgTaxRate, *, at: datetime) -> OrgTaxRate:
+def end_rate(rate: OrgTaxRate, *, at: datetime, by: OrgEmployee) -> OrgTaxRate:
     """Stop applying ``rate`` from ``at`` on (exclusive end)."""
+    authorize(by, rate.org_id, "org_settings")
+    before = snapshot(rate, RATE_FIELDS)
     at = aware(at)
     if at <= rate.effective_from:
         raise ValidationError(_("The end date must be after the start date."))
@@ -151,6 +163,7 @@ def end_rate(rate: OrgTaxRate, *, at: datetime) -> OrgTaxRate:
                       exclude_id=rate.id)
     rate.effective_to = at
     db.session.flush()
+    audit_change(rate, action="tax_rate.ended", by=by, fields=RATE_FIELDS, before=before)
     return rate
 
 
@@ -158,13 +171,16 @@ _KEEP: Any = object()
 
 
 def update_rate(rate: OrgTaxRate, *, at: datetime | None = None, name: str | None = None,
-                new_rate: Any = _KEEP, amount: Any = _KEEP, currency_code: Any = _KEEP) -> OrgTaxRate:
+                new_rate: Any = _KEEP, amount: Any = _KEEP, currency_code: Any = _KEEP,
+                by: OrgEmployee) -> OrgTaxRate:
     """Change a rate's value from ``at`` (default now) on; returns the rate that applies from then.
 
     A rate that is already in effect at ``at`` is ended there and a successor with the new value
     starts at ``at`` (keeping the old end date), so the history of what applied when is kept.
     A rate that only starts after ``at`` is edited in place.
     """
+    authorize(by, rate.org_id, "org_settings")
+    before = snapshot(rate, RATE_FIELDS)
     at = aware(at) if at is not None else utcnow()
     if rate.effective_to is not None and at >= rate.effective_to:
         raise ValidationError(_("This rate has already ended. Add a new rate instead."))
@@ -183,6 +199,7 @@ def update_rate(rate: OrgTaxRate, *, at: datetime | None = None, name: str | Non
     if at <= rate.effective_from:
         rate.name, rate.rate, rate.amount, rate.currency_code = new_name, rate_value, amount_value, currency
         db.session.flush()
+        audit_change(rate, action="tax_rate.updated", by=by, fields=RATE_FIELDS, before=before)
         return rate
 
     successor = OrgTaxRate(
@@ -194,6 +211,8 @@ def update_rate(rate: OrgTaxRate, *, at: datetime | None = None, name: str | Non
     db.session.flush()
     db.session.add(successor)
     db.session.flush()
+    audit_change(rate, action="tax_rate.ended", by=by, fields=RATE_FIELDS, before=before)
+    audit_change(successor, action="tax_rate.created", by=by, fields=RATE_FIELDS)
     return successor
 
 

@@ -23,7 +23,7 @@ ROLES = {
     "staff": "staff@acme.test",
 }
 NAV = {
-    "admin": ["overview", "orders", "members", "employees", "invitations", "submissions", "emails"],
+    "admin": ["overview", "orders", "members", "employees", "invitations", "submissions", "emails", "audit"],
     "manager": ["overview", "orders", "members", "employees", "invitations", "submissions"],
     "creator": ["overview", "submissions"],
     "staff": ["overview", "orders"],

@@ -26,6 +26,7 @@ from tests.factories import (
     make_priced_plan,
     make_product,
     make_user,
+    org_admin,
 )
 
 
@@ -52,14 +53,14 @@ def world(app) -> World:
                            default_locale_key="de", locale_keys=("de", "fr", "en"),
                            country_codes=("DE", "FR", "AT", "BE"),
                            country_locale_overrides={"DE": "de", "AT": "de", "FR": "fr", "BE": "fr"},
-                           tax_inclusive=True, domains=("eu.shop.localhost",))
+                           tax_inclusive=True, domains=("eu.shop.localhost",), by=org_admin(org))
         us = create_market(org, slug="us", name="United States", type="single_country", currency_code="USD",
-                           default_locale_key="en", locale_keys=("en",), country_codes=("US",))
+                           default_locale_key="en", locale_keys=("en",), country_codes=("US",), by=org_admin(org))
 
         course = make_product(org, name="Data Science Bootcamp", slug="data-science",
                               description="Learn data science from scratch.")
-        set_product_translation(course, "de", name="Data-Science-Bootcamp", description="Data Science lernen.")
-        set_product_translation(course, "fr", name="Bootcamp science des données", description="Apprendre.")
+        set_product_translation(course, "de", name="Data-Science-Bootcamp", description="Data Science lernen.", by=org_admin(course))
+        set_product_translation(course, "fr", name="Bootcamp science des données", description="Apprendre.", by=org_admin(course))
         make_course(org, product=course, level="intermediate", difficulty=6, module_tiers=(1, 2, 3),
                     lessons_per_section=2)
         basic = make_plan(course, name="Basic", access_tier=1)
@@ -68,15 +69,15 @@ def world(app) -> World:
         credits = make_plan(course, type="usage_based", name="Tutor credits", access_tier=1, included_units=50,
                             usage_unit="question")
         for plan, eur, usd in ((basic, "1234.56", "49.00"), (premium, "1999.00", "99.00"), (vip, "29.00", "29.00")):
-            set_market_price(plan, eu, price=Decimal(eur))
-            set_market_price(plan, us, price=Decimal(usd))
-        set_market_price(credits, eu, price=Decimal("5.00"), price_per_unit=Decimal("0.10"))
+            set_market_price(plan, eu, price=Decimal(eur), by=org_admin(plan))
+            set_market_price(plan, us, price=Decimal(usd), by=org_admin(plan))
+        set_market_price(credits, eu, price=Decimal("5.00"), price_per_unit=Decimal("0.10"), by=org_admin(credits))
 
         ebook = make_product(org, type="digital_download", name="Pandas Cookbook", slug="pandas-cookbook")
         make_priced_plan(eu, product=ebook, price="9.99")
         make_priced_plan(us, product=ebook, price="12.00")
-        collection = create_collection(org, slug="bestsellers", name="Bestsellers")
-        add_to_collection(collection, ebook)
+        collection = create_collection(org, slug="bestsellers", name="Bestsellers", by=org_admin(org))
+        add_to_collection(collection, ebook, by=org_admin(collection))
 
         draft = make_product(org, name="Secret Draft", slug="secret-draft", status="draft")
         make_priced_plan(eu, product=draft, price="5.00")
@@ -86,14 +87,14 @@ def world(app) -> World:
         other = make_org("rival", name="Rival Inc", locale_keys=("en",))
         rival_market = create_market(other, slug="eu", name="Rival EU", type="single_country",
                                      currency_code="EUR", default_locale_key="en", locale_keys=("en",),
-                                     country_codes=("DE",))
+                                     country_codes=("DE",), by=org_admin(other))
         foreign = make_product(other, name="Rival Course", slug="rival-course")
         make_priced_plan(rival_market, product=foreign, price="10.00")
 
         creator = make_user("grace@example.com", display_name="Grace Hopper")
         job = make_job_profile(creator, slug="grace-hopper", title="Compiler pioneer")
         employee = make_employee(org, creator, role="creator", job_profile=job)
-        set_attribution(course, employee, percent=Decimal("70"))
+        set_attribution(course, employee, percent=Decimal("70"), by=org_admin(course))
 
         learner = make_user("learner@example.com", display_name="Lea Learner")
         member = make_member(org, learner)
@@ -369,10 +370,10 @@ def test_filter_choices_only_lead_to_products_sold_here(world, app, client):
 
     with app.app_context():
         org = db.session.scalar(db.select(Org).where(Org.slug == "shop"))
-        empty = create_collection(org, slug="empty-shelf", name="Empty Shelf")
+        empty = create_collection(org, slug="empty-shelf", name="Empty Shelf", by=org_admin(org))
         add_to_collection(empty, db.session.scalar(
             db.select(__import__("app.catalog.models", fromlist=["OrgProduct"]).OrgProduct).where(
-                __import__("app.catalog.models", fromlist=["OrgProduct"]).OrgProduct.slug == "secret-draft")))
+                __import__("app.catalog.models", fromlist=["OrgProduct"]).OrgProduct.slug == "secret-draft")), by=org_admin(empty))
         db.session.commit()
     html = client.get("/shop/eu/en/").get_data(as_text=True)
     assert 'value="bestsellers"' in html

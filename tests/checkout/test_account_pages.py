@@ -16,7 +16,7 @@ from app.markets.services import create_market
 from app.orders import services as orders
 from app.orders.models import OrgMemberOrder, OrgMemberUsageRecord
 from app.orgs.services import ensure_member
-from tests.factories import PASSWORD, make_org, make_plan, make_product, make_user
+from tests.factories import PASSWORD, make_org, make_plan, make_product, make_user, org_admin
 
 PREFIX = "/club/eu/en"
 
@@ -30,17 +30,17 @@ def club(app):
     with app.app_context():
         org = make_org("club", name="Club", locale_keys=("en",))
         eu = create_market(org, slug="eu", name="Europe", type="multi_region", currency_code="EUR",
-                           default_locale_key="en", locale_keys=("en",), country_codes=("DE",), tax_inclusive=True)
+                           default_locale_key="en", locale_keys=("en",), country_codes=("DE",), tax_inclusive=True, by=org_admin(org))
         course = make_product(org, name="Club Course", slug="club-course")
         monthly = make_plan(course, type="subscription", name="Monthly", interval="month")
-        set_market_price(monthly, eu, price=Decimal("19.00"))
+        set_market_price(monthly, eu, price=Decimal("19.00"), by=org_admin(monthly))
         api = make_product(org, name="Data API", slug="data-api")
         metered = make_plan(api, type="usage_based", name="Pay as you go", usage_unit="request", included_units=10)
-        set_market_price(metered, eu, price=Decimal("5.00"), price_per_unit=Decimal("0.50"))
+        set_market_price(metered, eu, price=Decimal("5.00"), price_per_unit=Decimal("0.50"), by=org_admin(metered))
         book = make_product(org, type="digital_download", name="Handbook", slug="handbook")
-        variant = add_variant(book, name="PDF", download_url="https://files.example.com/handbook.pdf")
-        pdf = add_plan(variant, type="one_time", name="PDF")
-        set_market_price(pdf, eu, price=Decimal("9.00"))
+        variant = add_variant(book, name="PDF", download_url="https://files.example.com/handbook.pdf", by=org_admin(book))
+        pdf = add_plan(variant, type="one_time", name="PDF", by=org_admin(variant))
+        set_market_price(pdf, eu, price=Decimal("9.00"), by=org_admin(pdf))
         user = make_user("member@example.com", display_name="Mia Member")
         member = ensure_member(org, user)
         member.billing_country_code = "DE"
@@ -205,9 +205,9 @@ def test_the_downloads_of_a_lapsed_subscription_are_refused(app, client, login, 
         eu = db.session.scalar(sa.select(OrgMarket).where(OrgMarket.slug == "eu"))
         org = db.session.get(Org, eu.org_id)
         zine = make_product(org, type="digital_download", name="Monthly Zine", slug="zine")
-        variant = add_variant(zine, name="PDF", download_url="https://files.example.com/zine.pdf")
-        plan = add_plan(variant, type="subscription", name="Zine club", interval="month")
-        set_market_price(plan, eu, price=Decimal("4.00"))
+        variant = add_variant(zine, name="PDF", download_url="https://files.example.com/zine.pdf", by=org_admin(zine))
+        plan = add_plan(variant, type="subscription", name="Zine club", interval="month", by=org_admin(variant))
+        set_market_price(plan, eu, price=Decimal("4.00"), by=org_admin(plan))
         member = ensure_member(org, get_user_by_email("member@example.com"))
         line = pricing.LineInput.for_plan(plan, zine, unit_price=Decimal("4.00"))
         quote = pricing.quote(org, currency="EUR", tax_inclusive=True, lines=[line], billing_country="DE",

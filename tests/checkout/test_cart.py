@@ -35,6 +35,7 @@ from tests.factories import (
     make_tax_category,
     make_tax_rate,
     make_user,
+    org_admin,
 )
 
 EU = "/shop/eu/en"
@@ -64,18 +65,18 @@ def world(app) -> World:
         org = make_org("shop", name="Shop Academy")
         eu = create_market(org, slug="eu", name="Europe", type="multi_region", currency_code="EUR",
                            default_locale_key="en", locale_keys=("en", "de"), country_codes=("DE", "AT"),
-                           tax_inclusive=True, domains=("eu.shop.localhost",))
+                           tax_inclusive=True, domains=("eu.shop.localhost",), by=org_admin(org))
         us = create_market(org, slug="us", name="United States", type="single_country", currency_code="USD",
-                           default_locale_key="en", locale_keys=("en",), country_codes=("US",))
+                           default_locale_key="en", locale_keys=("en",), country_codes=("US",), by=org_admin(org))
         course = make_product(org, name="Data Science Bootcamp", slug="data-science")
         basic = make_priced_plan(eu, product=course, name="Basic", price="1234.56")
-        set_market_price(basic, us, price=Decimal("49.00"))
+        set_market_price(basic, us, price=Decimal("49.00"), by=org_admin(basic))
         premium = make_priced_plan(eu, product=course, name="Premium", access_tier=2, price="1999.00")
         mug = make_priced_plan(eu, product=make_product(org, type="physical", name="Logo Mug", slug="mug"),
                                name="Mug", price="12.50")
         ebook = make_priced_plan(eu, product=make_product(org, type="digital_download", name="Pandas Cookbook",
                                                           slug="pandas-cookbook"), name="PDF", price="9.99")
-        set_market_price(ebook, us, price=Decimal("12.00"))
+        set_market_price(ebook, us, price=Decimal("12.00"), by=org_admin(ebook))
         only_us = make_priced_plan(us, product=make_product(org, name="Only In America", slug="only-us"),
                                    price="5.00")
         draft = make_priced_plan(eu, product=make_product(org, name="Secret Draft", slug="secret-draft",
@@ -86,7 +87,7 @@ def world(app) -> World:
         rival_org = make_org("rival", name="Rival Inc", locale_keys=("en",))
         rival_eu = create_market(rival_org, slug="eu", name="Rival EU", type="single_country",
                                  currency_code="EUR", default_locale_key="en", locale_keys=("en",),
-                                 country_codes=("DE",))
+                                 country_codes=("DE",), by=org_admin(rival_org))
         rival = make_priced_plan(rival_eu, product=make_product(rival_org, slug="rival-course"), price="10.00")
 
         member = make_user("member@example.com")
@@ -215,7 +216,7 @@ def test_cart_page_shows_fresh_market_prices_never_client_ones(world, app, clien
     with app.app_context():
         plan = db.session.get(OrgProductVariantPaymentPlan, world.mug)
         market = db.session.get(OrgMarket, world.eu_id)
-        set_market_price(plan, market, price=Decimal("15.00"))
+        set_market_price(plan, market, price=Decimal("15.00"), by=org_admin(plan))
         db.session.commit()
     page = client.get(f"{EU}/cart").get_data(as_text=True)
     assert "€15.00" in page and "€30.00" in page and "0.01" not in page

@@ -30,6 +30,7 @@ from tests.factories import (
     make_tax_category,
     make_tax_rate,
     make_user,
+    org_admin,
 )
 from tests.payments.fake_stripe import FakeStripe, sign
 
@@ -52,19 +53,19 @@ def shop(app) -> Shop:
         org = make_org("shop", name="Shop Academy", locale_keys=("en", "de"))
         eu = create_market(org, slug="eu", name="Europe", type="multi_region", currency_code="EUR",
                            default_locale_key="de", locale_keys=("de", "en"), country_codes=("DE", "FR"),
-                           tax_inclusive=True)
+                           tax_inclusive=True, by=org_admin(org))
         category = make_tax_category(org, "digital")
         rate = make_tax_rate(org, category=category, rate=Decimal("0.19"), name="USt DE",
                              effective_from=utcnow() - timedelta(days=30))
         product = make_product(org, name="Data Science", slug="data-science", tax_category=category)
         basic = make_plan(product, name="Basic", access_tier=1)
         premium = make_plan(product, name="Premium", access_tier=2)
-        set_market_price(basic, eu, price=Decimal("49.00"))
-        set_market_price(premium, eu, price=Decimal("99.00"))
-        create_discount(org, code="WELCOME10", name="Welcome", type="percent", value=Decimal("10"))
+        set_market_price(basic, eu, price=Decimal("49.00"), by=org_admin(basic))
+        set_market_price(premium, eu, price=Decimal("99.00"), by=org_admin(premium))
+        create_discount(org, code="WELCOME10", name="Welcome", type="percent", value=Decimal("10"), by=org_admin(org))
         staff = make_employee(org, make_user("staff@example.com"), role="admin")
-        card = issue_gift_card(org, amount=Decimal("20.00"), currency_code="EUR", issued_by=staff)
-        big = issue_gift_card(org, amount=Decimal("500.00"), currency_code="EUR", issued_by=staff)
+        card = issue_gift_card(org, amount=Decimal("20.00"), currency_code="EUR", by=staff)
+        big = issue_gift_card(org, amount=Decimal("500.00"), currency_code="EUR", by=staff)
         make_user("buyer@example.com", display_name="Bea Buyer")
         db.session.commit()
         return Shop(basic.id, premium.id, product.id, card.code, big.code, rate.id)
@@ -153,7 +154,7 @@ def test_a_price_change_after_loading_the_page_is_caught(shop, app, client, logi
         from app.markets.models import OrgMarket
 
         plan = db.session.get(OrgProductVariantPaymentPlan, shop.basic_id)
-        set_market_price(plan, db.session.scalar(db.select(OrgMarket)), price=Decimal("59.00"))
+        set_market_price(plan, db.session.scalar(db.select(OrgMarket)), price=Decimal("59.00"), by=org_admin(plan))
         db.session.commit()
     response = client.post(f"{PREFIX}/checkout", data=data)
     assert response.status_code == 409
@@ -176,7 +177,7 @@ def test_an_empty_or_missing_cart_fingerprint_is_refused_like_a_stale_one(shop, 
         from app.markets.models import OrgMarket
 
         plan = db.session.get(OrgProductVariantPaymentPlan, shop.basic_id)
-        set_market_price(plan, db.session.scalar(db.select(OrgMarket)), price=Decimal("59.00"))
+        set_market_price(plan, db.session.scalar(db.select(OrgMarket)), price=Decimal("59.00"), by=org_admin(plan))
         db.session.commit()
     if posted is None:
         del data["cart_fingerprint"]
@@ -212,7 +213,7 @@ def test_the_summary_htmx_swaps_in_carries_the_fingerprint_of_the_total_it_shows
         from app.markets.models import OrgMarket
 
         plan = db.session.get(OrgProductVariantPaymentPlan, shop.basic_id)
-        set_market_price(plan, db.session.scalar(db.select(OrgMarket)), price=Decimal("59.00"))
+        set_market_price(plan, db.session.scalar(db.select(OrgMarket)), price=Decimal("59.00"), by=org_admin(plan))
         db.session.commit()
     summary = client.post(f"{PREFIX}/checkout", data={**data, "action": "apply"}, headers={"HX-Request": "true"})
     html = summary.get_data(as_text=True)

@@ -12,7 +12,7 @@ import pytest
 from app.db import utcnow
 from app.errors import NotFoundError, PermissionDeniedError, ValidationError
 from app.giftcards import services as giftcards
-from tests.factories import make_employee, make_org
+from tests.factories import make_employee, make_org, org_admin
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
 
@@ -32,7 +32,7 @@ def staff(org):
 def issue(org, staff, **kwargs):
     kwargs.setdefault("amount", Decimal("50"))
     kwargs.setdefault("currency_code", "EUR")
-    return giftcards.issue_gift_card(org, issued_by=staff, **kwargs)
+    return giftcards.issue_gift_card(org, by=staff, **kwargs)
 
 
 def test_issued_card_has_an_unambiguous_code_and_its_full_balance(org, staff):
@@ -128,8 +128,8 @@ def test_only_employees_with_the_gift_card_permission_of_this_org_may_issue(org)
 
 def test_disabling_keeps_the_balance_but_makes_the_card_unusable(org, staff):
     card = issue(org, staff, amount="30")
-    giftcards.disable_gift_card(card)
-    giftcards.disable_gift_card(card)
+    giftcards.disable_gift_card(card, by=org_admin(card))
+    giftcards.disable_gift_card(card, by=org_admin(card))
     assert not card.is_active and not card.is_usable()
     assert card.current_balance == Decimal("30.00")
     assert giftcards.get_by_code(org, card.code) is card  # still found, so checkout can say why it fails

@@ -79,41 +79,41 @@ def build_academy(*, slug: str | None = None, learner_tier: int | None = 1) -> A
 
     slug = slug or unique("academy")
     org = make_org(slug, locale_keys=("en", "de"))
+    admin = make_employee(org, make_user(f"{unique('admin')}@example.com"), role="admin")  # builds the course
     market = make_market(org, "eu", name="Europe", locale_keys=("en", "de"), default_locale_key="en")
     product = make_product(org, name="Python Course", slug=unique("python"))
     make_priced_plan(market, product=product, name="Basic", access_tier=1)
-    course = create_course(product, level="beginner", difficulty=3)
+    course = create_course(product, level="beginner", difficulty=3, by=admin)
 
-    m1 = add_module(course, title="Basics", required_access_tier=1)
-    s1 = add_section(m1, title="Start")
-    text1 = place_lesson(s1, make_lesson(org, title="Welcome"))
+    m1 = add_module(course, title="Basics", required_access_tier=1, by=admin)
+    s1 = add_section(m1, title="Start", by=admin)
+    text1 = place_lesson(s1, make_lesson(org, title="Welcome"), by=admin)
     quiz_lesson = make_lesson(org, type="quiz", title="Quiz: basics", pass_mark_percent=100)
     q_single = add_quiz_question(quiz_lesson, prompt=QUESTION_SINGLE, kind="single",
                                  choices=[("A list", False), ("A dictionary", True), ("A tuple", False)],
-                                 explanation=EXPLANATION_SINGLE)
+                                 explanation=EXPLANATION_SINGLE, by=admin)
     q_multi = add_quiz_question(quiz_lesson, prompt=QUESTION_MULTI, kind="multiple",
                                 choices=[("[]", True), ("list()", True), ("{}", False)],
-                                explanation=EXPLANATION_MULTI)
-    quiz = place_lesson(s1, quiz_lesson)
+                                explanation=EXPLANATION_MULTI, by=admin)
+    quiz = place_lesson(s1, quiz_lesson, by=admin)
     assignment = place_lesson(s1, make_lesson(org, type="assignment", title="Clean the data",
                                               content="Explain your steps.", max_upload_mb=1,
-                                              allowed_extensions="txt, .PDF"))
-    text2 = place_lesson(s1, make_lesson(org, title="Wrap-up"))
+                                              allowed_extensions="txt, .PDF"), by=admin)
+    text2 = place_lesson(s1, make_lesson(org, title="Wrap-up"), by=admin)
 
-    m2 = add_module(course, title="Advanced", required_access_tier=2)
-    s2 = add_section(m2, title="Deeper")
+    m2 = add_module(course, title="Advanced", required_access_tier=2, by=admin)
+    s2 = add_section(m2, title="Deeper", by=admin)
     locked_quiz_lesson = make_lesson(org, type="quiz", title="Quiz: advanced")
     add_quiz_question(locked_quiz_lesson, prompt="Secret question?", kind="single",
-                      choices=[("Yes", True), ("No", False)])
-    locked_quiz = place_lesson(s2, locked_quiz_lesson)
-    locked_assignment = place_lesson(s2, make_lesson(org, type="assignment", title="Advanced task"))
+                      choices=[("Yes", True), ("No", False)], by=admin)
+    locked_quiz = place_lesson(s2, locked_quiz_lesson, by=admin)
+    locked_assignment = place_lesson(s2, make_lesson(org, type="assignment", title="Advanced task"), by=admin)
 
     learner = make_user(f"{unique('learner')}@example.com", display_name="Lena Learner")
     member = make_member(org, learner)
     if learner_tier is not None:
         make_access(member, product, tier=learner_tier)
 
-    admin = make_employee(org, make_user(f"{unique('admin')}@example.com"), role="admin")
     creator = make_employee(org, make_user(f"{unique('creator')}@example.com"), role="creator")
     other = make_employee(org, make_user(f"{unique('other')}@example.com"), role="creator")
     staff = make_employee(org, make_user(f"{unique('staff')}@example.com"), role="staff")

@@ -25,6 +25,7 @@ from tests.factories import (
     make_plan,
     make_product,
     make_user,
+    org_admin,
 )
 
 LEARNER = "learner@example.com"
@@ -63,7 +64,7 @@ def build_school(slug: str = "school", *, course_slug: str = "data-course", lear
     org = make_org(slug, name=slug.title() + " Academy", locale_keys=("en", "de"))
     market = make_market(org, "eu", name="Europe", locale_keys=("en", "de"), default_locale_key="en")
     product = make_product(org, name="Data Course", slug=course_slug)
-    course = create_course(product, level="beginner", difficulty=3, skill_slugs=())
+    course = create_course(product, level="beginner", difficulty=3, skill_slugs=(), by=org_admin(product))
     placements, lessons = [], []
     kinds = [("text", {"content": "# Welcome\n\nThe **first** lesson.<script>alert(1)</script>"}),
              ("video", {"captions_url": "https://video.example.com/captions.vtt"}),
@@ -72,19 +73,19 @@ def build_school(slug: str = "school", *, course_slug: str = "data-course", lear
              ("text", {"content": "Tier three secret content"}),
              ("text", {"content": "Tier three final words"})]
     for number, tier in enumerate((1, 2, 3), 1):
-        module = add_module(course, title=f"Module {number}", required_access_tier=tier)
-        section = add_section(module, title=f"Section {number}.1")
+        module = add_module(course, title=f"Module {number}", required_access_tier=tier, by=org_admin(course))
+        section = add_section(module, title=f"Section {number}.1", by=org_admin(module))
         for kind, extra in kinds[(number - 1) * 2:number * 2]:
             lesson = make_lesson(org, type=kind, title=f"Lesson {len(lessons) + 1}", **extra)
-            placements.append(place_lesson(section, lesson))
+            placements.append(place_lesson(section, lesson, by=org_admin(section)))
             lessons.append(lesson)
     plans = {}
     for tier, (name, price) in {1: ("Basic", "49.00"), 2: ("Premium", "99.00")}.items():
         plan = make_plan(product, name=name, access_tier=tier)
-        set_market_price(plan, market, price=Decimal(price))
+        set_market_price(plan, market, price=Decimal(price), by=org_admin(plan))
         plans[tier] = plan
     vip = make_plan(product, type="subscription", name="VIP", access_tier=3)
-    set_market_price(vip, market, price=Decimal("29.00"))
+    set_market_price(vip, market, price=Decimal("29.00"), by=org_admin(vip))
     plans[3] = vip
     learner = learner or make_user(learner_email, display_name=VISITOR_NAME)
     member = make_member(org, learner)

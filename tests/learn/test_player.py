@@ -12,7 +12,7 @@ from app.entitlements.models import OrgMemberSubscription
 from app.extensions import db
 from app.learn.models import OrgMemberLessonProgress
 from app.orgs.models import OrgMember
-from tests.factories import PASSWORD, make_subscription
+from tests.factories import PASSWORD, make_subscription, org_admin
 from tests.learn.player_fixtures import (  # noqa: F401
     ADMIN,
     CREATOR,
@@ -221,8 +221,8 @@ def test_text_comes_from_the_content_translation_chain(app, client, school, logi
 
     grant(app, school, 1)
     with app.app_context():
-        set_translation(db.session.get(OrgLesson, school.lesson_ids[0]), "de", title="Lektion eins",
-                        content="Der *erste* Text.")
+        lesson = db.session.get(OrgLesson, school.lesson_ids[0])
+        set_translation(lesson, "de", title="Lektion eins", content="Der *erste* Text.", by=org_admin(lesson))
         db.session.commit()
     _login(client, login)
     german = html_of(client.get(school.url(0).replace("/eu/en/", "/eu/de/")))

@@ -8,24 +8,24 @@ from app.extensions import db
 from app.learn import progress
 from app.learn.authoring import add_module, add_section, create_course, place_lesson, set_translation
 from app.orgs.models import Org, OrgMember
-from tests.factories import PASSWORD, make_access, make_lesson, make_product
+from tests.factories import PASSWORD, make_access, make_lesson, make_product, org_admin
 from tests.learn.player_fixtures import LEARNER  # noqa: F401
 
 
 def _course(org, member, slug, modules, sections, lessons_per_section):
     product = make_product(org, name=slug.title(), slug=slug)
-    course = create_course(product, level="beginner", difficulty=3)
+    course = create_course(product, level="beginner", difficulty=3, by=org_admin(product))
     placements = []
     for m in range(modules):
-        module = add_module(course, title=f"M{m}", required_access_tier=1 + (m % 2))
-        set_translation(module, "de", title=f"Modul {m}")
+        module = add_module(course, title=f"M{m}", required_access_tier=1 + (m % 2), by=org_admin(course))
+        set_translation(module, "de", title=f"Modul {m}", by=org_admin(module))
         for s in range(sections):
-            section = add_section(module, title=f"S{m}.{s}")
-            set_translation(section, "de", title=f"Abschnitt {m}.{s}")
+            section = add_section(module, title=f"S{m}.{s}", by=org_admin(module))
+            set_translation(section, "de", title=f"Abschnitt {m}.{s}", by=org_admin(section))
             for n in range(lessons_per_section):
                 lesson = make_lesson(org, title=f"L{m}.{s}.{n}")
-                set_translation(lesson, "de", title=f"Lektion {m}.{s}.{n}", content="Text")
-                placements.append(place_lesson(section, lesson, required_access_tier=1 + (n % 3)))
+                set_translation(lesson, "de", title=f"Lektion {m}.{s}.{n}", content="Text", by=org_admin(lesson))
+                placements.append(place_lesson(section, lesson, required_access_tier=1 + (n % 3), by=org_admin(section)))
     make_access(member, product, tier=2)
     for i, placement in enumerate(placements):
         if i % 2 == 0:

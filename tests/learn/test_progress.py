@@ -13,7 +13,7 @@ from app.learn import progress
 from app.learn.authoring import add_module, add_section, create_course, place_lesson
 from app.learn.models import OrgMemberLessonProgress
 from app.orgs.models import OrgMember
-from tests.factories import PASSWORD, make_access, make_member, make_product, make_user
+from tests.factories import PASSWORD, make_access, make_member, make_product, make_user, org_admin
 from tests.learn.player_fixtures import LEARNER, build_school, grant, html_of  # noqa: F401
 
 HTMX = {"HX-Request": "true", "HX-Target": "lesson-complete"}
@@ -82,9 +82,9 @@ def test_a_lesson_reused_in_two_courses_keeps_separate_progress(app, client, sch
         org = db.session.get(Org, org_id)
         lesson = db.session.get(OrgLesson, school.lesson_ids[0])
         other = make_product(org, name="Second Course", slug="second-course")
-        course = create_course(other, level="beginner", difficulty=2)
-        section = add_section(add_module(course, title="Only module"), title="Only section")
-        reused = place_lesson(section, lesson)
+        course = create_course(other, level="beginner", difficulty=2, by=org_admin(other))
+        section = add_section(add_module(course, title="Only module", by=org_admin(course)), title="Only section", by=org_admin(course))
+        reused = place_lesson(section, lesson, by=org_admin(section))
         member = db.session.get(OrgMember, school.member_id)
         make_access(member, other, tier=1)
         reused_id = reused.id

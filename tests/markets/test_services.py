@@ -9,7 +9,7 @@ from app.errors import NotFoundError, ValidationError
 from app.markets import services
 from app.markets.models import OrgMarketDomain, OrgRegion
 from app.orgs.models import OrgLocale
-from tests.factories import make_brand, make_market, make_org
+from tests.factories import make_brand, make_market, make_org, org_admin
 
 
 def _market_kwargs(**overrides):
@@ -25,27 +25,27 @@ def _market_kwargs(**overrides):
 
 def test_create_brand_validates_colour_and_slug_per_org(db_session):
     org, other = make_org(), make_org()
-    brand = services.create_brand(org, name="Acme Kids", slug="kids", primary_color="#FF0000")
+    brand = services.create_brand(org, name="Acme Kids", slug="kids", primary_color="#FF0000", by=org_admin(org))
     assert brand.primary_color == "#ff0000" and brand.org_id == org.id
     with pytest.raises(ValidationError):
-        services.create_brand(org, name="Again", slug="kids")
-    assert services.create_brand(other, name="Kids", slug="kids").org_id == other.id  # slugs are per org
+        services.create_brand(org, name="Again", slug="kids", by=org_admin(org))
+    assert services.create_brand(other, name="Kids", slug="kids", by=org_admin(other)).org_id == other.id  # slugs are per org
     for color in ("red", "#fff", "#12345g", ""):
         with pytest.raises(ValidationError):
-            services.create_brand(org, name="Bad", slug="bad", primary_color=color)
+            services.create_brand(org, name="Bad", slug="bad", primary_color=color, by=org_admin(org))
 
 
 # ---- regions ---------------------------------------------------------------------------------
 
 def test_create_region_is_get_or_create_per_org(db_session):
     org, other = make_org(), make_org()
-    germany = services.create_region(org, name="Germany", country_code="de")
+    germany = services.create_region(org, name="Germany", country_code="de", by=org_admin(org))
     assert germany.country_code == "DE" and germany.subdivision_code is None
-    assert services.create_region(org, name="Deutschland", country_code="DE").id == germany.id
-    new_york = services.create_region(org, name="New York", country_code="US", subdivision_code="ny")
+    assert services.create_region(org, name="Deutschland", country_code="DE", by=org_admin(org)).id == germany.id
+    new_york = services.create_region(org, name="New York", country_code="US", subdivision_code="ny", by=org_admin(org))
     assert new_york.subdivision_code == "US-NY"
-    assert services.create_region(org, name="NY", country_code="US", subdivision_code="US-NY").id == new_york.id
-    assert services.create_region(other, name="Germany", country_code="DE").id != germany.id
+    assert services.create_region(org, name="NY", country_code="US", subdivision_code="US-NY", by=org_admin(org)).id == new_york.id
+    assert services.create_region(other, name="Germany", country_code="DE", by=org_admin(other)).id != germany.id
     count = db_session.scalar(sa.select(sa.func.count()).select_from(OrgRegion).where(OrgRegion.org_id == org.id))
     assert count == 2
 
@@ -53,7 +53,9 @@ def test_create_region_is_get_or_create_per_org(db_session):
 @pytest.mark.parametrize("country, subdivision", [("XX", None), ("DE", "US-NY"), ("US", "NEW-YORK-STATE")])
 def test_create_region_rejects_unknown_countries_and_foreign_subdivisions(db_session, country, subdivision):
     with pytest.raises(ValidationError):
-        services.create_region(make_org(), name="Region", country_code=country, subdivision_code=subdivision)
+        org = make_org()
+        services.create_region(org, name="Region", country_code=country, subdivision_code=subdivision,
+                               by=org_admin(org))
 
 
 # ---- markets ---------------------------------------------------------------------------------
@@ -66,7 +68,7 @@ def test_create_market_with_locales_countries_overrides_and_domains(db_session):
             locale_keys=("de", "fr", "en"), country_codes=("de", "AT", "BE"),
             country_locale_overrides={"be": "fr"}, tax_inclusive=True, brand=brand,
             domains=("Shop.Example.DE", "www.shop.example.de:443"),
-        ),
+        ), by=org_admin(org)
     )
     assert market.locale_keys == ["de", "fr", "en"]  # display order kept
     assert market.country_codes == ["AT", "BE", "DE"]
@@ -95,7 +97,7 @@ def test_create_market_with_locales_countries_overrides_and_domains(db_session):
 def test_create_market_validation(db_session, overrides, message):
     org = make_org()  # en, de, fr, es
     with pytest.raises(ValidationError, match=message):
-        services.create_market(org, **_market_kwargs(**overrides))
+        services.create_market(org, **_market_kwargs(**overrides), by=org_admin(org))
 
 
 def test_create_market_refuses_inactive_org_locales(db_session):
@@ -103,27 +105,29 @@ def test_create_market_refuses_inactive_org_locales(db_session):
     db_session.get(OrgLocale, (org.id, "fr")).is_active = False
     db_session.flush()
     with pytest.raises(ValidationError):
-        services.create_market(org, **_market_kwargs(locale_keys=("de", "fr")))
+        services.create_market(org, **_market_kwargs(locale_keys=("de", "fr")), by=org_admin(org))
 
 
 def test_market_slugs_are_unique_per_org_and_domains_globally(db_session):
     org, other = make_org(), make_org()
-    services.create_market(org, **_market_kwargs(domains=("acme.example",)))
+    services.create_market(org, **_market_kwargs(domains=("acme.example",)), by=org_admin(org))
     with pytest.raises(ValidationError, match="already exists"):
-        services.create_market(org, **_market_kwargs())
+        services.create_market(org, **_market_kwargs(), by=org_admin(org))
     with pytest.raises(ValidationError, match="already in use"):
-        services.create_market(other, **_market_kwargs(domains=("ACME.example.",)))
-    assert services.create_market(other, **_market_kwargs()).org_id == other.id
+        services.create_market(other, **_market_kwargs(domains=("ACME.example.",)), by=org_admin(other))
+    assert services.create_market(other, **_market_kwargs(), by=org_admin(other)).org_id == other.id
 
 
 def test_create_market_with_another_orgs_brand_is_not_found(db_session):
     org = make_org()
     with pytest.raises(NotFoundError):
-        services.create_market(org, **_market_kwargs(brand=make_brand(make_org())))
+        services.create_market(org, **_market_kwargs(brand=make_brand(make_org())), by=org_admin(org))
 
 
 def test_a_single_country_market_has_one_country(db_session):
-    market = services.create_market(make_org(), **_market_kwargs(type="single_country", country_codes=("DE",)))
+    org = make_org()
+    market = services.create_market(org, **_market_kwargs(type="single_country", country_codes=("DE",)),
+                                    by=org_admin(org))
     assert market.country_codes == ["DE"]
 
 

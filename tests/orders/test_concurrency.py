@@ -70,7 +70,7 @@ def _setup(app) -> dict[str, str]:
         org = make_org()
         market = make_market(org, currency_code="EUR")
         plan = make_priced_plan(market, price=AMOUNT)
-        card = issue_gift_card(org, amount=INITIAL, currency_code="EUR", issued_by=make_employee(org))
+        card = issue_gift_card(org, amount=INITIAL, currency_code="EUR", by=make_employee(org))
         ids = {"org": org.id, "market": market.id, "plan": plan.id, "card": card.id,
                "members": [make_member(org).id for _n in range(THREADS)]}
         db.session.commit()

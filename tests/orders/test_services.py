@@ -41,6 +41,7 @@ from tests.factories import (
     make_region,
     make_tax_category,
     make_tax_rate,
+    org_admin,
     unique,
 )
 
@@ -107,7 +108,7 @@ def place(shop, plans, *, member=None, shipping_address=None, **quote_kwargs) ->
 
 
 def gift_card(shop, amount="20.00") -> OrgGiftCard:
-    return issue_gift_card(shop.org, amount=Decimal(amount), currency_code=EUR, issued_by=shop.admin)
+    return issue_gift_card(shop.org, amount=Decimal(amount), currency_code=EUR, by=shop.admin)
 
 
 def count(model, *criteria) -> int:
@@ -171,7 +172,7 @@ def test_place_order_copies_every_line_amount_names_tier_and_one_tax_snapshot_pe
     course = plan(shop, price="49.00", access_tier=2, name="Pro")
     ebook = plan(shop, price="10.00", for_product=product(shop, type="digital_download", taxed=False))
     discount = create_discount(shop.org, code=unique("SAVE").upper(), name="Ten off", type="percent",
-                               value=Decimal("10"))
+                               value=Decimal("10"), by=org_admin(shop.org))
     q = quote(shop, [course, ebook], discount=discount)
     order = orders.place_order(shop.org, shop.member, shop.market, q, billing_name=" Ada Lovelace ",
                                billing_email="ada@example.com", billing_country="de",
@@ -208,9 +209,9 @@ def test_a_tax_snapshot_never_changes_when_the_rate_is_edited_or_ended_later(sho
     assert before["name"] == "VAT" and before["rate"] == "0.190000" and before["effective_to"] is None
 
     # Edited in place (from its own start), then superseded from now on, then the successor ended.
-    tax.update_rate(shop.rate, at=shop.rate.effective_from, name="Old VAT", new_rate=Decimal("0.16"))
-    successor = tax.update_rate(shop.rate, new_rate=Decimal("0.07"))
-    tax.end_rate(successor, at=utcnow() + timedelta(days=1))
+    tax.update_rate(shop.rate, at=shop.rate.effective_from, name="Old VAT", new_rate=Decimal("0.16"), by=org_admin(shop.rate))
+    successor = tax.update_rate(shop.rate, new_rate=Decimal("0.07"), by=org_admin(shop.rate))
+    tax.end_rate(successor, at=utcnow() + timedelta(days=1), by=org_admin(successor))
     db.session.expire_all()
 
     assert shop.rate.rate == Decimal("0.16") and shop.rate.effective_to is not None
@@ -245,7 +246,7 @@ def test_place_order_checks_the_buyer_and_the_cart(shop):
 def test_a_discount_whose_limit_was_reached_meanwhile_is_a_conflict_and_nothing_is_written(shop):
     course = plan(shop)
     discount = create_discount(shop.org, code=unique("ONCE").upper(), name="Once", type="percent",
-                               value=Decimal("50"), usage_limit=1)
+                               value=Decimal("50"), usage_limit=1, by=org_admin(shop.org))
     stale = quote(shop, [course], discount=discount)
     place(shop, [course], discount=discount)
     assert discount.times_used == 1
@@ -290,7 +291,7 @@ def test_a_gift_card_spent_meanwhile_is_a_conflict_and_nothing_is_half_written(s
     card = gift_card(shop, "30.00")
     course = plan(shop, price="20.00")
     discount = create_discount(shop.org, code=unique("TEN").upper(), name="Ten", type="percent",
-                               value=Decimal("10"))
+                               value=Decimal("10"), by=org_admin(shop.org))
     stale = quote(shop, [course], discount=discount, gift_cards=[card])
     assert stale.gift_card_total == Decimal("21.42")
     place(shop, [course], gift_cards=[card])  # another checkout spends 23.80 of the 30.00
@@ -317,7 +318,7 @@ def test_a_gift_card_spent_meanwhile_is_a_conflict_and_nothing_is_half_written(s
 def test_cancel_restores_gift_card_balances_and_the_discount_use(shop):
     card = gift_card(shop, "20.00")
     discount = create_discount(shop.org, code=unique("ONE").upper(), name="One", type="percent",
-                               value=Decimal("5"), usage_limit=1)
+                               value=Decimal("5"), usage_limit=1, by=org_admin(shop.org))
     order = place(shop, [plan(shop)], discount=discount, gift_cards=[card])
     assert (balance(card), discount.times_used, order.amount_due) == (Decimal("0"), 1, Decimal("35.39"))
 

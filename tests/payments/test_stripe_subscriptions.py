@@ -113,7 +113,7 @@ def _place(shop: Shop, plan_ids: list[str], gift_card_amount: str | None = None)
     cards = []
     if gift_card_amount:
         admin = db.session.get(orders.OrgEmployee, shop.admin_id)
-        cards.append(issue_gift_card(org, amount=Decimal(gift_card_amount), currency_code="EUR", issued_by=admin))
+        cards.append(issue_gift_card(org, amount=Decimal(gift_card_amount), currency_code="EUR", by=admin))
     quote = pricing.quote(org, currency="EUR", tax_inclusive=market.tax_inclusive, lines=lines,
                           billing_country="DE", gift_cards=cards, market_id=market.id)
     return orders.place_order(org, db.session.get(OrgMember, shop.member_id), market, quote,

@@ -9,7 +9,7 @@ from app import create_app
 from app.config import TestConfig
 from app.extensions import db
 from app.markets.services import create_market
-from tests.factories import make_org
+from tests.factories import make_org, org_admin
 
 
 def test_healthz_answers_json_after_a_database_round_trip(client):
@@ -22,7 +22,7 @@ def test_home_lists_active_storefronts_only(app, client):
     with app.app_context():
         org = make_org("acmetest", name="Acme Test Academy", locale_keys=("en",))
         create_market(org, slug="us", name="United States", type="single_country", currency_code="USD",
-                      default_locale_key="en", locale_keys=("en",), country_codes=("US",))
+                      default_locale_key="en", locale_keys=("en",), country_codes=("US",), by=org_admin(org))
         hidden = make_org("hiddenorg", name="Hidden Org", locale_keys=("en",))
         hidden.is_active = False
         db.session.commit()

@@ -29,6 +29,7 @@ from tests.factories import (
     make_region,
     make_tax_category,
     make_tax_rate,
+    org_admin,
 )
 
 D = Decimal
@@ -85,7 +86,7 @@ def line(market, price, *, quantity=1, product=None, tax_category=None, collecti
         product = make_product(db.session.get(Org, market.org_id), tax_category=tax_category)
     plan = make_priced_plan(market, product=product, price=price)
     for collection in collections:
-        catalog.add_to_collection(collection, product)
+        catalog.add_to_collection(collection, product, by=org_admin(collection))
     unit_price = db.session.scalar(
         sa.select(OrgProductVariantPaymentPlanMarketPrice.price).where(
             OrgProductVariantPaymentPlanMarketPrice.plan_id == plan.id,
@@ -134,11 +135,11 @@ def discount(org, **kwargs):
     kwargs.setdefault("name", "Promotion")
     kwargs.setdefault("type", "percent")
     kwargs.setdefault("value", D("10"))
-    return catalog.create_discount(org, **kwargs)
+    return catalog.create_discount(org, **kwargs, by=org_admin(org))
 
 
 def card(org, staff, amount="50", currency="EUR", **kwargs):
-    return giftcards.issue_gift_card(org, amount=D(amount), currency_code=currency, issued_by=staff, **kwargs)
+    return giftcards.issue_gift_card(org, amount=D(amount), currency_code=currency, by=staff, **kwargs)
 
 
 # ---- tax -------------------------------------------------------------------------------------
@@ -300,7 +301,7 @@ def test_percent_discount_scoped_to_a_product(org, eu_net):
 
 
 def test_fixed_discount_is_spread_over_the_lines_of_its_collection(org, eu_net):
-    sale = catalog.create_collection(org, slug="sale", name="Sale")
+    sale = catalog.create_collection(org, slug="sale", name="Sale", by=org_admin(org))
     lines = [line(eu_net, "10.00", collections=[sale]), line(eu_net, "10.00", collections=[sale]),
              line(eu_net, "10.00", collections=[sale]), line(eu_net, "50.00")]
     code = discount(org, type="fixed", value=D("10.00"), currency_code="EUR", collection=sale)

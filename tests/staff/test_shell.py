@@ -50,7 +50,7 @@ def test_every_nav_entry_is_an_existing_dashboard_page_with_a_known_capability(a
 
 
 @pytest.mark.parametrize("role, expected", [
-    ("admin", {"overview", "submissions", "orders", "members", "employees", "invitations", "emails"}),
+    ("admin", {"overview", "submissions", "orders", "members", "employees", "invitations", "emails", "audit"}),
     ("manager", {"overview", "submissions", "orders", "members", "employees", "invitations"}),
     ("creator", {"overview", "submissions"}),
     ("staff", {"overview", "orders"}),

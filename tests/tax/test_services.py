@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from app.errors import NotFoundError, ValidationError
 from app.tax import services
 from app.tax.models import OrgTaxCategory, OrgTaxRate
-from tests.factories import make_org, make_region, make_tax_category, make_tax_rate
+from tests.factories import make_org, make_region, make_tax_category, make_tax_rate, org_admin
 
 JAN = datetime(2025, 1, 1, tzinfo=UTC)
 JUL = datetime(2025, 7, 1, tzinfo=UTC)
@@ -35,11 +35,12 @@ def _rate_for(org, category, country, subdivision=None, at=JUL):
 # ---- categories ------------------------------------------------------------------------------
 
 def test_create_category_is_idempotent_by_code_within_the_org(db_session, org):
-    first = services.create_category(org, code="Digital", name="Digital services")
+    first = services.create_category(org, code="Digital", name="Digital services", by=org_admin(org))
     assert first.code == "digital"
-    assert services.create_category(org, code="digital", name="Renamed").id == first.id
+    assert services.create_category(org, code="digital", name="Renamed", by=org_admin(org)).id == first.id
     assert first.name == "Digital services"
-    other = services.create_category(make_org(), code="digital", name="Digital")
+    other_org = make_org()
+    other = services.create_category(other_org, code="digital", name="Digital", by=org_admin(other_org))
     assert other.id != first.id
     assert db_session.scalar(sa.select(sa.func.count()).select_from(OrgTaxCategory)
                              .where(OrgTaxCategory.org_id == org.id)) == 1
@@ -48,7 +49,7 @@ def test_create_category_is_idempotent_by_code_within_the_org(db_session, org):
 @pytest.mark.parametrize("code, name", [("", "Name"), ("has space", "Name"), ("x" * 41, "Name"), ("ok", " ")])
 def test_create_category_validates_code_and_name(db_session, org, code, name):
     with pytest.raises(ValidationError):
-        services.create_category(org, code=code, name=name)
+        services.create_category(org, code=code, name=name, by=org_admin(org))
 
 
 # ---- creating rates ----------------------------------------------------------------------------
@@ -56,9 +57,9 @@ def test_create_category_validates_code_and_name(db_session, org, code, name):
 def test_create_rate_stores_decimals(db_session, org, standard):
     de = make_region(org, "DE")
     vat = services.create_rate(org, category=standard, region=de, name="VAT", type="percent",
-                               rate=Decimal("0.19"), effective_from=JAN)
+                               rate=Decimal("0.19"), effective_from=JAN, by=org_admin(org))
     fee = services.create_rate(org, category=make_tax_category(org, "levy"), region=de, name="Levy",
-                               type="fixed", amount="0.50", currency_code="eur", effective_from=JAN)
+                               type="fixed", amount="0.50", currency_code="eur", effective_from=JAN, by=org_admin(org))
     db_session.expire_all()
     assert db_session.get(OrgTaxRate, vat.id).rate == Decimal("0.1900")
     stored = db_session.get(OrgTaxRate, fee.id)
@@ -92,22 +93,22 @@ def test_create_rate_defaults_to_starting_now(db_session, org, standard):
 def test_create_rate_validation(db_session, org, standard, kwargs):
     data = {"name": "VAT", **kwargs}
     with pytest.raises(ValidationError):
-        services.create_rate(org, category=standard, region=make_region(org), **data)
+        services.create_rate(org, category=standard, region=make_region(org), **data, by=org_admin(org))
 
 
 def test_create_rate_refuses_floats(db_session, org, standard):
     with pytest.raises(TypeError):
-        services.create_rate(org, category=standard, region=make_region(org), name="VAT", type="percent", rate=0.19)
+        services.create_rate(org, category=standard, region=make_region(org), name="VAT", type="percent", rate=0.19, by=org_admin(org))
 
 
 def test_create_rate_with_another_orgs_category_or_region_is_not_found(db_session, org, standard):
     other = make_org()
     with pytest.raises(NotFoundError):
         services.create_rate(org, category=standard, region=make_region(other), name="VAT", type="percent",
-                             rate=Decimal("0.19"))
+                             rate=Decimal("0.19"), by=org_admin(org))
     with pytest.raises(NotFoundError):
         services.create_rate(org, category=make_tax_category(other), region=make_region(org), name="VAT",
-                             type="percent", rate=Decimal("0.19"))
+                             type="percent", rate=Decimal("0.19"), by=org_admin(org))
 
 
 def test_rates_of_one_category_and_region_cannot_overlap(db_session, org, standard):
@@ -173,8 +174,8 @@ def test_rate_for_never_crosses_orgs_categories_or_countries(db_session, org, st
 def test_end_rate(db_session, org, standard):
     rate = make_tax_rate(org, category=standard, effective_from=JAN)
     with pytest.raises(ValidationError):
-        services.end_rate(rate, at=JAN)
-    services.end_rate(rate, at=JUL)
+        services.end_rate(rate, at=JAN, by=org_admin(rate))
+    services.end_rate(rate, at=JUL, by=org_admin(rate))
     assert rate.effective_to == JUL
     assert _rate_for(org, standard, "DE", at=JUL) is None
 
@@ -184,33 +185,33 @@ def test_end_rate_cannot_extend_into_a_successor(db_session, org, standard):
     first = make_tax_rate(org, category=standard, region=de, effective_from=JAN, effective_to=JUL)
     make_tax_rate(org, category=standard, region=de, effective_from=JUL)
     with pytest.raises(ValidationError):
-        services.end_rate(first, at=DEC)
+        services.end_rate(first, at=DEC, by=org_admin(first))
 
 
 def test_update_rate_starts_a_successor_and_keeps_history(db_session, org, standard):
     de = make_region(org)
     current = make_tax_rate(org, category=standard, region=de, rate=Decimal("0.19"), effective_from=JAN)
-    successor = services.update_rate(current, at=JUL, new_rate=Decimal("0.16"), name="VAT (reduced period)")
+    successor = services.update_rate(current, at=JUL, new_rate=Decimal("0.16"), name="VAT (reduced period)", by=org_admin(current))
     assert successor.id != current.id
     assert current.effective_to == JUL and current.rate == Decimal("0.19")
     assert (successor.effective_from, successor.effective_to, successor.rate) == (JUL, None, Decimal("0.16"))
     assert _rate_for(org, standard, "DE", at=JUL - timedelta(days=1)).rate == Decimal("0.19")
     assert _rate_for(org, standard, "DE", at=JUL) is successor
     with pytest.raises(ValidationError):
-        services.update_rate(successor, at=DEC, new_rate=Decimal("1.5"))
+        services.update_rate(successor, at=DEC, new_rate=Decimal("1.5"), by=org_admin(successor))
     assert successor.effective_to is None  # a failed change leaves the rate untouched
 
 
 def test_update_rate_edits_a_future_rate_in_place(db_session, org, standard):
     future = make_tax_rate(org, category=standard, effective_from=DEC)
-    assert services.update_rate(future, at=JUL, new_rate=Decimal("0.2")) is future
+    assert services.update_rate(future, at=JUL, new_rate=Decimal("0.2"), by=org_admin(future)) is future
     assert future.rate == Decimal("0.2") and future.effective_from == DEC
 
 
 def test_update_rate_of_an_ended_rate_is_refused(db_session, org, standard):
     ended = make_tax_rate(org, category=standard, effective_from=JAN, effective_to=JUL)
     with pytest.raises(ValidationError):
-        services.update_rate(ended, at=DEC, new_rate=Decimal("0.2"))
+        services.update_rate(ended, at=DEC, new_rate=Decimal("0.2"), by=org_admin(ended))
 
 
 def test_snapshot_data_is_json_safe(db_session, org, standard):

@@ -5,16 +5,16 @@ app/platform/email.py), ``org_id`` (the org an email is about; its admins see it
 org_member_order_item: ``fulfilled_at`` and ``fulfilment_note`` (shipped with a tracking note, a
 service booking done).
 
-Revision ID: 0006_p4
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-02
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_p4"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

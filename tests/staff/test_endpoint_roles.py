@@ -1,0 +1,189 @@
+"""Every dashboard endpoint x every role: the status each gets (DESIGN.md §3).
+
+``EXPECTED`` has one row per endpoint and method of the ``staff`` blueprint, read from the app's URL
+map: a dashboard route without a row fails ``test_every_dashboard_endpoint_has_a_row`` with its
+name. A row gives the status for admin, manager, creator (attributed to the academy's course) and
+staff; an employee of another org always gets 404 (the org's dashboard does not exist for them,
+and on their own dashboard this org's rows do not exist either) and a member who is not an
+employee 403. Allowed is 200 (a page) or 303 (a form that worked, redirecting).
+
+To add a page: one ``EXPECTED`` row, with ``args`` building its URL arguments from ``World`` (real
+rows made in the ``world`` fixture; add a field there when a page needs a new kind of row) and
+``data`` for a POST's form.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import url_for
+
+from app.accounts.models import User
+from app.extensions import db
+from app.learn.models import OrgMemberAssignmentSubmission
+from app.orgs.models import Org, OrgAuditLog
+from app.orgs.services import get_employee
+from app.tax.services import create_category
+from tests.factories import PASSWORD, make_employee, make_org, make_user, unique
+from tests.learn import assessment_fixtures
+
+academy = assessment_fixtures.academy  # the fixture
+
+EMPLOYEE_ROLES = ("admin", "manager", "creator", "staff")
+ROLES = (*EMPLOYEE_ROLES, "other_org", "member")
+OK, DONE, NO, MISSING = 200, 303, 403, 404
+
+
+def expect(admin: int, manager: int, creator: int, staff: int) -> dict[str, int]:
+    """The statuses of the four roles; another org's employee 404, a member who is no employee 403."""
+    return {"admin": admin, "manager": manager, "creator": creator, "staff": staff, "other_org": MISSING,
+            "member": NO}
+
+
+@dataclass(frozen=True)
+class World:
+    """Real rows of the academy the URLs are built from."""
+
+    org_slug: str
+    other_org_slug: str
+    emails: dict[str, str]
+    submission_id: str
+    audit_entry_id: str
+
+
+@dataclass(frozen=True)
+class Row:
+    status: dict[str, int]
+    args: Callable[[World], dict[str, Any]] = lambda w: {}
+    data: Callable[[World], dict[str, Any]] | None = None
+
+
+def _submission(w: World) -> dict[str, str]:
+    return {"submission_id": w.submission_id}
+
+
+# (endpoint, method) -> what each role gets
+EXPECTED: dict[tuple[str, str], Row] = {
+    ("staff.index", "GET"): Row(expect(OK, OK, OK, OK)),
+    # the review queue (catalog_own: creators see the courses attributed to them)
+    ("staff.submissions", "GET"): Row(expect(OK, OK, OK, NO)),
+    ("staff.submissions_bulk", "POST"): Row(expect(OK, OK, OK, NO),
+                                            data=lambda w: {"action": "review", "ids": w.submission_id}),
+    ("staff.submission", "GET"): Row(expect(OK, OK, OK, NO), args=_submission),
+    ("staff.submission", "POST"): Row(expect(DONE, DONE, DONE, NO), args=_submission,
+                                      data=lambda w: {"feedback": "Well done."}),
+    ("staff.submission_file", "GET"): Row(expect(OK, OK, OK, NO), args=_submission),
+    # the audit log (org_settings: admins)
+    ("staff.audit", "GET"): Row(expect(OK, NO, NO, NO)),
+    ("staff.audit_entry", "GET"): Row(expect(OK, NO, NO, NO), args=lambda w: {"entry_id": w.audit_entry_id}),
+}
+
+IGNORED_METHODS = {"HEAD", "OPTIONS"}
+
+
+def dashboard_endpoints(app) -> set[tuple[str, str]]:
+    """(endpoint, method) of every route of the ``staff`` blueprint."""
+    return {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules() if rule.endpoint.startswith("staff.")
+        for method in rule.methods - IGNORED_METHODS
+    }
+
+
+def test_every_dashboard_endpoint_has_a_row(app):
+    routes = dashboard_endpoints(app)
+    missing = sorted(routes - set(EXPECTED))
+    assert not missing, (
+        "Dashboard endpoints without a row in EXPECTED (tests/staff/test_endpoint_roles.py): "
+        + ", ".join(f"{endpoint} {method}" for endpoint, method in missing)
+        + ". Add what admin, manager, creator and staff get."
+    )
+    stale = sorted(set(EXPECTED) - routes)
+    assert not stale, f"EXPECTED rows for endpoints that no longer exist: {stale}"
+    for key, row in EXPECTED.items():
+        assert set(row.status) == set(ROLES), key
+        assert all(row.status[role] in (OK, DONE, NO, MISSING) for role in ROLES), key
+
+
+@pytest.fixture
+def world(app, academy, tmp_path) -> World:
+    """The academy with a manager, a learner's submission with a file, an audit entry, and the
+    admin of another org."""
+    app.config["UPLOAD_FOLDER"] = str(tmp_path)
+    learner = app.test_client()
+    assert learner.post("/account/login", data={"email": academy.learner_email, "password": PASSWORD}
+                        ).status_code in (302, 303)
+    r = learner.post(academy.lesson_url(academy.assignment, "/assignment"),
+                     data={"body": "My answer", "file": (io.BytesIO(b"%PDF-1.4 notes"), "notes.pdf")},
+                     content_type="multipart/form-data")
+    assert r.status_code == 303
+    with app.app_context():
+        org = db.session.get(Org, academy.org_id)
+        manager = make_employee(org, make_user(f"{unique('manager')}@example.com"), role="manager")
+        admin_user = db.session.scalar(sa.select(User).where(User.email == academy.admin_email))
+        entry_category = create_category(org, code=unique("cat"), name="Audited", by=get_employee(org, admin_user))
+        entry_id = db.session.scalar(sa.select(OrgAuditLog.id).where(OrgAuditLog.entity_id == entry_category.id))
+        other = make_org()
+        outsider = make_employee(other, make_user(f"{unique('outsider')}@example.com"), role="admin")
+        submission_id = db.session.scalar(
+            sa.select(OrgMemberAssignmentSubmission.id).where(OrgMemberAssignmentSubmission.member_id == academy.member_id)
+        )
+        emails = {
+            "admin": academy.admin_email, "manager": manager.member.user_profile.user.email,
+            "creator": academy.creator_email, "staff": academy.staff_email,
+            "other_org": outsider.member.user_profile.user.email, "member": academy.learner_email,
+        }
+        world = World(org_slug=academy.org_slug, other_org_slug=other.slug, emails=emails,
+                      submission_id=submission_id, audit_entry_id=entry_id)
+        db.session.commit()
+    return world
+
+
+def _client(app, email: str):
+    client = app.test_client()
+    r = client.post("/account/login", data={"email": email, "password": PASSWORD})
+    assert r.status_code in (302, 303), email
+    return client
+
+
+def _url(app, endpoint: str, org_slug: str, args: dict[str, Any]) -> str:
+    with app.test_request_context():
+        return url_for(endpoint, org_slug=org_slug, **args)
+
+
+def _call(client, method: str, url: str, row: Row, w: World):
+    if method == "GET":
+        return client.get(url)
+    return client.open(url, method=method, data=row.data(w) if row.data else {})
+
+
+def test_each_role_gets_what_the_permission_matrix_says(app, world):
+    clients = {role: _client(app, world.emails[role]) for role in ROLES}
+    wrong = []
+    for (endpoint, method), row in sorted(EXPECTED.items()):
+        url = _url(app, endpoint, world.org_slug, row.args(world))
+        for role in ROLES:
+            status = _call(clients[role], method, url, row, world).status_code
+            if status != row.status[role]:
+                wrong.append(f"{role} {method} {endpoint}: {status}, expected {row.status[role]}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_another_orgs_employee_finds_none_of_this_orgs_rows_on_their_own_dashboard(app, world):
+    """The other org's admin (allowed everything on their own dashboard) asks it for this org's rows."""
+    outsider = _client(app, world.emails["other_org"])
+    checked = 0
+    for (endpoint, method), row in sorted(EXPECTED.items()):
+        args = row.args(world)
+        if not args:
+            continue
+        url = _url(app, endpoint, world.other_org_slug, args)
+        status = _call(outsider, method, url, row, world).status_code
+        assert status == MISSING, f"{method} {endpoint} with this org's rows: {status}"
+        checked += 1
+    assert checked >= 4
