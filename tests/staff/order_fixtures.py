@@ -85,7 +85,7 @@ def build_store() -> Store:
     mug_plan = make_priced_plan(market, product=mug, price=Decimal("15.00"))
     coaching_plan = make_priced_plan(market, product=coaching, price=Decimal("30.00"))
     admin = db.session.scalar(sa.select(OrgEmployee).where(OrgEmployee.org_id == org.id, OrgEmployee.role == "admin"))
-    card = issue_gift_card(org, amount=Decimal("20.00"), currency_code=market.currency_code, issued_by=admin)
+    card = issue_gift_card(org, amount=Decimal("20.00"), currency_code=market.currency_code, by=admin)
     order = buy(org, member, market, [(course_plan, course), (download_plan, download), (mug_plan, mug),
                                       (coaching_plan, coaching)], gift_cards=[card])
     items = {item.product_id: item.id for item in order.items}

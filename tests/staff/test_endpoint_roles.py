@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -26,11 +27,23 @@ from flask import url_for
 from app.accounts.models import User
 from app.extensions import db
 from app.learn.models import OrgMemberAssignmentSubmission
-from app.orgs.models import Org, OrgAuditLog
-from app.orgs.services import get_employee
+from app.markets.models import OrgMarket
+from app.orgs.models import Org, OrgAuditLog, OrgMember
+from app.orgs.services import approve_employee_invitation, get_employee, invite_employee, invite_member
+from app.platform.email import MAX_ATTEMPTS, queue_email
 from app.tax.services import create_category
-from tests.factories import PASSWORD, make_employee, make_org, make_user, unique
+from tests.factories import (
+    PASSWORD,
+    make_employee,
+    make_member,
+    make_org,
+    make_priced_plan,
+    make_product,
+    make_user,
+    unique,
+)
 from tests.learn import assessment_fixtures
+from tests.staff.order_fixtures import buy
 
 academy = assessment_fixtures.academy  # the fixture
 
@@ -54,6 +67,16 @@ class World:
     emails: dict[str, str]
     submission_id: str
     audit_entry_id: str
+    member_id: str  # a member who is not an employee
+    employee_id: str  # a creator the role form sets to the role they have
+    order_id: str  # paid: a download (refunded by the row), a mug (shipped), a coaching call (done)
+    download_item: str
+    mug_item: str
+    coaching_item: str
+    pending_order_id: str  # awaiting payment (cancelled by the row)
+    member_invitations: dict[str, str]  # pending member invitations: resend, cancel
+    employee_invitations: dict[str, str]  # sent by the manager: approve, decline (pending), resend, cancel (approved)
+    failed_email_id: str
 
 
 @dataclass(frozen=True)
@@ -65,6 +88,22 @@ class Row:
 
 def _submission(w: World) -> dict[str, str]:
     return {"submission_id": w.submission_id}
+
+
+def _member(w: World) -> dict[str, str]:
+    return {"member_id": w.member_id}
+
+
+def _employee(w: World) -> dict[str, str]:
+    return {"employee_id": w.employee_id}
+
+
+def _member_invitation(which: str) -> Callable[[World], dict[str, str]]:
+    return lambda w: {"invitation_id": w.member_invitations[which]}
+
+
+def _employee_invitation(which: str) -> Callable[[World], dict[str, str]]:
+    return lambda w: {"invitation_id": w.employee_invitations[which]}
 
 
 # (endpoint, method) -> what each role gets
@@ -81,6 +120,58 @@ EXPECTED: dict[tuple[str, str], Row] = {
     # the audit log (org_settings: admins)
     ("staff.audit", "GET"): Row(expect(OK, NO, NO, NO)),
     ("staff.audit_entry", "GET"): Row(expect(OK, NO, NO, NO), args=lambda w: {"entry_id": w.audit_entry_id}),
+    # orders (orders_view reads, orders changes)
+    ("staff.orders", "GET"): Row(expect(OK, OK, NO, OK)),
+    ("staff.order", "GET"): Row(expect(OK, OK, NO, OK), args=lambda w: {"order_id": w.order_id}),
+    ("staff.order_refund", "POST"): Row(expect(DONE, DONE, NO, NO), args=lambda w: {"order_id": w.order_id},
+                                        data=lambda w: {"kind": "items", "items": w.download_item,
+                                                        "reason": "Wrong file"}),
+    ("staff.order_cancel", "POST"): Row(expect(DONE, DONE, NO, NO), args=lambda w: {"order_id": w.pending_order_id}),
+    ("staff.order_item_ship", "POST"): Row(expect(DONE, DONE, NO, NO),
+                                           args=lambda w: {"order_id": w.order_id, "item_id": w.mug_item},
+                                           data=lambda w: {"note": "DHL 123"}),
+    ("staff.order_item_done", "POST"): Row(expect(DONE, DONE, NO, NO),
+                                           args=lambda w: {"order_id": w.order_id, "item_id": w.coaching_item}),
+    # members and employees (invite: admins and managers; roles and removal: admins)
+    ("staff.members", "GET"): Row(expect(OK, OK, NO, NO)),
+    ("staff.members_view", "GET"): Row(expect(OK, OK, NO, NO), args=_member),
+    ("staff.members_type", "POST"): Row(expect(DONE, DONE, NO, NO), args=_member,
+                                        data=lambda w: {"membership_type": "customer"}),
+    ("staff.members_deactivate", "POST"): Row(expect(OK, OK, NO, NO), args=_member),  # asks first
+    ("staff.members_reactivate", "POST"): Row(expect(DONE, DONE, NO, NO), args=_member),
+    ("staff.employees", "GET"): Row(expect(OK, OK, NO, NO)),
+    ("staff.employees_view", "GET"): Row(expect(OK, OK, NO, NO), args=_employee),
+    ("staff.employees_role", "POST"): Row(expect(DONE, NO, NO, NO), args=_employee,
+                                          data=lambda w: {"role": "creator"}),
+    ("staff.employees_remove", "POST"): Row(expect(OK, NO, NO, NO), args=_employee),  # asks first
+    # invitations (invite: admins and managers; approving an employee invitation: admins)
+    ("staff.invitations", "GET"): Row(expect(OK, OK, NO, NO)),
+    ("staff.employee_invitations", "GET"): Row(expect(OK, OK, NO, NO)),
+    ("staff.invite_member", "GET"): Row(expect(OK, OK, NO, NO)),
+    ("staff.invite_member", "POST"): Row(expect(DONE, DONE, NO, NO),
+                                         data=lambda w: {"email": f"{unique('new')}@example.com",
+                                                         "membership_type": "learner", "days": "14"}),
+    ("staff.invite_members_bulk", "GET"): Row(expect(OK, OK, NO, NO)),
+    ("staff.invite_members_bulk", "POST"): Row(expect(OK, OK, NO, NO),  # answers with the report
+                                               data=lambda w: {"emails": f"{unique('bulk')}@example.com",
+                                                               "membership_type": "learner", "days": "14"}),
+    ("staff.invite_employee", "GET"): Row(expect(OK, OK, NO, NO)),
+    ("staff.invite_employee", "POST"): Row(expect(DONE, DONE, NO, NO),
+                                           data=lambda w: {"email": f"{unique('hire')}@example.com",
+                                                           "role": "staff", "days": "14"}),
+    ("staff.resend_member_invitation", "POST"): Row(expect(DONE, DONE, NO, NO), args=_member_invitation("resend")),
+    ("staff.cancel_member_invitation", "POST"): Row(expect(DONE, DONE, NO, NO), args=_member_invitation("cancel")),
+    ("staff.approve_employee_invitation", "POST"): Row(expect(DONE, NO, NO, NO),
+                                                       args=_employee_invitation("approve")),
+    ("staff.decline_employee_invitation", "POST"): Row(expect(DONE, NO, NO, NO),
+                                                       args=_employee_invitation("decline")),
+    ("staff.resend_employee_invitation", "POST"): Row(expect(DONE, DONE, NO, NO),
+                                                      args=_employee_invitation("resend")),
+    ("staff.cancel_employee_invitation", "POST"): Row(expect(DONE, DONE, NO, NO),
+                                                      args=_employee_invitation("cancel")),
+    # the org's emails (org_settings: admins)
+    ("staff.emails", "GET"): Row(expect(OK, NO, NO, NO)),
+    ("staff.email_retry", "POST"): Row(expect(DONE, NO, NO, NO), args=lambda w: {"email_id": w.failed_email_id}),
 }
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -133,15 +224,45 @@ def world(app, academy, tmp_path) -> World:
         submission_id = db.session.scalar(
             sa.select(OrgMemberAssignmentSubmission.id).where(OrgMemberAssignmentSubmission.member_id == academy.member_id)
         )
+        admin = get_employee(org, admin_user)
+        plain_member = make_member(org, make_user(f"{unique('member')}@example.com"))
+        target = make_employee(org, make_user(f"{unique('creator')}@example.com"), role="creator")
+        orders = _orders(org, db.session.get(OrgMember, academy.member_id))
+        member_invitations = {which: invite_member(org, email=f"{unique(which)}@example.com", invited_by=admin).id
+                              for which in ("resend", "cancel")}
+        employee_invitations = {}
+        for which in ("approve", "decline", "resend", "cancel"):
+            invitation = invite_employee(org, email=f"{unique(which)}@example.com", role="staff", invited_by=manager)
+            if which in ("resend", "cancel"):
+                approve_employee_invitation(invitation, approver=admin)
+            employee_invitations[which] = invitation.id
+        failed = queue_email("bounced@example.com", "Your receipt", "Body", kind="receipt", org_id=org.id)
+        failed.status, failed.attempts, failed.error = "failed", MAX_ATTEMPTS, "550 mailbox unavailable"
         emails = {
             "admin": academy.admin_email, "manager": manager.member.user_profile.user.email,
             "creator": academy.creator_email, "staff": academy.staff_email,
             "other_org": outsider.member.user_profile.user.email, "member": academy.learner_email,
         }
         world = World(org_slug=academy.org_slug, other_org_slug=other.slug, emails=emails,
-                      submission_id=submission_id, audit_entry_id=entry_id)
+                      submission_id=submission_id, audit_entry_id=entry_id, member_id=plain_member.id,
+                      employee_id=target.id, member_invitations=member_invitations,
+                      employee_invitations=employee_invitations, failed_email_id=failed.id, **orders)
         db.session.commit()
     return world
+
+
+def _orders(org: Org, member: OrgMember) -> dict[str, str]:
+    """A paid order of a download, a mug and a coaching call, and an order awaiting payment."""
+    market = db.session.scalar(sa.select(OrgMarket).where(OrgMarket.org_id == org.id))
+    plans = {kind: (make_priced_plan(market, product=product, price=Decimal("10.00")), product)
+             for kind, product in (("download", make_product(org, type="digital_download")),
+                                   ("mug", make_product(org, type="physical")),
+                                   ("coaching", make_product(org, type="service")))}
+    paid = buy(org, member, market, list(plans.values()))
+    items = {item.product_id: item.id for item in paid.items}
+    pending = buy(org, member, market, [plans["download"]], pay=False)
+    return {"order_id": paid.id, "pending_order_id": pending.id,
+            **{f"{kind}_item": items[product.id] for kind, (_plan, product) in plans.items()}}
 
 
 def _client(app, email: str):
@@ -162,15 +283,17 @@ def _call(client, method: str, url: str, row: Row, w: World):
     return client.open(url, method=method, data=row.data(w) if row.data else {})
 
 
-def test_each_role_gets_what_the_permission_matrix_says(app, world):
-    clients = {role: _client(app, world.emails[role]) for role in ROLES}
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_what_the_permission_matrix_says(app, world, role):
+    """Every row as ``role``, in a world of its own (the rows that change something change a row
+    no other row uses, so their order does not matter)."""
+    client = _client(app, world.emails[role])
     wrong = []
     for (endpoint, method), row in sorted(EXPECTED.items()):
         url = _url(app, endpoint, world.org_slug, row.args(world))
-        for role in ROLES:
-            status = _call(clients[role], method, url, row, world).status_code
-            if status != row.status[role]:
-                wrong.append(f"{role} {method} {endpoint}: {status}, expected {row.status[role]}")
+        status = _call(client, method, url, row, world).status_code
+        if status != row.status[role]:
+            wrong.append(f"{role} {method} {endpoint}: {status}, expected {row.status[role]}")
     assert not wrong, "\n".join(wrong)
 
 

@@ -187,7 +187,8 @@ def test_the_member_page_shows_orders_access_progress_and_submissions(app, login
     admin = _as(app, login, academy.admin_email)
     html = text(admin.get(f"{academy.dashboard}/members/{academy.member_id}"))
     assert "<h1>Lena Learner</h1>" in html and academy.learner_email in html
-    assert re.search(r'<tr data-order="[0-9a-f]{32}">\s*<td>T\d{8}-', html)  # plain text: no order page yet
+    order = re.search(r'<tr data-order="([0-9a-f]{32})">\s*<td><a href="([^"]+)">T\d{8}-', html)
+    assert order and order.group(2) == f"{academy.dashboard}/orders/{order.group(1)}"  # opens the order page
     access = re.search(rf'<tr data-product="{academy.product_id}" data-active="true">(.*?)</tr>', html, re.S)
     assert access and "Python Course" in access.group(1) and "Tier 1" in access.group(1)
     progress = re.search(rf'<tr data-course="{academy.product_id}" data-percent="(\d+)">(.*?)</tr>', html, re.S)
