@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms.fields import SelectChoice
 
@@ -27,6 +27,7 @@ from app.accounts.forms import (
     proficiency_choices,
 )
 from app.accounts.models import User
+from app.accounts.signin import sign_in
 from app.db import write_transaction
 from app.errors import DomainError
 from app.extensions import db, limiter, login_manager
@@ -146,10 +147,9 @@ def login():
         except services.InvalidCredentialsError as exc:
             form.form_errors.append(exc.message)
         else:
-            sessions.start_session(user, request.user_agent.string)
             # Sends flask_login's ``user_logged_in``: receivers above accounts do their part (checkout
             # moves the visitor's session carts into the member carts) and this view commits it all.
-            login_user(user, remember=form.remember.data)
+            sign_in(user, remember=form.remember.data)
             db.session.commit()
             flash(_("You are logged in."), "success")
             return redirect(_safe_next(form.next.data) or url_for("accounts.profile"), 303)

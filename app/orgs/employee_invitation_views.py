@@ -11,19 +11,18 @@ from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 from wtforms.fields import SelectChoice
 
-from app.accounts import sessions
 from app.accounts.jobs import list_job_profiles
 from app.accounts.services import get_user_by_email
+from app.accounts.signin import sign_in
 from app.checks import normalize_email
-from app.errors import DomainError, NotFoundError
 from app.extensions import db
 from app.orgs import services
 from app.orgs.forms import AcceptEmployeeForm, InvitationActionForm, JoinForm
 from app.orgs.models import Org
-from app.orgs.views import bp
+from app.orgs.views import attempt, bp
 from app.web.htmx import render
 from app.web.labels import EMPLOYEE_ROLES, label
 
@@ -73,13 +72,11 @@ def accept_employee(token: str):
     form = _accept_form(request.form)
     if not form.validate_on_submit():
         return _page(token, accept_form=form, status=422)
-    try:
-        employee = services.accept_employee_invitation(token, current_user, job_profile_id=form.job_profile_id.data or None)
-    except NotFoundError:
-        raise
-    except DomainError as exc:
-        db.session.rollback()
-        return _page(token, error=exc.message, status=exc.status_code)
+    job_profile_id = form.job_profile_id.data or None
+    employee, error = attempt(
+        lambda: services.accept_employee_invitation(token, current_user, job_profile_id=job_profile_id))
+    if error is not None:
+        return _page(token, error=error.message, status=error.status_code)
     db.session.commit()
     _welcome(employee)
     return redirect(url_for("staff.index", org_slug=employee.org.slug), 303)
@@ -93,16 +90,12 @@ def join_employee(token: str):
     form = JoinForm()
     if not form.validate_on_submit():
         return _page(token, join_form=form, status=422)
-    try:
-        user, employee = services.join_by_employee_invitation(token, display_name=form.display_name.data,
-                                                              password=form.password.data)
-    except NotFoundError:
-        raise
-    except DomainError as exc:
-        db.session.rollback()
-        return _page(token, join_form=form, error=exc.message, status=exc.status_code)
-    sessions.start_session(user, request.user_agent.string)
-    login_user(user)
+    name, password = form.display_name.data, form.password.data
+    joined, error = attempt(lambda: services.join_by_employee_invitation(token, display_name=name, password=password))
+    if error is not None:
+        return _page(token, join_form=form, error=error.message, status=error.status_code)
+    user, employee = joined
+    sign_in(user)
     db.session.commit()
     _welcome(employee)
     return redirect(url_for("staff.index", org_slug=employee.org.slug), 303)
@@ -112,14 +105,10 @@ def join_employee(token: str):
 def decline_employee(token: str):
     if not InvitationActionForm().validate_on_submit():
         return _page(token, error=_("The form has expired. Please try again."), status=400)
-    try:
-        invitation = services.decline_employee_invitation(
-            token, current_user if current_user.is_authenticated else None)
-    except NotFoundError:
-        raise
-    except DomainError as exc:
-        db.session.rollback()
-        return _page(token, error=exc.message, status=exc.status_code)
+    invitation, error = attempt(lambda: services.decline_employee_invitation(
+        token, current_user if current_user.is_authenticated else None))
+    if error is not None:
+        return _page(token, error=error.message, status=error.status_code)
     db.session.commit()
     flash(_("You declined the invitation of %(org)s.", org=db.session.get(Org, invitation.org_id).name), "success")
     return redirect(url_for("orgs.accept_employee_invitation", token=token), 303)

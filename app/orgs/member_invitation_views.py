@@ -8,18 +8,17 @@ come back here. Accepting lands the new member in the org's storefront (``landin
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 
-from app.accounts import sessions
 from app.accounts.services import get_user_by_email
-from app.errors import DomainError, NotFoundError
+from app.accounts.signin import sign_in
 from app.extensions import db
 from app.orgs import services
 from app.orgs.forms import InvitationActionForm, JoinForm
 from app.orgs.models import Org
-from app.orgs.views import bp, landing_for_member
+from app.orgs.views import attempt, bp, landing_for_member
 from app.web.htmx import render
 from app.web.labels import MEMBERSHIP_TYPES, label
 
@@ -55,13 +54,9 @@ def accept_member(token: str):
         return redirect(url_for("accounts.login", next=url_for("orgs.accept_member_invitation", token=token)), 303)
     if not InvitationActionForm().validate_on_submit():
         return _page(token, error=_("The form has expired. Please try again."), status=400)
-    try:
-        member = services.accept_member_invitation(token, current_user)
-    except NotFoundError:
-        raise
-    except DomainError as exc:
-        db.session.rollback()
-        return _page(token, error=exc.message, status=exc.status_code)
+    member, error = attempt(lambda: services.accept_member_invitation(token, current_user))
+    if error is not None:
+        return _page(token, error=error.message, status=error.status_code)
     db.session.commit()
     _welcome(member.org)
     return redirect(landing_for_member(member.org), 303)
@@ -75,16 +70,12 @@ def join_member(token: str):
     form = JoinForm()
     if not form.validate_on_submit():
         return _page(token, join_form=form, status=422)
-    try:
-        user, member = services.join_by_member_invitation(token, display_name=form.display_name.data,
-                                                          password=form.password.data)
-    except NotFoundError:
-        raise
-    except DomainError as exc:
-        db.session.rollback()
-        return _page(token, join_form=form, error=exc.message, status=exc.status_code)
-    sessions.start_session(user, request.user_agent.string)
-    login_user(user)
+    name, password = form.display_name.data, form.password.data
+    joined, error = attempt(lambda: services.join_by_member_invitation(token, display_name=name, password=password))
+    if error is not None:
+        return _page(token, join_form=form, error=error.message, status=error.status_code)
+    user, member = joined
+    sign_in(user)
     db.session.commit()
     _welcome(member.org)
     return redirect(landing_for_member(member.org), 303)
@@ -94,14 +85,10 @@ def join_member(token: str):
 def decline_member(token: str):
     if not InvitationActionForm().validate_on_submit():
         return _page(token, error=_("The form has expired. Please try again."), status=400)
-    try:
-        invitation = services.decline_member_invitation(
-            token, current_user if current_user.is_authenticated else None)
-    except NotFoundError:
-        raise
-    except DomainError as exc:
-        db.session.rollback()
-        return _page(token, error=exc.message, status=exc.status_code)
+    invitation, error = attempt(lambda: services.decline_member_invitation(
+        token, current_user if current_user.is_authenticated else None))
+    if error is not None:
+        return _page(token, error=error.message, status=error.status_code)
     db.session.commit()
     flash(_("You declined the invitation of %(org)s.", org=db.session.get(Org, invitation.org_id).name), "success")
     return redirect(url_for("orgs.accept_member_invitation", token=token), 303)

@@ -9,12 +9,29 @@ app/orgs/employee_invitation_views.py (``/invitations/employee/<token>``).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Blueprint, url_for
 
+from app.errors import DomainError, NotFoundError
+from app.extensions import db
 from app.orgs.models import Org
 
+T = TypeVar("T")
+
 bp = Blueprint("orgs", __name__, url_prefix="/invitations")
+
+
+def attempt(call: Callable[[], T]) -> tuple[T | None, DomainError | None]:
+    """Run an invitation page's service call: ``(result, None)``, or ``(None, error)`` with the
+    session rolled back when the service refuses (an unknown invitation stays a 404 page)."""
+    try:
+        return call(), None
+    except NotFoundError:
+        raise
+    except DomainError as exc:
+        db.session.rollback()
+        return None, exc
 
 
 # ---- where a member lands after accepting ---------------------------------------------------------
