@@ -9,6 +9,7 @@ import re
 
 import sqlalchemy as sa
 
+from app.accounts.models import User, UserProfile
 from app.entitlements.services import member_access_tier, member_tiers
 from app.extensions import db
 from app.orgs import services as orgs
@@ -63,7 +64,8 @@ def test_a_deactivated_members_downloads_are_refused(app, client, login, club): 
     assert client.get(link).status_code == 302
     with app.app_context():
         member_id, org_id = db.session.execute(
-            sa.select(OrgMember.id, OrgMember.org_id).join(Org).where(Org.slug == "club")).one()
+            sa.select(OrgMember.id, OrgMember.org_id).join(Org).join(UserProfile).join(User)
+            .where(Org.slug == "club", User.email == "member@example.com")).one()
     _set_active(app, org_id, member_id, False)
     assert client.get(link).status_code == 403  # a link made before the deactivation
     assert "Handbook" not in client.get(f"{CLUB}/account/downloads").get_data(as_text=True)
