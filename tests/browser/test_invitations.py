@@ -46,7 +46,7 @@ def test_manager_invites_admin_approves_invitee_joins_as_creator(demo, page: Pag
     log_in(page, "manager@acme.test", password)
     page.goto("/dashboard/acme/")
     page.locator('.staff-nav a[data-nav="invitations"]').click()
-    page.get_by_role("link", name="Employees").click()
+    page.get_by_role("navigation", name="Invitations").get_by_role("link", name="Employees").click()
     page.locator("#invite-employee").click()
     page.locator("#email").fill("newcreator@example.com")
     page.locator("#role").select_option("creator")
