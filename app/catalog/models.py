@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from app.db import OrgScoped, Timestamped, UTCDateTime, enum_check, enum_col, fk, id_pk, money, utcnow
 from app.extensions import db
@@ -75,7 +75,11 @@ class OrgProduct(OrgScoped, Timestamped, db.Model):
         order_by=lambda: (OrgProductVariant.sort_order, OrgProductVariant.created_at),
     )
     course: Mapped[OrgProductCourse | None] = relationship(
-        "OrgProductCourse", back_populates="product", uselist=False, cascade=_OWNED, passive_deletes=True
+        "OrgProductCourse",
+        backref=backref("product", uselist=False),
+        uselist=False,
+        cascade=_OWNED,
+        passive_deletes=True,
     )
     reviews: Mapped[list[OrgProductReview]] = relationship(
         back_populates="product", cascade=_OWNED, passive_deletes=True

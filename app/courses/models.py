@@ -1,7 +1,7 @@
 """Course content models: course structure (course -> module -> section -> lesson placement),
 reusable lessons and quiz questions, their translations, the skills a course teaches, and the
-learners' ratings of a course. The product a course extends is named by string only (it belongs to
-the catalog, which sits above)."""
+learners' ratings of a course. The product a course extends belongs to the catalog, which sits
+above: ``OrgProductCourse.product`` is the backref of ``OrgProduct.course``, declared there."""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ from app.db import (
 from app.extensions import db
 
 if TYPE_CHECKING:
-    from app.catalog.models import OrgProduct
     from app.platform.models import Skill
 
 COURSE_LEVELS = ("beginner", "intermediate", "advanced", "expert")
@@ -64,7 +63,6 @@ class OrgProductCourse(OrgScoped, Timestamped, db.Model):
     duration_minutes: Mapped[int | None] = mapped_column(sa.Integer)
     prerequisites: Mapped[Any | None] = mapped_column(sa.JSON)
 
-    product: Mapped[OrgProduct] = relationship("OrgProduct", back_populates="course")
     modules: Mapped[list[OrgProductCourseModule]] = relationship(
         back_populates="course",
         cascade=_OWNED,
