@@ -21,6 +21,7 @@ from flask_login import current_user, login_required
 from app.errors import PermissionDeniedError
 from app.orgs.permissions import can
 from app.orgs.services import get_employee, get_member, get_org_by_slug
+from app.staff import product_tabs
 from app.staff.nav import nav_for
 from app.staff.shell import current_employments, dashboard_link, store_links
 
@@ -64,6 +65,9 @@ def shell_context() -> dict:
         "nav": nav_for(g.employee),
         "employments": current_employments,
         "store_links": lambda: store_links(g.staff_org),
+        "product_tabs": product_tabs.tabs_for,
+        "products_url": product_tabs.products_url,
+        "product_status_labels": product_tabs.STATUS_LABELS,
     }
 
 
