@@ -145,6 +145,11 @@ class OrgProductVariant(OrgScoped, Timestamped, db.Model):
         order_by=lambda: (OrgProductVariantPaymentPlan.sort_order, OrgProductVariantPaymentPlan.created_at),
     )
 
+    @property
+    def has_download(self) -> bool:
+        """Whether a buyer of this variant gets a file (the publishing check of a download)."""
+        return bool(self.download_url)
+
 
 class OrgProductVariantPaymentPlan(OrgScoped, Timestamped, db.Model):
     """How a variant is paid for (one-time, subscription, usage-based) and the access tier it grants."""
