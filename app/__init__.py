@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app.config import Config, proxy_fix_options
 from app.markets.urls import VolmifyFlask
 from app.orgs import origin
-from app.web import inputs
+from app.web import cache, inputs
 from app.web.security import init_security_headers
 
 
@@ -27,6 +27,7 @@ def create_app(config: object | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     register_jinja(app)
+    cache.clear_on_storefront_commits()
     return app
 
 

@@ -4,7 +4,11 @@ and the least recently used entries are dropped past ``MAX_ENTRIES``. Values mus
 never ORM objects bound to a session.
 
 ``cached_include`` (a Jinja global) caches a rendered part of a page where the template includes
-it, so each page template still reads as the list of its parts (fragment caching)."""
+it, so each page template still reads as the list of its parts (fragment caching).
+
+Edits show at once in the process that made them: a commit that changed a row of a table the
+storefront shows (``STOREFRONT_TABLES``, by name prefix) clears this process's cache
+(``clear_on_storefront_commits``); other processes see the edit when their entries expire."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from collections.abc import Callable, Hashable
 from threading import Lock
 from typing import TypeVar
 
+import sqlalchemy as sa
 from flask import current_app
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -29,6 +34,48 @@ _lock = Lock()
 def clear() -> None:
     with _lock:
         _entries.clear()
+
+
+# Tables (by name prefix) whose rows the cached storefront parts show.
+STOREFRONT_TABLES = ("org_product", "org_lesson", "org_brand", "org_market", "org_tax", "org_region",
+                     "org_locale", "org_image", "org_media", "seo_metadata", "org_employee_product",
+                     "org_discount")
+_FLAG = "volmify_storefront_changed"
+
+
+def _touches_storefront(objects) -> bool:
+    return any(getattr(obj, "__tablename__", "").startswith(STOREFRONT_TABLES) for obj in objects)
+
+
+def _before_flush(session, flush_context, instances) -> None:
+    if _touches_storefront([*session.new, *session.dirty, *session.deleted]):
+        session.info[_FLAG] = True
+
+
+def _on_execute(state) -> None:
+    """Bulk ``update()``/``delete()``/``insert()`` statements do not pass through a flush."""
+    if state.is_update or state.is_delete or state.is_insert:
+        table = getattr(state.statement, "table", None)
+        if str(getattr(table, "name", "")).startswith(STOREFRONT_TABLES):
+            state.session.info[_FLAG] = True
+
+
+def _after_commit(session) -> None:
+    if session.info.pop(_FLAG, False):
+        clear()
+
+
+def _after_rollback(session, previous_transaction) -> None:
+    if previous_transaction.parent is None:  # the whole transaction, not a savepoint
+        session.info.pop(_FLAG, None)
+
+
+def clear_on_storefront_commits() -> None:
+    """Clear the cache after each commit that changed storefront data (installed once per process)."""
+    for name, fn in (("before_flush", _before_flush), ("do_orm_execute", _on_execute),
+                     ("after_commit", _after_commit), ("after_soft_rollback", _after_rollback)):
+        if not sa.event.contains(sa.orm.Session, name, fn):
+            sa.event.listen(sa.orm.Session, name, fn)
 
 
 def cached(key: Hashable, load: Callable[[], T]) -> T:
