@@ -212,6 +212,8 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     SERVER_NAME = None
     STOREFRONT_CACHE_SECONDS = 0
+    # Argon2 at its cheapest: thousands of test users are created (never use this in production).
+    PASSWORD_HASH = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 
     DEV_PAGES = True
     HSTS = False

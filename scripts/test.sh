@@ -9,6 +9,9 @@
 #   browser   pytest -m browser tests/browser   in headless Debian Chromium (CHROMIUM_PATH), ending
 #             with the Nu HTML checker and axe-core over every visited page (ensure_quality_tools)
 #
+# With `all`, the postgres stage runs in the background beside sqlite and browser (TEST_SERIAL=1
+# runs them one after another); its output is printed when it ends.
+#
 # The sqlite and postgres stages share one throwaway redis-server (scripts/redis.sh), exported as
 # TEST_REDIS_URL for the `redis`-marked tests; without redis-server those tests fail under CI=true
 # and are skipped (loudly) otherwise.
@@ -48,8 +51,12 @@ unset DATABASE_URL TEST_DATABASE_URL VOLMIFY_PG_ADMIN_URL TEST_REDIS_URL REDIS_U
 
 cleanup() {
     local rc=$?
-    if [[ -n "$PG_STARTED" ]]; then
-        bash "$ROOT/scripts/pg.sh" stop || true
+    if [[ -n "${BACKGROUND_PID:-}" ]] && kill -0 "$BACKGROUND_PID" 2>/dev/null; then
+        pkill -TERM -P "$BACKGROUND_PID" 2>/dev/null; kill "$BACKGROUND_PID" 2>/dev/null
+        wait "$BACKGROUND_PID" 2>/dev/null
+    fi
+    if [[ -n "$PG_STARTED" || -f "$PG_STATE" ]]; then  # also a background stage's server
+        bash "$ROOT/scripts/pg.sh" stop >/dev/null 2>&1 || true
     fi
     declare -F stop_redis >/dev/null && stop_redis
     if [[ -n "${KEEP_TMP:-}" ]]; then
@@ -272,11 +279,47 @@ stop_redis() {
     fi
 }
 
+# Run a stage in the background (its output to a log printed when it ends); its results come
+# back through a file of assignments, since a subshell cannot set this shell's variables.
+run_in_background() {  # stage
+    local stage=$1
+    (
+        trap - EXIT
+        "stage_$stage"
+        printf 'RESULT[%s]=%q; PASSED[%s]=%q; FAILED[%s]=%q; (( STAGE_FAILED |= %d )) || true\n' \
+            "$stage" "${RESULT[$stage]:-}" "$stage" "${PASSED[$stage]:-0}" "$stage" "${FAILED[$stage]:-0}" \
+            "$STAGE_FAILED" > "$RUN_TMP/result-$stage"
+    ) > "$RUN_TMP/log-$stage" 2>&1 &
+    BACKGROUND_PID=$!
+    echo "test.sh: the $stage stage runs in the background; its output follows when it ends"
+}
+
 ensure_packages
 start_redis
+# The PostgreSQL stage runs beside the others (2 cores: SQLite then the browser on one, PostgreSQL
+# on the other), unless TEST_SERIAL=1. Its redis tests use database 1 of the shared server.
+BACKGROUND_PID=""
+if wants postgres && [[ ${#STAGES[@]} -gt 1 && -z "${TEST_SERIAL:-}" ]]; then
+    if [[ -n "${TEST_REDIS_URL:-}" ]]; then
+        TEST_REDIS_URL=${TEST_REDIS_URL%/*}/1 run_in_background postgres
+    else
+        run_in_background postgres
+    fi
+fi
 for stage in "${STAGES[@]}"; do
+    [[ -n "$BACKGROUND_PID" && "$stage" == postgres ]] && continue
     "stage_$stage"
 done
+if [[ -n "$BACKGROUND_PID" ]]; then
+    wait "$BACKGROUND_PID"
+    cat "$RUN_TMP/log-postgres"
+    if [[ -f "$RUN_TMP/result-postgres" ]]; then
+        source "$RUN_TMP/result-postgres"
+    else
+        RESULT[postgres]="FAILED: the stage ended without a result"
+        PASSED[postgres]=0; FAILED[postgres]=1; STAGE_FAILED=1
+    fi
+fi
 
 banner summary
 total_p=0 total_f=0

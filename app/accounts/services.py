@@ -24,7 +24,15 @@ from app.platform.email import queue_email
 from app.platform.links import public_url
 from app.platform.models import Locale
 
-_hasher = PasswordHasher()
+
+def _hasher() -> PasswordHasher:
+    """The app's Argon2 hasher (``PASSWORD_HASH``: argon2-cffi's recommended parameters unless
+    configured; the test configuration uses the cheapest, so the suite does not spend minutes
+    hashing). ``check_needs_rehash`` upgrades stored hashes when the parameters change."""
+    ext = current_app.extensions
+    if "volmify_hasher" not in ext:
+        ext["volmify_hasher"] = PasswordHasher(**current_app.config.get("PASSWORD_HASH", {}))
+    return ext["volmify_hasher"]
 
 # A short list of passwords that pass a length check but are guessed first.
 _COMMON = {
@@ -48,7 +56,7 @@ class InvalidTokenError(DomainError):
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def check_password_strength(password: str, *, email: str = "", name: str = "") -> None:
@@ -127,13 +135,13 @@ def authenticate(email: str, password: str) -> User:
     user = get_user_by_email(email)
     if user is None or not user.password_hash or not user.is_active:
         # Spend the same time as a real check so timing does not reveal which emails exist.
-        _hasher.hash(password or "x")
+        _hasher().hash(password or "x")
         raise InvalidCredentialsError(_("The email or password is not correct."))
     try:
-        _hasher.verify(user.password_hash, password)
+        _hasher().verify(user.password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         raise InvalidCredentialsError(_("The email or password is not correct.")) from None
-    if _hasher.check_needs_rehash(user.password_hash):
+    if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     db.session.flush()
@@ -143,7 +151,7 @@ def authenticate(email: str, password: str) -> User:
 def change_password(user: User, current: str, new: str, *, keep_session_id: str | None = None) -> None:
     """Set a new password and sign the user out on every other device (all but ``keep_session_id``)."""
     try:
-        _hasher.verify(user.password_hash or "", current)
+        _hasher().verify(user.password_hash or "", current)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         raise InvalidCredentialsError(_("Your current password is not correct.")) from None
     check_password_strength(new, email=user.email, name=main_profile(user).display_name)
