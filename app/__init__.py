@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app.config import Config, proxy_fix_options
 from app.markets.urls import VolmifyFlask
 from app.orgs import origin
+from app.revenue import posting  # noqa: F401  (books revenue and journal entries on payments)
 from app.web import cache, inputs
 from app.web.security import init_security_headers
 

@@ -8,10 +8,12 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from app.accounting import ledger
 from app.db import utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.orders.billing import RenewalReport, renew_subscription, renewal_candidates
+from app.orgs.services import get_org_by_slug
 from app.platform.email import deliver_pending
 
 seed = AppGroup("seed", help="Load reference or demo data.")
@@ -136,7 +138,31 @@ def outbox_send(limit: int):
         click.echo(f"{report.retrying} will be retried later, {report.given_up} failed for good.")
 
 
+ledger_cli = AppGroup("ledger", help="The double-entry ledger.")
+
+
+@ledger_cli.command("check")
+@click.option("--org", "org_slug", default=None, help="Check one org (its slug); default: every org.")
+def ledger_check(org_slug: str | None):
+    """Verify the books: every journal entry balances, every account's balance equals the sum of
+    its lines, and the trial balance is zero per org and currency. Exits 1 on any problem."""
+    org_id = None
+    if org_slug:
+        org = get_org_by_slug(org_slug)
+        if org is None:
+            raise click.ClickException(f"No org {org_slug!r}.")
+        org_id = org.id
+    problems = ledger.check(org_id)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        raise SystemExit(1)
+    totals = ledger.trial_balance(org_id)
+    click.echo(f"The ledger balances: {len(totals)} org/currency book(s), trial balance zero in each.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(seed)
     app.cli.add_command(billing)
     app.cli.add_command(outbox)
+    app.cli.add_command(ledger_cli)

@@ -152,6 +152,12 @@ class Config:
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")  # a local fake in tests
+    # What each payment provider charges per payment: a percent of the amount plus a fixed amount
+    # in the order's currency (rounded to its minor unit). Creators' revenue is net of it.
+    PROCESSING_FEES = {
+        "stripe": (os.environ.get("STRIPE_FEE_PERCENT", "2.9"), os.environ.get("STRIPE_FEE_FIXED", "0.30")),
+        "manual": (os.environ.get("MANUAL_FEE_PERCENT", "0"), "0"),
+    }
 
     # Behind a reverse proxy: how many proxies to trust for each X-Forwarded-* header (Werkzeug's
     # ProxyFix), so rate limits key on the client's address. Off by default.

@@ -232,21 +232,33 @@ def set_attribution(
     return attribution
 
 
+def attributions_in_effect(org_id: str, product_ids, *, at: datetime | None = None
+                           ) -> dict[str, list[OrgEmployeeProductAttribution]]:
+    """Product id -> its attributions in effect at ``at`` (default: now), largest share first;
+    one query for any number of products."""
+    moment = aware(at) or utcnow()
+    found: dict[str, list[OrgEmployeeProductAttribution]] = {product_id: [] for product_id in product_ids}
+    if not found:
+        return found
+    rows = db.session.scalars(
+        sa.select(OrgEmployeeProductAttribution)
+        .where(
+            OrgEmployeeProductAttribution.org_id == org_id,
+            OrgEmployeeProductAttribution.product_id.in_(found),
+            OrgEmployeeProductAttribution.effective_from <= moment,
+            sa.or_(
+                OrgEmployeeProductAttribution.effective_to.is_(None),
+                OrgEmployeeProductAttribution.effective_to > moment,
+            ),
+        )
+        .order_by(OrgEmployeeProductAttribution.revenue_share_percentage.desc(),
+                  OrgEmployeeProductAttribution.effective_from, OrgEmployeeProductAttribution.id)
+    )
+    for row in rows:
+        found[row.product_id].append(row)
+    return found
+
+
 def effective_attributions(product: OrgProduct, *, at: datetime | None = None) -> list[OrgEmployeeProductAttribution]:
     """The product's attributions in effect at ``at`` (default: now), largest share first."""
-    moment = aware(at) or utcnow()
-    return list(
-        db.session.scalars(
-            sa.select(OrgEmployeeProductAttribution)
-            .where(
-                OrgEmployeeProductAttribution.product_id == product.id,
-                OrgEmployeeProductAttribution.effective_from <= moment,
-                sa.or_(
-                    OrgEmployeeProductAttribution.effective_to.is_(None),
-                    OrgEmployeeProductAttribution.effective_to > moment,
-                ),
-            )
-            .order_by(OrgEmployeeProductAttribution.revenue_share_percentage.desc(),
-                      OrgEmployeeProductAttribution.effective_from, OrgEmployeeProductAttribution.id)
-        )
-    )
+    return attributions_in_effect(product.org_id, [product.id], at=at)[product.id]

@@ -19,6 +19,7 @@ from app.checks import aware, check_email, clean_text, to_amount
 from app.db import utcnow
 from app.errors import ConflictError, ValidationError
 from app.extensions import db
+from app.giftcards import events
 from app.giftcards.models import OrgGiftCard
 from app.money import quantize
 from app.orgs.models import Org, OrgEmployee
@@ -116,6 +117,7 @@ def issue_gift_card(
     )
     db.session.add(card)
     db.session.flush()
+    events.cards_issued.send(org.id, currency=currency, total=value, count=1, source_id=card.id)
     audit_change(card, action="gift_card.issued", by=by, fields=CARD_FIELDS)
     return card
 

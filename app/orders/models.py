@@ -201,6 +201,10 @@ class OrgMemberOrderItem(OrgScoped, Timestamped, db.Model):
     tax_amount: Mapped[Decimal] = money(default=_ZERO)
     gift_card_amount: Mapped[Decimal] = money(default=_ZERO)
     line_total: Mapped[Decimal] = money()
+    # What the item's payment cost (set when the order is paid; app.revenue.posting): the org's
+    # platform fee on it and its share of the payment provider's fee.
+    platform_fee: Mapped[Decimal] = money(default=_ZERO)
+    processing_fee: Mapped[Decimal] = money(default=_ZERO)
     tax_rate_percent: Mapped[Decimal | None] = mapped_column(sa.Numeric(7, 4))
     refunded_amount: Mapped[Decimal] = money(default=_ZERO)
     fulfilment_status: Mapped[str] = enum_col(FULFILMENT_STATUSES, default="unfulfilled")

@@ -48,6 +48,7 @@ from app.errors import (
 from app.extensions import db
 from app.giftcards import redemption
 from app.money import ZERO, allocate, format_money, quantize
+from app.orders import events
 from app.orders.models import (
     OrgMemberOrder,
     OrgMemberOrderItem,
@@ -413,6 +414,7 @@ def mark_paid(
         order.payments.append(payment)
     fulfil(order, at=at)
     db.session.flush()
+    events.order_paid.send(order, at=at)
     _queue_receipt(order)
     return order
 
@@ -753,8 +755,10 @@ def refund(
     note = _open_refund(order, None, by_employee, reason, provider_reference)
     at = at or utcnow()
     before = _money_state(order)
+    tally = _RefundTally(order)
     _refund_the_rest(order, _cash_left(order), at, note)
     db.session.flush()
+    tally.announce(at)
     _audit_order(order, by_employee, "order.refund", before, _money_state(order), reason=note.reason)
     return order
 
@@ -777,6 +781,7 @@ def refund_item(
     note = _open_refund(order, item, by_employee, reason, provider_reference)
     at = at or utcnow()
     before = _money_state(order, [item])
+    tally = _RefundTally(order)
     cash_left = _cash_left(order)
     cash = _refund_whole_item(order, item, cash_left, at, note)
     if any(other.status == "active" for other in order.items):
@@ -784,6 +789,7 @@ def refund_item(
     else:
         _refund_the_rest(order, cash_left - cash, at, note)
     db.session.flush()
+    tally.announce(at)
     _audit_order(order, by_employee, "order.refund_item", before, _money_state(order, [item]), reason=note.reason,
                  item=item.product_name)
     return order
@@ -807,14 +813,48 @@ def refund_amount(
     note = _open_refund(order, item, by_employee, reason, provider_reference)
     value = _refundable_amount(order, item, amount, _cash_left(order))
     before = _money_state(order, [item] if item is not None else None)
+    tally = _RefundTally(order)
     _record_refund(order, value, item=item, note=note)
     order.refunded_amount += value
     if item is not None:
         item.refunded_amount += value
+    else:
+        _share_among_items(order, value)
     db.session.flush()
+    tally.announce(utcnow())
     _audit_order(order, by_employee, "order.refund_amount", before,
                  _money_state(order, [item] if item is not None else None), reason=note.reason, amount=str(value))
     return order
+
+
+def _share_among_items(order: OrgMemberOrder, amount: Decimal) -> None:
+    """A money refund of the whole order counts against its active items, in proportion to what
+    is left of each (so an item never gives back more than it cost, and revenue is reversed on the
+    items it came from)."""
+    items = [i for i in order.items if i.status == "active" and i.line_total > i.refunded_amount]
+    left = [i.line_total - i.refunded_amount for i in items]
+    for item, part in zip(items, allocate(min(amount, sum(left, ZERO)), left, order.currency_code), strict=True):
+        item.refunded_amount += part
+
+
+class _RefundTally:
+    """What a refund call gave back, from the order's state before and after it; ``announce``
+    sends ``events.order_refunded`` with it."""
+
+    def __init__(self, order: OrgMemberOrder) -> None:
+        self.order = order
+        self.items = {item.id: item.refunded_amount for item in order.items}
+        self.refunded = order.refunded_amount
+        self.rows = set(map(id, order.refunds))
+
+    def announce(self, at: datetime) -> None:
+        order = self.order
+        items = {item.id: item.refunded_amount - self.items.get(item.id, ZERO) for item in order.items}
+        cash = sum((row.amount for row in order.refunds if id(row) not in self.rows), ZERO)
+        total = order.refunded_amount - self.refunded
+        events.order_refunded.send(order, refund=events.Refund(
+            items={key: value for key, value in items.items() if value}, cash=cash,
+            gift_cards=max(total - cash, ZERO), at=at))
 
 
 def _open_refund(order: OrgMemberOrder, item: OrgMemberOrderItem | None, by_employee: OrgEmployee | None,
