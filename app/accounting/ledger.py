@@ -93,8 +93,8 @@ def accounts_for(org_id: str, currency: str, wanted: Iterable[tuple[str, str | N
         return found
 
     found = load()
-    missing = [key for key in wanted if key not in found]
-    if missing:
+    missing = sorted((key for key in wanted if key not in found), key=lambda k: (CHART[k[0]].code, k[1] or ""))
+    if missing:  # created in one order everywhere, so two first postings never deadlock
         for kind_key, employee_id in missing:
             kind = CHART[kind_key]
             try:
