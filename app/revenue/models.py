@@ -87,5 +87,9 @@ class OrgEmployeePayout(OrgScoped, Timestamped, db.Model):
     period_end: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reference: Mapped[str | None] = mapped_column(sa.String(100))
+    method: Mapped[str | None] = mapped_column(sa.String(40))  # bank transfer, PayPal, ...
+    recorded_by_employee_id: Mapped[str | None] = fk("org_employee.id", nullable=True, ondelete="SET NULL",
+                                                     index=False)
+    reversed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    employee: Mapped[OrgEmployee] = relationship("OrgEmployee")
+    employee: Mapped[OrgEmployee] = relationship("OrgEmployee", foreign_keys=[employee_id])
