@@ -44,6 +44,7 @@ class NavEntry:
 
 NAV: tuple[NavEntry, ...] = (
     NavEntry("overview", "staff.index", _l("Overview"), "own_earnings"),
+    NavEntry("earnings", "staff.earnings", _l("Earnings"), "own_earnings", active=("staff.earnings_",)),
     NavEntry("orders", "staff.orders", _l("Orders"), "orders_view", active=("staff.order",)),
     NavEntry("members", "staff.members", _l("Members"), "invite", active=("staff.members_",)),
     NavEntry("employees", "staff.employees", _l("Employees"), "invite", active=("staff.employees_",)),

@@ -23,6 +23,7 @@ from app.extensions import db
 from app.money import ZERO, quantize
 from app.orders.models import OrgMemberOrder
 from app.orgs.models import Org, OrgMember
+from app.web import charts
 from app.web.tables import day_start
 
 PAID_STATUSES = ("paid", "fulfilled", "refunded")
@@ -141,21 +142,12 @@ class Bar:
     is_today: bool
 
 
-CHART_WIDTH = 300
-CHART_HEIGHT = 100
-CHART_TOP = 4  # room above the highest bar
+CHART_WIDTH = charts.WIDTH
+CHART_HEIGHT = charts.HEIGHT
 
 
 def chart_bars(sales: CurrencySales) -> list[Bar]:
     """Bar geometry (SVG user units, ``CHART_WIDTH`` × ``CHART_HEIGHT``) of the daily net sales."""
-    slot = CHART_WIDTH / len(sales.days)
-    highest = max((d.net for d in sales.days), default=ZERO)
-    usable = CHART_HEIGHT - CHART_TOP
-    bars = []
-    for i, day in enumerate(sales.days):
-        height = float(day.net / highest) * usable if highest > 0 and day.net > 0 else 0.0
-        if 0 < height < 1:
-            height = 1.0  # a small sale stays visible
-        bars.append(Bar(day, round(i * slot + slot * 0.15, 2), round(CHART_HEIGHT - height, 2),
-                        round(slot * 0.7, 2), round(height, 2), i == len(sales.days) - 1))
-    return bars
+    boxes = charts.bar_boxes([d.net for d in sales.days])
+    return [Bar(day, box.x, box.y, box.width, box.height, i == len(sales.days) - 1)
+            for i, (day, box) in enumerate(zip(sales.days, boxes, strict=True))]

@@ -329,7 +329,8 @@ class Listing:
         self.table = table
         self.ctx = ctx
         self.base = table.query(ctx)  # first: it refuses (PermissionDeniedError) whoever may not list
-        self.url_values = dict(request.view_args or {}) if request.endpoint == table.endpoint else {}
+        self.url_values = ({k: v for k, v in (request.view_args or {}).items() if v is not None}
+                           if request.endpoint == table.endpoint else {})
         self._choices = {f.key: f.choices(ctx) for f in table.filters}
         self.q = _search_text(args.get("q"))
         sortable = {c.key: c for c in table.columns if c.sort is not None}

@@ -25,12 +25,14 @@ import sqlalchemy as sa
 from flask import url_for
 
 from app.accounts.models import User
+from app.catalog.attributions import set_attribution
 from app.extensions import db
 from app.learn.models import OrgMemberAssignmentSubmission
 from app.markets.models import OrgMarket
 from app.orgs.models import Org, OrgAuditLog, OrgMember
 from app.orgs.services import approve_employee_invitation, get_employee, invite_employee, invite_member
 from app.platform.email import MAX_ATTEMPTS, queue_email
+from app.revenue.models import OrgEmployeeProductAttributionRevenue as Revenue
 from app.tax.services import create_category
 from tests.factories import (
     PASSWORD,
@@ -77,6 +79,7 @@ class World:
     member_invitations: dict[str, str]  # pending member invitations: resend, cancel
     employee_invitations: dict[str, str]  # sent by the manager: approve, decline (pending), resend, cancel (approved)
     failed_email_id: str
+    revenue_line_id: str  # the creator's share of the download in the paid order
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,11 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("staff.submission", "POST"): Row(expect(DONE, DONE, DONE, NO), args=_submission,
                                       data=lambda w: {"feedback": "Well done."}),
     ("staff.submission_file", "GET"): Row(expect(OK, OK, OK, NO), args=_submission),
+    # earnings (own_earnings: everyone their own; a revenue line: its employee's, and admins')
+    ("staff.earnings", "GET"): Row(expect(OK, OK, OK, OK)),
+    ("staff.earnings_statement", "GET"): Row(expect(OK, OK, OK, OK)),
+    ("staff.earnings_line", "GET"): Row(expect(OK, MISSING, OK, MISSING),
+                                        args=lambda w: {"row_id": w.revenue_line_id}),
     # the audit log (org_settings: admins)
     ("staff.audit", "GET"): Row(expect(OK, NO, NO, NO)),
     ("staff.audit_entry", "GET"): Row(expect(OK, NO, NO, NO), args=lambda w: {"entry_id": w.audit_entry_id}),
@@ -227,7 +235,8 @@ def world(app, academy, tmp_path) -> World:
         admin = get_employee(org, admin_user)
         plain_member = make_member(org, make_user(f"{unique('member')}@example.com"))
         target = make_employee(org, make_user(f"{unique('creator')}@example.com"), role="creator")
-        orders = _orders(org, db.session.get(OrgMember, academy.member_id))
+        creator = get_employee(org, db.session.scalar(sa.select(User).where(User.email == academy.creator_email)))
+        orders = _orders(org, db.session.get(OrgMember, academy.member_id), creator=creator, by=admin)
         member_invitations = {which: invite_member(org, email=f"{unique(which)}@example.com", invited_by=admin).id
                               for which in ("resend", "cancel")}
         employee_invitations = {}
@@ -246,18 +255,22 @@ def world(app, academy, tmp_path) -> World:
         world = World(org_slug=academy.org_slug, other_org_slug=other.slug, emails=emails,
                       submission_id=submission_id, audit_entry_id=entry_id, member_id=plain_member.id,
                       employee_id=target.id, member_invitations=member_invitations,
-                      employee_invitations=employee_invitations, failed_email_id=failed.id, **orders)
+                      employee_invitations=employee_invitations, failed_email_id=failed.id,
+                      revenue_line_id=db.session.scalar(sa.select(Revenue.id).where(
+                          Revenue.order_item_id == orders["download_item"])), **orders)
         db.session.commit()
     return world
 
 
-def _orders(org: Org, member: OrgMember) -> dict[str, str]:
-    """A paid order of a download, a mug and a coaching call, and an order awaiting payment."""
+def _orders(org: Org, member: OrgMember, *, creator, by) -> dict[str, str]:
+    """A paid order of a download (half of it the creator's), a mug and a coaching call, and an
+    order awaiting payment."""
     market = db.session.scalar(sa.select(OrgMarket).where(OrgMarket.org_id == org.id))
     plans = {kind: (make_priced_plan(market, product=product, price=Decimal("10.00")), product)
              for kind, product in (("download", make_product(org, type="digital_download")),
                                    ("mug", make_product(org, type="physical")),
                                    ("coaching", make_product(org, type="service")))}
+    set_attribution(plans["download"][1], creator, percent=Decimal("50"), by=by)
     paid = buy(org, member, market, list(plans.values()))
     items = {item.product_id: item.id for item in paid.items}
     pending = buy(org, member, market, [plans["download"]], pay=False)
