@@ -11,18 +11,26 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import abort, g, request
+from flask import abort, flash, g, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.db import utcnow
+from app.errors import DomainError, NotFoundError, PermissionDeniedError
+from app.extensions import db
 from app.markets.models import OrgMarket
 from app.orders.models import OrgMemberOrder, OrgMemberOrderItem
+from app.orgs.permissions import can
+from app.orgs.services import get_or_404
 from app.revenue import earnings as revenue_earnings
+from app.revenue import payouts
+from app.revenue.models import OrgEmployeePayout
 from app.revenue.models import OrgEmployeeProductAttributionRevenue as Revenue
 from app.staff.blueprint import bp
+from app.staff.forms import PayoutForm
 from app.staff.overview import local_today
 from app.web import charts, tables
-from app.web.htmx import render
+from app.web.htmx import redirect, render
 
 KIND_LABELS = {"sale": _l("Sale"), "refund": _l("Refund")}
 METHOD_LABELS = {"bank_transfer": _l("Bank transfer"), "paypal": _l("PayPal"), "stripe_connect": _l("Stripe Connect"),
@@ -79,18 +87,76 @@ LINES = tables.Table(
 @bp.get("/earnings", defaults={"employee_id": None})
 @bp.get("/earnings/employees/<employee_id>")
 def earnings(employee_id: str | None):
-    employee = revenue_earnings.earnings_of(g.employee, employee_id)
+    chosen = request.args.get("employee")
+    if employee_id is None and chosen:  # the admin's "show the earnings of" form
+        return redirect(url_for("staff.earnings", employee_id=chosen if chosen != g.employee.id else None))
+    return _page(revenue_earnings.earnings_of(g.employee, employee_id))
+
+
+def _payout_form(employee, totals, formdata=None) -> PayoutForm:
+    form = PayoutForm(formdata=formdata)
+    form.currency_code.choices = [(t.currency, t.currency) for t in totals if t.pending > 0] or [
+        (t.currency, t.currency) for t in totals]
+    form.method.choices = [(key, label) for key, label in METHOD_LABELS.items()]
+    return form
+
+
+def _page(employee, **extra):
     today = local_today()
     months = revenue_earnings.by_month(employee, today)
+    totals = revenue_earnings.totals(employee)
+    admin_of_other = can(g.employee, "all_earnings")
     return LINES.respond(
         employee, "staff/earnings.html", "staff/_earnings_lines.html",
-        person=employee, own=employee.id == g.employee.id, totals=revenue_earnings.totals(employee), months=months,
+        person=employee, own=employee.id == g.employee.id, totals=totals, months=months,
         bars={currency: list(zip(values, charts.bar_boxes([m.earned for m in values]), strict=True))
               for currency, values in months.items()},
         person_name=person_name(employee), method_labels=METHOD_LABELS,
         chart=charts, products=revenue_earnings.by_product(employee), markets=revenue_earnings.by_market(employee),
         payouts=revenue_earnings.payouts(employee), statement_months=revenue_earnings.month_starts(today, 12)[::-1],
+        people=revenue_earnings.earners(g.employee) if admin_of_other else None,
+        payout_form=extra.pop("payout_form", None) or (_payout_form(employee, totals) if admin_of_other and totals
+                                                         else None),
+        **extra,
     )
+
+
+@bp.post("/earnings/employees/<employee_id>/payouts")
+def record_payout(employee_id: str):
+    employee = revenue_earnings.earnings_of(g.employee, employee_id)
+    form = _payout_form(employee, revenue_earnings.totals(employee), request.form)
+    if form.validate():
+        try:
+            payouts.record_payout(employee, amount=form.amount.data, currency_code=form.currency_code.data,
+                                  method=form.method.data, reference=form.reference.data, by=g.employee)
+        except (PermissionDeniedError, NotFoundError):
+            raise
+        except DomainError as exc:
+            db.session.rollback()
+            form.amount.errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(_("Payout recorded."), "success")
+            return redirect(url_for("staff.earnings", employee_id=employee.id))
+    response = _page(employee, payout_form=form)
+    response.status_code = 422
+    return response
+
+
+@bp.post("/earnings/payouts/<payout_id>/reverse")
+def reverse_payout(payout_id: str):
+    payout = get_or_404(OrgEmployeePayout, g.staff_org, payout_id)
+    try:
+        payouts.reverse_payout(payout, by=g.employee)
+    except (PermissionDeniedError, NotFoundError):
+        raise
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Payout reversed: the amount is owed again."), "success")
+    return redirect(url_for("staff.earnings", employee_id=payout.employee_id))
 
 
 @bp.get("/earnings/lines/<row_id>")

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from app.catalog.attributions import set_attribution
 from app.extensions import db
 from app.orders import services as orders
+from app.revenue.models import OrgEmployeePayout
 from app.revenue.models import OrgEmployeeProductAttributionRevenue as Revenue
 from app.revenue.payouts import record_payout
 from tests.factories import PASSWORD, make_employee
@@ -136,3 +137,26 @@ def test_the_page_costs_the_same_queries_for_few_and_many_lines(app, login, coun
             assert client.get(f"/dashboard/{slug}/earnings").status_code == 200
         counts.append(q.count)
     assert counts[0] == counts[1], counts
+
+
+def test_an_admin_records_a_payout_that_shows_as_paid_and_can_reverse_it(app, login, sold):
+    admin = _signed_in(app, login, sold["admin_email"])
+    url = f"/dashboard/{sold['slug']}/earnings/employees/{sold['creator']}"
+    page = admin.get(url).get_data(as_text=True)
+    assert "Record a payout" in page
+    too_much = admin.post(f"{url}/payouts", data={"currency_code": "EUR", "amount": "99999", "method": "paypal"})
+    assert too_much.status_code == 422 and "is owed to this employee" in too_much.get_data(as_text=True)
+    bad = admin.post(f"{url}/payouts", data={"currency_code": "EUR", "amount": "ten", "method": "paypal"})
+    assert bad.status_code == 422 and "Enter an amount such as 25.00." in bad.get_data(as_text=True)
+    done = admin.post(f"{url}/payouts", data={"currency_code": "EUR", "amount": "5.00", "method": "paypal",
+                                             "reference": "PP-7"})
+    assert done.status_code == 303
+    page = admin.get(url).get_data(as_text=True)
+    assert _figure(page, "paid") == "€15.00" and "PP-7" in page
+    with app.app_context():
+        payout_id = db.session.scalar(sa.select(OrgEmployeePayout.id).where(OrgEmployeePayout.reference == "PP-7"))
+    assert admin.post(f"/dashboard/{sold['slug']}/earnings/payouts/{payout_id}/reverse").status_code == 303
+    assert _figure(admin.get(url).get_data(as_text=True), "paid") == "€10.00"
+    creator = _signed_in(app, login, sold["creator_email"])
+    own = creator.get(f"/dashboard/{sold['slug']}/earnings").get_data(as_text=True)
+    assert "Record a payout" not in own and "PP-7" in own and "Reversed" in own

@@ -33,6 +33,7 @@ from app.orgs.models import Org, OrgAuditLog, OrgMember
 from app.orgs.services import approve_employee_invitation, get_employee, invite_employee, invite_member
 from app.platform.email import MAX_ATTEMPTS, queue_email
 from app.revenue.models import OrgEmployeeProductAttributionRevenue as Revenue
+from app.revenue.payouts import record_payout
 from app.tax.services import create_category
 from tests.factories import (
     PASSWORD,
@@ -80,6 +81,8 @@ class World:
     employee_invitations: dict[str, str]  # sent by the manager: approve, decline (pending), resend, cancel (approved)
     failed_email_id: str
     revenue_line_id: str  # the creator's share of the download in the paid order
+    earner_id: str  # that creator (owed money)
+    payout_id: str  # a payout to them
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,10 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("staff.earnings_statement", "GET"): Row(expect(OK, OK, OK, OK)),
     ("staff.earnings_line", "GET"): Row(expect(OK, MISSING, OK, MISSING),
                                         args=lambda w: {"row_id": w.revenue_line_id}),
+    ("staff.record_payout", "POST"): Row(expect(DONE, MISSING, NO, MISSING), args=lambda w: {"employee_id": w.earner_id},
+                                         data=lambda w: {"currency_code": "EUR", "amount": "1.00",
+                                                         "method": "bank_transfer"}),
+    ("staff.reverse_payout", "POST"): Row(expect(DONE, NO, NO, NO), args=lambda w: {"payout_id": w.payout_id}),
     # the audit log (org_settings: admins)
     ("staff.audit", "GET"): Row(expect(OK, NO, NO, NO)),
     ("staff.audit_entry", "GET"): Row(expect(OK, NO, NO, NO), args=lambda w: {"entry_id": w.audit_entry_id}),
@@ -257,20 +264,24 @@ def world(app, academy, tmp_path) -> World:
                       employee_id=target.id, member_invitations=member_invitations,
                       employee_invitations=employee_invitations, failed_email_id=failed.id,
                       revenue_line_id=db.session.scalar(sa.select(Revenue.id).where(
-                          Revenue.order_item_id == orders["download_item"])), **orders)
+                          Revenue.order_item_id == orders["download_item"])),
+                      earner_id=creator.id, payout_id=record_payout(
+                          creator, amount=Decimal("0.50"), currency_code="EUR", method="paypal", by=admin).id,
+                      **orders)
         db.session.commit()
     return world
 
 
 def _orders(org: Org, member: OrgMember, *, creator, by) -> dict[str, str]:
-    """A paid order of a download (half of it the creator's), a mug and a coaching call, and an
-    order awaiting payment."""
+    """A paid order of a download and a mug (half of each the creator's) and a coaching call, and
+    an order awaiting payment."""
     market = db.session.scalar(sa.select(OrgMarket).where(OrgMarket.org_id == org.id))
     plans = {kind: (make_priced_plan(market, product=product, price=Decimal("10.00")), product)
              for kind, product in (("download", make_product(org, type="digital_download")),
                                    ("mug", make_product(org, type="physical")),
                                    ("coaching", make_product(org, type="service")))}
-    set_attribution(plans["download"][1], creator, percent=Decimal("50"), by=by)
+    for kind in ("download", "mug"):  # the mug's share stays owed after the download's refund row
+        set_attribution(plans[kind][1], creator, percent=Decimal("50"), by=by)
     paid = buy(org, member, market, list(plans.values()))
     items = {item.product_id: item.id for item in paid.items}
     pending = buy(org, member, market, [plans["download"]], pay=False)
