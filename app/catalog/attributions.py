@@ -13,7 +13,8 @@ revenue rows written per sale are ``app.revenue``'s, and so is ending an attribu
 
 Who may change a product is decided here too (``require_product_editor``): the capability
 ``catalog_all`` (every product of the org) or ``catalog_own`` for the products the employee is
-attributed to now. Changing attributions (who earns what) needs ``all_earnings``.
+attributed to now. Changing attributions (who earns what share of a product) is catalog work for
+all products (``catalog_all``: admins and managers, issue 14); creators read their own.
 
 Services flush and raise DomainErrors; the view commits.
 """
@@ -167,10 +168,10 @@ def set_attribution(
 
     The employee's attribution running at that moment ends there; one starting at exactly that
     moment is updated in place. Raises ValidationError when the product's shares would total
-    more than 100 % at any moment. ``by`` (an admin: ``all_earnings``) is recorded on the revenue
-    pool and in the audit log.
+    more than 100 % at any moment. ``by`` (an admin or manager: ``catalog_all``) is recorded on the
+    revenue pool and in the audit log.
     """
-    authorize(by, product.org_id, "all_earnings")
+    authorize(by, product.org_id, "catalog_all", _("Only admins and managers change who earns from a product."))
     ensure_same_org(employee, product.org_id, _("Employee not found."))
     if not employee.is_active:
         raise ValidationError(_("Revenue can only be attributed to active employees."))
@@ -262,3 +263,21 @@ def attributions_in_effect(org_id: str, product_ids, *, at: datetime | None = No
 def effective_attributions(product: OrgProduct, *, at: datetime | None = None) -> list[OrgEmployeeProductAttribution]:
     """The product's attributions in effect at ``at`` (default: now), largest share first."""
     return attributions_in_effect(product.org_id, [product.id], at=at)[product.id]
+
+
+def attribution_timeline(product: OrgProduct) -> list[OrgEmployeeProductAttribution]:
+    """Every attribution of the product, current and scheduled first, then ended ones (newest
+    first); one query."""
+    return list(db.session.scalars(
+        sa.select(OrgEmployeeProductAttribution)
+        .where(OrgEmployeeProductAttribution.org_id == product.org_id,
+               OrgEmployeeProductAttribution.product_id == product.id)
+        .order_by(OrgEmployeeProductAttribution.effective_to.is_not(None),
+                  OrgEmployeeProductAttribution.effective_from.desc(), OrgEmployeeProductAttribution.id)
+    ))
+
+
+def remaining_share(product: OrgProduct) -> Decimal:
+    """What can still be granted open-ended from now on (100 % less the peak of what is allocated)."""
+    periods = [(a.effective_from, a.effective_to, a.revenue_share_percentage) for a in _attributions(product.id)]
+    return max(HUNDRED - _peak(periods, utcnow()), _ZERO)

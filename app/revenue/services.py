@@ -28,8 +28,8 @@ def end_attribution(
 ) -> OrgEmployeeProductAttribution | None:
     """Stop an attribution at ``at`` (default: now); its share goes back to the org from then.
     A scheduled attribution ended before it starts is removed (returns None). ``by`` needs
-    ``all_earnings``; the change is in the audit log."""
-    authorize(by, attribution.org_id, "all_earnings")
+    ``catalog_all`` (admins and managers); the change is in the audit log."""
+    authorize(by, attribution.org_id, "catalog_all", _("Only admins and managers change who earns from a product."))
     moment = aware(at) or utcnow()
     product = db.session.get(OrgProduct, attribution.product_id)
     if product is None:

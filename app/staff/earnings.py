@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import abort, flash, g, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from wtforms.fields import SelectChoice
 
 from app.db import utcnow
 from app.errors import DomainError, NotFoundError, PermissionDeniedError
@@ -95,9 +96,9 @@ def earnings(employee_id: str | None):
 
 def _payout_form(employee, totals, formdata=None) -> PayoutForm:
     form = PayoutForm(formdata=formdata)
-    form.currency_code.choices = [(t.currency, t.currency) for t in totals if t.pending > 0] or [
-        (t.currency, t.currency) for t in totals]
-    form.method.choices = [(key, label) for key, label in METHOD_LABELS.items()]
+    owed = [t.currency for t in totals if t.pending > 0] or [t.currency for t in totals]
+    form.currency_code.choices = [SelectChoice(currency, currency) for currency in owed]
+    form.method.choices = [SelectChoice(key, label) for key, label in METHOD_LABELS.items()]
     return form
 
 

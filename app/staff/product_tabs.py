@@ -39,6 +39,7 @@ TABS: tuple[ProductTab, ...] = (
     ProductTab("media", "staff.product_media", _l("Images and files")),
     ProductTab("seo", "staff.product_seo", _l("Search and sharing")),
     ProductTab("translations", "staff.product_translations", _l("Translations")),
+    ProductTab("attributions", "staff.product_attributions", _l("Creators and shares")),
 )
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from flask import g, url_for
 
 from app.orgs.permissions import can
+from app.staff import attributions as _attributions  # noqa: F401  (registers a product's shares page)
 from app.staff import audit as _audit  # noqa: F401  (registers the audit log's routes)
 from app.staff import earnings as _earnings  # noqa: F401  (registers the earnings pages)
 from app.staff import emails as _emails  # noqa: F401  (registers the org's email list)

@@ -4,7 +4,7 @@ nothing written) and an employee of another org (NotFoundError: the org's rows d
 them), and writes the audit log when it changes something.
 
 One row per service family and capability: catalog (catalog_all, catalog_own for the products an
-employee is attributed to), revenue shares (all_earnings), course authoring (catalog_own), tax,
+employee is attributed to), revenue shares (catalog_all), course authoring (catalog_own), tax,
 markets and brands (org_settings) and gift cards (gift_cards)."""
 
 from __future__ import annotations
@@ -110,8 +110,8 @@ CASES = [
     Case("catalog.archive_product", "staff",
          lambda s, by: catalog.archive_product(s.product, by=by),
          lambda s: db.session.scalar(sa.select(OrgProduct.status).where(OrgProduct.id == s.product.id))),
-    # all_earnings: who earns what share
-    Case("attributions.set_attribution", "manager",
+    # catalog_all: who earns what share of a product (admins and managers)
+    Case("attributions.set_attribution", "creator",
          lambda s, by: set_attribution(s.product, s.admin, percent=Decimal("10"), by=by),
          _count(OrgEmployeeProductAttribution)),
     # course authoring (catalog_own)

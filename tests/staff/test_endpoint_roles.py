@@ -26,6 +26,7 @@ from flask import url_for
 
 from app.accounts.models import User
 from app.catalog.attributions import set_attribution
+from app.catalog.models import OrgEmployeeProductAttribution
 from app.extensions import db
 from app.learn.models import OrgMemberAssignmentSubmission
 from app.markets.models import OrgMarket
@@ -83,6 +84,8 @@ class World:
     revenue_line_id: str  # the creator's share of the download in the paid order
     earner_id: str  # that creator (owed money)
     payout_id: str  # a payout to them
+    product_id: str  # the academy's course (the creator is attributed to it)
+    attribution_id: str  # the creator's running attribution on it
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,15 @@ EXPECTED: dict[tuple[str, str], Row] = {
                                          data=lambda w: {"currency_code": "EUR", "amount": "1.00",
                                                          "method": "bank_transfer"}),
     ("staff.reverse_payout", "POST"): Row(expect(DONE, NO, NO, NO), args=lambda w: {"payout_id": w.payout_id}),
+    # a product's shares (catalog_all edits; a creator attributed to the product reads)
+    ("staff.product_attributions", "GET"): Row(expect(OK, OK, OK, NO), args=lambda w: {"product_id": w.product_id}),
+    ("staff.product_attribution_set", "POST"): Row(expect(DONE, DONE, NO, NO),
+                                                   args=lambda w: {"product_id": w.product_id},
+                                                   data=lambda w: {"employee_id": w.employee_id, "percent": "1",
+                                                                   "attribution_type": "reviewer"}),
+    ("staff.product_attribution_end", "POST"): Row(expect(DONE, DONE, NO, NO),
+                                                   args=lambda w: {"product_id": w.product_id,
+                                                                   "attribution_id": w.attribution_id}),
     # the audit log (org_settings: admins)
     ("staff.audit", "GET"): Row(expect(OK, NO, NO, NO)),
     ("staff.audit_entry", "GET"): Row(expect(OK, NO, NO, NO), args=lambda w: {"entry_id": w.audit_entry_id}),
@@ -265,6 +277,10 @@ def world(app, academy, tmp_path) -> World:
                       employee_invitations=employee_invitations, failed_email_id=failed.id,
                       revenue_line_id=db.session.scalar(sa.select(Revenue.id).where(
                           Revenue.order_item_id == orders["download_item"])),
+                      product_id=academy.product_id,
+                      attribution_id=db.session.scalar(sa.select(OrgEmployeeProductAttribution.id).where(
+                          OrgEmployeeProductAttribution.product_id == academy.product_id,
+                          OrgEmployeeProductAttribution.employee_id == creator.id)),
                       earner_id=creator.id, payout_id=record_payout(
                           creator, amount=Decimal("0.50"), currency_code="EUR", method="paypal", by=admin).id,
                       **orders)
