@@ -155,6 +155,7 @@ class _Org:
     brands: dict[str, Any] = field(default_factory=dict)
     lessons: dict[str, Any] = field(default_factory=dict)
     products: dict[str, Any] = field(default_factory=dict)
+    orders: dict[tuple[str, str], Any] = field(default_factory=dict)  # (member key, product slug) -> order
 
     @property
     def admin(self) -> OrgEmployee:
@@ -175,6 +176,7 @@ def _build_org(ctx: _Context, spec: dict) -> None:
     _add_reviews_and_ratings(o, spec.get("reviews", ()), spec.get("course_ratings", ()))
     _add_gift_cards(ctx, o, spec.get("gift_cards", ()), issued_by=spec.get("gift_cards_issued_by"))
     _place_orders(ctx, o, spec.get("orders", ()))
+    _refund_and_pay_out(o, spec.get("refunds", ()), spec.get("payouts", ()))
 
 
 def _create_org(*, platform_fee_percent: str | None = None, **fields) -> Org:
@@ -297,10 +299,24 @@ def _place_orders(ctx: _Context, o: _Org, orders) -> None:
         order.created_at = at
         mark_paid(order, provider="manual" if order.amount_due else "gift_card",
                   reference=f"demo-{order.order_number}", at=at)
+        o.orders[(who, slug)] = order
         if usage:
             subscription = db.session.scalar(
                 sa.select(OrgMemberSubscription).where(OrgMemberSubscription.order_id == order.id))
             billing.record_usage(subscription, usage, note="AI tutor questions", at=at + timedelta(days=1))
+    db.session.flush()
+
+
+def _refund_and_pay_out(o: _Org, refunds, payouts) -> None:
+    """Partial refunds (the revenue rows and the ledger follow) and payouts to creators."""
+    from app.orders.services import refund_amount
+    from app.revenue.payouts import record_payout
+
+    for who, slug, amount in refunds:
+        refund_amount(o.orders[(who, slug)], Decimal(amount), by_employee=o.admin, reason="Demo: partial refund")
+    for key, currency, amount, method, reference in payouts:
+        record_payout(o.employees[key], amount=Decimal(amount), currency_code=currency, method=method,
+                      reference=reference, by=o.admin)
     db.session.flush()
 
 

@@ -1173,7 +1173,15 @@ ACME_ORDERS = (
     ("customer", "us", "US", "data-analyst-field-guide", "E-book", 30, None),  # a download
     ("customer", "us", "US", "one-on-one-coaching", "Single session", 5, None),  # a booking request
     ("amelie", "eu", "FR", SHOWCASE_PRODUCT, "VIP", 3, None),               # a subscription in its trial
+    # earlier sales, so the creators' earnings have months to show
+    ("sam", "us", "US", SHOWCASE_PRODUCT, "Basic", 150, None),
+    ("sam", "us", "US", "data-analyst-field-guide", "E-book", 95, None),
+    ("sam", "us", "US", "one-on-one-coaching", "Single session", 62, None),
 )
+# A partial money refund (member, product slug, amount in the order's currency) and a payout to a
+# creator (employee key, currency, amount, method, reference), through the same services.
+ACME_REFUNDS = (("sam", "one-on-one-coaching", "20.00"),)
+ACME_PAYOUTS = (("grace", "USD", "50.00", "bank_transfer", "DEMO-2026-001"),)
 
 ACME_ORG = {
     "org": {"name": "Acme Academy", "slug": ACME, "default_locale_key": "en",
@@ -1249,6 +1257,8 @@ ACME_ORG = {
     ),
     "gift_cards_issued_by": "staff",
     "orders": ACME_ORDERS,
+    "refunds": ACME_REFUNDS,
+    "payouts": ACME_PAYOUTS,
 }
 
 

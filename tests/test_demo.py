@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from flask import current_app
 
+from app.accounting import ledger
 from app.accounts.models import User, UserJobProfile, UserProfile
 from app.accounts.services import authenticate
 from app.catalog.models import (
@@ -42,6 +43,7 @@ from app.markets.models import OrgBrand, OrgMarket
 from app.markets.services import get_market, market_for_host
 from app.orgs.models import OrgEmployee, OrgMember
 from app.orgs.services import get_employee, get_org_by_slug
+from app.revenue import earnings
 from app.tax.models import OrgTaxCategory
 from app.tax.services import rate_for
 
@@ -348,6 +350,20 @@ def test_demo_orders_give_the_learner_tier_1_and_the_customer_usage_and_a_downlo
     trialing = db.session.scalar(sa.select(OrgMemberSubscription.status).where(
         OrgMemberSubscription.member_id == member("amelie@acme.test").id))
     assert trialing == "trialing"
+
+
+def test_demo_books_balance_with_earnings_a_refund_and_a_payout(demo):
+    acme, _globex = demo
+    assert ledger.check(acme.id) == []
+    grace = db.session.scalar(sa.select(OrgEmployee).join(OrgMember, OrgMember.id == OrgEmployee.member_id)
+                              .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
+                              .join(User, User.id == UserProfile.user_id)
+                              .where(User.email == "creator@acme.test", OrgEmployee.org_id == acme.id))
+    usd = next(t for t in earnings.totals(grace) if t.currency == "USD")
+    assert usd.earned > usd.paid == Decimal("50.00") and usd.refunded < 0
+    assert usd.pending == ledger.balance(acme.id, "USD", "creator_payable", grace.id)
+    months_with_sales = [m for m in earnings.by_month(grace, utcnow().date())["USD"] if m.earned]
+    assert len(months_with_sales) >= 3  # the chart has something to show
 
 
 def test_summary_lists_storefronts_and_logins():
