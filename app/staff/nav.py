@@ -57,6 +57,7 @@ NAV: tuple[NavEntry, ...] = (
              active=("staff.submission",)),
     NavEntry("emails", "staff.emails", _l("Emails"), "org_settings", active=("staff.email",)),
     NavEntry("audit", "staff.audit", _l("Audit log"), "org_settings", active=("staff.audit_entry",)),
+    NavEntry("reports", "staff.reports_page", _l("Reports"), "all_earnings"),
 )
 
 

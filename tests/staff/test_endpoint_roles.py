@@ -135,6 +135,7 @@ EXPECTED: dict[tuple[str, str], Row] = {
                                          data=lambda w: {"currency_code": "EUR", "amount": "1.00",
                                                          "method": "bank_transfer"}),
     ("staff.reverse_payout", "POST"): Row(expect(DONE, NO, NO, NO), args=lambda w: {"payout_id": w.payout_id}),
+    ("staff.reports_page", "GET"): Row(expect(OK, NO, NO, NO)),
     # a product's shares (catalog_all edits; a creator attributed to the product reads)
     ("staff.product_attributions", "GET"): Row(expect(OK, OK, OK, NO), args=lambda w: {"product_id": w.product_id}),
     ("staff.product_attribution_set", "POST"): Row(expect(DONE, DONE, NO, NO),

@@ -53,7 +53,7 @@ def test_every_nav_entry_is_an_existing_dashboard_page_with_a_known_capability(a
 
 @pytest.mark.parametrize("role, expected", [
     ("admin", {"overview", "earnings", "submissions", "orders", "members", "employees", "invitations", "emails",
-               "audit"}),
+               "audit", "reports"}),
     ("manager", {"overview", "earnings", "submissions", "orders", "members", "employees", "invitations"}),
     ("creator", {"overview", "earnings", "submissions"}),
     ("staff", {"overview", "earnings", "orders"}),
