@@ -90,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
     from app.markets import urls as storefront
     from app.markets.views import bp as markets_bp
     from app.markets.views import store_bp as market_store_bp
+    from app.orgs.profile_views import bp as professional_bp
     from app.orgs.views import bp as orgs_bp
     from app.payments.webhooks import bp as webhooks_bp
     from app.platform.views import bp as platform_bp
@@ -103,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(certificates_bp)
     app.register_blueprint(orgs_bp)
+    app.register_blueprint(professional_bp)
     app.register_blueprint(staff_bp)
     # Storefront pages nest under /<org>/<market>/<locale> (and /<locale> on a market domain).
     storefront.register(app, [catalog_bp, checkout_bp, orders_bp, member_account_bp, market_store_bp, learn_bp,

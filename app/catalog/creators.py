@@ -46,6 +46,7 @@ def creator_products(job_profile: UserJobProfile) -> list[tuple]:
         .where(
             OrgEmployee.job_profile_id == job_profile.id,
             OrgEmployee.status == "active",
+            OrgEmployee.show_on_profile.is_(True),
             Org.is_active.is_(True),
             OrgProduct.status == "published",
             Attribution.effective_from <= now,

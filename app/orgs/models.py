@@ -130,6 +130,9 @@ class OrgEmployee(OrgScoped, Timestamped, db.Model):
     id: Mapped[str] = id_pk()
     member_id: Mapped[str] = fk("org_member.id")
     job_profile_id: Mapped[str | None] = fk("user_job_profile.id", nullable=True, ondelete="SET NULL")
+    # Whether this employment appears on the job profile's public page (/creators/<slug>).
+    show_on_profile: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true(),
+                                                  nullable=False)
     role: Mapped[str] = enum_col(EMPLOYEE_ROLES)
     status: Mapped[str] = enum_col(EMPLOYEE_STATUSES, default="active")
     hired_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)

@@ -1099,3 +1099,31 @@ def audit_change(row: Any, *, action: str, by: OrgEmployee, fields: Iterable[str
     return audit(entity.org_id, action=action, entity_type=entity.__tablename__,
                  entity_id=identity[0] if len(identity) == 1 else None, actor_employee=by,
                  data={"before": old, "after": new})
+
+
+def my_employments(user: User) -> list[tuple[OrgEmployee, Org]]:
+    """The user's active employments with their orgs (one query), by org name."""
+    return [(employee, org) for employee, org in db.session.execute(
+        sa.select(OrgEmployee, Org)
+        .join(OrgMember, OrgMember.id == OrgEmployee.member_id)
+        .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
+        .join(Org, Org.id == OrgEmployee.org_id)
+        .where(UserProfile.user_id == user.id, OrgEmployee.status == "active", Org.is_active.is_(True))
+        .order_by(Org.name)
+    ).tuples()]
+
+
+def set_employment_profile(employee: OrgEmployee, user: User, *, job_profile: UserJobProfile | None,
+                           show_on_profile: bool) -> OrgEmployee:
+    """The user links one of their job profiles to their own employment (or none) and chooses
+    whether it appears on that profile's public page. Another user's employment is not found."""
+    if employee not in [e for e, _org in my_employments(user)]:
+        raise NotFoundError(_("Not found."))
+    _check_job_profile(user, job_profile)
+    before = snapshot(employee, ("job_profile_id", "show_on_profile"))
+    employee.job_profile_id = job_profile.id if job_profile is not None else None
+    employee.show_on_profile = bool(show_on_profile)
+    db.session.flush()
+    audit_change(employee, action="employee.profile_link", by=employee, fields=("job_profile_id", "show_on_profile"),
+                 before=before)
+    return employee

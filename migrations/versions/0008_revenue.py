@@ -1,6 +1,7 @@
 """Order items record what their payment cost: ``platform_fee`` and ``processing_fee`` (set when
 the order is paid, see app/revenue/posting.py). Payouts record their ``method``, who recorded them
-and when they were reversed (app/revenue/payouts.py).
+and when they were reversed (app/revenue/payouts.py). An employment may be hidden from its job
+profile's public page (``org_employee.show_on_profile``).
 
 Revision ID: 0008_revenue
 Revises: 0007
@@ -28,8 +29,14 @@ def upgrade():
         batch_op.create_foreign_key(batch_op.f("fk_org_emp_pout_recorded_by_emp_id_org_emp"), "org_employee",
                                     ["recorded_by_employee_id"], ["id"], ondelete="SET NULL")
 
+    with op.batch_alter_table("org_employee", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("show_on_profile", sa.Boolean(), server_default=sa.true(), nullable=False))
+
 
 def downgrade():
+    with op.batch_alter_table("org_employee", schema=None) as batch_op:
+        batch_op.drop_column("show_on_profile")
+
     with op.batch_alter_table("org_employee_payout", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_org_emp_pout_recorded_by_emp_id_org_emp"), type_="foreignkey")
         batch_op.drop_column("reversed_at")
