@@ -52,6 +52,7 @@ NAV: tuple[NavEntry, ...] = (
                      "staff.decline_employee_invitation", "staff.resend_member_invitation",
                      "staff.resend_employee_invitation", "staff.cancel_member_invitation",
                      "staff.cancel_employee_invitation")),
+    NavEntry("products", "staff.products", _l("Products"), "catalog_own", active=("staff.product",)),
     NavEntry("submissions", "staff.submissions", _l("Assignments to review"), "catalog_own",
              active=("staff.submission",)),
     NavEntry("emails", "staff.emails", _l("Emails"), "org_settings", active=("staff.email",)),
