@@ -260,6 +260,23 @@ def attributions_in_effect(org_id: str, product_ids, *, at: datetime | None = No
     return found
 
 
+def attribute_creator(product: OrgProduct, employee: OrgEmployee) -> OrgEmployeeProductAttribution:
+    """``employee`` created ``product`` without ``catalog_all`` (a creator): they become its creator
+    with a 0 % share from now, so ``may_edit_product`` lets them go on editing it. Needs no
+    ``catalog_all``: a 0 % share moves no money; an admin or manager sets the real share with
+    ``set_attribution``. Called by the services that create a product (they check ``catalog_own``)."""
+    ensure_same_org(employee, product.org_id, _("Employee not found."))
+    attribution = OrgEmployeeProductAttribution(
+        org_id=product.org_id, employee_id=employee.id, product_id=product.id,
+        revenue_share_percentage=_ZERO, attribution_type="creator", effective_from=utcnow(),
+    )
+    db.session.add(attribution)
+    db.session.flush()
+    audit_change(attribution, action="attribution.set", by=employee, fields=ATTRIBUTION_FIELDS)
+    sync_revenue_pool(product, by=employee)
+    return attribution
+
+
 def effective_attributions(product: OrgProduct, *, at: datetime | None = None) -> list[OrgEmployeeProductAttribution]:
     """The product's attributions in effect at ``at`` (default: now), largest share first."""
     return attributions_in_effect(product.org_id, [product.id], at=at)[product.id]

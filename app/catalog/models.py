@@ -51,6 +51,7 @@ class OrgProduct(OrgScoped, Timestamped, db.Model):
         sa.Index(None, "org_id", "status"),
         enum_check("type", PRODUCT_TYPES),
         enum_check("status", PRODUCT_STATUSES),
+        sa.CheckConstraint("weight_grams >= 0", name="weight_min"),
     )
 
     id: Mapped[str] = id_pk()
@@ -64,6 +65,10 @@ class OrgProduct(OrgScoped, Timestamped, db.Model):
     seo_metadata_id: Mapped[str | None] = fk("seo_metadata.id", nullable=True, ondelete="SET NULL")
     image_url: Mapped[str | None] = mapped_column(sa.String(255))
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # type-specific details: a service's booking note, a physical item's weight and shipping note
+    booking_note: Mapped[str | None] = mapped_column(sa.Text)
+    weight_grams: Mapped[int | None] = mapped_column(sa.Integer)
+    shipping_note: Mapped[str | None] = mapped_column(sa.Text)
 
     translations: Mapped[list[OrgProductTranslation]] = relationship(
         back_populates="product", cascade=_OWNED, passive_deletes=True

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.catalog.attributions import require_product_editor
+from app.catalog.attributions import attribute_creator, require_product_editor
 from app.catalog.models import (
     DISCOUNT_TYPES,
     INTERVALS,
@@ -41,12 +41,18 @@ from app.catalog.models import (
     OrgProductVariantPaymentPlanUsageBased,
 )
 from app.checks import aware, check_slug, clean_text, to_amount, to_int
+from app.courses.models import (
+    OrgProductCourseModule,
+    OrgProductCourseModuleSection,
+    OrgProductCourseModuleSectionLesson,
+)
 from app.db import utcnow
-from app.errors import NotFoundError, ValidationError
+from app.errors import InvalidTransitionError, NotFoundError, ValidationError
 from app.extensions import db
 from app.markets.models import OrgBrand, OrgMarket
 from app.money import quantize
 from app.orgs.models import Org, OrgEmployee, OrgLocale
+from app.orgs.permissions import can
 from app.orgs.services import audit_change, authorize, ensure_same_org, get_or_404, snapshot
 from app.platform.models import SeoMetadata, SeoMetadataOpenGraph
 from app.platform.services import active_currency
@@ -58,7 +64,9 @@ _UNSET: Any = object()
 
 # the fields the audit log records per entity
 PRODUCT_FIELDS = ("type", "name", "slug", "description", "status", "tax_category_id", "brand_id", "image_url",
-                  "published_at")
+                  "published_at", "booking_note", "weight_grams", "shipping_note")
+NOTE_MAX = 5000
+WEIGHT_MAX_GRAMS = 100_000_000  # 100 t
 SEO_FIELDS = ("title", "description", "keywords", "canonical_url", "robots_directive")
 TRANSLATION_FIELDS = ("product_id", "locale_key", "name", "description")
 VARIANT_FIELDS = ("product_id", "name", "sku", "is_default", "download_url", "requires_shipping")
@@ -155,7 +163,7 @@ def _apply_seo(product: OrgProduct, seo: dict[str, Any]) -> None:
             setattr(og, attr, value)
 
 
-def _check_slug_free(org_id: str, slug: str, *, exclude_id: str | None = None) -> None:
+def check_product_slug_free(org_id: str, slug: str, *, exclude_id: str | None = None) -> None:
     stmt = sa.select(OrgProduct.id).where(OrgProduct.org_id == org_id, OrgProduct.slug == slug)
     if exclude_id is not None:
         stmt = stmt.where(OrgProduct.id != exclude_id)
@@ -172,6 +180,32 @@ def _brand(org_id: str, value):
     return None if value is None else get_or_404(OrgBrand, org_id, value, _("Brand not found."))
 
 
+def check_booking_note(value) -> str | None:
+    return clean_text(value, _("Booking note"), max_length=NOTE_MAX)
+
+
+def check_shipping_note(value) -> str | None:
+    return clean_text(value, _("Shipping note"), max_length=NOTE_MAX)
+
+
+def check_weight(value) -> int | None:
+    """A physical item's weight in whole grams (empty: not given)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        return to_int(value, _("Weight"), minimum=0, maximum=WEIGHT_MAX_GRAMS)
+    except ValidationError:
+        raise ValidationError(_("Enter the weight in whole grams, from 0 to %(max)d.", max=WEIGHT_MAX_GRAMS)) from None
+
+
+def _type_details(product: OrgProduct, booking_note, weight_grams, shipping_note) -> None:
+    """The fields of the product's type; those of other types stay empty."""
+    product.booking_note = check_booking_note(booking_note) if product.type == "service" else None
+    physical = product.type == "physical"
+    product.weight_grams = check_weight(weight_grams) if physical else None
+    product.shipping_note = check_shipping_note(shipping_note) if physical else None
+
+
 def create_product(
     org: Org,
     *,
@@ -184,15 +218,20 @@ def create_product(
     brand=None,
     image_url: str | None = None,
     seo: dict[str, Any] | None = None,
+    booking_note: str | None = None,
+    weight_grams: int | str | None = None,
+    shipping_note: str | None = None,
     by: OrgEmployee,
 ) -> OrgProduct:
-    """A new product of ``org``; the slug is unique within the org. ``by`` needs ``catalog_all``."""
-    authorize(by, org, "catalog_all")
+    """A new product of ``org``; the slug is unique within the org. ``by`` needs ``catalog_own``:
+    an employee without ``catalog_all`` (a creator) becomes the product's creator with a 0 % share
+    (``app.catalog.attributions.attribute_creator``), so they can go on editing it."""
+    authorize(by, org, "catalog_own")
     _choice(type, PRODUCT_TYPES, _("product type"))
     _choice(status, PRODUCT_STATUSES, _("status"))
     name = clean_text(name, _("Name"), max_length=200, required=True)
     slug = check_slug(slug, max_length=120, field="slug")
-    _check_slug_free(org.id, slug)
+    check_product_slug_free(org.id, slug)
     category = _tax_category(org.id, tax_category)
     brand_row = _brand(org.id, brand)
     product = OrgProduct(
@@ -207,11 +246,14 @@ def create_product(
         image_url=clean_text(image_url, _("Image URL"), max_length=255),
         published_at=utcnow() if status == "published" else None,
     )
+    _type_details(product, booking_note, weight_grams, shipping_note)
     db.session.add(product)
     if seo:
         _apply_seo(product, seo)
     db.session.flush()
     audit_change(product, action="product.created", by=by, fields=PRODUCT_FIELDS)
+    if not can(by, "catalog_all"):
+        attribute_creator(product, by)
     return product
 
 
@@ -225,6 +267,9 @@ def update_product(
     brand=_UNSET,
     image_url: str | None = _UNSET,
     seo: dict[str, Any] | None = _UNSET,
+    booking_note: str | None = _UNSET,
+    weight_grams: int | str | None = _UNSET,
+    shipping_note: str | None = _UNSET,
     by: OrgEmployee,
 ) -> OrgProduct:
     """Change the given fields only (same rules as ``create_product``)."""
@@ -236,7 +281,7 @@ def update_product(
     if slug is not _UNSET:
         new_slug = check_slug(slug, max_length=120, field="slug")
         if new_slug != product.slug:
-            _check_slug_free(product.org_id, new_slug, exclude_id=product.id)
+            check_product_slug_free(product.org_id, new_slug, exclude_id=product.id)
             product.slug = new_slug
     if description is not _UNSET:
         product.description = clean_text(description, _("Description"), max_length=100_000)
@@ -250,6 +295,13 @@ def update_product(
         product.image_url = clean_text(image_url, _("Image URL"), max_length=255)
     if seo is not _UNSET and seo is not None:
         _apply_seo(product, seo)
+    if any(value is not _UNSET for value in (booking_note, weight_grams, shipping_note)):
+        _type_details(
+            product,
+            product.booking_note if booking_note is _UNSET else booking_note,
+            product.weight_grams if weight_grams is _UNSET else weight_grams,
+            product.shipping_note if shipping_note is _UNSET else shipping_note,
+        )
     db.session.flush()
     audit_change(product, action="product.updated", by=by, fields=PRODUCT_FIELDS, before=before)
     if product.seo_metadata is not None:
@@ -258,9 +310,64 @@ def update_product(
     return product
 
 
+class PublishRefusedError(ValidationError):
+    """The product cannot be sold yet: ``missing`` lists what to add (messages)."""
+
+    def __init__(self, missing: list[str]):
+        self.missing = missing
+        super().__init__(_("This product cannot be published yet. Missing: %(missing)s",
+                           missing=" ".join(missing)))
+
+
+def publish_checklist(product: OrgProduct) -> list[tuple[str, str, bool]]:
+    """What a product needs before it can be sold, as (key, message, done), in a fixed number of
+    queries: an active variant, an active plan of one, an active price of such a plan in an
+    active market, a tax category; a course at least one lesson, a download a file to deliver
+    (``OrgProductVariant.has_download``)."""
+    variants = list(db.session.scalars(
+        sa.select(OrgProductVariant).where(OrgProductVariant.product_id == product.id,
+                                           OrgProductVariant.is_active.is_(True))))
+    variant_ids = [v.id for v in variants]
+    plan_ids = list(db.session.scalars(
+        sa.select(OrgProductVariantPaymentPlan.id).where(
+            OrgProductVariantPaymentPlan.variant_id.in_(variant_ids),
+            OrgProductVariantPaymentPlan.is_active.is_(True)))) if variant_ids else []
+    Price = OrgProductVariantPaymentPlanMarketPrice
+    priced = plan_ids and db.session.scalar(
+        sa.select(Price.id).join(OrgMarket, OrgMarket.id == Price.market_id).where(
+            Price.plan_id.in_(plan_ids), Price.is_active.is_(True), OrgMarket.is_active.is_(True),
+            OrgMarket.org_id == product.org_id).limit(1)) is not None
+    items = [
+        ("variant", _("At least one active variant."), bool(variants)),
+        ("plan", _("An active payment plan of an active variant."), bool(plan_ids)),
+        ("price", _("A price in at least one active market."), bool(priced)),
+        ("tax_category", _("A tax category."), product.tax_category_id is not None),
+    ]
+    if product.type == "course":
+        Placement, Section, Module = (OrgProductCourseModuleSectionLesson, OrgProductCourseModuleSection,
+                                      OrgProductCourseModule)
+        lesson = db.session.scalar(
+            sa.select(Placement.id).join(Section, Section.id == Placement.section_id)
+            .join(Module, Module.id == Section.module_id)
+            .where(Module.course_product_id == product.id).limit(1))
+        items.append(("lesson", _("At least one lesson in the course."), lesson is not None))
+    if product.type == "digital_download":
+        items.append(("file", _("A file for buyers to download."), any(v.has_download for v in variants)))
+    return items
+
+
 def publish_product(product: OrgProduct, *, by: OrgEmployee) -> OrgProduct:
-    """Make the product visible in storefronts (idempotent; keeps the first publication date)."""
+    """Make a draft visible in storefronts once ``publish_checklist`` is complete (else
+    ``PublishRefusedError`` listing everything missing). Publishing a published product changes
+    nothing; an archived one goes back to draft first. Keeps the first publication date."""
     require_product_editor(by, product)
+    if product.status == "published":
+        return product
+    if product.status != "draft":
+        raise InvalidTransitionError(_("An archived product goes back to draft before it is published again."))
+    missing = [message for _key, message, done in publish_checklist(product) if not done]
+    if missing:
+        raise PublishRefusedError(missing)
     before = snapshot(product, ("status", "published_at"))
     product.status = "published"
     if product.published_at is None:
@@ -273,10 +380,26 @@ def publish_product(product: OrgProduct, *, by: OrgEmployee) -> OrgProduct:
 def archive_product(product: OrgProduct, *, by: OrgEmployee) -> OrgProduct:
     """Withdraw the product from sale; existing entitlements are unaffected (idempotent)."""
     require_product_editor(by, product)
+    if product.status == "archived":
+        return product
     before = snapshot(product, ("status",))
     product.status = "archived"
     db.session.flush()
     audit_change(product, action="product.archived", by=by, fields=("status",), before=before)
+    return product
+
+
+def return_to_draft(product: OrgProduct, *, by: OrgEmployee) -> OrgProduct:
+    """An archived product becomes a draft again (to be changed and published once more)."""
+    require_product_editor(by, product)
+    if product.status == "draft":
+        return product
+    if product.status != "archived":
+        raise InvalidTransitionError(_("Only an archived product goes back to draft; archive it first."))
+    before = snapshot(product, ("status",))
+    product.status = "draft"
+    db.session.flush()
+    audit_change(product, action="product.returned_to_draft", by=by, fields=("status",), before=before)
     return product
 
 
@@ -473,20 +596,23 @@ def set_market_price(
 
 # ---- collections -----------------------------------------------------------------------------
 
+def check_collection_slug_free(org_id: str, slug: str, *, exclude_id: str | None = None) -> None:
+    stmt = sa.select(OrgProductCollection.id).where(OrgProductCollection.org_id == org_id,
+                                                    OrgProductCollection.slug == slug)
+    if exclude_id is not None:
+        stmt = stmt.where(OrgProductCollection.id != exclude_id)
+    if db.session.scalar(stmt.limit(1)) is not None:
+        raise ValidationError(_("Another collection already uses the slug “%(slug)s”. Choose a different one.",
+                                slug=slug))
+
+
 def create_collection(org: Org, *, slug: str, name: str, description: str | None = None,
                       by: OrgEmployee) -> OrgProductCollection:
     """A curated group of products; the slug is unique within the org. ``by`` needs ``catalog_all``."""
     authorize(by, org, "catalog_all")
     slug = check_slug(slug, max_length=80, field="slug")
     name = clean_text(name, _("Name"), max_length=100, required=True)
-    taken = db.session.scalar(
-        sa.select(OrgProductCollection.id).where(
-            OrgProductCollection.org_id == org.id, OrgProductCollection.slug == slug
-        ).limit(1)
-    )
-    if taken is not None:
-        raise ValidationError(_("Another collection already uses the slug “%(slug)s”. Choose a different one.",
-                                slug=slug))
+    check_collection_slug_free(org.id, slug)
     collection = OrgProductCollection(
         org_id=org.id,
         slug=slug,

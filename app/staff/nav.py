@@ -53,6 +53,8 @@ NAV: tuple[NavEntry, ...] = (
                      "staff.decline_employee_invitation", "staff.resend_member_invitation",
                      "staff.resend_employee_invitation", "staff.cancel_member_invitation",
                      "staff.cancel_employee_invitation")),
+    NavEntry("products", "staff.products", _l("Products"), "catalog_own", active=("staff.product",)),
+    NavEntry("collections", "staff.collections", _l("Collections"), "catalog_all", active=("staff.collection",)),
     NavEntry("submissions", "staff.submissions", _l("Assignments to review"), "catalog_own",
              active=("staff.submission",)),
     NavEntry("emails", "staff.emails", _l("Emails"), "org_settings", active=("staff.email",)),

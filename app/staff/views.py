@@ -14,6 +14,7 @@ from flask import g, url_for
 from app.orgs.permissions import can
 from app.staff import attributions as _attributions  # noqa: F401  (registers a product's shares page)
 from app.staff import audit as _audit  # noqa: F401  (registers the audit log's routes)
+from app.staff import collections as _collections  # noqa: F401  (registers the collections' pages)
 from app.staff import earnings as _earnings  # noqa: F401  (registers the earnings pages)
 from app.staff import emails as _emails  # noqa: F401  (registers the org's email list)
 from app.staff import employees as _employees  # noqa: F401  (registers the employees' routes)
@@ -21,6 +22,7 @@ from app.staff import invitations as _invitations  # noqa: F401  (registers the 
 from app.staff import members as _members  # noqa: F401  (registers the members' routes)
 from app.staff import orders as _orders  # noqa: F401  (registers the orders pages)
 from app.staff import overview
+from app.staff import products as _products  # noqa: F401  (registers the product pages)
 from app.staff import reports as _reports  # noqa: F401  (registers the reports page)
 from app.staff import submissions as _submissions  # noqa: F401  (registers the review queue's routes)
 from app.staff.blueprint import bp

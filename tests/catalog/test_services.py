@@ -12,13 +12,14 @@ import sqlalchemy as sa
 from app.catalog import services as catalog
 from app.catalog.models import OrgProduct, OrgProductTranslation, OrgProductVariantPaymentPlanMarketPrice
 from app.db import utcnow
-from app.errors import NotFoundError, ValidationError
+from app.errors import InvalidTransitionError, NotFoundError, ValidationError
 from app.extensions import db
 from tests.factories import (
     make_market,
     make_member,
     make_org,
     make_plan,
+    make_priced_plan,
     make_product,
     make_tax_category,
     org_admin,
@@ -89,13 +90,18 @@ def test_seo_metadata_is_stored_and_length_limits_are_enforced(org):
 
 
 def test_publish_and_archive_are_idempotent_and_keep_first_publication_date(org):
-    product = make_product(org, status="draft")
+    product = make_product(org, type="service", status="draft", tax_category=make_tax_category(org, "svc"))
+    make_priced_plan(make_market(org), product=product)
+    catalog.publish_product(product, by=org_admin(product))
     catalog.publish_product(product, by=org_admin(product))
     first = product.published_at
     assert product.is_published and first is not None
     catalog.archive_product(product, by=org_admin(product))
     catalog.archive_product(product, by=org_admin(product))
     assert product.status == "archived"
+    with pytest.raises(InvalidTransitionError):  # an archived product goes back to draft first
+        catalog.publish_product(product, by=org_admin(product))
+    catalog.return_to_draft(product, by=org_admin(product))
     catalog.publish_product(product, by=org_admin(product))
     assert product.status == "published" and product.published_at == first
 

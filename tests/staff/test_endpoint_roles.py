@@ -26,7 +26,8 @@ from flask import url_for
 
 from app.accounts.models import User
 from app.catalog.attributions import set_attribution
-from app.catalog.models import OrgEmployeeProductAttribution
+from app.catalog.models import OrgEmployeeProductAttribution, OrgProduct
+from app.catalog.services import add_to_collection, create_collection
 from app.extensions import db
 from app.learn.models import OrgMemberAssignmentSubmission
 from app.markets.models import OrgMarket
@@ -44,6 +45,7 @@ from tests.factories import (
     make_priced_plan,
     make_product,
     make_user,
+    org_admin,
     unique,
 )
 from tests.learn import assessment_fixtures
@@ -86,6 +88,11 @@ class World:
     payout_id: str  # a payout to them
     product_id: str  # the academy's course (the creator is attributed to it)
     attribution_id: str  # the creator's running attribution on it
+    # A: the academy's course (attributed to the creator) and a collection holding another product
+    product_slug: str = ""
+    collection_id: str = ""
+    collection_slug: str = ""
+    collection_link_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -200,6 +207,34 @@ EXPECTED: dict[tuple[str, str], Row] = {
     # the org's emails (org_settings: admins)
     ("staff.emails", "GET"): Row(expect(OK, NO, NO, NO)),
     ("staff.email_retry", "POST"): Row(expect(DONE, NO, NO, NO), args=lambda w: {"email_id": w.failed_email_id}),
+    # A: products (catalog_own: creators the products attributed to them) and collections (catalog_all)
+    ("staff.products", "GET"): Row(expect(OK, OK, OK, NO)),
+    ("staff.product_new", "GET"): Row(expect(OK, OK, OK, NO)),
+    ("staff.product_new", "POST"): Row(expect(DONE, DONE, DONE, NO),
+                                       data=lambda w: {"type": "service", "name": "Coaching", "slug": unique("coach")}),
+    ("staff.product", "GET"): Row(expect(OK, OK, OK, NO), args=lambda w: {"product_id": w.product_id}),
+    ("staff.product", "POST"): Row(expect(DONE, DONE, DONE, NO), args=lambda w: {"product_id": w.product_id},
+                                   data=lambda w: {"name": "Python Course", "slug": w.product_slug,
+                                                   "level": "beginner", "difficulty": "3"}),
+    ("staff.product_duplicate", "POST"): Row(expect(DONE, DONE, DONE, NO), args=lambda w: {"product_id": w.product_id}),
+    ("staff.product_status", "POST"): Row(expect(DONE, DONE, DONE, NO), args=lambda w: {"product_id": w.product_id},
+                                          data=lambda w: {"to": "archived"}),
+    ("staff.collections", "GET"): Row(expect(OK, OK, NO, NO)),
+    ("staff.collection_new", "GET"): Row(expect(OK, OK, NO, NO)),
+    ("staff.collection_new", "POST"): Row(expect(DONE, DONE, NO, NO),
+                                          data=lambda w: {"name": "Picks", "slug": unique("picks")}),
+    ("staff.collection", "GET"): Row(expect(OK, OK, NO, NO), args=lambda w: {"collection_id": w.collection_id}),
+    ("staff.collection", "POST"): Row(expect(DONE, DONE, NO, NO), args=lambda w: {"collection_id": w.collection_id},
+                                      data=lambda w: {"name": "Featured", "slug": w.collection_slug}),
+    ("staff.collection_add", "POST"): Row(expect(DONE, DONE, NO, NO), args=lambda w: {"collection_id": w.collection_id},
+                                          data=lambda w: {"product_id": w.product_id}),
+    ("staff.collection_move", "POST"): Row(expect(DONE, DONE, NO, NO),
+                                           args=lambda w: {"collection_id": w.collection_id,
+                                                           "link_id": w.collection_link_id},
+                                           data=lambda w: {"direction": "down"}),
+    ("staff.collection_remove", "POST"): Row(expect(DONE, DONE, NO, NO),
+                                             args=lambda w: {"collection_id": w.collection_id,
+                                                             "link_id": w.collection_link_id}),
 }
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -272,21 +307,31 @@ def world(app, academy, tmp_path) -> World:
             "creator": academy.creator_email, "staff": academy.staff_email,
             "other_org": outsider.member.user_profile.user.email, "member": academy.learner_email,
         }
+        catalog_rows = _catalog(org, academy.product_id)  # A
         world = World(org_slug=academy.org_slug, other_org_slug=other.slug, emails=emails,
                       submission_id=submission_id, audit_entry_id=entry_id, member_id=plain_member.id,
                       employee_id=target.id, member_invitations=member_invitations,
                       employee_invitations=employee_invitations, failed_email_id=failed.id,
                       revenue_line_id=db.session.scalar(sa.select(Revenue.id).where(
                           Revenue.order_item_id == orders["download_item"])),
-                      product_id=academy.product_id,
                       attribution_id=db.session.scalar(sa.select(OrgEmployeeProductAttribution.id).where(
                           OrgEmployeeProductAttribution.product_id == academy.product_id,
                           OrgEmployeeProductAttribution.employee_id == creator.id)),
                       earner_id=creator.id, payout_id=record_payout(
                           creator, amount=Decimal("0.50"), currency_code="EUR", method="paypal", by=admin).id,
-                      **orders)
+                      **orders, **catalog_rows)
         db.session.commit()
     return world
+
+
+def _catalog(org: Org, product_id: str) -> dict[str, str]:
+    """A: the academy's course and a collection "featured" holding another product."""
+    product = db.session.get(OrgProduct, product_id)
+    admin = org_admin(org)
+    collection = create_collection(org, slug=unique("featured"), name="Featured", by=admin)
+    link = add_to_collection(collection, make_product(org, slug=unique("listed")), by=admin)
+    return {"product_id": product.id, "product_slug": product.slug, "collection_id": collection.id,
+            "collection_slug": collection.slug, "collection_link_id": link.id}
 
 
 def _orders(org: Org, member: OrgMember, *, creator, by) -> dict[str, str]:

@@ -52,11 +52,10 @@ def test_every_nav_entry_is_an_existing_dashboard_page_with_a_known_capability(a
 
 
 @pytest.mark.parametrize("role, expected", [
-    ("admin", {"overview", "earnings", "submissions", "orders", "members", "employees", "invitations", "emails",
-               "audit", "reports"}),
-    ("manager", {"overview", "earnings", "submissions", "orders", "members", "employees", "invitations"}),
-    ("creator", {"overview", "earnings", "submissions"}),
-    ("staff", {"overview", "earnings", "orders"}),
+    ("admin", {"audit", "collections", "earnings", "emails", "employees", "invitations", "members", "orders", "overview", "products", "reports", "submissions"}),
+    ("manager", {"collections", "earnings", "employees", "invitations", "members", "orders", "overview", "products", "submissions"}),
+    ("creator", {"earnings", "overview", "products", "submissions"}),
+    ("staff", {"earnings", "orders", "overview"}),
 ])
 def test_the_navigation_offers_exactly_what_the_role_may_open(app, login, academy, manager_email, role, expected):
     email = {"admin": academy.admin_email, "manager": manager_email, "creator": academy.creator_email,
