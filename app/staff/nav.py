@@ -56,6 +56,8 @@ NAV: tuple[NavEntry, ...] = (
              active=("staff.submission",)),
     NavEntry("emails", "staff.emails", _l("Emails"), "org_settings", active=("staff.email",)),
     NavEntry("audit", "staff.audit", _l("Audit log"), "org_settings", active=("staff.audit_entry",)),
+    NavEntry("brands", "staff.brands", _l("Brands"), "org_settings", active=("staff.brand_logo",)),
+    NavEntry("profile", "staff.profile_photo", _l("Profile photo"), "own_earnings"),
 )
 
 
