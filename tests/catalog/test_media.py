@@ -22,7 +22,15 @@ from app.markets.models import OrgMarket
 from app.orgs.models import Org, OrgAuditLog, OrgMember
 from app.platform import images
 from app.platform.images import OrgImage
-from tests.factories import PASSWORD, make_brand, make_member, make_priced_plan, make_product, make_user, unique
+from tests.factories import (
+    PASSWORD,
+    make_brand,
+    make_member,
+    make_priced_plan,
+    make_product,
+    make_user,
+    unique,
+)
 from tests.learn import assessment_fixtures
 from tests.staff.order_fixtures import buy
 
@@ -205,7 +213,7 @@ def test_storefront_shows_covers_with_srcset_and_placeholders_elsewhere(app, aca
         make_priced_plan(market, product=make_product(org, name="Bare Product", slug=unique("bare")))
         db.session.commit()
     catalog = _text(client.get(f"{academy.prefix}/"))
-    card = re.search(r'<article class="card product-card" data-slug="%s".*?</article>' % academy.course_slug,
+    card = re.search(rf'<article class="card product-card" data-slug="{academy.course_slug}".*?</article>',
                      catalog, re.S).group(0)
     assert 'srcset="/media/images/cover/' in card and " 320w" in card and " 640w" in card
     assert 'alt="A python on a laptop"' in card and 'width="640" height="320"' in card
