@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -208,6 +209,11 @@ class Config:
     # per-lesson limit). Uploaded files are stored under UPLOAD_FOLDER/<org_id>/.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "50")) * 1024 * 1024
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or str(INSTANCE_DIR / "uploads")
+    # Where uploads are stored (app/platform/storage.py): a class path with the storage interface's
+    # five methods for shared storage across hosts; empty: LocalStorage under UPLOAD_FOLDER.
+    STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND") or None
+    # Uploaded images (covers, avatars, logos) larger than this are refused with a message.
+    IMAGE_MAX_MB = int(os.environ.get("IMAGE_MAX_MB", "10"))
 
 
 class TestConfig(Config):
@@ -231,6 +237,8 @@ class TestConfig(Config):
         # The test client's default host; emailed links read http://localhost/...
         self.PUBLIC_URL = "http://localhost"
         self.PLATFORM_HOSTS = list(DEVELOPMENT_HOSTS)
+        # Uploads of a test run land in a folder of their own, never in the instance folder.
+        self.UPLOAD_FOLDER = os.path.join(tempfile.gettempdir(), f"volmify-test-uploads-{os.getpid()}")
 
 
 def _test_db_url() -> str:

@@ -29,6 +29,7 @@ from flask import current_app
 from app.accounts.jobs import create_job_profile
 from app.accounts.models import User, UserJobProfile
 from app.accounts.services import create_user, get_user_by_email, set_locale_preference
+from app.catalog import media
 from app.catalog import services as catalog
 from app.catalog.attributions import set_attribution
 from app.courses.models import OrgProductCourseRating
@@ -41,10 +42,12 @@ from app.demo_data import (
     GLOBEX,
     JOB_PROFILES,
     LESSONS,
+    NO_COVER,
     ORGS,
     PEOPLE,
     SHOWCASE_PRODUCT,
     SKILLS,
+    demo_cover,
 )
 from app.extensions import db
 from app.giftcards.services import disable_gift_card, issue_gift_card
@@ -171,6 +174,7 @@ def _build_org(ctx: _Context, spec: dict) -> None:
     _add_tax(ctx, o, **spec["tax"])
     for product, creator in spec["products"]:
         _product(o, product, o.employees[creator])
+    _add_covers(o)
     _add_collections_and_discounts(ctx, o, spec)
     _add_attributions(ctx, o, spec.get("attributions", ()))
     _add_reviews_and_ratings(o, spec.get("reviews", ()), spec.get("course_ratings", ()))
@@ -348,6 +352,14 @@ def _product(o: _Org, spec: dict, creator: OrgEmployee | None = None):
         catalog.archive_product(product, by=o.admin)
     o.products[spec["slug"]] = product
     return product
+
+
+def _add_covers(o: _Org) -> None:
+    """A generated cover image for each product (but those of ``NO_COVER``: they show the placeholder)."""
+    for slug, product in o.products.items():
+        if slug not in NO_COVER:
+            media.set_product_cover(product, demo_cover(product.name, slug), f"The title {product.name} on a coloured background",
+                                    by=o.admin)
 
 
 def _course_structure(o: _Org, product, spec: dict, creator: OrgEmployee | None) -> None:

@@ -1300,3 +1300,47 @@ GLOBEX_ORG = {
 }
 
 ORGS = (ACME_ORG, GLOBEX_ORG)
+
+
+# ---- cover images ----------------------------------------------------------------------------
+
+# Products that keep the designed placeholder in the demo (to show what a product without an
+# uploaded image looks like); every other product gets a generated cover.
+NO_COVER = ("one-on-one-coaching",)
+
+
+def demo_cover(name: str, slug: str) -> bytes:
+    """A 1280x720 JPEG cover for a demo product: a gradient in colours derived from the slug,
+    a few circles and the product's name (uploaded through the same checks as any upload)."""
+    import colorsys
+    import hashlib
+    import io
+    import textwrap
+
+    from PIL import Image, ImageChops, ImageDraw, ImageFont
+
+    digest = hashlib.sha1(slug.encode()).digest()
+    hue = digest[0] / 255
+
+    def colour(h: float, light: float) -> tuple[int, int, int]:
+        r, g, b = colorsys.hls_to_rgb(h % 1, light, 0.55)
+        return int(r * 255), int(g * 255), int(b * 255)
+
+    width, height = 1280, 720
+    start, end = colour(hue, 0.30), colour(hue + 0.12, 0.18)
+    down = Image.linear_gradient("L").resize((width, height))
+    across = Image.linear_gradient("L").rotate(90).resize((width, height))
+    image = ImageChops.add(down, across, scale=2)  # a diagonal blend from top-left to bottom-right
+    image = Image.composite(Image.new("RGB", (width, height), end), Image.new("RGB", (width, height), start), image)
+    draw = ImageDraw.Draw(image, "RGBA")
+    for i in range(4):
+        x, y, r = 700 + digest[1 + i] * 2, digest[5 + i] * 2 - 100, 120 + digest[9 + i]
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=(255, 255, 255, 28 + 10 * i))
+    font = ImageFont.load_default(size=76)
+    lines = textwrap.wrap(name, width=22)[:3]
+    top = height - 90 - 92 * len(lines)
+    for n, line in enumerate(lines):
+        draw.text((80, top + 92 * n), line, font=font, fill=(255, 255, 255))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=88)
+    return out.getvalue()

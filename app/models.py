@@ -12,6 +12,7 @@ from app.markets import models as markets  # noqa: F401
 from app.orders import models as orders  # noqa: F401
 from app.orgs import models as orgs  # noqa: F401
 from app.payments import models as payments  # noqa: F401
+from app.platform import images as platform_images  # noqa: F401
 from app.platform import models as platform  # noqa: F401
 from app.revenue import models as revenue  # noqa: F401
 from app.tax import models as tax  # noqa: F401

@@ -412,7 +412,13 @@ def test_demo_storefronts_in_the_browser(app, client):
     assert NOT_IN_LATAM_PRODUCT not in _product_links(latam.get_data(as_text=True))
     assert client.get(f"/acme/latam/es/products/{NOT_IN_LATAM_PRODUCT}").status_code == 404
 
-    assert client.get("/acme/us/en/products/python-for-data-analysis").status_code == 200
+    page = client.get("/acme/us/en/products/python-for-data-analysis")
+    assert page.status_code == 200
+    # B: the demo products have generated covers, served in their sizes; coaching keeps the placeholder
+    cover = re.search(r'<img class="cover hero" src="(/media/images/cover/[0-9a-f]+/\d+\.webp)"', page.get_data(as_text=True))
+    assert cover and client.get(cover.group(1)).headers["Content-Type"] == "image/webp"
+    coaching = client.get("/acme/us/en/products/one-on-one-coaching").get_data(as_text=True)
+    assert "data-placeholder" in coaching and 'class="cover hero"' not in coaching
     assert client.get("/globex/global/en/").status_code == 200
     alan = client.get("/creators/alan-turing").get_data(as_text=True)
     assert "Introduction to Cryptography" in alan and "SQL Essentials" in alan

@@ -8,10 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import url_for
+
 from app.catalog import queries
 from app.courses.syllabus import Syllabus, build_syllabus
 from app.markets.locales import translated
 from app.markets.storefront import Storefront
+from app.platform.images import MEDIA_PREFIX, ImageView, images_for
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class ProductPage:
     creators: list[queries.Creator]
     collections: list[tuple[str, str]]
     seo: SeoFields = field(default_factory=SeoFields)
+    image: ImageView | None = None  # the uploaded cover; ``image_url`` is then its absolute URL (OpenGraph)
 
     @property
     def tiers(self) -> list[int]:
@@ -89,12 +93,17 @@ def product_page(storefront: Storefront, slug: str, chain: list[str | None]) -> 
         )
     meta = product.seo_metadata
     og = meta.open_graph if meta else None
+    image = images_for("product_id", [product.id]).get(product.id)
+    image_url = product.image_url
+    if image is not None:
+        image_url = url_for("platform.media", name=image.url().removeprefix(MEDIA_PREFIX), _external=True)
     return ProductPage(
         slug=product.slug,
         type=product.type,
         name=translated(product, "name", chain),
         description=translated(product, "description", chain),
-        image_url=product.image_url,
+        image_url=image_url,
+        image=image,
         brand_name=product.brand.name if product.brand else None,
         offers=queries.offers_for(product, storefront.market_id),
         syllabus=build_syllabus(product.course, chain) if product.course else None,
@@ -115,7 +124,7 @@ def product_page(storefront: Storefront, slug: str, chain: list[str | None]) -> 
             og_title=og.title if og else None,
             og_description=og.description if og else None,
             og_image=og.image_url if og else None,
-            og_image_alt=og.image_alt if og else None,
+            og_image_alt=(og.image_alt if og else None) or (image.alt if image and not (og and og.image_url) else None),
             og_type=og.type if og else None,
         ),
     )

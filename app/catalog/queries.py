@@ -41,6 +41,7 @@ from app.extensions import db
 from app.markets.locales import translated
 from app.markets.storefront import Storefront
 from app.orgs.models import OrgEmployee, OrgMember
+from app.platform.images import ImageView, OrgImage, images_for
 from app.platform.models import SeoMetadata, Skill
 
 SORTS = ("relevance", "newest", "price_asc", "price_desc", "name", "rating")
@@ -146,6 +147,7 @@ class CatalogFilters:
 class Creator:
     name: str
     slug: str | None
+    avatar: ImageView | None = None
 
 
 @dataclass
@@ -162,6 +164,7 @@ class ProductCard:
     review_count: int
     brand_name: str | None
     creators: list[Creator] = field(default_factory=list)
+    image: ImageView | None = None  # the cover (app.platform.images), loaded with the listing
 
 
 @dataclass
@@ -273,6 +276,7 @@ def catalog_page(storefront: Storefront, filters: CatalogFilters, chain: list[st
         .offset((page - 1) * per_page)
     ).all()
     creators = creators_for([row[0].id for row in rows])
+    covers = images_for("product_id", [row[0].id for row in rows])
     cards = [
         ProductCard(
             slug=product.slug,
@@ -285,6 +289,7 @@ def catalog_page(storefront: Storefront, filters: CatalogFilters, chain: list[st
             review_count=count or 0,
             brand_name=product.brand.name if product.brand else None,
             creators=creators.get(product.id, []),
+            image=covers.get(product.id),
         )
         for product, from_price, avg, count in rows
     ]
@@ -297,13 +302,15 @@ def _summary(text: str | None, limit: int = 160) -> str:
 
 
 def creators_for(product_ids: list[str]) -> dict[str, list[Creator]]:
-    """The people attributed as creators of each product right now: one query."""
+    """The people attributed as creators of each product right now, with their avatars: one query."""
     if not product_ids:
         return {}
     now = utcnow()
     rows = db.session.execute(
-        sa.select(Attribution.product_id, UserProfile.display_name, UserJobProfile.slug, UserJobProfile.is_public)
+        sa.select(Attribution.product_id, UserProfile.display_name, UserJobProfile.slug, UserJobProfile.is_public,
+                  OrgImage)
         .join(OrgEmployee, OrgEmployee.id == Attribution.employee_id)
+        .outerjoin(OrgImage, OrgImage.employee_id == OrgEmployee.id)
         .join(OrgMember, OrgMember.id == OrgEmployee.member_id)
         .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
         .outerjoin(UserJobProfile, UserJobProfile.id == OrgEmployee.job_profile_id)
@@ -316,8 +323,9 @@ def creators_for(product_ids: list[str]) -> dict[str, list[Creator]]:
         .order_by(Attribution.product_id, Attribution.revenue_share_percentage.desc(), UserProfile.display_name)
     ).all()
     result: dict[str, list[Creator]] = {}
-    for product_id, name, slug, is_public in rows:
-        result.setdefault(product_id, []).append(Creator(name=name, slug=slug if is_public else None))
+    for product_id, name, slug, is_public, avatar in rows:
+        result.setdefault(product_id, []).append(
+            Creator(name=name, slug=slug if is_public else None, avatar=avatar.view() if avatar else None))
     return result
 
 

@@ -5,13 +5,14 @@ digital downloads (signed links that expire, refused once the access ended)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, g, redirect, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, send_file, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import selectinload
 
+from app.catalog import media
 from app.catalog.models import OrgProductVariant, OrgProductVariantPaymentPlan
 from app.db import utcnow
 from app.entitlements.models import OrgMemberProductAccess, OrgMemberSubscription
@@ -22,6 +23,7 @@ from app.orders import billing
 from app.orders.models import OrgMemberOrder, OrgMemberOrderItem
 from app.orgs.services import get_member
 from app.payments.providers import get_provider
+from app.platform.storage import storage
 from app.web.htmx import render
 
 bp = Blueprint("member_account", __name__, url_prefix="/account")
@@ -143,6 +145,19 @@ def downloads():
                   minutes=current_app.config["DOWNLOAD_LINK_SECONDS"] // 60)
 
 
+def _send_stored(key: str):
+    """A file from private storage, always as an attachment, never cached by shared caches."""
+    store = storage()
+    if not store.exists(key):
+        abort(404)
+    path = store.local_path(key)
+    response = send_file(path if path is not None else store.open(key), as_attachment=True,
+                         download_name=media.file_name(key), mimetype="application/octet-stream")
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @bp.get("/downloads/<token>")
 @login_required
 def download(token: str):
@@ -161,5 +176,7 @@ def download(token: str):
     for item, _name in downloadable_items(member):
         if item.id == data.get("i"):
             variant = db.session.get(OrgProductVariant, item.variant_id)
+            if media.is_stored_file(variant.download_url):
+                return _send_stored(variant.download_url)
             return redirect(variant.download_url, 302)
     abort(403)

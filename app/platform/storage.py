@@ -79,10 +79,12 @@ class LocalStorage:
 
 
 def storage() -> Storage:
-    """The app's storage (one per app, built on first use from the configuration)."""
+    """The app's storage (one per app, built on first use from ``STORAGE_BACKEND`` and ``UPLOAD_FOLDER``)."""
     ext = current_app.extensions
-    if "volmify_storage" not in ext:
-        backend = current_app.config.get("STORAGE_BACKEND")
-        root = current_app.config.get("UPLOAD_FOLDER") or os.path.join(current_app.instance_path, "uploads")
-        ext["volmify_storage"] = import_string(backend)(root) if backend else LocalStorage(root)
-    return ext["volmify_storage"]
+    backend = current_app.config.get("STORAGE_BACKEND")
+    root = current_app.config.get("UPLOAD_FOLDER") or os.path.join(current_app.instance_path, "uploads")
+    built = ext.get("volmify_storage")
+    if built is None or built[0] != (backend, root):  # built again when the configuration changed (tests)
+        built = ((backend, root), import_string(backend)(root) if backend else LocalStorage(root))
+        ext["volmify_storage"] = built
+    return built[1]

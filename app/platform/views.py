@@ -5,11 +5,14 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, send_file
 from sqlalchemy import text
 
 from app.extensions import db
+from app.platform import images
 from app.platform.models import EmailOutbox
+from app.platform.storage import check_key, storage
+from app.web import cache
 
 bp = Blueprint("platform", __name__)
 
@@ -49,6 +52,49 @@ def brand_css(color: str):
     response.cache_control.max_age = 365 * 24 * 3600
     response.cache_control.immutable = True
     return response
+
+
+MEDIA_TYPES = {".webp": "image/webp"}
+
+
+@bp.get(images.MEDIA_PREFIX + "<path:name>")
+def media(name: str):
+    """A public stored file (``public/<name>``): content-hashed names, so cached for a year as
+    immutable. Only the stored image renditions are served; anything else is 404."""
+    key = f"public/{name}"
+    try:
+        check_key(key)
+    except ValueError:
+        abort(404)
+    mimetype = MEDIA_TYPES.get(name[name.rfind("."):].lower()) if "." in name else None
+    store = storage()
+    if mimetype is None or not name.startswith("images/") or not store.exists(key):
+        abort(404)
+    path = store.local_path(key)
+    response = send_file(path, mimetype=mimetype, conditional=True, etag=True) if path else \
+        send_file(store.open(key), mimetype=mimetype, conditional=True, etag=name)
+    response.cache_control.public = True
+    response.cache_control.max_age = 365 * 24 * 3600
+    response.cache_control.immutable = True
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.app_template_global()
+def product_cover(product_id: str) -> images.ImageView | None:
+    """A product's cover for pages that show one product (the course player's header); read cache."""
+    return cache.cached(("product-cover", product_id),
+                        lambda: images.images_for("product_id", [product_id]).get(product_id))
+
+
+@bp.app_template_global()
+def placeholder_colour(name: str | None) -> str:
+    return images.placeholder_colour(name)
+
+
+@bp.app_template_global()
+def name_initials(name: str | None) -> str:
+    return images.initials(name)
 
 
 @bp.get("/dev/outbox")

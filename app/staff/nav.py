@@ -60,6 +60,8 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("emails", "staff.emails", _l("Emails"), "org_settings", active=("staff.email",)),
     NavEntry("audit", "staff.audit", _l("Audit log"), "org_settings", active=("staff.audit_entry",)),
     NavEntry("reports", "staff.reports_page", _l("Reports"), "all_earnings"),
+    NavEntry("brands", "staff.brands", _l("Brands"), "org_settings", active=("staff.brand_logo",)),
+    NavEntry("profile", "staff.profile_photo", _l("Profile photo"), "own_earnings"),
 )
 
 

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask import url_for
+from PIL import Image
 
 from app.accounts.models import User
 from app.catalog.attributions import set_attribution
@@ -39,6 +40,7 @@ from app.revenue.payouts import record_payout
 from app.tax.services import create_category
 from tests.factories import (
     PASSWORD,
+    make_brand,
     make_employee,
     make_member,
     make_org,
@@ -93,6 +95,7 @@ class World:
     collection_id: str = ""
     collection_slug: str = ""
     collection_link_id: str = ""
+    media: dict[str, str] = field(default_factory=dict)  # B: the course, a creator's download, a brand
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,31 @@ def _member(w: World) -> dict[str, str]:
 
 def _employee(w: World) -> dict[str, str]:
     return {"employee_id": w.employee_id}
+
+
+def _media(w: World, which: str) -> dict[str, str]:  # B
+    return {"product_id": w.media[which]}
+
+
+def _png() -> bytes:  # B: a small valid image
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 120, 60)).save(out, "PNG")
+    return out.getvalue()
+
+
+def _media_world(org: Org, course_id: str, creator_email: str) -> dict[str, str]:  # B
+    """The academy's course, a download attributed to its creator (with a variant), and a brand."""
+    from datetime import timedelta
+
+    from app.catalog.attributions import set_attribution
+    from app.db import utcnow
+
+    creator = get_employee(org, db.session.scalar(sa.select(User).where(User.email == creator_email)))
+    download = make_product(org, type="digital_download", name="Creator's ebook")
+    make_priced_plan(db.session.scalar(sa.select(OrgMarket).where(OrgMarket.org_id == org.id)), product=download)
+    set_attribution(download, creator, percent=Decimal("10"), type="creator",
+                    effective_from=utcnow() - timedelta(days=1), by=org_admin(org))
+    return {"course": course_id, "download": download.id, "brand": make_brand(org, name="Academy Brand").id}
 
 
 def _member_invitation(which: str) -> Callable[[World], dict[str, str]]:
@@ -235,6 +263,27 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("staff.collection_remove", "POST"): Row(expect(DONE, DONE, NO, NO),
                                              args=lambda w: {"collection_id": w.collection_id,
                                                              "link_id": w.collection_link_id}),
+    # B: images and files (a product's media tab: catalog_own on the creator's products; the
+    # signed-in employee's own photo: everyone; brand logos: org_settings)
+    ("staff.product_media", "GET"): Row(expect(OK, OK, OK, NO), args=lambda w: _media(w, "course")),
+    ("staff.product_media_cover", "POST"): Row(expect(DONE, DONE, DONE, NO), args=lambda w: _media(w, "course"),
+                                               data=lambda w: {"image": (io.BytesIO(_png()), "cover.png"),
+                                                               "alt_text": "A cover"}),
+    ("staff.product_media_cover_remove", "POST"): Row(expect(DONE, DONE, DONE, NO),
+                                                      args=lambda w: _media(w, "course")),
+    ("staff.product_media_file", "POST"): Row(expect(DONE, DONE, DONE, NO), args=lambda w: _media(w, "download"),
+                                              data=lambda w: {"file": (io.BytesIO(b"%PDF-1.4"), "book.pdf")}),
+    ("staff.product_media_file_remove", "POST"): Row(expect(DONE, DONE, DONE, NO),
+                                                     args=lambda w: _media(w, "download")),
+    ("staff.profile_photo", "GET"): Row(expect(OK, OK, OK, OK)),
+    ("staff.profile_photo", "POST"): Row(expect(DONE, DONE, DONE, DONE),
+                                         data=lambda w: {"image": (io.BytesIO(_png()), "me.png"), "alt_text": "Me"}),
+    ("staff.profile_photo_remove", "POST"): Row(expect(DONE, DONE, DONE, DONE)),
+    ("staff.brands", "GET"): Row(expect(OK, NO, NO, NO)),
+    ("staff.brand_logo", "POST"): Row(expect(DONE, NO, NO, NO), args=lambda w: {"brand_id": w.media["brand"]},
+                                      data=lambda w: {f"brand-{w.media['brand']}-image": (io.BytesIO(_png()), "l.png"),
+                                                      f"brand-{w.media['brand']}-alt_text": "Logo"}),
+    ("staff.brand_logo_remove", "POST"): Row(expect(DONE, NO, NO, NO), args=lambda w: {"brand_id": w.media["brand"]}),
 }
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -319,7 +368,8 @@ def world(app, academy, tmp_path) -> World:
                           OrgEmployeeProductAttribution.employee_id == creator.id)),
                       earner_id=creator.id, payout_id=record_payout(
                           creator, amount=Decimal("0.50"), currency_code="EUR", method="paypal", by=admin).id,
-                      **orders, **catalog_rows)
+                      **orders, **catalog_rows,
+                      media=_media_world(org, academy.product_id, academy.creator_email))
         db.session.commit()
     return world
 
