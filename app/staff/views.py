@@ -19,6 +19,7 @@ from app.staff import invitations as _invitations  # noqa: F401  (registers the 
 from app.staff import members as _members  # noqa: F401  (registers the members' routes)
 from app.staff import orders as _orders  # noqa: F401  (registers the orders pages)
 from app.staff import overview
+from app.staff import plans as _plans  # noqa: F401  (registers the plans and prices tabs of a product)
 from app.staff import submissions as _submissions  # noqa: F401  (registers the review queue's routes)
 from app.staff.blueprint import bp
 from app.staff.nav import entry_for
