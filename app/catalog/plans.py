@@ -235,8 +235,8 @@ class PriceMatrix:
 
 
 def price_matrix(product: OrgProduct, *, plan_id: str | None = None, market_id: str | None = None) -> PriceMatrix:
-    """The matrix in three queries whatever its size: the org's markets (active first, by name),
-    the product's plans with their variants, the prices. ``plan_id`` and ``market_id`` limit it to
+    """The matrix in four queries whatever its size: the org's markets (active first, by name),
+    the product's plans with their variants (and the usage-based terms), the prices. ``plan_id`` and ``market_id`` limit it to
     one row or one cell (404 for another product's plan or another org's market)."""
     markets_stmt = (sa.select(OrgMarket).where(OrgMarket.org_id == product.org_id)
                     .order_by(OrgMarket.is_active.desc(), OrgMarket.name, OrgMarket.id))
@@ -244,7 +244,8 @@ def price_matrix(product: OrgProduct, *, plan_id: str | None = None, market_id: 
         markets_stmt = markets_stmt.where(OrgMarket.id == market_id)
     markets = list(db.session.scalars(markets_stmt))
     plan = OrgProductVariantPaymentPlan
-    plans_stmt = (sa.select(plan).join(plan.variant).options(contains_eager(plan.variant))
+    plans_stmt = (sa.select(plan).join(plan.variant)
+                  .options(contains_eager(plan.variant), selectinload(plan.usage_based))
                   .where(OrgProductVariant.product_id == product.id, plan.org_id == product.org_id)
                   .order_by(OrgProductVariant.sort_order, OrgProductVariant.created_at, OrgProductVariant.id,
                             plan.sort_order, plan.created_at, plan.id))
