@@ -21,7 +21,13 @@ from wtforms.validators import InputRequired, Length
 
 from app.catalog import plans as catalog_plans
 from app.catalog import services as catalog
-from app.catalog.models import INTERVALS, PLAN_TYPES, OrgProduct, OrgProductVariant, OrgProductVariantPaymentPlan
+from app.catalog.models import (
+    INTERVALS,
+    PLAN_TYPES,
+    OrgProduct,
+    OrgProductVariant,
+    OrgProductVariantPaymentPlan,
+)
 from app.errors import DomainError, NotFoundError
 from app.extensions import db
 from app.orgs.services import get_or_404

@@ -11,12 +11,16 @@ import pytest
 import sqlalchemy as sa
 
 from app.catalog.models import OrgProductVariant, OrgProductVariantPaymentPlan
+from app.catalog.services import add_variant
 from app.entitlements.services import member_access_tier
 from app.extensions import db
 from app.orgs.models import Org, OrgAuditLog, OrgMember
 from tests.factories import make_employee, make_org, make_plan, make_product, make_user, unique
 from tests.learn.assessment_fixtures import text
-from tests.staff.price_fixtures import as_user, priced  # noqa: F401 (fixtures)
+from tests.staff import price_fixtures
+
+priced = price_fixtures.priced  # the fixtures
+as_user = price_fixtures.as_user
 
 
 def variants(app, product_id: str) -> list[OrgProductVariant]:
@@ -245,8 +249,6 @@ def test_the_tab_takes_the_same_number_of_queries_for_few_and_many_plans(app, as
             org = make_org()
             admin = make_employee(org, make_user(f"{unique('admin')}@example.com"), role="admin")
             product = make_product(org, by=admin)
-            from app.catalog.services import add_variant
-
             for v in range(n):
                 variant = add_variant(product, name=f"Variant {v}", by=admin)
                 for kind in ("one_time", "subscription", "usage_based"):

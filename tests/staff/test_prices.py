@@ -16,14 +16,27 @@ from app.catalog.models import (
     OrgProductVariantPaymentPlan,
     OrgProductVariantPaymentPlanMarketPrice,
 )
+from app.catalog.services import set_market_price
 from app.extensions import db
 from app.markets.models import OrgMarket
 from app.orders.models import OrgMemberOrder
 from app.orgs.models import Org, OrgAuditLog, OrgMember
-from tests.factories import make_employee, make_market, make_org, make_plan, make_product, make_user, org_admin, unique
+from tests.factories import (
+    make_employee,
+    make_market,
+    make_org,
+    make_plan,
+    make_product,
+    make_user,
+    org_admin,
+    unique,
+)
 from tests.learn.assessment_fixtures import text
+from tests.staff import price_fixtures
 from tests.staff.order_fixtures import buy
-from tests.staff.price_fixtures import as_user, priced  # noqa: F401 (fixtures)
+
+priced = price_fixtures.priced  # the fixtures
+as_user = price_fixtures.as_user
 
 Price = OrgProductVariantPaymentPlanMarketPrice
 HX = {"HX-Request": "true", "HX-Target": "cell"}
@@ -245,8 +258,6 @@ def _matrix(org: Org, product: OrgProduct, plans: int, markets: int) -> None:
     for i in range(plans):
         plan = make_plan(product, name=f"Plan {i}", type=("one_time", "subscription", "usage_based")[i % 3])
         for market in db.session.scalars(sa.select(OrgMarket).where(OrgMarket.org_id == org.id)).all()[: i % 3]:
-            from app.catalog.services import set_market_price
-
             set_market_price(plan, market, price="10", price_per_unit="1" if plan.type == "usage_based" else None,
                              by=admin)
 
