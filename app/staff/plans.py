@@ -296,8 +296,8 @@ def product_prices(product_id: str):
     if errors:
         if saved:
             flash(_("%(num)d prices were saved.", num=saved), "success")
-        return _render_prices(product, catalog_plans.price_matrix(product), typed=request.form.to_dict(),
-                              errors=errors, status=422)
+        typed = {name: request.form.get(name, "") for k in errors for name in (f"price-{k}", f"unit-{k}")}
+        return _render_prices(product, catalog_plans.price_matrix(product), typed=typed, errors=errors, status=422)
     flash(_("The prices were saved.") if saved else _("No price was changed."), "success")
     return redirect(url_for(".product_prices", product_id=product.id))
 
