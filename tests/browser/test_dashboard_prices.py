@@ -112,6 +112,15 @@ def test_a_manager_adds_a_plan_and_prices_it_cell_by_cell_with_htmx(demo, new_co
     # The plans tab shows the plan with its terms.
     page.goto(f"{base}/plans")
     expect(page.locator(f"#plan-{monthly}")).to_contain_text("Every month · 14 trial days")
+    # Edit it: a week's trial; then stop selling it.
+    page.locator(f"#plan-{monthly}").get_by_role("link", name="Edit").click()
+    expect(page.get_by_label("Plan name")).to_have_value("Monthly")
+    page.get_by_label("Free trial (days)").fill("7")
+    page.get_by_role("button", name="Save plan").click()
+    expect(page.locator(f"#plan-{monthly}")).to_contain_text("Every month · 7 trial days")
+    page.locator(f"#plan-{monthly}").get_by_role("button", name="Stop selling").click()
+    expect(page.locator(f"#plan-{monthly}")).to_have_attribute("data-active", "no")
+    expect(page.locator(".flash-success")).to_contain_text("Its buyers keep their access.")
 
 
 def test_without_javascript_the_whole_matrix_is_saved_and_a_bad_cell_keeps_its_input(demo, new_context, course):

@@ -97,7 +97,7 @@ def test_a_cell_saved_with_htmx_comes_back_with_its_value_and_the_plans_warning(
     html = r.get_data(as_text=True)
     assert html.lstrip().startswith(f'<td class="price-cell" id="cell-{p.basic}-{p.jp}"')
     assert input_value(html, f"price-{key(p.basic, p.jp)}") == "5000" and "Saved" in html
-    head = re.search(rf'<th scope="row" id="plan-head-{p.basic}" hx-swap-oob="true">.*?</th>', html, re.S).group(0)
+    head = re.search(rf'<th scope="row" id="plan-head-{p.basic}" data-hx-swap-oob="true">.*?</th>', html, re.S).group(0)
     assert "No price in Kuwait: not sold there." in head  # Japan is priced now
     row = price_row(app, p.basic, p.jp)
     assert row.price == Decimal("5000") and row.currency_code == "JPY" and row.is_active
