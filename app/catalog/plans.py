@@ -187,7 +187,7 @@ def parse_price(raw, currency: str, label: str) -> Decimal | None:
     if not text:
         return None
     places = precision(currency)
-    number = to_decimal_number(text, _("Enter a number for %(field)s, such as %(example)s.", field=label,
+    number = to_decimal_number(text, _("%(field)s must be a number, such as %(example)s.", field=label,
                                        example=format(quantize(Decimal("49"), currency), "f")))
     if number < 0:
         raise ValidationError(_("%(field)s cannot be negative.", field=label))

@@ -69,7 +69,7 @@ class PlanForm(Form):
     description = TextAreaField(_l("Description"), validators=[Length(max=100_000)])
     access_tier = SelectField(_l("Access tier"), choices=_tier_choices, default="1")
     allow_gift_cards = BooleanField(_l("Gift cards can pay for it"), default=True)
-    interval = SelectField(_l("Billed every"), choices=[SelectChoice(i, labels.interval_label(i)) for i in INTERVALS],
+    interval = SelectField(_l("Billing interval"), choices=[SelectChoice(i, labels.interval_label(i)) for i in INTERVALS],
                            default="month")
     interval_count = WholeNumberField(_l("Number of intervals per bill"), message=_l("Enter a whole number."),
                                       minimum=1, maximum=catalog.MAX_INTERVAL_COUNT, default=1)

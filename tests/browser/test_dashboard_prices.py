@@ -77,7 +77,7 @@ def test_a_manager_adds_a_plan_and_prices_it_cell_by_cell_with_htmx(demo, new_co
     add.get_by_label("Type").select_option("subscription")
     add.get_by_label("Plan name").fill("Monthly")
     add.get_by_label("Access tier").select_option("2")
-    add.get_by_label("Billed every").select_option("month")
+    add.get_by_label("Billing interval").select_option("month")
     add.get_by_label("Free trial (days)").fill("14")
     add.get_by_role("button", name="Add plan").click()
     expect(page.locator("h1")).to_contain_text("Pricing Workshop")
@@ -111,13 +111,13 @@ def test_a_manager_adds_a_plan_and_prices_it_cell_by_cell_with_htmx(demo, new_co
 
     # The plans tab shows the plan with its terms.
     page.goto(f"{base}/plans")
-    expect(page.locator(f"#plan-{monthly}")).to_contain_text("Every month · 14 trial days")
+    expect(page.locator(f"#plan-{monthly}")).to_contain_text("Billing period: month · 14 trial days")
     # Edit it: a week's trial; then stop selling it.
     page.locator(f"#plan-{monthly}").get_by_role("link", name="Edit").click()
     expect(page.get_by_label("Plan name")).to_have_value("Monthly")
     page.get_by_label("Free trial (days)").fill("7")
     page.get_by_role("button", name="Save plan").click()
-    expect(page.locator(f"#plan-{monthly}")).to_contain_text("Every month · 7 trial days")
+    expect(page.locator(f"#plan-{monthly}")).to_contain_text("Billing period: month · 7 trial days")
     page.locator(f"#plan-{monthly}").get_by_role("button", name="Stop selling").click()
     expect(page.locator(f"#plan-{monthly}")).to_have_attribute("data-active", "no")
     expect(page.locator(".flash-success")).to_contain_text("Its buyers keep their access.")

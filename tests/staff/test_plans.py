@@ -56,7 +56,7 @@ def test_the_tab_lists_variants_with_their_plans_and_terms(priced, as_user):
     assert "Variants and plans" in page and "Standard" in page and "Default" in page
     html = r.get_data(as_text=True)
     monthly = re.search(rf'<tr id="plan-{p.monthly}".*?</tr>', html, re.S).group(0)
-    assert "Subscription" in monthly and "Tier 2" in monthly and "Every month" in monthly and "7 trial days" in monthly
+    assert "Subscription" in monthly and "Tier 2" in monthly and "Billing period: month" in monthly and "7 trial days" in monthly
     credits = re.search(rf'<tr id="plan-{p.credits}".*?</tr>', html, re.S).group(0)
     assert "Per credit, 100 included" in credits
     basic = re.search(rf'<tr id="plan-{p.basic}".*?</tr>', html, re.S).group(0)

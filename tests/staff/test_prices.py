@@ -122,9 +122,9 @@ def test_a_cell_saved_with_htmx_comes_back_with_its_value_and_the_plans_warning(
     ("eu", "-5", "The price cannot be negative."),
     ("eu", "99999999999999999999999", "The price is too large."),
     ("eu", "1e999999999", "The price is too large."),
-    ("eu", "NaN", "Enter a number for The price, such as 49.00."),
-    ("eu", "forty", "Enter a number for The price, such as 49.00."),
-    ("jp", "12,50", "Enter a number for The price, such as 49."),
+    ("eu", "NaN", "The price must be a number, such as 49.00."),
+    ("eu", "forty", "The price must be a number, such as 49.00."),
+    ("jp", "12,50", "The price must be a number, such as 49."),
 ])
 def test_a_bad_cell_gets_its_message_keeps_what_was_typed_and_changes_nothing(app, priced, as_user, market,
                                                                              typed, message):
