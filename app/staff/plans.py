@@ -71,12 +71,17 @@ class PlanForm(Form):
     allow_gift_cards = BooleanField(_l("Gift cards can pay for it"), default=True)
     interval = SelectField(_l("Billing interval"), choices=[SelectChoice(i, labels.interval_label(i)) for i in INTERVALS],
                            default="month")
-    interval_count = WholeNumberField(_l("Number of intervals per bill"), message=_l("Enter a whole number."),
+    interval_count = WholeNumberField(_l("Number of intervals per bill"),
+                                      message=_l("Enter a whole number from %(min)d to %(max)d.", min=1,
+                                                 max=catalog.MAX_INTERVAL_COUNT),
                                       minimum=1, maximum=catalog.MAX_INTERVAL_COUNT, default=1)
-    trial_period_days = WholeNumberField(_l("Free trial (days)"), message=_l("Enter a whole number of days."),
+    trial_period_days = WholeNumberField(_l("Free trial (days)"),
+                                         message=_l("Enter a whole number of days from %(min)d to %(max)d.", min=0,
+                                                    max=catalog.MAX_TRIAL_DAYS),
                                          minimum=0, maximum=catalog.MAX_TRIAL_DAYS, default=0)
     usage_unit = StringField(_l("Usage unit"), validators=[Length(max=50)])
-    included_units = WholeNumberField(_l("Included units per period"), message=_l("Enter a whole number."),
+    included_units = WholeNumberField(_l("Included units per period"),
+                                      message=_l("Enter a whole number of units, 0 or more."),
                                       minimum=0, maximum=catalog.MAX_INCLUDED_UNITS, default=0)
 
     def terms(self, type: str) -> dict:
@@ -89,15 +94,13 @@ class PlanForm(Form):
         return {"usage_unit": self.usage_unit.data, "included_units": self.included_units.data or 0}
 
     def validate_for(self, type: str) -> bool:
-        """Validate only the fields the plan's type uses."""
-        used = {"one_time": ("allow_gift_cards",), "subscription": ("interval", "interval_count", "trial_period_days"),
-                "usage_based": ("usage_unit", "included_units")}
-        ok = self.validate()
-        for name, fld in self._fields.items():
-            if name in ("interval", "interval_count", "trial_period_days", "usage_unit", "included_units",
-                        "allow_gift_cards") and name not in used.get(type, ()):
-                fld.errors = []
-        return ok or not any(f.errors for f in self) and not self.form_errors
+        """Validate the common fields and those of the plan's type (the other types' fields, shown
+        without JavaScript, are ignored)."""
+        self.validate()
+        unused = {name for names in catalog_plans.TERMS_FIELDS.values() for name in names}
+        for name in unused - set(catalog_plans.TERMS_FIELDS.get(type, ())):
+            self[name].errors = []
+        return not self.form_errors and not any(fld.errors for fld in self)
 
 
 def _plan_form_data(plan: OrgProductVariantPaymentPlan) -> dict:

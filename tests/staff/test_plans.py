@@ -151,14 +151,14 @@ def test_plans_of_the_three_types_are_added_with_their_fields(app, priced, as_us
     ({"type": "one_time", "name": "", "access_tier": "1"}, "Enter a name for the plan."),
     ({"type": "gift", "name": "X", "access_tier": "1"}, "Not a valid choice."),
     ({"type": "subscription", "name": "X", "access_tier": "1", "interval": "month", "interval_count": "0"},
-     "Enter a whole number."),
+     "Enter a whole number from 1 to 365."),
     ({"type": "subscription", "name": "X", "access_tier": "1", "interval": "month",
-      "trial_period_days": "99999999999999999999999"}, "Enter a whole number of days."),
+      "trial_period_days": "99999999999999999999999"}, "Enter a whole number of days from 0 to 730."),
     ({"type": "subscription", "name": "X", "access_tier": "1", "interval": "fortnight"}, "Not a valid choice."),
     ({"type": "usage_based", "name": "X", "access_tier": "1", "usage_unit": ""},
      "A usage-based plan needs a usage unit"),
     ({"type": "usage_based", "name": "X", "access_tier": "1", "usage_unit": "call", "included_units": "ten"},
-     "Enter a whole number."),
+     "Enter a whole number of units, 0 or more."),
     ({"type": "usage_based", "name": "X" * 101, "access_tier": "1", "usage_unit": "call"},
      "Field cannot be longer than 100 characters."),
 ])
@@ -198,7 +198,8 @@ def test_a_plan_is_edited_and_its_terms_too(app, priced, as_user):
     r = admin.post(url, data={"name": "Monthly plus", "access_tier": "2", "interval": "week",
                               "interval_count": "-1", "trial_period_days": "abc"})
     assert r.status_code == 422
-    assert "Enter a whole number." in text(r) and "Enter a whole number of days." in text(r)
+    assert "Enter a whole number from 1 to 365." in text(r)
+    assert "Enter a whole number of days from 0 to 730." in text(r)
     assert 'value="abc"' in r.get_data(as_text=True)
     assert plan_of(app, p.monthly)["tier"] == 3
 
