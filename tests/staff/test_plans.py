@@ -11,11 +11,13 @@ import pytest
 import sqlalchemy as sa
 
 from app.catalog.models import OrgProductVariant, OrgProductVariantPaymentPlan
-from app.catalog.services import add_variant
+from app.catalog.plans import update_plan
+from app.catalog.services import add_plan, add_variant
 from app.entitlements.services import member_access_tier
+from app.errors import ValidationError
 from app.extensions import db
 from app.orgs.models import Org, OrgAuditLog, OrgMember
-from tests.factories import make_employee, make_org, make_plan, make_product, make_user, unique
+from tests.factories import make_employee, make_org, make_plan, make_product, make_user, org_admin, unique
 from tests.learn.assessment_fixtures import text
 from tests.staff import price_fixtures
 
@@ -294,3 +296,21 @@ def test_another_products_or_orgs_variant_and_plan_are_not_found(app, priced, as
     for variant_id in (ids[1], ids[3]):
         assert admin.post(f"{p.plans_url[:-6]}/variants/{variant_id}/move", data={"direction": "up"}).status_code == 404
     assert plan_of(app, ids[0])["active"] and plan_of(app, ids[2])["active"]
+
+
+def test_the_services_refuse_a_tier_above_3_and_out_of_range_terms(app, priced):
+    """The rules hold for every caller, not only the dashboard's form (its select offers 1-3)."""
+    with app.app_context():
+        plan = db.session.get(OrgProductVariantPaymentPlan, priced.monthly)
+        admin = org_admin(plan)
+        for kwargs, message in (
+            ({"access_tier": 4}, "The access tier must be between 1 and 3."),
+            ({"access_tier": 2, "trial_period_days": 731}, "Trial period (days) must be at most 730."),
+            ({"access_tier": 2, "interval_count": 366}, "Interval count must be at most 365."),
+        ):
+            with pytest.raises(ValidationError) as refused:
+                add_plan(plan.variant, type="subscription", name="Too much", interval="month", by=admin, **kwargs)
+            assert refused.value.message == message
+            with pytest.raises(ValidationError):
+                update_plan(plan, name="Monthly", description=None, interval="month", by=admin, **kwargs)
+    assert plan_of(app, priced.monthly)["tier"] == 2
