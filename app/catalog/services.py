@@ -429,6 +429,52 @@ def set_product_translation(
 
 # ---- variants and payment plans -------------------------------------------------------------
 
+MAX_ACCESS_TIER = 3  # the tiers a plan grants: 1 (basic) to 3
+MAX_INTERVAL_COUNT = 365
+MAX_TRIAL_DAYS = 730
+MAX_INCLUDED_UNITS = 1_000_000_000
+
+
+def check_sku_free(org_id: str, sku: str, *, exclude_id: str | None = None) -> None:
+    """SKUs are unique within the org."""
+    stmt = sa.select(OrgProductVariant.id).where(OrgProductVariant.org_id == org_id, OrgProductVariant.sku == sku)
+    if exclude_id is not None:
+        stmt = stmt.where(OrgProductVariant.id != exclude_id)
+    if db.session.scalar(stmt.limit(1)) is not None:
+        raise ValidationError(_("Another variant already uses the SKU “%(sku)s”.", sku=sku))
+
+
+def plan_tier(value) -> int:
+    """The access tier a plan grants: 1 to ``MAX_ACCESS_TIER``."""
+    tier = check_access_tier(value)
+    if tier > MAX_ACCESS_TIER:
+        raise ValidationError(_("The access tier must be between 1 and %(n)d.", n=MAX_ACCESS_TIER))
+    return tier
+
+
+def check_terms(type: str, *, allow_gift_cards: bool = True, interval: str | None = None, interval_count=1,
+                trial_period_days=0, usage_unit: str | None = None, included_units=0) -> dict[str, Any]:
+    """The checked values of the terms row of a plan of ``type`` (one-time: gift cards allowed;
+    subscription: interval, interval count, trial days; usage-based: unit, included units)."""
+    if type == "one_time":
+        return {"allow_gift_cards": bool(allow_gift_cards)}
+    if type == "subscription":
+        if not interval:
+            raise ValidationError(_("A subscription plan needs a billing interval (day, week, month or year)."))
+        _choice(interval, INTERVALS, _("billing interval"))
+        return {
+            "interval": interval,
+            "interval_count": to_int(interval_count, _("Interval count"), minimum=1, maximum=MAX_INTERVAL_COUNT),
+            "trial_period_days": to_int(trial_period_days, _("Trial period (days)"), minimum=0,
+                                        maximum=MAX_TRIAL_DAYS),
+        }
+    unit = clean_text(usage_unit, _("Usage unit"), max_length=50)
+    if unit is None:
+        raise ValidationError(_("A usage-based plan needs a usage unit (for example “API call”)."))
+    return {"usage_unit": unit,
+            "included_units": to_int(included_units, _("Included units"), minimum=0, maximum=MAX_INCLUDED_UNITS)}
+
+
 def add_variant(
     product: OrgProduct,
     *,
@@ -444,13 +490,7 @@ def add_variant(
     name = clean_text(name, _("Variant name"), max_length=100, required=True)
     sku = clean_text(sku, _("SKU"), max_length=64)
     if sku is not None:
-        taken = db.session.scalar(
-            sa.select(OrgProductVariant.id).where(
-                OrgProductVariant.org_id == product.org_id, OrgProductVariant.sku == sku
-            ).limit(1)
-        )
-        if taken is not None:
-            raise ValidationError(_("Another variant already uses the SKU “%(sku)s”.", sku=sku))
+        check_sku_free(product.org_id, sku)
     siblings = list(
         db.session.scalars(sa.select(OrgProductVariant).where(OrgProductVariant.product_id == product.id))
     )
@@ -492,7 +532,9 @@ def add_plan(
     """A payment plan with its type-specific row (one-time, subscription or usage-based)."""
     require_product_editor(by, variant.product)
     _choice(type, PLAN_TYPES, _("plan type"))
-    tier = check_access_tier(access_tier)
+    tier = plan_tier(access_tier)
+    terms = check_terms(type, allow_gift_cards=allow_gift_cards, interval=interval, interval_count=interval_count,
+                        trial_period_days=trial_period_days, usage_unit=usage_unit, included_units=included_units)
     plan = OrgProductVariantPaymentPlan(
         org_id=variant.org_id,
         variant=variant,
@@ -505,23 +547,11 @@ def add_plan(
         ),
     )
     if type == "one_time":
-        plan.one_time = OrgProductVariantPaymentPlanOneTime(allow_gift_cards=bool(allow_gift_cards))
+        plan.one_time = OrgProductVariantPaymentPlanOneTime(**terms)
     elif type == "subscription":
-        if not interval:
-            raise ValidationError(_("A subscription plan needs a billing interval (day, week, month or year)."))
-        _choice(interval, INTERVALS, _("billing interval"))
-        plan.subscription = OrgProductVariantPaymentPlanSubscription(
-            interval=interval,
-            interval_count=to_int(interval_count, _("Interval count"), minimum=1),
-            trial_period_days=to_int(trial_period_days, _("Trial period (days)"), minimum=0),
-        )
+        plan.subscription = OrgProductVariantPaymentPlanSubscription(**terms)
     else:
-        unit = clean_text(usage_unit, _("Usage unit"), max_length=50)
-        if unit is None:
-            raise ValidationError(_("A usage-based plan needs a usage unit (for example “API call”)."))
-        plan.usage_based = OrgProductVariantPaymentPlanUsageBased(
-            usage_unit=unit, included_units=to_int(included_units, _("Included units"), minimum=0)
-        )
+        plan.usage_based = OrgProductVariantPaymentPlanUsageBased(**terms)
     db.session.add(plan)
     db.session.flush()
     audit_change(plan, action="plan.created", by=by, fields=PLAN_FIELDS)

@@ -23,6 +23,7 @@ from app.staff import media as _media  # noqa: F401  (registers the images and f
 from app.staff import members as _members  # noqa: F401  (registers the members' routes)
 from app.staff import orders as _orders  # noqa: F401  (registers the orders pages)
 from app.staff import overview
+from app.staff import plans as _plans  # noqa: F401  (registers the plans and prices tabs of a product)
 from app.staff import products as _products  # noqa: F401  (registers the product pages)
 from app.staff import reports as _reports  # noqa: F401  (registers the reports page)
 from app.staff import submissions as _submissions  # noqa: F401  (registers the review queue's routes)

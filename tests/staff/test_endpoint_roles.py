@@ -96,6 +96,11 @@ class World:
     collection_slug: str = ""
     collection_link_id: str = ""
     media: dict[str, str] = field(default_factory=dict)  # B: the course, a creator's download, a brand
+    # C: the academy's course, its default variant, its plan and the market it is priced in
+    product_id: str = ""
+    variant_id: str = ""
+    plan_id: str = ""
+    market_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -148,6 +153,14 @@ def _member_invitation(which: str) -> Callable[[World], dict[str, str]]:
 
 def _employee_invitation(which: str) -> Callable[[World], dict[str, str]]:
     return lambda w: {"invitation_id": w.employee_invitations[which]}
+
+
+def _variant(w: World) -> dict[str, str]:  # C
+    return {"product_id": w.product_id, "variant_id": w.variant_id}
+
+
+def _plan(w: World) -> dict[str, str]:  # C
+    return {"product_id": w.product_id, "plan_id": w.plan_id}
 
 
 # (endpoint, method) -> what each role gets
@@ -284,6 +297,34 @@ EXPECTED: dict[tuple[str, str], Row] = {
                                       data=lambda w: {f"brand-{w.media['brand']}-image": (io.BytesIO(_png()), "l.png"),
                                                       f"brand-{w.media['brand']}-alt_text": "Logo"}),
     ("staff.brand_logo_remove", "POST"): Row(expect(DONE, NO, NO, NO), args=lambda w: {"brand_id": w.media["brand"]}),
+    # C: variants, payment plans and the price matrix (require_product_editor: catalog_all, or
+    # catalog_own for the products attributed to the creator)
+    ("staff.product_plans", "GET"): Row(expect(OK, OK, OK, NO), args=lambda w: {"product_id": w.product_id}),
+    ("staff.product_variant_add", "POST"): Row(expect(DONE, DONE, DONE, NO),
+                                               args=lambda w: {"product_id": w.product_id},
+                                               data=lambda w: {"new-name": unique("Variant")}),
+    ("staff.product_variant_edit", "POST"): Row(expect(DONE, DONE, DONE, NO), args=_variant,
+                                                data=lambda w: {f"v-{w.variant_id}-name": "Standard",
+                                                                f"v-{w.variant_id}-is_default": "y",
+                                                                f"v-{w.variant_id}-is_active": "y"}),
+    ("staff.product_variant_move", "POST"): Row(expect(DONE, DONE, DONE, NO), args=_variant,
+                                                data=lambda w: {"direction": "down"}),
+    ("staff.product_plan_add", "POST"): Row(expect(DONE, DONE, DONE, NO), args=_variant,
+                                            data=lambda w: {f"p-{w.variant_id}-type": "one_time",
+                                                            f"p-{w.variant_id}-name": "Extra",
+                                                            f"p-{w.variant_id}-access_tier": "1"}),
+    ("staff.product_plan", "GET"): Row(expect(OK, OK, OK, NO), args=_plan),
+    ("staff.product_plan", "POST"): Row(expect(DONE, DONE, DONE, NO), args=_plan,
+                                        data=lambda w: {"name": "Basic", "access_tier": "1", "allow_gift_cards": "y"}),
+    ("staff.product_plan_active", "POST"): Row(expect(DONE, DONE, DONE, NO), args=_plan,
+                                               data=lambda w: {"active": "1"}),
+    ("staff.product_prices", "GET"): Row(expect(OK, OK, OK, NO), args=lambda w: {"product_id": w.product_id}),
+    ("staff.product_prices", "POST"): Row(expect(DONE, DONE, DONE, NO), args=lambda w: {"product_id": w.product_id},
+                                          data=lambda w: {f"price-{w.plan_id}.{w.market_id}": "49.00"}),
+    ("staff.product_price_cell", "POST"): Row(expect(DONE, DONE, DONE, NO),
+                                              args=lambda w: {"product_id": w.product_id, "plan_id": w.plan_id,
+                                                              "market_id": w.market_id},
+                                              data=lambda w: {f"price-{w.plan_id}.{w.market_id}": "45.00"}),
 }
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -369,7 +410,8 @@ def world(app, academy, tmp_path) -> World:
                       earner_id=creator.id, payout_id=record_payout(
                           creator, amount=Decimal("0.50"), currency_code="EUR", method="paypal", by=admin).id,
                       **orders, **catalog_rows,
-                      media=_media_world(org, academy.product_id, academy.creator_email))
+                      media=_media_world(org, academy.product_id, academy.creator_email),
+                      **_priced_course(academy))
         db.session.commit()
     return world
 
@@ -399,6 +441,13 @@ def _orders(org: Org, member: OrgMember, *, creator, by) -> dict[str, str]:
     pending = buy(org, member, market, [plans["download"]], pay=False)
     return {"order_id": paid.id, "pending_order_id": pending.id,
             **{f"{kind}_item": items[product.id] for kind, (_plan, product) in plans.items()}}
+
+
+def _priced_course(academy) -> dict[str, str]:  # C
+    product = db.session.get(OrgProduct, academy.product_id)
+    plan = product.default_variant.plans[0]
+    return {"product_id": product.id, "variant_id": plan.variant_id, "plan_id": plan.id,
+            "market_id": plan.market_prices[0].market_id}
 
 
 def _client(app, email: str):
