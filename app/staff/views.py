@@ -13,6 +13,7 @@ from flask import g, url_for
 
 from app.orgs.permissions import can
 from app.staff import audit as _audit  # noqa: F401  (registers the audit log's routes)
+from app.staff import course_builder as _course_builder  # noqa: F401  (registers the course builder)
 from app.staff import emails as _emails  # noqa: F401  (registers the org's email list)
 from app.staff import employees as _employees  # noqa: F401  (registers the employees' routes)
 from app.staff import invitations as _invitations  # noqa: F401  (registers the invitation pages)
