@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from flask import url_for
 
 from app.accounts.models import User
+from app.courses.models import OrgProductCourseModuleSectionLesson
 from app.extensions import db
 from app.learn.models import OrgMemberAssignmentSubmission
 from app.markets.models import OrgMarket
@@ -77,6 +78,7 @@ class World:
     member_invitations: dict[str, str]  # pending member invitations: resend, cancel
     employee_invitations: dict[str, str]  # sent by the manager: approve, decline (pending), resend, cancel (approved)
     failed_email_id: str
+    course: dict[str, str] = field(default_factory=dict)  # D: the academy's course parts (course_builder rows)
 
 
 @dataclass(frozen=True)
@@ -172,7 +174,41 @@ EXPECTED: dict[tuple[str, str], Row] = {
     # the org's emails (org_settings: admins)
     ("staff.emails", "GET"): Row(expect(OK, NO, NO, NO)),
     ("staff.email_retry", "POST"): Row(expect(DONE, NO, NO, NO), args=lambda w: {"email_id": w.failed_email_id}),
+    # D: the course builder and its preview (require_product_editor: admins, managers, the attributed creator)
+    ("staff.course_builder", "GET"): Row(expect(OK, OK, OK, NO), args=lambda w: _course(w)),
+    ("staff.course_builder_add_module", "POST"): Row(expect(DONE, DONE, DONE, NO), args=lambda w: _course(w),
+                                                     data=lambda w: {"title": "Extra", "tier": "1"}),
+    ("staff.course_builder_add_section", "POST"): Row(expect(DONE, DONE, DONE, NO),
+                                                      args=lambda w: _course(w, module_id="module"),
+                                                      data=lambda w: {"title": "More", "tier": "2"}),
+    ("staff.course_builder_add_lesson", "POST"): Row(expect(DONE, DONE, DONE, NO),
+                                                     args=lambda w: _course(w, section_id="section"),
+                                                     data=lambda w: {"title": "New lesson", "type": "text"}),
+    ("staff.course_builder_library", "GET"): Row(expect(OK, OK, OK, NO),
+                                                 args=lambda w: _course(w, section_id="section")),
+    ("staff.course_builder_title", "GET"): Row(expect(OK, OK, OK, NO),
+                                               args=lambda w: _course(w, kind="module", item_id="module")),
+    ("staff.course_builder_title", "POST"): Row(expect(DONE, DONE, DONE, NO),
+                                                args=lambda w: _course(w, kind="module", item_id="module"),
+                                                data=lambda w: {"title": "Renamed"}),
+    ("staff.course_builder_access", "POST"): Row(expect(DONE, DONE, DONE, NO),
+                                                 args=lambda w: _course(w, kind="section", item_id="section"),
+                                                 data=lambda w: {"tier": "2"}),
+    ("staff.course_builder_move", "POST"): Row(expect(DONE, DONE, DONE, NO),
+                                               args=lambda w: _course(w, kind="placement", item_id="move"),
+                                               data=lambda w: {"direction": "down"}),
+    ("staff.course_builder_delete", "POST"): Row(expect(DONE, DONE, DONE, NO),
+                                                 args=lambda w: _course(w, kind="placement", item_id="delete"),
+                                                 data=lambda w: {"confirmed": "1"}),
+    ("staff.course_builder_preview", "GET"): Row(expect(DONE, DONE, DONE, NO),
+                                                 args=lambda w: {**_course(w), "tier": "2", "storefront": "eu/de"}),
 }
+
+
+def _course(w: World, kind: str | None = None, **parts: str) -> dict[str, str]:
+    """D: URL arguments of the academy's course: ``product_id``, ``kind`` and the named parts."""
+    args = {"product_id": w.course["product"], **{arg: w.course[key] for arg, key in parts.items()}}
+    return {**args, "kind": kind} if kind else args
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -247,8 +283,17 @@ def world(app, academy, tmp_path) -> World:
                       submission_id=submission_id, audit_entry_id=entry_id, member_id=plain_member.id,
                       employee_id=target.id, member_invitations=member_invitations,
                       employee_invitations=employee_invitations, failed_email_id=failed.id, **orders)
+        world = replace(world, course=_course_parts(academy))  # D
         db.session.commit()
     return world
+
+
+def _course_parts(academy) -> dict[str, str]:
+    """D: the academy's course, its first module and section, a placement to move (no progress)
+    and one to delete (tier 2, no progress)."""
+    placement = db.session.get(OrgProductCourseModuleSectionLesson, academy.text1)
+    return {"product": academy.product_id, "module": placement.section.module_id, "section": placement.section_id,
+            "move": academy.text2, "delete": academy.locked_assignment}
 
 
 def _orders(org: Org, member: OrgMember) -> dict[str, str]:
