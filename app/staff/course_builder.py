@@ -41,7 +41,7 @@ from app.web.htmx import is_htmx, redirect, render
 from app.web.inputs import Form
 
 LESSON_EDITOR = "staff.lesson_edit"  # the lesson editor (app/staff/lessons.py), linked once it exists
-KIND_LABELS = {"module": _l("module"), "section": _l("section"), "placement": _l("lesson")}
+KIND_LABELS = {"module": _l("Module title"), "section": _l("Section title"), "placement": _l("Lesson title")}
 
 
 def _tier_choices():
