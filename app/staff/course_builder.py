@@ -23,6 +23,7 @@ from flask import current_app, flash, g, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
+from werkzeug.routing import BuildError
 from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
@@ -97,12 +98,22 @@ def preview_choices(org_id: str) -> list[PreviewChoice]:
             for m in markets for loc in sorted(m.locales, key=lambda x: (x.sort_order, x.locale_key))]
 
 
+def lesson_edit_url(lesson_id: str) -> str | None:
+    """The lesson editor's URL for the lesson, once that page exists (None before)."""
+    if LESSON_EDITOR not in current_app.view_functions:
+        return None
+    try:
+        return url_for(LESSON_EDITOR, lesson_id=lesson_id)
+    except BuildError:  # the editor takes other arguments: no link rather than an error
+        return None
+
+
 def _context(product: OrgProduct, **extra) -> dict:
     tree = builder.load_tree(product)
     return {
         "product": product, "current": "content", "tree": tree, "kind_labels": KIND_LABELS,
         "tier_choices": _tier_choices(), "lesson_types": labels.LESSON_TYPES,
-        "lesson_editor": LESSON_EDITOR if LESSON_EDITOR in current_app.view_functions else None,
+        "lesson_edit_url": lesson_edit_url,
         "module_form": extra.pop("module_form", None) or NewPartForm(formdata=None),
         "confirm_form": ConfirmForm(formdata=None),
         "preview_choices": preview_choices(product.org_id),
