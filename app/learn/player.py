@@ -236,15 +236,17 @@ def course_tree_options():
     )
 
 
-def _course_product(org_id: str, course_slug: str) -> OrgProduct:
-    """The playable course product (with its course row and translations): two queries."""
+def _course_product(org_id: str, course_slug: str, *, any_status: bool = False) -> OrgProduct:
+    """The playable course product (with its course row and translations): two queries.
+    ``any_status`` also finds a draft (a preview asked for it; ``load_player`` decides)."""
+    statuses = () if any_status else (OrgProduct.status.in_(PLAYABLE_STATUSES),)
     product = db.session.scalar(
         sa.select(OrgProduct)
         .where(
             OrgProduct.org_id == org_id,
             OrgProduct.slug == course_slug,
             OrgProduct.type == "course",
-            OrgProduct.status.in_(PLAYABLE_STATUSES),
+            *statuses,
         )
         .options(joinedload(OrgProduct.course), selectinload(OrgProduct.translations))
     )
@@ -371,13 +373,15 @@ def load_player(
     """Everything a lesson page needs. Unknown course/placement, or another org's → NotFoundError.
 
     ``preview_tier`` is honoured only for employees allowed to preview the course; for anyone
-    else it is ignored (they see exactly what their purchase gives them).
+    else it is ignored (they see exactly what their purchase gives them). A preview shows the
+    course as a new learner of that tier sees it: the previewer's own progress and certificate
+    are left out (and nothing is recorded: the views check ``learner.previewing``), and a draft
+    course can be previewed before it is published.
     """
     if chain is None:
         chain = storefront.content_chain(storefront.default_locale)
-    product = _course_product(storefront.org_id, course_slug)
+    product = _course_product(storefront.org_id, course_slug, any_status=preview_tier is not None)
     course = product.course
-    syllabus = course_syllabus(product, chain)
 
     member = member_of(user, storefront.org_id)
     tier = None
@@ -392,7 +396,12 @@ def load_player(
     preview = None
     if allowed_preview and preview_tier is not None:
         preview = max(1, min(MAX_PREVIEW_TIER, int(preview_tier)))
+    if product.status not in PLAYABLE_STATUSES and preview is None:
+        raise NotFoundError(_("This course does not exist."))
+    if preview is not None:
+        progress, certificate = {}, None
     learner = Learner(member=member, tier=tier, preview_tier=preview, can_preview=allowed_preview)
+    syllabus = course_syllabus(product, chain)
 
     current = placement = lesson = None
     if placement_id is not None:

@@ -15,6 +15,7 @@ from app.orgs.permissions import can
 from app.staff import attributions as _attributions  # noqa: F401  (registers a product's shares page)
 from app.staff import audit as _audit  # noqa: F401  (registers the audit log's routes)
 from app.staff import collections as _collections  # noqa: F401  (registers the collections' pages)
+from app.staff import course_builder as _course_builder  # noqa: F401  (registers the course builder)
 from app.staff import earnings as _earnings  # noqa: F401  (registers the earnings pages)
 from app.staff import emails as _emails  # noqa: F401  (registers the org's email list)
 from app.staff import employees as _employees  # noqa: F401  (registers the employees' routes)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +29,7 @@ from app.accounts.models import User
 from app.catalog.attributions import set_attribution
 from app.catalog.models import OrgEmployeeProductAttribution, OrgProduct
 from app.catalog.services import add_to_collection, create_collection
+from app.courses.models import OrgProductCourseModuleSectionLesson
 from app.extensions import db
 from app.learn.models import OrgMemberAssignmentSubmission
 from app.markets.models import OrgMarket
@@ -96,11 +97,11 @@ class World:
     collection_slug: str = ""
     collection_link_id: str = ""
     media: dict[str, str] = field(default_factory=dict)  # B: the course, a creator's download, a brand
-    # C: the academy's course, its default variant, its plan and the market it is priced in
-    product_id: str = ""
+    # C: the academy's course (product_id, above), its default variant, its plan and the market it is priced in
     variant_id: str = ""
     plan_id: str = ""
     market_id: str = ""
+    course: dict[str, str] = field(default_factory=dict)  # D: the academy's course parts (course_builder rows)
 
 
 @dataclass(frozen=True)
@@ -325,7 +326,41 @@ EXPECTED: dict[tuple[str, str], Row] = {
                                               args=lambda w: {"product_id": w.product_id, "plan_id": w.plan_id,
                                                               "market_id": w.market_id},
                                               data=lambda w: {f"price-{w.plan_id}.{w.market_id}": "45.00"}),
+    # D: the course builder and its preview (require_product_editor: admins, managers, the attributed creator)
+    ("staff.course_builder", "GET"): Row(expect(OK, OK, OK, NO), args=lambda w: _course(w)),
+    ("staff.course_builder_add_module", "POST"): Row(expect(DONE, DONE, DONE, NO), args=lambda w: _course(w),
+                                                     data=lambda w: {"title": "Extra", "tier": "1"}),
+    ("staff.course_builder_add_section", "POST"): Row(expect(DONE, DONE, DONE, NO),
+                                                      args=lambda w: _course(w, module_id="module"),
+                                                      data=lambda w: {"title": "More", "tier": "2"}),
+    ("staff.course_builder_add_lesson", "POST"): Row(expect(DONE, DONE, DONE, NO),
+                                                     args=lambda w: _course(w, section_id="section"),
+                                                     data=lambda w: {"title": "New lesson", "type": "text"}),
+    ("staff.course_builder_library", "GET"): Row(expect(OK, OK, OK, NO),
+                                                 args=lambda w: _course(w, section_id="section")),
+    ("staff.course_builder_title", "GET"): Row(expect(OK, OK, OK, NO),
+                                               args=lambda w: _course(w, kind="module", item_id="module")),
+    ("staff.course_builder_title", "POST"): Row(expect(DONE, DONE, DONE, NO),
+                                                args=lambda w: _course(w, kind="module", item_id="module"),
+                                                data=lambda w: {"title": "Renamed"}),
+    ("staff.course_builder_access", "POST"): Row(expect(DONE, DONE, DONE, NO),
+                                                 args=lambda w: _course(w, kind="section", item_id="section"),
+                                                 data=lambda w: {"tier": "2"}),
+    ("staff.course_builder_move", "POST"): Row(expect(DONE, DONE, DONE, NO),
+                                               args=lambda w: _course(w, kind="placement", item_id="move"),
+                                               data=lambda w: {"direction": "down"}),
+    ("staff.course_builder_delete", "POST"): Row(expect(DONE, DONE, DONE, NO),
+                                                 args=lambda w: _course(w, kind="placement", item_id="delete"),
+                                                 data=lambda w: {"confirmed": "1"}),
+    ("staff.course_builder_preview", "GET"): Row(expect(DONE, DONE, DONE, NO),
+                                                 args=lambda w: {**_course(w), "tier": "2", "storefront": "eu/de"}),
 }
+
+
+def _course(w: World, kind: str | None = None, **parts: str) -> dict[str, str]:
+    """D: URL arguments of the academy's course: ``product_id``, ``kind`` and the named parts."""
+    args = {"product_id": w.course["product"], **{arg: w.course[key] for arg, key in parts.items()}}
+    return {**args, "kind": kind} if kind else args
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -409,9 +444,9 @@ def world(app, academy, tmp_path) -> World:
                           OrgEmployeeProductAttribution.employee_id == creator.id)),
                       earner_id=creator.id, payout_id=record_payout(
                           creator, amount=Decimal("0.50"), currency_code="EUR", method="paypal", by=admin).id,
-                      **orders, **catalog_rows,
-                      media=_media_world(org, academy.product_id, academy.creator_email),
-                      **_priced_course(academy))
+                      **{**orders, **catalog_rows, **_priced_course(academy)},
+                      media=_media_world(org, academy.product_id, academy.creator_email))
+        world = replace(world, course=_course_parts(academy))  # D
         db.session.commit()
     return world
 
@@ -424,6 +459,14 @@ def _catalog(org: Org, product_id: str) -> dict[str, str]:
     link = add_to_collection(collection, make_product(org, slug=unique("listed")), by=admin)
     return {"product_id": product.id, "product_slug": product.slug, "collection_id": collection.id,
             "collection_slug": collection.slug, "collection_link_id": link.id}
+
+
+def _course_parts(academy) -> dict[str, str]:
+    """D: the academy's course, its first module and section, a placement to move (no progress)
+    and one to delete (tier 2, no progress)."""
+    placement = db.session.get(OrgProductCourseModuleSectionLesson, academy.text1)
+    return {"product": academy.product_id, "module": placement.section.module_id, "section": placement.section_id,
+            "move": academy.text2, "delete": academy.locked_assignment}
 
 
 def _orders(org: Org, member: OrgMember, *, creator, by) -> dict[str, str]:
