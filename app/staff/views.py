@@ -16,6 +16,7 @@ from app.staff import audit as _audit  # noqa: F401  (registers the audit log's 
 from app.staff import emails as _emails  # noqa: F401  (registers the org's email list)
 from app.staff import employees as _employees  # noqa: F401  (registers the employees' routes)
 from app.staff import invitations as _invitations  # noqa: F401  (registers the invitation pages)
+from app.staff import lessons as _lessons  # noqa: F401  (registers the lesson library and editors)
 from app.staff import members as _members  # noqa: F401  (registers the members' routes)
 from app.staff import orders as _orders  # noqa: F401  (registers the orders pages)
 from app.staff import overview
