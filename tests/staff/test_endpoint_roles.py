@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -25,7 +25,9 @@ import sqlalchemy as sa
 from flask import url_for
 
 from app.accounts.models import User
+from app.courses.models import OrgProductCourseModuleSectionLesson
 from app.extensions import db
+from app.learn.authoring import place_lesson
 from app.learn.models import OrgMemberAssignmentSubmission
 from app.markets.models import OrgMarket
 from app.orgs.models import Org, OrgAuditLog, OrgMember
@@ -35,6 +37,7 @@ from app.tax.services import create_category
 from tests.factories import (
     PASSWORD,
     make_employee,
+    make_lesson,
     make_member,
     make_org,
     make_priced_plan,
@@ -77,6 +80,7 @@ class World:
     member_invitations: dict[str, str]  # pending member invitations: resend, cancel
     employee_invitations: dict[str, str]  # sent by the manager: approve, decline (pending), resend, cancel (approved)
     failed_email_id: str
+    lessons: dict[str, str] = field(default_factory=dict)  # E: lesson ids by type, "question": a quiz question
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,10 @@ def _member_invitation(which: str) -> Callable[[World], dict[str, str]]:
 
 def _employee_invitation(which: str) -> Callable[[World], dict[str, str]]:
     return lambda w: {"invitation_id": w.employee_invitations[which]}
+
+
+def _lesson(kind: str) -> Callable[[World], dict[str, str]]:
+    return lambda w: {"lesson_id": w.lessons[kind]}
 
 
 # (endpoint, method) -> what each role gets
@@ -172,6 +180,30 @@ EXPECTED: dict[tuple[str, str], Row] = {
     # the org's emails (org_settings: admins)
     ("staff.emails", "GET"): Row(expect(OK, NO, NO, NO)),
     ("staff.email_retry", "POST"): Row(expect(DONE, NO, NO, NO), args=lambda w: {"email_id": w.failed_email_id}),
+    # E: the lesson library and editors (catalog_own; the creator may edit the lessons of their course)
+    ("staff.lessons", "GET"): Row(expect(OK, OK, OK, NO)),
+    ("staff.lesson_new", "GET"): Row(expect(OK, OK, OK, NO)),
+    ("staff.lesson_new", "POST"): Row(expect(DONE, DONE, DONE, NO), data=lambda w: {"title": "New", "type": "text"}),
+    ("staff.lesson_edit", "GET"): Row(expect(OK, OK, OK, NO), args=_lesson("text")),
+    ("staff.lesson_edit", "POST"): Row(expect(DONE, DONE, DONE, NO), args=_lesson("text"),
+                                       data=lambda w: {"title": "Welcome", "content": "Hello"}),
+    ("staff.lesson_preview", "POST"): Row(expect(OK, OK, OK, NO), args=_lesson("text"),
+                                          data=lambda w: {"content": "**Hi**"}),
+    ("staff.lesson_captions", "POST"): Row(expect(DONE, DONE, DONE, NO), args=_lesson("video"),
+                                           data=lambda w: {"captions": (io.BytesIO(b"WEBVTT\n"), "c.vtt")}),
+    ("staff.lesson_file", "POST"): Row(expect(DONE, DONE, DONE, NO), args=_lesson("file"),
+                                       data=lambda w: {"file": (io.BytesIO(b"%PDF-1.4"), "sheet.pdf")}),
+    ("staff.lesson_question_new", "POST"): Row(
+        expect(DONE, DONE, DONE, NO), args=_lesson("quiz"),
+        data=lambda w: {"prompt": "New?", "kind": "single", "choice-0-text": "Yes", "choice-0-correct": "1",
+                        "choice-1-text": "No"}),
+    ("staff.lesson_question", "POST"): Row(
+        expect(DONE, DONE, DONE, NO), args=lambda w: {"lesson_id": w.lessons["quiz"], "question_id": w.lessons["question"]},
+        data=lambda w: {"prompt": "Edited?", "kind": "multiple", "choice-0-text": "Yes", "choice-0-correct": "1",
+                        "choice-1-text": "No"}),
+    ("staff.lesson_question_move", "POST"): Row(
+        expect(DONE, DONE, DONE, NO), args=lambda w: {"lesson_id": w.lessons["quiz"], "question_id": w.lessons["question"]},
+        data=lambda w: {"direction": "down"}),
 }
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -206,6 +238,7 @@ def world(app, academy, tmp_path) -> World:
     """The academy with a manager, a learner's submission with a file, an audit entry, and the
     admin of another org."""
     app.config["UPLOAD_FOLDER"] = str(tmp_path)
+    app.extensions.pop("volmify_storage", None)  # E: lesson uploads go there too (app.platform.storage)
     learner = app.test_client()
     assert learner.post("/account/login", data={"email": academy.learner_email, "password": PASSWORD}
                         ).status_code in (302, 303)
@@ -243,12 +276,24 @@ def world(app, academy, tmp_path) -> World:
             "creator": academy.creator_email, "staff": academy.staff_email,
             "other_org": outsider.member.user_profile.user.email, "member": academy.learner_email,
         }
-        world = World(org_slug=academy.org_slug, other_org_slug=other.slug, emails=emails,
+        lessons = _lessons(org, academy, admin)
+        world = World(org_slug=academy.org_slug, other_org_slug=other.slug, emails=emails, lessons=lessons,
                       submission_id=submission_id, audit_entry_id=entry_id, member_id=plain_member.id,
                       employee_id=target.id, member_invitations=member_invitations,
                       employee_invitations=employee_invitations, failed_email_id=failed.id, **orders)
         db.session.commit()
     return world
+
+
+def _lessons(org: Org, academy, admin) -> dict[str, str]:
+    """E: lessons of the academy's course (so its creator may edit them), one of each type."""
+    first = db.session.get(OrgProductCourseModuleSectionLesson, academy.text1)
+    quiz = db.session.get(OrgProductCourseModuleSectionLesson, academy.quiz)
+    section = first.section
+    video = place_lesson(section, make_lesson(org, type="video"), by=admin).lesson
+    file = place_lesson(section, make_lesson(org, type="file"), by=admin).lesson
+    return {"text": first.lesson_id, "quiz": quiz.lesson_id, "question": academy.q_single, "video": video.id,
+            "file": file.id}
 
 
 def _orders(org: Org, member: OrgMember) -> dict[str, str]:
