@@ -67,7 +67,8 @@ class LessonForm(Form):
         return cls(data={k: ("" if v is None else str(v)) for k, v in data.items()})
 
     def values(self) -> dict:
-        return {name: getattr(self, name).data for name in self.FIELDS}
+        """The fields that were posted (a field the form did not send is left as it is)."""
+        return {name: getattr(self, name).data for name in self.FIELDS if name in request.form}
 
 
 class UploadForm(Form):

@@ -477,3 +477,14 @@ def test_attempts_allowed_are_enforced_where_the_quiz_is_graded(app, login, acad
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(OrgMemberQuizAttempt).where(
             OrgMemberQuizAttempt.member_id == academy.member_id)) == 2
+
+
+def test_a_field_the_form_did_not_send_is_left_as_it_is(app, login, academy):
+    ids = _ids(app, academy)
+    admin = _as(app, login, academy.admin_email)
+    url = f"{academy.dashboard}/lessons/{ids['assignment']}"
+    assert admin.post(url, data={"title": "Clean the data", "description": "Keep me"}).status_code == 303
+    assert admin.post(url, data={"title": "Clean it"}).status_code == 303
+    saved = _lesson(app, ids["assignment"])
+    assert (saved.title, saved.description, saved.max_upload_mb, saved.allowed_extensions) == (
+        "Clean it", "Keep me", 1, "txt, .PDF")
