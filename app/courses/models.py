@@ -186,6 +186,7 @@ class OrgLesson(OrgScoped, Timestamped, db.Model):
         sa.CheckConstraint("duration_minutes >= 0", name="duration_min"),
         sa.CheckConstraint("pass_mark_percent BETWEEN 0 AND 100", name="pass_mark_range"),
         sa.CheckConstraint("max_upload_mb >= 1", name="max_upload_min"),
+        sa.CheckConstraint("max_attempts >= 1", name="max_attempts_min"),
     )
 
     id: Mapped[str] = id_pk()
@@ -201,6 +202,10 @@ class OrgLesson(OrgScoped, Timestamped, db.Model):
     pass_mark_percent: Mapped[int | None] = mapped_column(sa.Integer)
     max_upload_mb: Mapped[int | None] = mapped_column(sa.Integer)
     allowed_extensions: Mapped[str | None] = mapped_column(sa.String(200))
+    max_attempts: Mapped[int | None] = mapped_column(sa.Integer)  # quiz attempts per learner; None: unlimited
+    # Uploaded files (app.platform.storage keys under private/): served to learners with access only.
+    file_key: Mapped[str | None] = mapped_column(sa.String(500))
+    captions_key: Mapped[str | None] = mapped_column(sa.String(500))
     created_by_employee_id: Mapped[str | None] = fk("org_employee.id", nullable=True, ondelete="SET NULL")
 
     questions: Mapped[list[OrgLessonQuizQuestion]] = relationship(

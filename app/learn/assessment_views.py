@@ -89,8 +89,8 @@ def quiz(course_slug: str, placement_id: str):
     QuizForm()  # CSRF is checked by CSRFProtect before the view; the form documents it
     try:
         result = assessments.submit_quiz(player, _raw_answers())
-    except assessments.QuizIncomplete as exc:
-        context = assessments.lesson_context(player, questions=exc.questions, error=exc.message)
+    except (assessments.QuizIncomplete, assessments.NoAttemptsLeft) as exc:
+        context = assessments.lesson_context(player, questions=getattr(exc, "questions", None), error=exc.message)
         if is_htmx():
             return _fragment(player, "learn/_quiz.html", context, status=422)
         return _full_lesson(player, context, 422)

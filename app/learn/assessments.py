@@ -23,6 +23,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm import joinedload
 
 from app.catalog.attributions import attributed_product_ids
@@ -111,6 +112,10 @@ class QuizIncomplete(ValidationError):
     def __init__(self, message: str, questions: list[QuestionView]):
         super().__init__(message)
         self.questions = questions
+
+
+class NoAttemptsLeft(ValidationError):
+    """The learner has used every attempt the quiz allows (``OrgLesson.max_attempts``)."""
 
 
 @dataclass
@@ -272,6 +277,9 @@ def lesson_context(player, *, result: QuizResult | None = None, questions: list[
                 result = _result(qs, attempt.answers or {}, pass_mark(lesson), attempt)
         if member is not None:
             ctx["attempts"], ctx["best_score"] = attempt_stats(member, placement_id)
+        ctx["max_attempts"] = lesson.max_attempts
+        ctx["attempts_left"] = (None if lesson.max_attempts is None or member is None
+                                else max(lesson.max_attempts - ctx["attempts"], 0))
         ctx["result"] = result
         ctx["questions"] = questions if questions is not None else question_views(qs)
     elif lesson.type == "assignment":
@@ -331,6 +339,9 @@ def submit_quiz(player, raw_answers: Mapping[str, Iterable[str]], *, at: datetim
     member = _saves_for(player)
     if member is None:
         return result
+    if lesson.max_attempts is not None and attempt_stats(member, player.placement.id)[0] >= lesson.max_attempts:
+        raise NoAttemptsLeft(ngettext("You have used the %(num)d attempt this quiz allows.",
+                                      "You have used all %(num)d attempts this quiz allows.", lesson.max_attempts))
     at = at or utcnow()
     attempt = OrgMemberQuizAttempt(
         org_id=member.org_id, member_id=member.id, lesson_id=lesson.id, placement_id=player.placement.id,

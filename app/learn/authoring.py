@@ -8,6 +8,7 @@ same org: a row of another org is reported as not found.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -51,7 +52,7 @@ MODULE_FIELDS = ("course_product_id", "title", "description", "required_access_t
 SECTION_FIELDS = ("module_id", "title", "description", "required_access_tier", "sort_order")
 LESSON_FIELDS = ("type", "title", "description", "video_url", "captions_url", "file_url", "file_name",
                  "duration_minutes", "pass_mark_percent", "max_upload_mb", "allowed_extensions",
-                 "created_by_employee_id")
+                 "max_attempts", "file_key", "captions_key", "created_by_employee_id")
 QUESTION_FIELDS = ("lesson_id", "prompt", "kind", "choices", "explanation", "sort_order")
 PLACEMENT_FIELDS = ("section_id", "lesson_id", "required_access_tier", "is_free_preview", "sort_order")
 
@@ -70,6 +71,19 @@ def _course_product(obj) -> OrgProduct:
     return obj.product
 
 
+def _placed_in_own_course(employee: OrgEmployee, lesson_id) -> sa.Exists:
+    """A placement of lesson ``lesson_id`` (a value or a column) in a course attributed to ``employee``."""
+    return (
+        sa.select(OrgProductCourseModuleSectionLesson.id)
+        .join(OrgProductCourseModuleSection,
+              OrgProductCourseModuleSection.id == OrgProductCourseModuleSectionLesson.section_id)
+        .join(OrgProductCourseModule, OrgProductCourseModule.id == OrgProductCourseModuleSection.module_id)
+        .where(OrgProductCourseModuleSectionLesson.lesson_id == lesson_id,
+               OrgProductCourseModule.course_product_id.in_(attributed_product_ids(employee)))
+        .exists()
+    )
+
+
 def may_edit_lesson(employee: OrgEmployee | None, lesson: OrgLesson) -> bool:
     if can(employee, "catalog_all"):
         return True
@@ -77,16 +91,16 @@ def may_edit_lesson(employee: OrgEmployee | None, lesson: OrgLesson) -> bool:
         return False
     if lesson.created_by_employee_id == employee.id:
         return True
-    placed_in_own_course = (
-        sa.select(OrgProductCourseModuleSectionLesson.id)
-        .join(OrgProductCourseModuleSection,
-              OrgProductCourseModuleSection.id == OrgProductCourseModuleSectionLesson.section_id)
-        .join(OrgProductCourseModule, OrgProductCourseModule.id == OrgProductCourseModuleSection.module_id)
-        .where(OrgProductCourseModuleSectionLesson.lesson_id == lesson.id,
-               OrgProductCourseModule.course_product_id.in_(attributed_product_ids(employee)))
-        .limit(1)
-    )
-    return db.session.scalar(placed_in_own_course) is not None
+    return bool(db.session.scalar(sa.select(_placed_in_own_course(employee, lesson.id))))
+
+
+def editable_lessons(employee: OrgEmployee | None):
+    """The SQL condition on ``OrgLesson`` of ``may_edit_lesson`` (the lesson library lists these)."""
+    if can(employee, "catalog_all"):
+        return sa.true()
+    if not can(employee, "catalog_own"):
+        return sa.false()
+    return sa.or_(OrgLesson.created_by_employee_id == employee.id, _placed_in_own_course(employee, OrgLesson.id))
 
 
 def require_lesson_editor(by: OrgEmployee | None, lesson: OrgLesson) -> None:
@@ -100,7 +114,19 @@ def _next_sort(column, *criteria) -> int:
     return (current or 0) + 1
 
 
-def _optional_int(value, label: str, **bounds) -> int | None:
+def check_web_url(value: str | None, label: str, *, max_length: int = 500) -> str | None:
+    """An absolute http(s) URL with a host (or None when empty); anything else (``javascript:``,
+    ``data:``, a relative path, spaces) is refused: learners' browsers load these addresses."""
+    url = clean_text(value, label, max_length=max_length)
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or any(ch.isspace() for ch in url):
+        raise ValidationError(_("%(field)s must be a web address starting with https:// or http://.", field=label))
+    return url
+
+
+def optional_int(value, label: str, **bounds) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     return to_int(value, label, **bounds)
@@ -131,7 +157,7 @@ def create_course(
         difficulty = to_int(difficulty, _("Difficulty"), minimum=1, maximum=10)
     except ValidationError:
         raise ValidationError(_("Difficulty must be a whole number from 1 to 10.")) from None
-    duration = _optional_int(duration_minutes, _("Duration (minutes)"), minimum=0)
+    duration = optional_int(duration_minutes, _("Duration (minutes)"), minimum=0)
     if isinstance(prerequisites, str):
         prerequisites = prerequisites.strip() or None
 
@@ -223,6 +249,8 @@ def create_lesson(
     created_by=None,
     max_upload_mb: int | None = None,
     allowed_extensions: str | None = None,
+    max_attempts: int | None = None,
+    file_key: str | None = None,
     by: OrgEmployee,
 ) -> OrgLesson:
     """A reusable lesson of the org. Video lessons need a video URL and file lessons a file URL;
@@ -233,13 +261,13 @@ def create_lesson(
     if type not in LESSON_TYPES:
         raise ValidationError(_("Choose a valid lesson type."))
     ensure_same_org(created_by, org.id, _("Employee not found."))
-    video_url = clean_text(video_url, _("Video URL"), max_length=500)
-    file_url = clean_text(file_url, _("File URL"), max_length=500)
+    video_url = check_web_url(video_url, _("Video URL"))
+    file_url = check_web_url(file_url, _("File URL"))
     if type == "video" and video_url is None:
         raise ValidationError(_("A video lesson needs a video URL."))
-    if type == "file" and file_url is None:
+    if type == "file" and file_url is None and not file_key:
         raise ValidationError(_("A file lesson needs a file URL."))
-    pass_mark = _optional_int(pass_mark_percent, _("Pass mark"), minimum=0, maximum=100)
+    pass_mark = optional_int(pass_mark_percent, _("Pass mark"), minimum=0, maximum=100)
     lesson = OrgLesson(
         org_id=org.id,
         type=type,
@@ -247,13 +275,15 @@ def create_lesson(
         description=clean_text(description, _("Description"), max_length=_LONG),
         content=clean_text(content, _("Content"), max_length=1_000_000),
         video_url=video_url,
-        captions_url=clean_text(captions_url, _("Captions URL"), max_length=500),
+        captions_url=check_web_url(captions_url, _("Captions URL")),
         file_url=file_url,
         file_name=clean_text(file_name, _("File name"), max_length=255),
-        duration_minutes=_optional_int(duration_minutes, _("Duration (minutes)"), minimum=0),
+        duration_minutes=optional_int(duration_minutes, _("Duration (minutes)"), minimum=0),
         pass_mark_percent=pass_mark,
-        max_upload_mb=_optional_int(max_upload_mb, _("Maximum upload size (MB)"), minimum=1),
+        max_upload_mb=optional_int(max_upload_mb, _("Maximum upload size (MB)"), minimum=1),
         allowed_extensions=clean_text(allowed_extensions, _("Allowed file types"), max_length=200),
+        max_attempts=optional_int(max_attempts, _("Attempts allowed"), minimum=1, maximum=1000),
+        file_key=file_key,
         created_by_employee_id=created_by.id,
     )
     db.session.add(lesson)
@@ -284,14 +314,9 @@ def _parse_choices(choices) -> list[dict[str, Any]]:
     return [{"key": c["key"], "text": c["text"], "correct": c["correct"]} for c in parsed]
 
 
-def add_quiz_question(
-    lesson: OrgLesson, *, prompt: str, kind: str, choices, explanation: str | None = None, by: OrgEmployee
-) -> OrgLessonQuizQuestion:
-    """Append a question to a quiz lesson. ``choices`` is a list of ``(text, correct)`` pairs (or
-    ``{"text", "correct"}`` dicts); they get the keys a, b, c, ... in order."""
-    require_lesson_editor(by, lesson)
-    if lesson.type != "quiz":
-        raise ValidationError(_("Questions can only be added to quiz lessons."))
+def check_question(*, prompt: str, kind: str, choices, explanation: str | None):
+    """(prompt, kind, choices, explanation) of a valid question; ValidationError otherwise. A
+    single-choice question has exactly one correct answer, a multiple-choice one at least one."""
     if kind not in QUESTION_KINDS:
         raise ValidationError(_("Choose single or multiple choice."))
     prompt = clean_text(prompt, _("Question"), max_length=10_000, required=True)
@@ -301,13 +326,26 @@ def add_quiz_question(
         raise ValidationError(_("A single-choice question needs exactly one correct answer."))
     if kind == "multiple" and correct < 1:
         raise ValidationError(_("Mark at least one answer as correct."))
+    return prompt, kind, parsed, clean_text(explanation, _("Explanation"), max_length=10_000)
+
+
+def add_quiz_question(
+    lesson: OrgLesson, *, prompt: str, kind: str, choices, explanation: str | None = None, by: OrgEmployee
+) -> OrgLessonQuizQuestion:
+    """Append a question to a quiz lesson. ``choices`` is a list of ``(text, correct)`` pairs (or
+    ``{"text", "correct"}`` dicts); they get the keys a, b, c, ... in order."""
+    require_lesson_editor(by, lesson)
+    if lesson.type != "quiz":
+        raise ValidationError(_("Questions can only be added to quiz lessons."))
+    prompt, kind, parsed, explanation = check_question(prompt=prompt, kind=kind, choices=choices,
+                                                       explanation=explanation)
     question = OrgLessonQuizQuestion(
         org_id=lesson.org_id,
         lesson=lesson,
         prompt=prompt,
         kind=kind,
         choices=parsed,
-        explanation=clean_text(explanation, _("Explanation"), max_length=10_000),
+        explanation=explanation,
         sort_order=_next_sort(OrgLessonQuizQuestion.sort_order, OrgLessonQuizQuestion.lesson_id == lesson.id),
     )
     db.session.add(question)

@@ -8,7 +8,7 @@ request (``require_open``); locked lessons show an upgrade panel, never their co
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -18,6 +18,7 @@ from app.extensions import db
 from app.learn import certificates, progress
 from app.learn.learning import completed_skills, my_courses
 from app.learn.player import Player, load_player, member_of, preview_tier_arg, require_open, upgrade_offers
+from app.platform.storage import storage
 from app.web import cache
 from app.web.htmx import is_htmx, render, target
 
@@ -211,19 +212,50 @@ def position(course_slug: str, placement_id: str):
 
 @bp.get("/<course_slug>/<placement_id>/file")
 def file(course_slug: str, placement_id: str):
-    """The file of a file lesson, after the gate: a redirect to where it is stored."""
+    """The file of a file lesson, after the gate: an uploaded file sent from the private storage,
+    or a redirect to where an external one is stored."""
     player = _player(course_slug, placement_id)
     require_open(player)
     lesson = player.lesson
-    if lesson is None or lesson.type != "file" or not lesson.file_url:
+    if lesson is None or lesson.type != "file" or not (lesson.file_key or lesson.file_url):
         abort(404)
-    response = redirect(lesson.file_url, 302)
+    if lesson.file_key:
+        response = send_stored(lesson.file_key, download_name=lesson.file_name or "download", as_attachment=True)
+    else:
+        response = redirect(lesson.file_url, 302)
     response.headers["Cache-Control"] = "private, no-store"
     member = player.learner.member
     if member is not None and not player.learner.previewing:
         visit = progress.visit_of(member, player.placement)
         with write_transaction(db.session):  # a GET: its reads are done, the write gets its own transaction
             progress.record_visit(visit)
+    return response
+
+
+@bp.get("/<course_slug>/<placement_id>/captions.vtt")
+def captions(course_slug: str, placement_id: str):
+    """The uploaded WebVTT captions of a video lesson, for learners who may open it."""
+    player = _player(course_slug, placement_id)
+    require_open(player)
+    lesson = player.lesson
+    if lesson is None or lesson.type != "video" or not lesson.captions_key:
+        abort(404)
+    response = send_stored(lesson.captions_key, mimetype="text/vtt")
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+def send_stored(key: str, *, mimetype: str = "application/octet-stream", download_name: str | None = None,
+                as_attachment: bool = False):
+    """A private file of the storage (404 when it is gone), never sniffed as another type."""
+    store = storage()
+    if not store.exists(key):
+        abort(404)
+    path = store.local_path(key)
+    source = path if path is not None else store.open(key)
+    response = send_file(source, mimetype=mimetype, as_attachment=as_attachment,
+                         download_name=download_name or key.rsplit("/", 1)[-1], max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 

@@ -57,6 +57,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("collections", "staff.collections", _l("Collections"), "catalog_all", active=("staff.collection",)),
     NavEntry("submissions", "staff.submissions", _l("Assignments to review"), "catalog_own",
              active=("staff.submission",)),
+    NavEntry("lessons", "staff.lessons", _l("Lessons"), "catalog_own", active=("staff.lesson_",)),
     NavEntry("emails", "staff.emails", _l("Emails"), "org_settings", active=("staff.email",)),
     NavEntry("audit", "staff.audit", _l("Audit log"), "org_settings", active=("staff.audit_entry",)),
     NavEntry("reports", "staff.reports_page", _l("Reports"), "all_earnings"),

@@ -31,6 +31,7 @@ from app.catalog.models import OrgEmployeeProductAttribution, OrgProduct
 from app.catalog.services import add_to_collection, create_collection
 from app.courses.models import OrgProductCourseModuleSectionLesson
 from app.extensions import db
+from app.learn.authoring import place_lesson
 from app.learn.models import OrgMemberAssignmentSubmission
 from app.markets.models import OrgMarket
 from app.orgs.models import Org, OrgAuditLog, OrgMember
@@ -43,6 +44,7 @@ from tests.factories import (
     PASSWORD,
     make_brand,
     make_employee,
+    make_lesson,
     make_member,
     make_org,
     make_priced_plan,
@@ -102,6 +104,7 @@ class World:
     plan_id: str = ""
     market_id: str = ""
     course: dict[str, str] = field(default_factory=dict)  # D: the academy's course parts (course_builder rows)
+    lessons: dict[str, str] = field(default_factory=dict)  # E: lesson ids by type, "question": a quiz question
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,8 @@ def _variant(w: World) -> dict[str, str]:  # C
 
 def _plan(w: World) -> dict[str, str]:  # C
     return {"product_id": w.product_id, "plan_id": w.plan_id}
+def _lesson(kind: str) -> Callable[[World], dict[str, str]]:
+    return lambda w: {"lesson_id": w.lessons[kind]}
 
 
 # (endpoint, method) -> what each role gets
@@ -354,6 +359,30 @@ EXPECTED: dict[tuple[str, str], Row] = {
                                                  data=lambda w: {"confirmed": "1"}),
     ("staff.course_builder_preview", "GET"): Row(expect(DONE, DONE, DONE, NO),
                                                  args=lambda w: {**_course(w), "tier": "2", "storefront": "eu/de"}),
+    # E: the lesson library and editors (catalog_own; the creator may edit the lessons of their course)
+    ("staff.lessons", "GET"): Row(expect(OK, OK, OK, NO)),
+    ("staff.lesson_new", "GET"): Row(expect(OK, OK, OK, NO)),
+    ("staff.lesson_new", "POST"): Row(expect(DONE, DONE, DONE, NO), data=lambda w: {"title": "New", "type": "text"}),
+    ("staff.lesson_edit", "GET"): Row(expect(OK, OK, OK, NO), args=_lesson("text")),
+    ("staff.lesson_edit", "POST"): Row(expect(DONE, DONE, DONE, NO), args=_lesson("text"),
+                                       data=lambda w: {"title": "Welcome", "content": "Hello"}),
+    ("staff.lesson_preview", "POST"): Row(expect(OK, OK, OK, NO), args=_lesson("text"),
+                                          data=lambda w: {"content": "**Hi**"}),
+    ("staff.lesson_captions", "POST"): Row(expect(DONE, DONE, DONE, NO), args=_lesson("video"),
+                                           data=lambda w: {"captions": (io.BytesIO(b"WEBVTT\n"), "c.vtt")}),
+    ("staff.lesson_file", "POST"): Row(expect(DONE, DONE, DONE, NO), args=_lesson("file"),
+                                       data=lambda w: {"file": (io.BytesIO(b"%PDF-1.4"), "sheet.pdf")}),
+    ("staff.lesson_question_new", "POST"): Row(
+        expect(DONE, DONE, DONE, NO), args=_lesson("quiz"),
+        data=lambda w: {"prompt": "New?", "kind": "single", "choice-0-text": "Yes", "choice-0-correct": "1",
+                        "choice-1-text": "No"}),
+    ("staff.lesson_question", "POST"): Row(
+        expect(DONE, DONE, DONE, NO), args=lambda w: {"lesson_id": w.lessons["quiz"], "question_id": w.lessons["question"]},
+        data=lambda w: {"prompt": "Edited?", "kind": "multiple", "choice-0-text": "Yes", "choice-0-correct": "1",
+                        "choice-1-text": "No"}),
+    ("staff.lesson_question_move", "POST"): Row(
+        expect(DONE, DONE, DONE, NO), args=lambda w: {"lesson_id": w.lessons["quiz"], "question_id": w.lessons["question"]},
+        data=lambda w: {"direction": "down"}),
 }
 
 
@@ -394,6 +423,7 @@ def world(app, academy, tmp_path) -> World:
     """The academy with a manager, a learner's submission with a file, an audit entry, and the
     admin of another org."""
     app.config["UPLOAD_FOLDER"] = str(tmp_path)
+    app.extensions.pop("volmify_storage", None)  # E: lesson uploads go there too (app.platform.storage)
     learner = app.test_client()
     assert learner.post("/account/login", data={"email": academy.learner_email, "password": PASSWORD}
                         ).status_code in (302, 303)
@@ -433,7 +463,8 @@ def world(app, academy, tmp_path) -> World:
             "other_org": outsider.member.user_profile.user.email, "member": academy.learner_email,
         }
         catalog_rows = _catalog(org, academy.product_id)  # A
-        world = World(org_slug=academy.org_slug, other_org_slug=other.slug, emails=emails,
+        lessons = _lessons(org, academy, admin)  # E
+        world = World(org_slug=academy.org_slug, other_org_slug=other.slug, emails=emails, lessons=lessons,
                       submission_id=submission_id, audit_entry_id=entry_id, member_id=plain_member.id,
                       employee_id=target.id, member_invitations=member_invitations,
                       employee_invitations=employee_invitations, failed_email_id=failed.id,
@@ -467,6 +498,17 @@ def _course_parts(academy) -> dict[str, str]:
     placement = db.session.get(OrgProductCourseModuleSectionLesson, academy.text1)
     return {"product": academy.product_id, "module": placement.section.module_id, "section": placement.section_id,
             "move": academy.text2, "delete": academy.locked_assignment}
+
+
+def _lessons(org: Org, academy, admin) -> dict[str, str]:
+    """E: lessons of the academy's course (so its creator may edit them), one of each type."""
+    first = db.session.get(OrgProductCourseModuleSectionLesson, academy.text1)
+    quiz = db.session.get(OrgProductCourseModuleSectionLesson, academy.quiz)
+    section = first.section
+    video = place_lesson(section, make_lesson(org, type="video"), by=admin).lesson
+    file = place_lesson(section, make_lesson(org, type="file"), by=admin).lesson
+    return {"text": first.lesson_id, "quiz": quiz.lesson_id, "question": academy.q_single, "video": video.id,
+            "file": file.id}
 
 
 def _orders(org: Org, member: OrgMember, *, creator, by) -> dict[str, str]:
