@@ -18,8 +18,8 @@ from app.staff import employees as _employees  # noqa: F401  (registers the empl
 from app.staff import invitations as _invitations  # noqa: F401  (registers the invitation pages)
 from app.staff import members as _members  # noqa: F401  (registers the members' routes)
 from app.staff import orders as _orders  # noqa: F401  (registers the orders pages)
-from app.staff import product_seo as _product_seo  # noqa: F401  (registers the search and sharing tab)
 from app.staff import overview
+from app.staff import product_seo as _product_seo  # noqa: F401  (registers the search and sharing tab)
 from app.staff import submissions as _submissions  # noqa: F401  (registers the review queue's routes)
 from app.staff.blueprint import bp
 from app.staff.nav import entry_for
