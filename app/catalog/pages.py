@@ -97,7 +97,7 @@ def product_page(storefront: Storefront, slug: str, chain: list[str | None]) -> 
         description=translated(product, "description", chain),
         image_url=product.image_url,
         brand_name=product.brand.name if product.brand else None,
-        offers=queries.offers_for(product, storefront.market_id),
+        offers=queries.offers_for(product, storefront.market_id, chain),
         syllabus=build_syllabus(product.course, chain) if product.course else None,
         course=course,
         reviews=[

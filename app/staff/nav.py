@@ -54,6 +54,7 @@ NAV: tuple[NavEntry, ...] = (
                      "staff.cancel_employee_invitation")),
     NavEntry("submissions", "staff.submissions", _l("Assignments to review"), "catalog_own",
              active=("staff.submission",)),
+    NavEntry("translations", "staff.translations", _l("Translations"), "catalog_own", active=("staff.translations",)),
     NavEntry("emails", "staff.emails", _l("Emails"), "org_settings", active=("staff.email",)),
     NavEntry("audit", "staff.audit", _l("Audit log"), "org_settings", active=("staff.audit_entry",)),
 )
