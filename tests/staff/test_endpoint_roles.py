@@ -77,6 +77,7 @@ class World:
     member_invitations: dict[str, str]  # pending member invitations: resend, cancel
     employee_invitations: dict[str, str]  # sent by the manager: approve, decline (pending), resend, cancel (approved)
     failed_email_id: str
+    product_id: str = ""  # the academy's course (attributed to the creator)
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,19 @@ EXPECTED: dict[tuple[str, str], Row] = {
     # the org's emails (org_settings: admins)
     ("staff.emails", "GET"): Row(expect(OK, NO, NO, NO)),
     ("staff.email_retry", "POST"): Row(expect(DONE, NO, NO, NO), args=lambda w: {"email_id": w.failed_email_id}),
+    # F: search and sharing, content translations (require_product_editor: the creator is attributed)
+    ("staff.product_seo", "GET"): Row(expect(OK, OK, OK, NO), args=lambda w: {"product_id": w.product_id}),
+    ("staff.product_seo", "POST"): Row(expect(DONE, DONE, DONE, NO), args=lambda w: {"product_id": w.product_id},
+                                       data=lambda w: {"title": "Learn Python", "robots_directive": "index,follow",
+                                                       "og_type": "product"}),
+    ("staff.product_seo_preview", "POST"): Row(expect(OK, OK, OK, NO), args=lambda w: {"product_id": w.product_id},
+                                               data=lambda w: {"title": "Learn Python"}),
+    ("staff.product_translations", "GET"): Row(expect(OK, OK, OK, NO), args=lambda w: {"product_id": w.product_id}),
+    ("staff.product_translation_save", "POST"): Row(
+        expect(DONE, DONE, DONE, NO),
+        args=lambda w: {"product_id": w.product_id, "locale": "de", "kind": "product", "row_id": w.product_id},
+        data=lambda w: {f"product-{w.product_id}-name": "Python-Kurs"}),
+    ("staff.translations", "GET"): Row(expect(OK, OK, OK, NO)),
 }
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -246,7 +260,8 @@ def world(app, academy, tmp_path) -> World:
         world = World(org_slug=academy.org_slug, other_org_slug=other.slug, emails=emails,
                       submission_id=submission_id, audit_entry_id=entry_id, member_id=plain_member.id,
                       employee_id=target.id, member_invitations=member_invitations,
-                      employee_invitations=employee_invitations, failed_email_id=failed.id, **orders)
+                      employee_invitations=employee_invitations, failed_email_id=failed.id,
+                      product_id=academy.product_id, **orders)
         db.session.commit()
     return world
 
