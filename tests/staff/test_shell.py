@@ -50,9 +50,10 @@ def test_every_nav_entry_is_an_existing_dashboard_page_with_a_known_capability(a
 
 
 @pytest.mark.parametrize("role, expected", [
-    ("admin", {"overview", "submissions", "orders", "members", "employees", "invitations", "emails", "audit"}),
-    ("manager", {"overview", "submissions", "orders", "members", "employees", "invitations"}),
-    ("creator", {"overview", "submissions"}),
+    ("admin", {"overview", "submissions", "orders", "members", "employees", "invitations", "emails", "audit",
+               "translations"}),
+    ("manager", {"overview", "submissions", "orders", "members", "employees", "invitations", "translations"}),
+    ("creator", {"overview", "submissions", "translations"}),
     ("staff", {"overview", "orders"}),
 ])
 def test_the_navigation_offers_exactly_what_the_role_may_open(app, login, academy, manager_email, role, expected):
