@@ -246,3 +246,18 @@ def aware(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+# ---- web addresses --------------------------------------------------------------------------------
+
+def check_web_url(value: str, *, allow_path: bool = False) -> str:
+    """An absolute ``http``/``https`` address with a host (or, with ``allow_path``, a path on this
+    site starting with a single ``/``), without spaces; else a ValidationError."""
+    text = (value or "").strip()
+    if allow_path and text.startswith("/") and not text.startswith("//") and not any(c.isspace() for c in text):
+        return text
+    match = re.fullmatch(r"https?://([^/?#\s]+)[^\s]*", text, flags=re.IGNORECASE)
+    host = match.group(1).rsplit("@", 1)[-1].split(":")[0] if match else ""
+    if not host or "." not in host.strip(".") and host.lower() != "localhost":
+        raise ValidationError(_("Enter a full web address starting with https://."))
+    return text

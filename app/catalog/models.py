@@ -187,6 +187,9 @@ class OrgProductVariantPaymentPlan(OrgScoped, Timestamped, db.Model):
     market_prices: Mapped[list[OrgProductVariantPaymentPlanMarketPrice]] = relationship(
         back_populates="plan", cascade=_OWNED, passive_deletes=True
     )
+    translations: Mapped[list[OrgProductVariantPaymentPlanTranslation]] = relationship(
+        back_populates="plan", cascade=_OWNED, passive_deletes=True
+    )
 
     @property
     def terms(
@@ -207,6 +210,21 @@ class OrgProductVariantPaymentPlan(OrgScoped, Timestamped, db.Model):
     def price_in(self, market_id: str) -> OrgProductVariantPaymentPlanMarketPrice | None:
         """The active loaded price for a market; a plan without one is not sold there."""
         return next((p for p in self.market_prices if p.market_id == market_id and p.is_active), None)
+
+
+class OrgProductVariantPaymentPlanTranslation(OrgScoped, Timestamped, db.Model):
+    """A payment plan's name and description in one locale."""
+
+    __tablename__ = "org_product_variant_payment_plan_translation"
+    __table_args__ = (sa.UniqueConstraint("plan_id", "locale_key"),)
+
+    id: Mapped[str] = id_pk()
+    plan_id: Mapped[str] = fk("org_product_variant_payment_plan.id", index=False)
+    locale_key: Mapped[str] = _locale_fk()
+    name: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    description: Mapped[str | None] = mapped_column(sa.Text)
+
+    plan: Mapped[OrgProductVariantPaymentPlan] = relationship(back_populates="translations")
 
 
 class OrgProductVariantPaymentPlanOneTime(Timestamped, db.Model):

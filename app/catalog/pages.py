@@ -42,6 +42,7 @@ class SeoFields:
 
     title: str | None = None
     description: str | None = None
+    keywords: str | None = None
     canonical_url: str | None = None
     robots: str | None = None
     og_title: str | None = None
@@ -105,7 +106,7 @@ def product_page(storefront: Storefront, slug: str, chain: list[str | None]) -> 
         image_url=image_url,
         image=image,
         brand_name=product.brand.name if product.brand else None,
-        offers=queries.offers_for(product, storefront.market_id),
+        offers=queries.offers_for(product, storefront.market_id, chain),
         syllabus=build_syllabus(product.course, chain) if product.course else None,
         course=course,
         reviews=[
@@ -119,6 +120,7 @@ def product_page(storefront: Storefront, slug: str, chain: list[str | None]) -> 
         seo=SeoFields(
             title=meta.title if meta else None,
             description=meta.description if meta else None,
+            keywords=meta.keywords if meta else None,
             canonical_url=meta.canonical_url if meta else None,
             robots=meta.robots_directive if meta else None,
             og_title=og.title if og else None,

@@ -8,6 +8,7 @@ whatever the size of the catalog (eager loading, no per-row lazy loads).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -382,6 +383,7 @@ def sold_product(storefront: Storefront, slug: str) -> OrgProduct | None:
             plan_opts.joinedload(OrgProductVariantPaymentPlan.subscription),
             plan_opts.joinedload(OrgProductVariantPaymentPlan.usage_based),
             plan_opts.selectinload(OrgProductVariantPaymentPlan.market_prices),
+            plan_opts.selectinload(OrgProductVariantPaymentPlan.translations),
             course.selectinload(OrgProductCourse.skills).joinedload(OrgProductCourseSkill.skill),
             modules.selectinload(OrgProductCourseModule.translations),
             sections.selectinload(OrgProductCourseModuleSection.translations),
@@ -483,8 +485,9 @@ class Offer:
     included_units: int = 0
 
 
-def offers_for(product: OrgProduct, market_id: str) -> list[Offer]:
-    """Active plans of active variants that have an active price in the market (loaded rows only)."""
+def offers_for(product: OrgProduct, market_id: str, chain: Sequence[str | None] = ()) -> list[Offer]:
+    """Active plans of active variants that have an active price in the market (loaded rows only),
+    their names in the content ``chain``'s language when given (plan translations loaded)."""
     variants = [v for v in product.variants if v.is_active]
     offers = []
     for variant in variants:
@@ -497,8 +500,8 @@ def offers_for(product: OrgProduct, market_id: str) -> list[Offer]:
             sub, usage = plan.subscription, plan.usage_based
             offers.append(Offer(
                 plan_id=plan.id,
-                plan_name=plan.name,
-                plan_description=plan.description,
+                plan_name=translated(plan, "name", chain) if chain else plan.name,
+                plan_description=translated(plan, "description", chain) if chain else plan.description,
                 variant_name=variant.name,
                 variant_count=len(variants),
                 type=plan.type,

@@ -262,6 +262,9 @@ class OrgLessonQuizQuestion(OrgScoped, Timestamped, db.Model):
     sort_order: Mapped[int] = _sort_col()
 
     lesson: Mapped[OrgLesson] = relationship(back_populates="questions")
+    translations: Mapped[list[OrgLessonQuizQuestionTranslation]] = relationship(
+        back_populates="question", cascade=_OWNED, passive_deletes=True
+    )
 
     @property
     def correct_keys(self) -> frozenset[str]:
@@ -273,6 +276,26 @@ class OrgLessonQuizQuestion(OrgScoped, Timestamped, db.Model):
         if self.kind == "single" and len(selected) != 1:
             return False
         return bool(selected) and selected == self.correct_keys
+
+
+class OrgLessonQuizQuestionTranslation(OrgScoped, Timestamped, db.Model):
+    """A quiz question's prompt, explanation and choice texts in one locale.
+
+    ``choices`` maps a choice key of the question to its translated text (``{"a": "..."}``); which
+    choices are correct stays the question's own.
+    """
+
+    __tablename__ = "org_lesson_quiz_question_translation"
+    __table_args__ = (sa.UniqueConstraint("question_id", "locale_key"),)
+
+    id: Mapped[str] = id_pk()
+    question_id: Mapped[str] = fk("org_lesson_quiz_question.id", index=False)
+    locale_key: Mapped[str] = _locale_fk()
+    prompt: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    explanation: Mapped[str | None] = mapped_column(sa.Text)
+    choices: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict, nullable=False)
+
+    question: Mapped[OrgLessonQuizQuestion] = relationship(back_populates="translations")
 
 
 class OrgProductCourseModuleSectionLesson(OrgScoped, Timestamped, db.Model):

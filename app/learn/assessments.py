@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -39,6 +39,7 @@ from app.db import new_id, utcnow
 from app.errors import NotFoundError, PermissionDeniedError, ValidationError
 from app.extensions import db
 from app.learn.models import OrgMemberAssignmentSubmission, OrgMemberQuizAttempt
+from app.markets.locales import translated
 from app.orgs.models import OrgEmployee, OrgMember
 from app.orgs.models import OrgMember as Member
 from app.orgs.permissions import can
@@ -146,13 +147,15 @@ def _questions(player) -> list:
     return list(lesson.questions)
 
 
-def _choices(question, selected: Iterable[str] = (), *, feedback: bool = False) -> tuple[ChoiceView, ...]:
+def _choices(question, selected: Iterable[str] = (), *, feedback: bool = False,
+             texts: Mapping[str, str] | None = None) -> tuple[ChoiceView, ...]:
     chosen = {str(k) for k in selected}
     correct = question.correct_keys
+    texts = texts or {}
     return tuple(
         ChoiceView(
             key=str(c.get("key")),
-            text=str(c.get("text", "")),
+            text=texts.get(str(c.get("key"))) or str(c.get("text", "")),
             selected=str(c.get("key")) in chosen,
             correct=feedback and str(c.get("key")) in correct,
         )
@@ -161,29 +164,33 @@ def _choices(question, selected: Iterable[str] = (), *, feedback: bool = False) 
 
 
 def question_views(questions, answers: Mapping[str, Iterable[str]] | None = None, *, feedback: bool = False,
-                   missing: Iterable[str] = ()) -> list[QuestionView]:
-    """Questions for the form (``feedback=False``) or with the marks of an attempt."""
+                   missing: Iterable[str] = (), chain: Sequence[str | None] = ()) -> list[QuestionView]:
+    """Questions for the form (``feedback=False``) or with the marks of an attempt, in the language
+    of the content ``chain`` (the player's; the question's own text where no translation has it)."""
     answers = answers or {}
     missing = set(missing)
     views = []
     for number, q in enumerate(questions, 1):
         selected = [str(k) for k in (answers.get(q.id) or ())]
+        translated_choices = translated(q, "choices", chain) if chain else None
         views.append(QuestionView(
             id=q.id,
             number=number,
-            prompt=q.prompt,
+            prompt=translated(q, "prompt", chain) if chain else q.prompt,
             kind=q.kind,
-            choices=_choices(q, selected, feedback=feedback),
+            choices=_choices(q, selected, feedback=feedback,
+                             texts=translated_choices if isinstance(translated_choices, dict) else None),
             answered=bool(selected),
             is_correct=q.is_answered_correctly(selected) if feedback else None,
-            explanation=q.explanation if feedback else None,
+            explanation=(translated(q, "explanation", chain) if chain else q.explanation) if feedback else None,
             missing=q.id in missing,
         ))
     return views
 
 
-def _result(questions, answers: Mapping[str, list[str]], mark: int, attempt=None) -> QuizResult:
-    views = question_views(questions, answers, feedback=True)
+def _result(questions, answers: Mapping[str, list[str]], mark: int, attempt=None,
+            chain: Sequence[str | None] = ()) -> QuizResult:
+    views = question_views(questions, answers, feedback=True, chain=chain)
     total = len(views)
     correct = sum(1 for v in views if v.is_correct)
     score = (correct * 100 + total // 2) // total if total else 0
@@ -274,14 +281,14 @@ def lesson_context(player, *, result: QuizResult | None = None, questions: list[
         if result is None and member is not None:
             attempt = last_attempt(member, placement_id)
             if attempt is not None:
-                result = _result(qs, attempt.answers or {}, pass_mark(lesson), attempt)
+                result = _result(qs, attempt.answers or {}, pass_mark(lesson), attempt, chain=player.chain)
         if member is not None:
             ctx["attempts"], ctx["best_score"] = attempt_stats(member, placement_id)
         ctx["max_attempts"] = lesson.max_attempts
         ctx["attempts_left"] = (None if lesson.max_attempts is None or member is None
                                 else max(lesson.max_attempts - ctx["attempts"], 0))
         ctx["result"] = result
-        ctx["questions"] = questions if questions is not None else question_views(qs)
+        ctx["questions"] = questions if questions is not None else question_views(qs, chain=player.chain)
     elif lesson.type == "assignment":
         ctx.update(
             limits=upload_limits(lesson),
@@ -332,10 +339,10 @@ def submit_quiz(player, raw_answers: Mapping[str, Iterable[str]], *, at: datetim
                      number=next(i for i, q in enumerate(questions, 1) if q.id == missing[0]))
                    if len(missing) == 1 else
                    _("Please answer all questions before submitting (%(count)d unanswered).", count=len(missing)))
-        raise QuizIncomplete(message, question_views(questions, answers, missing=missing))
+        raise QuizIncomplete(message, question_views(questions, answers, missing=missing, chain=player.chain))
 
     mark = pass_mark(lesson)
-    result = _result(questions, answers, mark)
+    result = _result(questions, answers, mark, chain=player.chain)
     member = _saves_for(player)
     if member is None:
         return result

@@ -8,11 +8,11 @@ same org: a row of another org is reported as not found.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from app import checks
 from app.catalog.attributions import attributed_product_ids, require_product_editor
 from app.catalog.models import OrgProduct
 from app.catalog.services import (
@@ -115,15 +115,17 @@ def _next_sort(column, *criteria) -> int:
 
 
 def check_web_url(value: str | None, label: str, *, max_length: int = 500) -> str | None:
-    """An absolute http(s) URL with a host (or None when empty); anything else (``javascript:``,
+    """An absolute http(s) URL with a host (or None when empty), by the one rule of
+    ``app.checks.check_web_url``; the message names the field. Anything else (``javascript:``,
     ``data:``, a relative path, spaces) is refused: learners' browsers load these addresses."""
     url = clean_text(value, label, max_length=max_length)
     if url is None:
         return None
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or any(ch.isspace() for ch in url):
-        raise ValidationError(_("%(field)s must be a web address starting with https:// or http://.", field=label))
-    return url
+    try:
+        return checks.check_web_url(url)
+    except ValidationError:
+        raise ValidationError(_("%(field)s must be a web address starting with https:// or http://.",
+                                field=label)) from None
 
 
 def optional_int(value, label: str, **bounds) -> int | None:

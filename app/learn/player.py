@@ -415,6 +415,7 @@ def load_player(
                 sa.select(OrgLessonQuizQuestion)
                 .where(OrgLessonQuizQuestion.lesson_id == lesson.id, OrgLessonQuizQuestion.org_id == lesson.org_id)
                 .order_by(OrgLessonQuizQuestion.sort_order, OrgLessonQuizQuestion.created_at)
+                .options(selectinload(OrgLessonQuizQuestion.translations))
             ).all()
             set_committed_value(lesson, "questions", list(questions))
 

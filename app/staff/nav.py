@@ -58,6 +58,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("submissions", "staff.submissions", _l("Assignments to review"), "catalog_own",
              active=("staff.submission",)),
     NavEntry("lessons", "staff.lessons", _l("Lessons"), "catalog_own", active=("staff.lesson_",)),
+    NavEntry("translations", "staff.translations", _l("Translations"), "catalog_own", active=("staff.translations",)),
     NavEntry("emails", "staff.emails", _l("Emails"), "org_settings", active=("staff.email",)),
     NavEntry("audit", "staff.audit", _l("Audit log"), "org_settings", active=("staff.audit_entry",)),
     NavEntry("reports", "staff.reports_page", _l("Reports"), "all_earnings"),

@@ -26,9 +26,11 @@ from app.staff import members as _members  # noqa: F401  (registers the members'
 from app.staff import orders as _orders  # noqa: F401  (registers the orders pages)
 from app.staff import overview
 from app.staff import plans as _plans  # noqa: F401  (registers the plans and prices tabs of a product)
+from app.staff import product_seo as _product_seo  # noqa: F401  (registers the search and sharing tab)
 from app.staff import products as _products  # noqa: F401  (registers the product pages)
 from app.staff import reports as _reports  # noqa: F401  (registers the reports page)
 from app.staff import submissions as _submissions  # noqa: F401  (registers the review queue's routes)
+from app.staff import translations as _translations  # noqa: F401  (registers the content translation pages)
 from app.staff.blueprint import bp
 from app.staff.nav import entry_for
 from app.staff.submissions import count_waiting

@@ -383,6 +383,19 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("staff.lesson_question_move", "POST"): Row(
         expect(DONE, DONE, DONE, NO), args=lambda w: {"lesson_id": w.lessons["quiz"], "question_id": w.lessons["question"]},
         data=lambda w: {"direction": "down"}),
+    # F: search and sharing, content translations (require_product_editor: the creator is attributed)
+    ("staff.product_seo", "GET"): Row(expect(OK, OK, OK, NO), args=lambda w: {"product_id": w.product_id}),
+    ("staff.product_seo", "POST"): Row(expect(DONE, DONE, DONE, NO), args=lambda w: {"product_id": w.product_id},
+                                       data=lambda w: {"title": "Learn Python", "robots_directive": "index,follow",
+                                                       "og_type": "product"}),
+    ("staff.product_seo_preview", "POST"): Row(expect(OK, OK, OK, NO), args=lambda w: {"product_id": w.product_id},
+                                               data=lambda w: {"title": "Learn Python"}),
+    ("staff.product_translations", "GET"): Row(expect(OK, OK, OK, NO), args=lambda w: {"product_id": w.product_id}),
+    ("staff.product_translation_save", "POST"): Row(
+        expect(DONE, DONE, DONE, NO),
+        args=lambda w: {"product_id": w.product_id, "locale": "de", "kind": "product", "row_id": w.product_id},
+        data=lambda w: {f"product-{w.product_id}-name": "Python-Kurs"}),
+    ("staff.translations", "GET"): Row(expect(OK, OK, OK, NO)),
 }
 
 

@@ -52,9 +52,9 @@ def test_every_nav_entry_is_an_existing_dashboard_page_with_a_known_capability(a
 
 
 @pytest.mark.parametrize("role, expected", [
-    ("admin", {"audit", "brands", "collections", "earnings", "emails", "employees", "invitations", "lessons", "members", "orders", "overview", "products", "profile", "reports", "submissions"}),
-    ("manager", {"collections", "earnings", "employees", "invitations", "lessons", "members", "orders", "overview", "products", "profile", "submissions"}),
-    ("creator", {"earnings", "lessons", "overview", "products", "profile", "submissions"}),
+    ("admin", {"audit", "brands", "collections", "earnings", "emails", "employees", "invitations", "lessons", "members", "orders", "overview", "products", "profile", "reports", "submissions", "translations"}),
+    ("manager", {"collections", "earnings", "employees", "invitations", "lessons", "members", "orders", "overview", "products", "profile", "submissions", "translations"}),
+    ("creator", {"earnings", "lessons", "overview", "products", "profile", "submissions", "translations"}),
     ("staff", {"earnings", "orders", "overview", "profile"}),
 ])
 def test_the_navigation_offers_exactly_what_the_role_may_open(app, login, academy, manager_email, role, expected):

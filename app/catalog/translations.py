@@ -1,0 +1,255 @@
+"""Content translations of a product, side by side: the texts of a product, its payment plans and,
+for a course, its modules, sections, lessons and quiz questions in the org's default language (the
+base rows) next to their translation in each other language the org authors in, with what is
+missing per language and per text.
+
+``load_sheets`` reads them for any number of products in a fixed number of queries (the size of a
+course does not change it); ``set_plan_translation`` stores a plan's name and description in one
+language. The other texts are stored by ``app.catalog.services.set_product_translation`` and
+``app.learn.authoring.set_translation`` (and quiz questions by
+``app.learn.content_translations.set_question_translation``). The storefront and the player show
+every one of them through the content chain (``app.markets.locales.translated``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from app.catalog.attributions import attributed_product_ids, require_product_editor
+from app.catalog.models import (
+    OrgProduct,
+    OrgProductVariant,
+    OrgProductVariantPaymentPlan,
+    OrgProductVariantPaymentPlanTranslation,
+)
+from app.catalog.services import require_org_locale
+from app.checks import clean_text
+from app.courses.models import (
+    OrgLesson,
+    OrgLessonQuizQuestion,
+    OrgProductCourseModule,
+    OrgProductCourseModuleSection,
+    OrgProductCourseModuleSectionLesson,
+)
+from app.extensions import db
+from app.orgs.models import OrgEmployee, OrgLocale
+from app.orgs.permissions import can
+from app.orgs.services import audit_change, authorize, snapshot
+
+LONG = 100_000
+PLAN_TRANSLATION_FIELDS = ("plan_id", "locale_key", "name", "description")
+
+KIND_LABELS = {
+    "product": _l("Product"), "plan": _l("Payment plan"), "module": _l("Module"), "section": _l("Section"),
+    "lesson": _l("Lesson"), "question": _l("Quiz question"),
+}
+FIELD_LABELS = {
+    "name": _l("Name"), "title": _l("Title"), "description": _l("Description"), "content": _l("Content"),
+    "prompt": _l("Question"), "explanation": _l("Explanation"),
+}
+
+
+# ---- what a sheet holds -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TextField:
+    """One translatable text of a row: its name in the form, its base value and its limit."""
+
+    name: str
+    label: Any
+    base: str | None
+    limit: int
+    required: bool = False
+    multiline: bool = False
+
+
+@dataclass
+class TextRow:
+    """One translatable thing (the product, a plan, a module, ...) with its translations by locale."""
+
+    kind: str
+    obj: Any
+    context: str  # where it is (a lesson: "Module › Section")
+    fields: list[TextField]
+    translated: dict[str, dict[str, str | None]] = field(default_factory=dict)  # locale -> field -> value
+
+    @property
+    def id(self) -> str:
+        return self.obj.id
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}-{self.obj.id}"
+
+    @property
+    def kind_label(self) -> str:
+        return str(KIND_LABELS[self.kind])
+
+    def value(self, locale: str, name: str) -> str | None:
+        return self.translated.get(locale, {}).get(name)
+
+    def missing(self, locale: str) -> list[str]:
+        """Names of the texts that have a base value but none in ``locale``."""
+        return [f.name for f in self.fields if (f.base or "").strip() and not (self.value(locale, f.name) or "").strip()]
+
+    def status(self, locale: str) -> str:
+        """``done``, ``partial`` or ``missing`` (nothing of it translated)."""
+        missing = self.missing(locale)
+        if not missing:
+            return "done"
+        return "partial" if locale in self.translated else "missing"
+
+
+@dataclass
+class Sheet:
+    product: OrgProduct
+    rows: list[TextRow]
+
+    def missing_count(self, locale: str) -> int:
+        """The rows with something missing in ``locale``."""
+        return sum(1 for row in self.rows if row.missing(locale))
+
+    def find(self, kind: str, row_id: str) -> TextRow | None:
+        return next((r for r in self.rows if r.kind == kind and r.id == row_id), None)
+
+
+def translation_locales(org_id: str) -> tuple[str | None, list[str]]:
+    """The org's default locale (the language the base rows are written in) and the languages
+    content is translated into: its other active authoring locales, in key order."""
+    rows = db.session.execute(
+        sa.select(OrgLocale.locale_key, OrgLocale.is_default)
+        .where(OrgLocale.org_id == org_id, OrgLocale.is_active.is_(True), OrgLocale.can_author.is_(True))
+        .order_by(OrgLocale.locale_key)
+    ).all()
+    return (next((key for key, is_default in rows if is_default), None),
+            [key for key, is_default in rows if not is_default])
+
+
+def _values(translations: Iterable, names: Sequence[str]) -> dict[str, dict[str, str | None]]:
+    return {t.locale_key: {name: getattr(t, name) for name in names} for t in translations}
+
+
+def _simple_row(kind: str, obj, context: str, specs: Sequence[tuple[str, int, bool, bool]]) -> TextRow:
+    fields = [TextField(name, FIELD_LABELS[name], getattr(obj, name), limit, required, multiline)
+              for name, limit, required, multiline in specs]
+    return TextRow(kind, obj, context, fields, _values(obj.translations, [s[0] for s in specs]))
+
+
+_TITLED = (("title", 200, True, False), ("description", LONG, False, True))
+
+
+def _question_row(question: OrgLessonQuizQuestion, context: str) -> TextRow:
+    fields = [TextField("prompt", FIELD_LABELS["prompt"], question.prompt, 10_000, True, True)]
+    for choice in question.choices or []:
+        key = str(choice.get("key"))
+        fields.append(TextField(f"choice_{key}", _("Choice %(key)s", key=key), str(choice.get("text", "")), 1_000))
+    fields.append(TextField("explanation", FIELD_LABELS["explanation"], question.explanation, 10_000,
+                            multiline=True))
+    translated = {}
+    for t in question.translations:
+        values = {"prompt": t.prompt, "explanation": t.explanation}
+        values.update({f"choice_{key}": text for key, text in (t.choices or {}).items()})
+        translated[t.locale_key] = values
+    return TextRow("question", question, context, fields, translated)
+
+
+def load_sheets(products: Sequence[OrgProduct]) -> dict[str, Sheet]:
+    """Every translatable text of ``products`` (of one org) with its translations, in a fixed number
+    of queries however many products, plans, lessons and questions there are."""
+    ids = [p.id for p in products]
+    if not ids:
+        return {}
+    org_id = products[0].org_id
+    db.session.scalars(sa.select(OrgProduct).where(OrgProduct.id.in_(ids))
+                       .options(selectinload(OrgProduct.translations))).all()
+    rows: dict[str, list[TextRow]] = {p.id: [] for p in products}
+    for product in products:
+        rows[product.id].append(_simple_row("product", product, "", (("name", 200, True, False),
+                                                                     ("description", LONG, False, True))))
+    plans = db.session.execute(
+        sa.select(OrgProductVariantPaymentPlan, OrgProductVariant.product_id, OrgProductVariant.name)
+        .join(OrgProductVariant, OrgProductVariant.id == OrgProductVariantPaymentPlan.variant_id)
+        .where(OrgProductVariant.product_id.in_(ids), OrgProductVariantPaymentPlan.org_id == org_id)
+        .order_by(OrgProductVariant.sort_order, OrgProductVariant.created_at, OrgProductVariantPaymentPlan.sort_order,
+                  OrgProductVariantPaymentPlan.created_at)
+        .options(selectinload(OrgProductVariantPaymentPlan.translations))
+    ).all()
+    for plan, product_id, variant_name in plans:
+        rows[product_id].append(_simple_row("plan", plan, variant_name, (("name", 100, True, False),
+                                                                         ("description", LONG, False, True))))
+    modules = db.session.scalars(
+        sa.select(OrgProductCourseModule)
+        .where(OrgProductCourseModule.course_product_id.in_(ids), OrgProductCourseModule.org_id == org_id)
+        .order_by(OrgProductCourseModule.sort_order, OrgProductCourseModule.created_at)
+        .options(
+            selectinload(OrgProductCourseModule.translations),
+            selectinload(OrgProductCourseModule.sections).selectinload(OrgProductCourseModuleSection.translations),
+            selectinload(OrgProductCourseModule.sections).selectinload(OrgProductCourseModuleSection.placements)
+            .selectinload(OrgProductCourseModuleSectionLesson.lesson).selectinload(OrgLesson.translations),
+        )
+    ).all()
+    quiz_ids = {p.lesson_id for m in modules for s in m.sections for p in s.placements if p.lesson.type == "quiz"}
+    questions: dict[str, list[OrgLessonQuizQuestion]] = {}
+    if quiz_ids:
+        for q in db.session.scalars(
+            sa.select(OrgLessonQuizQuestion)
+            .where(OrgLessonQuizQuestion.lesson_id.in_(quiz_ids), OrgLessonQuizQuestion.org_id == org_id)
+            .order_by(OrgLessonQuizQuestion.sort_order, OrgLessonQuizQuestion.created_at)
+            .options(selectinload(OrgLessonQuizQuestion.translations))
+        ):
+            questions.setdefault(q.lesson_id, []).append(q)
+    for module in modules:
+        product_rows = rows[module.course_product_id]
+        product_rows.append(_simple_row("module", module, "", _TITLED))
+        for section in module.sections:
+            product_rows.append(_simple_row("section", section, module.title, _TITLED))
+            for placement in section.placements:
+                lesson = placement.lesson
+                where = f"{module.title} › {section.title}"
+                product_rows.append(_simple_row("lesson", lesson, where, (*_TITLED, ("content", 1_000_000, False, True))))
+                for question in questions.get(lesson.id, []):
+                    product_rows.append(_question_row(question, f"{where} › {lesson.title}"))
+    return {p.id: Sheet(p, rows[p.id]) for p in products}
+
+
+# ---- the org-wide overview ------------------------------------------------------------------------
+
+def editable_products(employee: OrgEmployee) -> list[OrgProduct]:
+    """The products of ``employee``'s org they may edit (all with ``catalog_all``, the attributed
+    ones with ``catalog_own``), by name; PermissionDeniedError for anyone else."""
+    authorize(employee, employee.org_id, "catalog_own")
+    stmt = sa.select(OrgProduct).where(OrgProduct.org_id == employee.org_id).order_by(
+        sa.func.lower(OrgProduct.name), OrgProduct.id)
+    if not can(employee, "catalog_all"):
+        stmt = stmt.where(OrgProduct.id.in_(attributed_product_ids(employee)))
+    return list(db.session.scalars(stmt))
+
+
+# ---- plans ----------------------------------------------------------------------------------------
+
+def set_plan_translation(plan: OrgProductVariantPaymentPlan, locale_key: str, *, name: str,
+                         description: str | None = None, by: OrgEmployee) -> OrgProductVariantPaymentPlanTranslation:
+    """Create or replace a payment plan's name and description in one of the org's locales."""
+    require_product_editor(by, plan.variant.product)
+    key = require_org_locale(plan.org_id, locale_key)
+    name = clean_text(name, _("Name"), max_length=100, required=True)
+    description = clean_text(description, _("Description"), max_length=LONG)
+    translation = db.session.scalar(sa.select(OrgProductVariantPaymentPlanTranslation).where(
+        OrgProductVariantPaymentPlanTranslation.plan_id == plan.id,
+        OrgProductVariantPaymentPlanTranslation.locale_key == key))
+    before = None if translation is None else snapshot(translation, PLAN_TRANSLATION_FIELDS)
+    if translation is None:
+        translation = OrgProductVariantPaymentPlanTranslation(org_id=plan.org_id, plan=plan, locale_key=key)
+        db.session.add(translation)
+    translation.name = name
+    translation.description = description
+    db.session.flush()
+    audit_change(translation, action="plan_translation.set", by=by, fields=PLAN_TRANSLATION_FIELDS, before=before)
+    return translation

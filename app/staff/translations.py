@@ -1,0 +1,108 @@
+"""Content translations in the dashboard: a product's translations tab
+(``/dashboard/<org>/products/<id>/translations``: every text of the product, its plans and its
+course side by side with the base text, one language at a time, each row saved on its own with
+htmx or a plain form) and the org-wide overview (``/dashboard/<org>/translations``: what is
+missing per product and language, with the filter "untranslated in X").
+
+The texts and what is missing are ``app.catalog.translations``; a row is stored by
+``app.learn.content_translations.save_row`` with the service of its kind.
+"""
+
+from __future__ import annotations
+
+from flask import flash, g, request, url_for
+from flask_babel import gettext as _
+from wtforms import StringField, TextAreaField
+
+from app.catalog import translations as sheets
+from app.errors import NotFoundError, ValidationError
+from app.extensions import db
+from app.learn.content_translations import save_row
+from app.staff.blueprint import bp
+from app.staff.product_tabs import editable_product
+from app.web.htmx import is_htmx, redirect, render
+from app.web.inputs import Form
+
+
+def row_form(row: sheets.TextRow, locale: str, *, posted: bool = False) -> Form:
+    """The form of one row: a field per text, named by the row (a page holds many rows)."""
+    attrs = {f.name: (TextAreaField if f.multiline else StringField)(
+        _("%(field)s in %(locale)s", field=f.label, locale=locale)) for f in row.fields}
+    cls = type("TranslationRowForm", (Form,), attrs)
+    if posted:
+        return cls(prefix=row.key)
+    return cls(formdata=None, prefix=row.key, data=row.translated.get(locale, {}))
+
+
+def _values(form: Form, row: sheets.TextRow) -> dict[str, str | None]:
+    return {f.name: form[f.name].data for f in row.fields}
+
+
+def _locale_arg(locales: list[str], value: str | None) -> str | None:
+    return value if value in locales else None
+
+
+def _page(product, sheet, base, locales, locale, only_missing, forms=None, status=200):
+    rows = [r for r in sheet.rows if not only_missing or r.missing(locale)] if locale else []
+    forms = forms or {}
+    return render("staff/product_translations.html", product=product, current="translations", base=base,
+                  locales=locales,
+                  locale=locale, only_missing=only_missing, rows=rows, sheet=sheet,
+                  forms={r.key: forms.get(r.key) or row_form(r, locale) for r in rows}, status=status)
+
+
+@bp.get("/products/<product_id>/translations")
+def product_translations(product_id: str):
+    product = editable_product(product_id)
+    base, locales = sheets.translation_locales(product.org_id)
+    locale = _locale_arg(locales, request.args.get("locale")) or (locales[0] if locales else None)
+    sheet = sheets.load_sheets([product])[product.id]
+    return _page(product, sheet, base, locales, locale, request.args.get("missing") == "1")
+
+
+@bp.post("/products/<product_id>/translations/<locale>/<kind>/<row_id>")
+def product_translation_save(product_id: str, locale: str, kind: str, row_id: str):
+    product = editable_product(product_id)
+    base, locales = sheets.translation_locales(product.org_id)
+    if locale not in locales:
+        raise NotFoundError(_("This language is not one of the organization's languages."))
+    sheet = sheets.load_sheets([product])[product.id]
+    row = sheet.find(kind, row_id)
+    if row is None:
+        raise NotFoundError(_("This text is not part of the product."))
+    form = row_form(row, locale, posted=True)
+    only_missing = request.args.get("missing") == "1"
+    if form.validate():
+        try:
+            save_row(row, locale, _values(form, row), by=g.employee)
+        except ValidationError as exc:
+            db.session.rollback()
+            form.form_errors.append(exc.message)
+        else:
+            db.session.commit()
+            if not is_htmx():
+                flash(_("Translation saved."), "success")
+                return redirect(url_for(".product_translations", product_id=product.id, locale=locale,
+                                        **({"missing": "1"} if only_missing else {})) + f"#row-{row.key}")
+            db.session.expire_all()
+            row = sheets.load_sheets([product])[product.id].find(kind, row_id)
+            return render("staff/_translation_row.html", product=product, row=row, locale=locale,
+                          form=row_form(row, locale), base=base, only_missing=only_missing, saved=True)
+    if is_htmx():
+        return render("staff/_translation_row.html", product=product, row=row, locale=locale, form=form,
+                      base=base, only_missing=only_missing, status=422)
+    return _page(product, sheet, base, locales, locale, only_missing, forms={row.key: form}, status=422)
+
+
+@bp.get("/translations")
+def translations():
+    """Every product the employee may edit, with the texts missing per language."""
+    products = sheets.editable_products(g.employee)
+    base, locales = sheets.translation_locales(g.staff_org.id)
+    locale = _locale_arg(locales, request.args.get("untranslated"))
+    loaded = sheets.load_sheets(products)
+    rows = [(p, {loc: loaded[p.id].missing_count(loc) for loc in locales}) for p in products]
+    if locale:
+        rows = [(p, counts) for p, counts in rows if counts[locale]]
+    return render("staff/translations.html", "staff/_translations_table.html", rows=rows, locales=locales,
+                  base=base, locale=locale, total=len(products))
