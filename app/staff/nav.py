@@ -55,6 +55,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("submissions", "staff.submissions", _l("Assignments to review"), "catalog_own",
              active=("staff.submission",)),
     NavEntry("emails", "staff.emails", _l("Emails"), "org_settings", active=("staff.email",)),
+    NavEntry("tax", "staff.tax", _l("Tax"), "org_settings", active=("staff.tax_",)),
     NavEntry("audit", "staff.audit", _l("Audit log"), "org_settings", active=("staff.audit_entry",)),
 )
 

@@ -20,6 +20,7 @@ from app.staff import members as _members  # noqa: F401  (registers the members'
 from app.staff import orders as _orders  # noqa: F401  (registers the orders pages)
 from app.staff import overview
 from app.staff import submissions as _submissions  # noqa: F401  (registers the review queue's routes)
+from app.staff import tax as _tax  # noqa: F401  (registers the tax pages)
 from app.staff.blueprint import bp
 from app.staff.nav import entry_for
 from app.staff.submissions import count_waiting

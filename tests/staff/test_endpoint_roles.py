@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +26,7 @@ import sqlalchemy as sa
 from flask import url_for
 
 from app.accounts.models import User
+from app.db import utcnow
 from app.extensions import db
 from app.learn.models import OrgMemberAssignmentSubmission
 from app.markets.models import OrgMarket
@@ -39,6 +41,8 @@ from tests.factories import (
     make_org,
     make_priced_plan,
     make_product,
+    make_region,
+    make_tax_rate,
     make_user,
     unique,
 )
@@ -77,6 +81,7 @@ class World:
     member_invitations: dict[str, str]  # pending member invitations: resend, cancel
     employee_invitations: dict[str, str]  # sent by the manager: approve, decline (pending), resend, cancel (approved)
     failed_email_id: str
+    tax: dict[str, str] = field(default_factory=dict)  # G: tax category, regions and rates (_tax)
 
 
 @dataclass(frozen=True)
@@ -172,6 +177,30 @@ EXPECTED: dict[tuple[str, str], Row] = {
     # the org's emails (org_settings: admins)
     ("staff.emails", "GET"): Row(expect(OK, NO, NO, NO)),
     ("staff.email_retry", "POST"): Row(expect(DONE, NO, NO, NO), args=lambda w: {"email_id": w.failed_email_id}),
+    # G: tax (org_settings: admins)
+    ("staff.tax", "GET"): Row(expect(OK, NO, NO, NO)),
+    ("staff.tax_category_new", "GET"): Row(expect(OK, NO, NO, NO)),
+    ("staff.tax_category_new", "POST"): Row(expect(DONE, NO, NO, NO),
+                                            data=lambda w: {"code": unique("cat"), "name": "Reduced"}),
+    ("staff.tax_category", "GET"): Row(expect(OK, NO, NO, NO), args=lambda w: {"category_id": w.tax["category"]}),
+    ("staff.tax_category", "POST"): Row(expect(DONE, NO, NO, NO), args=lambda w: {"category_id": w.tax["category"]},
+                                        data=lambda w: {"code": w.tax["category_code"], "name": "Renamed"}),
+    ("staff.tax_region_new", "GET"): Row(expect(OK, NO, NO, NO)),
+    ("staff.tax_region_new", "POST"): Row(expect(DONE, NO, NO, NO),
+                                          data=lambda w: {"country_code": "ES", "name": "Spain"}),
+    ("staff.tax_region", "GET"): Row(expect(OK, NO, NO, NO), args=lambda w: {"region_id": w.tax["region"]}),
+    ("staff.tax_region", "POST"): Row(expect(DONE, NO, NO, NO), args=lambda w: {"region_id": w.tax["region"]},
+                                      data=lambda w: {"country_code": "DE", "name": "Deutschland"}),
+    ("staff.tax_rate_new", "GET"): Row(expect(OK, NO, NO, NO)),
+    ("staff.tax_rate_new", "POST"): Row(expect(DONE, NO, NO, NO),
+                                        data=lambda w: {"category": w.tax["category"], "region": w.tax["free_region"],
+                                                        "name": "VAT", "type": "percent", "percent": "20"}),
+    ("staff.tax_rate", "GET"): Row(expect(OK, NO, NO, NO), args=lambda w: {"rate_id": w.tax["rate"]}),
+    ("staff.tax_rate", "POST"): Row(expect(DONE, NO, NO, NO), args=lambda w: {"rate_id": w.tax["rate"]},
+                                    data=lambda w: {"name": "VAT 21", "type": "percent", "percent": "21"}),
+    ("staff.tax_rate_end", "POST"): Row(expect(DONE, NO, NO, NO), args=lambda w: {"rate_id": w.tax["ending_rate"]}),
+    ("staff.tax_preview_page", "GET"): Row(expect(OK, NO, NO, NO),
+                                           args=lambda w: {"price": "10", "category": w.tax["category"]}),
 }
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -246,7 +275,8 @@ def world(app, academy, tmp_path) -> World:
         world = World(org_slug=academy.org_slug, other_org_slug=other.slug, emails=emails,
                       submission_id=submission_id, audit_entry_id=entry_id, member_id=plain_member.id,
                       employee_id=target.id, member_invitations=member_invitations,
-                      employee_invitations=employee_invitations, failed_email_id=failed.id, **orders)
+                      employee_invitations=employee_invitations, failed_email_id=failed.id,
+                      tax=_tax(org, entry_category), **orders)
         db.session.commit()
     return world
 
@@ -263,6 +293,16 @@ def _orders(org: Org, member: OrgMember) -> dict[str, str]:
     pending = buy(org, member, market, [plans["download"]], pay=False)
     return {"order_id": paid.id, "pending_order_id": pending.id,
             **{f"{kind}_item": items[product.id] for kind, (_plan, product) in plans.items()}}
+
+
+def _tax(org: Org, category) -> dict[str, str]:
+    """G: a region with a rate to change, one with a rate to end, one without rates."""
+    germany, austria, france = (make_region(org, code) for code in ("DE", "AT", "FR"))
+    start = utcnow() - timedelta(days=30)
+    rate = make_tax_rate(org, category=category, region=germany, effective_from=start)
+    ending = make_tax_rate(org, category=category, region=austria, effective_from=start)
+    return {"category": category.id, "category_code": category.code, "region": germany.id, "rate": rate.id,
+            "ending_rate": ending.id, "free_region": france.id}
 
 
 def _client(app, email: str):

@@ -50,7 +50,8 @@ def test_every_nav_entry_is_an_existing_dashboard_page_with_a_known_capability(a
 
 
 @pytest.mark.parametrize("role, expected", [
-    ("admin", {"overview", "submissions", "orders", "members", "employees", "invitations", "emails", "audit"}),
+    ("admin", {"overview", "submissions", "orders", "members", "employees", "invitations", "emails", "audit",
+               "tax"}),
     ("manager", {"overview", "submissions", "orders", "members", "employees", "invitations"}),
     ("creator", {"overview", "submissions"}),
     ("staff", {"overview", "orders"}),
