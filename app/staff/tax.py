@@ -44,6 +44,15 @@ MOMENT = "%Y-%m-%dT%H:%M"
 
 # ---- forms ---------------------------------------------------------------------------------------
 
+class PlainDecimalField(DecimalNumberField):
+    """Shows a stored number as typed (``19``, ``8.875``), not padded to the field's places."""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else format(self.data.normalize(), "f")
+
+
 class CategoryForm(Form):
     code = StringField(_l("Code"), validators=[InputRequired(message=_l("Enter a code."))],
                        render_kw={"maxlength": 40, "autocomplete": "off"})
@@ -53,7 +62,9 @@ class CategoryForm(Form):
 
 
 class RegionForm(Form):
-    country_code = SelectField(_l("Country"), validators=[InputRequired(message=_l("Choose a country."))])
+    # Any code is accepted here: app.markets.services checks it against the platform's countries.
+    country_code = SelectField(_l("Country"), validators=[InputRequired(message=_l("Choose a country."))],
+                               validate_choice=False)
     subdivision_code = StringField(_l("Subdivision (optional, ISO 3166-2 such as US-NY)"), validators=[Optional()],
                                    render_kw={"maxlength": 10, "autocomplete": "off"})
     name = StringField(_l("Name"), validators=[InputRequired(message=_l("Enter a name."))],
@@ -67,10 +78,10 @@ class RateForm(Form):
                        render_kw={"maxlength": 100})
     type = SelectField(_l("Type"), choices=[SelectChoice(k, v) for k, v in TYPE_LABELS.items()],
                        validators=[InputRequired(message=_l("Choose a type."))])
-    percent = DecimalNumberField(_l("Rate in %"), places=4, minimum=0, maximum=100,
+    percent = PlainDecimalField(_l("Rate in %"), places=4, minimum=0, maximum=100,
                                  message=_l("Enter a percentage from 0 to 100 with at most 4 decimals."),
                                  render_kw={"inputmode": "decimal"})
-    amount = DecimalNumberField(_l("Fixed amount"), places=4, minimum=0, maximum=AMOUNT_MAX,
+    amount = PlainDecimalField(_l("Fixed amount"), places=4, minimum=0, maximum=AMOUNT_MAX,
                                 message=_l("Enter an amount from 0 to 99,999,999.9999 with at most 4 decimals."),
                                 render_kw={"inputmode": "decimal"})
     currency_code = SelectField(_l("Currency of the fixed amount"), validators=[Optional()])
@@ -108,7 +119,7 @@ class PreviewForm(Form):
     class Meta:
         csrf = False  # a GET form that changes nothing
 
-    price = DecimalNumberField(_l("Price"), places=4, minimum=0, maximum=PRICE_MAX,
+    price = PlainDecimalField(_l("Price"), places=4, minimum=0, maximum=PRICE_MAX,
                                message=_l("Enter a price from 0 to 99,999,999 with at most 4 decimals."),
                                validators=[InputRequired(message=_l("Enter a price."))],
                                render_kw={"inputmode": "decimal"})

@@ -169,7 +169,7 @@ def add_rate(org: Org, *, category: OrgTaxCategory, region: OrgRegion, name: str
     ensure_same_org(category, org)
     ensure_same_org(region, org)
     name = _on("name", tax.check_name, name)
-    _on("rate" if type == "percent" else "amount", tax.validate_value, type, rate, amount, currency_code)
+    _on("percent" if type == "percent" else "amount", tax.validate_value, type, rate, amount, currency_code)
     _check_dates(effective_from, effective_to)
     return _on("effective_from", tax.create_rate, org, category=category, region=region, name=name, type=type,
                rate=rate, amount=amount, currency_code=currency_code, effective_from=effective_from,
@@ -195,7 +195,7 @@ def change_rate(rate: OrgTaxRate, *, name: str, type: str | None = None, new_rat
     authorize(by, rate.org_id, "org_settings")
     name = _on("name", tax.check_name, name)
     type = type or rate.type
-    value_field = "rate" if type == "percent" else "amount"
+    value_field = "percent" if type == "percent" else "amount"
     if is_used(rate):
         if type != rate.type:
             raise FieldError("type", _("Orders used this rate: its type stays. End it and add a new rate instead."))
