@@ -112,7 +112,7 @@ class RateForm(Form):
 
 
 class EndForm(Form):
-    effective_to = DateTimeLocalField(_l("Ends at (empty: now)"), format=MOMENT, validators=[Optional()])
+    ends_at = DateTimeLocalField(_l("Ends at (empty: now)"), format=MOMENT, validators=[Optional()])
 
 
 class PreviewForm(Form):
@@ -377,7 +377,7 @@ def tax_rate_end(rate_id: str):
     status = 422
     if form.validate():
         try:
-            admin.close_rate(rate, at=_utc(form.effective_to.data), by=g.employee)
+            admin.close_rate(rate, at=_utc(form.ends_at.data), by=g.employee)
         except DomainError as exc:
             _raise_access(exc)
             status = _field_error(form, exc)

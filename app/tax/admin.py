@@ -227,10 +227,10 @@ def close_rate(rate: OrgTaxRate, *, at: datetime | None, by: OrgEmployee) -> Org
     authorize(by, rate.org_id, "org_settings")
     at = aware(at) if at is not None else utcnow()
     if at < utcnow().replace(second=0, microsecond=0) and is_used(rate):
-        raise FieldError("effective_to", _("Orders used this rate: it ends now or later, never in the past."))
+        raise FieldError("ends_at", _("Orders used this rate: it ends now or later, never in the past."))
     if rate.effective_to is not None and at >= rate.effective_to:
-        raise FieldError("effective_to", _("This rate already ends by then."))
-    return _on("effective_to", tax.end_rate, rate, at=at, by=by)
+        raise FieldError("ends_at", _("This rate already ends by then."))
+    return _on("ends_at", tax.end_rate, rate, at=at, by=by)
 
 
 def rate_history(org: Org, category: OrgTaxCategory, region: OrgRegion) -> list[OrgTaxRate]:

@@ -290,7 +290,7 @@ def test_a_used_rate_is_ended_and_a_new_one_starts_and_never_from_the_past(app, 
     c = _as(app, login, taxorg.admin_email)
     url = f"{taxorg.dashboard}/tax/rates/{taxorg.rate_id}"
     page = text(c.get(url))
-    assert "Orders used this rate" in page and 'name="effective_to"' in page  # only in the "end" form
+    assert "Orders used this rate" in page and 'name="effective_to"' not in page and 'name="ends_at"' in page
     past = c.post(url, data={"name": "USt 20 %", "type": "percent", "percent": "20",
                              "effective_from": "2020-01-01T00:00"})
     assert past.status_code == 422 and "never from the past" in _field_error(text(past), "effective_from")
@@ -324,9 +324,9 @@ def _an_order(org: Org) -> str:
 def test_ending_a_rate_from_the_dashboard(app, login, taxorg):
     c = _as(app, login, taxorg.admin_email)
     url = f"{taxorg.dashboard}/tax/rates/{taxorg.rate_id}/end"
-    too_early = c.post(url, data={"effective_to": "2000-01-01T00:00"})
-    assert too_early.status_code == 422 and "after the start" in _field_error(text(too_early), "effective_to")
-    assert c.post(url, data={"effective_to": "2031-01-01T00:00"}).status_code == 303
+    too_early = c.post(url, data={"ends_at": "2000-01-01T00:00"})
+    assert too_early.status_code == 422 and "after the start" in _field_error(text(too_early), "ends_at")
+    assert c.post(url, data={"ends_at": "2031-01-01T00:00"}).status_code == 303
     with app.app_context():
         assert db.session.get(OrgTaxRate, taxorg.rate_id).effective_to.year == 2031
 
