@@ -91,15 +91,8 @@ def create_region(org: Org, *, name: str, country_code: str, subdivision_code: s
                   by: OrgEmployee) -> OrgRegion:
     """The org's tax region for a country (or one subdivision of it), created if missing (idempotent)."""
     authorize(by, org, "org_settings")
-    country_code = (country_code or "").strip().upper()
-    if db.session.get(Country, country_code) is None:
-        raise ValidationError(_("Unknown country: %(code)s.", code=country_code))
-    subdivision_code = normalize_subdivision(country_code, subdivision_code)
-    if subdivision_code is not None and not SUBDIVISION_RE.match(subdivision_code):
-        raise ValidationError(_("Enter the subdivision as an ISO 3166-2 code such as US-NY."))
-    if subdivision_code is not None and not subdivision_code.startswith(f"{country_code}-"):
-        raise ValidationError(_("%(sub)s is not a subdivision of %(code)s.", sub=subdivision_code,
-                                code=country_code))
+    country_code = check_region_country(country_code)
+    subdivision_code = check_region_subdivision(country_code, subdivision_code)
     subdivision_filter = (
         OrgRegion.subdivision_code.is_(None) if subdivision_code is None
         else OrgRegion.subdivision_code == subdivision_code
@@ -115,6 +108,25 @@ def create_region(org: Org, *, name: str, country_code: str, subdivision_code: s
     db.session.flush()
     audit_change(region, action="region.created", by=by, fields=REGION_FIELDS)
     return region
+
+
+def check_region_country(country_code: str | None) -> str:
+    """A region's country: the code of a country of the platform registry (upper-cased)."""
+    country_code = (country_code or "").strip().upper()
+    if not country_code or db.session.get(Country, country_code) is None:
+        raise ValidationError(_("Unknown country: %(code)s.", code=country_code))
+    return country_code
+
+
+def check_region_subdivision(country_code: str, subdivision_code: str | None) -> str | None:
+    """A region's subdivision of ``country_code`` as an ISO 3166-2 code (``ny`` -> ``US-NY``), or None."""
+    subdivision_code = normalize_subdivision(country_code, subdivision_code)
+    if subdivision_code is not None and not SUBDIVISION_RE.match(subdivision_code):
+        raise ValidationError(_("Enter the subdivision as an ISO 3166-2 code such as US-NY."))
+    if subdivision_code is not None and not subdivision_code.startswith(f"{country_code}-"):
+        raise ValidationError(_("%(sub)s is not a subdivision of %(code)s.", sub=subdivision_code,
+                                code=country_code))
+    return subdivision_code
 
 
 def normalize_subdivision(country_code: str, subdivision_code: str | None) -> str | None:

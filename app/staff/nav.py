@@ -60,6 +60,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("lessons", "staff.lessons", _l("Lessons"), "catalog_own", active=("staff.lesson_",)),
     NavEntry("translations", "staff.translations", _l("Translations"), "catalog_own", active=("staff.translations",)),
     NavEntry("emails", "staff.emails", _l("Emails"), "org_settings", active=("staff.email",)),
+    NavEntry("tax", "staff.tax", _l("Tax"), "org_settings", active=("staff.tax_",)),
     NavEntry("audit", "staff.audit", _l("Audit log"), "org_settings", active=("staff.audit_entry",)),
     NavEntry("reports", "staff.reports_page", _l("Reports"), "all_earnings"),
     NavEntry("brands", "staff.brands", _l("Brands"), "org_settings", active=("staff.brand_logo",)),

@@ -30,6 +30,7 @@ from app.staff import product_seo as _product_seo  # noqa: F401  (registers the 
 from app.staff import products as _products  # noqa: F401  (registers the product pages)
 from app.staff import reports as _reports  # noqa: F401  (registers the reports page)
 from app.staff import submissions as _submissions  # noqa: F401  (registers the review queue's routes)
+from app.staff import tax as _tax  # noqa: F401  (registers the tax pages)
 from app.staff import translations as _translations  # noqa: F401  (registers the content translation pages)
 from app.staff.blueprint import bp
 from app.staff.nav import entry_for

@@ -43,20 +43,32 @@ def _decimal(value: Any, places: Decimal, message: str) -> Decimal:
 
 # ---- categories --------------------------------------------------------------------------
 
+def check_code(code: str | None) -> str:
+    """A category code as stored (trimmed, lowercase), or ValidationError."""
+    code = (code or "").strip().lower()
+    if not CODE_RE.match(code):
+        raise ValidationError(_("Use up to 40 lowercase letters, digits, dots, hyphens or underscores for the code."))
+    return code
+
+
+def check_name(name: str | None) -> str:
+    """A category's or rate's name (trimmed, 1 to 100 characters), or ValidationError."""
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationError(_("Enter a name of at most 100 characters."))
+    return name
+
+
 def create_category(org: Org, *, code: str, name: str, description: str | None = None,
                     by: OrgEmployee) -> OrgTaxCategory:
     """The org's tax category with ``code``, created if missing (idempotent by code). Tax is an org
     setting: ``by`` needs ``org_settings``."""
     authorize(by, org, "org_settings")
-    code = (code or "").strip().lower()
-    if not CODE_RE.match(code):
-        raise ValidationError(_("Use up to 40 lowercase letters, digits, dots, hyphens or underscores for the code."))
+    code = check_code(code)
     existing = get_category_by_code(org, code)
     if existing is not None:
         return existing
-    name = (name or "").strip()
-    if not name or len(name) > 100:
-        raise ValidationError(_("Enter a name of at most 100 characters."))
+    name = check_name(name)
     category = OrgTaxCategory(org_id=org.id, code=code, name=name, description=description)
     db.session.add(category)
     db.session.flush()
@@ -74,7 +86,7 @@ def list_categories(org: Org) -> sa.Select[tuple[OrgTaxCategory]]:
 
 # ---- rates -------------------------------------------------------------------------------
 
-def _validate_value(type: str, rate: Any, amount: Any, currency_code: str | None):
+def validate_value(type: str, rate: Any, amount: Any, currency_code: str | None):
     """Check that the value matches the type; returns ``(rate, amount, currency_code)``."""
     if type not in TAX_RATE_TYPES:
         raise ValidationError(_("Choose a tax type from the list."))
@@ -100,12 +112,12 @@ def _validate_value(type: str, rate: Any, amount: Any, currency_code: str | None
     return None, value, active_currency(currency_code, _("Choose the currency of the fixed amount."))
 
 
-def _check_period(effective_from: datetime, effective_to: datetime | None) -> None:
+def check_period(effective_from: datetime, effective_to: datetime | None) -> None:
     if effective_to is not None and effective_to <= effective_from:
         raise ValidationError(_("The end date must be after the start date."))
 
 
-def _check_no_overlap(org_id: str, category_id: str, region_id: str, effective_from: datetime,
+def check_no_overlap(org_id: str, category_id: str, region_id: str, effective_from: datetime,
                       effective_to: datetime | None, *, exclude_id: str | None = None) -> None:
     stmt = sa.select(OrgTaxRate).where(
         OrgTaxRate.org_id == org_id,
@@ -133,14 +145,12 @@ def create_rate(org: Org, *, category: OrgTaxCategory, region: OrgRegion, name: 
     authorize(by, org, "org_settings")
     ensure_same_org(category, org)
     ensure_same_org(region, org)
-    name = (name or "").strip()
-    if not name or len(name) > 100:
-        raise ValidationError(_("Enter a name of at most 100 characters."))
-    rate_value, amount_value, currency = _validate_value(type, rate, amount, currency_code)
+    name = check_name(name)
+    rate_value, amount_value, currency = validate_value(type, rate, amount, currency_code)
     effective_from = aware(effective_from) if effective_from is not None else utcnow()
     effective_to = aware(effective_to) if effective_to is not None else None
-    _check_period(effective_from, effective_to)
-    _check_no_overlap(org.id, category.id, region.id, effective_from, effective_to)
+    check_period(effective_from, effective_to)
+    check_no_overlap(org.id, category.id, region.id, effective_from, effective_to)
     tax_rate = OrgTaxRate(
         org_id=org.id, tax_category_id=category.id, region_id=region.id, name=name, type=type,
         rate=rate_value, amount=amount_value, currency_code=currency,
@@ -159,7 +169,7 @@ def end_rate(rate: OrgTaxRate, *, at: datetime, by: OrgEmployee) -> OrgTaxRate:
     at = aware(at)
     if at <= rate.effective_from:
         raise ValidationError(_("The end date must be after the start date."))
-    _check_no_overlap(rate.org_id, rate.tax_category_id, rate.region_id, rate.effective_from, at,
+    check_no_overlap(rate.org_id, rate.tax_category_id, rate.region_id, rate.effective_from, at,
                       exclude_id=rate.id)
     rate.effective_to = at
     db.session.flush()
@@ -191,10 +201,8 @@ def update_rate(rate: OrgTaxRate, *, at: datetime | None = None, name: str | Non
         value_amount, value_currency = None, None
     else:
         value_rate = None
-    rate_value, amount_value, currency = _validate_value(rate.type, value_rate, value_amount, value_currency)
-    new_name = (name or rate.name).strip()
-    if not new_name or len(new_name) > 100:
-        raise ValidationError(_("Enter a name of at most 100 characters."))
+    rate_value, amount_value, currency = validate_value(rate.type, value_rate, value_amount, value_currency)
+    new_name = check_name(name or rate.name)
 
     if at <= rate.effective_from:
         rate.name, rate.rate, rate.amount, rate.currency_code = new_name, rate_value, amount_value, currency

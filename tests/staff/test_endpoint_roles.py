@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +31,7 @@ from app.catalog.attributions import set_attribution
 from app.catalog.models import OrgEmployeeProductAttribution, OrgProduct
 from app.catalog.services import add_to_collection, create_collection
 from app.courses.models import OrgProductCourseModuleSectionLesson
+from app.db import utcnow
 from app.extensions import db
 from app.learn.authoring import place_lesson
 from app.learn.models import OrgMemberAssignmentSubmission
@@ -49,6 +51,8 @@ from tests.factories import (
     make_org,
     make_priced_plan,
     make_product,
+    make_region,
+    make_tax_rate,
     make_user,
     org_admin,
     unique,
@@ -105,6 +109,7 @@ class World:
     market_id: str = ""
     course: dict[str, str] = field(default_factory=dict)  # D: the academy's course parts (course_builder rows)
     lessons: dict[str, str] = field(default_factory=dict)  # E: lesson ids by type, "question": a quiz question
+    tax: dict[str, str] = field(default_factory=dict)  # G: tax category, regions and rates (_tax)
 
 
 @dataclass(frozen=True)
@@ -396,6 +401,30 @@ EXPECTED: dict[tuple[str, str], Row] = {
         args=lambda w: {"product_id": w.product_id, "locale": "de", "kind": "product", "row_id": w.product_id},
         data=lambda w: {f"product-{w.product_id}-name": "Python-Kurs"}),
     ("staff.translations", "GET"): Row(expect(OK, OK, OK, NO)),
+    # G: tax (org_settings: admins)
+    ("staff.tax", "GET"): Row(expect(OK, NO, NO, NO)),
+    ("staff.tax_category_new", "GET"): Row(expect(OK, NO, NO, NO)),
+    ("staff.tax_category_new", "POST"): Row(expect(DONE, NO, NO, NO),
+                                            data=lambda w: {"code": unique("cat"), "name": "Reduced"}),
+    ("staff.tax_category", "GET"): Row(expect(OK, NO, NO, NO), args=lambda w: {"category_id": w.tax["category"]}),
+    ("staff.tax_category", "POST"): Row(expect(DONE, NO, NO, NO), args=lambda w: {"category_id": w.tax["category"]},
+                                        data=lambda w: {"code": w.tax["category_code"], "name": "Renamed"}),
+    ("staff.tax_region_new", "GET"): Row(expect(OK, NO, NO, NO)),
+    ("staff.tax_region_new", "POST"): Row(expect(DONE, NO, NO, NO),
+                                          data=lambda w: {"country_code": "ES", "name": "Spain"}),
+    ("staff.tax_region", "GET"): Row(expect(OK, NO, NO, NO), args=lambda w: {"region_id": w.tax["region"]}),
+    ("staff.tax_region", "POST"): Row(expect(DONE, NO, NO, NO), args=lambda w: {"region_id": w.tax["region"]},
+                                      data=lambda w: {"country_code": "DE", "name": "Deutschland"}),
+    ("staff.tax_rate_new", "GET"): Row(expect(OK, NO, NO, NO)),
+    ("staff.tax_rate_new", "POST"): Row(expect(DONE, NO, NO, NO),
+                                        data=lambda w: {"category": w.tax["category"], "region": w.tax["free_region"],
+                                                        "name": "VAT", "type": "percent", "percent": "20"}),
+    ("staff.tax_rate", "GET"): Row(expect(OK, NO, NO, NO), args=lambda w: {"rate_id": w.tax["rate"]}),
+    ("staff.tax_rate", "POST"): Row(expect(DONE, NO, NO, NO), args=lambda w: {"rate_id": w.tax["rate"]},
+                                    data=lambda w: {"name": "VAT 21", "type": "percent", "percent": "21"}),
+    ("staff.tax_rate_end", "POST"): Row(expect(DONE, NO, NO, NO), args=lambda w: {"rate_id": w.tax["ending_rate"]}),
+    ("staff.tax_preview_page", "GET"): Row(expect(OK, NO, NO, NO),
+                                           args=lambda w: {"price": "10", "category": w.tax["category"]}),
 }
 
 
@@ -489,7 +518,8 @@ def world(app, academy, tmp_path) -> World:
                       earner_id=creator.id, payout_id=record_payout(
                           creator, amount=Decimal("0.50"), currency_code="EUR", method="paypal", by=admin).id,
                       **{**orders, **catalog_rows, **_priced_course(academy)},
-                      media=_media_world(org, academy.product_id, academy.creator_email))
+                      media=_media_world(org, academy.product_id, academy.creator_email),
+                      tax=_tax(org, entry_category))
         world = replace(world, course=_course_parts(academy))  # D
         db.session.commit()
     return world
@@ -546,6 +576,14 @@ def _priced_course(academy) -> dict[str, str]:  # C
     plan = product.default_variant.plans[0]
     return {"product_id": product.id, "variant_id": plan.variant_id, "plan_id": plan.id,
             "market_id": plan.market_prices[0].market_id}
+def _tax(org: Org, category) -> dict[str, str]:
+    """G: a region with a rate to change, one with a rate to end, one without rates."""
+    germany, austria, france = (make_region(org, code) for code in ("DE", "AT", "FR"))
+    start = utcnow() - timedelta(days=30)
+    rate = make_tax_rate(org, category=category, region=germany, effective_from=start)
+    ending = make_tax_rate(org, category=category, region=austria, effective_from=start)
+    return {"category": category.id, "category_code": category.code, "region": germany.id, "rate": rate.id,
+            "ending_rate": ending.id, "free_region": france.id}
 
 
 def _client(app, email: str):

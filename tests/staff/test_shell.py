@@ -52,7 +52,7 @@ def test_every_nav_entry_is_an_existing_dashboard_page_with_a_known_capability(a
 
 
 @pytest.mark.parametrize("role, expected", [
-    ("admin", {"audit", "brands", "collections", "earnings", "emails", "employees", "invitations", "lessons", "members", "orders", "overview", "products", "profile", "reports", "submissions", "translations"}),
+    ("admin", {"audit", "brands", "collections", "earnings", "emails", "employees", "invitations", "lessons", "members", "orders", "overview", "products", "profile", "reports", "submissions", "tax", "translations"}),
     ("manager", {"collections", "earnings", "employees", "invitations", "lessons", "members", "orders", "overview", "products", "profile", "submissions", "translations"}),
     ("creator", {"earnings", "lessons", "overview", "products", "profile", "submissions", "translations"}),
     ("staff", {"earnings", "orders", "overview", "profile"}),
