@@ -54,6 +54,8 @@ NAV: tuple[NavEntry, ...] = (
                      "staff.cancel_employee_invitation")),
     NavEntry("submissions", "staff.submissions", _l("Assignments to review"), "catalog_own",
              active=("staff.submission",)),
+    NavEntry("giftcards", "staff.giftcards", _l("Gift cards"), "gift_cards", active=("staff.giftcards_",)),
+    NavEntry("promotions", "staff.promotions", _l("Promotions"), "catalog_all", active=("staff.promotions_",)),
     NavEntry("emails", "staff.emails", _l("Emails"), "org_settings", active=("staff.email",)),
     NavEntry("audit", "staff.audit", _l("Audit log"), "org_settings", active=("staff.audit_entry",)),
 )

@@ -15,10 +15,12 @@ from app.orgs.permissions import can
 from app.staff import audit as _audit  # noqa: F401  (registers the audit log's routes)
 from app.staff import emails as _emails  # noqa: F401  (registers the org's email list)
 from app.staff import employees as _employees  # noqa: F401  (registers the employees' routes)
+from app.staff import giftcards as _giftcards  # noqa: F401  (registers the gift card pages)
 from app.staff import invitations as _invitations  # noqa: F401  (registers the invitation pages)
 from app.staff import members as _members  # noqa: F401  (registers the members' routes)
 from app.staff import orders as _orders  # noqa: F401  (registers the orders pages)
 from app.staff import overview
+from app.staff import promotions as _promotions  # noqa: F401  (registers the promotions pages)
 from app.staff import submissions as _submissions  # noqa: F401  (registers the review queue's routes)
 from app.staff.blueprint import bp
 from app.staff.nav import entry_for

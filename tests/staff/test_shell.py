@@ -50,10 +50,12 @@ def test_every_nav_entry_is_an_existing_dashboard_page_with_a_known_capability(a
 
 
 @pytest.mark.parametrize("role, expected", [
-    ("admin", {"overview", "submissions", "orders", "members", "employees", "invitations", "emails", "audit"}),
-    ("manager", {"overview", "submissions", "orders", "members", "employees", "invitations"}),
+    ("admin", {"overview", "submissions", "orders", "members", "employees", "invitations", "emails", "audit",
+               "giftcards", "promotions"}),
+    ("manager", {"overview", "submissions", "orders", "members", "employees", "invitations", "giftcards",
+                 "promotions"}),
     ("creator", {"overview", "submissions"}),
-    ("staff", {"overview", "orders"}),
+    ("staff", {"overview", "orders", "giftcards"}),
 ])
 def test_the_navigation_offers_exactly_what_the_role_may_open(app, login, academy, manager_email, role, expected):
     email = {"admin": academy.admin_email, "manager": manager_email, "creator": academy.creator_email,
@@ -100,7 +102,7 @@ def test_the_org_switcher_lists_the_orgs_the_user_works_for(app, login, academy)
     assert gone_slug not in switcher
     # In the other org the role is staff: its own navigation, the same switcher.
     other = text(admin.get(f"/dashboard/{second_slug}/"))
-    assert set(NAV_KEY.findall(other)) == {"overview", "orders"} and "Second School" in other
+    assert set(NAV_KEY.findall(other)) == {"overview", "orders", "giftcards"} and "Second School" in other
     assert admin.get(f"/dashboard/{gone_slug}/").status_code == 403
 
     creator = _as(app, login, academy.creator_email)
