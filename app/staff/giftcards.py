@@ -189,12 +189,15 @@ def _issue_form(formdata=None) -> IssueForm:
     return form
 
 
+FORM_FIELDS = {"expires_at": "expires_on", "starts_at": "starts_on", "ends_at": "ends_on",
+               "market": "market_id", "product": "scope", "collection": "scope"}  # service -> form names
+
+
 def show_field_error(form: Form, exc: DomainError) -> None:
     """A service's message next to the field it names (``ValidationError.field``), else on the form."""
     name = exc.field if isinstance(exc, ValidationError) else None
-    field = getattr(form, name, None) if name else None
-    if field is None and name == "expires_at":
-        field = getattr(form, "expires_on", None)
+    name = FORM_FIELDS.get(name, name)
+    field = form[name] if name and name in form else None
     if field is not None:
         field.errors = [*(field.errors or []), exc.message]
     else:

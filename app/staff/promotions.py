@@ -261,12 +261,6 @@ def _values(form: PromotionForm) -> dict:
     }
 
 
-def _show_error(form: PromotionForm, exc: DomainError) -> None:
-    if getattr(exc, "field", None) == "ends_at":
-        exc.field = "ends_on"
-    show_field_error(form, exc)
-
-
 @bp.route("/promotions/new", methods=["GET", "POST"])
 def promotions_new():
     require(g.employee, "catalog_all")
@@ -279,7 +273,7 @@ def promotions_new():
                 discount = rules.create_promotion(g.staff_org, **_values(form), by=g.employee)
             except DomainError as exc:
                 db.session.rollback()
-                _show_error(form, exc)
+                show_field_error(form, exc)
             else:
                 db.session.commit()
                 flash(_("The discount code %(code)s was created.", code=discount.code), "success")
@@ -316,7 +310,7 @@ def promotions_edit(discount_id: str):
                 rules.update_promotion(discount, **_values(form), is_active=form.is_active.data, by=g.employee)
             except DomainError as exc:
                 db.session.rollback()
-                _show_error(form, exc)
+                show_field_error(form, exc)
             else:
                 db.session.commit()
                 flash(_("The discount code %(code)s was saved.", code=discount.code), "success")
