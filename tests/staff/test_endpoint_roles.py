@@ -14,6 +14,7 @@ rows made in the ``world`` fixture; add a field there when a page needs a new ki
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +26,9 @@ import sqlalchemy as sa
 from flask import url_for
 
 from app.accounts.models import User
+from app.catalog.promotions import create_promotion
 from app.extensions import db
+from app.giftcards.issuing import batch_cards, issue_gift_cards
 from app.learn.models import OrgMemberAssignmentSubmission
 from app.markets.models import OrgMarket
 from app.orgs.models import Org, OrgAuditLog, OrgMember
@@ -77,6 +80,10 @@ class World:
     member_invitations: dict[str, str]  # pending member invitations: resend, cancel
     employee_invitations: dict[str, str]  # sent by the manager: approve, decline (pending), resend, cancel (approved)
     failed_email_id: str
+    # H: a gift card and a discount code of the academy, the currency it sells in
+    gift_card_id: str = ""
+    discount_id: str = ""
+    currency: str = ""
 
 
 @dataclass(frozen=True)
@@ -172,6 +179,30 @@ EXPECTED: dict[tuple[str, str], Row] = {
     # the org's emails (org_settings: admins)
     ("staff.emails", "GET"): Row(expect(OK, NO, NO, NO)),
     ("staff.email_retry", "POST"): Row(expect(DONE, NO, NO, NO), args=lambda w: {"email_id": w.failed_email_id}),
+    # H: gift cards (gift_cards: admins, managers, staff) and promotions (catalog_all: admins, managers)
+    ("staff.giftcards", "GET"): Row(expect(OK, OK, NO, OK)),
+    ("staff.giftcards_new", "GET"): Row(expect(OK, OK, NO, OK)),
+    ("staff.giftcards_new", "POST"): Row(expect(DONE, DONE, NO, DONE),
+                                         data=lambda w: {"count": "2", "amount": "10", "currency_code": w.currency}),
+    # without a batch issued in this session: back to the list (303), and no CSV (404)
+    ("staff.giftcards_issued", "GET"): Row(expect(DONE, DONE, NO, DONE)),
+    ("staff.giftcards_issued_csv", "GET"): Row(expect(MISSING, MISSING, NO, MISSING)),
+    ("staff.giftcards_card", "GET"): Row(expect(OK, OK, NO, OK), args=lambda w: {"card_id": w.gift_card_id}),
+    ("staff.giftcards_disable", "POST"): Row(expect(DONE, DONE, NO, DONE), args=lambda w: {"card_id": w.gift_card_id}),
+    ("staff.giftcards_enable", "POST"): Row(expect(DONE, DONE, NO, DONE), args=lambda w: {"card_id": w.gift_card_id}),
+    ("staff.promotions", "GET"): Row(expect(OK, OK, NO, NO)),
+    ("staff.promotions_new", "GET"): Row(expect(OK, OK, NO, NO)),
+    ("staff.promotions_new", "POST"): Row(expect(DONE, DONE, NO, NO),
+                                          data=lambda w: {"code": unique("code").upper(), "name": "New",
+                                                          "type": "percent", "value": "5"}),
+    ("staff.promotions_edit", "GET"): Row(expect(OK, OK, NO, NO), args=lambda w: {"discount_id": w.discount_id}),
+    ("staff.promotions_edit", "POST"): Row(expect(DONE, DONE, NO, NO), args=lambda w: {"discount_id": w.discount_id},
+                                           data=lambda w: {"code": "ROLES", "name": "Roles", "type": "percent",
+                                                           "value": "15", "is_active": "y"}),
+    ("staff.promotions_deactivate", "POST"): Row(expect(DONE, DONE, NO, NO),
+                                                 args=lambda w: {"discount_id": w.discount_id}),
+    ("staff.promotions_activate", "POST"): Row(expect(DONE, DONE, NO, NO),
+                                               args=lambda w: {"discount_id": w.discount_id}),
 }
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -247,6 +278,12 @@ def world(app, academy, tmp_path) -> World:
                       submission_id=submission_id, audit_entry_id=entry_id, member_id=plain_member.id,
                       employee_id=target.id, member_invitations=member_invitations,
                       employee_invitations=employee_invitations, failed_email_id=failed.id, **orders)
+        # H: a gift card and a discount code
+        market = db.session.scalar(sa.select(OrgMarket).where(OrgMarket.org_id == org.id))
+        batch = issue_gift_cards(org, count=1, amount="25", currency_code=market.currency_code, by=admin)
+        discount = create_promotion(org, code="ROLES", name="Roles", type="percent", value="10", by=admin)
+        world = dataclasses.replace(world, gift_card_id=batch_cards(org, batch.batch_id)[0].id,
+                                    discount_id=discount.id, currency=market.currency_code)
         db.session.commit()
     return world
 

@@ -222,10 +222,10 @@ def test_disable_and_enable_a_card_with_the_audit_trail(app, shop, login):
 
 def test_the_card_page_shows_the_order_it_paid_and_the_amount_given_back(app, shop, login):
     """A cancelled order restores what it took: the usage row shows as given back."""
+    from app.catalog.models import OrgProduct, OrgProductVariantPaymentPlan
     from app.markets.models import OrgMarket
     from app.orgs.services import ensure_member
     from app.pricing import pipeline as pricing
-    from app.catalog.models import OrgProduct, OrgProductVariantPaymentPlan
 
     with app.app_context():
         org = db.session.get(Org, shop.org_id)

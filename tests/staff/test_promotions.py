@@ -224,12 +224,12 @@ def test_the_checkout_enforces_the_per_member_limit(app, shop, login):
 def test_the_per_member_limit_is_enforced_when_the_order_is_placed(app, shop):
     """The order service refuses too (a quote made before the first order was placed)."""
     from app.catalog.models import OrgProduct, OrgProductVariantPaymentPlan
+    from app.catalog.promotions import create_promotion
     from app.errors import ConflictError
     from app.markets.models import OrgMarket
     from app.orders import services as orders
     from app.orgs.services import ensure_member
     from app.pricing import pipeline as pricing
-    from app.catalog.promotions import create_promotion
 
     with app.app_context():
         org = db.session.get(Org, shop["org_id"])
