@@ -24,6 +24,7 @@ from flask import Response, flash, g, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.validators import ValidationError as FieldError
 
@@ -183,7 +184,7 @@ class IssueForm(Form):
 def _issue_form(formdata=None) -> IssueForm:
     form = IssueForm(formdata=formdata) if formdata is not None else IssueForm()
     currencies = issuing.sold_currencies(g.staff_org)
-    form.currency_code.choices = [(c, c) for c in currencies]
+    form.currency_code.choices = [SelectChoice(c, c) for c in currencies]
     if form.currency_code.data is None and currencies:
         form.currency_code.data = currencies[0]
     return form

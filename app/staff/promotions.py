@@ -19,6 +19,7 @@ from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from app.catalog import promotions as rules
@@ -186,7 +187,8 @@ class PromotionForm(Form):
                                                Length(max=40)])
     name = StringField(_l("Name (for your team)"), validators=[InputRequired(message=_l("Enter a name.")),
                                                               Length(max=100)])
-    type = SelectField(_l("Type"), choices=list(TYPE_LABELS.items()), validators=[InputRequired()])
+    type = SelectField(_l("Type"), choices=[SelectChoice(k, v) for k, v in TYPE_LABELS.items()],
+                       validators=[InputRequired()])
     value = DecimalNumberField(_l("Discount (percent or amount)"), places=None,
                                message=_l("Enter a number, e.g. 10 or 5.00."),
                                validators=[InputRequired(message=_l("Enter the discount."))])
@@ -221,11 +223,13 @@ def _choices(form: PromotionForm, org_id: str) -> None:
                                      .order_by(sa.func.lower(OrgProductCollection.name))).all()
     currencies = list(db.session.scalars(sa.select(Currency.code).where(Currency.is_active.is_(True))
                                          .order_by(Currency.code)))
-    form.market_id.choices = [("", _("All markets"))] + [(m.id, f"{m.name} ({m.currency_code})") for m in markets]
-    form.scope.choices = ([("", _("Everything"))]
-                          + [(f"product:{p.id}", _("Product: %(name)s", name=p.name)) for p in products]
-                          + [(f"collection:{c.id}", _("Collection: %(name)s", name=c.name)) for c in collections])
-    form.currency_code.choices = [("", "—")] + [(c, c) for c in currencies]
+    form.market_id.choices = [SelectChoice("", _("All markets"))] + [
+        SelectChoice(m.id, f"{m.name} ({m.currency_code})") for m in markets]
+    form.scope.choices = ([SelectChoice("", _("Everything"))]
+                          + [SelectChoice(f"product:{p.id}", _("Product: %(name)s", name=p.name)) for p in products]
+                          + [SelectChoice(f"collection:{c.id}", _("Collection: %(name)s", name=c.name))
+                             for c in collections])
+    form.currency_code.choices = [SelectChoice("", "—")] + [SelectChoice(c, c) for c in currencies]
 
 
 def _form(discount: OrgDiscount | None = None, *, posted: bool = False) -> PromotionForm:
