@@ -40,5 +40,12 @@ class InvalidTransitionError(ConflictError):
 
 
 class ValidationError(DomainError):
+    """Bad input. ``field`` names the form field the message belongs to, when there is one (the
+    view shows the message next to it)."""
+
     status_code = 422
     default_message = _l("Please correct the errors below.")
+
+    def __init__(self, message: str | None = None, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field

@@ -341,6 +341,7 @@ class OrgDiscount(OrgScoped, Timestamped, db.Model):
         sa.CheckConstraint("usage_limit >= 1", name="usage_limit_min"),
         sa.CheckConstraint("times_used >= 0", name="times_used_min"),
         sa.CheckConstraint("usage_limit IS NULL OR times_used <= usage_limit", name="times_used_max"),
+        sa.CheckConstraint("per_member_limit >= 1", name="per_member_limit_min"),
     )
 
     id: Mapped[str] = id_pk()
@@ -356,6 +357,8 @@ class OrgDiscount(OrgScoped, Timestamped, db.Model):
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     usage_limit: Mapped[int | None] = mapped_column(sa.Integer)
     times_used: Mapped[int] = mapped_column(sa.Integer, default=0, nullable=False)
+    # how many orders one member may place with the code (None: no limit per member)
+    per_member_limit: Mapped[int | None] = mapped_column(sa.Integer)
     is_active: Mapped[bool] = mapped_column(sa.Boolean, default=True, nullable=False)
 
     def is_available(self, at: datetime) -> bool:

@@ -22,7 +22,6 @@ from flask_babel import lazy_gettext as _l
 
 from app.catalog.attributions import attribute_creator, require_product_editor
 from app.catalog.models import (
-    DISCOUNT_TYPES,
     INTERVALS,
     PLAN_TYPES,
     PRODUCT_STATUSES,
@@ -40,7 +39,7 @@ from app.catalog.models import (
     OrgProductVariantPaymentPlanSubscription,
     OrgProductVariantPaymentPlanUsageBased,
 )
-from app.checks import aware, check_slug, clean_text, to_amount, to_int
+from app.checks import check_slug, clean_text, to_amount, to_int
 from app.courses.models import (
     OrgProductCourseModule,
     OrgProductCourseModuleSection,
@@ -55,7 +54,6 @@ from app.orgs.models import Org, OrgEmployee, OrgLocale
 from app.orgs.permissions import can
 from app.orgs.services import audit_change, authorize, ensure_same_org, get_or_404, snapshot
 from app.platform.models import SeoMetadata, SeoMetadataOpenGraph
-from app.platform.services import active_currency
 from app.tax.models import OrgTaxCategory
 
 DISCOUNT_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{2,39}$")
@@ -703,74 +701,18 @@ def create_discount(
     starts_at: datetime | None = None,
     ends_at: datetime | None = None,
     usage_limit: int | None = None,
+    per_member_limit: int | None = None,
     by: OrgEmployee,
 ) -> OrgDiscount:
     """A coupon: ``percent`` (0-100) or ``fixed`` (an amount in ``currency_code``) off, optionally
-    limited to a market and to a product or a collection, a time window and a number of uses.
-    Codes are case-insensitive (stored upper-case) and unique within the org. ``by`` needs
-    ``catalog_all`` (promotions)."""
-    authorize(by, org, "catalog_all")
-    code = normalize_discount_code(code)
-    if not DISCOUNT_CODE_RE.match(code):
-        raise ValidationError(_("Use 3 to 40 letters, digits, dashes or underscores for the discount code."))
-    name = clean_text(name, _("Name"), max_length=100, required=True)
-    _choice(type, DISCOUNT_TYPES, _("discount type"))
-    amount = to_amount(value, _("Discount value"))
-    if amount <= 0:
-        raise ValidationError(_("The discount value must be greater than zero."))
+    limited to a market and to a product or a collection, a time window and a number of uses (in
+    all and per member). Codes are case-insensitive (stored upper-case) and unique within the org.
+    ``by`` needs ``catalog_all`` (promotions). The rules live in app/catalog/promotions.py."""
+    from app.catalog.promotions import create_promotion  # same package; promotions imports this module
 
-    if market is not None:
-        market = get_or_404(OrgMarket, org, market, _("Market not found."))
-    if product is not None:
-        product = get_or_404(OrgProduct, org, product, _("Product not found."))
-    if collection is not None:
-        collection = get_or_404(OrgProductCollection, org, collection, _("Collection not found."))
-    if product is not None and collection is not None:
-        raise ValidationError(_("Limit a discount to a product or to a collection, not both."))
-
-    currency = active_currency(currency_code) if (currency_code or "").strip() else None
-    if type == "percent":
-        if amount > 100:
-            raise ValidationError(_("A percentage discount cannot be more than 100%."))
-    else:
-        if currency is None:
-            raise ValidationError(_("A fixed-amount discount needs a currency."))
-        if market is not None and market.currency_code != currency:
-            raise ValidationError(
-                _("The discount currency (%(currency)s) must match the market currency (%(market)s).",
-                  currency=currency, market=market.currency_code)
-            )
-        amount = quantize(amount, currency)
-
-    starts_at, ends_at = aware(starts_at), aware(ends_at)
-    if starts_at is not None and ends_at is not None and ends_at <= starts_at:
-        raise ValidationError(_("The discount must end after it starts."))
-    limit = None if usage_limit in (None, "") else to_int(usage_limit, _("Usage limit"), minimum=1)
-
-    taken = db.session.scalar(
-        sa.select(OrgDiscount.id).where(OrgDiscount.org_id == org.id, OrgDiscount.code == code).limit(1)
-    )
-    if taken is not None:
-        raise ValidationError(_("Another discount already uses the code “%(code)s”.", code=code))
-
-    discount = OrgDiscount(
-        org_id=org.id,
-        code=code,
-        name=name,
-        type=type,
-        value=amount,
-        currency_code=currency,
-        market_id=market.id if market else None,
-        product_id=product.id if product else None,
-        collection_id=collection.id if collection else None,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        usage_limit=limit,
-    )
-    db.session.add(discount)
-    db.session.flush()
-    audit_change(discount, action="discount.created", by=by, fields=DISCOUNT_FIELDS)
-    return discount
+    return create_promotion(org, code=code, name=name, type=type, value=value, currency_code=currency_code,
+                            market=market, product=product, collection=collection, starts_at=starts_at,
+                            ends_at=ends_at, usage_limit=usage_limit, per_member_limit=per_member_limit, by=by)
 
 
 # ---- reviews ---------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from app.markets.storefront import Storefront
 from app.orders import services as orders
 from app.orders.models import OrgMemberOrder
 from app.orgs.models import Org
-from app.orgs.services import ensure_member
+from app.orgs.services import ensure_member, get_member
 from app.pricing import pipeline as pricing
 
 
@@ -53,8 +53,9 @@ class Priced:
 
 
 def price(storefront: Storefront, contents: carts.CartContents, *, billing_country: str,
-          discount_code: str | None, gift_card_text: str | None) -> Priced:
-    """Quote the cart with the codes that can be used, and say why the others cannot."""
+          discount_code: str | None, gift_card_text: str | None, user: User | None = None) -> Priced:
+    """Quote the cart with the codes that can be used, and say why the others cannot (``user``:
+    the buyer, whose earlier uses of a code count against its per-member limit)."""
     org = db.session.get(Org, storefront.org_id)
     discount, discount_error = None, None
     if discount_code:
@@ -63,6 +64,11 @@ def price(storefront: Storefront, contents: carts.CartContents, *, billing_count
                                                 currency=storefront.currency_code)
         except ValidationError as exc:
             discount_error = exc.message
+        else:
+            member = get_member(org, user) if discount.per_member_limit is not None and user is not None else None
+            if member is not None and orders.discount_uses_by_member(
+                    org.id, discount.id, member.id) >= discount.per_member_limit:
+                discount, discount_error = None, orders.member_limit_message()
     cards, card_errors = [], {}
     for code in gift_card_codes(gift_card_text):
         try:

@@ -308,7 +308,7 @@ def checkout_page():
         else g.storefront.country_codes[0]
     priced = checkout.price(g.storefront, contents, billing_country=country,
                             discount_code=(form.discount_code.data or "").strip(),
-                            gift_card_text=form.gift_card_codes.data)
+                            gift_card_text=form.gift_card_codes.data, user=current_user)
     if request.method == "GET" or request.form.get("action") != "place":
         if g.get("cart_merged"):
             db.session.commit()

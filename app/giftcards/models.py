@@ -36,6 +36,8 @@ class OrgGiftCard(OrgScoped, Timestamped, db.Model):
     is_active: Mapped[bool] = mapped_column(sa.Boolean, default=True, nullable=False)
     recipient_email: Mapped[str | None] = mapped_column(sa.String(254))
     note: Mapped[str | None] = mapped_column(sa.String(255))
+    # the cards issued together in one request (their codes can be downloaded once, right after)
+    batch_id: Mapped[str | None] = mapped_column(sa.String(32), index=True)
 
     usages: Mapped[list[OrgMemberGiftCardUsage]] = relationship(
         back_populates="gift_card",

@@ -210,6 +210,30 @@ def _claim_discount(org: Org, discount: OrgDiscount, at: datetime) -> None:
         raise ConflictError(_("This discount code can no longer be used; please review your order."))
 
 
+def discount_uses_by_member(org_id: str, discount_id: str, member_id: str) -> int:
+    """How many of the member's orders used the discount and still count as a use (all but the
+    cancelled ones, whose use was given back): what a discount's per-member limit is checked against."""
+    return db.session.scalar(
+        sa.select(sa.func.count(OrgMemberOrder.id)).where(
+            OrgMemberOrder.org_id == org_id, OrgMemberOrder.discount_id == discount_id,
+            OrgMemberOrder.member_id == member_id, OrgMemberOrder.status != "cancelled")
+    ) or 0
+
+
+def member_limit_message() -> str:
+    return _("You have already used this discount code as often as it allows.")
+
+
+def _check_member_limit(org: Org, member: OrgMember, discount: OrgDiscount | None) -> None:
+    """Refuse a discount the member has used up (its ``per_member_limit``). On PostgreSQL the
+    member's row is locked first, so two checkouts of the same member are counted one after the other."""
+    if discount is None or discount.per_member_limit is None:
+        return
+    db.session.execute(sa.select(OrgMember.id).where(OrgMember.id == member.id).with_for_update())
+    if discount_uses_by_member(org.id, discount.id, member.id) >= discount.per_member_limit:
+        raise ConflictError(member_limit_message())
+
+
 def _release_discount(org_id: str, discount_id: str) -> None:
     db.session.execute(
         sa.update(OrgDiscount)
@@ -243,6 +267,7 @@ def place_order(
     billing = _billing_fields(billing_name, billing_email, billing_country, provider)
     _check_shipping(org, quote, shipping_address)
     discount = _discount_to_claim(org, quote)
+    _check_member_limit(org, member, discount)
     _check_gift_cards(org, quote)
     fields = {
         **_order_fields(org, member, market, quote, currency, discount), **billing,

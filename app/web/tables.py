@@ -231,6 +231,9 @@ class Table:
     row_label: Callable[[Any], str] = lambda row: str(row[0].id)
     row_attrs: Callable[[Any], Mapping[str, str]] | None = None
     search: Sequence[Any] = ()
+    # instead of ``search``: the condition of the whole search text (None: matches nothing), for a
+    # search that must not match parts (a gift card code: the whole code or its last four)
+    search_where: Callable[[str], Any] | None = None
     search_label: Any = _l("Search")
     filters: Sequence[Choice | DateRange] = ()
     default_sort: str | None = None
@@ -437,10 +440,16 @@ class Listing:
     def statement(self) -> sa.Select:
         """The scoped query with the search and the filters (no order, no paging)."""
         stmt = self.base
+        if self.q and self.table.search_where is not None:
+            condition = self.table.search_where(self.q)
+            return self._filtered(stmt.where(sa.false() if condition is None else condition))
         terms = self.q.split()[:MAX_SEARCH_TERMS]
         if terms and self.table.search:
             for term in terms:
                 stmt = stmt.where(sa.or_(*(expr.icontains(term, autoescape=True) for expr in self.table.search)))
+        return self._filtered(stmt)
+
+    def _filtered(self, stmt: sa.Select) -> sa.Select:
         for f in self.table.filters:
             condition = f.condition(self.values)
             if condition is not None:

@@ -15,6 +15,7 @@ from app.catalog.attributions import set_attribution
 from app.catalog.services import set_market_price
 from app.db import utcnow
 from app.extensions import db
+from app.giftcards.issuing import issue_gift_cards
 from app.orders import events
 from app.orders import services as orders
 from app.orders.models import OrgMemberOrder, OrgMemberOrderItem
@@ -225,3 +226,11 @@ def test_posting_costs_the_same_queries_for_1_and_20_items(app_ctx, count_querie
     shop, (creator,) = _shop_with_creators("60")
     _posting_queries(shop, creator, 1, count_queries)  # creates the accounts: then the steady state
     assert _posting_queries(shop, creator, 1, count_queries) == _posting_queries(shop, creator, 20, count_queries)
+
+
+def test_a_batch_of_gift_cards_is_booked_as_one_liability_entry(app_ctx):
+    shop = build_shop()
+    batch = issue_gift_cards(shop.org, count=25, amount="20.00", currency_code="EUR", by=shop.admin)
+    assert ledger.balance(shop.org.id, "EUR", "gift_card_liability") == D("500.00")
+    assert len(ledger.entries_for("gift_card_issue", batch.batch_id)) == 1
+    assert ledger.check(shop.org.id) == []

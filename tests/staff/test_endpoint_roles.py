@@ -29,10 +29,12 @@ from PIL import Image
 from app.accounts.models import User
 from app.catalog.attributions import set_attribution
 from app.catalog.models import OrgEmployeeProductAttribution, OrgProduct
+from app.catalog.promotions import create_promotion
 from app.catalog.services import add_to_collection, create_collection
 from app.courses.models import OrgProductCourseModuleSectionLesson
 from app.db import utcnow
 from app.extensions import db
+from app.giftcards.issuing import batch_cards, issue_gift_cards
 from app.learn.authoring import place_lesson
 from app.learn.models import OrgMemberAssignmentSubmission
 from app.markets.models import OrgMarket
@@ -110,6 +112,10 @@ class World:
     course: dict[str, str] = field(default_factory=dict)  # D: the academy's course parts (course_builder rows)
     lessons: dict[str, str] = field(default_factory=dict)  # E: lesson ids by type, "question": a quiz question
     tax: dict[str, str] = field(default_factory=dict)  # G: tax category, regions and rates (_tax)
+    # H: a gift card and a discount code of the academy, the currency it sells in
+    gift_card_id: str = ""
+    discount_id: str = ""
+    currency: str = ""
 
 
 @dataclass(frozen=True)
@@ -425,6 +431,30 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("staff.tax_rate_end", "POST"): Row(expect(DONE, NO, NO, NO), args=lambda w: {"rate_id": w.tax["ending_rate"]}),
     ("staff.tax_preview_page", "GET"): Row(expect(OK, NO, NO, NO),
                                            args=lambda w: {"price": "10", "category": w.tax["category"]}),
+    # H: gift cards (gift_cards: admins, managers, staff) and promotions (catalog_all: admins, managers)
+    ("staff.giftcards", "GET"): Row(expect(OK, OK, NO, OK)),
+    ("staff.giftcards_new", "GET"): Row(expect(OK, OK, NO, OK)),
+    ("staff.giftcards_new", "POST"): Row(expect(DONE, DONE, NO, DONE),
+                                         data=lambda w: {"count": "2", "amount": "10", "currency_code": w.currency}),
+    # without a batch issued in this session: back to the list (303), and no CSV (404)
+    ("staff.giftcards_issued", "GET"): Row(expect(DONE, DONE, NO, DONE)),
+    ("staff.giftcards_issued_csv", "GET"): Row(expect(MISSING, MISSING, NO, MISSING)),
+    ("staff.giftcards_card", "GET"): Row(expect(OK, OK, NO, OK), args=lambda w: {"card_id": w.gift_card_id}),
+    ("staff.giftcards_disable", "POST"): Row(expect(DONE, DONE, NO, DONE), args=lambda w: {"card_id": w.gift_card_id}),
+    ("staff.giftcards_enable", "POST"): Row(expect(DONE, DONE, NO, DONE), args=lambda w: {"card_id": w.gift_card_id}),
+    ("staff.promotions", "GET"): Row(expect(OK, OK, NO, NO)),
+    ("staff.promotions_new", "GET"): Row(expect(OK, OK, NO, NO)),
+    ("staff.promotions_new", "POST"): Row(expect(DONE, DONE, NO, NO),
+                                          data=lambda w: {"code": unique("code").upper(), "name": "New",
+                                                          "type": "percent", "value": "5"}),
+    ("staff.promotions_edit", "GET"): Row(expect(OK, OK, NO, NO), args=lambda w: {"discount_id": w.discount_id}),
+    ("staff.promotions_edit", "POST"): Row(expect(DONE, DONE, NO, NO), args=lambda w: {"discount_id": w.discount_id},
+                                           data=lambda w: {"code": "ROLES", "name": "Roles", "type": "percent",
+                                                           "value": "15", "is_active": "y"}),
+    ("staff.promotions_deactivate", "POST"): Row(expect(DONE, DONE, NO, NO),
+                                                 args=lambda w: {"discount_id": w.discount_id}),
+    ("staff.promotions_activate", "POST"): Row(expect(DONE, DONE, NO, NO),
+                                               args=lambda w: {"discount_id": w.discount_id}),
 }
 
 
@@ -520,6 +550,12 @@ def world(app, academy, tmp_path) -> World:
                       **{**orders, **catalog_rows, **_priced_course(academy)},
                       media=_media_world(org, academy.product_id, academy.creator_email),
                       tax=_tax(org, entry_category))
+        # H: a gift card and a discount code
+        market = db.session.scalar(sa.select(OrgMarket).where(OrgMarket.org_id == org.id))
+        batch = issue_gift_cards(org, count=1, amount="25", currency_code=market.currency_code, by=admin)
+        discount = create_promotion(org, code="ROLES", name="Roles", type="percent", value="10", by=admin)
+        world = replace(world, gift_card_id=batch_cards(org, batch.batch_id)[0].id,
+                        discount_id=discount.id, currency=market.currency_code)
         world = replace(world, course=_course_parts(academy))  # D
         db.session.commit()
     return world

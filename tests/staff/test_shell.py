@@ -52,10 +52,10 @@ def test_every_nav_entry_is_an_existing_dashboard_page_with_a_known_capability(a
 
 
 @pytest.mark.parametrize("role, expected", [
-    ("admin", {"audit", "brands", "collections", "earnings", "emails", "employees", "invitations", "lessons", "members", "orders", "overview", "products", "profile", "reports", "submissions", "tax", "translations"}),
-    ("manager", {"collections", "earnings", "employees", "invitations", "lessons", "members", "orders", "overview", "products", "profile", "submissions", "translations"}),
+    ("admin", {"audit", "brands", "collections", "earnings", "emails", "employees", "giftcards", "invitations", "lessons", "members", "orders", "overview", "products", "profile", "promotions", "reports", "submissions", "tax", "translations"}),
+    ("manager", {"collections", "earnings", "employees", "giftcards", "invitations", "lessons", "members", "orders", "overview", "products", "profile", "promotions", "submissions", "translations"}),
     ("creator", {"earnings", "lessons", "overview", "products", "profile", "submissions", "translations"}),
-    ("staff", {"earnings", "orders", "overview", "profile"}),
+    ("staff", {"earnings", "giftcards", "orders", "overview", "profile"}),
 ])
 def test_the_navigation_offers_exactly_what_the_role_may_open(app, login, academy, manager_email, role, expected):
     email = {"admin": academy.admin_email, "manager": manager_email, "creator": academy.creator_email,
@@ -102,7 +102,7 @@ def test_the_org_switcher_lists_the_orgs_the_user_works_for(app, login, academy)
     assert gone_slug not in switcher
     # In the other org the role is staff: its own navigation, the same switcher.
     other = text(admin.get(f"/dashboard/{second_slug}/"))
-    assert set(NAV_KEY.findall(other)) == {"earnings", "orders", "overview", "profile"} and "Second School" in other
+    assert set(NAV_KEY.findall(other)) == {"earnings", "giftcards", "orders", "overview", "profile"} and "Second School" in other
     assert admin.get(f"/dashboard/{gone_slug}/").status_code == 403
 
     creator = _as(app, login, academy.creator_email)
