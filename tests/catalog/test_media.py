@@ -225,7 +225,7 @@ def test_storefront_shows_covers_with_srcset_and_placeholders_elsewhere(app, aca
     og = re.search(r'<meta property="og:image" content="([^"]+)"', page).group(1)
     assert og.startswith("http://") and og.endswith("/1280.webp")
     assert client.get(og.split("localhost", 1)[-1]).status_code == 200
-    assert '<meta property="og:image_alt" content="A python on a laptop">' in page
+    assert '<meta property="og:image:alt" content="A python on a laptop">' in page
 
     learner = _client(app, academy.learner_email)
     lesson = _text(learner.get(academy.lesson_url(academy.text1)))

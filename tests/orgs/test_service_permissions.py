@@ -94,7 +94,7 @@ def _count(model) -> Callable[[Shop], int]:
 
 CASES = [
     # catalog_all: new products, collections, discounts
-    Case("catalog.create_product", "creator",
+    Case("catalog.create_product", "staff",
          lambda s, by: catalog.create_product(s.org, type="course", name="New", slug=unique("p"), by=by),
          _count(OrgProduct)),
     Case("catalog.create_discount", "staff",

@@ -356,7 +356,9 @@ def test_discount_scoped_to_a_market(org, eu, us):
 @pytest.mark.parametrize(
     "kwargs, change, message",
     [
-        ({"ends_at": NOW - timedelta(days=1)}, None, "This discount code has expired."),
+        # a code that has expired since (one cannot be created already ended)
+        ({"starts_at": NOW - timedelta(days=3), "ends_at": NOW + timedelta(days=1)},
+         {"ends_at": NOW - timedelta(days=1)}, "This discount code has expired."),
         ({"starts_at": NOW + timedelta(days=1)}, None, "This discount code is not valid yet."),
         ({"usage_limit": 2}, {"times_used": 2}, "This discount code has reached its usage limit."),
         ({}, {"is_active": False}, "This discount code is no longer active."),
