@@ -24,7 +24,6 @@ from flask_babel import gettext as _
 from app.catalog.models import DISCOUNT_TYPES, OrgDiscount, OrgProduct, OrgProductCollection
 from app.catalog.services import DISCOUNT_CODE_RE, normalize_discount_code
 from app.checks import aware, clean_text, to_amount, to_int
-from app.db import utcnow
 from app.errors import ValidationError
 from app.extensions import db
 from app.markets.models import OrgMarket
@@ -113,8 +112,6 @@ def _checked(org: Org, discount: OrgDiscount | None, *, code, name, type, value,
     starts_at, ends_at = aware(starts_at), aware(ends_at)
     if starts_at is not None and ends_at is not None and ends_at <= starts_at:
         raise ValidationError(_("The discount must end after it starts."), field="ends_at")
-    if ends_at is not None and ends_at <= utcnow() and (discount is None or discount.ends_at != ends_at):
-        raise ValidationError(_("The end of the discount must be in the future."), field="ends_at")
     limit = _limit(usage_limit, _("Usage limit"), "usage_limit")
     if discount is not None and limit is not None and limit < (discount.times_used or 0):
         raise ValidationError(

@@ -10,7 +10,7 @@ managers; creators and staff get 403.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import ValidationError as FieldError
 
 from app.catalog import promotions as rules
 from app.catalog.models import OrgDiscount, OrgProduct, OrgProductCollection
@@ -202,6 +203,11 @@ class PromotionForm(Form):
     per_member_limit = WholeNumberField(_l("Uses per member (optional)"), minimum=1, maximum=rules.MAX_LIMIT,
                                         message=_l("Enter a whole number of at least 1."))
     is_active = BooleanField(_l("Active"), default=True)
+
+    def validate_ends_on(self, field) -> None:
+        """A new end date must not be in the past (an ended code kept as it was may be saved)."""
+        if field.data is not None and field.data < date.today() and field.data != field.object_data:
+            raise FieldError(_("The end of the discount must be in the future."))
 
 
 def _local_day(moment: datetime | None, *, end: bool = False):
