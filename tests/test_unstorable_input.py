@@ -229,7 +229,8 @@ def _sweep_paths(app, clients: _Clients, world: World, problems: list[str]) -> N
         method = "GET" if "GET" in rule.methods else sorted(rule.methods - {"HEAD", "OPTIONS"})[0]
         values = _values(rule, world)
         host = _host(rule)
-        urls = [_url(rule, values, nul_arg=arg) for arg in sorted(rule.arguments)]
+        # a path argument (one a rule fills with its default is not in its path)
+        urls = [_url(rule, values, nul_arg=arg) for arg in sorted(set(rule.arguments) - set(rule.defaults or {}))]
         urls.append(_url(rule, values) + "?page=2&q=" + quote(NUL))
         for url in urls:
             client = clients(rule)
