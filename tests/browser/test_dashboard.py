@@ -23,10 +23,13 @@ ROLES = {
     "staff": "staff@acme.test",
 }
 NAV = {
-    "admin": ["overview", "orders", "members", "employees", "invitations", "submissions", "emails", "audit"],
-    "manager": ["overview", "orders", "members", "employees", "invitations", "submissions"],
-    "creator": ["overview", "submissions"],
-    "staff": ["overview", "orders"],
+    "admin": ["overview", "orders", "products", "collections", "lessons", "submissions", "translations", "giftcards",
+              "promotions", "members", "employees", "invitations", "earnings", "reports", "tax", "brands", "emails",
+              "audit", "profile"],
+    "manager": ["overview", "orders", "products", "collections", "lessons", "submissions", "translations",
+                "giftcards", "promotions", "members", "employees", "invitations", "earnings", "profile"],
+    "creator": ["overview", "products", "lessons", "submissions", "translations", "earnings", "profile"],
+    "staff": ["overview", "orders", "giftcards", "earnings", "profile"],
 }
 SEES_SALES = {"admin", "manager", "staff"}
 SEEDED = 40

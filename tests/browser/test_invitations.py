@@ -84,7 +84,8 @@ def test_manager_invites_admin_approves_invitee_joins_as_creator(demo, page: Pag
     expect(page).to_have_url(re.compile(r"/dashboard/acme/$"))
     expect(page.locator(".flash-success")).to_contain_text("Welcome to the Acme Academy team")
     links = page.locator(".staff-nav a")
-    assert [links.nth(i).get_attribute("data-nav") for i in range(links.count())] == ["overview", "submissions"]
+    assert [links.nth(i).get_attribute("data-nav") for i in range(links.count())] == [
+        "overview", "products", "lessons", "submissions", "translations", "earnings", "profile"]
 
     # The audit log holds the three steps with before and after values.
     with demo.app_context():
