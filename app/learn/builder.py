@@ -355,12 +355,12 @@ def move_to(item, *, parent_id: str | None = None, position=None, by: OrgEmploye
                 raise ConflictError(_("This lesson is already in that section."))
             old_siblings.remove(item)
             _renumber(old_siblings)
+            # re-parent through the many-to-one side: removing it from the old parent's list first
+            # would make it an orphan, which the delete-orphan cascade deletes
             if isinstance(item, Section):
-                current.sections.remove(item)
-                parent.sections.append(item)
+                item.module = parent
             else:
-                current.placements.remove(item)
-                parent.placements.append(item)
+                item.section = parent
             db.session.flush()
     siblings = [s for s in _siblings(item) if s is not item]
     index = len(siblings) if pos is None else min(pos - 1, len(siblings))

@@ -249,6 +249,22 @@ def test_modules_and_sections_move_too(app, login, academy):
     assert order[:2] == [academy.locked_quiz, academy.locked_assignment]
 
 
+def test_a_section_moves_to_another_module_with_the_select_in_the_page(app, login, academy):
+    admin = _as(app, login, academy.admin_email)
+    start, deeper = sections(app, academy)
+    html = text(admin.get(builder_url(academy)))
+    section_block = html.split(f'id="section-{start}"', 1)[1].split('class="builder-lessons', 1)[0]
+    assert 'class="row builder-move-module"' in section_block  # the no-JS form is in the page
+    with app.app_context():
+        advanced = db.session.scalar(sa.select(OrgProductCourseModuleSection.module_id).where(
+            OrgProductCourseModuleSection.id == deeper))
+    assert admin.post(item_url(academy, "section", start, "move"), data={"parent_id": advanced}).status_code == 303
+    # the first section now follows the tier-2 module's own section: its lessons come last
+    order = learner_order(app, login, academy)
+    assert order[:2] == [academy.locked_quiz, academy.locked_assignment]
+    assert sections(app, academy) == [deeper, start]
+
+
 def test_a_lesson_moves_to_another_section_at_a_position(app, login, academy):
     admin = _as(app, login, academy.admin_email)
     start, deeper = sections(app, academy)
