@@ -28,6 +28,9 @@ def open_order(page: Page, email: str, number: str, width: int) -> None:
     page.locator('.staff-nav a[data-nav="orders"]').click()
     expect(page.locator("h1")).to_have_text("Orders")
     page.locator("#orders-q").fill(email)
+    # Enter submits the search whether htmx has bound its "input" trigger yet or not (a fill that
+    # lands before htmx has processed the fresh page would otherwise change nothing)
+    page.locator("#orders-q").press("Enter")
     expect(page).to_have_url(re.compile(r"[?&]q="))
     rows = page.locator("#orders tbody tr")
     expect(rows).to_have_count(1)
