@@ -1127,3 +1127,18 @@ def set_employment_profile(employee: OrgEmployee, user: User, *, job_profile: Us
     audit_change(employee, action="employee.profile_link", by=employee, fields=("job_profile_id", "show_on_profile"),
                  before=before)
     return employee
+
+
+def employee_names(org_id: str, *, ids=None, active_only: bool = False) -> dict[str, str]:
+    """Employee id -> display name for the org's employees (``ids`` only, if given), by name;
+    one query."""
+    stmt = (sa.select(OrgEmployee.id, UserProfile.display_name)
+            .join(OrgMember, OrgMember.id == OrgEmployee.member_id)
+            .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
+            .where(OrgEmployee.org_id == org_id)
+            .order_by(sa.func.lower(UserProfile.display_name)))
+    if ids is not None:
+        stmt = stmt.where(OrgEmployee.id.in_(list(ids)))
+    if active_only:
+        stmt = stmt.where(OrgEmployee.status == "active")
+    return dict(db.session.execute(stmt).tuples().all())

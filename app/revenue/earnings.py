@@ -21,16 +21,15 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.accounts.models import UserProfile
 from app.catalog.models import OrgProduct
 from app.errors import NotFoundError
 from app.extensions import db
 from app.markets.models import OrgMarket
 from app.money import ZERO, quantize
 from app.orders.models import OrgMemberOrder, OrgMemberOrderItem
-from app.orgs.models import OrgEmployee, OrgMember
+from app.orgs.models import OrgEmployee
 from app.orgs.permissions import can
-from app.orgs.services import authorize, get_or_404
+from app.orgs.services import authorize, employee_names, get_or_404
 from app.revenue.models import OrgEmployeePayout
 from app.revenue.models import OrgEmployeeProductAttributionRevenue as Revenue
 from app.web.tables import day_start
@@ -232,10 +231,4 @@ def statement(employee: OrgEmployee, first_day: date) -> Statement:
 
 def earners(viewer: OrgEmployee) -> list[tuple[str, str]]:
     """(id, name) of the org's employees, by name: whose earnings an admin may open (one query)."""
-    return [(employee_id, name) for employee_id, name in db.session.execute(
-        sa.select(OrgEmployee.id, UserProfile.display_name)
-        .join(OrgMember, OrgMember.id == OrgEmployee.member_id)
-        .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
-        .where(OrgEmployee.org_id == viewer.org_id)
-        .order_by(sa.func.lower(UserProfile.display_name))
-    )]
+    return list(employee_names(viewer.org_id).items())

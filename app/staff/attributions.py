@@ -9,7 +9,6 @@ most 100 % and the refusal says how much is left.
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import flash, g, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,15 +16,14 @@ from wtforms import DateField, SelectField
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Optional
 
-from app.accounts.models import UserProfile
 from app.catalog import attributions
 from app.catalog.models import ATTRIBUTION_TYPES, OrgEmployeeProductAttribution
 from app.db import utcnow
 from app.errors import DomainError, NotFoundError, PermissionDeniedError
 from app.extensions import db
-from app.orgs.models import OrgEmployee, OrgMember
+from app.orgs.models import OrgEmployee
 from app.orgs.permissions import can
-from app.orgs.services import get_or_404
+from app.orgs.services import employee_names, get_or_404
 from app.revenue.services import end_attribution
 from app.staff.blueprint import bp
 from app.staff.product_tabs import editable_product
@@ -50,13 +48,7 @@ class AttributionForm(Form):
 
 def _people(org_id: str) -> dict[str, str]:
     """Employee id -> name, for the org's active employees (one query)."""
-    return dict(db.session.execute(
-        sa.select(OrgEmployee.id, UserProfile.display_name)
-        .join(OrgMember, OrgMember.id == OrgEmployee.member_id)
-        .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
-        .where(OrgEmployee.org_id == org_id, OrgEmployee.status == "active")
-        .order_by(sa.func.lower(UserProfile.display_name))
-    ).tuples().all())
+    return employee_names(org_id, active_only=True)
 
 
 def _form(names: dict[str, str], formdata=None) -> AttributionForm:
@@ -70,14 +62,8 @@ def _page(product, form=None, status: int = 200):
     names = _people(product.org_id)
     timeline = attributions.attribution_timeline(product)
     missing = {a.employee_id for a in timeline} - set(names)
-    if missing:  # ended attributions of people who left: their names too (one more query at most)
-        names_all = dict(db.session.execute(
-            sa.select(OrgEmployee.id, UserProfile.display_name)
-            .join(OrgMember, OrgMember.id == OrgEmployee.member_id)
-            .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
-            .where(OrgEmployee.id.in_(missing))).tuples().all())
-    else:
-        names_all = {}
+    # ended attributions of people who left: their names too (one more query at most)
+    names_all = employee_names(product.org_id, ids=missing) if missing else {}
     may_edit = can(g.employee, "catalog_all")
     now = utcnow()
     return render("staff/product_attributions.html", product=product, current="attributions", timeline=timeline,
