@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import secrets
 import tempfile
@@ -121,7 +123,10 @@ class Config:
     PUBLIC_URL = "http://127.0.0.1:5000"
     PLATFORM_HOSTS: list[str] = list(DEVELOPMENT_HOSTS)
 
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # JSON columns keep text as written ("Hörbücher", not "H\u00f6rb\u00fccher"), so searching
+    # a JSON value cast to text (the audit log) finds it.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True,
+                                 "json_serializer": functools.partial(json.dumps, ensure_ascii=False)}
     SQLALCHEMY_RECORD_QUERIES = False
 
     SESSION_COOKIE_HTTPONLY = True

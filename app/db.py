@@ -278,6 +278,16 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
         cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
+    # SQLite's own lower()/upper() fold ASCII only, so a case-insensitive search (``icontains``)
+    # missed "Ä" for "ä"; these fold every letter, as PostgreSQL does.
+    dbapi_connection.create_function("lower", 1, _fold(str.lower), deterministic=True)
+    dbapi_connection.create_function("upper", 1, _fold(str.upper), deterministic=True)
+
+
+def _fold(fold):
+    def apply(value):
+        return fold(value) if isinstance(value, str) else value
+    return apply
 
 
 def takes_write_lock_up_front() -> bool:

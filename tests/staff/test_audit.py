@@ -234,3 +234,19 @@ def test_a_review_in_the_dashboard_is_audited_with_the_requests_address(app, log
     admin = _as(app, login, academy.admin_email)
     html = text(admin.get(f"{academy.dashboard}/audit?entity=org_member_assignment_submission"))
     assert ids(html) == [entry.id] and "198.51.100.77" in html and "Assignment submission" in html
+
+
+def test_search_finds_values_with_accents_in_any_case(app, login, academy):
+    """A German or French value (stored as JSON) is found by its own letters, in either case:
+    the JSON keeps them as written (not \\u escapes) and case folding covers more than ASCII."""
+    with app.app_context():
+        org = db.session.get(Org, academy.org_id)
+        admin = _employee(org, academy.admin_email)
+        category = create_category(org, code="hoerbuch", name="Hörbücher für Élèves", by=admin)
+        entry = _entry_of("tax_category.created", category.id)
+        db.session.commit()
+    admin = _as(app, login, academy.admin_email)
+    url = f"{academy.dashboard}/audit"
+    assert ids(text(admin.get(f"{url}?q=Hörbücher"))) == [entry]
+    assert ids(text(admin.get(f"{url}?q=HÖRBÜCHER"))) == [entry]
+    assert ids(text(admin.get(f"{url}?q=élèves"))) == [entry]
