@@ -708,7 +708,8 @@ def cancel_order(order: OrgMemberOrder, *, at: datetime | None = None,
     return order
 
 
-def _cash_refunded(order: OrgMemberOrder) -> Decimal:
+def cash_refunded(order: OrgMemberOrder) -> Decimal:
+    """What went back to the order's payment method so far (its refund rows that did not fail)."""
     return db.session.scalar(
         sa.select(sa.func.coalesce(sa.func.sum(OrgMemberOrderRefund.amount), 0))
         .where(OrgMemberOrderRefund.org_id == order.org_id, OrgMemberOrderRefund.order_id == order.id,
@@ -902,7 +903,7 @@ def _open_refund(order: OrgMemberOrder, item: OrgMemberOrderItem | None, by_empl
 
 def _cash_left(order: OrgMemberOrder) -> Decimal:
     """What was paid with the payment method and has not gone back to it yet."""
-    return order.amount_due - _cash_refunded(order)
+    return order.amount_due - cash_refunded(order)
 
 
 def _refundable_amount(order: OrgMemberOrder, item: OrgMemberOrderItem | None, amount: Decimal,

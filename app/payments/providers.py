@@ -42,8 +42,9 @@ class PaymentProvider:
     def start_payment(self, order, *, success_url: str, cancel_url: str, manual_url: str) -> StartResult:
         raise NotImplementedError
 
-    def refund(self, order, amount: Decimal) -> str | None:
-        """Refund ``amount`` of ``order`` at the provider; returns the provider's reference."""
+    def refund(self, order, amount: Decimal, *, idempotency_key: str | None = None) -> str | None:
+        """Refund ``amount`` of ``order`` at the provider; returns the provider's reference. A call
+        repeated with the same ``idempotency_key`` refunds once."""
         raise NotImplementedError
 
     def set_cancel_at_period_end(self, subscription, cancel: bool) -> None:
@@ -61,7 +62,7 @@ class ManualProvider(PaymentProvider):
     def start_payment(self, order, *, success_url, cancel_url, manual_url) -> StartResult:
         return StartResult(redirect_url=manual_url)
 
-    def refund(self, order, amount) -> str | None:
+    def refund(self, order, amount, *, idempotency_key=None) -> str | None:
         return f"manual-refund-{order.order_number}"
 
     def set_cancel_at_period_end(self, subscription, cancel) -> None:
@@ -132,7 +133,7 @@ class StripeProvider(PaymentProvider):
         session = self.client.v1.checkout.sessions.create(params=params)
         return StartResult(redirect_url=session.url, reference=session.id)
 
-    def refund(self, order, amount) -> str | None:
+    def refund(self, order, amount, *, idempotency_key=None) -> str | None:
         payment = next((p for p in order.payments if p.provider == "stripe" and p.provider_reference), None)
         if payment is None:
             return None
@@ -140,7 +141,7 @@ class StripeProvider(PaymentProvider):
             "payment_intent": payment.provider_reference,
             "amount": to_minor_units(amount, order.currency_code),
             "metadata": {"order_id": order.id},
-        })
+        }, options={"idempotency_key": idempotency_key} if idempotency_key else None)
         return refund.id
 
     def set_cancel_at_period_end(self, subscription, cancel) -> None:

@@ -11,7 +11,14 @@ Order of work: the order is locked (``lock_order``, a row lock on PostgreSQL) an
 session, the provider is called, then the caller commits once. When the provider refuses, a
 ``ConflictError`` says so and the caller rolls back: nothing is recorded. Stripe then sends
 ``charge.refunded`` for the refund (handled in ``app.payments.services``): a refund of the whole
-order finds it already refunded, a partial one is noted, so nothing is refunded twice.
+order finds it already refunded, a partial one finds its amount recorded, so nothing is refunded
+twice.
+
+If the commit fails after Stripe refunded (the process dies, the database goes away), nothing is
+lost and nothing is paid out twice: the same refund tried again from the same state carries the
+same idempotency key (the order, what had gone back before, the amount), so Stripe answers with
+the refund it already made; and ``charge.refunded`` records a partial refund our books do not have
+yet.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from app.errors import ConflictError, NotFoundError, ValidationError
-from app.money import ZERO
+from app.money import ZERO, to_minor_units
 from app.orders import services as orders
 from app.orders.models import OrgMemberOrder, OrgMemberOrderItem
 from app.orgs.models import OrgEmployee
@@ -39,6 +46,7 @@ def refund(order: OrgMemberOrder, *, by_employee: OrgEmployee, reason: str | Non
     Flushes; the caller commits."""
     items = _items_of(order, item_ids)
     known = {row.id for row in order.refunds}
+    cash_before = orders.cash_refunded(order)
     if amount is not None:
         if len(items) > 1:
             raise ValidationError(_("Choose at most one item for a partial refund."))
@@ -52,7 +60,7 @@ def refund(order: OrgMemberOrder, *, by_employee: OrgEmployee, reason: str | Non
     new_rows = [row for row in order.refunds if row.id not in known]
     cash = sum((row.amount for row in new_rows), ZERO)
     if cash > 0:
-        reference = _refund_at_provider(order, cash)
+        reference = _refund_at_provider(order, cash, cash_before)
         for row in new_rows:
             row.provider_reference = reference
     return order
@@ -66,12 +74,14 @@ def _items_of(order: OrgMemberOrder, item_ids: Sequence[str]) -> list[OrgMemberO
     return [by_id[item_id] for item_id in wanted]
 
 
-def _refund_at_provider(order: OrgMemberOrder, cash: Decimal) -> str | None:
+def _refund_at_provider(order: OrgMemberOrder, cash: Decimal, cash_before: Decimal) -> str | None:
     if order.payment_provider == "stripe" and not stripe_enabled():
         raise ConflictError(_("This order was paid with Stripe, which is not configured here: refund it at Stripe."))
     provider = get_provider("stripe" if order.payment_provider == "stripe" else "manual")
+    currency = order.currency_code
+    key = f"volmify-refund-{order.id}-{to_minor_units(cash_before, currency)}-{to_minor_units(cash, currency)}"
     try:
-        return provider.refund(order, cash)
+        return provider.refund(order, cash, idempotency_key=key)
     except stripe.StripeError as exc:
         current_app.logger.warning("refund of order %s at Stripe failed: %s", order.order_number, exc)
         raise ConflictError(

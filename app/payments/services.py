@@ -192,6 +192,12 @@ def handle_stripe_event(event: PaymentEvent) -> str:
         if refunded and refunded >= captured:
             orders.refund(order, reason="Refunded at Stripe")
             return "refunded"
+        # A partial refund made at Stripe (its dashboard, or ours when the commit after the call was
+        # lost): record what our books do not have yet, money only; access stays.
+        missing = min(refunded, order.amount_due) - orders.cash_refunded(order)
+        if missing > 0:
+            orders.refund_amount(order, missing, reason="Refunded at Stripe", provider_reference=_latest_refund(obj))
+            return "partial_refund_recorded"
         return "partial_refund_noted"
     if kind in SUBSCRIPTION_EVENTS:
         return _subscription_event(event, obj)
@@ -200,6 +206,12 @@ def handle_stripe_event(event: PaymentEvent) -> str:
     if kind == "invoice.payment_failed":
         return _invoice_failed(event, obj)
     return "ignored"
+
+
+def _latest_refund(charge: dict) -> str | None:
+    """The id of the charge's newest refund, when the event carries its refunds."""
+    refunds = (charge.get("refunds") or {}).get("data") or []
+    return refunds[0].get("id") if refunds else None
 
 
 # ---- Stripe subscriptions ------------------------------------------------------------------

@@ -41,6 +41,7 @@ class FakeStripe:
         self.session_params: dict[str, dict] = {}  # session id -> the form it was created with
         self.subscriptions: dict[str, dict] = {}
         self.coupons: dict[str, dict] = {}
+        self.idempotent: dict[str, dict] = {}  # Idempotency-Key -> the answer first given to it
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -51,7 +52,10 @@ class FakeStripe:
                 length = int(self.headers.get("Content-Length") or 0)
                 form = dict(parse_qsl(self.rfile.read(length).decode(), keep_blank_values=True))
                 fake.requests.append(("POST", self.path, form))
-                if self.path == "/v1/checkout/sessions":
+                key = self.headers.get("Idempotency-Key")
+                if key and key in fake.idempotent:  # like Stripe: the same answer again, nothing done twice
+                    body = fake.idempotent[key]
+                elif self.path == "/v1/checkout/sessions":
                     body = fake._session(form)
                 elif self.path == "/v1/refunds":
                     body = {"id": "re_" + uuid.uuid4().hex[:14], "object": "refund", "status": "succeeded",
@@ -63,6 +67,8 @@ class FakeStripe:
                 else:
                     body = None
                 status = 200
+                if key and body is not None:
+                    fake.idempotent.setdefault(key, body)
                 if body is None:
                     status, body = 404, {"error": {"type": "invalid_request_error", "code": "resource_missing",
                                                    "message": f"No such resource: {self.path}"}}

@@ -484,16 +484,33 @@ def test_a_refund_of_a_first_subscription_invoice_before_its_completion_ends_the
         assert _tier(shop) is None
 
 
-def test_a_partial_refund_before_the_completion_is_noted_and_keeps_access(app, client, shop, stripe_app):
+def test_a_partial_refund_before_the_completion_is_recorded_and_keeps_access(app, client, shop, stripe_app):
     order_id, session_id = _checkout(app, stripe_app, shop, [shop.one_time_id])
     completed = stripe_app.completed_event(session_id)
     refunded = stripe_app.refunded_event(session_id, amount=100)
     assert _deliver(client, refunded) == "waiting_for_order"
     assert _deliver(client, completed) == "paid"
     with app.app_context():
-        assert db.session.get(OrgMemberOrder, order_id).status == "fulfilled"
+        order = db.session.get(OrgMemberOrder, order_id)
+        assert order.status == "fulfilled" and order.refunded_amount == Decimal("1.00")
         event = db.session.scalar(sa.select(PaymentEvent).where(PaymentEvent.event_id == refunded["id"]))
-        assert event.result == "partial_refund_noted"
+        assert event.result == "partial_refund_recorded"
+        assert {item.status for item in order.items} == {"active"}  # money only: access stays
+
+
+def test_a_partial_refund_made_at_stripe_is_recorded_once(app, client, shop, stripe_app):
+    """Refunds made in Stripe's dashboard (or ours, when the commit after the call was lost) reach
+    our books through ``charge.refunded``; its amount is cumulative, so a later event for the same
+    total records nothing more."""
+    order_id, session_id = _checkout(app, stripe_app, shop, [shop.one_time_id])
+    assert _deliver(client, stripe_app.completed_event(session_id)) == "paid"
+    assert _deliver(client, stripe_app.refunded_event(session_id, amount=250)) == "partial_refund_recorded"
+    assert _deliver(client, stripe_app.refunded_event(session_id, amount=250)) == "partial_refund_noted"
+    assert _deliver(client, stripe_app.refunded_event(session_id, amount=400)) == "partial_refund_recorded"
+    with app.app_context():
+        order = db.session.get(OrgMemberOrder, order_id)
+        assert order.refunded_amount == Decimal("4.00") and order.status == "fulfilled"
+        assert sorted(r.amount for r in order.refunds) == [Decimal("1.50"), Decimal("2.50")]
 
 
 def test_an_event_whose_order_never_comes_is_given_up_after_the_wait(app, client, shop, stripe_app):

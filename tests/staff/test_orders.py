@@ -391,6 +391,29 @@ def test_a_refund_stripe_refuses_records_nothing(app, login, store, stripe_api):
     assert _audit(app, store.academy.org_id, "order.refund") == []
 
 
+def test_a_stripe_refund_whose_commit_was_lost_is_not_paid_out_twice(app, login, store, stripe_api):
+    """Stripe refunded, then our commit was lost (the process died): trying the same refund again
+    carries the same idempotency key, so Stripe answers with the refund it already made."""
+    _paid_at_stripe(app, store)
+    with app.app_context():
+        order = db.session.get(OrgMemberOrder, store.order_id)
+        manager = db.session.scalar(sa.select(OrgEmployee).where(OrgEmployee.org_id == store.academy.org_id,
+                                                                 OrgEmployee.role == "manager"))
+        refunds.refund(order, by_employee=manager, reason="Wrong file", item_ids=[store.download_item])
+        first = next(row.provider_reference for row in order.refunds)
+        db.session.rollback()  # the commit never happened
+    assert _order(app, store.order_id).refunded_amount == 0
+    again = _as(app, login, store.manager_email).post(
+        store.order_url(suffix="/refund"), data={"kind": "items", "items": store.download_item, "reason": "Wrong file"})
+    assert again.status_code == 303
+    calls = [form for method, path, form in stripe_api.requests if path == "/v1/refunds"]
+    assert len(calls) == 2 and len({body["id"] for body in stripe_api.idempotent.values()
+                                    if body.get("object") == "refund"}) == 1
+    with app.app_context():
+        (row,) = db.session.scalars(sa.select(OrgMemberOrderRefund).where(OrgMemberOrderRefund.order_id == store.order_id))
+        assert row.provider_reference == first  # one refund at Stripe, recorded once
+
+
 # ---- the services refuse on their own (no view can forget) ----------------------------------------
 
 def test_the_order_services_refuse_an_employee_without_the_orders_right(app, store):
