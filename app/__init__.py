@@ -12,6 +12,7 @@ from app.config import Config, proxy_fix_options
 from app.markets.urls import VolmifyFlask
 from app.orgs import origin
 from app.revenue import posting  # noqa: F401  (books revenue and journal entries on payments)
+from app.revenue import services as revenue_rules  # noqa: F401  (ends a removed employee's attributions)
 from app.web import cache, inputs
 from app.web.security import init_security_headers
 

@@ -33,6 +33,7 @@ from app.errors import (
     ValidationError,
 )
 from app.extensions import db
+from app.orgs import events
 from app.orgs.models import (
     EMPLOYEE_ROLES,
     MEMBERSHIP_TYPES,
@@ -380,9 +381,11 @@ def reactivate_member(member: OrgMember, *, by: OrgEmployee) -> OrgMember:
 
 
 def remove_employee(employee: OrgEmployee, *, by: OrgEmployee) -> OrgEmployee:
-    """An admin removes an employee: status ``inactive`` (history, attributions and audit entries
+    """An admin removes an employee: status ``inactive`` (history, earned revenue and audit entries
     stay; the dashboard refuses them from their next request). They stay a member of the org.
-    The org always keeps at least one active admin, so the last admin cannot remove themselves."""
+    ``events.employee_removed`` lets the revenue rules end their attributions now, so later sales
+    are not credited to them. The org always keeps at least one active admin, so the last admin
+    cannot remove themselves."""
     ensure_same_org(employee, by.org_id)
     require(by, "approve_employees")
     if not employee.is_active:
@@ -394,6 +397,7 @@ def remove_employee(employee: OrgEmployee, *, by: OrgEmployee) -> OrgEmployee:
     db.session.flush()
     audit(org, action="employee.removed", entity_type="org_employee", entity_id=employee.id,
           actor_employee=by, data={"before": {"status": "active"}, "after": {"status": "inactive"}})
+    events.employee_removed.send(employee, by=by, at=utcnow())
     return employee
 
 

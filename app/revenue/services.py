@@ -18,6 +18,7 @@ from app.checks import aware
 from app.db import utcnow
 from app.errors import NotFoundError, ValidationError
 from app.extensions import db
+from app.orgs import events as org_events
 from app.orgs.models import OrgEmployee
 from app.orgs.services import audit, audit_change, authorize, snapshot
 from app.revenue.models import OrgEmployeeProductAttributionRevenue
@@ -56,3 +57,20 @@ def end_attribution(
     db.session.flush()
     sync_revenue_pool(product, by=by, pool=pool)
     return result
+
+
+@org_events.employee_removed.connect
+def _end_attributions_of_removed_employee(employee: OrgEmployee, *, by: OrgEmployee, at: datetime, **_) -> None:
+    """A removed employee earns nothing from later sales: each attribution of theirs that is still
+    running (or scheduled) ends at the removal, and its share goes back to the org. What they
+    earned before stays theirs (revenue rows, payable)."""
+    running = db.session.scalars(
+        sa.select(OrgEmployeeProductAttribution)
+        .where(OrgEmployeeProductAttribution.org_id == employee.org_id,
+               OrgEmployeeProductAttribution.employee_id == employee.id,
+               sa.or_(OrgEmployeeProductAttribution.effective_to.is_(None),
+                      OrgEmployeeProductAttribution.effective_to > at))
+        .order_by(OrgEmployeeProductAttribution.effective_from, OrgEmployeeProductAttribution.id)
+    ).all()
+    for attribution in running:
+        end_attribution(attribution, by=by, at=at)

@@ -8,14 +8,20 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
 from app.accounts.models import User, UserProfile
+from app.catalog import attributions as product_attributions
+from app.catalog.attributions import set_attribution
+from app.catalog.models import OrgProduct
 from app.db import new_id, utcnow
 from app.extensions import db
 from app.orgs.models import Org, OrgAuditLog, OrgEmployee, OrgMember
+from app.revenue.services import end_attribution
 from tests.factories import PASSWORD, make_employee, make_job_profile, make_org, make_user, unique
 from tests.learn import assessment_fixtures
 from tests.learn.assessment_fixtures import text
@@ -178,6 +184,34 @@ def test_removing_asks_first_and_the_removed_employee_is_refused_at_once(app, lo
         assert entry.data == {"before": {"status": "active"}, "after": {"status": "inactive"}}
     page = text(admin.get(f"{academy.dashboard}/employees/{team['creator']}"))
     assert 'data-status="inactive"' in page and "Change role" not in page
+
+
+def test_a_removed_creator_earns_nothing_from_later_sales(app, login, academy, team):
+    """Removing an employee ends their running attribution at that moment and deletes a scheduled
+    one: their share goes back to the org (the pool shows it free again)."""
+    with app.app_context():
+        product = db.session.get(OrgProduct, academy.product_id)
+        creator, admin = (db.session.get(OrgEmployee, team[role]) for role in ("creator", "admin"))
+        for attribution in list(product_attributions.attribution_timeline(product)):
+            end_attribution(attribution, by=admin)
+        set_attribution(product, creator, percent=Decimal("40"), by=admin)
+        set_attribution(product, creator, percent=Decimal("60"), effective_from=utcnow() + timedelta(days=30),
+                        by=admin)
+        db.session.commit()
+        assert product_attributions.remaining_share(product) == Decimal("40")  # 60 % from next month
+    admin = _as(app, login, academy.admin_email)
+    assert admin.post(f"{academy.dashboard}/employees/{team['creator']}/remove",
+                      data={"confirmed": "1"}).status_code == 303
+    with app.app_context():
+        product = db.session.get(OrgProduct, academy.product_id)
+        timeline = [a for a in product_attributions.attribution_timeline(product) if a.employee_id == team["creator"]]
+        now = utcnow()
+        assert timeline and all(a.effective_to is not None and a.effective_to <= now for a in timeline)  # ended
+        assert all(a.effective_from <= now for a in timeline)  # the scheduled 60 % is gone
+        assert product_attributions.effective_attributions(product) == []
+        assert product_attributions.remaining_share(product) == Decimal("100")
+        actions = set(db.session.scalars(sa.select(OrgAuditLog.action)))
+        assert {"attribution.ended", "attribution.removed", "employee.removed"} <= actions
 
 
 def test_an_admin_may_remove_themselves_when_another_admin_remains(app, login, academy, team):
