@@ -171,6 +171,7 @@ def test_removing_asks_first_and_the_removed_employee_is_refused_at_once(app, lo
     url = f"{academy.dashboard}/employees/{team['creator']}/remove"
     ask = admin.post(url)
     assert ask.status_code == 200 and "will lose access to the dashboard" in text(ask)
+    assert "Their revenue shares of products end now" in text(ask)
     with app.app_context():
         assert db.session.get(OrgEmployee, team["creator"]).is_active
     done = admin.post(url, data={"confirmed": "1"})
