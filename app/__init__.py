@@ -79,6 +79,7 @@ def _migrations_dir():
 
 def register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
+    from app.accounts.views import store_bp as store_auth_bp
     from app.catalog.creators import bp as creators_bp
     from app.catalog.sitemaps import bp as sitemaps_bp
     from app.catalog.views import bp as catalog_bp
@@ -109,7 +110,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_bp)
     # Storefront pages nest under /<org>/<market>/<locale> (and /<locale> on a market domain).
     storefront.register(app, [catalog_bp, checkout_bp, orders_bp, member_account_bp, market_store_bp, learn_bp,
-                              learn_assess_bp])
+                              learn_assess_bp, store_auth_bp])
 
 
 def register_errorhandlers(app: Flask) -> None:

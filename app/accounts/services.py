@@ -104,6 +104,18 @@ def register_user(email: str, password: str, display_name: str) -> str:
     return email
 
 
+def register_and_authenticate(email: str, password: str, display_name: str) -> User | None:
+    """Sign up as ``register_user`` does (the same checks and emails), then return the account when
+    these credentials open it: always for a new address, for an existing one only with its own
+    password (its owner is emailed that someone tried to sign up with it). The checkout uses this
+    so a new buyer signs up and goes on in one step."""
+    email = register_user(email, password, display_name)
+    try:
+        return authenticate(email, password)
+    except InvalidCredentialsError:
+        return None
+
+
 def create_user(email: str, password: str, display_name: str, *, verified: bool = True) -> User:
     """Create a user without sending email (seed data, invitations accepted by staff)."""
     user = User(email=normalize_email(email), password_hash=hash_password(password))

@@ -35,11 +35,45 @@ from app.platform.email import deliver_pending
 from app.web.htmx import is_htmx, render
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
+# The same sign-in, sign-up and password pages inside a storefront (``/<org>/<market>/<locale>/...``,
+# nested under ``store`` by app/__init__.py): the store's brand, navigation, language and domain stay,
+# and signing in returns to the store page the visitor came from.
+store_bp = Blueprint("auth", __name__)
 
 login_manager.login_view = "accounts.login"
 login_manager.login_message = _l("Please log in to access this page.")
 login_manager.localize_callback = str  # resolve the lazy message in the request's locale before flashing
 login_manager.login_message_category = "warning"
+
+
+def in_store() -> bool:
+    return g.get("storefront") is not None
+
+
+def auth_endpoint(name: str) -> str:
+    """``login`` -> ``store.auth.login`` on a store page, ``accounts.login`` elsewhere."""
+    return f"store.auth.{name}" if in_store() else f"accounts.{name}"
+
+
+@login_manager.unauthorized_handler
+def _sign_in_first():
+    """A page that needs a signed-in user sends the visitor to sign in where they are (in the store
+    on a store page) and back to the page afterwards."""
+    flash(str(login_manager.login_message), login_manager.login_message_category)
+    here = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for(auth_endpoint("login"), next=here))
+
+
+@bp.app_template_global()
+def auth_url(name: str, **values) -> str:
+    """The URL of the sign-in page ``name`` (login, register, forgot_password, logout) where the
+    visitor is: in the store on a store page."""
+    return url_for(auth_endpoint(name), **values)
+
+
+def _after_sign_in() -> str:
+    """Where a sign-in without a ``next`` lands: the store's catalog, else the account."""
+    return url_for("store.catalog.index") if in_store() else url_for("accounts.profile")
 
 
 @login_manager.user_loader
@@ -115,7 +149,7 @@ def register():
     the login page and the same message): the service emails the owner of an existing account
     instead of saying here that it exists."""
     if current_user.is_authenticated:
-        return redirect(url_for("accounts.profile"))
+        return redirect(_safe_next(request.args.get("next")) or _after_sign_in())
     form = RegisterForm()
     if form.validate_on_submit():
         try:
@@ -128,7 +162,7 @@ def register():
             _commit_and_deliver()
             flash(_("Thank you for signing up. We sent an email to %(email)s: open the link in it to "
                     "confirm your address. You can log in now.", email=email), "success")
-            return redirect(url_for("accounts.login", next=_safe_next(request.args.get("next"))), 303)
+            return redirect(url_for(auth_endpoint("login"), next=_safe_next(request.args.get("next"))), 303)
     status = 422 if form.errors else 200
     return render_template("accounts/register.html", form=form), status
 
@@ -140,7 +174,7 @@ def login():
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if current_user.is_authenticated and request.method == "GET":
-        return redirect(_safe_next(form.next.data) or url_for("accounts.profile"))
+        return redirect(_safe_next(form.next.data) or _after_sign_in())
     if form.validate_on_submit():
         try:
             user = services.authenticate(form.email.data, form.password.data)
@@ -152,7 +186,7 @@ def login():
             sign_in(user, remember=form.remember.data)
             db.session.commit()
             flash(_("You are logged in."), "success")
-            return redirect(_safe_next(form.next.data) or url_for("accounts.profile"), 303)
+            return redirect(_safe_next(form.next.data) or _after_sign_in(), 303)
     status = 422 if (form.errors or form.form_errors) else 200
     return render_template("accounts/login.html", form=form), status
 
@@ -165,7 +199,7 @@ def logout():
         db.session.commit()
     logout_user()
     flash(_("You are logged out."), "success")
-    return redirect(url_for("markets.index"), 303)
+    return redirect(url_for("store.catalog.index") if in_store() else url_for("markets.index"), 303)
 
 
 @bp.get("/verify/<token>")
@@ -201,7 +235,7 @@ def forgot_password():
         _commit_and_deliver()
         flash(_("If an account exists for %(email)s, we sent a link to reset its password.",
                 email=form.email.data), "success")
-        return redirect(url_for("accounts.login"), 303)
+        return redirect(url_for(auth_endpoint("login")), 303)
     return render_template("accounts/forgot.html", form=form), (422 if form.errors else 200)
 
 
@@ -344,3 +378,10 @@ def revoke_other_sessions():
     db.session.commit()
     flash(_("You were signed out everywhere else."), "success")
     return redirect(url_for("accounts.profile") + "#sessions", 303)
+
+
+# The store's copies of the sign-in pages (same views, same limits; the templates follow the store).
+store_bp.add_url_rule("/sign-in", "login", login, methods=["GET", "POST"])
+store_bp.add_url_rule("/sign-up", "register", register, methods=["GET", "POST"])
+store_bp.add_url_rule("/forgot-password", "forgot_password", forgot_password, methods=["GET", "POST"])
+store_bp.add_url_rule("/sign-out", "logout", logout, methods=["POST"])

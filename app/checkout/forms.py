@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, HiddenField, SelectField, StringField
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.checkout.cart import MAX_PLAN_ID, MAX_QUANTITY
@@ -53,3 +53,11 @@ class CheckoutForm(Form):
     cart_fingerprint = HiddenField()
     # One token per checkout page: a second submit of the same page finds the order already placed.
     submission = HiddenField()
+
+
+class CheckoutAccountForm(Form):
+    """A new buyer's account, made inside the checkout (the rules are the sign-up's own)."""
+
+    display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), EmailAddress()])
+    password = PasswordField(_l("Choose a password"), validators=[DataRequired(), Length(max=200)])

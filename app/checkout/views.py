@@ -16,13 +16,22 @@ from flask_login import current_user, user_logged_in
 from werkzeug.routing import BuildError
 from wtforms.fields import SelectChoice
 
-from app.accounts.services import main_profile
+from app.accounts.forms import LoginForm
+from app.accounts.services import WeakPasswordError, main_profile, register_and_authenticate
+from app.accounts.signin import sign_in
 from app.checkout import cart as carts
 from app.checkout import services as checkout
-from app.checkout.forms import AddToCartForm, CheckoutForm, QuantityForm, RemoveForm, first_error
+from app.checkout.forms import (
+    AddToCartForm,
+    CheckoutAccountForm,
+    CheckoutForm,
+    QuantityForm,
+    RemoveForm,
+    first_error,
+)
 from app.db import READ_ONLY_METHODS, write_transaction
 from app.errors import DomainError
-from app.extensions import db
+from app.extensions import db, limiter
 from app.orders.services import mark_paid
 from app.orgs.services import get_member
 from app.payments.providers import get_provider
@@ -286,11 +295,55 @@ def _render_checkout(form, contents, priced, *, status=200, error=None):
                   priced=priced, error=error)
 
 
+ACCOUNT_STEP = "checkout/account_step.html"
+ACCOUNT_PREFIX = "new"  # the sign-up fields beside the log-in form's own (distinct names and ids)
+
+
+def _account_step(account_form=None, login_form=None, *, status=200):
+    """A visitor's checkout begins with the account, on the same page as their cart: create one
+    (name, email, password) or log in; both come back to the checkout."""
+    contents = carts.load_cart(g.storefront, _current_cart(), g.content_chain)
+    if not contents.available:
+        flash(_("Your cart is empty."), "warning")
+        return redirect(url_for(".cart"))
+    login_form = login_form or LoginForm(formdata=None, next=url_for(".checkout_page"))
+    return render(ACCOUNT_STEP, status=status, cart=contents, account_form=account_form or CheckoutAccountForm(formdata=None, prefix=ACCOUNT_PREFIX),
+                  login_form=login_form)
+
+
+@bp.post("/checkout/account")
+@limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"])
+def checkout_account():
+    """Create the buyer's account inside the checkout and go on to the billing details."""
+    if current_user.is_authenticated:
+        return redirect(url_for(".checkout_page"))
+    form = CheckoutAccountForm(prefix=ACCOUNT_PREFIX)
+    if not form.validate():
+        return _account_step(form, status=422)
+    try:
+        user = register_and_authenticate(form.email.data, form.password.data, form.display_name.data)
+    except WeakPasswordError as exc:
+        form.password.errors.append(exc.message)
+        return _account_step(form, status=422)
+    except DomainError as exc:
+        form.email.errors.append(exc.message)
+        return _account_step(form, status=422)
+    if user is None:
+        db.session.commit()  # the email to the address's owner
+        form.email.errors.append(_("This email already has an account. Log in with its password below, or reset "
+                                   "the password if you forgot it."))
+        login = LoginForm(formdata=None, email=form.email.data, next=url_for(".checkout_page"))
+        return _account_step(form, login, status=422)
+    sign_in(user)  # moves this visitor's cart into the new member's
+    db.session.commit()
+    flash(_("Your account is ready. We sent an email to confirm your address."), "success")
+    return redirect(url_for(".checkout_page"), 303)
+
+
 @bp.route("/checkout", methods=["GET", "POST"])
 def checkout_page():
     if not current_user.is_authenticated:
-        flash(_("Log in or create an account to check out. Your cart is kept."), "warning")
-        return redirect(url_for("accounts.login", next=url_for(".checkout_page")))
+        return _account_step()
     if not g.storefront.takes_orders:
         flash(str(NOT_SELLING), "warning")
         return redirect(url_for(".cart"))

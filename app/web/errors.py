@@ -6,7 +6,7 @@ import math
 import time
 from datetime import timedelta
 
-from flask import Flask, current_app, jsonify, request
+from flask import Flask, current_app, g, jsonify, request
 from flask_babel import format_timedelta, gettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
@@ -43,16 +43,20 @@ ERROR_MESSAGES = {
 def render_error(code: int, message: str | None = None):
     if request.path.startswith("/webhooks/") or request.accept_mimetypes.best == "application/json":
         return jsonify(error=str(message or ERROR_TITLES.get(code, code))), code
-    return (
-        render(
-            "errors/error.html",
-            "errors/_error.html",
-            code=code,
-            title=ERROR_TITLES.get(code, _l("Error")),
-            message=message or ERROR_MESSAGES.get(code, ""),
-        ),
-        code,
-    )
+    context = {"code": code, "title": ERROR_TITLES.get(code, _l("Error")),
+               "message": message or ERROR_MESSAGES.get(code, "")}
+    try:
+        # On a store page the error page keeps the store's brand, navigation and language.
+        return render("errors/error.html", "errors/_error.html", **context), code
+    except Exception:
+        if g.get("storefront") is None:
+            raise
+        # The store's header needs the database (cart, account): when that is what failed, the
+        # platform's plain page still answers.
+        current_app.logger.exception("the store's error page failed; answering with the plain one")
+        db.session.rollback()
+        g.pop("storefront")
+        return render("errors/error.html", "errors/_error.html", **context), code
 
 
 def too_large_message() -> str:

@@ -82,10 +82,46 @@ def _checkout_form(client) -> dict:
     return {"billing_name": "Bea Buyer", "billing_email": "buyer@example.com", "billing_country": "DE", **fields}
 
 
-def test_checkout_needs_a_login_and_keeps_the_cart(shop, client):
+def test_a_visitor_creates_the_account_inside_the_checkout_and_keeps_the_cart(shop, client):
     client.post(f"{PREFIX}/cart/items", data={"plan_id": shop.premium_id})
-    response = client.get(f"{PREFIX}/checkout")
-    assert response.status_code in (302, 303) and "/account/login" in response.headers["Location"]
+    page = client.get(f"{PREFIX}/checkout")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200  # no detour: the account step is the checkout's first step
+    assert f'action="{PREFIX}/checkout/account"' in html and f'action="{PREFIX}/sign-in"' in html
+    assert f'name="next" type="hidden" value="{PREFIX}/checkout"' in html and "Premium" in html
+    # a weak password: a message on the field, the name and email kept
+    weak = client.post(f"{PREFIX}/checkout/account", data={"new-display_name": "Nina New",
+                                                           "new-email": "nina@example.com", "new-password": "short"})
+    assert weak.status_code == 422 and 'value="nina@example.com"' in weak.get_data(as_text=True)
+    done = client.post(f"{PREFIX}/checkout/account", data={"new-display_name": "Nina New",
+                                                           "new-email": "nina@example.com",
+                                                           "new-password": "a long enough passphrase"})
+    assert done.status_code == 303 and done.headers["Location"].endswith(f"{PREFIX}/checkout")
+    details = client.get(f"{PREFIX}/checkout").get_data(as_text=True)
+    assert 'name="billing_email"' in details and "nina@example.com" in details  # signed in, on to the details
+    assert f'data-plan="{shop.premium_id}"' in details  # the visitor's cart came along
+
+
+def test_an_address_that_has_an_account_is_asked_to_log_in_in_the_checkout(shop, client):
+    client.post(f"{PREFIX}/cart/items", data={"plan_id": shop.premium_id})
+    taken = client.post(f"{PREFIX}/checkout/account", data={"new-display_name": "Bea", "new-email": "buyer@example.com",
+                                                            "new-password": "not her password at all"})
+    html = taken.get_data(as_text=True)
+    assert taken.status_code == 422 and "This email already has an account" in html
+    login_email = re.search(r'<input[^>]*\bname="email"[^>]*>', html).group(0)
+    assert 'value="buyer@example.com"' in login_email, login_email  # the log-in form, filled in
+    # with the account's own password, signing up signs in (the owner proved it is theirs)
+    own = client.post(f"{PREFIX}/checkout/account", data={"new-display_name": "Bea", "new-email": "buyer@example.com",
+                                                          "new-password": PASSWORD})
+    assert own.status_code == 303
+    assert 'name="billing_email"' in client.get(f"{PREFIX}/checkout").get_data(as_text=True)
+
+
+def test_logging_in_from_the_checkout_comes_back_to_it(shop, client):
+    client.post(f"{PREFIX}/cart/items", data={"plan_id": shop.premium_id})
+    r = client.post(f"{PREFIX}/sign-in", data={"email": "buyer@example.com", "password": PASSWORD,
+                                                "next": f"{PREFIX}/checkout"})
+    assert r.status_code == 303 and r.headers["Location"] == f"{PREFIX}/checkout"
 
 
 def test_codes_applied_with_htmx_show_discount_tax_and_gift_card_balance(shop, client, login):
