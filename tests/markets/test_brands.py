@@ -209,12 +209,13 @@ def test_the_storefront_header_titles_and_accent_show_the_markets_brand(app, bra
     assert re.search(rf"<title>[^<]+ · {BRAND}</title>", cart)
 
 
-def test_the_receipt_email_of_an_order_in_a_branded_market_names_the_brand(app, brandshop):
+def test_the_receipt_email_of_an_order_in_a_branded_market_names_the_brand(app, login, brandshop):
+    buyer = f"{unique('buyer')}@example.com"
     with app.app_context():
         org = db.session.get(Org, brandshop.org_id)
         market = db.session.scalar(sa.select(OrgMarket).where(OrgMarket.org_id == org.id))
         plan = market_plan(market)
-        member: OrgMember = make_member(org, make_user(f"{unique('buyer')}@example.com"))
+        member: OrgMember = make_member(org, make_user(buyer))
         order = buy(org, member, market, [plan])
         receipt = db.session.scalar(sa.select(EmailOutbox).where(EmailOutbox.kind == "order_receipt",
                                                                  EmailOutbox.org_id == org.id))
@@ -224,6 +225,13 @@ def test_the_receipt_email_of_an_order_in_a_branded_market_names_the_brand(app, 
         assert receipt.from_name == BRAND
         app.config["MAIL_FROM"] = "Volmify <no-reply@volmify.example>"
         assert email.sender(receipt) == f"{BRAND} <no-reply@volmify.example>"
+        number = order.order_number
+        db.session.commit()
+    # the buyer's order pages in that market carry the brand in their titles too
+    client = app.test_client()
+    assert login(client, buyer, PASSWORD).status_code in (302, 303)
+    assert f"<title>My orders · {BRAND}</title>" in text(client.get(f"{brandshop.store}/orders/"))
+    assert f"<title>Order {number} · {BRAND}</title>" in text(client.get(f"{brandshop.store}/orders/{number}"))
 
 
 def market_plan(market):
