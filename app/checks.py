@@ -38,6 +38,11 @@ Numbers
 
 Moments
     ``aware``: a naive datetime is taken as UTC.
+
+Colours
+    ``contrast_ratio`` is WCAG 2's contrast ratio of two ``#rrggbb`` colours (1 to 21);
+    ``WCAG_AA_NORMAL_TEXT`` (4.5) is what normal-size text needs to pass level AA. A brand colour is
+    the background of white button text on the storefront (``app.markets.services``).
 """
 
 from __future__ import annotations
@@ -261,3 +266,28 @@ def check_web_url(value: str, *, allow_path: bool = False) -> str:
     if not host or "." not in host.strip(".") and host.lower() != "localhost":
         raise ValidationError(_("Enter a full web address starting with https://."))
     return text
+
+
+# ---- colours --------------------------------------------------------------------------------------
+
+HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+WCAG_AA_NORMAL_TEXT = 4.5  # WCAG 2.x 1.4.3, contrast (minimum), text below 18pt (14pt bold)
+
+
+def _relative_luminance(color: str) -> float:
+    """WCAG 2's relative luminance of ``#rrggbb`` (0 for black, 1 for white)."""
+    if not HEX_COLOR.fullmatch(color or ""):
+        raise ValueError(f"not a #rrggbb colour: {color!r}")
+
+    def linear(channel: str) -> float:
+        value = int(channel, 16) / 255
+        return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(color[i:i + 2]) for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(foreground: str, background: str) -> float:
+    """WCAG 2's contrast ratio of two ``#rrggbb`` colours: 21.0 for black on white, 1.0 for equal ones."""
+    light, dark = sorted((_relative_luminance(foreground), _relative_luminance(background)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)

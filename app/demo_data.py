@@ -1196,9 +1196,11 @@ ACME_ORG = {
                 ("sam", "customer", "US")),
     "brands": {
         "academy": {"name": "Acme Academy", "slug": "acme-academy", "primary_color": "#4f46e5",
-                    "description": "Acme Academy in the United States and worldwide."},
+                    "description": "Acme Academy in the United States and worldwide.",
+                    "tagline": "Learn data, code and design from working practitioners."},
         "europe": {"name": "Acme Europe", "slug": "acme-europe", "primary_color": "#0f766e",
-                   "description": "Acme Academy for learners in the European Union."},
+                   "description": "Acme Academy for learners in the European Union.",
+                   "tagline": "Courses for Europe, in your language."},
     },
     "markets": (
         {"slug": "us", "name": "United States", "type": "single_country", "currency_code": "USD",
@@ -1271,7 +1273,8 @@ GLOBEX_ORG = {
     "employees": (("admin", "globex_admin", "admin"), ("alan", "alan", "creator")),
     "members": (("learner", "learner", None),),
     "brands": {
-        "globex": {"name": "Globex Institute", "slug": "globex-institute", "primary_color": "#b45309"},
+        "globex": {"name": "Globex Institute", "slug": "globex-institute", "primary_color": "#b45309",
+                   "tagline": "Security and project management for professionals."},
     },
     "markets": (
         {"slug": "global", "name": "Global", "type": "linguistic", "currency_code": "USD",

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 MARKET_TYPES = ("single_country", "multi_region", "linguistic", "economic")
 DEFAULT_BRAND_COLOR = "#4f46e5"
+BRAND_TAGLINE_MAX = 120
 
 
 class OrgRegion(OrgScoped, Timestamped, db.Model):
@@ -46,7 +47,11 @@ class OrgRegion(OrgScoped, Timestamped, db.Model):
 
 
 class OrgBrand(OrgScoped, Timestamped, db.Model):
-    """A brand identity an org sells under (name, logo, colour); markets and products may use one."""
+    """A brand identity an org sells under (name, logo, colour, tagline); markets and products may use
+    one. A market's storefront shows its brand: logo and name in the header, the tagline under them,
+    the colour as the accent, the name in page titles and in the emails sent for the market.
+    ``description`` is longer text about the brand (not shown on the storefront); ``tagline`` is the
+    short line the storefront shows."""
 
     __tablename__ = "org_brand"
     __table_args__ = (
@@ -58,6 +63,7 @@ class OrgBrand(OrgScoped, Timestamped, db.Model):
     name: Mapped[str] = mapped_column(sa.String(100), nullable=False)
     slug: Mapped[str] = mapped_column(sa.String(50), nullable=False)
     description: Mapped[str | None] = mapped_column(sa.Text)
+    tagline: Mapped[str | None] = mapped_column(sa.String(BRAND_TAGLINE_MAX))
     logo_url: Mapped[str | None] = mapped_column(sa.String(255))
     primary_color: Mapped[str] = mapped_column(sa.String(7), default=DEFAULT_BRAND_COLOR, nullable=False)
 

@@ -5,16 +5,20 @@ Services flush and raise DomainErrors; the view commits. Org-owned lookups are f
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 
 import sqlalchemy as sa
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
-from app.checks import check_slug
+from app.checks import WCAG_AA_NORMAL_TEXT, check_slug, clean_text, contrast_ratio
 from app.errors import ValidationError
 from app.extensions import db
 from app.markets.models import (
+    BRAND_TAGLINE_MAX,
+    DEFAULT_BRAND_COLOR,
     MARKET_TYPES,
     OrgBrand,
     OrgMarket,
@@ -24,7 +28,7 @@ from app.markets.models import (
     OrgRegion,
 )
 from app.orgs.models import Org, OrgEmployee, OrgLocale
-from app.orgs.services import audit_change, authorize, ensure_same_org, scoped
+from app.orgs.services import audit_change, authorize, ensure_same_org, scoped, snapshot
 from app.platform.models import Country
 from app.platform.services import active_currency
 
@@ -33,7 +37,7 @@ SUBDIVISION_RE = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")  # ISO 3166-2, e.g. US-
 _LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
 HOST_RE = re.compile(rf"^{_LABEL}(\.{_LABEL})*$")
 # Brands, regions and markets are org settings: every change needs ``org_settings`` and is audited.
-BRAND_FIELDS = ("name", "slug", "primary_color", "logo_url", "description")
+BRAND_FIELDS = ("name", "slug", "primary_color", "tagline", "logo_url", "description")
 REGION_FIELDS = ("name", "country_code", "subdivision_code")
 MARKET_FIELDS = ("slug", "name", "type", "currency_code", "default_locale_key", "tax_inclusive", "brand_id",
                  "is_active")
@@ -63,21 +67,71 @@ def normalize_host(host: str | None) -> str:
 
 # ---- brands --------------------------------------------------------------------------------
 
-def create_brand(org: Org, *, name: str, slug: str, primary_color: str = "#4f46e5", logo_url: str | None = None,
-                 description: str | None = None, by: OrgEmployee) -> OrgBrand:
+def check_brand_color(color: str | None) -> str:
+    """A brand colour: ``#rrggbb`` (lowercased) on which white text meets WCAG AA (contrast of at
+    least 4.5:1, ``app.checks.contrast_ratio``): the storefront puts white text on it (buttons,
+    badges). Otherwise a ValidationError on ``primary_color`` that names the ratio."""
+    color = (color or "").strip().lower()
+    if not COLOR_RE.match(color):
+        raise ValidationError(_("Enter the colour as # and six hexadecimal digits, e.g. #4f46e5."),
+                              field="primary_color")
+    ratio = contrast_ratio("#ffffff", color)
+    if ratio < WCAG_AA_NORMAL_TEXT:
+        shown = format_decimal(math.floor(ratio * 100) / 100, format="0.00")  # never rounded up to 4.50
+        raise ValidationError(_("White text on %(color)s has a contrast ratio of only %(ratio)s:1; WCAG AA needs "
+                                "at least 4.5:1. Choose a darker colour.", color=color, ratio=shown),
+                              field="primary_color")
+    return color
+
+
+def _brand_values(org: Org, *, name: str, slug: str, primary_color: str, tagline: str | None,
+                  brand: OrgBrand | None = None) -> dict[str, str | None]:
+    """The checked fields of a new or changed brand; each refusal names its form field."""
+    try:
+        name = _name(name)
+    except ValidationError as exc:
+        raise ValidationError(exc.message, field="name") from None
+    try:
+        slug = _slug(slug)
+    except ValidationError as exc:
+        raise ValidationError(exc.message, field="slug") from None
+    taken = sa.select(OrgBrand.id).where(OrgBrand.org_id == org.id, OrgBrand.slug == slug)
+    if brand is not None:
+        taken = taken.where(OrgBrand.id != brand.id)
+    if db.session.scalar(taken) is not None:
+        raise ValidationError(_("A brand with this address already exists."), field="slug")
+    primary_color = check_brand_color(primary_color)
+    try:
+        tagline = clean_text(tagline, _("The tagline"), max_length=BRAND_TAGLINE_MAX)
+    except ValidationError as exc:
+        raise ValidationError(exc.message, field="tagline") from None
+    return {"name": name, "slug": slug, "primary_color": primary_color, "tagline": tagline}
+
+
+def create_brand(org: Org, *, name: str, slug: str, primary_color: str = DEFAULT_BRAND_COLOR,
+                 logo_url: str | None = None, description: str | None = None, tagline: str | None = None,
+                 by: OrgEmployee) -> OrgBrand:
     authorize(by, org, "org_settings")
-    name = _name(name)
-    slug = _slug(slug)
-    primary_color = (primary_color or "").strip()
-    if not COLOR_RE.match(primary_color):
-        raise ValidationError(_("Enter the colour as # and six hexadecimal digits, e.g. #4f46e5."))
-    if db.session.scalar(scoped(OrgBrand, org).where(OrgBrand.slug == slug)) is not None:
-        raise ValidationError(_("A brand with this address already exists."))
-    brand = OrgBrand(org_id=org.id, name=name, slug=slug, primary_color=primary_color.lower(),
-                     logo_url=logo_url, description=description)
+    values = _brand_values(org, name=name, slug=slug, primary_color=primary_color, tagline=tagline)
+    brand = OrgBrand(org_id=org.id, logo_url=logo_url, description=description, **values)
     db.session.add(brand)
     db.session.flush()
     audit_change(brand, action="brand.created", by=by, fields=BRAND_FIELDS)
+    return brand
+
+
+def update_brand(brand: OrgBrand, *, name: str, slug: str, primary_color: str, tagline: str | None,
+                 by: OrgEmployee) -> OrgBrand:
+    """Change a brand's name, address, colour and tagline (the same checks as ``create_brand``);
+    the logo changes through ``app.catalog.media.set_brand_logo``."""
+    org = db.session.get(Org, brand.org_id)
+    authorize(by, org, "org_settings")
+    values = _brand_values(org, name=name, slug=slug, primary_color=primary_color, tagline=tagline, brand=brand)
+    before = snapshot(brand, BRAND_FIELDS)
+    for key, value in values.items():
+        setattr(brand, key, value)
+    db.session.flush()
+    audit_change(brand, action="brand.updated", by=by, fields=BRAND_FIELDS, before=before)
     return brand
 
 

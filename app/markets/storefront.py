@@ -24,6 +24,7 @@ class Brand:
     name: str
     logo_url: str | None
     primary_color: str
+    tagline: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def _snapshot(market: OrgMarket, org: Org) -> Storefront:
         locales=tuple(ml.locale_key for ml in sorted(market.locales, key=lambda ml: (ml.sort_order, ml.locale_key))),
         country_codes=tuple(sorted(c.country_code for c in market.countries)),
         country_overrides={c.country_code: c.default_locale_key for c in market.countries if c.default_locale_key},
-        brand=Brand(brand.name, brand.logo_url, brand.primary_color) if brand else None,
+        brand=Brand(brand.name, brand.logo_url, brand.primary_color, brand.tagline) if brand else None,
         primary_host=primary,
     )
 

@@ -446,21 +446,23 @@ def mark_paid(
 
 def _queue_receipt(order: OrgMemberOrder) -> None:
     """The receipt email of a paid order, to its billing address, in the org's outbox (its admins
-    see it on the dashboard's emails page)."""
+    see it on the dashboard's emails page). It speaks as the market's brand (the sender's name, the
+    subject and the text), or as the org when the market has no brand."""
     org = db.session.get(Org, order.org_id)
     market = order.market
+    seller = market.brand.name if market.brand is not None else org.name
     link = public_url("store.orders.detail", org_slug=org.slug, market_slug=market.slug,
                       locale=order.locale_key or market.default_locale_key, number=order.order_number)
     lines = "\n".join(f"- {item.product_name} ({item.plan_name}) × {item.quantity}: "
                       f"{format_money(item.line_total, order.currency_code)}" for item in order.items)
     queue_email(
         order.billing_email,
-        _("Your receipt for order %(number)s at %(org)s", number=order.order_number, org=org.name),
+        _("Your receipt for order %(number)s at %(org)s", number=order.order_number, org=seller),
         _("Thank you for your order at %(org)s.\n\nOrder %(number)s\n%(lines)s\nTotal: %(total)s\n\n"
           "Your order and what it gives you access to: %(link)s",
-          org=org.name, number=order.order_number, lines=lines,
+          org=seller, number=order.order_number, lines=lines,
           total=format_money(order.total_amount, order.currency_code), link=link),
-        kind="order_receipt", org_id=org.id,
+        kind="order_receipt", org_id=org.id, from_name=seller,
     )
 
 

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from email.utils import formataddr, parseaddr
 
 import sqlalchemy as sa
 from flask import current_app
@@ -56,12 +57,13 @@ class DeliveryReport:
 
 
 def queue_email(to: str, subject: str, body_text: str, *, body_html: str | None = None,
-                kind: str = "general", org_id: str | None = None) -> EmailOutbox:
+                kind: str = "general", org_id: str | None = None, from_name: str | None = None) -> EmailOutbox:
     """Record an email to send. Delivery happens after the surrounding transaction commits.
     ``org_id``: the org the email is about (its admins see it on the dashboard); None for platform
-    emails (verification, password reset)."""
+    emails (verification, password reset). ``from_name``: the sender's display name (e.g. the brand
+    of a market); None: MAIL_FROM's (see ``sender``)."""
     message = EmailOutbox(to_email=to, subject=subject, body_text=body_text, body_html=body_html, kind=kind,
-                          org_id=org_id, attempts=0)
+                          org_id=org_id, attempts=0, from_name=_display_name(from_name))
     db.session.add(message)
     db.session.flush()
     return message
@@ -79,6 +81,7 @@ class QueuedEmail:
     body_text: str
     kind: str = "general"
     org_id: str | None = None
+    from_name: str | None = None
 
 
 def queue_emails(messages: list[QueuedEmail]) -> int:
@@ -88,7 +91,7 @@ def queue_emails(messages: list[QueuedEmail]) -> int:
     table = EmailOutbox.__table__
     now = utcnow()
     rows = [{"id": new_id(), "to_email": m.to, "subject": m.subject, "body_text": m.body_text, "body_html": None,
-             "kind": m.kind, "org_id": m.org_id, "status": "queued", "attempts": 0, "created_at": now,
+             "kind": m.kind, "org_id": m.org_id, "from_name": _display_name(m.from_name), "status": "queued", "attempts": 0, "created_at": now,
              "updated_at": now} for m in messages]
     for start in range(0, len(rows), OUTBOX_INSERT_CHUNK):
         db.session.execute(table.insert(), rows[start:start + OUTBOX_INSERT_CHUNK])
@@ -188,10 +191,26 @@ def retry_now(message: EmailOutbox) -> EmailOutbox:
     return message
 
 
+def _display_name(name: str | None) -> str | None:
+    """A sender name on one line (a header never holds a line break), at most 100 characters."""
+    name = " ".join((name or "").split())[:100]
+    return name or None
+
+
+def sender(message: EmailOutbox) -> str:
+    """The From header: MAIL_FROM's address, with the message's ``from_name`` (the brand of the
+    market it is about) as the display name when it has one."""
+    configured = current_app.config["MAIL_FROM"]
+    if not message.from_name:
+        return configured
+    _name, address = parseaddr(configured)
+    return formataddr((message.from_name, address))
+
+
 def _send_smtp(message: EmailOutbox) -> None:
     cfg = current_app.config
     email = EmailMessage()
-    email["From"] = cfg["MAIL_FROM"]
+    email["From"] = sender(message)
     email["To"] = message.to_email
     email["Subject"] = message.subject
     email.set_content(message.body_text)

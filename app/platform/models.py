@@ -147,6 +147,9 @@ class EmailOutbox(Timestamped, db.Model):
 
     id: Mapped[str] = id_pk()
     to_email: Mapped[str] = mapped_column(sa.String(254), nullable=False)
+    # The sender's display name (e.g. the brand of the market an order was placed in); None: the
+    # name of MAIL_FROM. The address is always MAIL_FROM's.
+    from_name: Mapped[str | None] = mapped_column(sa.String(100))
     subject: Mapped[str] = mapped_column(sa.String(255), nullable=False)
     body_text: Mapped[str] = mapped_column(sa.Text, nullable=False)
     body_html: Mapped[str | None] = mapped_column(sa.Text)

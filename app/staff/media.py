@@ -1,5 +1,7 @@
 """Images and files in the dashboard: a product's cover and its download file (the product's
-"media" tab), the signed-in employee's profile photo, and the brands' logos (admins).
+"media" tab), the signed-in employee's profile photo, and the brands (admins): create and edit a
+brand's name, address, colour and tagline (app.markets.services: the colour must carry white text
+at WCAG AA contrast) and its logo.
 
 Uploads go through app.catalog.media (checks, audit) and app.platform.images (Pillow). Each form
 is a plain multipart POST that redirects back (no JavaScript needed); with htmx the form swaps
@@ -14,11 +16,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import StringField
+from wtforms.validators import InputRequired, Optional
 
 from app.catalog import media
 from app.errors import DomainError
 from app.extensions import db
-from app.markets.models import OrgBrand
+from app.markets import services as markets
+from app.markets.models import BRAND_TAGLINE_MAX, DEFAULT_BRAND_COLOR, OrgBrand
 from app.orgs.permissions import require
 from app.orgs.services import get_or_404
 from app.platform import images
@@ -32,6 +36,17 @@ from app.web.inputs import Form
 class ImageForm(Form):
     image = FileField(_l("Image file"))
     alt_text = StringField(_l("Alt text"))
+
+
+class BrandForm(Form):
+    name = StringField(_l("Name"), validators=[InputRequired(message=_l("Enter a name."))],
+                       render_kw={"maxlength": 100})
+    slug = StringField(_l("Address (slug)"), validators=[InputRequired(message=_l("Enter an address."))],
+                       render_kw={"maxlength": 50, "autocomplete": "off"})
+    primary_color = StringField(_l("Primary colour"), validators=[InputRequired(message=_l("Enter a colour."))],
+                                render_kw={"maxlength": 7, "autocomplete": "off", "spellcheck": "false"})
+    tagline = StringField(_l("Tagline (optional)"), validators=[Optional()],
+                          render_kw={"maxlength": BRAND_TAGLINE_MAX})
 
 
 class FileForm(Form):
@@ -176,6 +191,50 @@ def _prefix(brand_id: str) -> str:
 @bp.get("/settings/brands")
 def brands():
     return _brands_page()
+
+
+def _save_brand(brand: OrgBrand | None):
+    """The form of a new brand (``brand`` None) or of ``brand``; POST saves and goes back to the list."""
+    require(g.employee, "org_settings")
+    org = g.staff_org
+    form = BrandForm(obj=brand) if brand is not None else BrandForm(data={"primary_color": DEFAULT_BRAND_COLOR})
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate():
+            values = {"name": form.name.data, "slug": form.slug.data, "primary_color": form.primary_color.data,
+                      "tagline": form.tagline.data}
+            try:
+                if brand is None:
+                    brand = markets.create_brand(org, **values, by=g.employee)
+                else:
+                    markets.update_brand(brand, **values, by=g.employee)
+            except DomainError as exc:
+                db.session.rollback()
+                if exc.status_code == 403:
+                    raise
+                field = getattr(form, getattr(exc, "field", None) or "", None)
+                if field is not None:
+                    field.errors = [*field.errors, exc.message] if isinstance(field.errors, list) else [exc.message]
+                else:
+                    form.form_errors.append(exc.message)
+                status = exc.status_code if exc.status_code >= 400 else 422
+            else:
+                db.session.commit()
+                flash(_("The brand %(brand)s is saved.", brand=brand.name), "success")
+                return redirect(url_for(".brands"))
+    return render("staff/media_brand.html", form=form, brand=brand, status=status)
+
+
+@bp.route("/settings/brands/new", methods=["GET", "POST"])
+def brand_new():
+    return _save_brand(None)
+
+
+@bp.route("/settings/brands/<brand_id>", methods=["GET", "POST"])
+def brand_edit(brand_id: str):
+    require(g.employee, "org_settings")
+    return _save_brand(get_or_404(OrgBrand, g.staff_org, brand_id, _("This brand does not exist.")))
 
 
 @bp.post("/settings/brands/<brand_id>/logo")

@@ -25,8 +25,8 @@ def _market_kwargs(**overrides):
 
 def test_create_brand_validates_colour_and_slug_per_org(db_session):
     org, other = make_org(), make_org()
-    brand = services.create_brand(org, name="Acme Kids", slug="kids", primary_color="#FF0000", by=org_admin(org))
-    assert brand.primary_color == "#ff0000" and brand.org_id == org.id
+    brand = services.create_brand(org, name="Acme Kids", slug="kids", primary_color="#B91C1C", by=org_admin(org))
+    assert brand.primary_color == "#b91c1c" and brand.org_id == org.id
     with pytest.raises(ValidationError):
         services.create_brand(org, name="Again", slug="kids", by=org_admin(org))
     assert services.create_brand(other, name="Kids", slug="kids", by=org_admin(other)).org_id == other.id  # slugs are per org

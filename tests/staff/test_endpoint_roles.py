@@ -38,6 +38,7 @@ from app.giftcards.issuing import batch_cards, issue_gift_cards
 from app.learn.authoring import place_lesson
 from app.learn.models import OrgMemberAssignmentSubmission
 from app.markets.models import OrgMarket
+from app.markets.org_locales import add_org_locale
 from app.orgs.models import Org, OrgAuditLog, OrgMember
 from app.orgs.services import approve_employee_invitation, get_employee, invite_employee, invite_member
 from app.platform.email import MAX_ATTEMPTS, queue_email
@@ -116,6 +117,8 @@ class World:
     gift_card_id: str = ""
     discount_id: str = ""
     currency: str = ""
+    # I: org settings: a brand to edit, a locale of the academy that no market uses
+    settings: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -455,6 +458,20 @@ EXPECTED: dict[tuple[str, str], Row] = {
                                                  args=lambda w: {"discount_id": w.discount_id}),
     ("staff.promotions_activate", "POST"): Row(expect(DONE, DONE, NO, NO),
                                                args=lambda w: {"discount_id": w.discount_id}),
+    # I: brands (create, edit) and the org's locales (org_settings: admins)
+    ("staff.brand_new", "GET"): Row(expect(OK, NO, NO, NO)),
+    ("staff.brand_new", "POST"): Row(expect(DONE, NO, NO, NO),
+                                     data=lambda w: {"name": "New Brand", "slug": unique("new-brand"),
+                                                     "primary_color": "#4f46e5", "tagline": "Learn."}),
+    ("staff.brand_edit", "GET"): Row(expect(OK, NO, NO, NO), args=lambda w: {"brand_id": w.settings["brand"]}),
+    ("staff.brand_edit", "POST"): Row(expect(DONE, NO, NO, NO), args=lambda w: {"brand_id": w.settings["brand"]},
+                                      data=lambda w: {"name": "Renamed", "slug": w.settings["brand_slug"],
+                                                      "primary_color": "#0f766e", "tagline": ""}),
+    ("staff.locales", "GET"): Row(expect(OK, NO, NO, NO)),
+    ("staff.locales_add", "POST"): Row(expect(DONE, NO, NO, NO), data=lambda w: {"locale_key": "it"}),
+    ("staff.locales_default", "POST"): Row(expect(DONE, NO, NO, NO), data=lambda w: {"default_locale_key": "en"}),
+    ("staff.locales_remove", "POST"): Row(expect(DONE, NO, NO, NO),
+                                          args=lambda w: {"locale_key": w.settings["unused_locale"]}),
 }
 
 
@@ -557,6 +574,9 @@ def world(app, academy, tmp_path) -> World:
         world = replace(world, gift_card_id=batch_cards(org, batch.batch_id)[0].id,
                         discount_id=discount.id, currency=market.currency_code)
         world = replace(world, course=_course_parts(academy))  # D
+        brand = make_brand(org, name="Settings Brand")  # I
+        add_org_locale(org, "pt", by=admin)
+        world = replace(world, settings={"brand": brand.id, "brand_slug": brand.slug, "unused_locale": "pt"})
         db.session.commit()
     return world
 
