@@ -12,7 +12,7 @@ from app.config import Config, proxy_fix_options
 from app.markets.urls import VolmifyFlask
 from app.orgs import origin
 from app.revenue import posting  # noqa: F401  (books revenue and journal entries on payments)
-from app.web import cache, inputs
+from app.web import cache, inputs, sqltiming
 from app.web.security import init_security_headers
 
 
@@ -29,6 +29,7 @@ def create_app(config: object | None = None) -> Flask:
     register_commands(app)
     register_jinja(app)
     cache.clear_on_storefront_commits()
+    sqltiming.register(app)  # BENCH_SQL_TIMING=1 only
     return app
 
 
