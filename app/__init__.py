@@ -13,7 +13,7 @@ from app.markets.urls import VolmifyFlask
 from app.orgs import origin
 from app.revenue import posting  # noqa: F401  (books revenue and journal entries on payments)
 from app.revenue import services as revenue_rules  # noqa: F401  (ends a removed employee's attributions)
-from app.web import cache, inputs
+from app.web import cache, inputs, sqltiming
 from app.web.security import init_security_headers
 
 
@@ -30,6 +30,7 @@ def create_app(config: object | None = None) -> Flask:
     register_commands(app)
     register_jinja(app)
     cache.clear_on_storefront_commits()
+    sqltiming.register(app)  # BENCH_SQL_TIMING=1 only
     return app
 
 

@@ -146,6 +146,9 @@ class Config:
 
     # Market settings are cached per process for this many seconds (0: off).
     STOREFRONT_CACHE_SECONDS = int(os.environ.get("STOREFRONT_CACHE_SECONDS", "30"))
+    # `make bench`: each response carries the request's summed SQL time (header X-SQL-Time,
+    # app/web/sqltiming.py). Off by default: it costs a little per statement.
+    BENCH_SQL_TIMING = _env_bool("BENCH_SQL_TIMING", False)
 
     # Trusted header carrying the visitor's country (set by a CDN such as Cloudflare).
     COUNTRY_HEADER = os.environ.get("COUNTRY_HEADER", "CF-IPCountry")

@@ -113,18 +113,18 @@ class Browser:
             conn.close()
 
 
-def log_in(browser: Browser, password: str) -> None:
+def log_in(browser: Browser, password: str, email: str = ADMIN) -> None:
     status, page = browser.get_text("/account/login")
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
     if status != 200 or not token:
         raise SystemExit(f"bench_export: no login form (HTTP {status})")
-    body = urlencode({"csrf_token": token.group(1), "email": ADMIN, "password": password}).encode()
+    body = urlencode({"csrf_token": token.group(1), "email": email, "password": password}).encode()
     conn, response = browser.request("POST", "/account/login", body,
                                      {"Content-Type": "application/x-www-form-urlencoded"})
     response.read()
     conn.close()
     if response.status not in (302, 303):
-        raise SystemExit(f"bench_export: logging in as {ADMIN} failed (HTTP {response.status})")
+        raise SystemExit(f"bench_export: logging in as {email} failed (HTTP {response.status})")
 
 
 def workers(server_pid: int) -> list[int]:

@@ -91,6 +91,7 @@ class OrgMemberOrder(OrgScoped, Timestamped, db.Model):
     __tablename__ = "org_member_order"
     __table_args__ = (
         sa.Index(None, "org_id", "status"),
+        sa.Index(None, "org_id", "paid_at"),  # the org reports' period (app/revenue/reports.py)
         sa.Index(None, "member_id", "created_at"),
         sa.Index(None, "provider_session_id"),
         enum_check("status", ORDER_STATUSES),

@@ -21,6 +21,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from app.catalog.models import OrgEmployeeProductAttribution as Attribution
 from app.catalog.models import OrgProduct
 from app.errors import NotFoundError
 from app.extensions import db
@@ -60,12 +61,18 @@ class Totals:
         return self.earned - self.paid
 
 
+def _sales():
+    """The number of sales: sale rows, at most one per attribution and item (a unique index), so a
+    plain count (a ``count(DISTINCT item)`` sorts every row: 0.5 s for 100,000 rows on PostgreSQL)."""
+    return sa.func.count().filter(Revenue.kind == "sale")
+
+
 def totals(employee: OrgEmployee) -> list[Totals]:
     """Earned, refunded, paid and pending per currency (two queries)."""
     rows = db.session.execute(
         sa.select(Revenue.currency_code, sa.func.sum(Revenue.attributed_revenue),
                   sa.func.sum(sa.case((Revenue.kind == "refund", Revenue.attributed_revenue), else_=0)),
-                  sa.func.count(sa.distinct(sa.case((Revenue.kind == "sale", Revenue.order_item_id)))))
+                  _sales())
         .where(Revenue.org_id == employee.org_id, Revenue.employee_id == employee.id)
         .group_by(Revenue.currency_code)
     ).all()
@@ -131,11 +138,8 @@ class Breakdown:
 
 
 def _breakdown(employee: OrgEmployee, label_column, group_column, join) -> list[Breakdown]:
-    stmt = (sa.select(label_column, Revenue.currency_code, sa.func.sum(Revenue.attributed_revenue),
-                      sa.func.count(sa.distinct(sa.case((Revenue.kind == "sale", Revenue.order_item_id)))))
-            .select_from(Revenue)
-            .join(OrgMemberOrderItem, OrgMemberOrderItem.id == Revenue.order_item_id))
-    stmt = join(stmt)
+    stmt = join(sa.select(label_column, Revenue.currency_code, sa.func.sum(Revenue.attributed_revenue), _sales())
+                .select_from(Revenue))
     stmt = (stmt.where(Revenue.org_id == employee.org_id, Revenue.employee_id == employee.id)
             .group_by(group_column, label_column, Revenue.currency_code)
             .order_by(sa.func.sum(Revenue.attributed_revenue).desc(), label_column))
@@ -144,15 +148,29 @@ def _breakdown(employee: OrgEmployee, label_column, group_column, join) -> list[
 
 
 def by_product(employee: OrgEmployee) -> list[Breakdown]:
-    """Earned per product and currency, largest first (one query)."""
-    return _breakdown(employee, OrgProduct.name, OrgProduct.id,
-                      lambda s: s.join(OrgProduct, OrgProduct.id == OrgMemberOrderItem.product_id))
+    """Earned per product and currency, largest first (one query). The rows are summed per
+    attribution first (one product each; a few hundred groups), then named: no join row by row."""
+    per_attribution = (
+        sa.select(Revenue.attribution_id, Revenue.currency_code.label("currency"),
+                  sa.func.sum(Revenue.attributed_revenue).label("earned"), _sales().label("sales"))
+        .where(Revenue.org_id == employee.org_id, Revenue.employee_id == employee.id)
+        .group_by(Revenue.attribution_id, Revenue.currency_code)
+    ).subquery()
+    earned = sa.func.sum(per_attribution.c.earned)
+    stmt = (sa.select(OrgProduct.name, per_attribution.c.currency, earned, sa.func.sum(per_attribution.c.sales))
+            .join(Attribution, Attribution.id == per_attribution.c.attribution_id)
+            .join(OrgProduct, OrgProduct.id == Attribution.product_id)
+            .group_by(OrgProduct.id, OrgProduct.name, per_attribution.c.currency)
+            .order_by(earned.desc(), OrgProduct.name))
+    return [Breakdown(label, currency, quantize(amount or ZERO, currency), int(count or 0))
+            for label, currency, amount, count in db.session.execute(stmt)]
 
 
 def by_market(employee: OrgEmployee) -> list[Breakdown]:
     """Earned per market and currency, largest first (one query)."""
     return _breakdown(employee, OrgMarket.name, OrgMarket.id,
-                      lambda s: s.join(OrgMemberOrder, OrgMemberOrder.id == OrgMemberOrderItem.order_id)
+                      lambda s: s.join(OrgMemberOrderItem, OrgMemberOrderItem.id == Revenue.order_item_id)
+                      .join(OrgMemberOrder, OrgMemberOrder.id == OrgMemberOrderItem.order_id)
                       .join(OrgMarket, OrgMarket.id == OrgMemberOrder.market_id))
 
 
