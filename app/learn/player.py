@@ -38,7 +38,7 @@ from app.courses.models import (
     OrgProductCourseModuleSection,
     OrgProductCourseModuleSectionLesson,
 )
-from app.courses.syllabus import LessonEntry, ModuleEntry, Syllabus, build_syllabus
+from app.courses.syllabus import LessonEntry, ModuleEntry, Syllabus, load_syllabus
 from app.db import utcnow
 from app.entitlements.services import member_access_tier
 from app.errors import NotFoundError, PermissionDeniedError
@@ -256,14 +256,9 @@ def _course_product(org_id: str, course_slug: str, *, any_status: bool = False) 
 
 
 def _load_syllabus(product: OrgProduct, chain: list[str | None]) -> Syllabus:
-    """The course tree (modules, sections, placements, lessons and their translations: six
-    queries) built into a plain Syllabus."""
-    course = db.session.scalar(
-        sa.select(OrgProductCourse)
-        .where(OrgProductCourse.product_id == product.id)
-        .options(*course_only_tree_options())
-    )
-    return build_syllabus(course, chain)
+    """The course tree (modules, sections, placements, lessons and their translations) as a
+    plain Syllabus, from rows (two queries)."""
+    return load_syllabus(product.id, chain)
 
 
 def course_syllabus(product: OrgProduct, chain: list[str | None]) -> Syllabus:
