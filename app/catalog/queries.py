@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import UserJobProfile, UserProfile
 from app.catalog.models import OrgEmployeeProductAttribution as Attribution
@@ -272,19 +272,21 @@ def catalog_page(storefront: Storefront, filters: CatalogFilters, chain: list[st
     page = min(filters.page, pages)
     rows = db.session.execute(
         _order(stmt, filters, fp, rt)
-        .options(selectinload(OrgProduct.translations), joinedload(OrgProduct.brand))
+        .options(joinedload(OrgProduct.brand))
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    creators = creators_for([row[0].id for row in rows])
-    covers = images_for("product_id", [row[0].id for row in rows])
+    ids = [row[0].id for row in rows]
+    creators = creators_for(ids)
+    covers = images_for("product_id", ids)
+    texts = product_translations(ids)
     cards = [
         ProductCard(
             slug=product.slug,
             type=product.type,
             image_url=product.image_url,
-            name=translated(product, "name", chain),
-            summary=_summary(translated(product, "description", chain)),
+            name=translated(product, "name", chain, texts.get(product.id, ())),
+            summary=_summary(translated(product, "description", chain, texts.get(product.id, ()))),
             from_price=from_price,
             avg_rating=float(avg) if avg is not None else None,
             review_count=count or 0,
@@ -297,36 +299,59 @@ def catalog_page(storefront: Storefront, filters: CatalogFilters, chain: list[st
     return CatalogPage(cards=cards, total=total or 0, page=page, per_page=per_page)
 
 
+@prebuilt
+def _translations_of_products():
+    t = OrgProductTranslation
+    return sa.select(t.product_id, t.locale_key, t.name, t.description).where(
+        t.product_id.in_(sa.bindparam("product_ids", expanding=True))
+    )
+
+
+def product_translations(product_ids: list[str]) -> dict[str, list]:
+    """product id -> its translation rows (``locale_key``, ``name``, ``description``), one query;
+    what ``translated(..., translations=)`` reads instead of the ORM collection."""
+    result: dict[str, list] = {}
+    if product_ids:
+        for row in db.session.execute(_translations_of_products(), {"product_ids": list(product_ids)}):
+            result.setdefault(row.product_id, []).append(row)
+    return result
+
+
 def _summary(text: str | None, limit: int = 160) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def creators_for(product_ids: list[str]) -> dict[str, list[Creator]]:
-    """The people attributed as creators of each product right now, with their avatars: one query."""
-    if not product_ids:
-        return {}
-    now = utcnow()
-    rows = db.session.execute(
+@prebuilt
+def _creators():
+    now = sa.bindparam("now")
+    return (
         sa.select(Attribution.product_id, UserProfile.display_name, UserJobProfile.slug, UserJobProfile.is_public,
-                  OrgImage)
+                  OrgImage.key, OrgImage.widths, OrgImage.width, OrgImage.height, OrgImage.alt_text)
         .join(OrgEmployee, OrgEmployee.id == Attribution.employee_id)
         .outerjoin(OrgImage, OrgImage.employee_id == OrgEmployee.id)
         .join(OrgMember, OrgMember.id == OrgEmployee.member_id)
         .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
         .outerjoin(UserJobProfile, UserJobProfile.id == OrgEmployee.job_profile_id)
         .where(
-            Attribution.product_id.in_(product_ids),
+            Attribution.product_id.in_(sa.bindparam("product_ids", expanding=True)),
             Attribution.attribution_type.in_(("creator", "collaborator")),
             Attribution.effective_from <= now,
             sa.or_(Attribution.effective_to.is_(None), Attribution.effective_to > now),
         )
         .order_by(Attribution.product_id, Attribution.revenue_share_percentage.desc(), UserProfile.display_name)
-    ).all()
+    )
+
+
+def creators_for(product_ids: list[str]) -> dict[str, list[Creator]]:
+    """The people attributed as creators of each product right now, with their avatars: one query."""
+    if not product_ids:
+        return {}
+    rows = db.session.execute(_creators(), {"product_ids": list(product_ids), "now": utcnow()}).all()
     result: dict[str, list[Creator]] = {}
-    for product_id, name, slug, is_public, avatar in rows:
+    for product_id, name, slug, is_public, *avatar in rows:
         result.setdefault(product_id, []).append(
-            Creator(name=name, slug=slug if is_public else None, avatar=avatar.view() if avatar else None))
+            Creator(name=name, slug=slug if is_public else None, avatar=ImageView.of(*avatar) if avatar[0] else None))
     return result
 
 
