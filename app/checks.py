@@ -230,6 +230,8 @@ def to_int(value, label: str, *, minimum: int | None = None, maximum: int | None
 
 def decimal_or_none(value, **bounds) -> Decimal | None:
     """``to_decimal_number`` for lenient inputs (filters in a query string): None instead of an error."""
+    if value is None or value == "":  # the usual case: no error (and its message) to build
+        return None
     try:
         return to_decimal_number(value, "", **bounds)
     except ValidationError:
@@ -238,6 +240,8 @@ def decimal_or_none(value, **bounds) -> Decimal | None:
 
 def whole_or_none(value, **bounds) -> int | None:
     """``to_whole_number`` for lenient inputs (a page number, a preview tier): None instead of an error."""
+    if value is None or value == "":  # the usual case: no error (and its message) to build
+        return None
     try:
         return to_whole_number(value, "", **bounds)
     except ValidationError:

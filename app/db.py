@@ -9,13 +9,15 @@ replaces the tail when abbreviation is not enough.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import TypeVar
 
 import sqlalchemy as sa
 from flask import has_request_context, request
@@ -23,6 +25,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 MAX_NAME = 63
+T = TypeVar("T")
 
 # Word abbreviations used in constraint and index names.
 _ABBR = {
@@ -333,6 +336,15 @@ def write_transaction(session) -> Iterator[None]:
         raise
     finally:
         _write_lock_up_front.reset(token)
+
+
+def prebuilt(build: Callable[[], T]) -> Callable[[], T]:
+    """``@prebuilt`` on a function without arguments that builds a statement: it is built once per
+    process and reused, its values passed as bound parameters (``sa.bindparam("name")``) at execution.
+    SQLAlchemy memoizes a statement's cache key on the statement object, so a hot query neither
+    rebuilds its clauses nor regenerates its cache key (a large part of a simple page's CPU) on
+    each request. Built lazily, on first use, when every mapper is configured."""
+    return functools.cache(build)
 
 
 def configure_engines(db) -> None:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import ua_parser
 
 from app.accounts.models import User, UserSession
-from app.db import utcnow
+from app.db import prebuilt, utcnow
 from app.errors import NotFoundError
 from app.extensions import db
 
@@ -44,21 +44,26 @@ def start_session(user: User, user_agent: str | None) -> UserSession:
     return record
 
 
+@prebuilt
+def _signed_in():
+    return (
+        sa.select(User, UserSession)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(
+            UserSession.id == sa.bindparam("session_id"),
+            UserSession.revoked_at.is_(None),
+            UserSession.last_seen_at > sa.bindparam("seen_after"),
+            User.is_active.is_(True),
+        )
+    )
+
+
 def load_signed_in(session_id: str, *, idle_limit: timedelta) -> tuple[User, UserSession] | None:
     """The active user of a sign-in that is neither revoked nor idle for longer than ``idle_limit``
     (one query)."""
     if not session_id or len(session_id) > 32:
         return None
-    row = db.session.execute(
-        sa.select(User, UserSession)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(
-            UserSession.id == session_id,
-            UserSession.revoked_at.is_(None),
-            UserSession.last_seen_at > utcnow() - idle_limit,
-            User.is_active.is_(True),
-        )
-    ).first()
+    row = db.session.execute(_signed_in(), {"session_id": session_id, "seen_after": utcnow() - idle_limit}).first()
     if row is None:
         return None
     user, record = row

@@ -11,8 +11,7 @@ from datetime import datetime
 from flask import url_for
 
 from app.catalog import queries
-from app.courses.syllabus import Syllabus, build_syllabus
-from app.markets.locales import translated
+from app.courses.syllabus import Syllabus, load_syllabus
 from app.markets.storefront import Storefront
 from app.platform.images import MEDIA_PREFIX, ImageView, images_for
 
@@ -77,23 +76,28 @@ class ProductPage:
 
 
 def product_page(storefront: Storefront, slug: str, chain: list[str | None]) -> ProductPage | None:
-    product = queries.sold_product(storefront, slug)
+    """The page of the storefront org's published product ``slug``, or None when it is not sold in
+    the market (no active price there). Plain rows only: about a dozen small queries."""
+    product = queries.published_product(storefront, slug)
     if product is None:
         return None
-    reviews, avg_rating, review_count = queries.product_reviews(product)
+    offers = queries.offers_in_market(product.id, storefront.market_id, chain)
+    if not offers:
+        return None
+    reviews, avg_rating, review_count = queries.product_reviews(product.id)
     course = None
     if product.course is not None:
-        difficulty, count, level = queries.community_course_rating(product)
+        difficulty, count, level = queries.community_course_rating(product.id)
         course = CourseFacts(
-            level=product.course.level,
-            difficulty=product.course.difficulty,
-            skills=tuple(link.skill.name for link in product.course.skills),
+            level=product.course[0],
+            difficulty=product.course[1],
+            skills=queries.course_skills(product.id),
             community_difficulty=difficulty,
             community_count=count,
             community_level=level,
         )
-    meta = product.seo_metadata
-    og = meta.open_graph if meta else None
+    seo_title, seo_description, keywords, canonical_url, robots = product.seo
+    og_title, og_description, og_image, og_image_alt, og_type = product.og or (None,) * 5
     image = images_for("product_id", [product.id]).get(product.id)
     image_url = product.image_url
     if image is not None:
@@ -101,32 +105,29 @@ def product_page(storefront: Storefront, slug: str, chain: list[str | None]) -> 
     return ProductPage(
         slug=product.slug,
         type=product.type,
-        name=translated(product, "name", chain),
-        description=translated(product, "description", chain),
+        name=product.text("name", chain),
+        description=product.text("description", chain),
         image_url=image_url,
         image=image,
-        brand_name=product.brand.name if product.brand else None,
-        offers=queries.offers_for(product, storefront.market_id, chain),
-        syllabus=build_syllabus(product.course, chain) if product.course else None,
+        brand_name=product.brand_name,
+        offers=offers,
+        syllabus=load_syllabus(product.id, chain) if product.course is not None else None,
         course=course,
-        reviews=[
-            ReviewView(r.rating, r.title, r.body, r.member.user_profile.display_name, r.created_at)
-            for r in reviews
-        ],
+        reviews=[ReviewView(*review) for review in reviews],
         avg_rating=avg_rating,
         review_count=review_count,
         creators=queries.creators_for([product.id]).get(product.id, []),
-        collections=[(c.slug, c.name) for c in queries.product_collections(product)],
+        collections=queries.product_collections(product.id),
         seo=SeoFields(
-            title=meta.title if meta else None,
-            description=meta.description if meta else None,
-            keywords=meta.keywords if meta else None,
-            canonical_url=meta.canonical_url if meta else None,
-            robots=meta.robots_directive if meta else None,
-            og_title=og.title if og else None,
-            og_description=og.description if og else None,
-            og_image=og.image_url if og else None,
-            og_image_alt=(og.image_alt if og else None) or (image.alt if image and not (og and og.image_url) else None),
-            og_type=og.type if og else None,
+            title=seo_title,
+            description=seo_description,
+            keywords=keywords,
+            canonical_url=canonical_url,
+            robots=robots,
+            og_title=og_title,
+            og_description=og_description,
+            og_image=og_image,
+            og_image_alt=og_image_alt or (image.alt if image and not og_image else None),
+            og_type=og_type,
         ),
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import UserJobProfile, UserProfile
 from app.catalog.models import OrgEmployeeProductAttribution as Attribution
@@ -26,24 +26,24 @@ from app.catalog.models import (
     OrgProductVariant,
     OrgProductVariantPaymentPlan,
     OrgProductVariantPaymentPlanMarketPrice,
+    OrgProductVariantPaymentPlanSubscription,
+    OrgProductVariantPaymentPlanTranslation,
+    OrgProductVariantPaymentPlanUsageBased,
 )
 from app.checks import MAX_AMOUNT, decimal_or_none, whole_or_none
 from app.courses.models import (
-    OrgLesson,
     OrgProductCourse,
-    OrgProductCourseModule,
-    OrgProductCourseModuleSection,
-    OrgProductCourseModuleSectionLesson,
     OrgProductCourseRating,
     OrgProductCourseSkill,
 )
-from app.db import utcnow
+from app.db import prebuilt, utcnow
 from app.extensions import db
 from app.markets.locales import translated
+from app.markets.models import OrgBrand
 from app.markets.storefront import Storefront
 from app.orgs.models import OrgEmployee, OrgMember
 from app.platform.images import ImageView, OrgImage, images_for
-from app.platform.models import SeoMetadata, Skill
+from app.platform.models import SeoMetadata, SeoMetadataOpenGraph, Skill
 
 SORTS = ("relevance", "newest", "price_asc", "price_desc", "name", "rating")
 PER_PAGE = 12
@@ -272,19 +272,21 @@ def catalog_page(storefront: Storefront, filters: CatalogFilters, chain: list[st
     page = min(filters.page, pages)
     rows = db.session.execute(
         _order(stmt, filters, fp, rt)
-        .options(selectinload(OrgProduct.translations), joinedload(OrgProduct.brand))
+        .options(joinedload(OrgProduct.brand))
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    creators = creators_for([row[0].id for row in rows])
-    covers = images_for("product_id", [row[0].id for row in rows])
+    ids = [row[0].id for row in rows]
+    creators = creators_for(ids)
+    covers = images_for("product_id", ids)
+    texts = product_translations(ids)
     cards = [
         ProductCard(
             slug=product.slug,
             type=product.type,
             image_url=product.image_url,
-            name=translated(product, "name", chain),
-            summary=_summary(translated(product, "description", chain)),
+            name=translated(product, "name", chain, texts.get(product.id, ())),
+            summary=_summary(translated(product, "description", chain, texts.get(product.id, ()))),
             from_price=from_price,
             avg_rating=float(avg) if avg is not None else None,
             review_count=count or 0,
@@ -297,36 +299,59 @@ def catalog_page(storefront: Storefront, filters: CatalogFilters, chain: list[st
     return CatalogPage(cards=cards, total=total or 0, page=page, per_page=per_page)
 
 
+@prebuilt
+def _translations_of_products():
+    t = OrgProductTranslation
+    return sa.select(t.product_id, t.locale_key, t.name, t.description).where(
+        t.product_id.in_(sa.bindparam("product_ids", expanding=True))
+    )
+
+
+def product_translations(product_ids: list[str]) -> dict[str, list]:
+    """product id -> its translation rows (``locale_key``, ``name``, ``description``), one query;
+    what ``translated(..., translations=)`` reads instead of the ORM collection."""
+    result: dict[str, list] = {}
+    if product_ids:
+        for row in db.session.execute(_translations_of_products(), {"product_ids": list(product_ids)}):
+            result.setdefault(row.product_id, []).append(row)
+    return result
+
+
 def _summary(text: str | None, limit: int = 160) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def creators_for(product_ids: list[str]) -> dict[str, list[Creator]]:
-    """The people attributed as creators of each product right now, with their avatars: one query."""
-    if not product_ids:
-        return {}
-    now = utcnow()
-    rows = db.session.execute(
+@prebuilt
+def _creators():
+    now = sa.bindparam("now")
+    return (
         sa.select(Attribution.product_id, UserProfile.display_name, UserJobProfile.slug, UserJobProfile.is_public,
-                  OrgImage)
+                  OrgImage.key, OrgImage.widths, OrgImage.width, OrgImage.height, OrgImage.alt_text)
         .join(OrgEmployee, OrgEmployee.id == Attribution.employee_id)
         .outerjoin(OrgImage, OrgImage.employee_id == OrgEmployee.id)
         .join(OrgMember, OrgMember.id == OrgEmployee.member_id)
         .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
         .outerjoin(UserJobProfile, UserJobProfile.id == OrgEmployee.job_profile_id)
         .where(
-            Attribution.product_id.in_(product_ids),
+            Attribution.product_id.in_(sa.bindparam("product_ids", expanding=True)),
             Attribution.attribution_type.in_(("creator", "collaborator")),
             Attribution.effective_from <= now,
             sa.or_(Attribution.effective_to.is_(None), Attribution.effective_to > now),
         )
         .order_by(Attribution.product_id, Attribution.revenue_share_percentage.desc(), UserProfile.display_name)
-    ).all()
+    )
+
+
+def creators_for(product_ids: list[str]) -> dict[str, list[Creator]]:
+    """The people attributed as creators of each product right now, with their avatars: one query."""
+    if not product_ids:
+        return {}
+    rows = db.session.execute(_creators(), {"product_ids": list(product_ids), "now": utcnow()}).all()
     result: dict[str, list[Creator]] = {}
-    for product_id, name, slug, is_public, avatar in rows:
+    for product_id, name, slug, is_public, *avatar in rows:
         result.setdefault(product_id, []).append(
-            Creator(name=name, slug=slug if is_public else None, avatar=avatar.view() if avatar else None))
+            Creator(name=name, slug=slug if is_public else None, avatar=ImageView.of(*avatar) if avatar[0] else None))
     return result
 
 
@@ -357,83 +382,132 @@ def facets(storefront: Storefront) -> dict:
 
 
 # ---- product page -------------------------------------------------------------------------------
+# Plain rows from statements built once per process (app.db.prebuilt), never ORM objects: the page
+# is plain data (app.catalog.pages), and loading the product's object graph (variants, plans,
+# prices, the course tree and every translation) was most of an uncached product page's time.
 
-def sold_product(storefront: Storefront, slug: str) -> OrgProduct | None:
-    """The published product ``slug`` of the storefront's org if it has a price in this market,
-    with everything the product page shows loaded up front."""
-    fp = from_prices(storefront.market_id)
-    plan_opts = selectinload(OrgProduct.variants).selectinload(OrgProductVariant.plans)
-    course = joinedload(OrgProduct.course)
-    modules = course.selectinload(OrgProductCourse.modules)
-    sections = modules.selectinload(OrgProductCourseModule.sections)
-    placements = sections.selectinload(OrgProductCourseModuleSection.placements)
-    stmt = (
-        sa.select(OrgProduct)
-        .join(fp, fp.c.product_id == OrgProduct.id)
+Plan, Variant, Price = OrgProductVariantPaymentPlan, OrgProductVariant, OrgProductVariantPaymentPlanMarketPrice
+
+
+@dataclass(frozen=True)
+class ProductRow:
+    """The product page's own row: the product with its brand, SEO metadata and course facts."""
+
+    id: str
+    slug: str
+    type: str
+    name: str
+    description: str | None
+    image_url: str | None
+    brand_name: str | None
+    seo: tuple  # SeoMetadata (title, description, keywords, canonical_url, robots_directive) or Nones
+    og: tuple | None  # SeoMetadataOpenGraph (title, description, image_url, image_alt, type)
+    course: tuple | None  # (level, difficulty) of a course product
+    translations: dict[str, tuple[str, str | None]]  # locale -> (name, description)
+
+    def text(self, field: str, chain: Sequence[str | None]):
+        """``translated`` over the loaded translations."""
+        index = 0 if field == "name" else 1
+        for key in chain:
+            if key is None:
+                break
+            values = self.translations.get(key)
+            if values is not None and values[index]:
+                return values[index]
+        return getattr(self, field)
+
+
+@prebuilt
+def _published_product():
+    og = SeoMetadataOpenGraph
+    return (
+        sa.select(
+            OrgProduct.id, OrgProduct.slug, OrgProduct.type, OrgProduct.name, OrgProduct.description,
+            OrgProduct.image_url, OrgBrand.name,
+            SeoMetadata.id, SeoMetadata.title, SeoMetadata.description, SeoMetadata.keywords,
+            SeoMetadata.canonical_url, SeoMetadata.robots_directive,
+            og.seo_metadata_id, og.title, og.description, og.image_url, og.image_alt, og.type,
+            OrgProductCourse.product_id, OrgProductCourse.level, OrgProductCourse.difficulty,
+        )
+        .outerjoin(OrgBrand, OrgBrand.id == OrgProduct.brand_id)
+        .outerjoin(SeoMetadata, SeoMetadata.id == OrgProduct.seo_metadata_id)
+        .outerjoin(og, og.seo_metadata_id == SeoMetadata.id)
+        .outerjoin(OrgProductCourse, OrgProductCourse.product_id == OrgProduct.id)
         .where(
-            OrgProduct.org_id == storefront.org_id,
-            OrgProduct.slug == slug,
+            OrgProduct.org_id == sa.bindparam("org_id"),
+            OrgProduct.slug == sa.bindparam("slug"),
             OrgProduct.status == "published",
         )
-        .options(
-            selectinload(OrgProduct.translations),
-            joinedload(OrgProduct.brand),
-            joinedload(OrgProduct.seo_metadata).joinedload(SeoMetadata.open_graph),
-            plan_opts.joinedload(OrgProductVariantPaymentPlan.one_time),
-            plan_opts.joinedload(OrgProductVariantPaymentPlan.subscription),
-            plan_opts.joinedload(OrgProductVariantPaymentPlan.usage_based),
-            plan_opts.selectinload(OrgProductVariantPaymentPlan.market_prices),
-            plan_opts.selectinload(OrgProductVariantPaymentPlan.translations),
-            course.selectinload(OrgProductCourse.skills).joinedload(OrgProductCourseSkill.skill),
-            modules.selectinload(OrgProductCourseModule.translations),
-            sections.selectinload(OrgProductCourseModuleSection.translations),
-            placements.joinedload(OrgProductCourseModuleSectionLesson.lesson),
-        )
     )
-    product = db.session.scalar(stmt)
-    if product is not None and product.course is not None:
-        _load_lesson_translations(product)
-    return product
 
 
-def _load_lesson_translations(product: OrgProduct) -> None:
-    """Lesson translations for every placed lesson in one query (lessons are shared rows)."""
-    lesson_ids = {
-        p.lesson_id for m in product.course.modules for s in m.sections for p in s.placements
+@prebuilt
+def _product_translations():
+    t = OrgProductTranslation
+    return sa.select(t.locale_key, t.name, t.description).where(t.product_id == sa.bindparam("product_id"))
+
+
+def published_product(storefront: Storefront, slug: str) -> ProductRow | None:
+    """The storefront org's published product ``slug`` (two queries). Whether it is sold in the
+    market is ``offers_in_market``'s answer: it is when it has an offer there."""
+    row = db.session.execute(_published_product(), {"org_id": storefront.org_id, "slug": slug}).first()
+    if row is None:
+        return None
+    translations = {
+        locale: (name, description)
+        for locale, name, description in db.session.execute(_product_translations(), {"product_id": row[0]})
     }
-    if lesson_ids:
-        db.session.scalars(
-            sa.select(OrgLesson).where(OrgLesson.id.in_(lesson_ids)).options(selectinload(OrgLesson.translations))
-        ).all()
+    return ProductRow(
+        id=row[0], slug=row[1], type=row[2], name=row[3], description=row[4], image_url=row[5], brand_name=row[6],
+        seo=tuple(row[8:13]) if row[7] is not None else (None,) * 5,
+        og=tuple(row[14:19]) if row[13] is not None else None,
+        course=(row[20], row[21]) if row[19] is not None else None,
+        translations=translations,
+    )
 
 
-def product_reviews(product: OrgProduct, limit: int = 20) -> tuple[list[OrgProductReview], float | None, int]:
-    reviews = db.session.scalars(
-        sa.select(OrgProductReview)
-        .where(OrgProductReview.product_id == product.id, OrgProductReview.is_published.is_(True))
-        .options(joinedload(OrgProductReview.member).joinedload(OrgMember.user_profile))
-        .order_by(OrgProductReview.created_at.desc())
-        .limit(limit)
-    ).all()
-    avg, count = db.session.execute(
-        sa.select(sa.func.avg(OrgProductReview.rating), sa.func.count(OrgProductReview.id)).where(
-            OrgProductReview.product_id == product.id, OrgProductReview.is_published.is_(True)
-        )
-    ).one()
-    return list(reviews), (float(avg) if avg is not None else None), count or 0
+@prebuilt
+def _reviews():
+    review = OrgProductReview
+    return (
+        sa.select(review.rating, review.title, review.body, UserProfile.display_name, review.created_at)
+        .join(OrgMember, OrgMember.id == review.member_id)
+        .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
+        .where(review.product_id == sa.bindparam("product_id"), review.is_published.is_(True))
+        .order_by(review.created_at.desc())
+        .limit(sa.bindparam("limit"))
+    )
 
 
-def community_course_rating(product: OrgProduct) -> tuple[float | None, int, str | None]:
+@prebuilt
+def _review_summary():
+    review = OrgProductReview
+    return sa.select(sa.func.avg(review.rating), sa.func.count(review.id)).where(
+        review.product_id == sa.bindparam("product_id"), review.is_published.is_(True)
+    )
+
+
+def product_reviews(product_id: str, limit: int = 20) -> tuple[list[tuple], float | None, int]:
+    """The newest published reviews as (rating, title, body, author, created_at), the average
+    rating and how many there are (two queries)."""
+    reviews = db.session.execute(_reviews(), {"product_id": product_id, "limit": limit}).all()
+    avg, count = db.session.execute(_review_summary(), {"product_id": product_id}).one()
+    return [tuple(r) for r in reviews], (float(avg) if avg is not None else None), count or 0
+
+
+@prebuilt
+def _community_rating():
+    rating = OrgProductCourseRating
+    return (
+        sa.select(rating.level, sa.func.count(rating.id), sa.func.sum(rating.difficulty))
+        .where(rating.course_product_id == sa.bindparam("product_id"))
+        .group_by(rating.level)
+    )
+
+
+def community_course_rating(product_id: str) -> tuple[float | None, int, str | None]:
     """Average learner-rated difficulty, how many rated, and the most common rated level (one query)."""
-    rows = db.session.execute(
-        sa.select(
-            OrgProductCourseRating.level,
-            sa.func.count(OrgProductCourseRating.id),
-            sa.func.sum(OrgProductCourseRating.difficulty),
-        )
-        .where(OrgProductCourseRating.course_product_id == product.id)
-        .group_by(OrgProductCourseRating.level)
-    ).all()
+    rows = db.session.execute(_community_rating(), {"product_id": product_id}).all()
     count = sum(n for _level, n, _total in rows)
     if not count:
         return None, 0, None
@@ -442,15 +516,35 @@ def community_course_rating(product: OrgProduct) -> tuple[float | None, int, str
     return float(average), count, level
 
 
-def product_collections(product: OrgProduct) -> list[OrgProductCollection]:
-    return list(
-        db.session.scalars(
-            sa.select(OrgProductCollection)
-            .join(OrgProductCollectionProduct, OrgProductCollectionProduct.collection_id == OrgProductCollection.id)
-            .where(OrgProductCollectionProduct.product_id == product.id)
-            .order_by(OrgProductCollection.sort_order, OrgProductCollection.name)
-        )
+@prebuilt
+def _course_skills():
+    link = OrgProductCourseSkill
+    return (
+        sa.select(Skill.name)
+        .join(link, link.skill_id == Skill.id)
+        .where(link.course_product_id == sa.bindparam("product_id"))
+        .order_by(Skill.name)
     )
+
+
+def course_skills(product_id: str) -> tuple[str, ...]:
+    """The course's skill names in alphabetical order (as the catalog's skill filter lists them)."""
+    return tuple(db.session.scalars(_course_skills(), {"product_id": product_id}))
+
+
+@prebuilt
+def _product_collections():
+    return (
+        sa.select(OrgProductCollection.slug, OrgProductCollection.name)
+        .join(OrgProductCollectionProduct, OrgProductCollectionProduct.collection_id == OrgProductCollection.id)
+        .where(OrgProductCollectionProduct.product_id == sa.bindparam("product_id"))
+        .order_by(OrgProductCollection.sort_order, OrgProductCollection.name)
+    )
+
+
+def product_collections(product_id: str) -> list[tuple[str, str]]:
+    """(slug, name) of the collections the product is in."""
+    return [tuple(row) for row in db.session.execute(_product_collections(), {"product_id": product_id})]
 
 
 def sitemap_products(storefront: Storefront) -> list[tuple[str, object]]:
@@ -485,34 +579,84 @@ class Offer:
     included_units: int = 0
 
 
-def offers_for(product: OrgProduct, market_id: str, chain: Sequence[str | None] = ()) -> list[Offer]:
-    """Active plans of active variants that have an active price in the market (loaded rows only),
-    their names in the content ``chain``'s language when given (plan translations loaded)."""
-    variants = [v for v in product.variants if v.is_active]
-    offers = []
-    for variant in variants:
-        for plan in variant.plans:
-            if not plan.is_active:
-                continue
-            price = next((p for p in plan.market_prices if p.market_id == market_id and p.is_active), None)
-            if price is None:
-                continue
-            sub, usage = plan.subscription, plan.usage_based
-            offers.append(Offer(
-                plan_id=plan.id,
-                plan_name=translated(plan, "name", chain) if chain else plan.name,
-                plan_description=translated(plan, "description", chain) if chain else plan.description,
-                variant_name=variant.name,
-                variant_count=len(variants),
-                type=plan.type,
-                tier=plan.access_tier,
-                price=price.price,
-                price_per_unit=price.price_per_unit,
-                compare_at_price=price.compare_at_price,
-                interval=sub.interval if plan.type == "subscription" and sub else None,
-                interval_count=sub.interval_count if plan.type == "subscription" and sub else 1,
-                trial_period_days=(sub.trial_period_days or 0) if plan.type == "subscription" and sub else 0,
-                usage_unit=usage.usage_unit if plan.type == "usage_based" and usage else None,
-                included_units=(usage.included_units or 0) if plan.type == "usage_based" and usage else 0,
-            ))
-    return offers
+@prebuilt
+def _offers():
+    sub, usage = OrgProductVariantPaymentPlanSubscription, OrgProductVariantPaymentPlanUsageBased
+    product = sa.bindparam("product_id")
+    active_variants = (
+        sa.select(sa.func.count(Variant.id))
+        .where(Variant.product_id == product, Variant.is_active.is_(True))
+        .scalar_subquery()
+    )
+    return (
+        sa.select(
+            Plan.id, Plan.name, Plan.description, Variant.name, active_variants, Plan.type, Plan.access_tier,
+            Price.price, Price.price_per_unit, Price.compare_at_price,
+            sub.interval, sub.interval_count, sub.trial_period_days, usage.usage_unit, usage.included_units,
+        )
+        .join(Variant, Variant.id == Plan.variant_id)
+        .join(Price, Price.plan_id == Plan.id)
+        .outerjoin(sub, sub.plan_id == Plan.id)
+        .outerjoin(usage, usage.plan_id == Plan.id)
+        .where(
+            Variant.product_id == product,
+            Variant.is_active.is_(True),
+            Plan.is_active.is_(True),
+            Price.market_id == sa.bindparam("market_id"),
+            Price.is_active.is_(True),
+        )
+        .order_by(Variant.sort_order, Variant.created_at, Variant.id, Plan.sort_order, Plan.created_at, Plan.id)
+    )
+
+
+@prebuilt
+def _plan_translations():
+    t = OrgProductVariantPaymentPlanTranslation
+    return (
+        sa.select(t.plan_id, t.locale_key, t.name, t.description)
+        .join(Plan, Plan.id == t.plan_id)
+        .join(Variant, Variant.id == Plan.variant_id)
+        .where(Variant.product_id == sa.bindparam("product_id"))
+    )
+
+
+def offers_in_market(product_id: str, market_id: str, chain: Sequence[str | None] = ()) -> list[Offer]:
+    """Active plans of active variants that have an active price in the market, in the order of
+    variants and plans, their names in the content ``chain``'s language (two queries; none sold:
+    the product is not sold in the market)."""
+    rows = db.session.execute(_offers(), {"product_id": product_id, "market_id": market_id}).all()
+    texts: dict[str, dict[str, tuple[str, str | None]]] = {}
+    if rows and chain:
+        for plan_id, locale, name, description in db.session.execute(_plan_translations(), {"product_id": product_id}):
+            texts.setdefault(plan_id, {})[locale] = (name, description)
+
+    def text(plan_id, index, base):
+        for key in chain:
+            if key is None:
+                break
+            values = texts.get(plan_id, {}).get(key)
+            if values is not None and values[index]:
+                return values[index]
+        return base
+
+    return [
+        Offer(
+            plan_id=plan_id,
+            plan_name=text(plan_id, 0, name),
+            plan_description=text(plan_id, 1, description),
+            variant_name=variant_name,
+            variant_count=variant_count,
+            type=plan_type,
+            tier=tier,
+            price=price,
+            price_per_unit=per_unit,
+            compare_at_price=compare_at,
+            interval=interval if plan_type == "subscription" else None,
+            interval_count=(interval_count if interval is not None else 1) if plan_type == "subscription" else 1,
+            trial_period_days=(trial or 0) if plan_type == "subscription" else 0,
+            usage_unit=usage_unit if plan_type == "usage_based" else None,
+            included_units=(included or 0) if plan_type == "usage_based" else 0,
+        )
+        for (plan_id, name, description, variant_name, variant_count, plan_type, tier, price, per_unit, compare_at,
+             interval, interval_count, trial, usage_unit, included) in rows
+    ]

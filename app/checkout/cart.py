@@ -40,6 +40,7 @@ from app.catalog.models import (
     OrgProductVariantPaymentPlanMarketPrice,
 )
 from app.checkout.models import OrgMemberCart, OrgMemberCartItem
+from app.db import prebuilt
 from app.errors import ConflictError, NotFoundError, ValidationError
 from app.extensions import db
 from app.markets.locales import translated
@@ -146,12 +147,17 @@ def member_cart(member: OrgMember, market_id: str) -> OrgMemberCart:
 
 def member_cart_count(member: OrgMember, market_id: str) -> int:
     """How many items the member's cart in the market holds (one query; for the header badge)."""
-    total = db.session.scalar(
+    total = db.session.scalar(_cart_count(), {"member_id": member.id, "market_id": market_id})
+    return int(total or 0)
+
+
+@prebuilt
+def _cart_count():
+    return (
         sa.select(sa.func.sum(OrgMemberCartItem.quantity))
         .join(OrgMemberCart, OrgMemberCart.id == OrgMemberCartItem.cart_id)
-        .where(OrgMemberCart.member_id == member.id, OrgMemberCart.market_id == market_id)
+        .where(OrgMemberCart.member_id == sa.bindparam("member_id"), OrgMemberCart.market_id == sa.bindparam("market_id"))
     )
-    return int(total or 0)
 
 
 def quantities(cart: Cart) -> dict[str, int]:

@@ -8,7 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.markets.locales import translated
+import sqlalchemy as sa
+
+from app.courses.models import (
+    OrgLesson,
+    OrgLessonTranslation,
+    OrgProductCourseModule,
+    OrgProductCourseModuleSection,
+    OrgProductCourseModuleSectionLesson,
+    OrgProductCourseModuleSectionTranslation,
+    OrgProductCourseModuleTranslation,
+)
+from app.db import prebuilt
+from app.extensions import db
+from app.markets.locales import BASE, translated
 
 
 @dataclass
@@ -94,4 +107,106 @@ def build_syllabus(course, chain: list[str]) -> Syllabus:
                 )
             entry.sections.append(section_entry)
         modules.append(entry)
+    return Syllabus(modules=modules)
+
+
+# ---- the same Syllabus straight from rows (two queries, no ORM objects) ---------------------------
+
+Module, Section, Placement = OrgProductCourseModule, OrgProductCourseModuleSection, OrgProductCourseModuleSectionLesson
+
+
+@prebuilt
+def _tree():
+    """Every module, section and placed lesson of a course, in syllabus order (empty modules and
+    sections included: outer joins)."""
+    return (
+        sa.select(
+            Module.id, Module.title, Module.description, Module.required_access_tier,
+            Section.id, Section.title, Section.required_access_tier,
+            Placement.id, Placement.required_access_tier, Placement.is_free_preview,
+            OrgLesson.id, OrgLesson.title, OrgLesson.type, OrgLesson.duration_minutes,
+        )
+        .select_from(Module)
+        .outerjoin(Section, Section.module_id == Module.id)
+        .outerjoin(Placement, Placement.section_id == Section.id)
+        .outerjoin(OrgLesson, OrgLesson.id == Placement.lesson_id)
+        .where(Module.course_product_id == sa.bindparam("course_id"))
+        .order_by(Module.sort_order, Module.created_at, Module.id, Section.sort_order, Section.created_at,
+                  Section.id, Placement.sort_order, Placement.created_at, Placement.id)
+    )
+
+
+@prebuilt
+def _tree_translations():
+    """(kind, row id, locale, title, description) of the course's modules, sections and placed lessons."""
+    course = sa.bindparam("course_id")
+    in_course = sa.select(Module.id).where(Module.course_product_id == course)
+    sections = sa.select(Section.id).where(Section.module_id.in_(in_course))
+    lessons = sa.select(Placement.lesson_id).where(Placement.section_id.in_(sections))
+    mt, st, lt = OrgProductCourseModuleTranslation, OrgProductCourseModuleSectionTranslation, OrgLessonTranslation
+    return sa.union_all(
+        sa.select(sa.literal_column("'m'"), mt.module_id, mt.locale_key, mt.title, mt.description)
+        .where(mt.module_id.in_(in_course)),
+        sa.select(sa.literal_column("'s'"), st.section_id, st.locale_key, st.title, st.description)
+        .where(st.section_id.in_(sections)),
+        sa.select(sa.literal_column("'l'"), lt.lesson_id, lt.locale_key, lt.title, lt.description)
+        .where(lt.lesson_id.in_(lessons)),
+    )
+
+
+def _text(base, texts: dict, chain) -> str | None:
+    """``translated`` over plain values: the first non-empty text along the chain, else ``base``."""
+    for key in chain:
+        if key is BASE:
+            break
+        value = texts.get(key)
+        if value:
+            return value
+    return base
+
+
+def load_syllabus(course_product_id: str, chain) -> Syllabus:
+    """The Syllabus ``build_syllabus`` makes from a loaded course tree, read as plain rows in two
+    queries: what the product page and the course player need on every uncached request."""
+    titles: dict[tuple[str, str], dict] = {}
+    descriptions: dict[tuple[str, str], dict] = {}
+    for kind, row_id, locale, title, description in db.session.execute(
+        _tree_translations(), {"course_id": course_product_id}
+    ):
+        titles.setdefault((kind, row_id), {})[locale] = title
+        descriptions.setdefault((kind, row_id), {})[locale] = description
+    empty: dict = {}
+    modules: list[ModuleEntry] = []
+    sections: dict[str, SectionEntry] = {}
+    module = None
+    for (m_id, m_title, m_description, m_tier, s_id, s_title, s_tier, p_id, p_tier, preview,
+         l_id, l_title, l_type, l_minutes) in db.session.execute(_tree(), {"course_id": course_product_id}):
+        if module is None or module.id != m_id:
+            module = ModuleEntry(
+                id=m_id,
+                title=_text(m_title, titles.get(("m", m_id), empty), chain),
+                description=_text(m_description, descriptions.get(("m", m_id), empty), chain),
+                tier=max(1, m_tier or 1),
+            )
+            modules.append(module)
+        if s_id is None:
+            continue
+        section = sections.get(s_id)
+        if section is None:
+            section = sections[s_id] = SectionEntry(
+                id=s_id, title=_text(s_title, titles.get(("s", s_id), empty), chain),
+                tier=max(module.tier, s_tier or 1),
+            )
+            module.sections.append(section)
+        if p_id is None:
+            continue
+        section.lessons.append(LessonEntry(
+            placement_id=p_id,
+            lesson_id=l_id,
+            title=_text(l_title, titles.get(("l", l_id), empty), chain),
+            type=l_type,
+            duration_minutes=l_minutes,
+            tier=max(section.tier, p_tier or 1),
+            is_free_preview=preview,
+        ))
     return Syllabus(modules=modules)

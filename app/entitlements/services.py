@@ -20,7 +20,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
 
-from app.db import utcnow
+from app.db import prebuilt, utcnow
 from app.entitlements.models import (
     SUBSCRIPTION_ACCESS_STATUSES,
     OrgMemberProductAccess,
@@ -65,13 +65,18 @@ def with_subscription(stmt: sa.Select) -> sa.Select:
 def member_access_tier(member: OrgMember, product, at: datetime | None = None) -> int | None:
     """The highest tier of the member's active access to the product (a row or its id) at ``at``
     (default now), or None (one query)."""
-    at = at or utcnow()
     product_id = product if isinstance(product, str) else product.id
+    return db.session.scalar(_access_tier(), {"org_id": member.org_id, "member_id": member.id,
+                                              "product_id": product_id, "at": at or utcnow()})
+
+
+@prebuilt
+def _access_tier():
     access = OrgMemberProductAccess
-    return db.session.scalar(
+    return (
         with_subscription(sa.select(sa.func.max(access.access_tier)))
-        .where(access.org_id == member.org_id, access.member_id == member.id, access.product_id == product_id,
-               access_is_active(at))
+        .where(access.org_id == sa.bindparam("org_id"), access.member_id == sa.bindparam("member_id"),
+               access.product_id == sa.bindparam("product_id"), access_is_active(sa.bindparam("at")))
     )
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from app.catalog.models import OrgProduct
-from app.db import utcnow
+from app.db import prebuilt, utcnow
 from app.entitlements.services import member_access_tier
 from app.extensions import db
 from app.learn.models import OrgMemberCourseCertificate
@@ -37,11 +37,16 @@ def _unique_code() -> str:
 
 def existing(member: OrgMember, course_product_id: str) -> OrgMemberCourseCertificate | None:
     return db.session.scalar(
-        sa.select(OrgMemberCourseCertificate).where(
-            OrgMemberCourseCertificate.org_id == member.org_id,
-            OrgMemberCourseCertificate.member_id == member.id,
-            OrgMemberCourseCertificate.course_product_id == course_product_id,
-        )
+        _certificate_of(), {"org_id": member.org_id, "member_id": member.id, "product_id": course_product_id}
+    )
+
+
+@prebuilt
+def _certificate_of():
+    return sa.select(OrgMemberCourseCertificate).where(
+        OrgMemberCourseCertificate.org_id == sa.bindparam("org_id"),
+        OrgMemberCourseCertificate.member_id == sa.bindparam("member_id"),
+        OrgMemberCourseCertificate.course_product_id == sa.bindparam("product_id"),
     )
 
 

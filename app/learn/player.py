@@ -38,8 +38,8 @@ from app.courses.models import (
     OrgProductCourseModuleSection,
     OrgProductCourseModuleSectionLesson,
 )
-from app.courses.syllabus import LessonEntry, ModuleEntry, Syllabus, build_syllabus
-from app.db import utcnow
+from app.courses.syllabus import LessonEntry, ModuleEntry, Syllabus, load_syllabus
+from app.db import prebuilt, utcnow
 from app.entitlements.services import member_access_tier
 from app.errors import NotFoundError, PermissionDeniedError
 from app.extensions import db
@@ -236,34 +236,39 @@ def course_tree_options():
     )
 
 
+def _course_product_query():
+    return (
+        sa.select(OrgProduct)
+        .where(OrgProduct.org_id == sa.bindparam("org_id"), OrgProduct.slug == sa.bindparam("slug"),
+               OrgProduct.type == "course")
+        .options(joinedload(OrgProduct.course), selectinload(OrgProduct.translations))
+    )
+
+
+@prebuilt
+def _playable_course_product():
+    return _course_product_query().where(OrgProduct.status.in_(PLAYABLE_STATUSES))
+
+
+@prebuilt
+def _any_course_product():
+    return _course_product_query()
+
+
 def _course_product(org_id: str, course_slug: str, *, any_status: bool = False) -> OrgProduct:
     """The playable course product (with its course row and translations): two queries.
     ``any_status`` also finds a draft (a preview asked for it; ``load_player`` decides)."""
-    statuses = () if any_status else (OrgProduct.status.in_(PLAYABLE_STATUSES),)
-    product = db.session.scalar(
-        sa.select(OrgProduct)
-        .where(
-            OrgProduct.org_id == org_id,
-            OrgProduct.slug == course_slug,
-            OrgProduct.type == "course",
-            *statuses,
-        )
-        .options(joinedload(OrgProduct.course), selectinload(OrgProduct.translations))
-    )
+    stmt = _any_course_product() if any_status else _playable_course_product()
+    product = db.session.scalar(stmt, {"org_id": org_id, "slug": course_slug})
     if product is None or product.course is None:
         raise NotFoundError(_("This course does not exist."))
     return product
 
 
 def _load_syllabus(product: OrgProduct, chain: list[str | None]) -> Syllabus:
-    """The course tree (modules, sections, placements, lessons and their translations: six
-    queries) built into a plain Syllabus."""
-    course = db.session.scalar(
-        sa.select(OrgProductCourse)
-        .where(OrgProductCourse.product_id == product.id)
-        .options(*course_only_tree_options())
-    )
-    return build_syllabus(course, chain)
+    """The course tree (modules, sections, placements, lessons and their translations) as a
+    plain Syllabus, from rows (two queries)."""
+    return load_syllabus(product.id, chain)
 
 
 def course_syllabus(product: OrgProduct, chain: list[str | None]) -> Syllabus:
@@ -287,15 +292,21 @@ def course_only_tree_options():
 def _current_placement(product: OrgProduct, placement_id: str) -> OrgProductCourseModuleSectionLesson | None:
     """The placement of this course with its lesson and the lesson's translations (two queries)."""
     return db.session.scalar(
-        sa.select(OrgProductCourseModuleSectionLesson)
+        _course_placement(), {"org_id": product.org_id, "placement_id": placement_id, "product_id": product.id}
+    )
+
+
+@prebuilt
+def _course_placement():
+    placement = OrgProductCourseModuleSectionLesson
+    return (
+        sa.select(placement)
         .where(
-            OrgProductCourseModuleSectionLesson.org_id == product.org_id,
-            OrgProductCourseModuleSectionLesson.id == placement_id,
-            OrgProductCourseModuleSectionLesson.id.in_(course_placement_ids(product.id)),
+            placement.org_id == sa.bindparam("org_id"),
+            placement.id == sa.bindparam("placement_id"),
+            placement.id.in_(course_placement_ids(sa.bindparam("product_id"))),
         )
-        .options(
-            joinedload(OrgProductCourseModuleSectionLesson.lesson).selectinload(OrgLesson.translations),
-        )
+        .options(joinedload(placement.lesson).selectinload(OrgLesson.translations))
     )
 
 
@@ -311,27 +322,31 @@ def can_preview(member: OrgMember | None, product_id: str, at: datetime | None =
     if member is None:
         return False
 
-    at = at or utcnow()
+    found = db.session.scalar(_previewer(), {"org_id": member.org_id, "member_id": member.id,
+                                             "product_id": product_id, "at": at or utcnow()})
+    return found is not None
+
+
+@prebuilt
+def _previewer():
+    at, org_id = sa.bindparam("at"), sa.bindparam("org_id")
     attributed = (
         sa.select(Attribution.id)
         .where(
             Attribution.employee_id == OrgEmployee.id,
-            Attribution.org_id == member.org_id,
-            Attribution.product_id == product_id,
+            Attribution.org_id == org_id,
+            Attribution.product_id == sa.bindparam("product_id"),
             Attribution.effective_from <= at,
             sa.or_(Attribution.effective_to.is_(None), Attribution.effective_to > at),
         )
         .exists()
     )
-    found = db.session.scalar(
-        sa.select(OrgEmployee.id).where(
-            OrgEmployee.org_id == member.org_id,
-            OrgEmployee.member_id == member.id,
-            OrgEmployee.status == "active",
-            sa.or_(OrgEmployee.role.in_(PREVIEW_ROLES), attributed),
-        )
+    return sa.select(OrgEmployee.id).where(
+        OrgEmployee.org_id == org_id,
+        OrgEmployee.member_id == sa.bindparam("member_id"),
+        OrgEmployee.status == "active",
+        sa.or_(OrgEmployee.role.in_(PREVIEW_ROLES), attributed),
     )
-    return found is not None
 
 
 def course_placement_ids(product_id: str):
@@ -352,13 +367,18 @@ def course_placement_ids(product_id: str):
 def member_progress(member: OrgMember, product_id: str) -> dict[str, OrgMemberLessonProgress]:
     """placement_id -> progress row of the member for every placement of the course (one query)."""
     rows = db.session.scalars(
-        sa.select(OrgMemberLessonProgress).where(
-            OrgMemberLessonProgress.org_id == member.org_id,
-            OrgMemberLessonProgress.member_id == member.id,
-            OrgMemberLessonProgress.placement_id.in_(course_placement_ids(product_id)),
-        )
+        _member_progress(), {"org_id": member.org_id, "member_id": member.id, "product_id": product_id}
     ).all()
     return {row.placement_id: row for row in rows}
+
+
+@prebuilt
+def _member_progress():
+    return sa.select(OrgMemberLessonProgress).where(
+        OrgMemberLessonProgress.org_id == sa.bindparam("org_id"),
+        OrgMemberLessonProgress.member_id == sa.bindparam("member_id"),
+        OrgMemberLessonProgress.placement_id.in_(course_placement_ids(sa.bindparam("product_id"))),
+    )
 
 
 def load_player(

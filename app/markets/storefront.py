@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
 
+from app.db import prebuilt
 from app.extensions import db
 from app.markets.locales import LocaleContext, choose_locale, content_chain
-from app.markets.models import OrgMarket, OrgMarketDomain
+from app.markets.models import OrgBrand, OrgMarket, OrgMarketCountry, OrgMarketDomain, OrgMarketLocale
 from app.orgs.models import Org
 from app.web import cache
 
@@ -75,43 +75,83 @@ def forget_storefronts() -> None:
     cache.clear()
 
 
+# Built once per process: SQLAlchemy then computes each statement's cache key once, and the
+# values (slugs, host, market id) go in as bound parameters. Plain rows, no ORM objects: the
+# snapshot is built on every storefront request when the cache is off.
+@prebuilt
+def _market_by_slugs():
+    return _market_query().where(Org.slug == sa.bindparam("org_slug"), OrgMarket.slug == sa.bindparam("market_slug"))
+
+
+@prebuilt
+def _market_by_host():
+    return _market_query().join(OrgMarketDomain, OrgMarketDomain.market_id == OrgMarket.id).where(
+        OrgMarketDomain.host == sa.bindparam("host")
+    )
+
+
 def _market_query():
     return (
-        sa.select(OrgMarket, Org)
-        .join(Org, Org.id == OrgMarket.org_id)
-        .where(Org.is_active.is_(True), OrgMarket.is_active.is_(True))
-        .options(
-            selectinload(OrgMarket.locales),
-            selectinload(OrgMarket.countries),
-            selectinload(OrgMarket.domains),
-            joinedload(OrgMarket.brand),
+        sa.select(
+            Org.id, Org.slug, Org.name, Org.default_locale_key, Org.platform_fee_percent,
+            OrgMarket.id, OrgMarket.slug, OrgMarket.name, OrgMarket.type, OrgMarket.currency_code,
+            OrgMarket.tax_inclusive, OrgMarket.default_locale_key,
+            OrgBrand.name, OrgBrand.logo_url, OrgBrand.primary_color, OrgBrand.tagline,
         )
+        .join(Org, Org.id == OrgMarket.org_id)
+        .outerjoin(OrgBrand, OrgBrand.id == OrgMarket.brand_id)
+        .where(Org.is_active.is_(True), OrgMarket.is_active.is_(True))
     )
 
 
-def _snapshot(market: OrgMarket, org: Org) -> Storefront:
-    brand = market.brand
-    primary = next((d.host for d in market.domains if d.is_primary), None) or (
-        market.domains[0].host if market.domains else None
+@prebuilt
+def _market_parts():
+    """A market's locales, countries and domains in one statement: (kind, key, order, extra)."""
+    market = sa.bindparam("market_id")
+    return sa.union_all(
+        sa.select(sa.literal_column("'locale'"), OrgMarketLocale.locale_key, OrgMarketLocale.sort_order,
+                  sa.cast(sa.null(), sa.String))
+        .where(OrgMarketLocale.market_id == market),
+        sa.select(sa.literal_column("'country'"), OrgMarketCountry.country_code, sa.literal_column("0"),
+                  OrgMarketCountry.default_locale_key)
+        .where(OrgMarketCountry.market_id == market),
+        sa.select(sa.literal_column("'domain'"), OrgMarketDomain.host,
+                  sa.case((OrgMarketDomain.is_primary.is_(True), 0), else_=1), sa.cast(sa.null(), sa.String))
+        .where(OrgMarketDomain.market_id == market),
     )
+
+
+def _snapshot(row) -> Storefront:
+    (org_id, org_slug, org_name, org_default_locale, fee, market_id, market_slug, market_name, market_type,
+     currency, tax_inclusive, default_locale, brand_name, logo_url, color, tagline) = row
+    locales, countries, domains = [], [], []
+    for kind, key, order, extra in db.session.execute(_market_parts(), {"market_id": market_id}):
+        if kind == "locale":
+            locales.append((order, key))
+        elif kind == "country":
+            countries.append((key, extra))
+        else:
+            domains.append((order, key))
+    domains.sort()
     return Storefront(
-        org_id=org.id,
-        org_slug=org.slug,
-        org_name=org.name,
-        org_default_locale=org.default_locale_key,
-        platform_fee_percent=org.platform_fee_percent,
-        market_id=market.id,
-        market_slug=market.slug,
-        market_name=market.name,
-        market_type=market.type,
-        currency_code=market.currency_code,
-        tax_inclusive=market.tax_inclusive,
-        default_locale=market.default_locale_key,
-        locales=tuple(ml.locale_key for ml in sorted(market.locales, key=lambda ml: (ml.sort_order, ml.locale_key))),
-        country_codes=tuple(sorted(c.country_code for c in market.countries)),
-        country_overrides={c.country_code: c.default_locale_key for c in market.countries if c.default_locale_key},
-        brand=Brand(brand.name, brand.logo_url, brand.primary_color, brand.tagline) if brand else None,
-        primary_host=primary,
+        org_id=org_id,
+        org_slug=org_slug,
+        org_name=org_name,
+        org_default_locale=org_default_locale,
+        platform_fee_percent=fee,
+        market_id=market_id,
+        market_slug=market_slug,
+        market_name=market_name,
+        market_type=market_type,
+        currency_code=currency,
+        tax_inclusive=tax_inclusive,
+        default_locale=default_locale,
+        locales=tuple(key for _order, key in sorted(locales)),
+        country_codes=tuple(sorted(code for code, _locale in countries)),
+        country_overrides={code: locale for code, locale in countries if locale},
+        brand=Brand(brand_name, logo_url, color, tagline) if brand_name is not None else None,
+        # The primary domain, else the first by host (as the market's ``domains`` are ordered).
+        primary_host=domains[0][1] if domains else None,
     )
 
 
@@ -119,10 +159,8 @@ def storefront_for(org_slug: str, market_slug: str) -> Storefront | None:
     """The active market ``market_slug`` of the active org ``org_slug``, or None."""
 
     def load():
-        row = db.session.execute(
-            _market_query().where(Org.slug == org_slug, OrgMarket.slug == market_slug)
-        ).first()
-        return _snapshot(*row) if row else None
+        row = db.session.execute(_market_by_slugs(), {"org_slug": org_slug, "market_slug": market_slug}).first()
+        return _snapshot(row) if row else None
 
     return cache.cached(("storefront", org_slug, market_slug), load)
 
@@ -134,11 +172,7 @@ def storefront_for_host(host: str | None) -> Storefront | None:
     host = host.split(":", 1)[0].strip().lower().rstrip(".")
 
     def load():
-        row = db.session.execute(
-            _market_query().join(OrgMarketDomain, OrgMarketDomain.market_id == OrgMarket.id).where(
-                OrgMarketDomain.host == host
-            )
-        ).first()
-        return _snapshot(*row) if row else None
+        row = db.session.execute(_market_by_host(), {"host": host}).first()
+        return _snapshot(row) if row else None
 
     return cache.cached(("storefront-host", host), load)

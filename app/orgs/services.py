@@ -24,7 +24,7 @@ from werkzeug.routing import BuildError
 from app.accounts.models import User, UserJobProfile, UserProfile
 from app.accounts.services import create_invited_user, main_profile
 from app.checks import check_email, check_slug, normalize_email, to_decimal_number
-from app.db import utcnow
+from app.db import prebuilt, utcnow
 from app.errors import (
     ConflictError,
     InvalidTransitionError,
@@ -225,9 +225,20 @@ def _of_user(stmt: sa.Select, user: User) -> sa.Select:
     )
 
 
+@prebuilt
+def _member_of_user():
+    return (
+        sa.select(OrgMember)
+        .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
+        .where(OrgMember.org_id == sa.bindparam("org_id"), UserProfile.user_id == sa.bindparam("user_id"),
+               UserProfile.type == "main")
+    )
+
+
 def get_member(org: Org | str, user: User) -> OrgMember | None:
-    """The user's membership in ``org`` (an org or its id; active or not), if any: one query."""
-    return db.session.scalar(_of_user(scoped(OrgMember, org), user))
+    """The user's membership in ``org`` (an org or its id; active or not), if any: one query
+    (``_of_user(scoped(OrgMember, org), user)``, prebuilt: every signed-in storefront page asks)."""
+    return db.session.scalar(_member_of_user(), {"org_id": _org_id(org), "user_id": user.id})
 
 
 def members_by_org(user: User, org_ids) -> dict[str, OrgMember]:

@@ -19,6 +19,7 @@ sizes. ``images_for`` loads the images of many owners in one query as plain ``Im
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import warnings
@@ -175,8 +176,7 @@ class OrgImage(OrgScoped, Timestamped, db.Model):
     alt_text: Mapped[str] = mapped_column(sa.String(ALT_MAX), nullable=False)
 
     def view(self) -> ImageView:
-        return ImageView(key=self.key, widths=tuple(int(w) for w in self.widths.split(",")),
-                         width=self.width, height=self.height, alt=self.alt_text)
+        return ImageView.of(self.key, self.widths, self.width, self.height, self.alt_text)
 
 
 @dataclass(frozen=True)
@@ -188,6 +188,11 @@ class ImageView:
     width: int
     height: int
     alt: str
+
+    @classmethod
+    def of(cls, key: str, widths: str, width: int, height: int, alt: str) -> ImageView:
+        """From an ``org_image`` row's values (``widths`` as stored: "320,640,1280")."""
+        return cls(key=key, widths=tuple(int(w) for w in widths.split(",")), width=width, height=height, alt=alt)
 
     def url(self, width: int | None = None) -> str:
         return public_url(f"{self.key}/{width or self.widths[-1]}.webp")
@@ -227,14 +232,21 @@ def image_of(owner: str, owner_id: str, org_id: str) -> OrgImage | None:
     return db.session.scalar(sa.select(OrgImage).where(column == owner_id, OrgImage.org_id == org_id))
 
 
+@functools.cache
+def _images_of(owner: str):
+    """Built once per owner column (prebuilt: its SQL cache key is computed once)."""
+    column = getattr(OrgImage, owner)
+    return sa.select(column, OrgImage.key, OrgImage.widths, OrgImage.width, OrgImage.height, OrgImage.alt_text).where(
+        column.in_(sa.bindparam("ids", expanding=True))
+    )
+
+
 def images_for(owner: str, ids: Iterable[str]) -> dict[str, ImageView]:
     """The images of many owners (``product_id`` | ``employee_id`` | ``brand_id``): one query."""
     ids = [i for i in ids if i]
     if not ids:
         return {}
-    column = getattr(OrgImage, owner)
-    rows = db.session.scalars(sa.select(OrgImage).where(column.in_(ids))).all()
-    return {getattr(row, owner): row.view() for row in rows}
+    return {row[0]: ImageView.of(*row[1:]) for row in db.session.execute(_images_of(owner), {"ids": ids})}
 
 
 # ---- placeholders ---------------------------------------------------------------------------

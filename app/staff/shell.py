@@ -16,6 +16,7 @@ from flask import g, request, url_for
 from flask_login import current_user
 
 from app.accounts.models import UserProfile
+from app.db import prebuilt
 from app.extensions import db
 from app.markets.services import list_markets
 from app.orgs.models import Org, OrgEmployee, OrgMember
@@ -44,16 +45,21 @@ class StoreLink:
 
 def employments_of(user_id: str) -> list[Employment]:
     """The active orgs where ``user_id`` is an active employee with an active membership (one query)."""
-    rows = db.session.execute(
+    rows = db.session.execute(_employments(), {"user_id": user_id}).all()
+    return [Employment(slug, name, role) for slug, name, role in rows]
+
+
+@prebuilt
+def _employments():
+    return (
         sa.select(Org.slug, Org.name, OrgEmployee.role)
         .join(OrgMember, OrgMember.id == OrgEmployee.member_id)
         .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
         .join(Org, Org.id == OrgEmployee.org_id)
-        .where(UserProfile.user_id == user_id, UserProfile.type == "main",
+        .where(UserProfile.user_id == sa.bindparam("user_id"), UserProfile.type == "main",
                OrgEmployee.status == "active", OrgMember.status == "active", Org.is_active.is_(True))
         .order_by(Org.name, Org.slug)
-    ).all()
-    return [Employment(slug, name, role) for slug, name, role in rows]
+    )
 
 
 def current_employments() -> list[Employment]:

@@ -294,6 +294,26 @@ def test_product_page_shows_plans_tiers_and_syllabus(world, client):
     assert "6 of 10 (creator)" in html
 
 
+def test_product_page_lists_a_courses_skills_alphabetically(app, client):
+    """Whatever order they were added (or stored) in: the product page reads them from rows."""
+    from app.platform.models import Skill
+
+    with app.app_context():
+        org = make_org("skills", name="Skills Academy")
+        us = create_market(org, slug="us", name="United States", type="single_country", currency_code="USD",
+                           default_locale_key="en", locale_keys=("en",), country_codes=("US",), by=org_admin(org))
+        db.session.add_all([Skill(slug=slug, name=name) for slug, name in
+                            (("zz-web", "Web design"), ("aa-sql", "SQL"), ("mm-data", "Data analysis"))])
+        product = make_product(org, slug="skilled", type="course")
+        make_course(org, product=product, skill_slugs=("zz-web", "aa-sql", "mm-data"))
+        make_priced_plan(us, product=product, price="10.00")
+        db.session.commit()
+    html = client.get("/skills/us/en/products/skilled").get_data(as_text=True)
+    facts = html[html.index('class="card course-facts"'):]
+    assert re.findall(r'<span class="badge">([^<]+)</span>', facts[facts.index("<dt>Skills</dt>"):])[:3] == [
+        "Data analysis", "SQL", "Web design"]
+
+
 def test_product_json_ld_and_hreflang(world, client):
     html = client.get("/shop/eu/de/products/data-science").get_data(as_text=True)
     data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1))
