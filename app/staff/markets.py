@@ -53,7 +53,7 @@ class MarketForm(Form):
                        validate_choice=False)
     currency_code = SelectField(_l("Currency"), validate_choice=False,
                                 validators=[InputRequired(message=_l("Choose a currency."))])
-    brand = SelectField(_l("Brand"))
+    brand = SelectField(_l("Brand"), default="")
     locales = SelectMultipleField(_l("Languages"), choices=[], validate_choice=False,
                                   widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     default_locale_key = SelectField(_l("Default language"), validate_choice=False,
