@@ -286,3 +286,19 @@ def test_a_market_edit_clears_the_storefront_cache(app, shop):
             assert cache.cached(("probe",), lambda: object()) is not first
     finally:
         cache.clear()
+
+
+def test_the_list_takes_the_same_number_of_queries_for_2_and_12_markets(app, login, shop, count_queries):
+    client = _admin(app, login, shop)
+    counts = []
+    for extra in (0, 10):
+        with app.app_context():
+            org = db.session.get(Org, shop.org_id)
+            for _ in range(extra):
+                make_market(org, unique("m"), locale_keys=("en",), domains=(f"{unique('d')}.example.net",))
+            db.session.commit()
+        with count_queries() as q:
+            response = client.get(shop.base)
+        assert response.status_code == 200 and text(response).count("<tr data-market=") == 2 + extra
+        counts.append(len(q.statements))
+    assert counts[0] == counts[1], counts
