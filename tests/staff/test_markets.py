@@ -171,7 +171,7 @@ def test_a_country_of_another_active_market_is_refused_on_edit_and_on_reactivati
     response = client.post(f"{shop.base}/{shop.spare_id}", data={**form, "is_active": "y"})
     assert response.status_code == 422
     assert "AT is already in the active market “Europe”" in field_error(text(response), "countries")
-    # Europe itself may not take Switzerland's country while Switzerland... is inactive: allowed.
+    # While Switzerland is inactive, Europe may take its country.
     with app.app_context():
         eu = db.session.get(OrgMarket, shop.eu_id)
         eu_form = {"name": eu.name, "slug": eu.slug, "type": eu.type, "currency_code": eu.currency_code,
@@ -179,7 +179,7 @@ def test_a_country_of_another_active_market_is_refused_on_edit_and_on_reactivati
                    "countries": ["DE", "AT", "CH"], "brand": "", "is_active": "y"}
         assert not db.session.get(OrgMarket, shop.spare_id).is_active
     assert client.post(f"{shop.base}/{shop.eu_id}", data=eu_form).status_code == 303
-    # Dropping Austria from the (inactive) Swiss market lets it open again? Switzerland is Europe's now.
+    # Without Austria, Switzerland still cannot open: CH is Europe's now.
     response = client.post(f"{shop.base}/{shop.spare_id}", data={**form, "countries": ["CH"], "is_active": "y"})
     assert "CH is already in the active market “Europe”" in field_error(text(response), "countries")
     # Without Switzerland in Europe, it opens.
