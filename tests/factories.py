@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
+import sqlalchemy as sa
+
 from app.accounts.models import User, UserJobProfile
 from app.markets.models import OrgBrand, OrgMarket, OrgRegion
 from app.orgs.models import Org, OrgEmployee, OrgMember
@@ -104,12 +106,17 @@ def make_brand(org: Org, *, slug: str | None = None, name: str | None = None, **
 
 def make_market(org: Org, slug: str | None = None, *, name: str | None = None, type: str = "multi_region",
                 currency_code: str = "EUR", locale_keys: Iterable[str] = ("en", "de"),
-                default_locale_key: str | None = None, country_codes: Iterable[str] = ("DE", "AT"),
+                default_locale_key: str | None = None, country_codes: Iterable[str] | None = None,
                 **kwargs) -> OrgMarket:
-    """An active EUR market offering en and de to Germany and Austria, unless told otherwise."""
+    """An active EUR market offering en and de to Germany and Austria, unless told otherwise.
+
+    Without ``country_codes``, a country already in another active market of the org (which the
+    rules refuse) is replaced by a free one, so a test can make several markets of one org."""
     from app.markets.services import create_market
 
     slug = slug or unique("mkt")
+    if country_codes is None:
+        country_codes = _free_countries(org, ("DE", "AT"))
     locale_keys = tuple(locale_keys)
     kwargs.setdefault("by", org_admin(org))
     return create_market(
@@ -117,6 +124,21 @@ def make_market(org: Org, slug: str | None = None, *, name: str | None = None, t
         default_locale_key=default_locale_key or locale_keys[0], locale_keys=locale_keys,
         country_codes=tuple(country_codes), **kwargs,
     )
+
+
+def _free_countries(org: Org, wanted: tuple[str, ...]) -> tuple[str, ...]:
+    """``wanted`` with each country taken by an active market of ``org`` replaced by a free one."""
+    from app.extensions import db
+    from app.markets.models import OrgMarketCountry
+    from app.platform.models import Country
+
+    taken = set(db.session.scalars(
+        sa.select(OrgMarketCountry.country_code).join(OrgMarket, OrgMarket.id == OrgMarketCountry.market_id)
+        .where(OrgMarket.org_id == org.id, OrgMarket.is_active.is_(True))))
+    spare = iter(db.session.scalars(sa.select(Country.code).where(Country.is_active.is_(True),
+                                                                    Country.code.not_in(taken | set(wanted)))
+                                    .order_by(Country.code)))
+    return tuple(code if code not in taken else next(spare) for code in wanted)
 
 
 def make_region(org: Org, country_code: str = "DE", subdivision_code: str | None = None, *,

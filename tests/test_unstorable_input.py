@@ -63,7 +63,7 @@ def world(app) -> World:
         academy = build_academy()
         org = db.session.get(Org, academy.org_id)
         create_market(org, slug="shop", name="Shop", type="multi_region", currency_code="EUR",
-                      default_locale_key="en", locale_keys=("en",), country_codes=("DE",), domains=(DOMAIN,), by=org_admin(org))
+                      default_locale_key="en", locale_keys=("en",), country_codes=("CH",), domains=(DOMAIN,), by=org_admin(org))
         product = db.session.get(OrgProduct, academy.product_id)
         market = db.session.scalar(sa.select(OrgMarket).where(OrgMarket.org_id == org.id, OrgMarket.slug == "eu"))
         user = make_user(f"sweep-{academy.org_slug}@example.com")

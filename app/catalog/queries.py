@@ -73,6 +73,21 @@ def from_prices(market_id: str):
     )
 
 
+def market_assortment(org_id: str, market_id: str) -> tuple[list[tuple[OrgProduct, Decimal]], list[OrgProduct]]:
+    """The org's published products split by a market (one query): those it sells, each with its
+    "from" price (``from_prices``, the storefront's rule), and those without a price in it."""
+    fp = from_prices(market_id)
+    rows = db.session.execute(
+        sa.select(OrgProduct, fp.c.from_price)
+        .outerjoin(fp, fp.c.product_id == OrgProduct.id)
+        .where(OrgProduct.org_id == org_id, OrgProduct.status == "published")
+        .order_by(sa.func.lower(OrgProduct.name), OrgProduct.id)
+    ).all()
+    sold = [(product, price) for product, price in rows if price is not None]
+    missing = [product for product, price in rows if price is None]
+    return sold, missing
+
+
 def ratings():
     review = OrgProductReview
     return (

@@ -126,6 +126,16 @@ class OrgMarket(OrgScoped, Timestamped, db.Model):
         return [mc.country_code for mc in self.countries]
 
     @property
+    def country_locale_overrides(self) -> dict[str, str]:
+        """``{country: locale}`` of the countries that override the market's default locale."""
+        return {mc.country_code: mc.default_locale_key for mc in self.countries if mc.default_locale_key}
+
+    @property
+    def hosts(self) -> list[str]:
+        """The market's domains, the primary one first."""
+        return [d.host for d in sorted(self.domains, key=lambda d: (not d.is_primary, d.host))]
+
+    @property
     def primary_domain(self) -> OrgMarketDomain | None:
         return next((d for d in self.domains if d.is_primary), None)
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import format_decimal
@@ -41,6 +43,8 @@ BRAND_FIELDS = ("name", "slug", "primary_color", "tagline", "logo_url", "descrip
 REGION_FIELDS = ("name", "country_code", "subdivision_code")
 MARKET_FIELDS = ("slug", "name", "type", "currency_code", "default_locale_key", "tax_inclusive", "brand_id",
                  "is_active")
+# An edit also records the market's parts (properties of OrgMarket).
+AUDITED_MARKET_FIELDS = (*MARKET_FIELDS, "locale_keys", "country_codes", "country_locale_overrides", "hosts")
 
 
 def _slug(slug: str) -> str:
@@ -199,6 +203,65 @@ def list_regions(org: Org) -> sa.Select[tuple[OrgRegion]]:
 
 # ---- markets -------------------------------------------------------------------------------
 
+@contextmanager
+def _on_field(name: str) -> Iterator[None]:
+    """A refusal raised inside belongs to the form field ``name`` (unless it already names one)."""
+    try:
+        yield
+    except ValidationError as exc:
+        if exc.field is None:
+            exc.field = name
+        raise
+
+
+@dataclass(frozen=True)
+class _MarketParts:
+    """A market's checked input: its columns and its locales, countries (with overrides) and hosts."""
+
+    slug: str
+    name: str
+    type: str
+    currency_code: str
+    default_locale_key: str
+    locales: list[str]
+    countries: list[str]
+    overrides: dict[str, str]
+    hosts: list[str]
+    brand_id: str | None
+
+
+def _check_market(org: Org, market: OrgMarket | None, *, slug: str, name: str, type: str, currency_code: str,
+                  default_locale_key: str, locale_keys: Iterable[str], country_codes: Iterable[str],
+                  country_locale_overrides: Mapping[str, str] | None, brand: OrgBrand | None,
+                  domains: Iterable[str], active: bool) -> _MarketParts:
+    """Every rule of a market's input, for a new market (``market`` None) and an edited one; each
+    refusal names its field (``ValidationError.field``: name, slug, type, currency_code, locales,
+    default_locale_key, countries, brand, domains)."""
+    with _on_field("name"):
+        name = _name(name)
+    with _on_field("slug"):
+        slug = _slug(slug)
+        _check_market_slug_free(org, slug, market)
+    if type not in MARKET_TYPES:
+        raise ValidationError(_("Choose a market type from the list."), field="type")
+    with _on_field("currency_code"):
+        currency_code = _active_currency(currency_code)
+    locales = _market_locales(org, locale_keys, default_locale_key)
+    with _on_field("countries"):
+        countries = _market_countries(country_codes, type)
+        overrides = _country_locales(country_locale_overrides, countries, locales)
+        if active:
+            _check_countries_free(org, countries, market)
+    if brand is not None:
+        with _on_field("brand"):
+            ensure_same_org(brand, org)
+    with _on_field("domains"):
+        hosts = _free_hosts(domains, market)
+    return _MarketParts(slug=slug, name=name, type=type, currency_code=currency_code,
+                        default_locale_key=default_locale_key, locales=locales, countries=countries,
+                        overrides=overrides, hosts=hosts, brand_id=brand.id if brand is not None else None)
+
+
 def create_market(org: Org, *, slug: str, name: str, type: str, currency_code: str, default_locale_key: str,
                   locale_keys: Iterable[str], country_codes: Iterable[str] = (),
                   country_locale_overrides: Mapping[str, str] | None = None, tax_inclusive: bool = False,
@@ -208,36 +271,69 @@ def create_market(org: Org, *, slug: str, name: str, type: str, currency_code: s
     A market sells (it is created active), so it needs at least one country: the checkout asks
     the buyer for one of them and taxes by it. The locales must be active locales of the org and
     include the default; country overrides must name a country of the market and one of its
-    locales; a ``single_country`` market has exactly one country. The first domain is the primary
-    one. ``by`` needs ``org_settings``.
+    locales; a ``single_country`` market has exactly one country, and no country may be in
+    another active market of the org (a buyer's country picks one market). The first domain is
+    the primary one; a domain serves one market of one org. ``by`` needs ``org_settings``.
     """
     authorize(by, org, "org_settings")
-    slug, name = _slug(slug), _name(name)
-    if type not in MARKET_TYPES:
-        raise ValidationError(_("Choose a market type from the list."))
-    _check_market_slug_free(org, slug)
-    currency_code = _active_currency(currency_code)
-    locales = _market_locales(org, locale_keys, default_locale_key)
-    countries = _market_countries(country_codes, type)
-    overrides = _country_locales(country_locale_overrides, countries, locales)
-    if brand is not None:
-        ensure_same_org(brand, org)
-    hosts = _free_hosts(domains)
+    parts = _check_market(org, None, slug=slug, name=name, type=type, currency_code=currency_code,
+                          default_locale_key=default_locale_key, locale_keys=locale_keys,
+                          country_codes=country_codes, country_locale_overrides=country_locale_overrides,
+                          brand=brand, domains=domains, active=True)
     market = OrgMarket(
-        org_id=org.id, slug=slug, name=name, type=type, currency_code=currency_code,
-        default_locale_key=default_locale_key, tax_inclusive=bool(tax_inclusive),
-        brand_id=brand.id if brand is not None else None, is_active=True,
+        org_id=org.id, slug=parts.slug, name=parts.name, type=parts.type, currency_code=parts.currency_code,
+        default_locale_key=parts.default_locale_key, tax_inclusive=bool(tax_inclusive),
+        brand_id=parts.brand_id, is_active=True,
     )
-    _add_market_parts(market, locales, countries, overrides, hosts)
+    _add_market_parts(market, parts.locales, parts.countries, parts.overrides, parts.hosts)
     db.session.add(market)
-    db.session.flush()
+    _flush_market()
     audit_change(market, action="market.created", by=by, fields=MARKET_FIELDS,
-                 extra={"locales": locales, "countries": countries, "domains": hosts})
+                 extra={"locales": parts.locales, "countries": parts.countries, "domains": parts.hosts})
     return market
 
 
-def _check_market_slug_free(org: Org, slug: str) -> None:
-    if db.session.scalar(scoped(OrgMarket, org).where(OrgMarket.slug == slug)) is not None:
+def update_market(market: OrgMarket, *, slug: str, name: str, type: str, currency_code: str,
+                  default_locale_key: str, locale_keys: Iterable[str], country_codes: Iterable[str],
+                  country_locale_overrides: Mapping[str, str] | None = None, tax_inclusive: bool = False,
+                  brand: OrgBrand | None = None, domains: Iterable[str] = (), is_active: bool = True,
+                  by: OrgEmployee) -> OrgMarket:
+    """Change a market: the same rules as ``create_market`` (an inactive market may share its
+    countries with an active one; activating it again checks them). Locales, countries and
+    domains are replaced by the given ones (rows that stay are kept, so nothing that refers to
+    them is lost). ``by`` needs ``org_settings``."""
+    org = db.session.get(Org, market.org_id)
+    authorize(by, org, "org_settings")
+    parts = _check_market(org, market, slug=slug, name=name, type=type, currency_code=currency_code,
+                          default_locale_key=default_locale_key, locale_keys=locale_keys,
+                          country_codes=country_codes, country_locale_overrides=country_locale_overrides,
+                          brand=brand, domains=domains, active=bool(is_active))
+    before = snapshot(market, AUDITED_MARKET_FIELDS)
+    market.slug, market.name, market.type = parts.slug, parts.name, parts.type
+    market.currency_code, market.default_locale_key = parts.currency_code, parts.default_locale_key
+    market.tax_inclusive, market.brand_id, market.is_active = bool(tax_inclusive), parts.brand_id, bool(is_active)
+    _replace_market_parts(market, parts)
+    _flush_market()
+    audit_change(market, action="market.updated", by=by, fields=AUDITED_MARKET_FIELDS, before=before)
+    return market
+
+
+def _flush_market() -> None:
+    """Flush a market; a unique row written meanwhile by another request (same slug or domain) is a
+    refusal on the form, not a 500 (the caller rolls back)."""
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except sa.exc.IntegrityError as exc:
+        raise ValidationError(_("Another change to the markets was saved at the same moment. "
+                                "Check the market and save it again.")) from exc
+
+
+def _check_market_slug_free(org: Org, slug: str, market: OrgMarket | None = None) -> None:
+    stmt = scoped(OrgMarket, org).where(OrgMarket.slug == slug)
+    if market is not None:
+        stmt = stmt.where(OrgMarket.id != market.id)
+    if db.session.scalar(stmt) is not None:
         raise ValidationError(_("A market with this address already exists."))
 
 
@@ -251,16 +347,17 @@ def _market_locales(org: Org, locale_keys: Iterable[str], default_locale_key: st
     the default among them."""
     locales = list(dict.fromkeys(locale_keys))
     if not locales:
-        raise ValidationError(_("Choose at least one language for the market."))
+        raise ValidationError(_("Choose at least one language for the market."), field="locales")
     org_locales = set(db.session.scalars(
         sa.select(OrgLocale.locale_key).where(OrgLocale.org_id == org.id, OrgLocale.is_active.is_(True))
     ))
     missing = [k for k in locales if k not in org_locales]
     if missing:
         raise ValidationError(_("The organization does not offer these languages: %(keys)s.",
-                                keys=", ".join(missing)))
+                                keys=", ".join(missing)), field="locales")
     if default_locale_key not in locales:
-        raise ValidationError(_("The default language must be one of the market's languages."))
+        raise ValidationError(_("The default language must be one of the market's languages."),
+                              field="default_locale_key")
     return locales
 
 
@@ -281,6 +378,22 @@ def _market_countries(country_codes: Iterable[str], type: str) -> list[str]:
     return countries
 
 
+def _check_countries_free(org: Org, countries: list[str], market: OrgMarket | None) -> None:
+    """None of ``countries`` is in another active market of the org: a buyer's country picks one
+    market (and its prices and tax display)."""
+    stmt = (sa.select(OrgMarketCountry.country_code, OrgMarket.name)
+            .join(OrgMarket, OrgMarket.id == OrgMarketCountry.market_id)
+            .where(OrgMarket.org_id == org.id, OrgMarket.is_active.is_(True),
+                   OrgMarketCountry.country_code.in_(countries))
+            .order_by(OrgMarketCountry.country_code))
+    if market is not None and market.id is not None:
+        stmt = stmt.where(OrgMarket.id != market.id)
+    taken = db.session.execute(stmt).first()
+    if taken is not None:
+        raise ValidationError(_("%(code)s is already in the active market “%(market)s”.",
+                                code=taken.country_code, market=taken.name))
+
+
 def _country_locales(country_locale_overrides: Mapping[str, str] | None, countries: list[str],
                      locales: list[str]) -> dict[str, str]:
     """``{country: locale}`` overrides, each a country of the market and one of its locales."""
@@ -294,14 +407,18 @@ def _country_locales(country_locale_overrides: Mapping[str, str] | None, countri
     return overrides
 
 
-def _free_hosts(domains: Iterable[str]) -> list[str]:
-    """The normalized host names (without repeats), each valid and not used by any market yet."""
-    hosts = list(dict.fromkeys(normalize_host(h) for h in domains))
+def _free_hosts(domains: Iterable[str], market: OrgMarket | None = None) -> list[str]:
+    """The normalized host names (without blanks or repeats), each valid and not used by any
+    other market of any org."""
+    hosts = list(dict.fromkeys(h for h in (normalize_host(h) for h in domains) if h))
     for host in hosts:
-        if not host or len(host) > 253 or not HOST_RE.match(host):
-            raise ValidationError(_("%(host)s is not a valid domain name.", host=host or "''"))
+        if len(host) > 253 or not HOST_RE.match(host):
+            raise ValidationError(_("%(host)s is not a valid domain name.", host=host))
     if hosts:
-        taken = list(db.session.scalars(sa.select(OrgMarketDomain.host).where(OrgMarketDomain.host.in_(hosts))))
+        stmt = sa.select(OrgMarketDomain.host).where(OrgMarketDomain.host.in_(hosts))
+        if market is not None and market.id is not None:
+            stmt = stmt.where(OrgMarketDomain.market_id != market.id)
+        taken = list(db.session.scalars(stmt))
         if taken:
             raise ValidationError(_("The domain %(host)s is already in use.", host=", ".join(sorted(taken))))
     return hosts
@@ -320,6 +437,43 @@ def _add_market_parts(market: OrgMarket, locales: list[str], countries: list[str
         )
     for position, host in enumerate(hosts[:1] + sorted(hosts[1:])):
         market.domains.append(OrgMarketDomain(org_id=market.org_id, host=host, is_primary=position == 0))
+
+
+def _replace_market_parts(market: OrgMarket, parts: _MarketParts) -> None:
+    """Make the market's locales, countries and domains the given ones: rows that stay are updated
+    in place (a unique key is never deleted and inserted again in one flush), the others removed
+    or added."""
+    kept_locales = {row.locale_key: row for row in market.locales}
+    for row in list(market.locales):
+        if row.locale_key not in parts.locales:
+            market.locales.remove(row)
+    for position, key in enumerate(parts.locales):
+        row = kept_locales.get(key)
+        if row is None:
+            market.locales.append(OrgMarketLocale(org_id=market.org_id, locale_key=key, sort_order=position))
+        else:
+            row.sort_order = position
+    kept_countries = {row.country_code: row for row in market.countries}
+    for row in list(market.countries):
+        if row.country_code not in parts.countries:
+            market.countries.remove(row)
+    for country in sorted(parts.countries):
+        row = kept_countries.get(country)
+        if row is None:
+            market.countries.append(OrgMarketCountry(org_id=market.org_id, country_code=country,
+                                                     default_locale_key=parts.overrides.get(country)))
+        else:
+            row.default_locale_key = parts.overrides.get(country)
+    kept_hosts = {row.host: row for row in market.domains}
+    for row in list(market.domains):
+        if row.host not in parts.hosts:
+            market.domains.remove(row)
+    for position, host in enumerate(parts.hosts[:1] + sorted(parts.hosts[1:])):
+        row = kept_hosts.get(host)
+        if row is None:
+            market.domains.append(OrgMarketDomain(org_id=market.org_id, host=host, is_primary=position == 0))
+        else:
+            row.is_primary = position == 0
 
 
 def get_market(org: Org, slug: str, *, active_only: bool = True) -> OrgMarket | None:

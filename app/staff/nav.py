@@ -62,6 +62,7 @@ NAV: tuple[NavEntry, ...] = (
                      "staff.cancel_employee_invitation")),
     NavEntry("earnings", "staff.earnings", _l("Earnings"), "own_earnings", active=("staff.earnings_",)),
     NavEntry("reports", "staff.reports_page", _l("Reports"), "all_earnings"),
+    NavEntry("markets", "staff.markets", _l("Markets"), "org_settings", active=("staff.market",)),
     NavEntry("tax", "staff.tax", _l("Tax"), "org_settings", active=("staff.tax_",)),
     NavEntry("brands", "staff.brands", _l("Brands"), "org_settings", active=("staff.brand",)),
     NavEntry("locales", "staff.locales", _l("Locales"), "org_settings", active=("staff.locales_",)),

@@ -23,6 +23,7 @@ from app.staff import giftcards as _giftcards  # noqa: F401  (registers the gift
 from app.staff import invitations as _invitations  # noqa: F401  (registers the invitation pages)
 from app.staff import lessons as _lessons  # noqa: F401  (registers the lesson library and editors)
 from app.staff import locales as _locales  # noqa: F401  (registers the org's locales page)
+from app.staff import markets as _markets  # noqa: F401  (registers the markets' pages)
 from app.staff import media as _media  # noqa: F401  (registers the images and files pages)
 from app.staff import members as _members  # noqa: F401  (registers the members' routes)
 from app.staff import orders as _orders  # noqa: F401  (registers the orders pages)

@@ -105,6 +105,17 @@ class Form(FlaskForm):
                 return None
             return super().wrap_formdata(form, formdata)
 
+    def show_refusal(self, exc: ValidationError | Exception, names: Mapping[str, str] | None = None) -> None:
+        """A service's refusal next to the field it names (``ValidationError.field``, renamed by
+        ``names`` where the form calls it otherwise), else above the form. What was typed stays."""
+        name = getattr(exc, "field", None)
+        name = (names or {}).get(name, name)
+        message = getattr(exc, "message", str(exc))
+        if name and name in self:
+            self[name].errors = [*(self[name].errors or []), message]
+        else:
+            self.form_errors.append(message)
+
 
 # ---- the safety net: statements -------------------------------------------------------------------
 

@@ -38,6 +38,12 @@ LESSON_TYPES = {
     "assignment": _l("Assignment"),
     "file": _l("Download"),
 }
+MARKET_TYPES = {
+    "single_country": _l("Single country"),
+    "multi_region": _l("Multi-region"),
+    "linguistic": _l("Linguistic (one language, many countries)"),
+    "economic": _l("Economic area"),
+}
 TIERS = {1: _l("Basic"), 2: _l("Premium"), 3: _l("VIP")}
 ORDER_STATUSES = {
     "pending": _l("Awaiting payment"),

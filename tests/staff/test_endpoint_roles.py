@@ -119,6 +119,7 @@ class World:
     currency: str = ""
     # I: org settings: a brand to edit, a locale of the academy that no market uses
     settings: dict[str, str] = field(default_factory=dict)
+    market_form: dict[str, Any] = field(default_factory=dict)  # I: the academy's market as its form posts it
 
 
 @dataclass(frozen=True)
@@ -472,6 +473,17 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("staff.locales_default", "POST"): Row(expect(DONE, NO, NO, NO), data=lambda w: {"default_locale_key": "en"}),
     ("staff.locales_remove", "POST"): Row(expect(DONE, NO, NO, NO),
                                           args=lambda w: {"locale_key": w.settings["unused_locale"]}),
+    # I: markets (org_settings: admins)
+    ("staff.markets", "GET"): Row(expect(OK, NO, NO, NO)),
+    ("staff.market_new", "GET"): Row(expect(OK, NO, NO, NO)),
+    ("staff.market_new", "POST"): Row(expect(DONE, NO, NO, NO),
+                                      data=lambda w: {"name": "Japan", "slug": unique("japan"),
+                                                      "type": "single_country", "currency_code": "JPY",
+                                                      "locales": ["en"], "default_locale_key": "en",
+                                                      "countries": ["JP"]}),
+    ("staff.market", "GET"): Row(expect(OK, NO, NO, NO), args=lambda w: {"market_id": w.market_id}),
+    ("staff.market", "POST"): Row(expect(DONE, NO, NO, NO), args=lambda w: {"market_id": w.market_id},
+                                  data=lambda w: w.market_form),
 }
 
 
@@ -577,6 +589,7 @@ def world(app, academy, tmp_path) -> World:
         brand = make_brand(org, name="Settings Brand")  # I
         add_org_locale(org, "pt", by=admin)
         world = replace(world, settings={"brand": brand.id, "brand_slug": brand.slug, "unused_locale": "pt"})
+        world = replace(world, market_form=_market_form(db.session.get(OrgMarket, world.market_id)))  # I
         db.session.commit()
     return world
 
@@ -632,6 +645,16 @@ def _priced_course(academy) -> dict[str, str]:  # C
     plan = product.default_variant.plans[0]
     return {"product_id": product.id, "variant_id": plan.variant_id, "plan_id": plan.id,
             "market_id": plan.market_prices[0].market_id}
+def _market_form(market: OrgMarket) -> dict[str, Any]:  # I
+    """The market's page form as it is (saving it changes nothing)."""
+    return {"name": market.name, "slug": market.slug, "type": market.type, "currency_code": market.currency_code,
+            "locales": market.locale_keys, "default_locale_key": market.default_locale_key,
+            "countries": market.country_codes, "domains": "\n".join(market.hosts),
+            "tax_inclusive": "y" if market.tax_inclusive else "", "is_active": "y" if market.is_active else "",
+            "brand": market.brand_id or "",
+            **{f"country_locale-{c}": key for c, key in market.country_locale_overrides.items()}}
+
+
 def _tax(org: Org, category) -> dict[str, str]:
     """G: a region with a rate to change, one with a rate to end, one without rates."""
     germany, austria, france = (make_region(org, code) for code in ("DE", "AT", "FR"))

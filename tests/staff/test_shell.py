@@ -52,7 +52,7 @@ def test_every_nav_entry_is_an_existing_dashboard_page_with_a_known_capability(a
 
 
 @pytest.mark.parametrize("role, expected", [
-    ("admin", {"audit", "brands", "collections", "earnings", "emails", "employees", "giftcards", "invitations", "lessons", "locales", "members", "orders", "overview", "products", "profile", "promotions", "reports", "submissions", "tax", "translations"}),
+    ("admin", {"audit", "brands", "collections", "earnings", "emails", "employees", "giftcards", "invitations", "lessons", "locales", "markets", "members", "orders", "overview", "products", "profile", "promotions", "reports", "submissions", "tax", "translations"}),
     ("manager", {"collections", "earnings", "employees", "giftcards", "invitations", "lessons", "members", "orders", "overview", "products", "profile", "promotions", "submissions", "translations"}),
     ("creator", {"earnings", "lessons", "overview", "products", "profile", "submissions", "translations"}),
     ("staff", {"earnings", "giftcards", "orders", "overview", "profile"}),
