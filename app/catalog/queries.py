@@ -409,14 +409,16 @@ def _load_lesson_translations(product: OrgProduct) -> None:
 def product_reviews(product: OrgProduct, limit: int = 20) -> tuple[list[OrgProductReview], float | None, int]:
     reviews = db.session.scalars(
         sa.select(OrgProductReview)
-        .where(OrgProductReview.product_id == product.id, OrgProductReview.is_published.is_(True))
+        .where(OrgProductReview.org_id == product.org_id, OrgProductReview.product_id == product.id,
+               OrgProductReview.is_published.is_(True))
         .options(joinedload(OrgProductReview.member).joinedload(OrgMember.user_profile))
         .order_by(OrgProductReview.created_at.desc())
         .limit(limit)
     ).all()
     avg, count = db.session.execute(
         sa.select(sa.func.avg(OrgProductReview.rating), sa.func.count(OrgProductReview.id)).where(
-            OrgProductReview.product_id == product.id, OrgProductReview.is_published.is_(True)
+            OrgProductReview.org_id == product.org_id, OrgProductReview.product_id == product.id,
+            OrgProductReview.is_published.is_(True)
         )
     ).one()
     return list(reviews), (float(avg) if avg is not None else None), count or 0
@@ -446,7 +448,7 @@ def product_collections(product: OrgProduct) -> list[OrgProductCollection]:
         db.session.scalars(
             sa.select(OrgProductCollection)
             .join(OrgProductCollectionProduct, OrgProductCollectionProduct.collection_id == OrgProductCollection.id)
-            .where(OrgProductCollectionProduct.product_id == product.id)
+            .where(OrgProductCollection.org_id == product.org_id, OrgProductCollectionProduct.product_id == product.id)
             .order_by(OrgProductCollection.sort_order, OrgProductCollection.name)
         )
     )
