@@ -378,6 +378,8 @@ class OrgProductReview(OrgScoped, Timestamped, db.Model):
     __tablename__ = "org_product_review"
     __table_args__ = (
         sa.UniqueConstraint("product_id", "member_id"),
+        # the storefront's ratings (app.catalog.queries): an index-only scan of one org's reviews
+        sa.Index(None, "org_id", "product_id", "is_published", "rating"),
         sa.CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),
     )
 

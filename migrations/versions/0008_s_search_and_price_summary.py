@@ -1,5 +1,6 @@
 """Storefront read models: a per-market "from" price summary and product search documents.
 
+org_product_review: an index for the storefront's ratings of one org (index-only scans).
 org_product_market_price_summary: each product's lowest active price per market (maintained by
 app.catalog.listing on every flush). org_product_search_document: a product's name and description
 per locale (NULL: the base row) with, on PostgreSQL, its tsvector in the language's text-search
@@ -110,6 +111,10 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_org_prod_search_document_org_id_loc_key'), ['org_id', 'locale_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_org_prod_search_document_prod_id'), ['product_id'], unique=False)
 
+    with op.batch_alter_table('org_product_review', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_org_prod_rvw_org_id_prod_id_is_published_rate'),
+                              ['org_id', 'product_id', 'is_published', 'rating'], unique=False)
+
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
         for statement in FTS_DDL:
@@ -121,6 +126,8 @@ def upgrade():
 def downgrade():
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TABLE IF EXISTS org_product_search_fts")  # its triggers go with the table below
+    with op.batch_alter_table('org_product_review', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_org_prod_rvw_org_id_prod_id_is_published_rate'))
     with op.batch_alter_table('org_product_search_document', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_org_prod_search_document_prod_id'))
         batch_op.drop_index(batch_op.f('ix_org_prod_search_document_org_id_loc_key'))
