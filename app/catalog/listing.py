@@ -66,9 +66,10 @@ def _value(obj, name: str):
     return sa.inspect(obj).dict.get(name)
 
 
-def _changed(session) -> tuple[set[str], set[str], set[str], set[str]]:
-    """(products whose prices may have changed, their variants, their plans; products whose text did)."""
-    products, variants, plans, texts = set(), set(), set(), set()
+def _changed(session) -> tuple[set[str], set[str], set[str], set[str], set[str]]:
+    """(products whose prices may have changed, their variants, their plans; products whose text
+    did; orgs whose default locale (the language of their products' base rows) did)."""
+    products, variants, plans, texts, orgs = set(), set(), set(), set(), set()
     for obj in chain(session.new, session.dirty, session.deleted):
         if isinstance(obj, OrgProductVariantPaymentPlanMarketPrice):
             plans.add(_value(obj, "plan_id"))
@@ -82,15 +83,20 @@ def _changed(session) -> tuple[set[str], set[str], set[str], set[str]]:
             state = sa.inspect(obj)
             if obj in session.new or any(state.attrs[name].history.has_changes() for name in _TEXT_FIELDS):
                 texts.add(_value(obj, "id"))
-    return products, variants, plans, texts
+        elif isinstance(obj, Org) and obj not in session.new and obj not in session.deleted:
+            if sa.inspect(obj).attrs.default_locale_key.history.has_changes():
+                orgs.add(_value(obj, "id"))
+    return products, variants, plans, texts, orgs
 
 
 def _after_flush(session, _flush_context) -> None:
-    products, variants, plans, texts = _changed(session)
+    products, variants, plans, texts, orgs = _changed(session)
     texts.discard(None)
-    if not (products or variants or plans or texts):
+    if not (products or variants or plans or texts or orgs):
         return
     conn = session.connection()
+    if orgs:
+        texts |= set(conn.scalars(sa.select(OrgProduct.id).where(OrgProduct.org_id.in_(orgs))))
     variants.discard(None)
     plans.discard(None)
     if plans:

@@ -295,3 +295,21 @@ def test_the_members_order_list_is_paginated(app, client, login, count_queries):
     assert 'rel="prev"' in second and 'rel="next"' not in second
     assert second_log.count == first_log.count
     assert client.get("/orderly/us/en/orders/?page=abc").status_code == 200
+
+
+def test_the_base_row_follows_the_orgs_default_language(db_session):
+    if db_session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the tsvector's dictionary is PostgreSQL's")
+    org = make_org(locale_keys=("en", "de"))
+    org.default_locale_key = "en"
+    product = make_product(org, name="Bücher", description=None)
+    db_session.flush()
+
+    def base_document() -> str:
+        return db_session.scalar(sa.select(sa.cast(OrgProductSearchDocument.document, sa.Text)).where(
+            OrgProductSearchDocument.product_id == product.id, OrgProductSearchDocument.locale_key.is_(None)))
+
+    assert "'buch'" not in base_document()  # English dictionary: "bücher" unchanged
+    org.default_locale_key = "de"
+    db_session.flush()
+    assert "'buch'" in base_document()  # German dictionary: stemmed to "buch"
