@@ -8,6 +8,7 @@ import warnings
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.catalog import listing
 from app.config import Config, proxy_fix_options
 from app.markets.urls import VolmifyFlask
 from app.orgs import origin
@@ -31,6 +32,7 @@ def create_app(config: object | None = None) -> Flask:
     register_jinja(app)
     cache.clear_on_storefront_commits()
     sqltiming.register(app)  # BENCH_SQL_TIMING=1 only
+    listing.install()  # "from" prices and search documents follow every catalog write
     return app
 
 

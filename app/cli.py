@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from app.accounting import ledger
+from app.catalog import listing
 from app.db import utcnow
 from app.errors import DomainError
 from app.extensions import db
@@ -161,7 +162,21 @@ def ledger_check(org_slug: str | None):
     click.echo(f"The ledger balances: {len(totals)} org/currency book(s), trial balance zero in each.")
 
 
+catalog_cli = AppGroup("catalog", help="The storefront catalog's derived read models.")
+
+
+@catalog_cli.command("reindex")
+def catalog_reindex():
+    """Rewrite every product's "from" prices per market and its search documents from the catalog.
+    They follow every write made through the application by themselves; run this after loading
+    catalog rows with plain SQL (a bulk import, scripts/bench_dataset.py)."""
+    listing.rebuild(db.session.connection())
+    db.session.commit()
+    click.echo("Rebuilt the price summary and the search documents.")
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(catalog_cli)
     app.cli.add_command(seed)
     app.cli.add_command(billing)
     app.cli.add_command(outbox)

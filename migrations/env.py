@@ -97,6 +97,10 @@ def run_migrations_online():
 
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault("render_item", render_item)
+    # SQLite's FTS5 search index (and its shadow tables) is made by hand in its revision: no model.
+    from app.catalog.models import is_schema_object
+
+    conf_args.setdefault("include_name", is_schema_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

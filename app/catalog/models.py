@@ -378,6 +378,8 @@ class OrgProductReview(OrgScoped, Timestamped, db.Model):
     __tablename__ = "org_product_review"
     __table_args__ = (
         sa.UniqueConstraint("product_id", "member_id"),
+        # the storefront's ratings (app.catalog.queries): an index-only scan of one org's reviews
+        sa.Index(None, "org_id", "product_id", "is_published", "rating"),
         sa.CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),
     )
 
@@ -446,3 +448,87 @@ class OrgProductRevenuePool(OrgScoped, Timestamped, db.Model):
     @property
     def remaining_percentage(self) -> Decimal:
         return Decimal("100") - (self.total_allocation_percentage or _ZERO)
+
+
+# ---- derived read models (maintained by app.catalog.listing on every flush) -----------------
+
+class SearchVector(sa.types.TypeDecorator):
+    """A product search document: ``tsvector`` on PostgreSQL; on SQLite plain text that stays empty
+    (the FTS5 index ``org_product_search_fts`` over ``name`` and ``body`` does the searching)."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import TSVECTOR
+
+            return dialect.type_descriptor(TSVECTOR())
+        return dialect.type_descriptor(sa.Text())
+
+
+class OrgProductMarketPriceSummary(OrgScoped, db.Model):
+    """Derived: a product's "from" price in a market, the lowest active price of an active plan of
+    an active variant there. A row exists exactly when the product has such a price (it is sold in
+    the market, if published). Kept in step by app.catalog.listing whenever prices, plans or
+    variants are flushed, so listings, price filters and price sorts read one indexed row per
+    product instead of aggregating every variant, plan and price of the market."""
+
+    __tablename__ = "org_product_market_price_summary"
+    __table_args__ = (sa.Index(None, "org_id", "market_id", "from_price"),)
+
+    product_id: Mapped[str] = fk("org_product.id", primary_key=True, index=False)
+    market_id: Mapped[str] = fk("org_market.id", primary_key=True)
+    from_price: Mapped[Decimal] = money()
+
+
+class OrgProductSearchDocument(OrgScoped, db.Model):
+    """Derived: the searchable text of a product in one locale (``locale_key`` NULL: the base row,
+    written in the org's default locale): its name and description, and on PostgreSQL their
+    ``tsvector`` in the language's text-search configuration (GIN-indexed). On SQLite the FTS5
+    table ``org_product_search_fts`` indexes ``name`` and ``body`` (kept by triggers). Rewritten
+    by app.catalog.listing whenever a product's name or description or a translation is flushed."""
+
+    __tablename__ = "org_product_search_document"
+    __table_args__ = (
+        sa.Index(None, "document", postgresql_using="gin"),
+        sa.Index(None, "org_id", "locale_key"),
+    )
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)  # the FTS5 rowid
+    product_id: Mapped[str] = fk("org_product.id")
+    locale_key: Mapped[str | None] = mapped_column(sa.String(10))
+    name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    body: Mapped[str | None] = mapped_column(sa.Text)
+    document: Mapped[str | None] = mapped_column(SearchVector())
+
+
+# SQLite: the FTS5 index over the search documents (an external-content table: it stores only the
+# index; triggers keep it in step with org_product_search_document). Alembic and the schema test
+# leave these tables (and FTS5's shadow tables, all prefixed FTS_TABLE) alone: see
+# migrations/versions/0008_s_search_and_price_summary.py, which creates the same on SQLite.
+FTS_TABLE = "org_product_search_fts"
+SQLITE_FTS_DDL = (
+    "CREATE VIRTUAL TABLE org_product_search_fts USING fts5(name, body, "
+    "content='org_product_search_document', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER org_product_search_fts_ai AFTER INSERT ON org_product_search_document BEGIN "
+    "INSERT INTO org_product_search_fts(rowid, name, body) VALUES (new.id, new.name, new.body); END",
+    "CREATE TRIGGER org_product_search_fts_ad AFTER DELETE ON org_product_search_document BEGIN "
+    "INSERT INTO org_product_search_fts(org_product_search_fts, rowid, name, body) "
+    "VALUES ('delete', old.id, old.name, old.body); END",
+    "CREATE TRIGGER org_product_search_fts_au AFTER UPDATE ON org_product_search_document BEGIN "
+    "INSERT INTO org_product_search_fts(org_product_search_fts, rowid, name, body) "
+    "VALUES ('delete', old.id, old.name, old.body); "
+    "INSERT INTO org_product_search_fts(rowid, name, body) VALUES (new.id, new.name, new.body); END",
+)
+
+for _statement in SQLITE_FTS_DDL:
+    sa.event.listen(OrgProductSearchDocument.__table__, "after_create",
+                    sa.DDL(_statement).execute_if(dialect="sqlite"))
+sa.event.listen(OrgProductSearchDocument.__table__, "after_drop",
+                sa.DDL("DROP TABLE IF EXISTS org_product_search_fts").execute_if(dialect="sqlite"))
+
+
+def is_schema_object(name: str, type_: str, _parent=None) -> bool:
+    """For Alembic's ``include_name``: False for the SQLite FTS5 tables, which no model describes."""
+    return not (type_ == "table" and name.startswith(FTS_TABLE))

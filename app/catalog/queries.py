@@ -16,11 +16,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import UserJobProfile, UserProfile
+from app.catalog import search
 from app.catalog.models import OrgEmployeeProductAttribution as Attribution
 from app.catalog.models import (
     OrgProduct,
     OrgProductCollection,
     OrgProductCollectionProduct,
+    OrgProductMarketPriceSummary,
     OrgProductReview,
     OrgProductTranslation,
     OrgProductVariant,
@@ -47,39 +49,29 @@ from app.platform.models import SeoMetadata, SeoMetadataOpenGraph, Skill
 
 SORTS = ("relevance", "newest", "price_asc", "price_desc", "name", "rating")
 PER_PAGE = 12
+COUNT_LIMIT = 1_000  # a listing counts its matches up to here ("more than 1,000 products")
 MAX_PAGE = 10_000
 PRICE_STEP = Decimal("0.0001")  # Numeric(12, 4)
 
 
 # ---- sold-in-market building blocks -------------------------------------------------------
 
-def from_prices(market_id: str):
-    """Subquery: product_id -> lowest active price in the market ("from" price)."""
-    price = OrgProductVariantPaymentPlanMarketPrice
-    plan = OrgProductVariantPaymentPlan
-    variant = OrgProductVariant
-    return (
-        sa.select(variant.product_id.label("product_id"), sa.func.min(price.price).label("from_price"))
-        .join(plan, plan.variant_id == variant.id)
-        .join(price, price.plan_id == plan.id)
-        .where(
-            price.market_id == market_id,
-            price.is_active.is_(True),
-            plan.is_active.is_(True),
-            variant.is_active.is_(True),
-        )
-        .group_by(variant.product_id)
-        .subquery("from_prices")
-    )
+def from_prices(storefront: Storefront):
+    """The org's "from" prices in the storefront's market (app.catalog.listing keeps them): join it
+    on ``product_id`` to keep the products sold there; ``from_price`` is the lowest active price."""
+    summary = sa.orm.aliased(OrgProductMarketPriceSummary, name="from_prices")
+    return summary, sa.and_(summary.org_id == storefront.org_id, summary.market_id == storefront.market_id)
 
 
 def market_assortment(org_id: str, market_id: str) -> tuple[list[tuple[OrgProduct, Decimal]], list[OrgProduct]]:
     """The org's published products split by a market (one query): those it sells, each with its
-    "from" price (``from_prices``, the storefront's rule), and those without a price in it."""
-    fp = from_prices(market_id)
+    "from" price (the storefront's rule: the price summary ``from_prices`` reads), and those
+    without a price in it."""
+    summary = OrgProductMarketPriceSummary
     rows = db.session.execute(
-        sa.select(OrgProduct, fp.c.from_price)
-        .outerjoin(fp, fp.c.product_id == OrgProduct.id)
+        sa.select(OrgProduct, summary.from_price)
+        .outerjoin(summary, sa.and_(summary.product_id == OrgProduct.id, summary.org_id == org_id,
+                                    summary.market_id == market_id))
         .where(OrgProduct.org_id == org_id, OrgProduct.status == "published")
         .order_by(sa.func.lower(OrgProduct.name), OrgProduct.id)
     ).all()
@@ -88,18 +80,28 @@ def market_assortment(org_id: str, market_id: str) -> tuple[list[tuple[OrgProduc
     return sold, missing
 
 
-def ratings():
+def ratings(org_id: str):
+    """Subquery: product_id -> average published rating and review count, over one org's reviews."""
     review = OrgProductReview
     return (
         sa.select(
             review.product_id.label("product_id"),
             sa.func.avg(review.rating).label("avg_rating"),
-            sa.func.count(review.id).label("review_count"),
+            sa.func.count().label("review_count"),
         )
-        .where(review.is_published.is_(True))
+        .where(review.org_id == org_id, review.is_published.is_(True))
         .group_by(review.product_id)
         .subquery("ratings")
     )
+
+
+def _rating_of(org_id: str):
+    """Correlated (average, count) of the outer product's published reviews: evaluated only for the
+    rows a page returns."""
+    review = OrgProductReview
+    where = (review.org_id == org_id, review.product_id == OrgProduct.id, review.is_published.is_(True))
+    return (sa.select(sa.func.avg(review.rating)).where(*where).scalar_subquery(),
+            sa.select(sa.func.count()).where(*where).scalar_subquery())
 
 
 # ---- catalog listing ------------------------------------------------------------------------
@@ -186,9 +188,10 @@ class ProductCard:
 @dataclass
 class CatalogPage:
     cards: list[ProductCard]
-    total: int
+    total: int  # at most COUNT_LIMIT
     page: int
     per_page: int
+    more: bool = False  # more than ``total`` products match (the count stopped at COUNT_LIMIT)
 
     @property
     def pages(self) -> int:
@@ -204,14 +207,22 @@ class CatalogPage:
 
 
 def _filtered(storefront: Storefront, filters: CatalogFilters, chain: list[str]):
-    fp = from_prices(storefront.market_id)
-    rt = ratings()
+    """The products matching ``filters`` with their "from" price (and search rank when searching):
+    every table read is limited to the storefront's org and market."""
+    fp, sold_here = from_prices(storefront)
+    matches = search.matching_products(storefront.org_id, filters.q, chain) if filters.q else None
+    columns = [OrgProduct, fp.from_price.label("from_price")]
+    if matches is not None:
+        columns.append(matches.c.rank.label("rank"))
     stmt = (
-        sa.select(OrgProduct, fp.c.from_price, rt.c.avg_rating, rt.c.review_count)
-        .join(fp, fp.c.product_id == OrgProduct.id)
-        .outerjoin(rt, rt.c.product_id == OrgProduct.id)
+        sa.select(*columns)
+        .join(fp, sa.and_(fp.product_id == OrgProduct.id, sold_here))
         .where(OrgProduct.org_id == storefront.org_id, OrgProduct.status == "published")
     )
+    if matches is not None:
+        stmt = stmt.join(matches, matches.c.product_id == OrgProduct.id)
+    elif filters.q:  # nothing searchable in the text (only punctuation): nothing matches
+        stmt = stmt.where(sa.false())
     if filters.type:
         stmt = stmt.where(OrgProduct.type == filters.type)
     if filters.collection:
@@ -226,6 +237,7 @@ def _filtered(storefront: Storefront, filters: CatalogFilters, chain: list[str])
         stmt = stmt.where(
             sa.exists()
             .where(OrgProductCourseSkill.course_product_id == OrgProduct.id)
+            .where(OrgProductCourseSkill.org_id == storefront.org_id)
             .where(OrgProductCourseSkill.skill_id == Skill.id)
             .where(Skill.slug == filters.skill)
         )
@@ -233,63 +245,59 @@ def _filtered(storefront: Storefront, filters: CatalogFilters, chain: list[str])
         stmt = stmt.where(
             sa.exists()
             .where(OrgProductCourse.product_id == OrgProduct.id)
+            .where(OrgProductCourse.org_id == storefront.org_id)
             .where(OrgProductCourse.level == filters.level)
         )
     if filters.min_price is not None:
-        stmt = stmt.where(fp.c.from_price >= filters.min_price)
+        stmt = stmt.where(fp.from_price >= filters.min_price)
     if filters.max_price is not None:
-        stmt = stmt.where(fp.c.from_price <= filters.max_price)
-    if filters.q:
-        pattern = f"%{_escape_like(filters.q.lower())}%"
-        translation_match = (
-            sa.exists()
-            .where(OrgProductTranslation.product_id == OrgProduct.id)
-            .where(OrgProductTranslation.locale_key.in_([key for key in chain if key]))
-            .where(
-                sa.or_(
-                    sa.func.lower(OrgProductTranslation.name).like(pattern, escape="\\"),
-                    sa.func.lower(OrgProductTranslation.description).like(pattern, escape="\\"),
-                )
-            )
-        )
-        stmt = stmt.where(
-            sa.or_(
-                sa.func.lower(OrgProduct.name).like(pattern, escape="\\"),
-                sa.func.lower(OrgProduct.description).like(pattern, escape="\\"),
-                translation_match,
-            )
-        )
-    return stmt, fp, rt
+        stmt = stmt.where(fp.from_price <= filters.max_price)
+    return stmt, fp, matches
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _order(stmt, filters: CatalogFilters, fp, rt):
+def _order_keys(filters: CatalogFilters, fp, matches, rt) -> list:
     newest = sa.func.coalesce(OrgProduct.published_at, OrgProduct.created_at).desc()
     orders = {
         "newest": [newest],
-        "relevance": [newest],
-        "price_asc": [fp.c.from_price.asc()],
-        "price_desc": [fp.c.from_price.desc()],
+        "relevance": [matches.c.rank.desc(), newest] if matches is not None else [newest],
+        "price_asc": [fp.from_price.asc()],
+        "price_desc": [fp.from_price.desc()],
         "name": [sa.func.lower(OrgProduct.name).asc()],
-        "rating": [sa.func.coalesce(rt.c.avg_rating, 0).desc(), sa.func.coalesce(rt.c.review_count, 0).desc()],
+        "rating": [sa.func.coalesce(rt.c.avg_rating, 0).desc(), sa.func.coalesce(rt.c.review_count, 0).desc()]
+        if rt is not None else [],
     }
-    return stmt.order_by(*orders[filters.sort], OrgProduct.id)
+    return [*orders[filters.sort], OrgProduct.id]
 
 
 def catalog_page(storefront: Storefront, filters: CatalogFilters, chain: list[str],
                  per_page: int = PER_PAGE) -> CatalogPage:
-    stmt, fp, rt = _filtered(storefront, filters, chain)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
-    pages = max(1, math.ceil((total or 0) / per_page))
+    """One page of the catalog, in a fixed number of queries whatever the catalog's size: the count
+    stops at COUNT_LIMIT; the page's rows are chosen on ids and sort keys only, then loaded with
+    their ratings (a deep page loads and rates 12 products, as the first does); only a sort by
+    rating aggregates the org's reviews (an index-only scan)."""
+    stmt, fp, matches = _filtered(storefront, filters, chain)
+    bounded = stmt.with_only_columns(OrgProduct.id).limit(COUNT_LIMIT + 1).subquery()
+    counted = db.session.scalar(sa.select(sa.func.count()).select_from(bounded))
+    total = min(counted or 0, COUNT_LIMIT)
+    pages = max(1, math.ceil(total / per_page))
     page = min(filters.page, pages)
+    chosen = stmt.with_only_columns(OrgProduct.id.label("id"), fp.from_price.label("from_price"))
+    rt = None
+    if filters.sort == "rating":
+        rt = ratings(storefront.org_id)
+        chosen = chosen.outerjoin(rt, rt.c.product_id == OrgProduct.id).add_columns(rt.c.avg_rating, rt.c.review_count)
+    keys = _order_keys(filters, fp, matches, rt)
+    page_rows = (
+        chosen.add_columns(sa.func.row_number().over(order_by=keys).label("position"))
+        .order_by(*keys).limit(per_page).offset((page - 1) * per_page)
+        .subquery("page_rows")
+    )
+    rating = (page_rows.c.avg_rating, page_rows.c.review_count) if rt is not None else _rating_of(storefront.org_id)
     rows = db.session.execute(
-        _order(stmt, filters, fp, rt)
+        sa.select(OrgProduct, page_rows.c.from_price, *rating)
+        .join(page_rows, page_rows.c.id == OrgProduct.id)
+        .order_by(page_rows.c.position)
         .options(joinedload(OrgProduct.brand))
-        .limit(per_page)
-        .offset((page - 1) * per_page)
     ).all()
     ids = [row[0].id for row in rows]
     creators = creators_for(ids)
@@ -302,16 +310,17 @@ def catalog_page(storefront: Storefront, filters: CatalogFilters, chain: list[st
             image_url=product.image_url,
             name=translated(product, "name", chain, texts.get(product.id, ())),
             summary=_summary(translated(product, "description", chain, texts.get(product.id, ()))),
-            from_price=from_price,
-            avg_rating=float(avg) if avg is not None else None,
-            review_count=count or 0,
+            from_price=row.from_price,
+            avg_rating=float(row[-2]) if row[-2] is not None else None,
+            review_count=row[-1] or 0,
             brand_name=product.brand.name if product.brand else None,
             creators=creators.get(product.id, []),
             image=covers.get(product.id),
         )
-        for product, from_price, avg, count in rows
+        for row in rows
+        for product in (row[0],)
     ]
-    return CatalogPage(cards=cards, total=total or 0, page=page, per_page=per_page)
+    return CatalogPage(cards=cards, total=total, page=page, per_page=per_page, more=(counted or 0) > COUNT_LIMIT)
 
 
 @prebuilt
@@ -372,10 +381,10 @@ def creators_for(product_ids: list[str]) -> dict[str, list[Creator]]:
 
 def facets(storefront: Storefront) -> dict:
     """Collections and skills that lead to something sold in this market (two queries)."""
-    fp = from_prices(storefront.market_id)
+    fp, sold_here = from_prices(storefront)
     sold = (
         sa.select(OrgProduct.id)
-        .join(fp, fp.c.product_id == OrgProduct.id)
+        .join(fp, sa.and_(fp.product_id == OrgProduct.id, sold_here))
         .where(OrgProduct.org_id == storefront.org_id, OrgProduct.status == "published")
     )
     collections = db.session.execute(
@@ -564,10 +573,10 @@ def product_collections(product_id: str) -> list[tuple[str, str]]:
 
 def sitemap_products(storefront: Storefront) -> list[tuple[str, object]]:
     """(slug, last modified) of every product sold in the market: one query."""
-    fp = from_prices(storefront.market_id)
+    fp, sold_here = from_prices(storefront)
     return db.session.execute(
         sa.select(OrgProduct.slug, OrgProduct.updated_at)
-        .join(fp, fp.c.product_id == OrgProduct.id)
+        .join(fp, sa.and_(fp.product_id == OrgProduct.id, sold_here))
         .where(OrgProduct.org_id == storefront.org_id, OrgProduct.status == "published")
         .order_by(OrgProduct.slug)
     ).all()

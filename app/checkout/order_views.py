@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from app.checkout.account_views import download_token, downloadable_items
+from app.checks import whole_or_none
 from app.errors import DomainError
 from app.extensions import db
 from app.orders import services as orders
@@ -22,6 +23,7 @@ from app.tax.models import OrgTaxRateSnapshot
 from app.web.htmx import render
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
+MAX_ORDER_PAGE = 10_000
 
 
 def _member():
@@ -62,14 +64,9 @@ def _tax_by_rate(order: OrgMemberOrder) -> list[tuple[str, Decimal]]:
 @bp.get("/")
 @login_required
 def index():
-    member = get_member(g.storefront.org_id, current_user)
-    rows = [] if member is None else db.session.scalars(
-        sa.select(OrgMemberOrder)
-        .where(OrgMemberOrder.org_id == g.storefront.org_id, OrgMemberOrder.member_id == member.id)
-        .order_by(OrgMemberOrder.created_at.desc())
-        .limit(200)
-    ).all()
-    return render("orders/list.html", orders=rows)
+    page = whole_or_none(request.args.get("page"), minimum=1, maximum=MAX_ORDER_PAGE) or 1
+    listing = orders.member_orders(get_member(g.storefront.org_id, current_user), page)
+    return render("orders/list.html", orders=listing.orders, listing=listing)
 
 
 @bp.get("/<number>")

@@ -952,3 +952,35 @@ def _refund_the_rest(order: OrgMemberOrder, cash_left: Decimal, at: datetime, no
     _record_refund(order, cash, item=None, note=note)
     order.refunded_amount = min(order.refunded_amount + cash + gift, order.total_amount)
     order.set_status("refunded", at=at)
+
+
+# ---- a member's order history --------------------------------------------------------------
+
+MEMBER_ORDERS_PER_PAGE = 25
+
+
+class MemberOrdersPage(NamedTuple):
+    orders: list[OrgMemberOrder]
+    page: int
+    has_next: bool
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+
+def member_orders(member: OrgMember | None, page: int = 1,
+                  per_page: int = MEMBER_ORDERS_PER_PAGE) -> MemberOrdersPage:
+    """One page of the member's orders in their org, newest first: one query on the (member,
+    created) index, no count (one extra row says whether a next page exists)."""
+    if member is None:
+        return MemberOrdersPage([], 1, False)
+    page = max(1, page)
+    rows = db.session.scalars(
+        sa.select(OrgMemberOrder)
+        .where(OrgMemberOrder.org_id == member.org_id, OrgMemberOrder.member_id == member.id)
+        .order_by(OrgMemberOrder.created_at.desc(), OrgMemberOrder.id.desc())
+        .limit(per_page + 1)
+        .offset((page - 1) * per_page)
+    ).all()
+    return MemberOrdersPage(list(rows[:per_page]), page, len(rows) > per_page)

@@ -1,0 +1,315 @@
+"""The storefront at scale (issue 15 point 3): the per-market "from" price summary follows every
+price, plan and variant change; text search (PostgreSQL full-text search, SQLite FTS5) finds
+products by their translated names, ranks them and stays inside the org; a page's SQL reads only
+the storefront's org; page counts are bounded; a member's order list is paginated."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from app.catalog import queries
+from app.catalog.listing import config_for, rebuild
+from app.catalog.models import (
+    OrgProductMarketPriceSummary,
+    OrgProductSearchDocument,
+    OrgProductVariant,
+    OrgProductVariantPaymentPlanMarketPrice,
+)
+from app.catalog.plans import clear_market_price, set_plan_active, update_variant
+from app.catalog.services import (
+    add_review,
+    add_variant,
+    set_market_price,
+    set_product_translation,
+    update_product,
+)
+from app.db import utcnow
+from app.extensions import db
+from app.markets.services import create_market
+from app.orders.models import OrgMemberOrder
+from tests.factories import (
+    PASSWORD,
+    make_member,
+    make_org,
+    make_priced_plan,
+    make_product,
+    make_user,
+    org_admin,
+)
+
+Summary = OrgProductMarketPriceSummary
+
+
+def from_price(product, market) -> Decimal | None:
+    return db.session.scalar(sa.select(Summary.from_price).where(Summary.product_id == product.id,
+                                                                 Summary.market_id == market.id))
+
+
+def _market(org, slug, currency, locales, countries, default):
+    return create_market(org, slug=slug, name=slug.upper(), type="multi_region", currency_code=currency,
+                         default_locale_key=default, locale_keys=locales, country_codes=countries,
+                         by=org_admin(org))
+
+
+# ---- the price summary ---------------------------------------------------------------------
+
+def test_the_from_price_follows_price_changes_plans_and_variants(db_session):
+    org = make_org(locale_keys=("en",))
+    eu = _market(org, "eu", "EUR", ("en",), ("DE",), "en")
+    us = _market(org, "us", "USD", ("en",), ("US",), "en")
+    product = make_product(org)
+    assert from_price(product, eu) is None  # no price: not sold
+
+    basic = make_priced_plan(eu, product=product, price="30.00")
+    assert from_price(product, eu) == Decimal("30.00") and from_price(product, us) is None
+    premium = make_priced_plan(eu, product=product, price="20.00", name="Premium", access_tier=2)
+    assert from_price(product, eu) == Decimal("20.00")
+    set_market_price(premium, eu, price="45.00", by=org_admin(org))  # edited: the lowest is basic again
+    assert from_price(product, eu) == Decimal("30.00")
+    set_market_price(basic, us, price="12.00", by=org_admin(org))
+    assert from_price(product, us) == Decimal("12.00") and from_price(product, eu) == Decimal("30.00")
+
+    clear_market_price(basic, eu, by=org_admin(org))  # the matrix's "clear": inactive, not deleted
+    assert from_price(product, eu) == Decimal("45.00")
+    set_plan_active(premium, False, by=org_admin(org))
+    assert from_price(product, eu) is None
+    set_plan_active(premium, True, by=org_admin(org))
+    assert from_price(product, eu) == Decimal("45.00")
+
+    gift = add_variant(product, name="Gift edition", by=org_admin(org))
+    make_priced_plan(eu, product=product, variant=gift, price="5.00")
+    assert from_price(product, eu) == Decimal("5.00")
+    update_variant(gift, name=gift.name, sku=gift.sku, is_default=False, is_active=False, by=org_admin(org))
+    assert from_price(product, eu) == Decimal("45.00")
+
+    other = make_product(org)  # a deleted price row
+    plan = make_priced_plan(eu, product=other, price="9.00")
+    row = db.session.scalar(sa.select(OrgProductVariantPaymentPlanMarketPrice)
+                            .where(OrgProductVariantPaymentPlanMarketPrice.plan_id == plan.id))
+    db.session.delete(row)
+    db.session.flush()
+    assert from_price(other, eu) is None
+
+
+def test_a_deleted_variant_takes_its_prices_out_of_the_summary(db_session):
+    org = make_org(locale_keys=("en",))
+    eu = _market(org, "eu", "EUR", ("en",), ("DE",), "en")
+    product = make_product(org)
+    make_priced_plan(eu, product=product, price="30.00")
+    db.session.delete(db.session.scalar(sa.select(OrgProductVariant).where(OrgProductVariant.product_id == product.id)))
+    db.session.flush()
+    assert from_price(product, eu) is None
+
+
+def test_the_dashboard_price_matrix_keeps_the_from_price(app, login):
+    from tests.staff.price_fixtures import build_priced_academy
+
+    with app.app_context():
+        p = build_priced_academy()
+        email = p.academy.admin_email
+        db.session.commit()
+    client = app.test_client()
+    assert login(client, email, PASSWORD).status_code in (302, 303)
+    cell = f"{p.basic}.{p.jp}"
+    assert client.post(p.cell_url(p.basic, p.jp), data={f"price-{cell}": "5000"},
+                       headers={"HX-Request": "true", "HX-Target": "cell"}).status_code == 200
+    with app.app_context():
+        assert db.session.scalar(sa.select(Summary.from_price).where(
+            Summary.product_id == p.product_id, Summary.market_id == p.jp)) == Decimal("5000")
+    client.post(p.cell_url(p.basic, p.jp), data={f"price-{cell}": ""},
+                headers={"HX-Request": "true", "HX-Target": "cell"})  # cleared
+    with app.app_context():
+        assert db.session.scalar(sa.select(Summary.from_price).where(
+            Summary.product_id == p.product_id, Summary.market_id == p.jp)) is None
+
+
+def test_rebuild_writes_the_same_rows_as_the_hook(db_session):
+    org = make_org(locale_keys=("en", "de"))
+    eu = _market(org, "eu", "EUR", ("de", "en"), ("DE",), "de")
+    product = make_product(org, name="Photo book", description="Pictures.")
+    set_product_translation(product, "de", name="Fotobuch", description="Bilder.", by=org_admin(org))
+    make_priced_plan(eu, product=product, price="15.00")
+
+    def rows():
+        summary = db.session.execute(sa.select(Summary.product_id, Summary.market_id, Summary.from_price)
+                                     .where(Summary.org_id == org.id)).all()
+        docs = db.session.execute(sa.select(OrgProductSearchDocument.locale_key, OrgProductSearchDocument.name,
+                                            OrgProductSearchDocument.body)
+                                  .where(OrgProductSearchDocument.org_id == org.id)
+                                  .order_by(OrgProductSearchDocument.locale_key)).all()
+        return sorted(summary), sorted(docs, key=repr)
+
+    kept = rows()
+    assert kept[0] == [(product.id, eu.id, Decimal("15.00"))]
+    assert {(key, name) for key, name, _body in kept[1]} == {(None, "Photo book"), ("de", "Fotobuch")}
+    rebuild(db.session.connection())
+    assert rows() == kept
+
+
+# ---- search ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def bookshop(app):
+    """Org "buecher" (default locale en; market eu with de and en) with a German-named book, a
+    product that only mentions books in its description, and org "rival" selling a book too."""
+    with app.app_context():
+        org = make_org("buecher", name="Bücherei", locale_keys=("en", "de"))
+        eu = _market(org, "eu", "EUR", ("de", "en"), ("DE",), "de")
+        book = make_product(org, slug="photo-book", name="Photography handbook", description="Learn to take pictures.")
+        set_product_translation(book, "de", name="Das große Buch der Fotografie", description="Fotografieren lernen.",
+                                by=org_admin(org))
+        make_priced_plan(eu, product=book, price="20.00")
+        mention = make_product(org, slug="camera-course", name="Camera course", description="Cameras.")
+        set_product_translation(mention, "de", name="Kamerakurs", description="Mit einem Buch zum Mitnehmen.",
+                                by=org_admin(org))
+        make_priced_plan(eu, product=mention, price="10.00")
+        rival = make_org("rival", locale_keys=("en", "de"))
+        rival_eu = _market(rival, "eu", "EUR", ("de", "en"), ("AT",), "de")
+        rival_book = make_product(rival, slug="rival-book", name="Buch", description="Buch Buch Buch.")
+        set_product_translation(rival_book, "de", name="Buch", by=org_admin(rival))
+        make_priced_plan(rival_eu, product=rival_book, price="1.00")
+        db.session.commit()
+
+
+def slugs(html: str) -> list[str]:
+    return re.findall(r'data-slug="([^"]+)"', html)
+
+
+def test_a_german_page_finds_a_product_by_its_german_name(bookshop, client):
+    assert slugs(client.get("/buecher/eu/de/?q=Fotografie").get_data(as_text=True)) == ["photo-book"]
+    assert slugs(client.get("/buecher/eu/de/?q=fotog").get_data(as_text=True)) == ["photo-book"]  # a prefix
+    # the English page searches the English (base) text
+    assert slugs(client.get("/buecher/eu/en/?q=photography").get_data(as_text=True)) == ["photo-book"]
+    assert slugs(client.get("/buecher/eu/en/?q=Fotografie").get_data(as_text=True)) == []
+
+
+def test_search_ranks_a_name_match_above_a_description_match_and_stays_in_the_org(bookshop, client):
+    html = client.get("/buecher/eu/de/?q=Buch").get_data(as_text=True)
+    assert slugs(html) == ["photo-book", "camera-course"]  # "rival-book" is another org's
+    assert "rival-book" not in html
+
+
+def test_a_search_without_a_hit_says_so(bookshop, client):
+    html = client.get("/buecher/eu/de/?q=Schachbrett").get_data(as_text=True)
+    assert slugs(html) == [] and "Nichts entspricht diesen Filtern." in html
+    assert slugs(client.get("/buecher/eu/de/?q=%21%21%21").get_data(as_text=True)) == []  # no word at all
+
+
+def test_search_follows_renames_and_new_translations(bookshop, app, client):
+    from app.catalog.models import OrgProduct
+
+    with app.app_context():
+        book = db.session.scalar(sa.select(OrgProduct).where(OrgProduct.slug == "photo-book"))
+        update_product(book, name="Darkroom handbook", by=org_admin(book))
+        set_product_translation(book, "de", name="Dunkelkammer-Handbuch", description=None, by=org_admin(book))
+        db.session.commit()
+    assert slugs(client.get("/buecher/eu/de/?q=Fotografie").get_data(as_text=True)) == []
+    assert slugs(client.get("/buecher/eu/de/?q=dunkelkammer").get_data(as_text=True)) == ["photo-book"]
+    assert slugs(client.get("/buecher/eu/en/?q=darkroom").get_data(as_text=True)) == ["photo-book"]
+
+
+@pytest.mark.postgres
+def test_postgresql_matches_german_words_by_their_stem(bookshop, client, app):
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL full-text search")
+    # "Bücher" (plural) finds "Buch" through the German dictionary
+    assert slugs(client.get("/buecher/eu/de/?q=B%C3%BCcher").get_data(as_text=True)) == ["photo-book", "camera-course"]
+
+
+def test_text_search_configuration_by_language():
+    assert [config_for(key) for key in ("de", "de-AT", "fr_BE", "es", "en-GB", "ja", None)] == [
+        "german", "german", "french", "spanish", "english", "simple", "simple"]
+
+
+# ---- one org's rows only, bounded pages ------------------------------------------------------
+
+def test_the_catalog_sql_reads_only_the_storefronts_org(bookshop, app, client, count_queries):
+    from app.catalog.models import OrgProduct
+    from app.orgs.models import Org
+
+    with app.app_context():  # the rival's book gets 5-star reviews, ours one of 2 stars
+        books = {p.slug: p for p in db.session.scalars(sa.select(OrgProduct))}
+        rival = db.session.get(Org, books["rival-book"].org_id)
+        for n in range(3):
+            add_review(books["rival-book"], make_member(rival, make_user(f"fan{n}@example.com")), rating=5)
+        ours = db.session.get(Org, books["photo-book"].org_id)
+        add_review(books["photo-book"], make_member(ours, make_user("critic@example.com")), rating=2)
+        db.session.commit()
+    for url in ("/buecher/eu/de/?sort=rating", "/buecher/eu/de/?q=Buch", "/buecher/eu/de/?min_price=1&sort=price_asc",
+                "/buecher/eu/de/products/photo-book"):
+        with count_queries() as log:
+            html = client.get(url).get_data(as_text=True)
+        assert "rival-book" not in html and "★ 5" not in html and "★ 2" in html
+        for statement in log.statements:
+            if "org_product_review" in statement and "GROUP BY" in statement.upper():
+                assert "org_product_review.org_id =" in statement, statement
+            if "org_product_market_price_summary" in statement:
+                assert "from_prices.org_id =" in statement, statement
+            if "org_product_search_document" in statement:
+                assert "org_product_search_document.org_id =" in statement, statement
+            assert "org_product_variant_payment_plan_market_price AS" not in statement  # no aggregate over prices
+
+
+def test_the_count_stops_at_a_bound(bookshop, client, monkeypatch):
+    monkeypatch.setattr(queries, "COUNT_LIMIT", 1)
+    html = client.get("/buecher/eu/de/").get_data(as_text=True)
+    assert "Mehr als 1 Produkte" in html  # 2 products, counted up to 1
+    assert len(slugs(html)) == 2
+    assert client.get("/buecher/eu/de/?page=500").status_code == 200
+
+
+# ---- the member's orders, paginated --------------------------------------------------------------
+
+def test_the_members_order_list_is_paginated(app, client, login, count_queries):
+    from app.orders.services import MEMBER_ORDERS_PER_PAGE
+
+    with app.app_context():
+        org = make_org("orderly", locale_keys=("en",))
+        us = _market(org, "us", "USD", ("en",), ("US",), "en")
+        user = make_user("buyer@example.com")
+        member = make_member(org, user)
+        start = utcnow() - timedelta(days=100)
+        for n in range(MEMBER_ORDERS_PER_PAGE + 3):
+            db.session.add(OrgMemberOrder(
+                org_id=org.id, member_id=member.id, market_id=us.id, order_number=f"ORD-{n:06d}", status="paid",
+                currency_code="USD", subtotal_amount=Decimal("1"), total_amount=Decimal("1"), amount_due=Decimal("0"),
+                billing_country_code="US", billing_name="Buyer", billing_email="buyer@example.com",
+                created_at=start + timedelta(days=n)))
+        db.session.commit()
+    assert login(client, "buyer@example.com", PASSWORD).status_code in (302, 303)
+    with count_queries() as first_log:
+        first = client.get("/orderly/us/en/orders/").get_data(as_text=True)
+    numbers = re.findall(r'data-order="([^"]+)"', first)
+    assert len(numbers) == MEMBER_ORDERS_PER_PAGE
+    assert numbers[0] == f"ORD-{MEMBER_ORDERS_PER_PAGE + 2:06d}"  # newest first
+    assert 'rel="next"' in first and 'rel="prev"' not in first
+    with count_queries() as second_log:
+        second = client.get("/orderly/us/en/orders/?page=2").get_data(as_text=True)
+    assert re.findall(r'data-order="([^"]+)"', second) == ["ORD-000002", "ORD-000001", "ORD-000000"]
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+    assert second_log.count == first_log.count
+    assert client.get("/orderly/us/en/orders/?page=abc").status_code == 200
+
+
+def test_the_base_row_follows_the_orgs_default_language(db_session):
+    if db_session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the tsvector's dictionary is PostgreSQL's")
+    org = make_org(locale_keys=("en", "de"))
+    org.default_locale_key = "en"
+    product = make_product(org, name="Bücher", description=None)
+    db_session.flush()
+
+    def base_document() -> str:
+        return db_session.scalar(sa.select(sa.cast(OrgProductSearchDocument.document, sa.Text)).where(
+            OrgProductSearchDocument.product_id == product.id, OrgProductSearchDocument.locale_key.is_(None)))
+
+    assert "'buch'" not in base_document()  # English dictionary: "bücher" unchanged
+    org.default_locale_key = "de"
+    db_session.flush()
+    assert "'buch'" in base_document()  # German dictionary: stemmed to "buch"
