@@ -331,7 +331,8 @@ def _product(o: _Org, spec: dict, creator: OrgEmployee | None = None):
     product = catalog.create_product(
         o.org, type=spec["type"], name=spec["name"], slug=spec["slug"], description=spec["description"],
         status="published" if spec.get("status", "published") != "draft" else "draft",
-        tax_category=o.tax[spec["tax"]], brand=o.brands.get(spec.get("brand", "")), seo=spec.get("seo"), by=o.admin,
+        tax_category=o.tax[spec["tax"]], brand=o.brands.get(spec.get("brand", "")), seo=spec.get("seo"),
+        weight_grams=spec.get("weight_grams"), by=o.admin,
     )
     for locale_key, (name, description) in spec.get("tr", {}).items():
         catalog.set_product_translation(product, locale_key, name=name, description=description, by=o.admin)

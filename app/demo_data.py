@@ -969,6 +969,7 @@ COACHING = {
 WORKBOOK = {
     "type": "physical", "slug": NOT_IN_LATAM_PRODUCT, "name": "Python for Data Analysis: Printed Workbook",
     "tax": "physical-goods",
+    "weight_grams": 620,
     "description": ("The companion workbook to the course, printed and shipped to you: 120 exercises with "
                     "worked solutions and space for notes. Not available in Latin America yet."),
     "tr": {

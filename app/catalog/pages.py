@@ -70,6 +70,12 @@ class ProductPage:
     collections: list[tuple[str, str]]
     seo: SeoFields = field(default_factory=SeoFields)
     image: ImageView | None = None  # the uploaded cover; ``image_url`` is then its absolute URL (OpenGraph)
+    weight_grams: int | None = None  # a physical product's shipping facts
+    shipping_note: str | None = None
+
+    @property
+    def ships(self) -> bool:
+        return self.type == "physical"
 
     @property
     def tiers(self) -> list[int]:
@@ -106,6 +112,8 @@ def product_page(storefront: Storefront, slug: str, chain: list[str | None]) -> 
         image_url=image_url,
         image=image,
         brand_name=product.brand.name if product.brand else None,
+        weight_grams=product.weight_grams if product.type == "physical" else None,
+        shipping_note=product.shipping_note if product.type == "physical" else None,
         offers=queries.offers_for(product, storefront.market_id, chain),
         syllabus=build_syllabus(product.course, chain) if product.course else None,
         course=course,

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import UserJobProfile, UserProfile
@@ -41,9 +43,11 @@ from app.db import utcnow
 from app.extensions import db
 from app.markets.locales import translated
 from app.markets.storefront import Storefront
+from app.money import format_money
 from app.orgs.models import OrgEmployee, OrgMember
 from app.platform.images import ImageView, OrgImage, images_for
 from app.platform.models import SeoMetadata, Skill
+from app.web.labels import interval_label, price_per_unit, units_included
 
 SORTS = ("relevance", "newest", "price_asc", "price_desc", "name", "rating")
 PER_PAGE = 12
@@ -54,12 +58,21 @@ PRICE_STEP = Decimal("0.0001")  # Numeric(12, 4)
 # ---- sold-in-market building blocks -------------------------------------------------------
 
 def from_prices(market_id: str):
-    """Subquery: product_id -> lowest active price in the market ("from" price)."""
+    """Subquery: product_id -> its "from" price in the market, the one rule behind every card,
+    price filter, price sort and sitemap.
+
+    The "from" price is the lowest amount a buyer can actually pay in one payment: the lowest price
+    of a plan with a fixed price (a one-time price, or a subscription's price for one period). A
+    usage-based plan's base fee is not a complete price (usage is billed on top), so it counts only
+    for a product that has no fixed-price plan in the market.
+    """
     price = OrgProductVariantPaymentPlanMarketPrice
     plan = OrgProductVariantPaymentPlan
     variant = OrgProductVariant
+    fixed = sa.func.min(sa.case((plan.type != "usage_based", price.price)))
     return (
-        sa.select(variant.product_id.label("product_id"), sa.func.min(price.price).label("from_price"))
+        sa.select(variant.product_id.label("product_id"),
+                  sa.func.coalesce(fixed, sa.func.min(price.price)).label("from_price"))
         .join(plan, plan.variant_id == variant.id)
         .join(price, price.plan_id == plan.id)
         .where(
@@ -483,6 +496,26 @@ class Offer:
     trial_period_days: int = 0
     usage_unit: str | None = None
     included_units: int = 0
+
+    def billing(self, currency: str) -> list[str]:
+        """How the plan is paid, in plain words of the page's language: ``["One payment"]``,
+        ``["€19 per month after a 14-day free trial"]``, ``["€5 per month + €0.10 per question",
+        "50 questions included"]``."""
+        price = format_money(self.price, currency)
+        if self.type == "subscription":
+            every = interval_label(self.interval or "month", self.interval_count)
+            if self.trial_period_days:
+                return [ngettext("%(price)s per %(interval)s after a %(num)d-day free trial",
+                                 "%(price)s per %(interval)s after a %(num)d-day free trial",
+                                 self.trial_period_days, price=price, interval=every)]
+            return [_("%(price)s per %(interval)s", price=price, interval=every)]
+        if self.type == "usage_based":  # billed monthly (app.orders.billing)
+            parts = [_("%(price)s per month + %(per_unit)s", price=price,
+                       per_unit=price_per_unit(self.usage_unit, format_money(self.price_per_unit or 0, currency)))]
+            if self.included_units:
+                parts.append(units_included(self.usage_unit, self.included_units))
+            return parts
+        return [_("One payment")]
 
 
 def offers_for(product: OrgProduct, market_id: str, chain: Sequence[str | None] = ()) -> list[Offer]:
