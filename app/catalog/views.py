@@ -35,7 +35,7 @@ def index():
     )
     if is_htmx():
         return render("catalog/index.html", "catalog/_results_part.html",
-                      push_url=url_for(".index", **filters.as_args()), **context)
+                      push_url=url_for(".index", **filters.as_args()), oob_clear=True, **context)
     return render("catalog/index.html", product_types=PRODUCT_TYPES, course_levels=COURSE_LEVELS,
                   sorts=queries.SORTS, seo=seo.for_catalog(storefront, filters), **context)
 
