@@ -93,7 +93,7 @@ def product_page(storefront: Storefront, slug: str, chain: list[str | None]) -> 
         course = CourseFacts(
             level=product.course.level,
             difficulty=product.course.difficulty,
-            skills=tuple(link.skill.name for link in product.course.skills),
+            skills=tuple(translated(link.skill, "name", chain) for link in product.course.skills),
             community_difficulty=difficulty,
             community_count=count,
             community_level=level,
@@ -124,7 +124,7 @@ def product_page(storefront: Storefront, slug: str, chain: list[str | None]) -> 
         avg_rating=avg_rating,
         review_count=review_count,
         creators=queries.creators_for([product.id]).get(product.id, []),
-        collections=[(c.slug, c.name) for c in queries.product_collections(product)],
+        collections=[(c.slug, translated(c, "name", chain)) for c in queries.product_collections(product)],
         seo=SeoFields(
             title=meta.title if meta else None,
             description=meta.description if meta else None,

@@ -343,30 +343,32 @@ def creators_for(product_ids: list[str]) -> dict[str, list[Creator]]:
     return result
 
 
-def facets(storefront: Storefront) -> dict:
-    """Collections and skills that lead to something sold in this market (two queries)."""
+def facets(storefront: Storefront, chain: Sequence[str | None] = ()) -> dict:
+    """Collections and skills that lead to something sold in this market, named in the content
+    ``chain``'s language (four queries)."""
     fp = from_prices(storefront.market_id)
     sold = (
         sa.select(OrgProduct.id)
         .join(fp, fp.c.product_id == OrgProduct.id)
         .where(OrgProduct.org_id == storefront.org_id, OrgProduct.status == "published")
     )
-    collections = db.session.execute(
-        sa.select(OrgProductCollection.slug, OrgProductCollection.name)
-        .join(OrgProductCollectionProduct, OrgProductCollectionProduct.collection_id == OrgProductCollection.id)
-        .where(OrgProductCollection.org_id == storefront.org_id, OrgProductCollectionProduct.product_id.in_(sold))
-        .group_by(OrgProductCollection.id, OrgProductCollection.slug, OrgProductCollection.name,
-                  OrgProductCollection.sort_order)
+    collections = db.session.scalars(
+        sa.select(OrgProductCollection)
+        .where(OrgProductCollection.org_id == storefront.org_id,
+               OrgProductCollection.id.in_(sa.select(OrgProductCollectionProduct.collection_id)
+                                           .where(OrgProductCollectionProduct.product_id.in_(sold))))
         .order_by(OrgProductCollection.sort_order, OrgProductCollection.name)
+        .options(selectinload(OrgProductCollection.translations))
     ).all()
-    skills = db.session.execute(
-        sa.select(Skill.slug, Skill.name)
-        .join(OrgProductCourseSkill, OrgProductCourseSkill.skill_id == Skill.id)
-        .where(OrgProductCourseSkill.org_id == storefront.org_id, OrgProductCourseSkill.course_product_id.in_(sold))
-        .distinct()
-        .order_by(Skill.name)
+    skills = db.session.scalars(
+        sa.select(Skill)
+        .where(Skill.id.in_(sa.select(OrgProductCourseSkill.skill_id)
+                            .where(OrgProductCourseSkill.org_id == storefront.org_id,
+                                   OrgProductCourseSkill.course_product_id.in_(sold))))
+        .options(selectinload(Skill.translations))
     ).all()
-    return {"collections": [tuple(row) for row in collections], "skills": [tuple(row) for row in skills]}
+    skill_names = sorted(((s.slug, translated(s, "name", chain)) for s in skills), key=lambda pair: pair[1].lower())
+    return {"collections": [(c.slug, translated(c, "name", chain)) for c in collections], "skills": skill_names}
 
 
 # ---- product page -------------------------------------------------------------------------------
@@ -397,7 +399,9 @@ def sold_product(storefront: Storefront, slug: str) -> OrgProduct | None:
             plan_opts.joinedload(OrgProductVariantPaymentPlan.usage_based),
             plan_opts.selectinload(OrgProductVariantPaymentPlan.market_prices),
             plan_opts.selectinload(OrgProductVariantPaymentPlan.translations),
-            course.selectinload(OrgProductCourse.skills).joinedload(OrgProductCourseSkill.skill),
+            course.selectinload(OrgProductCourse.skills).joinedload(OrgProductCourseSkill.skill)
+            .selectinload(Skill.translations),
+            selectinload(OrgProduct.variants).selectinload(OrgProductVariant.translations),
             modules.selectinload(OrgProductCourseModule.translations),
             sections.selectinload(OrgProductCourseModuleSection.translations),
             placements.joinedload(OrgProductCourseModuleSectionLesson.lesson),
@@ -462,6 +466,7 @@ def product_collections(product: OrgProduct) -> list[OrgProductCollection]:
             .join(OrgProductCollectionProduct, OrgProductCollectionProduct.collection_id == OrgProductCollection.id)
             .where(OrgProductCollectionProduct.product_id == product.id)
             .order_by(OrgProductCollection.sort_order, OrgProductCollection.name)
+            .options(selectinload(OrgProductCollection.translations))
         )
     )
 
@@ -535,7 +540,7 @@ def offers_for(product: OrgProduct, market_id: str, chain: Sequence[str | None] 
                 plan_id=plan.id,
                 plan_name=translated(plan, "name", chain) if chain else plan.name,
                 plan_description=translated(plan, "description", chain) if chain else plan.description,
-                variant_name=variant.name,
+                variant_name=translated(variant, "name", chain) if chain else variant.name,
                 variant_count=len(variants),
                 type=plan.type,
                 tier=plan.access_tier,

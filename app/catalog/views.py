@@ -31,7 +31,7 @@ def index():
         filters=filters,
         part=(*_view(), tuple(sorted(filters.as_args().items()))),
         load_results=lambda: {"page": queries.catalog_page(storefront, filters, g.content_chain)},
-        load_facets=lambda: {"facets": queries.facets(storefront)},
+        load_facets=lambda: {"facets": queries.facets(storefront, g.content_chain)},
     )
     if is_htmx():
         return render("catalog/index.html", "catalog/_results_part.html",
