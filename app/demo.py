@@ -32,30 +32,39 @@ from app.accounts.services import create_user, get_user_by_email, set_locale_pre
 from app.catalog import media
 from app.catalog import services as catalog
 from app.catalog.attributions import set_attribution
+from app.catalog.models import OrgProductCollection
+from app.catalog.translations import set_plan_translation
 from app.courses.models import OrgProductCourseRating
 from app.db import utcnow
 from app.demo_data import (
     ACME,
+    COLLECTION_TR,
     CREATOR_SLUG,
     CROSS_ORG_CREATOR_SLUG,
     EU_DOMAIN,
     GLOBEX,
     JOB_PROFILES,
+    LESSON_DESCRIPTION_TR,
     LESSONS,
     NO_COVER,
     ORGS,
     PEOPLE,
+    PLAN_TR,
+    QUESTION_TR,
     SHOWCASE_PRODUCT,
+    SKILL_TR,
     SKILLS,
+    VARIANT_TR,
     demo_cover,
 )
 from app.extensions import db
 from app.giftcards.services import disable_gift_card, issue_gift_card
 from app.learn import authoring as learn
+from app.learn.content_translations import set_question_translation
 from app.markets.services import create_brand, create_market, create_region
 from app.orgs.models import Org, OrgEmployee, OrgMember
 from app.orgs.services import add_employee, create_org, ensure_member, get_org_by_slug
-from app.platform.models import Skill
+from app.platform.models import Skill, SkillTranslation
 from app.platform.reference import load_reference_data
 from app.pricing.pipeline import LineInput, quote
 from app.tax.services import create_category, create_rate
@@ -132,6 +141,9 @@ def _ensure_skills() -> None:
             db.session.add(skill)
             db.session.flush()
             existing[slug] = skill
+            for locale_key, translated_name in SKILL_TR.get(slug, {}).items():
+                db.session.add(SkillTranslation(skill=skill, locale_key=locale_key, name=translated_name))
+    db.session.flush()
 
 
 # ---- one organization ----------------------------------------------------------------------
@@ -176,6 +188,7 @@ def _build_org(ctx: _Context, spec: dict) -> None:
         _product(o, product, o.employees[creator])
     _add_covers(o)
     _add_collections_and_discounts(ctx, o, spec)
+    _add_buyer_translations(o)
     _add_attributions(ctx, o, spec.get("attributions", ()))
     _add_reviews_and_ratings(o, spec.get("reviews", ()), spec.get("course_ratings", ()))
     _add_gift_cards(ctx, o, spec.get("gift_cards", ()), issued_by=spec.get("gift_cards_issued_by"))
@@ -331,7 +344,8 @@ def _product(o: _Org, spec: dict, creator: OrgEmployee | None = None):
     product = catalog.create_product(
         o.org, type=spec["type"], name=spec["name"], slug=spec["slug"], description=spec["description"],
         status="published" if spec.get("status", "published") != "draft" else "draft",
-        tax_category=o.tax[spec["tax"]], brand=o.brands.get(spec.get("brand", "")), seo=spec.get("seo"), by=o.admin,
+        tax_category=o.tax[spec["tax"]], brand=o.brands.get(spec.get("brand", "")), seo=spec.get("seo"),
+        weight_grams=spec.get("weight_grams"), by=o.admin,
     )
     for locale_key, (name, description) in spec.get("tr", {}).items():
         catalog.set_product_translation(product, locale_key, name=name, description=description, by=o.admin)
@@ -352,6 +366,43 @@ def _product(o: _Org, spec: dict, creator: OrgEmployee | None = None):
         catalog.archive_product(product, by=o.admin)
     o.products[spec["slug"]] = product
     return product
+
+
+def _add_buyer_translations(o: _Org) -> None:
+    """What buyers and learners read, in the org's other languages: plan and variant names,
+    collections, lesson summaries and quiz questions (``demo_data``'s ``*_TR``)."""
+    locales = {row.locale_key for row in o.org.locales if row.is_active and row.can_author}
+
+    def wanted(locale_key: str) -> bool:
+        return locale_key in locales
+
+    for slug, product in o.products.items():
+        for variant in product.variants:
+            for locale_key, name in VARIANT_TR.get((slug, variant.name), {}).items():
+                if wanted(locale_key):
+                    catalog.set_variant_translation(variant, locale_key, name=name, by=o.admin)
+            for plan in variant.plans:
+                for locale_key, (name, description) in PLAN_TR.get((slug, plan.name), {}).items():
+                    if wanted(locale_key):
+                        set_plan_translation(plan, locale_key, name=name, description=description, by=o.admin)
+    for collection in db.session.scalars(sa.select(OrgProductCollection).where(
+            OrgProductCollection.org_id == o.org.id, OrgProductCollection.slug.in_(COLLECTION_TR))):
+        for locale_key, (name, description) in COLLECTION_TR[collection.slug].items():
+            if wanted(locale_key):
+                catalog.set_collection_translation(collection, locale_key, name=name, description=description,
+                                                   by=o.admin)
+    for key, lesson in o.lessons.items():
+        for locale_key, description in LESSON_DESCRIPTION_TR.get(key, {}).items():
+            if wanted(locale_key):
+                learn.set_translation(lesson, locale_key, description=description, by=o.admin)
+        for question, texts in zip(lesson.questions, QUESTION_TR.get(key, ()), strict=False):
+            for locale_key, (prompt, choices, explanation) in texts.items():
+                if wanted(locale_key):
+                    keys = [str(c["key"]) for c in question.choices]
+                    set_question_translation(question, locale_key, prompt=prompt, explanation=explanation,
+                                             choices={k: t for k, t in zip(keys, choices, strict=True) if t},
+                                             by=o.admin)
+    db.session.flush()
 
 
 def _add_covers(o: _Org) -> None:

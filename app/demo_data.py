@@ -969,6 +969,7 @@ COACHING = {
 WORKBOOK = {
     "type": "physical", "slug": NOT_IN_LATAM_PRODUCT, "name": "Python for Data Analysis: Printed Workbook",
     "tax": "physical-goods",
+    "weight_grams": 620,
     "description": ("The companion workbook to the course, printed and shipped to you: 120 exercises with "
                     "worked solutions and space for notes. Not available in Latin America yet."),
     "tr": {
@@ -1347,3 +1348,215 @@ def demo_cover(name: str, slug: str) -> bytes:
     out = io.BytesIO()
     image.save(out, "JPEG", quality=88)
     return out.getvalue()
+
+
+# ---- what buyers and learners read, in acme's other languages -------------------------------------
+# Plan names and descriptions, variant names, collections and skills, lesson summaries and quiz
+# questions (prompt, choice texts in order (None: the choice reads the same), explanation).
+
+PLAN_TR: dict[tuple[str, str], dict[str, tuple[str, str | None]]] = {
+    (SHOWCASE_PRODUCT, "Basic"): {
+        "de": ("Basis", "Lebenslanger Zugang zu den Kernlektionen."),
+        "fr": ("Essentiel", "Accès à vie aux leçons principales."),
+        "es": ("Básico", "Acceso de por vida a las lecciones principales."),
+    },
+    (SHOWCASE_PRODUCT, "Premium"): {
+        "de": ("Premium", "Alles aus Basis plus die Module zur Datenbereinigung und Analyse mit Aufgaben."),
+        "fr": ("Premium", "Tout l'Essentiel, plus les modules de nettoyage et d'analyse des données avec devoirs."),
+        "es": ("Premium", "Todo lo del plan Básico más los módulos de limpieza y análisis de datos con tareas."),
+    },
+    (SHOWCASE_PRODUCT, "VIP"): {
+        "de": ("VIP", "Alle Lektionen, das Abschlussprojekt mit persönlicher Rückmeldung und aufgezeichnete "
+                      "Sprechstunden."),
+        "fr": ("VIP", "Toutes les leçons, le projet final avec un retour personnalisé et les permanences "
+                      "enregistrées."),
+        "es": ("VIP", "Todas las lecciones, el proyecto final con revisión personal y las tutorías grabadas."),
+    },
+    ("sql-essentials", "Standard"): {
+        "de": ("Standard", "Lebenslanger Zugang zu den Modulen Abfragen, Joins und Aggregation."),
+        "fr": ("Standard", "Accès à vie aux modules requêtes, jointures et agrégation."),
+        "es": ("Estándar", "Acceso de por vida a los módulos de consultas, combinaciones y agregación."),
+    },
+    ("sql-essentials", "Pro (yearly)"): {
+        "de": ("Pro (jährlich)", "Alle Lektionen einschließlich Fensterfunktionen, mit bewerteten Aufgaben."),
+        "fr": ("Pro (annuel)", "Toutes les leçons, fonctions de fenêtrage comprises, avec des devoirs notés."),
+        "es": ("Pro (anual)", "Todas las lecciones, incluidas las funciones de ventana, con tareas calificadas."),
+    },
+    ("sql-essentials", "AI tutor credits"): {
+        "de": ("KI-Tutor-Guthaben", "Kurszugang mit 50 Fragen an den KI-Tutor inklusive; jede weitere Frage "
+                                    "wird einzeln berechnet."),
+        "fr": ("Crédits tuteur IA", "Accès au cours avec 50 questions au tuteur IA incluses ; les questions "
+                                    "suivantes sont facturées à l'unité."),
+        "es": ("Créditos de tutor IA", "Acceso al curso con 50 preguntas al tutor IA incluidas; las preguntas "
+                                       "adicionales se cobran por pregunta."),
+    },
+    ("design-systems-in-practice", "Essentials"): {
+        "de": ("Grundlagen", None), "fr": ("Fondamentaux", None), "es": ("Fundamentos", None),
+    },
+    ("design-systems-in-practice", "Complete"): {
+        "de": ("Komplett", None), "fr": ("Complet", None), "es": ("Completo", None),
+    },
+    ("design-systems-in-practice", "Mentorship"): {
+        "de": ("Mentoring", "Alle Lektionen plus eine monatliche Gruppenbesprechung mit der Kursleitung."),
+        "fr": ("Mentorat", "Toutes les leçons, plus une revue collective mensuelle avec l'instructrice."),
+        "es": ("Mentoría", "Todas las lecciones y una revisión grupal mensual con la instructora."),
+    },
+    ("data-analyst-field-guide", "E-book"): {
+        "de": ("E-Book", None), "fr": ("Livre numérique", None), "es": ("Libro electrónico", None),
+    },
+    ("one-on-one-coaching", "Single session"): {
+        "de": ("Einzelsitzung", None), "fr": ("Séance individuelle", None), "es": ("Sesión individual", None),
+    },
+    (NOT_IN_LATAM_PRODUCT, "Paperback"): {
+        "de": ("Taschenbuch", None), "fr": ("Broché", None), "es": ("Tapa blanda", None),
+    },
+    (DRAFT_PRODUCT, "Standard"): {
+        "de": ("Standard", None), "fr": ("Standard", None), "es": ("Estándar", None),
+    },
+}
+
+VARIANT_TR: dict[tuple[str, str], dict[str, str]] = {
+    (SHOWCASE_PRODUCT, "Online course"): {"de": "Onlinekurs", "fr": "Cours en ligne", "es": "Curso en línea"},
+    ("sql-essentials", "Online course"): {"de": "Onlinekurs", "fr": "Cours en ligne", "es": "Curso en línea"},
+    ("design-systems-in-practice", "Self-paced"): {"de": "Im eigenen Tempo", "fr": "À votre rythme",
+                                                   "es": "A tu ritmo"},
+    ("design-systems-in-practice", "Mentored cohort"): {"de": "Gruppe mit Mentoring", "fr": "Promotion avec mentorat",
+                                                        "es": "Grupo con mentoría"},
+    ("data-analyst-field-guide", "PDF + EPUB"): {"de": "PDF + EPUB", "fr": "PDF + EPUB", "es": "PDF + EPUB"},
+    ("one-on-one-coaching", "60-minute session"): {"de": "Sitzung (60 Minuten)", "fr": "Séance de 60 minutes",
+                                                   "es": "Sesión de 60 minutos"},
+    (NOT_IN_LATAM_PRODUCT, "Paperback"): {"de": "Taschenbuch", "fr": "Broché", "es": "Tapa blanda"},
+}
+
+COLLECTION_TR: dict[str, dict[str, tuple[str, str]]] = {
+    "data-skills": {
+        "de": ("Datenkompetenz", "Alles, was Sie brauchen, um sicher mit Daten zu arbeiten."),
+        "fr": ("Compétences en données", "Tout ce qu'il faut pour travailler sereinement avec les données."),
+        "es": ("Habilidades de datos", "Todo lo que necesitas para trabajar con datos con confianza."),
+    },
+    "bestsellers": {
+        "de": ("Bestseller", "Was unsere Lernenden am häufigsten kaufen."),
+        "fr": ("Meilleures ventes", "Ce que nos apprenants achètent le plus."),
+        "es": ("Más vendidos", "Lo que más compran nuestros estudiantes."),
+    },
+}
+
+SKILL_TR: dict[str, dict[str, str]] = {
+    "data-science": {"de": "Data Science", "fr": "Science des données", "es": "Ciencia de datos"},
+    "python": {"de": "Python", "fr": "Python", "es": "Python"},
+    "data-analysis": {"de": "Datenanalyse", "fr": "Analyse de données", "es": "Análisis de datos"},
+    "sql": {"de": "SQL", "fr": "SQL", "es": "SQL"},
+    "machine-learning": {"de": "Maschinelles Lernen", "fr": "Apprentissage automatique",
+                         "es": "Aprendizaje automático"},
+    "design": {"de": "Design", "fr": "Design", "es": "Diseño"},
+    "design-systems": {"de": "Designsysteme", "fr": "Systèmes de design", "es": "Sistemas de diseño"},
+    "marketing": {"de": "Marketing", "fr": "Marketing", "es": "Marketing"},
+    "security": {"de": "IT-Sicherheit", "fr": "Sécurité", "es": "Seguridad"},
+    "cryptography": {"de": "Kryptografie", "fr": "Cryptographie", "es": "Criptografía"},
+    "project-management": {"de": "Projektmanagement", "fr": "Gestion de projet", "es": "Gestión de proyectos"},
+}
+
+LESSON_DESCRIPTION_TR: dict[str, dict[str, str]] = {
+    "why-python": {
+        "de": "Was Python für die Arbeit mit Daten bietet und was Sie in diesem Kurs bauen.",
+        "fr": "Ce que Python apporte au travail sur les données et ce que vous construirez dans ce cours.",
+        "es": "Lo que Python ofrece para trabajar con datos y lo que construirás en este curso.",
+    },
+    "setup-jupyter": {
+        "de": "Python installieren, eine virtuelle Umgebung anlegen und das erste Notebook starten.",
+        "fr": "Installer Python, créer un environnement virtuel et lancer votre premier notebook.",
+        "es": "Instala Python, crea un entorno virtual y abre tu primer cuaderno.",
+    },
+    "load-csv": {
+        "de": "read_csv, Spaltentypen und ein erster Blick mit head() und info().",
+        "fr": "read_csv, types de colonnes et un premier aperçu avec head() et info().",
+        "es": "read_csv, tipos de columnas y un primer vistazo con head() e info().",
+    },
+    "tips-dataset": {
+        "de": "244 Restaurantrechnungen mit Trinkgeld, im ganzen Kurs verwendet.",
+        "fr": "244 additions de restaurant avec pourboire, utilisées tout au long du cours.",
+        "es": "244 cuentas de restaurante con propina, usadas a lo largo del curso.",
+    },
+}
+
+QUESTION_TR: dict[str, list[dict[str, tuple[str, list[str | None], str | None]]]] = {
+    "python-basics-quiz": [
+        {"de": ("Welchen Datentyp verwenden Sie, um einen Preis über den Produktnamen nachzuschlagen?",
+                ["Eine Liste", "Ein Dictionary", "Ein Tupel", "Einen String"],
+                "Ein Dictionary ordnet Schlüsseln (dem Produktnamen) Werte (den Preis) zu."),
+         "fr": ("Quel type de données utiliseriez-vous pour retrouver un prix à partir du nom du produit ?",
+                ["Une liste", "Un dictionnaire", "Un tuple", "Une chaîne"],
+                "Un dictionnaire associe des clés (le nom du produit) à des valeurs (le prix)."),
+         "es": ("¿Qué tipo de datos usarías para buscar un precio por el nombre del producto?",
+                ["Una lista", "Un diccionario", "Una tupla", "Una cadena"],
+                "Un diccionario asocia claves (el nombre del producto) con valores (el precio).")},
+        {"de": ("Welche dieser Ausdrücke erzeugen eine leere Liste?", [None, None, None, None],
+                "{} erzeugt ein leeres Dictionary und () ein leeres Tupel."),
+         "fr": ("Lesquelles de ces expressions créent une liste vide ?", [None, None, None, None],
+                "{} crée un dictionnaire vide et () un tuple vide."),
+         "es": ("¿Cuáles de estas expresiones crean una lista vacía?", [None, None, None, None],
+                "{} crea un diccionario vacío y () una tupla vacía.")},
+        {"de": ("Was gibt len([3, 1, 4]) zurück?", [None, None, None, "Einen Fehler"],
+                "len() zählt die Elemente der Liste."),
+         "fr": ("Que renvoie len([3, 1, 4]) ?", [None, None, None, "Une erreur"],
+                "len() compte les éléments de la liste."),
+         "es": ("¿Qué devuelve len([3, 1, 4])?", [None, None, None, "Un error"],
+                "len() cuenta los elementos de la lista.")},
+    ],
+    "groupby-quiz": [
+        {"de": ('Was gibt tips.groupby("day")["tip"].mean() zurück?',
+                ["Das durchschnittliche Trinkgeld pro Tag", "Die Summe aller Trinkgelder",
+                 "Die Anzahl der Rechnungen pro Tag"],
+                "mean() wird auf die Trinkgelder jedes Tages einzeln angewendet."),
+         "fr": ('Que renvoie tips.groupby("day")["tip"].mean() ?',
+                ["Le pourboire moyen de chaque jour", "Le total de tous les pourboires",
+                 "Le nombre d'additions par jour"],
+                "mean() est appliqué séparément aux pourboires de chaque jour."),
+         "es": ('¿Qué devuelve tips.groupby("day")["tip"].mean()?',
+                ["La propina media de cada día", "La suma de todas las propinas", "El número de cuentas por día"],
+                "mean() se aplica por separado a las propinas de cada día.")},
+        {"de": ("Was davon können Sie an .agg() übergeben?", [None, None, None, None],
+                "sort ist keine Aggregation: Verwenden Sie sort_values() auf dem Ergebnis."),
+         "fr": ("Que pouvez-vous passer à .agg() ?", [None, None, None, None],
+                "sort n'est pas une agrégation : utilisez sort_values() sur le résultat."),
+         "es": ("¿Qué puedes pasar a .agg()?", [None, None, None, None],
+                "sort no es una agregación: usa sort_values() sobre el resultado.")},
+    ],
+    "select-quiz": [
+        {"de": ("Welche Klausel filtert Zeilen?", [None, None, None], None),
+         "fr": ("Quelle clause filtre les lignes ?", [None, None, None], None),
+         "es": ("¿Qué cláusula filtra filas?", [None, None, None], None)},
+        {"de": ("Welche dieser Abfragen liefern nur deutsche Kunden?", [None, None, None],
+                "IN mit einem einzigen Wert ist dasselbe wie =."),
+         "fr": ("Lesquelles de ces requêtes ne renvoient que les clients allemands ?", [None, None, None],
+                "IN avec une seule valeur équivaut à =."),
+         "es": ("¿Cuáles de estas consultas devuelven solo clientes alemanes?", [None, None, None],
+                "IN con un solo valor equivale a =.")},
+    ],
+    "group-by-quiz": [
+        {"de": ("Welche Klausel filtert Gruppen nach der Aggregation?", [None, None, None], None),
+         "fr": ("Quelle clause filtre les groupes après l'agrégation ?", [None, None, None], None),
+         "es": ("¿Qué cláusula filtra los grupos después de la agregación?", [None, None, None], None)},
+        {"de": ("Welche sind Aggregatfunktionen?", [None, None, None], "UPPER wirkt auf einzelne Werte."),
+         "fr": ("Lesquelles sont des fonctions d'agrégation ?", [None, None, None],
+                "UPPER agit sur des valeurs individuelles."),
+         "es": ("¿Cuáles son funciones de agregación?", [None, None, None], "UPPER actúa sobre valores individuales.")},
+    ],
+    "components-quiz": [
+        {"de": ("Welcher Token-Name übersteht ein Rebranding am besten?", [None, None, None],
+                "Zweckbezogene Namen ändern sich nicht, wenn sich die Werte ändern."),
+         "fr": ("Quel nom de token résiste le mieux à un changement d'identité visuelle ?", [None, None, None],
+                "Les noms fondés sur l'usage ne changent pas quand les valeurs changent."),
+         "es": ("¿Qué nombre de token resiste mejor un cambio de marca?", [None, None, None],
+                "Los nombres basados en el propósito no cambian cuando cambian los valores.")},
+        {"de": ("Was gehört in ein Designsystem?",
+                ["Design-Tokens", "Wiederverwendbare Komponenten", "Nutzungsdokumentation",
+                 "Die Verkaufszahlen des letzten Quartals"], None),
+         "fr": ("Qu'est-ce qui a sa place dans un système de design ?",
+                ["Des design tokens", "Des composants réutilisables", "Une documentation d'usage",
+                 "Les chiffres de vente du dernier trimestre"], None),
+         "es": ("¿Qué forma parte de un sistema de diseño?",
+                ["Tokens de diseño", "Componentes reutilizables", "Documentación de uso",
+                 "Las cifras de ventas del último trimestre"], None)},
+    ],
+}

@@ -121,11 +121,19 @@ def install() -> None:
 # ---- set-based refreshes ---------------------------------------------------------------------
 
 def refresh_price_summary(conn, product_ids: Iterable[str] | None = None) -> None:
-    """Rewrite the "from" prices of ``product_ids`` (every product when None) in every market."""
+    """Rewrite the "from" prices of ``product_ids`` (every product when None) in every market.
+
+    The "from" price is the lowest amount a buyer can actually pay in one payment: the lowest price
+    of a plan with a fixed price (a one-time price, or a subscription's price for one period). A
+    usage-based plan's base fee is not a complete price (usage is billed on top), so it counts only
+    for a product that has no fixed-price plan in the market.
+    """
     summary = OrgProductMarketPriceSummary
     price, plan, variant = OrgProductVariantPaymentPlanMarketPrice, OrgProductVariantPaymentPlan, OrgProductVariant
+    fixed = sa.func.min(sa.case((plan.type != "usage_based", price.price)))
     lowest = (
-        sa.select(variant.org_id, variant.product_id, price.market_id, sa.func.min(price.price))
+        sa.select(variant.org_id, variant.product_id, price.market_id,
+                  sa.func.coalesce(fixed, sa.func.min(price.price)))
         .join(plan, plan.variant_id == variant.id)
         .join(price, price.plan_id == plan.id)
         .where(price.is_active.is_(True), plan.is_active.is_(True), variant.is_active.is_(True))

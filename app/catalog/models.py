@@ -143,6 +143,9 @@ class OrgProductVariant(OrgScoped, Timestamped, db.Model):
     requires_shipping: Mapped[bool] = mapped_column(sa.Boolean, default=False, nullable=False)
 
     product: Mapped[OrgProduct] = relationship(back_populates="variants")
+    translations: Mapped[list[OrgProductVariantTranslation]] = relationship(
+        back_populates="variant", cascade=_OWNED, passive_deletes=True
+    )
     plans: Mapped[list[OrgProductVariantPaymentPlan]] = relationship(
         back_populates="variant",
         cascade=_OWNED,
@@ -154,6 +157,20 @@ class OrgProductVariant(OrgScoped, Timestamped, db.Model):
     def has_download(self) -> bool:
         """Whether a buyer of this variant gets a file (the publishing check of a download)."""
         return bool(self.download_url)
+
+
+class OrgProductVariantTranslation(OrgScoped, Timestamped, db.Model):
+    """A variant's name in one locale ("Paperback" -> "Taschenbuch")."""
+
+    __tablename__ = "org_product_variant_translation"
+    __table_args__ = (sa.UniqueConstraint("variant_id", "locale_key"),)
+
+    id: Mapped[str] = id_pk()
+    variant_id: Mapped[str] = fk("org_product_variant.id", index=False)
+    locale_key: Mapped[str] = _locale_fk()
+    name: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+
+    variant: Mapped[OrgProductVariant] = relationship(back_populates="translations")
 
 
 class OrgProductVariantPaymentPlan(OrgScoped, Timestamped, db.Model):
@@ -305,12 +322,30 @@ class OrgProductCollection(OrgScoped, Timestamped, db.Model):
     description: Mapped[str | None] = mapped_column(sa.Text)
     sort_order: Mapped[int] = mapped_column(sa.Integer, default=0, nullable=False)
 
+    translations: Mapped[list[OrgProductCollectionTranslation]] = relationship(
+        back_populates="collection", cascade=_OWNED, passive_deletes=True
+    )
     products: Mapped[list[OrgProductCollectionProduct]] = relationship(
         back_populates="collection",
         cascade=_OWNED,
         passive_deletes=True,
         order_by=lambda: (OrgProductCollectionProduct.sort_order, OrgProductCollectionProduct.created_at),
     )
+
+
+class OrgProductCollectionTranslation(OrgScoped, Timestamped, db.Model):
+    """A collection's name and description in one locale."""
+
+    __tablename__ = "org_product_collection_translation"
+    __table_args__ = (sa.UniqueConstraint("collection_id", "locale_key"),)
+
+    id: Mapped[str] = id_pk()
+    collection_id: Mapped[str] = fk("org_product_collection.id", index=False)
+    locale_key: Mapped[str] = _locale_fk()
+    name: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    description: Mapped[str | None] = mapped_column(sa.Text)
+
+    collection: Mapped[OrgProductCollection] = relationship(back_populates="translations")
 
 
 class OrgProductCollectionProduct(OrgScoped, Timestamped, db.Model):

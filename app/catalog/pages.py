@@ -69,6 +69,12 @@ class ProductPage:
     collections: list[tuple[str, str]]
     seo: SeoFields = field(default_factory=SeoFields)
     image: ImageView | None = None  # the uploaded cover; ``image_url`` is then its absolute URL (OpenGraph)
+    weight_grams: int | None = None  # a physical product's shipping facts
+    shipping_note: str | None = None
+
+    @property
+    def ships(self) -> bool:
+        return self.type == "physical"
 
     @property
     def tiers(self) -> list[int]:
@@ -91,7 +97,7 @@ def product_page(storefront: Storefront, slug: str, chain: list[str | None]) -> 
         course = CourseFacts(
             level=product.course[0],
             difficulty=product.course[1],
-            skills=queries.course_skills(product.id),
+            skills=queries.course_skills(product.id, chain),
             community_difficulty=difficulty,
             community_count=count,
             community_level=level,
@@ -110,6 +116,8 @@ def product_page(storefront: Storefront, slug: str, chain: list[str | None]) -> 
         image_url=image_url,
         image=image,
         brand_name=product.brand_name,
+        weight_grams=product.weight_grams if product.type == "physical" else None,
+        shipping_note=product.shipping_note if product.type == "physical" else None,
         offers=offers,
         syllabus=load_syllabus(product.id, chain) if product.course is not None else None,
         course=course,
@@ -117,7 +125,7 @@ def product_page(storefront: Storefront, slug: str, chain: list[str | None]) -> 
         avg_rating=avg_rating,
         review_count=review_count,
         creators=queries.creators_for([product.id]).get(product.id, []),
-        collections=queries.product_collections(product.id),
+        collections=queries.product_collections(product.id, chain),
         seo=SeoFields(
             title=seo_title,
             description=seo_description,

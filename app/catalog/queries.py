@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import UserJobProfile, UserProfile
 from app.catalog import search
@@ -22,6 +24,7 @@ from app.catalog.models import (
     OrgProduct,
     OrgProductCollection,
     OrgProductCollectionProduct,
+    OrgProductCollectionTranslation,
     OrgProductMarketPriceSummary,
     OrgProductReview,
     OrgProductTranslation,
@@ -31,6 +34,7 @@ from app.catalog.models import (
     OrgProductVariantPaymentPlanSubscription,
     OrgProductVariantPaymentPlanTranslation,
     OrgProductVariantPaymentPlanUsageBased,
+    OrgProductVariantTranslation,
 )
 from app.checks import MAX_AMOUNT, decimal_or_none, whole_or_none
 from app.courses.models import (
@@ -43,9 +47,11 @@ from app.extensions import db
 from app.markets.locales import translated
 from app.markets.models import OrgBrand
 from app.markets.storefront import Storefront
+from app.money import format_money
 from app.orgs.models import OrgEmployee, OrgMember
 from app.platform.images import ImageView, OrgImage, images_for
-from app.platform.models import SeoMetadata, SeoMetadataOpenGraph, Skill
+from app.platform.models import SeoMetadata, SeoMetadataOpenGraph, Skill, SkillTranslation
+from app.web.labels import interval_label, price_per_unit, units_included
 
 SORTS = ("relevance", "newest", "price_asc", "price_desc", "name", "rating")
 PER_PAGE = 12
@@ -58,7 +64,8 @@ PRICE_STEP = Decimal("0.0001")  # Numeric(12, 4)
 
 def from_prices(storefront: Storefront):
     """The org's "from" prices in the storefront's market (app.catalog.listing keeps them): join it
-    on ``product_id`` to keep the products sold there; ``from_price`` is the lowest active price."""
+    on ``product_id`` to keep the products sold there; ``from_price`` is the lowest price a buyer can pay in one payment (the rule is in
+    ``listing.refresh_price_summary``)."""
     summary = sa.orm.aliased(OrgProductMarketPriceSummary, name="from_prices")
     return summary, sa.and_(summary.org_id == storefront.org_id, summary.market_id == storefront.market_id)
 
@@ -379,30 +386,32 @@ def creators_for(product_ids: list[str]) -> dict[str, list[Creator]]:
     return result
 
 
-def facets(storefront: Storefront) -> dict:
-    """Collections and skills that lead to something sold in this market (two queries)."""
+def facets(storefront: Storefront, chain: Sequence[str | None] = ()) -> dict:
+    """Collections and skills that lead to something sold in this market, named in the content
+    ``chain``'s language (four queries)."""
     fp, sold_here = from_prices(storefront)
     sold = (
         sa.select(OrgProduct.id)
         .join(fp, sa.and_(fp.product_id == OrgProduct.id, sold_here))
         .where(OrgProduct.org_id == storefront.org_id, OrgProduct.status == "published")
     )
-    collections = db.session.execute(
-        sa.select(OrgProductCollection.slug, OrgProductCollection.name)
-        .join(OrgProductCollectionProduct, OrgProductCollectionProduct.collection_id == OrgProductCollection.id)
-        .where(OrgProductCollection.org_id == storefront.org_id, OrgProductCollectionProduct.product_id.in_(sold))
-        .group_by(OrgProductCollection.id, OrgProductCollection.slug, OrgProductCollection.name,
-                  OrgProductCollection.sort_order)
+    collections = db.session.scalars(
+        sa.select(OrgProductCollection)
+        .where(OrgProductCollection.org_id == storefront.org_id,
+               OrgProductCollection.id.in_(sa.select(OrgProductCollectionProduct.collection_id)
+                                           .where(OrgProductCollectionProduct.product_id.in_(sold))))
         .order_by(OrgProductCollection.sort_order, OrgProductCollection.name)
+        .options(selectinload(OrgProductCollection.translations))
     ).all()
-    skills = db.session.execute(
-        sa.select(Skill.slug, Skill.name)
-        .join(OrgProductCourseSkill, OrgProductCourseSkill.skill_id == Skill.id)
-        .where(OrgProductCourseSkill.org_id == storefront.org_id, OrgProductCourseSkill.course_product_id.in_(sold))
-        .distinct()
-        .order_by(Skill.name)
+    skills = db.session.scalars(
+        sa.select(Skill)
+        .where(Skill.id.in_(sa.select(OrgProductCourseSkill.skill_id)
+                            .where(OrgProductCourseSkill.org_id == storefront.org_id,
+                                   OrgProductCourseSkill.course_product_id.in_(sold))))
+        .options(selectinload(Skill.translations))
     ).all()
-    return {"collections": [tuple(row) for row in collections], "skills": [tuple(row) for row in skills]}
+    skill_names = sorted(((s.slug, translated(s, "name", chain)) for s in skills), key=lambda pair: pair[1].lower())
+    return {"collections": [(c.slug, translated(c, "name", chain)) for c in collections], "skills": skill_names}
 
 
 # ---- product page -------------------------------------------------------------------------------
@@ -424,6 +433,8 @@ class ProductRow:
     description: str | None
     image_url: str | None
     brand_name: str | None
+    weight_grams: int | None
+    shipping_note: str | None
     seo: tuple  # SeoMetadata (title, description, keywords, canonical_url, robots_directive) or Nones
     og: tuple | None  # SeoMetadataOpenGraph (title, description, image_url, image_alt, type)
     course: tuple | None  # (level, difficulty) of a course product
@@ -447,7 +458,7 @@ def _published_product():
     return (
         sa.select(
             OrgProduct.id, OrgProduct.slug, OrgProduct.type, OrgProduct.name, OrgProduct.description,
-            OrgProduct.image_url, OrgBrand.name,
+            OrgProduct.image_url, OrgBrand.name, OrgProduct.weight_grams, OrgProduct.shipping_note,
             SeoMetadata.id, SeoMetadata.title, SeoMetadata.description, SeoMetadata.keywords,
             SeoMetadata.canonical_url, SeoMetadata.robots_directive,
             og.seo_metadata_id, og.title, og.description, og.image_url, og.image_alt, og.type,
@@ -483,9 +494,10 @@ def published_product(storefront: Storefront, slug: str) -> ProductRow | None:
     }
     return ProductRow(
         id=row[0], slug=row[1], type=row[2], name=row[3], description=row[4], image_url=row[5], brand_name=row[6],
-        seo=tuple(row[8:13]) if row[7] is not None else (None,) * 5,
-        og=tuple(row[14:19]) if row[13] is not None else None,
-        course=(row[20], row[21]) if row[19] is not None else None,
+        weight_grams=row[7], shipping_note=row[8],
+        seo=tuple(row[10:15]) if row[9] is not None else (None,) * 5,
+        og=tuple(row[16:21]) if row[15] is not None else None,
+        course=(row[22], row[23]) if row[21] is not None else None,
         translations=translations,
     )
 
@@ -544,31 +556,53 @@ def community_course_rating(product_id: str) -> tuple[float | None, int, str | N
 def _course_skills():
     link = OrgProductCourseSkill
     return (
-        sa.select(Skill.name)
+        sa.select(Skill.id, Skill.name, SkillTranslation.locale_key, SkillTranslation.name)
         .join(link, link.skill_id == Skill.id)
+        .outerjoin(SkillTranslation, SkillTranslation.skill_id == Skill.id)
         .where(link.course_product_id == sa.bindparam("product_id"))
-        .order_by(Skill.name)
     )
 
 
-def course_skills(product_id: str) -> tuple[str, ...]:
-    """The course's skill names in alphabetical order (as the catalog's skill filter lists them)."""
-    return tuple(db.session.scalars(_course_skills(), {"product_id": product_id}))
+def course_skills(product_id: str, chain: Sequence[str | None] = ()) -> tuple[str, ...]:
+    """The course's skill names in the content ``chain``'s language, in alphabetical order (as the
+    catalog's skill filter lists them); one query."""
+    return tuple(sorted(_named(db.session.execute(_course_skills(), {"product_id": product_id}), chain).values(),
+                        key=str.lower))
+
+
+def _named(rows, chain: Sequence[str | None]) -> dict[str, str]:
+    """(id, base name, locale, translated name) rows -> {id: the name in the chain's language}."""
+    names: dict[str, str] = {}
+    texts: dict[str, dict[str, str]] = {}
+    for key, base, locale, name in rows:
+        names[key] = base
+        if locale is not None:
+            texts.setdefault(key, {})[locale] = name
+    for key in names:
+        for locale in chain:
+            if locale is None:
+                break
+            if texts.get(key, {}).get(locale):
+                names[key] = texts[key][locale]
+                break
+    return names
 
 
 @prebuilt
 def _product_collections():
+    t = OrgProductCollectionTranslation
     return (
-        sa.select(OrgProductCollection.slug, OrgProductCollection.name)
+        sa.select(OrgProductCollection.slug, OrgProductCollection.name, t.locale_key, t.name)
         .join(OrgProductCollectionProduct, OrgProductCollectionProduct.collection_id == OrgProductCollection.id)
+        .outerjoin(t, t.collection_id == OrgProductCollection.id)
         .where(OrgProductCollectionProduct.product_id == sa.bindparam("product_id"))
         .order_by(OrgProductCollection.sort_order, OrgProductCollection.name)
     )
 
 
-def product_collections(product_id: str) -> list[tuple[str, str]]:
-    """(slug, name) of the collections the product is in."""
-    return [tuple(row) for row in db.session.execute(_product_collections(), {"product_id": product_id})]
+def product_collections(product_id: str, chain: Sequence[str | None] = ()) -> list[tuple[str, str]]:
+    """(slug, name in the content ``chain``'s language) of the collections the product is in (one query)."""
+    return list(_named(db.session.execute(_product_collections(), {"product_id": product_id}), chain).items())
 
 
 def sitemap_products(storefront: Storefront) -> list[tuple[str, object]]:
@@ -602,6 +636,26 @@ class Offer:
     usage_unit: str | None = None
     included_units: int = 0
 
+    def billing(self, currency: str) -> list[str]:
+        """How the plan is paid, in plain words of the page's language: ``["One payment"]``,
+        ``["€19 per month after a 14-day free trial"]``, ``["€5 per month + €0.10 per question",
+        "50 questions included"]``."""
+        price = format_money(self.price, currency)
+        if self.type == "subscription":
+            every = interval_label(self.interval or "month", self.interval_count)
+            if self.trial_period_days:
+                return [ngettext("%(price)s per %(interval)s after a %(num)d-day free trial",
+                                 "%(price)s per %(interval)s after a %(num)d-day free trial",
+                                 self.trial_period_days, price=price, interval=every)]
+            return [_("%(price)s per %(interval)s", price=price, interval=every)]
+        if self.type == "usage_based":  # billed monthly (app.orders.billing)
+            parts = [_("%(price)s per month + %(per_unit)s", price=price,
+                       per_unit=price_per_unit(self.usage_unit, format_money(self.price_per_unit or 0, currency)))]
+            if self.included_units:
+                parts.append(units_included(self.usage_unit, self.included_units))
+            return parts
+        return [_("One payment")]
+
 
 @prebuilt
 def _offers():
@@ -617,6 +671,7 @@ def _offers():
             Plan.id, Plan.name, Plan.description, Variant.name, active_variants, Plan.type, Plan.access_tier,
             Price.price, Price.price_per_unit, Price.compare_at_price,
             sub.interval, sub.interval_count, sub.trial_period_days, usage.usage_unit, usage.included_units,
+            Variant.id,
         )
         .join(Variant, Variant.id == Plan.variant_id)
         .join(Price, Price.plan_id == Plan.id)
@@ -644,15 +699,27 @@ def _plan_translations():
     )
 
 
+@prebuilt
+def _variant_translations():
+    t = OrgProductVariantTranslation
+    return (
+        sa.select(t.variant_id, t.locale_key, t.name)
+        .join(Variant, Variant.id == t.variant_id)
+        .where(Variant.product_id == sa.bindparam("product_id"))
+    )
+
+
 def offers_in_market(product_id: str, market_id: str, chain: Sequence[str | None] = ()) -> list[Offer]:
     """Active plans of active variants that have an active price in the market, in the order of
-    variants and plans, their names in the content ``chain``'s language (two queries; none sold:
-    the product is not sold in the market)."""
+    variants and plans, their plan and variant names in the content ``chain``'s language (three
+    queries; none sold: the product is not sold in the market)."""
     rows = db.session.execute(_offers(), {"product_id": product_id, "market_id": market_id}).all()
     texts: dict[str, dict[str, tuple[str, str | None]]] = {}
     if rows and chain:
         for plan_id, locale, name, description in db.session.execute(_plan_translations(), {"product_id": product_id}):
             texts.setdefault(plan_id, {})[locale] = (name, description)
+        for variant_id, locale, name in db.session.execute(_variant_translations(), {"product_id": product_id}):
+            texts.setdefault(variant_id, {})[locale] = (name, None)
 
     def text(plan_id, index, base):
         for key in chain:
@@ -668,7 +735,7 @@ def offers_in_market(product_id: str, market_id: str, chain: Sequence[str | None
             plan_id=plan_id,
             plan_name=text(plan_id, 0, name),
             plan_description=text(plan_id, 1, description),
-            variant_name=variant_name,
+            variant_name=text(variant_id, 0, variant_name),
             variant_count=variant_count,
             type=plan_type,
             tier=tier,
@@ -682,5 +749,5 @@ def offers_in_market(product_id: str, market_id: str, chain: Sequence[str | None
             included_units=(included or 0) if plan_type == "usage_based" else 0,
         )
         for (plan_id, name, description, variant_name, variant_count, plan_type, tier, price, per_unit, compare_at,
-             interval, interval_count, trial, usage_unit, included) in rows
+             interval, interval_count, trial, usage_unit, included, variant_id) in rows
     ]

@@ -30,6 +30,7 @@ from app.catalog.models import (
     OrgProduct,
     OrgProductCollection,
     OrgProductCollectionProduct,
+    OrgProductCollectionTranslation,
     OrgProductReview,
     OrgProductTranslation,
     OrgProductVariant,
@@ -38,6 +39,7 @@ from app.catalog.models import (
     OrgProductVariantPaymentPlanOneTime,
     OrgProductVariantPaymentPlanSubscription,
     OrgProductVariantPaymentPlanUsageBased,
+    OrgProductVariantTranslation,
 )
 from app.checks import check_slug, clean_text, to_amount, to_int
 from app.courses.models import (
@@ -67,6 +69,8 @@ NOTE_MAX = 5000
 WEIGHT_MAX_GRAMS = 100_000_000  # 100 t
 SEO_FIELDS = ("title", "description", "keywords", "canonical_url", "robots_directive")
 TRANSLATION_FIELDS = ("product_id", "locale_key", "name", "description")
+VARIANT_TRANSLATION_FIELDS = ("variant_id", "locale_key", "name")
+COLLECTION_TRANSLATION_FIELDS = ("collection_id", "locale_key", "name", "description")
 VARIANT_FIELDS = ("product_id", "name", "sku", "is_default", "download_url", "requires_shipping")
 PLAN_FIELDS = ("variant_id", "type", "name", "description", "access_tier")
 PRICE_FIELDS = ("plan_id", "market_id", "currency_code", "price", "price_per_unit", "compare_at_price", "is_active")
@@ -422,6 +426,50 @@ def set_product_translation(
     translation.description = description
     db.session.flush()
     audit_change(translation, action="product_translation.set", by=by, fields=TRANSLATION_FIELDS, before=before)
+    return translation
+
+
+def set_variant_translation(variant: OrgProductVariant, locale_key: str, *, name: str,
+                            by: OrgEmployee) -> OrgProductVariantTranslation:
+    """Create or replace a variant's name ("Paperback") in one of the org's locales."""
+    require_product_editor(by, variant.product)
+    key = require_org_locale(variant.org_id, locale_key)
+    name = clean_text(name, _("Variant name"), max_length=100, required=True)
+    translation = db.session.scalar(sa.select(OrgProductVariantTranslation).where(
+        OrgProductVariantTranslation.variant_id == variant.id, OrgProductVariantTranslation.locale_key == key))
+    before = None if translation is None else snapshot(translation, VARIANT_TRANSLATION_FIELDS)
+    if translation is None:
+        translation = OrgProductVariantTranslation(org_id=variant.org_id, variant=variant, locale_key=key)
+        db.session.add(translation)
+    translation.name = name
+    db.session.flush()
+    audit_change(translation, action="variant_translation.set", by=by, fields=VARIANT_TRANSLATION_FIELDS,
+                 before=before)
+    return translation
+
+
+def set_collection_translation(collection: OrgProductCollection, locale_key: str, *, name: str,
+                               description: str | None = None,
+                               by: OrgEmployee) -> OrgProductCollectionTranslation:
+    """Create or replace a collection's name and description in one of the org's locales
+    (``catalog_all``, like editing the collection)."""
+    authorize(by, collection.org_id, "catalog_all")
+    key = require_org_locale(collection.org_id, locale_key)
+    name = clean_text(name, _("Name"), max_length=100, required=True)
+    description = clean_text(description, _("Description"), max_length=100_000)
+    translation = db.session.scalar(sa.select(OrgProductCollectionTranslation).where(
+        OrgProductCollectionTranslation.collection_id == collection.id,
+        OrgProductCollectionTranslation.locale_key == key))
+    before = None if translation is None else snapshot(translation, COLLECTION_TRANSLATION_FIELDS)
+    if translation is None:
+        translation = OrgProductCollectionTranslation(org_id=collection.org_id, collection=collection,
+                                                      locale_key=key)
+        db.session.add(translation)
+    translation.name = name
+    translation.description = description
+    db.session.flush()
+    audit_change(translation, action="collection_translation.set", by=by, fields=COLLECTION_TRANSLATION_FIELDS,
+                 before=before)
     return translation
 
 

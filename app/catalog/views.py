@@ -31,11 +31,11 @@ def index():
         filters=filters,
         part=(*_view(), tuple(sorted(filters.as_args().items()))),
         load_results=lambda: {"page": queries.catalog_page(storefront, filters, g.content_chain)},
-        load_facets=lambda: {"facets": queries.facets(storefront)},
+        load_facets=lambda: {"facets": queries.facets(storefront, g.content_chain)},
     )
     if is_htmx():
         return render("catalog/index.html", "catalog/_results_part.html",
-                      push_url=url_for(".index", **filters.as_args()), **context)
+                      push_url=url_for(".index", **filters.as_args()), oob_clear=True, **context)
     return render("catalog/index.html", product_types=PRODUCT_TYPES, course_levels=COURSE_LEVELS,
                   sorts=queries.SORTS, seo=seo.for_catalog(storefront, filters), **context)
 

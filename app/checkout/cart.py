@@ -264,6 +264,8 @@ def _offers(org_id: str, market_id: str, plan_ids: Iterable[str]) -> dict[str, _
         .options(
             joinedload(plan.subscription),
             joinedload(plan.usage_based),
+            selectinload(plan.translations),
+            selectinload(variant.translations),
             selectinload(product.translations),
         )
     ).all()
@@ -308,7 +310,7 @@ def add_item(cart: Cart, plan_id: str, quantity: int = 1, *, chain: Sequence[str
     stored = quantities(cart)
     current = stored.get(plan_id, 0)
     result = dict(plan_id=plan_id, product_name=translated(offer.product, "name", chain),
-                  plan_name=offer.plan.name)
+                  plan_name=translated(offer.plan, "name", chain))
     if current and not offer.physical:
         return AddResult(**result, quantity=current, already_in_cart=True)
     new = current + quantity
@@ -483,6 +485,7 @@ def load_cart(storefront: Storefront, cart: Cart, chain: Sequence[str | None] = 
             continue
         plan, product = offer.plan, offer.product
         name = translated(product, "name", chain)
+        plan_name = translated(plan, "name", chain)
         sub = plan.subscription if plan.type == "subscription" else None
         usage = plan.usage_based if plan.type == "usage_based" else None
         unit_price = offer.price.price if offer.sold else None
@@ -490,13 +493,14 @@ def load_cart(storefront: Storefront, cart: Cart, chain: Sequence[str | None] = 
         line_input = None
         if offer.sold:
             line_input = LineInput.for_plan(
-                plan, product, product_name=name, collection_ids=collections.get(product.id, ()), quantity=qty,
+                plan, product, product_name=name, plan_name=plan_name, collection_ids=collections.get(product.id, ()),
+                quantity=qty,
                 unit_price=Decimal(0) if trial_days else Decimal(unit_price),
             )
         line = CartLine(
-            plan_id=plan_id, quantity=qty, available=offer.sold, product_name=name, plan_name=plan.name,
+            plan_id=plan_id, quantity=qty, available=offer.sold, product_name=name, plan_name=plan_name,
             product_slug=product.slug, product_type=product.type, plan_type=plan.type,
-            variant_name=offer.variant.name if offer.variant_count > 1 else None,
+            variant_name=translated(offer.variant, "name", chain) if offer.variant_count > 1 else None,
             interval=sub.interval if sub else None, interval_count=sub.interval_count if sub else 1,
             usage_unit=usage.usage_unit if usage else None,
             price_per_unit=offer.price.price_per_unit if offer.sold else None,

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app.courses.models import (
     OrgLesson,
@@ -59,6 +61,50 @@ class ModuleEntry:
         return [lesson for section in self.sections for lesson in section.lessons]
 
 
+def number_ranges(numbers: list[int]) -> str:
+    """``[1, 2, 3, 5]`` -> ``"1–3, 5"``."""
+    runs: list[list[int]] = []
+    for n in sorted(numbers):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(f"{run[0]}–{run[-1]}" if len(run) > 2 else ", ".join(map(str, run)) for run in runs)
+
+
+@dataclass(frozen=True)
+class Unlocks:
+    """What an access tier opens of a course: the numbers of its modules with a lesson at or below
+    the tier (a free preview alone does not count: everyone gets it), how
+    many lessons it opens, and whether finishing them earns the certificate."""
+
+    modules: tuple[int, ...]
+    module_count: int
+    lessons: int
+    total_lessons: int
+
+    @property
+    def certificate(self) -> bool:
+        # app.learn.certificates: issued once every lesson the tier opens is complete.
+        return self.lessons > 0
+
+    def parts(self) -> list[str]:
+        """``["Modules 1–3", "12 lessons", "certificate of completion"]`` in the page's language."""
+        parts = []
+        if self.modules:
+            if len(self.modules) == self.module_count and self.module_count > 1:
+                parts.append(ngettext("all %(num)d module", "all %(num)d modules", self.module_count))
+            else:
+                parts.append(ngettext("Module %(numbers)s", "Modules %(numbers)s", len(self.modules),
+                                      numbers=number_ranges(list(self.modules))))
+        parts.append(ngettext("%(num)d lesson", "%(num)d lessons", self.lessons))
+        if self.certificate:
+            parts.append(_("certificate of completion"))
+        if parts:
+            parts[0] = parts[0][:1].upper() + parts[0][1:]
+        return parts
+
+
 @dataclass
 class Syllabus:
     modules: list[ModuleEntry]
@@ -74,6 +120,13 @@ class Syllabus:
     def lessons_open_at(self, tier: int) -> int:
         """How many lessons a learner with ``tier`` can open."""
         return sum(1 for lesson in self.lessons if not lesson.locked_for(tier))
+
+    def unlocks(self, tier: int) -> Unlocks:
+        """What a plan granting ``tier`` opens (plain values; no queries)."""
+        numbers = tuple(number for number, module in enumerate(self.modules, start=1)
+                        if any(lesson.tier <= tier for lesson in module.lessons))
+        return Unlocks(modules=numbers, module_count=len(self.modules), lessons=self.lessons_open_at(tier),
+                       total_lessons=len(self.lessons))
 
     def tiers(self) -> list[int]:
         return sorted({lesson.tier for lesson in self.lessons})

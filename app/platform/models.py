@@ -129,6 +129,24 @@ class Skill(Timestamped, db.Model):
     children: Mapped[list[Skill]] = relationship(
         back_populates="parent", order_by="Skill.name", passive_deletes=True
     )
+    translations: Mapped[list[SkillTranslation]] = relationship(
+        back_populates="skill", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class SkillTranslation(Timestamped, db.Model):
+    """A skill's name and description in one locale (the taxonomy is platform-wide, so are these)."""
+
+    __tablename__ = "skill_translation"
+    __table_args__ = (sa.UniqueConstraint("skill_id", "locale_key"),)
+
+    id: Mapped[str] = id_pk()
+    skill_id: Mapped[str] = fk("skill.id", index=False)
+    locale_key: Mapped[str] = mapped_column(sa.String(10), sa.ForeignKey("locale.key"), nullable=False)
+    name: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    description: Mapped[str | None] = mapped_column(sa.Text)
+
+    skill: Mapped[Skill] = relationship(back_populates="translations")
 
     def __repr__(self) -> str:
         return f"<Skill {self.slug}>"

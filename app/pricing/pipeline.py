@@ -14,6 +14,7 @@ card total) use ``app.money.allocate`` (largest remainder), so the parts sum exa
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -223,8 +224,17 @@ def resolve_gift_card(org: Org, *, code: str | None, currency: str, at: datetime
 
 # ---- tax ---------------------------------------------------------------------------------
 
+def _names_its_rate(name: str, rate: Decimal) -> bool:
+    """Whether a rate's name already states its percentage ("Umsatzsteuer 19 %", "TVA 5,5%")."""
+    number = format((rate * HUNDRED).normalize(), "f")
+    whole, _dot, fraction = number.partition(".")
+    digits = re.escape(whole) + (r"[.,]" + re.escape(fraction) if fraction else "")
+    return re.search(rf"(?<![\d.,]){digits}(?:[.,]0+)?\s*%", name) is not None
+
+
 def _tax_label(rate: OrgTaxRate) -> str:
-    if rate.type == "percent":
+    """The rate's name with its percentage, stated once (a name that already says it is kept)."""
+    if rate.type == "percent" and not _names_its_rate(rate.name, rate.rate):
         return f"{rate.name} {format_percent(rate.rate, format='#,##0.###%')}"
     return rate.name
 

@@ -28,7 +28,9 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["country_name"] = labels.country_name
     app.jinja_env.filters["locale_name"] = labels.locale_name
     app.jinja_env.filters["tax_note"] = labels.tax_note
+    app.jinja_env.filters["weight"] = labels.weight_label
     app.jinja_env.globals["interval_label"] = labels.interval_label
+    app.jinja_env.globals["price_per_unit"] = labels.price_per_unit
     app.jinja_env.globals["html_lang"] = _html_lang
     app.jinja_env.globals["html_dir"] = _html_dir
     app.jinja_env.globals["cached_include"] = cache.cached_include

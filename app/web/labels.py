@@ -140,3 +140,80 @@ def country_name(code: str) -> str:
 
     locale = get_locale()
     return (locale.territories.get(code) if locale else None) or code
+
+
+# ---- usage units ----------------------------------------------------------------------------------
+# A usage-based plan's unit is stored as typed ("question"). The units below are known: their
+# counts and prices read in the page's language with its plural forms. Any other unit is shown as
+# typed, in wording that needs no plural of it.
+
+def _unit_forms():
+    from flask_babel import gettext as _
+    from flask_babel import ngettext
+
+    included = {
+        "question": lambda n: ngettext("%(num)d question included", "%(num)d questions included", n),
+        "minute": lambda n: ngettext("%(num)d minute included", "%(num)d minutes included", n),
+        "hour": lambda n: ngettext("%(num)d hour included", "%(num)d hours included", n),
+        "credit": lambda n: ngettext("%(num)d credit included", "%(num)d credits included", n),
+        "message": lambda n: ngettext("%(num)d message included", "%(num)d messages included", n),
+        "request": lambda n: ngettext("%(num)d request included", "%(num)d requests included", n),
+        "session": lambda n: ngettext("%(num)d session included", "%(num)d sessions included", n),
+        "download": lambda n: ngettext("%(num)d download included", "%(num)d downloads included", n),
+    }
+    per = {
+        "question": lambda price: _("%(price)s per question", price=price),
+        "minute": lambda price: _("%(price)s per minute", price=price),
+        "hour": lambda price: _("%(price)s per hour", price=price),
+        "credit": lambda price: _("%(price)s per credit", price=price),
+        "message": lambda price: _("%(price)s per message", price=price),
+        "request": lambda price: _("%(price)s per request", price=price),
+        "session": lambda price: _("%(price)s per session", price=price),
+        "download": lambda price: _("%(price)s per download", price=price),
+    }
+    return included, per
+
+
+def usage_unit_key(unit: str | None) -> str | None:
+    """The known unit ``unit`` names (``"Questions"`` -> ``"question"``), else None."""
+    included, _per = _unit_forms()
+    key = (unit or "").strip().lower()
+    if key.endswith("s") and key[:-1] in included:
+        key = key[:-1]
+    return key if key in included else None
+
+
+def units_included(unit: str | None, count: int) -> str:
+    """``"50 questions included"`` (``"50 Fragen inklusive"``)."""
+    from flask_babel import gettext as _
+
+    included, _per = _unit_forms()
+    key = usage_unit_key(unit)
+    if key:
+        return included[key](count)
+    return _("%(unit)s: %(num)d included", unit=unit, num=count)
+
+
+def price_per_unit(unit: str | None, price: str) -> str:
+    """``"€0.10 per question"`` (``"0,10 € pro Frage"``); ``price`` is already formatted."""
+    from flask_babel import gettext as _
+
+    _included, per = _unit_forms()
+    key = usage_unit_key(unit)
+    if key:
+        return per[key](price)
+    return _("%(price)s per %(unit)s", price=price, unit=unit)
+
+
+def weight_label(grams: int | None) -> str:
+    """``450`` -> ``"450 g"``, ``1250`` -> ``"1.25 kg"`` (``"1,25 kg"`` in German)."""
+    from decimal import Decimal
+
+    from babel.units import format_unit
+    from flask_babel import get_locale
+
+    if grams is None:
+        return ""
+    if grams >= 1000:
+        return format_unit(Decimal(grams) / 1000, "mass-kilogram", length="short", locale=get_locale())
+    return format_unit(grams, "mass-gram", length="short", locale=get_locale())

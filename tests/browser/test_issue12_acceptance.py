@@ -245,7 +245,7 @@ def test_a_creator_builds_prices_and_publishes_a_course_that_a_learner_buys(demo
     expect(offer).to_have_count(1)
     expect(offer).to_contain_text("Home baker")
     expect(offer).to_contain_text("49")
-    expect(offer.locator(".unlocks")).to_have_text("Unlocks 2 of 3 lessons")
+    expect(offer.locator(".unlocks")).to_have_text("Module 1 · 2 lessons · certificate of completion")
     in_cart = int(learner.locator("#cart-badge .cart-count").get_attribute("data-count"))
     offer.locator('button[type="submit"]').click()
     expect(learner.locator("#cart-badge .cart-count")).to_have_attribute("data-count", str(in_cart + 1))

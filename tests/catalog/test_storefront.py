@@ -11,7 +11,13 @@ from decimal import Decimal
 import pytest
 
 from app.accounts.models import UserLocale
-from app.catalog.services import add_review, add_to_collection, create_collection, set_product_translation
+from app.catalog.services import (
+    add_review,
+    add_to_collection,
+    create_collection,
+    set_market_price,
+    set_product_translation,
+)
 from app.extensions import db
 from app.markets.services import create_market
 from app.orgs.models import OrgMember
@@ -45,7 +51,6 @@ class World:
 def world(app) -> World:
     """Org "shop" with markets eu (EUR, de/fr/en, inclusive) and us (USD, en, exclusive)."""
     from app.catalog.attributions import set_attribution
-    from app.catalog.services import set_market_price
 
     with app.app_context():
         org = make_org("shop", name="Shop Academy", locale_keys=("en", "de", "fr", "es"))
@@ -214,8 +219,33 @@ def test_cards_show_name_brand_creator_from_price_and_rating(world, client):
     card = card[: card.index("</article>")]
     assert "Data-Science-Bootcamp" in card
     assert "Grace Hopper" in card
-    assert "5,00\xa0€" in card  # from: the cheapest plan (usage base price)
+    # from: the lowest price of one payment, the VIP subscription's month (29 €); not the usage
+    # plan's base fee (5 €), which is not all a buyer of it pays
+    assert "ab 29,00\xa0€" in card and "5,00\xa0€" not in card
     assert "★ 5" in card
+
+
+def test_the_from_price_of_a_product_with_only_usage_plans_is_its_base_fee_and_filters_follow_it(world, app,
+                                                                                                client):
+    from app.markets.models import OrgMarket
+    from app.orgs.models import Org
+
+    with app.app_context():
+        org = db.session.scalar(db.select(Org).where(Org.slug == "shop"))
+        eu = db.session.scalar(db.select(OrgMarket).where(OrgMarket.slug == "eu", OrgMarket.org_id == org.id))
+        metered = make_product(org, name="Metered tutor", slug="metered")
+        plan = make_plan(metered, type="usage_based", name="Pay per question", usage_unit="question")
+        set_market_price(plan, eu, price=Decimal("3.00"), price_per_unit=Decimal("0.20"), by=org_admin(plan))
+        db.session.commit()
+    html = client.get("/shop/eu/en/").get_data(as_text=True)
+    card = html[html.index('data-slug="metered"'):]
+    assert "from €3.00" in card[: card.index("</article>")]
+
+    def slugs(query):
+        return product_slugs(client.get(f"/shop/eu/en/?{query}").get_data(as_text=True))
+
+    assert slugs("max_price=10") == {"metered", "pandas-cookbook"}  # data-science starts at 29 €, not 5 €
+    assert "data-science" in slugs("min_price=20&max_price=30")
 
 
 def test_filters_by_type_search_price_collection_and_level(world, client):
@@ -284,10 +314,14 @@ def test_pagination(world, app, client):
 def test_product_page_shows_plans_tiers_and_syllabus(world, client):
     html = client.get("/shop/eu/en/products/data-science").get_data(as_text=True)
     assert "€1,234.56" in html and "€1,999.00" in html
-    assert "€29.00 / month" in html and "14-day free trial" in html
-    assert "€0.10 per question" in html and "50 question included" in html
-    # 3 modules x 2 lessons, tiers 1, 2, 3
-    assert "Unlocks 2 of 6 lessons" in html and "Unlocks 4 of 6 lessons" in html and "Unlocks 6 of 6 lessons" in html
+    assert "€29.00 per month after a 14-day free trial" in html
+    assert "€5.00 per month + €0.10 per question · 50 questions included" in html
+    offers = html[html.index('id="offers"'):html.index('id="syllabus"')]
+    assert "One payment" in offers and "Tier 1" not in offers and "One-time payment" not in offers
+    # 3 modules x 2 lessons, tiers 1, 2, 3: what each plan opens, not its tier's name
+    assert "Module 1 · 2 lessons · certificate of completion" in html
+    assert "Modules 1, 2 · 4 lessons · certificate of completion" in html
+    assert "All 3 modules · 6 lessons · certificate of completion" in html
     assert html.count('class="badge lock"') >= 2
     assert 'href="/creators/grace-hopper"' in html
     assert "Loved it." in html
@@ -312,6 +346,36 @@ def test_product_page_lists_a_courses_skills_alphabetically(app, client):
     facts = html[html.index('class="card course-facts"'):]
     assert re.findall(r'<span class="badge">([^<]+)</span>', facts[facts.index("<dt>Skills</dt>"):])[:3] == [
         "Data analysis", "SQL", "Web design"]
+
+
+def test_plan_billing_and_benefits_read_in_german_with_plural_forms(world, client):
+    html = client.get("/shop/eu/de/products/data-science").get_data(as_text=True)
+    offers = html[html.index('id="offers"'):html.index('id="syllabus"')]
+    assert "5,00\xa0€ pro Monat + 0,10\xa0€ pro Frage · 50 Fragen inklusive" in offers
+    assert "29,00\xa0€ pro Monat nach einer 14-tägigen kostenlosen Testphase" in offers
+    assert "Modul 1 · 2 Lektionen · Teilnahmezertifikat" in offers
+    assert "Alle 3 Module · 6 Lektionen" in offers
+    assert "Einmalige Zahlung" in offers and "Stufe" not in offers
+
+
+def test_a_physical_product_page_shows_shipping_and_buy_not_plans(world, app, client):
+    from app.markets.models import OrgMarket
+    from app.orgs.models import Org
+
+    with app.app_context():
+        org = db.session.scalar(db.select(Org).where(Org.slug == "shop"))
+        eu = db.session.scalar(db.select(OrgMarket).where(OrgMarket.slug == "eu", OrgMarket.org_id == org.id))
+        book = make_product(org, type="physical", name="Printed workbook", slug="workbook", weight_grams=1250,
+                            shipping_note="Ships within 3 days.")
+        make_priced_plan(eu, product=book, price="32.00")
+        db.session.commit()
+    html = client.get("/shop/eu/en/products/workbook").get_data(as_text=True)
+    offers = html[html.index('id="offers"'):]
+    assert "<h2>Buy</h2>" in offers and "Choose your plan" not in html
+    assert "Ships within 3 days." in offers and "1.25 kg" in offers
+    assert "One payment" not in offers and "Add to cart" in offers
+    german = client.get("/shop/eu/de/products/workbook").get_data(as_text=True)
+    assert "1,25 kg" in german
 
 
 def test_product_json_ld_and_hreflang(world, client):

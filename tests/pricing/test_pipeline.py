@@ -155,6 +155,21 @@ def test_inclusive_market_extracts_vat_from_the_gross_price(org, eu, standard, d
     assert_consistent(q)
 
 
+@pytest.mark.parametrize(("name", "rate", "label"), [
+    ("Umsatzsteuer 19 %", "0.19", "Umsatzsteuer 19 %"),
+    ("TVA 5,5%", "0.055", "TVA 5,5%"),
+    ("IVA 16.0 %", "0.16", "IVA 16.0 %"),
+    ("Umsatzsteuer 7 % (ermäßigt)", "0.07", "Umsatzsteuer 7 % (ermäßigt)"),
+    ("VAT 119 % typo", "0.19", "VAT 119 % typo 19%"),
+    ("Mehrwertsteuer", "0.20", "Mehrwertsteuer 20%"),
+])
+def test_the_tax_label_states_the_rate_once(org, eu, standard, name, rate, label):
+    make_tax_rate(org, category=standard, region=make_region(org, "DE"), name=name, rate=D(rate),
+                  effective_from=LONG_AGO)
+    (p,) = price(org, eu, [line(eu, "99.00", tax_category=standard)], country="DE").lines
+    assert p.tax_label == label
+
+
 def test_a_buyer_in_another_country_without_a_rate_pays_no_tax(org, eu, standard, de_vat):
     q = price(org, eu, [line(eu, "99.00", tax_category=standard)], country="AT")
     (p,) = q.lines

@@ -21,6 +21,16 @@ document.addEventListener("DOMContentLoaded", function () {
   });
 });
 
+// Focus after an htmx swap goes to what the swap is about: the new content marks it with
+// data-swap-focus (a heading or message with tabindex="-1"), e.g. the next lesson's heading or the
+// result of "mark as complete". A full page load moves no focus (the browser's own behaviour).
+document.addEventListener("htmx:afterSettle", function (evt) {
+  var root = evt.target;
+  if (!root || !root.querySelector) return;
+  var target = root.matches("[data-swap-focus]") ? root : root.querySelector("[data-swap-focus]");
+  if (target && target.isConnected) target.focus({ preventScroll: false });
+});
+
 // Lists (macros/table.html): "select all rows on this page" only works with JavaScript, so it is
 // rendered hidden and shown here; without JavaScript each row is checked by hand.
 function revealSelectAll(root) {
