@@ -5,7 +5,17 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, send_file, send_from_directory
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    send_file,
+    send_from_directory,
+)
 from sqlalchemy import text
 
 from app.extensions import db
