@@ -106,3 +106,39 @@ def test_a_buyer_on_a_phone_sees_each_pages_key_control_on_the_first_screen(demo
     expect(sidebar).to_be_visible()
     lesson_box = page.locator("#lesson-region").bounding_box()
     assert sidebar.bounding_box()["y"] > lesson_box["y"] + lesson_box["height"] - 1  # the syllabus is below the lesson
+
+
+@pytest.mark.parametrize("locale", ["de", "fr"])
+def test_german_and_french_store_pages_fit_a_phone(demo, new_context, screenshots, locale):
+    """Longer words, same first screen: the catalog's first product, the course's price and button."""
+    context = new_context(viewport={"width": WIDTH, "height": HEIGHT}, is_mobile=True, has_touch=True, locale=locale)
+    page = context.new_page()
+    page.goto(f"/acme/eu/{locale}/")
+    first_screen(page, f"catalog-{locale}", ".product-card", screenshots)
+    page.goto(f"/acme/eu/{locale}/products/{COURSE}")
+    first_screen(page, f"product-{locale}", ".offer button[type=submit]", screenshots)
+
+
+def test_the_phone_menus_open_without_javascript(demo, new_context, screenshots):
+    """The header's menu and the filters are <details>: a tap opens them with JavaScript off; the
+    syllabus of a free preview lesson is open below the lesson (there is no script to fold it)."""
+    context = new_context(viewport={"width": WIDTH, "height": HEIGHT}, java_script_enabled=False, locale="en-US")
+    page = context.new_page()
+    page.goto("/acme/eu/en/")
+    login = page.locator('.site-header a[href*="/account/login"]')
+    expect(login).to_be_hidden()
+    page.locator(".nav-toggle").click()
+    expect(login).to_be_visible()
+    page.locator(".nav-toggle").click()  # the open menu lies over the page: close it again
+    expect(login).to_be_hidden()
+    page.locator(".filters-toggle").click()
+    expect(page.locator("#filter-q")).to_be_visible()
+
+    page.goto(f"/acme/eu/en/products/{COURSE}")
+    page.locator(".syllabus .lesson", has=page.locator(".badge", has_text="Free preview")).first.wait_for()
+    page.goto(f"/acme/eu/en/learn/{COURSE}/")
+    first_screen(page, "lesson-no-js", "#lesson-title", screenshots)
+    lesson = page.locator("#lesson-region").bounding_box()
+    sidebar = page.locator("#learn-sidebar")
+    expect(sidebar).to_be_visible()
+    assert sidebar.bounding_box()["y"] > lesson["y"] + lesson["height"] - 1
