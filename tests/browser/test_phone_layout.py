@@ -27,6 +27,12 @@ def screenshots(tmp_path_factory):
     return path
 
 
+def _rgb(hex_colour: str) -> str:
+    """``#0f766e`` as the browser computes it: ``rgb(15, 118, 110)``."""
+    red, green, blue = (int(hex_colour.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
+    return f"rgb({red}, {green}, {blue})"
+
+
 def first_screen(page: Page, name: str, key: str, screenshots) -> None:
     """Save the first screen; nothing scrolls sideways; ``key`` is visible with its top on the first screen."""
     page.evaluate("window.scrollTo(0, 0)")
@@ -50,6 +56,13 @@ def test_a_buyer_on_a_phone_sees_each_pages_key_control_on_the_first_screen(demo
     # The catalog: a one-row header with the menu folded, the filters folded, the first product on screen.
     page.goto(f"{store}/")
     first_screen(page, "catalog", ".product-card", screenshots)
+    # a product without a cover: its initials on the store's brand colour (a designed placeholder, not an empty box)
+    placeholder = page.locator('.product-card[data-slug="one-on-one-coaching"] svg.placeholder.cover')
+    expect(placeholder.locator("text")).to_have_text("1C")
+    brand, fill = placeholder.evaluate(
+        "svg => [getComputedStyle(document.documentElement).getPropertyValue('--brand').trim(),"
+        " getComputedStyle(svg.querySelector('rect')).fill]")
+    assert fill == _rgb(brand), (brand, fill)
     header = page.locator(".site-header").bounding_box()
     assert header["height"] < 80, header
     my_learning = page.locator(".site-header .my-learning-link")
