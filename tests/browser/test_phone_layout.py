@@ -107,6 +107,7 @@ def test_a_buyer_on_a_phone_sees_each_pages_key_control_on_the_first_screen(demo
     expect(page).to_have_url(re.compile(r"/orders/ACME-\d{6}/pay$"))
     page.locator('button[name="outcome"][value="pay"]').click()
     expect(page.locator("#order-status [data-status]")).to_have_attribute("data-status", "fulfilled")
+    first_screen(page, "order", "#order-status", screenshots)
 
     # A lesson: its heading and text before the syllabus, which is folded below it.
     page.goto(f"{store}/learn/{COURSE}/")
