@@ -135,6 +135,29 @@ def test_no_template_skips_a_heading_level(app_env):
         f"{name}: {', '.join(found)}" for name, found in problems.items())
 
 
+# Pictographs that need an emoji font (without one they show as empty boxes): the emoji planes,
+# the emoji variation selector and the symbols with an emoji presentation we once used as icons.
+# Icons are inline SVG (app/templates/macros/icons.html).
+EMOJI = re.compile("[\U0001F000-\U0001FAFF\uFE0F\u2B07\u2714\u2705\u274C\u2B50]")
+
+
+def emoji(text: str) -> list[tuple[int, str]]:
+    """(line, character) of every emoji in ``text``."""
+    return [(text.count("\n", 0, m.start()) + 1, m.group()) for m in EMOJI.finditer(text)]
+
+
+def test_templates_use_svg_icons_not_emoji():
+    found = {str(path.relative_to(ROOT)): emoji(path.read_text(encoding="utf-8"))
+             for path in sorted(TEMPLATES.rglob("*.html"))}
+    found = {name: hits for name, hits in found.items() if hits}
+    assert not found, f"emoji in templates (use macros/icons.html): {found}"
+
+
+def test_emoji_check_finds_pictographs_but_not_typographic_symbols():
+    assert emoji("a \U0001F512 b\n\U0001F393 \u2B07 \u2714") == [(1, "\U0001F512"), (2, "\U0001F393"), (2, "\u2B07"), (2, "\u2714")]
+    assert emoji("\u2605 4 \u00b7 \u2713 Completed \u2190 back \u2192") == []
+
+
 # ---- the checks themselves fail on what they exist for -------------------------------------------
 
 def test_hx_attribute_check_finds_hx_but_not_data_hx_classes_or_headers():

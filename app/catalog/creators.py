@@ -15,6 +15,7 @@ from app.db import utcnow
 from app.extensions import db
 from app.markets.models import OrgMarket
 from app.orgs.models import Org, OrgEmployee
+from app.platform.images import ImageView, OrgImage
 
 bp = Blueprint("creators", __name__, url_prefix="/creators")
 
@@ -30,7 +31,23 @@ def profile(slug: str):
                  slug=product.slug) if market_slug else None)
         for product, org_name, org_slug, market_slug, locale in creator_products(job_profile)
     ]
-    return render_template("accounts/creator.html", job_profile=job_profile, products=products)
+    return render_template("accounts/creator.html", job_profile=job_profile, products=products,
+                           avatar=creator_avatar(job_profile))
+
+
+def creator_avatar(job_profile: UserJobProfile) -> ImageView | None:
+    """The photo this professional uploaded as an employee of an org that shows them on their
+    profile (the most recent one when they work for several): one query."""
+    image = db.session.scalars(
+        sa.select(OrgImage)
+        .join(OrgEmployee, OrgEmployee.id == OrgImage.employee_id)
+        .join(Org, Org.id == OrgEmployee.org_id)
+        .where(OrgEmployee.job_profile_id == job_profile.id, OrgEmployee.status == "active",
+               OrgEmployee.show_on_profile.is_(True), Org.is_active.is_(True))
+        .order_by(OrgImage.updated_at.desc())
+        .limit(1)
+    ).first()
+    return image.view() if image is not None else None
 
 
 def creator_products(job_profile: UserJobProfile) -> list[tuple]:

@@ -58,3 +58,23 @@ def render_markdown(text: str | None) -> Markup:
     if len(text) <= 20_000:
         return Markup(_render_cached(text))
     return Markup(sanitize(_parser().render(text)))
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def without_title(text: str | None, title: str | None) -> str | None:
+    """``text`` without a first heading that only repeats ``title`` (any level, ATX or setext, its
+    emphasis ignored): the player shows the lesson's title as the page's heading already."""
+    if not text or not title:
+        return text
+    tokens = _parser().parse(text)
+    if len(tokens) < 2 or tokens[0].type != "heading_open" or tokens[0].map is None:
+        return text
+    inline = tokens[1].children or []
+    heading = "".join(child.content for child in inline if child.type in ("text", "code_inline"))
+    if _plain(heading) != _plain(title):
+        return text
+    lines = text.splitlines(keepends=True)
+    return "".join(lines[tokens[0].map[1]:]).lstrip("\n")

@@ -44,6 +44,7 @@ from app.entitlements.services import member_access_tier
 from app.errors import NotFoundError, PermissionDeniedError
 from app.extensions import db
 from app.learn import certificates
+from app.learn.markdown import without_title
 from app.learn.models import OrgMemberCourseCertificate, OrgMemberLessonProgress
 from app.markets.locales import translated
 from app.markets.storefront import Storefront
@@ -207,6 +208,11 @@ class Player:
         if self.lesson is None:
             return None
         return translated(self.lesson, field_name, self.chain)
+
+    def lesson_body(self) -> str | None:
+        """The current lesson's Markdown content without a first heading that repeats its title
+        (the lesson region shows the title as its heading)."""
+        return without_title(self.lesson_text("content"), self.current.title if self.current else None)
 
     @property
     def position_seconds(self) -> int:

@@ -5,7 +5,17 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, send_file
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    send_file,
+    send_from_directory,
+)
 from sqlalchemy import text
 
 from app.extensions import db
@@ -52,6 +62,13 @@ def brand_css(color: str):
     response.cache_control.max_age = 365 * 24 * 3600
     response.cache_control.immutable = True
     return response
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """The icon browsers ask for at the site root of every host (the pages also link the SVG one)."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=7 * 24 * 3600)
 
 
 MEDIA_TYPES = {".webp": "image/webp"}

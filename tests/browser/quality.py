@@ -11,7 +11,8 @@ At the end of the session tests/browser/test_quality_gates.py checks them all:
 - one run of the Nu checker (`vnu.jar --errors-only`, a single JVM) over every snapshot: any
   error fails with its URL, line and message;
 - axe-core on every distinct snapshot, replayed in a fresh page (the same URL, the server's
-  stylesheets, no page scripts): any violation of any impact fails with its rule and elements.
+  stylesheets, no page scripts) at each viewport width it was shown at (a page a test opened at
+  390 px is checked at 390 px too): any violation of any impact fails with its rule and elements.
 
 Both tools come from npm at pinned versions, installed by scripts/test.sh into a cache outside
 the repository, which exports their paths:
@@ -82,6 +83,7 @@ class Snapshot:
     url: str
     html: str
     visits: list[tuple[str, str, str]] = field(default_factory=list)  # (test, url, event)
+    widths: set[int] = field(default_factory=set)  # the viewport widths it was shown at
 
     @property
     def path(self) -> str:
@@ -101,7 +103,17 @@ class Snapshot:
     def describe(self) -> str:
         test, _url, event = self.visits[0]
         more = f" (+{len(self.visits) - 1} more visits)" if len(self.visits) > 1 else ""
-        return f"{self.path} [{event}, {test}{more}]"
+        widths = "" if self.widths <= {DEFAULT_WIDTH} else " at " + ", ".join(f"{w} px" for w in sorted(self.widths))
+        return f"{self.path}{widths} [{event}, {test}{more}]"
+
+
+DEFAULT_WIDTH = 1280  # pytest-playwright's default viewport is 1280 × 720
+
+
+def viewport_width(page) -> int | None:
+    """The width of ``page``'s viewport (None when unknown)."""
+    size = page.viewport_size if page is not None else None
+    return size["width"] if size else None
 
 
 class PageRecorder:
@@ -112,7 +124,7 @@ class PageRecorder:
         self.current_test = "(session setup)"
         self.visits = 0
 
-    def record(self, url: str, event: str, html: str) -> None:
+    def record(self, url: str, event: str, html: str, width: int | None = None) -> None:
         if not url.startswith("http"):
             return
         normalized = html
@@ -121,19 +133,22 @@ class PageRecorder:
         key = hashlib.sha256(f"{urlsplit(url).path}\n{normalized}".encode()).hexdigest()
         snapshot = self.snapshots.setdefault(key, Snapshot(url=url, html=html))
         snapshot.visits.append((self.current_test, url, event))
+        snapshot.widths.add(width or DEFAULT_WIDTH)
         self.visits += 1
 
     def watch(self, context, *, javascript: bool = True) -> None:
         """Record every document shown in ``context`` (a Playwright BrowserContext)."""
         if javascript:
-            context.expose_binding(BINDING, lambda _source, data: self.record(data["url"], data["event"], data["html"]))
+            context.expose_binding(BINDING, lambda source, data: self.record(
+                data["url"], data["event"], data["html"], viewport_width(source.get("page"))))
             context.add_init_script(script=SNAPSHOT_SCRIPT)
             return
         # No scripts run in the page: ask for the document from Python after each load.
         def on_page(page) -> None:
             def on_load(loaded_page) -> None:
                 try:
-                    self.record(loaded_page.url, "load (no JavaScript)", loaded_page.content())
+                    self.record(loaded_page.url, "load (no JavaScript)", loaded_page.content(),
+                                viewport_width(loaded_page))
                 except Exception:  # noqa: BLE001 - closed or navigated away meanwhile: nothing to record
                     pass
 
@@ -275,14 +290,18 @@ class AxeViolation:
     impact: str
     help: str
     targets: list[str]
+    width: int = DEFAULT_WIDTH  # the viewport width it was found at
 
     def __str__(self) -> str:
         shown = ", ".join(self.targets[:5]) + (f" (+{len(self.targets) - 5} more)" if len(self.targets) > 5 else "")
-        return f"  {self.rule} ({self.impact}): {self.help}\n      {shown}"
+        at = "" if self.width == DEFAULT_WIDTH else f" at {self.width} px"
+        return f"  {self.rule} ({self.impact}){at}: {self.help}\n      {shown}"
 
 
-def axe_check(browser, axe_js: Path, documents: dict[str, tuple[str, str]]) -> dict[str, list[AxeViolation]]:
-    """Run axe-core on each document (name -> (URL, HTML)), replayed at its URL in a fresh page.
+def axe_check(browser, axe_js: Path, documents: dict[str, tuple[str, str]],
+              widths: dict[str, set[int]] | None = None) -> dict[str, list[AxeViolation]]:
+    """Run axe-core on each document (name -> (URL, HTML)), replayed at its URL in a fresh page, once
+    at each of its viewport ``widths`` (name -> widths; default: 1280 px only).
 
     The page gets the server's stylesheets and images (colour contrast, visibility) but runs no
     page scripts: the snapshot already is the state the scripts left.
@@ -309,15 +328,20 @@ def axe_check(browser, axe_js: Path, documents: dict[str, tuple[str, str]]) -> d
         for name, (url, html) in documents.items():
             url = url.split("#")[0]  # a fragment alone would not load the document again
             current.update(url=url, html=html)
-            page.goto(url, wait_until="load")
-            # Embedded third-party frames (videos) are not ours to check, and load nothing here.
-            found = page.evaluate(
-                "async () => (await axe.run(document, {resultTypes: ['violations'], iframes: false})).violations")
-            results[name] = [
-                AxeViolation(rule=v["id"], impact=v.get("impact") or "?", help=v.get("help", ""),
-                             targets=[" ".join(map(str, node.get("target", []))) for node in v.get("nodes", [])])
-                for v in found
-            ]
+            results[name] = []
+            for width in sorted((widths or {}).get(name) or {DEFAULT_WIDTH}):
+                # the width the page was shown at (with a phone's height at phone widths)
+                page.set_viewport_size({"width": width, "height": 844 if width < 600 else 720})
+                page.goto(url, wait_until="load")
+                # Embedded third-party frames (videos) are not ours to check, and load nothing here.
+                found = page.evaluate(
+                    "async () => (await axe.run(document, {resultTypes: ['violations'], iframes: false})).violations")
+                results[name].extend(
+                    AxeViolation(rule=v["id"], impact=v.get("impact") or "?", help=v.get("help", ""),
+                                 targets=[" ".join(map(str, node.get("target", []))) for node in v.get("nodes", [])],
+                                 width=width)
+                    for v in found
+                )
     finally:
         context.close()
     return results

@@ -101,6 +101,8 @@ def test_walk_the_dashboard(demo, queue, new_context, role, width, js):
     # The storefront's header leads to the dashboard.
     expect(page.locator("a.dashboard-link")).to_have_attribute("href", "/dashboard/acme/")
     page.goto("/acme/eu/en/")
+    if width < 768:  # on a phone the store's header links are in its menu
+        page.locator(".nav-toggle").click()
     page.locator("a.dashboard-link").click()
     expect(page).to_have_url(re.compile(r"/dashboard/acme/$"))
     expect(page.locator("h1")).to_have_text("Overview")

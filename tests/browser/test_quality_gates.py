@@ -75,7 +75,8 @@ def axe_violations(visited, checker_tools, browser, live_server):
     """axe-core over the canary and every distinct visited document."""
     documents = {CANARY: (f"{live_server}/quality-gate-canary", CANARY_HTML),
                  **{str(i): (s.url, s.html) for i, s in enumerate(visited)}}
-    return axe_check(browser, checker_tools.axe_js, documents)
+    # each page at every width a test showed it at: the phone tests' pages at 390 px as well
+    return axe_check(browser, checker_tools.axe_js, documents, {str(i): s.widths for i, s in enumerate(visited)})
 
 
 def _fail_with_report(visited: list[Snapshot], found: dict, what: str) -> None:
@@ -105,6 +106,13 @@ def test_every_visited_page_passes_the_nu_html_checker(visited, nu_errors):
 def test_axe_reports_skipped_headings_and_empty_table_headers(axe_violations):
     rules = {violation.rule for violation in axe_violations[CANARY]}
     assert {"heading-order", "empty-table-header"} <= rules, rules
+
+
+def test_pages_shown_on_a_phone_are_checked_at_the_phones_width(visited):
+    phone = [s for s in visited if any("test_phone_layout.py" in test for test, _url, _event in s.visits)]
+    if not phone:
+        pytest.skip("the phone layout test did not run in this session")
+    assert all(390 in s.widths for s in phone), [(s.path, s.widths) for s in phone]
 
 
 def test_every_visited_page_has_no_axe_violations(visited, axe_violations):

@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
+from app.accounts.models import UserJobProfile
 from app.catalog.models import OrgProduct
 from app.errors import ValidationError
 from app.extensions import db
@@ -242,6 +243,23 @@ def test_a_creators_avatar_shows_with_their_credit(app, academy, client):
     credit = re.search(r'<p class="creators">.*?</p>', page, re.S).group(0)
     assert re.search(r'<img class="avatar" src="/media/images/avatar/[0-9a-f]{32}/96.webp"', credit)
     assert 'width="32" height="32"' in credit
+
+    # ...and on their public creator page, once their employment is linked to a public job profile
+    from app.accounts.models import User
+    from app.orgs.models import OrgEmployee
+    from tests.factories import make_job_profile
+
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == academy.creator_email))
+        employee = db.session.get(OrgEmployee, db.session.scalar(  # the one whose photo was uploaded
+            sa.select(OrgImage.employee_id).where(OrgImage.org_id == academy.org_id, OrgImage.kind == "avatar")))
+        slug = make_job_profile(user, title="Teacher").slug
+        employee.job_profile_id = db.session.scalar(
+            sa.select(UserJobProfile.id).where(UserJobProfile.slug == slug))
+        db.session.commit()
+    profile = _text(client.get(f"/creators/{slug}"))
+    head = re.search(r'<div class="creator-head">.*?</h1>', profile, re.S).group(0)
+    assert re.search(r'<img class="avatar" src="/media/images/avatar/[0-9a-f]{32}/\d+.webp"[^>]*width="96" height="96"', head)
 
 
 def test_a_brand_logo_is_uploaded_by_admins_and_shown_in_the_header(app, academy, client):

@@ -231,6 +231,26 @@ def test_text_comes_from_the_content_translation_chain(app, client, school, logi
     assert "Lektion eins" not in english and "The <strong>first</strong> lesson." in english
 
 
+def test_the_lesson_body_does_not_repeat_the_lesson_title(app, client, school, login):
+    from app.courses.models import OrgLesson
+    from app.learn.authoring import set_translation
+
+    grant(app, school, 1)
+    with app.app_context():  # content that starts with its own title as a heading (as imported lessons do)
+        lesson = db.session.get(OrgLesson, school.lesson_ids[0])
+        set_translation(lesson, "de", title="Willkommen im Kurs",
+                        content="# Willkommen im *Kurs*\n\nDer erste Text.\n\n## Willkommen im Kurs", by=org_admin(lesson))
+        db.session.commit()
+    _login(client, login)
+    german = html_of(client.get(school.url(0).replace("/eu/en/", "/eu/de/")))
+    region = german.split('id="lesson-region"', 1)[1].split("</section>", 1)[0]
+    assert '<h2 id="lesson-title">Willkommen im Kurs</h2>' in region
+    assert "<h1>" not in region and "Der erste Text." in region
+    assert "<h2>Willkommen im Kurs</h2>" in region  # a later heading with the same words stays
+    english = html_of(client.get(school.url(0)))  # "# Welcome" is not the title "Lesson 1": kept
+    assert "<h1>Welcome</h1>" in english
+
+
 def test_video_has_captions_and_resumes_at_the_saved_position(app, client, school, login):
     grant(app, school, 1)
     _login(client, login)

@@ -31,6 +31,17 @@ def test_home_lists_active_storefronts_only(app, client):
     assert "Hidden Org" not in html
 
 
+def test_the_favicon_answers_at_the_root_and_every_page_links_it(client):
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/vnd.microsoft.icon"
+    assert icon.data[:4] == b"\x00\x00\x01\x00"  # an ICO file's header
+    assert client.get("/static/favicon.svg").status_code == 200
+    for page in (client.get("/"), client.get("/no/such/page/here")):  # the home page and an error page
+        html = page.get_data(as_text=True)
+        assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in html
+        assert '<link rel="icon" href="/favicon.ico" sizes="48x48">' in html
+
+
 def test_404_is_a_full_page_and_an_htmx_fragment(client):
     page = client.get("/no/such/page/here")
     assert page.status_code == 404 and b"<html" in page.data and b"Page not found" in page.data

@@ -43,3 +43,17 @@ document.addEventListener("change", function (evt) {
   if (!all || !all.form) return;
   all.form.querySelectorAll('input[type=checkbox][name="ids"]').forEach(function (box) { box.checked = all.checked; });
 });
+
+// Disclosures that fold only on a phone (<details data-open-from="48rem">: the header menu, the
+// catalog filters, the checkout codes, the player's syllabus). From that width app.css shows their
+// content whether or not they are open; here they are also marked open there, so what assistive
+// technology is told matches what is shown (also after the window is made wider).
+(function () {
+  function sync() {
+    document.querySelectorAll("details[data-open-from]").forEach(function (details) {
+      if (window.matchMedia("(min-width: " + details.dataset.openFrom + ")").matches) details.open = true;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", sync);
+  window.addEventListener("resize", sync);
+})();

@@ -42,3 +42,10 @@
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:load", function (evt) { init(evt.target); });
 })();
+
+// Course player on a phone: the syllabus below the lesson is open in the HTML (so it is there
+// without JavaScript); fold it, it opens with a tap on its summary. From 50rem it is always shown.
+document.addEventListener("DOMContentLoaded", function () {
+  if (!window.matchMedia("(max-width: 49.99rem)").matches) return;
+  document.querySelectorAll("details.player-syllabus[open]").forEach(function (syllabus) { syllabus.open = false; });
+});
