@@ -168,6 +168,11 @@ class Config:
     # else in each process's memory.
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    # Celery's broker (app/platform/tasks.py): background email, bulk jobs, the daily renewals.
+    # Unset (and no REDIS_URL): tasks run in-process at once, so one machine needs nothing more.
+    CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL
+    # When `celery beat` enqueues the daily renewals (HH:MM, UTC).
+    RENEWALS_AT = os.environ.get("RENEWALS_AT", "03:00")
     RATELIMIT_KEY_PREFIX = "volmify"
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
@@ -222,6 +227,7 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
+    CELERY_BROKER_URL = None  # tasks run eagerly (the Celery test starts its own worker)
     SERVER_NAME = None
     STOREFRONT_CACHE_SECONDS = 0
     # Argon2 at its cheapest: thousands of test users are created (never use this in production).
