@@ -141,6 +141,9 @@ class Config:
 
     # Market settings are cached per process for this many seconds (0: off).
     STOREFRONT_CACHE_SECONDS = int(os.environ.get("STOREFRONT_CACHE_SECONDS", "30"))
+    # With REDIS_URL, each process reads the storefront data's generation from Redis at most this
+    # often (seconds): an edit shows in every process and host within about this time (app/web/cache.py).
+    CACHE_GENERATION_CHECK_SECONDS = float(os.environ.get("CACHE_GENERATION_CHECK_SECONDS", "0.5"))
 
     # Trusted header carrying the visitor's country (set by a CDN such as Cloudflare).
     COUNTRY_HEADER = os.environ.get("COUNTRY_HEADER", "CF-IPCountry")
