@@ -174,6 +174,9 @@ class Config:
     # Celery's broker (app/platform/tasks.py): background email, bulk jobs, the daily renewals.
     # Unset (and no REDIS_URL): tasks run in-process at once, so one machine needs nothing more.
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL
+    # A dashboard list's CSV export longer than this many rows is written by a Celery worker and
+    # offered for download when ready (app/staff/exports.py); 0: always streamed in the request.
+    CSV_INLINE_ROWS = int(os.environ.get("CSV_INLINE_ROWS", "20000"))
     # When `celery beat` enqueues the daily renewals (HH:MM, UTC).
     RENEWALS_AT = os.environ.get("RENEWALS_AT", "03:00")
     RATELIMIT_KEY_PREFIX = "volmify"

@@ -455,6 +455,11 @@ EXPECTED: dict[tuple[str, str], Row] = {
                                                  args=lambda w: {"discount_id": w.discount_id}),
     ("staff.promotions_activate", "POST"): Row(expect(DONE, DONE, NO, NO),
                                                args=lambda w: {"discount_id": w.discount_id}),
+    # T20E: background CSV exports (app/staff/exports.py): only the employee who started one (in
+    # their session) sees it; an unknown or someone else's export is 404 for everyone
+    ("staff.export", "GET"): Row(expect(MISSING, MISSING, MISSING, MISSING), args=lambda w: {"job_id": "no-such-job"}),
+    ("staff.export_file", "GET"): Row(expect(MISSING, MISSING, MISSING, MISSING),
+                                      args=lambda w: {"job_id": "no-such-job"}),
 }
 
 
