@@ -29,14 +29,17 @@ TASK_MODULES = ("app.platform.email", "app.giftcards.issuing", "app.orders.tasks
 
 def beat_schedule(config) -> dict:
     """The periodic tasks ``celery beat`` enqueues (one scheduler process per deployment)."""
-    hour, _, minute = str(config.get("RENEWALS_AT") or "03:00").partition(":")
+    at = str(config.get("RENEWALS_AT") or "03:00").strip()
+    hour, _, minute = at.partition(":")
+    if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+        raise RuntimeError(f"RENEWALS_AT={at!r}: expected a time of day as HH:MM (UTC), e.g. 03:00")
     return {
         # The outbox's sweep: emails queued by any page, and failed attempts whose retry is due.
         "send-queued-emails": {"task": "platform.send_queued_emails", "schedule": 60.0},
         # Daily renewals (was the `flask billing renew` cron line): idempotent, so a second run
         # (two schedulers by mistake, a retry) bills nothing twice.
         "renew-subscriptions": {"task": "orders.renew_subscriptions",
-                                "schedule": crontab(hour=int(hour), minute=int(minute or 0))},
+                                "schedule": crontab(hour=int(hour), minute=int(minute))},
     }
 
 

@@ -1,6 +1,7 @@
 """Background work through a real Redis broker and a real Celery worker process
 (``celery -A app.celery_app worker``, started once per session): an email queued by the app is
-delivered by the worker to a mail server, and a large gift-card batch is issued by it.
+delivered by the worker to a mail server, a large gift-card batch is issued by it, and the daily
+renewals (what ``celery beat`` enqueues) renew a due subscription.
 
 The worker and this process share a database of their own (a file SQLite database, or a fresh
 PostgreSQL database on the PostgreSQL stage) and a queue of their own on the run's redis-server
@@ -16,6 +17,7 @@ import sys
 import threading
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,8 @@ import sqlalchemy as sa
 
 from app import create_app
 from app.config import TestConfig
+from app.db import utcnow
+from app.entitlements.models import OrgMemberSubscription
 from app.extensions import db
 from app.giftcards import issuing
 from app.giftcards.models import OrgGiftCard
@@ -32,6 +36,8 @@ from app.platform.models import EmailOutbox
 from app.platform.tasks import enqueue
 from tests.conftest import build_schema
 from tests.factories import make_employee, make_market, make_org
+from tests.orders.test_billing import subscribe
+from tests.orders.test_services import build_shop, plan
 
 pytestmark = pytest.mark.redis
 
@@ -200,16 +206,19 @@ def test_a_large_gift_card_batch_is_issued_by_the_celery_worker(celery_stack):
                                        None, None, None) == 0
 
 
-def test_the_renewals_task_runs_on_the_worker(celery_stack):
+def test_the_daily_renewals_run_on_the_worker(celery_stack):
     app, _smtp = celery_stack
     with app.app_context():
-        result = enqueue(renew_subscriptions)
-        task_id = result.id
+        shop = build_shop()
+        subscription = subscribe(shop, plan(shop, type="subscription", price="11.90"))
+        ended = utcnow() - timedelta(minutes=5)  # its period is over: due for renewal
+        subscription.current_period_start, subscription.current_period_end = ended - timedelta(days=30), ended
+        db.session.commit()
+        subscription_id = subscription.id
+        enqueue(renew_subscriptions)  # what `celery beat` sends once a day
         db.session.remove()
-    # Results are not stored (task_ignore_result): the worker's log says it ran and succeeded.
 
-    def succeeded() -> bool:
-        app.worker_log.seek(0)
-        return f"[{task_id}] succeeded" in app.worker_log.read()
+    def renewed() -> bool:
+        return db.session.get(OrgMemberSubscription, subscription_id).current_period_end > ended + timedelta(days=1)
 
-    assert _wait_for(app, succeeded, "run the renewals")
+    assert _wait_for(app, renewed, "renew the subscription")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from app import create_app
@@ -62,3 +63,11 @@ def test_a_broker_url_sends_tasks_to_workers_and_beat_schedules_registered_tasks
     scheduled = {entry["task"] for entry in celery.conf.beat_schedule.values()}
     assert scheduled == {"platform.send_queued_emails", "orders.renew_subscriptions"}
     assert scheduled <= set(celery.tasks)
+
+
+@pytest.mark.parametrize("value", ["25:00", "3", "noon", "03:60"])
+def test_a_renewal_time_that_is_not_a_time_of_day_is_refused_at_start(value):
+    config = TestConfig()
+    config.RENEWALS_AT = value
+    with pytest.raises(RuntimeError, match="RENEWALS_AT"):
+        create_app(config)
