@@ -1,8 +1,8 @@
 """Background work on Celery, with Redis as the broker (the one integration module).
 
 Feature packages define their tasks with ``celery.shared_task`` next to the code they run (email
-delivery in app/platform/email.py, bulk gift cards in app/giftcards/issuing.py, renewals in
-app/orders/tasks.py, large CSV exports in app/staff/exports.py) and enqueue them with ``enqueue(task, ...)``; they never import the Celery app.
+delivery in app/platform/email.py, image renditions in app/platform/images.py, bulk gift cards in
+app/giftcards/issuing.py, renewals in app/orders/tasks.py, large CSV exports in app/staff/exports.py) and enqueue them with ``enqueue(task, ...)``; they never import the Celery app.
 ``init_celery`` (called by ``create_app``) builds that app from the Flask config:
 
 - ``CELERY_BROKER_URL`` (default: ``REDIS_URL``) set: tasks go through the broker to the
@@ -24,7 +24,8 @@ from celery.schedules import crontab
 from flask import Flask, current_app, has_app_context
 
 # The modules whose tasks a worker registers (imported by the worker, by name: no import here).
-TASK_MODULES = ("app.platform.email", "app.giftcards.issuing", "app.orders.tasks", "app.staff.exports")
+TASK_MODULES = ("app.platform.email", "app.platform.images", "app.giftcards.issuing", "app.orders.tasks",
+                "app.staff.exports")
 
 
 def beat_schedule(config) -> dict:
