@@ -36,7 +36,7 @@ from app.db import OrgScoped, Timestamped, enum_check, enum_col, fk, id_pk
 from app.errors import ValidationError
 from app.extensions import db
 from app.platform.storage import storage
-from app.platform.tasks import enqueue
+from app.platform.tasks import enqueue_after_commit
 
 IMAGE_KINDS = ("cover", "avatar", "logo")
 # The widths each kind is stored in (what the pages use: cards ~320-640, product hero up to 1280,
@@ -233,7 +233,7 @@ def set_image(owner: str, owner_id: str, org_id: str, kind: str, data: bytes, al
     db.session.flush()
     if not done and processed.width > processed.renditions[-1].width:
         storage().save(_upload_key(processed.digest), data)
-        enqueue(resize_image, row.id, prefix, kind, processed.digest)
+        enqueue_after_commit(resize_image, row.id, prefix, kind, processed.digest)
     return row
 
 

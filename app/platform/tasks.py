@@ -19,9 +19,12 @@ must be idempotent: a worker that dies mid-task has the message delivered again
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from celery import Celery, Task
 from celery.schedules import crontab
 from flask import Flask, current_app, has_app_context
+
+from app.extensions import db
 
 # The modules whose tasks a worker registers (imported by the worker, by name: no import here).
 TASK_MODULES = ("app.platform.email", "app.platform.images", "app.giftcards.issuing", "app.orders.tasks",
@@ -73,6 +76,9 @@ def init_celery(app: Flask) -> Celery:
     )
     celery.set_default()
     app.extensions["celery"] = celery
+    for name, fn in (("after_commit", _publish_after_commit), ("after_soft_rollback", _drop_after_rollback)):
+        if not sa.event.contains(sa.orm.Session, name, fn):
+            sa.event.listen(sa.orm.Session, name, fn)
     return celery
 
 
@@ -87,6 +93,28 @@ def enqueue(task: Task, *args, **kwargs):
     resolves to the Celery app created last, which is another app's when a process holds several
     (the tests)."""
     return celery_of_app().tasks[task.name].apply_async(args, kwargs)
+
+
+_AFTER_COMMIT = "volmify_enqueue_after_commit"
+
+
+def enqueue_after_commit(task: Task, *args) -> None:
+    """``enqueue`` once the current transaction commits (dropped if it rolls back), for a task that
+    reads what the transaction writes. Without a broker it runs at once, in this transaction."""
+    if is_eager():
+        enqueue(task, *args)
+        return
+    db.session.info.setdefault(_AFTER_COMMIT, []).append((celery_of_app(), task.name, args))
+
+
+def _publish_after_commit(session) -> None:
+    for celery, name, args in session.info.pop(_AFTER_COMMIT, []):
+        celery.tasks[name].apply_async(args)  # only a message to the broker: no SQL here
+
+
+def _drop_after_rollback(session, previous_transaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(_AFTER_COMMIT, None)
 
 
 def is_eager() -> bool:

@@ -340,7 +340,7 @@ def test_a_download_file_is_refused_with_a_message_when_empty_or_for_a_course(ap
 def test_the_larger_sizes_are_made_in_the_background_and_the_page_uses_the_small_one_meanwhile(
         app, academy, client, uploads, monkeypatch):
     queued = []
-    monkeypatch.setattr(images, "enqueue", lambda task, *args: queued.append((task, args)))
+    monkeypatch.setattr(images, "enqueue_after_commit", lambda task, *args: queued.append((task, args)))
     admin = _client(app, academy.admin_email)
     assert _upload_cover(admin, academy, picture()).status_code == 303
 
@@ -363,7 +363,7 @@ def test_the_larger_sizes_are_made_in_the_background_and_the_page_uses_the_small
 
 def test_a_resize_of_an_image_replaced_meanwhile_changes_nothing(app, academy, monkeypatch):
     queued = []
-    monkeypatch.setattr(images, "enqueue", lambda task, *args: queued.append((task, args)))
+    monkeypatch.setattr(images, "enqueue_after_commit", lambda task, *args: queued.append((task, args)))
     admin = _client(app, academy.admin_email)
     _upload_cover(admin, academy, picture(colour=(10, 10, 10)))
     _upload_cover(admin, academy, picture(colour=(250, 250, 250)))

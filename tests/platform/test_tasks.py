@@ -71,3 +71,24 @@ def test_a_renewal_time_that_is_not_a_time_of_day_is_refused_at_start(value):
     config.RENEWALS_AT = value
     with pytest.raises(RuntimeError, match="RENEWALS_AT"):
         create_app(config)
+
+
+def test_with_a_broker_a_task_that_reads_the_transaction_is_sent_only_once_it_commits(monkeypatch):
+    config = TestConfig()
+    config.CELERY_BROKER_URL = "memory://"
+    app = create_app(config)
+    task = app.extensions["celery"].tasks["platform.resize_image"]
+    sent = []
+    monkeypatch.setattr(task, "apply_async", lambda args, *more, **options: sent.append(args))
+    with app.app_context():
+        db.session.execute(sa.text("SELECT 1"))
+        tasks.enqueue_after_commit(task, "committed")
+        assert sent == []  # a worker would not find the row yet
+        db.session.commit()
+        assert sent == [("committed",)]
+        db.session.execute(sa.text("SELECT 1"))
+        tasks.enqueue_after_commit(task, "rolled back")
+        db.session.rollback()
+        db.session.execute(sa.text("SELECT 1"))
+        db.session.commit()
+        assert sent == [("committed",)]
