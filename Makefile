@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: install run test test-sqlite test-postgres test-browser translations translations-compile seed bench lint clean
+.PHONY: install run test test-sqlite test-postgres test-browser translations translations-compile seed bench soak lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ translations: install
 
 bench: install
 	bash scripts/bench.sh
+
+# gunicorn (4 workers), a Celery worker, PostgreSQL and Redis on loopback under mixed traffic for
+# SOAK_SECONDS (default 600); fails on any error, an undelivered email, the ledger or order rows.
+soak: install
+	$(BIN)/python scripts/soak.py
 
 # ruff, and the layers contract of pyproject.toml (a back-edge between packages fails it).
 lint: install

@@ -30,10 +30,18 @@ def create_app(config: object | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     register_jinja(app)
+    register_tasks(app)
     cache.clear_on_storefront_commits()
     sqltiming.register(app)  # BENCH_SQL_TIMING=1 only
     listing.install()  # "from" prices and search documents follow every catalog write
     return app
+
+
+def register_tasks(app: Flask) -> None:
+    """Celery (app/platform/tasks.py): a broker from CELERY_BROKER_URL/REDIS_URL, else eager."""
+    from app.platform.tasks import init_celery
+
+    init_celery(app)
 
 
 def register_proxy_fix(app: Flask) -> None:

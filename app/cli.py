@@ -10,10 +10,9 @@ from flask.cli import AppGroup
 
 from app.accounting import ledger
 from app.catalog import listing
-from app.db import utcnow
 from app.errors import DomainError
 from app.extensions import db
-from app.orders.billing import RenewalReport, renew_subscription, renewal_candidates
+from app.orders.tasks import run_renewals
 from app.orgs.services import get_org_by_slug
 from app.platform.email import deliver_pending
 
@@ -78,20 +77,13 @@ def billing_renew(grace_days: int | None):
     """Renew due subscriptions, end the ones cancelled at period end, lapse declined/unpaid ones.
 
     Safe to run on several hosts at once: each subscription is locked while it is handled and
-    committed on its own, so a period is billed once and one failure does not stop the others."""
-    grace = timedelta(days=current_app.config["BILLING_GRACE_DAYS"] if grace_days is None else grace_days)
-    at = utcnow()
-    report, failed = RenewalReport(), 0
-    for subscription_id in renewal_candidates():
-        try:
-            done = renew_subscription(subscription_id, at=at, grace=grace)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            failed += 1
-            click.echo(f"subscription {subscription_id} not renewed: {exc.message}", err=True)
-            continue
-        report.extend(done)
+    committed on its own, so a period is billed once and one failure does not stop the others.
+    With Celery, ``celery beat`` runs the same job daily (app/orders/tasks.py)."""
+    grace = None if grace_days is None else timedelta(days=grace_days)
+    run = run_renewals(grace=grace)
+    for subscription_id, message in run.failures:
+        click.echo(f"subscription {subscription_id} not renewed: {message}", err=True)
+    report, failed = run.report, len(run.failures)
     for order in report.renewed:
         click.echo(f"renewal order {order.order_number}: {order.amount_due} {order.currency_code} ({order.status})")
     for subscription in report.ended:

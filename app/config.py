@@ -149,6 +149,9 @@ class Config:
     # `make bench`: each response carries the request's summed SQL time (header X-SQL-Time,
     # app/web/sqltiming.py). Off by default: it costs a little per statement.
     BENCH_SQL_TIMING = _env_bool("BENCH_SQL_TIMING", False)
+    # With REDIS_URL, each process reads the storefront data's generation from Redis at most this
+    # often (seconds): an edit shows in every process and host within about this time (app/web/cache.py).
+    CACHE_GENERATION_CHECK_SECONDS = float(os.environ.get("CACHE_GENERATION_CHECK_SECONDS", "0.5"))
 
     # Trusted header carrying the visitor's country (set by a CDN such as Cloudflare).
     COUNTRY_HEADER = os.environ.get("COUNTRY_HEADER", "CF-IPCountry")
@@ -176,6 +179,14 @@ class Config:
     # else in each process's memory.
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    # Celery's broker (app/platform/tasks.py): background email, bulk jobs, the daily renewals.
+    # Unset (and no REDIS_URL): tasks run in-process at once, so one machine needs nothing more.
+    CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL
+    # A dashboard list's CSV export longer than this many rows is written by a Celery worker and
+    # offered for download when ready (app/staff/exports.py); 0: always streamed in the request.
+    CSV_INLINE_ROWS = int(os.environ.get("CSV_INLINE_ROWS", "20000"))
+    # When `celery beat` enqueues the daily renewals (HH:MM, UTC).
+    RENEWALS_AT = os.environ.get("RENEWALS_AT", "03:00")
     RATELIMIT_KEY_PREFIX = "volmify"
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
@@ -230,6 +241,7 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
+    CELERY_BROKER_URL = None  # tasks run eagerly (the Celery test starts its own worker)
     SERVER_NAME = None
     STOREFRONT_CACHE_SECONDS = 0
     # Argon2 at its cheapest: thousands of test users are created (never use this in production).

@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app"
 # May import anything: they put the application together (demo_data is the demo builder's plain data).
-COMPOSITION_ROOTS = {"__init__", "cli", "demo", "demo_data", "models"}
+COMPOSITION_ROOTS = {"__init__", "celery_app", "cli", "demo", "demo_data", "models"}
 
 
 def _package(path: Path) -> str:

@@ -1,8 +1,11 @@
-"""A committed catalog edit clears this process's storefront cache; other commits leave it alone."""
+"""A committed catalog edit clears this process's storefront cache, and through the generation in Redis
+every other process's (a fake Redis here; real servers: tests/web/test_cache_across_processes.py); other
+commits leave it alone."""
 
 from __future__ import annotations
 
 import pytest
+import redis
 import sqlalchemy as sa
 
 from app.catalog.models import OrgProduct
@@ -52,3 +55,64 @@ def test_a_rolled_back_edit_and_unrelated_commits_keep_it(app_ctx, warm):
     org.name = "Org renamed"  # `org` is not storefront catalog data by this rule
     db.session.commit()
     assert warm() is first
+
+
+class FakeRedis:
+    """The generation as another process leaves it in Redis (``value``), or Redis down (``down``)."""
+
+    def __init__(self) -> None:
+        self.value, self.down, self.reads, self.bumps = 0, False, 0, 0
+
+    def get(self, key):
+        self.reads += 1
+        if self.down:
+            raise redis.ConnectionError("Connection refused")
+        return str(self.value).encode()
+
+    def incr(self, key):
+        self.bumps += 1
+        self.value += 1
+        return self.value
+
+
+@pytest.fixture
+def shared(app, monkeypatch, warm):
+    fake = FakeRedis()
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://cache.example:6379/0")
+    monkeypatch.setitem(app.config, "CACHE_GENERATION_CHECK_SECONDS", 0)
+    monkeypatch.setattr(cache, "_redis", lambda url: fake)
+    monkeypatch.setitem(cache._state, "checked_at", float("-inf"))
+    return fake
+
+
+def test_another_process_s_edit_clears_this_process_s_cache(app_ctx, shared, warm):
+    first = warm()
+    assert warm() is first
+    shared.value += 1  # a commit in another process
+    assert warm() is not first
+
+
+def test_an_edit_here_tells_the_other_processes(app_ctx, shared, warm):
+    org = make_org()
+    product = make_product(org)
+    db.session.commit()
+    bumps = shared.bumps
+    product.name = "Renamed"
+    db.session.commit()
+    assert shared.bumps == bumps + 1
+    first = warm()
+    assert warm() is first  # its own bump does not clear it again
+
+
+def test_the_generation_is_read_at_most_every_check_interval(app, app_ctx, shared, warm):
+    app.config["CACHE_GENERATION_CHECK_SECONDS"] = 60
+    first = warm()
+    for _ in range(50):
+        assert warm() is first
+    assert shared.reads == 1
+
+
+def test_an_unreachable_redis_drops_entries_rather_than_serve_stale_ones(app_ctx, shared, warm):
+    first = warm()
+    shared.down = True
+    assert warm() is not first

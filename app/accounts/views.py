@@ -31,7 +31,7 @@ from app.accounts.signin import sign_in
 from app.db import write_transaction
 from app.errors import DomainError
 from app.extensions import db, limiter, login_manager
-from app.platform.email import deliver_pending
+from app.platform.email import send_soon
 from app.web.htmx import is_htmx, render
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
@@ -120,9 +120,7 @@ def _safe_next(target: str | None) -> str | None:
 
 def _commit_and_deliver() -> None:
     db.session.commit()
-    if current_app.config.get("MAIL_SERVER"):
-        deliver_pending()
-        db.session.commit()
+    send_soon()  # by a Celery worker, or right here when no broker is configured
 
 
 def _login_limit() -> str:

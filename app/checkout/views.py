@@ -35,6 +35,7 @@ from app.extensions import db, limiter
 from app.orders.services import mark_paid
 from app.orgs.services import get_member
 from app.payments.providers import get_provider
+from app.platform.email import send_soon
 from app.web.htmx import is_htmx, redirect, render
 from app.web.labels import country_name
 
@@ -330,12 +331,14 @@ def checkout_account():
         return _account_step(form, status=422)
     if user is None:
         db.session.commit()  # the email to the address's owner
+        send_soon()
         form.email.errors.append(_("This email already has an account. Log in with its password below, or reset "
                                    "the password if you forgot it."))
         login = LoginForm(formdata=None, email=form.email.data, next=url_for(".checkout_page"))
         return _account_step(form, login, status=422)
     sign_in(user)  # moves this visitor's cart into the new member's
     db.session.commit()
+    send_soon()  # the address's confirmation
     flash(_("Your account is ready. We sent an email to confirm your address."), "success")
     return redirect(url_for(".checkout_page"), 303)
 

@@ -22,6 +22,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from celery import shared_task
 from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
@@ -38,10 +39,13 @@ from app.markets.models import OrgMarket
 from app.money import format_money, quantize
 from app.orgs.models import Org, OrgEmployee
 from app.orgs.services import audit, audit_change, authorize, snapshot
-from app.platform.email import QueuedEmail, queue_emails
+from app.platform.email import QueuedEmail, queue_emails, send_soon
 from app.platform.links import public_url
+from app.platform.tasks import enqueue
 
 MAX_BATCH = 10_000
+# From this many cards a batch is issued by a Celery worker (``issue_batch``), not in the request.
+BACKGROUND_FROM = 2_000
 INSERT_CHUNK = 500  # rows per INSERT (14 parameters each: well under SQLite's and psycopg's limits)
 LOOKUP_CHUNK = 1000  # codes per "already taken?" query
 _ATTEMPTS = 5
@@ -55,6 +59,7 @@ class IssuedBatch:
     amount: Decimal
     currency_code: str
     emails: int  # emails queued to the recipient
+    pending: bool = False  # issued in the background: the cards do not exist yet
 
 
 def sold_currencies(org: Org | str) -> list[str]:
@@ -192,7 +197,7 @@ def _emails(org: Org, rows: list[dict], email: str, amount: Decimal, currency: s
 
 def issue_gift_cards(org: Org, *, count, amount, currency_code: str | None, by: OrgEmployee,
                      expires_at: datetime | None = None, recipient_email: str | None = None,
-                     note: str | None = None) -> IssuedBatch:
+                     note: str | None = None, batch_id: str | None = None) -> IssuedBatch:
     """Issue ``count`` (1 to ``MAX_BATCH``) active cards worth ``amount`` in ``currency_code`` (a
     currency one of the org's active markets sells in), each with its own code, in bulk. ``by``
     needs ``gift_cards``. A recipient address gets one email per card."""
@@ -204,7 +209,7 @@ def issue_gift_cards(org: Org, *, count, amount, currency_code: str | None, by: 
     email = _email(recipient_email)
     text = _note(note)
 
-    batch_id, now = new_id(), utcnow()
+    batch_id, now = batch_id or new_id(), utcnow()
     rows = [
         {"id": new_id(), "org_id": org.id, "code": code, "currency_code": currency, "initial_amount": value,
          "current_balance": value, "issued_by_employee_id": by.id, "expires_at": expires, "is_active": True,
@@ -220,6 +225,49 @@ def issue_gift_cards(org: Org, *, count, amount, currency_code: str | None, by: 
                           "expires_at": expires.isoformat() if expires else None, "recipient_email": email,
                           "note": text}})
     return IssuedBatch(batch_id=batch_id, count=number, amount=value, currency_code=currency, emails=emails)
+
+
+def start_issue(org: Org, *, count, amount, currency_code: str | None, by: OrgEmployee,
+                expires_at: datetime | None = None, recipient_email: str | None = None,
+                note: str | None = None) -> IssuedBatch:
+    """``issue_gift_cards``, or for ``BACKGROUND_FROM`` cards and more, the same checks now and the
+    issue itself by a Celery worker (``issue_batch``; in this process when no broker is
+    configured): the batch comes back ``pending`` with its id, and its cards appear once the
+    worker has committed them."""
+    authorize(by, org, "gift_cards", _("You do not have permission to issue gift cards."))
+    number = _count(count)
+    if number < BACKGROUND_FROM:
+        return issue_gift_cards(org, count=number, amount=amount, currency_code=currency_code, by=by,
+                                expires_at=expires_at, recipient_email=recipient_email, note=note)
+    currency = _currency(org, currency_code)
+    value = _amount(amount, currency)
+    expires = _expiry(expires_at)
+    email, text = _email(recipient_email), _note(note)
+    batch_id = new_id()
+    enqueue(issue_batch, org.id, by.id, batch_id, number, str(value), currency,
+                      expires.isoformat() if expires else None, email, text)
+    return IssuedBatch(batch_id=batch_id, count=number, amount=value, currency_code=currency,
+                       emails=number if email else 0, pending=True)
+
+
+@shared_task(name="giftcards.issue_batch", autoretry_for=(sa.exc.OperationalError,), retry_backoff=5,
+             retry_backoff_max=300, max_retries=5)
+def issue_batch(org_id: str, employee_id: str, batch_id: str, count: int, amount: str, currency_code: str,
+                expires_at: str | None, recipient_email: str | None, note: str | None) -> int:
+    """The background half of ``start_issue`` (a job: commits). Idempotent: a batch whose cards
+    exist already (a message delivered twice) is not issued again. Returns the cards issued."""
+    if db.session.scalar(sa.select(OrgGiftCard.id).where(OrgGiftCard.org_id == org_id,
+                                                         OrgGiftCard.batch_id == batch_id).limit(1)):
+        return 0
+    org, employee = db.session.get(Org, org_id), db.session.get(OrgEmployee, employee_id)
+    if org is None or employee is None:
+        return 0
+    batch = issue_gift_cards(org, count=count, amount=amount, currency_code=currency_code, by=employee,
+                             expires_at=datetime.fromisoformat(expires_at) if expires_at else None,
+                             recipient_email=recipient_email, note=note, batch_id=batch_id)
+    db.session.commit()
+    send_soon()
+    return batch.count
 
 
 def batch_cards(org: Org | str, batch_id: str) -> list[OrgGiftCard]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     g,
     make_response,
@@ -34,13 +33,6 @@ from app.web.errors import too_large_message as _too_large_message
 from app.web.htmx import is_htmx, redirect, render
 
 bp = Blueprint("learn_assess", __name__, url_prefix="/learn")
-
-
-def upload_root() -> str:
-    """Where assignment files are stored (``UPLOAD_FOLDER``; default ``<instance>/uploads``)."""
-    import os
-
-    return current_app.config.get("UPLOAD_FOLDER") or os.path.join(current_app.instance_path, "uploads")
 
 
 def _player(course_slug: str, placement_id: str | None = None):
@@ -140,7 +132,7 @@ def assignment(course_slug: str, placement_id: str):
     errors = [str(e) for e in form.body.errors] if not form.validate() else []
     if not errors:
         try:
-            assessments.submit_assignment(player, body=body, upload=upload, upload_root=upload_root())
+            assessments.submit_assignment(player, body=body, upload=upload)
         except ValidationError as exc:
             db.session.rollback()
             errors = [exc.message]
@@ -165,13 +157,13 @@ def submission_file(course_slug: str, placement_id: str, submission_id: str):
     """The learner's own uploaded file (always as a download)."""
     player = _player(course_slug, placement_id)
     submission = assessments.member_submission(player, submission_id)
-    path = assessments.stored_file(submission, upload_root())
-    return send_submission_file(path, submission.file_name)
+    return send_submission_file(assessments.stored_file(submission), submission.file_name)
 
 
-def send_submission_file(path, name: str | None):
-    """An uploaded file, always as a download (never rendered inline), never cached."""
-    response = send_file(path, as_attachment=True, download_name=name or path.name,
+def send_submission_file(file, name: str | None):
+    """An uploaded file (a path or an open stream), always as a download (never rendered inline),
+    never cached."""
+    response = send_file(file, as_attachment=True, download_name=name or getattr(file, "name", "file"),
                          mimetype="application/octet-stream", max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"

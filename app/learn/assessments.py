@@ -7,8 +7,11 @@ endpoint can never forget it. Attempts and submissions are only stored for a mem
 their own access: an employee previewing a tier, or a visitor trying a free-preview quiz, gets a
 score but nothing is saved.
 
-Uploaded files live under ``UPLOAD_FOLDER/<org_id>/<generated name>``; the learner's file name is
-kept only as the download name, never as a path.
+Uploaded files go through the storage interface (app/platform/storage.py) under
+``private/assignments/<org_id>/<generated name>``, so every host sees them (a shared
+``UPLOAD_FOLDER`` or a ``STORAGE_BACKEND``); the learner's file name is kept only as the download
+name, never as a path. Submissions from before (``<org_id>/<name>``, directly under
+``UPLOAD_FOLDER``) are still served from there.
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy.orm import joinedload
@@ -44,6 +49,7 @@ from app.orgs.models import OrgEmployee, OrgMember
 from app.orgs.models import OrgMember as Member
 from app.orgs.permissions import can
 from app.orgs.services import audit_change, snapshot
+from app.platform.storage import storage
 
 DEFAULT_PASS_MARK = 70
 DEFAULT_MAX_UPLOAD_MB = 10
@@ -416,10 +422,13 @@ def check_upload(upload, limits: UploadLimits) -> tuple[str, int]:
     return ext, size
 
 
-def submit_assignment(player, *, body: str | None, upload=None, upload_root: str | Path,
+ASSIGNMENT_FILES = "private/assignments"
+
+
+def submit_assignment(player, *, body: str | None, upload=None,
                       at: datetime | None = None) -> OrgMemberAssignmentSubmission:
     """Hand in an answer (text and/or a file; a werkzeug FileStorage or None). A new row every time;
-    the lesson is marked complete. The file is written under ``upload_root/<org_id>/``."""
+    the lesson is marked complete. The file is stored as ``private/assignments/<org_id>/<id>.<ext>``."""
     lesson = _require_lesson(player, "assignment")
     member = _saves_for(player)
     if member is None:
@@ -431,14 +440,12 @@ def submit_assignment(player, *, body: str | None, upload=None, upload_root: str
     if text is None and not has_file:
         raise ValidationError(_("Write an answer or attach a file."))
     stored_path = file_name = None
-    target = None
     if has_file:
         ext, _size_bytes = check_upload(upload, upload_limits(lesson))
-        stored_path = f"{member.org_id}/{new_id()}.{ext}"
+        stored_path = f"{ASSIGNMENT_FILES}/{member.org_id}/{new_id()}.{ext}"
         file_name = display_file_name(upload.filename, ext)
-        target = Path(upload_root) / stored_path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        upload.save(str(target))
+        upload.stream.seek(0)
+        storage().save(stored_path, upload.stream.read())
     at = at or utcnow()
     try:
         submission = OrgMemberAssignmentSubmission(
@@ -451,17 +458,26 @@ def submit_assignment(player, *, body: str | None, upload=None, upload_root: str
 
         mark_complete(member, player.placement, at=at)
     except Exception:
-        if target is not None:
-            target.unlink(missing_ok=True)
+        if stored_path is not None:
+            storage().delete(stored_path)
         raise
     return submission
 
 
-def stored_file(submission: OrgMemberAssignmentSubmission, upload_root: str | Path) -> Path:
-    """The absolute path of a submission's file; NotFoundError if there is none (or it escapes the root)."""
+def stored_file(submission: OrgMemberAssignmentSubmission) -> Path | BinaryIO:
+    """A submission's file: its path on this machine, or an open stream from a remote storage
+    backend; NotFoundError if there is none (or an old-style path escapes ``UPLOAD_FOLDER``)."""
     if not submission.file_path:
         raise NotFoundError(_("This submission has no file."))
-    root = Path(upload_root).resolve()
+    if submission.file_path.startswith(ASSIGNMENT_FILES + "/"):
+        store = storage()
+        if not store.exists(submission.file_path):
+            raise NotFoundError(_("The file could not be found."))
+        path = store.local_path(submission.file_path)
+        return path if path is not None else store.open(submission.file_path)
+    # Stored before the storage interface: ``<org_id>/<name>`` under UPLOAD_FOLDER.
+    root = Path(current_app.config.get("UPLOAD_FOLDER") or os.path.join(current_app.instance_path, "uploads"))
+    root = root.resolve()
     path = (root / submission.file_path).resolve()
     if root not in path.parents or not path.is_file():
         raise NotFoundError(_("The file could not be found."))

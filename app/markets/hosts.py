@@ -4,8 +4,9 @@ domain is refused with 400 before any view, URL processor or ``url_for(_external
 Platform hosts are ``PLATFORM_HOSTS`` (the ``TRUSTED_HOSTS`` setting plus the host of
 ``PUBLIC_URL``; a leading dot trusts every subdomain, as in Werkzeug's ``host_is_trusted``).
 Market domains come from ``org_market_domain`` through the storefront lookup, so a domain added
-while the app runs is trusted without a restart: at once in the process that added it, within
-``STOREFRONT_CACHE_SECONDS`` in the others.
+while the app runs is trusted without a restart: at once in the process that added it, in the
+others within ``CACHE_GENERATION_CHECK_SECONDS`` with ``REDIS_URL`` set (app/web/cache.py), else
+within ``STOREFRONT_CACHE_SECONDS``.
 """
 
 from __future__ import annotations

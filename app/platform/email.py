@@ -1,8 +1,9 @@
 """Email outbox: every email is a row first; SMTP delivers it when configured.
 
-Development and tests read the outbox page instead of a mailbox. ``flask outbox send`` (run
-every minute by a scheduler) delivers what is queued; pages that send an email right away (sign-up,
-password reset) also deliver after their commit.
+Development and tests read the outbox page instead of a mailbox. The Celery task
+``send_queued_emails`` (every minute from ``celery beat``; or ``flask outbox send`` from a
+scheduler) delivers what is queued; pages that send an email right away (sign-up, password reset)
+enqueue it after their commit (``send_soon``: in-process without a broker).
 
 Several senders may run at once (workers, hosts): each message is claimed first, queued ->
 sending, in a committed transaction of its own (candidates locked with ``FOR UPDATE SKIP LOCKED``
@@ -27,6 +28,7 @@ from email.message import EmailMessage
 from email.utils import formataddr, parseaddr
 
 import sqlalchemy as sa
+from celery import shared_task
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -34,6 +36,7 @@ from app.db import new_id, utcnow
 from app.errors import ConflictError
 from app.extensions import db
 from app.platform.models import EmailOutbox
+from app.platform.tasks import enqueue
 
 CLAIM_BATCH = 10  # messages claimed at a time (with SMTP's 10 s timeout, well under STALE_CLAIM)
 STALE_CLAIM = timedelta(minutes=15)
@@ -222,3 +225,23 @@ def _send_smtp(message: EmailOutbox) -> None:
         if cfg.get("MAIL_USERNAME"):
             smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"] or "")
         smtp.send_message(email)
+
+
+# ---- the Celery task (app/platform/tasks.py) --------------------------------------------------
+
+@shared_task(name="platform.send_queued_emails", autoretry_for=(sa.exc.OperationalError, OSError),
+             retry_backoff=5, retry_backoff_max=600, retry_jitter=True, max_retries=8)
+def send_queued_emails(limit: int = 500) -> dict:
+    """Deliver the due emails of the outbox (``deliver_pending``). Enqueued after a commit that
+    queued an email (``send_soon``) and every minute by ``celery beat``; a lost database or mail
+    connection retries the task with exponential back-off (5 s, 10 s, ... up to 10 min), while each
+    message's own failed attempts are retried by the outbox (``RETRY_DELAYS``)."""
+    report = deliver_pending(limit=limit)
+    return {"sent": report.sent, "failed": report.failed, "given_up": report.given_up}
+
+
+def send_soon() -> None:
+    """After a commit that queued an email: deliver it now (no broker: in this process, as
+    ``make run`` does) or have a worker deliver it (with a broker). Nothing without MAIL_SERVER."""
+    if current_app.config.get("MAIL_SERVER"):
+        enqueue(send_queued_emails)

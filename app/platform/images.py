@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from celery import shared_task
 from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -36,6 +37,7 @@ from app.db import OrgScoped, Timestamped, enum_check, enum_col, fk, id_pk
 from app.errors import ValidationError
 from app.extensions import db
 from app.platform.storage import storage
+from app.platform.tasks import enqueue_after_commit
 
 IMAGE_KINDS = ("cover", "avatar", "logo")
 # The widths each kind is stored in (what the pages use: cards ~320-640, product hero up to 1280,
@@ -76,8 +78,10 @@ def size_label(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
-def process_image(data: bytes, kind: str = "cover") -> ProcessedImage:
-    """Check and re-encode an upload; ValidationError with a message a person understands."""
+def process_image(data: bytes, kind: str = "cover", *, first_only: bool = False) -> ProcessedImage:
+    """Check and re-encode an upload; ValidationError with a message a person understands.
+    ``first_only``: only the smallest rendition (the others are made in the background:
+    ``resize_image``); ``width``/``height`` are still those of the largest one."""
     limit = max_bytes()
     if not data:
         raise ValidationError(_("Choose an image file to upload."))
@@ -107,15 +111,17 @@ def process_image(data: bytes, kind: str = "cover") -> ProcessedImage:
         side = min(image.size)
         image = ImageOps.fit(image, (side, side), method=Image.Resampling.LANCZOS)
     renditions = []
-    for width in _widths(image.width, KIND_WIDTHS[kind]):
+    widths = _widths(image.width, KIND_WIDTHS[kind])
+    largest_width = widths[-1]
+    largest_height = max(1, round(image.height * largest_width / image.width))
+    for width in widths[:1] if first_only else widths:
         height = max(1, round(image.height * width / image.width))
         resized = image.resize((width, height), Image.Resampling.LANCZOS) if width != image.width else image.copy()
         resized.info = {}  # no metadata travels into the stored file
         out = io.BytesIO()
         resized.save(out, "WEBP", quality=WEBP_QUALITY, method=4)
         renditions.append(Rendition(width, height, out.getvalue()))
-    largest = renditions[-1]
-    return ProcessedImage(hashlib.sha256(data).hexdigest()[:32], largest.width, largest.height, tuple(renditions))
+    return ProcessedImage(hashlib.sha256(data).hexdigest()[:32], largest_width, largest_height, tuple(renditions))
 
 
 def _widths(original: int, wanted: tuple[int, ...]) -> list[int]:
@@ -125,9 +131,9 @@ def _widths(original: int, wanted: tuple[int, ...]) -> list[int]:
     return sorted({*widths, top})
 
 
-def store_image(data: bytes, kind: str) -> tuple[str, ProcessedImage]:
+def store_image(data: bytes, kind: str, *, first_only: bool = False) -> tuple[str, ProcessedImage]:
     """Process and save an upload; (key prefix, processed). Saving the same content twice is a no-op."""
-    processed = process_image(data, kind)
+    processed = process_image(data, kind, first_only=first_only)
     prefix = f"public/images/{kind}/{processed.digest}"
     store = storage()
     for rendition in processed.renditions:
@@ -212,19 +218,54 @@ class ImageView:
 def set_image(owner: str, owner_id: str, org_id: str, kind: str, data: bytes, alt: str | None) -> OrgImage:
     """Store ``data`` as the ``kind`` image of ``owner`` (product_id | employee_id | brand_id),
     replacing any earlier one (its files stay: content-hashed names may be cached by browsers).
-    The caller checks permissions and writes the audit entry."""
+    The caller checks permissions and writes the audit entry.
+
+    The upload is checked and its smallest rendition stored now; the larger ones are made by a
+    Celery worker (``resize_image``, in this process without a broker) from the upload, kept
+    under ``private/image-uploads/`` until then. Until it is done the pages use the small one."""
     alt_text = check_alt(alt)
-    prefix, processed = store_image(data, kind)
+    prefix, processed = store_image(data, kind, first_only=True)
     column = getattr(OrgImage, owner)
     row = db.session.scalar(sa.select(OrgImage).where(column == owner_id, OrgImage.org_id == org_id))
     if row is None:
         row = OrgImage(org_id=org_id, kind=kind, **{owner: owner_id})
         db.session.add(row)
+    done = row.key == prefix and row.widths  # the same image again: already resized
     row.key = prefix
-    row.widths = ",".join(str(r.width) for r in processed.renditions)
     row.width, row.height, row.alt_text = processed.width, processed.height, alt_text
+    if not done:
+        row.widths = ",".join(str(r.width) for r in processed.renditions)
     db.session.flush()
+    if not done and processed.width > processed.renditions[-1].width:
+        storage().save(_upload_key(processed.digest), data)
+        enqueue_after_commit(resize_image, row.id, prefix, kind, processed.digest)
     return row
+
+
+def _upload_key(digest: str) -> str:
+    return f"private/image-uploads/{digest}"
+
+
+@shared_task(name="platform.resize_image", bind=True, max_retries=30)
+def resize_image(self, image_id: str, prefix: str, kind: str, digest: str) -> list[int]:
+    """Store every rendition of an uploaded image and list them on its row (a job: commits; in the
+    request without a broker, where the view commits). Waits (retries) while the request that
+    stored the upload has not committed yet; does nothing if the row shows another image by now.
+    Returns the widths stored."""
+    row = db.session.get(OrgImage, image_id)
+    if row is None:
+        raise self.retry(countdown=1)  # the upload's transaction is not committed yet
+    store = storage()
+    if row.key != prefix or not store.exists(_upload_key(digest)):
+        return []
+    _prefix, processed = store_image(store.open(_upload_key(digest)).read(), kind)
+    row.widths = ",".join(str(r.width) for r in processed.renditions)
+    if self.request.is_eager:
+        db.session.flush()
+    else:
+        db.session.commit()
+    store.delete(_upload_key(digest))
+    return [r.width for r in processed.renditions]
 
 
 def image_of(owner: str, owner_id: str, org_id: str) -> OrgImage | None:

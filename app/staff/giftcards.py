@@ -213,7 +213,7 @@ def giftcards_new():
     if form.is_submitted():
         if form.validate():
             try:
-                batch = issuing.issue_gift_cards(
+                batch = issuing.start_issue(
                     g.staff_org, count=form.count.data, amount=form.amount.data,
                     currency_code=form.currency_code.data, expires_at=form.expires_at,
                     recipient_email=form.recipient_email.data, note=form.note.data, by=g.employee)
@@ -222,7 +222,8 @@ def giftcards_new():
                 show_field_error(form, exc)
             else:
                 db.session.commit()
-                session[SESSION_KEY] = {"id": batch.batch_id, "at": utcnow().isoformat(), "shown": False}
+                session[SESSION_KEY] = {"id": batch.batch_id, "at": utcnow().isoformat(), "shown": False,
+                                        "count": batch.count}
                 return redirect(url_for(".giftcards_issued"))
         status = 422
     return render("staff/giftcards_new.html", form=form, max_batch=issuing.MAX_BATCH, status=status)
@@ -233,6 +234,7 @@ class SessionBatch:
     batch_id: str
     issued_at: datetime
     shown: bool
+    count: int = 0  # cards asked for (a large batch is issued in the background)
 
     @property
     def downloadable(self) -> bool:
@@ -245,7 +247,8 @@ def _session_batch() -> SessionBatch | None:
     if not isinstance(stored, dict) or not isinstance(stored.get("id"), str):
         return None
     try:
-        batch = SessionBatch(stored["id"], datetime.fromisoformat(stored["at"]), bool(stored.get("shown")))
+        batch = SessionBatch(stored["id"], datetime.fromisoformat(stored["at"]), bool(stored.get("shown")),
+                             int(stored.get("count") or 0))
     except (KeyError, TypeError, ValueError):
         return None
     if not batch.downloadable:
@@ -260,6 +263,9 @@ def giftcards_issued():
     require(g.employee, "gift_cards")
     batch = _session_batch()
     cards = issuing.batch_cards(g.staff_org, batch.batch_id) if batch else []
+    if batch is not None and not cards and batch.count >= issuing.BACKGROUND_FROM:
+        # A large batch a worker is still issuing: this page shows its codes once it is done.
+        return render("staff/giftcards_pending.html", count=batch.count)
     if batch is None or not cards:
         flash(_("The codes of issued gift cards are shown only once, right after issuing."), "info")
         return redirect(url_for(".giftcards"))

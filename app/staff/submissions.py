@@ -26,7 +26,7 @@ from app.courses.models import (
 from app.errors import DomainError
 from app.extensions import db
 from app.learn import assessments
-from app.learn.assessment_views import send_submission_file, upload_root
+from app.learn.assessment_views import send_submission_file
 from app.learn.assessments import QueueRow, reviewable_product_ids
 from app.learn.forms import FeedbackForm
 from app.learn.models import OrgMemberAssignmentSubmission
@@ -185,5 +185,4 @@ def submission(submission_id: str):
 @bp.get("/submissions/<submission_id>/file")
 def submission_file(submission_id: str):
     row = assessments.submission_for_review(g.employee, submission_id)
-    path = assessments.stored_file(row.submission, upload_root())
-    return send_submission_file(path, row.submission.file_name)
+    return send_submission_file(assessments.stored_file(row.submission), row.submission.file_name)

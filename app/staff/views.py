@@ -19,6 +19,7 @@ from app.staff import course_builder as _course_builder  # noqa: F401  (register
 from app.staff import earnings as _earnings  # noqa: F401  (registers the earnings pages)
 from app.staff import emails as _emails  # noqa: F401  (registers the org's email list)
 from app.staff import employees as _employees  # noqa: F401  (registers the employees' routes)
+from app.staff import exports as _exports  # noqa: F401  (registers the background CSV exports)
 from app.staff import giftcards as _giftcards  # noqa: F401  (registers the gift card pages)
 from app.staff import invitations as _invitations  # noqa: F401  (registers the invitation pages)
 from app.staff import lessons as _lessons  # noqa: F401  (registers the lesson library and editors)

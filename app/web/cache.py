@@ -8,32 +8,91 @@ it, so each page template still reads as the list of its parts (fragment caching
 
 Edits show at once in the process that made them: a commit that changed a row of a table the
 storefront shows (``STOREFRONT_TABLES``, by name prefix) clears this process's cache
-(``clear_on_storefront_commits``); other processes see the edit when their entries expire."""
+(``clear_on_storefront_commits``). Other processes and hosts learn of it through a generation
+number in Redis when ``REDIS_URL`` is set: the commit also INCRements ``GENERATION_KEY``, and each
+process reads it at most every ``CACHE_GENERATION_CHECK_SECONDS`` (0.5 s: one GET per process per
+half second, not per request) and drops its entries when it changed, so an edit shows everywhere
+within about that time. Each entry remembers the generation it was loaded under, so a value read
+from the database before an edit and stored after the process learnt of it is never served.
+Without Redis (one process, ``make run``) the generation is this process's own; if Redis cannot be
+reached, a process drops its entries at each check rather than serve stale ones."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from threading import Lock
 from typing import TypeVar
 
+import redis
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, has_app_context
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
 T = TypeVar("T")
 MAX_ENTRIES = 4096
+GENERATION_KEY = "volmify:storefront:generation"
+log = logging.getLogger(__name__)
 
-_entries: OrderedDict[Hashable, tuple[float, object]] = OrderedDict()
+# key -> (expires at, generation it was loaded under, value)
+_entries: OrderedDict[Hashable, tuple[float, int, object]] = OrderedDict()
 _lock = Lock()
+# The generation this process knows (from Redis, or its own count without it) and when it last
+# asked Redis; one client per Redis URL.
+_state = {"generation": 0, "checked_at": float("-inf")}
+_clients: dict[str, redis.Redis] = {}
 
 
 def clear() -> None:
     with _lock:
         _entries.clear()
+
+
+def _redis(url: str) -> redis.Redis:
+    client = _clients.get(url)
+    if client is None:
+        client = _clients[url] = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+    return client
+
+
+def generation() -> int:
+    """The storefront data's generation as this process knows it: read from Redis (REDIS_URL) at
+    most every CACHE_GENERATION_CHECK_SECONDS; a change drops every entry of this process."""
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return _state["generation"]
+    now = time.monotonic()
+    if now - _state["checked_at"] < current_app.config.get("CACHE_GENERATION_CHECK_SECONDS", 0.5):
+        return _state["generation"]
+    try:
+        value = int(_redis(url).get(GENERATION_KEY) or 0)
+    except (redis.RedisError, ValueError) as exc:
+        log.warning("storefront cache: cannot read the generation from Redis (%s); dropping entries", exc)
+        value = _state["generation"] + 1  # unknown: treat as changed
+    with _lock:
+        if value != _state["generation"]:
+            _entries.clear()
+            _state["generation"] = value
+        _state["checked_at"] = now
+    return value
+
+
+def storefront_changed() -> None:
+    """Storefront data was committed: drop this process's entries and tell the others (Redis)."""
+    url = current_app.config.get("REDIS_URL") if has_app_context() else None
+    value = None
+    if url:
+        try:
+            value = int(_redis(url).incr(GENERATION_KEY))
+        except redis.RedisError as exc:
+            log.warning("storefront cache: cannot bump the generation in Redis (%s)", exc)
+    with _lock:
+        _entries.clear()
+        _state["generation"] = value if value is not None else _state["generation"] + 1
 
 
 # Tables (by name prefix) whose rows the cached storefront parts show.
@@ -62,7 +121,7 @@ def _on_execute(state) -> None:
 
 def _after_commit(session) -> None:
     if session.info.pop(_FLAG, False):
-        clear()
+        storefront_changed()
 
 
 def _after_rollback(session, previous_transaction) -> None:
@@ -82,15 +141,16 @@ def cached(key: Hashable, load: Callable[[], T]) -> T:
     ttl = current_app.config.get("STOREFRONT_CACHE_SECONDS", 30)
     if not ttl:
         return load()
+    current = generation()
     now = time.monotonic()
     with _lock:
         hit = _entries.get(key)
-        if hit is not None and hit[0] > now:
+        if hit is not None and hit[0] > now and hit[1] == _state["generation"]:
             _entries.move_to_end(key)
-            return hit[1]  # type: ignore[return-value]
+            return hit[2]  # type: ignore[return-value]
     value = load()
     with _lock:
-        _entries[key] = (now + ttl, value)
+        _entries[key] = (now + ttl, current, value)
         _entries.move_to_end(key)
         while len(_entries) > MAX_ENTRIES:
             _entries.popitem(last=False)

@@ -44,7 +44,9 @@ per column shown (``Column.html``), in the columns' order.
 - **CSV** (``?format=csv``, the same filters, search and sort; no paging) is streamed: rows are
   fetched ``csv_batch`` at a time (``yield_per``: a server-side cursor on PostgreSQL) and written
   by a generator, so a 100,000-row export never holds all rows in memory. Text cells starting
-  with ``= + - @`` (or tab / carriage return) are prefixed with ``'`` (CSV injection).
+  with ``= + - @`` (or tab / carriage return) are prefixed with ``'`` (CSV injection). A list of
+  more than ``CSV_INLINE_ROWS`` rows is exported by a Celery worker instead, which stores the file
+  for the employee who asked (app/staff/exports.py), so a long export never hits the request timeout.
 - **Bulk actions** post the checked row ids to ``bulk_endpoint``. The first post answers with a
   confirmation (a page without JavaScript, the region swapped in place with htmx) listing the
   rows (only those of ``query(ctx)``: another org's ids are ignored) and the action's own fields;
@@ -75,7 +77,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, flash, request, stream_with_context, url_for
+from flask import Response, current_app, flash, request, stream_with_context, url_for
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -217,6 +219,12 @@ class BulkAction:
     danger: bool = False
 
 
+# Every declared table by id (a background export finds its table again by the id), and the key of
+# ``app.extensions`` under which a blueprint registers its background CSV exporter.
+TABLES: dict[str, Table] = {}
+CSV_EXPORTER = "volmify_csv_exporter"
+
+
 @dataclass(frozen=True)
 class Table:
     """A list page's declaration (see the module docstring)."""
@@ -248,6 +256,7 @@ class Table:
     max_bulk: int = 500
 
     def __post_init__(self) -> None:
+        TABLES[self.id] = self
         keys = [c.key for c in self.columns]
         params = [p for f in self.filters for p in f.params]
         reserved = {"q", "sort", "page", "per_page", "format"}
@@ -267,6 +276,11 @@ class Table:
         region named by ``HX-Target``) with the URL pushed."""
         listing = self.listing(ctx)
         if request.args.get("format") == "csv":
+            # A list longer than CSV_INLINE_ROWS (0: no limit) is exported by a Celery worker when
+            # the app has an exporter (app/staff/exports.py registers one): ``exporter(table, ctx, args)``.
+            exporter, limit = current_app.extensions.get(CSV_EXPORTER), current_app.config.get("CSV_INLINE_ROWS")
+            if exporter is not None and limit and listing.count() > limit:
+                return exporter(self, ctx, request.args)
             return listing.csv_response()
         listing.load()
         return htmx.render(page, partial, listing=listing, push_url=listing.url() if htmx.is_htmx() else None,
@@ -530,6 +544,10 @@ class Listing:
             return response
         flash(message or error or "", "success" if message else "error")
         return htmx.redirect(self.url())
+
+    def csv_chunks(self) -> Iterator[str]:
+        """The CSV text, a batch of rows at a time (what ``csv_response`` streams)."""
+        return self.csv_response().response
 
     def csv_response(self) -> Response:
         """The filtered rows (every page, in the list's order) as a streamed CSV download."""

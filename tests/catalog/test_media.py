@@ -351,3 +351,41 @@ def test_a_download_file_is_refused_with_a_message_when_empty_or_for_a_course(ap
     with app.app_context():
         assert not db.session.get(OrgProduct, product_id).variants[0].has_download
         assert not any(v.has_download for v in db.session.get(OrgProduct, academy.product_id).variants)
+
+
+# ---- renditions made in the background (Celery; in the request without a broker) -------------------
+
+def test_the_larger_sizes_are_made_in_the_background_and_the_page_uses_the_small_one_meanwhile(
+        app, academy, client, uploads, monkeypatch):
+    queued = []
+    monkeypatch.setattr(images, "enqueue_after_commit", lambda task, *args: queued.append((task, args)))
+    admin = _client(app, academy.admin_email)
+    assert _upload_cover(admin, academy, picture()).status_code == 303
+
+    cover = _cover(app, academy)
+    assert cover.widths == "320" and (cover.width, cover.height) == (1280, 640)  # the final size, for layout
+    assert client.get(cover.view().url(320)).status_code == 200
+    assert client.get(cover.view().url(320).replace("/320.webp", "/1280.webp")).status_code == 404
+
+    [(task, args)] = queued
+    with app.app_context():
+        assert task.run(*args) == [320, 640, 1280]  # what the worker does
+        db.session.commit()
+    cover = _cover(app, academy)
+    assert cover.widths == "320,640,1280"
+    for width in (640, 1280):
+        served = client.get(cover.view().url(width))
+        assert served.status_code == 200 and Image.open(io.BytesIO(served.data)).size == (width, width // 2)
+    assert not list(uploads.glob("private/image-uploads/*"))  # the kept upload is gone
+
+
+def test_a_resize_of_an_image_replaced_meanwhile_changes_nothing(app, academy, monkeypatch):
+    queued = []
+    monkeypatch.setattr(images, "enqueue_after_commit", lambda task, *args: queued.append((task, args)))
+    admin = _client(app, academy.admin_email)
+    _upload_cover(admin, academy, picture(colour=(10, 10, 10)))
+    _upload_cover(admin, academy, picture(colour=(250, 250, 250)))
+    (first, first_args), _second = queued
+    with app.app_context():
+        assert first.run(*first_args) == []
+    assert _cover(app, academy).widths == "320"

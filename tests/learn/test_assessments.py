@@ -235,7 +235,8 @@ def test_assignment_file_upload_is_stored_under_a_generated_name(app, client, ac
         assert r.status_code == 303
         [sub] = _submissions(app, academy)
         assert sub.file_name == "My Notes.TXT"
-        assert sub.file_path.startswith(academy.org_id + "/") and "Notes" not in sub.file_path
+        # Through the storage interface (app/platform/storage.py), so other hosts can serve it.
+        assert sub.file_path.startswith(f"private/assignments/{academy.org_id}/") and "Notes" not in sub.file_path
         assert sub.file_path.endswith(".txt")
         assert (tmp_path / sub.file_path).read_bytes() == b"my notes"
 
@@ -261,6 +262,64 @@ def test_assignment_file_upload_is_stored_under_a_generated_name(app, client, ac
         anonymous = app.test_client()
         r = anonymous.get(academy.lesson_url(academy.assignment, f"/submission/{sub.id}/file"))
         assert r.status_code in (302, 303, 401)
+    finally:
+        app.config["UPLOAD_FOLDER"] = None
+
+
+class RemoteStorage:
+    """A storage backend without local files (like an object store): ``local_path`` is None."""
+
+    files: dict[str, bytes] = {}
+
+    def __init__(self, root) -> None:
+        pass
+
+    def save(self, key, data):
+        self.files[key] = data
+
+    def open(self, key):
+        return io.BytesIO(self.files[key])
+
+    def exists(self, key):
+        return key in self.files
+
+    def delete(self, key):
+        self.files.pop(key, None)
+
+    def local_path(self, key):
+        return None
+
+
+def test_assignment_files_go_through_the_storage_backend(app, client, academy, login, monkeypatch):
+    monkeypatch.setitem(app.config, "STORAGE_BACKEND", f"{__name__}.RemoteStorage")
+    login(client, academy.learner_email, PASSWORD)
+    data = {"body": "", "file": (io.BytesIO(b"remote notes"), "notes.txt")}
+    assert client.post(academy.lesson_url(academy.assignment, "/assignment"), data=data,
+                       content_type="multipart/form-data").status_code == 303
+    [sub] = _submissions(app, academy)
+    assert RemoteStorage.files[sub.file_path] == b"remote notes"
+    download = client.get(academy.lesson_url(academy.assignment, f"/submission/{sub.id}/file"))
+    assert download.status_code == 200 and download.data == b"remote notes"
+    assert 'filename=notes.txt' in download.headers["Content-Disposition"]
+
+
+def test_a_file_submitted_before_the_storage_interface_is_still_served(app, client, academy, login, tmp_path):
+    app.config["UPLOAD_FOLDER"] = str(tmp_path)
+    try:
+        login(client, academy.learner_email, PASSWORD)
+        data = {"body": "", "file": (io.BytesIO(b"old notes"), "old.txt")}
+        client.post(academy.lesson_url(academy.assignment, "/assignment"), data=data,
+                    content_type="multipart/form-data")
+        [sub] = _submissions(app, academy)
+        legacy = f"{academy.org_id}/legacy.txt"  # where files were written before
+        (tmp_path / academy.org_id).mkdir(exist_ok=True)
+        (tmp_path / legacy).write_bytes(b"old notes")
+        with app.app_context():
+            db.session.execute(sa.update(OrgMemberAssignmentSubmission).where(
+                OrgMemberAssignmentSubmission.id == sub.id).values(file_path=legacy))
+            db.session.commit()
+        download = client.get(academy.lesson_url(academy.assignment, f"/submission/{sub.id}/file"))
+        assert download.status_code == 200 and download.data == b"old notes"
     finally:
         app.config["UPLOAD_FOLDER"] = None
 

@@ -484,6 +484,11 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("staff.market", "GET"): Row(expect(OK, NO, NO, NO), args=lambda w: {"market_id": w.market_id}),
     ("staff.market", "POST"): Row(expect(DONE, NO, NO, NO), args=lambda w: {"market_id": w.market_id},
                                   data=lambda w: w.market_form),
+    # T20E: background CSV exports (app/staff/exports.py): only the employee who started one (in
+    # their session) sees it; an unknown or someone else's export is 404 for everyone
+    ("staff.export", "GET"): Row(expect(MISSING, MISSING, MISSING, MISSING), args=lambda w: {"job_id": "no-such-job"}),
+    ("staff.export_file", "GET"): Row(expect(MISSING, MISSING, MISSING, MISSING),
+                                      args=lambda w: {"job_id": "no-such-job"}),
 }
 
 
