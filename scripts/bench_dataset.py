@@ -442,7 +442,7 @@ def revenue(conn) -> None:
         "last_allocation_at": "now() - interval '400 days'",
     }, "FROM bench_share s GROUP BY s.product_id, s.org_id")
     sale = {
-        "attribution_id": "s.id", "employee_id": "s.employee_id", "order_item_id": "b.id",
+        "attribution_id": "s.id", "employee_id": "s.employee_id", "order_item_id": "b.id", "market_id": "b.market_id",
         "currency_code": "b.currency", "gross_revenue": "b.price + b.tax", "platform_fee": "b.platform",
         "processing_fee": "0", "tax_amount": "b.tax", "net_revenue": "b.price - b.platform",
         "attributed_revenue": "round((b.price - b.platform) * s.pct / 100, 2)", "kind": "'sale'",

@@ -137,28 +137,26 @@ class Breakdown:
     sales: int
 
 
-def _breakdown(employee: OrgEmployee, label_column, group_column, join) -> list[Breakdown]:
-    stmt = join(sa.select(label_column, Revenue.currency_code, sa.func.sum(Revenue.attributed_revenue), _sales())
-                .select_from(Revenue))
-    stmt = (stmt.where(Revenue.org_id == employee.org_id, Revenue.employee_id == employee.id)
-            .group_by(group_column, label_column, Revenue.currency_code)
-            .order_by(sa.func.sum(Revenue.attributed_revenue).desc(), label_column))
-    return [Breakdown(label, currency, quantize(amount or ZERO, currency), int(count or 0))
-            for label, currency, amount, count in db.session.execute(stmt)]
+def _summed_per(employee: OrgEmployee, column) -> sa.Subquery:
+    """The employee's rows summed per ``column`` and currency (``key``, ``currency``, ``earned``,
+    ``sales``): a few groups, read from the earnings index alone on PostgreSQL, for the caller to
+    name (no join row by row)."""
+    per_key = (
+        sa.select(column.label("key"), Revenue.currency_code.label("currency"),
+                  sa.func.sum(Revenue.attributed_revenue).label("earned"), _sales().label("sales"))
+        .where(Revenue.org_id == employee.org_id, Revenue.employee_id == employee.id)
+        .group_by(column, Revenue.currency_code)
+    ).subquery()
+    return per_key
 
 
 def by_product(employee: OrgEmployee) -> list[Breakdown]:
     """Earned per product and currency, largest first (one query). The rows are summed per
     attribution first (one product each; a few hundred groups), then named: no join row by row."""
-    per_attribution = (
-        sa.select(Revenue.attribution_id, Revenue.currency_code.label("currency"),
-                  sa.func.sum(Revenue.attributed_revenue).label("earned"), _sales().label("sales"))
-        .where(Revenue.org_id == employee.org_id, Revenue.employee_id == employee.id)
-        .group_by(Revenue.attribution_id, Revenue.currency_code)
-    ).subquery()
+    per_attribution = _summed_per(employee, Revenue.attribution_id)
     earned = sa.func.sum(per_attribution.c.earned)
     stmt = (sa.select(OrgProduct.name, per_attribution.c.currency, earned, sa.func.sum(per_attribution.c.sales))
-            .join(Attribution, Attribution.id == per_attribution.c.attribution_id)
+            .join(Attribution, Attribution.id == per_attribution.c.key)
             .join(OrgProduct, OrgProduct.id == Attribution.product_id)
             .group_by(OrgProduct.id, OrgProduct.name, per_attribution.c.currency)
             .order_by(earned.desc(), OrgProduct.name))
@@ -167,11 +165,14 @@ def by_product(employee: OrgEmployee) -> list[Breakdown]:
 
 
 def by_market(employee: OrgEmployee) -> list[Breakdown]:
-    """Earned per market and currency, largest first (one query)."""
-    return _breakdown(employee, OrgMarket.name, OrgMarket.id,
-                      lambda s: s.join(OrgMemberOrderItem, OrgMemberOrderItem.id == Revenue.order_item_id)
-                      .join(OrgMemberOrder, OrgMemberOrder.id == OrgMemberOrderItem.order_id)
-                      .join(OrgMarket, OrgMarket.id == OrgMemberOrder.market_id))
+    """Earned per market and currency, largest first (one query): the rows carry their order's
+    market, so they are summed per market first and the few groups named."""
+    per_market = _summed_per(employee, Revenue.market_id)
+    stmt = (sa.select(OrgMarket.name, per_market.c.currency, per_market.c.earned, per_market.c.sales)
+            .join(OrgMarket, OrgMarket.id == per_market.c.key)
+            .order_by(per_market.c.earned.desc(), OrgMarket.name))
+    return [Breakdown(label, currency, quantize(amount or ZERO, currency), int(count or 0))
+            for label, currency, amount, count in db.session.execute(stmt)]
 
 
 def lines(employee: OrgEmployee) -> sa.Select:
@@ -180,9 +181,14 @@ def lines(employee: OrgEmployee) -> sa.Select:
         sa.select(Revenue, OrgMemberOrder.order_number, OrgMemberOrderItem.product_name, OrgMarket.name)
         .join(OrgMemberOrderItem, OrgMemberOrderItem.id == Revenue.order_item_id)
         .join(OrgMemberOrder, OrgMemberOrder.id == OrgMemberOrderItem.order_id)
-        .join(OrgMarket, OrgMarket.id == OrgMemberOrder.market_id)
+        .join(OrgMarket, OrgMarket.id == Revenue.market_id)
         .where(Revenue.org_id == employee.org_id, Revenue.employee_id == employee.id)
     )
+
+
+def line_keys(employee: OrgEmployee) -> sa.Select:
+    """The rows of ``lines`` without their joins (every one is on a required foreign key), to count them."""
+    return sa.select(Revenue.id).where(Revenue.org_id == employee.org_id, Revenue.employee_id == employee.id)
 
 
 def line(viewer: OrgEmployee, row_id: str) -> tuple[Revenue, OrgMemberOrderItem, OrgMemberOrder]:

@@ -37,6 +37,10 @@ class OrgEmployeeProductAttributionRevenue(OrgScoped, Timestamped, db.Model):
     __tablename__ = "org_employee_product_attribution_revenue"
     __table_args__ = (
         sa.Index(None, "employee_id", "calculated_at"),
+        # The earnings page's aggregates (totals, by month, product and market) read only this
+        # index on PostgreSQL (an index-only scan, no visit of 100,000 rows).
+        sa.Index("ix_org_emp_prod_attr_rev_earnings", "org_id", "employee_id", "currency_code", "market_id",
+                 "attribution_id", "calculated_at", postgresql_include=["kind", "attributed_revenue"]),
         sa.Index(
             None,
             "attribution_id",
@@ -52,6 +56,8 @@ class OrgEmployeeProductAttributionRevenue(OrgScoped, Timestamped, db.Model):
     attribution_id: Mapped[str] = fk("org_employee_product_attribution.id", ondelete="RESTRICT")
     employee_id: Mapped[str] = fk("org_employee.id", ondelete="RESTRICT", index=False)
     order_item_id: Mapped[str] = fk("org_member_order_item.id", ondelete="RESTRICT")
+    # the order's market, copied here so the earnings by market need no join over every item
+    market_id: Mapped[str] = fk("org_market.id", ondelete="RESTRICT", index=False)
     currency_code: Mapped[str] = _currency_fk()
     gross_revenue: Mapped[Decimal] = money()
     platform_fee: Mapped[Decimal] = money()

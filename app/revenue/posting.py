@@ -129,8 +129,8 @@ def _row(order: OrgMemberOrder, item: OrgMemberOrderItem, attribution_id: str, e
          share: Decimal) -> dict:
     now = utcnow()
     return {"id": new_id(), "org_id": order.org_id, "attribution_id": attribution_id, "employee_id": employee_id,
-            "order_item_id": item.id, "currency_code": order.currency_code, "gross_revenue": gross,
-            "tax_amount": tax, "platform_fee": platform, "processing_fee": processing, "net_revenue": net,
+            "order_item_id": item.id, "market_id": order.market_id, "currency_code": order.currency_code,
+            "gross_revenue": gross, "tax_amount": tax, "platform_fee": platform, "processing_fee": processing, "net_revenue": net,
             "attributed_revenue": share, "kind": kind, "calculated_at": at, "created_at": now, "updated_at": now}
 
 

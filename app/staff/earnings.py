@@ -54,6 +54,7 @@ LINES = tables.Table(
     title=_l("Revenue lines"),
     endpoint="staff.earnings",
     query=revenue_earnings.lines,
+    count_query=revenue_earnings.line_keys,
     key=Revenue.id,
     row_id=lambda row: row[0].id,
     row_label=lambda row: row[1],
