@@ -55,6 +55,7 @@ LINES = tables.Table(
     endpoint="staff.earnings",
     query=revenue_earnings.lines,
     count_query=revenue_earnings.line_keys,
+    unfiltered_count=revenue_earnings.line_count,
     key=Revenue.id,
     row_id=lambda row: row[0].id,
     row_label=lambda row: row[1],

@@ -240,6 +240,9 @@ class Table:
     # foreign key, so the same rows): counted instead when no search is active (the search reads
     # joined columns). A count over 100,000 rows then reads one table's index, not every join.
     count_query: Callable[[Any], sa.Select] | None = None
+    # the number of rows of ``query`` with no search and no filter, when something cheaper than
+    # counting them knows it (e.g. running totals)
+    unfiltered_count: Callable[[Any], int] | None = None
     default_sort: str | None = None
     default_order: Callable[[], Sequence[Any]] | None = None
     prepare: Callable[[Sequence[Any]], Sequence[Any]] | None = None
@@ -474,6 +477,9 @@ class Listing:
         return stmt.order_by(self.table.key)
 
     def count(self) -> int:
+        if (self.table.unfiltered_count is not None and not self.q
+                and all(f.condition(self.values) is None for f in self.table.filters)):
+            return self.table.unfiltered_count(self.ctx)
         if self.table.count_query is not None and not (self.q and (self.table.search or self.table.search_where)):
             counted = self._filtered(self.table.count_query(self.ctx))
             return db.session.scalar(counted.with_only_columns(sa.func.count(), maintain_column_froms=True)
