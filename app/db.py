@@ -21,6 +21,7 @@ from typing import TypeVar
 
 import sqlalchemy as sa
 from flask import has_request_context, request
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -354,3 +355,11 @@ def configure_engines(db) -> None:
             sa.event.listen(engine, "connect", _sqlite_on_connect)
             sa.event.listen(engine, "begin", _sqlite_on_begin)
             engine._volmify_configured = True
+
+
+_UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def upsert_insert(dialect_name: str):
+    """The dialect's ``insert`` (with ``on_conflict_do_update``) for an upsert in one statement."""
+    return _UPSERTS[dialect_name]

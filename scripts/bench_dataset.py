@@ -415,9 +415,9 @@ def revenue(conn) -> None:
     """Acme's products credited to the demo creators (creator@acme.test 70% of every product,
     creator2@acme.test 30% of every other one), their pools, and one revenue row per attribution
     and Acme item: gross − tax − 5% platform fee = net, split by share; refunded orders add a
-    negative refund row per sale row."""
+    negative refund row per sale row; the employees' running totals of those rows."""
     from app.catalog.models import OrgEmployeeProductAttribution, OrgProductRevenuePool
-    from app.revenue.models import OrgEmployeeProductAttributionRevenue
+    from app.revenue.models import OrgEmployeeProductAttributionRevenue, OrgEmployeeRevenueTotal
 
     employees = dict(conn.execute(sa.text(
         "SELECT u.email, e.id FROM org_employee e JOIN org_member m ON m.id = e.member_id "
@@ -442,7 +442,7 @@ def revenue(conn) -> None:
         "last_allocation_at": "now() - interval '400 days'",
     }, "FROM bench_share s GROUP BY s.product_id, s.org_id")
     sale = {
-        "attribution_id": "s.id", "employee_id": "s.employee_id", "order_item_id": "b.id",
+        "attribution_id": "s.id", "employee_id": "s.employee_id", "order_item_id": "b.id", "market_id": "b.market_id",
         "currency_code": "b.currency", "gross_revenue": "b.price + b.tax", "platform_fee": "b.platform",
         "processing_fee": "0", "tax_amount": "b.tax", "net_revenue": "b.price - b.platform",
         "attributed_revenue": "round((b.price - b.platform) * s.pct / 100, 2)", "kind": "'sale'",
@@ -455,6 +455,15 @@ def revenue(conn) -> None:
     refund.update(kind="'refund'", calculated_at="b.paid_at + interval '1 day'",
                   created_at="b.paid_at + interval '1 day'", updated_at="b.paid_at + interval '1 day'")
     insert_select(conn, OrgEmployeeProductAttributionRevenue, refund, source + " WHERE b.refunded")
+    # the running totals app/revenue/posting.py keeps with the rows
+    insert_select(conn, OrgEmployeeRevenueTotal, {
+        "id": "min(r.id)", "org_id": "min(r.org_id)", "employee_id": "r.employee_id",
+        "attribution_id": "r.attribution_id", "market_id": "r.market_id", "currency_code": "r.currency_code",
+        "earned": "sum(r.attributed_revenue)",
+        "refunded": "sum(CASE WHEN r.kind = 'refund' THEN r.attributed_revenue ELSE 0 END)",
+        "sales": "count(*) FILTER (WHERE r.kind = 'sale')", "lines": "count(*)",
+    }, "FROM org_employee_product_attribution_revenue r JOIN bench_share s ON s.id = r.attribution_id "
+       "GROUP BY r.employee_id, r.attribution_id, r.market_id, r.currency_code")
 
 
 def ledger(conn) -> None:

@@ -11,7 +11,6 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.checks import to_decimal_number
 from app.courses.models import (
@@ -19,7 +18,7 @@ from app.courses.models import (
     OrgProductCourseModuleSection,
     OrgProductCourseModuleSectionLesson,
 )
-from app.db import new_id, utcnow
+from app.db import new_id, upsert_insert, utcnow
 from app.entitlements.services import member_access_tier
 from app.errors import ConflictError
 from app.extensions import db
@@ -80,9 +79,6 @@ def visit_of(member: OrgMember, placement: OrgProductCourseModuleSectionLesson) 
     return Visit(member.org_id, member.id, placement.id, placement.lesson_id)
 
 
-_UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-
-
 def record_visit(visit: Visit, *, position_seconds=None, at: datetime | None = None) -> None:
     """Record that the member viewed the lesson (started, last viewed) and optionally where a video
     stands, in one statement (an upsert: two first visits at once cannot collide). A completed
@@ -90,7 +86,7 @@ def record_visit(visit: Visit, *, position_seconds=None, at: datetime | None = N
     at = at or utcnow()
     seconds = None if position_seconds is None else _clean_position(position_seconds)
     table = OrgMemberLessonProgress.__table__
-    insert = _UPSERTS[db.session.get_bind().dialect.name]
+    insert = upsert_insert(db.session.get_bind().dialect.name)
     changes = {"last_viewed_at": at, "updated_at": at}
     if seconds is not None:
         changes["position_seconds"] = seconds

@@ -1,7 +1,9 @@
 """What an employee earned: the read side of the revenue rows and payouts (issue 14, point 4).
 
 Every figure is an aggregate query over ``org_employee_product_attribution_revenue`` (sales and
-refunds) and ``org_employee_payout``; nothing loops over rows in Python, so a creator with
+refunds; the totals, breakdowns and line count over their running sums per attribution, market
+and currency, ``org_employee_revenue_total``, kept by app/revenue/posting.py) and
+``org_employee_payout``; nothing loops over rows in Python, so a creator with
 100,000 rows costs the same handful of statements as one with ten.
 
 - earned: the sum of the employee's parts (refund rows are negative);
@@ -33,6 +35,7 @@ from app.orgs.permissions import can
 from app.orgs.services import authorize, employee_names, get_or_404
 from app.revenue.models import OrgEmployeePayout
 from app.revenue.models import OrgEmployeeProductAttributionRevenue as Revenue
+from app.revenue.models import OrgEmployeeRevenueTotal as Total
 from app.web.tables import day_start
 
 MONTHS = 12
@@ -61,20 +64,17 @@ class Totals:
         return self.earned - self.paid
 
 
-def _sales():
-    """The number of sales: sale rows, at most one per attribution and item (a unique index), so a
-    plain count (a ``count(DISTINCT item)`` sorts every row: 0.5 s for 100,000 rows on PostgreSQL)."""
-    return sa.func.count().filter(Revenue.kind == "sale")
+def _mine(employee: OrgEmployee):
+    return (Total.org_id == employee.org_id, Total.employee_id == employee.id)
 
 
 def totals(employee: OrgEmployee) -> list[Totals]:
-    """Earned, refunded, paid and pending per currency (two queries)."""
+    """Earned, refunded, paid and pending per currency (two queries; the revenue from the
+    employee's running totals, ``OrgEmployeeRevenueTotal``, not from every row)."""
     rows = db.session.execute(
-        sa.select(Revenue.currency_code, sa.func.sum(Revenue.attributed_revenue),
-                  sa.func.sum(sa.case((Revenue.kind == "refund", Revenue.attributed_revenue), else_=0)),
-                  _sales())
-        .where(Revenue.org_id == employee.org_id, Revenue.employee_id == employee.id)
-        .group_by(Revenue.currency_code)
+        sa.select(Total.currency_code, sa.func.sum(Total.earned), sa.func.sum(Total.refunded), sa.func.sum(Total.sales))
+        .where(*_mine(employee))
+        .group_by(Total.currency_code)
     ).all()
     paid = dict(db.session.execute(
         sa.select(OrgEmployeePayout.currency_code, sa.func.sum(OrgEmployeePayout.amount))
@@ -89,6 +89,11 @@ def totals(employee: OrgEmployee) -> list[Totals]:
         result.append(Totals(currency, quantize(earned or ZERO, currency), quantize(refunded or ZERO, currency),
                              quantize(paid.get(currency) or ZERO, currency), int(count or 0)))
     return result
+
+
+def line_count(employee: OrgEmployee) -> int:
+    """The number of the employee's revenue rows (from their running totals: one small query)."""
+    return int(db.session.scalar(sa.select(sa.func.sum(Total.lines)).where(*_mine(employee))) or 0)
 
 
 @dataclass(frozen=True)
@@ -137,41 +142,29 @@ class Breakdown:
     sales: int
 
 
-def _breakdown(employee: OrgEmployee, label_column, group_column, join) -> list[Breakdown]:
-    stmt = join(sa.select(label_column, Revenue.currency_code, sa.func.sum(Revenue.attributed_revenue), _sales())
-                .select_from(Revenue))
-    stmt = (stmt.where(Revenue.org_id == employee.org_id, Revenue.employee_id == employee.id)
-            .group_by(group_column, label_column, Revenue.currency_code)
-            .order_by(sa.func.sum(Revenue.attributed_revenue).desc(), label_column))
-    return [Breakdown(label, currency, quantize(amount or ZERO, currency), int(count or 0))
-            for label, currency, amount, count in db.session.execute(stmt)]
+def _breakdown(employee: OrgEmployee, label, group, join) -> list[Breakdown]:
+    """Earned per ``group`` and currency, largest first (one query over the employee's running
+    totals: a few hundred rows, whatever the number of revenue rows)."""
+    earned = sa.func.sum(Total.earned)
+    stmt = (join(sa.select(label, Total.currency_code, earned, sa.func.sum(Total.sales)).select_from(Total))
+            .where(*_mine(employee))
+            .group_by(group, label, Total.currency_code)
+            .order_by(earned.desc(), label))
+    return [Breakdown(name, currency, quantize(amount or ZERO, currency), int(count or 0))
+            for name, currency, amount, count in db.session.execute(stmt)]
 
 
 def by_product(employee: OrgEmployee) -> list[Breakdown]:
-    """Earned per product and currency, largest first (one query). The rows are summed per
-    attribution first (one product each; a few hundred groups), then named: no join row by row."""
-    per_attribution = (
-        sa.select(Revenue.attribution_id, Revenue.currency_code.label("currency"),
-                  sa.func.sum(Revenue.attributed_revenue).label("earned"), _sales().label("sales"))
-        .where(Revenue.org_id == employee.org_id, Revenue.employee_id == employee.id)
-        .group_by(Revenue.attribution_id, Revenue.currency_code)
-    ).subquery()
-    earned = sa.func.sum(per_attribution.c.earned)
-    stmt = (sa.select(OrgProduct.name, per_attribution.c.currency, earned, sa.func.sum(per_attribution.c.sales))
-            .join(Attribution, Attribution.id == per_attribution.c.attribution_id)
-            .join(OrgProduct, OrgProduct.id == Attribution.product_id)
-            .group_by(OrgProduct.id, OrgProduct.name, per_attribution.c.currency)
-            .order_by(earned.desc(), OrgProduct.name))
-    return [Breakdown(label, currency, quantize(amount or ZERO, currency), int(count or 0))
-            for label, currency, amount, count in db.session.execute(stmt)]
+    """Earned per product and currency, largest first (one query)."""
+    return _breakdown(employee, OrgProduct.name, OrgProduct.id,
+                      lambda s: s.join(Attribution, Attribution.id == Total.attribution_id)
+                      .join(OrgProduct, OrgProduct.id == Attribution.product_id))
 
 
 def by_market(employee: OrgEmployee) -> list[Breakdown]:
     """Earned per market and currency, largest first (one query)."""
     return _breakdown(employee, OrgMarket.name, OrgMarket.id,
-                      lambda s: s.join(OrgMemberOrderItem, OrgMemberOrderItem.id == Revenue.order_item_id)
-                      .join(OrgMemberOrder, OrgMemberOrder.id == OrgMemberOrderItem.order_id)
-                      .join(OrgMarket, OrgMarket.id == OrgMemberOrder.market_id))
+                      lambda s: s.join(OrgMarket, OrgMarket.id == Total.market_id))
 
 
 def lines(employee: OrgEmployee) -> sa.Select:
@@ -180,9 +173,14 @@ def lines(employee: OrgEmployee) -> sa.Select:
         sa.select(Revenue, OrgMemberOrder.order_number, OrgMemberOrderItem.product_name, OrgMarket.name)
         .join(OrgMemberOrderItem, OrgMemberOrderItem.id == Revenue.order_item_id)
         .join(OrgMemberOrder, OrgMemberOrder.id == OrgMemberOrderItem.order_id)
-        .join(OrgMarket, OrgMarket.id == OrgMemberOrder.market_id)
+        .join(OrgMarket, OrgMarket.id == Revenue.market_id)
         .where(Revenue.org_id == employee.org_id, Revenue.employee_id == employee.id)
     )
+
+
+def line_keys(employee: OrgEmployee) -> sa.Select:
+    """The rows of ``lines`` without their joins (every one is on a required foreign key), to count them."""
+    return sa.select(Revenue.id).where(Revenue.org_id == employee.org_id, Revenue.employee_id == employee.id)
 
 
 def line(viewer: OrgEmployee, row_id: str) -> tuple[Revenue, OrgMemberOrderItem, OrgMemberOrder]:

@@ -37,6 +37,10 @@ class OrgEmployeeProductAttributionRevenue(OrgScoped, Timestamped, db.Model):
     __tablename__ = "org_employee_product_attribution_revenue"
     __table_args__ = (
         sa.Index(None, "employee_id", "calculated_at"),
+        # The earnings by month and the lines (sorted by date, counted by type and date) read only
+        # this index on PostgreSQL (an index-only scan, no visit of 100,000 rows).
+        sa.Index("ix_org_emp_prod_attr_rev_earnings", "org_id", "employee_id", "calculated_at",
+                 postgresql_include=["currency_code", "kind", "attributed_revenue"]),
         sa.Index(
             None,
             "attribution_id",
@@ -52,6 +56,8 @@ class OrgEmployeeProductAttributionRevenue(OrgScoped, Timestamped, db.Model):
     attribution_id: Mapped[str] = fk("org_employee_product_attribution.id", ondelete="RESTRICT")
     employee_id: Mapped[str] = fk("org_employee.id", ondelete="RESTRICT", index=False)
     order_item_id: Mapped[str] = fk("org_member_order_item.id", ondelete="RESTRICT")
+    # the order's market, copied here so the earnings by market need no join over every item
+    market_id: Mapped[str] = fk("org_market.id", ondelete="RESTRICT", index=False)
     currency_code: Mapped[str] = _currency_fk()
     gross_revenue: Mapped[Decimal] = money()
     platform_fee: Mapped[Decimal] = money()
@@ -93,3 +99,26 @@ class OrgEmployeePayout(OrgScoped, Timestamped, db.Model):
     reversed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     employee: Mapped[OrgEmployee] = relationship("OrgEmployee", foreign_keys=[employee_id])
+
+
+class OrgEmployeeRevenueTotal(OrgScoped, db.Model):
+    """The revenue rows of one employee summed per attribution, market and currency, kept by
+    app/revenue/posting.py in the same statement batch as the rows (an upsert per order): the
+    earnings page's totals, breakdowns and line count read a few hundred of these instead of
+    100,000 rows. ``earned`` includes the (negative) ``refunded``; ``sales`` counts sale rows,
+    ``lines`` every row."""
+
+    __tablename__ = "org_employee_revenue_total"
+    __table_args__ = (
+        sa.UniqueConstraint("employee_id", "attribution_id", "market_id", "currency_code"),
+    )
+
+    id: Mapped[str] = id_pk()
+    employee_id: Mapped[str] = fk("org_employee.id", ondelete="RESTRICT", index=False)
+    attribution_id: Mapped[str] = fk("org_employee_product_attribution.id", ondelete="RESTRICT")
+    market_id: Mapped[str] = fk("org_market.id", ondelete="RESTRICT")
+    currency_code: Mapped[str] = _currency_fk()
+    earned: Mapped[Decimal] = money()
+    refunded: Mapped[Decimal] = money()
+    sales: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    lines: Mapped[int] = mapped_column(sa.Integer, nullable=False)

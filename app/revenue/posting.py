@@ -39,14 +39,14 @@ from flask import current_app
 
 from app.accounting.ledger import Line, post
 from app.catalog.attributions import attributions_in_effect
-from app.db import new_id, utcnow
+from app.db import new_id, upsert_insert, utcnow
 from app.extensions import db
 from app.giftcards import events as giftcard_events
 from app.money import ZERO, allocate, quantize
 from app.orders import events
 from app.orders.models import OrgMemberOrder, OrgMemberOrderItem
 from app.orgs.models import Org
-from app.revenue.models import OrgEmployeeProductAttributionRevenue
+from app.revenue.models import OrgEmployeeProductAttributionRevenue, OrgEmployeeRevenueTotal
 
 Revenue = OrgEmployeeProductAttributionRevenue
 HUNDRED = Decimal(100)
@@ -103,8 +103,7 @@ def record_sale(order: OrgMemberOrder, *, at: datetime | None = None) -> list[Re
                              gross=item.line_total, tax=item.tax_amount, platform=item.platform_fee,
                              processing=item.processing_fee, net=net, share=part))
             payable[attribution.employee_id] += part
-    if rows:
-        db.session.execute(sa.insert(Revenue), rows)
+    _insert(rows)
 
     tax = sum((item.tax_amount for item in items), ZERO)
     platform = sum((item.platform_fee for item in items), ZERO)
@@ -129,9 +128,34 @@ def _row(order: OrgMemberOrder, item: OrgMemberOrderItem, attribution_id: str, e
          share: Decimal) -> dict:
     now = utcnow()
     return {"id": new_id(), "org_id": order.org_id, "attribution_id": attribution_id, "employee_id": employee_id,
-            "order_item_id": item.id, "currency_code": order.currency_code, "gross_revenue": gross,
-            "tax_amount": tax, "platform_fee": platform, "processing_fee": processing, "net_revenue": net,
+            "order_item_id": item.id, "market_id": order.market_id, "currency_code": order.currency_code,
+            "gross_revenue": gross, "tax_amount": tax, "platform_fee": platform, "processing_fee": processing, "net_revenue": net,
             "attributed_revenue": share, "kind": kind, "calculated_at": at, "created_at": now, "updated_at": now}
+
+
+def _insert(rows: list[dict]) -> None:
+    """Write revenue rows and add them to their employees' totals (``OrgEmployeeRevenueTotal``):
+    two statements whatever their number."""
+    if not rows:
+        return
+    db.session.execute(sa.insert(Revenue), rows)
+    sums: dict[tuple, dict] = {}
+    for row in rows:
+        key = (row["employee_id"], row["attribution_id"], row["market_id"], row["currency_code"])
+        total = sums.setdefault(key, {"id": new_id(), "org_id": row["org_id"], "employee_id": key[0],
+                                      "attribution_id": key[1], "market_id": key[2], "currency_code": key[3],
+                                      "earned": ZERO, "refunded": ZERO, "sales": 0, "lines": 0})
+        total["earned"] += row["attributed_revenue"]
+        total["lines"] += 1
+        if row["kind"] == "refund":
+            total["refunded"] += row["attributed_revenue"]
+        else:
+            total["sales"] += 1
+    table = OrgEmployeeRevenueTotal.__table__
+    insert = upsert_insert(db.session.get_bind().dialect.name)(table).values(list(sums.values()))
+    db.session.execute(insert.on_conflict_do_update(
+        index_elements=[table.c.employee_id, table.c.attribution_id, table.c.market_id, table.c.currency_code],
+        set_={name: table.c[name] + insert.excluded[name] for name in ("earned", "refunded", "sales", "lines")}))
 
 
 # ---- a refund ---------------------------------------------------------------------------------
@@ -191,8 +215,7 @@ def record_refund(order: OrgMemberOrder, refund: events.Refund) -> list[dict]:
                              gross=-(after - before), tax=-tax, platform=-platform, processing=-processing,
                              net=-net_back, share=-part))
             payable[row.employee_id] += part
-    if rows:
-        db.session.execute(sa.insert(Revenue), rows)
+    _insert(rows)
 
     creators = sum(payable.values(), ZERO)
     post(order.org_id, currency, memo=f"Refund {order.order_number}", source_type="order_refund", source_id=order.id,

@@ -22,6 +22,7 @@ from app.orders.models import OrgMemberOrder, OrgMemberOrderItem
 from app.pricing import pipeline as pricing
 from app.revenue import posting
 from app.revenue.models import OrgEmployeeProductAttributionRevenue as Revenue
+from app.revenue.models import OrgEmployeeRevenueTotal
 from tests.factories import (
     PASSWORD,
     make_employee,
@@ -205,6 +206,35 @@ def test_a_refunded_gift_card_part_returns_to_the_cards_liability(app_ctx):
     db.session.refresh(card)
     assert card.current_balance == D("20.00")
     assert ledger.check(shop.org.id) == []
+
+
+def test_the_running_totals_equal_the_sums_of_the_rows_after_sales_and_refunds(app_ctx, fees):
+    """The earnings page reads ``org_employee_revenue_total``: it must hold, per employee,
+    attribution, market and currency, exactly what the rows add up to."""
+    shop, (a, b) = _shop_with_creators("60", "25")
+    first, second = plan(shop, price="49.00"), plan(shop, price="19.99")
+    for the_plan in (first, second):
+        set_attribution(the_plan.variant.product, a, percent=D("60"), by=shop.admin)
+    set_attribution(first.variant.product, b, percent=D("25"), by=shop.admin)
+    order = orders.mark_paid(place(shop, [first, second]), provider="manual")
+    orders.mark_paid(place(shop, [first]), provider="manual")
+    orders.refund_amount(order, D("10.00"), item=order.items[0])
+    orders.refund(order)
+
+    kind = Revenue.kind
+    expected = {tuple(row[:4]): tuple(row[4:]) for row in db.session.execute(
+        sa.select(Revenue.employee_id, Revenue.attribution_id, Revenue.market_id, Revenue.currency_code,
+                  sa.func.sum(Revenue.attributed_revenue),
+                  sa.func.sum(sa.case((kind == "refund", Revenue.attributed_revenue), else_=0)),
+                  sa.func.count().filter(kind == "sale"), sa.func.count())
+        .where(Revenue.org_id == shop.org.id)
+        .group_by(Revenue.employee_id, Revenue.attribution_id, Revenue.market_id, Revenue.currency_code))}
+    totals = {(t.employee_id, t.attribution_id, t.market_id, t.currency_code): (t.earned, t.refunded, t.sales, t.lines)
+              for t in db.session.scalars(sa.select(OrgEmployeeRevenueTotal)
+                                          .where(OrgEmployeeRevenueTotal.org_id == shop.org.id))}
+    assert len(expected) == 3 and all(lines == 4 or lines == 2 for *_rest, lines in expected.values())
+    assert totals == expected
+    assert {key[2] for key in totals} == {order.market_id}
 
 
 # ---- a fixed number of queries per order -----------------------------------------------------
