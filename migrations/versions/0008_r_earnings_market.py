@@ -8,7 +8,7 @@ attribution, market and currency; an index for the earnings by month and the lin
   on PostgreSQL).
 
 Revision ID: 0008_r
-Revises: 0008_k
+Revises: 0008_g2
 Create Date: 2026-12-02
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_r"
-down_revision = "0008_k"
+down_revision = "0008_g2"
 branch_labels = None
 depends_on = None
 
