@@ -244,7 +244,7 @@ def test_the_lesson_body_does_not_repeat_the_lesson_title(app, client, school, l
     _login(client, login)
     german = html_of(client.get(school.url(0).replace("/eu/en/", "/eu/de/")))
     region = german.split('id="lesson-region"', 1)[1].split("</section>", 1)[0]
-    assert '<h2 id="lesson-title">Willkommen im Kurs</h2>' in region
+    assert re.search(r'<h2 id="lesson-title"[^>]*>Willkommen im Kurs</h2>', region)
     assert "<h1>" not in region and "Der erste Text." in region
     assert "<h2>Willkommen im Kurs</h2>" in region  # a later heading with the same words stays
     english = html_of(client.get(school.url(0)))  # "# Welcome" is not the title "Lesson 1": kept
