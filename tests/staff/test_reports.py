@@ -7,9 +7,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from decimal import Decimal
-
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
