@@ -408,6 +408,9 @@ def orders(conn) -> None:
         "snapshot_data": "json_build_object('name', coalesce(b.rate_name, 'No tax'), 'type', 'percent', "
                          "'rate', b.rate::text, 'country', b.country, 'category', 'digital-services')",
         "created_at": "b.paid_at",
+        # What the org tax report reads of a snapshot (app/tax/models.py), as place_order and mark_paid write it.
+        "paid_at": "b.paid_at", "billing_country_code": "b.country", "currency_code": "b.currency",
+        "tax_rate_percent": "b.rate * 100", "taxable_amount": "b.price", "tax_amount": "b.tax",
     }, "FROM bench_line b")
 
 

@@ -54,6 +54,8 @@ ORDER_PAYMENT_STATUSES = ("pending", "succeeded", "failed", "refunded")
 ORDER_REFUND_STATUSES = ("pending", "succeeded", "failed")
 
 _ZERO = Decimal("0")
+# What the tax report reads of a refunded item beside its org (its partial index covers them on PostgreSQL).
+REFUND_INCLUDE = ("id", "line_total", "tax_amount", "refunded_amount")
 
 
 def _currency_fk(nullable: bool = False, **kw):
@@ -184,6 +186,9 @@ class OrgMemberOrderItem(OrgScoped, Timestamped, db.Model):
         enum_check("billing_kind", BILLING_KINDS),
         # A subscription's period is billed once, however many renewers run (`flask billing renew`).
         sa.UniqueConstraint("subscription_id", "period_start", "billing_kind"),
+        # The org tax report's refunds (app/revenue/reports.py): an org's refunded items only.
+        sa.Index("ix_org_mbr_ord_item_refunded", "org_id", postgresql_include=list(REFUND_INCLUDE),
+                 postgresql_where=sa.text("refunded_amount > 0"), sqlite_where=sa.text("refunded_amount > 0")),
     )
 
     id: Mapped[str] = id_pk()

@@ -357,6 +357,10 @@ def _add_items(order: OrgMemberOrder, quote: Quote, currency: str) -> None:
             db.session.add(OrgTaxRateSnapshot(
                 org_id=order.org_id, original_tax_rate_id=rate.id, order_id=order.id, order_item_id=item.id,
                 snapshot_data=snapshot_data(rate),
+                # The tax report's copies (OrgTaxRateSnapshot; paid_at when the order is paid).
+                billing_country_code=order.billing_country_code, currency_code=order.currency_code,
+                tax_rate_percent=item.tax_rate_percent, taxable_amount=item.line_total - item.tax_amount,
+                tax_amount=item.tax_amount,
             ))
 
 
@@ -430,6 +434,10 @@ def mark_paid(
     if fee < 0:
         raise ValidationError(_("The processing fee cannot be negative."))
     order.set_status("paid", at=at)
+    # The tax report's copy of the payment time on the order's snapshots (one statement).
+    db.session.execute(sa.update(OrgTaxRateSnapshot)
+                       .where(OrgTaxRateSnapshot.org_id == order.org_id, OrgTaxRateSnapshot.order_id == order.id)
+                       .values(paid_at=order.paid_at))
     order.payment_provider = provider
     if paid > 0 or reference is not None:
         payment = OrgMemberOrderPayment(

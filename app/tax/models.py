@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from app.markets.models import OrgRegion
 
 TAX_RATE_TYPES = ("percent", "fixed")
+# What the tax report reads of a snapshot beside (org_id, paid_at): its index covers them on PostgreSQL.
+REPORT_INCLUDE = ("order_item_id", "original_tax_rate_id", "billing_country_code", "tax_rate_percent",
+                  "currency_code", "taxable_amount", "tax_amount")
 
 
 class OrgTaxCategory(OrgScoped, Timestamped, db.Model):
@@ -87,9 +90,19 @@ class OrgTaxRate(OrgScoped, Timestamped, db.Model):
 
 class OrgTaxRateSnapshot(OrgScoped, Created, db.Model):
     """An immutable copy of a tax rate as applied to an order (or one of its items), so later
-    edits to rates never change past orders."""
+    edits to rates never change past orders.
+
+    A snapshot of an item also carries what the org's tax report (app/revenue/reports.py) groups
+    and sums, copied from the item and its order when the order is placed (country, currency, the
+    item's percent, taxable amount and tax, none of which change afterwards) and paid (``paid_at``,
+    NULL until then; an order is paid once): the report is then one aggregate over this table's
+    ``ix_org_tax_rate_snap_report`` (covering on PostgreSQL) instead of a join of items, orders
+    and snapshots. Refunds change an item, not its snapshot: the report reads them from the item."""
 
     __tablename__ = "org_tax_rate_snapshot"
+    __table_args__ = (
+        sa.Index("ix_org_tax_rate_snap_report", "org_id", "paid_at", postgresql_include=list(REPORT_INCLUDE)),
+    )
 
     id: Mapped[str] = id_pk()
     original_tax_rate_id: Mapped[str | None] = fk("org_tax_rate.id", nullable=True, ondelete="SET NULL")
@@ -97,5 +110,12 @@ class OrgTaxRateSnapshot(OrgScoped, Created, db.Model):
     order_item_id: Mapped[str | None] = fk("org_member_order_item.id", nullable=True, ondelete="RESTRICT")
     by_employee_id: Mapped[str | None] = fk("org_employee.id", nullable=True, ondelete="SET NULL")
     snapshot_data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, nullable=False)
+    # The report's copies (an item's snapshot; see the class docstring).
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    billing_country_code: Mapped[str | None] = mapped_column(sa.String(2))
+    currency_code: Mapped[str | None] = mapped_column(sa.String(3))
+    tax_rate_percent: Mapped[Decimal | None] = mapped_column(sa.Numeric(7, 4))
+    taxable_amount: Mapped[Decimal | None] = money(nullable=True)
+    tax_amount: Mapped[Decimal | None] = money(nullable=True)
 
     original_tax_rate: Mapped[OrgTaxRate | None] = relationship()

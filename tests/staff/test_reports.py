@@ -7,13 +7,19 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 from app.catalog.attributions import set_attribution
+from app.db import utcnow
 from app.extensions import db
 from app.orders import services as orders
+from app.orders.models import OrgMemberOrder, OrgMemberOrderItem
+from app.revenue import reports
+from app.tax.models import OrgTaxRate, OrgTaxRateSnapshot
 from tests.factories import PASSWORD, make_employee
 from tests.orders.test_services import build_shop, gift_card, place, plan
 
@@ -77,3 +83,44 @@ def test_reports_are_for_admins_and_bad_periods_fall_back(app, login, books):
     admin = _as(app, login, books["admin"])
     assert admin.get(books["url"] + "?from=nonsense&to=2026-13-45").status_code == 200
     assert admin.get(books["url"] + "?from=2001-01-01&to=2001-01-31").status_code == 200
+
+
+def _joined_tax(org_id, start, end):
+    """The tax report as it was defined before the snapshots carried their order's figures: items
+    joined to their orders and snapshots (the reference the one-table aggregate must equal)."""
+    item, order, snap = OrgMemberOrderItem, OrgMemberOrder, OrgTaxRateSnapshot
+    refunded = sa.case((item.line_total > 0, item.tax_amount * item.refunded_amount / item.line_total), else_=0)
+    return db.session.execute(
+        sa.select(order.billing_country_code, OrgTaxRate.name, item.tax_rate_percent, order.currency_code,
+                  sa.func.count(), sa.func.sum(item.line_total - item.tax_amount), sa.func.sum(item.tax_amount),
+                  sa.func.sum(refunded))
+        .select_from(item).join(order, order.id == item.order_id).join(snap, snap.order_item_id == item.id)
+        .outerjoin(OrgTaxRate, OrgTaxRate.id == snap.original_tax_rate_id)
+        .where(item.org_id == org_id, order.status.in_(reports.PAID), order.paid_at >= start, order.paid_at < end)
+        .group_by(order.billing_country_code, OrgTaxRate.name, item.tax_rate_percent, order.currency_code)
+    ).all()
+
+
+def test_the_tax_report_from_the_snapshots_equals_the_join_of_items_orders_and_snapshots(app):
+    with app.app_context():
+        shop = build_shop()
+        cheap, dear = plan(shop, price="10.00"), plan(shop, price="100.00")
+        start, end = utcnow() - timedelta(days=30), utcnow() + timedelta(days=1)
+        orders.mark_paid(place(shop, [cheap, dear]), provider="manual")
+        refunded = orders.mark_paid(place(shop, [dear]), provider="manual")
+        orders.refund_amount(refunded, D("30.00"), item=refunded.items[0])
+        pending = place(shop, [dear])
+        orders.cancel_order(place(shop, [cheap]))
+        orders.mark_paid(place(shop, [dear]), provider="manual", at=start - timedelta(days=1))  # before the period
+        db.session.commit()
+        snapshots = {s.order_id: s for s in db.session.scalars(sa.select(OrgTaxRateSnapshot))}
+        assert snapshots[pending.id].paid_at is None and snapshots[refunded.id].paid_at == refunded.paid_at
+        assert (snapshots[refunded.id].billing_country_code, snapshots[refunded.id].currency_code) == ("DE", "EUR")
+
+        rows = reports.tax(shop.org, start, end, by=shop.admin)
+        assert [(r.country, r.rate_name, r.items, r.taxable, r.collected, r.owed) for r in rows] == [
+            ("DE", "VAT", 3, D("210.00"), D("39.90"), D("39.90") - (D("19.00") * D("30.00") / D("119.00")).quantize(D("0.01")))]
+        expected = [(c, name or "—", p, cur, int(n), reports._money(t, cur), reports._money(col, cur),
+                     reports._money(ref, cur)) for c, name, p, cur, n, t, col, ref in _joined_tax(shop.org.id, start, end)]
+        assert [(r.country, r.rate_name, r.percent, r.currency, r.items, r.taxable, r.collected, r.refunded)
+                for r in rows] == expected
