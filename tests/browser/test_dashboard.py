@@ -24,8 +24,8 @@ ROLES = {
 }
 NAV = {
     "admin": ["overview", "orders", "products", "collections", "lessons", "submissions", "translations", "giftcards",
-              "promotions", "members", "employees", "invitations", "earnings", "reports", "tax", "brands", "emails",
-              "audit", "profile"],
+              "promotions", "members", "employees", "invitations", "earnings", "reports", "markets", "tax", "brands",
+              "locales", "emails", "audit", "profile"],
     "manager": ["overview", "orders", "products", "collections", "lessons", "submissions", "translations",
                 "giftcards", "promotions", "members", "employees", "invitations", "earnings", "profile"],
     "creator": ["overview", "products", "lessons", "submissions", "translations", "earnings", "profile"],

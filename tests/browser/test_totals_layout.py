@@ -54,4 +54,5 @@ def test_totals_line_up_and_the_rate_is_named_once(demo, new_context):
     expect(page).to_have_url(re.compile(r"/orders/ACME-\d{6}/pay$"))
     page.locator('button[name="outcome"][value="pay"]').click()
     expect(page.locator("#order-status [data-status]")).to_have_attribute("data-status", "fulfilled")
+    page.wait_for_load_state("load")  # the stylesheet too: the DOM can be there before it (failed once in CI)
     assert_two_columns(page)
