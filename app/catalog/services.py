@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from app.catalog.attributions import attribute_creator, require_product_editor
 from app.catalog.models import (
@@ -50,6 +51,7 @@ from app.courses.models import (
 from app.db import utcnow
 from app.errors import InvalidTransitionError, NotFoundError, ValidationError
 from app.extensions import db
+from app.markets import services as market_services
 from app.markets.models import OrgBrand, OrgMarket
 from app.money import quantize
 from app.orgs.models import Org, OrgEmployee, OrgLocale
@@ -787,3 +789,27 @@ def add_review(product: OrgProduct, member, *, rating, title: str | None = None,
     review.body = body
     db.session.flush()
     return review
+
+
+# ---- markets, as the catalog sees them ---------------------------------------------------------
+
+def update_market(market: OrgMarket, *, by: OrgEmployee, **values) -> OrgMarket:
+    """``app.markets.services.update_market``, refusing a new currency while the market has prices:
+    every price of a market is an amount in its currency, so changing it would silently re-read
+    them in another one (€49 becoming ¥49). Remove or move the prices first, or open a new market."""
+    currency = (values.get("currency_code") or "").strip().upper()
+    if currency and currency != market.currency_code:
+        priced = db.session.scalar(
+            sa.select(sa.func.count()).select_from(OrgProductVariantPaymentPlanMarketPrice)
+            .where(OrgProductVariantPaymentPlanMarketPrice.org_id == market.org_id,
+                   OrgProductVariantPaymentPlanMarketPrice.market_id == market.id)
+        )
+        if priced:
+            raise ValidationError(
+                ngettext("This market has %(num)d price in %(code)s: its currency cannot change. Remove the "
+                         "price first, or open a new market for the new currency.",
+                         "This market has %(num)d prices in %(code)s: its currency cannot change. Remove the "
+                         "prices first, or open a new market for the new currency.",
+                         priced, code=market.currency_code),
+                field="currency_code")
+    return market_services.update_market(market, by=by, **values)

@@ -23,6 +23,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.catalog import services as catalog_services
 from app.catalog.queries import market_assortment
 from app.errors import DomainError
 from app.extensions import db
@@ -179,8 +180,8 @@ def market(market_id: str):
         status = 422
         if form.validate():
             try:
-                market_services.update_market(market, **_values(form, extras), brand=_brand(org, form),
-                                      is_active=bool(form.is_active.data), by=g.employee)
+                catalog_services.update_market(market, **_values(form, extras), brand=_brand(org, form),
+                                               is_active=bool(form.is_active.data), by=g.employee)
             except DomainError as exc:
                 db.session.rollback()
                 if exc.status_code in (403, 404):

@@ -302,3 +302,27 @@ def test_the_list_takes_the_same_number_of_queries_for_2_and_12_markets(app, log
         assert response.status_code == 200 and text(response).count("<tr data-market=") == 2 + extra
         counts.append(len(q.statements))
     assert counts[0] == counts[1], counts
+
+
+def test_the_currency_of_a_market_with_prices_cannot_change(app, login, shop):
+    """Its prices are amounts in its currency: €49 must not turn into ¥49. Without prices it may."""
+    client = _admin(app, login, shop)
+    edit = {"name": "Europe", "slug": "eu", "type": "multi_region", "currency_code": "USD",
+            "locales": ["en"], "default_locale_key": "en", "countries": ["DE", "AT"], "domains": "",
+            "is_active": "y", "brand": ""}
+    with app.app_context():
+        eu = db.session.get(OrgMarket, shop.eu_id)
+        make_priced_plan(eu, product=make_product(db.session.get(Org, shop.org_id)), price="49.00")
+        db.session.commit()
+    refused = client.post(f"{shop.base}/{shop.eu_id}", data=edit)
+    assert refused.status_code == 422
+    assert "This market has 1 price in EUR: its currency cannot change." in field_error(text(refused),
+                                                                                         "currency_code")
+    with app.app_context():
+        assert db.session.get(OrgMarket, shop.eu_id).currency_code == "EUR"
+    # a market without prices changes its currency
+    swiss = {**edit, "name": "Switzerland", "slug": "swiss", "type": "single_country", "countries": ["CH"],
+             "currency_code": "EUR", "is_active": ""}
+    assert client.post(f"{shop.base}/{shop.spare_id}", data=swiss).status_code == 303
+    with app.app_context():
+        assert db.session.get(OrgMarket, shop.spare_id).currency_code == "EUR"
