@@ -143,6 +143,24 @@ def markets():
     return render("staff/markets.html", markets=rows, type_labels=labels.MARKET_TYPES)
 
 
+def _save(form, call) -> tuple[OrgMarket | None, int]:
+    """Validate ``form`` and run the service ``call``: (the market, 303) after a commit, else (None,
+    the status) with the refusal on its field and the session rolled back. Another org's row or a
+    missing permission stays a 404/403."""
+    if not form.validate():
+        return None, 422
+    try:
+        market = call()
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.status_code in (403, 404):
+            raise
+        form.show_refusal(exc)
+        return None, exc.status_code
+    db.session.commit()
+    return market, 303
+
+
 @bp.route("/settings/markets/new", methods=["GET", "POST"])
 def market_new():
     org = _admin()
@@ -150,22 +168,12 @@ def market_new():
     form, extras = _form(org, None, posted=posted)
     status = 200
     if posted:
-        status = 422
-        if form.validate():
-            try:
-                market = market_services.create_market(org, **_values(form, extras), brand=_brand(org, form),
-                                               by=g.employee)
-            except DomainError as exc:
-                db.session.rollback()
-                if exc.status_code in (403, 404):
-                    raise
-                form.show_refusal(exc)
-                status = exc.status_code
-            else:
-                db.session.commit()
-                flash(_("The market “%(name)s” was created. Now price your products in it.", name=market.name),
-                      "success")
-                return redirect(url_for(".market", market_id=market.id))
+        market, status = _save(form, lambda: market_services.create_market(
+            org, **_values(form, extras), brand=_brand(org, form), by=g.employee))
+        if market is not None:
+            flash(_("The market “%(name)s” was created. Now price your products in it.", name=market.name),
+                  "success")
+            return redirect(url_for(".market", market_id=market.id))
     return render("staff/market_form.html", form=form, market=None, status=status, **extras)
 
 
@@ -177,22 +185,13 @@ def market(market_id: str):
     form, extras = _form(org, market, posted=posted)
     status = 200
     if posted:
-        status = 422
-        if form.validate():
-            try:
-                catalog_services.update_market(market, **_values(form, extras), brand=_brand(org, form),
-                                               is_active=bool(form.is_active.data), by=g.employee)
-            except DomainError as exc:
-                db.session.rollback()
-                if exc.status_code in (403, 404):
-                    raise
-                form.show_refusal(exc)
-                status = exc.status_code
-                market = get_or_404(OrgMarket, org, market_id)  # reloaded after the rollback
-            else:
-                db.session.commit()
-                flash(_("The market “%(name)s” was saved.", name=market.name), "success")
-                return redirect(url_for(".market", market_id=market.id))
+        saved, status = _save(form, lambda: catalog_services.update_market(
+            market, **_values(form, extras), brand=_brand(org, form), is_active=bool(form.is_active.data),
+            by=g.employee))
+        if saved is not None:
+            flash(_("The market “%(name)s” was saved.", name=saved.name), "success")
+            return redirect(url_for(".market", market_id=saved.id))
+        market = get_or_404(OrgMarket, org, market_id)  # reloaded after the rollback
     sold, missing = market_assortment(org.id, market.id)
     return render("staff/market_form.html", form=form, market=market, sold=sold, missing=missing,
                   status=status, **extras)
