@@ -96,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     from app.catalog.views import bp as catalog_bp
     from app.checkout.account_views import bp as member_account_bp
     from app.checkout.order_views import bp as orders_bp
+    from app.checkout.order_views import moved_bp as moved_orders_bp
     from app.checkout.views import bp as checkout_bp
     from app.learn.assessment_views import bp as learn_assess_bp
     from app.learn.views import bp as learn_bp
@@ -121,7 +122,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_bp)
     # Storefront pages nest under /<org>/<market>/<locale> (and /<locale> on a market domain).
     storefront.register(app, [catalog_bp, checkout_bp, orders_bp, member_account_bp, market_store_bp, learn_bp,
-                              learn_assess_bp, store_auth_bp])
+                              learn_assess_bp, store_auth_bp, moved_orders_bp])
 
 
 def register_errorhandlers(app: Flask) -> None:

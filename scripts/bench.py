@@ -100,7 +100,7 @@ PAGES: dict[str, list[Target]] = {
         Target(COURSE, "lesson", follow_redirect=True, label="lesson, visitor"),
         Target(COURSE, "lesson", user=LEARNER, follow_redirect=True, label="lesson, signed-in learner"),
         Target("/acme/us/en/?type=course", "fragment", htmx=True, label="htmx catalog fragment"),
-        Target("/acme/eu/en/orders/", "account", user=CUSTOMER, label="account orders (500)"),
+        Target("/acme/eu/en/account/orders/", "account", user=CUSTOMER, label="account orders (500)"),
         Target("/dashboard/acme/products", "dashboard", user=ADMIN, cached=False, label="dashboard products"),
         Target("/dashboard/acme/orders", "dashboard", user=ADMIN, cached=False, label="dashboard orders"),
         Target("/dashboard/acme/earnings", "money", user=CREATOR, cached=False, label="creator earnings"),

@@ -274,7 +274,7 @@ class User:
             self.get(self.http, random.choice(lessons))
 
     def account(self) -> None:
-        self.get(self.http, random.choice((f"{BUY_STORE}/orders/", f"{BUY_STORE}/account/downloads",
+        self.get(self.http, random.choice((f"{BUY_STORE}/account/orders/", f"{BUY_STORE}/account/downloads",
                                            f"{BUY_STORE}/account/subscriptions")))
 
     def dashboard_list(self) -> None:

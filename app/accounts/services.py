@@ -5,6 +5,7 @@ Services flush and raise DomainErrors; the view commits.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import nullcontext
 
 from argon2 import PasswordHasher
@@ -254,12 +255,16 @@ def send_existing_account_email(user: User) -> None:
     queue_email(user.email, subject, body, kind="existing_account")
 
 
-def request_password_reset(email: str) -> None:
-    """Queue a reset email if the account exists; say nothing either way (no account probing)."""
+def request_password_reset(email: str, *, link_for: Callable[[str], str] | None = None) -> None:
+    """Queue a reset email if the account exists; say nothing either way (no account probing).
+
+    ``link_for(token)`` builds the emailed link (a store's own reset page for a request made in a
+    store); by default the platform's ``/account/reset/<token>``."""
     user = get_user_by_email(email)
     if user is None or not user.is_active:
         return
-    link = public_url("accounts.reset_password", token=make_reset_token(user))
+    token = make_reset_token(user)
+    link = link_for(token) if link_for is not None else public_url("accounts.reset_password", token=token)
     queue_email(
         user.email,
         _("Reset your password"),

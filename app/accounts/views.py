@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -32,6 +33,7 @@ from app.db import write_transaction
 from app.errors import DomainError
 from app.extensions import db, limiter, login_manager
 from app.platform.email import send_soon
+from app.platform.links import public_url
 from app.web.htmx import is_htmx, render
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
@@ -74,6 +76,28 @@ def auth_url(name: str, **values) -> str:
 def _after_sign_in() -> str:
     """Where a sign-in without a ``next`` lands: the store's catalog, else the account."""
     return url_for("store.catalog.index") if in_store() else url_for("accounts.profile")
+
+
+def _account_page() -> str:
+    """The account page where the user is: the store's (``/<org>/<market>/<locale>/account/``) on a
+    store page, else the platform's ``/account/``."""
+    return url_for(auth_endpoint("profile"))
+
+
+def _reset_link_builder() -> Callable[[str], str] | None:
+    """In a store, the emailed reset link opens the store's own reset page (its brand, language and
+    domain); elsewhere None (the platform's page). Built from PUBLIC_URL or the market's primary
+    domain as stored, never from the request's Host."""
+    storefront = g.get("storefront")
+    if storefront is None:
+        return None
+    locale = g.locale
+    if g.get("on_market_domain") and storefront.primary_host:
+        port = urlsplit(current_app.config["PUBLIC_URL"]).port
+        host = f"{storefront.primary_host}:{port}" if port else storefront.primary_host
+        return lambda token: public_url("domain_store.auth.reset_password", host=host, locale=locale, token=token)
+    return lambda token: public_url("store.auth.reset_password", org_slug=storefront.org_slug,
+                                    market_slug=storefront.market_slug, locale=locale, token=token)
 
 
 @login_manager.user_loader
@@ -221,7 +245,7 @@ def resend_verification():
         services.send_verification_email(current_user)
         _commit_and_deliver()
         flash(_("We sent a new confirmation link to %(email)s.", email=current_user.email), "success")
-    return redirect(url_for("accounts.profile"), 303)
+    return redirect(_account_page(), 303)
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
@@ -229,7 +253,7 @@ def resend_verification():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
+        services.request_password_reset(form.email.data, link_for=_reset_link_builder())
         _commit_and_deliver()
         flash(_("If an account exists for %(email)s, we sent a link to reset its password.",
                 email=form.email.data), "success")
@@ -239,6 +263,8 @@ def forgot_password():
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
+    """Choose a new password from the emailed link. On the platform the user then logs in; in a store
+    (the link of a reset asked for there) they are signed in and back in the store."""
     try:
         services.user_for_reset_token(token)
     except services.InvalidTokenError as exc:
@@ -246,18 +272,25 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            services.reset_password(token, form.password.data)
+            user = services.reset_password(token, form.password.data)  # signs every device out
         except services.WeakPasswordError as exc:
             form.password.errors.append(exc.message)
         else:
-            db.session.commit()
             logout_user()
+            if in_store():
+                sign_in(user)  # they proved the mailbox and chose the password: a fresh sign-in
+                db.session.commit()
+                flash(_("Your password was changed and you are logged in."), "success")
+                return redirect(_after_sign_in(), 303)
+            db.session.commit()
             flash(_("Your password was changed. Log in with the new one."), "success")
             return redirect(url_for("accounts.login"), 303)
     return render_template("accounts/reset.html", form=form, token=token), (422 if form.errors else 200)
 
 
 def _profile_context(profile_form=None, locale_form=None, password_form=None):
+    """The account page's forms and lists (the platform's ``/account/`` and a store's
+    ``/<org>/<market>/<locale>/account/`` render the same template, in their own layout)."""
     profile = services.main_profile(current_user)
     profile_form = profile_form or ProfileForm(formdata=None, display_name=profile.display_name)
     locale_form = locale_form or LocalePreferenceForm(formdata=None)
@@ -296,7 +329,7 @@ def update_profile():
         services.update_profile(current_user, form.display_name.data)
         db.session.commit()
         flash(_("Your profile was saved."), "success")
-        return redirect(url_for("accounts.profile"), 303)
+        return redirect(_account_page(), 303)
     return render_template("accounts/profile.html", **_profile_context(profile_form=form)), 422
 
 
@@ -317,7 +350,7 @@ def add_locale():
             if is_htmx():
                 return render("accounts/profile.html", "accounts/_locales.html", **_profile_context())
             flash(_("Your language preferences were saved."), "success")
-            return redirect(url_for("accounts.profile"), 303)
+            return redirect(_account_page(), 303)
     return render("accounts/profile.html", "accounts/_locales.html", status=422,
                   **_profile_context(locale_form=form))
 
@@ -332,7 +365,7 @@ def remove_locale():
     if is_htmx():
         return render("accounts/profile.html", "accounts/_locales.html", **_profile_context())
     flash(_("Your language preferences were saved."), "success")
-    return redirect(url_for("accounts.profile"), 303)
+    return redirect(_account_page(), 303)
 
 
 @bp.post("/password")
@@ -350,7 +383,7 @@ def change_password():
         else:
             db.session.commit()
             flash(_("Your password was changed. Other devices were signed out."), "success")
-            return redirect(url_for("accounts.profile"), 303)
+            return redirect(_account_page(), 303)
     return render_template("accounts/profile.html", **_profile_context(password_form=form)), 422
 
 
@@ -364,9 +397,9 @@ def revoke_session(session_id: str):
     if current:
         logout_user()
         flash(_("You are logged out."), "success")
-        return redirect(url_for("accounts.login"), 303)
+        return redirect(url_for(auth_endpoint("login")), 303)
     flash(_("The device was signed out."), "success")
-    return redirect(url_for("accounts.profile") + "#sessions", 303)
+    return redirect(_account_page() + "#sessions", 303)
 
 
 @bp.post("/sessions/revoke-others")
@@ -375,11 +408,23 @@ def revoke_other_sessions():
     sessions.revoke_all(current_user, except_session_id=current_user.current_session_id)
     db.session.commit()
     flash(_("You were signed out everywhere else."), "success")
-    return redirect(url_for("accounts.profile") + "#sessions", 303)
+    return redirect(_account_page() + "#sessions", 303)
 
 
-# The store's copies of the sign-in pages (same views, same limits; the templates follow the store).
+# The store's copies of the sign-in and account pages (same views, same limits; the templates follow
+# the store, and redirects stay in it). The member's orders, subscriptions and downloads in the
+# store live beside them under /account/ (app.checkout.order_views, app.checkout.account_views).
 store_bp.add_url_rule("/sign-in", "login", login, methods=["GET", "POST"])
 store_bp.add_url_rule("/sign-up", "register", register, methods=["GET", "POST"])
 store_bp.add_url_rule("/forgot-password", "forgot_password", forgot_password, methods=["GET", "POST"])
+store_bp.add_url_rule("/reset-password/<token>", "reset_password", reset_password, methods=["GET", "POST"])
 store_bp.add_url_rule("/sign-out", "logout", logout, methods=["POST"])
+store_bp.add_url_rule("/account/", "profile", profile)
+store_bp.add_url_rule("/account/profile", "update_profile", update_profile, methods=["POST"])
+store_bp.add_url_rule("/account/locales", "add_locale", add_locale, methods=["POST"])
+store_bp.add_url_rule("/account/locales/remove", "remove_locale", remove_locale, methods=["POST"])
+store_bp.add_url_rule("/account/password", "change_password", change_password, methods=["POST"])
+store_bp.add_url_rule("/account/verify/resend", "resend_verification", resend_verification, methods=["POST"])
+store_bp.add_url_rule("/account/sessions/<session_id>/revoke", "revoke_session", revoke_session, methods=["POST"])
+store_bp.add_url_rule("/account/sessions/revoke-others", "revoke_other_sessions", revoke_other_sessions,
+                      methods=["POST"])

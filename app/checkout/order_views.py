@@ -22,8 +22,19 @@ from app.payments.providers import get_provider
 from app.tax.models import OrgTaxRateSnapshot
 from app.web.htmx import render
 
-bp = Blueprint("orders", __name__, url_prefix="/orders")
+bp = Blueprint("orders", __name__, url_prefix="/account/orders")
+# The orders were at /<org>/<market>/<locale>/orders/ before they joined the store's account pages:
+# links from then (receipt emails, bookmarks, a payment provider's return address) are sent on.
+moved_bp = Blueprint("orders_moved", __name__, url_prefix="/orders")
 MAX_ORDER_PAGE = 10_000
+
+
+@moved_bp.route("/", defaults={"rest": ""}, methods=["GET", "POST"])
+@moved_bp.route("/<path:rest>", methods=["GET", "POST"])
+def moved(rest: str):
+    query = request.query_string.decode("latin-1")
+    target = url_for("store.orders.index") + rest + (f"?{query}" if query else "")
+    return redirect(target, 308)
 
 
 def _member():

@@ -49,7 +49,7 @@ def test_subscription_assignment_and_review_from_the_dashboard(demo, new_context
     expect(learner.locator("#order-status [data-status]")).to_have_attribute("data-status", "fulfilled")
 
     # My orders and Subscriptions show it.
-    learner.goto(f"{STORE}/orders/")
+    learner.goto(f"{STORE}/account/orders/")
     expect(learner.locator(f'tr[data-order="{order_number}"]')).to_be_visible()
     learner.goto(f"{STORE}/account/subscriptions")
     subscription = learner.locator(".subscription").filter(has_text="Pro (yearly)")

@@ -43,6 +43,6 @@ def test_every_demo_login_signs_in_and_completes_a_purchase(demo, new_context, r
     expect(page).to_have_url(re.compile(r"/orders/[A-Z]+-\d{6}/pay$"))
     page.locator('button[name="outcome"][value="pay"]').click()
     expect(page.locator("#order-status [data-status]")).to_have_attribute("data-status", "fulfilled")
-    expect(page).to_have_url(re.compile(rf"{store}/orders/[A-Z]+-\d{{6}}$"))
+    expect(page).to_have_url(re.compile(rf"{store}/account/orders/[A-Z]+-\d{{6}}$"))
     expect(page.locator(".order-total")).to_be_visible()
     assert errors == []

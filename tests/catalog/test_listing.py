@@ -284,17 +284,17 @@ def test_the_members_order_list_is_paginated(app, client, login, count_queries):
         db.session.commit()
     assert login(client, "buyer@example.com", PASSWORD).status_code in (302, 303)
     with count_queries() as first_log:
-        first = client.get("/orderly/us/en/orders/").get_data(as_text=True)
+        first = client.get("/orderly/us/en/account/orders/").get_data(as_text=True)
     numbers = re.findall(r'data-order="([^"]+)"', first)
     assert len(numbers) == MEMBER_ORDERS_PER_PAGE
     assert numbers[0] == f"ORD-{MEMBER_ORDERS_PER_PAGE + 2:06d}"  # newest first
     assert 'rel="next"' in first and 'rel="prev"' not in first
     with count_queries() as second_log:
-        second = client.get("/orderly/us/en/orders/?page=2").get_data(as_text=True)
+        second = client.get("/orderly/us/en/account/orders/?page=2").get_data(as_text=True)
     assert re.findall(r'data-order="([^"]+)"', second) == ["ORD-000002", "ORD-000001", "ORD-000000"]
     assert 'rel="prev"' in second and 'rel="next"' not in second
     assert second_log.count == first_log.count
-    assert client.get("/orderly/us/en/orders/?page=abc").status_code == 200
+    assert client.get("/orderly/us/en/account/orders/?page=abc").status_code == 200
 
 
 def test_the_base_row_follows_the_orgs_default_language(db_session):

@@ -111,7 +111,7 @@ def _download_link(html: str) -> str:
 
 def test_order_page_has_a_signed_download_link_that_expires(app, client, login, club):
     login(client, "member@example.com", PASSWORD)
-    html = client.get(f"{PREFIX}/orders/{club['book']}").get_data(as_text=True)
+    html = client.get(f"{PREFIX}/account/orders/{club['book']}").get_data(as_text=True)
     link = _download_link(html)
     response = client.get(link)
     assert response.status_code == 302 and response.headers["Location"] == "https://files.example.com/handbook.pdf"
@@ -126,7 +126,7 @@ def test_order_page_has_a_signed_download_link_that_expires(app, client, login, 
 
 def test_a_download_link_is_personal_and_ends_with_a_refund(app, client, login, club):
     login(client, "member@example.com", PASSWORD)
-    link = _download_link(client.get(f"{PREFIX}/orders/{club['book']}").get_data(as_text=True))
+    link = _download_link(client.get(f"{PREFIX}/account/orders/{club['book']}").get_data(as_text=True))
     client.post("/account/logout")
     login(client, "other@example.com", PASSWORD)
     assert client.get(link).status_code == 404
@@ -150,11 +150,11 @@ def test_a_renewal_order_is_paid_from_the_order_page(app, client, login, club):
         [number] = [o.order_number for o in renewed if o.items[0].payment_plan_id == subscription.plan_id]
         db.session.commit()
     login(client, "member@example.com", PASSWORD)
-    page = client.get(f"{PREFIX}/orders/{number}").get_data(as_text=True)
+    page = client.get(f"{PREFIX}/account/orders/{number}").get_data(as_text=True)
     assert "Pay €19.00 now" in page and "Billing period" in page
-    response = client.post(f"{PREFIX}/orders/{number}/pay-now")
+    response = client.post(f"{PREFIX}/account/orders/{number}/pay-now")
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/orders/{number}/pay")
-    client.post(f"{PREFIX}/orders/{number}/pay", data={"outcome": "pay"})
+    client.post(f"{PREFIX}/account/orders/{number}/pay", data={"outcome": "pay"})
     with app.app_context():
         assert db.session.scalar(sa.select(OrgMemberOrder.status).where(OrgMemberOrder.order_number == number)) \
             == "fulfilled"
@@ -219,7 +219,7 @@ def test_the_downloads_of_a_lapsed_subscription_are_refused(app, client, login, 
         db.session.commit()
 
     login(client, "member@example.com", PASSWORD)
-    link = _download_link(client.get(f"{PREFIX}/orders/{number}").get_data(as_text=True))
+    link = _download_link(client.get(f"{PREFIX}/account/orders/{number}").get_data(as_text=True))
     assert client.get(link).status_code == 302  # the subscription runs: the file is there
     assert "Monthly Zine" in client.get(f"{PREFIX}/account/downloads").get_data(as_text=True)
 

@@ -356,7 +356,7 @@ def test_stripe_checkout_session_and_webhook_fulfil_exactly_once(shop, app, clie
     with app.app_context():
         order = db.session.scalar(db.select(OrgMemberOrder))
         assert form["metadata[order_id]"] == order.id and order.status == "pending"
-    receipt = client.get(f"{PREFIX}/orders/{order.order_number}").get_data(as_text=True)
+    receipt = client.get(f"{PREFIX}/account/orders/{order.order_number}").get_data(as_text=True)
     assert 'data-hx-trigger="every 2s"' in receipt  # the page polls until the webhook arrives
 
     event = stripe_app.completed_event(session_id)
@@ -368,7 +368,7 @@ def test_stripe_checkout_session_and_webhook_fulfil_exactly_once(shop, app, clie
         assert db.session.scalar(db.select(db.func.count()).select_from(OrgMemberOrderPayment)) == 1
         assert db.session.scalar(db.select(db.func.count()).select_from(OrgMemberProductAccess)) == 1
         assert db.session.scalar(db.select(db.func.count()).select_from(PaymentEvent)) == 1
-    status = client.get(f"{PREFIX}/orders/{order.order_number}/status", headers={"HX-Request": "true"})
+    status = client.get(f"{PREFIX}/account/orders/{order.order_number}/status", headers={"HX-Request": "true"})
     assert 'data-status="fulfilled"' in status.get_data(as_text=True)
 
     # A refund at Stripe revokes access; a late replay of "completed" never un-refunds.

@@ -230,8 +230,8 @@ def test_the_receipt_email_of_an_order_in_a_branded_market_names_the_brand(app, 
     # the buyer's order pages in that market carry the brand in their titles too
     client = app.test_client()
     assert login(client, buyer, PASSWORD).status_code in (302, 303)
-    assert f"<title>My orders · {BRAND}</title>" in text(client.get(f"{brandshop.store}/orders/"))
-    assert f"<title>Order {number} · {BRAND}</title>" in text(client.get(f"{brandshop.store}/orders/{number}"))
+    assert f"<title>My orders · {BRAND}</title>" in text(client.get(f"{brandshop.store}/account/orders/"))
+    assert f"<title>Order {number} · {BRAND}</title>" in text(client.get(f"{brandshop.store}/account/orders/{number}"))
 
 
 def market_plan(market):
