@@ -43,3 +43,29 @@ def test_a_new_buyer_creates_the_account_inside_the_checkout(demo, new_context):
     expect(page).to_have_url(re.compile(rf"{STORE}/checkout$"))
     expect(page.locator("#billing_email")).to_have_value(email)
     expect(page.locator("#checkout-summary")).to_contain_text("Python")  # the cart came along
+
+
+def test_a_french_visitor_finds_the_account_and_orders_inside_the_store_on_a_phone(demo, new_context):
+    """/acme/eu/fr/ → sign in → "Mon compte" → "Mes commandes": French, the EU brand, at 390 px
+    without sideways scrolling (the quality gates check these pages too)."""
+    page = new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                       locale="fr-FR").new_page()
+    page.goto(f"{STORE}/")
+    store_name = page.locator(".site-header .store-name").inner_text()
+    page.locator(".nav-toggle").click()
+    page.locator(".site-header nav a", has_text="Se connecter").click()
+    page.locator("#email").fill("customer@acme.test")
+    page.locator("#password").fill(demo.config["DEMO_PASSWORD"])
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(rf"{STORE}/$"))
+    page.locator(".nav-toggle").click()
+    page.locator(".site-header nav a", has_text="Mon compte").click()
+    expect(page).to_have_url(re.compile(rf"{STORE}/account/$"))
+    for _step in ("account", "orders"):
+        expect(page.locator("html")).to_have_attribute("lang", "fr")
+        expect(page.locator(".site-header .store-name")).to_have_text(store_name)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        if _step == "account":
+            page.locator("main .subnav a", has_text="Mes commandes").click()
+            expect(page).to_have_url(re.compile(rf"{STORE}/account/orders/$"))
+    expect(page.locator("main tr[data-order]").first).to_be_visible()
