@@ -25,6 +25,15 @@ from app.platform.email import queue_email
 from app.platform.links import public_url
 from app.platform.models import Locale
 
+# Builds the absolute links of account emails: ``links("reset_password", token=...)``. By default the
+# platform's pages; a request made in a store passes the store's own (app.accounts.email_links).
+Links = Callable[..., str]
+
+
+def platform_links(name: str, **values) -> str:
+    """``https://volmify.example/account/reset/<token>`` for ``platform_links("reset_password", token=...)``."""
+    return public_url(f"accounts.{name}", **values)
+
 
 def _hasher() -> PasswordHasher:
     """The app's Argon2 hasher (``PASSWORD_HASH``: argon2-cffi's recommended parameters unless
@@ -79,7 +88,7 @@ def get_user_by_email(email: str) -> User | None:
     return db.session.scalar(db.select(User).where(User.email == normalize_email(email)))
 
 
-def register_user(email: str, password: str, display_name: str) -> str:
+def register_user(email: str, password: str, display_name: str, *, links: Links = platform_links) -> str:
     """Sign up ``email``; returns the address (normalized).
 
     A new address gets the platform user, its main profile and the verification email. An address
@@ -94,23 +103,24 @@ def register_user(email: str, password: str, display_name: str) -> str:
     password_hash = hash_password(password)  # in both cases: the same time spent
     existing = get_user_by_email(email)
     if existing is not None:
-        send_existing_account_email(existing)
+        send_existing_account_email(existing, links=links)
         return email
     user = User(email=email, password_hash=password_hash)
     db.session.add(user)
     db.session.flush()
     db.session.add(UserProfile(user_id=user.id, type="main", display_name=display_name))
     db.session.flush()
-    send_verification_email(user)
+    send_verification_email(user, links=links)
     return email
 
 
-def register_and_authenticate(email: str, password: str, display_name: str) -> User | None:
+def register_and_authenticate(email: str, password: str, display_name: str, *,
+                              links: Links = platform_links) -> User | None:
     """Sign up as ``register_user`` does (the same checks and emails), then return the account when
     these credentials open it: always for a new address, for an existing one only with its own
     password (its owner is emailed that someone tried to sign up with it). The checkout uses this
     so a new buyer signs up and goes on in one step."""
-    email = register_user(email, password, display_name)
+    email = register_user(email, password, display_name, links=links)
     try:
         return authenticate(email, password)
     except InvalidCredentialsError:
@@ -231,8 +241,8 @@ def reset_password(token: str, password: str) -> User:
     return user
 
 
-def send_verification_email(user: User) -> None:
-    link = public_url("accounts.verify_email", token=make_verification_token(user))
+def send_verification_email(user: User, *, links: Links = platform_links) -> None:
+    link = links("verify_email", token=make_verification_token(user))
     queue_email(
         user.email,
         _("Confirm your email address"),
@@ -241,7 +251,7 @@ def send_verification_email(user: User) -> None:
     )
 
 
-def send_existing_account_email(user: User) -> None:
+def send_existing_account_email(user: User, *, links: Links = platform_links) -> None:
     """Tell the owner of ``user`` that someone tried to sign up with their address, in the owner's
     language when they chose one (whoever typed the address may speak another)."""
     locale = user.default_locale_key
@@ -249,22 +259,19 @@ def send_existing_account_email(user: User) -> None:
         subject = _("You already have an account")
         body = render_template(
             "accounts/email/existing_account.txt", user=user,
-            login_link=public_url("accounts.login"),
-            reset_link=public_url("accounts.forgot_password"),
+            login_link=links("login"),
+            reset_link=links("forgot_password"),
         )
     queue_email(user.email, subject, body, kind="existing_account")
 
 
-def request_password_reset(email: str, *, link_for: Callable[[str], str] | None = None) -> None:
+def request_password_reset(email: str, *, links: Links = platform_links) -> None:
     """Queue a reset email if the account exists; say nothing either way (no account probing).
-
-    ``link_for(token)`` builds the emailed link (a store's own reset page for a request made in a
-    store); by default the platform's ``/account/reset/<token>``."""
+    The link opens ``links``' reset page (a store's own for a request made in a store)."""
     user = get_user_by_email(email)
     if user is None or not user.is_active:
         return
-    token = make_reset_token(user)
-    link = link_for(token) if link_for is not None else public_url("accounts.reset_password", token=token)
+    link = links("reset_password", token=make_reset_token(user))
     queue_email(
         user.email,
         _("Reset your password"),

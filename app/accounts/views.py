@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -15,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from wtforms.fields import SelectChoice
 
 from app.accounts import services, sessions
+from app.accounts.email_links import email_links
 from app.accounts.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -33,7 +33,6 @@ from app.db import write_transaction
 from app.errors import DomainError
 from app.extensions import db, limiter, login_manager
 from app.platform.email import send_soon
-from app.platform.links import public_url
 from app.web.htmx import is_htmx, render
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
@@ -82,22 +81,6 @@ def _account_page() -> str:
     """The account page where the user is: the store's (``/<org>/<market>/<locale>/account/``) on a
     store page, else the platform's ``/account/``."""
     return url_for(auth_endpoint("profile"))
-
-
-def _reset_link_builder() -> Callable[[str], str] | None:
-    """In a store, the emailed reset link opens the store's own reset page (its brand, language and
-    domain); elsewhere None (the platform's page). Built from PUBLIC_URL or the market's primary
-    domain as stored, never from the request's Host."""
-    storefront = g.get("storefront")
-    if storefront is None:
-        return None
-    locale = g.locale
-    if g.get("on_market_domain") and storefront.primary_host:
-        port = urlsplit(current_app.config["PUBLIC_URL"]).port
-        host = f"{storefront.primary_host}:{port}" if port else storefront.primary_host
-        return lambda token: public_url("domain_store.auth.reset_password", host=host, locale=locale, token=token)
-    return lambda token: public_url("store.auth.reset_password", org_slug=storefront.org_slug,
-                                    market_slug=storefront.market_slug, locale=locale, token=token)
 
 
 @login_manager.user_loader
@@ -175,7 +158,8 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            email = services.register_user(form.email.data, form.password.data, form.display_name.data)
+            email = services.register_user(form.email.data, form.password.data, form.display_name.data,
+                                           links=email_links())
         except services.WeakPasswordError as exc:
             form.password.errors.append(exc.message)
         except DomainError as exc:
@@ -233,7 +217,7 @@ def verify_email(token: str):
     except services.InvalidTokenError as exc:
         return render_template("accounts/token_error.html", message=exc.message), 400
     flash(_("Thank you, %(email)s is confirmed.", email=email), "success")
-    return redirect(url_for("accounts.profile") if current_user.is_authenticated else url_for("accounts.login"))
+    return redirect(_account_page() if current_user.is_authenticated else url_for(auth_endpoint("login")))
 
 
 @bp.post("/verify/resend")
@@ -242,7 +226,7 @@ def verify_email(token: str):
 def resend_verification():
     form = ResendVerificationForm()
     if form.validate_on_submit() and current_user.email_verified_at is None:
-        services.send_verification_email(current_user)
+        services.send_verification_email(current_user, links=email_links())
         _commit_and_deliver()
         flash(_("We sent a new confirmation link to %(email)s.", email=current_user.email), "success")
     return redirect(_account_page(), 303)
@@ -253,7 +237,7 @@ def resend_verification():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data, link_for=_reset_link_builder())
+        services.request_password_reset(form.email.data, links=email_links())
         _commit_and_deliver()
         flash(_("If an account exists for %(email)s, we sent a link to reset its password.",
                 email=form.email.data), "success")
@@ -418,6 +402,7 @@ store_bp.add_url_rule("/sign-in", "login", login, methods=["GET", "POST"])
 store_bp.add_url_rule("/sign-up", "register", register, methods=["GET", "POST"])
 store_bp.add_url_rule("/forgot-password", "forgot_password", forgot_password, methods=["GET", "POST"])
 store_bp.add_url_rule("/reset-password/<token>", "reset_password", reset_password, methods=["GET", "POST"])
+store_bp.add_url_rule("/verify-email/<token>", "verify_email", verify_email)
 store_bp.add_url_rule("/sign-out", "logout", logout, methods=["POST"])
 store_bp.add_url_rule("/account/", "profile", profile)
 store_bp.add_url_rule("/account/profile", "update_profile", update_profile, methods=["POST"])

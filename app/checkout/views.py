@@ -16,6 +16,7 @@ from flask_login import current_user, user_logged_in
 from werkzeug.routing import BuildError
 from wtforms.fields import SelectChoice
 
+from app.accounts.email_links import email_links
 from app.accounts.forms import LoginForm
 from app.accounts.services import WeakPasswordError, main_profile, register_and_authenticate
 from app.accounts.signin import sign_in
@@ -322,7 +323,8 @@ def checkout_account():
     if not form.validate():
         return _account_step(form, status=422)
     try:
-        user = register_and_authenticate(form.email.data, form.password.data, form.display_name.data)
+        user = register_and_authenticate(form.email.data, form.password.data, form.display_name.data,
+                                         links=email_links())
     except WeakPasswordError as exc:
         form.password.errors.append(exc.message)
         return _account_step(form, status=422)

@@ -206,3 +206,29 @@ def test_a_reset_asked_for_on_a_market_domain_links_to_that_domain(app, client, 
     assert link.startswith("http://shop.school.localhost/en/reset-password/"), link
     path = link.removeprefix("http://shop.school.localhost")
     assert "layout-store" in _html(client.get(path, headers=host))
+
+
+def _last_email(app, kind: str) -> EmailOutbox:
+    with app.app_context():
+        message = db.session.scalars(db.select(EmailOutbox).where(EmailOutbox.kind == kind)
+                                     .order_by(EmailOutbox.created_at.desc())).first()
+        assert message is not None, kind
+        db.session.expunge(message)
+        return message
+
+
+def test_signing_up_in_the_store_emails_links_to_the_store(app, client, school):
+    de = school.prefix.replace("/en", "/de")
+    client.post(f"{de}/sign-up", data={"display_name": "Nora New", "email": "nora@example.com",
+                                       "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    link = re.search(r"https?://\S+", _last_email(app, "verify_email").body_text).group(0)
+    assert re.fullmatch(rf"http://localhost{de}/verify-email/\S+", link), link
+    confirmed = client.get(link.removeprefix("http://localhost"))
+    assert confirmed.status_code == 302 and confirmed.headers["Location"] == f"{de}/sign-in"
+    with app.app_context():
+        assert db.session.scalar(db.select(User.email_verified_at).where(User.email == "nora@example.com"))
+    # an address that has an account: its owner's email offers the store's sign-in and reset pages
+    client.post(f"{de}/sign-up", data={"display_name": "Lena", "email": LEARNER,
+                                       "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    body = _last_email(app, "existing_account").body_text
+    assert f"http://localhost{de}/sign-in" in body and f"http://localhost{de}/forgot-password" in body
