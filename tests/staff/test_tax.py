@@ -401,7 +401,9 @@ def test_which_rates_orders_used_is_asked_per_rate_not_read_from_every_snapshot(
         with count_queries() as log:
             used = admin.used_rate_ids(org, [taxorg.rate_id, other.id, taxorg.rate_id])
         assert used == {taxorg.rate_id}
-        (statement,) = [s for s in log.statements if "org_tax_rate_snapshot" in s]
+        found = [s for s in log.statements if "org_tax_rate_snapshot" in s]
+        assert len(found) == 1, str(log)
+        statement = found[0]
         assert "DISTINCT" not in statement.upper() and "EXISTS" in statement.upper(), statement
         assert admin.is_used(other) is False and admin.used_rate_ids(org, []) == set()
 
