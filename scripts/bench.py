@@ -75,6 +75,7 @@ class Target:
 
 
 LEARNER, CUSTOMER, ADMIN, CREATOR = "learner@acme.test", "customer@acme.test", "admin@acme.test", "creator@acme.test"
+MANAGER, STAFF = "manager@acme.test", "staff@acme.test"
 COURSE = "/acme/us/en/learn/python-for-data-analysis/"
 
 # Paths from `flask seed info`; the PostgreSQL stage's data comes from scripts/bench_dataset.py.
@@ -101,8 +102,30 @@ PAGES: dict[str, list[Target]] = {
         Target(COURSE, "lesson", user=LEARNER, follow_redirect=True, label="lesson, signed-in learner"),
         Target("/acme/us/en/?type=course", "fragment", htmx=True, label="htmx catalog fragment"),
         Target("/acme/eu/en/account/orders/", "account", user=CUSTOMER, label="account orders (500)"),
+        Target("/acme/eu/en/account/orders/?page=10", "account", user=CUSTOMER, label="account orders, page 10"),
+        # Every dashboard list (app/staff/nav.py), as the demo employee who uses it; their SQL at scale.
+        Target("/dashboard/acme/", "dashboard", user=ADMIN, cached=False, label="dashboard overview"),
         Target("/dashboard/acme/products", "dashboard", user=ADMIN, cached=False, label="dashboard products"),
+        Target("/dashboard/acme/products", "dashboard", user=CREATOR, cached=False, label="dashboard own products"),
         Target("/dashboard/acme/orders", "dashboard", user=ADMIN, cached=False, label="dashboard orders"),
+        # Reported, not enforced: a sort by amount reads every paid order of the org (no index per sort).
+        Target("/dashboard/acme/orders?status=paid&sort=-total", "other", user=STAFF, cached=False,
+               label="dashboard orders by total"),
+        Target("/dashboard/acme/collections", "dashboard", user=ADMIN, cached=False, label="dashboard collections"),
+        Target("/dashboard/acme/lessons", "dashboard", user=CREATOR, cached=False, label="dashboard lessons"),
+        Target("/dashboard/acme/submissions", "dashboard", user=CREATOR, cached=False, label="dashboard submissions"),
+        Target("/dashboard/acme/translations", "dashboard", user=ADMIN, cached=False, label="dashboard translations"),
+        Target("/dashboard/acme/giftcards", "dashboard", user=ADMIN, cached=False, label="dashboard gift cards"),
+        Target("/dashboard/acme/promotions", "dashboard", user=ADMIN, cached=False, label="dashboard promotions"),
+        Target("/dashboard/acme/members", "dashboard", user=ADMIN, cached=False, label="dashboard members"),
+        Target("/dashboard/acme/employees", "dashboard", user=ADMIN, cached=False, label="dashboard employees"),
+        Target("/dashboard/acme/invitations", "dashboard", user=MANAGER, cached=False, label="dashboard invitations"),
+        Target("/dashboard/acme/settings/markets", "dashboard", user=ADMIN, cached=False, label="dashboard markets"),
+        Target("/dashboard/acme/tax", "dashboard", user=ADMIN, cached=False, label="dashboard tax"),
+        Target("/dashboard/acme/settings/brands", "dashboard", user=ADMIN, cached=False, label="dashboard brands"),
+        Target("/dashboard/acme/settings/locales", "dashboard", user=ADMIN, cached=False, label="dashboard locales"),
+        Target("/dashboard/acme/emails", "dashboard", user=ADMIN, cached=False, label="dashboard emails"),
+        Target("/dashboard/acme/audit", "dashboard", user=ADMIN, cached=False, label="dashboard audit log"),
         Target("/dashboard/acme/earnings", "money", user=CREATOR, cached=False, label="creator earnings"),
         Target("/dashboard/acme/reports", "money", user=ADMIN, cached=False, label="org reports"),
     ],

@@ -150,9 +150,13 @@ def used_rate_ids(org: Org | str, rate_ids: Iterable[str]) -> set[str]:
     if not ids:
         return set()
     org_id = org if isinstance(org, str) else org.id
+    # One EXISTS per rate (stops at its first snapshot on the rate's index), not every snapshot
+    # of the org's rates made DISTINCT: a used rate has one per item of every order it taxed.
+    snap = OrgTaxRateSnapshot
     return set(db.session.scalars(
-        sa.select(OrgTaxRateSnapshot.original_tax_rate_id).distinct()
-        .where(OrgTaxRateSnapshot.org_id == org_id, OrgTaxRateSnapshot.original_tax_rate_id.in_(ids))
+        sa.select(OrgTaxRate.id)
+        .where(OrgTaxRate.org_id == org_id, OrgTaxRate.id.in_(ids),
+               sa.exists().where(snap.original_tax_rate_id == OrgTaxRate.id, snap.org_id == org_id))
     ))
 
 

@@ -18,8 +18,9 @@ from app.db import new_id, utcnow
 from app.extensions import db
 from app.learn.models import OrgMemberLessonProgress
 from app.markets.models import OrgMarket
+from app.orders.models import OrgMemberOrder
 from app.orgs.models import Org, OrgAuditLog, OrgMember
-from app.staff.overview import new_members_since
+from app.staff.overview import PAID_STATUSES, new_members_since
 from tests.factories import PASSWORD, make_employee, make_member, make_org, make_user, unique
 from tests.learn import assessment_fixtures
 from tests.learn.assessment_fixtures import text
@@ -159,6 +160,30 @@ def test_the_list_costs_the_same_queries_for_5_and_500_members(app, login, acade
         html = text(admin.get(url))
     assert "1–100 of 500" in html
     assert many.count == few.count, str(many)
+
+
+def test_the_list_counts_the_orgs_members_without_the_display_joins(app, login, academy, people, count_queries):
+    """The count reads the org's members alone (issue 15: the old form joined profiles, users and
+    employments to count them); purchases are summed per member without reading the order ids."""
+    admin = _as(app, login, academy.admin_email)
+    url = f"{academy.dashboard}/members"
+    admin.get(url)
+    with count_queries() as log:
+        html = text(admin.get(url))
+    (count,) = [s for s in log.statements if s.lstrip().upper().startswith("SELECT COUNT(") and "org_member" in s]
+    assert "JOIN" not in count.upper() and "org_member.org_id =" in count, count
+    shown = re.search(r"1–(\d+) of (\d+)", html)
+    with app.app_context():
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(OrgMember)
+                                  .where(OrgMember.org_id == academy.org_id))
+    assert shown and int(shown.group(2)) == total
+    (purchases,) = [s for s in log.statements if "FROM org_member_order" in s and "GROUP BY" in s.upper()]
+    assert "org_member_order.id" not in purchases, purchases  # the covering index has no order id
+    # A filter still counts through the count query: the members with a paid order.
+    with app.app_context():
+        buyers = db.session.scalar(sa.select(sa.func.count(sa.distinct(OrgMemberOrder.member_id))).where(
+            OrgMemberOrder.org_id == academy.org_id, OrgMemberOrder.status.in_(PAID_STATUSES)))
+    assert buyers and f"1–{buyers} of {buyers}" in text(admin.get(f"{url}?purchases=yes"))
 
 
 # ---- the overview links here -------------------------------------------------------------------

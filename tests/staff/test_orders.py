@@ -189,6 +189,27 @@ def test_the_query_count_does_not_grow_with_the_orders(app, login, store, count_
     assert many.count == few.count, str(many)
 
 
+def test_the_list_reads_only_the_orgs_orders_and_counts_them_without_the_display_joins(
+        app, login, store, count_queries):
+    """At scale (issue 15) the count reads the org's index alone and the page its newest entries:
+    the old form counted the orders joined to their market, every order of every org."""
+    admin = _as(app, login, store.academy.admin_email)
+    url = f"{store.dashboard}/orders"
+    admin.get(url)
+    with count_queries() as log:
+        html = text(admin.get(url))
+    assert "1–2 of 2" in html and len(numbers(html)) == 2  # the other org's order is neither listed nor counted
+    counts = [s for s in log.statements if "count(" in s.lower() and "org_member_order" in s]
+    assert len(counts) == 1, str(log)
+    assert "org_market" not in counts[0] and "JOIN" not in counts[0].upper(), counts[0]
+    assert "org_member_order.org_id =" in counts[0], counts[0]
+    (page,) = [s for s in log.statements if "FROM org_member_order JOIN org_market" in s]
+    assert "org_member_order.org_id =" in page
+    assert "ORDER BY org_member_order.created_at DESC" in page
+    # A search still counts what it finds through the whole query.
+    assert "1–1 of 1" in text(admin.get(f"{url}?q={store.order_number}"))
+
+
 def test_the_order_page_shows_lines_tax_gift_cards_payments_and_provider_events(app, login, store):
     with app.app_context():
         from app.payments.models import PaymentEvent
