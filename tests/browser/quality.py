@@ -8,8 +8,8 @@ the document on each load from Python. Identical snapshots are kept once.
 
 At the end of the session tests/browser/test_quality_gates.py checks them all:
 
-- one run of the Nu checker (`vnu.jar --errors-only`, a single JVM) over every snapshot: any
-  error fails with its URL, line and message;
+- one run of the Nu checker (`vnu.jar --errors-only`, a single JVM) over every snapshot, in the
+  background while axe-core runs: any error fails with its URL, line and message;
 - axe-core on every distinct snapshot, replayed in a fresh page (the same URL, the server's
   stylesheets, no page scripts) at each viewport width it was shown at (a page a test opened at
   390 px is checked at 390 px too): any violation of any impact fails with its rule and elements.
@@ -252,34 +252,80 @@ class NuError:
         return f"  line {self.line}, column {self.column}: {self.message}\n      {extract}"
 
 
+class NuRun:
+    """One run of the Nu checker (one JVM) over ``documents`` (name -> HTML), started at once in the
+    background: the gates check the pages with axe-core meanwhile. ``errors()`` waits for it."""
+
+    def __init__(self, java: str, vnu_jar: Path, documents: dict[str, str], workdir: Path) -> None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.documents = documents
+        self.files: dict[str, str] = {}  # the checker's URL of each file -> name
+        paths = []
+        for index, (name, html) in enumerate(documents.items()):
+            path = (workdir / f"page-{index:04d}.html").resolve()
+            path.write_text(html, encoding="utf-8")
+            self.files[f"file:{path}"] = name
+            paths.append(str(path))
+        # Output to files, not pipes: a report larger than a pipe's buffer must not stall the JVM.
+        self._stdout = open(workdir / "vnu.stdout", "w+", encoding="utf-8")  # noqa: SIM115
+        self._stderr = open(workdir / "vnu.stderr", "w+", encoding="utf-8")  # noqa: SIM115
+        self.process = subprocess.Popen([java, "-jar", str(vnu_jar), "--errors-only", "--format", "json", *paths],
+                                        stdout=self._stdout, stderr=self._stderr, text=True)
+        self._errors: dict[str, list[NuError]] | None = None
+
+    def errors(self) -> dict[str, list[NuError]]:
+        """The errors per name (waits for the checker; parsed once)."""
+        if self._errors is None:
+            self._errors = self._collect()
+        return self._errors
+
+    def _collect(self) -> dict[str, list[NuError]]:
+        try:
+            returncode = self.process.wait(timeout=600)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise
+        outputs = []
+        for handle in (self._stdout, self._stderr):
+            handle.seek(0)
+            outputs.append(handle.read())
+            handle.close()
+        stdout, stderr = outputs
+        output = stderr or stdout
+        try:  # the JSON report, after anything the JVM printed first (e.g. "Picked up JAVA_TOOL_OPTIONS")
+            report = json.loads(output[output.index('{"'):])
+        except ValueError as exc:  # no report, or not JSON
+            raise AssertionError(f"the Nu checker did not answer with JSON (exit {returncode}):\n"
+                                 f"{stdout[-2000:]}\n{stderr[-2000:]}") from exc
+        errors: dict[str, list[NuError]] = {name: [] for name in self.documents}
+        for message in report.get("messages", []):
+            if message.get("type") not in ("error", "non-document-error"):
+                continue
+            name = self.files.get(message.get("url", ""))
+            if name is None:
+                raise AssertionError(f"the Nu checker failed: {message}")
+            errors[name].append(NuError(file=message["url"].removeprefix("file:"), line=message.get("lastLine", 0), column=message.get("firstColumn", 0),
+                                        message=message.get("message", ""), extract=message.get("extract", "")))
+        return errors
+
+    def stop(self) -> None:
+        """End the checker if it still runs (a session that ended early)."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        for handle in (self._stdout, self._stderr):
+            if not handle.closed:
+                handle.close()
+
+
 def nu_check(java: str, vnu_jar: Path, documents: dict[str, str], workdir: Path) -> dict[str, list[NuError]]:
     """Validate ``documents`` (name -> HTML) with one run of the Nu checker; errors per name."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    files: dict[str, str] = {}  # the checker's URL of each file -> name
-    paths = []
-    for index, (name, html) in enumerate(documents.items()):
-        path = (workdir / f"page-{index:04d}.html").resolve()
-        path.write_text(html, encoding="utf-8")
-        files[f"file:{path}"] = name
-        paths.append(str(path))
-    result = subprocess.run([java, "-jar", str(vnu_jar), "--errors-only", "--format", "json", *paths],
-                            capture_output=True, text=True, timeout=600, check=False)
-    output = result.stderr or result.stdout
-    try:  # the JSON report, after anything the JVM printed first (e.g. "Picked up JAVA_TOOL_OPTIONS")
-        report = json.loads(output[output.index('{"'):])
-    except ValueError as exc:  # no report, or not JSON
-        raise AssertionError(f"the Nu checker did not answer with JSON (exit {result.returncode}):\n"
-                             f"{result.stdout[-2000:]}\n{result.stderr[-2000:]}") from exc
-    errors: dict[str, list[NuError]] = {name: [] for name in documents}
-    for message in report.get("messages", []):
-        if message.get("type") not in ("error", "non-document-error"):
-            continue
-        name = files.get(message.get("url", ""))
-        if name is None:
-            raise AssertionError(f"the Nu checker failed: {message}")
-        errors[name].append(NuError(file=message["url"].removeprefix("file:"), line=message.get("lastLine", 0), column=message.get("firstColumn", 0),
-                                    message=message.get("message", ""), extract=message.get("extract", "")))
-    return errors
+    run = NuRun(java, vnu_jar, documents, workdir)
+    try:
+        return run.errors()
+    finally:
+        run.stop()
 
 
 # ---- axe-core -----------------------------------------------------------------------------------
