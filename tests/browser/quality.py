@@ -13,6 +13,8 @@ At the end of the session tests/browser/test_quality_gates.py checks them all:
 - axe-core on every distinct snapshot, replayed in a fresh page (the same URL, the server's
   stylesheets, no page scripts) at each viewport width it was shown at (a page a test opened at
   390 px is checked at 390 px too): any violation of any impact fails with its rule and elements.
+  On two cores the documents are split between the session's Chromium and a second one in a child
+  process (every other document), so the check takes about half as long.
 
 Both tools come from npm at pinned versions, installed by scripts/test.sh into a cache outside
 the repository, which exports their paths:
