@@ -51,6 +51,10 @@ unset DATABASE_URL TEST_DATABASE_URL VOLMIFY_PG_ADMIN_URL TEST_REDIS_URL REDIS_U
 
 cleanup() {
     local rc=$?
+    if [[ -n "${TOOLS_PID:-}" ]] && kill -0 "$TOOLS_PID" 2>/dev/null; then
+        pkill -TERM -P "$TOOLS_PID" 2>/dev/null; kill "$TOOLS_PID" 2>/dev/null
+        wait "$TOOLS_PID" 2>/dev/null
+    fi
     if [[ -n "${BACKGROUND_PID:-}" ]] && kill -0 "$BACKGROUND_PID" 2>/dev/null; then
         pkill -TERM -P "$BACKGROUND_PID" 2>/dev/null; kill "$BACKGROUND_PID" 2>/dev/null
         wait "$BACKGROUND_PID" 2>/dev/null
@@ -84,19 +88,27 @@ have_redis() { command -v redis-server >/dev/null; }
 wants() { local s; for s in "${STAGES[@]}"; do [[ "$s" == "$1" ]] && return 0; done; return 1; }
 
 # ---- system packages ----------------------------------------------------------------------
+# One apt-get run for everything the wanted stages lack, the browser stage's Java and npm (the
+# quality gate tools, below) included: one `apt-get update`, not one per stage.
 ensure_packages() {
-    local missing=()
+    local missing=() extra=()
     if wants postgres && ! have_postgres; then missing+=(postgresql); fi
     if wants browser && ! have_chromium; then missing+=(chromium); fi
     if wants_redis && ! have_redis; then missing+=(redis-server); fi
-    [[ ${#missing[@]} -eq 0 ]] && return 0
+    if wants browser; then
+        command -v java >/dev/null || extra+=(default-jre-headless)
+        have_quality_tools || command -v npm >/dev/null || extra+=(npm)
+    fi
+    [[ ${#missing[@]} -eq 0 && ${#extra[@]} -eq 0 ]] && return 0
     if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
-        echo "test.sh: missing ${missing[*]}; installing system packages with apt-get" >&2
+        echo "test.sh: missing ${missing[*]} ${extra[*]}; installing system packages with apt-get" >&2
         apt-get update -qq >&2 || echo "test.sh: apt-get update failed" >&2
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql chromium chromium-driver redis-server >&2 \
+        local packages=("${extra[@]}")
+        [[ ${#missing[@]} -gt 0 ]] && packages+=(postgresql chromium chromium-driver redis-server)
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >&2 \
             || echo "test.sh: apt-get install failed" >&2
     else
-        echo "test.sh: missing ${missing[*]} and not root: cannot install system packages" >&2
+        echo "test.sh: missing ${missing[*]} ${extra[*]} and not root: cannot install system packages" >&2
     fi
 }
 
@@ -104,24 +116,30 @@ ensure_packages() {
 # tests/browser/test_quality_gates.py checks every page the browser tests visit with both. The npm
 # packages are pinned here and installed once into a cache outside the repository
 # (VOLMIFY_TOOLS_CACHE, default ~/.cache/volmify/quality-tools); Java comes from Debian
-# (default-jre-headless, installed with apt-get when root). Their paths are exported as
-# VOLMIFY_VNU_JAR, VOLMIFY_AXE_JS and VOLMIFY_JAVA. Missing tools fail the gates under CI=true and
-# skip them (loudly) otherwise.
+# (default-jre-headless, installed with apt-get when root, by ensure_packages). The npm install
+# runs in the background while the SQLite stage runs (start_quality_tools_install);
+# ensure_quality_tools waits for it, then exports the paths as VOLMIFY_VNU_JAR, VOLMIFY_AXE_JS
+# and VOLMIFY_JAVA. Missing tools fail the gates under CI=true and skip them (loudly) otherwise.
 VNU_JAR_VERSION=26.9.27
 AXE_CORE_VERSION=4.14.1
 TOOLS_CACHE=${VOLMIFY_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/volmify/quality-tools}
+TOOLS_DIR="$TOOLS_CACHE/vnu-jar-$VNU_JAR_VERSION-axe-core-$AXE_CORE_VERSION"
+TOOLS_JAR="$TOOLS_DIR/node_modules/vnu-jar/build/dist/vnu.jar"
+TOOLS_AXE="$TOOLS_DIR/node_modules/axe-core/axe.min.js"
+TOOLS_PID=""
 
-ensure_quality_tools() {
-    local dir="$TOOLS_CACHE/vnu-jar-$VNU_JAR_VERSION-axe-core-$AXE_CORE_VERSION" apt=()
-    local jar="$dir/node_modules/vnu-jar/build/dist/vnu.jar" axe="$dir/node_modules/axe-core/axe.min.js"
+have_quality_tools() { [[ -f "$TOOLS_JAR" && -f "$TOOLS_AXE" ]]; }
+
+install_quality_tools() {  # npm install into the cache (apt-get for Java and npm if still missing)
+    local dir=$TOOLS_DIR apt=()
     command -v java >/dev/null || apt+=(default-jre-headless)
-    [[ -f "$jar" && -f "$axe" ]] || command -v npm >/dev/null || apt+=(npm)
+    have_quality_tools || command -v npm >/dev/null || apt+=(npm)
     if [[ ${#apt[@]} -gt 0 && $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
         echo "test.sh: missing ${apt[*]}; installing with apt-get" >&2
         apt-get update -qq >&2 || echo "test.sh: apt-get update failed" >&2
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt[@]}" >&2 || echo "test.sh: apt-get install failed" >&2
     fi
-    if [[ ! -f "$jar" || ! -f "$axe" ]] && command -v npm >/dev/null; then
+    if ! have_quality_tools && command -v npm >/dev/null; then
         # Into a fresh directory, then renamed: a run in another worktree never sees half an install.
         local tmp
         mkdir -p "$TOOLS_CACHE" && tmp=$(mktemp -d "$TOOLS_CACHE/.install.XXXXXX") || return 0
@@ -129,17 +147,37 @@ ensure_quality_tools() {
         chmod 755 "$tmp"
         if npm install --prefix "$tmp" --ignore-scripts --no-audit --no-fund --loglevel=error \
                 "vnu-jar@$VNU_JAR_VERSION" "axe-core@$AXE_CORE_VERSION" >&2; then
-            [[ -f "$dir/node_modules/vnu-jar/build/dist/vnu.jar" ]] || rm -rf "$dir"  # a partial copy
+            [[ -f "$TOOLS_JAR" ]] || rm -rf "$dir"  # a partial copy
             mv -T "$tmp" "$dir" 2>/dev/null || rm -rf "$tmp"  # another run got there first
         else
             echo "test.sh: npm install of the quality gate tools failed" >&2
             rm -rf "$tmp"
         fi
     fi
+    return 0
+}
+
+# Start the npm install in the background (only when the browser stage runs and the tools are not
+# cached yet); its output is printed when the browser stage waits for it.
+start_quality_tools_install() {
+    wants browser || return 0
+    have_quality_tools && command -v java >/dev/null && return 0
+    ( trap - EXIT; install_quality_tools ) > "$RUN_TMP/log-quality-tools" 2>&1 &
+    TOOLS_PID=$!
+}
+
+ensure_quality_tools() {
+    if [[ -n "$TOOLS_PID" ]]; then
+        wait "$TOOLS_PID" 2>/dev/null
+        TOOLS_PID=""
+        cat "$RUN_TMP/log-quality-tools" >&2
+    else
+        install_quality_tools
+    fi
     local missing=()
     command -v java >/dev/null && export VOLMIFY_JAVA=${VOLMIFY_JAVA:-$(command -v java)} || missing+=(java)
-    [[ -f "$jar" ]] && export VOLMIFY_VNU_JAR=$jar || missing+=("vnu.jar ($jar)")
-    [[ -f "$axe" ]] && export VOLMIFY_AXE_JS=$axe || missing+=("axe.min.js ($axe)")
+    [[ -f "$TOOLS_JAR" ]] && export VOLMIFY_VNU_JAR=$TOOLS_JAR || missing+=("vnu.jar ($TOOLS_JAR)")
+    [[ -f "$TOOLS_AXE" ]] && export VOLMIFY_AXE_JS=$TOOLS_AXE || missing+=("axe.min.js ($TOOLS_AXE)")
     if [[ ${#missing[@]} -gt 0 ]]; then
         if is_ci; then
             echo "test.sh: quality gate tools missing under CI (the gates will fail): ${missing[*]}" >&2
@@ -295,6 +333,7 @@ run_in_background() {  # stage
 }
 
 ensure_packages
+start_quality_tools_install
 start_redis
 # The PostgreSQL stage runs beside the others (2 cores: SQLite then the browser on one, PostgreSQL
 # on the other), unless TEST_SERIAL=1. Its redis tests use database 1 of the shared server.

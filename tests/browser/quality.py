@@ -8,11 +8,13 @@ the document on each load from Python. Identical snapshots are kept once.
 
 At the end of the session tests/browser/test_quality_gates.py checks them all:
 
-- one run of the Nu checker (`vnu.jar --errors-only`, a single JVM) over every snapshot: any
-  error fails with its URL, line and message;
+- one run of the Nu checker (`vnu.jar --errors-only`, a single JVM) over every snapshot, in the
+  background while axe-core runs: any error fails with its URL, line and message;
 - axe-core on every distinct snapshot, replayed in a fresh page (the same URL, the server's
   stylesheets, no page scripts) at each viewport width it was shown at (a page a test opened at
   390 px is checked at 390 px too): any violation of any impact fails with its rule and elements.
+  On two cores the documents are split between the session's Chromium and a second one in a child
+  process (every other document), so the check takes about half as long.
 
 Both tools come from npm at pinned versions, installed by scripts/test.sh into a cache outside
 the repository, which exports their paths:
@@ -33,6 +35,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -252,34 +255,80 @@ class NuError:
         return f"  line {self.line}, column {self.column}: {self.message}\n      {extract}"
 
 
+class NuRun:
+    """One run of the Nu checker (one JVM) over ``documents`` (name -> HTML), started at once in the
+    background: the gates check the pages with axe-core meanwhile. ``errors()`` waits for it."""
+
+    def __init__(self, java: str, vnu_jar: Path, documents: dict[str, str], workdir: Path) -> None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.documents = documents
+        self.files: dict[str, str] = {}  # the checker's URL of each file -> name
+        paths = []
+        for index, (name, html) in enumerate(documents.items()):
+            path = (workdir / f"page-{index:04d}.html").resolve()
+            path.write_text(html, encoding="utf-8")
+            self.files[f"file:{path}"] = name
+            paths.append(str(path))
+        # Output to files, not pipes: a report larger than a pipe's buffer must not stall the JVM.
+        self._stdout = open(workdir / "vnu.stdout", "w+", encoding="utf-8")  # noqa: SIM115
+        self._stderr = open(workdir / "vnu.stderr", "w+", encoding="utf-8")  # noqa: SIM115
+        self.process = subprocess.Popen([java, "-jar", str(vnu_jar), "--errors-only", "--format", "json", *paths],
+                                        stdout=self._stdout, stderr=self._stderr, text=True)
+        self._errors: dict[str, list[NuError]] | None = None
+
+    def errors(self) -> dict[str, list[NuError]]:
+        """The errors per name (waits for the checker; parsed once)."""
+        if self._errors is None:
+            self._errors = self._collect()
+        return self._errors
+
+    def _collect(self) -> dict[str, list[NuError]]:
+        try:
+            returncode = self.process.wait(timeout=600)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise
+        outputs = []
+        for handle in (self._stdout, self._stderr):
+            handle.seek(0)
+            outputs.append(handle.read())
+            handle.close()
+        stdout, stderr = outputs
+        output = stderr or stdout
+        try:  # the JSON report, after anything the JVM printed first (e.g. "Picked up JAVA_TOOL_OPTIONS")
+            report = json.loads(output[output.index('{"'):])
+        except ValueError as exc:  # no report, or not JSON
+            raise AssertionError(f"the Nu checker did not answer with JSON (exit {returncode}):\n"
+                                 f"{stdout[-2000:]}\n{stderr[-2000:]}") from exc
+        errors: dict[str, list[NuError]] = {name: [] for name in self.documents}
+        for message in report.get("messages", []):
+            if message.get("type") not in ("error", "non-document-error"):
+                continue
+            name = self.files.get(message.get("url", ""))
+            if name is None:
+                raise AssertionError(f"the Nu checker failed: {message}")
+            errors[name].append(NuError(file=message["url"].removeprefix("file:"), line=message.get("lastLine", 0), column=message.get("firstColumn", 0),
+                                        message=message.get("message", ""), extract=message.get("extract", "")))
+        return errors
+
+    def stop(self) -> None:
+        """End the checker if it still runs (a session that ended early)."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        for handle in (self._stdout, self._stderr):
+            if not handle.closed:
+                handle.close()
+
+
 def nu_check(java: str, vnu_jar: Path, documents: dict[str, str], workdir: Path) -> dict[str, list[NuError]]:
     """Validate ``documents`` (name -> HTML) with one run of the Nu checker; errors per name."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    files: dict[str, str] = {}  # the checker's URL of each file -> name
-    paths = []
-    for index, (name, html) in enumerate(documents.items()):
-        path = (workdir / f"page-{index:04d}.html").resolve()
-        path.write_text(html, encoding="utf-8")
-        files[f"file:{path}"] = name
-        paths.append(str(path))
-    result = subprocess.run([java, "-jar", str(vnu_jar), "--errors-only", "--format", "json", *paths],
-                            capture_output=True, text=True, timeout=600, check=False)
-    output = result.stderr or result.stdout
-    try:  # the JSON report, after anything the JVM printed first (e.g. "Picked up JAVA_TOOL_OPTIONS")
-        report = json.loads(output[output.index('{"'):])
-    except ValueError as exc:  # no report, or not JSON
-        raise AssertionError(f"the Nu checker did not answer with JSON (exit {result.returncode}):\n"
-                             f"{result.stdout[-2000:]}\n{result.stderr[-2000:]}") from exc
-    errors: dict[str, list[NuError]] = {name: [] for name in documents}
-    for message in report.get("messages", []):
-        if message.get("type") not in ("error", "non-document-error"):
-            continue
-        name = files.get(message.get("url", ""))
-        if name is None:
-            raise AssertionError(f"the Nu checker failed: {message}")
-        errors[name].append(NuError(file=message["url"].removeprefix("file:"), line=message.get("lastLine", 0), column=message.get("firstColumn", 0),
-                                    message=message.get("message", ""), extract=message.get("extract", "")))
-    return errors
+    run = NuRun(java, vnu_jar, documents, workdir)
+    try:
+        return run.errors()
+    finally:
+        run.stop()
 
 
 # ---- axe-core -----------------------------------------------------------------------------------
@@ -299,13 +348,103 @@ class AxeViolation:
 
 
 def axe_check(browser, axe_js: Path, documents: dict[str, tuple[str, str]],
-              widths: dict[str, set[int]] | None = None) -> dict[str, list[AxeViolation]]:
+              widths: dict[str, set[int]] | None = None, *, launch_args: dict | None = None,
+              workers: int = 1) -> dict[str, list[AxeViolation]]:
     """Run axe-core on each document (name -> (URL, HTML)), replayed at its URL in a fresh page, once
     at each of its viewport ``widths`` (name -> widths; default: 1280 px only).
 
     The page gets the server's stylesheets and images (colour contrast, visibility) but runs no
     page scripts: the snapshot already is the state the scripts left.
+
+    With ``workers`` > 1 and ``launch_args`` (pytest-playwright's ``browser_type_launch_args``),
+    every other document is checked by a Chromium of its own in a child process while this one
+    checks the rest: each document is still checked exactly once, at each of its widths.
     """
+    names = list(documents)
+    if workers < 2 or launch_args is None or len(names) < 2 * AXE_MIN_DOCUMENTS_PER_WORKER:
+        return _axe_run(browser, axe_js, documents, widths)
+    shares = [names[i::workers] for i in range(workers)]
+    children = [_AxeChild(axe_js, {name: documents[name] for name in share}, widths, launch_args)
+                for share in shares[1:]]
+    try:
+        found = _axe_run(browser, axe_js, {name: documents[name] for name in shares[0]}, widths)
+        for child in children:
+            found.update(child.results())
+    finally:
+        for child in children:
+            child.stop()
+    return {name: found[name] for name in names}
+
+
+AXE_MIN_DOCUMENTS_PER_WORKER = 20  # below that a second Chromium costs more than it saves
+
+
+def axe_workers() -> int:
+    """How many Chromiums check the pages with axe-core: two on a machine with two cores or more."""
+    return 2 if (os.cpu_count() or 1) >= 2 else 1
+
+
+class _AxeChild:
+    """``_axe_run`` over some documents in a child process with a Chromium of its own."""
+
+    def __init__(self, axe_js: Path, documents: dict[str, tuple[str, str]],
+                 widths: dict[str, set[int]] | None, launch_args: dict) -> None:
+        import tempfile
+
+        self.dir = Path(tempfile.mkdtemp(prefix="axe-worker-"))
+        launch = {key: value for key, value in launch_args.items()
+                  if key in ("executable_path", "args", "headless", "chromium_sandbox", "channel")}
+        job = {"axe_js": str(axe_js), "launch": launch,
+               "documents": {name: list(pair) for name, pair in documents.items()},
+               "widths": {name: sorted((widths or {}).get(name) or ()) for name in documents}}
+        (self.dir / "job.json").write_text(json.dumps(job), encoding="utf-8")
+        self.log = open(self.dir / "worker.log", "w+", encoding="utf-8")  # noqa: SIM115
+        root = Path(__file__).resolve().parents[2]
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", "import sys; from tests.browser.quality import _axe_worker_main; "
+                                   "_axe_worker_main(sys.argv[1], sys.argv[2])",
+             str(self.dir / "job.json"), str(self.dir / "results.json")],
+            cwd=root, stdout=self.log, stderr=subprocess.STDOUT, text=True)
+
+    def results(self) -> dict[str, list[AxeViolation]]:
+        returncode = self.process.wait(timeout=1800)
+        self.log.seek(0)
+        output = self.log.read()
+        if returncode != 0:
+            raise AssertionError(f"the axe-core worker process failed (exit {returncode}):\n{output[-4000:]}")
+        data = json.loads((self.dir / "results.json").read_text(encoding="utf-8"))
+        return {name: [AxeViolation(**violation) for violation in violations] for name, violations in data.items()}
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _axe_worker_main(job_path: str, out_path: str) -> None:
+    """The child process of ``_AxeChild``: launch Chromium, run ``_axe_run``, write the results."""
+    from dataclasses import asdict
+
+    from playwright.sync_api import sync_playwright
+
+    job = json.loads(Path(job_path).read_text(encoding="utf-8"))
+    documents = {name: (url, html) for name, (url, html) in job["documents"].items()}
+    widths = {name: set(found) for name, found in job["widths"].items() if found}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(**{"headless": True, **job["launch"]})
+        try:
+            results = _axe_run(browser, Path(job["axe_js"]), documents, widths)
+        finally:
+            browser.close()
+    Path(out_path).write_text(json.dumps({name: [asdict(v) for v in found] for name, found in results.items()}),
+                              encoding="utf-8")
+
+
+def _axe_run(browser, axe_js: Path, documents: dict[str, tuple[str, str]],
+             widths: dict[str, set[int]] | None = None) -> dict[str, list[AxeViolation]]:
+    """axe-core over ``documents`` in ``browser``, one document after another (see ``axe_check``)."""
     context = browser.new_context()
     context.add_init_script(path=str(axe_js))
     page = context.new_page()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.quality import GATES_MODULE, Snapshot, axe_check, nu_check, tools
+from tests.browser.quality import GATES_MODULE, NuRun, Snapshot, axe_check, axe_workers, tools
 
 CANARY = "canary"
 # A page with the mistakes the gates exist for: an hx- attribute, a skipped heading level,
@@ -64,19 +64,30 @@ def checker_tools():
 
 
 @pytest.fixture(scope="module")
-def nu_errors(visited, checker_tools, tmp_path_factory):
-    """One Nu checker run (one JVM) over the canary and every visited document."""
+def nu_run(visited, checker_tools, tmp_path_factory):
+    """One Nu checker run (one JVM) over the canary and every visited document, started in the
+    background: the axe tests (first in this module) run meanwhile."""
     documents = {CANARY: CANARY_HTML, **{str(i): s.html for i, s in enumerate(visited)}}
-    return nu_check(checker_tools.java, checker_tools.vnu_jar, documents, tmp_path_factory.mktemp("nu"))
+    run = NuRun(checker_tools.java, checker_tools.vnu_jar, documents, tmp_path_factory.mktemp("nu"))
+    yield run
+    run.stop()
 
 
 @pytest.fixture(scope="module")
-def axe_violations(visited, checker_tools, browser, live_server):
-    """axe-core over the canary and every distinct visited document."""
+def nu_errors(nu_run):
+    """The Nu checker's errors per document (waits for the run)."""
+    return nu_run.errors()
+
+
+@pytest.fixture(scope="module")
+def axe_violations(visited, checker_tools, browser, browser_type_launch_args, live_server, nu_run):
+    """axe-core over the canary and every distinct visited document (the Nu checker runs meanwhile),
+    split between this session's Chromium and one in a child process on a machine with two cores."""
     documents = {CANARY: (f"{live_server}/quality-gate-canary", CANARY_HTML),
                  **{str(i): (s.url, s.html) for i, s in enumerate(visited)}}
     # each page at every width a test showed it at: the phone tests' pages at 390 px as well
-    return axe_check(browser, checker_tools.axe_js, documents, {str(i): s.widths for i, s in enumerate(visited)})
+    return axe_check(browser, checker_tools.axe_js, documents, {str(i): s.widths for i, s in enumerate(visited)},
+                     launch_args=browser_type_launch_args, workers=axe_workers())
 
 
 def _fail_with_report(visited: list[Snapshot], found: dict, what: str) -> None:
@@ -93,16 +104,6 @@ def _fail_with_report(visited: list[Snapshot], found: dict, what: str) -> None:
     pytest.fail("\n".join(lines), pytrace=False)
 
 
-def test_nu_checker_reports_hx_attributes_and_skipped_headings(nu_errors):
-    messages = [error.message for error in nu_errors[CANARY]]
-    assert any("“hx-get” not allowed" in message for message in messages), messages
-    assert any("skipping 1 heading level" in message for message in messages), messages
-
-
-def test_every_visited_page_passes_the_nu_html_checker(visited, nu_errors):
-    _fail_with_report(visited, nu_errors, "Nu HTML checker errors")
-
-
 def test_axe_reports_skipped_headings_and_empty_table_headers(axe_violations):
     rules = {violation.rule for violation in axe_violations[CANARY]}
     assert {"heading-order", "empty-table-header"} <= rules, rules
@@ -117,3 +118,13 @@ def test_pages_shown_on_a_phone_are_checked_at_the_phones_width(visited):
 
 def test_every_visited_page_has_no_axe_violations(visited, axe_violations):
     _fail_with_report(visited, axe_violations, "axe-core violations")
+
+
+def test_nu_checker_reports_hx_attributes_and_skipped_headings(nu_errors):
+    messages = [error.message for error in nu_errors[CANARY]]
+    assert any("“hx-get” not allowed" in message for message in messages), messages
+    assert any("skipping 1 heading level" in message for message in messages), messages
+
+
+def test_every_visited_page_passes_the_nu_html_checker(visited, nu_errors):
+    _fail_with_report(visited, nu_errors, "Nu HTML checker errors")
