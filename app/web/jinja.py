@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 
 from babel import Locale
-from flask import Flask, g
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations
+from flask import Flask
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 from app.money import format_money, quantize
 from app.web import cache, labels
@@ -40,25 +40,12 @@ def register(app: Flask) -> None:
     # Templates' _() and ngettext() read the request's translations once, not through Flask-Babel's
     # lookups (context, domain, locale, its name) on every call: a catalog page makes dozens.
     app.jinja_env.install_gettext_callables(
-        gettext=lambda s: _translations().ugettext(s),
-        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        gettext=lambda s: labels.translations().ugettext(s),
+        ngettext=lambda s, p, n: labels.translations().ungettext(s, p, n),
         newstyle=True,
-        pgettext=lambda c, s: _translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        pgettext=lambda c, s: labels.translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: labels.translations().unpgettext(c, s, p, n),
     )
-
-
-def _translations():
-    """The active locale's translations, remembered for the request while the locale stays the same
-    (``force_locale`` and ``refresh`` give Flask-Babel another locale object: looked up again)."""
-    locale = get_locale()
-    memo = g.get("_volmify_translations") if g else None
-    if memo is not None and memo[0] is locale:
-        return memo[1]
-    translations = get_translations()
-    if g:
-        g._volmify_translations = (locale, translations)
-    return translations
 
 
 def _money_filter(amount, currency=None):
