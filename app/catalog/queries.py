@@ -215,22 +215,22 @@ class CatalogPage:
 
 # The listing's statements are built once per process for each shape of the filters (which of them
 # are set, and the sort), their values passed as bound parameters: building the statement and its
-# SQLAlchemy cache key was a large part of an uncached catalog page. A text search builds its own
-# (the words and the content chain's languages shape it).
+# SQLAlchemy cache key was a large part of an uncached catalog page. A text search is a shape too
+# (on PostgreSQL the content chain's languages shape it; the words are values).
 _SHAPES = 64
 
 
-def _filtered(storefront: Storefront | None, filters: CatalogFilters, matches=None):
+def _filtered(filters: CatalogFilters, matches=None):
     """The products matching ``filters`` with their "from" price (and search rank when searching):
-    every table read is limited to the storefront's org and market. With ``storefront`` None, the
-    org, market and filter values are bound parameters (``_values``)."""
-    bound = storefront is None
-    org = sa.bindparam("org_id") if bound else storefront.org_id
+    every table read is limited to the storefront's org and market. The org, the market and the
+    filters' values are bound parameters (``org_id``, ``market_id``, ``type``, ...): only which
+    filters are set shapes the statement."""
+    org = sa.bindparam("org_id")
     fp = sa.orm.aliased(OrgProductMarketPriceSummary, name="from_prices")
-    sold_here = sa.and_(fp.org_id == org, fp.market_id == (sa.bindparam("market_id") if bound else storefront.market_id))
+    sold_here = sa.and_(fp.org_id == org, fp.market_id == sa.bindparam("market_id"))
 
     def value(name):
-        return sa.bindparam(name) if bound else getattr(filters, name)
+        return sa.bindparam(name)
 
     columns = [OrgProduct.id, fp.from_price.label("from_price")]
     if matches is not None:
@@ -290,11 +290,11 @@ def _order_keys(filters: CatalogFilters, fp, matches, rt) -> list:
     return [*orders[filters.sort], OrgProduct.id]
 
 
-def _listing_statements(storefront: Storefront | None, filters: CatalogFilters, matches=None):
+def _listing_statements(filters: CatalogFilters, matches=None):
     """(count, page rows) statements: the count of matches up to COUNT_LIMIT + 1, and one page of
     plain rows (id, slug, type, image_url, name, description, brand name, "from" price, average
     rating, review count) in order; ``limit`` and ``offset`` are bound parameters."""
-    stmt, fp, org = _filtered(storefront, filters, matches)
+    stmt, fp, org = _filtered(filters, matches)
     bounded = stmt.with_only_columns(OrgProduct.id).limit(sa.bindparam("count_limit")).subquery()
     count = sa.select(sa.func.count()).select_from(bounded)
     chosen = stmt.with_only_columns(OrgProduct.id.label("id"), fp.from_price.label("from_price"))
@@ -320,16 +320,19 @@ def _listing_statements(storefront: Storefront | None, filters: CatalogFilters, 
 
 
 @functools.lru_cache(maxsize=_SHAPES)
-def _prebuilt_listing(shape: tuple):
-    """The listing's statements for one shape of the filters, with bound parameters (built once)."""
-    return _listing_statements(None, CatalogFilters(*shape))
+def _prebuilt_listing(shape: tuple, search_shape: tuple | None):
+    """The listing's statements for one shape of the filters (and of the text search), with bound
+    parameters (built once)."""
+    matches = search.matching_subquery(*search_shape) if search_shape is not None else None
+    return _listing_statements(CatalogFilters(*shape), matches)
 
 
 def _shape(filters: CatalogFilters) -> tuple:
     """Filters with each set value replaced by a stand-in: what shapes the statement, not its values."""
-    return (filters.q, "x" if filters.type else "", "x" if filters.collection else "", "x" if filters.skill else "",
-            "x" if filters.level else "", None if filters.min_price is None else Decimal(0),
-            None if filters.max_price is None else Decimal(0), filters.sort, 1)
+    return ("x" if filters.q else "", "x" if filters.type else "", "x" if filters.collection else "",
+            "x" if filters.skill else "", "x" if filters.level else "",
+            None if filters.min_price is None else Decimal(0), None if filters.max_price is None else Decimal(0),
+            filters.sort, 1)
 
 
 def catalog_page(storefront: Storefront, filters: CatalogFilters, chain: list[str],
@@ -338,15 +341,13 @@ def catalog_page(storefront: Storefront, filters: CatalogFilters, chain: list[st
     stops at COUNT_LIMIT; the page's rows are chosen on ids and sort keys only, then loaded with
     their ratings (a deep page loads and rates 12 products, as the first does); only a sort by
     rating aggregates the org's reviews (an index-only scan). Plain rows, no ORM objects."""
-    values = {"limit": per_page, "count_limit": COUNT_LIMIT + 1}
-    matches = search.matching_products(storefront.org_id, filters.q, chain) if filters.q else None
-    if filters.q:
-        count, rows_stmt = _listing_statements(storefront, filters, matches)
-    else:
-        count, rows_stmt = _prebuilt_listing(_shape(filters))
-        values.update(org_id=storefront.org_id, market_id=storefront.market_id, type=filters.type,
-                      collection=filters.collection, skill=filters.skill, level=filters.level,
-                      min_price=filters.min_price, max_price=filters.max_price)
+    searching = search.prepared(filters.q, chain) if filters.q else None
+    search_shape, search_values = searching if searching is not None else (None, {})
+    count, rows_stmt = _prebuilt_listing(_shape(filters), search_shape)
+    values = {"limit": per_page, "count_limit": COUNT_LIMIT + 1, "org_id": storefront.org_id,
+              "market_id": storefront.market_id, "type": filters.type, "collection": filters.collection,
+              "skill": filters.skill, "level": filters.level, "min_price": filters.min_price,
+              "max_price": filters.max_price, **search_values}
     counted = db.session.execute(count, values).scalar()
     total = min(counted or 0, COUNT_LIMIT)
     pages = max(1, math.ceil(total / per_page))
