@@ -6,6 +6,9 @@ never ORM objects bound to a session.
 ``cached_include`` (a Jinja global) caches a rendered part of a page where the template includes
 it, so each page template still reads as the list of its parts (fragment caching).
 
+``page`` (a view decorator) caches whole responses for visitors who carry no cookie of ours (no
+session: nothing per-user to show), each hit with a CSRF token of the visitor's own swapped in.
+
 Edits show at once in the process that made them: a commit that changed a row of a table the
 storefront shows (``STOREFRONT_TABLES``, by name prefix) clears this process's cache
 (``clear_on_storefront_commits``). Other processes and hosts learn of it through a generation
