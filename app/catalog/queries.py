@@ -7,6 +7,7 @@ whatever the size of the catalog (eager loading, no per-row lazy loads).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,7 +16,6 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import UserJobProfile, UserProfile
 from app.catalog import search
@@ -213,53 +213,67 @@ class CatalogPage:
         return self.page < self.pages
 
 
-def _filtered(storefront: Storefront, filters: CatalogFilters, chain: list[str]):
+# The listing's statements are built once per process for each shape of the filters (which of them
+# are set, and the sort), their values passed as bound parameters: building the statement and its
+# SQLAlchemy cache key was a large part of an uncached catalog page. A text search is a shape too
+# (on PostgreSQL the content chain's languages shape it; the words are values).
+_SHAPES = 64
+
+
+def _filtered(filters: CatalogFilters, matches=None):
     """The products matching ``filters`` with their "from" price (and search rank when searching):
-    every table read is limited to the storefront's org and market."""
-    fp, sold_here = from_prices(storefront)
-    matches = search.matching_products(storefront.org_id, filters.q, chain) if filters.q else None
-    columns = [OrgProduct, fp.from_price.label("from_price")]
+    every table read is limited to the storefront's org and market. The org, the market and the
+    filters' values are bound parameters (``org_id``, ``market_id``, ``type``, ...): only which
+    filters are set shapes the statement."""
+    org = sa.bindparam("org_id")
+    fp = sa.orm.aliased(OrgProductMarketPriceSummary, name="from_prices")
+    sold_here = sa.and_(fp.org_id == org, fp.market_id == sa.bindparam("market_id"))
+
+    def value(name):
+        return sa.bindparam(name)
+
+    columns = [OrgProduct.id, fp.from_price.label("from_price")]
     if matches is not None:
         columns.append(matches.c.rank.label("rank"))
     stmt = (
         sa.select(*columns)
         .join(fp, sa.and_(fp.product_id == OrgProduct.id, sold_here))
-        .where(OrgProduct.org_id == storefront.org_id, OrgProduct.status == "published")
+        .where(OrgProduct.org_id == org, OrgProduct.status == "published")
     )
     if matches is not None:
         stmt = stmt.join(matches, matches.c.product_id == OrgProduct.id)
     elif filters.q:  # nothing searchable in the text (only punctuation): nothing matches
         stmt = stmt.where(sa.false())
     if filters.type:
-        stmt = stmt.where(OrgProduct.type == filters.type)
+        stmt = stmt.where(OrgProduct.type == value("type"))
     if filters.collection:
         stmt = stmt.where(
             sa.exists()
             .where(OrgProductCollectionProduct.product_id == OrgProduct.id)
             .where(OrgProductCollectionProduct.collection_id == OrgProductCollection.id)
-            .where(OrgProductCollection.org_id == storefront.org_id)
-            .where(OrgProductCollection.slug == filters.collection)
+            .where(OrgProductCollection.org_id == org)
+            .where(OrgProductCollection.slug == value("collection"))
         )
     if filters.skill:
         stmt = stmt.where(
             sa.exists()
             .where(OrgProductCourseSkill.course_product_id == OrgProduct.id)
-            .where(OrgProductCourseSkill.org_id == storefront.org_id)
+            .where(OrgProductCourseSkill.org_id == org)
             .where(OrgProductCourseSkill.skill_id == Skill.id)
-            .where(Skill.slug == filters.skill)
+            .where(Skill.slug == value("skill"))
         )
     if filters.level:
         stmt = stmt.where(
             sa.exists()
             .where(OrgProductCourse.product_id == OrgProduct.id)
-            .where(OrgProductCourse.org_id == storefront.org_id)
-            .where(OrgProductCourse.level == filters.level)
+            .where(OrgProductCourse.org_id == org)
+            .where(OrgProductCourse.level == value("level"))
         )
     if filters.min_price is not None:
-        stmt = stmt.where(fp.from_price >= filters.min_price)
+        stmt = stmt.where(fp.from_price >= value("min_price"))
     if filters.max_price is not None:
-        stmt = stmt.where(fp.from_price <= filters.max_price)
-    return stmt, fp, matches
+        stmt = stmt.where(fp.from_price <= value("max_price"))
+    return stmt, fp, org
 
 
 def _order_keys(filters: CatalogFilters, fp, matches, rt) -> list:
@@ -276,56 +290,88 @@ def _order_keys(filters: CatalogFilters, fp, matches, rt) -> list:
     return [*orders[filters.sort], OrgProduct.id]
 
 
+def _listing_statements(filters: CatalogFilters, matches=None):
+    """(count, page rows) statements: the count of matches up to COUNT_LIMIT + 1, and one page of
+    plain rows (id, slug, type, image_url, name, description, brand name, "from" price, average
+    rating, review count) in order; ``limit`` and ``offset`` are bound parameters."""
+    stmt, fp, org = _filtered(filters, matches)
+    bounded = stmt.with_only_columns(OrgProduct.id).limit(sa.bindparam("count_limit")).subquery()
+    count = sa.select(sa.func.count()).select_from(bounded)
+    chosen = stmt.with_only_columns(OrgProduct.id.label("id"), fp.from_price.label("from_price"))
+    rt = None
+    if filters.sort == "rating":
+        rt = ratings(org)
+        chosen = chosen.outerjoin(rt, rt.c.product_id == OrgProduct.id).add_columns(rt.c.avg_rating, rt.c.review_count)
+    keys = _order_keys(filters, fp, matches, rt)
+    page_rows = (
+        chosen.add_columns(sa.func.row_number().over(order_by=keys).label("position"))
+        .order_by(*keys).limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
+        .subquery("page_rows")
+    )
+    rating = (page_rows.c.avg_rating, page_rows.c.review_count) if rt is not None else _rating_of(org)
+    rows = (
+        sa.select(OrgProduct.id, OrgProduct.slug, OrgProduct.type, OrgProduct.image_url, OrgProduct.name,
+                  OrgProduct.description, OrgBrand.name.label("brand_name"), page_rows.c.from_price, *rating)
+        .join(page_rows, page_rows.c.id == OrgProduct.id)
+        .outerjoin(OrgBrand, OrgBrand.id == OrgProduct.brand_id)
+        .order_by(page_rows.c.position)
+    )
+    return count, rows
+
+
+@functools.lru_cache(maxsize=_SHAPES)
+def _prebuilt_listing(shape: tuple, search_shape: tuple | None):
+    """The listing's statements for one shape of the filters (and of the text search), with bound
+    parameters (built once)."""
+    matches = search.matching_subquery(*search_shape) if search_shape is not None else None
+    return _listing_statements(CatalogFilters(*shape), matches)
+
+
+def _shape(filters: CatalogFilters) -> tuple:
+    """Filters with each set value replaced by a stand-in: what shapes the statement, not its values."""
+    return ("x" if filters.q else "", "x" if filters.type else "", "x" if filters.collection else "",
+            "x" if filters.skill else "", "x" if filters.level else "",
+            None if filters.min_price is None else Decimal(0), None if filters.max_price is None else Decimal(0),
+            filters.sort, 1)
+
+
 def catalog_page(storefront: Storefront, filters: CatalogFilters, chain: list[str],
                  per_page: int = PER_PAGE) -> CatalogPage:
     """One page of the catalog, in a fixed number of queries whatever the catalog's size: the count
     stops at COUNT_LIMIT; the page's rows are chosen on ids and sort keys only, then loaded with
     their ratings (a deep page loads and rates 12 products, as the first does); only a sort by
-    rating aggregates the org's reviews (an index-only scan)."""
-    stmt, fp, matches = _filtered(storefront, filters, chain)
-    bounded = stmt.with_only_columns(OrgProduct.id).limit(COUNT_LIMIT + 1).subquery()
-    counted = db.session.scalar(sa.select(sa.func.count()).select_from(bounded))
+    rating aggregates the org's reviews (an index-only scan). Plain rows, no ORM objects."""
+    searching = search.prepared(filters.q, chain) if filters.q else None
+    search_shape, search_values = searching if searching is not None else (None, {})
+    count, rows_stmt = _prebuilt_listing(_shape(filters), search_shape)
+    values = {"limit": per_page, "count_limit": COUNT_LIMIT + 1, "org_id": storefront.org_id,
+              "market_id": storefront.market_id, "type": filters.type, "collection": filters.collection,
+              "skill": filters.skill, "level": filters.level, "min_price": filters.min_price,
+              "max_price": filters.max_price, **search_values}
+    counted = db.session.execute(count, values).scalar()
     total = min(counted or 0, COUNT_LIMIT)
     pages = max(1, math.ceil(total / per_page))
     page = min(filters.page, pages)
-    chosen = stmt.with_only_columns(OrgProduct.id.label("id"), fp.from_price.label("from_price"))
-    rt = None
-    if filters.sort == "rating":
-        rt = ratings(storefront.org_id)
-        chosen = chosen.outerjoin(rt, rt.c.product_id == OrgProduct.id).add_columns(rt.c.avg_rating, rt.c.review_count)
-    keys = _order_keys(filters, fp, matches, rt)
-    page_rows = (
-        chosen.add_columns(sa.func.row_number().over(order_by=keys).label("position"))
-        .order_by(*keys).limit(per_page).offset((page - 1) * per_page)
-        .subquery("page_rows")
-    )
-    rating = (page_rows.c.avg_rating, page_rows.c.review_count) if rt is not None else _rating_of(storefront.org_id)
-    rows = db.session.execute(
-        sa.select(OrgProduct, page_rows.c.from_price, *rating)
-        .join(page_rows, page_rows.c.id == OrgProduct.id)
-        .order_by(page_rows.c.position)
-        .options(joinedload(OrgProduct.brand))
-    ).all()
-    ids = [row[0].id for row in rows]
+    rows = db.session.execute(rows_stmt, {**values, "offset": (page - 1) * per_page}).all()
+    ids = [row.id for row in rows]
     creators = creators_for(ids)
     covers = images_for("product_id", ids)
     texts = product_translations(ids)
     cards = [
         ProductCard(
-            slug=product.slug,
-            type=product.type,
-            image_url=product.image_url,
-            name=translated(product, "name", chain, texts.get(product.id, ())),
-            summary=_summary(translated(product, "description", chain, texts.get(product.id, ()))),
+            slug=row.slug,
+            type=row.type,
+            image_url=row.image_url,
+            name=translated(row, "name", chain, texts.get(row.id, ())),
+            summary=_summary(translated(row, "description", chain, texts.get(row.id, ()))),
             from_price=row.from_price,
             avg_rating=float(row[-2]) if row[-2] is not None else None,
             review_count=row[-1] or 0,
-            brand_name=product.brand.name if product.brand else None,
-            creators=creators.get(product.id, []),
-            image=covers.get(product.id),
+            brand_name=row.brand_name,
+            creators=creators.get(row.id, []),
+            image=covers.get(row.id),
         )
         for row in rows
-        for product in (row[0],)
     ]
     return CatalogPage(cards=cards, total=total, page=page, per_page=per_page, more=(counted or 0) > COUNT_LIMIT)
 
@@ -386,32 +432,69 @@ def creators_for(product_ids: list[str]) -> dict[str, list[Creator]]:
     return result
 
 
-def facets(storefront: Storefront, chain: Sequence[str | None] = ()) -> dict:
-    """Collections and skills that lead to something sold in this market, named in the content
-    ``chain``'s language (four queries)."""
-    fp, sold_here = from_prices(storefront)
+@prebuilt
+def _facet_rows():
+    """Collections and skills leading to something sold in a market, with their translations, in one
+    statement of plain rows: (kind, id, slug, locale_key (None: the base row), name, sort_order)."""
+    org, market = sa.bindparam("org_id"), sa.bindparam("market_id")
+    summary = sa.orm.aliased(OrgProductMarketPriceSummary, name="from_prices")
     sold = (
         sa.select(OrgProduct.id)
-        .join(fp, sa.and_(fp.product_id == OrgProduct.id, sold_here))
-        .where(OrgProduct.org_id == storefront.org_id, OrgProduct.status == "published")
+        .join(summary, sa.and_(summary.product_id == OrgProduct.id, summary.org_id == org,
+                               summary.market_id == market))
+        .where(OrgProduct.org_id == org, OrgProduct.status == "published")
     )
-    collections = db.session.scalars(
-        sa.select(OrgProductCollection)
-        .where(OrgProductCollection.org_id == storefront.org_id,
+    collection_ids = (
+        sa.select(OrgProductCollection.id)
+        .where(OrgProductCollection.org_id == org,
                OrgProductCollection.id.in_(sa.select(OrgProductCollectionProduct.collection_id)
                                            .where(OrgProductCollectionProduct.product_id.in_(sold))))
-        .order_by(OrgProductCollection.sort_order, OrgProductCollection.name)
-        .options(selectinload(OrgProductCollection.translations))
-    ).all()
-    skills = db.session.scalars(
-        sa.select(Skill)
-        .where(Skill.id.in_(sa.select(OrgProductCourseSkill.skill_id)
-                            .where(OrgProductCourseSkill.org_id == storefront.org_id,
-                                   OrgProductCourseSkill.course_product_id.in_(sold))))
-        .options(selectinload(Skill.translations))
-    ).all()
-    skill_names = sorted(((s.slug, translated(s, "name", chain)) for s in skills), key=lambda pair: pair[1].lower())
-    return {"collections": [(c.slug, translated(c, "name", chain)) for c in collections], "skills": skill_names}
+    )
+    skill_ids = sa.select(OrgProductCourseSkill.skill_id).where(OrgProductCourseSkill.org_id == org,
+                                                                OrgProductCourseSkill.course_product_id.in_(sold))
+    c, ct, sk, st = OrgProductCollection, OrgProductCollectionTranslation, Skill, SkillTranslation
+    no_locale = sa.cast(sa.null(), sa.String)
+    return sa.union_all(
+        sa.select(sa.literal_column("'collection'"), c.id, c.slug, no_locale, c.name, c.sort_order)
+        .where(c.id.in_(collection_ids)),
+        sa.select(sa.literal_column("'collection'"), c.id, c.slug, ct.locale_key, ct.name, c.sort_order)
+        .join(ct, ct.collection_id == c.id).where(c.id.in_(collection_ids)),
+        sa.select(sa.literal_column("'skill'"), sk.id, sk.slug, no_locale, sk.name, sa.literal_column("0"))
+        .where(sk.id.in_(skill_ids)),
+        sa.select(sa.literal_column("'skill'"), sk.id, sk.slug, st.locale_key, st.name, sa.literal_column("0"))
+        .join(st, st.skill_id == sk.id).where(sk.id.in_(skill_ids)),
+    )
+
+
+@dataclass
+class _Named:
+    """A facet's base row or one of its translations, as ``translated`` reads them."""
+
+    locale_key: str | None
+    name: str
+
+
+def facets(storefront: Storefront, chain: Sequence[str | None] = ()) -> dict:
+    """Collections and skills that lead to something sold in this market, named in the content
+    ``chain``'s language (one query): collections in their order, skills by name."""
+    found: dict[tuple[str, str], tuple[str, int, list[_Named]]] = {}
+    base: dict[tuple[str, str], _Named] = {}
+    rows = db.session.execute(_facet_rows(), {"org_id": storefront.org_id, "market_id": storefront.market_id})
+    for kind, id_, slug, locale_key, name, sort_order in rows:
+        slug_, order, texts = found.setdefault((kind, id_), (slug, sort_order, []))
+        if locale_key is None:
+            base[(kind, id_)] = _Named(None, name)
+        else:
+            texts.append(_Named(locale_key, name))
+
+    def named(kind: str) -> list[tuple]:
+        return [(slug, order, base[key].name, translated(base[key], "name", chain, texts))
+                for key, (slug, order, texts) in found.items() if key[0] == kind]
+
+    collections = sorted(named("collection"), key=lambda item: (item[1], item[2]))
+    skills = sorted(named("skill"), key=lambda item: item[3].lower())
+    return {"collections": [(slug, name) for slug, _order, _base, name in collections],
+            "skills": [(slug, name) for slug, _order, _base, name in skills]}
 
 
 # ---- product page -------------------------------------------------------------------------------

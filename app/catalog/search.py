@@ -11,6 +11,7 @@ kept by app.catalog.listing.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -35,46 +36,61 @@ def terms(text: str) -> list[str]:
     return _WORD.findall(text.lower())[:MAX_TERMS]
 
 
-def matching_products(org_id: str, text: str, chain: Sequence[str | None]):
-    """Subquery (product_id, rank) of the org's products whose name or description in the content
-    ``chain``'s locales (or the base row) contains every word of ``text``; higher rank first.
+def prepared(text: str, chain: Sequence[str | None]) -> tuple[tuple, dict] | None:
+    """(shape, values) of a search for ``text`` on a page in the content ``chain``: the shape (the
+    database and, on PostgreSQL, the chain's text-search configurations) picks a statement built
+    once (``matching_subquery``), the values go in as its bound parameters (``org_id`` aside).
     None when ``text`` has no word to search for."""
     words = terms(text)
     if not words:
         return None
-    docs = OrgProductSearchDocument
     locales = [key for key in chain if key]
-    in_chain = sa.or_(docs.locale_key.is_(None), docs.locale_key.in_(locales)) if locales else docs.locale_key.is_(None)
+    values = {"search_locales": locales}
     if db.session.get_bind().dialect.name == "postgresql":
-        query = _tsquery(words, [config_for(key) for key in locales])
+        configs = tuple(dict.fromkeys([*(config_for(key) for key in locales), FALLBACK_CONFIG]))
+        values["search_query"] = " & ".join(f"{word}:*" for word in words)
+        return ("postgresql", configs), values
+    values["search_match"] = " AND ".join(f'"{word}"*' for word in words)
+    return ("sqlite", ()), values
+
+
+@functools.lru_cache(maxsize=64)
+def matching_subquery(dialect: str, configs: tuple[str, ...]):
+    """The search subquery for one shape, with bound parameters ``org_id``, ``search_locales``
+    and ``search_query`` (PostgreSQL) or ``search_match`` (SQLite)."""
+    docs = OrgProductSearchDocument
+    in_chain = sa.or_(docs.locale_key.is_(None),
+                      docs.locale_key.in_(sa.bindparam("search_locales", expanding=True)))
+    org = sa.bindparam("org_id")
+    if dialect == "postgresql":
+        query = _tsquery(sa.bindparam("search_query", type_=sa.Text), configs)
         rank = sa.func.ts_rank(docs.document, query)
         return (
             sa.select(docs.product_id.label("product_id"), sa.func.max(rank).label("rank"))
-            .where(docs.org_id == org_id, in_chain, docs.document.op("@@")(query))
+            .where(docs.org_id == org, in_chain, docs.document.op("@@")(query))
             .group_by(docs.product_id)
             .subquery("matches")
         )
     fts = (
-        sa.text(_FTS_MATCH)
-        .bindparams(match=" AND ".join(f'"{word}"*' for word in words))
+        sa.text(_FTS_MATCH.replace(":match", ":search_match"))
+        .bindparams(sa.bindparam("search_match", type_=sa.Text))
         .columns(doc_id=sa.Integer, rank=sa.Float)
         .subquery("fts")
     )
     return (
         sa.select(docs.product_id.label("product_id"), sa.func.max(fts.c.rank).label("rank"))
         .join(fts, fts.c.doc_id == docs.id)
-        .where(docs.org_id == org_id, in_chain)
+        .where(docs.org_id == org, in_chain)
         .group_by(docs.product_id)
         .subquery("matches")
     )
 
 
-def _tsquery(words: list[str], configs: list[str]):
-    """Every word as a prefix, in each language of the chain and unstemmed ("simple"), OR-ed: a
-    document in any of those languages matches when it holds every word."""
-    source = " & ".join(f"{word}:*" for word in words)
+def _tsquery(source, configs: Sequence[str]):
+    """Every word as a prefix (``source``: "word:* & word:*"), in each language of the chain and
+    unstemmed ("simple"), OR-ed: a document in any of those languages matches when it holds every word."""
     query = None
-    for config in dict.fromkeys([*configs, FALLBACK_CONFIG]):
+    for config in configs:
         part = sa.func.to_tsquery(sa.cast(config, sa.dialects.postgresql.REGCONFIG), source)
         query = part if query is None else query.op("||")(part)
     return query

@@ -24,6 +24,7 @@ def _view() -> tuple:
 
 
 @bp.get("/")
+@cache.page  # the same for every visitor without cookies
 def index():
     storefront = g.storefront
     filters = queries.CatalogFilters.from_args(request.args)

@@ -6,6 +6,9 @@ never ORM objects bound to a session.
 ``cached_include`` (a Jinja global) caches a rendered part of a page where the template includes
 it, so each page template still reads as the list of its parts (fragment caching).
 
+``page`` (a view decorator) caches whole responses for visitors who carry no cookie of ours (no
+session: nothing per-user to show), each hit with a CSRF token of the visitor's own swapped in.
+
 Edits show at once in the process that made them: a commit that changed a row of a table the
 storefront shows (``STOREFRONT_TABLES``, by name prefix) clears this process's cache
 (``clear_on_storefront_commits``). Other processes and hosts learn of it through a generation
@@ -19,6 +22,7 @@ reached, a process drops its entries at each check rather than serve stale ones.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections import OrderedDict
@@ -28,7 +32,8 @@ from typing import TypeVar
 
 import redis
 import sqlalchemy as sa
-from flask import current_app, has_app_context
+from flask import Response, current_app, g, has_app_context, request, session
+from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
@@ -137,23 +142,40 @@ def clear_on_storefront_commits() -> None:
             sa.event.listen(sa.orm.Session, name, fn)
 
 
-def cached(key: Hashable, load: Callable[[], T]) -> T:
-    ttl = current_app.config.get("STOREFRONT_CACHE_SECONDS", 30)
-    if not ttl:
-        return load()
-    current = generation()
+def _ttl() -> int:
+    return current_app.config.get("STOREFRONT_CACHE_SECONDS", 30)
+
+
+def _lookup(key: Hashable) -> tuple[bool, object]:
+    """(found, value) of ``key``; an entry that expired or was loaded under an older generation is
+    not found."""
+    generation()
     now = time.monotonic()
     with _lock:
         hit = _entries.get(key)
         if hit is not None and hit[0] > now and hit[1] == _state["generation"]:
             _entries.move_to_end(key)
-            return hit[2]  # type: ignore[return-value]
-    value = load()
+            return True, hit[2]
+    return False, None
+
+
+def _store(key: Hashable, value: object, loaded_under: int) -> None:
     with _lock:
-        _entries[key] = (now + ttl, current, value)
+        _entries[key] = (time.monotonic() + _ttl(), loaded_under, value)
         _entries.move_to_end(key)
         while len(_entries) > MAX_ENTRIES:
             _entries.popitem(last=False)
+
+
+def cached(key: Hashable, load: Callable[[], T]) -> T:
+    if not _ttl():
+        return load()
+    found, value = _lookup(key)
+    if found:
+        return value  # type: ignore[return-value]
+    current = _state["generation"]
+    value = load()
+    _store(key, value, current)
     return value
 
 
@@ -170,3 +192,61 @@ def cached_include(context: Context, key: tuple, template: str, load: Callable[[
         return Markup(context.environment.get_template(template).render(variables))
 
     return cached(("include", template, *key), render)
+
+
+# ---- whole pages for visitors without cookies ---------------------------------------------------
+
+# Where the response of a cached page had its CSRF token: each visitor gets a token of their own.
+_TOKEN_SLOT = "\x00volmify-csrf-token\x00"
+# Requests that ask for something else than the plain page (htmx fragments are keyed on these).
+_VARY_HEADERS = ("HX-Request", "HX-Target", "HX-Boosted", "HX-History-Restore-Request")
+_SKIPPED_HEADERS = frozenset({"set-cookie", "content-length"})
+
+
+def _page_key() -> tuple | None:
+    """The page cache's key for this request, or None when it must be rendered: only GETs from a
+    visitor who carries no cookie of ours (no session: so no sign-in, cart, flashed message or
+    form state; no remember cookie), while the cache is on."""
+    if request.method != "GET" or not _ttl():
+        return None
+    cookies = request.cookies
+    config = current_app.config
+    if config.get("SESSION_COOKIE_NAME", "session") in cookies or config.get("REMEMBER_COOKIE_NAME",
+                                                                             "remember_token") in cookies:
+        return None
+    return ("page", request.scheme, request.host, request.full_path, *(request.headers.get(name) for name in _VARY_HEADERS))
+
+
+def page(view: Callable) -> Callable:
+    """A view whose whole response may be cached for visitors without cookies (``_page_key``): a
+    hit is answered before anything else of the request is computed (no user, no locale work, no
+    rendering). The view must show nothing that depends on more than the URL, the host, the htmx
+    headers and the session (the CSRF token, the only per-visitor part, is swapped in per visitor:
+    a hit gives the visitor a session with a token of their own, as a rendered page does)."""
+
+    @functools.wraps(view)
+    def cached_page(*args, **kwargs):
+        key = _page_key()
+        if key is None:
+            return view(*args, **kwargs)
+        found, entry = _lookup(key)
+        if found:
+            status, headers, body = entry
+            if _TOKEN_SLOT in body:
+                body = body.replace(_TOKEN_SLOT, generate_csrf())
+            return Response(body, status, headers)
+        loaded_under = _state["generation"]
+        response = current_app.make_response(view(*args, **kwargs))
+        field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+        # Only what any visitor would get: a 200, and no session state but the CSRF token.
+        if response.status_code == 200 and not response.direct_passthrough and set(session) <= {field}:
+            body = response.get_data(as_text=True)
+            token = g.get(field)
+            if token:
+                body = body.replace(token, _TOKEN_SLOT)
+            headers = [(name, value) for name, value in response.headers.items()
+                       if name.lower() not in _SKIPPED_HEADERS]
+            _store(key, (response.status_code, headers, body), loaded_under)
+        return response
+
+    return cached_page

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+
 from babel import Locale
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
-from app.money import format_money
+from app.money import format_money, quantize
 from app.web import cache, labels
 
 
@@ -35,10 +37,31 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["html_dir"] = _html_dir
     app.jinja_env.globals["cached_include"] = cache.cached_include
     app.jinja_env.add_extension("jinja2.ext.do")
+    # Templates' _() and ngettext() read the request's translations once, not through Flask-Babel's
+    # lookups (context, domain, locale, its name) on every call: a catalog page makes dozens.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: labels.translations().ugettext(s),
+        ngettext=lambda s, p, n: labels.translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: labels.translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: labels.translations().unpgettext(c, s, p, n),
+    )
 
 
 def _money_filter(amount, currency=None):
-    return format_money(amount, currency)
+    if amount is None or currency is None:
+        return ""
+    locale = get_locale()
+    if locale is None:
+        return format_money(amount, currency)
+    return _formatted_money(quantize(amount, currency), currency, str(locale))
+
+
+@functools.lru_cache(maxsize=4096)
+def _formatted_money(amount, currency: str, locale: str) -> str:
+    """An amount as the locale writes it (Babel): the same few prices fill every catalog page, and
+    formatting one is costly, so each is formatted once per process."""
+    return format_money(amount, currency, locale=locale)
 
 
 def _html_lang() -> str:

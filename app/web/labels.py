@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from babel import Locale
 from babel.core import UnknownLocaleError
+from flask import g
+from flask_babel import get_locale, get_translations, gettext
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 PRODUCT_TYPES = {
     "course": _l("Course"),
@@ -95,8 +98,26 @@ ACCESS_SOURCES = {
 }
 
 
+def translations():
+    """The active locale's translations, remembered for the request while the locale stays the same
+    (``force_locale`` and ``refresh`` give Flask-Babel another locale object: looked up again).
+    Flask-Babel looks up its context, domain, locale and the locale's name on every call; a catalog
+    page translates dozens of strings."""
+    locale = get_locale()
+    memo = g.get("_volmify_translations") if g else None
+    if memo is not None and memo[0] is locale:
+        return memo[1]
+    found = get_translations()
+    if g:
+        g._volmify_translations = (locale, found)
+    return found
+
+
 def label(mapping: dict, value) -> str:
-    return str(mapping.get(value, value))
+    text = mapping.get(value, value)
+    if isinstance(text, LazyString) and text._func is gettext and not text._kwargs and len(text._args) == 1:
+        return translations().ugettext(text._args[0])  # what str(text) gives, without Flask-Babel's lookups
+    return str(text)
 
 
 def interval_label(interval: str, count: int = 1) -> str:
