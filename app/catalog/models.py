@@ -112,7 +112,7 @@ class OrgProduct(OrgScoped, Timestamped, db.Model):
 
 
 class OrgProductTranslation(OrgScoped, Timestamped, db.Model):
-    """A product's name and description in one locale."""
+    """A product's name and description (and a physical item's shipping note) in one locale."""
 
     __tablename__ = "org_product_translation"
     __table_args__ = (sa.UniqueConstraint("product_id", "locale_key"),)
@@ -122,6 +122,7 @@ class OrgProductTranslation(OrgScoped, Timestamped, db.Model):
     locale_key: Mapped[str] = _locale_fk()
     name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     description: Mapped[str | None] = mapped_column(sa.Text)
+    shipping_note: Mapped[str | None] = mapped_column(sa.Text)
 
     product: Mapped[OrgProduct] = relationship(back_populates="translations")
 

@@ -438,11 +438,11 @@ class ProductRow:
     seo: tuple  # SeoMetadata (title, description, keywords, canonical_url, robots_directive) or Nones
     og: tuple | None  # SeoMetadataOpenGraph (title, description, image_url, image_alt, type)
     course: tuple | None  # (level, difficulty) of a course product
-    translations: dict[str, tuple[str, str | None]]  # locale -> (name, description)
+    translations: dict[str, tuple[str, str | None, str | None]]  # locale -> (name, description, shipping note)
 
     def text(self, field: str, chain: Sequence[str | None]):
         """``translated`` over the loaded translations."""
-        index = 0 if field == "name" else 1
+        index = ("name", "description", "shipping_note").index(field)
         for key in chain:
             if key is None:
                 break
@@ -479,7 +479,8 @@ def _published_product():
 @prebuilt
 def _product_translations():
     t = OrgProductTranslation
-    return sa.select(t.locale_key, t.name, t.description).where(t.product_id == sa.bindparam("product_id"))
+    return sa.select(t.locale_key, t.name, t.description, t.shipping_note).where(
+        t.product_id == sa.bindparam("product_id"))
 
 
 def published_product(storefront: Storefront, slug: str) -> ProductRow | None:
@@ -489,8 +490,9 @@ def published_product(storefront: Storefront, slug: str) -> ProductRow | None:
     if row is None:
         return None
     translations = {
-        locale: (name, description)
-        for locale, name, description in db.session.execute(_product_translations(), {"product_id": row[0]})
+        locale: (name, description, shipping_note)
+        for locale, name, description, shipping_note in db.session.execute(_product_translations(),
+                                                                            {"product_id": row[0]})
     }
     return ProductRow(
         id=row[0], slug=row[1], type=row[2], name=row[3], description=row[4], image_url=row[5], brand_name=row[6],

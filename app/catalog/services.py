@@ -70,7 +70,7 @@ PRODUCT_FIELDS = ("type", "name", "slug", "description", "status", "tax_category
 NOTE_MAX = 5000
 WEIGHT_MAX_GRAMS = 100_000_000  # 100 t
 SEO_FIELDS = ("title", "description", "keywords", "canonical_url", "robots_directive")
-TRANSLATION_FIELDS = ("product_id", "locale_key", "name", "description")
+TRANSLATION_FIELDS = ("product_id", "locale_key", "name", "description", "shipping_note")
 VARIANT_TRANSLATION_FIELDS = ("variant_id", "locale_key", "name")
 COLLECTION_TRANSLATION_FIELDS = ("collection_id", "locale_key", "name", "description")
 VARIANT_FIELDS = ("product_id", "name", "sku", "is_default", "download_url", "requires_shipping")
@@ -408,13 +408,17 @@ def return_to_draft(product: OrgProduct, *, by: OrgEmployee) -> OrgProduct:
 
 
 def set_product_translation(
-    product: OrgProduct, locale_key: str, *, name: str, description: str | None = None, by: OrgEmployee
+    product: OrgProduct, locale_key: str, *, name: str, description: str | None = None,
+    shipping_note: str | None = _UNSET, by: OrgEmployee
 ) -> OrgProductTranslation:
-    """Create or replace the product's name and description in one of the org's locales."""
+    """Create or replace the product's name and description in one of the org's locales, and a
+    physical item's shipping note (not passed: it stays as it is; other types have none)."""
     require_product_editor(by, product)
     key = require_org_locale(product.org_id, locale_key)
     name = clean_text(name, _("Name"), max_length=200, required=True)
     description = clean_text(description, _("Description"), max_length=100_000)
+    if shipping_note is not _UNSET:
+        shipping_note = check_shipping_note(shipping_note) if product.type == "physical" else None
     translation = db.session.scalar(
         sa.select(OrgProductTranslation).where(
             OrgProductTranslation.product_id == product.id, OrgProductTranslation.locale_key == key
@@ -426,6 +430,8 @@ def set_product_translation(
         db.session.add(translation)
     translation.name = name
     translation.description = description
+    if shipping_note is not _UNSET:
+        translation.shipping_note = shipping_note
     db.session.flush()
     audit_change(translation, action="product_translation.set", by=by, fields=TRANSLATION_FIELDS, before=before)
     return translation
