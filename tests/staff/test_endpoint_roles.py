@@ -411,6 +411,13 @@ EXPECTED: dict[tuple[str, str], Row] = {
         args=lambda w: {"product_id": w.product_id, "locale": "de", "kind": "product", "row_id": w.product_id},
         data=lambda w: {f"product-{w.product_id}-name": "Python-Kurs"}),
     ("staff.translations", "GET"): Row(expect(OK, OK, OK, NO)),
+    ("staff.collection_translations", "GET"): Row(expect(OK, OK, NO, NO),
+                                                  args=lambda w: {"collection_id": w.collection_id}),
+    ("staff.collection_translation_save", "POST"): Row(
+        expect(DONE, DONE, NO, NO),
+        args=lambda w: {"collection_id": w.collection_id, "locale": "de", "kind": "collection",
+                        "row_id": w.collection_id},
+        data=lambda w: {f"collection-{w.collection_id}-name": "Empfohlen"}),
     # G: tax (org_settings: admins)
     ("staff.tax", "GET"): Row(expect(OK, NO, NO, NO)),
     ("staff.tax_category_new", "GET"): Row(expect(OK, NO, NO, NO)),
