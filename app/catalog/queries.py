@@ -35,6 +35,7 @@ from app.catalog.models import (
     OrgProductVariantPaymentPlanTranslation,
     OrgProductVariantPaymentPlanUsageBased,
     OrgProductVariantTranslation,
+    OrgSkillTranslation,
 )
 from app.checks import MAX_AMOUNT, decimal_or_none, whole_or_none
 from app.courses.models import (
@@ -388,7 +389,7 @@ def creators_for(product_ids: list[str]) -> dict[str, list[Creator]]:
 
 def facets(storefront: Storefront, chain: Sequence[str | None] = ()) -> dict:
     """Collections and skills that lead to something sold in this market, named in the content
-    ``chain``'s language (four queries)."""
+    ``chain``'s language (three queries)."""
     fp, sold_here = from_prices(storefront)
     sold = (
         sa.select(OrgProduct.id)
@@ -403,14 +404,10 @@ def facets(storefront: Storefront, chain: Sequence[str | None] = ()) -> dict:
         .order_by(OrgProductCollection.sort_order, OrgProductCollection.name)
         .options(selectinload(OrgProductCollection.translations))
     ).all()
-    skills = db.session.scalars(
-        sa.select(Skill)
-        .where(Skill.id.in_(sa.select(OrgProductCourseSkill.skill_id)
-                            .where(OrgProductCourseSkill.org_id == storefront.org_id,
-                                   OrgProductCourseSkill.course_product_id.in_(sold))))
-        .options(selectinload(Skill.translations))
-    ).all()
-    skill_names = sorted(((s.slug, translated(s, "name", chain)) for s in skills), key=lambda pair: pair[1].lower())
+    taught = sa.select(OrgProductCourseSkill.skill_id).where(OrgProductCourseSkill.org_id == storefront.org_id,
+                                                             OrgProductCourseSkill.course_product_id.in_(sold))
+    skill_names = sorted(_named(db.session.execute(_skill_names(taught, storefront.org_id)), chain).items(),
+                         key=lambda pair: pair[1].lower())
     return {"collections": [(c.slug, translated(c, "name", chain)) for c in collections], "skills": skill_names}
 
 
@@ -554,26 +551,44 @@ def community_course_rating(product_id: str) -> tuple[float | None, int, str | N
     return float(average), count, level
 
 
+def _skill_names(skill_ids, org_id):
+    """(slug, base name, locale, translated name) rows of the skills ``skill_ids`` (a select): the
+    platform's translations, then the org's own names (which ``_named`` lets win); one query."""
+    own = OrgSkillTranslation
+    platform = (
+        sa.select(Skill.slug.label("slug"), Skill.name.label("base"), SkillTranslation.locale_key.label("locale"),
+                  SkillTranslation.name.label("name"), sa.literal_column("0").label("own"))
+        .outerjoin(SkillTranslation, SkillTranslation.skill_id == Skill.id)
+        .where(Skill.id.in_(skill_ids))
+    )
+    org = (
+        sa.select(Skill.slug, Skill.name, own.locale_key, own.name, sa.literal_column("1"))
+        .join(own, sa.and_(own.skill_id == Skill.id, own.org_id == org_id))
+        .where(Skill.id.in_(skill_ids))
+    )
+    rows = sa.union_all(platform, org).subquery()
+    return sa.select(rows.c.slug, rows.c.base, rows.c.locale, rows.c.name).order_by(rows.c.own)
+
+
 @prebuilt
 def _course_skills():
     link = OrgProductCourseSkill
-    return (
-        sa.select(Skill.id, Skill.name, SkillTranslation.locale_key, SkillTranslation.name)
-        .join(link, link.skill_id == Skill.id)
-        .outerjoin(SkillTranslation, SkillTranslation.skill_id == Skill.id)
-        .where(link.course_product_id == sa.bindparam("product_id"))
-    )
+    product_id = sa.bindparam("product_id")
+    return _skill_names(sa.select(link.skill_id).where(link.course_product_id == product_id),
+                        sa.select(OrgProduct.org_id).where(OrgProduct.id == product_id).scalar_subquery())
 
 
 def course_skills(product_id: str, chain: Sequence[str | None] = ()) -> tuple[str, ...]:
-    """The course's skill names in the content ``chain``'s language, in alphabetical order (as the
-    catalog's skill filter lists them); one query."""
+    """The course's skill names in the content ``chain``'s language (the org's own name, else the
+    platform's translation), in alphabetical order (as the catalog's skill filter lists them); one
+    query."""
     return tuple(sorted(_named(db.session.execute(_course_skills(), {"product_id": product_id}), chain).values(),
                         key=str.lower))
 
 
 def _named(rows, chain: Sequence[str | None]) -> dict[str, str]:
-    """(id, base name, locale, translated name) rows -> {id: the name in the chain's language}."""
+    """(id, base name, locale, translated name) rows -> {id: the name in the chain's language}; of
+    two rows of one id and locale the later wins."""
     names: dict[str, str] = {}
     texts: dict[str, dict[str, str]] = {}
     for key, base, locale, name in rows:

@@ -2,7 +2,8 @@
 shipping note included), its variants, its payment plans and, for a course, its modules, sections,
 lessons and quiz questions in the org's default language (the base rows) next to their translation
 in each other language the org authors in, with what is missing per language and per text; and the
-same sheet for a collection (its name and description).
+same sheet for a collection (its name and description) and for the skills the org's courses teach
+(the org's own names for the platform's skills).
 
 ``load_sheets`` reads them for any number of products in a fixed number of queries (the size of a
 course does not change it), ``load_collection_sheet`` a collection's; ``set_plan_translation``
@@ -31,6 +32,7 @@ from app.catalog.models import (
     OrgProductVariant,
     OrgProductVariantPaymentPlan,
     OrgProductVariantPaymentPlanTranslation,
+    OrgSkillTranslation,
 )
 from app.catalog.services import NOTE_MAX, require_org_locale
 from app.checks import clean_text
@@ -40,17 +42,20 @@ from app.courses.models import (
     OrgProductCourseModule,
     OrgProductCourseModuleSection,
     OrgProductCourseModuleSectionLesson,
+    OrgProductCourseSkill,
 )
 from app.extensions import db
 from app.orgs.models import OrgEmployee, OrgLocale
 from app.orgs.permissions import can
 from app.orgs.services import audit_change, authorize, snapshot
+from app.platform.models import Skill
 
 LONG = 100_000
 PLAN_TRANSLATION_FIELDS = ("plan_id", "locale_key", "name", "description")
 
 KIND_LABELS = {
-    "product": _l("Product"), "variant": _l("Variant"), "plan": _l("Payment plan"), "collection": _l("Collection"), "module": _l("Module"), "section": _l("Section"),
+    "product": _l("Product"), "variant": _l("Variant"), "plan": _l("Payment plan"), "collection": _l("Collection"),
+    "skill": _l("Skill"), "module": _l("Module"), "section": _l("Section"),
     "lesson": _l("Lesson"), "question": _l("Quiz question"),
 }
 FIELD_LABELS = {
@@ -231,6 +236,32 @@ def load_collection_sheet(collection: OrgProductCollection) -> Sheet:
                        .options(selectinload(OrgProductCollection.translations))).all()
     return Sheet(collection, [_simple_row("collection", collection, "", (
         ("name", 100, True, False), ("description", LONG, False, True)))])
+
+
+def load_skill_sheet(employee: OrgEmployee) -> Sheet:
+    """The platform skills the employee's org's courses teach, by name, with the names its
+    storefront shows in each language: the org's own, else the platform's translation (three
+    queries); ``catalog_all`` (the names show in the whole storefront)."""
+    authorize(employee, employee.org_id, "catalog_all")
+    org_id = employee.org_id
+    skills = db.session.scalars(
+        sa.select(Skill)
+        .where(Skill.id.in_(sa.select(OrgProductCourseSkill.skill_id).where(OrgProductCourseSkill.org_id == org_id)))
+        .order_by(sa.func.lower(Skill.name), Skill.id)
+        .options(selectinload(Skill.translations))
+    ).all()
+    own: dict[str, dict[str, str]] = {}
+    for skill_id, locale, name in db.session.execute(
+        sa.select(OrgSkillTranslation.skill_id, OrgSkillTranslation.locale_key, OrgSkillTranslation.name)
+        .where(OrgSkillTranslation.org_id == org_id)
+    ):
+        own.setdefault(skill_id, {})[locale] = name
+    rows = []
+    for skill in skills:
+        names = {t.locale_key: t.name for t in skill.translations} | own.get(skill.id, {})
+        rows.append(TextRow("skill", skill, "", [TextField("name", FIELD_LABELS["name"], skill.name, 100, True)],
+                            {locale: {"name": name} for locale, name in names.items()}))
+    return Sheet(None, rows)
 
 
 # ---- the org-wide overview ------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Storing one row of a translation sheet (``app.catalog.translations``): the product, a variant,
-a payment plan, a module, a section, a lesson, a quiz question or a collection in one language,
+a payment plan, a module, a section, a lesson, a quiz question, a collection or (the org's name
+for) a skill in one language,
 each through the service of its kind; and the quiz question's translation, whose service lives here.
 """
 
@@ -14,6 +15,7 @@ from app.catalog.services import (
     require_org_locale,
     set_collection_translation,
     set_product_translation,
+    set_skill_translation,
     set_variant_translation,
 )
 from app.catalog.translations import TextRow, set_plan_translation
@@ -68,6 +70,8 @@ def save_row(row: TextRow, locale_key: str, values: Mapping[str, str | None], *,
         return set_product_translation(row.obj, locale_key, by=by, **given)
     if row.kind == "variant":
         return set_variant_translation(row.obj, locale_key, name=given["name"], by=by)
+    if row.kind == "skill":
+        return set_skill_translation(by.org_id, row.obj, locale_key, name=given["name"], by=by)
     if row.kind == "collection":
         return set_collection_translation(row.obj, locale_key, name=given["name"],
                                           description=given["description"], by=by)

@@ -2,7 +2,8 @@
 (``/dashboard/<org>/products/<id>/translations``: every text of the product, its variants, its
 plans and its course side by side with the base text, one language at a time, each row saved on
 its own with htmx or a plain form), the same sheet for a collection
-(``/dashboard/<org>/collections/<id>/translations``) and the org-wide overview
+(``/dashboard/<org>/collections/<id>/translations``) and for the skills the org's courses teach
+(``/dashboard/<org>/skills/translations``: the org's own names for the platform's skills) and the org-wide overview
 (``/dashboard/<org>/translations``: what is missing per product and language, with the filter
 "untranslated in X").
 
@@ -23,6 +24,7 @@ from app.catalog import translations as sheets
 from app.errors import NotFoundError, ValidationError
 from app.extensions import db
 from app.learn.content_translations import save_row
+from app.orgs.permissions import can
 from app.staff.blueprint import bp
 from app.staff.collections import load_collection
 from app.staff.product_tabs import editable_product
@@ -154,6 +156,21 @@ def collection_translation_save(collection_id: str, locale: str, kind: str, row_
                  collection.org_id, locale, kind, row_id)
 
 
+def _skills_page() -> SheetPage:
+    return SheetPage("staff/skill_translations.html", ".skill_translations", ".skill_translation_save", {}, {},
+                     _("This skill is not taught by the organization's courses."))
+
+
+@bp.get("/skills/translations")
+def skill_translations():
+    return _show(_skills_page(), sheets.load_skill_sheet(g.employee), g.staff_org.id)
+
+
+@bp.post("/skills/translations/<locale>/<kind>/<row_id>")
+def skill_translation_save(locale: str, kind: str, row_id: str):
+    return _save(_skills_page(), lambda: sheets.load_skill_sheet(g.employee), g.staff_org.id, locale, kind, row_id)
+
+
 @bp.get("/translations")
 def translations():
     """Every product the employee may edit, with the texts missing per language."""
@@ -165,4 +182,4 @@ def translations():
     if locale:
         rows = [(p, counts) for p, counts in rows if counts[locale]]
     return render("staff/translations.html", "staff/_translations_table.html", rows=rows, locales=locales,
-                  base=base, locale=locale, total=len(products))
+                  base=base, locale=locale, total=len(products), org_wide=can(g.employee, "catalog_all"))
