@@ -40,7 +40,7 @@ from app.extensions import db
 from app.accounts.models import User
 from app.orgs.models import OrgAuditLog
 from app.orgs.services import get_org_by_slug
-from app.platform.models import SkillTranslation
+from app.platform.models import Skill, SkillTranslation
 
 STORES = {"de": "/acme/eu/de", "fr": "/acme/eu/fr", "es": "/acme/latam/es"}
 SQL = "sql-essentials"
@@ -214,12 +214,43 @@ def _audited_by(app, email: str) -> set[str]:
                    OrgAuditLog.action.like("%translation.set"))))
 
 
-def test_employees_translate_variant_and_collection_names_and_the_shipping_note_in_the_dashboard(
+def test_employees_translate_variant_collection_and_skill_names_and_the_shipping_note_in_the_dashboard(
         demo, app, login):
-    """One demo for both parts (loading it is the slow part)."""
+    """One demo for all parts (loading it is the slow part)."""
     ids = _ids(app)
     _variants_and_collections(app, login, ids)
+    _skills(app, login)
     _shipping_note(app, login, ids)
+
+
+def _skills(app, login):
+    """Skills are the platform's: the org names them for its own storefront only."""
+    with app.app_context():
+        skill = db.session.scalar(sa.select(Skill).where(Skill.slug == "data-analysis"))
+        skill_id = skill.id
+    key, url = f"skill-{skill_id}", f"{DASHBOARD}/skills/translations/de/skill/{skill_id}"
+    creator = _signed_in(app, login, "creator@acme.test")
+    assert creator.get(f"{DASHBOARD}/skills/translations").status_code == 403
+    assert creator.post(url, data={f"{key}-name": "Falsch"}).status_code == 403
+
+    manager = _signed_in(app, login, "manager@acme.test")
+    assert "/skills/translations" in manager.get(f"{DASHBOARD}/translations").get_data(as_text=True)
+    sheet = manager.get(f"{DASHBOARD}/skills/translations?locale=de").get_data(as_text=True)
+    assert f'id="row-{key}" data-kind="skill" data-status="done"' in sheet  # the platform's name counts
+    assert 'value="Datenanalyse"' in sheet
+    refused = manager.post(url, data={f"{key}-name": "  "})
+    assert refused.status_code == 422 and "Name is required." in refused.get_data(as_text=True)
+    assert manager.post(url, data={f"{key}-name": "Datenauswertung"}).status_code == 303
+
+    buyer = app.test_client()
+    assert "Datenauswertung" in _flat(buyer.get(f"{STORES['de']}/"))  # the skill filter
+    german = _flat(buyer.get(f"{STORES['de']}/products/{SQL}"))  # the course facts
+    assert "Datenauswertung" in german and "Datenanalyse" not in german
+    assert "Analyse de données" in _flat(buyer.get(f"{STORES['fr']}/products/{SQL}"))
+    with app.app_context():  # the platform's translation, which other orgs show, is unchanged
+        assert db.session.scalar(sa.select(SkillTranslation.name).where(
+            SkillTranslation.skill_id == skill_id, SkillTranslation.locale_key == "de")) == "Datenanalyse"
+    assert "skill_translation.set" in _audited_by(app, "manager@acme.test")
 
 
 def _variants_and_collections(app, login, ids):
@@ -249,7 +280,7 @@ def _variants_and_collections(app, login, ids):
     assert "Renner der Saison" in _flat(buyer.get(f"{STORES['de']}/"))
     english = _flat(buyer.get(f"/acme/eu/en/products/{DESIGN}"))
     assert "Mentored cohort" in english and "Betreute Gruppe" not in english
-    assert _audited_by(app, "manager@acme.test") == {"variant_translation.set", "collection_translation.set"}
+    assert _audited_by(app, "manager@acme.test") >= {"variant_translation.set", "collection_translation.set"}
     assert "Falsch" not in german
 
 
