@@ -14,13 +14,14 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from app.accounts.models import User
 from app.catalog.models import (
     OrgProduct,
     OrgProductCollection,
     OrgProductCollectionTranslation,
     OrgProductTranslation,
-    OrgProductVariantPaymentPlan,
     OrgProductVariant,
+    OrgProductVariantPaymentPlan,
     OrgProductVariantPaymentPlanTranslation,
     OrgProductVariantTranslation,
 )
@@ -37,7 +38,6 @@ from app.courses.models import (
 from app.demo import load_demo
 from app.demo_data import NOT_IN_LATAM_PRODUCT, SHOWCASE_PRODUCT
 from app.extensions import db
-from app.accounts.models import User
 from app.orgs.models import OrgAuditLog
 from app.orgs.services import get_org_by_slug
 from app.platform.models import Skill, SkillTranslation
