@@ -3,9 +3,9 @@
 plans and its course side by side with the base text, one language at a time, each row saved on
 its own with htmx or a plain form), the same sheet for a collection
 (``/dashboard/<org>/collections/<id>/translations``) and for the skills the org's courses teach
-(``/dashboard/<org>/skills/translations``: the org's own names for the platform's skills) and the org-wide overview
-(``/dashboard/<org>/translations``: what is missing per product and language, with the filter
-"untranslated in X").
+(``/dashboard/<org>/skills/translations``: the org's own names for the platform's skills), and
+the org-wide overview (``/dashboard/<org>/translations``: what is missing per product and
+language, with the filter "untranslated in X").
 
 The texts and what is missing are ``app.catalog.translations``; a row is stored by
 ``app.learn.content_translations.save_row`` with the service of its kind.
@@ -53,7 +53,7 @@ def _locale_arg(locales: list[str], value: str | None) -> str | None:
 @dataclass(frozen=True)
 class SheetPage:
     """Where a sheet lives: its page template, the endpoint of its page and of a row's save, and the
-    URL arguments naming its owner (the product or the collection)."""
+    URL arguments naming its owner (the product, the collection; none for the org's skills)."""
 
     template: str
     endpoint: str
