@@ -345,10 +345,11 @@ def _product(o: _Org, spec: dict, creator: OrgEmployee | None = None):
         o.org, type=spec["type"], name=spec["name"], slug=spec["slug"], description=spec["description"],
         status="published" if spec.get("status", "published") != "draft" else "draft",
         tax_category=o.tax[spec["tax"]], brand=o.brands.get(spec.get("brand", "")), seo=spec.get("seo"),
-        weight_grams=spec.get("weight_grams"), by=o.admin,
+        weight_grams=spec.get("weight_grams"), shipping_note=spec.get("shipping_note"), by=o.admin,
     )
     for locale_key, (name, description) in spec.get("tr", {}).items():
-        catalog.set_product_translation(product, locale_key, name=name, description=description, by=o.admin)
+        catalog.set_product_translation(product, locale_key, name=name, description=description,
+                                        shipping_note=spec.get("shipping_tr", {}).get(locale_key), by=o.admin)
     for v in spec["variants"]:
         variant = catalog.add_variant(product, name=v["name"], sku=v.get("sku"), download_url=v.get("download_url"),
                                       requires_shipping=v.get("requires_shipping", False), by=o.admin)

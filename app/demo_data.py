@@ -970,6 +970,12 @@ WORKBOOK = {
     "type": "physical", "slug": NOT_IN_LATAM_PRODUCT, "name": "Python for Data Analysis: Printed Workbook",
     "tax": "physical-goods",
     "weight_grams": 620,
+    "shipping_note": "Ships within 2 working days from our warehouse in Berlin; delivery takes 3 to 5 working days.",
+    "shipping_tr": {
+        "de": "Versand innerhalb von 2 Werktagen aus unserem Lager in Berlin; die Lieferung dauert 3 bis 5 Werktage.",
+        "fr": "Expédié sous 2 jours ouvrés depuis notre entrepôt de Berlin ; la livraison prend 3 à 5 jours ouvrés.",
+        "es": "Se envía en 2 días hábiles desde nuestro almacén de Berlín; la entrega tarda de 3 a 5 días hábiles.",
+    },
     "description": ("The companion workbook to the course, printed and shipped to you: 120 exercises with "
                     "worked solutions and space for notes. Not available in Latin America yet."),
     "tr": {

@@ -43,6 +43,21 @@ def test_a_bulk_update_clears_the_cache(app_ctx, warm):
     assert warm() is not first
 
 
+def test_an_orgs_name_for_a_skill_clears_the_cache(app_ctx, warm):
+    """The skill filter and a course's facts show it."""
+    from app.catalog.models import OrgSkillTranslation
+    from app.platform.models import Skill
+
+    org = make_org()
+    skill = Skill(slug="cache-skill", name="Caching")
+    db.session.add(skill)
+    db.session.commit()
+    first = warm()
+    db.session.add(OrgSkillTranslation(org_id=org.id, skill_id=skill.id, locale_key="de", name="Zwischenspeichern"))
+    db.session.commit()
+    assert warm() is not first
+
+
 def test_a_rolled_back_edit_and_unrelated_commits_keep_it(app_ctx, warm):
     org = make_org()
     product = make_product(org)

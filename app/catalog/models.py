@@ -1,5 +1,6 @@
 """Catalog models: products and their translations, variants, payment plans (with their
-one-time / subscription / usage-based extensions and per-market prices), collections,
+one-time / subscription / usage-based extensions and per-market prices), collections, the org's
+names for platform skills,
 discounts and reviews; which employees share in a product's revenue (attributions) and the
 product's allocation total (revenue pool)."""
 
@@ -112,7 +113,7 @@ class OrgProduct(OrgScoped, Timestamped, db.Model):
 
 
 class OrgProductTranslation(OrgScoped, Timestamped, db.Model):
-    """A product's name and description in one locale."""
+    """A product's name and description (and a physical item's shipping note) in one locale."""
 
     __tablename__ = "org_product_translation"
     __table_args__ = (sa.UniqueConstraint("product_id", "locale_key"),)
@@ -122,6 +123,7 @@ class OrgProductTranslation(OrgScoped, Timestamped, db.Model):
     locale_key: Mapped[str] = _locale_fk()
     name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     description: Mapped[str | None] = mapped_column(sa.Text)
+    shipping_note: Mapped[str | None] = mapped_column(sa.Text)
 
     product: Mapped[OrgProduct] = relationship(back_populates="translations")
 
@@ -346,6 +348,19 @@ class OrgProductCollectionTranslation(OrgScoped, Timestamped, db.Model):
     description: Mapped[str | None] = mapped_column(sa.Text)
 
     collection: Mapped[OrgProductCollection] = relationship(back_populates="translations")
+
+
+class OrgSkillTranslation(OrgScoped, Timestamped, db.Model):
+    """An org's name for a platform skill in one locale: its storefront shows it before the platform's
+    translation (the taxonomy is shared, so an org never changes another org's names)."""
+
+    __tablename__ = "org_skill_translation"
+    __table_args__ = (sa.UniqueConstraint("org_id", "skill_id", "locale_key"),)
+
+    id: Mapped[str] = id_pk()
+    skill_id: Mapped[str] = fk("skill.id")
+    locale_key: Mapped[str] = _locale_fk()
+    name: Mapped[str] = mapped_column(sa.String(100), nullable=False)
 
 
 class OrgProductCollectionProduct(OrgScoped, Timestamped, db.Model):

@@ -117,7 +117,7 @@ def product_page(storefront: Storefront, slug: str, chain: list[str | None]) -> 
         image=image,
         brand_name=product.brand_name,
         weight_grams=product.weight_grams if product.type == "physical" else None,
-        shipping_note=product.shipping_note if product.type == "physical" else None,
+        shipping_note=product.text("shipping_note", chain) if product.type == "physical" else None,
         offers=offers,
         syllabus=load_syllabus(product.id, chain) if product.course is not None else None,
         course=course,

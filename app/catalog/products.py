@@ -275,7 +275,8 @@ def duplicate_product(product: OrgProduct, *, by: OrgEmployee) -> OrgProduct:
         by=by)
     for t in db.session.scalars(sa.select(OrgProductTranslation).where(OrgProductTranslation.product_id == product.id)):
         db.session.add(OrgProductTranslation(org_id=org_id, product_id=copy.id, locale_key=t.locale_key,
-                                             name=t.name, description=t.description))
+                                             name=t.name, description=t.description,
+                                             shipping_note=t.shipping_note))
     _copy_variants(product, copy)
     course = db.session.get(OrgProductCourse, product.id)
     if course is not None and product.type == "course":

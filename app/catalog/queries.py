@@ -35,6 +35,7 @@ from app.catalog.models import (
     OrgProductVariantPaymentPlanTranslation,
     OrgProductVariantPaymentPlanUsageBased,
     OrgProductVariantTranslation,
+    OrgSkillTranslation,
 )
 from app.checks import MAX_AMOUNT, decimal_or_none, whole_or_none
 from app.courses.models import (
@@ -434,8 +435,9 @@ def creators_for(product_ids: list[str]) -> dict[str, list[Creator]]:
 
 @prebuilt
 def _facet_rows():
-    """Collections and skills leading to something sold in a market, with their translations, in one
-    statement of plain rows: (kind, id, slug, locale_key (None: the base row), name, sort_order)."""
+    """Collections and skills leading to something sold in a market, with their translations (for a
+    skill, the platform's and then the org's own names), in one statement of plain rows: (kind, id,
+    slug, locale_key (None: the base row), name, sort_order)."""
     org, market = sa.bindparam("org_id"), sa.bindparam("market_id")
     summary = sa.orm.aliased(OrgProductMarketPriceSummary, name="from_prices")
     sold = (
@@ -453,17 +455,23 @@ def _facet_rows():
     skill_ids = sa.select(OrgProductCourseSkill.skill_id).where(OrgProductCourseSkill.org_id == org,
                                                                 OrgProductCourseSkill.course_product_id.in_(sold))
     c, ct, sk, st = OrgProductCollection, OrgProductCollectionTranslation, Skill, SkillTranslation
+    own = OrgSkillTranslation
     no_locale = sa.cast(sa.null(), sa.String)
-    return sa.union_all(
-        sa.select(sa.literal_column("'collection'"), c.id, c.slug, no_locale, c.name, c.sort_order)
+    zero, one = sa.literal_column("0"), sa.literal_column("1")
+    rows = sa.union_all(
+        sa.select(sa.literal_column("'collection'"), c.id, c.slug, no_locale, c.name, c.sort_order, zero)
         .where(c.id.in_(collection_ids)),
-        sa.select(sa.literal_column("'collection'"), c.id, c.slug, ct.locale_key, ct.name, c.sort_order)
+        sa.select(sa.literal_column("'collection'"), c.id, c.slug, ct.locale_key, ct.name, c.sort_order, zero)
         .join(ct, ct.collection_id == c.id).where(c.id.in_(collection_ids)),
-        sa.select(sa.literal_column("'skill'"), sk.id, sk.slug, no_locale, sk.name, sa.literal_column("0"))
+        sa.select(sa.literal_column("'skill'"), sk.id, sk.slug, no_locale, sk.name, zero, zero)
         .where(sk.id.in_(skill_ids)),
-        sa.select(sa.literal_column("'skill'"), sk.id, sk.slug, st.locale_key, st.name, sa.literal_column("0"))
+        sa.select(sa.literal_column("'skill'"), sk.id, sk.slug, st.locale_key, st.name, zero, zero)
         .join(st, st.skill_id == sk.id).where(sk.id.in_(skill_ids)),
-    )
+        # The org's own name for a shared skill: read after the platform's, so it wins (``translated``).
+        sa.select(sa.literal_column("'skill'"), sk.id, sk.slug, own.locale_key, own.name, zero, one)
+        .join(own, sa.and_(own.skill_id == sk.id, own.org_id == org)).where(sk.id.in_(skill_ids)),
+    ).subquery()
+    return sa.select(*[col for col in rows.c][:6]).order_by(list(rows.c)[6])
 
 
 @dataclass
@@ -521,11 +529,11 @@ class ProductRow:
     seo: tuple  # SeoMetadata (title, description, keywords, canonical_url, robots_directive) or Nones
     og: tuple | None  # SeoMetadataOpenGraph (title, description, image_url, image_alt, type)
     course: tuple | None  # (level, difficulty) of a course product
-    translations: dict[str, tuple[str, str | None]]  # locale -> (name, description)
+    translations: dict[str, tuple[str, str | None, str | None]]  # locale -> (name, description, shipping note)
 
     def text(self, field: str, chain: Sequence[str | None]):
         """``translated`` over the loaded translations."""
-        index = 0 if field == "name" else 1
+        index = ("name", "description", "shipping_note").index(field)
         for key in chain:
             if key is None:
                 break
@@ -562,7 +570,8 @@ def _published_product():
 @prebuilt
 def _product_translations():
     t = OrgProductTranslation
-    return sa.select(t.locale_key, t.name, t.description).where(t.product_id == sa.bindparam("product_id"))
+    return sa.select(t.locale_key, t.name, t.description, t.shipping_note).where(
+        t.product_id == sa.bindparam("product_id"))
 
 
 def published_product(storefront: Storefront, slug: str) -> ProductRow | None:
@@ -572,8 +581,9 @@ def published_product(storefront: Storefront, slug: str) -> ProductRow | None:
     if row is None:
         return None
     translations = {
-        locale: (name, description)
-        for locale, name, description in db.session.execute(_product_translations(), {"product_id": row[0]})
+        locale: (name, description, shipping_note)
+        for locale, name, description, shipping_note in db.session.execute(_product_translations(),
+                                                                            {"product_id": row[0]})
     }
     return ProductRow(
         id=row[0], slug=row[1], type=row[2], name=row[3], description=row[4], image_url=row[5], brand_name=row[6],
@@ -635,26 +645,44 @@ def community_course_rating(product_id: str) -> tuple[float | None, int, str | N
     return float(average), count, level
 
 
+def _skill_names(skill_ids, org_id):
+    """(slug, base name, locale, translated name) rows of the skills ``skill_ids`` (a select): the
+    platform's translations, then the org's own names (which ``_named`` lets win); one query."""
+    own = OrgSkillTranslation
+    platform = (
+        sa.select(Skill.slug.label("slug"), Skill.name.label("base"), SkillTranslation.locale_key.label("locale"),
+                  SkillTranslation.name.label("name"), sa.literal_column("0").label("own"))
+        .outerjoin(SkillTranslation, SkillTranslation.skill_id == Skill.id)
+        .where(Skill.id.in_(skill_ids))
+    )
+    org = (
+        sa.select(Skill.slug, Skill.name, own.locale_key, own.name, sa.literal_column("1"))
+        .join(own, sa.and_(own.skill_id == Skill.id, own.org_id == org_id))
+        .where(Skill.id.in_(skill_ids))
+    )
+    rows = sa.union_all(platform, org).subquery()
+    return sa.select(rows.c.slug, rows.c.base, rows.c.locale, rows.c.name).order_by(rows.c.own)
+
+
 @prebuilt
 def _course_skills():
     link = OrgProductCourseSkill
-    return (
-        sa.select(Skill.id, Skill.name, SkillTranslation.locale_key, SkillTranslation.name)
-        .join(link, link.skill_id == Skill.id)
-        .outerjoin(SkillTranslation, SkillTranslation.skill_id == Skill.id)
-        .where(link.course_product_id == sa.bindparam("product_id"))
-    )
+    product_id = sa.bindparam("product_id")
+    return _skill_names(sa.select(link.skill_id).where(link.course_product_id == product_id),
+                        sa.select(OrgProduct.org_id).where(OrgProduct.id == product_id).scalar_subquery())
 
 
 def course_skills(product_id: str, chain: Sequence[str | None] = ()) -> tuple[str, ...]:
-    """The course's skill names in the content ``chain``'s language, in alphabetical order (as the
-    catalog's skill filter lists them); one query."""
+    """The course's skill names in the content ``chain``'s language (the org's own name, else the
+    platform's translation), in alphabetical order (as the catalog's skill filter lists them); one
+    query."""
     return tuple(sorted(_named(db.session.execute(_course_skills(), {"product_id": product_id}), chain).values(),
                         key=str.lower))
 
 
 def _named(rows, chain: Sequence[str | None]) -> dict[str, str]:
-    """(id, base name, locale, translated name) rows -> {id: the name in the chain's language}."""
+    """(id, base name, locale, translated name) rows -> {id: the name in the chain's language}; of
+    two rows of one id and locale the later wins."""
     names: dict[str, str] = {}
     texts: dict[str, dict[str, str]] = {}
     for key, base, locale, name in rows:

@@ -41,6 +41,7 @@ from app.catalog.models import (
     OrgProductVariantPaymentPlanSubscription,
     OrgProductVariantPaymentPlanUsageBased,
     OrgProductVariantTranslation,
+    OrgSkillTranslation,
 )
 from app.checks import check_slug, clean_text, to_amount, to_int
 from app.courses.models import (
@@ -57,7 +58,7 @@ from app.money import quantize
 from app.orgs.models import Org, OrgEmployee, OrgLocale
 from app.orgs.permissions import can
 from app.orgs.services import audit_change, authorize, ensure_same_org, get_or_404, snapshot
-from app.platform.models import SeoMetadata, SeoMetadataOpenGraph
+from app.platform.models import SeoMetadata, SeoMetadataOpenGraph, Skill
 from app.tax.models import OrgTaxCategory
 
 DISCOUNT_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{2,39}$")
@@ -70,9 +71,10 @@ PRODUCT_FIELDS = ("type", "name", "slug", "description", "status", "tax_category
 NOTE_MAX = 5000
 WEIGHT_MAX_GRAMS = 100_000_000  # 100 t
 SEO_FIELDS = ("title", "description", "keywords", "canonical_url", "robots_directive")
-TRANSLATION_FIELDS = ("product_id", "locale_key", "name", "description")
+TRANSLATION_FIELDS = ("product_id", "locale_key", "name", "description", "shipping_note")
 VARIANT_TRANSLATION_FIELDS = ("variant_id", "locale_key", "name")
 COLLECTION_TRANSLATION_FIELDS = ("collection_id", "locale_key", "name", "description")
+SKILL_TRANSLATION_FIELDS = ("skill_id", "locale_key", "name")
 VARIANT_FIELDS = ("product_id", "name", "sku", "is_default", "download_url", "requires_shipping")
 PLAN_FIELDS = ("variant_id", "type", "name", "description", "access_tier")
 PRICE_FIELDS = ("plan_id", "market_id", "currency_code", "price", "price_per_unit", "compare_at_price", "is_active")
@@ -408,13 +410,17 @@ def return_to_draft(product: OrgProduct, *, by: OrgEmployee) -> OrgProduct:
 
 
 def set_product_translation(
-    product: OrgProduct, locale_key: str, *, name: str, description: str | None = None, by: OrgEmployee
+    product: OrgProduct, locale_key: str, *, name: str, description: str | None = None,
+    shipping_note: str | None = _UNSET, by: OrgEmployee
 ) -> OrgProductTranslation:
-    """Create or replace the product's name and description in one of the org's locales."""
+    """Create or replace the product's name and description in one of the org's locales, and a
+    physical item's shipping note (not passed: it stays as it is; other types have none)."""
     require_product_editor(by, product)
     key = require_org_locale(product.org_id, locale_key)
     name = clean_text(name, _("Name"), max_length=200, required=True)
     description = clean_text(description, _("Description"), max_length=100_000)
+    if shipping_note is not _UNSET:
+        shipping_note = check_shipping_note(shipping_note) if product.type == "physical" else None
     translation = db.session.scalar(
         sa.select(OrgProductTranslation).where(
             OrgProductTranslation.product_id == product.id, OrgProductTranslation.locale_key == key
@@ -426,6 +432,8 @@ def set_product_translation(
         db.session.add(translation)
     translation.name = name
     translation.description = description
+    if shipping_note is not _UNSET:
+        translation.shipping_note = shipping_note
     db.session.flush()
     audit_change(translation, action="product_translation.set", by=by, fields=TRANSLATION_FIELDS, before=before)
     return translation
@@ -472,6 +480,26 @@ def set_collection_translation(collection: OrgProductCollection, locale_key: str
     db.session.flush()
     audit_change(translation, action="collection_translation.set", by=by, fields=COLLECTION_TRANSLATION_FIELDS,
                  before=before)
+    return translation
+
+
+def set_skill_translation(org_id: str, skill: Skill, locale_key: str, *, name: str,
+                          by: OrgEmployee) -> OrgSkillTranslation:
+    """Create or replace the org's name for a platform skill in one of its locales (``catalog_all``:
+    the names show in the whole storefront); only the org's storefront reads it."""
+    authorize(by, org_id, "catalog_all")
+    key = require_org_locale(org_id, locale_key)
+    name = clean_text(name, _("Name"), max_length=100, required=True)
+    translation = db.session.scalar(sa.select(OrgSkillTranslation).where(
+        OrgSkillTranslation.org_id == org_id, OrgSkillTranslation.skill_id == skill.id,
+        OrgSkillTranslation.locale_key == key))
+    before = None if translation is None else snapshot(translation, SKILL_TRANSLATION_FIELDS)
+    if translation is None:
+        translation = OrgSkillTranslation(org_id=org_id, skill_id=skill.id, locale_key=key)
+        db.session.add(translation)
+    translation.name = name
+    db.session.flush()
+    audit_change(translation, action="skill_translation.set", by=by, fields=SKILL_TRANSLATION_FIELDS, before=before)
     return translation
 
 

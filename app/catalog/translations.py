@@ -1,12 +1,15 @@
-"""Content translations of a product, side by side: the texts of a product, its payment plans and,
-for a course, its modules, sections, lessons and quiz questions in the org's default language (the
-base rows) next to their translation in each other language the org authors in, with what is
-missing per language and per text.
+"""Content translations of a product, side by side: the texts of a product (a physical item's
+shipping note included), its variants, its payment plans and, for a course, its modules, sections,
+lessons and quiz questions in the org's default language (the base rows) next to their translation
+in each other language the org authors in, with what is missing per language and per text; and the
+same sheet for a collection (its name and description) and for the skills the org's courses teach
+(the org's own names for the platform's skills).
 
 ``load_sheets`` reads them for any number of products in a fixed number of queries (the size of a
-course does not change it); ``set_plan_translation`` stores a plan's name and description in one
-language. The other texts are stored by ``app.catalog.services.set_product_translation`` and
-``app.learn.authoring.set_translation`` (and quiz questions by
+course does not change it), ``load_collection_sheet`` a collection's; ``set_plan_translation``
+stores a plan's name and description in one language. The other texts are stored by
+``app.catalog.services`` (``set_product_translation``, ``set_variant_translation``,
+``set_collection_translation``) and ``app.learn.authoring.set_translation`` (and quiz questions by
 ``app.learn.content_translations.set_question_translation``). The storefront and the player show
 every one of them through the content chain (``app.markets.locales.translated``).
 """
@@ -25,11 +28,13 @@ from sqlalchemy.orm import selectinload
 from app.catalog.attributions import attributed_product_ids, require_product_editor
 from app.catalog.models import (
     OrgProduct,
+    OrgProductCollection,
     OrgProductVariant,
     OrgProductVariantPaymentPlan,
     OrgProductVariantPaymentPlanTranslation,
+    OrgSkillTranslation,
 )
-from app.catalog.services import require_org_locale
+from app.catalog.services import NOTE_MAX, require_org_locale
 from app.checks import clean_text
 from app.courses.models import (
     OrgLesson,
@@ -37,22 +42,25 @@ from app.courses.models import (
     OrgProductCourseModule,
     OrgProductCourseModuleSection,
     OrgProductCourseModuleSectionLesson,
+    OrgProductCourseSkill,
 )
 from app.extensions import db
 from app.orgs.models import OrgEmployee, OrgLocale
 from app.orgs.permissions import can
 from app.orgs.services import audit_change, authorize, snapshot
+from app.platform.models import Skill
 
 LONG = 100_000
 PLAN_TRANSLATION_FIELDS = ("plan_id", "locale_key", "name", "description")
 
 KIND_LABELS = {
-    "product": _l("Product"), "plan": _l("Payment plan"), "module": _l("Module"), "section": _l("Section"),
+    "product": _l("Product"), "variant": _l("Variant"), "plan": _l("Payment plan"), "collection": _l("Collection"),
+    "skill": _l("Skill"), "module": _l("Module"), "section": _l("Section"),
     "lesson": _l("Lesson"), "question": _l("Quiz question"),
 }
 FIELD_LABELS = {
     "name": _l("Name"), "title": _l("Title"), "description": _l("Description"), "content": _l("Content"),
-    "prompt": _l("Question"), "explanation": _l("Explanation"),
+    "prompt": _l("Question"), "explanation": _l("Explanation"), "shipping_note": _l("Shipping note"),
 }
 
 
@@ -109,7 +117,7 @@ class TextRow:
 
 @dataclass
 class Sheet:
-    product: OrgProduct
+    owner: Any  # the product or the collection whose texts these are
     rows: list[TextRow]
 
     def missing_count(self, locale: str) -> int:
@@ -171,19 +179,22 @@ def load_sheets(products: Sequence[OrgProduct]) -> dict[str, Sheet]:
                        .options(selectinload(OrgProduct.translations))).all()
     rows: dict[str, list[TextRow]] = {p.id: [] for p in products}
     for product in products:
-        rows[product.id].append(_simple_row("product", product, "", (("name", 200, True, False),
-                                                                     ("description", LONG, False, True))))
-    plans = db.session.execute(
-        sa.select(OrgProductVariantPaymentPlan, OrgProductVariant.product_id, OrgProductVariant.name)
-        .join(OrgProductVariant, OrgProductVariant.id == OrgProductVariantPaymentPlan.variant_id)
-        .where(OrgProductVariant.product_id.in_(ids), OrgProductVariantPaymentPlan.org_id == org_id)
-        .order_by(OrgProductVariant.sort_order, OrgProductVariant.created_at, OrgProductVariantPaymentPlan.sort_order,
-                  OrgProductVariantPaymentPlan.created_at)
-        .options(selectinload(OrgProductVariantPaymentPlan.translations))
+        specs = [("name", 200, True, False), ("description", LONG, False, True)]
+        if product.type == "physical":
+            specs.append(("shipping_note", NOTE_MAX, False, True))
+        rows[product.id].append(_simple_row("product", product, "", specs))
+    variants = db.session.scalars(
+        sa.select(OrgProductVariant)
+        .where(OrgProductVariant.product_id.in_(ids), OrgProductVariant.org_id == org_id)
+        .order_by(OrgProductVariant.sort_order, OrgProductVariant.created_at, OrgProductVariant.id)
+        .options(selectinload(OrgProductVariant.translations),
+                 selectinload(OrgProductVariant.plans).selectinload(OrgProductVariantPaymentPlan.translations))
     ).all()
-    for plan, product_id, variant_name in plans:
-        rows[product_id].append(_simple_row("plan", plan, variant_name, (("name", 100, True, False),
-                                                                         ("description", LONG, False, True))))
+    for variant in variants:
+        rows[variant.product_id].append(_simple_row("variant", variant, "", (("name", 100, True, False),)))
+        for plan in variant.plans:
+            rows[variant.product_id].append(_simple_row("plan", plan, variant.name, (
+                ("name", 100, True, False), ("description", LONG, False, True))))
     modules = db.session.scalars(
         sa.select(OrgProductCourseModule)
         .where(OrgProductCourseModule.course_product_id.in_(ids), OrgProductCourseModule.org_id == org_id)
@@ -217,6 +228,40 @@ def load_sheets(products: Sequence[OrgProduct]) -> dict[str, Sheet]:
                 for question in questions.get(lesson.id, []):
                     product_rows.append(_question_row(question, f"{where} › {lesson.title}"))
     return {p.id: Sheet(p, rows[p.id]) for p in products}
+
+
+def load_collection_sheet(collection: OrgProductCollection) -> Sheet:
+    """A collection's name and description with their translations (one query)."""
+    db.session.scalars(sa.select(OrgProductCollection).where(OrgProductCollection.id == collection.id)
+                       .options(selectinload(OrgProductCollection.translations))).all()
+    return Sheet(collection, [_simple_row("collection", collection, "", (
+        ("name", 100, True, False), ("description", LONG, False, True)))])
+
+
+def load_skill_sheet(employee: OrgEmployee) -> Sheet:
+    """The platform skills the employee's org's courses teach, by name, with the names its
+    storefront shows in each language: the org's own, else the platform's translation (three
+    queries); ``catalog_all`` (the names show in the whole storefront)."""
+    authorize(employee, employee.org_id, "catalog_all")
+    org_id = employee.org_id
+    skills = db.session.scalars(
+        sa.select(Skill)
+        .where(Skill.id.in_(sa.select(OrgProductCourseSkill.skill_id).where(OrgProductCourseSkill.org_id == org_id)))
+        .order_by(sa.func.lower(Skill.name), Skill.id)
+        .options(selectinload(Skill.translations))
+    ).all()
+    own: dict[str, dict[str, str]] = {}
+    for skill_id, locale, name in db.session.execute(
+        sa.select(OrgSkillTranslation.skill_id, OrgSkillTranslation.locale_key, OrgSkillTranslation.name)
+        .where(OrgSkillTranslation.org_id == org_id)
+    ):
+        own.setdefault(skill_id, {})[locale] = name
+    rows = []
+    for skill in skills:
+        names = {t.locale_key: t.name for t in skill.translations} | own.get(skill.id, {})
+        rows.append(TextRow("skill", skill, "", [TextField("name", FIELD_LABELS["name"], skill.name, 100, True)],
+                            {locale: {"name": name} for locale, name in names.items()}))
+    return Sheet(None, rows)
 
 
 # ---- the org-wide overview ------------------------------------------------------------------------

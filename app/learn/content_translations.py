@@ -1,6 +1,7 @@
-"""Storing one row of a product's translation sheet (``app.catalog.translations``): the product,
-a payment plan, a module, a section, a lesson or a quiz question in one language, each through the
-service of its kind; and the quiz question's translation, whose service lives here.
+"""Storing one row of a translation sheet (``app.catalog.translations``): the product, a variant,
+a payment plan, a module, a section, a lesson, a quiz question, a collection or (the org's name
+for) a skill in one language,
+each through the service of its kind; and the quiz question's translation, whose service lives here.
 """
 
 from __future__ import annotations
@@ -10,7 +11,13 @@ from collections.abc import Mapping
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.catalog.services import require_org_locale, set_product_translation
+from app.catalog.services import (
+    require_org_locale,
+    set_collection_translation,
+    set_product_translation,
+    set_skill_translation,
+    set_variant_translation,
+)
 from app.catalog.translations import TextRow, set_plan_translation
 from app.checks import clean_text
 from app.courses.models import OrgLessonQuizQuestion, OrgLessonQuizQuestionTranslation
@@ -60,8 +67,14 @@ def save_row(row: TextRow, locale_key: str, values: Mapping[str, str | None], *,
     """Store ``values`` (the row's field names -> text) as the row's translation into ``locale_key``."""
     given = {f.name: values.get(f.name) for f in row.fields}
     if row.kind == "product":
-        return set_product_translation(row.obj, locale_key, name=given["name"], description=given["description"],
-                                       by=by)
+        return set_product_translation(row.obj, locale_key, by=by, **given)
+    if row.kind == "variant":
+        return set_variant_translation(row.obj, locale_key, name=given["name"], by=by)
+    if row.kind == "skill":
+        return set_skill_translation(by.org_id, row.obj, locale_key, name=given["name"], by=by)
+    if row.kind == "collection":
+        return set_collection_translation(row.obj, locale_key, name=given["name"],
+                                          description=given["description"], by=by)
     if row.kind == "plan":
         return set_plan_translation(row.obj, locale_key, name=given["name"], description=given["description"], by=by)
     if row.kind == "question":

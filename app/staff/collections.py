@@ -51,9 +51,15 @@ def collection_list(employee: OrgEmployee) -> list[tuple[OrgProductCollection, i
         .order_by(OrgProductCollection.sort_order, sa.func.lower(OrgProductCollection.name))).tuples())
 
 
+def load_collection(employee: OrgEmployee, collection_id: str) -> OrgProductCollection:
+    """The employee's org's collection ``collection_id`` (404 for another org's; 403 without
+    ``catalog_all``)."""
+    require(employee, "catalog_all")
+    return product_rules.product_collection(employee.org_id, collection_id)
+
+
 def _load(collection_id: str) -> OrgProductCollection:
-    require(g.employee, "catalog_all")
-    return product_rules.product_collection(g.staff_org.id, collection_id)
+    return load_collection(g.employee, collection_id)
 
 
 def _entries(collection: OrgProductCollection) -> list[tuple[OrgProductCollectionProduct, OrgProduct]]:

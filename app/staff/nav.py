@@ -50,7 +50,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("lessons", "staff.lessons", _l("Lessons"), "catalog_own", active=("staff.lesson_",)),
     NavEntry("submissions", "staff.submissions", _l("Assignments to review"), "catalog_own",
              active=("staff.submission",)),
-    NavEntry("translations", "staff.translations", _l("Translations"), "catalog_own", active=("staff.translations",)),
+    NavEntry("translations", "staff.translations", _l("Translations"), "catalog_own", active=("staff.translations", "staff.skill_translation")),
     NavEntry("giftcards", "staff.giftcards", _l("Gift cards"), "gift_cards", active=("staff.giftcards_",)),
     NavEntry("promotions", "staff.promotions", _l("Promotions"), "catalog_all", active=("staff.promotions_",)),
     NavEntry("members", "staff.members", _l("Members"), "invite", active=("staff.members_",)),

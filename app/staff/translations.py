@@ -1,14 +1,20 @@
 """Content translations in the dashboard: a product's translations tab
-(``/dashboard/<org>/products/<id>/translations``: every text of the product, its plans and its
-course side by side with the base text, one language at a time, each row saved on its own with
-htmx or a plain form) and the org-wide overview (``/dashboard/<org>/translations``: what is
-missing per product and language, with the filter "untranslated in X").
+(``/dashboard/<org>/products/<id>/translations``: every text of the product, its variants, its
+plans and its course side by side with the base text, one language at a time, each row saved on
+its own with htmx or a plain form), the same sheet for a collection
+(``/dashboard/<org>/collections/<id>/translations``) and for the skills the org's courses teach
+(``/dashboard/<org>/skills/translations``: the org's own names for the platform's skills), and
+the org-wide overview (``/dashboard/<org>/translations``: what is missing per product and
+language, with the filter "untranslated in X").
 
 The texts and what is missing are ``app.catalog.translations``; a row is stored by
 ``app.learn.content_translations.save_row`` with the service of its kind.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import flash, g, request, url_for
 from flask_babel import gettext as _
@@ -18,7 +24,9 @@ from app.catalog import translations as sheets
 from app.errors import NotFoundError, ValidationError
 from app.extensions import db
 from app.learn.content_translations import save_row
+from app.orgs.permissions import can
 from app.staff.blueprint import bp
+from app.staff.collections import load_collection
 from app.staff.product_tabs import editable_product
 from app.web.htmx import is_htmx, redirect, render
 from app.web.inputs import Form
@@ -42,36 +50,54 @@ def _locale_arg(locales: list[str], value: str | None) -> str | None:
     return value if value in locales else None
 
 
-def _page(product, sheet, base, locales, locale, only_missing, forms=None, status=200):
+@dataclass(frozen=True)
+class SheetPage:
+    """Where a sheet lives: its page template, the endpoint of its page and of a row's save, and the
+    URL arguments naming its owner (the product, the collection; none for the org's skills)."""
+
+    template: str
+    endpoint: str
+    save_endpoint: str
+    args: dict
+    context: dict
+    not_found: str  # the 404 of a row that is not the owner's
+
+    def page_url(self, locale: str | None, only_missing: bool = False) -> str:
+        return url_for(self.endpoint, **self.args, **({"locale": locale} if locale else {}),
+                       **({"missing": "1"} if only_missing else {}))
+
+    def save_url(self, row: sheets.TextRow, locale: str, only_missing: bool = False) -> str:
+        return url_for(self.save_endpoint, **self.args, locale=locale, kind=row.kind, row_id=row.id,
+                       **({"missing": "1"} if only_missing else {}))
+
+
+def _page(where: SheetPage, sheet, base, locales, locale, only_missing, forms=None, status=200):
     rows = [r for r in sheet.rows if not only_missing or r.missing(locale)] if locale else []
     forms = forms or {}
-    return render("staff/product_translations.html", product=product, current="translations", base=base,
-                  locales=locales,
+    return render(where.template, **where.context, sheet_page=where, base=base, locales=locales,
                   locale=locale, only_missing=only_missing, rows=rows, sheet=sheet,
                   forms={r.key: forms.get(r.key) or row_form(r, locale) for r in rows}, status=status)
 
 
-@bp.get("/products/<product_id>/translations")
-def product_translations(product_id: str):
-    product = editable_product(product_id)
-    base, locales = sheets.translation_locales(product.org_id)
+def _show(where: SheetPage, sheet: sheets.Sheet, org_id: str):
+    base, locales = sheets.translation_locales(org_id)
     locale = _locale_arg(locales, request.args.get("locale")) or (locales[0] if locales else None)
-    sheet = sheets.load_sheets([product])[product.id]
-    return _page(product, sheet, base, locales, locale, request.args.get("missing") == "1")
+    return _page(where, sheet, base, locales, locale, request.args.get("missing") == "1")
 
 
-@bp.post("/products/<product_id>/translations/<locale>/<kind>/<row_id>")
-def product_translation_save(product_id: str, locale: str, kind: str, row_id: str):
-    product = editable_product(product_id)
-    base, locales = sheets.translation_locales(product.org_id)
+def _save(where: SheetPage, load: Callable[[], sheets.Sheet], org_id: str, locale: str, kind: str, row_id: str):
+    """Store one row of the sheet ``load`` reads; the row again (htmx) or the page (a plain form)."""
+    base, locales = sheets.translation_locales(org_id)
     if locale not in locales:
         raise NotFoundError(_("This language is not one of the organization's languages."))
-    sheet = sheets.load_sheets([product])[product.id]
+    sheet = load()
     row = sheet.find(kind, row_id)
     if row is None:
-        raise NotFoundError(_("This text is not part of the product."))
+        raise NotFoundError(where.not_found)
     form = row_form(row, locale, posted=True)
     only_missing = request.args.get("missing") == "1"
+    row_context = {**where.context, "sheet_page": where, "locale": locale, "base": base,
+                   "only_missing": only_missing}
     if form.validate():
         try:
             save_row(row, locale, _values(form, row), by=g.employee)
@@ -82,16 +108,67 @@ def product_translation_save(product_id: str, locale: str, kind: str, row_id: st
             db.session.commit()
             if not is_htmx():
                 flash(_("Translation saved."), "success")
-                return redirect(url_for(".product_translations", product_id=product.id, locale=locale,
-                                        **({"missing": "1"} if only_missing else {})) + f"#row-{row.key}")
+                return redirect(where.page_url(locale, only_missing) + f"#row-{row.key}")
             db.session.expire_all()
-            row = sheets.load_sheets([product])[product.id].find(kind, row_id)
-            return render("staff/_translation_row.html", product=product, row=row, locale=locale,
-                          form=row_form(row, locale), base=base, only_missing=only_missing, saved=True)
+            row = load().find(kind, row_id)
+            return render("staff/_translation_row.html", **row_context, row=row, form=row_form(row, locale),
+                          saved=True)
     if is_htmx():
-        return render("staff/_translation_row.html", product=product, row=row, locale=locale, form=form,
-                      base=base, only_missing=only_missing, status=422)
-    return _page(product, sheet, base, locales, locale, only_missing, forms={row.key: form}, status=422)
+        return render("staff/_translation_row.html", **row_context, row=row, form=form, status=422)
+    return _page(where, sheet, base, locales, locale, only_missing, forms={row.key: form}, status=422)
+
+
+def _product_page(product) -> SheetPage:
+    return SheetPage("staff/product_translations.html", ".product_translations", ".product_translation_save",
+                     {"product_id": product.id}, {"product": product, "current": "translations"},
+                     _("This text is not part of the product."))
+
+
+@bp.get("/products/<product_id>/translations")
+def product_translations(product_id: str):
+    product = editable_product(product_id)
+    return _show(_product_page(product), sheets.load_sheets([product])[product.id], product.org_id)
+
+
+@bp.post("/products/<product_id>/translations/<locale>/<kind>/<row_id>")
+def product_translation_save(product_id: str, locale: str, kind: str, row_id: str):
+    product = editable_product(product_id)
+    return _save(_product_page(product), lambda: sheets.load_sheets([product])[product.id], product.org_id,
+                 locale, kind, row_id)
+
+
+def _collection_page(collection) -> SheetPage:
+    return SheetPage("staff/collection_translations.html", ".collection_translations",
+                     ".collection_translation_save", {"collection_id": collection.id}, {"collection": collection},
+                     _("This text is not part of the collection."))
+
+
+@bp.get("/collections/<collection_id>/translations")
+def collection_translations(collection_id: str):
+    collection = load_collection(g.employee, collection_id)
+    return _show(_collection_page(collection), sheets.load_collection_sheet(collection), collection.org_id)
+
+
+@bp.post("/collections/<collection_id>/translations/<locale>/<kind>/<row_id>")
+def collection_translation_save(collection_id: str, locale: str, kind: str, row_id: str):
+    collection = load_collection(g.employee, collection_id)
+    return _save(_collection_page(collection), lambda: sheets.load_collection_sheet(collection),
+                 collection.org_id, locale, kind, row_id)
+
+
+def _skills_page() -> SheetPage:
+    return SheetPage("staff/skill_translations.html", ".skill_translations", ".skill_translation_save", {}, {},
+                     _("This skill is not taught by the organization's courses."))
+
+
+@bp.get("/skills/translations")
+def skill_translations():
+    return _show(_skills_page(), sheets.load_skill_sheet(g.employee), g.staff_org.id)
+
+
+@bp.post("/skills/translations/<locale>/<kind>/<row_id>")
+def skill_translation_save(locale: str, kind: str, row_id: str):
+    return _save(_skills_page(), lambda: sheets.load_skill_sheet(g.employee), g.staff_org.id, locale, kind, row_id)
 
 
 @bp.get("/translations")
@@ -105,4 +182,4 @@ def translations():
     if locale:
         rows = [(p, counts) for p, counts in rows if counts[locale]]
     return render("staff/translations.html", "staff/_translations_table.html", rows=rows, locales=locales,
-                  base=base, locale=locale, total=len(products))
+                  base=base, locale=locale, total=len(products), org_wide=can(g.employee, "catalog_all"))

@@ -103,7 +103,7 @@ def storefront_changed() -> None:
 # Tables (by name prefix) whose rows the cached storefront parts show.
 STOREFRONT_TABLES = ("org_product", "org_lesson", "org_brand", "org_market", "org_tax", "org_region",
                      "org_locale", "org_image", "org_media", "seo_metadata", "org_employee_product",
-                     "org_discount")
+                     "org_discount", "org_skill")
 _FLAG = "volmify_storefront_changed"
 
 

@@ -42,12 +42,14 @@ from app.markets.org_locales import add_org_locale
 from app.orgs.models import Org, OrgAuditLog, OrgMember
 from app.orgs.services import approve_employee_invitation, get_employee, invite_employee, invite_member
 from app.platform.email import MAX_ATTEMPTS, queue_email
+from app.platform.models import Skill
 from app.revenue.models import OrgEmployeeProductAttributionRevenue as Revenue
 from app.revenue.payouts import record_payout
 from app.tax.services import create_category
 from tests.factories import (
     PASSWORD,
     make_brand,
+    make_course,
     make_employee,
     make_lesson,
     make_member,
@@ -105,6 +107,7 @@ class World:
     collection_id: str = ""
     collection_slug: str = ""
     collection_link_id: str = ""
+    skill_id: str = ""  # a platform skill the course teaches
     media: dict[str, str] = field(default_factory=dict)  # B: the course, a creator's download, a brand
     # C: the academy's course (product_id, above), its default variant, its plan and the market it is priced in
     variant_id: str = ""
@@ -411,6 +414,17 @@ EXPECTED: dict[tuple[str, str], Row] = {
         args=lambda w: {"product_id": w.product_id, "locale": "de", "kind": "product", "row_id": w.product_id},
         data=lambda w: {f"product-{w.product_id}-name": "Python-Kurs"}),
     ("staff.translations", "GET"): Row(expect(OK, OK, OK, NO)),
+    ("staff.collection_translations", "GET"): Row(expect(OK, OK, NO, NO),
+                                                  args=lambda w: {"collection_id": w.collection_id}),
+    ("staff.collection_translation_save", "POST"): Row(
+        expect(DONE, DONE, NO, NO),
+        args=lambda w: {"collection_id": w.collection_id, "locale": "de", "kind": "collection",
+                        "row_id": w.collection_id},
+        data=lambda w: {f"collection-{w.collection_id}-name": "Empfohlen"}),
+    ("staff.skill_translations", "GET"): Row(expect(OK, OK, NO, NO)),
+    ("staff.skill_translation_save", "POST"): Row(
+        expect(DONE, DONE, NO, NO), args=lambda w: {"locale": "de", "kind": "skill", "row_id": w.skill_id},
+        data=lambda w: {f"skill-{w.skill_id}-name": "Testen"}),
     # G: tax (org_settings: admins)
     ("staff.tax", "GET"): Row(expect(OK, NO, NO, NO)),
     ("staff.tax_category_new", "GET"): Row(expect(OK, NO, NO, NO)),
@@ -605,8 +619,12 @@ def _catalog(org: Org, product_id: str) -> dict[str, str]:
     admin = org_admin(org)
     collection = create_collection(org, slug=unique("featured"), name="Featured", by=admin)
     link = add_to_collection(collection, make_product(org, slug=unique("listed")), by=admin)
+    skill = Skill(slug=unique("skill"), name="Testing")  # taught by a course no other row edits
+    db.session.add(skill)
+    db.session.flush()
+    make_course(org, module_tiers=(), skill_slugs=(skill.slug,))
     return {"product_id": product.id, "product_slug": product.slug, "collection_id": collection.id,
-            "collection_slug": collection.slug, "collection_link_id": link.id}
+            "collection_slug": collection.slug, "collection_link_id": link.id, "skill_id": skill.id}
 
 
 def _course_parts(academy) -> dict[str, str]:

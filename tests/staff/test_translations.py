@@ -239,3 +239,55 @@ def test_the_query_count_does_not_grow_with_the_course(app, login, academy, coun
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(OrgLesson).where(
             OrgLesson.org_id == academy.org_id)) >= 311
+
+
+def test_a_collections_name_and_description_are_translated_on_its_own_sheet(app, login, academy):
+    from app.catalog.services import create_collection
+
+    with app.app_context():
+        collection = create_collection(_org(academy.org_id), slug="featured", name="Featured",
+                                       description="Our picks.", by=org_admin(academy.org_id))
+        db.session.commit()
+        cid = collection.id
+    admin = _as(app, login, academy.admin_email)
+    assert f"/collections/{cid}/translations" in text(admin.get(f"{academy.dashboard}/collections/{cid}"))
+    page = text(admin.get(f"{academy.dashboard}/collections/{cid}/translations"))
+    assert 'data-locale="de" data-missing="1"' in page and "Our picks." in page
+    key, url = f"collection-{cid}", f"{academy.dashboard}/collections/{cid}/translations/de/collection/{cid}"
+
+    # htmx: a refused row comes back alone with its message and what was typed; then it is saved.
+    r = admin.post(url, headers={**HTMX, "HX-Target": f"row-{key}"},
+                   data={f"{key}-name": "", f"{key}-description": "Unsere Auswahl."})
+    assert r.status_code == 422
+    assert text(r).lstrip().startswith(f'<article class="card translation-row stack" id="row-{key}"')
+    assert "Name is required." in text(r) and "Unsere Auswahl." in text(r)
+    r = admin.post(url, headers={**HTMX, "HX-Target": f"row-{key}"},
+                   data={f"{key}-name": "Empfohlen", f"{key}-description": "Unsere Auswahl."})
+    assert r.status_code == 200 and 'data-status="done"' in text(r) and "Translation saved." in text(r)
+    # Without JavaScript: the whole page, with the message on the field.
+    r = admin.post(url, data={f"{key}-name": "x" * 101})
+    assert r.status_code == 422 and "<html" in text(r) and "at most 100 characters" in text(r)
+    assert admin.post(url, data={f"{key}-name": "Auswahl", f"{key}-description": "Unsere Auswahl."}).status_code == 303
+    assert 'data-locale="de" data-missing="0"' in text(admin.get(f"{academy.dashboard}/collections/{cid}/translations"))
+
+    assert admin.post(url.replace("/de/", "/fr/"), data={f"{key}-name": "X"}).status_code == 404  # no org locale
+    assert admin.post(url.replace("/collection/", "/product/"), data={}).status_code == 404
+    assert admin.post(f"{academy.dashboard}/collections/{cid}/translations/de/collection/{academy.product_id}",
+                      data={}).status_code == 404  # not this collection's text
+    with app.app_context():
+        assert db.session.scalar(sa.select(OrgAuditLog.id).where(
+            OrgAuditLog.action == "collection_translation.set", OrgAuditLog.org_id == academy.org_id)) is not None
+
+
+def test_variants_are_rows_of_the_product_sheet_and_only_a_physical_item_has_a_shipping_note(app, login, academy):
+    with app.app_context():
+        variant_id = db.session.scalar(sa.select(OrgProductVariant.id).where(
+            OrgProductVariant.product_id == academy.product_id))
+    admin = _as(app, login, academy.admin_email)
+    html = text(admin.get(_tab(academy, "?locale=de")))
+    key = f"variant-{variant_id}"
+    assert f'id="row-{key}" data-kind="variant"' in html
+    assert "shipping_note" not in html  # a course ships nothing
+    r = admin.post(_save_url(academy, "variant", variant_id), headers={**HTMX, "HX-Target": f"row-{key}"},
+                   data={f"{key}-name": "Onlinekurs"})
+    assert r.status_code == 200 and 'value="Onlinekurs"' in text(r)
