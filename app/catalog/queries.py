@@ -459,7 +459,9 @@ def _facet_rows():
     no_locale = sa.cast(sa.null(), sa.String)
     zero, one = sa.literal_column("0"), sa.literal_column("1")
     rows = sa.union_all(
-        sa.select(sa.literal_column("'collection'"), c.id, c.slug, no_locale, c.name, c.sort_order, zero)
+        sa.select(sa.literal_column("'collection'").label("kind"), c.id.label("id"), c.slug.label("slug"),
+                  no_locale.label("locale_key"), c.name.label("name"), c.sort_order.label("sort_order"),
+                  zero.label("own"))
         .where(c.id.in_(collection_ids)),
         sa.select(sa.literal_column("'collection'"), c.id, c.slug, ct.locale_key, ct.name, c.sort_order, zero)
         .join(ct, ct.collection_id == c.id).where(c.id.in_(collection_ids)),
@@ -471,7 +473,8 @@ def _facet_rows():
         sa.select(sa.literal_column("'skill'"), sk.id, sk.slug, own.locale_key, own.name, zero, one)
         .join(own, sa.and_(own.skill_id == sk.id, own.org_id == org)).where(sk.id.in_(skill_ids)),
     ).subquery()
-    return sa.select(*[col for col in rows.c][:6]).order_by(list(rows.c)[6])
+    return sa.select(rows.c.kind, rows.c.id, rows.c.slug, rows.c.locale_key, rows.c.name,
+                     rows.c.sort_order).order_by(rows.c.own)
 
 
 @dataclass
