@@ -60,7 +60,7 @@ def merge_carts_at_login(_app, user, **_extra) -> None:
     carts.merge_session_cart(user, session)
 
 
-def _current_member():
+def current_member():
     """The logged-in user's membership in the storefront's org (looked up once per request)."""
     if not current_user.is_authenticated:
         return None
@@ -73,7 +73,7 @@ def _current_cart() -> carts.Cart:
     """The member cart for members, else the session cart. A member who still has a session cart
     in this market (they became a member after logging in) gets it merged in here; the view commits."""
     storefront = g.storefront
-    member = _current_member()
+    member = current_member()
     if member is None:
         return carts.session_cart(session, org_id=storefront.org_id, market_id=storefront.market_id)
     leftovers = carts.session_cart(session, org_id=storefront.org_id, market_id=storefront.market_id)
@@ -114,7 +114,7 @@ def _billing_country() -> str | None:
     """The country to estimate tax for on the cart page: the member's billing country, else the
     market's only country. The checkout page asks for it."""
     storefront = g.storefront
-    member = _current_member()
+    member = current_member()
     country = member.billing_country_code if member is not None else None
     if country and country in storefront.country_codes:
         return country
@@ -244,7 +244,7 @@ def cart_count() -> int:
     if g.get("storefront") is None:
         return 0
     if g.get("cart_count") is None:
-        member = _current_member()
+        member = current_member()
         if member is None:
             storefront = g.storefront
             g.cart_count = carts.count(
@@ -266,7 +266,7 @@ def _checkout_form(contents) -> CheckoutForm:
     form = CheckoutForm()
     form.billing_country.choices = [SelectChoice(code, country_name(code)) for code in storefront.country_codes]
     if request.method == "GET":
-        member = _current_member()
+        member = current_member()
         profile = main_profile(current_user)
         form.billing_name.data = profile.display_name
         form.billing_email.data = current_user.email
