@@ -135,11 +135,11 @@ def _store_session_carts(store: MutableMapping, carts: dict[str, dict[str, int]]
 def member_cart(member: OrgMember, market_id: str) -> OrgMemberCart:
     """The member's cart in the market with its items; a new, not yet saved cart if there is none
     (it is saved by the first item added to it)."""
-    cart = db.session.scalar(
+    cart = db.session.execute(
         sa.select(OrgMemberCart)
         .where(OrgMemberCart.member_id == member.id, OrgMemberCart.market_id == market_id)
-        .options(selectinload(OrgMemberCart.items))
-    )
+        .options(joinedload(OrgMemberCart.items))  # one statement: a cart holds a few lines
+    ).unique().scalar_one_or_none()
     if cart is None:
         cart = OrgMemberCart(org_id=member.org_id, member_id=member.id, market_id=market_id, items=[])
     return cart

@@ -273,7 +273,8 @@ def place_order(
     }
     at = utcnow()
     with db.session.begin_nested():
-        order = _insert_with_number(org, lambda number: OrgMemberOrder(order_number=number, **fields))
+        # ``items=[]``: the new order's collection starts loaded (adding items reads nothing).
+        order = _insert_with_number(org, lambda number: OrgMemberOrder(order_number=number, items=[], **fields))
         _add_items(order, quote, currency)
         _spend_discount_and_gift_cards(org, order, quote, discount, at)
         db.session.flush()
