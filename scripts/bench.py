@@ -57,6 +57,9 @@ SQL_KINDS = {"storefront", "product", "lesson", "fragment", "account", "dashboar
 # One request alone of the creator's earnings and the org reports, in ms (issue 14, PostgreSQL stage).
 MAX_MONEY_MS = 200.0
 MONEY_KINDS = {"money"}
+# Orders placed and paid per second end to end (add to cart, checkout, place, pay) by 8 clients on
+# PostgreSQL (issue 15; scripts/bench_checkout.py).
+MIN_CHECKOUT_ORDERS_PER_S = 50.0
 
 
 def enforcing() -> bool:

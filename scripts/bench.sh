@@ -9,12 +9,13 @@
 #             scale in bulk SQL (scripts/bench_dataset.py), then scripts/bench.py with the storefront
 #             cache on and again with it off (STOREFRONT_CACHE_SECONDS=0), with BENCH_SQL_TIMING=1 so
 #             each page's SQL time is reported; then scripts/bench_giftcards.py issues 10,000 gift
-#             cards in one request and checks the CSV.
+#             cards in one request and checks the CSV, and scripts/bench_checkout.py places and pays
+#             orders end to end with 8 clients (add to cart, checkout, place, pay: orders/s).
 #
 # Environment: BENCH_STAGES (default "sqlite,postgres": the stages to run, in order), BENCH_ENFORCE
 # (default 1; 0 prints missed targets without failing), BENCH_ENV (default production: VOLMIFY_ENV
 # for the server), BENCH_EXPORT_ROWS (default 100000; 0 skips the export), BENCH_GIFTCARDS (default
-# 10000; 0 skips), KEEP_BENCH=1 keeps the temporary directory (databases, gunicorn logs; the
+# 10000; 0 skips), BENCH_CHECKOUT (default 1; 0 skips the checkout run), KEEP_BENCH=1 keeps the temporary directory (databases, gunicorn logs; the
 # PostgreSQL server is stopped either way). Extra arguments go to bench.py (e.g. --duration 10).
 set -euo pipefail
 
@@ -69,6 +70,7 @@ export EMAIL_TEST_DOMAINS=1  # the demo accounts use the reserved .test domain
 export VOLMIFY_INSTANCE_DIR=$BENCH_DIR/instance
 export SECRET_KEY=${SECRET_KEY:-bench-$(python3 -c 'import secrets; print(secrets.token_hex(16))')}
 export LOGIN_RATE_LIMIT="1000 per minute"  # the bench signs in several demo accounts, twice
+export REGISTER_RATE_LIMIT="1000 per minute"  # the checkout bench signs its buyers up in the checkout
 unset TEST_DATABASE_URL REDIS_URL
 mkdir -p "$VOLMIFY_INSTANCE_DIR"
 
@@ -77,6 +79,7 @@ BASE=http://127.0.0.1:$PORT
 export PUBLIC_URL=${PUBLIC_URL:-$BASE}  # required in production; its host is trusted
 EXPORT_ROWS=${BENCH_EXPORT_ROWS:-100000}
 GIFTCARDS=${BENCH_GIFTCARDS:-10000}
+CHECKOUT=${BENCH_CHECKOUT:-1}
 
 seed() {  # seed <log>: migrate DATABASE_URL and load the demo
     "$BIN/flask" --app wsgi db upgrade >"$1" 2>&1 \
@@ -148,6 +151,9 @@ stage_postgres() {
         "$BIN/python" scripts/bench.py --base "$BASE" --stage postgres --cache "$cache" "$@"; record $?
         if [[ $cache == on && "$GIFTCARDS" -gt 0 ]]; then
             "$BIN/python" scripts/bench_giftcards.py --base "$BASE" --count "$GIFTCARDS"; record $?
+        fi
+        if [[ $cache == on && "$CHECKOUT" != 0 ]]; then
+            "$BIN/python" scripts/bench_checkout.py --base "$BASE"; record $?
         fi
         set -e
         stop_gunicorn

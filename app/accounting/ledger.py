@@ -5,7 +5,7 @@ Every money movement posts one entry with ``post``: its lines are signed amounts
 debit, negative = credit) that must sum to zero. ``Account.current_balance`` follows the lines in
 the same transaction: the accounts an entry touches are locked (``FOR UPDATE`` on PostgreSQL, in
 id order so two entries never wait on each other crosswise) and updated with
-``current_balance = current_balance + change`` in SQL.
+``current_balance = current_balance + change`` in SQL (one statement for all of them).
 
 ``check`` verifies the books (every entry balances; every balance equals the sum of its lines;
 the trial balance is zero per org and currency); ``flask --app wsgi ledger check`` runs it.
@@ -137,13 +137,19 @@ def post(org_id: str, currency: str, *, memo: str, source_type: str, source_id: 
          "memo": memos.get(key), "created_at": now}
         for key, amount in sorted(merged.items(), key=lambda kv: accounts[kv[0]].id)
     ])
-    for key, amount in sorted(merged.items(), key=lambda kv: accounts[kv[0]].id):
+    # Every balance in one statement (the rows are locked already, in id order).
+    changes = {}
+    for key, amount in merged.items():
         account = accounts[key]
-        change = amount if account.normal_balance == "debit" else -amount
-        db.session.execute(sa.update(Account).where(Account.id == account.id)
-                           .values(current_balance=Account.current_balance + change)
-                           .execution_options(synchronize_session=False))
-        db.session.expire(account, ["current_balance"])
+        changes[account.id] = amount if account.normal_balance == "debit" else -amount
+    db.session.execute(
+        sa.update(Account).where(Account.id.in_(sorted(changes)))
+        .values(current_balance=Account.current_balance + sa.case(
+            {account_id: sa.cast(change, Account.current_balance.type) for account_id, change in changes.items()},
+            value=Account.id))
+        .execution_options(synchronize_session=False))
+    for key in merged:
+        db.session.expire(accounts[key], ["current_balance"])
     return entry
 
 

@@ -29,21 +29,24 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload
 
 from app.accounts.models import User
 from app.catalog.models import (
     OrgProduct,
     OrgProductCollectionProduct,
+    OrgProductTranslation,
     OrgProductVariant,
     OrgProductVariantPaymentPlan,
     OrgProductVariantPaymentPlanMarketPrice,
+    OrgProductVariantPaymentPlanTranslation,
+    OrgProductVariantTranslation,
 )
 from app.checkout.models import OrgMemberCart, OrgMemberCartItem
 from app.db import prebuilt
 from app.errors import ConflictError, NotFoundError, ValidationError
 from app.extensions import db
-from app.markets.locales import translated
+from app.markets.locales import BASE
 from app.markets.models import OrgMarket
 from app.markets.storefront import Storefront
 from app.orgs.models import Org, OrgMember
@@ -135,11 +138,11 @@ def _store_session_carts(store: MutableMapping, carts: dict[str, dict[str, int]]
 def member_cart(member: OrgMember, market_id: str) -> OrgMemberCart:
     """The member's cart in the market with its items; a new, not yet saved cart if there is none
     (it is saved by the first item added to it)."""
-    cart = db.session.scalar(
+    cart = db.session.execute(
         sa.select(OrgMemberCart)
         .where(OrgMemberCart.member_id == member.id, OrgMemberCart.market_id == market_id)
-        .options(selectinload(OrgMemberCart.items))
-    )
+        .options(joinedload(OrgMemberCart.items))  # one statement: a cart holds a few lines
+    ).unique().scalar_one_or_none()
     if cart is None:
         cart = OrgMemberCart(org_id=member.org_id, member_id=member.id, market_id=market_id, items=[])
     return cart
@@ -224,6 +227,10 @@ class _Offer:
     product: OrgProduct
     price: OrgProductVariantPaymentPlanMarketPrice | None
     variant_count: int = 1  # active variants of the product (the variant is named when there are several)
+    # The names in the locale chain the offers were read for (``translated``'s rule, in SQL).
+    product_name: str = ""
+    plan_name: str = ""
+    variant_name: str = ""
 
     @property
     def sold(self) -> bool:
@@ -239,9 +246,30 @@ class _Offer:
         return self.product.type == "physical"
 
 
-def _offers(org_id: str, market_id: str, plan_ids: Iterable[str]) -> dict[str, _Offer]:
-    """The org's plans ``plan_ids`` with variant, product (and its translations) and their active
-    price in the market, if any: two queries whatever the number of plans."""
+def _translated_name(translation, owner_column, owner_id, base, chain: Sequence[str | None]):
+    """``translated(owner, "name", chain)`` as a column: the name in the first locale of ``chain``
+    (up to ``BASE``) that has a non-empty one, else the base row's (a correlated lookup per locale
+    on the translation's unique (owner, locale) index)."""
+    keys = []
+    for key in chain:
+        if key is BASE:
+            break
+        keys.append(key)
+    if not keys:
+        return base
+    found = [
+        sa.select(translation.name)
+        .where(owner_column == owner_id, translation.locale_key == key, translation.name != "")
+        .scalar_subquery()
+        for key in keys
+    ]
+    return sa.func.coalesce(*found, base)
+
+
+def _offers(org_id: str, market_id: str, plan_ids: Iterable[str],
+            chain: Sequence[str | None] = ()) -> dict[str, _Offer]:
+    """The org's plans ``plan_ids`` with variant, product, their names in the ``chain`` locales
+    and their active price in the market, if any: one query whatever the number of plans."""
     ids = sorted({p for p in plan_ids if isinstance(p, str) and 0 < len(p) <= MAX_PLAN_ID})
     if not ids:
         return {}
@@ -255,19 +283,20 @@ def _offers(org_id: str, market_id: str, plan_ids: Iterable[str]) -> dict[str, _
         .correlate(product)
         .scalar_subquery()
     )
+    names = (
+        _translated_name(OrgProductTranslation, OrgProductTranslation.product_id, product.id, product.name, chain),
+        _translated_name(OrgProductVariantPaymentPlanTranslation, OrgProductVariantPaymentPlanTranslation.plan_id,
+                         plan.id, plan.name, chain),
+        _translated_name(OrgProductVariantTranslation, OrgProductVariantTranslation.variant_id, variant.id,
+                         variant.name, chain),
+    )
     rows = db.session.execute(
-        sa.select(plan, variant, product, price, variant_count)
+        sa.select(plan, variant, product, price, variant_count, *names)
         .join(variant, variant.id == plan.variant_id)
         .join(product, product.id == variant.product_id)
         .outerjoin(price, sa.and_(price.plan_id == plan.id, price.market_id == market_id, price.is_active.is_(True)))
         .where(plan.id.in_(ids), plan.org_id == org_id, product.org_id == org_id)
-        .options(
-            joinedload(plan.subscription),
-            joinedload(plan.usage_based),
-            selectinload(plan.translations),
-            selectinload(variant.translations),
-            selectinload(product.translations),
-        )
+        .options(joinedload(plan.subscription), joinedload(plan.usage_based))
     ).all()
     return {row[0].id: _Offer(*row) for row in rows}
 
@@ -278,8 +307,8 @@ def _check_quantity(quantity) -> int:
     return quantity
 
 
-def _sold_offer(cart: Cart, plan_id) -> _Offer:
-    offer = _offers(cart.org_id, cart.market_id, [plan_id]).get(plan_id) if isinstance(plan_id, str) else None
+def _sold_offer(cart: Cart, plan_id, chain: Sequence[str | None] = ()) -> _Offer:
+    offer = _offers(cart.org_id, cart.market_id, [plan_id], chain).get(plan_id) if isinstance(plan_id, str) else None
     if offer is None or not offer.sold:
         raise ValidationError(_not_sold())
     return offer
@@ -304,13 +333,12 @@ def add_item(cart: Cart, plan_id: str, quantity: int = 1, *, chain: Sequence[str
     item that is already in the cart changes nothing (``already_in_cart``).
     """
     quantity = _check_quantity(quantity)
-    offer = _sold_offer(cart, plan_id)
+    offer = _sold_offer(cart, plan_id, chain)
     if quantity > 1 and not offer.physical:
         raise ValidationError(_one_at_a_time())
     stored = quantities(cart)
     current = stored.get(plan_id, 0)
-    result = dict(plan_id=plan_id, product_name=translated(offer.product, "name", chain),
-                  plan_name=translated(offer.plan, "name", chain))
+    result = dict(plan_id=plan_id, product_name=offer.product_name, plan_name=offer.plan_name)
     if current and not offer.physical:
         return AddResult(**result, quantity=current, already_in_cart=True)
     new = current + quantity
@@ -464,7 +492,7 @@ def load_cart(storefront: Storefront, cart: Cart, chain: Sequence[str | None] = 
     """The cart's lines with fresh market prices, product names in the ``chain`` locales; sold lines
     first (by product and plan), then those no longer sold. At most three queries, whatever the size."""
     stored = quantities(cart)
-    offers = _offers(storefront.org_id, storefront.market_id, stored)
+    offers = _offers(storefront.org_id, storefront.market_id, stored, chain)
     product_ids = {offer.product.id for offer in offers.values() if offer.sold}
     collections: dict[str, set[str]] = {}
     if product_ids:
@@ -484,8 +512,7 @@ def load_cart(storefront: Storefront, cart: Cart, chain: Sequence[str | None] = 
             lines.append(((1, "", 0, plan_id), line))
             continue
         plan, product = offer.plan, offer.product
-        name = translated(product, "name", chain)
-        plan_name = translated(plan, "name", chain)
+        name, plan_name = offer.product_name, offer.plan_name
         sub = plan.subscription if plan.type == "subscription" else None
         usage = plan.usage_based if plan.type == "usage_based" else None
         unit_price = offer.price.price if offer.sold else None
@@ -500,7 +527,7 @@ def load_cart(storefront: Storefront, cart: Cart, chain: Sequence[str | None] = 
         line = CartLine(
             plan_id=plan_id, quantity=qty, available=offer.sold, product_name=name, plan_name=plan_name,
             product_slug=product.slug, product_type=product.type, plan_type=plan.type,
-            variant_name=translated(offer.variant, "name", chain) if offer.variant_count > 1 else None,
+            variant_name=offer.variant_name if offer.variant_count > 1 else None,
             interval=sub.interval if sub else None, interval_count=sub.interval_count if sub else 1,
             usage_unit=usage.usage_unit if usage else None,
             price_per_unit=offer.price.price_per_unit if offer.sold else None,

@@ -8,16 +8,16 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
-from sqlalchemy.orm import selectinload
+from flask_login import login_required
+from sqlalchemy.orm import joinedload
 
 from app.checkout.account_views import download_token, downloadable_items
+from app.checkout.views import current_member
 from app.checks import whole_or_none
 from app.errors import DomainError
 from app.extensions import db
 from app.orders import services as orders
 from app.orders.models import OrgMemberOrder
-from app.orgs.services import get_member
 from app.payments.providers import get_provider
 from app.tax.models import OrgTaxRateSnapshot
 from app.web.htmx import render
@@ -38,7 +38,7 @@ def moved(rest: str):
 
 
 def _member():
-    member = get_member(g.storefront.org_id, current_user)
+    member = current_member()  # shared with the header's cart badge: one lookup per request
     if member is None:
         abort(404)
     return member
@@ -46,12 +46,12 @@ def _member():
 
 def _order(number: str) -> OrgMemberOrder:
     """The signed-in member's order in this org; anyone else's is a 404."""
-    order = db.session.scalar(
+    order = db.session.execute(
         sa.select(OrgMemberOrder)
         .where(OrgMemberOrder.org_id == g.storefront.org_id, OrgMemberOrder.order_number == number,
                OrgMemberOrder.member_id == _member().id)
-        .options(selectinload(OrgMemberOrder.items))
-    )
+        .options(joinedload(OrgMemberOrder.items))
+    ).unique().scalar_one_or_none()
     if order is None:
         abort(404)
     return order
@@ -76,7 +76,7 @@ def _tax_by_rate(order: OrgMemberOrder) -> list[tuple[str, Decimal]]:
 @login_required
 def index():
     page = whole_or_none(request.args.get("page"), minimum=1, maximum=MAX_ORDER_PAGE) or 1
-    listing = orders.member_orders(get_member(g.storefront.org_id, current_user), page)
+    listing = orders.member_orders(current_member(), page)
     return render("orders/list.html", orders=listing.orders, listing=listing)
 
 

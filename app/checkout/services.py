@@ -17,7 +17,7 @@ from app.markets.models import OrgMarket
 from app.markets.storefront import Storefront
 from app.orders import services as orders
 from app.orders.models import OrgMemberOrder
-from app.orgs.models import Org
+from app.orgs.models import Org, OrgMember
 from app.orgs.services import ensure_member, get_member
 from app.pricing import pipeline as pricing
 
@@ -46,6 +46,7 @@ class Priced:
     quote: pricing.Quote
     discount_error: str | None = None
     gift_card_errors: dict[str, str] = field(default_factory=dict)
+    org: Org | None = None  # the org it was priced for (placing the order uses it, not a second load)
 
     @property
     def has_errors(self) -> bool:
@@ -77,13 +78,15 @@ def price(storefront: Storefront, contents: carts.CartContents, *, billing_count
             card_errors[code] = exc.message
     quote = carts.quote_cart(storefront, contents, billing_country=billing_country,
                              discount=discount, gift_cards=cards)
-    return Priced(quote=quote, discount_error=discount_error, gift_card_errors=card_errors)
+    return Priced(quote=quote, discount_error=discount_error, gift_card_errors=card_errors, org=org)
 
 
 def place(storefront: Storefront, user: User, cart: carts.Cart, contents: carts.CartContents, priced: Priced, *,
           billing_name: str, billing_email: str, billing_country: str, address: dict | None,
-          locale_key: str, provider: str) -> OrgMemberOrder:
-    """Place the order for the cart (the buyer becomes a member of the org if not yet one)."""
+          locale_key: str, provider: str, member: OrgMember | None = None) -> OrgMemberOrder:
+    """Place the order for the cart (the buyer becomes a member of the org if not yet one;
+    ``member``: the user's membership in the org, ``get_member(org, user)``, when the caller has
+    looked it up already)."""
     if not contents.available:
         raise ValidationError(_("Your cart is empty."))
     if contents.unavailable:
@@ -92,9 +95,11 @@ def place(storefront: Storefront, user: User, cart: carts.Cart, contents: carts.
         raise ValidationError(_("Remove or correct the codes that cannot be used."))
     if billing_country not in storefront.country_codes:
         raise ValidationError(_("Choose a country this store sells to."))
-    org = db.session.get(Org, storefront.org_id)
+    org = priced.org if priced.org is not None and priced.org.id == storefront.org_id \
+        else db.session.get(Org, storefront.org_id)
     market = db.session.get(OrgMarket, storefront.market_id)
-    member = ensure_member(org, user, membership_type="customer")
+    if member is None or member.org_id != org.id:
+        member = ensure_member(org, user, membership_type="customer")
     member.billing_country_code = billing_country
     needs_shipping = any(line.physical for line in contents.available)
     if needs_shipping and not (address and address.get("line1") and address.get("city")):

@@ -61,7 +61,7 @@ def merge_carts_at_login(_app, user, **_extra) -> None:
     carts.merge_session_cart(user, session)
 
 
-def _current_member():
+def current_member():
     """The logged-in user's membership in the storefront's org (looked up once per request)."""
     if not current_user.is_authenticated:
         return None
@@ -74,7 +74,7 @@ def _current_cart() -> carts.Cart:
     """The member cart for members, else the session cart. A member who still has a session cart
     in this market (they became a member after logging in) gets it merged in here; the view commits."""
     storefront = g.storefront
-    member = _current_member()
+    member = current_member()
     if member is None:
         return carts.session_cart(session, org_id=storefront.org_id, market_id=storefront.market_id)
     leftovers = carts.session_cart(session, org_id=storefront.org_id, market_id=storefront.market_id)
@@ -115,7 +115,7 @@ def _billing_country() -> str | None:
     """The country to estimate tax for on the cart page: the member's billing country, else the
     market's only country. The checkout page asks for it."""
     storefront = g.storefront
-    member = _current_member()
+    member = current_member()
     country = member.billing_country_code if member is not None else None
     if country and country in storefront.country_codes:
         return country
@@ -175,6 +175,7 @@ def add_item():
             result = carts.add_item(current, form.plan_id.data, form.quantity.data or 1, chain=g.content_chain)
         except DomainError as exc:
             error, status = exc.message, exc.status_code
+    trigger = _cart_changed(current) if result is not None else None  # counted before the commit expires the cart
     _save(current)  # services check before they write: after an error only a merged leftover cart is saved
     if result is None:
         if is_htmx():
@@ -186,7 +187,7 @@ def add_item():
     else:
         message = _("Added %(name)s to your cart.", name=name)
     if is_htmx():
-        return render(ADDED, message=message, trigger=_cart_changed(current))
+        return render(ADDED, message=message, trigger=trigger)
     flash(message, "info" if result.already_in_cart else "success")
     return redirect(url_for(".cart"))
 
@@ -245,7 +246,7 @@ def cart_count() -> int:
     if g.get("storefront") is None:
         return 0
     if g.get("cart_count") is None:
-        member = _current_member()
+        member = current_member()
         if member is None:
             storefront = g.storefront
             g.cart_count = carts.count(
@@ -267,7 +268,7 @@ def _checkout_form(contents) -> CheckoutForm:
     form = CheckoutForm()
     form.billing_country.choices = [SelectChoice(code, country_name(code)) for code in storefront.country_codes]
     if request.method == "GET":
-        member = _current_member()
+        member = current_member()
         profile = main_profile(current_user)
         form.billing_name.data = profile.display_name
         form.billing_email.data = current_user.email
@@ -357,6 +358,7 @@ def checkout_page():
     if not contents.available:
         flash(_("Your cart is empty."), "warning")
         return redirect(url_for(".cart"))
+    g.cart_count = contents.count  # the header badge of this page
     form = _checkout_form(contents)
     # The fingerprint of the cart the buyer saw (posted back from the order summary), and the one
     # of the summary rendered now, which carries it in a hidden field (htmx swaps them together).
@@ -387,24 +389,26 @@ def checkout_page():
     try:
         order = checkout.place(g.storefront, current_user, current, contents, priced,
                                billing_name=form.billing_name.data.strip(), billing_email=form.billing_email.data,
-                               billing_country=country, address=address, locale_key=g.locale, provider=provider.name)
+                               billing_country=country, address=address, locale_key=g.locale, provider=provider.name,
+                               member=current_member())
         if order.amount_due == 0:
             mark_paid(order, provider="gift_card")
     except DomainError as exc:
         db.session.rollback()
         return _render_checkout(form, contents, priced, status=exc.status_code, error=exc.message)
+    number, paid_in_full = order.order_number, order.amount_due == 0  # read before the commit expires them
     _save(current)
-    done[form.submission.data] = order.order_number
+    done[form.submission.data] = number
     session["placed_checkouts"] = dict(list(done.items())[-10:])
-    if order.amount_due == 0:
+    if paid_in_full:
         flash(_("Your gift card paid for the whole order. Thank you!"), "success")
-        return redirect(url_for("store.orders.detail", number=order.order_number))
+        return redirect(url_for("store.orders.detail", number=number))
     # The order is committed before any network call to the payment provider.
     result = provider.start_payment(
         order,
-        success_url=url_for("store.orders.detail", number=order.order_number, _external=True),
+        success_url=url_for("store.orders.detail", number=number, _external=True),
         cancel_url=url_for(".checkout_page", _external=True),
-        manual_url=url_for("store.orders.pay", number=order.order_number),
+        manual_url=url_for("store.orders.pay", number=number),
     )
     if result.reference:
         order.provider_session_id = result.reference

@@ -20,12 +20,12 @@ from __future__ import annotations
 import calendar
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.catalog.models import (
     RECURRING_PLAN_TYPES,
@@ -47,6 +47,7 @@ from app.errors import (
 )
 from app.extensions import db
 from app.giftcards import redemption
+from app.markets.models import OrgMarket
 from app.money import ZERO, allocate, format_money, quantize
 from app.orders import events
 from app.orders.models import (
@@ -64,9 +65,6 @@ from app.platform.models import Country
 from app.pricing.pipeline import PricedLine, Quote
 from app.tax.models import OrgTaxRate, OrgTaxRateSnapshot
 from app.tax.services import snapshot_data
-
-if TYPE_CHECKING:
-    from app.markets.models import OrgMarket
 
 ORDER_NUMBER_LENGTH = 20  # org_member_order.order_number is String(20)
 ORDER_NUMBER_DIGITS = 6
@@ -275,7 +273,8 @@ def place_order(
     }
     at = utcnow()
     with db.session.begin_nested():
-        order = _insert_with_number(org, lambda number: OrgMemberOrder(order_number=number, **fields))
+        # ``items=[]``: the new order's collection starts loaded (adding items reads nothing).
+        order = _insert_with_number(org, lambda number: OrgMemberOrder(order_number=number, items=[], **fields))
         _add_items(order, quote, currency)
         _spend_discount_and_gift_cards(org, order, quote, discount, at)
         db.session.flush()
@@ -391,17 +390,16 @@ def _spend_discount_and_gift_cards(org: Org, order: OrgMemberOrder, quote: Quote
 # ---- locking -------------------------------------------------------------------------------
 
 def lock_order(order: OrgMemberOrder) -> OrgMemberOrder:
-    """Reload ``order`` and its items under a row lock (PostgreSQL), so concurrent payment,
-    cancellation and refund of one order happen one after another on fresh state."""
+    """Reload ``order`` with its items and payments under a row lock (PostgreSQL), so concurrent
+    payment, cancellation and refund of one order happen one after another on fresh state. One
+    statement: the collections are joined (the lock is taken on the order's row only)."""
     db.session.flush()
     db.session.execute(
-        sa.select(OrgMemberOrder).where(OrgMemberOrder.id == order.id).with_for_update()
+        sa.select(OrgMemberOrder).where(OrgMemberOrder.id == order.id)
+        .options(joinedload(OrgMemberOrder.items), joinedload(OrgMemberOrder.payments))
+        .with_for_update(of=OrgMemberOrder)
         .execution_options(populate_existing=True)
-    ).scalar_one()
-    db.session.execute(
-        sa.select(OrgMemberOrderItem).where(OrgMemberOrderItem.order_id == order.id)
-        .execution_options(populate_existing=True)
-    ).scalars().all()
+    ).unique().scalar_one()
     return order
 
 
@@ -433,11 +431,9 @@ def mark_paid(
         raise ConflictError(_("The amount paid is less than the amount due for this order."))
     if fee < 0:
         raise ValidationError(_("The processing fee cannot be negative."))
+    # Held for the whole payment: the receipt and the revenue posting read it from the session.
+    org = db.session.get(Org, order.org_id)
     order.set_status("paid", at=at)
-    # The tax report's copy of the payment time on the order's snapshots (one statement).
-    db.session.execute(sa.update(OrgTaxRateSnapshot)
-                       .where(OrgTaxRateSnapshot.org_id == order.org_id, OrgTaxRateSnapshot.order_id == order.id)
-                       .values(paid_at=order.paid_at))
     order.payment_provider = provider
     if paid > 0 or reference is not None:
         payment = OrgMemberOrderPayment(
@@ -445,19 +441,27 @@ def mark_paid(
             amount=paid, currency_code=currency, status="succeeded", processing_fee=fee,
         )
         order.payments.append(payment)
-    fulfil(order, at=at)
-    db.session.flush()
+    fulfil(order, at=at, flush=False)
+    # The tax report's copy of the payment time on the order's snapshots (one statement; it
+    # flushes the order, its payment and its grants first).
+    db.session.execute(sa.update(OrgTaxRateSnapshot)
+                       .where(OrgTaxRateSnapshot.org_id == order.org_id, OrgTaxRateSnapshot.order_id == order.id)
+                       .values(paid_at=order.paid_at))
+    _queue_receipt(order, org)
+    # Last, so the ledger accounts the posting locks (every sale of the org and currency posts to
+    # them) stay locked for as short a time as possible before the caller commits.
     events.order_paid.send(order, at=at)
-    _queue_receipt(order)
     return order
 
 
-def _queue_receipt(order: OrgMemberOrder) -> None:
+def _queue_receipt(order: OrgMemberOrder, org: Org) -> None:
     """The receipt email of a paid order, to its billing address, in the org's outbox (its admins
     see it on the dashboard's emails page). It speaks as the market's brand (the sender's name, the
     subject and the text), or as the org when the market has no brand."""
-    org = db.session.get(Org, order.org_id)
-    market = order.market
+    market = db.session.scalars(
+        sa.select(OrgMarket).where(OrgMarket.id == order.market_id, OrgMarket.org_id == order.org_id)
+        .options(joinedload(OrgMarket.brand))
+    ).one()
     seller = market.brand.name if market.brand is not None else org.name
     link = public_url("store.orders.detail", org_slug=org.slug, market_slug=market.slug,
                       locale=order.locale_key or market.default_locale_key, number=order.order_number)
@@ -528,31 +532,33 @@ def _complete_if_done(order: OrgMemberOrder, at: datetime) -> None:
         order.set_status("fulfilled", at=at)
 
 
-def fulfil(order: OrgMemberOrder, *, at: datetime | None = None) -> OrgMemberOrder:
+def fulfil(order: OrgMemberOrder, *, at: datetime | None = None, flush: bool = True) -> OrgMemberOrder:
     """Deliver a paid order's items: access at the plan's tier for courses and downloads (a
     subscription plan starts a subscription, trialing when the plan has trial days, and its access
     follows the subscription), services become "requested", physical items wait for
-    ``mark_shipped``. The order becomes fulfilled when nothing is left to ship."""
+    ``mark_shipped``. The order becomes fulfilled when nothing is left to ship. ``flush=False``
+    leaves the changes for the caller's next flush (one UPDATE of the order with its payment)."""
     if order.status != "paid":
         raise InvalidTransitionError(_("Only a paid order can be fulfilled."))
     at = at or utcnow()
     items = [item for item in order.items if item.status == "active"]
-    product_types = dict(db.session.execute(
-        sa.select(OrgProduct.id, OrgProduct.type)
-        .where(OrgProduct.org_id == order.org_id, OrgProduct.id.in_({item.product_id for item in items}))
-    ).tuples().all())
     renewals = [item for item in items if item.subscription_id]
-    items = [item for item in items if not item.subscription_id]
-    subscription_plan_ids = {item.payment_plan_id for item in items if item.plan_type in RECURRING_PLAN_TYPES}
-    plans = {
-        plan.id: plan
-        for plan in db.session.scalars(
-            sa.select(OrgProductVariantPaymentPlan)
-            .where(OrgProductVariantPaymentPlan.org_id == order.org_id,
-                   OrgProductVariantPaymentPlan.id.in_(subscription_plan_ids))
-            .options(selectinload(OrgProductVariantPaymentPlan.subscription))
-        )
-    } if subscription_plan_ids else {}
+    with db.session.no_autoflush:  # catalog reads: the order's pending changes do not affect them
+        product_types = dict(db.session.execute(
+            sa.select(OrgProduct.id, OrgProduct.type)
+            .where(OrgProduct.org_id == order.org_id, OrgProduct.id.in_({item.product_id for item in items}))
+        ).tuples().all())
+        items = [item for item in items if not item.subscription_id]
+        subscription_plan_ids = {item.payment_plan_id for item in items if item.plan_type in RECURRING_PLAN_TYPES}
+        plans = {
+            plan.id: plan
+            for plan in db.session.scalars(
+                sa.select(OrgProductVariantPaymentPlan)
+                .where(OrgProductVariantPaymentPlan.org_id == order.org_id,
+                       OrgProductVariantPaymentPlan.id.in_(subscription_plan_ids))
+                .options(selectinload(OrgProductVariantPaymentPlan.subscription))
+            )
+        } if subscription_plan_ids else {}
 
     for item in renewals:  # a renewal or usage invoice: its subscription already grants access
         item.fulfilment_status = "fulfilled"
@@ -571,9 +577,9 @@ def fulfil(order: OrgMemberOrder, *, at: datetime | None = None) -> OrgMemberOrd
             item.fulfilment_status = "unfulfilled"
         else:
             item.fulfilment_status = "fulfilled"
-    db.session.flush()
     _complete_if_done(order, at)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return order
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import contains_eager, joinedload
 
 from app.checks import aware, to_decimal_number
 from app.db import utcnow
@@ -250,6 +251,8 @@ def rate_for(org: Org, *, category_id: str | None, country_code: str | None, sub
             OrgTaxRate.effective_from <= at,
             sa.or_(OrgTaxRate.effective_to.is_(None), OrgTaxRate.effective_to > at),
         )
+        # The region and category come along: an order's tax snapshot (``snapshot_data``) reads them.
+        .options(contains_eager(OrgTaxRate.region), joinedload(OrgTaxRate.tax_category))
         .order_by(sa.case((OrgRegion.subdivision_code.is_(None), 1), else_=0), OrgTaxRate.effective_from.desc())
         .limit(1)
     )

@@ -587,3 +587,40 @@ def test_add_to_cart_forms_carry_a_per_session_csrf_token_outside_the_cached_bod
         app.config["WTF_CSRF_ENABLED"] = False
         app.config["STOREFRONT_CACHE_SECONDS"] = 0
         cache.clear()
+
+
+def test_the_cart_names_products_and_plans_in_the_page_language_and_falls_back_to_the_base_name(world, app, client):
+    from app.catalog.models import (
+        OrgProductTranslation,
+        OrgProductVariantPaymentPlanTranslation,
+        OrgProductVariantTranslation,
+    )
+
+    with app.app_context():
+        basic = db.session.get(OrgProductVariantPaymentPlan, world.course)
+        ebook = db.session.get(OrgProductVariantPaymentPlan, world.ebook)
+        course = basic.variant.product
+        db.session.add_all([
+            OrgProductTranslation(org_id=course.org_id, product_id=course.id, locale_key="de",
+                                  name="Data-Science-Intensivkurs"),
+            OrgProductVariantPaymentPlanTranslation(org_id=course.org_id, plan_id=basic.id, locale_key="de",
+                                                    name="Grundpaket"),
+            # an empty translation counts as missing: the base name shows
+            OrgProductVariantPaymentPlanTranslation(org_id=course.org_id, plan_id=ebook.id, locale_key="de", name=""),
+        ])
+        # a second active variant: the cart names the variant of each line
+        from app.catalog.services import add_variant
+
+        add_variant(course, name="Hardcover", by=org_admin(course))
+        db.session.add(OrgProductVariantTranslation(org_id=course.org_id, variant_id=basic.variant_id,
+                                                    locale_key="de", name="Standardausgabe"))
+        db.session.commit()
+    german = add(client, world.course, base="/shop/eu/de", htmx=True)
+    assert "Data-Science-Intensivkurs · Grundpaket" in german.get_data(as_text=True)
+    add(client, world.ebook, base="/shop/eu/de")
+    page = client.get("/shop/eu/de/cart").get_data(as_text=True)
+    assert "Data-Science-Intensivkurs" in page and "Grundpaket" in page
+    assert "Pandas Cookbook" in page and "PDF" in page  # no German names: the base ones
+    assert "Standardausgabe" in page
+    english = client.get("/shop/eu/en/cart").get_data(as_text=True)
+    assert "Data Science Bootcamp" in english and "Basic" in english and "Grundpaket" not in english

@@ -390,3 +390,35 @@ def test_stripe_webhook_with_a_bad_signature_changes_nothing(shop, app, client, 
     with app.app_context():
         assert db.session.scalar(db.select(OrgMemberOrder)).status == "pending"
         assert db.session.scalar(db.select(db.func.count()).select_from(PaymentEvent)) == 0
+
+
+# ---- a fixed number of statements per order ----------------------------------------------------
+
+# Each request's own (its storefront, user and member included; BEGIN/SAVEPOINT/RELEASE not counted).
+# They were 25 and 35 before the checkout was made fast for issue 15 (`make bench`'s checkout run).
+PLACE_MAX_STATEMENTS = 17  # placing an order: the cart priced again, the order, its items and tax snapshots
+PAY_MAX_STATEMENTS = 21  # paying it: payment, access, receipt, revenue and the ledger entry
+
+
+def _place_and_pay_counted(client, count_queries) -> tuple[int, int, str]:
+    data = {**_checkout_form(client), "action": "place"}
+    with count_queries() as placing:
+        placed = client.post(f"{PREFIX}/checkout", data=data)
+    assert placed.status_code in (302, 303) and placed.headers["Location"].endswith("/pay"), placed.status_code
+    with count_queries() as paying:
+        paid = client.post(placed.headers["Location"], data={"outcome": "pay"})
+    assert paid.status_code == 303
+    return placing.count, paying.count, f"placing:\n{placing}\n\npaying:\n{paying}"
+
+
+def test_placing_and_paying_an_order_takes_a_bounded_number_of_statements(shop, app, client, login, count_queries):
+    _login_and_add(client, login, shop.basic_id)
+    _place_and_pay_counted(client, count_queries)  # the first order makes the buyer a member
+    assert client.post(f"{PREFIX}/cart/items", data={"plan_id": shop.premium_id}).status_code == 303
+    placing, paying, log = _place_and_pay_counted(client, count_queries)
+    assert placing <= PLACE_MAX_STATEMENTS, log
+    assert paying <= PAY_MAX_STATEMENTS, log
+    with app.app_context():
+        orders = db.session.scalars(db.select(OrgMemberOrder).order_by(OrgMemberOrder.order_number)).all()
+        assert [o.status for o in orders] == ["fulfilled", "fulfilled"]
+        assert db.session.scalar(db.select(db.func.count()).select_from(OrgTaxRateSnapshot)) == 2
