@@ -21,7 +21,7 @@ from app.courses.models import (
     OrgProductCourseModuleSectionTranslation,
     OrgProductCourseModuleTranslation,
 )
-from app.db import prebuilt
+from app.db import plain_rows, prebuilt
 from app.extensions import db
 from app.markets.locales import BASE, translated
 
@@ -223,8 +223,8 @@ def load_syllabus(course_product_id: str, chain) -> Syllabus:
     queries: what the product page and the course player need on every uncached request."""
     titles: dict[tuple[str, str], dict] = {}
     descriptions: dict[tuple[str, str], dict] = {}
-    for kind, row_id, locale, title, description in db.session.execute(
-        _tree_translations(), {"course_id": course_product_id}
+    for kind, row_id, locale, title, description in plain_rows(
+        db.session, _tree_translations(), {"course_id": course_product_id}
     ):
         titles.setdefault((kind, row_id), {})[locale] = title
         descriptions.setdefault((kind, row_id), {})[locale] = description
@@ -233,7 +233,7 @@ def load_syllabus(course_product_id: str, chain) -> Syllabus:
     sections: dict[str, SectionEntry] = {}
     module = None
     for (m_id, m_title, m_description, m_tier, s_id, s_title, s_tier, p_id, p_tier, preview,
-         l_id, l_title, l_type, l_minutes) in db.session.execute(_tree(), {"course_id": course_product_id}):
+         l_id, l_title, l_type, l_minutes) in plain_rows(db.session, _tree(), {"course_id": course_product_id}):
         if module is None or module.id != m_id:
             module = ModuleEntry(
                 id=m_id,
