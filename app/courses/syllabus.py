@@ -131,6 +131,13 @@ class Syllabus:
     def tiers(self) -> list[int]:
         return sorted({lesson.tier for lesson in self.lessons})
 
+    def lesson_types(self) -> list[str]:
+        return sorted({lesson.type for lesson in self.lessons})
+
+    def durations(self) -> list[int]:
+        """The distinct lesson durations (minutes): a page translates "%(minutes)d min" once each."""
+        return sorted({lesson.duration_minutes for lesson in self.lessons if lesson.duration_minutes})
+
 
 def build_syllabus(course, chain: list[str]) -> Syllabus:
     modules = []
