@@ -6,6 +6,7 @@ already loaded; no queries. The product page and the course player both read it.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -109,8 +110,10 @@ class Unlocks:
 class Syllabus:
     modules: list[ModuleEntry]
 
-    @property
+    @functools.cached_property
     def lessons(self) -> list[LessonEntry]:
+        """Every lesson in syllabus order (listed once: a page asks for it many times). A Syllabus is
+        complete when built (``load_syllabus``, ``build_syllabus``) and never changed afterwards."""
         return [lesson for module in self.modules for lesson in module.lessons]
 
     @property
