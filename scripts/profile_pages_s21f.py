@@ -66,7 +66,6 @@ def split(app, pages, n):
     """Accumulated CPU time per wrapped function, per page."""
     import importlib
     totals: dict[str, float] = {}
-    depth = [0]
 
     def wrap(owner, attr, label):
         original = getattr(owner, attr)
@@ -101,7 +100,6 @@ def split(app, pages, n):
     ]
     for module, attr, label in targets:
         wrap(importlib.import_module(module), attr, label)
-    wrap(app.jinja_env.globals, "__getitem__", "x") if False else None
     original_include = app.jinja_env.globals["cached_include"]
     from jinja2 import pass_context
 
@@ -155,8 +153,10 @@ def main():
         with app.app_context():
             engine = db.engine
         for name, (client, path) in pages.items():
-            seen = []
-            listener = lambda *a: seen.append(" ".join(a[2].split())[:160])  # noqa: E731
+            seen: list[str] = []
+
+            def listener(*a, seen=seen):
+                seen.append(" ".join(a[2].split())[:160])
             sa.event.listen(engine, "before_cursor_execute", listener)
             client.get(path)
             sa.event.remove(engine, "before_cursor_execute", listener)
@@ -197,7 +197,7 @@ def main():
         stats.sort_stats("tottime").print_stats(30)
         return
     results = {}
-    for round_ in range(5):
+    for _round in range(5):
         for name, (client, path) in pages.items():
             started = time.process_time()
             for _ in range(args.n):
