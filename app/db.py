@@ -348,6 +348,15 @@ def prebuilt(build: Callable[[], T]) -> Callable[[], T]:
     return functools.cache(build)
 
 
+def plain_rows(session, statement, params: dict | None = None) -> sa.CursorResult:
+    """The rows of a read ``statement`` of columns (no entities; best a ``prebuilt`` one), run on the
+    session's connection and transaction: what ``session.execute`` returns for it, without the ORM's
+    execution layer (about half of a small query's Python time). Pending changes are flushed first,
+    as ``session.execute`` does."""
+    session.flush()
+    return session.connection().execute(statement, params or {})
+
+
 def configure_engines(db) -> None:
     """Per-dialect connection set-up, called once per app inside an app context."""
     for engine in db.engines.values():

@@ -123,3 +123,86 @@ def test_email_confirmation_link_writes_in_a_write_transaction(file_app):
         user = db.session.scalar(sa.select(User).where(User.email == "unconfirmed@example.com"))
         assert user.email_verified_at is not None
         db.session.remove()
+
+
+# ---- lesson visits: a GET writes only when the visit changes something --------------------------
+
+@pytest.fixture
+def school_app(tmp_path):
+    from tests.learn.player_fixtures import build_school, grant
+
+    app = file_sqlite_app(tmp_path / 'lesson-visits.sqlite3')
+    with app.app_context():
+        school = build_school()
+        db.session.commit()
+        db.session.remove()
+    grant(app, school, 1)  # lessons 1 and 2 open
+    client = app.test_client()
+    from tests.learn.player_fixtures import LEARNER
+    assert client.post("/account/login", data={"email": LEARNER, "password": PASSWORD}).status_code == 303
+    yield app, school, client
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _seen(app, school, index: int):
+    from app.learn.models import OrgMemberLessonProgress
+
+    with app.app_context():
+        stamp = db.session.scalar(sa.select(OrgMemberLessonProgress.last_viewed_at).where(
+            OrgMemberLessonProgress.placement_id == school.placements[index]))
+        db.session.remove()
+    return stamp
+
+
+def test_reopening_the_lesson_viewed_last_writes_nothing(school_app):
+    """The first view of a lesson records it (started, last viewed) in a write transaction; opening
+    it again right after reads only: no write, no write lock, the recorded time stays."""
+    app, school, client = school_app
+    with Statements(app) as sql:
+        assert client.get(school.url(0)).status_code == 200
+    assert sql.writes_take_the_lock_first(), sql.seen
+    first = _seen(app, school, 0)
+    assert first is not None
+
+    for _ in range(2):
+        with Statements(app) as sql:
+            assert client.get(school.url(0)).status_code == 200
+        assert not any(s in ("INSERT", "UPDATE", "DELETE", "BEGIN IMMEDIATE") for s in sql.seen), sql.seen
+    assert _seen(app, school, 0) == first
+
+
+def test_going_back_to_an_earlier_lesson_is_recorded_and_resume_leads_there(school_app):
+    """Re-opening a lesson after viewing another one is a change (it is now the last viewed): it is
+    recorded, and once every open lesson is complete, the course link resumes at it."""
+    app, school, client = school_app
+    for index in (0, 1):
+        assert client.post(school.url(index, "/complete")).status_code == 303
+    assert client.get(school.url(1)).status_code == 200
+    with Statements(app) as sql:
+        assert client.get(school.url(0)).status_code == 200
+    assert sql.writes_take_the_lock_first(), sql.seen
+    assert _seen(app, school, 0) > _seen(app, school, 1)
+    resume = client.get(school.url())
+    assert resume.status_code == 302 and resume.headers["Location"].endswith(school.placements[0])
+
+
+def test_reopening_the_lesson_viewed_last_refreshes_it_after_a_while(school_app):
+    """"Last viewed" of the lesson viewed last is refreshed once it is VISIT_REFRESH_SECONDS old."""
+    from datetime import timedelta
+
+    from app.learn import progress
+    from app.learn.models import OrgMemberLessonProgress
+
+    app, school, client = school_app
+    assert client.get(school.url(0)).status_code == 200
+    earlier = _seen(app, school, 0) - timedelta(seconds=progress.VISIT_REFRESH_SECONDS + 1)
+    with app.app_context():
+        db.session.execute(sa.update(OrgMemberLessonProgress).values(last_viewed_at=earlier))
+        db.session.commit()
+        db.session.remove()
+    with Statements(app) as sql:
+        assert client.get(school.url(0)).status_code == 200
+    assert sql.writes_take_the_lock_first(), sql.seen
+    assert _seen(app, school, 0) > earlier

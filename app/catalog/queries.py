@@ -43,7 +43,7 @@ from app.courses.models import (
     OrgProductCourseRating,
     OrgProductCourseSkill,
 )
-from app.db import prebuilt, utcnow
+from app.db import plain_rows, prebuilt, utcnow
 from app.extensions import db
 from app.markets.locales import translated
 from app.markets.models import OrgBrand
@@ -580,7 +580,7 @@ def _product_translations():
 def published_product(storefront: Storefront, slug: str) -> ProductRow | None:
     """The storefront org's published product ``slug`` (two queries). Whether it is sold in the
     market is ``offers_in_market``'s answer: it is when it has an offer there."""
-    row = db.session.execute(_published_product(), {"org_id": storefront.org_id, "slug": slug}).first()
+    row = plain_rows(db.session, _published_product(), {"org_id": storefront.org_id, "slug": slug}).first()
     if row is None:
         return None
     translations = {
@@ -600,9 +600,12 @@ def published_product(storefront: Storefront, slug: str) -> ProductRow | None:
 
 @prebuilt
 def _reviews():
+    """The newest published reviews, each with the average and count of all of them (window
+    functions: computed before the limit)."""
     review = OrgProductReview
     return (
-        sa.select(review.rating, review.title, review.body, UserProfile.display_name, review.created_at)
+        sa.select(review.rating, review.title, review.body, UserProfile.display_name, review.created_at,
+                  sa.func.avg(review.rating).over(), sa.func.count().over())
         .join(OrgMember, OrgMember.id == review.member_id)
         .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
         .where(review.product_id == sa.bindparam("product_id"), review.is_published.is_(True))
@@ -611,20 +614,13 @@ def _reviews():
     )
 
 
-@prebuilt
-def _review_summary():
-    review = OrgProductReview
-    return sa.select(sa.func.avg(review.rating), sa.func.count(review.id)).where(
-        review.product_id == sa.bindparam("product_id"), review.is_published.is_(True)
-    )
-
-
 def product_reviews(product_id: str, limit: int = 20) -> tuple[list[tuple], float | None, int]:
     """The newest published reviews as (rating, title, body, author, created_at), the average
-    rating and how many there are (two queries)."""
-    reviews = db.session.execute(_reviews(), {"product_id": product_id, "limit": limit}).all()
-    avg, count = db.session.execute(_review_summary(), {"product_id": product_id}).one()
-    return [tuple(r) for r in reviews], (float(avg) if avg is not None else None), count or 0
+    rating and how many there are (one query)."""
+    rows = plain_rows(db.session, _reviews(), {"product_id": product_id, "limit": limit}).all()
+    if not rows:
+        return [], None, 0
+    return [tuple(r[:5]) for r in rows], float(rows[0][5]), rows[0][6]
 
 
 @prebuilt
@@ -639,7 +635,7 @@ def _community_rating():
 
 def community_course_rating(product_id: str) -> tuple[float | None, int, str | None]:
     """Average learner-rated difficulty, how many rated, and the most common rated level (one query)."""
-    rows = db.session.execute(_community_rating(), {"product_id": product_id}).all()
+    rows = plain_rows(db.session, _community_rating(), {"product_id": product_id}).all()
     count = sum(n for _level, n, _total in rows)
     if not count:
         return None, 0, None
@@ -679,7 +675,7 @@ def course_skills(product_id: str, chain: Sequence[str | None] = ()) -> tuple[st
     """The course's skill names in the content ``chain``'s language (the org's own name, else the
     platform's translation), in alphabetical order (as the catalog's skill filter lists them); one
     query."""
-    return tuple(sorted(_named(db.session.execute(_course_skills(), {"product_id": product_id}), chain).values(),
+    return tuple(sorted(_named(plain_rows(db.session, _course_skills(), {"product_id": product_id}), chain).values(),
                         key=str.lower))
 
 
@@ -716,7 +712,7 @@ def _product_collections():
 
 def product_collections(product_id: str, chain: Sequence[str | None] = ()) -> list[tuple[str, str]]:
     """(slug, name in the content ``chain``'s language) of the collections the product is in (one query)."""
-    return list(_named(db.session.execute(_product_collections(), {"product_id": product_id}), chain).items())
+    return list(_named(plain_rows(db.session, _product_collections(), {"product_id": product_id}), chain).items())
 
 
 def sitemap_products(storefront: Storefront) -> list[tuple[str, object]]:
@@ -827,12 +823,12 @@ def offers_in_market(product_id: str, market_id: str, chain: Sequence[str | None
     """Active plans of active variants that have an active price in the market, in the order of
     variants and plans, their plan and variant names in the content ``chain``'s language (three
     queries; none sold: the product is not sold in the market)."""
-    rows = db.session.execute(_offers(), {"product_id": product_id, "market_id": market_id}).all()
+    rows = plain_rows(db.session, _offers(), {"product_id": product_id, "market_id": market_id}).all()
     texts: dict[str, dict[str, tuple[str, str | None]]] = {}
     if rows and chain:
-        for plan_id, locale, name, description in db.session.execute(_plan_translations(), {"product_id": product_id}):
+        for plan_id, locale, name, description in plain_rows(db.session, _plan_translations(), {"product_id": product_id}):
             texts.setdefault(plan_id, {})[locale] = (name, description)
-        for variant_id, locale, name in db.session.execute(_variant_translations(), {"product_id": product_id}):
+        for variant_id, locale, name in plain_rows(db.session, _variant_translations(), {"product_id": product_id}):
             texts.setdefault(variant_id, {})[locale] = (name, None)
 
     def text(plan_id, index, base):

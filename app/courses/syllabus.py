@@ -6,6 +6,7 @@ already loaded; no queries. The product page and the course player both read it.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -21,7 +22,7 @@ from app.courses.models import (
     OrgProductCourseModuleSectionTranslation,
     OrgProductCourseModuleTranslation,
 )
-from app.db import prebuilt
+from app.db import plain_rows, prebuilt
 from app.extensions import db
 from app.markets.locales import BASE, translated
 
@@ -109,8 +110,10 @@ class Unlocks:
 class Syllabus:
     modules: list[ModuleEntry]
 
-    @property
+    @functools.cached_property
     def lessons(self) -> list[LessonEntry]:
+        """Every lesson in syllabus order (listed once: a page asks for it many times). A Syllabus is
+        complete when built (``load_syllabus``, ``build_syllabus``) and never changed afterwards."""
         return [lesson for module in self.modules for lesson in module.lessons]
 
     @property
@@ -130,6 +133,13 @@ class Syllabus:
 
     def tiers(self) -> list[int]:
         return sorted({lesson.tier for lesson in self.lessons})
+
+    def lesson_types(self) -> list[str]:
+        return sorted({lesson.type for lesson in self.lessons})
+
+    def durations(self) -> list[int]:
+        """The distinct lesson durations (minutes): a page translates "%(minutes)d min" once each."""
+        return sorted({lesson.duration_minutes for lesson in self.lessons if lesson.duration_minutes})
 
 
 def build_syllabus(course, chain: list[str]) -> Syllabus:
@@ -223,8 +233,8 @@ def load_syllabus(course_product_id: str, chain) -> Syllabus:
     queries: what the product page and the course player need on every uncached request."""
     titles: dict[tuple[str, str], dict] = {}
     descriptions: dict[tuple[str, str], dict] = {}
-    for kind, row_id, locale, title, description in db.session.execute(
-        _tree_translations(), {"course_id": course_product_id}
+    for kind, row_id, locale, title, description in plain_rows(
+        db.session, _tree_translations(), {"course_id": course_product_id}
     ):
         titles.setdefault((kind, row_id), {})[locale] = title
         descriptions.setdefault((kind, row_id), {})[locale] = description
@@ -233,7 +243,7 @@ def load_syllabus(course_product_id: str, chain) -> Syllabus:
     sections: dict[str, SectionEntry] = {}
     module = None
     for (m_id, m_title, m_description, m_tier, s_id, s_title, s_tier, p_id, p_tier, preview,
-         l_id, l_title, l_type, l_minutes) in db.session.execute(_tree(), {"course_id": course_product_id}):
+         l_id, l_title, l_type, l_minutes) in plain_rows(db.session, _tree(), {"course_id": course_product_id}):
         if module is None or module.id != m_id:
             module = ModuleEntry(
                 id=m_id,

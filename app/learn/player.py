@@ -1,11 +1,12 @@
 """The course player's read side: a course, its syllabus, the learner's tier and progress, and the
 requested lesson, loaded in a FIXED number of queries whatever the size of the course.
 
-Queries (``load_player``): the product with its course tree (product+course, modules, module
-translations, sections, section translations, placements+lessons, lesson translations), the
-membership, the access tier, the member's progress rows for the course, the member's certificate,
-the staff check (when signed in as a member), and the quiz questions of the current lesson when it
-is a quiz. None of them grows with the number of modules, sections, lessons or progress rows.
+Queries (``load_player``): the product with its course row and translations (one), the syllabus
+as plain rows (two: app.courses.syllabus.load_syllabus), the current placement with its lesson and
+the lesson's translations (one), the membership, the access tier, the member's progress rows for
+the course, the member's certificate, the staff check (when signed in as a member), and the quiz
+questions of the current lesson when it is a quiz. None of them grows with the number of modules,
+sections, lessons or progress rows; the statements are built once per process (app.db.prebuilt).
 
 The tier gate: ``require_open(player)`` raises 403 when the current lesson is locked for the
 learner (their purchased tier, or the tier an entitled employee previews as).
@@ -247,7 +248,8 @@ def _course_product_query():
         sa.select(OrgProduct)
         .where(OrgProduct.org_id == sa.bindparam("org_id"), OrgProduct.slug == sa.bindparam("slug"),
                OrgProduct.type == "course")
-        .options(joinedload(OrgProduct.course), selectinload(OrgProduct.translations))
+        # Joined, not selectin: one statement (a selectin load builds and runs a second one per call).
+        .options(joinedload(OrgProduct.course), joinedload(OrgProduct.translations))
     )
 
 
@@ -262,10 +264,10 @@ def _any_course_product():
 
 
 def _course_product(org_id: str, course_slug: str, *, any_status: bool = False) -> OrgProduct:
-    """The playable course product (with its course row and translations): two queries.
+    """The playable course product (with its course row and translations): one query.
     ``any_status`` also finds a draft (a preview asked for it; ``load_player`` decides)."""
     stmt = _any_course_product() if any_status else _playable_course_product()
-    product = db.session.scalar(stmt, {"org_id": org_id, "slug": course_slug})
+    product = db.session.execute(stmt, {"org_id": org_id, "slug": course_slug}).unique().scalar_one_or_none()
     if product is None or product.course is None:
         raise NotFoundError(_("This course does not exist."))
     return product
@@ -296,10 +298,10 @@ def course_only_tree_options():
 
 
 def _current_placement(product: OrgProduct, placement_id: str) -> OrgProductCourseModuleSectionLesson | None:
-    """The placement of this course with its lesson and the lesson's translations (two queries)."""
-    return db.session.scalar(
+    """The placement of this course with its lesson and the lesson's translations (one query)."""
+    return db.session.execute(
         _course_placement(), {"org_id": product.org_id, "placement_id": placement_id, "product_id": product.id}
-    )
+    ).unique().scalar_one_or_none()
 
 
 @prebuilt
@@ -312,7 +314,7 @@ def _course_placement():
             placement.id == sa.bindparam("placement_id"),
             placement.id.in_(course_placement_ids(sa.bindparam("product_id"))),
         )
-        .options(joinedload(placement.lesson).selectinload(OrgLesson.translations))
+        .options(joinedload(placement.lesson).joinedload(OrgLesson.translations))
     )
 
 
@@ -387,6 +389,17 @@ def _member_progress():
     )
 
 
+@prebuilt
+def _quiz_questions():
+    question = OrgLessonQuizQuestion
+    return (
+        sa.select(question)
+        .where(question.lesson_id == sa.bindparam("lesson_id"), question.org_id == sa.bindparam("org_id"))
+        .order_by(question.sort_order, question.created_at)
+        .options(selectinload(question.translations))
+    )
+
+
 def load_player(
     storefront: Storefront,
     user,
@@ -438,10 +451,7 @@ def load_player(
         lesson = placement.lesson
         if lesson.type == "quiz" and not current.locked_for(learner.effective_tier):
             questions = db.session.scalars(
-                sa.select(OrgLessonQuizQuestion)
-                .where(OrgLessonQuizQuestion.lesson_id == lesson.id, OrgLessonQuizQuestion.org_id == lesson.org_id)
-                .order_by(OrgLessonQuizQuestion.sort_order, OrgLessonQuizQuestion.created_at)
-                .options(selectinload(OrgLessonQuizQuestion.translations))
+                _quiz_questions(), {"lesson_id": lesson.id, "org_id": lesson.org_id}
             ).all()
             set_committed_value(lesson, "questions", list(questions))
 

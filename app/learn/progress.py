@@ -6,8 +6,9 @@ never commit; the view commits.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -27,6 +28,9 @@ from app.orgs.models import OrgMember
 from app.orgs.services import ensure_same_org
 
 MAX_POSITION_SECONDS = 24 * 3600
+# Re-opening the lesson a learner viewed last refreshes its "last viewed" at most this often: the
+# dashboards show the day of the last activity, and the resume order does not change meanwhile.
+VISIT_REFRESH_SECONDS = 300
 
 
 def _row(member: OrgMember, placement: OrgProductCourseModuleSectionLesson) -> OrgMemberLessonProgress | None:
@@ -77,6 +81,32 @@ class Visit:
 def visit_of(member: OrgMember, placement: OrgProductCourseModuleSectionLesson) -> Visit:
     ensure_same_org(placement, member.org_id, _("This lesson does not exist."))
     return Visit(member.org_id, member.id, placement.id, placement.lesson_id)
+
+
+def visit_changes(row: OrgMemberLessonProgress | None, course_rows: Iterable[OrgMemberLessonProgress],
+                  at: datetime | None = None) -> bool:
+    """Whether opening the lesson whose progress ``row`` is (None: never opened) changes what is
+    recorded, given the member's progress rows of the course (``course_rows``, loaded with the page).
+    A first visit does (the lesson becomes started); re-opening a lesson while another was viewed
+    after it does (it becomes the last viewed: where "resume" leads); re-opening the last viewed
+    lesson does only once its "last viewed" is VISIT_REFRESH_SECONDS old. A GET that changes
+    nothing writes nothing."""
+    if row is None or row.last_viewed_at is None:
+        return True
+    seen = row.last_viewed_at
+    if any(other.last_viewed_at is not None and other.last_viewed_at > seen
+           for other in course_rows if other.placement_id != row.placement_id):
+        return True
+    return (at or utcnow()) - seen >= timedelta(seconds=VISIT_REFRESH_SECONDS)
+
+
+def visit_to_record(member: OrgMember, placement: OrgProductCourseModuleSectionLesson,
+                    course_rows: dict[str, OrgMemberLessonProgress]) -> Visit | None:
+    """The visit a GET of the lesson records, or None when it would change nothing (``visit_changes``);
+    ``course_rows`` maps placement id -> the member's progress row of the course."""
+    if not visit_changes(course_rows.get(placement.id), course_rows.values()):
+        return None
+    return visit_of(member, placement)
 
 
 def record_visit(visit: Visit, *, position_seconds=None, at: datetime | None = None) -> None:

@@ -152,13 +152,14 @@ def lesson(course_slug: str, placement_id: str):
     player = _player(course_slug, placement_id)
     member = player.learner.member
     recorded = member is not None and not player.learner.previewing and not player.current_locked
-    visit = progress.visit_of(member, player.placement) if recorded else None
+    visit = progress.visit_to_record(member, player.placement, player.progress) if recorded else None
     ctx = _lesson_context(player)
     if target() == "lesson-region":
         response = render("learn/lesson.html", "learn/_lesson_swap.html", **ctx)
     else:
         response = render("learn/lesson.html", **ctx)
     if visit is not None:
+        # Only when the visit changes something (re-opening the lesson viewed last writes nothing).
         # After rendering (committing expires every loaded row, and the page reads the whole course
         # tree), in a short transaction of its own: no lock is held while the page renders.
         with write_transaction(db.session):
@@ -225,8 +226,9 @@ def file(course_slug: str, placement_id: str):
         response = redirect(lesson.file_url, 302)
     response.headers["Cache-Control"] = "private, no-store"
     member = player.learner.member
-    if member is not None and not player.learner.previewing:
-        visit = progress.visit_of(member, player.placement)
+    visit = (progress.visit_to_record(member, player.placement, player.progress)
+             if member is not None and not player.learner.previewing else None)
+    if visit is not None:
         with write_transaction(db.session):  # a GET: its reads are done, the write gets its own transaction
             progress.record_visit(visit)
     return response
