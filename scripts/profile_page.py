@@ -14,13 +14,19 @@ client, interleaved with ``/ping`` so the ratio (as `make bench` reports it: the
 
 A URL prefixed with ``htmx:`` is requested as an htmx fragment (HX-Request). ``--cookies`` keeps
 the client's cookies between requests (a returning visitor); by default every request is a new
-visitor, as with wrk.
+visitor, as with wrk. ``--user EMAIL`` signs in once per URL as that demo account (password: the
+DEMO_PASSWORD setting) and keeps its cookies; ``--follow`` times where a URL redirects to (e.g. a
+course's lesson). ``--sql`` prints the statements one request of each URL issues, ``--calls`` the
+Python function calls per request (deterministic, unlike time)::
+
+    .venv/bin/python scripts/profile_page.py --user learner@acme.test --follow --sql /acme/us/en/learn/python-for-data-analysis/
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -45,6 +51,7 @@ def _environment(args) -> str:
     os.environ.setdefault("VOLMIFY_ENV", "production")
     os.environ.setdefault("SECRET_KEY", "profile-page-secret")
     os.environ.setdefault("PUBLIC_URL", "http://localhost")
+    os.environ.setdefault("SESSION_COOKIE_SECURE", "0")  # the test client speaks http
     os.environ["EMAIL_TEST_DOMAINS"] = "1"
     os.environ["VOLMIFY_INSTANCE_DIR"] = os.path.join(workdir, "instance")
     os.environ["STOREFRONT_CACHE_SECONDS"] = str(args.cache)
@@ -73,26 +80,48 @@ def _make_app(args):
     return app
 
 
-def _request(app, url: str, cookies: bool):
+def sign_in(client, email: str, password: str) -> None:
+    page = client.get("/account/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    data = {"email": email, "password": password, **({"csrf_token": token.group(1)} if token else {})}
+    response = client.post("/account/login", data=data, headers={"Referer": "https://localhost/account/login"})
+    if response.status_code not in (302, 303):
+        raise SystemExit(f"signing in as {email} failed: HTTP {response.status_code}")
+
+
+def _client(app, url: str, args):
+    """A test client for one URL (signed in as --user, except for /ping) and the path and headers to request."""
+    user = args.user if url != "/ping" else None
+    client = app.test_client(use_cookies=args.cookies or bool(user))
+    if user:
+        sign_in(client, user, app.config["DEMO_PASSWORD"])
     htmx = url.startswith("htmx:")
     path = url.removeprefix("htmx:")
     headers = {"HX-Request": "true", "HX-Target": "results"} if htmx else {}
-    return path, headers
+    if args.follow:
+        response = client.get(path, headers=headers)
+        if response.status_code in (301, 302, 303, 307, 308):
+            location = response.headers["Location"].removeprefix("http://localhost")
+            print(f"{url} -> {location}")
+            path = location
+    return client, path, headers
 
 
-def time_urls(app, urls, n: int, rounds: int, cookies: bool) -> list[tuple[str, float, float, int, int]]:
-    """(url, median CPU ms per request, ratio to /ping, status, response bytes) per URL; /ping first."""
-    clients = {url: app.test_client(use_cookies=cookies) for url in ("/ping", *urls)}
-    requests = {url: _request(app, url, cookies) for url in clients}
-    samples: dict[str, list[float]] = {url: [] for url in clients}
+def _warm(clients) -> dict:
+    """Three requests per URL (first-use work: templates, prebuilt statements); the last responses."""
     last = {}
-    for url, client in clients.items():  # warm up (first-use work: templates, prebuilt statements)
-        path, headers = requests[url]
+    for url, (client, path, headers) in clients.items():
         for _ in range(3):
             last[url] = client.get(path, headers=headers)
+    return last
+
+
+def time_urls(clients, n: int, rounds: int) -> list[tuple[str, float, float, int, int]]:
+    """(url, median CPU ms per request, ratio to /ping, status, response bytes) per URL; /ping first."""
+    samples: dict[str, list[float]] = {url: [] for url in clients}
+    last = _warm(clients)
     for _ in range(rounds):  # interleaved, so a busy moment on the machine hits every URL alike
-        for url, client in clients.items():
-            path, headers = requests[url]
+        for url, (client, path, headers) in clients.items():
             started = CLOCK()
             for _ in range(n):
                 client.get(path, headers=headers)
@@ -105,11 +134,49 @@ def time_urls(app, urls, n: int, rounds: int, cookies: bool) -> list[tuple[str, 
     return rows
 
 
-def profile(app, url: str, n: int, tool: str, sort: str, limit: int, cookies: bool) -> None:
-    client = app.test_client(use_cookies=cookies)
-    path, headers = _request(app, url, cookies)
-    for _ in range(3):
-        client.get(path, headers=headers)
+def print_sql(app, clients) -> None:
+    """The statements one request of each URL issues, with their count."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+
+    _warm(clients)
+    with app.app_context():
+        engine = db.engine
+    for url, (client, path, headers) in clients.items():
+        seen: list[str] = []
+
+        def listener(_conn, _cursor, statement, *_rest, seen=seen):
+            seen.append(" ".join(statement.split())[:160])
+
+        sa.event.listen(engine, "before_cursor_execute", listener)
+        try:
+            status = client.get(path, headers=headers).status_code
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", listener)
+        print(f"--- {url} ({status}): {len(seen)} statements")
+        for statement in seen:
+            print("   ", statement)
+
+
+def print_calls(clients, n: int) -> None:
+    """Python function calls per request (cProfile's count: deterministic, unlike CPU time)."""
+    import cProfile
+    import pstats
+
+    _warm(clients)
+    for url, (client, path, headers) in clients.items():
+        prof = cProfile.Profile()
+        prof.enable()
+        for _ in range(n):
+            client.get(path, headers=headers)
+        prof.disable()
+        print(f"{url:<48} {pstats.Stats(prof).total_calls / n:9.0f} calls/request")
+
+
+def profile(clients, url: str, n: int, tool: str, sort: str, limit: int) -> None:
+    client, path, headers = clients[url]
+    _warm({url: clients[url]})
     if tool == "pyinstrument":
         try:
             from pyinstrument import Profiler
@@ -144,6 +211,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5, help="rounds (the median round counts)")
     parser.add_argument("--cache", type=int, default=0, help="STOREFRONT_CACHE_SECONDS (0: off)")
     parser.add_argument("--cookies", action="store_true", help="keep cookies between requests")
+    parser.add_argument("--user", metavar="EMAIL", help="sign in as this demo account (keeps its cookies)")
+    parser.add_argument("--follow", action="store_true", help="time where a URL redirects to (one hop)")
+    parser.add_argument("--sql", action="store_true", help="print the statements of one request per URL")
+    parser.add_argument("--calls", action="store_true", help="print Python function calls per request (n each)")
     parser.add_argument("--database-url", help="use this database instead of a new SQLite one")
     parser.add_argument("--no-seed", action="store_true", help="do not migrate or seed (--database-url is ready)")
     parser.add_argument("--profile", choices=("cprofile", "pyinstrument"), help="profile the first URL")
@@ -155,12 +226,20 @@ def main(argv: list[str] | None = None) -> int:
 
     workdir = _environment(args)
     app = _make_app(args)
+    clients = {url: _client(app, url, args) for url in ("/ping", *urls)}
     if args.profile:
-        profile(app, urls[0], args.profile_n, args.profile, args.sort, args.limit, args.cookies)
+        profile(clients, urls[0], args.profile_n, args.profile, args.sort, args.limit)
         return 0
-    rows = time_urls(app, urls, args.n, args.rounds, args.cookies)
+    if args.sql or args.calls:
+        if args.sql:
+            print_sql(app, clients)
+        if args.calls:
+            print_calls(clients, args.n)
+        return 0
+    rows = time_urls(clients, args.n, args.rounds)
+    who = f"signed in as {args.user}" if args.user else ("returning" if args.cookies else "new") + " visitors"
     print(f"cache={'off' if not args.cache else f'{args.cache}s'}, {args.rounds} rounds x {args.n} requests, "
-          f"{'returning' if args.cookies else 'new'} visitors; db in {workdir}")
+          f"{who}; db in {workdir}")
     print(f"{'url':<48} {'cpu ms':>8} {'vs /ping':>9} {'status':>6} {'bytes':>7}")
     for url, ms, ratio, status, size in rows:
         print(f"{url:<48} {ms:8.3f} {ratio:8.1%} {status:>6} {size:>7}")
