@@ -10,8 +10,8 @@ The texts and what is missing are ``app.catalog.translations``; a row is stored 
 
 from __future__ import annotations
 
-from flask import flash, g, request, url_for
 import sqlalchemy as sa
+from flask import flash, g, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField, TextAreaField
@@ -23,8 +23,8 @@ from app.extensions import db
 from app.learn.content_translations import save_row
 from app.staff.blueprint import bp
 from app.staff.product_tabs import editable_product
-from app.web.htmx import is_htmx, redirect, render
 from app.web import tables
+from app.web.htmx import is_htmx, redirect, render
 from app.web.inputs import Form
 
 
