@@ -266,7 +266,7 @@ def _missing_rows(org_id: str, locales: Sequence[str], product_ids=None) -> sa.S
         return stmt.where(product_col.in_(product_ids)) if product_ids is not None else stmt
 
     def translated(model, fk, row_id):
-        return sa.and_(fk == row_id, model.locale_key == loc.c.locale_key)
+        return sa.and_(fk == row_id, model.locale_key == loc.c.locale_key, model.org_id == org_id)
 
     PT, QT, LT = OrgProductTranslation, OrgLessonQuizQuestionTranslation, OrgLessonTranslation
     ST, MT = OrgProductCourseModuleSectionTranslation, OrgProductCourseModuleTranslation
