@@ -4,7 +4,10 @@ base rows) next to their translation in each other language the org authors in, 
 missing per language and per text.
 
 ``load_sheets`` reads them for any number of products in a fixed number of queries (the size of a
-course does not change it); ``set_plan_translation`` stores a plan's name and description in one
+course does not change it); ``missing_counts`` counts what is missing per product and language in
+one SQL aggregate without loading a text (the org-wide overview, a page of products at a time), by
+the same rule as ``Sheet.missing_count`` (tests/staff/test_translations.py holds them equal);
+``set_plan_translation`` stores a plan's name and description in one
 language. The other texts are stored by ``app.catalog.services.set_product_translation`` and
 ``app.learn.authoring.set_translation`` (and quiz questions by
 ``app.learn.content_translations.set_question_translation``). The storefront and the player show
