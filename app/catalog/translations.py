@@ -6,9 +6,12 @@ same sheet for a collection (its name and description) and for the skills the or
 (the org's own names for the platform's skills).
 
 ``load_sheets`` reads them for any number of products in a fixed number of queries (the size of a
-course does not change it), ``load_collection_sheet`` a collection's; ``set_plan_translation``
-stores a plan's name and description in one language. The other texts are stored by
-``app.catalog.services`` (``set_product_translation``, ``set_variant_translation``,
+course does not change it), ``load_collection_sheet`` a collection's; ``missing_counts``
+counts what is missing per product and language in one SQL aggregate without loading a text
+(the org-wide overview, a page of products at a time), by the same rule as
+``Sheet.missing_count`` (tests/staff/test_translations.py holds them equal);
+``set_plan_translation`` stores a plan's name and description in one language. The other texts
+are stored by ``app.catalog.services`` (``set_product_translation``, ``set_variant_translation``,
 ``set_collection_translation``) and ``app.learn.authoring.set_translation`` (and quiz questions by
 ``app.learn.content_translations.set_question_translation``). The storefront and the player show
 every one of them through the content chain (``app.markets.locales.translated``).
@@ -29,9 +32,11 @@ from app.catalog.attributions import attributed_product_ids, require_product_edi
 from app.catalog.models import (
     OrgProduct,
     OrgProductCollection,
+    OrgProductTranslation,
     OrgProductVariant,
     OrgProductVariantPaymentPlan,
     OrgProductVariantPaymentPlanTranslation,
+    OrgProductVariantTranslation,
     OrgSkillTranslation,
 )
 from app.catalog.services import NOTE_MAX, require_org_locale
@@ -39,9 +44,13 @@ from app.checks import clean_text
 from app.courses.models import (
     OrgLesson,
     OrgLessonQuizQuestion,
+    OrgLessonQuizQuestionTranslation,
+    OrgLessonTranslation,
     OrgProductCourseModule,
     OrgProductCourseModuleSection,
     OrgProductCourseModuleSectionLesson,
+    OrgProductCourseModuleSectionTranslation,
+    OrgProductCourseModuleTranslation,
     OrgProductCourseSkill,
 )
 from app.extensions import db
@@ -51,6 +60,9 @@ from app.orgs.services import audit_change, authorize, snapshot
 from app.platform.models import Skill
 
 LONG = 100_000
+# What counts as blank around a text, in Python and in SQL alike (``_blank_trimmed``): a text made of
+# these only is no text.
+BLANK = " \t\n\r\f\v"
 PLAN_TRANSLATION_FIELDS = ("plan_id", "locale_key", "name", "description")
 
 KIND_LABELS = {
@@ -105,7 +117,8 @@ class TextRow:
 
     def missing(self, locale: str) -> list[str]:
         """Names of the texts that have a base value but none in ``locale``."""
-        return [f.name for f in self.fields if (f.base or "").strip() and not (self.value(locale, f.name) or "").strip()]
+        return [f.name for f in self.fields
+                if (f.base or "").strip(BLANK) and not (self.value(locale, f.name) or "").strip(BLANK)]
 
     def status(self, locale: str) -> str:
         """``done``, ``partial`` or ``missing`` (nothing of it translated)."""
@@ -121,7 +134,7 @@ class Sheet:
     rows: list[TextRow]
 
     def missing_count(self, locale: str) -> int:
-        """The rows with something missing in ``locale``."""
+        """The rows with something missing in ``locale`` (``missing_counts`` counts the same in SQL)."""
         return sum(1 for row in self.rows if row.missing(locale))
 
     def find(self, kind: str, row_id: str) -> TextRow | None:
@@ -262,19 +275,143 @@ def load_skill_sheet(employee: OrgEmployee) -> Sheet:
         rows.append(TextRow("skill", skill, "", [TextField("name", FIELD_LABELS["name"], skill.name, 100, True)],
                             {locale: {"name": name} for locale, name in names.items()}))
     return Sheet(None, rows)
+# ---- what is missing, counted in SQL ----------------------------------------------------------------
+# The same rule as ``TextRow.missing`` / ``Sheet.missing_count``: a row (the product, a variant, a plan, a module,
+# a section, a lesson placement, a quiz question of a placed quiz) is missing in a locale when one of
+# its texts has a base value but no translated value there, blanks (``BLANK``) ignored.
+
+def _filled(expr) -> sa.ColumnElement[bool]:
+    return sa.func.coalesce(sa.func.trim(expr, BLANK), "") != ""
+
+
+def _any_missing(pairs) -> sa.ColumnElement[bool]:
+    return sa.or_(*(sa.and_(_filled(base), sa.not_(_filled(done))) for base, done in pairs))
+
+
+def _choice_missing(question, translation) -> sa.ColumnElement[bool]:
+    """A choice of ``question`` with a text and none in ``translation`` (JSON: the question's list
+    of ``{"key", "text"}``, the translation's ``{key: text}``)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        choice = sa.func.json_array_elements(question.choices).table_valued("value").alias("choice")
+        text, key = choice.c.value.op("->>")("text"), choice.c.value.op("->>")("key")
+        done = translation.choices.op("->>")(key)
+    else:
+        choice = sa.func.json_each(question.choices).table_valued("value").alias("choice")
+        text, key = sa.func.json_extract(choice.c.value, "$.text"), sa.func.json_extract(choice.c.value, "$.key")
+        done = sa.func.json_extract(translation.choices, sa.literal('$."') + key + sa.literal('"'))
+    return sa.exists(sa.select(sa.literal(1)).select_from(choice)
+                     .where(_filled(text), sa.not_(_filled(done))))
+
+
+def _missing_rows(org_id: str, locales: Sequence[str], product_ids=None) -> sa.Subquery:
+    """(product_id, locale_key) once per row of the sheets missing something in that locale: the
+    products of ``product_ids`` (a list or a select; None: every product of the org)."""
+    loc = (sa.select(OrgLocale.locale_key).where(OrgLocale.org_id == org_id, OrgLocale.locale_key.in_(locales))
+           .subquery("loc"))
+
+    def scoped(stmt, product_col):
+        return stmt.where(product_col.in_(product_ids)) if product_ids is not None else stmt
+
+    def translated(model, fk, row_id):
+        return sa.and_(fk == row_id, model.locale_key == loc.c.locale_key, model.org_id == org_id)
+
+    PT, QT, LT = OrgProductTranslation, OrgLessonQuizQuestionTranslation, OrgLessonTranslation
+    ST, MT = OrgProductCourseModuleSectionTranslation, OrgProductCourseModuleTranslation
+    Plan, PlanT, Variant = OrgProductVariantPaymentPlan, OrgProductVariantPaymentPlanTranslation, OrgProductVariant
+    VT = OrgProductVariantTranslation
+    Module, Section = OrgProductCourseModule, OrgProductCourseModuleSection
+    Placement, Lesson, Question = OrgProductCourseModuleSectionLesson, OrgLesson, OrgLessonQuizQuestion
+    on_loc = sa.true()
+    products = scoped(
+        sa.select(OrgProduct.id.label("product_id"), loc.c.locale_key).select_from(OrgProduct).join(loc, on_loc)
+        .outerjoin(PT, translated(PT, PT.product_id, OrgProduct.id))
+        .where(OrgProduct.org_id == org_id,
+               sa.or_(_any_missing([(OrgProduct.name, PT.name), (OrgProduct.description, PT.description)]),
+                      sa.and_(OrgProduct.type == "physical",
+                              _any_missing([(OrgProduct.shipping_note, PT.shipping_note)])))),
+        OrgProduct.id)
+    variants = scoped(
+        sa.select(Variant.product_id, loc.c.locale_key).select_from(Variant).join(loc, on_loc)
+        .outerjoin(VT, translated(VT, VT.variant_id, Variant.id))
+        .where(Variant.org_id == org_id, _any_missing([(Variant.name, VT.name)])),
+        Variant.product_id)
+    plans = scoped(
+        sa.select(Variant.product_id, loc.c.locale_key).select_from(Plan)
+        .join(Variant, Variant.id == Plan.variant_id).join(loc, on_loc)
+        .outerjoin(PlanT, translated(PlanT, PlanT.plan_id, Plan.id))
+        .where(Plan.org_id == org_id, _any_missing([(Plan.name, PlanT.name), (Plan.description, PlanT.description)])),
+        Variant.product_id)
+    modules = scoped(
+        sa.select(Module.course_product_id, loc.c.locale_key).select_from(Module).join(loc, on_loc)
+        .outerjoin(MT, translated(MT, MT.module_id, Module.id))
+        .where(Module.org_id == org_id,
+               _any_missing([(Module.title, MT.title), (Module.description, MT.description)])),
+        Module.course_product_id)
+    sections = scoped(
+        sa.select(Module.course_product_id, loc.c.locale_key).select_from(Section)
+        .join(Module, Module.id == Section.module_id).join(loc, on_loc)
+        .outerjoin(ST, translated(ST, ST.section_id, Section.id))
+        .where(Module.org_id == org_id,
+               _any_missing([(Section.title, ST.title), (Section.description, ST.description)])),
+        Module.course_product_id)
+    lessons = scoped(
+        sa.select(Module.course_product_id, loc.c.locale_key).select_from(Placement)
+        .join(Section, Section.id == Placement.section_id).join(Module, Module.id == Section.module_id)
+        .join(Lesson, Lesson.id == Placement.lesson_id).join(loc, on_loc)
+        .outerjoin(LT, translated(LT, LT.lesson_id, Lesson.id))
+        .where(Module.org_id == org_id,
+               _any_missing([(Lesson.title, LT.title), (Lesson.description, LT.description),
+                             (Lesson.content, LT.content)])),
+        Module.course_product_id)
+    questions = scoped(
+        sa.select(Module.course_product_id, loc.c.locale_key).select_from(Placement)
+        .join(Section, Section.id == Placement.section_id).join(Module, Module.id == Section.module_id)
+        .join(Lesson, Lesson.id == Placement.lesson_id)
+        .join(Question, sa.and_(Question.lesson_id == Lesson.id, Question.org_id == org_id)).join(loc, on_loc)
+        .outerjoin(QT, translated(QT, QT.question_id, Question.id))
+        .where(Module.org_id == org_id, Lesson.type == "quiz",
+               sa.or_(_any_missing([(Question.prompt, QT.prompt), (Question.explanation, QT.explanation)]),
+                      _choice_missing(Question, QT))),
+        Module.course_product_id)
+    return sa.union_all(products, variants, plans, modules, sections, lessons, questions).subquery("missing")
+
+
+def missing_counts(org_id: str, product_ids: Sequence[str], locales: Sequence[str]) -> dict[str, dict[str, int]]:
+    """``{product_id: {locale: rows missing}}`` for ``product_ids`` of the org in one query: what
+    ``load_sheets(products)[id].missing_count(locale)`` says, without loading a text."""
+    counts = {pid: dict.fromkeys(locales, 0) for pid in product_ids}
+    if not product_ids or not locales:
+        return counts
+    rows = _missing_rows(org_id, locales, list(product_ids))
+    for product_id, locale, n in db.session.execute(
+            sa.select(rows.c.product_id, rows.c.locale_key, sa.func.count())
+            .group_by(rows.c.product_id, rows.c.locale_key)):
+        counts[product_id][locale] = n
+    return counts
+
+
+def untranslated_product_ids(org_id: str, locale: str) -> sa.Select:
+    """The ids of the org's products with something missing in ``locale`` (a select, to filter by)."""
+    rows = _missing_rows(org_id, [locale])
+    return sa.select(rows.c.product_id).distinct()
 
 
 # ---- the org-wide overview ------------------------------------------------------------------------
 
-def editable_products(employee: OrgEmployee) -> list[OrgProduct]:
-    """The products of ``employee``'s org they may edit (all with ``catalog_all``, the attributed
-    ones with ``catalog_own``), by name; PermissionDeniedError for anyone else."""
+def editable_products_query(employee: OrgEmployee) -> sa.Select:
+    """The select of the products of ``employee``'s org they may edit (all with ``catalog_all``, the
+    attributed ones with ``catalog_own``), by name; PermissionDeniedError for anyone else."""
     authorize(employee, employee.org_id, "catalog_own")
     stmt = sa.select(OrgProduct).where(OrgProduct.org_id == employee.org_id).order_by(
         sa.func.lower(OrgProduct.name), OrgProduct.id)
     if not can(employee, "catalog_all"):
         stmt = stmt.where(OrgProduct.id.in_(attributed_product_ids(employee)))
-    return list(db.session.scalars(stmt))
+    return stmt
+
+
+def editable_products(employee: OrgEmployee) -> list[OrgProduct]:
+    """The products ``editable_products_query`` selects."""
+    return list(db.session.scalars(editable_products_query(employee)))
 
 
 # ---- plans ----------------------------------------------------------------------------------------

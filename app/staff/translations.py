@@ -16,11 +16,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask import flash, g, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import StringField, TextAreaField
 
 from app.catalog import translations as sheets
+from app.catalog.models import OrgProduct
 from app.errors import NotFoundError, ValidationError
 from app.extensions import db
 from app.learn.content_translations import save_row
@@ -28,6 +31,7 @@ from app.orgs.permissions import can
 from app.staff.blueprint import bp
 from app.staff.collections import load_collection
 from app.staff.product_tabs import editable_product
+from app.web import tables
 from app.web.htmx import is_htmx, redirect, render
 from app.web.inputs import Form
 
@@ -171,15 +175,37 @@ def skill_translation_save(locale: str, kind: str, row_id: str):
     return _save(_skills_page(), lambda: sheets.load_skill_sheet(g.employee), g.staff_org.id, locale, kind, row_id)
 
 
+def _untranslated_in(locale: str):
+    return OrgProduct.id.in_(sheets.untranslated_product_ids(g.staff_org.id, locale))
+
+
+# The org-wide overview, a page of products at a time: the list (and the filter "untranslated in X")
+# in SQL, then the missing counts of the page's products in one query (``sheets.missing_counts``).
+OVERVIEW = tables.Table(
+    id="translations-table", title=_l("Translations"), endpoint="staff.translations",
+    query=lambda employee: sheets.editable_products_query(employee).order_by(None),
+    key=OrgProduct.id,
+    columns=[tables.Column("name", _l("Product"))],
+    default_order=lambda: [sa.func.lower(OrgProduct.name)],
+    filters=[tables.Choice("untranslated", _l("Untranslated in"), any_label=_l("Any language (show all)"),
+                           options=lambda employee: [(loc, loc) for loc in
+                                                     sheets.translation_locales(employee.org_id)[1]],
+                           where=_untranslated_in)],
+    per_page_options=(50, 100, 200),
+)
+
+
 @bp.get("/translations")
 def translations():
-    """Every product the employee may edit, with the texts missing per language."""
-    products = sheets.editable_products(g.employee)
+    """The products the employee may edit, a page at a time, with the texts missing per language."""
     base, locales = sheets.translation_locales(g.staff_org.id)
-    locale = _locale_arg(locales, request.args.get("untranslated"))
-    loaded = sheets.load_sheets(products)
-    rows = [(p, {loc: loaded[p.id].missing_count(loc) for loc in locales}) for p in products]
-    if locale:
-        rows = [(p, counts) for p, counts in rows if counts[locale]]
+    listing = OVERVIEW.listing(g.employee).load()
+    locale = listing.value("untranslated") or None
+    products = [row[0] for row in listing.rows]
+    counts = sheets.missing_counts(g.staff_org.id, [p.id for p in products], locales)
+    rows = [(p, counts[p.id]) for p in products]
+    total = listing.total if not locale else db.session.scalar(
+        sa.select(sa.func.count()).select_from(listing.base.order_by(None).subquery()))
     return render("staff/translations.html", "staff/_translations_table.html", rows=rows, locales=locales,
-                  base=base, locale=locale, total=len(products), org_wide=can(g.employee, "catalog_all"))
+                  base=base, locale=locale, total=total, listing=listing,
+                  org_wide=can(g.employee, "catalog_all"), push_url=listing.url() if is_htmx() else None)

@@ -125,4 +125,4 @@ def test_a_paid_order_queues_its_receipt_for_the_org(app, store):
         (receipt,) = receipts  # the paid order only (the pending one is not paid)
         assert receipt.to_email == "lena@example.com" and store.order_number in receipt.subject
         assert "Python Course" in receipt.body_text and "Total: " in receipt.body_text
-        assert f"/{store.academy.org_slug}/eu/en/orders/{store.order_number}" in receipt.body_text
+        assert f"/{store.academy.org_slug}/eu/en/account/orders/{store.order_number}" in receipt.body_text

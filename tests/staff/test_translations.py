@@ -10,12 +10,19 @@ import re
 
 import sqlalchemy as sa
 
-from app.catalog.models import OrgProductVariant, OrgProductVariantPaymentPlan
+from app.catalog import translations as sheets
+from app.catalog.models import OrgProduct, OrgProductVariant, OrgProductVariantPaymentPlan
 from app.catalog.services import set_product_translation
-from app.courses.models import OrgLesson, OrgLessonQuizQuestion, OrgProductCourseModule
+from app.courses.models import (
+    OrgLesson,
+    OrgLessonQuizQuestion,
+    OrgLessonQuizQuestionTranslation,
+    OrgProductCourseModule,
+    OrgProductCourseModuleTranslation,
+)
 from app.extensions import db
 from app.learn.authoring import add_section, place_lesson
-from app.orgs.models import Org, OrgAuditLog
+from app.orgs.models import Org, OrgAuditLog, OrgLocale
 from tests.factories import PASSWORD, make_lesson, make_product, org_admin
 from tests.learn import assessment_fixtures
 from tests.learn.assessment_fixtures import HTMX, text
@@ -291,3 +298,94 @@ def test_variants_are_rows_of_the_product_sheet_and_only_a_physical_item_has_a_s
     r = admin.post(_save_url(academy, "variant", variant_id), headers={**HTMX, "HX-Target": f"row-{key}"},
                    data={f"{key}-name": "Onlinekurs"})
     assert r.status_code == 200 and 'value="Onlinekurs"' in text(r)
+def _counts_agree(org_id):
+    """``missing_counts`` (SQL) says what the loaded sheets' ``missing_count`` says, for every product
+    of the org and every language it translates into."""
+    _base, locales = sheets.translation_locales(org_id)
+    products = list(db.session.scalars(sa.select(OrgProduct).where(OrgProduct.org_id == org_id)))
+    loaded = sheets.load_sheets(products)
+    expected = {p.id: {loc: loaded[p.id].missing_count(loc) for loc in locales} for p in products}
+    assert sheets.missing_counts(org_id, [p.id for p in products], locales) == expected
+    return expected
+
+
+def test_the_overview_counts_in_sql_what_the_sheets_count(app, login, academy):
+    with app.app_context():
+        db.session.add(OrgLocale(org_id=academy.org_id, locale_key="fr", is_active=True, can_author=True))
+        db.session.commit()
+        before = _counts_agree(academy.org_id)
+        assert before[academy.product_id]["de"] > 0 and before[academy.product_id]["fr"] > 0
+    admin = _as(app, login, academy.admin_email)
+    html = text(admin.get(f"{academy.dashboard}/translations"))
+    assert _missing(html, "de") == before[academy.product_id]["de"]
+
+    with app.app_context():  # one translation more: one row less in German only
+        set_product_translation(db.session.get(OrgProduct, academy.product_id), "de", name="Python-Kurs",
+                                description="Lernen", by=org_admin(academy.org_id))
+        db.session.commit()
+        after = _counts_agree(academy.org_id)
+        assert after[academy.product_id] == {"de": before[academy.product_id]["de"] - 1,
+                                             "fr": before[academy.product_id]["fr"]}
+    assert _missing(text(admin.get(f"{academy.dashboard}/translations")), "de") == after[academy.product_id]["de"]
+
+    with app.app_context():  # constructed cases: blanks are no text, every choice of a question counts
+        question = db.session.get(OrgLessonQuizQuestion, academy.q_single)
+        keys = [str(c["key"]) for c in question.choices]
+        db.session.add(OrgLessonQuizQuestionTranslation(
+            org_id=academy.org_id, question_id=question.id, locale_key="de", prompt="Frage?",
+            explanation="Weil." if question.explanation else None, choices={k: "Antwort" for k in keys}))
+        db.session.add(OrgLessonQuizQuestionTranslation(  # one choice missing, one blank
+            org_id=academy.org_id, question_id=question.id, locale_key="fr", prompt="Question ?",
+            explanation="Parce que." if question.explanation else None,
+            choices={k: " \n\t" for k in keys[:1]}))
+        module = db.session.scalar(sa.select(OrgProductCourseModule).where(
+            OrgProductCourseModule.course_product_id == academy.product_id))
+        module.description = " \t\n"  # a blank base is nothing to translate
+        db.session.add(OrgProductCourseModuleTranslation(org_id=academy.org_id, module_id=module.id,
+                                                         locale_key="de", title="  ", description=None))
+        db.session.flush()
+        final = _counts_agree(academy.org_id)
+        assert final[academy.product_id]["de"] == after[academy.product_id]["de"] - 1  # the question is done
+        assert final[academy.product_id]["fr"] == after[academy.product_id]["fr"]  # its choices are not
+        db.session.rollback()
+
+
+def test_the_overview_is_paged_and_its_query_count_does_not_grow_with_the_products(app, login, academy,
+                                                                                   count_queries):
+    admin = _as(app, login, academy.admin_email)
+    url = f"{academy.dashboard}/translations"
+    admin.get(url)
+    with count_queries() as few:
+        assert admin.get(url).status_code == 200
+    with count_queries() as few_filtered:
+        assert admin.get(f"{url}?untranslated=de").status_code == 200
+    with app.app_context():
+        org, by = _org(academy.org_id), org_admin(academy.org_id)
+        for i in range(80):
+            product = make_product(org, name=f"Zz extra {i:02d}", type="physical", by=by)
+            if i % 4 == 0:
+                set_product_translation(product, "de", name=f"Zz extra {i:02d} (de)", by=by)
+        db.session.commit()
+    with count_queries() as many:
+        first = text(admin.get(url))
+    assert many.count == few.count, str(many)
+    with count_queries() as many_filtered:
+        filtered = text(admin.get(f"{url}?untranslated=de"))
+    assert many_filtered.count == few_filtered.count, str(many_filtered)
+
+    assert first.count("data-product=") == 50 and 'rel="next"' in first
+    second = text(admin.get(f"{url}?page=2"))
+    assert "Zz extra 79" in second and 'data-product="' in second and 'rel="next"' not in second
+    # the filter is applied in SQL, before paging (the 20 translated extras are left out), and the
+    # page links keep it
+    assert filtered.count("data-product=") == 50
+    nav = re.search(r'<nav class="pagination".*?</nav>', filtered, re.S).group(0)
+    assert "untranslated=de" in nav and "page=2" in nav
+    rest = text(admin.get(f"{url}?untranslated=de&page=2"))
+    shown = filtered + rest
+    assert "Zz extra 01" in shown and "Zz extra 79" in shown
+    assert not any(f"Zz extra {i:02d}<" in shown for i in range(0, 80, 4))
+    shown = re.search(r"(\d+) of (\d+) products have texts untranslated in de", filtered)
+    with app.app_context():
+        counts = _counts_agree(academy.org_id)
+    assert (int(shown[1]), int(shown[2])) == (sum(1 for c in counts.values() if c["de"]), len(counts))
