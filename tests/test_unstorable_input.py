@@ -45,7 +45,8 @@ DOMAIN = "shop.sweep.example"
 # again), a redirect that changed nothing (no NUL ever reaches the database: the statement check
 # never fired, and none is stored), or a refusal that has nothing to do with the byte (login
 # required, not found, ...). Never a 5xx.
-ALLOWED = {200, 204, 302, 303, 400, 401, 403, 404, 405, 409, 413, 422}
+# 308: a moved address (the store's old order links) sends the request on unchanged.
+ALLOWED = {200, 204, 302, 303, 308, 400, 401, 403, 404, 405, 409, 413, 422}
 
 
 @dataclass
