@@ -10,7 +10,9 @@
 #             with the Nu HTML checker and axe-core over every visited page (ensure_quality_tools)
 #
 # With `all`, the postgres stage runs in the background beside sqlite and browser (TEST_SERIAL=1
-# runs them one after another); its output is printed when it ends.
+# runs them one after another); its output is printed when it ends. The SQLite run of tests/staff
+# then follows it in that background lane (summary line "sqlite-staff"), so the two lanes take about
+# the same time on two cores.
 #
 # The sqlite and postgres stages share one throwaway redis-server (scripts/redis.sh), exported as
 # TEST_REDIS_URL for the `redis`-marked tests; without redis-server those tests fail under CI=true
@@ -253,8 +255,21 @@ skip_or_fail() {  # stage, reason
     fi
 }
 
+# With the PostgreSQL stage in the background, the SQLite stage's tests/staff (about 1.5 min) runs
+# after it in the background lane ("sqlite-staff"), so both lanes end at about the same time.
+SPLIT_SQLITE=""
+SQLITE_LATER=tests/staff
+
 stage_sqlite() {
-    run_pytest sqlite -m "not browser" tests
+    if [[ -n "$SPLIT_SQLITE" ]]; then
+        run_pytest sqlite -m "not browser" tests --ignore="$SQLITE_LATER"
+    else
+        run_pytest sqlite -m "not browser" tests
+    fi
+}
+
+stage_sqlite_staff() {
+    run_pytest sqlite-staff -m "not browser" "$SQLITE_LATER"
 }
 
 stage_postgres() {
@@ -319,14 +334,19 @@ stop_redis() {
 
 # Run a stage in the background (its output to a log printed when it ends); its results come
 # back through a file of assignments, since a subshell cannot set this shell's variables.
-run_in_background() {  # stage
+run_in_background() {  # stage, then the stages run after it in the same lane
     local stage=$1
     (
         trap - EXIT
-        "stage_$stage"
-        printf 'RESULT[%s]=%q; PASSED[%s]=%q; FAILED[%s]=%q; (( STAGE_FAILED |= %d )) || true\n' \
-            "$stage" "${RESULT[$stage]:-}" "$stage" "${PASSED[$stage]:-0}" "$stage" "${FAILED[$stage]:-0}" \
-            "$STAGE_FAILED" > "$RUN_TMP/result-$stage"
+        local s
+        for s in "$@"; do
+            "stage_${s//-/_}"
+        done
+        for s in "$@"; do
+            printf 'RESULT[%s]=%q; PASSED[%s]=%q; FAILED[%s]=%q\n' \
+                "$s" "${RESULT[$s]:-}" "$s" "${PASSED[$s]:-0}" "$s" "${FAILED[$s]:-0}"
+        done > "$RUN_TMP/result-$stage"
+        printf '(( STAGE_FAILED |= %d )) || true\n' "$STAGE_FAILED" >> "$RUN_TMP/result-$stage"
     ) > "$RUN_TMP/log-$stage" 2>&1 &
     BACKGROUND_PID=$!
     echo "test.sh: the $stage stage runs in the background; its output follows when it ends"
@@ -339,10 +359,12 @@ start_redis
 # on the other), unless TEST_SERIAL=1. Its redis tests use database 1 of the shared server.
 BACKGROUND_PID=""
 if wants postgres && [[ ${#STAGES[@]} -gt 1 && -z "${TEST_SERIAL:-}" ]]; then
+    LANE=(postgres)
+    if wants sqlite; then SPLIT_SQLITE=1; LANE+=(sqlite-staff); fi
     if [[ -n "${TEST_REDIS_URL:-}" ]]; then
-        TEST_REDIS_URL=${TEST_REDIS_URL%/*}/1 run_in_background postgres
+        TEST_REDIS_URL=${TEST_REDIS_URL%/*}/1 run_in_background "${LANE[@]}"
     else
-        run_in_background postgres
+        run_in_background "${LANE[@]}"
     fi
 fi
 for stage in "${STAGES[@]}"; do
@@ -357,12 +379,15 @@ if [[ -n "$BACKGROUND_PID" ]]; then
     else
         RESULT[postgres]="FAILED: the stage ended without a result"
         PASSED[postgres]=0; FAILED[postgres]=1; STAGE_FAILED=1
+        [[ -n "$SPLIT_SQLITE" ]] && { RESULT[sqlite-staff]="FAILED: the stage ended without a result"; FAILED[sqlite-staff]=1; }
     fi
 fi
 
 banner summary
 total_p=0 total_f=0
-for stage in "${STAGES[@]}"; do
+SUMMARY=("${STAGES[@]}")
+[[ -n "$SPLIT_SQLITE" ]] && SUMMARY+=(sqlite-staff)
+for stage in "${SUMMARY[@]}"; do
     echo "$stage: ${RESULT[$stage]}"
     total_p=$((total_p + ${PASSED[$stage]:-0}))
     total_f=$((total_f + ${FAILED[$stage]:-0}))
