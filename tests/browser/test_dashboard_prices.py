@@ -133,6 +133,7 @@ def test_without_javascript_the_whole_matrix_is_saved_and_a_bad_cell_keeps_its_i
     eu, us, latam = markets["eu"], markets["us"], markets["latam"]
 
     # At phone width the matrix scrolls inside its box, the page does not.
+    page.wait_for_load_state("load")  # the stylesheet too: the DOM can be there before it
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 391, width
 

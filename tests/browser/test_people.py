@@ -39,6 +39,7 @@ def newcomers(demo) -> dict[str, str]:
 
 
 def no_sideways_scroll(page: Page) -> None:
+    page.wait_for_load_state("load")  # the stylesheet too: unstyled, the table is wider (failed once in CI)
     width = page.evaluate("document.documentElement.scrollWidth")
     viewport = page.evaluate("window.innerWidth")
     assert width <= viewport, (page.url, width, viewport)

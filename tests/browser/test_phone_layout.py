@@ -35,6 +35,7 @@ def _rgb(hex_colour: str) -> str:
 
 def first_screen(page: Page, name: str, key: str, screenshots) -> None:
     """Save the first screen; nothing scrolls sideways; ``key`` is visible with its top on the first screen."""
+    page.wait_for_load_state("load")  # the stylesheet too: the DOM can be there before it
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=screenshots / f"{name}.png")
     page.screenshot(path=screenshots / f"{name}-full.png", full_page=True)

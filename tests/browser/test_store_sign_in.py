@@ -64,6 +64,7 @@ def test_a_french_visitor_finds_the_account_and_orders_inside_the_store_on_a_pho
     for _step in ("account", "orders"):
         expect(page.locator("html")).to_have_attribute("lang", "fr")
         expect(page.locator(".site-header .store-name")).to_have_text(store_name)
+        page.wait_for_load_state("load")  # the stylesheet too
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         if _step == "account":
             page.locator("main .subnav a", has_text="Mes commandes").click()
