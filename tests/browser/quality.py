@@ -35,7 +35,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -348,103 +347,13 @@ class AxeViolation:
 
 
 def axe_check(browser, axe_js: Path, documents: dict[str, tuple[str, str]],
-              widths: dict[str, set[int]] | None = None, *, launch_args: dict | None = None,
-              workers: int = 1) -> dict[str, list[AxeViolation]]:
+              widths: dict[str, set[int]] | None = None) -> dict[str, list[AxeViolation]]:
     """Run axe-core on each document (name -> (URL, HTML)), replayed at its URL in a fresh page, once
     at each of its viewport ``widths`` (name -> widths; default: 1280 px only).
 
     The page gets the server's stylesheets and images (colour contrast, visibility) but runs no
     page scripts: the snapshot already is the state the scripts left.
-
-    With ``workers`` > 1 and ``launch_args`` (pytest-playwright's ``browser_type_launch_args``),
-    every other document is checked by a Chromium of its own in a child process while this one
-    checks the rest: each document is still checked exactly once, at each of its widths.
     """
-    names = list(documents)
-    if workers < 2 or launch_args is None or len(names) < 2 * AXE_MIN_DOCUMENTS_PER_WORKER:
-        return _axe_run(browser, axe_js, documents, widths)
-    shares = [names[i::workers] for i in range(workers)]
-    children = [_AxeChild(axe_js, {name: documents[name] for name in share}, widths, launch_args)
-                for share in shares[1:]]
-    try:
-        found = _axe_run(browser, axe_js, {name: documents[name] for name in shares[0]}, widths)
-        for child in children:
-            found.update(child.results())
-    finally:
-        for child in children:
-            child.stop()
-    return {name: found[name] for name in names}
-
-
-AXE_MIN_DOCUMENTS_PER_WORKER = 20  # below that a second Chromium costs more than it saves
-
-
-def axe_workers() -> int:
-    """How many Chromiums check the pages with axe-core: two on a machine with two cores or more."""
-    return 2 if (os.cpu_count() or 1) >= 2 else 1
-
-
-class _AxeChild:
-    """``_axe_run`` over some documents in a child process with a Chromium of its own."""
-
-    def __init__(self, axe_js: Path, documents: dict[str, tuple[str, str]],
-                 widths: dict[str, set[int]] | None, launch_args: dict) -> None:
-        import tempfile
-
-        self.dir = Path(tempfile.mkdtemp(prefix="axe-worker-"))
-        launch = {key: value for key, value in launch_args.items()
-                  if key in ("executable_path", "args", "headless", "chromium_sandbox", "channel")}
-        job = {"axe_js": str(axe_js), "launch": launch,
-               "documents": {name: list(pair) for name, pair in documents.items()},
-               "widths": {name: sorted((widths or {}).get(name) or ()) for name in documents}}
-        (self.dir / "job.json").write_text(json.dumps(job), encoding="utf-8")
-        self.log = open(self.dir / "worker.log", "w+", encoding="utf-8")  # noqa: SIM115
-        root = Path(__file__).resolve().parents[2]
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", "import sys; from tests.browser.quality import _axe_worker_main; "
-                                   "_axe_worker_main(sys.argv[1], sys.argv[2])",
-             str(self.dir / "job.json"), str(self.dir / "results.json")],
-            cwd=root, stdout=self.log, stderr=subprocess.STDOUT, text=True)
-
-    def results(self) -> dict[str, list[AxeViolation]]:
-        returncode = self.process.wait(timeout=1800)
-        self.log.seek(0)
-        output = self.log.read()
-        if returncode != 0:
-            raise AssertionError(f"the axe-core worker process failed (exit {returncode}):\n{output[-4000:]}")
-        data = json.loads((self.dir / "results.json").read_text(encoding="utf-8"))
-        return {name: [AxeViolation(**violation) for violation in violations] for name, violations in data.items()}
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def _axe_worker_main(job_path: str, out_path: str) -> None:
-    """The child process of ``_AxeChild``: launch Chromium, run ``_axe_run``, write the results."""
-    from dataclasses import asdict
-
-    from playwright.sync_api import sync_playwright
-
-    job = json.loads(Path(job_path).read_text(encoding="utf-8"))
-    documents = {name: (url, html) for name, (url, html) in job["documents"].items()}
-    widths = {name: set(found) for name, found in job["widths"].items() if found}
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(**{"headless": True, **job["launch"]})
-        try:
-            results = _axe_run(browser, Path(job["axe_js"]), documents, widths)
-        finally:
-            browser.close()
-    Path(out_path).write_text(json.dumps({name: [asdict(v) for v in found] for name, found in results.items()}),
-                              encoding="utf-8")
-
-
-def _axe_run(browser, axe_js: Path, documents: dict[str, tuple[str, str]],
-             widths: dict[str, set[int]] | None = None) -> dict[str, list[AxeViolation]]:
-    """axe-core over ``documents`` in ``browser``, one document after another (see ``axe_check``)."""
     context = browser.new_context()
     context.add_init_script(path=str(axe_js))
     page = context.new_page()

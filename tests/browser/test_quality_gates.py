@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.quality import GATES_MODULE, NuRun, Snapshot, axe_check, axe_workers, tools
+from tests.browser.quality import GATES_MODULE, NuRun, Snapshot, axe_check, tools
 
 CANARY = "canary"
 # A page with the mistakes the gates exist for: an hx- attribute, a skipped heading level,
@@ -80,14 +80,12 @@ def nu_errors(nu_run):
 
 
 @pytest.fixture(scope="module")
-def axe_violations(visited, checker_tools, browser, browser_type_launch_args, live_server, nu_run):
-    """axe-core over the canary and every distinct visited document (the Nu checker runs meanwhile),
-    split between this session's Chromium and one in a child process on a machine with two cores."""
+def axe_violations(visited, checker_tools, browser, live_server, nu_run):
+    """axe-core over the canary and every distinct visited document (the Nu checker runs meanwhile)."""
     documents = {CANARY: (f"{live_server}/quality-gate-canary", CANARY_HTML),
                  **{str(i): (s.url, s.html) for i, s in enumerate(visited)}}
     # each page at every width a test showed it at: the phone tests' pages at 390 px as well
-    return axe_check(browser, checker_tools.axe_js, documents, {str(i): s.widths for i, s in enumerate(visited)},
-                     launch_args=browser_type_launch_args, workers=axe_workers())
+    return axe_check(browser, checker_tools.axe_js, documents, {str(i): s.widths for i, s in enumerate(visited)})
 
 
 def _fail_with_report(visited: list[Snapshot], found: dict, what: str) -> None:
