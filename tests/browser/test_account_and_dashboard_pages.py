@@ -76,6 +76,7 @@ def test_subscription_assignment_and_review_from_the_dashboard(demo, new_context
     admin.goto("/dashboard/acme/")
     expect(admin.locator(".org-name")).to_have_text("Acme Academy")
     admin.locator(".staff-nav a", has_text="Assignments to review").click()
+    admin.wait_for_load_state("load")  # htmx binds the live search once its deferred script ran
     admin.locator("#submissions-q").fill("Rita Reviewed")  # the search swaps the rows in place
     row = admin.locator("#submissions tr[data-status=submitted]").filter(has_text="Rita Reviewed")
     expect(row).to_have_count(1)

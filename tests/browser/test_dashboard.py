@@ -148,6 +148,7 @@ def review_queue(page: Page, role: str, width: int, js: bool) -> None:
         fits(page, width, selector)
 
     # Search: live with htmx (the URL follows), with the "Show" button without JavaScript.
+    page.wait_for_load_state("load")  # htmx binds the live search once its deferred script ran
     page.locator("#submissions-q").fill("Amélie")
     if not js:
         page.locator(".table-toolbar button[type=submit]").click()

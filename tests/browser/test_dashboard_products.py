@@ -89,6 +89,7 @@ def test_a_creator_creates_a_service_sees_the_checklist_and_publishes_it(demo, n
     expect(page.locator(".product-status")).to_have_attribute("data-status", "published")
 
     page.locator(".breadcrumb a").click()
+    page.wait_for_load_state("load")  # htmx binds the live search once its deferred script ran (failed once in CI)
     page.locator("#products-q").fill(slug)
     expect(page).to_have_url(re.compile(r"[?&]q="))
     row = page.locator(f'#products tbody tr[data-product="{slug}"]')

@@ -49,6 +49,7 @@ def toolbar(page: Page, table: str, change, js: bool) -> None:
     """Change the list's toolbar: with JavaScript wait for htmx's answer (the region is swapped
     from it), without, press "Show" (a plain GET)."""
     if js:
+        page.wait_for_load_state("load")  # htmx binds the toolbar once its deferred script ran
         with page.expect_response(lambda r: f"/dashboard/acme/{table}" in r.url
                                   and r.request.headers.get("hx-request") == "true"):
             change()
