@@ -42,10 +42,9 @@ PASSWORD = os.environ.get("DEMO_PASSWORD", "volmify-demo")
 # ---- the targets (one place) ------------------------------------------------------------------------
 # Minimum ratio of a page's req/s to /ping's, per stage and cache setting, for the kinds in
 # RATIO_KINDS (issue 15 point 2: 15% cache off on the demo data, 12% at scale on PostgreSQL, 40%
-# with the cache on). The SQLite stage keeps the ratio it had (25%, cache on) until the pages
-# reach issue 15's; raise it here.
+# with the cache on; a signed-in page, never cached, is held to the cache-off ratio in both runs).
 MIN_RATIO = {
-    ("sqlite", "on"): 0.25,
+    ("sqlite", "on"): 0.40,
     ("sqlite", "off"): 0.15,
     ("postgres", "on"): 0.40,
     ("postgres", "off"): 0.12,
@@ -92,6 +91,8 @@ PAGES: dict[str, list[Target]] = {
         Target("/acme/eu/de/products/python-for-data-analysis", "product", label="product"),
         # The course URL redirects a visitor to the showcase course's first lesson (a free preview).
         Target(COURSE, "lesson", follow_redirect=True, label="lesson, visitor"),
+        Target("/acme/us/en/", "storefront", user=LEARNER, label="catalog, signed in"),
+        Target(COURSE, "lesson", user=LEARNER, follow_redirect=True, label="lesson, signed-in learner"),
     ],
     "postgres": [
         Target("/acme/us/en/", "storefront", label="catalog, first page"),
@@ -320,7 +321,10 @@ def check_targets(result: Result, stage: str, cache: str, baseline_rps: float) -
         result.problems.append(f"{result.bad_responses} non-2xx/3xx, {result.errors} socket errors")
     if baseline_rps > 0 and result.kind != "baseline":
         result.ratio = result.rps / baseline_rps
-    minimum = MIN_RATIO.get((stage, cache))
+    # A signed-in page is never served from the storefront cache (it is per user): with the cache
+    # on it is what it is with the cache off, and is held to that target (issue 15's table: "never
+    # cached").
+    minimum = MIN_RATIO.get((stage, "off" if result.user else cache))
     if result.kind in RATIO_KINDS and minimum is not None and result.ratio is not None and result.ratio < minimum:
         result.missed.append(f"ratio {result.ratio:.1%} < {minimum:.0%}")
     if stage == "postgres":
@@ -405,6 +409,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{'':<30}   {r.path}")
     minimum = MIN_RATIO.get((args.stage, args.cache))
     rules = [f"ratio >= {minimum:.0%} for {'/'.join(sorted(RATIO_KINDS))} pages"] if minimum else []
+    signed_in = MIN_RATIO.get((args.stage, "off"))
+    if args.cache == "on" and signed_in:
+        rules[-1:] = [f"{rules[-1]} ({signed_in:.0%} signed in: never cached)"] if rules else []
     if args.stage == "postgres":
         rules += [f"SQL <= {MAX_SQL_MS:.0f} ms per page", f"earnings/reports alone <= {MAX_MONEY_MS:.0f} ms"]
     print(f"\n{args.duration}s per URL, {args.connections} connections, tool: {tool}; alone = median of "

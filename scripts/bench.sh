@@ -2,7 +2,8 @@
 # `make bench`: two stages, each against gunicorn (2 workers) on a throwaway database.
 #
 #   sqlite    the demo data on SQLite: scripts/bench.py measures each page's requests/sec against
-#             /ping with wrk (or a Python fallback), and scripts/bench_export.py downloads the CSV
+#             /ping with wrk (or a Python fallback), with the storefront cache on and again with it
+#             off (STOREFRONT_CACHE_SECONDS=0); with it on, scripts/bench_export.py downloads the CSV
 #             export of a dashboard list of BENCH_EXPORT_ROWS (100,000) rows, reporting its speed and
 #             how much the worker's peak memory grew (the export is streamed: it must not grow).
 #   postgres  a throwaway PostgreSQL (scripts/pg.sh): migrate, seed the demo, generate the dataset at
@@ -118,16 +119,21 @@ stage_sqlite() {
         "$BIN/python" scripts/bench_export.py seed --rows "$EXPORT_ROWS" >>"$BENCH_DIR/seed-sqlite.log" 2>&1 \
             || { cat "$BENCH_DIR/seed-sqlite.log" >&2; echo "bench.sh: seeding the export rows failed" >&2; exit 1; }
     fi
-    start_gunicorn "$BENCH_DIR/gunicorn-sqlite.log"
-    set +e
-    "$BIN/python" scripts/bench.py --base "$BASE" --stage sqlite "$@"; record $?
-    if [[ "$EXPORT_ROWS" -gt 0 ]]; then
-        "$BIN/python" scripts/bench_export.py measure --base "$BASE" --server-pid "$GUNICORN_PID" --rows "$EXPORT_ROWS"
-        record $?
-    fi
-    set -e
-    [[ $rc -eq 0 ]] || tail -n 30 "$BENCH_DIR/gunicorn-sqlite.log" >&2
-    stop_gunicorn
+    local cache
+    for cache in on off; do
+        if [[ $cache == on ]]; then export STOREFRONT_CACHE_SECONDS=30; else export STOREFRONT_CACHE_SECONDS=0; fi
+        start_gunicorn "$BENCH_DIR/gunicorn-sqlite-$cache.log"
+        set +e
+        "$BIN/python" scripts/bench.py --base "$BASE" --stage sqlite --cache "$cache" "$@"; record $?
+        if [[ $cache == on && "$EXPORT_ROWS" -gt 0 ]]; then
+            "$BIN/python" scripts/bench_export.py measure --base "$BASE" --server-pid "$GUNICORN_PID" --rows "$EXPORT_ROWS"
+            record $?
+        fi
+        set -e
+        [[ $rc -eq 0 ]] || tail -n 30 "$BENCH_DIR/gunicorn-sqlite-$cache.log" >&2
+        stop_gunicorn
+    done
+    unset STOREFRONT_CACHE_SECONDS
 }
 
 stage_postgres() {

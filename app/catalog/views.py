@@ -42,6 +42,7 @@ def index():
 
 
 @bp.get("/products/<slug>")
+@cache.page  # the same for every visitor without cookies (a 404 is not kept)
 def product(slug: str):
     storefront = g.storefront
     part = (*_view(), slug)

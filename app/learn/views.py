@@ -141,6 +141,7 @@ class _VisitorLesson:
 
 
 @bp.get("/<course_slug>/<placement_id>")
+@cache.page  # a visitor without cookies: the same page for all (signed-in learners have a session)
 def lesson(course_slug: str, placement_id: str):
     if not current_user.is_authenticated and "preview" not in request.args:
         shared = _VisitorLesson(course_slug, placement_id)

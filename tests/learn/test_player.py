@@ -357,3 +357,25 @@ def test_a_visitors_lesson_page_comes_from_the_read_cache_when_enabled(app, clie
     finally:
         app.config["STOREFRONT_CACHE_SECONDS"] = 0
         cache.clear()
+
+
+def test_a_lesson_page_kept_whole_for_visitors_is_never_what_a_learner_gets(app, login, school, count_queries):
+    """Visitors without cookies share one cached page (the upgrade panel); a learner who bought the
+    course, signed in, gets the lesson itself."""
+    from app.web import cache
+
+    grant(app, school, 1)
+    app.config["STOREFRONT_CACHE_SECONDS"] = 30
+    try:
+        first = html_of(app.test_client().get(school.url(0)))
+        with count_queries() as warm:
+            second = html_of(app.test_client().get(school.url(0)))
+        assert warm.count == 0, str(warm)
+        assert "upgrade-panel" in first and "upgrade-panel" in second
+        learner = app.test_client()
+        _login(learner, login)
+        own = html_of(learner.get(school.url(0)))
+        assert "upgrade-panel" not in own and "The <strong>first</strong> lesson." in own
+    finally:
+        app.config["STOREFRONT_CACHE_SECONDS"] = 0
+        cache.clear()

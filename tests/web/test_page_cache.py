@@ -96,3 +96,31 @@ def test_an_edit_shows_to_the_next_visitor_at_once(store, app):
         product.name = "Flat White Art"
         db.session.commit()
     assert "Flat White Art" in app.test_client().get(STORE).get_data(as_text=True)
+
+
+PRODUCT = f"{STORE}products/latte-art"
+
+
+def test_the_product_page_is_kept_whole_for_visitors_and_rendered_for_members(store, app, login, count_queries):
+    first = app.test_client().get(PRODUCT)
+    with count_queries() as warm:
+        second = app.test_client().get(PRODUCT)
+    assert warm.count == 0, str(warm)
+    assert _without_tokens(first.get_data(as_text=True)) == _without_tokens(second.get_data(as_text=True))
+    assert META.search(first.get_data(as_text=True)).group(1) != META.search(second.get_data(as_text=True)).group(1)
+    app.config["WTF_CSRF_ENABLED"] = False
+    member = app.test_client()
+    login(member, "buyer@example.com", PASSWORD)
+    assert "My orders" in member.get(PRODUCT).get_data(as_text=True)
+    assert "My orders" not in app.test_client().get(PRODUCT).get_data(as_text=True)
+
+
+def test_an_edit_to_a_product_shows_on_its_page_at_once_and_a_missing_one_stays_missing(store, app):
+    assert "Latte Art" in app.test_client().get(PRODUCT).get_data(as_text=True)
+    assert app.test_client().get(f"{STORE}products/nothing-here").status_code == 404
+    with app.app_context():
+        product = db.session.scalar(db.select(OrgProduct).where(OrgProduct.slug == "latte-art"))
+        product.name = "Flat White Art"
+        db.session.commit()
+    assert "Flat White Art" in app.test_client().get(PRODUCT).get_data(as_text=True)
+    assert app.test_client().get(f"{STORE}products/nothing-here").status_code == 404
