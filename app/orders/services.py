@@ -35,7 +35,7 @@ from app.catalog.models import (
     OrgProductVariantPaymentPlan,
 )
 from app.checks import check_email, clean_text, to_amount
-from app.db import utcnow
+from app.db import upsert_insert, utcnow
 from app.entitlements import services as entitlements
 from app.entitlements.models import SUBSCRIPTION_RUNNING_STATUSES, OrgMemberSubscription
 from app.errors import (
@@ -51,6 +51,7 @@ from app.markets.models import OrgMarket
 from app.money import ZERO, allocate, format_money, quantize
 from app.orders import events
 from app.orders.models import (
+    OrderNumberCounter,
     OrgMemberOrder,
     OrgMemberOrderItem,
     OrgMemberOrderPayment,
@@ -82,11 +83,28 @@ def order_number_prefix(org: Org) -> str:
 
 
 def next_order_number(org: Org) -> str:
-    """The next free number for the org, e.g. ``ACME-000124``: one more than the highest number
-    with the org's prefix. Numbers are unique across the platform (the column is unique); two
-    checkouts that pick the same number concurrently are resolved by ``place_order``, which retries
-    on the unique violation. Orgs whose long slugs cut to the same prefix share one sequence."""
+    """The next number for the org, e.g. ``ACME-000124``: its prefix's counter
+    (``OrderNumberCounter``) moved on by one in one statement. The counter's row stays locked until
+    the transaction ends, so concurrent checkouts of one prefix get consecutive numbers, and a
+    rolled-back order gives its number back. Orgs whose long slugs cut to the same prefix share one
+    sequence; numbers are unique across the platform (the column is unique)."""
     prefix = order_number_prefix(org)
+    table = OrderNumberCounter.__table__
+    insert = upsert_insert(db.session.get_bind().dialect.name)(table).values(prefix=prefix, last_number=1)
+    number = db.session.scalar(
+        insert.on_conflict_do_update(index_elements=[table.c.prefix],
+                                     set_={"last_number": table.c.last_number + 1})
+        .returning(table.c.last_number)
+    )
+    formatted = f"{prefix}-{number:0{ORDER_NUMBER_DIGITS}d}"
+    if len(formatted) > ORDER_NUMBER_LENGTH:
+        raise ConflictError(_("No order numbers are left for this organization."))
+    return formatted
+
+
+def _highest_order_number(prefix: str) -> int:
+    """The highest number among the orders with ``prefix`` (a search of the order numbers: only
+    when the counter fell behind, e.g. orders were loaded without it)."""
     head = f"{prefix}-"
     column = OrgMemberOrder.order_number
     # The part after "PREFIX-" is digits only, so a hyphen there means another prefix that merely
@@ -97,34 +115,26 @@ def next_order_number(org: Org) -> str:
         .order_by(sa.func.length(column).desc(), column.desc())
         .limit(1)
     )
-    number = int(last[len(head):]) + 1 if last and last[len(head):].isdigit() else 1
-    formatted = f"{head}{number:0{ORDER_NUMBER_DIGITS}d}"
-    if len(formatted) > ORDER_NUMBER_LENGTH:
-        raise ConflictError(_("No order numbers are left for this organization."))
-    return formatted
+    return int(last[len(head):]) if last and last[len(head):].isdigit() else 0
+
+
+def _catch_up_counter(org: Org) -> None:
+    """Move the org's counter past the highest number already given out (a number it handed out
+    was taken: orders were written without it)."""
+    prefix = order_number_prefix(org)
+    highest = _highest_order_number(prefix)
+    table = OrderNumberCounter.__table__
+    insert = upsert_insert(db.session.get_bind().dialect.name)(table).values(prefix=prefix, last_number=highest)
+    db.session.execute(insert.on_conflict_do_update(
+        index_elements=[table.c.prefix],
+        set_={"last_number": sa.case((table.c.last_number < highest, highest), else_=table.c.last_number)},
+    ))
 
 
 def _order_number_taken(number: str) -> bool:
     return db.session.scalar(
         sa.select(OrgMemberOrder.id).where(OrgMemberOrder.order_number == number).limit(1)
     ) is not None
-
-
-def _insert_with_number(org: Org, build) -> OrgMemberOrder:
-    """Insert ``build(number)`` under the next free order number, retrying when a concurrent
-    checkout took the same number first (each attempt in its own SAVEPOINT)."""
-    for _attempt in range(_NUMBER_ATTEMPTS):
-        order = build(next_order_number(org))
-        try:
-            with db.session.begin_nested():
-                db.session.add(order)
-                db.session.flush()
-        except IntegrityError:
-            if not _order_number_taken(order.order_number):
-                raise
-            continue
-        return order
-    raise ConflictError(_("Could not assign an order number. Please try again."))
 
 
 # ---- placing an order ----------------------------------------------------------------------
@@ -272,13 +282,27 @@ def place_order(
         "billing_address": billing_address, "shipping_address": shipping_address, "locale_key": locale_key,
     }
     at = utcnow()
-    with db.session.begin_nested():
-        # ``items=[]``: the new order's collection starts loaded (adding items reads nothing).
-        order = _insert_with_number(org, lambda number: OrgMemberOrder(order_number=number, items=[], **fields))
-        _add_items(order, quote, currency)
-        _spend_discount_and_gift_cards(org, order, quote, discount, at)
-        db.session.flush()
-    return order
+    for _attempt in range(_NUMBER_ATTEMPTS):
+        number = None
+        try:
+            with db.session.begin_nested():
+                number = next_order_number(org)  # last but the writes: its row is locked until the commit
+                # ``items=[]``: the new order's collection starts loaded (adding items reads nothing).
+                order = OrgMemberOrder(order_number=number, items=[], **fields)
+                db.session.add(order)
+                db.session.flush()
+                _add_items(order, quote, currency)
+                _spend_discount_and_gift_cards(org, order, quote, discount, at)
+                db.session.flush()
+        except IntegrityError:
+            # The number was taken by an order written without the counter: move the counter past
+            # the highest number and try again (the SAVEPOINT undid everything of this attempt).
+            if number is None or not _order_number_taken(number):
+                raise
+            _catch_up_counter(org)
+            continue
+        return order
+    raise ConflictError(_("Could not assign an order number. Please try again."))
 
 
 def _check_can_order(org: Org, member: OrgMember, market: OrgMarket, quote: Quote) -> str:
