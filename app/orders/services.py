@@ -416,15 +416,48 @@ def _spend_discount_and_gift_cards(org: Org, order: OrgMemberOrder, quote: Quote
 def lock_order(order: OrgMemberOrder) -> OrgMemberOrder:
     """Reload ``order`` with its items and payments under a row lock (PostgreSQL), so concurrent
     payment, cancellation and refund of one order happen one after another on fresh state. One
-    statement: the collections are joined (the lock is taken on the order's row only)."""
+    statement: the collections are joined (the lock is taken on the order's row only). Nothing
+    when this transaction loaded it under the lock already (``member_order_for_update``)."""
     db.session.flush()
+    if _locked_orders().get(order.id) is order:
+        return order
     db.session.execute(
-        sa.select(OrgMemberOrder).where(OrgMemberOrder.id == order.id)
+        _locked_order_statement().where(OrgMemberOrder.id == order.id)
+    ).unique().scalar_one()
+    _locked_orders()[order.id] = order
+    return order
+
+
+def member_order_for_update(org_id: str, member_id: str, number: str) -> OrgMemberOrder | None:
+    """The member's order ``number`` in the org with its items and payments, loaded under the row
+    lock ``lock_order`` takes (so paying it right after loads nothing again); None if there is none."""
+    db.session.flush()
+    order = db.session.execute(
+        _locked_order_statement().where(OrgMemberOrder.org_id == org_id, OrgMemberOrder.member_id == member_id,
+                                        OrgMemberOrder.order_number == number)
+    ).unique().scalar_one_or_none()
+    if order is not None:
+        _locked_orders()[order.id] = order
+    return order
+
+
+def _locked_order_statement() -> sa.Select[tuple[OrgMemberOrder]]:
+    return (
+        sa.select(OrgMemberOrder)
         .options(joinedload(OrgMemberOrder.items), joinedload(OrgMemberOrder.payments))
         .with_for_update(of=OrgMemberOrder)
         .execution_options(populate_existing=True)
-    ).unique().scalar_one()
-    return order
+    )
+
+
+def _locked_orders() -> dict[str, OrgMemberOrder]:
+    """The orders locked (and loaded fresh) in the session's current transaction: a lock lasts
+    until the transaction ends, and a new transaction starts with none."""
+    transaction = db.session().get_transaction()
+    info = db.session.info
+    if info.get("locked_orders_tx") is not transaction:
+        info["locked_orders_tx"], info["locked_orders"] = transaction, {}
+    return info["locked_orders"]
 
 
 # ---- payment and fulfilment ----------------------------------------------------------------
@@ -455,8 +488,8 @@ def mark_paid(
         raise ConflictError(_("The amount paid is less than the amount due for this order."))
     if fee < 0:
         raise ValidationError(_("The processing fee cannot be negative."))
-    # Held for the whole payment: the receipt and the revenue posting read it from the session.
-    org = db.session.get(Org, order.org_id)
+    # Held for the whole payment: the receipt and the revenue posting read them from the session.
+    org, market = _org_and_market(order)
     order.set_status("paid", at=at)
     order.payment_provider = provider
     if paid > 0 or reference is not None:
@@ -471,21 +504,26 @@ def mark_paid(
     db.session.execute(sa.update(OrgTaxRateSnapshot)
                        .where(OrgTaxRateSnapshot.org_id == order.org_id, OrgTaxRateSnapshot.order_id == order.id)
                        .values(paid_at=order.paid_at))
-    _queue_receipt(order, org)
+    _queue_receipt(order, org, market)
     # Last, so the ledger accounts the posting locks (every sale of the org and currency posts to
     # them) stay locked for as short a time as possible before the caller commits.
     events.order_paid.send(order, at=at)
     return order
 
 
-def _queue_receipt(order: OrgMemberOrder, org: Org) -> None:
+def _org_and_market(order: OrgMemberOrder) -> tuple[Org, OrgMarket]:
+    """The order's org and market (with its brand): one statement."""
+    return db.session.execute(
+        sa.select(Org, OrgMarket).join(OrgMarket, OrgMarket.org_id == Org.id)
+        .where(Org.id == order.org_id, OrgMarket.id == order.market_id)
+        .options(joinedload(OrgMarket.brand))
+    ).one()
+
+
+def _queue_receipt(order: OrgMemberOrder, org: Org, market: OrgMarket) -> None:
     """The receipt email of a paid order, to its billing address, in the org's outbox (its admins
     see it on the dashboard's emails page). It speaks as the market's brand (the sender's name, the
     subject and the text), or as the org when the market has no brand."""
-    market = db.session.scalars(
-        sa.select(OrgMarket).where(OrgMarket.id == order.market_id, OrgMarket.org_id == order.org_id)
-        .options(joinedload(OrgMarket.brand))
-    ).one()
     seller = market.brand.name if market.brand is not None else org.name
     link = public_url("store.orders.detail", org_slug=org.slug, market_slug=market.slug,
                       locale=order.locale_key or market.default_locale_key, number=order.order_number)
