@@ -35,7 +35,7 @@ from app.catalog.models import (
     OrgProductVariantPaymentPlan,
 )
 from app.checks import check_email, clean_text, to_amount
-from app.db import upsert_insert, utcnow
+from app.db import prebuilt, upsert_insert, utcnow
 from app.entitlements import services as entitlements
 from app.entitlements.models import SUBSCRIPTION_RUNNING_STATUSES, OrgMemberSubscription
 from app.errors import (
@@ -156,20 +156,27 @@ def _check_quote(quote: Quote, currency: str) -> None:
             raise ValueError("inconsistent quote: gift card amounts must be positive and rounded")
 
 
-def _product_types(org: Org, quote: Quote) -> dict[str, str]:
-    """``{plan_id: product type}`` for the quote's lines, checking that every plan, variant and
-    product belong together and to the org."""
-    plan_ids = {line.input.plan_id for line in quote.lines}
-    rows = db.session.execute(
+@prebuilt
+def _plan_products() -> sa.Select:
+    """Plan id, variant id, product id and type of the org's plans ``plan_ids`` (bound: org_id, plan_ids)."""
+    org_id = sa.bindparam("org_id")
+    return (
         sa.select(OrgProductVariantPaymentPlan.id, OrgProductVariant.id, OrgProduct.id, OrgProduct.type)
         .join(OrgProductVariant, OrgProductVariant.id == OrgProductVariantPaymentPlan.variant_id)
         .join(OrgProduct, OrgProduct.id == OrgProductVariant.product_id)
         .where(
-            OrgProductVariantPaymentPlan.id.in_(plan_ids),
-            OrgProductVariantPaymentPlan.org_id == org.id,
-            OrgProduct.org_id == org.id,
+            OrgProductVariantPaymentPlan.id.in_(sa.bindparam("plan_ids", expanding=True)),
+            OrgProductVariantPaymentPlan.org_id == org_id,
+            OrgProduct.org_id == org_id,
         )
-    ).all()
+    )
+
+
+def _product_types(org: Org, quote: Quote) -> dict[str, str]:
+    """``{plan_id: product type}`` for the quote's lines, checking that every plan, variant and
+    product belong together and to the org."""
+    plan_ids = sorted({line.input.plan_id for line in quote.lines})
+    rows = db.session.execute(_plan_products(), {"org_id": org.id, "plan_ids": plan_ids}).all()
     known = {plan_id: (variant_id, product_id, type_) for plan_id, variant_id, product_id, type_ in rows}
     types: dict[str, str] = {}
     for line in quote.lines:
