@@ -18,12 +18,13 @@ from app.extensions import db
 from app.giftcards.services import issue_gift_card
 from app.markets.services import create_market
 from app.orders.models import OrgMemberOrder, OrgMemberOrderPayment
-from app.orgs.models import OrgMember
+from app.orgs.models import Org, OrgMember
 from app.payments.models import PaymentEvent
 from app.tax.models import OrgTaxRateSnapshot
 from tests.factories import (
     PASSWORD,
     make_employee,
+    make_member,
     make_org,
     make_plan,
     make_product,
@@ -318,6 +319,24 @@ def test_orders_of_another_member_are_404(shop, app, client, login):
         db.session.commit()
     login(client, "other@example.com", PASSWORD)
     assert client.get(pay_url).status_code == 404
+
+
+def test_another_member_of_the_store_cannot_pay_or_decline_someone_elses_order(shop, app, client, login):
+    """Paying loads the order under its row lock by number, org and member together: a member of
+    the same store posting to another member's payment page gets a 404 and changes nothing."""
+    _login_and_add(client, login, shop.basic_id)
+    data = {**_checkout_form(client), "action": "place"}
+    pay_url = client.post(f"{PREFIX}/checkout", data=data).headers["Location"]
+    client.post("/account/logout")
+    with app.app_context():
+        org = db.session.scalar(db.select(Org).where(Org.slug == "shop"))
+        make_member(org, make_user("neighbour@example.com"), membership_type="customer")
+        db.session.commit()
+    login(client, "neighbour@example.com", PASSWORD)
+    assert client.post(pay_url, data={"outcome": "pay"}).status_code == 404
+    assert client.post(pay_url, data={"outcome": "decline"}).status_code == 404
+    with app.app_context():
+        assert db.session.scalar(db.select(OrgMemberOrder.status)) == "pending"
 
 
 # ---- Stripe, against a local fake of its API ----------------------------------------------------
