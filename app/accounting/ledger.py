@@ -13,6 +13,7 @@ the trial balance is zero per org and currency); ``flask --app wsgi ledger check
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -73,6 +74,16 @@ def _account_key(kind: Kind, currency: str, employee_id: str | None) -> tuple[st
     return kind.code, currency, employee_id if kind.per_employee else None
 
 
+@functools.cache
+def _accounts_statement(lock: bool) -> sa.Select[tuple[Account]]:
+    """``accounts_for``'s query, built once per process (bound: org_id, currency, codes)."""
+    stmt = (sa.select(Account)
+            .where(Account.org_id == sa.bindparam("org_id"), Account.currency_code == sa.bindparam("currency"),
+                   Account.code.in_(sa.bindparam("codes", expanding=True)))
+            .order_by(Account.id))
+    return stmt.with_for_update() if lock else stmt
+
+
 def accounts_for(org_id: str, currency: str, wanted: Iterable[tuple[str, str | None]], *,
                  lock: bool = False) -> dict[tuple[str, str | None], Account]:
     """The accounts ``(kind, employee_id)`` of ``org_id`` in ``currency``, created when missing
@@ -81,14 +92,10 @@ def accounts_for(org_id: str, currency: str, wanted: Iterable[tuple[str, str | N
     codes = {CHART[kind].code for kind, _ in wanted}
 
     def load() -> dict[tuple[str, str | None], Account]:
-        stmt = (sa.select(Account)
-                .where(Account.org_id == org_id, Account.currency_code == currency, Account.code.in_(codes))
-                .order_by(Account.id))
-        if lock:
-            stmt = stmt.with_for_update()
         by_code = {kind.code: key for key, kind in CHART.items()}
         found = {}
-        for account in db.session.scalars(stmt):
+        params = {"org_id": org_id, "currency": currency, "codes": sorted(codes)}
+        for account in db.session.scalars(_accounts_statement(lock), params):
             found[(by_code[account.code], account.employee_id)] = account
         return found
 

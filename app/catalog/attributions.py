@@ -34,7 +34,7 @@ from app.catalog.models import (
     OrgProductRevenuePool,
 )
 from app.checks import aware, to_amount
-from app.db import utcnow
+from app.db import prebuilt, utcnow
 from app.errors import PermissionDeniedError, ValidationError
 from app.extensions import db
 from app.orgs.models import OrgEmployee
@@ -233,6 +233,26 @@ def set_attribution(
     return attribution
 
 
+@prebuilt
+def _in_effect() -> sa.Select[tuple[OrgEmployeeProductAttribution]]:
+    """``attributions_in_effect``'s query (bound: org_id, product_ids, at)."""
+    at = sa.bindparam("at", type_=OrgEmployeeProductAttribution.effective_from.type)
+    return (
+        sa.select(OrgEmployeeProductAttribution)
+        .where(
+            OrgEmployeeProductAttribution.org_id == sa.bindparam("org_id"),
+            OrgEmployeeProductAttribution.product_id.in_(sa.bindparam("product_ids", expanding=True)),
+            OrgEmployeeProductAttribution.effective_from <= at,
+            sa.or_(
+                OrgEmployeeProductAttribution.effective_to.is_(None),
+                OrgEmployeeProductAttribution.effective_to > at,
+            ),
+        )
+        .order_by(OrgEmployeeProductAttribution.revenue_share_percentage.desc(),
+                  OrgEmployeeProductAttribution.effective_from, OrgEmployeeProductAttribution.id)
+    )
+
+
 def attributions_in_effect(org_id: str, product_ids, *, at: datetime | None = None
                            ) -> dict[str, list[OrgEmployeeProductAttribution]]:
     """Product id -> its attributions in effect at ``at`` (default: now), largest share first;
@@ -241,20 +261,7 @@ def attributions_in_effect(org_id: str, product_ids, *, at: datetime | None = No
     found: dict[str, list[OrgEmployeeProductAttribution]] = {product_id: [] for product_id in product_ids}
     if not found:
         return found
-    rows = db.session.scalars(
-        sa.select(OrgEmployeeProductAttribution)
-        .where(
-            OrgEmployeeProductAttribution.org_id == org_id,
-            OrgEmployeeProductAttribution.product_id.in_(found),
-            OrgEmployeeProductAttribution.effective_from <= moment,
-            sa.or_(
-                OrgEmployeeProductAttribution.effective_to.is_(None),
-                OrgEmployeeProductAttribution.effective_to > moment,
-            ),
-        )
-        .order_by(OrgEmployeeProductAttribution.revenue_share_percentage.desc(),
-                  OrgEmployeeProductAttribution.effective_from, OrgEmployeeProductAttribution.id)
-    )
+    rows = db.session.scalars(_in_effect(), {"org_id": org_id, "product_ids": list(found), "at": moment})
     for row in rows:
         found[row.product_id].append(row)
     return found

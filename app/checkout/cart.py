@@ -22,6 +22,7 @@ views commit and hand in the session mapping (services never import ``request``/
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -246,33 +247,37 @@ class _Offer:
         return self.product.type == "physical"
 
 
-def _translated_name(translation, owner_column, owner_id, base, chain: Sequence[str | None]):
-    """``translated(owner, "name", chain)`` as a column: the name in the first locale of ``chain``
-    (up to ``BASE``) that has a non-empty one, else the base row's (a correlated lookup per locale
-    on the translation's unique (owner, locale) index)."""
+def _chain_keys(chain: Sequence[str | None]) -> list[str | None]:
+    """The locales of ``chain`` before ``BASE`` (the base rows' names come after them)."""
     keys = []
     for key in chain:
         if key is BASE:
             break
         keys.append(key)
-    if not keys:
+    return keys
+
+
+def _translated_name(translation, owner_column, owner_id, base, locales: int):
+    """``translated(owner, "name", chain)`` as a column: the name in the first of ``locales``
+    locales (bound as ``locale_0``, ``locale_1``, ...) that has a non-empty one, else the base
+    row's (a correlated lookup per locale on the translation's unique (owner, locale) index)."""
+    if not locales:
         return base
     found = [
         sa.select(translation.name)
-        .where(owner_column == owner_id, translation.locale_key == key, translation.name != "")
+        .where(owner_column == owner_id, translation.locale_key == sa.bindparam(f"locale_{n}"),
+               translation.name != "")
         .scalar_subquery()
-        for key in keys
+        for n in range(locales)
     ]
     return sa.func.coalesce(*found, base)
 
 
-def _offers(org_id: str, market_id: str, plan_ids: Iterable[str],
-            chain: Sequence[str | None] = ()) -> dict[str, _Offer]:
-    """The org's plans ``plan_ids`` with variant, product, their names in the ``chain`` locales
-    and their active price in the market, if any: one query whatever the number of plans."""
-    ids = sorted({p for p in plan_ids if isinstance(p, str) and 0 < len(p) <= MAX_PLAN_ID})
-    if not ids:
-        return {}
+@functools.cache
+def _offers_statement(locales: int):
+    """The offers query for a locale chain of ``locales`` locales, built once per process (as
+    ``prebuilt``: neither its clauses nor its cache key are rebuilt per request); bound at execution:
+    ``org_id``, ``market_id``, ``plan_ids`` and ``locale_0`` ... ."""
     plan, variant, product, price = (
         OrgProductVariantPaymentPlan, OrgProductVariant, OrgProduct, OrgProductVariantPaymentPlanMarketPrice,
     )
@@ -284,20 +289,36 @@ def _offers(org_id: str, market_id: str, plan_ids: Iterable[str],
         .scalar_subquery()
     )
     names = (
-        _translated_name(OrgProductTranslation, OrgProductTranslation.product_id, product.id, product.name, chain),
+        _translated_name(OrgProductTranslation, OrgProductTranslation.product_id, product.id, product.name, locales),
         _translated_name(OrgProductVariantPaymentPlanTranslation, OrgProductVariantPaymentPlanTranslation.plan_id,
-                         plan.id, plan.name, chain),
+                         plan.id, plan.name, locales),
         _translated_name(OrgProductVariantTranslation, OrgProductVariantTranslation.variant_id, variant.id,
-                         variant.name, chain),
+                         variant.name, locales),
     )
-    rows = db.session.execute(
+    org_id = sa.bindparam("org_id")
+    return (
         sa.select(plan, variant, product, price, variant_count, *names)
         .join(variant, variant.id == plan.variant_id)
         .join(product, product.id == variant.product_id)
-        .outerjoin(price, sa.and_(price.plan_id == plan.id, price.market_id == market_id, price.is_active.is_(True)))
-        .where(plan.id.in_(ids), plan.org_id == org_id, product.org_id == org_id)
+        .outerjoin(price, sa.and_(price.plan_id == plan.id, price.market_id == sa.bindparam("market_id"),
+                                  price.is_active.is_(True)))
+        .where(plan.id.in_(sa.bindparam("plan_ids", expanding=True)), plan.org_id == org_id,
+               product.org_id == org_id)
         .options(joinedload(plan.subscription), joinedload(plan.usage_based))
-    ).all()
+    )
+
+
+def _offers(org_id: str, market_id: str, plan_ids: Iterable[str],
+            chain: Sequence[str | None] = ()) -> dict[str, _Offer]:
+    """The org's plans ``plan_ids`` with variant, product, their names in the ``chain`` locales
+    and their active price in the market, if any: one query whatever the number of plans."""
+    ids = sorted({p for p in plan_ids if isinstance(p, str) and 0 < len(p) <= MAX_PLAN_ID})
+    if not ids:
+        return {}
+    keys = _chain_keys(chain)
+    params = {"org_id": org_id, "market_id": market_id, "plan_ids": ids,
+              **{f"locale_{n}": key for n, key in enumerate(keys)}}
+    rows = db.session.execute(_offers_statement(len(keys)), params).all()
     return {row[0].id: _Offer(*row) for row in rows}
 
 

@@ -7,6 +7,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.accounts.models import User
@@ -47,6 +48,7 @@ class Priced:
     discount_error: str | None = None
     gift_card_errors: dict[str, str] = field(default_factory=dict)
     org: Org | None = None  # the org it was priced for (placing the order uses it, not a second load)
+    market: OrgMarket | None = None  # and its market (likewise)
 
     @property
     def has_errors(self) -> bool:
@@ -57,7 +59,10 @@ def price(storefront: Storefront, contents: carts.CartContents, *, billing_count
           discount_code: str | None, gift_card_text: str | None, user: User | None = None) -> Priced:
     """Quote the cart with the codes that can be used, and say why the others cannot (``user``:
     the buyer, whose earlier uses of a code count against its per-member limit)."""
-    org = db.session.get(Org, storefront.org_id)
+    org, market = db.session.execute(
+        sa.select(Org, OrgMarket).join(OrgMarket, OrgMarket.org_id == Org.id)
+        .where(Org.id == storefront.org_id, OrgMarket.id == storefront.market_id)
+    ).one()  # one statement for both: placing the order needs the market too
     discount, discount_error = None, None
     if discount_code:
         try:
@@ -78,7 +83,7 @@ def price(storefront: Storefront, contents: carts.CartContents, *, billing_count
             card_errors[code] = exc.message
     quote = carts.quote_cart(storefront, contents, billing_country=billing_country,
                              discount=discount, gift_cards=cards)
-    return Priced(quote=quote, discount_error=discount_error, gift_card_errors=card_errors, org=org)
+    return Priced(quote=quote, discount_error=discount_error, gift_card_errors=card_errors, org=org, market=market)
 
 
 def place(storefront: Storefront, user: User, cart: carts.Cart, contents: carts.CartContents, priced: Priced, *,
@@ -97,7 +102,8 @@ def place(storefront: Storefront, user: User, cart: carts.Cart, contents: carts.
         raise ValidationError(_("Choose a country this store sells to."))
     org = priced.org if priced.org is not None and priced.org.id == storefront.org_id \
         else db.session.get(Org, storefront.org_id)
-    market = db.session.get(OrgMarket, storefront.market_id)
+    market = priced.market if priced.market is not None and priced.market.id == storefront.market_id \
+        else db.session.get(OrgMarket, storefront.market_id)
     if member is None or member.org_id != org.id:
         member = ensure_member(org, user, membership_type="customer")
     member.billing_country_code = billing_country

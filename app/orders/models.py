@@ -182,6 +182,20 @@ class OrgMemberOrder(OrgScoped, Timestamped, db.Model):
         return self.total_amount - (self.refunded_amount or _ZERO)
 
 
+class OrderNumberCounter(db.Model):
+    """The last order number given out per order-number prefix (``ACME`` for ``ACME-000124``), so
+    the next one is one ``UPDATE ... RETURNING`` instead of a search of the order numbers. Keyed by
+    prefix, not by org: orgs whose long slugs cut to the same prefix share one sequence (the numbers
+    are unique across the platform). The row is locked from the increment to the commit, so two
+    checkouts of one org number their orders one after the other; a rolled-back order gives its
+    number back."""
+
+    __tablename__ = "order_number_counter"
+
+    prefix: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    last_number: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+
+
 class OrgMemberOrderItem(OrgScoped, Timestamped, db.Model):
     """One line of an order: the plan bought, copies of its names and tier at purchase time,
     and the line's share of discount, tax and gift cards."""

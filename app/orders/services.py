@@ -35,7 +35,7 @@ from app.catalog.models import (
     OrgProductVariantPaymentPlan,
 )
 from app.checks import check_email, clean_text, to_amount
-from app.db import utcnow
+from app.db import prebuilt, upsert_insert, utcnow
 from app.entitlements import services as entitlements
 from app.entitlements.models import SUBSCRIPTION_RUNNING_STATUSES, OrgMemberSubscription
 from app.errors import (
@@ -51,6 +51,7 @@ from app.markets.models import OrgMarket
 from app.money import ZERO, allocate, format_money, quantize
 from app.orders import events
 from app.orders.models import (
+    OrderNumberCounter,
     OrgMemberOrder,
     OrgMemberOrderItem,
     OrgMemberOrderPayment,
@@ -82,11 +83,28 @@ def order_number_prefix(org: Org) -> str:
 
 
 def next_order_number(org: Org) -> str:
-    """The next free number for the org, e.g. ``ACME-000124``: one more than the highest number
-    with the org's prefix. Numbers are unique across the platform (the column is unique); two
-    checkouts that pick the same number concurrently are resolved by ``place_order``, which retries
-    on the unique violation. Orgs whose long slugs cut to the same prefix share one sequence."""
+    """The next number for the org, e.g. ``ACME-000124``: its prefix's counter
+    (``OrderNumberCounter``) moved on by one in one statement. The counter's row stays locked until
+    the transaction ends, so concurrent checkouts of one prefix get consecutive numbers, and a
+    rolled-back order gives its number back. Orgs whose long slugs cut to the same prefix share one
+    sequence; numbers are unique across the platform (the column is unique)."""
     prefix = order_number_prefix(org)
+    table = OrderNumberCounter.__table__
+    insert = upsert_insert(db.session.get_bind().dialect.name)(table).values(prefix=prefix, last_number=1)
+    number = db.session.scalar(
+        insert.on_conflict_do_update(index_elements=[table.c.prefix],
+                                     set_={"last_number": table.c.last_number + 1})
+        .returning(table.c.last_number)
+    )
+    formatted = f"{prefix}-{number:0{ORDER_NUMBER_DIGITS}d}"
+    if len(formatted) > ORDER_NUMBER_LENGTH:
+        raise ConflictError(_("No order numbers are left for this organization."))
+    return formatted
+
+
+def _highest_order_number(prefix: str) -> int:
+    """The highest number among the orders with ``prefix`` (a search of the order numbers: only
+    when the counter fell behind, e.g. orders were loaded without it)."""
     head = f"{prefix}-"
     column = OrgMemberOrder.order_number
     # The part after "PREFIX-" is digits only, so a hyphen there means another prefix that merely
@@ -97,34 +115,26 @@ def next_order_number(org: Org) -> str:
         .order_by(sa.func.length(column).desc(), column.desc())
         .limit(1)
     )
-    number = int(last[len(head):]) + 1 if last and last[len(head):].isdigit() else 1
-    formatted = f"{head}{number:0{ORDER_NUMBER_DIGITS}d}"
-    if len(formatted) > ORDER_NUMBER_LENGTH:
-        raise ConflictError(_("No order numbers are left for this organization."))
-    return formatted
+    return int(last[len(head):]) if last and last[len(head):].isdigit() else 0
+
+
+def _catch_up_counter(org: Org) -> None:
+    """Move the org's counter past the highest number already given out (a number it handed out
+    was taken: orders were written without it)."""
+    prefix = order_number_prefix(org)
+    highest = _highest_order_number(prefix)
+    table = OrderNumberCounter.__table__
+    insert = upsert_insert(db.session.get_bind().dialect.name)(table).values(prefix=prefix, last_number=highest)
+    db.session.execute(insert.on_conflict_do_update(
+        index_elements=[table.c.prefix],
+        set_={"last_number": sa.case((table.c.last_number < highest, highest), else_=table.c.last_number)},
+    ))
 
 
 def _order_number_taken(number: str) -> bool:
     return db.session.scalar(
         sa.select(OrgMemberOrder.id).where(OrgMemberOrder.order_number == number).limit(1)
     ) is not None
-
-
-def _insert_with_number(org: Org, build) -> OrgMemberOrder:
-    """Insert ``build(number)`` under the next free order number, retrying when a concurrent
-    checkout took the same number first (each attempt in its own SAVEPOINT)."""
-    for _attempt in range(_NUMBER_ATTEMPTS):
-        order = build(next_order_number(org))
-        try:
-            with db.session.begin_nested():
-                db.session.add(order)
-                db.session.flush()
-        except IntegrityError:
-            if not _order_number_taken(order.order_number):
-                raise
-            continue
-        return order
-    raise ConflictError(_("Could not assign an order number. Please try again."))
 
 
 # ---- placing an order ----------------------------------------------------------------------
@@ -146,20 +156,27 @@ def _check_quote(quote: Quote, currency: str) -> None:
             raise ValueError("inconsistent quote: gift card amounts must be positive and rounded")
 
 
-def _product_types(org: Org, quote: Quote) -> dict[str, str]:
-    """``{plan_id: product type}`` for the quote's lines, checking that every plan, variant and
-    product belong together and to the org."""
-    plan_ids = {line.input.plan_id for line in quote.lines}
-    rows = db.session.execute(
+@prebuilt
+def _plan_products() -> sa.Select:
+    """Plan id, variant id, product id and type of the org's plans ``plan_ids`` (bound: org_id, plan_ids)."""
+    org_id = sa.bindparam("org_id")
+    return (
         sa.select(OrgProductVariantPaymentPlan.id, OrgProductVariant.id, OrgProduct.id, OrgProduct.type)
         .join(OrgProductVariant, OrgProductVariant.id == OrgProductVariantPaymentPlan.variant_id)
         .join(OrgProduct, OrgProduct.id == OrgProductVariant.product_id)
         .where(
-            OrgProductVariantPaymentPlan.id.in_(plan_ids),
-            OrgProductVariantPaymentPlan.org_id == org.id,
-            OrgProduct.org_id == org.id,
+            OrgProductVariantPaymentPlan.id.in_(sa.bindparam("plan_ids", expanding=True)),
+            OrgProductVariantPaymentPlan.org_id == org_id,
+            OrgProduct.org_id == org_id,
         )
-    ).all()
+    )
+
+
+def _product_types(org: Org, quote: Quote) -> dict[str, str]:
+    """``{plan_id: product type}`` for the quote's lines, checking that every plan, variant and
+    product belong together and to the org."""
+    plan_ids = sorted({line.input.plan_id for line in quote.lines})
+    rows = db.session.execute(_plan_products(), {"org_id": org.id, "plan_ids": plan_ids}).all()
     known = {plan_id: (variant_id, product_id, type_) for plan_id, variant_id, product_id, type_ in rows}
     types: dict[str, str] = {}
     for line in quote.lines:
@@ -272,13 +289,27 @@ def place_order(
         "billing_address": billing_address, "shipping_address": shipping_address, "locale_key": locale_key,
     }
     at = utcnow()
-    with db.session.begin_nested():
-        # ``items=[]``: the new order's collection starts loaded (adding items reads nothing).
-        order = _insert_with_number(org, lambda number: OrgMemberOrder(order_number=number, items=[], **fields))
-        _add_items(order, quote, currency)
-        _spend_discount_and_gift_cards(org, order, quote, discount, at)
-        db.session.flush()
-    return order
+    for _attempt in range(_NUMBER_ATTEMPTS):
+        number = None
+        try:
+            with db.session.begin_nested():
+                number = next_order_number(org)  # last but the writes: its row is locked until the commit
+                # ``items=[]``: the new order's collection starts loaded (adding items reads nothing).
+                order = OrgMemberOrder(order_number=number, items=[], **fields)
+                db.session.add(order)
+                db.session.flush()
+                _add_items(order, quote, currency)
+                _spend_discount_and_gift_cards(org, order, quote, discount, at)
+                db.session.flush()
+        except IntegrityError:
+            # The number was taken by an order written without the counter: move the counter past
+            # the highest number and try again (the SAVEPOINT undid everything of this attempt).
+            if number is None or not _order_number_taken(number):
+                raise
+            _catch_up_counter(org)
+            continue
+        return order
+    raise ConflictError(_("Could not assign an order number. Please try again."))
 
 
 def _check_can_order(org: Org, member: OrgMember, market: OrgMarket, quote: Quote) -> str:
@@ -392,15 +423,48 @@ def _spend_discount_and_gift_cards(org: Org, order: OrgMemberOrder, quote: Quote
 def lock_order(order: OrgMemberOrder) -> OrgMemberOrder:
     """Reload ``order`` with its items and payments under a row lock (PostgreSQL), so concurrent
     payment, cancellation and refund of one order happen one after another on fresh state. One
-    statement: the collections are joined (the lock is taken on the order's row only)."""
+    statement: the collections are joined (the lock is taken on the order's row only). Nothing
+    when this transaction loaded it under the lock already (``member_order_for_update``)."""
     db.session.flush()
+    if _locked_orders().get(order.id) is order:
+        return order
     db.session.execute(
-        sa.select(OrgMemberOrder).where(OrgMemberOrder.id == order.id)
+        _locked_order_statement().where(OrgMemberOrder.id == order.id)
+    ).unique().scalar_one()
+    _locked_orders()[order.id] = order
+    return order
+
+
+def member_order_for_update(org_id: str, member_id: str, number: str) -> OrgMemberOrder | None:
+    """The member's order ``number`` in the org with its items and payments, loaded under the row
+    lock ``lock_order`` takes (so paying it right after loads nothing again); None if there is none."""
+    db.session.flush()
+    order = db.session.execute(
+        _locked_order_statement().where(OrgMemberOrder.org_id == org_id, OrgMemberOrder.member_id == member_id,
+                                        OrgMemberOrder.order_number == number)
+    ).unique().scalar_one_or_none()
+    if order is not None:
+        _locked_orders()[order.id] = order
+    return order
+
+
+def _locked_order_statement() -> sa.Select[tuple[OrgMemberOrder]]:
+    return (
+        sa.select(OrgMemberOrder)
         .options(joinedload(OrgMemberOrder.items), joinedload(OrgMemberOrder.payments))
         .with_for_update(of=OrgMemberOrder)
         .execution_options(populate_existing=True)
-    ).unique().scalar_one()
-    return order
+    )
+
+
+def _locked_orders() -> dict[str, OrgMemberOrder]:
+    """The orders locked (and loaded fresh) in the session's current transaction: a lock lasts
+    until the transaction ends, and a new transaction starts with none."""
+    transaction = db.session().get_transaction()
+    info = db.session.info
+    if info.get("locked_orders_tx") is not transaction:
+        info["locked_orders_tx"], info["locked_orders"] = transaction, {}
+    return info["locked_orders"]
 
 
 # ---- payment and fulfilment ----------------------------------------------------------------
@@ -431,8 +495,8 @@ def mark_paid(
         raise ConflictError(_("The amount paid is less than the amount due for this order."))
     if fee < 0:
         raise ValidationError(_("The processing fee cannot be negative."))
-    # Held for the whole payment: the receipt and the revenue posting read it from the session.
-    org = db.session.get(Org, order.org_id)
+    # Held for the whole payment: the receipt and the revenue posting read them from the session.
+    org, market = _org_and_market(order)
     order.set_status("paid", at=at)
     order.payment_provider = provider
     if paid > 0 or reference is not None:
@@ -447,21 +511,26 @@ def mark_paid(
     db.session.execute(sa.update(OrgTaxRateSnapshot)
                        .where(OrgTaxRateSnapshot.org_id == order.org_id, OrgTaxRateSnapshot.order_id == order.id)
                        .values(paid_at=order.paid_at))
-    _queue_receipt(order, org)
+    _queue_receipt(order, org, market)
     # Last, so the ledger accounts the posting locks (every sale of the org and currency posts to
     # them) stay locked for as short a time as possible before the caller commits.
     events.order_paid.send(order, at=at)
     return order
 
 
-def _queue_receipt(order: OrgMemberOrder, org: Org) -> None:
+def _org_and_market(order: OrgMemberOrder) -> tuple[Org, OrgMarket]:
+    """The order's org and market (with its brand): one statement."""
+    return db.session.execute(
+        sa.select(Org, OrgMarket).join(OrgMarket, OrgMarket.org_id == Org.id)
+        .where(Org.id == order.org_id, OrgMarket.id == order.market_id)
+        .options(joinedload(OrgMarket.brand))
+    ).one()
+
+
+def _queue_receipt(order: OrgMemberOrder, org: Org, market: OrgMarket) -> None:
     """The receipt email of a paid order, to its billing address, in the org's outbox (its admins
     see it on the dashboard's emails page). It speaks as the market's brand (the sender's name, the
     subject and the text), or as the org when the market has no brand."""
-    market = db.session.scalars(
-        sa.select(OrgMarket).where(OrgMarket.id == order.market_id, OrgMarket.org_id == order.org_id)
-        .options(joinedload(OrgMarket.brand))
-    ).one()
     seller = market.brand.name if market.brand is not None else org.name
     link = public_url("store.orders.detail", org_slug=org.slug, market_slug=market.slug,
                       locale=order.locale_key or market.default_locale_key, number=order.order_number)

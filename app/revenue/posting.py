@@ -30,6 +30,7 @@ Queries per order are fixed whatever its number of items.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
@@ -151,11 +152,18 @@ def _insert(rows: list[dict]) -> None:
             total["refunded"] += row["attributed_revenue"]
         else:
             total["sales"] += 1
+    db.session.execute(_totals_upsert(db.session.get_bind().dialect.name), list(sums.values()))
+
+
+@functools.cache
+def _totals_upsert(dialect_name: str):
+    """Add a row's sums to its employee's total (created when missing), built once per process and
+    run for all of a sale's totals at once (executemany)."""
     table = OrgEmployeeRevenueTotal.__table__
-    insert = upsert_insert(db.session.get_bind().dialect.name)(table).values(list(sums.values()))
-    db.session.execute(insert.on_conflict_do_update(
+    insert = upsert_insert(dialect_name)(table)
+    return insert.on_conflict_do_update(
         index_elements=[table.c.employee_id, table.c.attribution_id, table.c.market_id, table.c.currency_code],
-        set_={name: table.c[name] + insert.excluded[name] for name in ("earned", "refunded", "sales", "lines")}))
+        set_={name: table.c[name] + insert.excluded[name] for name in ("earned", "refunded", "sales", "lines")})
 
 
 # ---- a refund ---------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ keep their own snapshot of what was applied. Services flush and raise DomainErro
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime
 from decimal import Decimal
@@ -236,17 +237,29 @@ def rate_for(org: Org, *, category_id: str | None, country_code: str | None, sub
         return None
     at = aware(at)
     subdivision = normalize_subdivision(country_code, subdivision_code)
+    params = {"org_id": org.id, "category_id": category_id, "country_code": country_code, "at": at}
+    if subdivision:
+        params["subdivision"] = subdivision
+    return db.session.scalar(_rate_statement(bool(subdivision)), params)
+
+
+@functools.cache
+def _rate_statement(with_subdivision: bool) -> sa.Select[tuple[OrgTaxRate]]:
+    """``rate_for``'s query, built once per process (``prebuilt``, in two shapes: with or without
+    a subdivision); bound at execution: org_id, category_id, country_code, at (and subdivision)."""
+    at = sa.bindparam("at", type_=OrgTaxRate.effective_from.type)
     region_match = (
-        sa.or_(OrgRegion.subdivision_code.is_(None), OrgRegion.subdivision_code == subdivision)
-        if subdivision else OrgRegion.subdivision_code.is_(None)
+        sa.or_(OrgRegion.subdivision_code.is_(None), OrgRegion.subdivision_code == sa.bindparam("subdivision"))
+        if with_subdivision else OrgRegion.subdivision_code.is_(None)
     )
-    return db.session.scalar(
-        scoped(OrgTaxRate, org)
+    return (
+        sa.select(OrgTaxRate)
         .join(OrgRegion, OrgRegion.id == OrgTaxRate.region_id)
         .where(
-            OrgRegion.org_id == org.id,
-            OrgTaxRate.tax_category_id == category_id,
-            OrgRegion.country_code == country_code,
+            OrgTaxRate.org_id == sa.bindparam("org_id"),
+            OrgRegion.org_id == sa.bindparam("org_id"),
+            OrgTaxRate.tax_category_id == sa.bindparam("category_id"),
+            OrgRegion.country_code == sa.bindparam("country_code"),
             region_match,
             OrgTaxRate.effective_from <= at,
             sa.or_(OrgTaxRate.effective_to.is_(None), OrgTaxRate.effective_to > at),

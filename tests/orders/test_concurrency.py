@@ -219,3 +219,49 @@ def test_concurrent_redemptions_of_one_card_are_all_or_nothing(pg_app):
     assert balance >= 0
     assert successes * AMOUNT == INITIAL - balance
     assert usages == successes == EXPECTED_SUCCESSES
+
+
+def test_concurrent_checkouts_of_one_org_get_consecutive_unique_order_numbers(pg_app):
+    """Eight first orders of a new org at the same moment: the counter's row does not exist yet, so
+    they race to create it; each gets its own number, 1 to 8, and none fails."""
+    ids = _setup(pg_app)
+    start = threading.Barrier(THREADS, timeout=30)
+    numbers: list[str] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def checkout(member_id: str) -> None:
+        with pg_app.app_context():
+            try:
+                org = db.session.get(Org, ids["org"])
+                market = db.session.get(OrgMarket, ids["market"])
+                member = db.session.get(OrgMember, member_id)
+                plan = db.session.get(OrgProductVariantPaymentPlan, ids["plan"])
+                quote = pricing.quote(org, currency="EUR", tax_inclusive=False, lines=[_line(plan, market.id)],
+                                      billing_country="DE", market_id=market.id)
+                db.session.commit()
+                start.wait()
+                order = orders.place_order(org, member, market, quote, billing_name="Buyer",
+                                           billing_email="buyer@example.com", billing_country="DE")
+                number = order.order_number
+                db.session.commit()
+                with lock:
+                    numbers.append(number)
+            except BaseException as exc:  # reported below
+                db.session.rollback()
+                with lock:
+                    errors.append(exc)
+            finally:
+                db.session.remove()
+
+    _run([lambda m=m: checkout(m) for m in ids["members"]])
+
+    assert errors == []
+    with pg_app.app_context():
+        prefix = orders.order_number_prefix(db.session.get(Org, ids["org"]))
+        stored = db.session.scalars(
+            sa.select(OrgMemberOrder.order_number).where(OrgMemberOrder.org_id == ids["org"])
+        ).all()
+        db.session.remove()
+    expected = [f"{prefix}-{n:06d}" for n in range(1, THREADS + 1)]
+    assert sorted(numbers) == sorted(stored) == expected
