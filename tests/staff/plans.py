@@ -14,7 +14,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-FULL_SORT = re.compile(r"(^|->)\s*Sort\b|USE TEMP B-TREE FOR ORDER BY", re.MULTILINE)
+FULL_SORT = re.compile(r"(^|->)\s*Sort  \(|USE TEMP B-TREE FOR ORDER BY", re.MULTILINE)
 
 
 def explain(conn, statement: str, params) -> str:
