@@ -24,11 +24,12 @@ from app.payments import refunds
 from tests.factories import PASSWORD
 from tests.learn.assessment_fixtures import text
 from tests.payments.fake_stripe import FakeStripe
-from tests.staff import order_fixtures
+from tests.staff import order_fixtures, plans
 from tests.staff.data import add_orders
-from tests.staff.plans import full_sort, page_plans  # noqa: F401  (page_plans: a fixture)
+from tests.staff.plans import full_sort
 
 store = order_fixtures.store  # the fixture
+page_plans = plans.page_plans  # the fixture
 
 ROW = re.compile(r'<tr data-order="([^"]+)" data-status="(\w+)">')
 
