@@ -96,7 +96,13 @@ class OrgMemberOrder(OrgScoped, Timestamped, db.Model):
 
     __tablename__ = "org_member_order"
     __table_args__ = (
+        # The org's orders in one status: counted from this index (small: its equal keys are stored
+        # once), e.g. the overview's orders to ship and the orders list's status filter.
         sa.Index(None, "org_id", "status"),
+        # ... and in that status by amount: the list's "paid, largest first" reads the first entries
+        # instead of sorting every paid order (issue 15). Not instead of the one above: with the
+        # amounts its entries no longer share keys, and counting 58,800 paid orders took twice as long.
+        sa.Index(None, "org_id", "status", "total_amount"),
         # The org reports' period (app/revenue/reports.py) and the overview's sales per day, which
         # it covers on PostgreSQL (app/staff/overview.py: read from the index alone).
         sa.Index(None, "org_id", "paid_at", postgresql_include=list(SALES_INCLUDE)),

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from flask_babel import format_date
 from flask_babel import gettext as _
+from sqlalchemy.orm import contains_eager
 from werkzeug.routing import BuildError
 
 from app.accounts.models import User, UserJobProfile, UserProfile
@@ -255,6 +256,30 @@ def get_employee(org: Org | str, user: User) -> OrgEmployee | None:
     return db.session.scalar(
         _of_user(scoped(OrgEmployee, org).join(OrgMember, OrgMember.id == OrgEmployee.member_id), user)
     )
+
+
+@prebuilt
+def _org_with_employment():
+    employment = (
+        sa.join(OrgEmployee, OrgMember, OrgMember.id == OrgEmployee.member_id)
+        .join(UserProfile, sa.and_(UserProfile.id == OrgMember.user_profile_id,
+                                   UserProfile.user_id == sa.bindparam("user_id"), UserProfile.type == "main"))
+    )
+    return (
+        sa.select(Org, OrgEmployee)
+        .outerjoin(employment, OrgEmployee.org_id == Org.id)
+        .where(Org.slug == sa.bindparam("slug"), Org.is_active.is_(True))
+        .options(contains_eager(OrgEmployee.member))
+    )
+
+
+def get_org_and_employee(slug: str, user: User) -> tuple[Org | None, OrgEmployee | None]:
+    """The active org called ``slug`` and the user's employee record in it (active or not; its
+    membership loaded), as ``get_org_by_slug`` and ``get_employee`` give them, in one query (every
+    dashboard page asks: it was three, the org, the employee and its membership)."""
+    row = db.session.execute(_org_with_employment(),
+                             {"slug": (slug or "").strip().lower(), "user_id": user.id}).first()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 def ensure_member(org: Org, user: User, *, membership_type: str = "learner") -> OrgMember:

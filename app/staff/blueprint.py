@@ -20,7 +20,7 @@ from flask_login import current_user, login_required
 
 from app.errors import PermissionDeniedError
 from app.orgs.permissions import can
-from app.orgs.services import get_employee, get_member, get_org_by_slug
+from app.orgs.services import get_member, get_org_and_employee
 from app.staff import product_tabs
 from app.staff.nav import nav_for
 from app.staff.shell import current_employments, dashboard_link, store_links
@@ -42,10 +42,9 @@ def add_org(endpoint, values):
 @bp.before_request
 @login_required
 def require_employee():
-    org = get_org_by_slug(g.staff_org_slug or "")
+    org, employee = get_org_and_employee(g.staff_org_slug or "", current_user)
     if org is None:
         abort(404)
-    employee = get_employee(org, current_user)
     if employee is None or not employee.is_active or not can(employee, "own_earnings"):
         if get_member(org, current_user) is None and employee is None:
             abort(404)

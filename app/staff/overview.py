@@ -73,26 +73,47 @@ def local_today(now: datetime | None = None) -> date:
     return now.astimezone(get_timezone()).date()
 
 
+def _sales_statement(org_id: str, starts: list[datetime]) -> sa.Select:
+    """(currency, day index, gross, refunded, orders) of the paid orders of each day from
+    ``starts[i]`` to ``starts[i + 1]``.
+
+    PostgreSQL sums each day on its own (a lateral subquery over the (org, paid_at) index per day,
+    grouped by currency alone): the same rows as one pass that labels each order with its day and
+    then sorts all of them by (currency, day) to group them, in about half the time at scale (8,500
+    orders in the bench's last 30 days). SQLite (no LATERAL) labels each order with its day."""
+    order = OrgMemberOrder
+    paid = (order.org_id == org_id, order.status.in_(PAID_STATUSES))
+    sums = (sa.func.sum(order.total_amount), sa.func.sum(order.refunded_amount), sa.func.count())
+    if db.session.get_bind().dialect.name == "postgresql":
+        days = sa.values(sa.column("i", sa.Integer), sa.column("day_start", order.paid_at.type),
+                         sa.column("day_end", order.paid_at.type), name="days").data(
+            [(i, starts[i], starts[i + 1]) for i in range(len(starts) - 1)])
+        per_day = (
+            sa.select(order.currency_code.label("currency"), *sums)
+            .where(*paid, order.paid_at >= days.c.day_start, order.paid_at < days.c.day_end)
+            .group_by(order.currency_code)
+            .lateral("per_day")
+        )
+        return sa.select(per_day.c.currency, days.c.i, *list(per_day.c)[1:]).select_from(days).join(per_day, sa.true())
+    bucket = sa.case(*((order.paid_at >= starts[i], i) for i in range(len(starts) - 2, -1, -1)), else_=-1)
+    labelled = (
+        sa.select(bucket.label("day"), order.currency_code.label("currency"),
+                  order.total_amount.label("gross"), order.refunded_amount.label("refunded"))
+        .where(*paid, order.paid_at >= starts[0], order.paid_at < starts[-1])
+        .subquery()
+    )
+    return (sa.select(labelled.c.currency, labelled.c.day, sa.func.sum(labelled.c.gross),
+                      sa.func.sum(labelled.c.refunded), sa.func.count())
+            .group_by(labelled.c.currency, labelled.c.day))
+
+
 def sales_by_day(org: Org, *, now: datetime | None = None, days: int = DAYS) -> list[CurrencySales]:
     """Gross, refunded and the number of paid orders per currency and day, for the ``days`` days
     up to today (one query). Currencies without sales in the period are left out."""
     today = local_today(now)
     first = today - timedelta(days=days - 1)
     starts = [day_start(first + timedelta(days=i)) for i in range(days + 1)]  # and tomorrow's start
-    order = OrgMemberOrder
-    bucket = sa.case(*((order.paid_at >= starts[i], i) for i in range(days - 1, -1, -1)), else_=-1)
-    paid = (
-        sa.select(bucket.label("day"), order.currency_code.label("currency"),
-                  order.total_amount.label("gross"), order.refunded_amount.label("refunded"))
-        .where(order.org_id == org.id, order.status.in_(PAID_STATUSES),
-               order.paid_at >= starts[0], order.paid_at < starts[-1])
-        .subquery()
-    )
-    rows = db.session.execute(
-        sa.select(paid.c.currency, paid.c.day, sa.func.sum(paid.c.gross), sa.func.sum(paid.c.refunded),
-                  sa.func.count())
-        .group_by(paid.c.currency, paid.c.day)
-    ).all()
+    rows = db.session.execute(_sales_statement(org.id, starts)).all()
     found: dict[str, dict[int, DaySales]] = {}
     for currency, index, gross, refunded, count in rows:
         if 0 <= index < days:

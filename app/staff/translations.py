@@ -175,6 +175,14 @@ def skill_translation_save(locale: str, kind: str, row_id: str):
     return _save(_skills_page(), lambda: sheets.load_skill_sheet(g.employee), g.staff_org.id, locale, kind, row_id)
 
 
+def _translation_locales(org_id: str) -> tuple[str | None, list[str]]:
+    """``sheets.translation_locales`` once per request (the overview's filter and its counts both ask)."""
+    found = g.get("_translation_locales")
+    if found is None or found[0] != org_id:
+        found = g._translation_locales = (org_id, sheets.translation_locales(org_id))
+    return found[1]
+
+
 def _untranslated_in(locale: str):
     return OrgProduct.id.in_(sheets.untranslated_product_ids(g.staff_org.id, locale))
 
@@ -189,7 +197,7 @@ OVERVIEW = tables.Table(
     default_order=lambda: [sa.func.lower(OrgProduct.name)],
     filters=[tables.Choice("untranslated", _l("Untranslated in"), any_label=_l("Any language (show all)"),
                            options=lambda employee: [(loc, loc) for loc in
-                                                     sheets.translation_locales(employee.org_id)[1]],
+                                                     _translation_locales(employee.org_id)[1]],
                            where=_untranslated_in)],
     per_page_options=(50, 100, 200),
 )
@@ -198,7 +206,7 @@ OVERVIEW = tables.Table(
 @bp.get("/translations")
 def translations():
     """The products the employee may edit, a page at a time, with the texts missing per language."""
-    base, locales = sheets.translation_locales(g.staff_org.id)
+    base, locales = _translation_locales(g.staff_org.id)
     listing = OVERVIEW.listing(g.employee).load()
     locale = listing.value("untranslated") or None
     products = [row[0] for row in listing.rows]

@@ -24,10 +24,12 @@ from app.payments import refunds
 from tests.factories import PASSWORD
 from tests.learn.assessment_fixtures import text
 from tests.payments.fake_stripe import FakeStripe
-from tests.staff import order_fixtures
+from tests.staff import order_fixtures, plans
 from tests.staff.data import add_orders
+from tests.staff.plans import full_sort
 
 store = order_fixtures.store  # the fixture
+page_plans = plans.page_plans  # the fixture
 
 ROW = re.compile(r'<tr data-order="([^"]+)" data-status="(\w+)">')
 
@@ -208,6 +210,26 @@ def test_the_list_reads_only_the_orgs_orders_and_counts_them_without_the_display
     assert "ORDER BY org_member_order.created_at DESC" in page
     # A search still counts what it finds through the whole query.
     assert "1–1 of 1" in text(admin.get(f"{url}?q={store.order_number}"))
+
+
+def test_paid_orders_by_amount_read_the_status_and_amount_index_in_order(app, login, store, page_plans):
+    """Issue 15: "paid, largest first" (44 ms of SQL on the bench's 58,800 paid orders) reads the
+    first entries of the (org, status, total) index; the old (org, status) index sorted them all."""
+    with app.app_context():
+        order = db.session.get(OrgMemberOrder, store.order_id)
+        member_id, market_id = order.member_id, order.market_id
+        for total in ("5.00", "70.00", "12.50"):
+            add_orders(store.academy.org_id, member_id, market_id, status="paid", total=total)
+        db.session.commit()
+    staff = _as(app, login, store.manager_email)
+    url = f"{store.dashboard}/orders?status=paid&sort=-total"
+    html = text(staff.get(url))
+    totals = [Decimal(t.replace(",", "")) for t in re.findall(r'<td class="num">[^<0-9]*([0-9.,]+)', html)]
+    assert totals == sorted(totals, reverse=True) and {Decimal("70.00"), Decimal("5.00")} <= set(totals), totals
+    assert set(numbers(html)) and {s for _n, s in ROW.findall(html)} == {"paid"}
+    (plan,) = page_plans(staff, url, "FROM org_member_order JOIN org_market")
+    assert "ix_org_mbr_ord_org_id_st_total_amount" in plan, plan
+    assert not full_sort(plan), plan
 
 
 def test_the_order_page_shows_lines_tax_gift_cards_payments_and_provider_events(app, login, store):

@@ -173,6 +173,27 @@ def test_the_header_link_costs_one_query_per_request(app, login, academy, count_
         assert [e.org_slug for e in shell.current_employments()] == [academy.org_slug]
 
 
+def test_a_dashboard_page_finds_the_org_and_the_employee_in_one_statement(app, login, academy, count_queries):
+    """Issue 15: every dashboard page paid three statements (the org, the employee, its membership)
+    before its own; one now, and a suspended membership still closes the dashboard."""
+    admin = _as(app, login, academy.admin_email)
+    url = f"{academy.dashboard}/collections"
+    admin.get(url)
+    with count_queries() as log:
+        assert admin.get(url).status_code == 200
+    lookups = [s for s in log.statements if re.search(r"\bFROM org\b", s) and "org.slug =" in s]
+    assert len(lookups) == 1 and "org_employee" in lookups[0], str(log)
+    assert not [s for s in log.statements if re.search(r"FROM org_member\s+WHERE org_member.id =", s)], str(log)
+    with app.app_context():
+        employee = db.session.scalar(sa.select(OrgEmployee).where(
+            OrgEmployee.org_id == academy.org_id, OrgEmployee.role == "admin"))
+        employee.member.status = "suspended"
+        db.session.commit()
+    assert admin.get(url).status_code == 403
+    assert app.test_client().get("/dashboard/no-such-org/").status_code in (302, 303)
+    assert admin.get("/dashboard/no-such-org/").status_code == 404
+
+
 def test_a_member_who_is_not_an_employee_is_refused_and_strangers_see_nothing(app, login, academy):
     with app.app_context():
         org = db.session.get(Org, academy.org_id)
