@@ -14,7 +14,7 @@ Create Date: 2026-12-02
 from alembic import op
 
 revision = "0010_dashsql"
-down_revision = "0009_shipnote"
+down_revision = "0010_ordercounter"
 branch_labels = None
 depends_on = None
 
