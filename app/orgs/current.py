@@ -126,9 +126,7 @@ def load_member(statement, org_id: str, user, params: dict | None = None):
 def request_member(org_id: str, user) -> OrgMember | None:
     """The user's membership in ``org_id`` (active or not), if any: read once per request (one
     statement; ``orgs.services.get_member`` is the same rule, read every time)."""
-    if not has_request_context():
-        return load_member(_statement(), org_id, user)[0] if user is not None else None
-    found = _slot().get((org_id, user.id))
+    found = _slot().get((org_id, user.id)) if has_request_context() else None
     if found is None:
         row = load_member(_statement(), org_id, user)
         return row[0] if row is not None else None
