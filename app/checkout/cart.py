@@ -155,13 +155,20 @@ def member_cart_count(member: OrgMember, market_id: str) -> int:
     return int(total or 0)
 
 
-@prebuilt
-def _cart_count():
+def cart_count_of(member_id, market_id=None):
+    """SQL: the sum of the quantities in the cart of ``member_id`` (a column or a bound value) in the
+    market (``:market_id``); NULL for an empty or missing cart."""
     return (
         sa.select(sa.func.sum(OrgMemberCartItem.quantity))
         .join(OrgMemberCart, OrgMemberCart.id == OrgMemberCartItem.cart_id)
-        .where(OrgMemberCart.member_id == sa.bindparam("member_id"), OrgMemberCart.market_id == sa.bindparam("market_id"))
+        .where(OrgMemberCart.member_id == member_id,
+               OrgMemberCart.market_id == (market_id if market_id is not None else sa.bindparam("market_id")))
     )
+
+
+@prebuilt
+def _cart_count():
+    return cart_count_of(sa.bindparam("member_id"))
 
 
 def quantities(cart: Cart) -> dict[str, int]:

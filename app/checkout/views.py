@@ -34,7 +34,7 @@ from app.db import READ_ONLY_METHODS, write_transaction
 from app.errors import DomainError
 from app.extensions import db, limiter
 from app.orders.services import mark_paid
-from app.orgs.services import get_member
+from app.orgs.current import UNKNOWN, add_member_column, member_value, request_member
 from app.payments.providers import get_provider
 from app.platform.email import send_soon
 from app.web.htmx import is_htmx, redirect, render
@@ -62,12 +62,21 @@ def merge_carts_at_login(_app, user, **_extra) -> None:
 
 
 def current_member():
-    """The logged-in user's membership in the storefront's org (looked up once per request)."""
+    """The logged-in user's membership in the storefront's org (read once per request, with the
+    count of their cart: ``request_member``)."""
     if not current_user.is_authenticated:
         return None
-    if "cart_member" not in g:
-        g.cart_member = get_member(g.storefront.org_id, current_user)
-    return g.cart_member
+    return request_member(g.storefront.org_id, current_user)
+
+
+def _storefront_market_id() -> dict:
+    storefront = g.get("storefront")
+    return {"market_id": storefront.market_id if storefront is not None else None}
+
+
+# The header badge's count is read with the membership (one statement for both).
+add_member_column("cart_count", lambda member_id: carts.cart_count_of(member_id).scalar_subquery(),
+                  _storefront_market_id)
 
 
 def _current_cart() -> carts.Cart:
@@ -253,8 +262,22 @@ def cart_count() -> int:
                 carts.session_cart(session, org_id=storefront.org_id, market_id=storefront.market_id)
             )
         else:
-            g.cart_count = carts.member_cart_count(member, g.storefront.market_id)
+            g.cart_count = _prefetched_count(member)
+            if g.cart_count is None:
+                g.cart_count = carts.member_cart_count(member, g.storefront.market_id)
     return g.cart_count
+
+
+def _prefetched_count(member) -> int | None:
+    """The count read with the membership at the start of a GET (``current_member``). Requests that
+    change the cart are POSTs, and the GET pages that merge a leftover cart set ``g.cart_count``
+    themselves: a GET's early count is the count when the page renders."""
+    if request.method not in READ_ONLY_METHODS:
+        return None
+    count = member_value(g.storefront.org_id, current_user.id, "cart_count", UNKNOWN)
+    if count is UNKNOWN:
+        return None
+    return int(count or 0)
 
 
 # ---- checkout --------------------------------------------------------------------------------

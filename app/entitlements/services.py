@@ -72,10 +72,17 @@ def member_access_tier(member: OrgMember, product, at: datetime | None = None) -
 
 @prebuilt
 def _access_tier():
+    return access_tier_of(sa.bindparam("member_id"))
+
+
+def access_tier_of(member_id) -> sa.Select:
+    """SQL: the highest tier of the active access of ``member_id`` (a bound value, or a column of
+    the statement this is a subquery of) to ``:product_id`` in ``:org_id`` at ``:at``, or NULL:
+    the statement of ``member_access_tier``."""
     access = OrgMemberProductAccess
     return (
         with_subscription(sa.select(sa.func.max(access.access_tier)))
-        .where(access.org_id == sa.bindparam("org_id"), access.member_id == sa.bindparam("member_id"),
+        .where(access.org_id == sa.bindparam("org_id"), access.member_id == member_id,
                access.product_id == sa.bindparam("product_id"), access_is_active(sa.bindparam("at")))
     )
 

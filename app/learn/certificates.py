@@ -43,9 +43,15 @@ def existing(member: OrgMember, course_product_id: str) -> OrgMemberCourseCertif
 
 @prebuilt
 def _certificate_of():
-    return sa.select(OrgMemberCourseCertificate).where(
+    return certificate_of(sa.bindparam("member_id"), OrgMemberCourseCertificate)
+
+
+def certificate_of(member_id, *columns) -> sa.Select:
+    """SQL: ``columns`` of the certificate of ``member_id`` (a bound value or a column of the outer
+    statement) for the course ``:product_id`` in ``:org_id``."""
+    return sa.select(*columns).where(
         OrgMemberCourseCertificate.org_id == sa.bindparam("org_id"),
-        OrgMemberCourseCertificate.member_id == sa.bindparam("member_id"),
+        OrgMemberCourseCertificate.member_id == member_id,
         OrgMemberCourseCertificate.course_product_id == sa.bindparam("product_id"),
     )
 

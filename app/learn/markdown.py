@@ -66,9 +66,22 @@ def _plain(text: str) -> str:
 
 def without_title(text: str | None, title: str | None) -> str | None:
     """``text`` without a first heading that only repeats ``title`` (any level, ATX or setext, its
-    emphasis ignored): the player shows the lesson's title as the page's heading already."""
+    emphasis ignored): the player shows the lesson's title as the page's heading already.
+    Memoized like ``render_markdown`` (a pure function of its arguments; parsing a lesson is a
+    large part of the player's CPU when it is done on every request)."""
     if not text or not title:
         return text
+    if len(text) <= 20_000:
+        return _without_title_cached(text, title)
+    return _without_title(text, title)
+
+
+@lru_cache(maxsize=512)
+def _without_title_cached(text: str, title: str) -> str:
+    return _without_title(text, title)
+
+
+def _without_title(text: str, title: str) -> str:
     tokens = _parser().parse(text)
     if len(tokens) < 2 or tokens[0].type != "heading_open" or tokens[0].map is None:
         return text

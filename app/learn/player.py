@@ -41,7 +41,7 @@ from app.courses.models import (
 )
 from app.courses.syllabus import LessonEntry, ModuleEntry, Syllabus, load_syllabus
 from app.db import prebuilt, utcnow
-from app.entitlements.services import member_access_tier
+from app.entitlements.services import access_tier_of, member_access_tier
 from app.errors import NotFoundError, PermissionDeniedError
 from app.extensions import db
 from app.learn import certificates
@@ -49,8 +49,8 @@ from app.learn.markdown import without_title
 from app.learn.models import OrgMemberCourseCertificate, OrgMemberLessonProgress
 from app.markets.locales import translated
 from app.markets.storefront import Storefront
+from app.orgs.current import UNKNOWN, load_member, member_select, member_value, request_member
 from app.orgs.models import OrgEmployee, OrgMember
-from app.orgs.services import get_member
 from app.web import cache
 
 PLAYABLE_STATUSES = ("published", "archived")
@@ -319,9 +319,10 @@ def _course_placement():
 
 
 def member_of(user, org_id: str) -> OrgMember | None:
+    """The user's active membership in the org (read once per request: ``request_member``)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    member = get_member(org_id, user)
+    member = request_member(org_id, user)
     return member if member is not None and member.is_active else None
 
 
@@ -337,6 +338,12 @@ def can_preview(member: OrgMember | None, product_id: str, at: datetime | None =
 
 @prebuilt
 def _previewer():
+    return previewer_of(sa.bindparam("member_id"))
+
+
+def previewer_of(member_id) -> sa.Select:
+    """SQL: the employee record of ``member_id`` (a bound value or a column of the outer statement)
+    that may preview ``:product_id`` in ``:org_id`` at ``:at``: ``can_preview``'s rule."""
     at, org_id = sa.bindparam("at"), sa.bindparam("org_id")
     attributed = (
         sa.select(Attribution.id)
@@ -351,10 +358,58 @@ def _previewer():
     )
     return sa.select(OrgEmployee.id).where(
         OrgEmployee.org_id == org_id,
-        OrgEmployee.member_id == sa.bindparam("member_id"),
+        OrgEmployee.member_id == member_id,
         OrgEmployee.status == "active",
         sa.or_(OrgEmployee.role.in_(PREVIEW_ROLES), attributed),
     )
+
+
+@dataclass(frozen=True)
+class _LearnerState:
+    member: OrgMember | None  # active memberships only
+    tier: int | None
+    certificate_id: str | None
+    can_preview: bool
+
+
+@prebuilt
+def _learner_state():
+    """The membership (app/orgs/current.py) with the tier (``member_access_tier``), the certificate's
+    id (``certificates.existing``) and the preview right (``can_preview``) of the course: one
+    statement instead of four."""
+    return member_select(
+        lambda member_id: access_tier_of(member_id).scalar_subquery().label("tier"),
+        lambda member_id: certificates.certificate_of(member_id, OrgMemberCourseCertificate.id)
+        .scalar_subquery().label("certificate_id"),
+        lambda member_id: previewer_of(member_id).exists().label("previewer"),
+    )
+
+
+def _learner_state_of(user, org_id: str, product_id: str) -> _LearnerState:
+    """What ``member_of``, ``member_access_tier``, ``certificates.existing`` and ``can_preview``
+    say of the user and the course, in one statement (when the membership was not read yet this
+    request; else the same rules one by one)."""
+    none = _LearnerState(member=None, tier=None, certificate_id=None, can_preview=False)
+    if user is None or not getattr(user, "is_authenticated", False):
+        return none
+    if _member_read(org_id, user.id):
+        member = member_of(user, org_id)
+        if member is None:
+            return none
+        certificate = certificates.existing(member, product_id)
+        return _LearnerState(member=member, tier=member_access_tier(member, product_id),
+                             certificate_id=certificate.id if certificate is not None else None,
+                             can_preview=can_preview(member, product_id))
+    row = load_member(_learner_state(), org_id, user, {"product_id": product_id, "at": utcnow()})
+    member = row[0] if row is not None else None
+    if member is None or not member.is_active:
+        return none
+    return _LearnerState(member=member, tier=row.tier, certificate_id=row.certificate_id,
+                         can_preview=bool(row.previewer))
+
+
+def _member_read(org_id: str, user_id: str) -> bool:
+    return member_value(org_id, user_id, "member", UNKNOWN) is not UNKNOWN
 
 
 def course_placement_ids(product_id: str):
@@ -422,16 +477,14 @@ def load_player(
     product = _course_product(storefront.org_id, course_slug, any_status=preview_tier is not None)
     course = product.course
 
-    member = member_of(user, storefront.org_id)
-    tier = None
+    state = _learner_state_of(user, storefront.org_id, product.id)
+    member, tier, allowed_preview = state.member, state.tier, state.can_preview
     progress: dict[str, OrgMemberLessonProgress] = {}
     certificate = None
-    allowed_preview = False
     if member is not None:
-        tier = member_access_tier(member, product)
         progress = member_progress(member, product.id)
-        certificate = certificates.existing(member, product.id)
-        allowed_preview = can_preview(member, product.id)
+        if state.certificate_id is not None:  # most learners have none: no query
+            certificate = db.session.get(OrgMemberCourseCertificate, state.certificate_id)
     preview = None
     if allowed_preview and preview_tier is not None:
         preview = max(1, min(MAX_PREVIEW_TIER, int(preview_tier)))

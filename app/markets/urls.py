@@ -17,7 +17,7 @@ from app.accounts.services import list_locales
 from app.markets.hosts import check_trusted_host
 from app.markets.locales import LocaleContext, best_match
 from app.markets.storefront import storefront_for, storefront_for_host
-from app.orgs.services import get_member
+from app.orgs.current import request_member
 
 bp = Blueprint("store", __name__)
 _nested: set[str] = set()
@@ -108,7 +108,7 @@ def _member_country() -> str | None:
     storefront = g.get("storefront")
     if storefront is None or not current_user.is_authenticated:
         return None
-    member = get_member(storefront.org_id, current_user)
+    member = request_member(storefront.org_id, current_user)
     return member.billing_country_code if member is not None else None
 
 

@@ -35,6 +35,7 @@ from app.errors import (
 )
 from app.extensions import db
 from app.orgs import events
+from app.orgs.current import remember_member
 from app.orgs.models import (
     EMPLOYEE_ROLES,
     MEMBERSHIP_TYPES,
@@ -292,6 +293,7 @@ def ensure_member(org: Org, user: User, *, membership_type: str = "learner") -> 
     member = OrgMember(org_id=org.id, user_profile_id=main_profile(user).id, membership_type=membership_type)
     db.session.add(member)
     db.session.flush()
+    remember_member(org.id, user.id, member)  # a membership read earlier in the request said "none"
     return member
 
 

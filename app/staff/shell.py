@@ -15,11 +15,11 @@ import sqlalchemy as sa
 from flask import g, request, url_for
 from flask_login import current_user
 
-from app.accounts.models import UserProfile
 from app.db import prebuilt
 from app.extensions import db
 from app.markets.services import list_markets
-from app.orgs.models import Org, OrgEmployee, OrgMember
+from app.orgs.current import employments_select, member_value
+from app.orgs.models import Org, OrgEmployee
 
 log = logging.getLogger(__name__)
 
@@ -51,24 +51,28 @@ def employments_of(user_id: str) -> list[Employment]:
 
 @prebuilt
 def _employments():
-    return (
-        sa.select(Org.slug, Org.name, OrgEmployee.role)
-        .join(OrgMember, OrgMember.id == OrgEmployee.member_id)
-        .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
-        .join(Org, Org.id == OrgEmployee.org_id)
-        .where(UserProfile.user_id == sa.bindparam("user_id"), UserProfile.type == "main",
-               OrgEmployee.status == "active", OrgMember.status == "active", Org.is_active.is_(True))
-        .order_by(Org.name, Org.slug)
-    )
+    return employments_select(Org.slug, Org.name, OrgEmployee.role).order_by(Org.name, Org.slug)
 
 
 def current_employments() -> list[Employment]:
-    """``employments_of`` the signed-in user, once per request (none for visitors)."""
+    """``employments_of`` the signed-in user, once per request (none for visitors). No query when
+    this request's membership statement (app/orgs/current.py) already found that the user works
+    for no org: most signed-in storefront visitors are buyers and learners."""
     if "_staff_employments" not in g:
-        g._staff_employments = (
-            employments_of(current_user.id) if current_user and current_user.is_authenticated else []
-        )
+        if not (current_user and current_user.is_authenticated):
+            g._staff_employments = []
+        elif _works_nowhere(current_user.id):
+            g._staff_employments = []
+        else:
+            g._staff_employments = employments_of(current_user.id)
     return g._staff_employments
+
+
+def _works_nowhere(user_id: str) -> bool:
+    storefront = g.get("storefront")
+    if storefront is None:
+        return False
+    return member_value(storefront.org_id, user_id, "works_anywhere", None) is False
 
 
 def dashboard_link() -> Employment | None:

@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import re
+
 from app.catalog.models import OrgProduct
 from app.extensions import db
 from app.learn import progress
 from app.learn.authoring import add_module, add_section, create_course, place_lesson, set_translation
 from app.orgs.models import Org, OrgMember
 from tests.factories import PASSWORD, make_access, make_lesson, make_product, org_admin
-from tests.learn.player_fixtures import LEARNER  # noqa: F401
+from tests.learn.player_fixtures import ADMIN, LEARNER, grant
 
 
 def _course(org, member, slug, modules, sections, lessons_per_section):
@@ -55,7 +57,8 @@ def test_lesson_page_query_count_does_not_grow_with_the_course(app, client, scho
         small_q = _count(client, count_queries, f"{prefix}/learn/small-course/{small}")
         big_q = _count(client, count_queries, f"{prefix}/learn/big-course/{big}")
         assert small_q.count == big_q.count, f"small:\n{small_q}\n\nbig:\n{big_q}"
-        assert big_q.count <= 26, str(big_q)  # 25: the header's "Dashboard" link (issue 11); 26: the cover (issue 12)
+        # 16 before issue 15 read the membership, tier, certificate, preview right and cart count together
+        assert big_q.count <= 10, str(big_q)
         htmx = {"HX-Request": "true", "HX-Target": "lesson-region"}
         small_h = _count(client, count_queries, f"{prefix}/learn/small-course/{small}", htmx)
         big_h = _count(client, count_queries, f"{prefix}/learn/big-course/{big}", htmx)
@@ -81,3 +84,54 @@ def test_my_learning_query_count_does_not_grow(app, client, school, login, count
     with count_queries() as many:
         assert client.get(f"{school.prefix}/learn/").status_code == 200
     assert one.count == many.count, f"{one}\n\n{many}"
+
+
+def _tables(q, table: str) -> list[str]:
+    """The statements of ``q`` whose FROM clause reads ``table`` first (the main table of each)."""
+    pattern = re.compile(rf"\bFROM\s+\"?{table}\"?(\s|$)", re.IGNORECASE)
+    return [s for s in q.statements if pattern.search(_outer(s))]
+
+
+def _outer(statement: str) -> str:
+    """The statement without its parenthesised subqueries (what it reads at the top level)."""
+    out, depth = [], 0
+    for ch in statement:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif depth == 0:
+            out.append(ch)
+    return "".join(out)
+
+
+def test_a_signed_in_learner_s_lesson_reads_each_per_user_row_once(app, client, school, login, count_queries):
+    """The membership (with the cart badge's count, the tier, the certificate and the preview
+    right) is one statement; no second membership read for the header, no separate cart count,
+    and no employments query for a learner who works for no org (issue 15)."""
+    grant(app, school, 1)
+    login(client, LEARNER, PASSWORD)
+    url = school.url(0)
+    client.get(url)  # the first visit records progress; the second writes nothing
+    with count_queries() as q:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert len(_tables(q, "org_member")) == 0, str(q)  # read from user_profile, outer-joined
+    assert len(_tables(q, "user_profile")) == 1, str(q)
+    for table in ("org_member_cart_item", "org_member_product_access", "org_member_course_certificate",
+                  "org_employee"):
+        assert _tables(q, table) == [], f"{table} read on its own:\n{q}"
+    # storefront, its locales, the sign-in, the course, the learner, progress, syllabus (2), the
+    # lesson, the cover: 10 (16 before issue 15's signed-in work).
+    assert q.count == 10, str(q)
+    html = response.get_data(as_text=True)
+    assert 'data-count="0"' in html and "dashboard-link" not in html
+
+
+def test_an_employee_s_lesson_still_links_the_dashboard(app, client, school, login, count_queries):
+    login(client, f"{school.org_slug}-{ADMIN}", PASSWORD)
+    with count_queries() as q:
+        response = client.get(school.url(0))
+    assert response.status_code == 200
+    assert "dashboard-link" in response.get_data(as_text=True)
+    assert len(_tables(q, "org_employee")) == 1, str(q)  # the header's employments, for employees only

@@ -1,0 +1,154 @@
+"""The signed-in user's membership in the org of the page, read once per request.
+
+Every signed-in storefront page needs it (the cart badge, the course player, the buyer's country)
+and each of them used to ask on its own: the same row two or three times a page. ``request_member``
+reads it once, in one statement that also says
+
+- whether the user works for any org (``works_anywhere``): the header's "Dashboard" link
+  (app/staff/shell.py) needs a query of its own only for employees;
+- the values higher layers attach to the membership with ``add_member_column`` (the cart badge's
+  count, app/checkout/views.py): a few scalar subqueries in the same round trip.
+
+The course player reads the membership together with the learner's tier, certificate and preview
+right in one statement (``member_select`` + ``load_member``), which leaves the same values here.
+
+What is remembered is what the statement read: a membership created later in the request
+(``orgs.services.ensure_member``) is recorded with ``remember_member``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask import g, has_request_context
+
+from app.accounts.models import UserProfile
+from app.db import prebuilt
+from app.extensions import db
+from app.orgs.models import Org, OrgEmployee, OrgMember
+
+_UNKNOWN = object()
+
+
+@dataclass(frozen=True)
+class MemberColumn:
+    """A value read with the membership: ``build(member_id)`` -> a scalar SQL expression over the
+    membership's id (NULL when the user is no member); ``params()`` -> its bound values for this
+    request."""
+
+    name: str
+    build: Callable[[Any], Any]
+    params: Callable[[], dict]
+
+
+_columns: list[MemberColumn] = []
+
+
+def add_member_column(name: str, build: Callable[[Any], Any], params: Callable[[], dict]) -> None:
+    """Read ``build(OrgMember.id)`` with every ``request_member`` statement (call at import time,
+    before the first request builds the statements); its value is ``member_value(name)``."""
+    if any(column.name == name for column in _columns):
+        return
+    if _statement.cache_info().currsize:
+        raise RuntimeError(f"add_member_column({name!r}) after the membership statement was built")
+    _columns.append(MemberColumn(name, build, params))
+
+
+def employments_select(*columns) -> sa.Select:
+    """``columns`` of the user's (``:user_id``) active employments: an active employee of an
+    active org through an active membership of their main profile. The one rule for the
+    dashboard's org switcher and the header's "Dashboard" link."""
+    return (
+        sa.select(*columns)
+        .select_from(OrgEmployee)
+        .join(OrgMember, OrgMember.id == OrgEmployee.member_id)
+        .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
+        .join(Org, Org.id == OrgEmployee.org_id)
+        .where(UserProfile.user_id == sa.bindparam("user_id"), UserProfile.type == "main",
+               OrgEmployee.status == "active", OrgMember.status == "active", Org.is_active.is_(True))
+    )
+
+
+def member_select(*extra) -> sa.Select:
+    """The membership statement: the user's (``:user_id``) main profile, outer-joined with its
+    membership in ``:org_id`` (so there is a row when the user is no member), with
+    ``works_anywhere``, the registered member columns and ``extra`` (expressions built from
+    ``OrgMember.id``, labelled by the caller)."""
+    member_id = OrgMember.id
+    # Its own tables, never the outer statement's profile and membership (no correlation).
+    employed = employments_select(OrgEmployee.id).correlate(None).exists()
+    return (
+        sa.select(
+            OrgMember,
+            employed.label("works_anywhere"),
+            *(column.build(member_id).label(column.name) for column in _columns),
+            *(build(member_id) for build in extra),
+        )
+        .select_from(UserProfile)
+        .outerjoin(OrgMember, sa.and_(OrgMember.user_profile_id == UserProfile.id,
+                                      OrgMember.org_id == sa.bindparam("org_id")))
+        .where(UserProfile.user_id == sa.bindparam("user_id"), UserProfile.type == "main")
+    )
+
+
+@prebuilt
+def _statement():
+    return member_select()
+
+
+def _slot() -> dict:
+    if "_orgs_request_members" not in g:
+        g._orgs_request_members = {}
+    return g._orgs_request_members
+
+
+def load_member(statement, org_id: str, user, params: dict | None = None):
+    """Run a ``member_select`` statement for ``user`` in ``org_id`` and remember what it read for
+    the rest of the request; its row (None when the user has no main profile yet)."""
+    values = {"org_id": org_id, "user_id": user.id, **(params or {})}
+    for column in _columns:
+        values.update(column.params())
+    row = db.session.execute(statement, values).first()
+    if has_request_context():
+        if row is None:
+            _slot()[(org_id, user.id)] = {"member": None}
+        else:
+            _slot()[(org_id, user.id)] = {
+                "member": row[0], "works_anywhere": bool(row.works_anywhere),
+                **{column.name: getattr(row, column.name) for column in _columns},
+            }
+    return row
+
+
+def request_member(org_id: str, user) -> OrgMember | None:
+    """The user's membership in ``org_id`` (active or not), if any: read once per request (one
+    statement; ``orgs.services.get_member`` is the same rule, read every time)."""
+    found = _slot().get((org_id, user.id)) if has_request_context() else None
+    if found is None:
+        row = load_member(_statement(), org_id, user)
+        return row[0] if row is not None else None
+    return found["member"]
+
+
+def remember_member(org_id: str, user_id: str, member: OrgMember | None) -> None:
+    """Record a membership created (or changed) in this request, so ``request_member`` returns it;
+    what else was read with the old one is dropped (read again on demand)."""
+    if has_request_context():
+        _slot()[(org_id, user_id)] = {"member": member}
+
+
+def member_value(org_id: str, user_id: str, name: str, default=_UNKNOWN):
+    """A value read with the user's membership in ``org_id`` this request (``works_anywhere`` or a
+    registered column), or ``default`` when it was not read (then ask for it yourself)."""
+    if not has_request_context():
+        return default
+    found = g.get("_orgs_request_members", {}).get((org_id, user_id))
+    if found is None:
+        return default
+    return found.get(name, default)
+
+
+UNKNOWN = _UNKNOWN
