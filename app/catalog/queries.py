@@ -50,7 +50,7 @@ from app.markets.models import OrgBrand
 from app.markets.storefront import Storefront
 from app.money import format_money
 from app.orgs.models import OrgEmployee, OrgMember
-from app.platform.images import ImageView, OrgImage, images_for
+from app.platform.images import ImageView, OrgImage
 from app.platform.models import SeoMetadata, SeoMetadataOpenGraph, Skill, SkillTranslation
 from app.web.labels import interval_label, price_per_unit, units_included
 
@@ -277,55 +277,78 @@ def _filtered(filters: CatalogFilters, matches=None):
     return stmt, fp, org
 
 
-def _order_keys(filters: CatalogFilters, fp, matches, rt) -> list:
-    newest = sa.func.coalesce(OrgProduct.published_at, OrgProduct.created_at).desc()
+def _order_spec(filters: CatalogFilters, fp, matches, rt) -> list[tuple]:
+    """The sort's (expression, descending) keys, the product id last (a stable order)."""
+    newest = (sa.func.coalesce(OrgProduct.published_at, OrgProduct.created_at), True)
     orders = {
         "newest": [newest],
-        "relevance": [matches.c.rank.desc(), newest] if matches is not None else [newest],
-        "price_asc": [fp.from_price.asc()],
-        "price_desc": [fp.from_price.desc()],
-        "name": [sa.func.lower(OrgProduct.name).asc()],
-        "rating": [sa.func.coalesce(rt.c.avg_rating, 0).desc(), sa.func.coalesce(rt.c.review_count, 0).desc()]
+        "relevance": [(matches.c.rank, True), newest] if matches is not None else [newest],
+        "price_asc": [(fp.from_price, False)],
+        "price_desc": [(fp.from_price, True)],
+        "name": [(sa.func.lower(OrgProduct.name), False)],
+        "rating": [(sa.func.coalesce(rt.c.avg_rating, 0), True), (sa.func.coalesce(rt.c.review_count, 0), True)]
         if rt is not None else [],
     }
-    return [*orders[filters.sort], OrgProduct.id]
+    return [*orders[filters.sort], (OrgProduct.id, False)]
 
 
-def _listing_statements(filters: CatalogFilters, matches=None):
-    """(count, page rows) statements: the count of matches up to COUNT_LIMIT + 1, and one page of
-    plain rows (id, slug, type, image_url, name, description, brand name, "from" price, average
-    rating, review count) in order; ``limit`` and ``offset`` are bound parameters."""
+def _listing_statement(filters: CatalogFilters, matches=None):
+    """The listing in one statement: the count of matches up to COUNT_LIMIT + 1 (``total``, on every
+    row, and on a row of its own when the page is empty) and one page of plain rows in order (id,
+    slug, type, image_url, name, description, brand name, "from" price, the cover image's columns,
+    a translation's locale, name and description, average rating, review count). A product comes
+    once per translation in the page's content chain (bound parameter ``chain_locales``), or once
+    without. ``count_limit``, ``limit`` and ``offset`` are bound parameters. (It was five statements:
+    the count, the page, the covers and the translations, each a round trip.)"""
     stmt, fp, org = _filtered(filters, matches)
-    bounded = stmt.with_only_columns(OrgProduct.id).limit(sa.bindparam("count_limit")).subquery()
-    count = sa.select(sa.func.count()).select_from(bounded)
-    chosen = stmt.with_only_columns(OrgProduct.id.label("id"), fp.from_price.label("from_price"))
     rt = None
+    extra = []
     if filters.sort == "rating":
         rt = ratings(org)
-        chosen = chosen.outerjoin(rt, rt.c.product_id == OrgProduct.id).add_columns(rt.c.avg_rating, rt.c.review_count)
-    keys = _order_keys(filters, fp, matches, rt)
+        stmt = stmt.outerjoin(rt, rt.c.product_id == OrgProduct.id)
+        extra = [rt.c.avg_rating.label("avg_rating"), rt.c.review_count.label("review_count")]
+    spec = _order_spec(filters, fp, matches, rt)
+    # The matches with their sort keys, computed once (a CTE read twice is materialized): the count
+    # and the page read it instead of each joining the org's products to its prices again.
+    matched = stmt.with_only_columns(
+        OrgProduct.id.label("id"), fp.from_price.label("from_price"), *extra,
+        *(key.label(f"k{n}") for n, (key, _descending) in enumerate(spec)),
+    ).cte("matched")
+    bounded = sa.select(matched.c.id).limit(sa.bindparam("count_limit")).subquery("bounded")
+    counted = sa.select(sa.func.count().label("total")).select_from(bounded).subquery("counted")
+    keys = [matched.c[f"k{n}"].desc() if descending else matched.c[f"k{n}"].asc()
+            for n, (_key, descending) in enumerate(spec)]
     page_rows = (
-        chosen.add_columns(sa.func.row_number().over(order_by=keys).label("position"))
+        sa.select(matched.c.id, matched.c.from_price, *(matched.c[c.name] for c in extra),
+                  sa.func.row_number().over(order_by=keys).label("position"))
         .order_by(*keys).limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
         .subquery("page_rows")
     )
     rating = (page_rows.c.avg_rating, page_rows.c.review_count) if rt is not None else _rating_of(org)
-    rows = (
-        sa.select(OrgProduct.id, OrgProduct.slug, OrgProduct.type, OrgProduct.image_url, OrgProduct.name,
-                  OrgProduct.description, OrgBrand.name.label("brand_name"), page_rows.c.from_price, *rating)
-        .join(page_rows, page_rows.c.id == OrgProduct.id)
+    text = sa.orm.aliased(OrgProductTranslation, name="texts")
+    listed = (
+        page_rows.join(OrgProduct, OrgProduct.id == page_rows.c.id)
         .outerjoin(OrgBrand, OrgBrand.id == OrgProduct.brand_id)
+        .outerjoin(OrgImage, OrgImage.product_id == OrgProduct.id)
+        .outerjoin(text, sa.and_(text.product_id == OrgProduct.id,
+                                 text.locale_key.in_(sa.bindparam("chain_locales", expanding=True))))
+    )
+    return (
+        sa.select(counted.c.total, OrgProduct.id, OrgProduct.slug, OrgProduct.type, OrgProduct.image_url,
+                  OrgProduct.name, OrgProduct.description, OrgBrand.name.label("brand_name"), page_rows.c.from_price,
+                  OrgImage.key, OrgImage.widths, OrgImage.width, OrgImage.height, OrgImage.alt_text,
+                  text.locale_key, text.name, text.description, *rating)
+        .select_from(counted.outerjoin(listed, sa.true()))
         .order_by(page_rows.c.position)
     )
-    return count, rows
 
 
 @functools.lru_cache(maxsize=_SHAPES)
 def _prebuilt_listing(shape: tuple, search_shape: tuple | None):
-    """The listing's statements for one shape of the filters (and of the text search), with bound
+    """The listing's statement for one shape of the filters (and of the text search), with bound
     parameters (built once)."""
     matches = search.matching_subquery(*search_shape) if search_shape is not None else None
-    return _listing_statements(CatalogFilters(*shape), matches)
+    return _listing_statement(CatalogFilters(*shape), matches)
 
 
 def _shape(filters: CatalogFilters) -> tuple:
@@ -336,28 +359,48 @@ def _shape(filters: CatalogFilters) -> tuple:
             filters.sort, 1)
 
 
+@dataclass
+class _Text:
+    """A product's translation as ``translated`` reads it."""
+
+    locale_key: str
+    name: str | None
+    description: str | None
+
+
 def catalog_page(storefront: Storefront, filters: CatalogFilters, chain: list[str],
                  per_page: int = PER_PAGE) -> CatalogPage:
-    """One page of the catalog, in a fixed number of queries whatever the catalog's size: the count
-    stops at COUNT_LIMIT; the page's rows are chosen on ids and sort keys only, then loaded with
-    their ratings (a deep page loads and rates 12 products, as the first does); only a sort by
-    rating aggregates the org's reviews (an index-only scan). Plain rows, no ORM objects."""
+    """One page of the catalog in two statements whatever the catalog's size (a third when the page
+    asked for is past the last one): the listing (``_listing_statement``: the count, which stops at
+    COUNT_LIMIT, the page's rows, chosen on ids and sort keys only, then loaded with their covers,
+    translations and ratings: a deep page loads and rates 12 products, as the first does; only a
+    sort by rating aggregates the org's reviews, an index-only scan), and the creators. Plain rows,
+    no ORM objects."""
     searching = search.prepared(filters.q, chain) if filters.q else None
     search_shape, search_values = searching if searching is not None else (None, {})
-    count, rows_stmt = _prebuilt_listing(_shape(filters), search_shape)
+    statement = _prebuilt_listing(_shape(filters), search_shape)
     values = {"limit": per_page, "count_limit": COUNT_LIMIT + 1, "org_id": storefront.org_id,
               "market_id": storefront.market_id, "type": filters.type, "collection": filters.collection,
               "skill": filters.skill, "level": filters.level, "min_price": filters.min_price,
-              "max_price": filters.max_price, **search_values}
-    counted = db.session.execute(count, values).scalar()
+              "max_price": filters.max_price, "chain_locales": [key for key in chain if key], **search_values}
+    page = filters.page
+    rows = db.session.execute(statement, {**values, "offset": (page - 1) * per_page}).all()
+    counted = rows[0].total if rows else 0
     total = min(counted or 0, COUNT_LIMIT)
     pages = max(1, math.ceil(total / per_page))
-    page = min(filters.page, pages)
-    rows = db.session.execute(rows_stmt, {**values, "offset": (page - 1) * per_page}).all()
-    ids = [row.id for row in rows]
+    if page > pages:  # past the last page: show the last one
+        page = pages
+        rows = db.session.execute(statement, {**values, "offset": (page - 1) * per_page}).all()
+    products: dict[str, tuple] = {}
+    texts: dict[str, list[_Text]] = {}
+    for row in rows:
+        if row.id is None:  # the count's own row of an empty page
+            continue
+        products.setdefault(row.id, row)
+        if row[14] is not None:
+            texts.setdefault(row.id, []).append(_Text(row[14], row[15], row[16]))
+    ids = list(products)
     creators = creators_for(ids)
-    covers = images_for("product_id", ids)
-    texts = product_translations(ids)
     cards = [
         ProductCard(
             slug=row.slug,
@@ -370,9 +413,9 @@ def catalog_page(storefront: Storefront, filters: CatalogFilters, chain: list[st
             review_count=row[-1] or 0,
             brand_name=row.brand_name,
             creators=creators.get(row.id, []),
-            image=covers.get(row.id),
+            image=ImageView.of(*row[9:14]) if row[9] else None,
         )
-        for row in rows
+        for row in products.values()
     ]
     return CatalogPage(cards=cards, total=total, page=page, per_page=per_page, more=(counted or 0) > COUNT_LIMIT)
 

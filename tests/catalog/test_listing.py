@@ -256,6 +256,23 @@ def test_the_catalog_sql_reads_only_the_storefronts_org(bookshop, app, client, c
             assert "org_product_variant_payment_plan_market_price AS" not in statement  # no aggregate over prices
 
 
+def test_a_catalog_page_is_four_statements_with_its_translated_cards(bookshop, client, count_queries):
+    """The storefront (with its locales, countries and domains), the filter choices, the listing
+    (its count, its page, the covers and the translations in one statement) and the creators: it
+    was eight statements, each a round trip."""
+    with count_queries() as log:
+        html = client.get("/buecher/eu/de/").get_data(as_text=True)
+    assert slugs(html) == ["camera-course", "photo-book"]  # newest first
+    assert "Das große Buch der Fotografie" in html and "Kamerakurs" in html  # the German names
+    assert "Photography handbook" not in html
+    assert log.count == 4, str(log)
+    english = client.get("/buecher/eu/en/").get_data(as_text=True)
+    assert "Photography handbook" in english and "Camera course" in english
+    with count_queries() as past:  # past the last page: the last page, with one statement more
+        html = client.get("/buecher/eu/de/?page=9").get_data(as_text=True)
+    assert slugs(html) == ["camera-course", "photo-book"] and past.count == 5, str(past)
+
+
 def test_the_count_stops_at_a_bound(bookshop, client, monkeypatch):
     monkeypatch.setattr(queries, "COUNT_LIMIT", 1)
     html = client.get("/buecher/eu/de/").get_data(as_text=True)
