@@ -576,6 +576,7 @@ class ProductRow:
     og: tuple | None  # SeoMetadataOpenGraph (title, description, image_url, image_alt, type)
     course: tuple | None  # (level, difficulty) of a course product
     translations: dict[str, tuple[str, str | None, str | None]]  # locale -> (name, description, shipping note)
+    image: ImageView | None = None  # the uploaded cover
 
     def text(self, field: str, chain: Sequence[str | None]):
         """``translated`` over the loaded translations."""
@@ -591,7 +592,10 @@ class ProductRow:
 
 @prebuilt
 def _published_product():
+    """The product with its brand, SEO metadata, course facts and cover, once per translation (or
+    once without): one statement (it was three: the product, its translations, its cover)."""
     og = SeoMetadataOpenGraph
+    t = OrgProductTranslation
     return (
         sa.select(
             OrgProduct.id, OrgProduct.slug, OrgProduct.type, OrgProduct.name, OrgProduct.description,
@@ -600,11 +604,15 @@ def _published_product():
             SeoMetadata.canonical_url, SeoMetadata.robots_directive,
             og.seo_metadata_id, og.title, og.description, og.image_url, og.image_alt, og.type,
             OrgProductCourse.product_id, OrgProductCourse.level, OrgProductCourse.difficulty,
+            OrgImage.key, OrgImage.widths, OrgImage.width, OrgImage.height, OrgImage.alt_text,
+            t.locale_key, t.name, t.description, t.shipping_note,
         )
         .outerjoin(OrgBrand, OrgBrand.id == OrgProduct.brand_id)
         .outerjoin(SeoMetadata, SeoMetadata.id == OrgProduct.seo_metadata_id)
         .outerjoin(og, og.seo_metadata_id == SeoMetadata.id)
         .outerjoin(OrgProductCourse, OrgProductCourse.product_id == OrgProduct.id)
+        .outerjoin(OrgImage, OrgImage.product_id == OrgProduct.id)
+        .outerjoin(t, t.product_id == OrgProduct.id)
         .where(
             OrgProduct.org_id == sa.bindparam("org_id"),
             OrgProduct.slug == sa.bindparam("slug"),
@@ -613,24 +621,15 @@ def _published_product():
     )
 
 
-@prebuilt
-def _product_translations():
-    t = OrgProductTranslation
-    return sa.select(t.locale_key, t.name, t.description, t.shipping_note).where(
-        t.product_id == sa.bindparam("product_id"))
-
-
 def published_product(storefront: Storefront, slug: str) -> ProductRow | None:
-    """The storefront org's published product ``slug`` (two queries). Whether it is sold in the
-    market is ``offers_in_market``'s answer: it is when it has an offer there."""
-    row = plain_rows(db.session, _published_product(), {"org_id": storefront.org_id, "slug": slug}).first()
-    if row is None:
+    """The storefront org's published product ``slug`` with its translations and cover (one
+    query). Whether it is sold in the market is ``offers_in_market``'s answer: it is when it has
+    an offer there."""
+    rows = plain_rows(db.session, _published_product(), {"org_id": storefront.org_id, "slug": slug}).all()
+    if not rows:
         return None
-    translations = {
-        locale: (name, description, shipping_note)
-        for locale, name, description, shipping_note in db.session.execute(_product_translations(),
-                                                                            {"product_id": row[0]})
-    }
+    row = rows[0]
+    translations = {r[29]: (r[30], r[31], r[32]) for r in rows if r[29] is not None}
     return ProductRow(
         id=row[0], slug=row[1], type=row[2], name=row[3], description=row[4], image_url=row[5], brand_name=row[6],
         weight_grams=row[7], shipping_note=row[8],
@@ -638,6 +637,7 @@ def published_product(storefront: Storefront, slug: str) -> ProductRow | None:
         og=tuple(row[16:21]) if row[15] is not None else None,
         course=(row[22], row[23]) if row[21] is not None else None,
         translations=translations,
+        image=ImageView.of(*row[24:29]) if row[24] else None,
     )
 
 
@@ -812,7 +812,13 @@ class Offer:
 
 @prebuilt
 def _offers():
+    """The market's offers of a product in order, each once per plan translation and variant
+    translation in the content chain (bound parameter ``chain_locales``), or once without: one
+    statement (it was three: the offers, the plans' and the variants' translations)."""
     sub, usage = OrgProductVariantPaymentPlanSubscription, OrgProductVariantPaymentPlanUsageBased
+    plan_text = sa.orm.aliased(OrgProductVariantPaymentPlanTranslation, name="plan_texts")
+    variant_text = sa.orm.aliased(OrgProductVariantTranslation, name="variant_texts")
+    chain = sa.bindparam("chain_locales", expanding=True)
     product = sa.bindparam("product_id")
     active_variants = (
         sa.select(sa.func.count(Variant.id))
@@ -824,12 +830,15 @@ def _offers():
             Plan.id, Plan.name, Plan.description, Variant.name, active_variants, Plan.type, Plan.access_tier,
             Price.price, Price.price_per_unit, Price.compare_at_price,
             sub.interval, sub.interval_count, sub.trial_period_days, usage.usage_unit, usage.included_units,
-            Variant.id,
+            Variant.id, plan_text.locale_key, plan_text.name, plan_text.description,
+            variant_text.locale_key, variant_text.name,
         )
         .join(Variant, Variant.id == Plan.variant_id)
         .join(Price, Price.plan_id == Plan.id)
         .outerjoin(sub, sub.plan_id == Plan.id)
         .outerjoin(usage, usage.plan_id == Plan.id)
+        .outerjoin(plan_text, sa.and_(plan_text.plan_id == Plan.id, plan_text.locale_key.in_(chain)))
+        .outerjoin(variant_text, sa.and_(variant_text.variant_id == Variant.id, variant_text.locale_key.in_(chain)))
         .where(
             Variant.product_id == product,
             Variant.is_active.is_(True),
@@ -841,38 +850,22 @@ def _offers():
     )
 
 
-@prebuilt
-def _plan_translations():
-    t = OrgProductVariantPaymentPlanTranslation
-    return (
-        sa.select(t.plan_id, t.locale_key, t.name, t.description)
-        .join(Plan, Plan.id == t.plan_id)
-        .join(Variant, Variant.id == Plan.variant_id)
-        .where(Variant.product_id == sa.bindparam("product_id"))
-    )
-
-
-@prebuilt
-def _variant_translations():
-    t = OrgProductVariantTranslation
-    return (
-        sa.select(t.variant_id, t.locale_key, t.name)
-        .join(Variant, Variant.id == t.variant_id)
-        .where(Variant.product_id == sa.bindparam("product_id"))
-    )
-
-
 def offers_in_market(product_id: str, market_id: str, chain: Sequence[str | None] = ()) -> list[Offer]:
     """Active plans of active variants that have an active price in the market, in the order of
-    variants and plans, their plan and variant names in the content ``chain``'s language (three
-    queries; none sold: the product is not sold in the market)."""
-    rows = plain_rows(db.session, _offers(), {"product_id": product_id, "market_id": market_id}).all()
+    variants and plans, their plan and variant names in the content ``chain``'s language (one
+    query; none sold: the product is not sold in the market)."""
+    locales = [key for key in chain if key]
+    found = plain_rows(db.session, _offers(),
+                       {"product_id": product_id, "market_id": market_id, "chain_locales": locales}).all()
+    plans: dict[str, tuple] = {}
     texts: dict[str, dict[str, tuple[str, str | None]]] = {}
-    if rows and chain:
-        for plan_id, locale, name, description in plain_rows(db.session, _plan_translations(), {"product_id": product_id}):
-            texts.setdefault(plan_id, {})[locale] = (name, description)
-        for variant_id, locale, name in plain_rows(db.session, _variant_translations(), {"product_id": product_id}):
-            texts.setdefault(variant_id, {})[locale] = (name, None)
+    for row in found:
+        plans.setdefault(row[0], tuple(row[:16]))
+        if row[16] is not None:
+            texts.setdefault(row[0], {})[row[16]] = (row[17], row[18])
+        if row[19] is not None:
+            texts.setdefault(row[15], {})[row[19]] = (row[20], None)
+    rows = list(plans.values())
 
     def text(plan_id, index, base):
         for key in chain:
