@@ -296,10 +296,12 @@ def _listing_statement(filters: CatalogFilters, matches=None):
     """The listing in one statement: the count of matches up to COUNT_LIMIT + 1 (``total``, on every
     row, and on a row of its own when the page is empty) and one page of plain rows in order (id,
     slug, type, image_url, name, description, brand name, "from" price, the cover image's columns,
-    a translation's locale, name and description, average rating, review count). A product comes
-    once per translation in the page's content chain (bound parameter ``chain_locales``), or once
-    without. ``count_limit``, ``limit`` and ``offset`` are bound parameters. (It was five statements:
-    the count, the page, the covers and the translations, each a round trip.)"""
+    a translation's locale, name and description, a creator's attribution id, name, profile slug,
+    whether the profile is public and avatar columns, average rating, review count). A product
+    comes once per translation in the page's content chain (bound parameter ``chain_locales``) and
+    creator (attributed at ``now``), or once. ``count_limit``, ``limit`` and ``offset`` are bound
+    parameters. (It was six statements, each a round trip: the count, the page, the covers, the
+    translations and the creators.)"""
     stmt, fp, org = _filtered(filters, matches)
     rt = None
     extra = []
@@ -326,20 +328,25 @@ def _listing_statement(filters: CatalogFilters, matches=None):
     )
     rating = (page_rows.c.avg_rating, page_rows.c.review_count) if rt is not None else _rating_of(org)
     text = sa.orm.aliased(OrgProductTranslation, name="texts")
+    creators = _creators(org).subquery("creators")
     listed = (
         page_rows.join(OrgProduct, OrgProduct.id == page_rows.c.id)
         .outerjoin(OrgBrand, OrgBrand.id == OrgProduct.brand_id)
         .outerjoin(OrgImage, OrgImage.product_id == OrgProduct.id)
         .outerjoin(text, sa.and_(text.product_id == OrgProduct.id,
                                  text.locale_key.in_(sa.bindparam("chain_locales", expanding=True))))
+        .outerjoin(creators, creators.c.product_id == OrgProduct.id)
     )
     return (
         sa.select(counted.c.total, OrgProduct.id, OrgProduct.slug, OrgProduct.type, OrgProduct.image_url,
                   OrgProduct.name, OrgProduct.description, OrgBrand.name.label("brand_name"), page_rows.c.from_price,
                   OrgImage.key, OrgImage.widths, OrgImage.width, OrgImage.height, OrgImage.alt_text,
-                  text.locale_key, text.name, text.description, *rating)
+                  text.locale_key, text.name, text.description,
+                  creators.c.attribution_id, creators.c.display_name, creators.c.slug, creators.c.is_public,
+                  creators.c.key, creators.c.widths, creators.c.width, creators.c.height, creators.c.alt_text,
+                  *rating)
         .select_from(counted.outerjoin(listed, sa.true()))
-        .order_by(page_rows.c.position)
+        .order_by(page_rows.c.position, creators.c.share.desc(), creators.c.display_name)
     )
 
 
@@ -370,19 +377,20 @@ class _Text:
 
 def catalog_page(storefront: Storefront, filters: CatalogFilters, chain: list[str],
                  per_page: int = PER_PAGE) -> CatalogPage:
-    """One page of the catalog in two statements whatever the catalog's size (a third when the page
-    asked for is past the last one): the listing (``_listing_statement``: the count, which stops at
-    COUNT_LIMIT, the page's rows, chosen on ids and sort keys only, then loaded with their covers,
-    translations and ratings: a deep page loads and rates 12 products, as the first does; only a
-    sort by rating aggregates the org's reviews, an index-only scan), and the creators. Plain rows,
-    no ORM objects."""
+    """One page of the catalog in one statement whatever the catalog's size (a second when the page
+    asked for is past the last one): ``_listing_statement``, the count (which stops at COUNT_LIMIT)
+    and the page's rows, chosen on ids and sort keys only, then loaded with their covers,
+    translations, creators and ratings (a deep page loads and rates 12 products, as the first
+    does; only a sort by rating aggregates the org's reviews, an index-only scan). Plain rows, no
+    ORM objects."""
     searching = search.prepared(filters.q, chain) if filters.q else None
     search_shape, search_values = searching if searching is not None else (None, {})
     statement = _prebuilt_listing(_shape(filters), search_shape)
     values = {"limit": per_page, "count_limit": COUNT_LIMIT + 1, "org_id": storefront.org_id,
               "market_id": storefront.market_id, "type": filters.type, "collection": filters.collection,
               "skill": filters.skill, "level": filters.level, "min_price": filters.min_price,
-              "max_price": filters.max_price, "chain_locales": [key for key in chain if key], **search_values}
+              "max_price": filters.max_price, "chain_locales": [key for key in chain if key], "now": utcnow(),
+              **search_values}
     page = filters.page
     rows = db.session.execute(statement, {**values, "offset": (page - 1) * per_page}).all()
     counted = rows[0].total if rows else 0
@@ -392,27 +400,29 @@ def catalog_page(storefront: Storefront, filters: CatalogFilters, chain: list[st
         page = pages
         rows = db.session.execute(statement, {**values, "offset": (page - 1) * per_page}).all()
     products: dict[str, tuple] = {}
-    texts: dict[str, list[_Text]] = {}
-    for row in rows:
+    texts: dict[str, dict[str, _Text]] = {}
+    creators: dict[str, dict[str, Creator]] = {}
+    for row in rows:  # a product once per translation in the chain and creator (or once)
         if row.id is None:  # the count's own row of an empty page
             continue
         products.setdefault(row.id, row)
         if row[14] is not None:
-            texts.setdefault(row.id, []).append(_Text(row[14], row[15], row[16]))
-    ids = list(products)
-    creators = creators_for(ids)
+            texts.setdefault(row.id, {})[row[14]] = _Text(row[14], row[15], row[16])
+        if row[17] is not None:
+            creators.setdefault(row.id, {})[row[17]] = Creator(
+                name=row[18], slug=row[19] if row[20] else None, avatar=ImageView.of(*row[21:26]) if row[21] else None)
     cards = [
         ProductCard(
             slug=row.slug,
             type=row.type,
             image_url=row.image_url,
-            name=translated(row, "name", chain, texts.get(row.id, ())),
-            summary=_summary(translated(row, "description", chain, texts.get(row.id, ()))),
+            name=translated(row, "name", chain, texts.get(row.id, {}).values()),
+            summary=_summary(translated(row, "description", chain, texts.get(row.id, {}).values())),
             from_price=row.from_price,
             avg_rating=float(row[-2]) if row[-2] is not None else None,
             review_count=row[-1] or 0,
             brand_name=row.brand_name,
-            creators=creators.get(row.id, []),
+            creators=list(creators.get(row.id, {}).values()),
             image=ImageView.of(*row[9:14]) if row[9] else None,
         )
         for row in products.values()
@@ -443,32 +453,44 @@ def _summary(text: str | None, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-@prebuilt
-def _creators():
+def _creators(org_id=None):
+    """The people attributed as creators of products right now (bound parameter ``now``), with
+    their avatars, optionally of one org: (attribution_id, product_id, share, display_name, slug,
+    is_public, and the avatar's key, widths, width, height and alt_text)."""
     now = sa.bindparam("now")
-    return (
-        sa.select(Attribution.product_id, UserProfile.display_name, UserJobProfile.slug, UserJobProfile.is_public,
-                  OrgImage.key, OrgImage.widths, OrgImage.width, OrgImage.height, OrgImage.alt_text)
+    stmt = (
+        sa.select(Attribution.id.label("attribution_id"), Attribution.product_id.label("product_id"),
+                  Attribution.revenue_share_percentage.label("share"), UserProfile.display_name.label("display_name"),
+                  UserJobProfile.slug.label("slug"), UserJobProfile.is_public.label("is_public"),
+                  OrgImage.key.label("key"), OrgImage.widths.label("widths"), OrgImage.width.label("width"),
+                  OrgImage.height.label("height"), OrgImage.alt_text.label("alt_text"))
         .join(OrgEmployee, OrgEmployee.id == Attribution.employee_id)
         .outerjoin(OrgImage, OrgImage.employee_id == OrgEmployee.id)
         .join(OrgMember, OrgMember.id == OrgEmployee.member_id)
         .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
         .outerjoin(UserJobProfile, UserJobProfile.id == OrgEmployee.job_profile_id)
         .where(
-            Attribution.product_id.in_(sa.bindparam("product_ids", expanding=True)),
             Attribution.attribution_type.in_(("creator", "collaborator")),
             Attribution.effective_from <= now,
             sa.or_(Attribution.effective_to.is_(None), Attribution.effective_to > now),
         )
-        .order_by(Attribution.product_id, Attribution.revenue_share_percentage.desc(), UserProfile.display_name)
     )
+    return stmt.where(Attribution.org_id == org_id) if org_id is not None else stmt
+
+
+@prebuilt
+def _creators_of_products():
+    c = _creators().where(Attribution.product_id.in_(sa.bindparam("product_ids", expanding=True))).subquery()
+    return (sa.select(c.c.product_id, c.c.display_name, c.c.slug, c.c.is_public,
+                      c.c.key, c.c.widths, c.c.width, c.c.height, c.c.alt_text)
+            .order_by(c.c.product_id, c.c.share.desc(), c.c.display_name))
 
 
 def creators_for(product_ids: list[str]) -> dict[str, list[Creator]]:
     """The people attributed as creators of each product right now, with their avatars: one query."""
     if not product_ids:
         return {}
-    rows = db.session.execute(_creators(), {"product_ids": list(product_ids), "now": utcnow()}).all()
+    rows = db.session.execute(_creators_of_products(), {"product_ids": list(product_ids), "now": utcnow()}).all()
     result: dict[str, list[Creator]] = {}
     for product_id, name, slug, is_public, *avatar in rows:
         result.setdefault(product_id, []).append(
