@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -373,8 +374,13 @@ def _pg_on_begin(conn) -> None:
     conn.info[_WROTE] = False
 
 
+_DML = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b")  # as SQLAlchemy writes keywords: upper case
+
+
 def _pg_before_execute(conn, _cursor, statement, _parameters, _context, _executemany) -> None:
-    if statement.lstrip()[:6].upper() != "SELECT":
+    head = statement.lstrip()[:6].upper()
+    # A SELECT, or a WITH query that writes nothing (a CTE may hold an INSERT ... RETURNING).
+    if head != "SELECT" and not (head[:4] == "WITH" and not _DML.search(statement)):
         conn.info[_WROTE] = True
 
 
