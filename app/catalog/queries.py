@@ -430,24 +430,6 @@ def catalog_page(storefront: Storefront, filters: CatalogFilters, chain: list[st
     return CatalogPage(cards=cards, total=total, page=page, per_page=per_page, more=(counted or 0) > COUNT_LIMIT)
 
 
-@prebuilt
-def _translations_of_products():
-    t = OrgProductTranslation
-    return sa.select(t.product_id, t.locale_key, t.name, t.description).where(
-        t.product_id.in_(sa.bindparam("product_ids", expanding=True))
-    )
-
-
-def product_translations(product_ids: list[str]) -> dict[str, list]:
-    """product id -> its translation rows (``locale_key``, ``name``, ``description``), one query;
-    what ``translated(..., translations=)`` reads instead of the ORM collection."""
-    result: dict[str, list] = {}
-    if product_ids:
-        for row in db.session.execute(_translations_of_products(), {"product_ids": list(product_ids)}):
-            result.setdefault(row.product_id, []).append(row)
-    return result
-
-
 def _summary(text: str | None, limit: int = 160) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
