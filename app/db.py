@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -357,13 +358,55 @@ def plain_rows(session, statement, params: dict | None = None) -> sa.CursorResul
     return session.connection().execute(statement, params or {})
 
 
+# ---- PostgreSQL: keep prepared statements across requests -------------------------------------
+# psycopg prepares a statement on the server once it has run ``prepare_threshold`` (5) times on a
+# connection, and PostgreSQL then reuses a plan for it instead of planning it again on every run
+# (planning was most of the time of the storefront's larger statements: 2.7 ms to plan the catalog's
+# facets, 0.5 ms to run them). But psycopg forgets every prepared statement on ROLLBACK (it sends
+# DEALLOCATE ALL), and a request that only reads ends its transaction with a rollback (the session
+# is closed), so nothing ever stayed prepared. A transaction that ran nothing but SELECTs is ended
+# with COMMIT instead (for such a transaction the same thing; the rollback that follows then finds
+# no transaction and is a no-op). Any other statement, or a failed transaction, still rolls back.
+_WROTE = "volmify_tx_not_read_only"
+
+
+def _pg_on_begin(conn) -> None:
+    conn.info[_WROTE] = False
+
+
+_DML = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b")  # as SQLAlchemy writes keywords: upper case
+
+
+def _pg_before_execute(conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+    head = statement.lstrip()[:6].upper()
+    # A SELECT, or a WITH query that writes nothing (a CTE may hold an INSERT ... RETURNING).
+    if head != "SELECT" and not (head[:4] == "WITH" and not _DML.search(statement)):
+        conn.info[_WROTE] = True
+
+
+def _pg_on_rollback(conn) -> None:
+    if conn.info.get(_WROTE, True):
+        return
+    from psycopg import pq
+
+    dbapi_connection = conn.connection.dbapi_connection
+    if dbapi_connection is not None and dbapi_connection.info.transaction_status == pq.TransactionStatus.INTRANS:
+        dbapi_connection.commit()
+
+
 def configure_engines(db) -> None:
     """Per-dialect connection set-up, called once per app inside an app context."""
     for engine in db.engines.values():
-        if engine.dialect.name == "sqlite" and not getattr(engine, "_volmify_configured", False):
+        if getattr(engine, "_volmify_configured", False):
+            continue
+        if engine.dialect.name == "sqlite":
             sa.event.listen(engine, "connect", _sqlite_on_connect)
             sa.event.listen(engine, "begin", _sqlite_on_begin)
-            engine._volmify_configured = True
+        elif engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg":
+            sa.event.listen(engine, "begin", _pg_on_begin)
+            sa.event.listen(engine, "before_cursor_execute", _pg_before_execute)
+            sa.event.listen(engine, "rollback", _pg_on_rollback)
+        engine._volmify_configured = True
 
 
 _UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}

@@ -187,6 +187,11 @@ def refresh_search_documents(conn, product_ids: Iterable[str] | None = None) -> 
 
 
 def rebuild(conn) -> None:
-    """Rewrite both read models from scratch (after writes that bypassed the ORM)."""
+    """Rewrite both read models from scratch (after writes that bypassed the ORM); on PostgreSQL
+    their statistics are renewed too (the planner would otherwise plan the catalog's statements
+    on the numbers of the tables before the rewrite until autovacuum gets to them)."""
     refresh_price_summary(conn)
     refresh_search_documents(conn)
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"ANALYZE {OrgProductMarketPriceSummary.__tablename__}, "
+                             f"{OrgProductSearchDocument.__tablename__}")

@@ -13,7 +13,7 @@ from flask import url_for
 from app.catalog import queries
 from app.courses.syllabus import Syllabus, load_syllabus
 from app.markets.storefront import Storefront
-from app.platform.images import MEDIA_PREFIX, ImageView, images_for
+from app.platform.images import MEDIA_PREFIX, ImageView
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def product_page(storefront: Storefront, slug: str, chain: list[str | None]) -> 
         )
     seo_title, seo_description, keywords, canonical_url, robots = product.seo
     og_title, og_description, og_image, og_image_alt, og_type = product.og or (None,) * 5
-    image = images_for("product_id", [product.id]).get(product.id)
+    image = product.image
     image_url = product.image_url
     if image is not None:
         image_url = url_for("platform.media", name=image.url().removeprefix(MEDIA_PREFIX), _external=True)

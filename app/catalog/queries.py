@@ -50,7 +50,7 @@ from app.markets.models import OrgBrand
 from app.markets.storefront import Storefront
 from app.money import format_money
 from app.orgs.models import OrgEmployee, OrgMember
-from app.platform.images import ImageView, OrgImage, images_for
+from app.platform.images import ImageView, OrgImage
 from app.platform.models import SeoMetadata, SeoMetadataOpenGraph, Skill, SkillTranslation
 from app.web.labels import interval_label, price_per_unit, units_included
 
@@ -277,55 +277,85 @@ def _filtered(filters: CatalogFilters, matches=None):
     return stmt, fp, org
 
 
-def _order_keys(filters: CatalogFilters, fp, matches, rt) -> list:
-    newest = sa.func.coalesce(OrgProduct.published_at, OrgProduct.created_at).desc()
+def _order_spec(filters: CatalogFilters, fp, matches, rt) -> list[tuple]:
+    """The sort's (expression, descending) keys, the product id last (a stable order)."""
+    newest = (sa.func.coalesce(OrgProduct.published_at, OrgProduct.created_at), True)
     orders = {
         "newest": [newest],
-        "relevance": [matches.c.rank.desc(), newest] if matches is not None else [newest],
-        "price_asc": [fp.from_price.asc()],
-        "price_desc": [fp.from_price.desc()],
-        "name": [sa.func.lower(OrgProduct.name).asc()],
-        "rating": [sa.func.coalesce(rt.c.avg_rating, 0).desc(), sa.func.coalesce(rt.c.review_count, 0).desc()]
+        "relevance": [(matches.c.rank, True), newest] if matches is not None else [newest],
+        "price_asc": [(fp.from_price, False)],
+        "price_desc": [(fp.from_price, True)],
+        "name": [(sa.func.lower(OrgProduct.name), False)],
+        "rating": [(sa.func.coalesce(rt.c.avg_rating, 0), True), (sa.func.coalesce(rt.c.review_count, 0), True)]
         if rt is not None else [],
     }
-    return [*orders[filters.sort], OrgProduct.id]
+    return [*orders[filters.sort], (OrgProduct.id, False)]
 
 
-def _listing_statements(filters: CatalogFilters, matches=None):
-    """(count, page rows) statements: the count of matches up to COUNT_LIMIT + 1, and one page of
-    plain rows (id, slug, type, image_url, name, description, brand name, "from" price, average
-    rating, review count) in order; ``limit`` and ``offset`` are bound parameters."""
+def _listing_statement(filters: CatalogFilters, matches=None):
+    """The listing in one statement: the count of matches up to COUNT_LIMIT + 1 (``total``, on every
+    row, and on a row of its own when the page is empty) and one page of plain rows in order (id,
+    slug, type, image_url, name, description, brand name, "from" price, the cover image's columns,
+    a translation's locale, name and description, a creator's attribution id, name, profile slug,
+    whether the profile is public and avatar columns, average rating, review count). A product
+    comes once per translation in the page's content chain (bound parameter ``chain_locales``) and
+    creator (attributed at ``now``), or once. ``count_limit``, ``limit`` and ``offset`` are bound
+    parameters. (It was six statements, each a round trip: the count, the page, the covers, the
+    translations and the creators.)"""
     stmt, fp, org = _filtered(filters, matches)
-    bounded = stmt.with_only_columns(OrgProduct.id).limit(sa.bindparam("count_limit")).subquery()
-    count = sa.select(sa.func.count()).select_from(bounded)
-    chosen = stmt.with_only_columns(OrgProduct.id.label("id"), fp.from_price.label("from_price"))
     rt = None
+    extra = []
     if filters.sort == "rating":
         rt = ratings(org)
-        chosen = chosen.outerjoin(rt, rt.c.product_id == OrgProduct.id).add_columns(rt.c.avg_rating, rt.c.review_count)
-    keys = _order_keys(filters, fp, matches, rt)
+        stmt = stmt.outerjoin(rt, rt.c.product_id == OrgProduct.id)
+        extra = [rt.c.avg_rating.label("avg_rating"), rt.c.review_count.label("review_count")]
+    spec = _order_spec(filters, fp, matches, rt)
+    # The matches with their sort keys, computed once (a CTE read twice is materialized): the count
+    # and the page read it instead of each joining the org's products to its prices again.
+    matched = stmt.with_only_columns(
+        OrgProduct.id.label("id"), fp.from_price.label("from_price"), *extra,
+        *(key.label(f"k{n}") for n, (key, _descending) in enumerate(spec)),
+    ).cte("matched")
+    bounded = sa.select(matched.c.id).limit(sa.bindparam("count_limit")).subquery("bounded")
+    counted = sa.select(sa.func.count().label("total")).select_from(bounded).subquery("counted")
+    keys = [matched.c[f"k{n}"].desc() if descending else matched.c[f"k{n}"].asc()
+            for n, (_key, descending) in enumerate(spec)]
     page_rows = (
-        chosen.add_columns(sa.func.row_number().over(order_by=keys).label("position"))
+        sa.select(matched.c.id, matched.c.from_price, *(matched.c[c.name] for c in extra),
+                  sa.func.row_number().over(order_by=keys).label("position"))
         .order_by(*keys).limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
         .subquery("page_rows")
     )
     rating = (page_rows.c.avg_rating, page_rows.c.review_count) if rt is not None else _rating_of(org)
-    rows = (
-        sa.select(OrgProduct.id, OrgProduct.slug, OrgProduct.type, OrgProduct.image_url, OrgProduct.name,
-                  OrgProduct.description, OrgBrand.name.label("brand_name"), page_rows.c.from_price, *rating)
-        .join(page_rows, page_rows.c.id == OrgProduct.id)
+    text = sa.orm.aliased(OrgProductTranslation, name="texts")
+    creators = _creators(org).subquery("creators")
+    listed = (
+        page_rows.join(OrgProduct, OrgProduct.id == page_rows.c.id)
         .outerjoin(OrgBrand, OrgBrand.id == OrgProduct.brand_id)
-        .order_by(page_rows.c.position)
+        .outerjoin(OrgImage, OrgImage.product_id == OrgProduct.id)
+        .outerjoin(text, sa.and_(text.product_id == OrgProduct.id,
+                                 text.locale_key.in_(sa.bindparam("chain_locales", expanding=True))))
+        .outerjoin(creators, creators.c.product_id == OrgProduct.id)
     )
-    return count, rows
+    return (
+        sa.select(counted.c.total, OrgProduct.id, OrgProduct.slug, OrgProduct.type, OrgProduct.image_url,
+                  OrgProduct.name, OrgProduct.description, OrgBrand.name.label("brand_name"), page_rows.c.from_price,
+                  OrgImage.key, OrgImage.widths, OrgImage.width, OrgImage.height, OrgImage.alt_text,
+                  text.locale_key, text.name, text.description,
+                  creators.c.attribution_id, creators.c.display_name, creators.c.slug, creators.c.is_public,
+                  creators.c.key, creators.c.widths, creators.c.width, creators.c.height, creators.c.alt_text,
+                  *rating)
+        .select_from(counted.outerjoin(listed, sa.true()))
+        .order_by(page_rows.c.position, creators.c.share.desc(), creators.c.display_name)
+    )
 
 
 @functools.lru_cache(maxsize=_SHAPES)
 def _prebuilt_listing(shape: tuple, search_shape: tuple | None):
-    """The listing's statements for one shape of the filters (and of the text search), with bound
+    """The listing's statement for one shape of the filters (and of the text search), with bound
     parameters (built once)."""
     matches = search.matching_subquery(*search_shape) if search_shape is not None else None
-    return _listing_statements(CatalogFilters(*shape), matches)
+    return _listing_statement(CatalogFilters(*shape), matches)
 
 
 def _shape(filters: CatalogFilters) -> tuple:
@@ -336,63 +366,68 @@ def _shape(filters: CatalogFilters) -> tuple:
             filters.sort, 1)
 
 
+@dataclass
+class _Text:
+    """A product's translation as ``translated`` reads it."""
+
+    locale_key: str
+    name: str | None
+    description: str | None
+
+
 def catalog_page(storefront: Storefront, filters: CatalogFilters, chain: list[str],
                  per_page: int = PER_PAGE) -> CatalogPage:
-    """One page of the catalog, in a fixed number of queries whatever the catalog's size: the count
-    stops at COUNT_LIMIT; the page's rows are chosen on ids and sort keys only, then loaded with
-    their ratings (a deep page loads and rates 12 products, as the first does); only a sort by
-    rating aggregates the org's reviews (an index-only scan). Plain rows, no ORM objects."""
+    """One page of the catalog in one statement whatever the catalog's size (a second when the page
+    asked for is past the last one): ``_listing_statement``, the count (which stops at COUNT_LIMIT)
+    and the page's rows, chosen on ids and sort keys only, then loaded with their covers,
+    translations, creators and ratings (a deep page loads and rates 12 products, as the first
+    does; only a sort by rating aggregates the org's reviews, an index-only scan). Plain rows, no
+    ORM objects."""
     searching = search.prepared(filters.q, chain) if filters.q else None
     search_shape, search_values = searching if searching is not None else (None, {})
-    count, rows_stmt = _prebuilt_listing(_shape(filters), search_shape)
+    statement = _prebuilt_listing(_shape(filters), search_shape)
     values = {"limit": per_page, "count_limit": COUNT_LIMIT + 1, "org_id": storefront.org_id,
               "market_id": storefront.market_id, "type": filters.type, "collection": filters.collection,
               "skill": filters.skill, "level": filters.level, "min_price": filters.min_price,
-              "max_price": filters.max_price, **search_values}
-    counted = db.session.execute(count, values).scalar()
+              "max_price": filters.max_price, "chain_locales": [key for key in chain if key], "now": utcnow(),
+              **search_values}
+    page = filters.page
+    rows = db.session.execute(statement, {**values, "offset": (page - 1) * per_page}).all()
+    counted = rows[0].total if rows else 0
     total = min(counted or 0, COUNT_LIMIT)
     pages = max(1, math.ceil(total / per_page))
-    page = min(filters.page, pages)
-    rows = db.session.execute(rows_stmt, {**values, "offset": (page - 1) * per_page}).all()
-    ids = [row.id for row in rows]
-    creators = creators_for(ids)
-    covers = images_for("product_id", ids)
-    texts = product_translations(ids)
+    if page > pages:  # past the last page: show the last one
+        page = pages
+        rows = db.session.execute(statement, {**values, "offset": (page - 1) * per_page}).all()
+    products: dict[str, tuple] = {}
+    texts: dict[str, dict[str, _Text]] = {}
+    creators: dict[str, dict[str, Creator]] = {}
+    for row in rows:  # a product once per translation in the chain and creator (or once)
+        if row.id is None:  # the count's own row of an empty page
+            continue
+        products.setdefault(row.id, row)
+        if row[14] is not None:
+            texts.setdefault(row.id, {})[row[14]] = _Text(row[14], row[15], row[16])
+        if row[17] is not None:
+            creators.setdefault(row.id, {})[row[17]] = Creator(
+                name=row[18], slug=row[19] if row[20] else None, avatar=ImageView.of(*row[21:26]) if row[21] else None)
     cards = [
         ProductCard(
             slug=row.slug,
             type=row.type,
             image_url=row.image_url,
-            name=translated(row, "name", chain, texts.get(row.id, ())),
-            summary=_summary(translated(row, "description", chain, texts.get(row.id, ()))),
+            name=translated(row, "name", chain, texts.get(row.id, {}).values()),
+            summary=_summary(translated(row, "description", chain, texts.get(row.id, {}).values())),
             from_price=row.from_price,
             avg_rating=float(row[-2]) if row[-2] is not None else None,
             review_count=row[-1] or 0,
             brand_name=row.brand_name,
-            creators=creators.get(row.id, []),
-            image=covers.get(row.id),
+            creators=list(creators.get(row.id, {}).values()),
+            image=ImageView.of(*row[9:14]) if row[9] else None,
         )
-        for row in rows
+        for row in products.values()
     ]
     return CatalogPage(cards=cards, total=total, page=page, per_page=per_page, more=(counted or 0) > COUNT_LIMIT)
-
-
-@prebuilt
-def _translations_of_products():
-    t = OrgProductTranslation
-    return sa.select(t.product_id, t.locale_key, t.name, t.description).where(
-        t.product_id.in_(sa.bindparam("product_ids", expanding=True))
-    )
-
-
-def product_translations(product_ids: list[str]) -> dict[str, list]:
-    """product id -> its translation rows (``locale_key``, ``name``, ``description``), one query;
-    what ``translated(..., translations=)`` reads instead of the ORM collection."""
-    result: dict[str, list] = {}
-    if product_ids:
-        for row in db.session.execute(_translations_of_products(), {"product_ids": list(product_ids)}):
-            result.setdefault(row.product_id, []).append(row)
-    return result
 
 
 def _summary(text: str | None, limit: int = 160) -> str:
@@ -400,32 +435,44 @@ def _summary(text: str | None, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-@prebuilt
-def _creators():
+def _creators(org_id=None):
+    """The people attributed as creators of products right now (bound parameter ``now``), with
+    their avatars, optionally of one org: (attribution_id, product_id, share, display_name, slug,
+    is_public, and the avatar's key, widths, width, height and alt_text)."""
     now = sa.bindparam("now")
-    return (
-        sa.select(Attribution.product_id, UserProfile.display_name, UserJobProfile.slug, UserJobProfile.is_public,
-                  OrgImage.key, OrgImage.widths, OrgImage.width, OrgImage.height, OrgImage.alt_text)
+    stmt = (
+        sa.select(Attribution.id.label("attribution_id"), Attribution.product_id.label("product_id"),
+                  Attribution.revenue_share_percentage.label("share"), UserProfile.display_name.label("display_name"),
+                  UserJobProfile.slug.label("slug"), UserJobProfile.is_public.label("is_public"),
+                  OrgImage.key.label("key"), OrgImage.widths.label("widths"), OrgImage.width.label("width"),
+                  OrgImage.height.label("height"), OrgImage.alt_text.label("alt_text"))
         .join(OrgEmployee, OrgEmployee.id == Attribution.employee_id)
         .outerjoin(OrgImage, OrgImage.employee_id == OrgEmployee.id)
         .join(OrgMember, OrgMember.id == OrgEmployee.member_id)
         .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
         .outerjoin(UserJobProfile, UserJobProfile.id == OrgEmployee.job_profile_id)
         .where(
-            Attribution.product_id.in_(sa.bindparam("product_ids", expanding=True)),
             Attribution.attribution_type.in_(("creator", "collaborator")),
             Attribution.effective_from <= now,
             sa.or_(Attribution.effective_to.is_(None), Attribution.effective_to > now),
         )
-        .order_by(Attribution.product_id, Attribution.revenue_share_percentage.desc(), UserProfile.display_name)
     )
+    return stmt.where(Attribution.org_id == org_id) if org_id is not None else stmt
+
+
+@prebuilt
+def _creators_of_products():
+    c = _creators().where(Attribution.product_id.in_(sa.bindparam("product_ids", expanding=True))).subquery()
+    return (sa.select(c.c.product_id, c.c.display_name, c.c.slug, c.c.is_public,
+                      c.c.key, c.c.widths, c.c.width, c.c.height, c.c.alt_text)
+            .order_by(c.c.product_id, c.c.share.desc(), c.c.display_name))
 
 
 def creators_for(product_ids: list[str]) -> dict[str, list[Creator]]:
     """The people attributed as creators of each product right now, with their avatars: one query."""
     if not product_ids:
         return {}
-    rows = db.session.execute(_creators(), {"product_ids": list(product_ids), "now": utcnow()}).all()
+    rows = db.session.execute(_creators_of_products(), {"product_ids": list(product_ids), "now": utcnow()}).all()
     result: dict[str, list[Creator]] = {}
     for product_id, name, slug, is_public, *avatar in rows:
         result.setdefault(product_id, []).append(
@@ -533,6 +580,7 @@ class ProductRow:
     og: tuple | None  # SeoMetadataOpenGraph (title, description, image_url, image_alt, type)
     course: tuple | None  # (level, difficulty) of a course product
     translations: dict[str, tuple[str, str | None, str | None]]  # locale -> (name, description, shipping note)
+    image: ImageView | None = None  # the uploaded cover
 
     def text(self, field: str, chain: Sequence[str | None]):
         """``translated`` over the loaded translations."""
@@ -548,7 +596,10 @@ class ProductRow:
 
 @prebuilt
 def _published_product():
+    """The product with its brand, SEO metadata, course facts and cover, once per translation (or
+    once without): one statement (it was three: the product, its translations, its cover)."""
     og = SeoMetadataOpenGraph
+    t = OrgProductTranslation
     return (
         sa.select(
             OrgProduct.id, OrgProduct.slug, OrgProduct.type, OrgProduct.name, OrgProduct.description,
@@ -557,11 +608,15 @@ def _published_product():
             SeoMetadata.canonical_url, SeoMetadata.robots_directive,
             og.seo_metadata_id, og.title, og.description, og.image_url, og.image_alt, og.type,
             OrgProductCourse.product_id, OrgProductCourse.level, OrgProductCourse.difficulty,
+            OrgImage.key, OrgImage.widths, OrgImage.width, OrgImage.height, OrgImage.alt_text,
+            t.locale_key, t.name, t.description, t.shipping_note,
         )
         .outerjoin(OrgBrand, OrgBrand.id == OrgProduct.brand_id)
         .outerjoin(SeoMetadata, SeoMetadata.id == OrgProduct.seo_metadata_id)
         .outerjoin(og, og.seo_metadata_id == SeoMetadata.id)
         .outerjoin(OrgProductCourse, OrgProductCourse.product_id == OrgProduct.id)
+        .outerjoin(OrgImage, OrgImage.product_id == OrgProduct.id)
+        .outerjoin(t, t.product_id == OrgProduct.id)
         .where(
             OrgProduct.org_id == sa.bindparam("org_id"),
             OrgProduct.slug == sa.bindparam("slug"),
@@ -570,24 +625,15 @@ def _published_product():
     )
 
 
-@prebuilt
-def _product_translations():
-    t = OrgProductTranslation
-    return sa.select(t.locale_key, t.name, t.description, t.shipping_note).where(
-        t.product_id == sa.bindparam("product_id"))
-
-
 def published_product(storefront: Storefront, slug: str) -> ProductRow | None:
-    """The storefront org's published product ``slug`` (two queries). Whether it is sold in the
-    market is ``offers_in_market``'s answer: it is when it has an offer there."""
-    row = plain_rows(db.session, _published_product(), {"org_id": storefront.org_id, "slug": slug}).first()
-    if row is None:
+    """The storefront org's published product ``slug`` with its translations and cover (one
+    query). Whether it is sold in the market is ``offers_in_market``'s answer: it is when it has
+    an offer there."""
+    rows = plain_rows(db.session, _published_product(), {"org_id": storefront.org_id, "slug": slug}).all()
+    if not rows:
         return None
-    translations = {
-        locale: (name, description, shipping_note)
-        for locale, name, description, shipping_note in db.session.execute(_product_translations(),
-                                                                            {"product_id": row[0]})
-    }
+    row = rows[0]
+    translations = {r[29]: (r[30], r[31], r[32]) for r in rows if r[29] is not None}
     return ProductRow(
         id=row[0], slug=row[1], type=row[2], name=row[3], description=row[4], image_url=row[5], brand_name=row[6],
         weight_grams=row[7], shipping_note=row[8],
@@ -595,6 +641,7 @@ def published_product(storefront: Storefront, slug: str) -> ProductRow | None:
         og=tuple(row[16:21]) if row[15] is not None else None,
         course=(row[22], row[23]) if row[21] is not None else None,
         translations=translations,
+        image=ImageView.of(*row[24:29]) if row[24] else None,
     )
 
 
@@ -769,7 +816,13 @@ class Offer:
 
 @prebuilt
 def _offers():
+    """The market's offers of a product in order, each once per plan translation and variant
+    translation in the content chain (bound parameter ``chain_locales``), or once without: one
+    statement (it was three: the offers, the plans' and the variants' translations)."""
     sub, usage = OrgProductVariantPaymentPlanSubscription, OrgProductVariantPaymentPlanUsageBased
+    plan_text = sa.orm.aliased(OrgProductVariantPaymentPlanTranslation, name="plan_texts")
+    variant_text = sa.orm.aliased(OrgProductVariantTranslation, name="variant_texts")
+    chain = sa.bindparam("chain_locales", expanding=True)
     product = sa.bindparam("product_id")
     active_variants = (
         sa.select(sa.func.count(Variant.id))
@@ -781,12 +834,15 @@ def _offers():
             Plan.id, Plan.name, Plan.description, Variant.name, active_variants, Plan.type, Plan.access_tier,
             Price.price, Price.price_per_unit, Price.compare_at_price,
             sub.interval, sub.interval_count, sub.trial_period_days, usage.usage_unit, usage.included_units,
-            Variant.id,
+            Variant.id, plan_text.locale_key, plan_text.name, plan_text.description,
+            variant_text.locale_key, variant_text.name,
         )
         .join(Variant, Variant.id == Plan.variant_id)
         .join(Price, Price.plan_id == Plan.id)
         .outerjoin(sub, sub.plan_id == Plan.id)
         .outerjoin(usage, usage.plan_id == Plan.id)
+        .outerjoin(plan_text, sa.and_(plan_text.plan_id == Plan.id, plan_text.locale_key.in_(chain)))
+        .outerjoin(variant_text, sa.and_(variant_text.variant_id == Variant.id, variant_text.locale_key.in_(chain)))
         .where(
             Variant.product_id == product,
             Variant.is_active.is_(True),
@@ -798,38 +854,22 @@ def _offers():
     )
 
 
-@prebuilt
-def _plan_translations():
-    t = OrgProductVariantPaymentPlanTranslation
-    return (
-        sa.select(t.plan_id, t.locale_key, t.name, t.description)
-        .join(Plan, Plan.id == t.plan_id)
-        .join(Variant, Variant.id == Plan.variant_id)
-        .where(Variant.product_id == sa.bindparam("product_id"))
-    )
-
-
-@prebuilt
-def _variant_translations():
-    t = OrgProductVariantTranslation
-    return (
-        sa.select(t.variant_id, t.locale_key, t.name)
-        .join(Variant, Variant.id == t.variant_id)
-        .where(Variant.product_id == sa.bindparam("product_id"))
-    )
-
-
 def offers_in_market(product_id: str, market_id: str, chain: Sequence[str | None] = ()) -> list[Offer]:
     """Active plans of active variants that have an active price in the market, in the order of
-    variants and plans, their plan and variant names in the content ``chain``'s language (three
-    queries; none sold: the product is not sold in the market)."""
-    rows = plain_rows(db.session, _offers(), {"product_id": product_id, "market_id": market_id}).all()
+    variants and plans, their plan and variant names in the content ``chain``'s language (one
+    query; none sold: the product is not sold in the market)."""
+    locales = [key for key in chain if key]
+    found = plain_rows(db.session, _offers(),
+                       {"product_id": product_id, "market_id": market_id, "chain_locales": locales}).all()
+    plans: dict[str, tuple] = {}
     texts: dict[str, dict[str, tuple[str, str | None]]] = {}
-    if rows and chain:
-        for plan_id, locale, name, description in plain_rows(db.session, _plan_translations(), {"product_id": product_id}):
-            texts.setdefault(plan_id, {})[locale] = (name, description)
-        for variant_id, locale, name in plain_rows(db.session, _variant_translations(), {"product_id": product_id}):
-            texts.setdefault(variant_id, {})[locale] = (name, None)
+    for row in found:
+        plans.setdefault(row[0], tuple(row[:16]))
+        if row[16] is not None:
+            texts.setdefault(row[0], {})[row[16]] = (row[17], row[18])
+        if row[19] is not None:
+            texts.setdefault(row[15], {})[row[19]] = (row[20], None)
+    rows = list(plans.values())
 
     def text(plan_id, index, base):
         for key in chain:

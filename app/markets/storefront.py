@@ -91,12 +91,28 @@ def _market_by_host():
 
 
 def _market_query():
+    """The market with its org and brand, and its locales, countries and domains as three
+    aggregated strings (one statement: this runs on every storefront request when the cache is
+    off; it was two round trips). Locale keys, country codes and host names hold no "," or ":"."""
+    market = OrgMarket.id
+
+    def joined(value, table, where):
+        return (sa.select(sa.func.aggregate_strings(value, ",")).select_from(table).where(where)
+                .correlate(OrgMarket).scalar_subquery())
+
+    locales = joined(sa.cast(OrgMarketLocale.sort_order, sa.String) + ":" + OrgMarketLocale.locale_key,
+                     OrgMarketLocale, OrgMarketLocale.market_id == market)
+    countries = joined(OrgMarketCountry.country_code + ":" + sa.func.coalesce(OrgMarketCountry.default_locale_key, ""),
+                       OrgMarketCountry, OrgMarketCountry.market_id == market)
+    domains = joined(sa.case((OrgMarketDomain.is_primary.is_(True), "0"), else_="1") + ":" + OrgMarketDomain.host,
+                     OrgMarketDomain, OrgMarketDomain.market_id == market)
     return (
         sa.select(
             Org.id, Org.slug, Org.name, Org.default_locale_key, Org.platform_fee_percent,
             OrgMarket.id, OrgMarket.slug, OrgMarket.name, OrgMarket.type, OrgMarket.currency_code,
             OrgMarket.tax_inclusive, OrgMarket.default_locale_key,
             OrgBrand.name, OrgBrand.logo_url, OrgBrand.primary_color, OrgBrand.tagline,
+            locales, countries, domains,
         )
         .join(Org, Org.id == OrgMarket.org_id)
         .outerjoin(OrgBrand, OrgBrand.id == OrgMarket.brand_id)
@@ -104,35 +120,18 @@ def _market_query():
     )
 
 
-@prebuilt
-def _market_parts():
-    """A market's locales, countries and domains in one statement: (kind, key, order, extra)."""
-    market = sa.bindparam("market_id")
-    return sa.union_all(
-        sa.select(sa.literal_column("'locale'"), OrgMarketLocale.locale_key, OrgMarketLocale.sort_order,
-                  sa.cast(sa.null(), sa.String))
-        .where(OrgMarketLocale.market_id == market),
-        sa.select(sa.literal_column("'country'"), OrgMarketCountry.country_code, sa.literal_column("0"),
-                  OrgMarketCountry.default_locale_key)
-        .where(OrgMarketCountry.market_id == market),
-        sa.select(sa.literal_column("'domain'"), OrgMarketDomain.host,
-                  sa.case((OrgMarketDomain.is_primary.is_(True), 0), else_=1), sa.cast(sa.null(), sa.String))
-        .where(OrgMarketDomain.market_id == market),
-    )
+def _pairs(joined: str | None) -> list[tuple[str, str]]:
+    """"a:b,c:d" -> [("a", "b"), ("c", "d")]."""
+    return [tuple(item.split(":", 1)) for item in joined.split(",")] if joined else []
 
 
 def _snapshot(row) -> Storefront:
     (org_id, org_slug, org_name, org_default_locale, fee, market_id, market_slug, market_name, market_type,
-     currency, tax_inclusive, default_locale, brand_name, logo_url, color, tagline) = row
-    locales, countries, domains = [], [], []
-    for kind, key, order, extra in db.session.execute(_market_parts(), {"market_id": market_id}):
-        if kind == "locale":
-            locales.append((order, key))
-        elif kind == "country":
-            countries.append((key, extra))
-        else:
-            domains.append((order, key))
-    domains.sort()
+     currency, tax_inclusive, default_locale, brand_name, logo_url, color, tagline,
+     locales_joined, countries_joined, domains_joined) = row
+    locales = [(int(order), key) for order, key in _pairs(locales_joined)]
+    countries = _pairs(countries_joined)
+    domains = sorted(_pairs(domains_joined))
     return Storefront(
         org_id=org_id,
         org_slug=org_slug,
