@@ -13,7 +13,7 @@ Create Date: 2026-12-02
 from alembic import op
 
 revision = "0010_catsql"
-down_revision = "0009_shipnote"
+down_revision = "0010_dashsql"
 branch_labels = None
 depends_on = None
 
