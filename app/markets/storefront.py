@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from app.db import prebuilt
+from app.db import plain_rows, prebuilt
 from app.extensions import db
 from app.markets.locales import LocaleContext, choose_locale, content_chain
 from app.markets.models import OrgBrand, OrgMarket, OrgMarketCountry, OrgMarketDomain, OrgMarketLocale
@@ -125,7 +125,7 @@ def _snapshot(row) -> Storefront:
     (org_id, org_slug, org_name, org_default_locale, fee, market_id, market_slug, market_name, market_type,
      currency, tax_inclusive, default_locale, brand_name, logo_url, color, tagline) = row
     locales, countries, domains = [], [], []
-    for kind, key, order, extra in db.session.execute(_market_parts(), {"market_id": market_id}):
+    for kind, key, order, extra in plain_rows(db.session, _market_parts(), {"market_id": market_id}):
         if kind == "locale":
             locales.append((order, key))
         elif kind == "country":
@@ -159,7 +159,7 @@ def storefront_for(org_slug: str, market_slug: str) -> Storefront | None:
     """The active market ``market_slug`` of the active org ``org_slug``, or None."""
 
     def load():
-        row = db.session.execute(_market_by_slugs(), {"org_slug": org_slug, "market_slug": market_slug}).first()
+        row = plain_rows(db.session, _market_by_slugs(), {"org_slug": org_slug, "market_slug": market_slug}).first()
         return _snapshot(row) if row else None
 
     return cache.cached(("storefront", org_slug, market_slug), load)
@@ -172,7 +172,7 @@ def storefront_for_host(host: str | None) -> Storefront | None:
     host = host.split(":", 1)[0].strip().lower().rstrip(".")
 
     def load():
-        row = db.session.execute(_market_by_host(), {"host": host}).first()
+        row = plain_rows(db.session, _market_by_host(), {"host": host}).first()
         return _snapshot(row) if row else None
 
     return cache.cached(("storefront-host", host), load)

@@ -7,6 +7,8 @@ import functools
 from babel import Locale
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 from app.money import format_money, quantize
 from app.web import cache, labels
@@ -38,7 +40,9 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["cached_include"] = cache.cached_include
     app.jinja_env.add_extension("jinja2.ext.do")
     # Templates' _() and ngettext() read the request's translations once, not through Flask-Babel's
-    # lookups (context, domain, locale, its name) on every call: a catalog page makes dozens.
+    # lookups (context, domain, locale, its name) on every call: a storefront page makes about a
+    # hundred. Jinja's "new style" gettext (what Flask-Babel installs) passes each call through
+    # three functions and three ``Context.call``s; _template_gettext does the same in one.
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: labels.translations().ugettext(s),
         ngettext=lambda s, p, n: labels.translations().ungettext(s, p, n),
@@ -46,6 +50,26 @@ def register(app: Flask) -> None:
         pgettext=lambda c, s: labels.translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: labels.translations().unpgettext(c, s, p, n),
     )
+    app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext)
+
+
+# What jinja2.ext's new-style gettext and ngettext do (autoescaped text is Markup, so variables are
+# escaped; the text is always a format string, even without variables), in one call.
+@pass_eval_context
+def _template_gettext(eval_ctx, string: str, /, **variables):
+    text = labels.translations().ugettext(string)
+    if eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
+
+
+@pass_eval_context
+def _template_ngettext(eval_ctx, singular: str, plural: str, num: int, /, **variables):
+    variables.setdefault("num", num)
+    text = labels.translations().ungettext(singular, plural, num)
+    if eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
 
 
 def _money_filter(amount, currency=None):
