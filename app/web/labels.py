@@ -99,26 +99,41 @@ ACCESS_SOURCES = {
 }
 
 
-def translations():
-    """The active locale's translations, remembered for the app context while the locale stays the
-    same (``force_locale`` and ``refresh`` give Flask-Babel another locale object: looked up again).
-
-    Flask-Babel's ``gettext`` looks up its context, domain, locale and the locale's name through
-    ``g`` (a context-local proxy) on every call, and a storefront page translates about a hundred
-    strings; this reads the locale Flask-Babel chose straight from the app context's ``g``."""
+def _memo() -> tuple:
+    """(locale, its translations, its identifier) of the app context, remembered in its ``g`` while
+    the locale stays the same (``force_locale`` and ``refresh`` give Flask-Babel another locale
+    object: looked up again). Flask-Babel's ``gettext`` and formatters look up its context, domain,
+    locale and the locale's name through ``g`` (a context-local proxy) on every call, and a
+    storefront page translates about a hundred strings; this reads the locale Flask-Babel chose
+    straight from the app context's ``g``."""
     app_ctx = _cv_app.get(None)
     if app_ctx is None:
-        return get_translations()
+        locale = get_locale()
+        return locale, get_translations(), str(locale) if locale is not None else None
     values = app_ctx.g.__dict__
-    memo = values.get("_volmify_translations")
+    memo = values.get("_volmify_locale")
     if memo is not None:
         babel_ctx = values.get("_flask_babel")
         if babel_ctx is not None and getattr(babel_ctx, "babel_locale", None) is memo[0]:
-            return memo[1]
+            return memo
     locale = get_locale()
-    found = get_translations()
-    values["_volmify_translations"] = (locale, found)
-    return found
+    memo = values["_volmify_locale"] = (locale, get_translations(), str(locale) if locale is not None else None)
+    return memo
+
+
+def translations():
+    """The active locale's translations (what Flask-Babel's ``get_translations`` returns)."""
+    return _memo()[1]
+
+
+def current_locale():
+    """The active locale (what Flask-Babel's ``get_locale`` returns)."""
+    return _memo()[0]
+
+
+def locale_key() -> str | None:
+    """The active locale's identifier (``"de_DE"``), or None outside a request."""
+    return _memo()[2]
 
 
 def gettext(string: str, **variables) -> str:
