@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from celery import shared_task
 from flask import current_app
 from flask_babel import gettext as _
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -315,30 +315,27 @@ def placeholder_colour(name: str | None) -> str:
 # macros: a catalog page draws one per card and per creator, and a macro call costs more than the
 # markup itself.
 
-_PICTURE = Markup(
-    '<img class="{cls}" src="{src}" srcset="{srcset}" sizes="{sizes}"\n'
-    '     width="{width}" height="{height}" alt="{alt}" loading="{loading}" decoding="async">'
-)
-_PLACEHOLDER = Markup(
-    '<svg class="placeholder {cls}" data-placeholder viewBox="0 0 {width} {height}" width="{width}" height="{height}"'
-    ' aria-hidden="true" focusable="false"><rect width="{width}" height="{height}" fill="{colour}"/>'
-    '<text x="50%" y="50%" dominant-baseline="central" text-anchor="middle" fill="#fff"'
-    ' font-family="system-ui, sans-serif" font-weight="700" font-size="{size}">{initials}</text></svg>'
-)
-
-
 def picture_tag(img: ImageView, sizes: str, width: int, cls: str = "", loading: str = "lazy",
                 alt: str | None = None) -> Markup:
     """An ``<img>`` of ``img`` shown ``width`` CSS pixels wide (``sizes`` for the browser's choice)."""
-    return _PICTURE.format(cls=cls, src=img.src_for(width), srcset=img.srcset, sizes=sizes, width=width,
-                           height=img.height_at(width), alt=img.alt if alt is None else alt, loading=loading)
+    return Markup(
+        f'<img class="{escape(cls)}" src="{escape(img.src_for(width))}" srcset="{escape(img.srcset)}"'
+        f' sizes="{escape(sizes)}"\n     width="{escape(width)}" height="{escape(img.height_at(width))}"'
+        f' alt="{escape(img.alt if alt is None else alt)}" loading="{escape(loading)}" decoding="async">'
+    )
 
 
 @functools.lru_cache(maxsize=2048)
 def placeholder_tag(name: str | None, width: int = 640, height: int = 360, cls: str = "") -> Markup:
     """The placeholder of ``name``: its initials on its colour (the same name, the same picture)."""
-    return _PLACEHOLDER.format(cls=cls, width=width, height=height, colour=placeholder_colour(name),
-                               size=int(height * 0.36), initials=initials(name))
+    w, h = escape(width), escape(height)
+    return Markup(
+        f'<svg class="placeholder {escape(cls)}" data-placeholder viewBox="0 0 {w} {h}" width="{w}" height="{h}"'
+        f' aria-hidden="true" focusable="false"><rect width="{w}" height="{h}" fill="{escape(placeholder_colour(name))}"/>'
+        '<text x="50%" y="50%" dominant-baseline="central" text-anchor="middle" fill="#fff"'
+        f' font-family="system-ui, sans-serif" font-weight="700" font-size="{int(height * 0.36)}">'
+        f'{escape(initials(name))}</text></svg>'
+    )
 
 
 def cover_tag(img: ImageView | None, name: str | None, sizes: str, width: int, cls: str = "",

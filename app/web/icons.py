@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 from types import SimpleNamespace
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 PATHS = {
     "lock": '<rect x="5" y="11" width="14" height="10" rx="2"/><path d="M8 11V7a4 4 0 0 1 8 0v4"/>',
@@ -35,18 +35,16 @@ PATHS = {
     "cart": '<path d="M3 4h2.5l2.2 11h10.6L20.5 8H7"/><circle cx="9" cy="19.5" r="1.3"/><circle cx="17" cy="19.5" r="1.3"/>',
 }
 
-_SVG = Markup(
-    '<svg class="icon icon-{name}{cls}" viewBox="0 0 24 24" width="24" height="24" fill="none" stroke="currentColor"'
-    ' stroke-width="2" stroke-linecap="round" stroke-linejoin="round" focusable="false" {a11y}>{paths}</svg>'
-)
-
-
 @functools.lru_cache(maxsize=256)
 def icon(name: str, label: str | None = None, cls: str = "") -> Markup:
     """The icon ``name`` (a key of PATHS) as an inline ``<svg>``."""
-    a11y = Markup('role="img" aria-label="{}"').format(label) if label else Markup('aria-hidden="true"')
-    return _SVG.format(name=name, cls=Markup(" {}").format(cls) if cls else "", a11y=a11y,
-                       paths=Markup(PATHS[name]))
+    extra = f" {escape(cls)}" if cls else ""
+    a11y = f'role="img" aria-label="{escape(label)}"' if label else 'aria-hidden="true"'
+    return Markup(
+        f'<svg class="icon icon-{escape(name)}{extra}" viewBox="0 0 24 24" width="24" height="24" fill="none"'
+        ' stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" focusable="false"'
+        f' {a11y}>{PATHS[name]}</svg>'
+    )
 
 
 # The Jinja global ``ic``: ``ic.icon(...)`` reads the same with or without the macro import.
