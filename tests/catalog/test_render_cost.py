@@ -4,7 +4,7 @@ filters format exactly as Flask-Babel does."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import flask_babel
@@ -71,7 +71,7 @@ def test_the_fast_filters_format_as_flask_babel_does(app, locale):
                 currency)
         for number in (4.5, 4, Decimal("3.25"), 1234567.891):
             assert env.filters["number"](number) == flask_babel.format_decimal(number)
-        moment = datetime(2026, 3, 1, 23, 30, tzinfo=timezone.utc)
+        moment = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
         for value in (date(2026, 12, 2), moment, moment.replace(tzinfo=None)):
             for fmt in ("medium", "long", "short"):
                 assert env.filters["date"](value, fmt) == flask_babel.format_date(value, fmt)
