@@ -3,6 +3,7 @@ the row or its parent), rounded once to the currency's minor unit here."""
 
 from __future__ import annotations
 
+import functools
 from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import format_currency as babel_format_currency
@@ -17,10 +18,15 @@ def precision(currency: str) -> int:
     return get_currency_precision(currency)
 
 
+@functools.lru_cache(maxsize=512)
+def _minor_unit(currency: str) -> Decimal:
+    """The currency's smallest amount (``Decimal("0.01")`` for USD): looked up once per currency."""
+    return Decimal(1).scaleb(-precision(currency))
+
+
 def quantize(amount: Decimal | int | str, currency: str) -> Decimal:
     """Round half up to the currency's minor unit. The one place rounding happens."""
-    exp = Decimal(1).scaleb(-precision(currency))
-    return Decimal(amount).quantize(exp, rounding=ROUND_HALF_UP)
+    return Decimal(amount).quantize(_minor_unit(currency), rounding=ROUND_HALF_UP)
 
 
 def to_minor_units(amount: Decimal, currency: str) -> int:

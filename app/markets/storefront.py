@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from app.db import prebuilt
+from app.db import plain_rows, prebuilt
 from app.extensions import db
 from app.markets.locales import LocaleContext, choose_locale, content_chain
 from app.markets.models import OrgBrand, OrgMarket, OrgMarketCountry, OrgMarketDomain, OrgMarketLocale
@@ -158,7 +158,7 @@ def storefront_for(org_slug: str, market_slug: str) -> Storefront | None:
     """The active market ``market_slug`` of the active org ``org_slug``, or None."""
 
     def load():
-        row = db.session.execute(_market_by_slugs(), {"org_slug": org_slug, "market_slug": market_slug}).first()
+        row = plain_rows(db.session, _market_by_slugs(), {"org_slug": org_slug, "market_slug": market_slug}).first()
         return _snapshot(row) if row else None
 
     return cache.cached(("storefront", org_slug, market_slug), load)
@@ -171,7 +171,7 @@ def storefront_for_host(host: str | None) -> Storefront | None:
     host = host.split(":", 1)[0].strip().lower().rstrip(".")
 
     def load():
-        row = db.session.execute(_market_by_host(), {"host": host}).first()
+        row = plain_rows(db.session, _market_by_host(), {"host": host}).first()
         return _snapshot(row) if row else None
 
     return cache.cached(("storefront-host", host), load)

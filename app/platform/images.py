@@ -14,7 +14,7 @@ so the public route (``/media/...``) serves them with ``Cache-Control: immutable
 of one owner: a product's cover, an employee's avatar or a brand's logo, with its alt text and
 sizes. ``images_for`` loads the images of many owners in one query as plain ``ImageView`` values
 (safe for the read cache); the templates render them with ``srcset``/``sizes`` and width/height
-(app/templates/macros/images.html), or a placeholder with the name's initials where none exists.
+(``im.cover`` etc., at the end of this module), or a placeholder with the name's initials where none exists.
 """
 
 from __future__ import annotations
@@ -25,11 +25,13 @@ import io
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from celery import shared_task
 from flask import current_app
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -303,3 +305,53 @@ def placeholder_colour(name: str | None) -> str:
     on it has at least WCAG AA contrast (HSL lightness 32 %, saturation 45 % in every hue)."""
     hue = int(hashlib.sha1((name or "").encode()).hexdigest()[:4], 16) % 360
     return f"hsl({hue}, 45%, 32%)"
+
+
+# ---- markup ---------------------------------------------------------------------------------
+# Stored images with srcset/sizes and width/height, and the designed placeholder (the name's
+# initials on a colour derived from the name) where there is none. Every template calls them as
+# ``im.cover(...)``, ``im.avatar(...)``, ``im.placeholder(...)``, ``im.picture(...)`` (the Jinja
+# global ``im``; macros/images.html offers the same as macros). Python functions rather than
+# macros: a catalog page draws one per card and per creator, and a macro call costs more than the
+# markup itself.
+
+def picture_tag(img: ImageView, sizes: str, width: int, cls: str = "", loading: str = "lazy",
+                alt: str | None = None) -> Markup:
+    """An ``<img>`` of ``img`` shown ``width`` CSS pixels wide (``sizes`` for the browser's choice)."""
+    return Markup(
+        f'<img class="{escape(cls)}" src="{escape(img.src_for(width))}" srcset="{escape(img.srcset)}"'
+        f' sizes="{escape(sizes)}"\n     width="{escape(width)}" height="{escape(img.height_at(width))}"'
+        f' alt="{escape(img.alt if alt is None else alt)}" loading="{escape(loading)}" decoding="async">'
+    )
+
+
+@functools.lru_cache(maxsize=2048)
+def placeholder_tag(name: str | None, width: int = 640, height: int = 360, cls: str = "") -> Markup:
+    """The placeholder of ``name``: its initials on its colour (the same name, the same picture)."""
+    w, h = escape(width), escape(height)
+    return Markup(
+        f'<svg class="placeholder {escape(cls)}" data-placeholder viewBox="0 0 {w} {h}" width="{w}" height="{h}"'
+        f' aria-hidden="true" focusable="false"><rect width="{w}" height="{h}" fill="{escape(placeholder_colour(name))}"/>'
+        '<text x="50%" y="50%" dominant-baseline="central" text-anchor="middle" fill="#fff"'
+        f' font-family="system-ui, sans-serif" font-weight="700" font-size="{int(height * 0.36)}">'
+        f'{escape(initials(name))}</text></svg>'
+    )
+
+
+def cover_tag(img: ImageView | None, name: str | None, sizes: str, width: int, cls: str = "",
+              loading: str = "lazy") -> Markup:
+    """A product's cover or its placeholder, in a 16:9 frame."""
+    if img:
+        return picture_tag(img, sizes, width, f"cover {cls}", loading)
+    return placeholder_tag(name, 640, 360, f"cover {cls}")
+
+
+def avatar_tag(img: ImageView | None, name: str | None, size: int = 32) -> Markup:
+    """A person's avatar (square) or their initials."""
+    if img:
+        return picture_tag(img, f"{size}px", size, "avatar", "lazy", "")
+    return placeholder_tag(name, size, size, "avatar")
+
+
+# The Jinja global ``im``.
+markup = SimpleNamespace(picture=picture_tag, placeholder=placeholder_tag, cover=cover_tag, avatar=avatar_tag)

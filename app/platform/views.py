@@ -104,6 +104,10 @@ def product_cover(product_id: str) -> images.ImageView | None:
                         lambda: images.images_for("product_id", [product_id]).get(product_id))
 
 
+# ``im.cover(...)``, ``im.avatar(...)``, ``im.placeholder(...)``, ``im.picture(...)`` in every template.
+bp.add_app_template_global(images.markup, "im")
+
+
 @bp.app_template_global()
 def placeholder_colour(name: str | None) -> str:
     return images.placeholder_colour(name)

@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 
 from babel import Locale
+from babel.numbers import format_decimal as babel_format_decimal
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, to_user_timezone
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 from app.money import format_money, quantize
-from app.web import cache, labels
+from app.web import cache, icons, labels
 
 
 def register(app: Flask) -> None:
     app.jinja_env.filters["money"] = _money_filter
-    app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
+    app.jinja_env.filters["date"] = _date_filter
     app.jinja_env.filters["datetime"] = (
         lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     )
-    app.jinja_env.filters["number"] = lambda value: format_decimal(value) if value is not None else ""
+    app.jinja_env.filters["number"] = _number_filter
     app.jinja_env.filters["product_type_label"] = lambda v: labels.label(labels.PRODUCT_TYPES, v)
     app.jinja_env.filters["level_label"] = lambda v: labels.label(labels.COURSE_LEVELS, v)
     app.jinja_env.filters["sort_label"] = lambda v: labels.label(labels.SORTS, v)
@@ -36,9 +40,12 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["html_lang"] = _html_lang
     app.jinja_env.globals["html_dir"] = _html_dir
     app.jinja_env.globals["cached_include"] = cache.cached_include
+    app.jinja_env.globals["ic"] = icons.namespace  # ic.icon(...) without a per-template import
     app.jinja_env.add_extension("jinja2.ext.do")
     # Templates' _() and ngettext() read the request's translations once, not through Flask-Babel's
-    # lookups (context, domain, locale, its name) on every call: a catalog page makes dozens.
+    # lookups (context, domain, locale, its name) on every call: a storefront page makes about a
+    # hundred. Jinja's "new style" gettext (what Flask-Babel installs) passes each call through
+    # three functions and three ``Context.call``s; _template_gettext does the same in one.
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: labels.translations().ugettext(s),
         ngettext=lambda s, p, n: labels.translations().ungettext(s, p, n),
@@ -46,32 +53,84 @@ def register(app: Flask) -> None:
         pgettext=lambda c, s: labels.translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: labels.translations().unpgettext(c, s, p, n),
     )
+    app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext)
 
+
+# What jinja2.ext's new-style gettext and ngettext do (autoescaped text is Markup, so variables are
+# escaped; the text is always a format string, even without variables), in one call.
+@pass_eval_context
+def _template_gettext(eval_ctx, string: str, /, **variables):
+    text = labels.translations().ugettext(string)
+    if eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
+
+
+@pass_eval_context
+def _template_ngettext(eval_ctx, singular: str, plural: str, num: int, /, **variables):
+    variables.setdefault("num", num)
+    text = labels.translations().ungettext(singular, plural, num)
+    if eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
+
+
+# Babel's formatters are costly (patterns, CLDR data) and the same few prices, ratings and days fill
+# every storefront page: each value is formatted once per process and locale (pure functions of
+# their arguments; the active locale comes from labels.locale_key, without Flask-Babel's lookups).
 
 def _money_filter(amount, currency=None):
     if amount is None or currency is None:
         return ""
-    locale = get_locale()
+    locale = labels.locale_key()
     if locale is None:
         return format_money(amount, currency)
-    return _formatted_money(quantize(amount, currency), currency, str(locale))
+    return _formatted_money(quantize(amount, currency), currency, locale)
 
 
 @functools.lru_cache(maxsize=4096)
 def _formatted_money(amount, currency: str, locale: str) -> str:
-    """An amount as the locale writes it (Babel): the same few prices fill every catalog page, and
-    formatting one is costly, so each is formatted once per process."""
     return format_money(amount, currency, locale=locale)
 
 
+def _number_filter(value) -> str:
+    if value is None:
+        return ""
+    locale = labels.locale_key()
+    return _formatted_number(value, locale) if locale else format_decimal(value)
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _formatted_number(value, locale: str) -> str:
+    return babel_format_decimal(value, locale=locale)  # what Flask-Babel's format_decimal does
+
+
+def _date_filter(value, fmt="medium") -> str:
+    if not value:
+        return ""
+    locale = labels.locale_key()
+    if locale is None:
+        return format_date(value, fmt)
+    if isinstance(value, datetime):
+        # What format_date shows of a moment: its day in the user's timezone.
+        value = to_user_timezone(value).date()
+    return _formatted_date(value, fmt, locale)
+
+
+@functools.lru_cache(maxsize=4096)
+def _formatted_date(day, fmt: str, locale: str) -> str:
+    return format_date(day, fmt)  # Flask-Babel's, in the active locale (``locale``, part of the key)
+
+
 def _html_lang() -> str:
-    return str(get_locale() or "en").replace("_", "-")
+    return (labels.locale_key() or "en").replace("_", "-")
 
 
 def _html_dir() -> str:
     return text_direction(_html_lang())
 
 
+@functools.lru_cache(maxsize=256)
 def text_direction(locale_key: str) -> str:
     try:
         return Locale.parse(locale_key.replace("-", "_")).character_order == "right-to-left" and "rtl" or "ltr"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from babel import Locale
 from babel.core import UnknownLocaleError
-from flask import g
-from flask_babel import get_locale, get_translations, gettext
+from flask.globals import _cv_app
+from flask_babel import get_locale, get_translations
+from flask_babel import gettext as babel_gettext
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
@@ -98,31 +99,63 @@ ACCESS_SOURCES = {
 }
 
 
-def translations():
-    """The active locale's translations, remembered for the request while the locale stays the same
-    (``force_locale`` and ``refresh`` give Flask-Babel another locale object: looked up again).
-    Flask-Babel looks up its context, domain, locale and the locale's name on every call; a catalog
-    page translates dozens of strings."""
+def _memo() -> tuple:
+    """(locale, its translations, its identifier) of the app context, remembered in its ``g`` while
+    the locale stays the same (``force_locale`` and ``refresh`` give Flask-Babel another locale
+    object: looked up again). Flask-Babel's ``gettext`` and formatters look up its context, domain,
+    locale and the locale's name through ``g`` (a context-local proxy) on every call, and a
+    storefront page translates about a hundred strings; this reads the locale Flask-Babel chose
+    straight from the app context's ``g``."""
+    app_ctx = _cv_app.get(None)
+    if app_ctx is None:
+        locale = get_locale()
+        return locale, get_translations(), str(locale) if locale is not None else None
+    values = app_ctx.g.__dict__
+    memo = values.get("_volmify_locale")
+    if memo is not None:
+        babel_ctx = values.get("_flask_babel")
+        if babel_ctx is not None and getattr(babel_ctx, "babel_locale", None) is memo[0]:
+            return memo
     locale = get_locale()
-    memo = g.get("_volmify_translations") if g else None
-    if memo is not None and memo[0] is locale:
-        return memo[1]
-    found = get_translations()
-    if g:
-        g._volmify_translations = (locale, found)
-    return found
+    memo = values["_volmify_locale"] = (locale, get_translations(), str(locale) if locale is not None else None)
+    return memo
+
+
+def translations():
+    """The active locale's translations (what Flask-Babel's ``get_translations`` returns)."""
+    return _memo()[1]
+
+
+def current_locale():
+    """The active locale (what Flask-Babel's ``get_locale`` returns)."""
+    return _memo()[0]
+
+
+def locale_key() -> str | None:
+    """The active locale's identifier (``"de_DE"``), or None outside a request."""
+    return _memo()[2]
+
+
+def gettext(string: str, **variables) -> str:
+    """Flask-Babel's ``gettext`` (the same result) without its per-call lookups (``translations``)."""
+    text = translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    """Flask-Babel's ``ngettext`` (the same result: ``num`` is a variable) without its lookups."""
+    variables.setdefault("num", num)
+    return translations().ungettext(singular, plural, num) % variables
 
 
 def label(mapping: dict, value) -> str:
     text = mapping.get(value, value)
-    if isinstance(text, LazyString) and text._func is gettext and not text._kwargs and len(text._args) == 1:
+    if isinstance(text, LazyString) and text._func is babel_gettext and not text._kwargs and len(text._args) == 1:
         return translations().ugettext(text._args[0])  # what str(text) gives, without Flask-Babel's lookups
     return str(text)
 
 
 def interval_label(interval: str, count: int = 1) -> str:
-    from flask_babel import ngettext
-
     forms = {
         "day": lambda n: ngettext("day", "%(num)d days", n),
         "week": lambda n: ngettext("week", "%(num)d weeks", n),
@@ -133,9 +166,8 @@ def interval_label(interval: str, count: int = 1) -> str:
 
 
 def tier_label(tier: int) -> str:
-    from flask_babel import gettext as _
-
-    name = TIERS.get(tier)
+    _ = gettext
+    name = label(TIERS, tier) if tier in TIERS else None
     return _("Tier %(tier)d · %(name)s", tier=tier, name=name) if name else _("Tier %(tier)d", tier=tier)
 
 
@@ -150,8 +182,7 @@ def locale_name(key: str) -> str:
 
 
 def tax_note(storefront) -> str:
-    from flask_babel import gettext as _
-
+    _ = gettext
     return _("incl. VAT") if storefront.tax_inclusive else _("plus tax")
 
 
@@ -169,9 +200,7 @@ def country_name(code: str) -> str:
 # typed, in wording that needs no plural of it.
 
 def _unit_forms():
-    from flask_babel import gettext as _
-    from flask_babel import ngettext
-
+    _ = gettext
     included = {
         "question": lambda n: ngettext("%(num)d question included", "%(num)d questions included", n),
         "minute": lambda n: ngettext("%(num)d minute included", "%(num)d minutes included", n),
@@ -206,8 +235,7 @@ def usage_unit_key(unit: str | None) -> str | None:
 
 def units_included(unit: str | None, count: int) -> str:
     """``"50 questions included"`` (``"50 Fragen inklusive"``)."""
-    from flask_babel import gettext as _
-
+    _ = gettext
     included, _per = _unit_forms()
     key = usage_unit_key(unit)
     if key:
@@ -217,8 +245,7 @@ def units_included(unit: str | None, count: int) -> str:
 
 def price_per_unit(unit: str | None, price: str) -> str:
     """``"€0.10 per question"`` (``"0,10 € pro Frage"``); ``price`` is already formatted."""
-    from flask_babel import gettext as _
-
+    _ = gettext
     _included, per = _unit_forms()
     key = usage_unit_key(unit)
     if key:

@@ -1,0 +1,81 @@
+"""What keeps an uncached storefront page cheap to render (issue 15): the translations are looked up
+once per request, no template imports a macro module or includes a part per card, and the fast
+filters format exactly as Flask-Babel does."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import flask_babel
+import pytest
+from jinja2.environment import Environment, Template
+
+from app.web import labels
+from tests.catalog.test_storefront import world  # noqa: F401  (the storefront fixture)
+
+PAGES = ["/shop/us/en/", "/shop/eu/de/?sort=price_asc", "/shop/eu/de/products/data-science"]
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """Counts of the calls that made storefront pages slow: macro imports, template lookups (one
+    per include) and Flask-Babel translation lookups."""
+    counts = {"imports": 0, "templates": 0, "translations": 0}
+
+    def counting(name, original):
+        def wrapper(*args, **kwargs):
+            counts[name] += 1
+            return original(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(Template, "_get_default_module", counting("imports", Template._get_default_module))
+    monkeypatch.setattr(Environment, "get_template", counting("templates", Environment.get_template))
+    monkeypatch.setattr(labels, "get_translations", counting("translations", labels.get_translations))
+    return counts
+
+
+@pytest.mark.usefixtures("world")
+@pytest.mark.parametrize("path", PAGES)
+def test_a_storefront_page_imports_no_macro_module_and_translates_through_one_lookup(client, counted, path):
+    client.get(path)  # warm-up
+    for key in counted:
+        counted[key] = 0
+    response = client.get(path)
+    assert response.status_code == 200
+    assert counted["imports"] == 0, "a template imports a macro module: use the ic/im globals"
+    assert counted["translations"] == 1  # the request's translations, looked up once
+    assert counted["templates"] <= 16, counted  # the layout's parts and one per offer on a product page
+
+
+@pytest.mark.usefixtures("world")
+def test_the_catalog_renders_each_card_without_a_template_of_its_own(client, counted):
+    client.get("/shop/us/en/")
+    counted["templates"] = 0
+    one = client.get("/shop/us/en/?type=digital_download")
+    one_card = counted["templates"]
+    counted["templates"] = 0
+    several = client.get("/shop/us/en/")
+    assert one.get_data(as_text=True).count('class="card product-card"') == 1
+    assert several.get_data(as_text=True).count('class="card product-card"') == 3
+    assert counted["templates"] == one_card
+
+
+@pytest.mark.parametrize("locale", ["en", "de", "fr"])
+def test_the_fast_filters_format_as_flask_babel_does(app, locale):
+    env = app.jinja_env
+    with app.test_request_context("/"), flask_babel.force_locale(locale):
+        for amount, currency in ((Decimal("1234.5"), "EUR"), (Decimal("49"), "USD"), (Decimal("0.105"), "JPY")):
+            assert env.filters["money"](amount, currency) == flask_babel.format_currency(
+                Decimal(amount).quantize(Decimal(1).scaleb(-(0 if currency == "JPY" else 2)), rounding="ROUND_HALF_UP"),
+                currency)
+        for number in (4.5, 4, Decimal("3.25"), 1234567.891):
+            assert env.filters["number"](number) == flask_babel.format_decimal(number)
+        moment = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
+        for value in (date(2026, 12, 2), moment, moment.replace(tzinfo=None)):
+            for fmt in ("medium", "long", "short"):
+                assert env.filters["date"](value, fmt) == flask_babel.format_date(value, fmt)
+        rendered = env.from_string('{{ _("Catalog") }}|{{ ngettext("%(num)d product", "%(num)d products", 3) }}'
+                                   '|{{ _("from %(price)s", price="<b>") }}').render()
+        assert rendered == "|".join([flask_babel.gettext("Catalog"), flask_babel.ngettext("%(num)d product", "%(num)d products", 3),
+                                     flask_babel.gettext("from %(price)s", price="&lt;b&gt;")])
