@@ -394,6 +394,17 @@ def _pg_on_rollback(conn) -> None:
         dbapi_connection.commit()
 
 
+def plan_for_each_run(session) -> None:
+    """On PostgreSQL, plan the rest of this transaction's statements for their own parameters. A
+    statement kept prepared (above) is planned for its parameters five times, then PostgreSQL may
+    switch to one generic plan for any value: right for the storefront's lookups, wrong for an
+    aggregate over a date range (the org reports at scale took 550-710 ms per request with the
+    generic plan against 90-120 ms planned for their dates). Ends the transaction with a rollback
+    (it is a SET), so the connection re-prepares its statements later."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+
 def configure_engines(db) -> None:
     """Per-dialect connection set-up, called once per app inside an app context."""
     for engine in db.engines.values():

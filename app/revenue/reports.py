@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from app.accounting.ledger import CHART
 from app.accounting.models import Account
 from app.accounts.models import UserProfile
+from app.db import plan_for_each_run
 from app.extensions import db
 from app.giftcards.models import OrgGiftCard
 from app.markets.models import OrgMarket
@@ -72,6 +73,7 @@ def revenue(org: Org, start: datetime, end: datetime, *, by) -> list[RevenueRow]
     """Paid orders of the period by market (name), currency and month: summed per market id
     first, then named (a handful of groups joined to their market, not every order)."""
     authorize(by, org, "all_earnings")
+    plan_for_each_run(db.session)  # aggregates over many rows: a plan for these values
     order = OrgMemberOrder
     key = _month_key(order.paid_at)
     groups = (
@@ -119,6 +121,7 @@ def tax(org: Org, start: datetime, end: datetime, *, by) -> list[TaxRow]:
     only the org's refunded items are joined (``ix_org_mbr_ord_item_refunded``, partial). An item
     has at most one snapshot, so ``count(*)`` counts items."""
     authorize(by, org, "all_earnings")
+    plan_for_each_run(db.session)  # aggregates over many rows: a plan for these values
     item, snap = OrgMemberOrderItem, OrgTaxRateSnapshot
     refunded_tax = sa.case((item.line_total > 0, item.tax_amount * item.refunded_amount / item.line_total), else_=0)
     groups = (
@@ -154,6 +157,7 @@ class LiabilityRow:
 
 def gift_card_liability(org: Org, *, by) -> list[LiabilityRow]:
     authorize(by, org, "all_earnings")
+    plan_for_each_run(db.session)  # aggregates over many rows: a plan for these values
     ledger = dict(db.session.execute(
         sa.select(Account.currency_code, Account.current_balance)
         .where(Account.org_id == org.id, Account.code == CHART["gift_card_liability"].code)).tuples().all())
@@ -175,6 +179,7 @@ class PayableRow:
 
 def creator_payables(org: Org, *, by) -> list[PayableRow]:
     authorize(by, org, "all_earnings")
+    plan_for_each_run(db.session)  # aggregates over many rows: a plan for these values
     rows = db.session.execute(
         sa.select(Account.employee_id, UserProfile.display_name, Account.currency_code, Account.current_balance)
         .join(OrgEmployee, OrgEmployee.id == Account.employee_id)
@@ -198,6 +203,7 @@ class TrialRow:
 def trial_balance(org: Org, *, by) -> list[TrialRow]:
     """Every account's balance (per-employee payables summed), by currency and code."""
     authorize(by, org, "all_earnings")
+    plan_for_each_run(db.session)  # aggregates over many rows: a plan for these values
     rows = db.session.execute(
         sa.select(Account.code, Account.name, Account.currency_code, Account.normal_balance,
                   sa.func.sum(Account.current_balance))
