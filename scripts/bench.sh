@@ -110,6 +110,38 @@ start_gunicorn() {  # start_gunicorn <log>; the caller's exported settings apply
 rc=0
 record() { [[ $1 -eq 0 ]] || rc=$1; }  # remember the first failure, keep measuring
 
+# The runs that follow a stage's pages with the cache on (the server is still up).
+after_pages_sqlite() {
+    if [[ "$EXPORT_ROWS" -gt 0 ]]; then
+        "$BIN/python" scripts/bench_export.py measure --base "$BASE" --server-pid "$GUNICORN_PID" --rows "$EXPORT_ROWS"
+        record $?
+    fi
+}
+after_pages_postgres() {
+    if [[ "$GIFTCARDS" -gt 0 ]]; then
+        "$BIN/python" scripts/bench_giftcards.py --base "$BASE" --count "$GIFTCARDS"; record $?
+    fi
+    if [[ "$CHECKOUT" != 0 ]]; then
+        "$BIN/python" scripts/bench_checkout.py --base "$BASE"; record $?
+    fi
+}
+
+measure() {  # measure <stage> [bench.py args]: the stage's pages with the cache on, then off, each on a fresh gunicorn
+    local stage=$1 cache
+    shift
+    for cache in on off; do
+        if [[ $cache == on ]]; then export STOREFRONT_CACHE_SECONDS=30; else export STOREFRONT_CACHE_SECONDS=0; fi
+        start_gunicorn "$BENCH_DIR/gunicorn-$stage-$cache.log"
+        set +e
+        "$BIN/python" scripts/bench.py --base "$BASE" --stage "$stage" --cache "$cache" "$@"; record $?
+        [[ $cache == off ]] || "after_pages_$stage"
+        set -e
+        [[ $rc -eq 0 ]] || tail -n 30 "$BENCH_DIR/gunicorn-$stage-$cache.log" >&2
+        stop_gunicorn
+    done
+    unset STOREFRONT_CACHE_SECONDS
+}
+
 stage_sqlite() {
     echo "bench.sh: == sqlite stage ==" >&2
     export DATABASE_URL=sqlite:///$BENCH_DIR/bench.sqlite3
@@ -119,21 +151,7 @@ stage_sqlite() {
         "$BIN/python" scripts/bench_export.py seed --rows "$EXPORT_ROWS" >>"$BENCH_DIR/seed-sqlite.log" 2>&1 \
             || { cat "$BENCH_DIR/seed-sqlite.log" >&2; echo "bench.sh: seeding the export rows failed" >&2; exit 1; }
     fi
-    local cache
-    for cache in on off; do
-        if [[ $cache == on ]]; then export STOREFRONT_CACHE_SECONDS=30; else export STOREFRONT_CACHE_SECONDS=0; fi
-        start_gunicorn "$BENCH_DIR/gunicorn-sqlite-$cache.log"
-        set +e
-        "$BIN/python" scripts/bench.py --base "$BASE" --stage sqlite --cache "$cache" "$@"; record $?
-        if [[ $cache == on && "$EXPORT_ROWS" -gt 0 ]]; then
-            "$BIN/python" scripts/bench_export.py measure --base "$BASE" --server-pid "$GUNICORN_PID" --rows "$EXPORT_ROWS"
-            record $?
-        fi
-        set -e
-        [[ $rc -eq 0 ]] || tail -n 30 "$BENCH_DIR/gunicorn-sqlite-$cache.log" >&2
-        stop_gunicorn
-    done
-    unset STOREFRONT_CACHE_SECONDS
+    measure sqlite "$@"
 }
 
 stage_postgres() {
@@ -149,22 +167,8 @@ stage_postgres() {
     "$BIN/flask" --app wsgi catalog reindex >&2 || { echo "bench.sh: flask catalog reindex failed" >&2; exit 1; }
     echo "bench.sh: dataset generated and indexed in $((SECONDS - started))s" >&2
     export BENCH_SQL_TIMING=1
-    local cache
-    for cache in on off; do
-        if [[ $cache == on ]]; then export STOREFRONT_CACHE_SECONDS=30; else export STOREFRONT_CACHE_SECONDS=0; fi
-        start_gunicorn "$BENCH_DIR/gunicorn-postgres-$cache.log"
-        set +e
-        "$BIN/python" scripts/bench.py --base "$BASE" --stage postgres --cache "$cache" "$@"; record $?
-        if [[ $cache == on && "$GIFTCARDS" -gt 0 ]]; then
-            "$BIN/python" scripts/bench_giftcards.py --base "$BASE" --count "$GIFTCARDS"; record $?
-        fi
-        if [[ $cache == on && "$CHECKOUT" != 0 ]]; then
-            "$BIN/python" scripts/bench_checkout.py --base "$BASE"; record $?
-        fi
-        set -e
-        stop_gunicorn
-    done
-    unset BENCH_SQL_TIMING STOREFRONT_CACHE_SECONDS
+    measure postgres "$@"
+    unset BENCH_SQL_TIMING
     bash scripts/pg.sh stop
 }
 
