@@ -10,8 +10,9 @@ endpoints to ``domain_store.*`` while a request is served on a market domain.
 from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, current_app, g, redirect, request, url_for
+from flask.globals import _cv_request
 from flask_login import current_user
-from werkzeug.routing import BaseConverter
+from werkzeug.routing import BaseConverter, BuildError
 
 from app.accounts.services import list_locales
 from app.markets.hosts import check_trusted_host
@@ -35,19 +36,61 @@ class LocaleConverter(BaseConverter):
     weight = 50
 
 
+_BUILT_URLS_MAX = 8192
+
+
 class VolmifyFlask(Flask):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._built_urls: dict[tuple, str] = {}
+
     def preprocess_request(self):
         # Before URL processors, rate limits and views: nothing may act on an untrusted Host.
         check_trusted_host()
         return super().preprocess_request()
 
-    def url_for(self, endpoint: str, **values):
+    def url_for(self, endpoint: str, *, _anchor: str | None = None, _method: str | None = None,
+                _scheme: str | None = None, _external: bool | None = None, **values):
         if g and g.get("on_market_domain") and endpoint.startswith("store."):
             if not values.get("org_slug") or values.get("org_slug") == g.storefront.org_slug:
                 values.pop("org_slug", None)
                 values.pop("market_slug", None)
                 endpoint = "domain_" + endpoint
-        return super().url_for(endpoint, **values)
+        req_ctx = _cv_request.get(None)
+        if req_ctx is None or _anchor is not None or endpoint[:1] == ".":
+            return super().url_for(endpoint, _anchor=_anchor, _method=_method, _scheme=_scheme,
+                                   _external=_external, **values)
+        return self._memo_url_for(req_ctx.url_adapter, endpoint, _method, _scheme,
+                                  _scheme is not None if _external is None else _external, values)
+
+    def _memo_url_for(self, adapter, endpoint: str, method, scheme, external: bool, values: dict) -> str:
+        """What ``Flask.url_for`` does in a request (``_anchor`` and relative endpoints excepted),
+        with the built URL memoized per process: after the URL defaults (storefront prefix, staff
+        org) are injected, the URL is a pure function of the URL map, the endpoint, the values and
+        the adapter's bind (host, script root, scheme, method). A storefront page builds the same
+        few dozen URLs on every request (about 20 a page; werkzeug's build was most of each)."""
+        if scheme is not None and not external:
+            raise ValueError("When specifying '_scheme', '_external' must be True.")
+        self.inject_url_defaults(endpoint, values)
+        try:
+            key = (endpoint, tuple(values.items()), tuple(map(type, values.values())), method, scheme, external, adapter.server_name,
+                   adapter.subdomain, adapter.script_name, adapter.url_scheme, adapter.default_method,
+                   adapter.websocket)
+            url = self._built_urls.get(key)
+        except TypeError:  # an unhashable value (a list of query values): build it every time
+            key = url = None
+        if url is not None:
+            return url
+        try:
+            url = adapter.build(endpoint, values, method=method, url_scheme=scheme, force_external=external)
+        except BuildError as error:
+            values.update(_anchor=None, _method=method, _scheme=scheme, _external=external)
+            return self.handle_url_build_error(error, endpoint, values)
+        if key is not None:
+            if len(self._built_urls) >= _BUILT_URLS_MAX:
+                self._built_urls.clear()
+            self._built_urls[key] = url
+        return url
 
 
 def _root_blueprint() -> str:

@@ -10,8 +10,10 @@ as on a history restore.)
 
 from __future__ import annotations
 
+import flask
 from flask import Flask
 from flask_talisman import Talisman
+from werkzeug.datastructures import Headers
 
 # Stripe Checkout is a redirect (no Stripe.js): the checkout and "pay now" forms answer 303 to
 # checkout.stripe.com, and browsers check form-action against every redirect of a form submission.
@@ -44,6 +46,46 @@ class _Talisman(Talisman):
     def _set_hsts_headers(self, headers):
         if self.strict_transport_security:
             headers["Strict-Transport-Security"] = f"max-age={self.strict_transport_security_max_age}"
+
+    # Per request Talisman resolves each view's options and re-renders the same policy strings
+    # (parsing the CSP dict, then joining it) for every response. No view here sets options of its
+    # own (``@talisman(...)``) and no CSP nonce is used, so the headers of a response are the same
+    # on every request: built once, then copied.
+    _static_headers: tuple[tuple[str, str], ...] | None = None
+
+    def _has_view_options(self) -> bool:
+        view = flask.current_app.view_functions.get(flask.request.endpoint)
+        return hasattr(view, "talisman_view_options")
+
+    def _force_https(self):
+        if self.force_https or self._has_view_options():
+            return super()._force_https()
+        if self.session_cookie_secure and not self.app.debug:  # what Talisman does on every request
+            self.app.config["SESSION_COOKIE_SECURE"] = True
+        return None  # no redirect to https
+
+    def _make_nonce(self):
+        if self.content_security_policy_nonce_in or self._has_view_options():
+            super()._make_nonce()
+
+    def _set_response_headers(self, response):
+        if self.content_security_policy_nonce_in or self._has_view_options():
+            return super()._set_response_headers(response)
+        if self._static_headers is None:
+            built = Headers()
+            options = self._get_local_options()
+            self._set_feature_policy_headers(built, options)
+            self._set_permissions_policy_headers(built, options)
+            self._set_document_policy_headers(built, options)
+            self._set_frame_options_headers(built, options)
+            self._set_content_security_policy_headers(built, options)
+            self._set_hsts_headers(built)
+            self._set_referrer_policy_headers(built)
+            self._static_headers = tuple(built.items())
+        headers = response.headers
+        for name, value in self._static_headers:
+            headers[name] = value
+        return response
 
 
 def init_security_headers(app: Flask) -> None:
