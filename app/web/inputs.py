@@ -126,7 +126,15 @@ def _holds_unstorable(parameters) -> bool:
         parameters = parameters.values()
     elif not isinstance(parameters, (list, tuple)):
         return False
-    return any(_holds_unstorable(value) for value in parameters)
+    # Every statement passes here: the texts are searched at once (what is refused is a single
+    # character, so joining cannot make or hide one), nested collections one by one.
+    texts = []
+    for value in parameters:
+        if isinstance(value, str):
+            texts.append(value)
+        elif isinstance(value, (Mapping, list, tuple)) and _holds_unstorable(value):
+            return True
+    return bool(texts) and not is_storable("".join(texts))
 
 
 def refuse_unstorable_parameters(conn, cursor, statement, parameters, context, executemany):
