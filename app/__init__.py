@@ -16,12 +16,14 @@ from app.revenue import posting  # noqa: F401  (books revenue and journal entrie
 from app.revenue import services as revenue_rules  # noqa: F401  (ends a removed employee's attributions)
 from app.web import cache, inputs, sqltiming
 from app.web.security import init_security_headers
+from app.web.session_cookie import SessionInterface
 
 
 def create_app(config: object | None = None) -> Flask:
     """Application factory: config -> extensions -> input checks -> blueprints -> cli -> jinja. No database work."""
     app = VolmifyFlask(__name__, instance_relative_config=False)
     app.config.from_object(config if config is not None else Config())
+    app.session_interface = SessionInterface()
     register_proxy_fix(app)
     origin.register(app)  # the client address the audit log records (app/orgs/origin.py)
     register_extensions(app)
