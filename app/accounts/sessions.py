@@ -8,6 +8,7 @@ revoked. Services flush; the view commits.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 import ua_parser
@@ -47,7 +48,7 @@ def start_session(user: User, user_agent: str | None) -> UserSession:
 @prebuilt
 def _signed_in():
     return (
-        sa.select(User, UserSession)
+        sa.select(User, UserSession.id, UserSession.last_seen_at)
         .join(UserSession, UserSession.user_id == User.id)
         .where(
             UserSession.id == sa.bindparam("session_id"),
@@ -58,7 +59,15 @@ def _signed_in():
     )
 
 
-def load_signed_in(session_id: str, *, idle_limit: timedelta) -> tuple[User, UserSession] | None:
+class SignedIn(NamedTuple):
+    """What the user loader needs of a sign-in (read as two columns: loading the ``UserSession``
+    object too cost a second entity's ORM work on every signed-in request)."""
+
+    id: str
+    last_seen_at: datetime
+
+
+def load_signed_in(session_id: str, *, idle_limit: timedelta) -> tuple[User, SignedIn] | None:
     """The active user of a sign-in that is neither revoked nor idle for longer than ``idle_limit``
     (one query)."""
     if not session_id or len(session_id) > 32:
@@ -66,12 +75,12 @@ def load_signed_in(session_id: str, *, idle_limit: timedelta) -> tuple[User, Use
     row = db.session.execute(_signed_in(), {"session_id": session_id, "seen_after": utcnow() - idle_limit}).first()
     if row is None:
         return None
-    user, record = row
-    user.current_session_id = record.id
-    return user, record
+    user, record_id, last_seen_at = row
+    user.current_session_id = record_id
+    return user, SignedIn(record_id, last_seen_at)
 
 
-def needs_touch(record: UserSession, interval_seconds: int, now: datetime | None = None) -> bool:
+def needs_touch(record: UserSession | SignedIn, interval_seconds: int, now: datetime | None = None) -> bool:
     return record.last_seen_at <= (now or utcnow()) - timedelta(seconds=interval_seconds)
 
 
