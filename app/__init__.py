@@ -16,7 +16,7 @@ from app.revenue import posting  # noqa: F401  (books revenue and journal entrie
 from app.revenue import services as revenue_rules  # noqa: F401  (ends a removed employee's attributions)
 from app.web import cache, inputs, sqltiming
 from app.web.security import init_security_headers
-from app.web.session_cookie import SessionInterface
+from app.web.session_cookie import SessionInterface, register_csrf_token
 
 
 def create_app(config: object | None = None) -> Flask:
@@ -68,6 +68,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     csrf.init_app(app)
+    register_csrf_token(app)
     htmx.init_app(app)
     limiter.init_app(app)
     init_security_headers(app)

@@ -7,7 +7,12 @@ Both are pure functions of the secret keys: built once per keys here. The cookie
 
 from __future__ import annotations
 
+import hashlib
+import os
+
+from flask import current_app, g, session
 from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import generate_csrf
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 
@@ -43,3 +48,40 @@ class SessionInterface(SecureCookieSessionInterface):
                 signer_kwargs={"key_derivation": self.key_derivation, "digest_method": self.digest_method},
             )
         return serializer
+
+
+# ---- the CSRF token of templates ----------------------------------------------------------------
+
+_csrf_serializers: dict[str | bytes, URLSafeTimedSerializer] = {}
+
+
+def csrf_token() -> str:
+    """Flask-WTF's ``generate_csrf()`` for templates (the same token, read back by Flask-WTF), with
+    its serializer built once per secret key instead of on every request."""
+    config = current_app.config
+    field = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    secret = config.get("WTF_CSRF_SECRET_KEY", current_app.secret_key)
+    if not field or secret is None:
+        return generate_csrf()  # its error
+    token = g.get(field)
+    if token is None:
+        serializer = _csrf_serializers.get(secret)
+        if serializer is None:
+            serializer = _csrf_serializers[secret] = URLSafeTimedSerializer(secret, salt="wtf-csrf-token",
+                                                                            signer=_Signer)
+        if field not in session:
+            session[field] = hashlib.sha1(os.urandom(64)).hexdigest()
+        try:
+            token = serializer.dumps(session[field])
+        except TypeError:
+            session[field] = hashlib.sha1(os.urandom(64)).hexdigest()
+            token = serializer.dumps(session[field])
+        setattr(g, field, token)
+    return token
+
+
+def register_csrf_token(app) -> None:
+    """Templates' ``csrf_token()``: Flask-WTF installs its own as a global and in a context
+    processor; this one is added after both."""
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.context_processor(lambda: {"csrf_token": csrf_token})
