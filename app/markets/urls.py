@@ -9,6 +9,8 @@ endpoints to ``domain_store.*`` while a request is served on a market domain.
 
 from __future__ import annotations
 
+import weakref
+
 from flask import Blueprint, Flask, abort, current_app, g, redirect, request, url_for
 from flask.globals import _cv_request
 from flask_login import current_user
@@ -37,12 +39,28 @@ class LocaleConverter(BaseConverter):
 
 
 _BUILT_URLS_MAX = 8192
+_UNKNOWN = object()
 
 
 class VolmifyFlask(Flask):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._built_urls: dict[tuple, str] = {}
+        self._sync_functions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def ensure_sync(self, func):
+        # Flask asks for every hook and view of every request whether it is a coroutine function
+        # (inspect unwraps partials and methods each time): the answer is remembered per function,
+        # weakly (a one-off function, as after_this_request's, is not kept alive).
+        try:
+            synced = self._sync_functions.get(func, _UNKNOWN)
+        except TypeError:  # not weakly referable
+            return super().ensure_sync(func)
+        if synced is _UNKNOWN:
+            synced = super().ensure_sync(func)
+            self._sync_functions[func] = None if synced is func else synced
+            return synced
+        return func if synced is None else synced
 
     def preprocess_request(self):
         # Before URL processors, rate limits and views: nothing may act on an untrusted Host.
