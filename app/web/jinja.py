@@ -61,6 +61,8 @@ def register(app: Flask) -> None:
 @pass_eval_context
 def _template_gettext(eval_ctx, string: str, /, **variables):
     text = labels.translations().ugettext(string)
+    if not variables and "%" not in text:  # what ``text % {}`` gives, without Markup's formatting
+        return Markup(text) if eval_ctx.autoescape else text
     if eval_ctx.autoescape:
         text = Markup(text)
     return text % variables
