@@ -219,6 +219,10 @@ class CatalogPage:
 # SQLAlchemy cache key was a large part of an uncached catalog page. A text search is a shape too
 # (on PostgreSQL the content chain's languages shape it; the words are values).
 _SHAPES = 64
+# The content chain's languages in the listing's statement: a fixed number of bound parameters (an
+# "expanding" IN list is rendered into the SQL again on every execution). A chain has at most four
+# (app.markets.locales.content_chain); a longer one gets a statement of its own.
+CHAIN_SLOTS = 4
 
 
 def _filtered(filters: CatalogFilters, matches=None):
@@ -292,13 +296,14 @@ def _order_spec(filters: CatalogFilters, fp, matches, rt) -> list[tuple]:
     return [*orders[filters.sort], (OrgProduct.id, False)]
 
 
-def _listing_statement(filters: CatalogFilters, matches=None):
+def _listing_statement(filters: CatalogFilters, matches=None, slots: int = CHAIN_SLOTS):
     """The listing in one statement: the count of matches up to COUNT_LIMIT + 1 (``total``, on every
     row, and on a row of its own when the page is empty) and one page of plain rows in order (id,
     slug, type, image_url, name, description, brand name, "from" price, the cover image's columns,
     a translation's locale, name and description, a creator's attribution id, name, profile slug,
     whether the profile is public and avatar columns, average rating, review count). A product
-    comes once per translation in the page's content chain (bound parameter ``chain_locales``) and
+    comes once per translation in the page's content chain (bound parameters ``chain_locale_0`` to
+    ``chain_locale_<slots - 1>``, None past the chain's end) and
     creator (attributed at ``now``), or once. ``count_limit``, ``limit`` and ``offset`` are bound
     parameters. (It was six statements, each a round trip: the count, the page, the covers, the
     translations and the creators.)"""
@@ -334,7 +339,7 @@ def _listing_statement(filters: CatalogFilters, matches=None):
         .outerjoin(OrgBrand, OrgBrand.id == OrgProduct.brand_id)
         .outerjoin(OrgImage, OrgImage.product_id == OrgProduct.id)
         .outerjoin(text, sa.and_(text.product_id == OrgProduct.id,
-                                 text.locale_key.in_(sa.bindparam("chain_locales", expanding=True))))
+                                 text.locale_key.in_([sa.bindparam(f"chain_locale_{n}") for n in range(slots)])))
         .outerjoin(creators, creators.c.product_id == OrgProduct.id)
     )
     return (
@@ -351,11 +356,11 @@ def _listing_statement(filters: CatalogFilters, matches=None):
 
 
 @functools.lru_cache(maxsize=_SHAPES)
-def _prebuilt_listing(shape: tuple, search_shape: tuple | None):
+def _prebuilt_listing(shape: tuple, search_shape: tuple | None, slots: int = CHAIN_SLOTS):
     """The listing's statement for one shape of the filters (and of the text search), with bound
     parameters (built once)."""
     matches = search.matching_subquery(*search_shape) if search_shape is not None else None
-    return _listing_statement(CatalogFilters(*shape), matches)
+    return _listing_statement(CatalogFilters(*shape), matches, slots)
 
 
 def _shape(filters: CatalogFilters) -> tuple:
@@ -386,11 +391,14 @@ def catalog_page(storefront: Storefront, filters: CatalogFilters, chain: list[st
     ORM objects."""
     searching = search.prepared(filters.q, chain) if filters.q else None
     search_shape, search_values = searching if searching is not None else (None, {})
-    statement = _prebuilt_listing(_shape(filters), search_shape)
+    locales = [key for key in chain if key]
+    slots = max(CHAIN_SLOTS, len(locales))
+    statement = _prebuilt_listing(_shape(filters), search_shape, slots)
     values = {"limit": per_page, "count_limit": COUNT_LIMIT + 1, "org_id": storefront.org_id,
               "market_id": storefront.market_id, "type": filters.type, "collection": filters.collection,
               "skill": filters.skill, "level": filters.level, "min_price": filters.min_price,
-              "max_price": filters.max_price, "chain_locales": [key for key in chain if key], "now": utcnow(),
+              "max_price": filters.max_price, "now": utcnow(),
+              **{f"chain_locale_{n}": key for n, key in enumerate(locales + [None] * (slots - len(locales)))},
               **search_values}
     page = filters.page
     rows = plain_rows(db.session, statement, {**values, "offset": (page - 1) * per_page}).all()
