@@ -45,7 +45,7 @@ from app.courses.models import (
 )
 from app.db import plain_rows, prebuilt, utcnow
 from app.extensions import db
-from app.markets.locales import translated
+from app.markets.locales import BASE
 from app.markets.models import OrgBrand
 from app.markets.storefront import Storefront
 from app.money import format_money
@@ -219,6 +219,10 @@ class CatalogPage:
 # SQLAlchemy cache key was a large part of an uncached catalog page. A text search is a shape too
 # (on PostgreSQL the content chain's languages shape it; the words are values).
 _SHAPES = 64
+# The content chain's languages in the listing's statement: a fixed number of bound parameters (an
+# "expanding" IN list is rendered into the SQL again on every execution). A chain has at most four
+# (app.markets.locales.content_chain); a longer one gets a statement of its own.
+CHAIN_SLOTS = 4
 
 
 def _filtered(filters: CatalogFilters, matches=None):
@@ -292,13 +296,14 @@ def _order_spec(filters: CatalogFilters, fp, matches, rt) -> list[tuple]:
     return [*orders[filters.sort], (OrgProduct.id, False)]
 
 
-def _listing_statement(filters: CatalogFilters, matches=None):
+def _listing_statement(filters: CatalogFilters, matches=None, slots: int = CHAIN_SLOTS):
     """The listing in one statement: the count of matches up to COUNT_LIMIT + 1 (``total``, on every
     row, and on a row of its own when the page is empty) and one page of plain rows in order (id,
     slug, type, image_url, name, description, brand name, "from" price, the cover image's columns,
     a translation's locale, name and description, a creator's attribution id, name, profile slug,
     whether the profile is public and avatar columns, average rating, review count). A product
-    comes once per translation in the page's content chain (bound parameter ``chain_locales``) and
+    comes once per translation in the page's content chain (bound parameters ``chain_locale_0`` to
+    ``chain_locale_<slots - 1>``, None past the chain's end) and
     creator (attributed at ``now``), or once. ``count_limit``, ``limit`` and ``offset`` are bound
     parameters. (It was six statements, each a round trip: the count, the page, the covers, the
     translations and the creators.)"""
@@ -334,7 +339,7 @@ def _listing_statement(filters: CatalogFilters, matches=None):
         .outerjoin(OrgBrand, OrgBrand.id == OrgProduct.brand_id)
         .outerjoin(OrgImage, OrgImage.product_id == OrgProduct.id)
         .outerjoin(text, sa.and_(text.product_id == OrgProduct.id,
-                                 text.locale_key.in_(sa.bindparam("chain_locales", expanding=True))))
+                                 text.locale_key.in_([sa.bindparam(f"chain_locale_{n}") for n in range(slots)])))
         .outerjoin(creators, creators.c.product_id == OrgProduct.id)
     )
     return (
@@ -351,11 +356,11 @@ def _listing_statement(filters: CatalogFilters, matches=None):
 
 
 @functools.lru_cache(maxsize=_SHAPES)
-def _prebuilt_listing(shape: tuple, search_shape: tuple | None):
+def _prebuilt_listing(shape: tuple, search_shape: tuple | None, slots: int = CHAIN_SLOTS):
     """The listing's statement for one shape of the filters (and of the text search), with bound
     parameters (built once)."""
     matches = search.matching_subquery(*search_shape) if search_shape is not None else None
-    return _listing_statement(CatalogFilters(*shape), matches)
+    return _listing_statement(CatalogFilters(*shape), matches, slots)
 
 
 def _shape(filters: CatalogFilters) -> tuple:
@@ -366,13 +371,14 @@ def _shape(filters: CatalogFilters) -> tuple:
             filters.sort, 1)
 
 
-@dataclass
-class _Text:
-    """A product's translation as ``translated`` reads it."""
-
-    locale_key: str
-    name: str | None
-    description: str | None
+def _locales(chain: Sequence[str | None]) -> list[str]:
+    """The chain's languages before the base row (``translated`` stops at BASE)."""
+    locales = []
+    for key in chain:
+        if key is BASE:
+            break
+        locales.append(key)
+    return locales
 
 
 def catalog_page(storefront: Storefront, filters: CatalogFilters, chain: list[str],
@@ -385,47 +391,66 @@ def catalog_page(storefront: Storefront, filters: CatalogFilters, chain: list[st
     ORM objects."""
     searching = search.prepared(filters.q, chain) if filters.q else None
     search_shape, search_values = searching if searching is not None else (None, {})
-    statement = _prebuilt_listing(_shape(filters), search_shape)
+    locales = [key for key in chain if key]
+    slots = max(CHAIN_SLOTS, len(locales))
+    statement = _prebuilt_listing(_shape(filters), search_shape, slots)
     values = {"limit": per_page, "count_limit": COUNT_LIMIT + 1, "org_id": storefront.org_id,
               "market_id": storefront.market_id, "type": filters.type, "collection": filters.collection,
               "skill": filters.skill, "level": filters.level, "min_price": filters.min_price,
-              "max_price": filters.max_price, "chain_locales": [key for key in chain if key], "now": utcnow(),
+              "max_price": filters.max_price, "now": utcnow(),
+              **{f"chain_locale_{n}": key for n, key in enumerate(locales + [None] * (slots - len(locales)))},
               **search_values}
     page = filters.page
-    rows = db.session.execute(statement, {**values, "offset": (page - 1) * per_page}).all()
-    counted = rows[0].total if rows else 0
+    rows = plain_rows(db.session, statement, {**values, "offset": (page - 1) * per_page}).all()
+    counted = rows[0][0] if rows else 0  # total
     total = min(counted or 0, COUNT_LIMIT)
     pages = max(1, math.ceil(total / per_page))
     if page > pages:  # past the last page: show the last one
         page = pages
-        rows = db.session.execute(statement, {**values, "offset": (page - 1) * per_page}).all()
+        rows = plain_rows(db.session, statement, {**values, "offset": (page - 1) * per_page}).all()
+    # Plain tuples by position (the statement's column order, see ``_listing_statement``): a row's
+    # attribute access by name costs a key lookup each.
     products: dict[str, tuple] = {}
-    texts: dict[str, dict[str, _Text]] = {}
+    texts: dict[str, dict[str, tuple]] = {}
     creators: dict[str, dict[str, Creator]] = {}
     for row in rows:  # a product once per translation in the chain and creator (or once)
-        if row.id is None:  # the count's own row of an empty page
+        product_id = row[1]
+        if product_id is None:  # the count's own row of an empty page
             continue
-        products.setdefault(row.id, row)
+        if product_id not in products:
+            products[product_id] = row
         if row[14] is not None:
-            texts.setdefault(row.id, {})[row[14]] = _Text(row[14], row[15], row[16])
+            texts.setdefault(product_id, {})[row[14]] = (row[15], row[16])
         if row[17] is not None:
-            creators.setdefault(row.id, {})[row[17]] = Creator(
+            creators.setdefault(product_id, {})[row[17]] = Creator(
                 name=row[18], slug=row[19] if row[20] else None, avatar=ImageView.of(*row[21:26]) if row[21] else None)
+    locales = _locales(chain)
+
+    def text(product_id: str, index: int, base):
+        """``translated``: the first non-empty value in the chain's languages, else the base row's."""
+        found = texts.get(product_id)
+        if found:
+            for key in locales:
+                values = found.get(key)
+                if values is not None and values[index]:
+                    return values[index]
+        return base
+
     cards = [
         ProductCard(
-            slug=row.slug,
-            type=row.type,
-            image_url=row.image_url,
-            name=translated(row, "name", chain, texts.get(row.id, {}).values()),
-            summary=_summary(translated(row, "description", chain, texts.get(row.id, {}).values())),
-            from_price=row.from_price,
+            slug=row[2],
+            type=row[3],
+            image_url=row[4],
+            name=text(product_id, 0, row[5]),
+            summary=_summary(text(product_id, 1, row[6])),
+            from_price=row[8],
             avg_rating=float(row[-2]) if row[-2] is not None else None,
             review_count=row[-1] or 0,
-            brand_name=row.brand_name,
-            creators=list(creators.get(row.id, {}).values()),
+            brand_name=row[7],
+            creators=list(creators[product_id].values()) if product_id in creators else [],
             image=ImageView.of(*row[9:14]) if row[9] else None,
         )
-        for row in products.values()
+        for product_id, row in products.items()
     ]
     return CatalogPage(cards=cards, total=total, page=page, per_page=per_page, more=(counted or 0) > COUNT_LIMIT)
 
@@ -524,30 +549,35 @@ def _facet_rows():
                      rows.c.sort_order).order_by(rows.c.own)
 
 
-@dataclass
-class _Named:
-    """A facet's base row or one of its translations, as ``translated`` reads them."""
-
-    locale_key: str | None
-    name: str
-
-
 def facets(storefront: Storefront, chain: Sequence[str | None] = ()) -> dict:
     """Collections and skills that lead to something sold in this market, named in the content
     ``chain``'s language (one query): collections in their order, skills by name."""
-    found: dict[tuple[str, str], tuple[str, int, list[_Named]]] = {}
-    base: dict[tuple[str, str], _Named] = {}
-    rows = db.session.execute(_facet_rows(), {"org_id": storefront.org_id, "market_id": storefront.market_id})
-    for kind, id_, slug, locale_key, name, sort_order in rows:
-        slug_, order, texts = found.setdefault((kind, id_), (slug, sort_order, []))
+    # (kind, id) -> [slug, sort order, base name, {locale: name}] (of two names of one locale the
+    # later row wins: a skill's org name over the platform's)
+    found: dict[tuple[str, str], list] = {}
+    rows = plain_rows(db.session, _facet_rows(), {"org_id": storefront.org_id, "market_id": storefront.market_id})
+    for kind, id_, slug, locale_key, name, sort_order in rows.all():
+        entry = found.get((kind, id_))
+        if entry is None:
+            entry = found[(kind, id_)] = [slug, sort_order, None, {}]
         if locale_key is None:
-            base[(kind, id_)] = _Named(None, name)
+            entry[2] = name
         else:
-            texts.append(_Named(locale_key, name))
+            entry[3][locale_key] = name
+    locales = _locales(chain)
 
     def named(kind: str) -> list[tuple]:
-        return [(slug, order, base[key].name, translated(base[key], "name", chain, texts))
-                for key, (slug, order, texts) in found.items() if key[0] == kind]
+        result = []
+        for key, (slug, order, base, texts) in found.items():
+            if key[0] != kind:
+                continue
+            name = base
+            for locale in locales:
+                if texts.get(locale):
+                    name = texts[locale]
+                    break
+            result.append((slug, order, base, name))
+        return result
 
     collections = sorted(named("collection"), key=lambda item: (item[1], item[2]))
     skills = sorted(named("skill"), key=lambda item: item[3].lower())

@@ -17,6 +17,7 @@ from app.errors import ValidationError
 from app.markets.storefront import Storefront
 from app.money import quantize
 from app.orgs.services import audit_change, snapshot
+from app.web import labels
 
 
 @dataclass
@@ -47,7 +48,9 @@ def _absolute(url: str | None) -> str | None:
 def alternates(endpoint: str, storefront: Storefront, **values) -> tuple[list[tuple[str, str]], str]:
     """One URL per market locale (hreflang) and the x-default (the market's default locale)."""
     links = [(loc, url_for(endpoint, locale=loc, _external=True, **values)) for loc in storefront.locales]
-    x_default = url_for(endpoint, locale=storefront.default_locale, _external=True, **values)
+    x_default = next((url for loc, url in links if loc == storefront.default_locale), None)  # built once
+    if x_default is None:
+        x_default = url_for(endpoint, locale=storefront.default_locale, _external=True, **values)
     return links, x_default
 
 
@@ -55,14 +58,17 @@ def for_catalog(storefront: Storefront, filters) -> Seo:
     links, x_default = alternates("store.catalog.index", storefront)
     filtered = filters.active or filters.page > 1 or filters.sort not in ("newest", "relevance")
     title = storefront.display_name
-    description = _("Courses and products from %(name)s.", name=storefront.display_name)
+    # app.web.labels' gettext: Flask-Babel's result without its per-call lookups
+    description = labels.gettext("Courses and products from %(name)s.", name=storefront.display_name)
+    args = filters.as_args()
+    canonical = url_for("store.catalog.index", _external=True, **args)
     return Seo(
         title=title,
         description=description,
-        canonical=url_for("store.catalog.index", _external=True, **filters.as_args()),
+        canonical=canonical,
         robots="noindex,follow" if filtered else "index,follow",
-        og={"type": "website", "title": title, "description": description, "url": url_for(
-            "store.catalog.index", _external=True)},
+        og={"type": "website", "title": title, "description": description,
+            "url": url_for("store.catalog.index", _external=True) if args else canonical},
         alternates=links,
         x_default=x_default,
     )

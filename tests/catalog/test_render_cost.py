@@ -79,3 +79,35 @@ def test_the_fast_filters_format_as_flask_babel_does(app, locale):
                                    '|{{ _("from %(price)s", price="<b>") }}').render()
         assert rendered == "|".join([flask_babel.gettext("Catalog"), flask_babel.ngettext("%(num)d product", "%(num)d products", 3),
                                      flask_babel.gettext("from %(price)s", price="&lt;b&gt;")])
+
+
+@pytest.mark.usefixtures("world")
+@pytest.mark.parametrize("path", ["/shop/us/en/", "/shop/eu/de/?sort=price_asc&type=course", "/shop/eu/de/?q=data"])
+def test_the_catalog_runs_its_statements_without_the_orm_execution_layer(client, monkeypatch, path):
+    """The listing and the filter choices are plain rows of prebuilt statements (app.db.plain_rows):
+    the ORM session's execute (its execution layers and cache key) was a quarter of an uncached
+    catalog page."""
+    from sqlalchemy.orm import Session
+
+    from app.catalog import queries
+
+    client.get(path)  # warm-up (statements built)
+    executed = []
+    original = Session.execute
+    monkeypatch.setattr(Session, "execute", lambda self, *args, **kwargs: executed.append(args[0]) or original(self, *args, **kwargs))
+    for name in ("catalog_page", "facets"):
+        monkeypatch.setattr(queries, name, _outside_execute(getattr(queries, name), executed))
+    response = client.get(path)
+    assert response.status_code == 200 and 'class="card product-card"' in response.get_data(as_text=True)
+    assert [statement for statement in executed if statement == "inside"] == []
+
+
+def _outside_execute(function, executed):
+    """``function`` noting "inside" for each ORM execute it makes."""
+    def wrapper(*args, **kwargs):
+        before = len(executed)
+        try:
+            return function(*args, **kwargs)
+        finally:
+            executed[before:] = ["inside"] * (len(executed) - before)
+    return wrapper
