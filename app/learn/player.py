@@ -14,6 +14,7 @@ learner (their purchased tier, or the tier an entitled employee previews as).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -40,7 +41,7 @@ from app.courses.models import (
     OrgProductCourseModuleSectionLesson,
 )
 from app.courses.syllabus import LessonEntry, ModuleEntry, Syllabus, load_syllabus
-from app.db import prebuilt, utcnow
+from app.db import plain_rows, prebuilt, utcnow
 from app.entitlements.services import access_tier_of, member_access_tier
 from app.errors import NotFoundError, PermissionDeniedError
 from app.extensions import db
@@ -87,7 +88,7 @@ class Player:
     course: OrgProductCourse
     syllabus: Syllabus
     learner: Learner
-    progress: dict[str, OrgMemberLessonProgress]  # placement_id -> row (this member, this course)
+    progress: dict[str, ProgressRow | OrgMemberLessonProgress]  # placement_id -> row (this member, this course)
     current: LessonEntry | None
     placement: OrgProductCourseModuleSectionLesson | None
     lesson: OrgLesson | None
@@ -95,9 +96,18 @@ class Player:
     chain: list[str | None] = field(default_factory=list)
 
     # ---- gate and completion ----------------------------------------------------------------
+    # A page asks these for every lesson several times (the syllabus, the progress bars, each
+    # module's bar): the locks are worked out once per player (its syllabus and learner never change),
+    # the completed lessons once per question from the progress rows (a view may add a row).
+
+    @functools.cached_property
+    def _locked(self) -> dict[str, bool]:
+        tier = self.learner.effective_tier
+        return {entry.placement_id: entry.locked_for(tier) for entry in self.syllabus.lessons}
 
     def is_locked(self, entry: LessonEntry) -> bool:
-        return entry.locked_for(self.learner.effective_tier)
+        locked = self._locked.get(entry.placement_id)
+        return entry.locked_for(self.learner.effective_tier) if locked is None else locked
 
     def is_completed(self, entry: LessonEntry) -> bool:
         row = self.progress.get(entry.placement_id)
@@ -110,11 +120,39 @@ class Player:
     def current_locked(self) -> bool:
         return self.current is None or self.is_locked(self.current)
 
+    def _completed_ids(self) -> set[str]:
+        return {placement_id for placement_id, row in self.progress.items() if row.is_completed}
+
+    @property
+    def locked_ids(self) -> frozenset[str]:
+        """The placement ids of the syllabus's lessons locked for the learner (a template tests
+        ``entry.placement_id in ...`` instead of calling ``is_locked`` per lesson)."""
+        return frozenset(pid for pid, locked in self._locked.items() if locked)
+
+    @property
+    def completed_ids(self) -> set[str]:
+        """The placement ids of the completed lessons (now: a view may add a progress row)."""
+        return self._completed_ids()
+
+    def _counts(self, lessons: list[LessonEntry]) -> tuple[int, int, int, int]:
+        """(open, completed open, completed, all) among ``lessons``."""
+        done = self._completed_ids()
+        locked = self._locked
+        open_count = done_open = done_all = 0
+        for entry in lessons:
+            is_locked = locked.get(entry.placement_id)
+            if is_locked is None:
+                is_locked = entry.locked_for(self.learner.effective_tier)
+            is_done = entry.placement_id in done
+            if not is_locked:
+                open_count += 1
+                done_open += is_done
+            done_all += is_done
+        return open_count, done_open, done_all, len(lessons)
+
     def _percents(self, lessons: list[LessonEntry]) -> tuple[int, int]:
-        open_lessons = [entry for entry in lessons if not self.is_locked(entry)]
-        done_open = sum(1 for entry in open_lessons if self.is_completed(entry))
-        done_all = sum(1 for entry in lessons if self.is_completed(entry))
-        return _percent(done_open, len(open_lessons)), _percent(done_all, len(lessons))
+        open_count, done_open, done_all, total = self._counts(lessons)
+        return _percent(done_open, open_count), _percent(done_all, total)
 
     @property
     def percent_accessible(self) -> int:
@@ -132,15 +170,15 @@ class Player:
 
     @property
     def open_count(self) -> int:
-        return sum(1 for entry in self.syllabus.lessons if not self.is_locked(entry))
+        return self._counts(self.syllabus.lessons)[0]
 
     @property
     def completed_open_count(self) -> int:
-        return sum(1 for e in self.syllabus.lessons if not self.is_locked(e) and self.is_completed(e))
+        return self._counts(self.syllabus.lessons)[1]
 
     @property
     def completed_count(self) -> int:
-        return sum(1 for entry in self.syllabus.lessons if self.is_completed(entry))
+        return self._counts(self.syllabus.lessons)[2]
 
     # ---- navigation ---------------------------------------------------------------------------
 
@@ -427,20 +465,42 @@ def course_placement_ids(product_id: str):
     )
 
 
-def member_progress(member: OrgMember, product_id: str) -> dict[str, OrgMemberLessonProgress]:
-    """placement_id -> progress row of the member for every placement of the course (one query)."""
-    rows = db.session.scalars(
-        _member_progress(), {"org_id": member.org_id, "member_id": member.id, "product_id": product_id}
-    ).all()
-    return {row.placement_id: row for row in rows}
+@dataclass(frozen=True)
+class ProgressRow:
+    """A member's progress on one placement, as plain values (what the player and its templates read
+    of an ``OrgMemberLessonProgress``; a view may also put such a row in ``Player.progress``)."""
+
+    placement_id: str
+    status: str
+    position_seconds: int
+    completed_at: datetime | None
+    last_viewed_at: datetime | None
+    updated_at: datetime | None
+
+    @property
+    def is_completed(self) -> bool:
+        return self.status == "completed"
+
+
+def member_progress(member: OrgMember, product_id: str) -> dict[str, ProgressRow]:
+    """placement_id -> progress row of the member for every placement of the course (one query,
+    plain rows: no ORM objects)."""
+    rows = plain_rows(
+        db.session, _member_progress(), {"org_id": member.org_id, "member_id": member.id, "product_id": product_id}
+    )
+    return {row[0]: ProgressRow(*row) for row in rows}
 
 
 @prebuilt
 def _member_progress():
-    return sa.select(OrgMemberLessonProgress).where(
-        OrgMemberLessonProgress.org_id == sa.bindparam("org_id"),
-        OrgMemberLessonProgress.member_id == sa.bindparam("member_id"),
-        OrgMemberLessonProgress.placement_id.in_(course_placement_ids(sa.bindparam("product_id"))),
+    progress = OrgMemberLessonProgress
+    return sa.select(
+        progress.placement_id, progress.status, progress.position_seconds, progress.completed_at,
+        progress.last_viewed_at, progress.updated_at,
+    ).where(
+        progress.org_id == sa.bindparam("org_id"),
+        progress.member_id == sa.bindparam("member_id"),
+        progress.placement_id.in_(course_placement_ids(sa.bindparam("product_id"))),
     )
 
 
@@ -479,7 +539,7 @@ def load_player(
 
     state = _learner_state_of(user, storefront.org_id, product.id)
     member, tier, allowed_preview = state.member, state.tier, state.can_preview
-    progress: dict[str, OrgMemberLessonProgress] = {}
+    progress: dict[str, ProgressRow] = {}
     certificate = None
     if member is not None:
         progress = member_progress(member, product.id)
