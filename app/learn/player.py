@@ -26,6 +26,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.catalog.models import OrgEmployeeProductAttribution as Attribution
 from app.catalog.models import (
     OrgProduct,
+    OrgProductTranslation,
     OrgProductVariant,
     OrgProductVariantPaymentPlan,
     OrgProductVariantPaymentPlanMarketPrice,
@@ -52,6 +53,7 @@ from app.markets.locales import translated
 from app.markets.storefront import Storefront
 from app.orgs.current import UNKNOWN, load_member, member_select, member_value, request_member
 from app.orgs.models import OrgEmployee, OrgMember
+from app.platform.images import ImageView, OrgImage
 from app.web import cache
 
 PLAYABLE_STATUSES = ("published", "archived")
@@ -84,8 +86,8 @@ def _percent(done: int, total: int) -> int:
 @dataclass
 class Player:
     storefront: Storefront
-    product: OrgProduct
-    course: OrgProductCourse
+    product: CourseProduct | OrgProduct
+    course: CourseFacts | OrgProductCourse
     syllabus: Syllabus
     learner: Learner
     progress: dict[str, ProgressRow | OrgMemberLessonProgress]  # placement_id -> row (this member, this course)
@@ -94,6 +96,7 @@ class Player:
     lesson: OrgLesson | None
     certificate: OrgMemberCourseCertificate | None = None
     chain: list[str | None] = field(default_factory=list)
+    cover: ImageView | None = None  # the course product's uploaded cover (the header)
 
     # ---- gate and completion ----------------------------------------------------------------
     # A page asks these for every lesson several times (the syllabus, the progress bars, each
@@ -281,13 +284,49 @@ def course_tree_options():
     )
 
 
+@dataclass(frozen=True)
+class ProductName:
+    """One translation of a course product's name (what ``translated`` reads)."""
+
+    locale_key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class CourseFacts:
+    """The course row's facts the player shows (the review form)."""
+
+    level: str
+    difficulty: int
+
+
+@dataclass(frozen=True)
+class CourseProduct:
+    """A course product as the player reads it, as plain values: no ORM object (a write that needs
+    the ``OrgProduct`` loads it: ``orm_product``)."""
+
+    id: str
+    org_id: str
+    slug: str
+    type: str
+    status: str
+    name: str
+    translations: tuple[ProductName, ...]
+    course: CourseFacts
+    cover: ImageView | None  # the uploaded cover (the player's header)
+
+
 def _course_product_query():
+    product, course, tr = OrgProduct, OrgProductCourse, OrgProductTranslation
     return (
-        sa.select(OrgProduct)
-        .where(OrgProduct.org_id == sa.bindparam("org_id"), OrgProduct.slug == sa.bindparam("slug"),
-               OrgProduct.type == "course")
-        # Joined, not selectin: one statement (a selectin load builds and runs a second one per call).
-        .options(joinedload(OrgProduct.course), joinedload(OrgProduct.translations))
+        sa.select(product.id, product.org_id, product.slug, product.type, product.status, product.name,
+                  course.level, course.difficulty, tr.locale_key, tr.name,
+                  OrgImage.key, OrgImage.widths, OrgImage.width, OrgImage.height, OrgImage.alt_text)
+        .join(course, course.product_id == product.id)
+        .outerjoin(tr, tr.product_id == product.id)
+        .outerjoin(OrgImage, OrgImage.product_id == product.id)
+        .where(product.org_id == sa.bindparam("org_id"), product.slug == sa.bindparam("slug"),
+               product.type == "course")
     )
 
 
@@ -301,14 +340,27 @@ def _any_course_product():
     return _course_product_query()
 
 
-def _course_product(org_id: str, course_slug: str, *, any_status: bool = False) -> OrgProduct:
-    """The playable course product (with its course row and translations): one query.
-    ``any_status`` also finds a draft (a preview asked for it; ``load_player`` decides)."""
+def _course_product(org_id: str, course_slug: str, *, any_status: bool = False) -> CourseProduct:
+    """The playable course product with its course facts, name translations and cover: one
+    statement of plain rows (a row per translation). ``any_status`` also finds a draft (a preview
+    asked for it; ``load_player`` decides)."""
     stmt = _any_course_product() if any_status else _playable_course_product()
-    product = db.session.execute(stmt, {"org_id": org_id, "slug": course_slug}).unique().scalar_one_or_none()
-    if product is None or product.course is None:
+    rows = plain_rows(db.session, stmt, {"org_id": org_id, "slug": course_slug}).all()
+    if not rows:  # no such course product, or no course row
         raise NotFoundError(_("This course does not exist."))
-    return product
+    first = rows[0]
+    names = tuple(ProductName(row[8], row[9]) for row in rows if row[8] is not None)
+    cover = ImageView.of(*first[10:15]) if first[10] is not None else None
+    return CourseProduct(id=first[0], org_id=first[1], slug=first[2], type=first[3], status=first[4],
+                         name=first[5], translations=names, course=CourseFacts(first[6], first[7]),
+                         cover=cover)
+
+
+def orm_product(product) -> OrgProduct:
+    """The ``OrgProduct`` of a player's product (for a write: a review links it)."""
+    if isinstance(product, OrgProduct):
+        return product
+    return db.session.get(OrgProduct, product.id)
 
 
 def _load_syllabus(product: OrgProduct, chain: list[str | None]) -> Syllabus:
@@ -580,6 +632,7 @@ def load_player(
         lesson=lesson,
         certificate=certificate,
         chain=list(chain),
+        cover=product.cover,
     )
 
 
