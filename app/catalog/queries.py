@@ -472,7 +472,7 @@ def creators_for(product_ids: list[str]) -> dict[str, list[Creator]]:
     """The people attributed as creators of each product right now, with their avatars: one query."""
     if not product_ids:
         return {}
-    rows = db.session.execute(_creators_of_products(), {"product_ids": list(product_ids), "now": utcnow()}).all()
+    rows = plain_rows(db.session, _creators_of_products(), {"product_ids": list(product_ids), "now": utcnow()})
     result: dict[str, list[Creator]] = {}
     for product_id, name, slug, is_public, *avatar in rows:
         result.setdefault(product_id, []).append(

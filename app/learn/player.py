@@ -36,6 +36,7 @@ from app.checks import whole_or_none
 from app.courses.models import (
     OrgLesson,
     OrgLessonQuizQuestion,
+    OrgLessonTranslation,
     OrgProductCourse,
     OrgProductCourseModule,
     OrgProductCourseModuleSection,
@@ -92,8 +93,8 @@ class Player:
     learner: Learner
     progress: dict[str, ProgressRow | OrgMemberLessonProgress]  # placement_id -> row (this member, this course)
     current: LessonEntry | None
-    placement: OrgProductCourseModuleSectionLesson | None
-    lesson: OrgLesson | None
+    placement: OrgProductCourseModuleSectionLesson | PlacementView | None
+    lesson: OrgLesson | LessonView | None
     certificate: OrgMemberCourseCertificate | None = None
     chain: list[str | None] = field(default_factory=list)
     cover: ImageView | None = None  # the course product's uploaded cover (the header)
@@ -394,6 +395,82 @@ def _current_placement(product: OrgProduct, placement_id: str) -> OrgProductCour
     ).unique().scalar_one_or_none()
 
 
+# Lessons whose page needs nothing of the lesson but its columns and translations (no questions, no
+# submission rules): the lesson page reads them as plain rows (``load_player(plain=True)``).
+PLAIN_LESSON_TYPES = ("text", "video", "file")
+
+
+@dataclass(frozen=True)
+class LessonText:
+    """One translation of a lesson (what ``translated`` reads)."""
+
+    locale_key: str
+    title: str
+    description: str | None
+    content: str | None
+
+
+@dataclass(frozen=True)
+class LessonView:
+    """A text, video or file lesson as plain values: what its page reads of an ``OrgLesson``."""
+
+    id: str
+    org_id: str
+    type: str
+    title: str
+    description: str | None
+    content: str | None
+    video_url: str | None
+    captions_url: str | None
+    captions_key: str | None
+    file_url: str | None
+    file_name: str | None
+    file_key: str | None
+    duration_minutes: int | None
+    translations: tuple[LessonText, ...]
+
+
+@dataclass(frozen=True)
+class PlacementView:
+    """A placement with its lesson as plain values (what the lesson page and ``progress.visit_of`` read)."""
+
+    id: str
+    org_id: str
+    lesson_id: str
+    lesson: LessonView
+
+
+def _plain_placement(product, placement_id: str) -> PlacementView | None:
+    """``_current_placement`` as plain rows (a row per translation of the lesson): one statement."""
+    rows = plain_rows(db.session, _course_placement_rows(),
+                      {"org_id": product.org_id, "placement_id": placement_id, "product_id": product.id}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    texts = tuple(LessonText(*row[16:20]) for row in rows if row[16] is not None)
+    lesson = LessonView(*first[3:16], translations=texts)
+    return PlacementView(id=first[0], org_id=first[1], lesson_id=first[2], lesson=lesson)
+
+
+@prebuilt
+def _course_placement_rows():
+    placement, lesson, tr = OrgProductCourseModuleSectionLesson, OrgLesson, OrgLessonTranslation
+    return (
+        sa.select(placement.id, placement.org_id, placement.lesson_id,
+                  lesson.id, lesson.org_id, lesson.type, lesson.title, lesson.description, lesson.content,
+                  lesson.video_url, lesson.captions_url, lesson.captions_key, lesson.file_url, lesson.file_name,
+                  lesson.file_key, lesson.duration_minutes,
+                  tr.locale_key, tr.title, tr.description, tr.content)
+        .join(lesson, lesson.id == placement.lesson_id)
+        .outerjoin(tr, tr.lesson_id == lesson.id)
+        .where(
+            placement.org_id == sa.bindparam("org_id"),
+            placement.id == sa.bindparam("placement_id"),
+            placement.id.in_(course_placement_ids(sa.bindparam("product_id"))),
+        )
+    )
+
+
 @prebuilt
 def _course_placement():
     placement = OrgProductCourseModuleSectionLesson
@@ -575,6 +652,7 @@ def load_player(
     *,
     preview_tier: int | None = None,
     chain: list[str | None] | None = None,
+    plain: bool = False,
 ) -> Player:
     """Everything a lesson page needs. Unknown course/placement, or another org's → NotFoundError.
 
@@ -583,6 +661,9 @@ def load_player(
     course as a new learner of that tier sees it: the previewer's own progress and certificate
     are left out (and nothing is recorded: the views check ``learner.previewing``), and a draft
     course can be previewed before it is published.
+
+    ``plain``: a text, video or file lesson is read as plain values (``PlacementView``; its page only
+    reads them); else, and for the views that write, the ``OrgProductCourseModuleSectionLesson``.
     """
     if chain is None:
         chain = storefront.content_chain(storefront.default_locale)
@@ -610,7 +691,13 @@ def load_player(
     current = placement = lesson = None
     if placement_id is not None:
         current = next((e for e in syllabus.lessons if e.placement_id == placement_id), None)
-        placement = _current_placement(product, placement_id) if current is not None else None
+        placement = None
+        if current is not None and plain and current.type in PLAIN_LESSON_TYPES:
+            placement = _plain_placement(product, placement_id)
+            if placement is not None and placement.lesson.type not in PLAIN_LESSON_TYPES:
+                placement = None  # a cached syllabus older than the lesson's type: load it whole
+        if current is not None and placement is None:
+            placement = _current_placement(product, placement_id)
         if current is None or placement is None:
             raise NotFoundError(_("This lesson does not exist."))
         lesson = placement.lesson
