@@ -136,3 +136,17 @@ def test_an_employee_s_lesson_still_links_the_dashboard(app, client, school, log
     assert response.status_code == 200
     assert "dashboard-link" in response.get_data(as_text=True)
     assert len(_tables(q, "org_employee")) == 1, str(q)  # the header's employments, for employees only
+
+
+def test_a_text_lesson_page_reads_the_lesson_as_plain_columns(app, client, school, login, count_queries):
+    """The lesson page of a text lesson reads only the columns it shows (no ORM load of the whole
+    placement, lesson and translations: issue 15)."""
+    grant(app, school, 1)
+    login(client, LEARNER, PASSWORD)
+    url = school.url(0)
+    client.get(url)
+    with count_queries() as q:
+        response = client.get(url)
+    assert response.status_code == 200
+    lesson_reads = [s for s in q.statements if "org_lesson" in s and "created_by_employee_id" in s]
+    assert lesson_reads == [], str(q)
