@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -60,6 +61,7 @@ from app.web import cache
 PLAYABLE_STATUSES = ("published", "archived")
 PREVIEW_ROLES = ("admin", "manager")
 MAX_PREVIEW_TIER = 99
+_PLACEHOLDER = "__PLACEMENT__"
 
 
 @dataclass
@@ -183,6 +185,24 @@ class Player:
     @property
     def completed_count(self) -> int:
         return self._counts(self.syllabus.lessons)[2]
+
+    @functools.cached_property
+    def lesson_url_parts(self) -> tuple[str, str]:
+        """The URL of this player's lessons around the placement id, (head, tail): one ``url_for``
+        for every lesson link of a page (``lesson_url``, the syllabus)."""
+        extra = {"preview": self.learner.preview_tier} if self.learner.previewing else {}
+        url = url_for("store.learn.lesson", course_slug=self.product.slug, placement_id=_PLACEHOLDER, **extra)
+        head, tail = url.split(_PLACEHOLDER)
+        return head, tail
+
+    def lesson_url(self, entry: LessonEntry) -> str:
+        """``url_for("store.learn.lesson", ...)`` of ``entry`` (with ``preview`` while previewing)."""
+        if not entry.placement_id.isalnum():  # ids are hex; anything else is quoted by url_for
+            extra = {"preview": self.learner.preview_tier} if self.learner.previewing else {}
+            return url_for("store.learn.lesson", course_slug=self.product.slug,
+                           placement_id=entry.placement_id, **extra)
+        head, tail = self.lesson_url_parts
+        return head + entry.placement_id + tail
 
     # ---- navigation ---------------------------------------------------------------------------
 

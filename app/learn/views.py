@@ -40,6 +40,8 @@ def _player(course_slug: str, placement_id: str | None = None, *, preview: bool 
 
 
 def _lesson_url(player: Player, entry, **extra) -> str:
+    if not extra:
+        return player.lesson_url(entry)
     if player.learner.previewing:
         extra.setdefault("preview", player.learner.preview_tier)
     return url_for("store.learn.lesson", course_slug=player.product.slug, placement_id=entry.placement_id, **extra)
