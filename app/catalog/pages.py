@@ -83,7 +83,7 @@ class ProductPage:
 
 def product_page(storefront: Storefront, slug: str, chain: list[str | None]) -> ProductPage | None:
     """The page of the storefront org's published product ``slug``, or None when it is not sold in
-    the market (no active price there). Plain rows only: about a dozen small queries."""
+    the market (no active price there). Plain rows only: about ten small queries."""
     product = queries.published_product(storefront, slug)
     if product is None:
         return None
@@ -93,7 +93,7 @@ def product_page(storefront: Storefront, slug: str, chain: list[str | None]) -> 
     reviews, avg_rating, review_count = queries.product_reviews(product.id)
     course = None
     if product.course is not None:
-        difficulty, count, level = queries.community_course_rating(product.id)
+        difficulty, count, level = product.community_rating  # read with the product
         course = CourseFacts(
             level=product.course[0],
             difficulty=product.course[1],

@@ -497,7 +497,7 @@ def creators_for(product_ids: list[str]) -> dict[str, list[Creator]]:
     """The people attributed as creators of each product right now, with their avatars: one query."""
     if not product_ids:
         return {}
-    rows = db.session.execute(_creators_of_products(), {"product_ids": list(product_ids), "now": utcnow()}).all()
+    rows = plain_rows(db.session, _creators_of_products(), {"product_ids": list(product_ids), "now": utcnow()})
     result: dict[str, list[Creator]] = {}
     for product_id, name, slug, is_public, *avatar in rows:
         result.setdefault(product_id, []).append(
@@ -611,6 +611,15 @@ class ProductRow:
     course: tuple | None  # (level, difficulty) of a course product
     translations: dict[str, tuple[str, str | None, str | None]]  # locale -> (name, description, shipping note)
     image: ImageView | None = None  # the uploaded cover
+    ratings: tuple = (0, None, None)  # a course's learner ratings: (how many, sum of difficulties, commonest level)
+
+    @property
+    def community_rating(self) -> tuple[float | None, int, str | None]:
+        """The learners' average difficulty, how many rated the course and the commonest level they gave."""
+        count, total, level = self.ratings
+        if not count:
+            return None, 0, None
+        return float(total / count), count, level
 
     def text(self, field: str, chain: Sequence[str | None]):
         """``translated`` over the loaded translations."""
@@ -624,10 +633,25 @@ class ProductRow:
         return getattr(self, field)
 
 
+def _community_rating_columns() -> tuple:
+    """The product's learner ratings (a course's) as scalar subqueries, for the page's "learners
+    say": how many, the sum of their difficulties, the commonest level (ties: the first level in
+    alphabetical order)."""
+    rating = OrgProductCourseRating
+    of_product = rating.course_product_id == OrgProduct.id
+    return (
+        sa.select(sa.func.count(rating.id)).where(of_product).scalar_subquery(),
+        sa.select(sa.func.sum(rating.difficulty)).where(of_product).scalar_subquery(),
+        sa.select(rating.level).where(of_product).group_by(rating.level)
+        .order_by(sa.func.count(rating.id).desc(), rating.level).limit(1).scalar_subquery(),
+    )
+
+
 @prebuilt
 def _published_product():
-    """The product with its brand, SEO metadata, course facts and cover, once per translation (or
-    once without): one statement (it was three: the product, its translations, its cover)."""
+    """The product with its brand, SEO metadata, course facts, learner ratings and cover, once per
+    translation (or once without): one statement (it was four: the product, its translations, its
+    cover, its ratings)."""
     og = SeoMetadataOpenGraph
     t = OrgProductTranslation
     return (
@@ -640,6 +664,7 @@ def _published_product():
             OrgProductCourse.product_id, OrgProductCourse.level, OrgProductCourse.difficulty,
             OrgImage.key, OrgImage.widths, OrgImage.width, OrgImage.height, OrgImage.alt_text,
             t.locale_key, t.name, t.description, t.shipping_note,
+            *_community_rating_columns(),
         )
         .outerjoin(OrgBrand, OrgBrand.id == OrgProduct.brand_id)
         .outerjoin(SeoMetadata, SeoMetadata.id == OrgProduct.seo_metadata_id)
@@ -672,6 +697,7 @@ def published_product(storefront: Storefront, slug: str) -> ProductRow | None:
         course=(row[22], row[23]) if row[21] is not None else None,
         translations=translations,
         image=ImageView.of(*row[24:29]) if row[24] else None,
+        ratings=(row[33] or 0, row[34], row[35]),
     )
 
 
@@ -698,27 +724,6 @@ def product_reviews(product_id: str, limit: int = 20) -> tuple[list[tuple], floa
     if not rows:
         return [], None, 0
     return [tuple(r[:5]) for r in rows], float(rows[0][5]), rows[0][6]
-
-
-@prebuilt
-def _community_rating():
-    rating = OrgProductCourseRating
-    return (
-        sa.select(rating.level, sa.func.count(rating.id), sa.func.sum(rating.difficulty))
-        .where(rating.course_product_id == sa.bindparam("product_id"))
-        .group_by(rating.level)
-    )
-
-
-def community_course_rating(product_id: str) -> tuple[float | None, int, str | None]:
-    """Average learner-rated difficulty, how many rated, and the most common rated level (one query)."""
-    rows = plain_rows(db.session, _community_rating(), {"product_id": product_id}).all()
-    count = sum(n for _level, n, _total in rows)
-    if not count:
-        return None, 0, None
-    average = sum(total for _level, _n, total in rows) / count
-    level = min(rows, key=lambda row: (-row[1], row[0]))[0]
-    return float(average), count, level
 
 
 def _skill_names(skill_ids, org_id):

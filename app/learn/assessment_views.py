@@ -27,7 +27,7 @@ from app.errors import DomainError, PermissionDeniedError, ValidationError
 from app.extensions import db
 from app.learn import assessments, reviews
 from app.learn.forms import AssignmentForm, QuizForm, ReviewForm
-from app.learn.player import load_player, preview_tier_arg, require_open
+from app.learn.player import load_player, orm_product, preview_tier_arg, require_open
 from app.web.errors import render_error
 from app.web.errors import too_large_message as _too_large_message
 from app.web.htmx import is_htmx, redirect, render
@@ -203,7 +203,7 @@ def review(course_slug: str):
         if form.validate():
             try:
                 reviews.save_course_review(
-                    member, product, level=form.level.data, difficulty=form.difficulty.data,
+                    member, orm_product(product), level=form.level.data, difficulty=form.difficulty.data,
                     rating=form.rating.data, title=form.title.data, body=form.body.data,
                 )
             except DomainError as exc:

@@ -14,10 +14,12 @@ learner (their purchased tier, or the tier an entitled employee previews as).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -25,6 +27,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.catalog.models import OrgEmployeeProductAttribution as Attribution
 from app.catalog.models import (
     OrgProduct,
+    OrgProductTranslation,
     OrgProductVariant,
     OrgProductVariantPaymentPlan,
     OrgProductVariantPaymentPlanMarketPrice,
@@ -34,13 +37,14 @@ from app.checks import whole_or_none
 from app.courses.models import (
     OrgLesson,
     OrgLessonQuizQuestion,
+    OrgLessonTranslation,
     OrgProductCourse,
     OrgProductCourseModule,
     OrgProductCourseModuleSection,
     OrgProductCourseModuleSectionLesson,
 )
 from app.courses.syllabus import LessonEntry, ModuleEntry, Syllabus, load_syllabus
-from app.db import prebuilt, utcnow
+from app.db import plain_rows, prebuilt, utcnow
 from app.entitlements.services import access_tier_of, member_access_tier
 from app.errors import NotFoundError, PermissionDeniedError
 from app.extensions import db
@@ -51,11 +55,13 @@ from app.markets.locales import translated
 from app.markets.storefront import Storefront
 from app.orgs.current import UNKNOWN, load_member, member_select, member_value, request_member
 from app.orgs.models import OrgEmployee, OrgMember
+from app.platform.images import ImageView, OrgImage
 from app.web import cache
 
 PLAYABLE_STATUSES = ("published", "archived")
 PREVIEW_ROLES = ("admin", "manager")
 MAX_PREVIEW_TIER = 99
+_PLACEHOLDER = "__PLACEMENT__"
 
 
 @dataclass
@@ -83,21 +89,31 @@ def _percent(done: int, total: int) -> int:
 @dataclass
 class Player:
     storefront: Storefront
-    product: OrgProduct
-    course: OrgProductCourse
+    product: CourseProduct | OrgProduct
+    course: CourseFacts | OrgProductCourse
     syllabus: Syllabus
     learner: Learner
-    progress: dict[str, OrgMemberLessonProgress]  # placement_id -> row (this member, this course)
+    progress: dict[str, ProgressRow | OrgMemberLessonProgress]  # placement_id -> row (this member, this course)
     current: LessonEntry | None
-    placement: OrgProductCourseModuleSectionLesson | None
-    lesson: OrgLesson | None
+    placement: OrgProductCourseModuleSectionLesson | PlacementView | None
+    lesson: OrgLesson | LessonView | None
     certificate: OrgMemberCourseCertificate | None = None
     chain: list[str | None] = field(default_factory=list)
+    cover: ImageView | None = None  # the course product's uploaded cover (the header)
 
     # ---- gate and completion ----------------------------------------------------------------
+    # A page asks these for every lesson several times (the syllabus, the progress bars, each
+    # module's bar): the locks are worked out once per player (its syllabus and learner never change),
+    # the completed lessons once per question from the progress rows (a view may add a row).
+
+    @functools.cached_property
+    def _locked(self) -> dict[str, bool]:
+        tier = self.learner.effective_tier
+        return {entry.placement_id: entry.locked_for(tier) for entry in self.syllabus.lessons}
 
     def is_locked(self, entry: LessonEntry) -> bool:
-        return entry.locked_for(self.learner.effective_tier)
+        locked = self._locked.get(entry.placement_id)
+        return entry.locked_for(self.learner.effective_tier) if locked is None else locked
 
     def is_completed(self, entry: LessonEntry) -> bool:
         row = self.progress.get(entry.placement_id)
@@ -110,11 +126,39 @@ class Player:
     def current_locked(self) -> bool:
         return self.current is None or self.is_locked(self.current)
 
+    def _completed_ids(self) -> set[str]:
+        return {placement_id for placement_id, row in self.progress.items() if row.is_completed}
+
+    @property
+    def locked_ids(self) -> frozenset[str]:
+        """The placement ids of the syllabus's lessons locked for the learner (a template tests
+        ``entry.placement_id in ...`` instead of calling ``is_locked`` per lesson)."""
+        return frozenset(pid for pid, locked in self._locked.items() if locked)
+
+    @property
+    def completed_ids(self) -> set[str]:
+        """The placement ids of the completed lessons (now: a view may add a progress row)."""
+        return self._completed_ids()
+
+    def _counts(self, lessons: list[LessonEntry]) -> tuple[int, int, int, int]:
+        """(open, completed open, completed, all) among ``lessons``."""
+        done = self._completed_ids()
+        locked = self._locked
+        open_count = done_open = done_all = 0
+        for entry in lessons:
+            is_locked = locked.get(entry.placement_id)
+            if is_locked is None:
+                is_locked = entry.locked_for(self.learner.effective_tier)
+            is_done = entry.placement_id in done
+            if not is_locked:
+                open_count += 1
+                done_open += is_done
+            done_all += is_done
+        return open_count, done_open, done_all, len(lessons)
+
     def _percents(self, lessons: list[LessonEntry]) -> tuple[int, int]:
-        open_lessons = [entry for entry in lessons if not self.is_locked(entry)]
-        done_open = sum(1 for entry in open_lessons if self.is_completed(entry))
-        done_all = sum(1 for entry in lessons if self.is_completed(entry))
-        return _percent(done_open, len(open_lessons)), _percent(done_all, len(lessons))
+        open_count, done_open, done_all, total = self._counts(lessons)
+        return _percent(done_open, open_count), _percent(done_all, total)
 
     @property
     def percent_accessible(self) -> int:
@@ -132,15 +176,33 @@ class Player:
 
     @property
     def open_count(self) -> int:
-        return sum(1 for entry in self.syllabus.lessons if not self.is_locked(entry))
+        return self._counts(self.syllabus.lessons)[0]
 
     @property
     def completed_open_count(self) -> int:
-        return sum(1 for e in self.syllabus.lessons if not self.is_locked(e) and self.is_completed(e))
+        return self._counts(self.syllabus.lessons)[1]
 
     @property
     def completed_count(self) -> int:
-        return sum(1 for entry in self.syllabus.lessons if self.is_completed(entry))
+        return self._counts(self.syllabus.lessons)[2]
+
+    @functools.cached_property
+    def lesson_url_parts(self) -> tuple[str, str]:
+        """The URL of this player's lessons around the placement id, (head, tail): one ``url_for``
+        for every lesson link of a page (``lesson_url``, the syllabus)."""
+        extra = {"preview": self.learner.preview_tier} if self.learner.previewing else {}
+        url = url_for("store.learn.lesson", course_slug=self.product.slug, placement_id=_PLACEHOLDER, **extra)
+        head, tail = url.split(_PLACEHOLDER)
+        return head, tail
+
+    def lesson_url(self, entry: LessonEntry) -> str:
+        """``url_for("store.learn.lesson", ...)`` of ``entry`` (with ``preview`` while previewing)."""
+        if not entry.placement_id.isalnum():  # ids are hex; anything else is quoted by url_for
+            extra = {"preview": self.learner.preview_tier} if self.learner.previewing else {}
+            return url_for("store.learn.lesson", course_slug=self.product.slug,
+                           placement_id=entry.placement_id, **extra)
+        head, tail = self.lesson_url_parts
+        return head + entry.placement_id + tail
 
     # ---- navigation ---------------------------------------------------------------------------
 
@@ -243,13 +305,49 @@ def course_tree_options():
     )
 
 
+@dataclass(frozen=True)
+class ProductName:
+    """One translation of a course product's name (what ``translated`` reads)."""
+
+    locale_key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class CourseFacts:
+    """The course row's facts the player shows (the review form)."""
+
+    level: str
+    difficulty: int
+
+
+@dataclass(frozen=True)
+class CourseProduct:
+    """A course product as the player reads it, as plain values: no ORM object (a write that needs
+    the ``OrgProduct`` loads it: ``orm_product``)."""
+
+    id: str
+    org_id: str
+    slug: str
+    type: str
+    status: str
+    name: str
+    translations: tuple[ProductName, ...]
+    course: CourseFacts
+    cover: ImageView | None  # the uploaded cover (the player's header)
+
+
 def _course_product_query():
+    product, course, tr = OrgProduct, OrgProductCourse, OrgProductTranslation
     return (
-        sa.select(OrgProduct)
-        .where(OrgProduct.org_id == sa.bindparam("org_id"), OrgProduct.slug == sa.bindparam("slug"),
-               OrgProduct.type == "course")
-        # Joined, not selectin: one statement (a selectin load builds and runs a second one per call).
-        .options(joinedload(OrgProduct.course), joinedload(OrgProduct.translations))
+        sa.select(product.id, product.org_id, product.slug, product.type, product.status, product.name,
+                  course.level, course.difficulty, tr.locale_key, tr.name,
+                  OrgImage.key, OrgImage.widths, OrgImage.width, OrgImage.height, OrgImage.alt_text)
+        .join(course, course.product_id == product.id)
+        .outerjoin(tr, tr.product_id == product.id)
+        .outerjoin(OrgImage, OrgImage.product_id == product.id)
+        .where(product.org_id == sa.bindparam("org_id"), product.slug == sa.bindparam("slug"),
+               product.type == "course")
     )
 
 
@@ -263,14 +361,27 @@ def _any_course_product():
     return _course_product_query()
 
 
-def _course_product(org_id: str, course_slug: str, *, any_status: bool = False) -> OrgProduct:
-    """The playable course product (with its course row and translations): one query.
-    ``any_status`` also finds a draft (a preview asked for it; ``load_player`` decides)."""
+def _course_product(org_id: str, course_slug: str, *, any_status: bool = False) -> CourseProduct:
+    """The playable course product with its course facts, name translations and cover: one
+    statement of plain rows (a row per translation). ``any_status`` also finds a draft (a preview
+    asked for it; ``load_player`` decides)."""
     stmt = _any_course_product() if any_status else _playable_course_product()
-    product = db.session.execute(stmt, {"org_id": org_id, "slug": course_slug}).unique().scalar_one_or_none()
-    if product is None or product.course is None:
+    rows = plain_rows(db.session, stmt, {"org_id": org_id, "slug": course_slug}).all()
+    if not rows:  # no such course product, or no course row
         raise NotFoundError(_("This course does not exist."))
-    return product
+    first = rows[0]
+    names = tuple(ProductName(row[8], row[9]) for row in rows if row[8] is not None)
+    cover = ImageView.of(*first[10:15]) if first[10] is not None else None
+    return CourseProduct(id=first[0], org_id=first[1], slug=first[2], type=first[3], status=first[4],
+                         name=first[5], translations=names, course=CourseFacts(first[6], first[7]),
+                         cover=cover)
+
+
+def orm_product(product) -> OrgProduct:
+    """The ``OrgProduct`` of a player's product (for a write: a review links it)."""
+    if isinstance(product, OrgProduct):
+        return product
+    return db.session.get(OrgProduct, product.id)
 
 
 def _load_syllabus(product: OrgProduct, chain: list[str | None]) -> Syllabus:
@@ -302,6 +413,82 @@ def _current_placement(product: OrgProduct, placement_id: str) -> OrgProductCour
     return db.session.execute(
         _course_placement(), {"org_id": product.org_id, "placement_id": placement_id, "product_id": product.id}
     ).unique().scalar_one_or_none()
+
+
+# Lessons whose page needs nothing of the lesson but its columns and translations (no questions, no
+# submission rules): the lesson page reads them as plain rows (``load_player(plain=True)``).
+PLAIN_LESSON_TYPES = ("text", "video", "file")
+
+
+@dataclass(frozen=True)
+class LessonText:
+    """One translation of a lesson (what ``translated`` reads)."""
+
+    locale_key: str
+    title: str
+    description: str | None
+    content: str | None
+
+
+@dataclass(frozen=True)
+class LessonView:
+    """A text, video or file lesson as plain values: what its page reads of an ``OrgLesson``."""
+
+    id: str
+    org_id: str
+    type: str
+    title: str
+    description: str | None
+    content: str | None
+    video_url: str | None
+    captions_url: str | None
+    captions_key: str | None
+    file_url: str | None
+    file_name: str | None
+    file_key: str | None
+    duration_minutes: int | None
+    translations: tuple[LessonText, ...]
+
+
+@dataclass(frozen=True)
+class PlacementView:
+    """A placement with its lesson as plain values (what the lesson page and ``progress.visit_of`` read)."""
+
+    id: str
+    org_id: str
+    lesson_id: str
+    lesson: LessonView
+
+
+def _plain_placement(product, placement_id: str) -> PlacementView | None:
+    """``_current_placement`` as plain rows (a row per translation of the lesson): one statement."""
+    rows = plain_rows(db.session, _course_placement_rows(),
+                      {"org_id": product.org_id, "placement_id": placement_id, "product_id": product.id}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    texts = tuple(LessonText(*row[16:20]) for row in rows if row[16] is not None)
+    lesson = LessonView(*first[3:16], translations=texts)
+    return PlacementView(id=first[0], org_id=first[1], lesson_id=first[2], lesson=lesson)
+
+
+@prebuilt
+def _course_placement_rows():
+    placement, lesson, tr = OrgProductCourseModuleSectionLesson, OrgLesson, OrgLessonTranslation
+    return (
+        sa.select(placement.id, placement.org_id, placement.lesson_id,
+                  lesson.id, lesson.org_id, lesson.type, lesson.title, lesson.description, lesson.content,
+                  lesson.video_url, lesson.captions_url, lesson.captions_key, lesson.file_url, lesson.file_name,
+                  lesson.file_key, lesson.duration_minutes,
+                  tr.locale_key, tr.title, tr.description, tr.content)
+        .join(lesson, lesson.id == placement.lesson_id)
+        .outerjoin(tr, tr.lesson_id == lesson.id)
+        .where(
+            placement.org_id == sa.bindparam("org_id"),
+            placement.id == sa.bindparam("placement_id"),
+            placement.id.in_(course_placement_ids(sa.bindparam("product_id"))),
+        )
+    )
 
 
 @prebuilt
@@ -427,20 +614,42 @@ def course_placement_ids(product_id: str):
     )
 
 
-def member_progress(member: OrgMember, product_id: str) -> dict[str, OrgMemberLessonProgress]:
-    """placement_id -> progress row of the member for every placement of the course (one query)."""
-    rows = db.session.scalars(
-        _member_progress(), {"org_id": member.org_id, "member_id": member.id, "product_id": product_id}
-    ).all()
-    return {row.placement_id: row for row in rows}
+@dataclass(frozen=True)
+class ProgressRow:
+    """A member's progress on one placement, as plain values (what the player and its templates read
+    of an ``OrgMemberLessonProgress``; a view may also put such a row in ``Player.progress``)."""
+
+    placement_id: str
+    status: str
+    position_seconds: int
+    completed_at: datetime | None
+    last_viewed_at: datetime | None
+    updated_at: datetime | None
+
+    @property
+    def is_completed(self) -> bool:
+        return self.status == "completed"
+
+
+def member_progress(member: OrgMember, product_id: str) -> dict[str, ProgressRow]:
+    """placement_id -> progress row of the member for every placement of the course (one query,
+    plain rows: no ORM objects)."""
+    rows = plain_rows(
+        db.session, _member_progress(), {"org_id": member.org_id, "member_id": member.id, "product_id": product_id}
+    )
+    return {row[0]: ProgressRow(*row) for row in rows}
 
 
 @prebuilt
 def _member_progress():
-    return sa.select(OrgMemberLessonProgress).where(
-        OrgMemberLessonProgress.org_id == sa.bindparam("org_id"),
-        OrgMemberLessonProgress.member_id == sa.bindparam("member_id"),
-        OrgMemberLessonProgress.placement_id.in_(course_placement_ids(sa.bindparam("product_id"))),
+    progress = OrgMemberLessonProgress
+    return sa.select(
+        progress.placement_id, progress.status, progress.position_seconds, progress.completed_at,
+        progress.last_viewed_at, progress.updated_at,
+    ).where(
+        progress.org_id == sa.bindparam("org_id"),
+        progress.member_id == sa.bindparam("member_id"),
+        progress.placement_id.in_(course_placement_ids(sa.bindparam("product_id"))),
     )
 
 
@@ -463,6 +672,7 @@ def load_player(
     *,
     preview_tier: int | None = None,
     chain: list[str | None] | None = None,
+    plain: bool = False,
 ) -> Player:
     """Everything a lesson page needs. Unknown course/placement, or another org's → NotFoundError.
 
@@ -471,6 +681,9 @@ def load_player(
     course as a new learner of that tier sees it: the previewer's own progress and certificate
     are left out (and nothing is recorded: the views check ``learner.previewing``), and a draft
     course can be previewed before it is published.
+
+    ``plain``: a text, video or file lesson is read as plain values (``PlacementView``; its page only
+    reads them); else, and for the views that write, the ``OrgProductCourseModuleSectionLesson``.
     """
     if chain is None:
         chain = storefront.content_chain(storefront.default_locale)
@@ -479,7 +692,7 @@ def load_player(
 
     state = _learner_state_of(user, storefront.org_id, product.id)
     member, tier, allowed_preview = state.member, state.tier, state.can_preview
-    progress: dict[str, OrgMemberLessonProgress] = {}
+    progress: dict[str, ProgressRow] = {}
     certificate = None
     if member is not None:
         progress = member_progress(member, product.id)
@@ -498,7 +711,13 @@ def load_player(
     current = placement = lesson = None
     if placement_id is not None:
         current = next((e for e in syllabus.lessons if e.placement_id == placement_id), None)
-        placement = _current_placement(product, placement_id) if current is not None else None
+        placement = None
+        if current is not None and plain and current.type in PLAIN_LESSON_TYPES:
+            placement = _plain_placement(product, placement_id)
+            if placement is not None and placement.lesson.type not in PLAIN_LESSON_TYPES:
+                placement = None  # a cached syllabus older than the lesson's type: load it whole
+        if current is not None and placement is None:
+            placement = _current_placement(product, placement_id)
         if current is None or placement is None:
             raise NotFoundError(_("This lesson does not exist."))
         lesson = placement.lesson
@@ -520,6 +739,7 @@ def load_player(
         lesson=lesson,
         certificate=certificate,
         chain=list(chain),
+        cover=product.cover,
     )
 
 

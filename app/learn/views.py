@@ -26,7 +26,8 @@ bp = Blueprint("learn", __name__, url_prefix="/learn")
 certificates_bp = Blueprint("certificates", __name__, url_prefix="/certificates")
 
 
-def _player(course_slug: str, placement_id: str | None = None, *, preview: bool = True) -> Player:
+def _player(course_slug: str, placement_id: str | None = None, *, preview: bool = True,
+            plain: bool = False) -> Player:
     return load_player(
         g.storefront,
         current_user,
@@ -34,10 +35,13 @@ def _player(course_slug: str, placement_id: str | None = None, *, preview: bool 
         placement_id,
         preview_tier=preview_tier_arg(request.args.get("preview")) if preview else None,
         chain=g.content_chain,
+        plain=plain,
     )
 
 
 def _lesson_url(player: Player, entry, **extra) -> str:
+    if not extra:
+        return player.lesson_url(entry)
     if player.learner.previewing:
         extra.setdefault("preview", player.learner.preview_tier)
     return url_for("store.learn.lesson", course_slug=player.product.slug, placement_id=entry.placement_id, **extra)
@@ -125,7 +129,7 @@ class _VisitorLesson:
     def context(self) -> dict:
         """The lesson's template context (loads the player)."""
         if self._context is None:
-            self._context = _lesson_context(_player(self.course_slug, self.placement_id, preview=False))
+            self._context = _lesson_context(_player(self.course_slug, self.placement_id, preview=False, plain=True))
         return self._context
 
     def title(self) -> str | None:
@@ -150,7 +154,7 @@ def lesson(course_slug: str, placement_id: str):
             swap = target() == "lesson-region"
             return render("learn/lesson.html", "learn/_shared_swap.html" if swap else None, shared=shared,
                           page_title=title)
-    player = _player(course_slug, placement_id)
+    player = _player(course_slug, placement_id, plain=True)  # the page only reads the lesson
     member = player.learner.member
     recorded = member is not None and not player.learner.previewing and not player.current_locked
     visit = progress.visit_to_record(member, player.placement, player.progress) if recorded else None

@@ -121,9 +121,10 @@ def test_a_signed_in_learner_s_lesson_reads_each_per_user_row_once(app, client, 
     for table in ("org_member_cart_item", "org_member_product_access", "org_member_course_certificate",
                   "org_employee"):
         assert _tables(q, table) == [], f"{table} read on its own:\n{q}"
-    # the storefront (with its locales), the sign-in, the course, the learner, progress, syllabus
-    # (2), the lesson, the cover: 9 (16 before issue 15's work).
-    assert q.count == 9, str(q)
+    # the storefront (with its locales), the sign-in, the course (with its cover), the learner,
+    # progress, syllabus (2), the lesson: 8 (16 before issue 15's work).
+    assert q.count == 8, str(q)
+    assert _tables(q, "org_image") == [], f"the cover read on its own:\n{q}"
     html = response.get_data(as_text=True)
     assert 'data-count="0"' in html and "dashboard-link" not in html
 
@@ -135,3 +136,17 @@ def test_an_employee_s_lesson_still_links_the_dashboard(app, client, school, log
     assert response.status_code == 200
     assert "dashboard-link" in response.get_data(as_text=True)
     assert len(_tables(q, "org_employee")) == 1, str(q)  # the header's employments, for employees only
+
+
+def test_a_text_lesson_page_reads_the_lesson_as_plain_columns(app, client, school, login, count_queries):
+    """The lesson page of a text lesson reads only the columns it shows (no ORM load of the whole
+    placement, lesson and translations: issue 15)."""
+    grant(app, school, 1)
+    login(client, LEARNER, PASSWORD)
+    url = school.url(0)
+    client.get(url)
+    with count_queries() as q:
+        response = client.get(url)
+    assert response.status_code == 200
+    lesson_reads = [s for s in q.statements if "org_lesson" in s and "created_by_employee_id" in s]
+    assert lesson_reads == [], str(q)
