@@ -88,18 +88,19 @@ def _line(plan, market_id: str) -> pricing.LineInput:
     )
 
 
-def _race(app, member_ids, worker) -> list:
-    """Runs ``worker(member_id)`` in one thread per member, each in its own app context and session,
-    all at once; returns what the workers returned (in finishing order). A worker that raises fails
-    the test (its session is rolled back first); one that hangs (a deadlock?) too."""
+def _race(app, keys, worker) -> list:
+    """Runs ``worker(key)`` in one thread per key (a member's or an order's id), each in its own app
+    context and session, all at once; returns what the workers returned (in finishing order). A
+    worker that raises fails the test (its session rolled back first); one that hangs (a deadlock?)
+    too."""
     results: list = []
     errors: list[BaseException] = []
     lock = threading.Lock()
 
-    def run(member_id: str) -> None:
+    def run(key: str) -> None:
         with app.app_context():
             try:
-                result = worker(member_id)
+                result = worker(key)
                 with lock:
                     results.append(result)
             except BaseException as exc:  # reported below, with the thread's traceback
@@ -109,7 +110,7 @@ def _race(app, member_ids, worker) -> list:
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=run, args=(member_id,)) for member_id in member_ids]
+    threads = [threading.Thread(target=run, args=(key,)) for key in keys]
     for thread in threads:
         thread.start()
     for thread in threads:
