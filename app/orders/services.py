@@ -89,17 +89,21 @@ def next_order_number(org: Org) -> str:
     rolled-back order gives its number back. Orgs whose long slugs cut to the same prefix share one
     sequence; numbers are unique across the platform (the column is unique)."""
     prefix = order_number_prefix(org)
-    table = OrderNumberCounter.__table__
-    insert = upsert_insert(db.session.get_bind().dialect.name)(table).values(prefix=prefix, last_number=1)
-    number = db.session.scalar(
-        insert.on_conflict_do_update(index_elements=[table.c.prefix],
-                                     set_={"last_number": table.c.last_number + 1})
-        .returning(table.c.last_number)
-    )
+    number = db.session.scalar(_next_number(), {"prefix": prefix})
     formatted = f"{prefix}-{number:0{ORDER_NUMBER_DIGITS}d}"
     if len(formatted) > ORDER_NUMBER_LENGTH:
         raise ConflictError(_("No order numbers are left for this organization."))
     return formatted
+
+
+@prebuilt
+def _next_number() -> sa.TextClause:
+    """The counter's upsert, as text (the same SQL on PostgreSQL and SQLite): SQLAlchemy cannot cache
+    an ``on_conflict_do_update`` statement and compiled it again for every order."""
+    return sa.text(
+        "INSERT INTO order_number_counter (prefix, last_number) VALUES (:prefix, 1) ON CONFLICT (prefix) "
+        "DO UPDATE SET last_number = order_number_counter.last_number + 1 RETURNING last_number"
+    ).bindparams(sa.bindparam("prefix", type_=OrderNumberCounter.__table__.c.prefix.type))
 
 
 def _highest_order_number(prefix: str) -> int:
