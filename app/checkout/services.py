@@ -114,7 +114,7 @@ def place(storefront: Storefront, user: User, cart: carts.Cart, contents: carts.
         org, member, market, priced.quote,
         billing_name=billing_name, billing_email=billing_email, billing_country=billing_country,
         billing_address=address or None, shipping_address=address if needs_shipping else None,
-        locale_key=locale_key, provider=provider,
+        locale_key=locale_key, provider=provider, known_countries=storefront.country_codes,
     )
     if isinstance(cart, carts.SessionCart) or cart.member_id == member.id:
         carts.clear(cart)

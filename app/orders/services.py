@@ -18,6 +18,7 @@ Services flush and raise DomainErrors; the caller commits.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -278,12 +279,15 @@ def place_order(
     shipping_address: dict[str, Any] | None = None,
     locale_key: str | None = None,
     provider: str = "manual",
+    known_countries: Collection[str] = (),
 ) -> OrgMemberOrder:
     """A pending order for ``quote``. Counts the discount use and redeems the gift cards
     atomically; ``ConflictError`` when either changed since the quote, and then nothing of the
-    order remains (the work happens in a SAVEPOINT, so the session stays usable)."""
+    order remains (the work happens in a SAVEPOINT, so the session stays usable).
+    ``known_countries``: codes the caller knows to be countries (a storefront's, which reference
+    the country table): a billing country among them is not looked up again."""
     currency = _check_can_order(org, member, market, quote)
-    billing = _billing_fields(billing_name, billing_email, billing_country, provider)
+    billing = _billing_fields(billing_name, billing_email, billing_country, provider, known_countries)
     _check_shipping(org, quote, shipping_address)
     discount = _discount_to_claim(org, quote)
     _check_member_limit(org, member, discount)
@@ -301,8 +305,7 @@ def place_order(
                 # ``items=[]``: the new order's collection starts loaded (adding items reads nothing).
                 order = OrgMemberOrder(order_number=number, items=[], **fields)
                 db.session.add(order)
-                db.session.flush()
-                _add_items(order, quote, currency)
+                _add_items(order, quote, currency)  # its flush writes the order, then its items
                 _spend_discount_and_gift_cards(org, order, quote, discount, at)
                 db.session.flush()
         except IntegrityError:
@@ -331,12 +334,13 @@ def _check_can_order(org: Org, member: OrgMember, market: OrgMarket, quote: Quot
     return currency
 
 
-def _billing_fields(name: str, email: str, country: str, provider: str) -> dict[str, Any]:
+def _billing_fields(name: str, email: str, country: str, provider: str,
+                    known_countries: Collection[str] = ()) -> dict[str, Any]:
     """The order's checked billing name, email and country, and its payment provider."""
     name = clean_text(name, _("Name"), max_length=200, required=True)
     email = check_email(email)
     country = (country or "").strip().upper()
-    if not country or db.session.get(Country, country) is None:
+    if not country or (country not in known_countries and db.session.get(Country, country) is None):
         raise ValidationError(_("Choose your billing country."))
     provider = clean_text(provider, _("Payment provider"), max_length=20, required=True)
     return {"billing_name": name, "billing_email": email, "billing_country_code": country,
