@@ -56,13 +56,18 @@ class Priced:
 
 
 def price(storefront: Storefront, contents: carts.CartContents, *, billing_country: str,
-          discount_code: str | None, gift_card_text: str | None, user: User | None = None) -> Priced:
+          discount_code: str | None, gift_card_text: str | None, user: User | None = None,
+          placing: bool = True) -> Priced:
     """Quote the cart with the codes that can be used, and say why the others cannot (``user``:
-    the buyer, whose earlier uses of a code count against its per-member limit)."""
-    org, market = db.session.execute(
-        sa.select(Org, OrgMarket).join(OrgMarket, OrgMarket.org_id == Org.id)
-        .where(Org.id == storefront.org_id, OrgMarket.id == storefront.market_id)
-    ).one()  # one statement for both: placing the order needs the market too
+    the buyer, whose earlier uses of a code count against its per-member limit). ``placing=False``
+    (the checkout page shown, no order placed): without codes the org and market rows are not
+    loaded (``Priced.org`` and ``market`` stay None)."""
+    org, market = None, None
+    if placing or discount_code or gift_card_codes(gift_card_text):
+        org, market = db.session.execute(
+            sa.select(Org, OrgMarket).join(OrgMarket, OrgMarket.org_id == Org.id)
+            .where(Org.id == storefront.org_id, OrgMarket.id == storefront.market_id)
+        ).one()  # one statement for both: placing the order needs the market too
     discount, discount_error = None, None
     if discount_code:
         try:

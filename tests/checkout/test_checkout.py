@@ -422,6 +422,9 @@ PLACE_MAX_STATEMENTS = 14  # placing an order: the cart priced again, the order,
 PAY_MAX_STATEMENTS = 18  # paying it: payment, access, receipt, revenue and the ledger entry
 
 
+CHECKOUT_PAGE_MAX_STATEMENTS = 8  # showing the checkout (9 when it loaded the org and market rows)
+
+
 def _place_and_pay_counted(client, count_queries) -> tuple[int, int, str]:
     data = {**_checkout_form(client), "action": "place"}
     with count_queries() as placing:
@@ -437,6 +440,9 @@ def test_placing_and_paying_an_order_takes_a_bounded_number_of_statements(shop, 
     _login_and_add(client, login, shop.basic_id)
     _place_and_pay_counted(client, count_queries)  # the first order makes the buyer a member
     assert client.post(f"{PREFIX}/cart/items", data={"plan_id": shop.premium_id}).status_code == 303
+    with count_queries() as showing:
+        assert client.get(f"{PREFIX}/checkout").status_code == 200
+    assert showing.count <= CHECKOUT_PAGE_MAX_STATEMENTS, str(showing)
     placing, paying, log = _place_and_pay_counted(client, count_queries)
     assert placing <= PLACE_MAX_STATEMENTS, log
     assert paying <= PAY_MAX_STATEMENTS, log
