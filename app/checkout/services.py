@@ -120,6 +120,8 @@ def place(storefront: Storefront, user: User, cart: carts.Cart, contents: carts.
         billing_name=billing_name, billing_email=billing_email, billing_country=billing_country,
         billing_address=address or None, shipping_address=address if needs_shipping else None,
         locale_key=locale_key, provider=provider, known_countries=storefront.country_codes,
+        # Read with the cart's offers in this request (plan, variant and product of this org).
+        product_types={line.plan_id: line.product_type for line in contents.available if line.product_type},
     )
     if isinstance(cart, carts.SessionCart) or cart.member_id == member.id:
         carts.clear(cart)

@@ -18,7 +18,7 @@ Services flush and raise DomainErrors; the caller commits.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -280,15 +280,19 @@ def place_order(
     locale_key: str | None = None,
     provider: str = "manual",
     known_countries: Collection[str] = (),
+    product_types: Mapping[str, str] | None = None,
 ) -> OrgMemberOrder:
     """A pending order for ``quote``. Counts the discount use and redeems the gift cards
     atomically; ``ConflictError`` when either changed since the quote, and then nothing of the
     order remains (the work happens in a SAVEPOINT, so the session stays usable).
     ``known_countries``: codes the caller knows to be countries (a storefront's, which reference
-    the country table): a billing country among them is not looked up again."""
+    the country table): a billing country among them is not looked up again. ``product_types``:
+    ``{plan_id: product type}`` of the quote's lines when the caller read them in this transaction
+    from the org's catalog with their plans, variants and products joined (the cart's offers); the
+    lines are then not read and checked again."""
     currency = _check_can_order(org, member, market, quote)
     billing = _billing_fields(billing_name, billing_email, billing_country, provider, known_countries)
-    _check_shipping(org, quote, shipping_address)
+    _check_shipping(org, quote, shipping_address, product_types)
     discount = _discount_to_claim(org, quote)
     _check_member_limit(org, member, discount)
     _check_gift_cards(org, quote)
@@ -347,9 +351,14 @@ def _billing_fields(name: str, email: str, country: str, provider: str,
             "payment_provider": provider}
 
 
-def _check_shipping(org: Org, quote: Quote, shipping_address: dict[str, Any] | None) -> None:
-    """A shipping address is required as soon as one item is shipped."""
-    types = _product_types(org, quote)
+def _check_shipping(org: Org, quote: Quote, shipping_address: dict[str, Any] | None,
+                    known: Mapping[str, str] | None = None) -> None:
+    """A shipping address is required as soon as one item is shipped (``known``: the lines' product
+    types, already read with their plans; else they are read and checked here)."""
+    if known is not None and all(line.input.plan_id in known for line in quote.lines):
+        types = {line.input.plan_id: known[line.input.plan_id] for line in quote.lines}
+    else:
+        types = _product_types(org, quote)
     if shipping_address is None and any(kind == "physical" for kind in types.values()):
         raise ValidationError(_("Enter a shipping address for the items to be shipped."))
 
