@@ -457,12 +457,19 @@ def member_order_for_update(org_id: str, member_id: str, number: str) -> OrgMemb
     lock ``lock_order`` takes (so paying it right after loads nothing again); None if there is none."""
     db.session.flush()
     order = db.session.execute(
-        _locked_order_statement().where(OrgMemberOrder.org_id == org_id, OrgMemberOrder.member_id == member_id,
-                                        OrgMemberOrder.order_number == number)
+        _member_order_for_update(), {"org_id": org_id, "member_id": member_id, "number": number}
     ).unique().scalar_one_or_none()
     if order is not None:
         _locked_orders()[order.id] = order
     return order
+
+
+@prebuilt
+def _member_order_for_update() -> sa.Select[tuple[OrgMemberOrder]]:
+    """``member_order_for_update``'s query, built once (bound: org_id, member_id, number)."""
+    return _locked_order_statement().where(
+        OrgMemberOrder.org_id == sa.bindparam("org_id"), OrgMemberOrder.member_id == sa.bindparam("member_id"),
+        OrgMemberOrder.order_number == sa.bindparam("number"))
 
 
 def _locked_order_statement() -> sa.Select[tuple[OrgMemberOrder]]:
@@ -537,11 +544,16 @@ def mark_paid(
 
 def _org_and_market(order: OrgMemberOrder) -> tuple[Org, OrgMarket]:
     """The order's org and market (with its brand): one statement."""
-    return db.session.execute(
+    return db.session.execute(_org_and_market_statement(), {"org_id": order.org_id, "market_id": order.market_id}).one()
+
+
+@prebuilt
+def _org_and_market_statement() -> sa.Select[tuple[Org, OrgMarket]]:
+    return (
         sa.select(Org, OrgMarket).join(OrgMarket, OrgMarket.org_id == Org.id)
-        .where(Org.id == order.org_id, OrgMarket.id == order.market_id)
+        .where(Org.id == sa.bindparam("org_id"), OrgMarket.id == sa.bindparam("market_id"))
         .options(joinedload(OrgMarket.brand))
-    ).one()
+    )
 
 
 def _queue_receipt(order: OrgMemberOrder, org: Org, market: OrgMarket) -> None:
