@@ -118,8 +118,10 @@ def accounts_for(org_id: str, currency: str, wanted: Iterable[tuple[str, str | N
 
 
 def post(org_id: str, currency: str, *, memo: str, source_type: str, source_id: str, lines: Iterable[Line],
-         at: datetime | None = None) -> AccountJournalEntry | None:
-    """Post one balanced entry (zero lines are left out; nothing to post returns None)."""
+         at: datetime | None = None) -> str | None:
+    """Post one balanced entry and return its id (zero lines are left out; nothing to post returns
+    None). Written through Core: the entry, its lines and the balances are three statements, with
+    none of the ORM's flush work."""
     merged: dict[tuple[str, str | None], Decimal] = defaultdict(lambda: ZERO)
     memos: dict[tuple[str, str | None], str | None] = {}
     for line in lines:
@@ -133,13 +135,14 @@ def post(org_id: str, currency: str, *, memo: str, source_type: str, source_id: 
     if not merged:
         return None
     accounts = accounts_for(org_id, currency, merged, lock=True)
-    entry = AccountJournalEntry(id=new_id(), org_id=org_id, currency_code=currency, occurred_at=at or utcnow(),
-                                memo=memo[:255], source_type=source_type, source_id=source_id)
-    db.session.add(entry)
-    db.session.flush([entry])
     now = utcnow()
-    db.session.execute(sa.insert(AccountJournalLine), [
-        {"id": new_id(), "org_id": org_id, "entry_id": entry.id, "account_id": accounts[key].id,
+    entry_id = new_id()
+    connection = db.session.connection()
+    connection.execute(sa.insert(AccountJournalEntry.__table__), {
+        "id": entry_id, "org_id": org_id, "currency_code": currency, "occurred_at": at or now, "memo": memo[:255],
+        "source_type": source_type, "source_id": source_id, "created_at": now})
+    connection.execute(sa.insert(AccountJournalLine.__table__), [
+        {"id": new_id(), "org_id": org_id, "entry_id": entry_id, "account_id": accounts[key].id,
          "debit": amount if amount > 0 else ZERO, "credit": -amount if amount < 0 else ZERO,
          "memo": memos.get(key), "created_at": now}
         for key, amount in sorted(merged.items(), key=lambda kv: accounts[kv[0]].id)
@@ -149,15 +152,29 @@ def post(org_id: str, currency: str, *, memo: str, source_type: str, source_id: 
     for key, amount in merged.items():
         account = accounts[key]
         changes[account.id] = amount if account.normal_balance == "debit" else -amount
-    db.session.execute(
-        sa.update(Account).where(Account.id.in_(sorted(changes)))
-        .values(current_balance=Account.current_balance + sa.case(
-            {account_id: sa.cast(change, Account.current_balance.type) for account_id, change in changes.items()},
-            value=Account.id))
-        .execution_options(synchronize_session=False))
+    ordered = sorted(changes)
+    params = {"ids": ordered}
+    for n, account_id in enumerate(ordered):
+        params[f"account_{n}"], params[f"change_{n}"] = account_id, changes[account_id]
+    connection.execute(_balances_update(len(ordered)), params)
     for key in merged:
         db.session.expire(accounts[key], ["current_balance"])
-    return entry
+    return entry_id
+
+
+@functools.cache
+def _balances_update(count: int) -> sa.Update:
+    """``count`` accounts' balances moved in one statement (built once per number of accounts; bound:
+    ``ids``, ``account_0``, ``change_0``, ...)."""
+    table = Account.__table__
+    return (
+        sa.update(table).where(table.c.id.in_(sa.bindparam("ids", expanding=True)))
+        .values(current_balance=table.c.current_balance + sa.case(
+            *((table.c.id == sa.bindparam(f"account_{n}"),
+               sa.cast(sa.bindparam(f"change_{n}", type_=table.c.current_balance.type), table.c.current_balance.type))
+              for n in range(count)),
+        ))
+    )
 
 
 def entries_for(source_type: str, source_id: str) -> list[AccountJournalEntry]:

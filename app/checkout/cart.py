@@ -50,7 +50,7 @@ from app.extensions import db
 from app.markets.locales import BASE
 from app.markets.models import OrgMarket
 from app.markets.storefront import Storefront
-from app.orgs.models import Org, OrgMember
+from app.orgs.models import OrgMember
 from app.orgs.services import members_by_org
 from app.pricing.pipeline import LineInput, Quote, quote
 
@@ -572,13 +572,20 @@ def cart_lines(storefront: Storefront, cart: Cart, chain: Sequence[str | None] =
     return load_cart(storefront, cart, chain).inputs
 
 
+@dataclass(frozen=True)
+class OrgRef:
+    """The org as pricing reads it (``quote`` and its tax rate lookup use the id only): the
+    storefront knows it, so pricing a cart loads no org row."""
+
+    id: str
+
+
 def quote_cart(storefront: Storefront, contents: CartContents, *, billing_country: str | None = None,
                subdivision_code: str | None = None, **options) -> Quote:
     """Price the cart's sold lines (``app.pricing.pipeline.quote``); without a billing country no
     tax rate applies yet. ``options`` go to ``quote`` (``discount``, ``gift_cards``, ``at``)."""
-    org = db.session.get(Org, storefront.org_id)
     return quote(
-        org, currency=storefront.currency_code, tax_inclusive=storefront.tax_inclusive, lines=contents.inputs,
+        OrgRef(storefront.org_id), currency=storefront.currency_code, tax_inclusive=storefront.tax_inclusive, lines=contents.inputs,
         billing_country=billing_country or "", subdivision_code=subdivision_code,
         market_id=storefront.market_id, **options,
     )

@@ -56,13 +56,18 @@ class Priced:
 
 
 def price(storefront: Storefront, contents: carts.CartContents, *, billing_country: str,
-          discount_code: str | None, gift_card_text: str | None, user: User | None = None) -> Priced:
+          discount_code: str | None, gift_card_text: str | None, user: User | None = None,
+          placing: bool = True) -> Priced:
     """Quote the cart with the codes that can be used, and say why the others cannot (``user``:
-    the buyer, whose earlier uses of a code count against its per-member limit)."""
-    org, market = db.session.execute(
-        sa.select(Org, OrgMarket).join(OrgMarket, OrgMarket.org_id == Org.id)
-        .where(Org.id == storefront.org_id, OrgMarket.id == storefront.market_id)
-    ).one()  # one statement for both: placing the order needs the market too
+    the buyer, whose earlier uses of a code count against its per-member limit). ``placing=False``
+    (the checkout page shown, no order placed): without codes the org and market rows are not
+    loaded (``Priced.org`` and ``market`` stay None)."""
+    org, market = None, None
+    if placing or discount_code or gift_card_codes(gift_card_text):
+        org, market = db.session.execute(
+            sa.select(Org, OrgMarket).join(OrgMarket, OrgMarket.org_id == Org.id)
+            .where(Org.id == storefront.org_id, OrgMarket.id == storefront.market_id)
+        ).one()  # one statement for both: placing the order needs the market too
     discount, discount_error = None, None
     if discount_code:
         try:
@@ -114,7 +119,9 @@ def place(storefront: Storefront, user: User, cart: carts.Cart, contents: carts.
         org, member, market, priced.quote,
         billing_name=billing_name, billing_email=billing_email, billing_country=billing_country,
         billing_address=address or None, shipping_address=address if needs_shipping else None,
-        locale_key=locale_key, provider=provider,
+        locale_key=locale_key, provider=provider, known_countries=storefront.country_codes,
+        # Read with the cart's offers in this request (plan, variant and product of this org).
+        product_types={line.plan_id: line.product_type for line in contents.available if line.product_type},
     )
     if isinstance(cart, carts.SessionCart) or cart.member_id == member.id:
         carts.clear(cart)

@@ -389,10 +389,11 @@ def checkout_page():
     form.cart_fingerprint.data = current_fingerprint
     country = form.billing_country.data if form.billing_country.data in g.storefront.country_codes \
         else g.storefront.country_codes[0]
+    placing = request.method == "POST" and request.form.get("action") == "place"
     priced = checkout.price(g.storefront, contents, billing_country=country,
                             discount_code=(form.discount_code.data or "").strip(),
-                            gift_card_text=form.gift_card_codes.data, user=current_user)
-    if request.method == "GET" or request.form.get("action") != "place":
+                            gift_card_text=form.gift_card_codes.data, user=current_user, placing=placing)
+    if not placing:
         if g.get("cart_merged"):
             db.session.commit()
         return _render_checkout(form, contents, priced)

@@ -18,6 +18,7 @@ Services flush and raise DomainErrors; the caller commits.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -89,17 +90,21 @@ def next_order_number(org: Org) -> str:
     rolled-back order gives its number back. Orgs whose long slugs cut to the same prefix share one
     sequence; numbers are unique across the platform (the column is unique)."""
     prefix = order_number_prefix(org)
-    table = OrderNumberCounter.__table__
-    insert = upsert_insert(db.session.get_bind().dialect.name)(table).values(prefix=prefix, last_number=1)
-    number = db.session.scalar(
-        insert.on_conflict_do_update(index_elements=[table.c.prefix],
-                                     set_={"last_number": table.c.last_number + 1})
-        .returning(table.c.last_number)
-    )
+    number = db.session.scalar(_next_number(), {"prefix": prefix})
     formatted = f"{prefix}-{number:0{ORDER_NUMBER_DIGITS}d}"
     if len(formatted) > ORDER_NUMBER_LENGTH:
         raise ConflictError(_("No order numbers are left for this organization."))
     return formatted
+
+
+@prebuilt
+def _next_number() -> sa.TextClause:
+    """The counter's upsert, as text (the same SQL on PostgreSQL and SQLite): SQLAlchemy cannot cache
+    an ``on_conflict_do_update`` statement and compiled it again for every order."""
+    return sa.text(
+        "INSERT INTO order_number_counter (prefix, last_number) VALUES (:prefix, 1) ON CONFLICT (prefix) "
+        "DO UPDATE SET last_number = order_number_counter.last_number + 1 RETURNING last_number"
+    ).bindparams(sa.bindparam("prefix", type_=OrderNumberCounter.__table__.c.prefix.type))
 
 
 def _highest_order_number(prefix: str) -> int:
@@ -274,13 +279,20 @@ def place_order(
     shipping_address: dict[str, Any] | None = None,
     locale_key: str | None = None,
     provider: str = "manual",
+    known_countries: Collection[str] = (),
+    product_types: Mapping[str, str] | None = None,
 ) -> OrgMemberOrder:
     """A pending order for ``quote``. Counts the discount use and redeems the gift cards
     atomically; ``ConflictError`` when either changed since the quote, and then nothing of the
-    order remains (the work happens in a SAVEPOINT, so the session stays usable)."""
+    order remains (the work happens in a SAVEPOINT, so the session stays usable).
+    ``known_countries``: codes the caller knows to be countries (a storefront's, which reference
+    the country table): a billing country among them is not looked up again. ``product_types``:
+    ``{plan_id: product type}`` of the quote's lines when the caller read them in this transaction
+    from the org's catalog with their plans, variants and products joined (the cart's offers); the
+    lines are then not read and checked again."""
     currency = _check_can_order(org, member, market, quote)
-    billing = _billing_fields(billing_name, billing_email, billing_country, provider)
-    _check_shipping(org, quote, shipping_address)
+    billing = _billing_fields(billing_name, billing_email, billing_country, provider, known_countries)
+    _check_shipping(org, quote, shipping_address, product_types)
     discount = _discount_to_claim(org, quote)
     _check_member_limit(org, member, discount)
     _check_gift_cards(org, quote)
@@ -297,8 +309,7 @@ def place_order(
                 # ``items=[]``: the new order's collection starts loaded (adding items reads nothing).
                 order = OrgMemberOrder(order_number=number, items=[], **fields)
                 db.session.add(order)
-                db.session.flush()
-                _add_items(order, quote, currency)
+                _add_items(order, quote, currency)  # its flush writes the order, then its items
                 _spend_discount_and_gift_cards(org, order, quote, discount, at)
                 db.session.flush()
         except IntegrityError:
@@ -327,21 +338,27 @@ def _check_can_order(org: Org, member: OrgMember, market: OrgMarket, quote: Quot
     return currency
 
 
-def _billing_fields(name: str, email: str, country: str, provider: str) -> dict[str, Any]:
+def _billing_fields(name: str, email: str, country: str, provider: str,
+                    known_countries: Collection[str] = ()) -> dict[str, Any]:
     """The order's checked billing name, email and country, and its payment provider."""
     name = clean_text(name, _("Name"), max_length=200, required=True)
     email = check_email(email)
     country = (country or "").strip().upper()
-    if not country or db.session.get(Country, country) is None:
+    if not country or (country not in known_countries and db.session.get(Country, country) is None):
         raise ValidationError(_("Choose your billing country."))
     provider = clean_text(provider, _("Payment provider"), max_length=20, required=True)
     return {"billing_name": name, "billing_email": email, "billing_country_code": country,
             "payment_provider": provider}
 
 
-def _check_shipping(org: Org, quote: Quote, shipping_address: dict[str, Any] | None) -> None:
-    """A shipping address is required as soon as one item is shipped."""
-    types = _product_types(org, quote)
+def _check_shipping(org: Org, quote: Quote, shipping_address: dict[str, Any] | None,
+                    known: Mapping[str, str] | None = None) -> None:
+    """A shipping address is required as soon as one item is shipped (``known``: the lines' product
+    types, already read with their plans; else they are read and checked here)."""
+    if known is not None and all(line.input.plan_id in known for line in quote.lines):
+        types = {line.input.plan_id: known[line.input.plan_id] for line in quote.lines}
+    else:
+        types = _product_types(org, quote)
     if shipping_address is None and any(kind == "physical" for kind in types.values()):
         raise ValidationError(_("Enter a shipping address for the items to be shipped."))
 
@@ -440,12 +457,19 @@ def member_order_for_update(org_id: str, member_id: str, number: str) -> OrgMemb
     lock ``lock_order`` takes (so paying it right after loads nothing again); None if there is none."""
     db.session.flush()
     order = db.session.execute(
-        _locked_order_statement().where(OrgMemberOrder.org_id == org_id, OrgMemberOrder.member_id == member_id,
-                                        OrgMemberOrder.order_number == number)
+        _member_order_for_update(), {"org_id": org_id, "member_id": member_id, "number": number}
     ).unique().scalar_one_or_none()
     if order is not None:
         _locked_orders()[order.id] = order
     return order
+
+
+@prebuilt
+def _member_order_for_update() -> sa.Select[tuple[OrgMemberOrder]]:
+    """``member_order_for_update``'s query, built once (bound: org_id, member_id, number)."""
+    return _locked_order_statement().where(
+        OrgMemberOrder.org_id == sa.bindparam("org_id"), OrgMemberOrder.member_id == sa.bindparam("member_id"),
+        OrgMemberOrder.order_number == sa.bindparam("number"))
 
 
 def _locked_order_statement() -> sa.Select[tuple[OrgMemberOrder]]:
@@ -520,11 +544,16 @@ def mark_paid(
 
 def _org_and_market(order: OrgMemberOrder) -> tuple[Org, OrgMarket]:
     """The order's org and market (with its brand): one statement."""
-    return db.session.execute(
+    return db.session.execute(_org_and_market_statement(), {"org_id": order.org_id, "market_id": order.market_id}).one()
+
+
+@prebuilt
+def _org_and_market_statement() -> sa.Select[tuple[Org, OrgMarket]]:
+    return (
         sa.select(Org, OrgMarket).join(OrgMarket, OrgMarket.org_id == Org.id)
-        .where(Org.id == order.org_id, OrgMarket.id == order.market_id)
+        .where(Org.id == sa.bindparam("org_id"), OrgMarket.id == sa.bindparam("market_id"))
         .options(joinedload(OrgMarket.brand))
-    ).one()
+    )
 
 
 def _queue_receipt(order: OrgMemberOrder, org: Org, market: OrgMarket) -> None:

@@ -88,13 +88,36 @@ def _line(plan, market_id: str) -> pricing.LineInput:
     )
 
 
-def _run(workers) -> None:
-    threads = [threading.Thread(target=worker) for worker in workers]
+def _race(app, keys, worker) -> list:
+    """Runs ``worker(key)`` in one thread per key (a member's or an order's id), each in its own app
+    context and session, all at once; returns what the workers returned (in finishing order). A
+    worker that raises fails the test (its session rolled back first); one that hangs (a deadlock?)
+    too."""
+    results: list = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def run(key: str) -> None:
+        with app.app_context():
+            try:
+                result = worker(key)
+                with lock:
+                    results.append(result)
+            except BaseException as exc:  # reported below, with the thread's traceback
+                db.session.rollback()
+                with lock:
+                    errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(key,)) for key in keys]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
     assert not any(thread.is_alive() for thread in threads), "a worker hung (deadlock?)"
+    assert errors == []
+    return results
 
 
 def _card_state(app, card_id: str) -> tuple[Decimal, int]:
@@ -112,44 +135,30 @@ def _card_state(app, card_id: str) -> tuple[Decimal, int]:
 def test_concurrent_checkouts_never_spend_more_than_a_gift_card_holds(pg_app):
     ids = _setup(pg_app)
     quoted = threading.Barrier(THREADS, timeout=30)
-    outcomes: list[str] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
 
-    def checkout(member_id: str) -> None:
-        with pg_app.app_context():
-            try:
-                org = db.session.get(Org, ids["org"])
-                market = db.session.get(OrgMarket, ids["market"])
-                member = db.session.get(OrgMember, member_id)
-                card = db.session.get(OrgGiftCard, ids["card"])
-                plan = db.session.get(OrgProductVariantPaymentPlan, ids["plan"])
-                quote = pricing.quote(org, currency="EUR", tax_inclusive=False, lines=[_line(plan, market.id)],
-                                      billing_country="DE", gift_cards=[card], market_id=market.id)
-                assert quote.gift_card_total == AMOUNT and quote.amount_due == 0
-                db.session.commit()  # end the read transaction: every thread saw the full balance
-                quoted.wait()
-                try:
-                    orders.place_order(org, member, market, quote, billing_name="Buyer",
-                                       billing_email="buyer@example.com", billing_country="DE")
-                    db.session.commit()
-                    outcome = "paid"
-                except ConflictError as exc:
-                    db.session.rollback()
-                    assert exc.message == "This gift card's balance changed; please review your order."
-                    outcome = "conflict"
-                with lock:
-                    outcomes.append(outcome)
-            except BaseException as exc:  # reported below, with the thread's traceback
-                db.session.rollback()
-                with lock:
-                    errors.append(exc)
-            finally:
-                db.session.remove()
+    def checkout(member_id: str) -> str:
+        org = db.session.get(Org, ids["org"])
+        market = db.session.get(OrgMarket, ids["market"])
+        member = db.session.get(OrgMember, member_id)
+        card = db.session.get(OrgGiftCard, ids["card"])
+        plan = db.session.get(OrgProductVariantPaymentPlan, ids["plan"])
+        quote = pricing.quote(org, currency="EUR", tax_inclusive=False, lines=[_line(plan, market.id)],
+                              billing_country="DE", gift_cards=[card], market_id=market.id)
+        assert quote.gift_card_total == AMOUNT and quote.amount_due == 0
+        db.session.commit()  # end the read transaction: every thread saw the full balance
+        quoted.wait()
+        try:
+            orders.place_order(org, member, market, quote, billing_name="Buyer",
+                               billing_email="buyer@example.com", billing_country="DE")
+            db.session.commit()
+            return "paid"
+        except ConflictError as exc:
+            db.session.rollback()
+            assert exc.message == "This gift card's balance changed; please review your order."
+            return "conflict"
 
-    _run([lambda m=m: checkout(m) for m in ids["members"]])
+    outcomes = _race(pg_app, ids["members"], checkout)
 
-    assert errors == []
     successes = outcomes.count("paid")
     balance, usages = _card_state(pg_app, ids["card"])
     assert balance >= 0
@@ -182,38 +191,24 @@ def test_concurrent_redemptions_of_one_card_are_all_or_nothing(pg_app):
         db.session.remove()
 
     start = threading.Barrier(THREADS, timeout=30)
-    outcomes: list[str] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
 
-    def spend(member_id: str) -> None:
-        with pg_app.app_context():
-            try:
-                card = db.session.get(OrgGiftCard, ids["card"])
-                assert card.current_balance == INITIAL
-                db.session.commit()
-                start.wait()
-                try:
-                    with db.session.begin_nested():
-                        redemption.redeem(card, amount=AMOUNT, member_id=member_id,
-                                          order_id=order_ids[member_id], currency="EUR")
-                    db.session.commit()
-                    outcome = "redeemed"
-                except ConflictError:
-                    db.session.rollback()
-                    outcome = "conflict"
-                with lock:
-                    outcomes.append(outcome)
-            except BaseException as exc:
-                db.session.rollback()
-                with lock:
-                    errors.append(exc)
-            finally:
-                db.session.remove()
+    def spend(member_id: str) -> str:
+        card = db.session.get(OrgGiftCard, ids["card"])
+        assert card.current_balance == INITIAL
+        db.session.commit()
+        start.wait()
+        try:
+            with db.session.begin_nested():
+                redemption.redeem(card, amount=AMOUNT, member_id=member_id,
+                                  order_id=order_ids[member_id], currency="EUR")
+            db.session.commit()
+            return "redeemed"
+        except ConflictError:
+            db.session.rollback()
+            return "conflict"
 
-    _run([lambda m=m: spend(m) for m in ids["members"]])
+    outcomes = _race(pg_app, ids["members"], spend)
 
-    assert errors == []
     successes = outcomes.count("redeemed")
     balance, usages = _card_state(pg_app, ids["card"])
     assert balance >= 0
@@ -226,37 +221,24 @@ def test_concurrent_checkouts_of_one_org_get_consecutive_unique_order_numbers(pg
     they race to create it; each gets its own number, 1 to 8, and none fails."""
     ids = _setup(pg_app)
     start = threading.Barrier(THREADS, timeout=30)
-    numbers: list[str] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
 
-    def checkout(member_id: str) -> None:
-        with pg_app.app_context():
-            try:
-                org = db.session.get(Org, ids["org"])
-                market = db.session.get(OrgMarket, ids["market"])
-                member = db.session.get(OrgMember, member_id)
-                plan = db.session.get(OrgProductVariantPaymentPlan, ids["plan"])
-                quote = pricing.quote(org, currency="EUR", tax_inclusive=False, lines=[_line(plan, market.id)],
-                                      billing_country="DE", market_id=market.id)
-                db.session.commit()
-                start.wait()
-                order = orders.place_order(org, member, market, quote, billing_name="Buyer",
-                                           billing_email="buyer@example.com", billing_country="DE")
-                number = order.order_number
-                db.session.commit()
-                with lock:
-                    numbers.append(number)
-            except BaseException as exc:  # reported below
-                db.session.rollback()
-                with lock:
-                    errors.append(exc)
-            finally:
-                db.session.remove()
+    def checkout(member_id: str) -> str:
+        org = db.session.get(Org, ids["org"])
+        market = db.session.get(OrgMarket, ids["market"])
+        member = db.session.get(OrgMember, member_id)
+        plan = db.session.get(OrgProductVariantPaymentPlan, ids["plan"])
+        quote = pricing.quote(org, currency="EUR", tax_inclusive=False, lines=[_line(plan, market.id)],
+                              billing_country="DE", market_id=market.id)
+        db.session.commit()
+        start.wait()
+        order = orders.place_order(org, member, market, quote, billing_name="Buyer",
+                                   billing_email="buyer@example.com", billing_country="DE")
+        number = order.order_number
+        db.session.commit()
+        return number
 
-    _run([lambda m=m: checkout(m) for m in ids["members"]])
+    numbers = _race(pg_app, ids["members"], checkout)
 
-    assert errors == []
     with pg_app.app_context():
         prefix = orders.order_number_prefix(db.session.get(Org, ids["org"]))
         stored = db.session.scalars(

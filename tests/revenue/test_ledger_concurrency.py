@@ -15,7 +15,7 @@ from app.orders import services as orders
 from app.orders.models import OrgMemberOrder
 from app.pricing import pipeline as pricing
 from tests.factories import make_employee, make_market, make_member, make_org, make_priced_plan
-from tests.orders.test_concurrency import _line, _run, pg_app  # noqa: F401  (pg_app is a fixture)
+from tests.orders.test_concurrency import _line, _race, pg_app  # noqa: F401  (pg_app is a fixture)
 
 pytestmark = pytest.mark.postgres
 
@@ -41,23 +41,14 @@ def test_parallel_payments_keep_every_balance_equal_to_its_lines(pg_app):  # noq
         db.session.remove()
 
     start = threading.Barrier(THREADS, timeout=30)
-    errors: list[BaseException] = []
 
     def pay(order_id: str) -> None:
-        with pg_app.app_context():
-            try:
-                order = db.session.get(OrgMemberOrder, order_id)
-                start.wait()
-                orders.mark_paid(order, provider="manual")
-                db.session.commit()
-            except BaseException as exc:
-                db.session.rollback()
-                errors.append(exc)
-            finally:
-                db.session.remove()
+        order = db.session.get(OrgMemberOrder, order_id)
+        start.wait()
+        orders.mark_paid(order, provider="manual")
+        db.session.commit()
 
-    _run([lambda o=o: pay(o) for o in order_ids])
-    assert errors == []
+    _race(pg_app, order_ids, pay)
     with pg_app.app_context():
         assert ledger.check(ids["org"]) == []
         assert ledger.balance(ids["org"], "EUR", "sales") == THREADS * Decimal("30.00")
