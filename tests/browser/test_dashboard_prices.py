@@ -86,6 +86,7 @@ def test_a_manager_adds_a_plan_and_prices_it_cell_by_cell_with_htmx(demo, new_co
     eu, us = course["markets"]["eu"], course["markets"]["us"]
     warning = page.locator(f"#plan-head-{monthly} .missing-price")
     expect(warning).to_contain_text("No price in")
+    page.wait_for_load_state("load")  # htmx binds the cells once its deferred script ran
 
     # A cell saves itself when left; the plan's warning no longer names that market.
     field = cell(page, monthly, eu).locator("input").first
