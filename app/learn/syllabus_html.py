@@ -1,10 +1,10 @@
 """The player's syllabus lesson rows (``learn/_sidebar.html``), rendered in Python.
 
 A course page lists every lesson of the course, and each row was a dozen Jinja attribute lookups,
-tests and escapes: the syllabus was the costliest part of the lesson page (issue 15). This writes
-exactly what the template's loop wrote (the same escaping: every value the template printed with
-``{{ }}`` is escaped here, except the labels the template translated or built as Markup), from the
-values the template works out once per page (``labels``).
+tests and escapes, plus the labels translated for the page: the syllabus was the costliest part of
+the lesson page (issue 15). ``SyllabusRows`` writes exactly what the template's loop wrote: the same
+escaping (every value the template printed with ``{{ }}`` is escaped, except translations, which
+templates treat as Markup), each label translated once per page, when first needed.
 """
 
 from __future__ import annotations
@@ -14,59 +14,90 @@ from collections.abc import Iterable
 from markupsafe import Markup, escape
 
 from app.courses.syllabus import LessonEntry
-from app.web.labels import tier_label
+from app.web import labels
+from app.web.icons import icon
 
 _CURRENT = 'aria-current="page"'
 
 
 def _e(value) -> str:
-    """``{{ value }}`` of the template: escaped (ids are hex and need no escaping: not looked at)."""
-    if isinstance(value, str) and value.isalnum():
-        return value
+    """``{{ value }}`` of the template: escaped (an id or a number has nothing to escape)."""
+    if isinstance(value, int) or (isinstance(value, str) and value.isalnum()):
+        return str(value)
     return str(escape(value))
 
 
-def syllabus_lessons(lessons: Iterable[LessonEntry], current_id: str | None, url_head: str, url_tail: str,
-                     locked_ids, completed_ids, labels: dict) -> Markup:
-    """The ``<li>`` rows of ``lessons`` as the sidebar shows them. ``labels``: the page's icons
-    (``done``, ``locked``, ``open``), ``types`` (type -> label), ``minutes`` (duration -> label),
-    ``tiers`` (tier -> label), ``completed`` and ``free`` (translated once per page)."""
-    icon_done, icon_locked, icon_open = str(labels["done"]), str(labels["locked"]), str(labels["open"])
-    types, minutes, tiers = labels["types"], labels["minutes"], labels["tiers"]
-    completed_span = f'<span class="visually-hidden">{_e(labels["completed"])}</span>'
-    free_span = f'<span class="badge">{_e(labels["free"])}</span>'
-    out = []
-    for entry in lessons:
-        pid = entry.placement_id
-        locked = pid in locked_ids
-        done = pid in completed_ids
-        current = pid == current_id
-        e_pid = _e(pid)
-        href = _e(url_head + pid + url_tail)
-        duration = entry.duration_minutes
-        out.append(
-            '\n        \n        <li class="syllabus-lesson'
-            f'{" locked" if locked else ""}{" completed" if done else ""}{" current" if current else ""}"\n'
-            f'            data-placement="{e_pid}" data-tier="{_e(entry.tier)}" '
-            f'data-locked="{"true" if locked else "false"}" data-completed="{"true" if done else "false"}">\n'
-            f'          \n          <a href="{href}" data-hx-get="{href}" data-hx-target="#lesson-region" '
-            'data-hx-swap="outerHTML" data-hx-push-url="true"\n'
-            f'             {_CURRENT if current else ""}>\n'
-            '            <span class="state" aria-hidden="true">'
-            f'{icon_done if done else icon_locked if locked else icon_open}</span>\n'
-            f'            <span class="lesson-title">{_e(entry.title)}</span>\n'
-            '          </a>\n'
-            f'          <small class="muted lesson-meta">{_e(types[entry.type])}'
-            f'{" · " + _e(minutes[duration]) if duration else ""}\n'
-            f'            {completed_span if done else ""}\n'
-            f'            {free_span if entry.is_free_preview else ""}\n'
-            f'            {_locked_badge(entry.tier, tiers) if locked else ""}\n'
-            '          </small>\n'
-            '        </li>\n'
-            '      '
-        )
-    return Markup("".join(out))
+def _t(string: str) -> str:
+    """``{{ _(string) }}`` of the template (a translation is Markup there: not escaped)."""
+    text = labels.translations().ugettext(string)
+    return str(Markup(text) % {}) if "%" in text else text
 
 
-def _locked_badge(tier: int, tiers: dict) -> str:
-    return f'<span class="badge lock">{_e(tiers.get(tier) or tier_label(tier))}</span>'
+class SyllabusRows:
+    """The ``<li>`` rows of the sidebar's lessons for one page of ``player`` (``rows(lessons)``)."""
+
+    def __init__(self, player):
+        self.current_id = player.current.placement_id if player.current else None
+        self.url_head, self.url_tail = player.lesson_url_parts
+        self.locked_ids, self.completed_ids = player.locked_ids, player.completed_ids
+        self.icons = (str(icon("check")), str(icon("lock")), str(icon("circle")))
+        self.types: dict[str, str] = {}
+        self.minutes: dict[int, str] = {}
+        self.tiers: dict[int, str] = {}
+        self.completed_span = f'<span class="visually-hidden">{_t("Completed")}</span>'
+        self.free_span = f'<span class="badge">{_t("Free preview")}</span>'
+
+    def _type(self, kind: str) -> str:
+        text = self.types.get(kind)
+        if text is None:
+            text = self.types[kind] = _e(labels.label(labels.LESSON_TYPES, kind))
+        return text
+
+    def _minutes(self, minutes: int) -> str:
+        text = self.minutes.get(minutes)
+        if text is None:
+            text = self.minutes[minutes] = str(Markup(labels.translations().ugettext("%(minutes)d min")) % {"minutes": minutes})
+        return text
+
+    def _tier(self, tier: int) -> str:
+        text = self.tiers.get(tier)
+        if text is None:
+            text = self.tiers[tier] = _e(labels.tier_label(tier))
+        return text
+
+    def _lock_badge(self, tier: int) -> str:
+        return f'<span class="badge lock">{self._tier(tier)}</span>'
+
+    def __call__(self, lessons: Iterable[LessonEntry]) -> Markup:
+        icon_done, icon_locked, icon_open = self.icons
+        locked_ids, completed_ids, current_id = self.locked_ids, self.completed_ids, self.current_id
+        out = []
+        for entry in lessons:
+            pid = entry.placement_id
+            locked = pid in locked_ids
+            done = pid in completed_ids
+            current = pid == current_id
+            href = _e(self.url_head + pid + self.url_tail)
+            duration = entry.duration_minutes
+            out.append(
+                '\n        \n        <li class="syllabus-lesson'
+                f'{" locked" if locked else ""}{" completed" if done else ""}{" current" if current else ""}"\n'
+                f'            data-placement="{_e(pid)}" data-tier="{_e(entry.tier)}" '
+                f'data-locked="{"true" if locked else "false"}" data-completed="{"true" if done else "false"}">\n'
+                f'          \n          <a href="{href}" data-hx-get="{href}" data-hx-target="#lesson-region" '
+                'data-hx-swap="outerHTML" data-hx-push-url="true"\n'
+                f'             {_CURRENT if current else ""}>\n'
+                '            <span class="state" aria-hidden="true">'
+                f'{icon_done if done else icon_locked if locked else icon_open}</span>\n'
+                f'            <span class="lesson-title">{_e(entry.title)}</span>\n'
+                '          </a>\n'
+                f'          <small class="muted lesson-meta">{self._type(entry.type)}'
+                f'{" · " + self._minutes(duration) if duration else ""}\n'
+                f'            {self.completed_span if done else ""}\n'
+                f'            {self.free_span if entry.is_free_preview else ""}\n'
+                f'            {self._lock_badge(entry.tier) if locked else ""}\n'
+                '          </small>\n'
+                '        </li>\n'
+                '      '
+            )
+        return Markup("".join(out))
