@@ -38,7 +38,8 @@ class SyllabusRows:
 
     def __init__(self, player):
         self.current_id = player.current.placement_id if player.current else None
-        self.url_head, self.url_tail = player.lesson_url_parts
+        head, tail = player.lesson_url_parts
+        self.url_head, self.url_tail = str(escape(head)), str(escape(tail))  # escaped once, not per link
         self.locked_ids, self.completed_ids = player.locked_ids, player.completed_ids
         self.icons = (str(icon("check")), str(icon("lock")), str(icon("circle")))
         self.types: dict[str, str] = {}
@@ -56,7 +57,7 @@ class SyllabusRows:
     def _minutes(self, minutes: int) -> str:
         text = self.minutes.get(minutes)
         if text is None:
-            text = self.minutes[minutes] = str(Markup(labels.translations().ugettext("%(minutes)d min")) % {"minutes": minutes})
+            text = self.minutes[minutes] = labels.translations().ugettext("%(minutes)d min") % {"minutes": minutes}  # an int: nothing to escape
         return text
 
     def _tier(self, tier: int) -> str:
@@ -77,12 +78,13 @@ class SyllabusRows:
             locked = pid in locked_ids
             done = pid in completed_ids
             current = pid == current_id
-            href = _e(self.url_head + pid + self.url_tail)
+            e_pid = pid if pid.isalnum() else str(escape(pid))
+            href = self.url_head + e_pid + self.url_tail
             duration = entry.duration_minutes
             out.append(
                 '\n        \n        <li class="syllabus-lesson'
                 f'{" locked" if locked else ""}{" completed" if done else ""}{" current" if current else ""}"\n'
-                f'            data-placement="{_e(pid)}" data-tier="{_e(entry.tier)}" '
+                f'            data-placement="{e_pid}" data-tier="{_e(entry.tier)}" '
                 f'data-locked="{"true" if locked else "false"}" data-completed="{"true" if done else "false"}">\n'
                 f'          \n          <a href="{href}" data-hx-get="{href}" data-hx-target="#lesson-region" '
                 'data-hx-swap="outerHTML" data-hx-push-url="true"\n'
