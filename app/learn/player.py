@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import url_for
@@ -45,7 +46,7 @@ from app.courses.models import (
 )
 from app.courses.syllabus import LessonEntry, ModuleEntry, Syllabus, load_syllabus
 from app.db import plain_rows, prebuilt, utcnow
-from app.entitlements.services import access_tier_of, member_access_tier
+from app.entitlements.services import access_tier_of
 from app.errors import NotFoundError, PermissionDeniedError
 from app.extensions import db
 from app.learn import certificates
@@ -84,6 +85,17 @@ def _percent(done: int, total: int) -> int:
     if total <= 0:
         return 0
     return (done * 100) // total
+
+
+class CourseProgress(NamedTuple):
+    """A learner's progress on the whole course (``Player.course_progress``)."""
+
+    open_count: int  # lessons open at the learner's (effective) tier
+    completed_open_count: int
+    completed_count: int
+    lesson_count: int
+    percent_accessible: int
+    percent_all: int
 
 
 @dataclass
@@ -159,6 +171,13 @@ class Player:
     def _percents(self, lessons: list[LessonEntry]) -> tuple[int, int]:
         open_count, done_open, done_all, total = self._counts(lessons)
         return _percent(done_open, open_count), _percent(done_all, total)
+
+    def course_progress(self) -> CourseProgress:
+        """The course's progress numbers all at once (the progress bars show six of them: one pass
+        over the lessons instead of one per number)."""
+        open_count, done_open, done_all, total = self._counts(self.syllabus.lessons)
+        return CourseProgress(open_count, done_open, done_all, total, _percent(done_open, open_count),
+                              _percent(done_all, total))
 
     @property
     def percent_accessible(self) -> int:
@@ -572,6 +591,18 @@ def _learner_state():
     )
 
 
+@prebuilt
+def _member_course_state():
+    """``_learner_state`` for a membership already read this request (``:member_id``): the tier, the
+    certificate's id and the preview right of the course in one statement instead of three."""
+    member_id = sa.bindparam("member_id")
+    return sa.select(
+        access_tier_of(member_id).scalar_subquery().label("tier"),
+        certificates.certificate_of(member_id, OrgMemberCourseCertificate.id).scalar_subquery().label("certificate_id"),
+        previewer_of(member_id).exists().label("previewer"),
+    )
+
+
 def _learner_state_of(user, org_id: str, product_id: str) -> _LearnerState:
     """What ``member_of``, ``member_access_tier``, ``certificates.existing`` and ``can_preview``
     say of the user and the course, in one statement (when the membership was not read yet this
@@ -583,10 +614,10 @@ def _learner_state_of(user, org_id: str, product_id: str) -> _LearnerState:
         member = member_of(user, org_id)
         if member is None:
             return none
-        certificate = certificates.existing(member, product_id)
-        return _LearnerState(member=member, tier=member_access_tier(member, product_id),
-                             certificate_id=certificate.id if certificate is not None else None,
-                             can_preview=can_preview(member, product_id))
+        tier, certificate_id, previewer = plain_rows(db.session, _member_course_state(), {
+            "org_id": member.org_id, "member_id": member.id, "product_id": product_id, "at": utcnow(),
+        }).one()
+        return _LearnerState(member=member, tier=tier, certificate_id=certificate_id, can_preview=bool(previewer))
     row = load_member(_learner_state(), org_id, user, {"product_id": product_id, "at": utcnow()})
     member = row[0] if row is not None else None
     if member is None or not member.is_active:

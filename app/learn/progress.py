@@ -6,6 +6,7 @@ never commit; the view commits.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,7 +20,7 @@ from app.courses.models import (
     OrgProductCourseModuleSection,
     OrgProductCourseModuleSectionLesson,
 )
-from app.db import new_id, upsert_insert, utcnow
+from app.db import new_id, utcnow
 from app.entitlements.services import member_access_tier
 from app.errors import ConflictError
 from app.extensions import db
@@ -115,17 +116,30 @@ def record_visit(visit: Visit, *, position_seconds=None, at: datetime | None = N
     lesson stays completed. Flushes nothing else and loads nothing."""
     at = at or utcnow()
     seconds = None if position_seconds is None else _clean_position(position_seconds)
+    values = {"id": new_id(), "org_id": visit.org_id, "member_id": visit.member_id,
+              "placement_id": visit.placement_id, "lesson_id": visit.lesson_id, "seconds": seconds or 0, "at": at}
+    db.session.execute(_visit_upsert(with_position=seconds is not None), values)
+
+
+_VISIT_UPSERT = (
+    "INSERT INTO org_member_lesson_progress (id, org_id, member_id, placement_id, lesson_id, status, "
+    "position_seconds, last_viewed_at, created_at, updated_at) "
+    "VALUES (:id, :org_id, :member_id, :placement_id, :lesson_id, 'started', :seconds, :at, :at, :at) "
+    "ON CONFLICT (member_id, placement_id) DO UPDATE SET last_viewed_at = :at, updated_at = :at"
+)
+
+
+@functools.cache
+def _visit_upsert(*, with_position: bool) -> sa.TextClause:
+    """``record_visit``'s upsert, as text (the same SQL on PostgreSQL and SQLite): SQLAlchemy cannot
+    cache an ``on_conflict_do_update`` statement and compiled it again for every visit."""
     table = OrgMemberLessonProgress.__table__
-    insert = upsert_insert(db.session.get_bind().dialect.name)
-    changes = {"last_viewed_at": at, "updated_at": at}
-    if seconds is not None:
-        changes["position_seconds"] = seconds
-    db.session.execute(
-        insert(table)
-        .values(id=new_id(), org_id=visit.org_id, member_id=visit.member_id, placement_id=visit.placement_id,
-                lesson_id=visit.lesson_id, status="started", position_seconds=seconds or 0, last_viewed_at=at,
-                created_at=at, updated_at=at)
-        .on_conflict_do_update(index_elements=[table.c.member_id, table.c.placement_id], set_=changes)
+    sql = _VISIT_UPSERT + (", position_seconds = :seconds" if with_position else "")
+    return sa.text(sql).bindparams(
+        *(sa.bindparam(name, type_=table.c[name].type) for name in ("id", "org_id", "member_id", "placement_id",
+                                                                    "lesson_id")),
+        sa.bindparam("seconds", type_=table.c.position_seconds.type),
+        sa.bindparam("at", type_=table.c.last_viewed_at.type),
     )
 
 

@@ -18,6 +18,7 @@ from app.extensions import db
 from app.learn import certificates, progress
 from app.learn.learning import completed_skills, my_courses
 from app.learn.player import Player, load_player, member_of, preview_tier_arg, require_open, upgrade_offers
+from app.learn.syllabus_html import SyllabusRows
 from app.platform.storage import storage
 from app.web import cache
 from app.web.htmx import is_htmx, render, target
@@ -74,6 +75,9 @@ def _lesson_context(player: Player) -> dict:
 @certificates_bp.app_template_global("lesson_href")
 def lesson_href(player: Player, entry) -> str:
     return _lesson_url(player, entry)
+
+
+certificates_bp.add_app_template_global(SyllabusRows, "syllabus_rows")
 
 
 @certificates_bp.app_template_global("learn_upgrade")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import sqlalchemy as sa
+
 from app.catalog.models import OrgProduct
 from app.extensions import db
 from app.learn import progress
@@ -150,3 +152,26 @@ def test_a_text_lesson_page_reads_the_lesson_as_plain_columns(app, client, schoo
     assert response.status_code == 200
     lesson_reads = [s for s in q.statements if "org_lesson" in s and "created_by_employee_id" in s]
     assert lesson_reads == [], str(q)
+
+
+def test_the_learner_state_after_the_membership_was_read_is_one_statement(app, school, count_queries):
+    """When the membership was read earlier in the request, the player reads the tier, the
+    certificate and the preview right of the course in one statement (three before issue 15), and
+    they say what the combined statement says."""
+    from app.accounts.models import User
+    from app.learn import player as player_module
+    from app.orgs.current import request_member
+
+    grant(app, school, 2)
+    with app.test_request_context("/"):
+        user = db.session.scalar(sa.select(User).where(User.email == LEARNER))
+        combined = player_module._learner_state_of(user, school.org_id, school.product_id)
+    with app.test_request_context("/"):
+        user = db.session.scalar(sa.select(User).where(User.email == LEARNER))
+        assert request_member(school.org_id, user) is not None
+        with count_queries() as q:
+            state = player_module._learner_state_of(user, school.org_id, school.product_id)
+    assert q.count == 1, str(q)
+    assert (state.member.id, state.tier, state.certificate_id, state.can_preview) == (
+        combined.member.id, combined.tier, combined.certificate_id, combined.can_preview) == (
+        school.member_id, 2, None, False)

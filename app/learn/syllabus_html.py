@@ -1,0 +1,105 @@
+"""The player's syllabus lesson rows (``learn/_sidebar.html``), rendered in Python.
+
+A course page lists every lesson of the course, and each row was a dozen Jinja attribute lookups,
+tests and escapes, plus the labels translated for the page: the syllabus was the costliest part of
+the lesson page (issue 15). ``SyllabusRows`` writes exactly what the template's loop wrote: the same
+escaping (every value the template printed with ``{{ }}`` is escaped, except translations, which
+templates treat as Markup), each label translated once per page, when first needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from markupsafe import Markup, escape
+
+from app.courses.syllabus import LessonEntry
+from app.web import labels
+from app.web.icons import icon
+
+_CURRENT = 'aria-current="page"'
+
+
+def _e(value) -> str:
+    """``{{ value }}`` of the template: escaped (an id or a number has nothing to escape)."""
+    if isinstance(value, int) or (isinstance(value, str) and value.isalnum()):
+        return str(value)
+    return str(escape(value))
+
+
+def _t(string: str) -> str:
+    """``{{ _(string) }}`` of the template (a translation is Markup there: not escaped)."""
+    text = labels.translations().ugettext(string)
+    return str(Markup(text) % {}) if "%" in text else text
+
+
+class SyllabusRows:
+    """The ``<li>`` rows of the sidebar's lessons for one page of ``player`` (``rows(lessons)``)."""
+
+    def __init__(self, player):
+        self.current_id = player.current.placement_id if player.current else None
+        head, tail = player.lesson_url_parts
+        self.url_head, self.url_tail = str(escape(head)), str(escape(tail))  # escaped once, not per link
+        self.locked_ids, self.completed_ids = player.locked_ids, player.completed_ids
+        self.icons = (str(icon("check")), str(icon("lock")), str(icon("circle")))
+        self.types: dict[str, str] = {}
+        self.minutes: dict[int, str] = {}
+        self.tiers: dict[int, str] = {}
+        self.completed_span = f'<span class="visually-hidden">{_t("Completed")}</span>'
+        self.free_span = f'<span class="badge">{_t("Free preview")}</span>'
+
+    def _type(self, kind: str) -> str:
+        text = self.types.get(kind)
+        if text is None:
+            text = self.types[kind] = _e(labels.label(labels.LESSON_TYPES, kind))
+        return text
+
+    def _minutes(self, minutes: int) -> str:
+        text = self.minutes.get(minutes)
+        if text is None:
+            text = self.minutes[minutes] = labels.translations().ugettext("%(minutes)d min") % {"minutes": minutes}  # an int: nothing to escape
+        return text
+
+    def _tier(self, tier: int) -> str:
+        text = self.tiers.get(tier)
+        if text is None:
+            text = self.tiers[tier] = _e(labels.tier_label(tier))
+        return text
+
+    def _lock_badge(self, tier: int) -> str:
+        return f'<span class="badge lock">{self._tier(tier)}</span>'
+
+    def __call__(self, lessons: Iterable[LessonEntry]) -> Markup:
+        icon_done, icon_locked, icon_open = self.icons
+        locked_ids, completed_ids, current_id = self.locked_ids, self.completed_ids, self.current_id
+        out = []
+        for entry in lessons:
+            pid = entry.placement_id
+            locked = pid in locked_ids
+            done = pid in completed_ids
+            current = pid == current_id
+            e_pid = pid if pid.isalnum() else str(escape(pid))
+            href = self.url_head + e_pid + self.url_tail
+            duration = entry.duration_minutes
+            out.append(
+                '\n        \n        <li class="syllabus-lesson'
+                f'{" locked" if locked else ""}{" completed" if done else ""}{" current" if current else ""}"\n'
+                f'            data-placement="{e_pid}" data-tier="{_e(entry.tier)}" '
+                f'data-locked="{"true" if locked else "false"}" data-completed="{"true" if done else "false"}">\n'
+                f'          \n          <a href="{href}" data-hx-get="{href}" data-hx-target="#lesson-region" '
+                'data-hx-swap="outerHTML" data-hx-push-url="true"\n'
+                f'             {_CURRENT if current else ""}>\n'
+                '            <span class="state" aria-hidden="true">'
+                f'{icon_done if done else icon_locked if locked else icon_open}</span>\n'
+                f'            <span class="lesson-title">{_e(entry.title)}</span>\n'
+                '          </a>\n'
+                f'          <small class="muted lesson-meta">{self._type(entry.type)}'
+                f'{" · " + self._minutes(duration) if duration else ""}\n'
+                f'            {self.completed_span if done else ""}\n'
+                f'            {self.free_span if entry.is_free_preview else ""}\n'
+                f'            {self._lock_badge(entry.tier) if locked else ""}\n'
+                '          </small>\n'
+                '        </li>\n'
+                '      '
+            )
+        return Markup("".join(out))
