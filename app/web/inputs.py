@@ -19,15 +19,20 @@ applies ``app.checks.check_email`` to a field.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping
 
 import sqlalchemy as sa
-from flask import Flask, has_request_context, request
+from babel import support
+from flask import Flask, current_app, has_request_context, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.i18n import translations as flask_wtf_translations
 from wtforms import DecimalField, IntegerField
+from wtforms.i18n import messages_path
 from wtforms.validators import StopValidation
 from wtforms.validators import ValidationError as FieldError
 
@@ -68,6 +73,37 @@ def refuse_unstorable_url(endpoint, values) -> None:
 
 # ---- forms ------------------------------------------------------------------------------------------
 
+@functools.cache
+def _wtforms_catalog(locale: str | None) -> support.NullTranslations:
+    """WTForms' own messages in ``locale``: read from its .mo file once per process (Flask-WTF reads
+    the file again on every request that translates one of them)."""
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class _WTFormsTranslations:
+    """Flask-WTF's ``translations`` (the request's locale, nothing outside a request or without
+    Flask-Babel), with the catalog read once per locale."""
+
+    @staticmethod
+    def _catalog():
+        if not has_request_context() or "babel" not in current_app.extensions:
+            return None
+        locale = get_locale()
+        return _wtforms_catalog(str(locale) if locale is not None else None)
+
+    def gettext(self, string):
+        catalog = self._catalog()
+        return string if catalog is None else catalog.ugettext(string)
+
+    def ngettext(self, singular, plural, n):
+        catalog = self._catalog()
+        if catalog is None:
+            return singular if n == 1 else plural
+        return catalog.ungettext(singular, plural, n)
+
+
+WTFORMS_TRANSLATIONS = _WTFormsTranslations()
+
 def refuse_unstorable_text(form, field) -> None:
     """WTForms validator (put first on every field of ``Form``): no NUL in what was posted."""
     if any(isinstance(value, str) and not is_storable(value) for value in field.raw_data or ()):
@@ -93,6 +129,10 @@ class Form(FlaskForm):
     (Flask-WTF would otherwise wrap a JSON body into the fields, lists and numbers included)."""
 
     class Meta:
+        def get_translations(self, form):
+            found = super().get_translations(form)
+            return WTFORMS_TRANSLATIONS if found is flask_wtf_translations else found
+
         def bind_field(self, form, unbound_field, options):
             field = super().bind_field(form, unbound_field, options)
             field.validators = [refuse_unstorable_text, *field.validators]
