@@ -311,8 +311,16 @@ def list_locales(user: User) -> list[UserLocale]:
     )
 
 
-def active_locales() -> list[Locale]:
-    return list(db.session.scalars(db.select(Locale).where(Locale.is_active.is_(True)).order_by(Locale.name)))
+@prebuilt
+def _active_locales():
+    return (sa.select(Locale.key, Locale.native_name, Locale.name)
+            .where(Locale.is_active.is_(True)).order_by(Locale.name))
+
+
+def active_locales() -> list[sa.Row]:
+    """The active locales (``key``, ``native_name``, ``name``) by name: the account page's language
+    choices, read as plain rows (a Locale entity each was a tenth of the page)."""
+    return list(plain_rows(db.session, _active_locales()))
 
 
 def set_locale_preference(user: User, locale_key: str, proficiency: str = "fluent",
