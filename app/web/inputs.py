@@ -19,6 +19,7 @@ applies ``app.checks.check_email`` to a field.
 
 from __future__ import annotations
 
+import copy
 import functools
 import logging
 from collections.abc import Mapping
@@ -36,7 +37,8 @@ from wtforms import DecimalField, IntegerField
 from wtforms.i18n import messages_path
 from wtforms.validators import StopValidation
 from wtforms.validators import ValidationError as FieldError
-from wtforms.widgets import Select
+from wtforms.widgets import Input, Select
+from wtforms.widgets.core import clean_key, html_params
 
 from app.checks import (
     EMAIL_MAX_LENGTH,
@@ -106,6 +108,36 @@ class _WTFormsTranslations:
 
 
 WTFORMS_TRANSLATIONS = _WTFormsTranslations()
+
+
+def _html_params(**kwargs) -> Markup:
+    """WTForms' ``html_params`` (the same attributes, sorted and escaped alike), written without
+    ``Markup.format`` per attribute: the input widgets' attributes on every form page."""
+    params = []
+    for key, value in sorted(kwargs.items()):
+        key = escape(clean_key(key))
+        if value is True:
+            params.append(key)
+        elif value is not False:
+            params.append(f'{key}="{escape(value).replace(_QUOTE, _QUOTE_ENTITY)}"')
+    return Markup(" ".join(params))
+
+
+_QUOTE, _QUOTE_ENTITY = Markup('"'), Markup("&quot;")
+_inputs: dict[int, tuple[Input, Input]] = {}
+
+
+def _fast_input(widget: Input) -> Input:
+    """A copy of an input widget (shared by every form of its field) that writes its attributes
+    with ``_html_params`` (WTForms' ``Input.html_params`` hook)."""
+    found = _inputs.get(id(widget))
+    if found is None or found[0] is not widget:
+        if len(_inputs) >= 1000:  # widgets are made with the form classes: never this many
+            return widget
+        fast = copy.copy(widget)
+        fast.html_params = _html_params
+        found = _inputs[id(widget)] = (widget, fast)
+    return found[1]
 
 
 class _Select(Select):
@@ -180,8 +212,11 @@ class Form(FlaskForm):
             field = super().bind_field(form, unbound_field, options)
             field.validators = [refuse_unstorable_text, *field.validators]
             field.filters = (drop_unstorable, *field.filters)
-            if type(field.widget) is Select:
-                field.widget = _SELECTS[bool(field.widget.multiple)]
+            widget = field.widget
+            if type(widget) is Select:
+                field.widget = _SELECTS[bool(widget.multiple)]
+            elif isinstance(widget, Input) and widget.html_params is html_params:
+                field.widget = _fast_input(widget)
             return field
 
         def wrap_formdata(self, form, formdata):
