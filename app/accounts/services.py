@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import nullcontext
 
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app, render_template
@@ -18,7 +19,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from app.accounts import sessions
 from app.accounts.models import User, UserLocale, UserProfile
 from app.checks import check_email, clean_text, normalize_email
-from app.db import utcnow
+from app.db import plain_rows, prebuilt, utcnow
 from app.errors import ConflictError, DomainError, ValidationError
 from app.extensions import db
 from app.platform.email import queue_email
@@ -310,8 +311,16 @@ def list_locales(user: User) -> list[UserLocale]:
     )
 
 
-def active_locales() -> list[Locale]:
-    return list(db.session.scalars(db.select(Locale).where(Locale.is_active.is_(True)).order_by(Locale.name)))
+@prebuilt
+def _active_locales():
+    return (sa.select(Locale.key, Locale.native_name, Locale.name)
+            .where(Locale.is_active.is_(True)).order_by(Locale.name))
+
+
+def active_locales() -> list[sa.Row]:
+    """The active locales (``key``, ``native_name``, ``name``) by name: the account page's language
+    choices, read as plain rows (a Locale entity each was a tenth of the page)."""
+    return list(plain_rows(db.session, _active_locales()))
 
 
 def set_locale_preference(user: User, locale_key: str, proficiency: str = "fluent",
@@ -348,9 +357,15 @@ def remove_locale_preference(user: User, locale_key: str) -> None:
             db.session.flush()
 
 
-def default_locale_key(user: User) -> str | None:
-    return db.session.scalar(
-        db.select(UserLocale.locale_key).where(UserLocale.user_id == user.id).order_by(
-            UserLocale.is_default.desc(), UserLocale.locale_key
-        ).limit(1)
+@prebuilt
+def _default_locale_key():
+    return (
+        sa.select(UserLocale.locale_key).where(UserLocale.user_id == sa.bindparam("user_id"))
+        .order_by(UserLocale.is_default.desc(), UserLocale.locale_key).limit(1)
     )
+
+
+def default_locale_key(user: User) -> str | None:
+    """The user's default locale (else their first one by key); read on every signed-in page
+    outside the storefront (the locale selector): a prebuilt statement without the ORM layer."""
+    return plain_rows(db.session, _default_locale_key(), {"user_id": user.id}).scalar()

@@ -14,6 +14,12 @@ right in one statement (``member_select`` + ``load_member``), which leaves the s
 
 What is remembered is what the statement read: a membership created later in the request
 (``orgs.services.ensure_member``) is recorded with ``remember_member``.
+
+The membership is read as plain columns (``CurrentMember``, with ``OrgMember``'s attributes), not
+as an ORM entity: the ORM's execution and loading layer was about a tenth of a signed-in lesson's
+CPU. What needs the entity (a relationship, a write) gets it from ``CurrentMember.orm()`` (made of
+the values read, no second query), which every attribute ``CurrentMember`` does not hold itself,
+and every assignment, goes to.
 """
 
 from __future__ import annotations
@@ -24,9 +30,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import g, has_request_context
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from app.accounts.models import UserProfile
-from app.db import prebuilt
+from app.db import plain_rows, prebuilt
 from app.extensions import db
 from app.orgs.models import Org, OrgEmployee, OrgMember
 
@@ -45,6 +53,95 @@ class MemberColumn:
 
 
 _columns: list[MemberColumn] = []
+
+# The membership's columns, read with its statement (labelled, so that no extra column clashes).
+_FIELDS = ("id", "org_id", "user_profile_id", "membership_type", "status", "joined_at",
+           "billing_country_code", "created_at", "updated_at")
+_LABEL = "member__"
+
+
+def _field(index: int, name: str) -> property:
+    def get(self):
+        orm = self._orm
+        return self._values[index] if orm is None else getattr(orm, name)
+
+    def put(self, value):
+        setattr(self.orm(), name, value)
+
+    return property(get, put, doc=f"``OrgMember.{name}``")
+
+
+class CurrentMember:
+    """The user's membership as read by ``request_member``: ``OrgMember``'s columns and
+    ``is_active`` as plain values. Anything else (its relationships, ``org``, ``user_profile``) and
+    every assignment go to the ``OrgMember`` entity (``orm()``, loaded on first need; from then on
+    the columns are read from it too, so a change made through it shows here)."""
+
+    __slots__ = ("_values", "_orm")
+
+    def __init__(self, values) -> None:
+        object.__setattr__(self, "_values", tuple(values))
+        object.__setattr__(self, "_orm", None)
+
+    def orm(self) -> OrgMember:
+        """The ``OrgMember`` entity of this membership: the session's, if it holds it, else made of
+        the values read (no query), as a query would have loaded it (persistent, unchanged)."""
+        orm = self._orm
+        if orm is None:
+            session = db.session()
+            orm = session.identity_map.get(identity_key(OrgMember, self._values[0]))
+            if orm is None:
+                orm = OrgMember(**dict(zip(_FIELDS, self._values, strict=True)))
+                make_transient_to_detached(orm)
+                session.add(orm)
+            object.__setattr__(self, "_orm", orm)
+        return orm
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.orm(), name)
+
+    def __setattr__(self, name: str, value) -> None:
+        setattr(self.orm(), name, value)
+
+    def __repr__(self) -> str:
+        return f"<CurrentMember {self._values[0]}>"
+
+
+for _index, _name in enumerate(_FIELDS):
+    setattr(CurrentMember, _name, _field(_index, _name))
+
+
+def _member_of(row) -> CurrentMember | None:
+    values = row[:len(_FIELDS)]
+    return CurrentMember(values) if values[0] is not None else None
+
+
+class MemberRow:
+    """A row of a ``member_select`` statement: ``row[0]`` is the membership (a ``CurrentMember``,
+    or None when the user is no member), and the labelled values are attributes (``works_anywhere``,
+    the member columns, the caller's extras)."""
+
+    __slots__ = ("_row", "member")
+
+    def __init__(self, row) -> None:
+        self._row = row
+        self.member = _member_of(row)
+
+    def __getitem__(self, index: int):
+        if index == 0:
+            return self.member
+        return self._row[len(_FIELDS) - 1 + index]
+
+    def __getattr__(self, name: str):
+        if name in MemberRow.__slots__:
+            raise AttributeError(name)
+        return getattr(self._row, name)
 
 
 def add_member_column(name: str, build: Callable[[Any], Any], params: Callable[[], dict]) -> None:
@@ -76,13 +173,14 @@ def member_select(*extra) -> sa.Select:
     """The membership statement: the user's (``:user_id``) main profile, outer-joined with its
     membership in ``:org_id`` (so there is a row when the user is no member), with
     ``works_anywhere``, the registered member columns and ``extra`` (expressions built from
-    ``OrgMember.id``, labelled by the caller)."""
+    ``OrgMember.id``, labelled by the caller). Run it with ``load_member``: the membership's
+    columns come first (``row[0]`` of its ``MemberRow``)."""
     member_id = OrgMember.id
     # Its own tables, never the outer statement's profile and membership (no correlation).
     employed = employments_select(OrgEmployee.id).correlate(None).exists()
     return (
         sa.select(
-            OrgMember,
+            *(getattr(OrgMember, name).label(_LABEL + name) for name in _FIELDS),
             employed.label("works_anywhere"),
             *(column.build(member_id).label(column.name) for column in _columns),
             *(build(member_id) for build in extra),
@@ -105,31 +203,32 @@ def _slot() -> dict:
     return g._orgs_request_members
 
 
-def load_member(statement, org_id: str, user, params: dict | None = None):
+def load_member(statement, org_id: str, user, params: dict | None = None) -> MemberRow | None:
     """Run a ``member_select`` statement for ``user`` in ``org_id`` and remember what it read for
     the rest of the request; its row (None when the user has no main profile yet)."""
     values = {"org_id": org_id, "user_id": user.id, **(params or {})}
     for column in _columns:
         values.update(column.params())
-    row = db.session.execute(statement, values).first()
+    found = plain_rows(db.session, statement, values).first()
+    row = MemberRow(found) if found is not None else None
     if has_request_context():
         if row is None:
             _slot()[(org_id, user.id)] = {"member": None}
         else:
             _slot()[(org_id, user.id)] = {
-                "member": row[0], "works_anywhere": bool(row.works_anywhere),
+                "member": row.member, "works_anywhere": bool(row.works_anywhere),
                 **{column.name: getattr(row, column.name) for column in _columns},
             }
     return row
 
 
-def request_member(org_id: str, user) -> OrgMember | None:
+def request_member(org_id: str, user) -> CurrentMember | OrgMember | None:
     """The user's membership in ``org_id`` (active or not), if any: read once per request (one
     statement; ``orgs.services.get_member`` is the same rule, read every time)."""
     found = _slot().get((org_id, user.id)) if has_request_context() else None
     if found is None:
         row = load_member(_statement(), org_id, user)
-        return row[0] if row is not None else None
+        return row.member if row is not None else None
     return found["member"]
 
 
