@@ -60,10 +60,30 @@ def register(app: Flask) -> None:
 # escaped; the text is always a format string, even without variables), in one call.
 @pass_eval_context
 def _template_gettext(eval_ctx, string: str, /, **variables):
+    if not variables:
+        # A text without variables: a pure function of the words and the locale, looked up and
+        # made Markup once per process (a storefront page shows a few dozen).
+        locale = labels.locale_key()
+        if locale is not None:
+            key = (string, locale, eval_ctx.autoescape)
+            text = _texts.get(key)
+            if text is None:
+                if len(_texts) >= _MEMO_MAX:
+                    _texts.clear()
+                text = _texts[key] = _translated(string, eval_ctx.autoescape)
+            return text
+        return _translated(string, eval_ctx.autoescape)
+    return _formatted(labels.translations().ugettext(string), variables, eval_ctx.autoescape)
+
+
+_texts: dict[tuple, str] = {}
+
+
+def _translated(string: str, autoescape: bool):
     text = labels.translations().ugettext(string)
-    if not variables and "%" not in text:  # what ``text % {}`` gives, without Markup's formatting
-        return Markup(text) if eval_ctx.autoescape else text
-    return _formatted(text, variables, eval_ctx.autoescape)
+    if "%" not in text:  # what ``text % {}`` gives, without Markup's formatting
+        return Markup(text) if autoescape else text
+    return _formatted(text, {}, autoescape)
 
 
 _MEMO_MAX = 4096
