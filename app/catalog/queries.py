@@ -43,7 +43,7 @@ from app.courses.models import (
     OrgProductCourseRating,
     OrgProductCourseSkill,
 )
-from app.db import plain_rows, prebuilt, utcnow
+from app.db import plain_rows, prebuilt, utcnow, with_kept_hash
 from app.extensions import db
 from app.markets.locales import BASE
 from app.markets.models import OrgBrand
@@ -360,7 +360,7 @@ def _prebuilt_listing(shape: tuple, search_shape: tuple | None, slots: int = CHA
     """The listing's statement for one shape of the filters (and of the text search), with bound
     parameters (built once)."""
     matches = search.matching_subquery(*search_shape) if search_shape is not None else None
-    return _listing_statement(CatalogFilters(*shape), matches, slots)
+    return with_kept_hash(_listing_statement(CatalogFilters(*shape), matches, slots))
 
 
 def _shape(filters: CatalogFilters) -> tuple:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import weakref
 
 from flask import Blueprint, Flask, abort, current_app, g, redirect, request, url_for
-from flask.globals import _cv_request
+from flask.globals import _cv_app, _cv_request
 from flask_login import current_user
 from werkzeug.routing import BaseConverter, BuildError
 
@@ -69,8 +69,11 @@ class VolmifyFlask(Flask):
 
     def url_for(self, endpoint: str, *, _anchor: str | None = None, _method: str | None = None,
                 _scheme: str | None = None, _external: bool | None = None, **values):
-        if g and g.get("on_market_domain") and endpoint.startswith("store."):
-            if not values.get("org_slug") or values.get("org_slug") == g.storefront.org_slug:
+        # The app context's g read directly (``flask.g`` is a context-local proxy: two lookups a URL).
+        app_ctx = _cv_app.get(None)
+        request_values = app_ctx.g.__dict__ if app_ctx is not None else {}
+        if request_values.get("on_market_domain") and endpoint.startswith("store."):
+            if not values.get("org_slug") or values.get("org_slug") == request_values["storefront"].org_slug:
                 values.pop("org_slug", None)
                 values.pop("market_slug", None)
                 endpoint = "domain_" + endpoint
@@ -141,10 +144,11 @@ def resolve_storefront(endpoint, values):
 
 @bp.url_defaults
 def add_storefront(endpoint, values):
-    storefront = g.get("storefront")
+    request_values = _cv_app.get().g.__dict__  # flask.g without its proxy (runs for every URL built)
+    storefront = request_values.get("storefront")
     if storefront is None:
         return
-    values.setdefault("locale", g.get("locale") or storefront.default_locale)
+    values.setdefault("locale", request_values.get("locale") or storefront.default_locale)
     if endpoint.startswith("store."):
         values.setdefault("org_slug", storefront.org_slug)
         values.setdefault("market_slug", storefront.market_slug)

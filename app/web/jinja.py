@@ -23,14 +23,14 @@ def register(app: Flask) -> None:
         lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     )
     app.jinja_env.filters["number"] = _number_filter
-    app.jinja_env.filters["product_type_label"] = lambda v: labels.label(labels.PRODUCT_TYPES, v)
-    app.jinja_env.filters["level_label"] = lambda v: labels.label(labels.COURSE_LEVELS, v)
-    app.jinja_env.filters["sort_label"] = lambda v: labels.label(labels.SORTS, v)
-    app.jinja_env.filters["plan_type_label"] = lambda v: labels.label(labels.PLAN_TYPES, v)
-    app.jinja_env.filters["lesson_type_label"] = lambda v: labels.label(labels.LESSON_TYPES, v)
+    app.jinja_env.filters["product_type_label"] = _label_filter(labels.PRODUCT_TYPES)
+    app.jinja_env.filters["level_label"] = _label_filter(labels.COURSE_LEVELS)
+    app.jinja_env.filters["sort_label"] = _label_filter(labels.SORTS)
+    app.jinja_env.filters["plan_type_label"] = _label_filter(labels.PLAN_TYPES)
+    app.jinja_env.filters["lesson_type_label"] = _label_filter(labels.LESSON_TYPES)
     app.jinja_env.filters["tier_label"] = labels.tier_label
-    app.jinja_env.filters["order_status_label"] = lambda v: labels.label(labels.ORDER_STATUSES, v)
-    app.jinja_env.filters["subscription_status_label"] = lambda v: labels.label(labels.SUBSCRIPTION_STATUSES, v)
+    app.jinja_env.filters["order_status_label"] = _label_filter(labels.ORDER_STATUSES)
+    app.jinja_env.filters["subscription_status_label"] = _label_filter(labels.SUBSCRIPTION_STATUSES)
     app.jinja_env.filters["country_name"] = labels.country_name
     app.jinja_env.filters["locale_name"] = labels.locale_name
     app.jinja_env.filters["tax_note"] = labels.tax_note
@@ -60,21 +60,90 @@ def register(app: Flask) -> None:
 # escaped; the text is always a format string, even without variables), in one call.
 @pass_eval_context
 def _template_gettext(eval_ctx, string: str, /, **variables):
+    if not variables:
+        # A text without variables: a pure function of the words and the locale, looked up and
+        # made Markup once per process (a storefront page shows a few dozen).
+        locale = labels.locale_key()
+        if locale is not None:
+            key = (string, locale, eval_ctx.autoescape)
+            text = _texts.get(key)
+            if text is None:
+                if len(_texts) >= _MEMO_MAX:
+                    _texts.clear()
+                text = _texts[key] = _translated(string, eval_ctx.autoescape)
+            return text
+        return _translated(string, eval_ctx.autoescape)
+    return _formatted(labels.translations().ugettext(string), variables, eval_ctx.autoescape)
+
+
+_texts: dict[tuple, str] = {}
+
+
+def _translated(string: str, autoescape: bool):
     text = labels.translations().ugettext(string)
-    if not variables and "%" not in text:  # what ``text % {}`` gives, without Markup's formatting
-        return Markup(text) if eval_ctx.autoescape else text
-    if eval_ctx.autoescape:
-        text = Markup(text)
-    return text % variables
+    if "%" not in text:  # what ``text % {}`` gives, without Markup's formatting
+        return Markup(text) if autoescape else text
+    return _formatted(text, {}, autoescape)
+
+
+_MEMO_MAX = 4096
+_plurals: dict[tuple, str] = {}
 
 
 @pass_eval_context
 def _template_ngettext(eval_ctx, singular: str, plural: str, num: int, /, **variables):
+    locale = labels.locale_key()
+    if not variables and type(num) is int and locale is not None:
+        # "%(num)d reviews" and the like: a pure function of the words, the number and the locale,
+        # formatted once per process (the plural rule, the lookup and the formatting each time).
+        key = (singular, plural, num, locale, eval_ctx.autoescape)
+        text = _plurals.get(key)
+        if text is None:
+            text = _formatted(labels.translations().ungettext(singular, plural, num), {"num": num},
+                              eval_ctx.autoescape)
+            if len(_plurals) >= _MEMO_MAX:
+                _plurals.clear()
+            _plurals[key] = text
+        return text
     variables.setdefault("num", num)
-    text = labels.translations().ungettext(singular, plural, num)
-    if eval_ctx.autoescape:
-        text = Markup(text)
-    return text % variables
+    return _formatted(labels.translations().ungettext(singular, plural, num), variables, eval_ctx.autoescape)
+
+
+def _formatted(text: str, variables: dict, autoescape: bool):
+    """``text % variables``, as Markup when autoescaping. Markup's ``%`` wraps each value in an
+    escaping helper; a whole number formats the same through it (its digits need no escaping, for
+    ``%d``, ``%s`` and ``%r`` alike), so variables that are all ints ("%(num)d products", "Page
+    %(page)d of %(pages)d") are formatted as plain text: the same Markup, a few calls fewer."""
+    if not autoescape:
+        return text % variables
+    for value in variables.values():
+        if type(value) is not int:
+            return Markup(text) % variables
+    return Markup(text % variables)
+
+
+def _label_filter(mapping: dict):
+    """The filter naming ``mapping``'s values (``labels.label``) in the active language: each
+    value's name is looked up once per process and locale (a pure function of both: the catalog's
+    filter form names every type, level and sort on every page)."""
+    names: dict[tuple, str] = {}
+
+    def label_of(value) -> str:
+        locale = labels.locale_key()
+        try:
+            key = (value, locale)
+            text = names.get(key)
+        except TypeError:  # an unhashable value: named every time
+            return labels.label(mapping, value)
+        if text is None:
+            text = labels.label(mapping, value)
+            if locale is not None:
+                if len(names) >= _MEMO_MAX:
+                    names.clear()
+                names[key] = text
+        return text
+
+    return label_of
 
 
 # Babel's formatters are costly (patterns, CLDR data) and the same few prices, ratings and days fill

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from babel import Locale
 from babel.core import UnknownLocaleError
 from flask.globals import _cv_app
@@ -171,8 +173,11 @@ def tier_label(tier: int) -> str:
     return _("Tier %(tier)d · %(name)s", tier=tier, name=name) if name else _("Tier %(tier)d", tier=tier)
 
 
+@functools.lru_cache(maxsize=512)
 def locale_name(key: str) -> str:
-    """A locale's name in its own language: ``de`` -> ``Deutsch``, ``fr-BE`` -> ``français (Belgique)``."""
+    """A locale's name in its own language: ``de`` -> ``Deutsch``, ``fr-BE`` -> ``français (Belgique)``
+    (a pure function of the key, worked out once per process: every storefront page names its
+    market's languages in the language switcher)."""
     try:
         locale = Locale.parse(key.replace("-", "_"))
     except (ValueError, UnknownLocaleError):

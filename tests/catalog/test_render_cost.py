@@ -111,3 +111,18 @@ def _outside_execute(function, executed):
         finally:
             executed[before:] = ["inside"] * (len(executed) - before)
     return wrapper
+
+
+def test_label_filters_and_plurals_are_worked_out_once_per_locale_and_read_as_flask_babel_gives_them(app, monkeypatch):
+    named = []
+    original = labels.label
+    monkeypatch.setattr(labels, "label", lambda mapping, value: named.append(value) or original(mapping, value))
+    with app.test_request_context("/"), flask_babel.force_locale("de"):
+        rendered = app.jinja_env.from_string(
+            '{{ "course"|product_type_label }}|{{ "course"|product_type_label }}'
+            '|{{ ngettext("%(num)d review", "%(num)d reviews", 2) }}|{{ _("Page %(page)d of %(pages)d", page=2, pages=3) }}'
+        ).render()
+        assert rendered == "|".join([str(labels.PRODUCT_TYPES["course"])] * 2 + [
+            flask_babel.ngettext("%(num)d review", "%(num)d reviews", 2),
+            flask_babel.gettext("Page %(page)d of %(pages)d", page=2, pages=3)])
+    assert len(named) <= 1  # the second "course" (and any later page's) is not named again
