@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from app.accounts.models import UserJobProfile, UserProfile
 from app.catalog import search
@@ -48,11 +46,12 @@ from app.extensions import db
 from app.markets.locales import BASE
 from app.markets.models import OrgBrand
 from app.markets.storefront import Storefront
-from app.money import format_money
 from app.orgs.models import OrgEmployee, OrgMember
 from app.platform.images import ImageView, OrgImage
 from app.platform.models import SeoMetadata, SeoMetadataOpenGraph, Skill, SkillTranslation
-from app.web.labels import interval_label, price_per_unit, units_included
+from app.web.jinja import _money_filter as money
+from app.web.labels import gettext as _
+from app.web.labels import interval_label, ngettext, price_per_unit, units_included
 
 SORTS = ("relevance", "newest", "price_asc", "price_desc", "name", "rating")
 PER_PAGE = 12
@@ -832,7 +831,9 @@ class Offer:
         """How the plan is paid, in plain words of the page's language: ``["One payment"]``,
         ``["€19 per month after a 14-day free trial"]``, ``["€5 per month + €0.10 per question",
         "50 questions included"]``."""
-        price = format_money(self.price, currency)
+        # ``money`` (the templates' cached formatter) and app.web.labels' gettext and ngettext: the
+        # same text as Flask-Babel's format_currency, gettext and ngettext, without their lookups.
+        price = money(self.price, currency)
         if self.type == "subscription":
             every = interval_label(self.interval or "month", self.interval_count)
             if self.trial_period_days:
@@ -842,7 +843,7 @@ class Offer:
             return [_("%(price)s per %(interval)s", price=price, interval=every)]
         if self.type == "usage_based":  # billed monthly (app.orders.billing)
             parts = [_("%(price)s per month + %(per_unit)s", price=price,
-                       per_unit=price_per_unit(self.usage_unit, format_money(self.price_per_unit or 0, currency)))]
+                       per_unit=price_per_unit(self.usage_unit, money(self.price_per_unit or 0, currency)))]
             if self.included_units:
                 parts.append(units_included(self.usage_unit, self.included_units))
             return parts
