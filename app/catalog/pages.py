@@ -84,7 +84,7 @@ class ProductPage:
 def product_page(storefront: Storefront, slug: str, chain: list[str | None]) -> ProductPage | None:
     """The page of the storefront org's published product ``slug``, or None when it is not sold in
     the market (no active price there). Plain rows only: about ten small queries."""
-    product = queries.published_product(storefront, slug)
+    product = queries.published_product(storefront, slug, chain)
     if product is None:
         return None
     offers = queries.offers_in_market(product.id, storefront.market_id, chain)

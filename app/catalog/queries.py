@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from app.accounts.models import UserJobProfile, UserProfile
 from app.catalog import search
@@ -48,11 +46,12 @@ from app.extensions import db
 from app.markets.locales import BASE
 from app.markets.models import OrgBrand
 from app.markets.storefront import Storefront
-from app.money import format_money
 from app.orgs.models import OrgEmployee, OrgMember
 from app.platform.images import ImageView, OrgImage
 from app.platform.models import SeoMetadata, SeoMetadataOpenGraph, Skill, SkillTranslation
-from app.web.labels import interval_label, price_per_unit, units_included
+from app.web.jinja import _money_filter as money
+from app.web.labels import gettext as _
+from app.web.labels import interval_label, ngettext, price_per_unit, units_included
 
 SORTS = ("relevance", "newest", "price_asc", "price_desc", "name", "rating")
 PER_PAGE = 12
@@ -650,8 +649,8 @@ def _community_rating_columns() -> tuple:
 @prebuilt
 def _published_product():
     """The product with its brand, SEO metadata, course facts, learner ratings and cover, once per
-    translation (or once without): one statement (it was four: the product, its translations, its
-    cover, its ratings)."""
+    translation in the content chain (bound parameter ``chain_locales``), or once without: one
+    statement (it was four: the product, its translations, its cover, its ratings)."""
     og = SeoMetadataOpenGraph
     t = OrgProductTranslation
     return (
@@ -671,7 +670,8 @@ def _published_product():
         .outerjoin(og, og.seo_metadata_id == SeoMetadata.id)
         .outerjoin(OrgProductCourse, OrgProductCourse.product_id == OrgProduct.id)
         .outerjoin(OrgImage, OrgImage.product_id == OrgProduct.id)
-        .outerjoin(t, t.product_id == OrgProduct.id)
+        .outerjoin(t, sa.and_(t.product_id == OrgProduct.id,
+                              t.locale_key.in_(sa.bindparam("chain_locales", expanding=True))))
         .where(
             OrgProduct.org_id == sa.bindparam("org_id"),
             OrgProduct.slug == sa.bindparam("slug"),
@@ -680,11 +680,12 @@ def _published_product():
     )
 
 
-def published_product(storefront: Storefront, slug: str) -> ProductRow | None:
-    """The storefront org's published product ``slug`` with its translations and cover (one
-    query). Whether it is sold in the market is ``offers_in_market``'s answer: it is when it has
-    an offer there."""
-    rows = plain_rows(db.session, _published_product(), {"org_id": storefront.org_id, "slug": slug}).all()
+def published_product(storefront: Storefront, slug: str, chain: Sequence[str | None]) -> ProductRow | None:
+    """The storefront org's published product ``slug`` with its translations in the content
+    ``chain``'s locales and its cover (one query). Whether it is sold in the market is
+    ``offers_in_market``'s answer: it is when it has an offer there."""
+    rows = plain_rows(db.session, _published_product(),
+                      {"org_id": storefront.org_id, "slug": slug, "chain_locales": _locales(chain)}).all()
     if not rows:
         return None
     row = rows[0]
@@ -727,18 +728,21 @@ def product_reviews(product_id: str, limit: int = 20) -> tuple[list[tuple], floa
 
 
 def _skill_names(skill_ids, org_id):
-    """(slug, base name, locale, translated name) rows of the skills ``skill_ids`` (a select): the
-    platform's translations, then the org's own names (which ``_named`` lets win); one query."""
+    """(slug, base name, locale, translated name) rows of the skills ``skill_ids`` (a select) in the
+    locales of the bound list ``chain_locales``: the platform's translations, then the org's own
+    names (which ``_named`` lets win); one query."""
     own = OrgSkillTranslation
+    locales = sa.bindparam("chain_locales", expanding=True)
     platform = (
         sa.select(Skill.slug.label("slug"), Skill.name.label("base"), SkillTranslation.locale_key.label("locale"),
                   SkillTranslation.name.label("name"), sa.literal_column("0").label("own"))
-        .outerjoin(SkillTranslation, SkillTranslation.skill_id == Skill.id)
+        .outerjoin(SkillTranslation, sa.and_(SkillTranslation.skill_id == Skill.id,
+                                             SkillTranslation.locale_key.in_(locales)))
         .where(Skill.id.in_(skill_ids))
     )
     org = (
         sa.select(Skill.slug, Skill.name, own.locale_key, own.name, sa.literal_column("1"))
-        .join(own, sa.and_(own.skill_id == Skill.id, own.org_id == org_id))
+        .join(own, sa.and_(own.skill_id == Skill.id, own.org_id == org_id, own.locale_key.in_(locales)))
         .where(Skill.id.in_(skill_ids))
     )
     rows = sa.union_all(platform, org).subquery()
@@ -757,8 +761,8 @@ def course_skills(product_id: str, chain: Sequence[str | None] = ()) -> tuple[st
     """The course's skill names in the content ``chain``'s language (the org's own name, else the
     platform's translation), in alphabetical order (as the catalog's skill filter lists them); one
     query."""
-    return tuple(sorted(_named(plain_rows(db.session, _course_skills(), {"product_id": product_id}), chain).values(),
-                        key=str.lower))
+    rows = plain_rows(db.session, _course_skills(), {"product_id": product_id, "chain_locales": _locales(chain)})
+    return tuple(sorted(_named(rows, chain).values(), key=str.lower))
 
 
 def _named(rows, chain: Sequence[str | None]) -> dict[str, str]:
@@ -786,7 +790,8 @@ def _product_collections():
     return (
         sa.select(OrgProductCollection.slug, OrgProductCollection.name, t.locale_key, t.name)
         .join(OrgProductCollectionProduct, OrgProductCollectionProduct.collection_id == OrgProductCollection.id)
-        .outerjoin(t, t.collection_id == OrgProductCollection.id)
+        .outerjoin(t, sa.and_(t.collection_id == OrgProductCollection.id,
+                              t.locale_key.in_(sa.bindparam("chain_locales", expanding=True))))
         .where(OrgProductCollectionProduct.product_id == sa.bindparam("product_id"))
         .order_by(OrgProductCollection.sort_order, OrgProductCollection.name)
     )
@@ -794,7 +799,8 @@ def _product_collections():
 
 def product_collections(product_id: str, chain: Sequence[str | None] = ()) -> list[tuple[str, str]]:
     """(slug, name in the content ``chain``'s language) of the collections the product is in (one query)."""
-    return list(_named(plain_rows(db.session, _product_collections(), {"product_id": product_id}), chain).items())
+    return list(_named(plain_rows(db.session, _product_collections(),
+                                  {"product_id": product_id, "chain_locales": _locales(chain)}), chain).items())
 
 
 def sitemap_products(storefront: Storefront) -> list[tuple[str, object]]:
@@ -832,7 +838,9 @@ class Offer:
         """How the plan is paid, in plain words of the page's language: ``["One payment"]``,
         ``["€19 per month after a 14-day free trial"]``, ``["€5 per month + €0.10 per question",
         "50 questions included"]``."""
-        price = format_money(self.price, currency)
+        # ``money`` (the templates' cached formatter) and app.web.labels' gettext and ngettext: the
+        # same text as Flask-Babel's format_currency, gettext and ngettext, without their lookups.
+        price = money(self.price, currency)
         if self.type == "subscription":
             every = interval_label(self.interval or "month", self.interval_count)
             if self.trial_period_days:
@@ -842,7 +850,7 @@ class Offer:
             return [_("%(price)s per %(interval)s", price=price, interval=every)]
         if self.type == "usage_based":  # billed monthly (app.orders.billing)
             parts = [_("%(price)s per month + %(per_unit)s", price=price,
-                       per_unit=price_per_unit(self.usage_unit, format_money(self.price_per_unit or 0, currency)))]
+                       per_unit=price_per_unit(self.usage_unit, money(self.price_per_unit or 0, currency)))]
             if self.included_units:
                 parts.append(units_included(self.usage_unit, self.included_units))
             return parts

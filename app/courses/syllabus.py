@@ -10,8 +10,6 @@ import functools
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from app.courses.models import (
     OrgLesson,
@@ -25,6 +23,8 @@ from app.courses.models import (
 from app.db import plain_rows, prebuilt
 from app.extensions import db
 from app.markets.locales import BASE, translated
+from app.web.labels import gettext as _
+from app.web.labels import ngettext
 
 
 @dataclass
@@ -201,19 +201,21 @@ def _tree():
 
 @prebuilt
 def _tree_translations():
-    """(kind, row id, locale, title, description) of the course's modules, sections and placed lessons."""
+    """(kind, row id, locale, title, description) of the course's modules, sections and placed lessons,
+    in the locales of the bound list ``locales`` (the content chain's, before the base row)."""
     course = sa.bindparam("course_id")
+    locales = sa.bindparam("locales", expanding=True)
     in_course = sa.select(Module.id).where(Module.course_product_id == course)
     sections = sa.select(Section.id).where(Section.module_id.in_(in_course))
     lessons = sa.select(Placement.lesson_id).where(Placement.section_id.in_(sections))
     mt, st, lt = OrgProductCourseModuleTranslation, OrgProductCourseModuleSectionTranslation, OrgLessonTranslation
     return sa.union_all(
         sa.select(sa.literal_column("'m'"), mt.module_id, mt.locale_key, mt.title, mt.description)
-        .where(mt.module_id.in_(in_course)),
+        .where(mt.module_id.in_(in_course), mt.locale_key.in_(locales)),
         sa.select(sa.literal_column("'s'"), st.section_id, st.locale_key, st.title, st.description)
-        .where(st.section_id.in_(sections)),
+        .where(st.section_id.in_(sections), st.locale_key.in_(locales)),
         sa.select(sa.literal_column("'l'"), lt.lesson_id, lt.locale_key, lt.title, lt.description)
-        .where(lt.lesson_id.in_(lessons)),
+        .where(lt.lesson_id.in_(lessons), lt.locale_key.in_(locales)),
     )
 
 
@@ -233,11 +235,17 @@ def load_syllabus(course_product_id: str, chain) -> Syllabus:
     queries: what the product page and the course player need on every uncached request."""
     titles: dict[tuple[str, str], dict] = {}
     descriptions: dict[tuple[str, str], dict] = {}
-    for kind, row_id, locale, title, description in plain_rows(
-        db.session, _tree_translations(), {"course_id": course_product_id}
-    ):
-        titles.setdefault((kind, row_id), {})[locale] = title
-        descriptions.setdefault((kind, row_id), {})[locale] = description
+    locales = []  # the translations ``_text`` reads: those of the chain's locales before the base row
+    for key in chain:
+        if key is BASE:
+            break
+        locales.append(key)
+    if locales:
+        for kind, row_id, locale, title, description in plain_rows(
+            db.session, _tree_translations(), {"course_id": course_product_id, "locales": locales}
+        ):
+            titles.setdefault((kind, row_id), {})[locale] = title
+            descriptions.setdefault((kind, row_id), {})[locale] = description
     empty: dict = {}
     modules: list[ModuleEntry] = []
     sections: dict[str, SectionEntry] = {}
