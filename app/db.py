@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from flask import has_request_context, request
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.sql.elements import _anonymous_label
 from sqlalchemy.types import TypeDecorator
 
 MAX_NAME = 63
@@ -380,16 +381,144 @@ def with_kept_hash(statement):
             "_generate_cache_key" in getattr(statement, "_memoized_keys", ()):
         kept = CacheKey(_HashedKey(key.key), key.bindparams)
         statement.__dict__["_generate_cache_key"] = lambda: kept
+    statement.__dict__[_PLANS] = {}  # reused: plain_rows may run it on the driver directly
     return statement
 
 
-def plain_rows(session, statement, params: dict | None = None) -> sa.CursorResult:
+def plain_rows(session, statement, params: dict | None = None) -> sa.Result:
     """The rows of a read ``statement`` of columns (no entities; best a ``prebuilt`` one), run on the
     session's connection and transaction: what ``session.execute`` returns for it, without the ORM's
     execution layer (about half of a small query's Python time). Pending changes are flushed first,
-    as ``session.execute`` does."""
+    as ``session.execute`` does. A ``prebuilt`` statement runs on the driver's cursor with its SQL
+    compiled once (``_DriverPlan``): the same SQL, parameters, events and rows, without SQLAlchemy's
+    per-execution work (most of the rest)."""
     session.flush()
-    return session.connection().execute(statement, params or {})
+    connection = session.connection()
+    plans = statement.__dict__.get(_PLANS)
+    if plans is None:
+        return connection.execute(statement, params or {})
+    dialect = connection.dialect
+    plan = plans.get(dialect.name)
+    if plan is None:
+        plan = plans[dialect.name] = _DriverPlan.build(statement, dialect)
+    if plan is _SQLALCHEMY:
+        return connection.execute(statement, params or {})
+    return plan.run(connection, params)
+
+
+_PLANS = "_volmify_driver_plans"
+_SQLALCHEMY = object()  # a statement the driver path does not take (see _DriverPlan.build)
+
+
+class _DriverPlan:
+    """A prebuilt read statement compiled once for a dialect and run on the DBAPI cursor, doing what
+    SQLAlchemy's execution does for it (``SQLCompiler.construct_params``,
+    ``DefaultExecutionContext._init_compiled``, ``CursorResult``): each parameter is the value given
+    for its bind parameter's key or name, else the statement's own value (a missing required one
+    raises SQLAlchemy's error), through its type's bind processor, in the dialect's order; the
+    ``before_cursor_execute`` / ``after_cursor_execute`` listeners run (the NUL-byte check, the
+    benchmark's SQL timing, the tests' statement counts); a driver error is raised as SQLAlchemy
+    raises it; each column goes through its type's result processor (SQLite's dates and decimals,
+    PostgreSQL's numerics by the column's type code), and the rows are SQLAlchemy ``Row``s with the
+    same keys. What it does not take (expanding or literal parameters, textual SQL, a schema
+    translation) keeps SQLAlchemy's path: ``build`` answers ``_SQLALCHEMY`` for it."""
+
+    __slots__ = ("sql", "slots", "named", "types", "metadata", "sequence", "dialect", "columns")
+
+    @classmethod
+    def build(cls, statement, dialect):
+        compiled = statement.compile(dialect=dialect)
+        result_columns = getattr(compiled, "_result_columns", None)
+        if isinstance(statement, sa.TextClause) or not result_columns or compiled.schema_translate_map:
+            return _SQLALCHEMY
+        expanded = compiled.post_compile_params | compiled.literal_execute_params
+        constants, sql = {}, compiled.string
+        if expanded:
+            # Only lists the statement holds itself (``x.in_(("a", "b"))``): expanded once, here, as
+            # SQLAlchemy would on every run. A list given at execution keeps SQLAlchemy's path.
+            if not all(isinstance(bind.key, _anonymous_label) for bind in expanded):
+                return _SQLALCHEMY
+            state = compiled._process_parameters_for_postcompile(
+                {compiled.bind_names[bind]: bind.effective_value for bind in expanded})
+            constants = {name: state.processors[name](value) if name in state.processors else value
+                         for name, value in state.parameters.items()}
+            sql = state.statement
+            names = state.positiontup if compiled.positional else [
+                *(name for bind, name in compiled.bind_names.items() if bind not in expanded), *constants]
+        else:
+            names = compiled.positiontup if compiled.positional else list(compiled.bind_names.values())
+        plan = cls()
+        plan.sql, plan.dialect, plan.sequence = sql, dialect, dialect.execute_sequence_format
+        binds = {name: bind for bind, name in compiled.bind_names.items() if bind not in expanded}
+        escaped = compiled.escaped_bind_names or {}
+        processors = compiled._bind_processors
+        plan.named = not compiled.positional
+        # One slot per parameter the driver gets, in SQL order (positional) or by name (named):
+        # (key, name, the driver's name, bind parameter, bind processor, constant value).
+        plan.slots = [(binds[name].key, name, escaped.get(name, name), binds[name], processors.get(name), None)
+                      if name in binds else (None, name, escaped.get(name, name), None, None, constants[name])
+                      for name in names]
+        plan.types = [column.type for column in result_columns]
+        plan.metadata = sa.engine.result.SimpleResultMetaData([column.keyname for column in result_columns])
+        plan.columns = None  # (index, result processor) of the columns that have one, on first run
+        return plan
+
+    def _parameters(self, params: dict):
+        values = []
+        for key, name, _driver_name, bind, process, constant in self.slots:
+            if bind is None:
+                values.append(constant)
+                continue
+            if key in params:
+                value = params[key]
+            elif name in params:
+                value = params[name]
+            elif bind.required:
+                raise sa.exc.InvalidRequestError(f"A value is required for bind parameter {key!r}", code="cd3x")
+            else:
+                value = bind.effective_value if bind.callable else bind.value
+            values.append(value if process is None else process(value))
+        if self.named:
+            return {slot[2]: value for slot, value in zip(self.slots, values, strict=True)}
+        return self.sequence(values)
+
+    def run(self, connection, params: dict | None) -> sa.Result:
+        parameters = self._parameters(params or {})
+        statement = self.sql
+        cursor = connection.connection.dbapi_connection.cursor()
+        try:
+            events = connection._has_events or connection.engine._has_events
+            if events:
+                for listener in connection.dispatch.before_cursor_execute:
+                    statement, parameters = listener(connection, cursor, statement, parameters, None, False)
+            cursor.execute(statement, parameters)
+            if events:
+                for listener in connection.dispatch.after_cursor_execute:
+                    listener(connection, cursor, statement, parameters, None, False)
+            description = cursor.description
+            rows = cursor.fetchall()
+        except Exception as error:
+            cursor.close()
+            if isinstance(error, self.dialect.loaded_dbapi.Error):  # raised as SQLAlchemy raises it
+                connection._handle_dbapi_exception(error, statement, parameters, cursor, None)
+            raise  # a listener's own error (the NUL-byte check's) as it is
+        cursor.close()
+        columns = self.columns
+        if columns is None:  # a column's type code is the same on every run of the same SQL
+            if len(description) != len(self.types):
+                raise RuntimeError(f"{len(description)} columns for {len(self.types)}: {self.sql[:200]}")
+            columns = self.columns = [
+                (index, process) for index, (type_, column) in enumerate(zip(self.types, description, strict=True))
+                if (process := type_._cached_result_processor(self.dialect, column[1])) is not None]
+        if columns and rows:
+            processed = []
+            for row in rows:
+                row = list(row)
+                for index, process in columns:
+                    row[index] = process(row[index])
+                processed.append(row)
+            rows = processed
+        return sa.engine.IteratorResult(self.metadata, iter(rows))
 
 
 # ---- PostgreSQL: keep prepared statements across requests -------------------------------------

@@ -1,0 +1,86 @@
+"""Prebuilt statements run on the driver's cursor (app.db.plain_rows, issue 15) and give what
+SQLAlchemy's own execution gives: the same rows, types and keys, the same errors, the same events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from app.db import _PLANS, _SQLALCHEMY, plain_rows, with_kept_hash
+from app.extensions import db
+from app.orgs.models import Org
+from app.web.inputs import UnstorableInputError
+from tests.factories import make_org
+
+
+def _statement():
+    # Decimal, datetime and bool columns, two columns of the same name, a value of the statement's
+    # own (the literal) and one given at execution.
+    other = sa.orm.aliased(Org)
+    return with_kept_hash(
+        sa.select(Org.slug, Org.platform_fee_percent, Org.created_at, Org.is_active,
+                  other.slug, sa.literal("m").label("kind"))
+        .join(other, other.id == Org.id)
+        .where(Org.slug.in_([sa.bindparam("slug_0"), sa.bindparam("slug_1")]))
+        .order_by(Org.slug))
+
+
+def _both(statement, params):
+    """(rows through the driver, rows through SQLAlchemy) of the same statement and values."""
+    fast = plain_rows(db.session, statement, params).all()
+    plans = statement.__dict__.pop(_PLANS)
+    try:
+        slow = plain_rows(db.session, statement, params).all()
+    finally:
+        statement.__dict__[_PLANS] = plans
+    return fast, slow, plans
+
+
+def test_rows_types_and_keys_match_sqlalchemys(db_session):
+    first, second = make_org(), make_org()
+    first.platform_fee_percent = Decimal("12.50")
+    db_session.flush()
+    statement = _statement()
+    fast, slow, plans = _both(statement, {"slug_0": first.slug, "slug_1": second.slug})
+    assert plans[db.engine.dialect.name] is not _SQLALCHEMY  # the driver path ran
+    assert fast == slow and len(fast) == 2
+    assert [row._fields for row in fast] == [row._fields for row in slow]
+    row = next(r for r in fast if r.slug == first.slug)
+    assert row.platform_fee_percent == Decimal("12.50") and isinstance(row.platform_fee_percent, Decimal)
+    assert isinstance(row.created_at, datetime) and row.is_active is True and row.kind == "m"
+    assert plain_rows(db.session, statement, {"slug_0": "none", "slug_1": "none"}).first() is None
+
+
+def test_a_missing_value_and_a_driver_error_raise_as_sqlalchemy_raises_them(db_session):
+    statement = _statement()
+    with pytest.raises(sa.exc.InvalidRequestError, match="slug_1"):
+        plain_rows(db.session, statement, {"slug_0": "a"})
+    broken = with_kept_hash(sa.select(sa.func.no_such_function(Org.slug)))
+    with pytest.raises(sa.exc.DBAPIError):
+        plain_rows(db.session, broken)
+
+
+def test_the_listeners_see_the_statement(db_session, count_queries):
+    statement = _statement()
+    plain_rows(db.session, statement, {"slug_0": "a", "slug_1": "b"}).all()  # built
+    with count_queries() as queries:
+        plain_rows(db.session, statement, {"slug_0": "a", "slug_1": "b"}).all()
+    assert len(queries.statements) == 1 and "FROM org" in queries.statements[0]
+    # the NUL-byte check (a before_cursor_execute listener) refuses it, with its own error
+    with pytest.raises(UnstorableInputError):
+        plain_rows(db.session, statement, {"slug_0": "a\x00", "slug_1": "b"})
+
+
+def test_a_list_the_statement_holds_is_expanded_once_one_given_at_execution_is_sqlalchemys(db_session):
+    org = make_org()
+    db_session.flush()
+    held = with_kept_hash(sa.select(Org.slug).where(Org.slug.in_((org.slug, "other")),
+                                                     Org.is_active == sa.bindparam("active")))
+    fast, slow, plans = _both(held, {"active": True})
+    assert plans[db.engine.dialect.name] is not _SQLALCHEMY and fast == slow == [(org.slug,)]
+    given = with_kept_hash(sa.select(Org.slug).where(Org.slug.in_(sa.bindparam("slugs", expanding=True))))
+    fast, slow, plans = _both(given, {"slugs": [org.slug]})
+    assert plans[db.engine.dialect.name] is _SQLALCHEMY and fast == slow == [(org.slug,)]
