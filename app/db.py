@@ -502,7 +502,8 @@ class _DriverPlan:
             if events:
                 for listener in connection.dispatch.after_cursor_execute:
                     listener(connection, cursor, statement, parameters, None, False)
-            description = cursor.description
+            # (psycopg builds a Column object per column for ``description``: read once, see below)
+            description = cursor.description if self.columns is None else None
             rows = cursor.fetchall()
         except Exception as error:
             cursor.close()
