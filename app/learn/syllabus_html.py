@@ -27,6 +27,11 @@ def _e(value) -> str:
     return str(escape(value))
 
 
+def N_(string: str) -> str:  # noqa: N802 (Babel's keyword)
+    """Marks a text for extraction (``make translations``); ``_t`` translates it."""
+    return string
+
+
 def _t(string: str) -> str:
     """``{{ _(string) }}`` of the template (a translation is Markup there: not escaped)."""
     text = labels.translations().ugettext(string)
@@ -148,3 +153,35 @@ class SyllabusRows:
                 '      '
             )
         return Markup("".join(out))
+
+
+def progress_lines(counts, oob=False) -> Markup:
+    """The opening of ``learn/_progress.html``: the ``#course-progress`` element and its two bars
+    (``counts``: ``Player.course_progress()``), as the template wrote them (its eight translations
+    and their formatting were most of that part's cost)."""
+    ugettext = labels.translations().ugettext
+    acc, all_pct = counts.percent_accessible, counts.percent_all
+    percent = ugettext("%(percent)d%%")  # every value an int: nothing to escape
+    acc_text, all_text = percent % {"percent": acc}, percent % {"percent": all_pct}
+    open_line = ugettext("%(done)d of %(total)d lessons you can access") % {
+        "done": counts.completed_open_count, "total": counts.open_count}
+    all_line = ugettext("%(done)d of %(total)d lessons") % {"done": counts.completed_count, "total": counts.lesson_count}
+    swap = ' data-hx-swap-oob="true"' if oob else ""
+    yours, yours_aria = _t(N_("Your lessons")), _t(N_("Progress over the lessons you can access"))
+    whole, whole_aria = _t(N_("Whole course")), _t(N_("Progress over all lessons"))
+    return Markup(
+        f'<div id="course-progress" class="course-progress" data-percent-accessible="{acc}" '
+        f'data-percent-all="{all_pct}"{swap}>\n'
+        '  <div class="progress-line">\n'
+        f'    <span class="progress-label">{yours}</span>\n'
+        f'    <progress max="100" value="{acc}" aria-label="{yours_aria}"></progress>\n'
+        f'    <strong class="percent-accessible">{acc_text}</strong>\n'
+        f'    <small class="muted">{open_line}</small>\n'
+        '  </div>\n'
+        '  <div class="progress-line">\n'
+        f'    <span class="progress-label">{whole}</span>\n'
+        f'    <progress max="100" value="{all_pct}" aria-label="{whole_aria}"></progress>\n'
+        f'    <strong class="percent-all">{all_text}</strong>\n'
+        f'    <small class="muted">{all_line}</small>\n'
+        '  </div>'
+    )
