@@ -427,7 +427,7 @@ def _placement_select():
 def _course_read(any_status: bool, with_placement: bool):
     product = _course_product_query()
     if not any_status:
-        product = product.where(OrgProduct.status.in_(PLAYABLE_STATUSES))
+        product = product.where(one_of(OrgProduct.status, PLAYABLE_STATUSES))
     parts = [(_PRODUCT, product)]
     if with_placement:
         parts.append((_PLACEMENT, _placement_select()))
@@ -584,6 +584,12 @@ def _course_placement():
     )
 
 
+def one_of(column, values) -> sa.ColumnElement[bool]:
+    """``column IN (values)`` with one bound parameter per value: ``column.in_(values)`` binds an
+    "expanding" list, and SQLAlchemy then renders the whole statement's SQL again on every run."""
+    return column.in_([sa.literal(value) for value in values])
+
+
 def member_of(user, org_id: str) -> OrgMember | None:
     """The user's active membership in the org (read once per request: ``request_member``)."""
     if user is None or not getattr(user, "is_authenticated", False):
@@ -626,7 +632,7 @@ def previewer_of(member_id) -> sa.Select:
         OrgEmployee.org_id == org_id,
         OrgEmployee.member_id == member_id,
         OrgEmployee.status == "active",
-        sa.or_(OrgEmployee.role.in_(PREVIEW_ROLES), attributed),
+        sa.or_(one_of(OrgEmployee.role, PREVIEW_ROLES), attributed),
     )
 
 

@@ -175,3 +175,18 @@ def test_the_learner_state_after_the_membership_was_read_is_one_statement(app, s
     assert (state.member.id, state.tier, state.certificate_id, state.can_preview) == (
         combined.member.id, combined.tier, combined.certificate_id, combined.can_preview) == (
         school.member_id, 2, None, False)
+
+
+def test_the_player_s_statements_bind_no_expanding_lists(app):
+    """A statement with an "expanding" IN list (``column.in_(values)``) has its SQL rendered again by
+    SQLAlchemy on every run; the lesson page's own statements bind one value per item (issue 15)."""
+    from app.learn import player as player_module
+
+    with app.app_context():
+        dialect = db.engine.dialect
+        statements = [build() for build in player_module._COURSE_READS.values()]
+        statements += [player_module._learner_state(), player_module._member_course_state(),
+                       player_module._member_progress(), player_module._previewer()]
+        for statement in statements:
+            compiled = statement.compile(dialect=dialect)
+            assert not compiled.post_compile_params, str(compiled)
