@@ -48,7 +48,9 @@ def access_is_active(at: datetime):
         sa.or_(
             access.subscription_id.is_(None),
             sa.and_(
-                subscription.status.in_(SUBSCRIPTION_ACCESS_STATUSES),
+                # one bound value each, not an "expanding" list: SQLAlchemy would render the
+                # SQL of every statement using this again on each run (the course player's learner)
+                subscription.status.in_([sa.literal(status) for status in SUBSCRIPTION_ACCESS_STATUSES]),
                 subscription.current_period_start <= at,
                 subscription.current_period_end > at,
             ),

@@ -1,11 +1,12 @@
 """The course player's read side: a course, its syllabus, the learner's tier and progress, and the
 requested lesson, loaded in a FIXED number of queries whatever the size of the course.
 
-Queries (``load_player``): the product with its course row and translations (one), the syllabus
-as plain rows (two: app.courses.syllabus.load_syllabus), the current placement with its lesson and
-the lesson's translations (one), the membership, the access tier, the member's progress rows for
-the course, the member's certificate, the staff check (when signed in as a member), and the quiz
-questions of the current lesson when it is a quiz. None of them grows with the number of modules,
+Queries (``load_player``): the product with its course row and translations and the requested
+plain (text, video, file) lesson with its translations (one statement: ``_read_course``), the
+member's progress rows for the course (one), the syllabus as plain rows (two:
+app.courses.syllabus.load_syllabus), the membership with the access tier, the certificate's id and
+the staff check (one), the certificate itself (only when there is one), and for other lessons the
+placement with its lesson (one) and a quiz's questions. None of them grows with the number of modules,
 sections, lessons or progress rows; the statements are built once per process (app.db.prebuilt).
 
 The tier gate: ``require_open(player)`` raises 403 when the current lesson is locked for the
@@ -370,30 +371,110 @@ def _course_product_query():
     )
 
 
-@prebuilt
-def _playable_course_product():
-    return _course_product_query().where(OrgProduct.status.in_(PLAYABLE_STATUSES))
-
-
-@prebuilt
-def _any_course_product():
-    return _course_product_query()
-
-
-def _course_product(org_id: str, course_slug: str, *, any_status: bool = False) -> CourseProduct:
-    """The playable course product with its course facts, name translations and cover: one
-    statement of plain rows (a row per translation). ``any_status`` also finds a draft (a preview
-    asked for it; ``load_player`` decides)."""
-    stmt = _any_course_product() if any_status else _playable_course_product()
-    rows = plain_rows(db.session, stmt, {"org_id": org_id, "slug": course_slug}).all()
-    if not rows:  # no such course product, or no course row
-        raise NotFoundError(_("This course does not exist."))
+def _product_of(rows) -> CourseProduct | None:
+    """The ``CourseProduct`` of ``_course_product_query``'s rows (a row per translation)."""
+    if not rows:
+        return None
     first = rows[0]
     names = tuple(ProductName(row[8], row[9]) for row in rows if row[8] is not None)
     cover = ImageView.of(*first[10:15]) if first[10] is not None else None
     return CourseProduct(id=first[0], org_id=first[1], slug=first[2], type=first[3], status=first[4],
                          name=first[5], translations=names, course=CourseFacts(first[6], first[7]),
                          cover=cover)
+
+
+# ---- the course and the lesson in one statement ---------------------------------------------------
+# A lesson page read the course product, then the requested placement with its lesson, each a
+# statement of its own (~0.1-0.2 ms of Python each on every uncached lesson view). ``_read_course``
+# reads both as one UNION ALL of tagged rows: a row of one kind carries its own columns at its own
+# positions and typed NULLs elsewhere (so that PostgreSQL and SQLAlchemy's result types agree on
+# every position). The placement is found through the course's slug, not its id (not known yet):
+# the same rows as before. (The learner's progress rows stay a statement of their own: through the
+# membership, in the same UNION, they cost SQLite more than the statement they saved.)
+
+_PRODUCT, _PLACEMENT = "p", "l"
+_PRODUCT_COLUMNS = 15  # of ``_course_product_query``
+
+
+def _course_id_of_slug():
+    """SQL: the id of the org's course product ``:slug`` (any status: the product's own rows decide)."""
+    return (
+        sa.select(OrgProduct.id)
+        .where(OrgProduct.org_id == sa.bindparam("org_id"), OrgProduct.slug == sa.bindparam("slug"),
+               OrgProduct.type == "course")
+        .scalar_subquery()
+    )
+
+
+def _placement_select():
+    placement, lesson, tr = OrgProductCourseModuleSectionLesson, OrgLesson, OrgLessonTranslation
+    return (
+        sa.select(placement.id, placement.org_id, placement.lesson_id,
+                  lesson.id, lesson.org_id, lesson.type, lesson.title, lesson.description, lesson.content,
+                  lesson.video_url, lesson.captions_url, lesson.captions_key, lesson.file_url, lesson.file_name,
+                  lesson.file_key, lesson.duration_minutes,
+                  tr.locale_key, tr.title, tr.description, tr.content)
+        .join(lesson, lesson.id == placement.lesson_id)
+        .outerjoin(tr, tr.lesson_id == lesson.id)
+        .where(
+            placement.org_id == sa.bindparam("org_id"),
+            placement.id == sa.bindparam("placement_id"),
+            placement.id.in_(course_placement_ids(_course_id_of_slug())),
+        )
+    )
+
+
+def _course_read(any_status: bool, with_placement: bool):
+    product = _course_product_query()
+    if not any_status:
+        product = product.where(one_of(OrgProduct.status, PLAYABLE_STATUSES))
+    parts = [(_PRODUCT, product)]
+    if with_placement:
+        parts.append((_PLACEMENT, _placement_select()))
+    columns = [list(select.selected_columns) for _tag, select in parts]
+    slots = [column for own in columns for column in own]
+    branches, start = [], 0
+    for (tag, select), own in zip(parts, columns, strict=True):
+        end = start + len(own)
+        values = [sa.literal_column(f"'{tag}'").label("c0")]
+        for n, column in enumerate(slots):
+            value = own[n - start] if start <= n < end else sa.cast(sa.null(), column.type)
+            values.append(value.label(f"c{n + 1}"))
+        branches.append(select.with_only_columns(*values, maintain_column_froms=False))
+        start = end
+    return branches[0] if len(branches) == 1 else sa.union_all(*branches)
+
+
+_COURSE_READS = {
+    (any_status, with_placement): prebuilt(functools.partial(_course_read, any_status, with_placement))
+    for any_status in (False, True) for with_placement in (False, True)
+}
+
+
+class _CourseRead(NamedTuple):
+    product: CourseProduct
+    placement: PlacementView | None  # of ``placement_id`` when asked for (any lesson type), if in the course
+
+
+def _read_course(org_id: str, course_slug: str, *, any_status: bool, placement_id: str | None) -> _CourseRead:
+    """The playable course product (``any_status``: also a draft, a preview asked for it;
+    ``load_player`` decides) with its course facts, name translations and cover, and the plain lesson
+    of ``placement_id`` in the course (when asked for): one statement. NotFoundError when there is
+    no such course product (or no course row)."""
+    stmt = _COURSE_READS[(any_status, placement_id is not None)]()
+    params = {"org_id": org_id, "slug": course_slug}
+    if placement_id is not None:
+        params["placement_id"] = placement_id
+    products, placements = [], []
+    for row in plain_rows(db.session, stmt, params):
+        if row[0] == _PRODUCT:
+            products.append(row[1:_PRODUCT_COLUMNS + 1])
+        else:
+            placements.append(row[_PRODUCT_COLUMNS + 1:])
+    product = _product_of(products)
+    if product is None:  # no such course product, or no course row
+        raise NotFoundError(_("This course does not exist."))
+    return _CourseRead(product, _placement_of(placements))
 
 
 def orm_product(product) -> OrgProduct:
@@ -479,35 +560,14 @@ class PlacementView:
     lesson: LessonView
 
 
-def _plain_placement(product, placement_id: str) -> PlacementView | None:
-    """``_current_placement`` as plain rows (a row per translation of the lesson): one statement."""
-    rows = plain_rows(db.session, _course_placement_rows(),
-                      {"org_id": product.org_id, "placement_id": placement_id, "product_id": product.id}).all()
+def _placement_of(rows) -> PlacementView | None:
+    """The ``PlacementView`` of ``_placement_select``'s rows (a row per translation of the lesson)."""
     if not rows:
         return None
     first = rows[0]
     texts = tuple(LessonText(*row[16:20]) for row in rows if row[16] is not None)
     lesson = LessonView(*first[3:16], translations=texts)
     return PlacementView(id=first[0], org_id=first[1], lesson_id=first[2], lesson=lesson)
-
-
-@prebuilt
-def _course_placement_rows():
-    placement, lesson, tr = OrgProductCourseModuleSectionLesson, OrgLesson, OrgLessonTranslation
-    return (
-        sa.select(placement.id, placement.org_id, placement.lesson_id,
-                  lesson.id, lesson.org_id, lesson.type, lesson.title, lesson.description, lesson.content,
-                  lesson.video_url, lesson.captions_url, lesson.captions_key, lesson.file_url, lesson.file_name,
-                  lesson.file_key, lesson.duration_minutes,
-                  tr.locale_key, tr.title, tr.description, tr.content)
-        .join(lesson, lesson.id == placement.lesson_id)
-        .outerjoin(tr, tr.lesson_id == lesson.id)
-        .where(
-            placement.org_id == sa.bindparam("org_id"),
-            placement.id == sa.bindparam("placement_id"),
-            placement.id.in_(course_placement_ids(sa.bindparam("product_id"))),
-        )
-    )
 
 
 @prebuilt
@@ -522,6 +582,12 @@ def _course_placement():
         )
         .options(joinedload(placement.lesson).joinedload(OrgLesson.translations))
     )
+
+
+def one_of(column, values) -> sa.ColumnElement[bool]:
+    """``column IN (values)`` with one bound parameter per value: ``column.in_(values)`` binds an
+    "expanding" list, and SQLAlchemy then renders the whole statement's SQL again on every run."""
+    return column.in_([sa.literal(value) for value in values])
 
 
 def member_of(user, org_id: str) -> OrgMember | None:
@@ -566,7 +632,7 @@ def previewer_of(member_id) -> sa.Select:
         OrgEmployee.org_id == org_id,
         OrgEmployee.member_id == member_id,
         OrgEmployee.status == "active",
-        sa.or_(OrgEmployee.role.in_(PREVIEW_ROLES), attributed),
+        sa.or_(one_of(OrgEmployee.role, PREVIEW_ROLES), attributed),
     )
 
 
@@ -718,7 +784,11 @@ def load_player(
     """
     if chain is None:
         chain = storefront.content_chain(storefront.default_locale)
-    product = _course_product(storefront.org_id, course_slug, any_status=preview_tier is not None)
+    # The product and the plain lesson (a guess: the syllabus says below whether the lesson is a
+    # plain one): one statement.
+    read = _read_course(storefront.org_id, course_slug, any_status=preview_tier is not None,
+                        placement_id=placement_id if plain else None)
+    product = read.product
     course = product.course
 
     state = _learner_state_of(user, storefront.org_id, product.id)
@@ -744,7 +814,7 @@ def load_player(
         current = next((e for e in syllabus.lessons if e.placement_id == placement_id), None)
         placement = None
         if current is not None and plain and current.type in PLAIN_LESSON_TYPES:
-            placement = _plain_placement(product, placement_id)
+            placement = read.placement
             if placement is not None and placement.lesson.type not in PLAIN_LESSON_TYPES:
                 placement = None  # a cached syllabus older than the lesson's type: load it whole
         if current is not None and placement is None:

@@ -1,9 +1,9 @@
-"""The player's syllabus lesson rows (``learn/_sidebar.html``), rendered in Python.
+"""The player's syllabus (``learn/_sidebar.html``): its modules, sections and lesson rows, rendered in Python.
 
 A course page lists every lesson of the course, and each row was a dozen Jinja attribute lookups,
 tests and escapes, plus the labels translated for the page: the syllabus was the costliest part of
-the lesson page (issue 15). ``SyllabusRows`` writes exactly what the template's loop wrote: the same
-escaping (every value the template printed with ``{{ }}`` is escaped, except translations, which
+the lesson page (issue 15), and the module loop around them came next (~4% of a lesson page).
+``SyllabusRows`` writes exactly what the template's loops wrote: the same escaping (every value the template printed with ``{{ }}`` is escaped, except translations, which
 templates treat as Markup), each label translated once per page, when first needed.
 """
 
@@ -27,6 +27,11 @@ def _e(value) -> str:
     return str(escape(value))
 
 
+def N_(string: str) -> str:  # noqa: N802 (Babel's keyword)
+    """Marks a text for extraction (``make translations``); ``_t`` translates it."""
+    return string
+
+
 def _t(string: str) -> str:
     """``{{ _(string) }}`` of the template (a translation is Markup there: not escaped)."""
     text = labels.translations().ugettext(string)
@@ -34,9 +39,11 @@ def _t(string: str) -> str:
 
 
 class SyllabusRows:
-    """The ``<li>`` rows of the sidebar's lessons for one page of ``player`` (``rows(lessons)``)."""
+    """The sidebar's modules for one page of ``player`` (``modules()``) and the ``<li>`` rows of
+    lessons (``rows(lessons)``)."""
 
     def __init__(self, player):
+        self.player = player
         self.current_id = player.current.placement_id if player.current else None
         head, tail = player.lesson_url_parts
         self.url_head, self.url_tail = str(escape(head)), str(escape(tail))  # escaped once, not per link
@@ -68,6 +75,49 @@ class SyllabusRows:
 
     def _lock_badge(self, tier: int) -> str:
         return f'<span class="badge lock">{self._tier(tier)}</span>'
+
+    def modules(self) -> Markup:
+        """The syllabus's modules, each with its progress and its sections' lessons: what the
+        sidebar's ``{% for module in player.syllabus.modules %}`` loop wrote (``module_percent``
+        for each module in the same pass over its lessons)."""
+        player = self.player
+        locked_ids, completed_ids = self.locked_ids, self.completed_ids
+        effective = player.learner.effective_tier
+        icon_locked = self.icons[1]
+        progress_text = labels.translations().ugettext("%(accessible)d%% of your lessons · %(all)d%% of all")
+        out = []
+        for module in player.syllabus.modules:
+            open_count = done_open = done_all = total = 0
+            for section in module.sections:
+                for entry in section.lessons:
+                    pid = entry.placement_id
+                    done = pid in completed_ids
+                    if pid not in locked_ids:
+                        open_count += 1
+                        done_open += done
+                    done_all += done
+                    total += 1
+            m_acc = (done_open * 100) // open_count if open_count > 0 else 0
+            m_all = (done_all * 100) // total if total > 0 else 0
+            tier = module.tier
+            badge = ""
+            if tier > 1 and not (effective is not None and effective >= tier):
+                badge = f'<span class="badge lock">{icon_locked} {self._tier(tier)}</span>'
+            text = progress_text % {"accessible": m_acc, "all": m_all}  # ints: nothing to escape
+            out.append(
+                '\n  \n  <section class="syllabus-module" data-module="'
+                f'{_e(module.id)}">\n    <h2>{_e(module.title)}\n      {badge}\n    </h2>\n'
+                f'    <p class="module-progress muted" data-percent-accessible="{m_acc}" data-percent-all="{m_all}">\n'
+                f'      <progress max="100" value="{m_acc}" aria-hidden="true"></progress>\n'
+                f'      {text}\n    </p>\n    '
+            )
+            for section in module.sections:
+                out.append(
+                    f'\n      <h3>{_e(section.title)}</h3>\n      <ol class="syllabus-lessons">\n      '
+                    f'{self(section.lessons)}\n      </ol>\n    '
+                )
+            out.append('\n  </section>\n  ')
+        return Markup("".join(out))
 
     def __call__(self, lessons: Iterable[LessonEntry]) -> Markup:
         icon_done, icon_locked, icon_open = self.icons
@@ -103,3 +153,35 @@ class SyllabusRows:
                 '      '
             )
         return Markup("".join(out))
+
+
+def progress_lines(counts, oob=False) -> Markup:
+    """The opening of ``learn/_progress.html``: the ``#course-progress`` element and its two bars
+    (``counts``: ``Player.course_progress()``), as the template wrote them (its eight translations
+    and their formatting were most of that part's cost)."""
+    ugettext = labels.translations().ugettext
+    acc, all_pct = counts.percent_accessible, counts.percent_all
+    percent = ugettext("%(percent)d%%")  # every value an int: nothing to escape
+    acc_text, all_text = percent % {"percent": acc}, percent % {"percent": all_pct}
+    open_line = ugettext("%(done)d of %(total)d lessons you can access") % {
+        "done": counts.completed_open_count, "total": counts.open_count}
+    all_line = ugettext("%(done)d of %(total)d lessons") % {"done": counts.completed_count, "total": counts.lesson_count}
+    swap = ' data-hx-swap-oob="true"' if oob else ""
+    yours, yours_aria = _t(N_("Your lessons")), _t(N_("Progress over the lessons you can access"))
+    whole, whole_aria = _t(N_("Whole course")), _t(N_("Progress over all lessons"))
+    return Markup(
+        f'<div id="course-progress" class="course-progress" data-percent-accessible="{acc}" '
+        f'data-percent-all="{all_pct}"{swap}>\n'
+        '  <div class="progress-line">\n'
+        f'    <span class="progress-label">{yours}</span>\n'
+        f'    <progress max="100" value="{acc}" aria-label="{yours_aria}"></progress>\n'
+        f'    <strong class="percent-accessible">{acc_text}</strong>\n'
+        f'    <small class="muted">{open_line}</small>\n'
+        '  </div>\n'
+        '  <div class="progress-line">\n'
+        f'    <span class="progress-label">{whole}</span>\n'
+        f'    <progress max="100" value="{all_pct}" aria-label="{whole_aria}"></progress>\n'
+        f'    <strong class="percent-all">{all_text}</strong>\n'
+        f'    <small class="muted">{all_line}</small>\n'
+        '  </div>'
+    )

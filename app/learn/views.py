@@ -18,7 +18,7 @@ from app.extensions import db
 from app.learn import certificates, progress
 from app.learn.learning import completed_skills, my_courses
 from app.learn.player import Player, load_player, member_of, preview_tier_arg, require_open, upgrade_offers
-from app.learn.syllabus_html import SyllabusRows
+from app.learn.syllabus_html import SyllabusRows, progress_lines
 from app.platform.storage import storage
 from app.web import cache
 from app.web.htmx import is_htmx, render, target
@@ -78,6 +78,7 @@ def lesson_href(player: Player, entry) -> str:
 
 
 certificates_bp.add_app_template_global(SyllabusRows, "syllabus_rows")
+certificates_bp.add_app_template_global(progress_lines, "progress_lines")
 
 
 @certificates_bp.app_template_global("learn_upgrade")

@@ -123,9 +123,9 @@ def test_a_signed_in_learner_s_lesson_reads_each_per_user_row_once(app, client, 
     for table in ("org_member_cart_item", "org_member_product_access", "org_member_course_certificate",
                   "org_employee"):
         assert _tables(q, table) == [], f"{table} read on its own:\n{q}"
-    # the storefront (with its locales), the sign-in, the course (with its cover), the learner,
-    # progress, syllabus (2), the lesson: 8 (16 before issue 15's work).
-    assert q.count == 8, str(q)
+    # the storefront (with its locales), the sign-in, the course (with its cover) and the lesson
+    # (one statement), the learner, progress, syllabus (2): 7 (16 before issue 15's work).
+    assert q.count == 7, str(q)
     assert _tables(q, "org_image") == [], f"the cover read on its own:\n{q}"
     html = response.get_data(as_text=True)
     assert 'data-count="0"' in html and "dashboard-link" not in html
@@ -175,3 +175,18 @@ def test_the_learner_state_after_the_membership_was_read_is_one_statement(app, s
     assert (state.member.id, state.tier, state.certificate_id, state.can_preview) == (
         combined.member.id, combined.tier, combined.certificate_id, combined.can_preview) == (
         school.member_id, 2, None, False)
+
+
+def test_the_player_s_statements_bind_no_expanding_lists(app):
+    """A statement with an "expanding" IN list (``column.in_(values)``) has its SQL rendered again by
+    SQLAlchemy on every run; the lesson page's own statements bind one value per item (issue 15)."""
+    from app.learn import player as player_module
+
+    with app.app_context():
+        dialect = db.engine.dialect
+        statements = [build() for build in player_module._COURSE_READS.values()]
+        statements += [player_module._learner_state(), player_module._member_course_state(),
+                       player_module._member_progress(), player_module._previewer()]
+        for statement in statements:
+            compiled = statement.compile(dialect=dialect)
+            assert not compiled.post_compile_params, str(compiled)

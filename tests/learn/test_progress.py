@@ -158,3 +158,54 @@ def test_my_learning_for_a_user_without_courses(app, client, school, login):
     html = html_of(client.get(f"{school.prefix}/learn/"))
     assert "You have no courses in this store yet." in html
     assert "Complete a course to add its skills here." in html
+
+
+# The sidebar's module loop as learn/_sidebar.html wrote it before app.learn.syllabus_html took it over.
+_MODULE_LOOP = """{% set lesson_rows = syllabus_rows(player) %}{% set icon_locked = ic.icon("lock") %}
+  {% for module in player.syllabus.modules %}
+  {% set m_acc, m_all = player.module_percent(module) %}
+  <section class="syllabus-module" data-module="{{ module.id }}">
+    <h2>{{ module.title }}
+      {% if module.tier > 1 and player.learner.effective_tier is not none and player.learner.effective_tier >= module.tier %}{% elif module.tier > 1 %}<span class="badge lock">{{ icon_locked }} {{ module.tier|tier_label }}</span>{% endif %}
+    </h2>
+    <p class="module-progress muted" data-percent-accessible="{{ m_acc }}" data-percent-all="{{ m_all }}">
+      <progress max="100" value="{{ m_acc }}" aria-hidden="true"></progress>
+      {{ _("%(accessible)d%% of your lessons · %(all)d%% of all", accessible=m_acc, all=m_all) }}
+    </p>
+    {% for section in module.sections %}
+      <h3>{{ section.title }}</h3>
+      <ol class="syllabus-lessons">
+      {{ lesson_rows(section.lessons) }}
+      </ol>
+    {% endfor %}
+  </section>
+  {% endfor %}"""
+
+
+def test_the_sidebar_s_modules_written_in_python_are_the_template_loop_s_html(app, school):
+    """``SyllabusRows.modules`` (issue 15) writes what the Jinja loop wrote: titles, lock badges,
+    each module's percentages (some lessons completed, some locked), sections and lesson rows."""
+    from flask import g
+
+    from app.accounts.models import User
+    from app.learn.player import load_player
+    from app.learn.syllabus_html import SyllabusRows
+
+    grant(app, school, 2)
+    with app.app_context():
+        member = db.session.get(OrgMember, school.member_id)
+        for placement_id in school.placements[:3]:
+            progress.mark_complete(member, db.session.get(OrgProductCourseModuleSectionLesson, placement_id),
+                                   issue_certificate=False)
+        db.session.commit()
+    for prefix in (school.prefix, school.prefix.replace("/en", "/de")):
+        with app.test_request_context(f"{prefix}/learn/{school.slug}/{school.placements[0]}"):
+            app.preprocess_request()
+            user = db.session.scalar(sa.select(User).where(User.email == LEARNER))
+            player = load_player(g.storefront, user, school.slug, school.placements[0], chain=g.content_chain)
+            expected = app.jinja_env.from_string(_MODULE_LOOP).render(player=player)
+            written = "\n  " + SyllabusRows(player).modules()
+        assert written == expected
+        assert 'data-percent-accessible="100" data-percent-all="100"' in written  # module 1
+        assert 'data-percent-accessible="50" data-percent-all="50"' in written  # module 2
+        assert 'class="badge lock"' in written  # module 3
