@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 
 from flask import current_app, g, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import generate_csrf
-from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
 
 class _Signer(TimestampSigner):
@@ -28,11 +29,44 @@ class _Signer(TimestampSigner):
         return derived
 
 
+_OPENED_MAX = 1024
+
+
 class SessionInterface(SecureCookieSessionInterface):
     _serializers: dict[tuple, URLSafeTimedSerializer]
 
     def __init__(self) -> None:
         self._serializers = {}
+        # cookie (exactly as sent) and its serializer -> (the session as JSON, when it was signed)
+        self._opened: dict[tuple, tuple[str, int]] = {}
+
+    def open_session(self, app, request):
+        """Flask's, but a cookie whose signature was checked before is not checked and decoded again
+        (a signed-in browser sends the same cookie on every request until its session changes):
+        what it holds is remembered per process, as JSON parsed anew for each request (the session
+        is the request's own), and its age is checked against the lifetime every time."""
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        key = (value, serializer)
+        opened = self._opened.get(key)
+        if opened is not None:
+            text, signed_at = opened
+            if 0 <= int(time.time()) - signed_at <= max_age:  # as TimestampSigner.unsign checks it
+                return self.session_class(self.serializer.loads(text))
+            del self._opened[key]
+        try:
+            data, signed = serializer.loads(value, max_age=max_age, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        if len(self._opened) >= _OPENED_MAX:
+            self._opened.clear()
+        self._opened[key] = (self.serializer.dumps(data), int(signed.timestamp()))
+        return self.session_class(data)
 
     def get_signing_serializer(self, app):
         if not app.secret_key:
