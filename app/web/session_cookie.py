@@ -29,6 +29,19 @@ class _Signer(TimestampSigner):
         return derived
 
 
+class _Serializer(URLSafeTimedSerializer):
+    """Its signer made once per salt: itsdangerous builds a new one (keys list, checks) for every
+    value it signs or checks, though a signer holds nothing but its settings."""
+
+    def make_signer(self, salt=None):
+        signers = self.__dict__.setdefault("_signers", {})
+        key = self.salt if salt is None else salt
+        signer = signers.get(key)
+        if signer is None:
+            signer = signers[key] = super().make_signer(salt)
+        return signer
+
+
 _OPENED_MAX = 1024
 
 
@@ -74,7 +87,7 @@ class SessionInterface(SecureCookieSessionInterface):
         keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)  # the current key last
         serializer = self._serializers.get(keys)
         if serializer is None:
-            serializer = self._serializers[keys] = URLSafeTimedSerializer(
+            serializer = self._serializers[keys] = _Serializer(
                 list(keys),
                 salt=self.salt,
                 serializer=self.serializer,
@@ -101,8 +114,7 @@ def csrf_token() -> str:
     if token is None:
         serializer = _csrf_serializers.get(secret)
         if serializer is None:
-            serializer = _csrf_serializers[secret] = URLSafeTimedSerializer(secret, salt="wtf-csrf-token",
-                                                                            signer=_Signer)
+            serializer = _csrf_serializers[secret] = _Serializer(secret, salt="wtf-csrf-token", signer=_Signer)
         if field not in session:
             session[field] = hashlib.sha1(os.urandom(64)).hexdigest()
         try:
