@@ -71,7 +71,7 @@ class SessionInterface(SecureCookieSessionInterface):
             text, signed_at = opened
             if 0 <= int(time.time()) - signed_at <= max_age:  # as TimestampSigner.unsign checks it
                 return self.session_class(self.serializer.loads(text))
-            del self._opened[key]
+            self._opened.pop(key, None)  # expired (another thread may have dropped it too)
         try:
             data, signed = serializer.loads(value, max_age=max_age, return_timestamp=True)
         except BadSignature:
