@@ -284,8 +284,11 @@ def request_password_reset(email: str, *, links: Links = platform_links) -> None
 # ---- profile and locale preferences -----------------------------------------------------
 
 def main_profile(user: User) -> UserProfile:
+    # "main" as SQL text: compared with a bound parameter, the partial index on (user_id, type)
+    # WHERE type = 'main' makes SQLite compile the statement again on every run.
     profile = db.session.scalar(
-        db.select(UserProfile).where(UserProfile.user_id == user.id, UserProfile.type == "main")
+        db.select(UserProfile).where(UserProfile.user_id == user.id,
+                                     UserProfile.type == sa.literal_column("'main'", UserProfile.type.type))
     )
     if profile is None:  # every user has one; repair silently if an old row lacks it
         profile = UserProfile(user_id=user.id, type="main", display_name=user.email.split("@")[0])

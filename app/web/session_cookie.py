@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 
 from flask import current_app, g, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import generate_csrf
-from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
 
 class _Signer(TimestampSigner):
@@ -28,11 +29,57 @@ class _Signer(TimestampSigner):
         return derived
 
 
+class _Serializer(URLSafeTimedSerializer):
+    """Its signer made once per salt: itsdangerous builds a new one (keys list, checks) for every
+    value it signs or checks, though a signer holds nothing but its settings."""
+
+    def make_signer(self, salt=None):
+        signers = self.__dict__.setdefault("_signers", {})
+        key = self.salt if salt is None else salt
+        signer = signers.get(key)
+        if signer is None:
+            signer = signers[key] = super().make_signer(salt)
+        return signer
+
+
+_OPENED_MAX = 1024
+
+
 class SessionInterface(SecureCookieSessionInterface):
     _serializers: dict[tuple, URLSafeTimedSerializer]
 
     def __init__(self) -> None:
         self._serializers = {}
+        # cookie (exactly as sent) and its serializer -> (the session as JSON, when it was signed)
+        self._opened: dict[tuple, tuple[str, int]] = {}
+
+    def open_session(self, app, request):
+        """Flask's, but a cookie whose signature was checked before is not checked and decoded again
+        (a signed-in browser sends the same cookie on every request until its session changes):
+        what it holds is remembered per process, as JSON parsed anew for each request (the session
+        is the request's own), and its age is checked against the lifetime every time."""
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        key = (value, serializer)
+        opened = self._opened.get(key)
+        if opened is not None:
+            text, signed_at = opened
+            if 0 <= int(time.time()) - signed_at <= max_age:  # as TimestampSigner.unsign checks it
+                return self.session_class(self.serializer.loads(text))
+            self._opened.pop(key, None)  # expired (another thread may have dropped it too)
+        try:
+            data, signed = serializer.loads(value, max_age=max_age, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        if len(self._opened) >= _OPENED_MAX:
+            self._opened.clear()
+        self._opened[key] = (self.serializer.dumps(data), int(signed.timestamp()))
+        return self.session_class(data)
 
     def get_signing_serializer(self, app):
         if not app.secret_key:
@@ -40,7 +87,7 @@ class SessionInterface(SecureCookieSessionInterface):
         keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)  # the current key last
         serializer = self._serializers.get(keys)
         if serializer is None:
-            serializer = self._serializers[keys] = URLSafeTimedSerializer(
+            serializer = self._serializers[keys] = _Serializer(
                 list(keys),
                 salt=self.salt,
                 serializer=self.serializer,
@@ -67,8 +114,7 @@ def csrf_token() -> str:
     if token is None:
         serializer = _csrf_serializers.get(secret)
         if serializer is None:
-            serializer = _csrf_serializers[secret] = URLSafeTimedSerializer(secret, salt="wtf-csrf-token",
-                                                                            signer=_Signer)
+            serializer = _csrf_serializers[secret] = _Serializer(secret, salt="wtf-csrf-token", signer=_Signer)
         if field not in session:
             session[field] = hashlib.sha1(os.urandom(64)).hexdigest()
         try:

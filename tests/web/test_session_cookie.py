@@ -1,0 +1,35 @@
+"""The session cookie: a cookie checked once is not checked and decoded again (app/web/session_cookie.py),
+but each request still gets a session of its own, and an expired or altered cookie opens none."""
+
+from __future__ import annotations
+
+import time
+
+from flask import request
+
+
+def _open(app, cookie: str):
+    with app.test_request_context(headers={"Cookie": f"{app.config['SESSION_COOKIE_NAME']}={cookie}"}):
+        return app.session_interface.open_session(app, request)
+
+
+def test_a_remembered_cookie_opens_a_session_of_its_own_each_time(app, monkeypatch):
+    cookie = app.session_interface.get_signing_serializer(app).dumps({"cart": [{"plan": "p", "qty": 1}]})
+    first = _open(app, cookie)
+    first["cart"][0]["qty"] = 5  # a request changes its session
+    checks = []
+    serializer = app.session_interface.get_signing_serializer(app)
+    monkeypatch.setattr(serializer, "loads", lambda *a, **k: checks.append(1))
+    second = _open(app, cookie)
+    assert dict(second) == {"cart": [{"plan": "p", "qty": 1}]}
+    assert checks == []  # remembered: not checked again
+
+
+def test_an_expired_or_altered_cookie_opens_an_empty_session(app, monkeypatch):
+    cookie = app.session_interface.get_signing_serializer(app).dumps({"x": "1"})
+    assert dict(_open(app, cookie)) == {"x": "1"}
+    assert dict(_open(app, cookie[:-2] + ("AA" if cookie[-2:] != "AA" else "BB"))) == {}
+    lifetime = app.permanent_session_lifetime.total_seconds()
+    later = time.time() + lifetime + 10
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert dict(_open(app, cookie)) == {}
