@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app.accounts import sessions
-from app.accounts.models import User, UserLocale, UserProfile
+from app.accounts.models import MAIN_PROFILE, User, UserLocale, UserProfile
 from app.checks import check_email, clean_text, normalize_email
 from app.db import plain_rows, prebuilt, utcnow
 from app.errors import ConflictError, DomainError, ValidationError
@@ -284,12 +284,7 @@ def request_password_reset(email: str, *, links: Links = platform_links) -> None
 # ---- profile and locale preferences -----------------------------------------------------
 
 def main_profile(user: User) -> UserProfile:
-    # "main" as SQL text: compared with a bound parameter, the partial index on (user_id, type)
-    # WHERE type = 'main' makes SQLite compile the statement again on every run.
-    profile = db.session.scalar(
-        db.select(UserProfile).where(UserProfile.user_id == user.id,
-                                     UserProfile.type == sa.literal_column("'main'", UserProfile.type.type))
-    )
+    profile = db.session.scalar(db.select(UserProfile).where(UserProfile.user_id == user.id, MAIN_PROFILE))
     if profile is None:  # every user has one; repair silently if an old row lacks it
         profile = UserProfile(user_id=user.id, type="main", display_name=user.email.split("@")[0])
         db.session.add(profile)

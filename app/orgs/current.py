@@ -33,7 +33,7 @@ from flask import g, has_request_context
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
-from app.accounts.models import UserProfile
+from app.accounts.models import MAIN_PROFILE, UserProfile
 from app.db import plain_rows, prebuilt
 from app.extensions import db
 from app.orgs.models import Org, OrgEmployee, OrgMember
@@ -154,13 +154,6 @@ def add_member_column(name: str, build: Callable[[Any], Any], params: Callable[[
     _columns.append(MemberColumn(name, build, params))
 
 
-# "main" as SQL text, not a bound parameter: ``user_profile (user_id, type)`` is a partial index
-# (``WHERE type = 'main'``), and SQLite compiles a statement that compares the indexed column with a
-# parameter again on every run to see whether the partial index applies (the membership statement
-# was prepared anew on every signed-in request: about 0.3 ms on the demo data). PostgreSQL's generic
-# plans can then use the partial index too.
-_MAIN_PROFILE = UserProfile.type == sa.literal_column("'main'", UserProfile.type.type)
-
 
 def employments_select(*columns) -> sa.Select:
     """``columns`` of the user's (``:user_id``) active employments: an active employee of an
@@ -172,7 +165,7 @@ def employments_select(*columns) -> sa.Select:
         .join(OrgMember, OrgMember.id == OrgEmployee.member_id)
         .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
         .join(Org, Org.id == OrgEmployee.org_id)
-        .where(UserProfile.user_id == sa.bindparam("user_id"), _MAIN_PROFILE,
+        .where(UserProfile.user_id == sa.bindparam("user_id"), MAIN_PROFILE,
                OrgEmployee.status == "active", OrgMember.status == "active", Org.is_active.is_(True))
     )
 
@@ -196,7 +189,7 @@ def member_select(*extra) -> sa.Select:
         .select_from(UserProfile)
         .outerjoin(OrgMember, sa.and_(OrgMember.user_profile_id == UserProfile.id,
                                       OrgMember.org_id == sa.bindparam("org_id")))
-        .where(UserProfile.user_id == sa.bindparam("user_id"), _MAIN_PROFILE)
+        .where(UserProfile.user_id == sa.bindparam("user_id"), MAIN_PROFILE)
     )
 
 

@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager
 from werkzeug.routing import BuildError
 
-from app.accounts.models import User, UserJobProfile, UserProfile
+from app.accounts.models import MAIN_PROFILE, User, UserJobProfile, UserProfile
 from app.accounts.services import create_invited_user, main_profile
 from app.checks import check_email, check_slug, normalize_email, to_decimal_number
 from app.db import prebuilt, utcnow
@@ -223,7 +223,7 @@ def _of_user(stmt: sa.Select, user: User) -> sa.Select:
     their main profile (a job profile is never a member)."""
     return (
         stmt.join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
-        .where(UserProfile.user_id == user.id, UserProfile.type == "main")
+        .where(UserProfile.user_id == user.id, MAIN_PROFILE)
     )
 
 
@@ -233,7 +233,7 @@ def _member_of_user():
         sa.select(OrgMember)
         .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
         .where(OrgMember.org_id == sa.bindparam("org_id"), UserProfile.user_id == sa.bindparam("user_id"),
-               UserProfile.type == "main")
+               MAIN_PROFILE)
     )
 
 
@@ -264,7 +264,7 @@ def _org_with_employment():
     employment = (
         sa.join(OrgEmployee, OrgMember, OrgMember.id == OrgEmployee.member_id)
         .join(UserProfile, sa.and_(UserProfile.id == OrgMember.user_profile_id,
-                                   UserProfile.user_id == sa.bindparam("user_id"), UserProfile.type == "main"))
+                                   UserProfile.user_id == sa.bindparam("user_id"), MAIN_PROFILE))
     )
     return (
         sa.select(Org, OrgEmployee)
@@ -813,7 +813,7 @@ def invite_members_bulk(org: Org, entries: list[tuple[int, str]], *, by: OrgEmpl
     emails = {email for _line, _entry, email, _reason in checked if email}
     members = set(db.session.scalars(
         sa.select(User.email)
-        .join(UserProfile, sa.and_(UserProfile.user_id == User.id, UserProfile.type == "main"))
+        .join(UserProfile, sa.and_(UserProfile.user_id == User.id, MAIN_PROFILE))
         .join(OrgMember, OrgMember.user_profile_id == UserProfile.id)
         .where(OrgMember.org_id == org.id, User.email.in_(emails))
     )) if emails else set()
