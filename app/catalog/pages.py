@@ -124,7 +124,7 @@ def product_page(storefront: Storefront, slug: str, chain: list[str | None]) -> 
         reviews=[ReviewView(*review) for review in reviews],
         avg_rating=avg_rating,
         review_count=review_count,
-        creators=queries.creators_for([product.id]).get(product.id, []),
+        creators=queries.product_creators(product.id),
         collections=queries.product_collections(product.id, chain),
         seo=SeoFields(
             title=seo_title,
