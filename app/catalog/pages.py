@@ -91,13 +91,14 @@ def product_page(storefront: Storefront, slug: str, chain: list[str | None]) -> 
     if not offers:
         return None
     reviews, avg_rating, review_count = queries.product_reviews(product.id)
+    collections, skills = queries.collections_and_skills(product.id, chain)
     course = None
     if product.course is not None:
         difficulty, count, level = product.community_rating  # read with the product
         course = CourseFacts(
             level=product.course[0],
             difficulty=product.course[1],
-            skills=queries.course_skills(product.id, chain),
+            skills=skills,
             community_difficulty=difficulty,
             community_count=count,
             community_level=level,
@@ -125,7 +126,7 @@ def product_page(storefront: Storefront, slug: str, chain: list[str | None]) -> 
         avg_rating=avg_rating,
         review_count=review_count,
         creators=queries.product_creators(product.id),
-        collections=queries.product_collections(product.id, chain),
+        collections=collections,
         seo=SeoFields(
             title=seo_title,
             description=seo_description,

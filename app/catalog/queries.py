@@ -716,43 +716,48 @@ def product_reviews(product_id: str, limit: int = 20) -> tuple[list[tuple], floa
     return [tuple(r[:5]) for r in rows], float(rows[0][5]), rows[0][6]
 
 
-def _skill_names(skill_ids, org_id, slots: int):
-    """(slug, base name, locale, translated name) rows of the skills ``skill_ids`` (a select) in the
-    content chain's locales (``in_chain``): the platform's translations, then the org's own names
-    (which ``_named`` lets win); one query."""
-    own = OrgSkillTranslation
-    platform = (
-        sa.select(Skill.slug.label("slug"), Skill.name.label("base"), SkillTranslation.locale_key.label("locale"),
-                  SkillTranslation.name.label("name"), sa.literal_column("0").label("own"))
-        .outerjoin(SkillTranslation, sa.and_(SkillTranslation.skill_id == Skill.id,
-                                             in_chain(SkillTranslation.locale_key, slots)))
-        .where(Skill.id.in_(skill_ids))
-    )
-    org = (
-        sa.select(Skill.slug, Skill.name, own.locale_key, own.name, sa.literal_column("1"))
-        .join(own, sa.and_(own.skill_id == Skill.id, own.org_id == org_id, in_chain(own.locale_key, slots)))
-        .where(Skill.id.in_(skill_ids))
-    )
-    rows = sa.union_all(platform, org).subquery()
-    return sa.select(rows.c.slug, rows.c.base, rows.c.locale, rows.c.name).order_by(rows.c.own)
-
-
 @prebuilt_for_chain
-def _course_skills(slots: int):
-    link = OrgProductCourseSkill
+def _collections_and_skills(slots: int):
+    """The product's collections and (a course's) skills, with their translations in the content
+    chain's locales (``in_chain``), in one statement (it was two): (kind, slug, base name, locale,
+    translated name) rows, kind "c" for the collections, in their order, then "s" for the skills:
+    the platform's translations, then the org's own names (which ``_named`` lets win)."""
     product_id = sa.bindparam("product_id")
-    return _skill_names(sa.select(link.skill_id).where(link.course_product_id == product_id),
-                        sa.select(OrgProduct.org_id).where(OrgProduct.id == product_id).scalar_subquery(), slots)
+    c, ct, link = OrgProductCollection, OrgProductCollectionTranslation, OrgProductCollectionProduct
+    st, own = SkillTranslation, OrgSkillTranslation
+    skill_ids = sa.select(OrgProductCourseSkill.skill_id).where(OrgProductCourseSkill.course_product_id == product_id)
+    org_id = sa.select(OrgProduct.org_id).where(OrgProduct.id == product_id).scalar_subquery()
+    no_text = sa.cast(sa.null(), sa.String)
+    rows = sa.union_all(
+        sa.select(sa.literal_column("'c'").label("kind"), c.slug.label("slug"), c.name.label("base"),
+                  ct.locale_key.label("locale"), ct.name.label("name"), c.sort_order.label("k1"), c.name.label("k2"))
+        .join(link, link.collection_id == c.id)
+        .outerjoin(ct, sa.and_(ct.collection_id == c.id, in_chain(ct.locale_key, slots)))
+        .where(link.product_id == product_id),
+        sa.select(sa.literal_column("'s'"), Skill.slug, Skill.name, st.locale_key, st.name, sa.literal_column("0"),
+                  no_text)
+        .outerjoin(st, sa.and_(st.skill_id == Skill.id, in_chain(st.locale_key, slots)))
+        .where(Skill.id.in_(skill_ids)),
+        sa.select(sa.literal_column("'s'"), Skill.slug, Skill.name, own.locale_key, own.name, sa.literal_column("1"),
+                  no_text)
+        .join(own, sa.and_(own.skill_id == Skill.id, own.org_id == org_id, in_chain(own.locale_key, slots)))
+        .where(Skill.id.in_(skill_ids)),
+    ).subquery()
+    return (sa.select(rows.c.kind, rows.c.slug, rows.c.base, rows.c.locale, rows.c.name)
+            .order_by(rows.c.kind, rows.c.k1, rows.c.k2))
 
 
-def course_skills(product_id: str, chain: Sequence[str | None] = ()) -> tuple[str, ...]:
-    """The course's skill names in the content ``chain``'s language (the org's own name, else the
-    platform's translation), in alphabetical order (as the catalog's skill filter lists them); one
-    query."""
+def collections_and_skills(product_id: str, chain: Sequence[str | None] = ()
+                           ) -> tuple[list[tuple[str, str]], tuple[str, ...]]:
+    """(slug, name in the content ``chain``'s language) of the collections the product is in, and
+    its skill names as a course (the org's own name, else the platform's translation) in
+    alphabetical order (as the catalog's skill filter lists them); one query."""
     locales = chain_locales(chain)
-    rows = plain_rows(db.session, _course_skills(chain_slots(locales)),
+    rows = plain_rows(db.session, _collections_and_skills(chain_slots(locales)),
                       {"product_id": product_id, **chain_values(locales)}).all()
-    return tuple(sorted(_named(rows, chain).values(), key=str.lower))
+    collections = _named([row[1:] for row in rows if row[0] == "c"], chain)
+    skills = _named([row[1:] for row in rows if row[0] == "s"], chain)
+    return list(collections.items()), tuple(sorted(skills.values(), key=str.lower))
 
 
 def _named(rows, chain: Sequence[str | None]) -> dict[str, str]:
@@ -772,26 +777,6 @@ def _named(rows, chain: Sequence[str | None]) -> dict[str, str]:
                 names[key] = texts[key][locale]
                 break
     return names
-
-
-@prebuilt_for_chain
-def _product_collections(slots: int):
-    t = OrgProductCollectionTranslation
-    return (
-        sa.select(OrgProductCollection.slug, OrgProductCollection.name, t.locale_key, t.name)
-        .join(OrgProductCollectionProduct, OrgProductCollectionProduct.collection_id == OrgProductCollection.id)
-        .outerjoin(t, sa.and_(t.collection_id == OrgProductCollection.id,
-                              in_chain(t.locale_key, slots)))
-        .where(OrgProductCollectionProduct.product_id == sa.bindparam("product_id"))
-        .order_by(OrgProductCollection.sort_order, OrgProductCollection.name)
-    )
-
-
-def product_collections(product_id: str, chain: Sequence[str | None] = ()) -> list[tuple[str, str]]:
-    """(slug, name in the content ``chain``'s language) of the collections the product is in (one query)."""
-    locales = chain_locales(chain)
-    return list(_named(plain_rows(db.session, _product_collections(chain_slots(locales)),
-                                  {"product_id": product_id, **chain_values(locales)}).all(), chain).items())
 
 
 def sitemap_products(storefront: Storefront) -> list[tuple[str, object]]:
