@@ -83,7 +83,7 @@ class ProductPage:
 
 def product_page(storefront: Storefront, slug: str, chain: list[str | None]) -> ProductPage | None:
     """The page of the storefront org's published product ``slug``, or None when it is not sold in
-    the market (no active price there). Plain rows only: about ten small queries."""
+    the market (no active price there). Plain rows only: six small queries."""
     product = queries.published_product(storefront, slug, chain)
     if product is None:
         return None
@@ -125,7 +125,7 @@ def product_page(storefront: Storefront, slug: str, chain: list[str | None]) -> 
         reviews=[ReviewView(*review) for review in reviews],
         avg_rating=avg_rating,
         review_count=review_count,
-        creators=queries.product_creators(product.id),
+        creators=product.creators,
         collections=collections,
         seo=SeoFields(
             title=seo_title,

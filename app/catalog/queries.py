@@ -478,21 +478,6 @@ def _creators(org_id=None):
 
 
 @prebuilt
-def _creators_of_product():
-    c = _creators().where(Attribution.product_id == sa.bindparam("product_id")).subquery()
-    return (sa.select(c.c.display_name, c.c.slug, c.c.is_public,
-                      c.c.key, c.c.widths, c.c.width, c.c.height, c.c.alt_text)
-            .order_by(c.c.share.desc(), c.c.display_name))
-
-
-def product_creators(product_id: str) -> list[Creator]:
-    """The people attributed as creators of the product right now, with their avatars: one query."""
-    rows = plain_rows(db.session, _creators_of_product(), {"product_id": product_id, "now": utcnow()}).all()
-    return [Creator(name=name, slug=slug if is_public else None, avatar=ImageView.of(*avatar) if avatar[0] else None)
-            for name, slug, is_public, *avatar in rows]
-
-
-@prebuilt
 def _facet_rows():
     """Collections and skills leading to something sold in a market, with their translations (for a
     skill, the platform's and then the org's own names), in one statement of plain rows: (kind, id,
@@ -598,6 +583,7 @@ class ProductRow:
     course: tuple | None  # (level, difficulty) of a course product
     translations: dict[str, tuple[str, str | None, str | None]]  # locale -> (name, description, shipping note)
     image: ImageView | None = None  # the uploaded cover
+    creators: list[Creator] = field(default_factory=list)  # attributed now, the largest share first
     ratings: tuple = (0, None, None)  # a course's learner ratings: (how many, sum of difficulties, commonest level)
 
     @property
@@ -637,10 +623,13 @@ def _community_rating_columns() -> tuple:
 @prebuilt_for_chain
 def _published_product(slots: int):
     """The product with its brand, SEO metadata, course facts, learner ratings and cover, once per
-    translation in the content chain (``in_chain``), or once without: one
-    statement (it was four: the product, its translations, its cover, its ratings)."""
+    translation in the content chain (``in_chain``) and creator attributed at ``now`` (with their
+    avatar; as the catalog listing reads them), or once without: one statement (it was five: the
+    product, its translations, its cover, its ratings, its creators)."""
     og = SeoMetadataOpenGraph
     t = OrgProductTranslation
+    org = sa.bindparam("org_id")
+    creators = _creators(org).subquery("creators")
     return (
         sa.select(
             OrgProduct.id, OrgProduct.slug, OrgProduct.type, OrgProduct.name, OrgProduct.description,
@@ -652,6 +641,8 @@ def _published_product(slots: int):
             OrgImage.key, OrgImage.widths, OrgImage.width, OrgImage.height, OrgImage.alt_text,
             t.locale_key, t.name, t.description, t.shipping_note,
             *_community_rating_columns(),
+            creators.c.attribution_id, creators.c.display_name, creators.c.slug, creators.c.is_public,
+            creators.c.key, creators.c.widths, creators.c.width, creators.c.height, creators.c.alt_text,
         )
         .outerjoin(OrgBrand, OrgBrand.id == OrgProduct.brand_id)
         .outerjoin(SeoMetadata, SeoMetadata.id == OrgProduct.seo_metadata_id)
@@ -660,25 +651,34 @@ def _published_product(slots: int):
         .outerjoin(OrgImage, OrgImage.product_id == OrgProduct.id)
         .outerjoin(t, sa.and_(t.product_id == OrgProduct.id,
                               in_chain(t.locale_key, slots)))
+        .outerjoin(creators, creators.c.product_id == OrgProduct.id)
         .where(
-            OrgProduct.org_id == sa.bindparam("org_id"),
+            OrgProduct.org_id == org,
             OrgProduct.slug == sa.bindparam("slug"),
             OrgProduct.status == "published",
         )
+        .order_by(creators.c.share.desc(), creators.c.display_name)
     )
 
 
 def published_product(storefront: Storefront, slug: str, chain: Sequence[str | None]) -> ProductRow | None:
     """The storefront org's published product ``slug`` with its translations in the content
-    ``chain``'s locales and its cover (one query). Whether it is sold in the market is
-    ``offers_in_market``'s answer: it is when it has an offer there."""
+    ``chain``'s locales, its cover and its creators (one query). Whether it is sold in the market
+    is ``offers_in_market``'s answer: it is when it has an offer there."""
     locales = chain_locales(chain)
     rows = plain_rows(db.session, _published_product(chain_slots(locales)),
-                      {"org_id": storefront.org_id, "slug": slug, **chain_values(locales)}).all()
+                      {"org_id": storefront.org_id, "slug": slug, "now": utcnow(), **chain_values(locales)}).all()
     if not rows:
         return None
     row = rows[0]
-    translations = {r[29]: (r[30], r[31], r[32]) for r in rows if r[29] is not None}
+    translations = {}
+    creators: dict[str, Creator] = {}
+    for r in rows:  # once per translation and creator
+        if r[29] is not None:
+            translations[r[29]] = (r[30], r[31], r[32])
+        if r[36] is not None and r[36] not in creators:
+            creators[r[36]] = Creator(name=r[37], slug=r[38] if r[39] else None,
+                                      avatar=ImageView.of(*r[40:45]) if r[40] else None)
     return ProductRow(
         id=row[0], slug=row[1], type=row[2], name=row[3], description=row[4], image_url=row[5], brand_name=row[6],
         weight_grams=row[7], shipping_note=row[8],
@@ -687,6 +687,7 @@ def published_product(storefront: Storefront, slug: str, chain: Sequence[str | N
         course=(row[22], row[23]) if row[21] is not None else None,
         translations=translations,
         image=ImageView.of(*row[24:29]) if row[24] else None,
+        creators=list(creators.values()),
         ratings=(row[33] or 0, row[34], row[35]),
     )
 
