@@ -629,7 +629,9 @@ def _published_product(slots: int):
     og = SeoMetadataOpenGraph
     t = OrgProductTranslation
     org = sa.bindparam("org_id")
-    creators = _creators(org).subquery("creators")
+    this_product = (sa.select(OrgProduct.id).where(OrgProduct.org_id == org, OrgProduct.slug == sa.bindparam("slug"))
+                    .scalar_subquery())
+    creators = _creators(org).where(Attribution.product_id == this_product).subquery("creators")
     return (
         sa.select(
             OrgProduct.id, OrgProduct.slug, OrgProduct.type, OrgProduct.name, OrgProduct.description,
