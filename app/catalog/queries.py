@@ -469,7 +469,8 @@ def _creators(org_id=None):
         .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
         .outerjoin(UserJobProfile, UserJobProfile.id == OrgEmployee.job_profile_id)
         .where(
-            Attribution.attribution_type.in_(("creator", "collaborator")),
+            # Not ``in_(...)``: a literal IN list is an "expanding" parameter, rendered on every run.
+            sa.or_(Attribution.attribution_type == "creator", Attribution.attribution_type == "collaborator"),
             Attribution.effective_from <= now,
             sa.or_(Attribution.effective_to.is_(None), Attribution.effective_to > now),
         )
