@@ -83,7 +83,7 @@ class ProductPage:
 
 def product_page(storefront: Storefront, slug: str, chain: list[str | None]) -> ProductPage | None:
     """The page of the storefront org's published product ``slug``, or None when it is not sold in
-    the market (no active price there). Plain rows only: about ten small queries."""
+    the market (no active price there). Plain rows only: six small queries."""
     product = queries.published_product(storefront, slug, chain)
     if product is None:
         return None
@@ -91,13 +91,14 @@ def product_page(storefront: Storefront, slug: str, chain: list[str | None]) -> 
     if not offers:
         return None
     reviews, avg_rating, review_count = queries.product_reviews(product.id)
+    collections, skills = queries.collections_and_skills(product.id, chain)
     course = None
     if product.course is not None:
         difficulty, count, level = product.community_rating  # read with the product
         course = CourseFacts(
             level=product.course[0],
             difficulty=product.course[1],
-            skills=queries.course_skills(product.id, chain),
+            skills=skills,
             community_difficulty=difficulty,
             community_count=count,
             community_level=level,
@@ -124,8 +125,8 @@ def product_page(storefront: Storefront, slug: str, chain: list[str | None]) -> 
         reviews=[ReviewView(*review) for review in reviews],
         avg_rating=avg_rating,
         review_count=review_count,
-        creators=queries.creators_for([product.id]).get(product.id, []),
-        collections=queries.product_collections(product.id, chain),
+        creators=product.creators,
+        collections=collections,
         seo=SeoFields(
             title=seo_title,
             description=seo_description,

@@ -43,7 +43,14 @@ from app.courses.models import (
 )
 from app.db import plain_rows, prebuilt, utcnow, with_kept_hash
 from app.extensions import db
-from app.markets.locales import BASE
+from app.markets.chain_sql import (
+    CHAIN_SLOTS,
+    chain_locales,
+    chain_slots,
+    chain_values,
+    in_chain,
+    prebuilt_for_chain,
+)
 from app.markets.models import OrgBrand
 from app.markets.storefront import Storefront
 from app.orgs.models import OrgEmployee, OrgMember
@@ -218,10 +225,8 @@ class CatalogPage:
 # SQLAlchemy cache key was a large part of an uncached catalog page. A text search is a shape too
 # (on PostgreSQL the content chain's languages shape it; the words are values).
 _SHAPES = 64
-# The content chain's languages in the listing's statement: a fixed number of bound parameters (an
-# "expanding" IN list is rendered into the SQL again on every execution). A chain has at most four
-# (app.markets.locales.content_chain); a longer one gets a statement of its own.
-CHAIN_SLOTS = 4
+# The content chain's languages in the listing's statement: a fixed number of bound parameters
+# (app.markets.chain_sql).
 
 
 def _filtered(filters: CatalogFilters, matches=None):
@@ -338,7 +343,7 @@ def _listing_statement(filters: CatalogFilters, matches=None, slots: int = CHAIN
         .outerjoin(OrgBrand, OrgBrand.id == OrgProduct.brand_id)
         .outerjoin(OrgImage, OrgImage.product_id == OrgProduct.id)
         .outerjoin(text, sa.and_(text.product_id == OrgProduct.id,
-                                 text.locale_key.in_([sa.bindparam(f"chain_locale_{n}") for n in range(slots)])))
+                                 in_chain(text.locale_key, slots)))
         .outerjoin(creators, creators.c.product_id == OrgProduct.id)
     )
     return (
@@ -370,16 +375,6 @@ def _shape(filters: CatalogFilters) -> tuple:
             filters.sort, 1)
 
 
-def _locales(chain: Sequence[str | None]) -> list[str]:
-    """The chain's languages before the base row (``translated`` stops at BASE)."""
-    locales = []
-    for key in chain:
-        if key is BASE:
-            break
-        locales.append(key)
-    return locales
-
-
 def catalog_page(storefront: Storefront, filters: CatalogFilters, chain: list[str],
                  per_page: int = PER_PAGE) -> CatalogPage:
     """One page of the catalog in one statement whatever the catalog's size (a second when the page
@@ -390,14 +385,13 @@ def catalog_page(storefront: Storefront, filters: CatalogFilters, chain: list[st
     ORM objects."""
     searching = search.prepared(filters.q, chain) if filters.q else None
     search_shape, search_values = searching if searching is not None else (None, {})
-    locales = [key for key in chain if key]
-    slots = max(CHAIN_SLOTS, len(locales))
-    statement = _prebuilt_listing(_shape(filters), search_shape, slots)
+    locales = chain_locales(chain)
+    statement = _prebuilt_listing(_shape(filters), search_shape, chain_slots(locales))
     values = {"limit": per_page, "count_limit": COUNT_LIMIT + 1, "org_id": storefront.org_id,
               "market_id": storefront.market_id, "type": filters.type, "collection": filters.collection,
               "skill": filters.skill, "level": filters.level, "min_price": filters.min_price,
               "max_price": filters.max_price, "now": utcnow(),
-              **{f"chain_locale_{n}": key for n, key in enumerate(locales + [None] * (slots - len(locales)))},
+              **chain_values(locales),
               **search_values}
     page = filters.page
     rows = plain_rows(db.session, statement, {**values, "offset": (page - 1) * per_page}).all()
@@ -423,7 +417,6 @@ def catalog_page(storefront: Storefront, filters: CatalogFilters, chain: list[st
         if row[17] is not None:
             creators.setdefault(product_id, {})[row[17]] = Creator(
                 name=row[18], slug=row[19] if row[20] else None, avatar=ImageView.of(*row[21:26]) if row[21] else None)
-    locales = _locales(chain)
 
     def text(product_id: str, index: int, base):
         """``translated``: the first non-empty value in the chain's languages, else the base row's."""
@@ -476,32 +469,13 @@ def _creators(org_id=None):
         .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
         .outerjoin(UserJobProfile, UserJobProfile.id == OrgEmployee.job_profile_id)
         .where(
-            Attribution.attribution_type.in_(("creator", "collaborator")),
+            # Not ``in_(...)``: a literal IN list is an "expanding" parameter, rendered on every run.
+            sa.or_(Attribution.attribution_type == "creator", Attribution.attribution_type == "collaborator"),
             Attribution.effective_from <= now,
             sa.or_(Attribution.effective_to.is_(None), Attribution.effective_to > now),
         )
     )
     return stmt.where(Attribution.org_id == org_id) if org_id is not None else stmt
-
-
-@prebuilt
-def _creators_of_products():
-    c = _creators().where(Attribution.product_id.in_(sa.bindparam("product_ids", expanding=True))).subquery()
-    return (sa.select(c.c.product_id, c.c.display_name, c.c.slug, c.c.is_public,
-                      c.c.key, c.c.widths, c.c.width, c.c.height, c.c.alt_text)
-            .order_by(c.c.product_id, c.c.share.desc(), c.c.display_name))
-
-
-def creators_for(product_ids: list[str]) -> dict[str, list[Creator]]:
-    """The people attributed as creators of each product right now, with their avatars: one query."""
-    if not product_ids:
-        return {}
-    rows = plain_rows(db.session, _creators_of_products(), {"product_ids": list(product_ids), "now": utcnow()})
-    result: dict[str, list[Creator]] = {}
-    for product_id, name, slug, is_public, *avatar in rows:
-        result.setdefault(product_id, []).append(
-            Creator(name=name, slug=slug if is_public else None, avatar=ImageView.of(*avatar) if avatar[0] else None))
-    return result
 
 
 @prebuilt
@@ -563,7 +537,7 @@ def facets(storefront: Storefront, chain: Sequence[str | None] = ()) -> dict:
             entry[2] = name
         else:
             entry[3][locale_key] = name
-    locales = _locales(chain)
+    locales = chain_locales(chain)
 
     def named(kind: str) -> list[tuple]:
         result = []
@@ -610,6 +584,7 @@ class ProductRow:
     course: tuple | None  # (level, difficulty) of a course product
     translations: dict[str, tuple[str, str | None, str | None]]  # locale -> (name, description, shipping note)
     image: ImageView | None = None  # the uploaded cover
+    creators: list[Creator] = field(default_factory=list)  # attributed now, the largest share first
     ratings: tuple = (0, None, None)  # a course's learner ratings: (how many, sum of difficulties, commonest level)
 
     @property
@@ -646,13 +621,18 @@ def _community_rating_columns() -> tuple:
     )
 
 
-@prebuilt
-def _published_product():
+@prebuilt_for_chain
+def _published_product(slots: int):
     """The product with its brand, SEO metadata, course facts, learner ratings and cover, once per
-    translation in the content chain (bound parameter ``chain_locales``), or once without: one
-    statement (it was four: the product, its translations, its cover, its ratings)."""
+    translation in the content chain (``in_chain``) and creator attributed at ``now`` (with their
+    avatar; as the catalog listing reads them), or once without: one statement (it was five: the
+    product, its translations, its cover, its ratings, its creators)."""
     og = SeoMetadataOpenGraph
     t = OrgProductTranslation
+    org = sa.bindparam("org_id")
+    this_product = (sa.select(OrgProduct.id).where(OrgProduct.org_id == org, OrgProduct.slug == sa.bindparam("slug"))
+                    .scalar_subquery())
+    creators = _creators(org).where(Attribution.product_id == this_product).subquery("creators")
     return (
         sa.select(
             OrgProduct.id, OrgProduct.slug, OrgProduct.type, OrgProduct.name, OrgProduct.description,
@@ -664,6 +644,8 @@ def _published_product():
             OrgImage.key, OrgImage.widths, OrgImage.width, OrgImage.height, OrgImage.alt_text,
             t.locale_key, t.name, t.description, t.shipping_note,
             *_community_rating_columns(),
+            creators.c.attribution_id, creators.c.display_name, creators.c.slug, creators.c.is_public,
+            creators.c.key, creators.c.widths, creators.c.width, creators.c.height, creators.c.alt_text,
         )
         .outerjoin(OrgBrand, OrgBrand.id == OrgProduct.brand_id)
         .outerjoin(SeoMetadata, SeoMetadata.id == OrgProduct.seo_metadata_id)
@@ -671,25 +653,35 @@ def _published_product():
         .outerjoin(OrgProductCourse, OrgProductCourse.product_id == OrgProduct.id)
         .outerjoin(OrgImage, OrgImage.product_id == OrgProduct.id)
         .outerjoin(t, sa.and_(t.product_id == OrgProduct.id,
-                              t.locale_key.in_(sa.bindparam("chain_locales", expanding=True))))
+                              in_chain(t.locale_key, slots)))
+        .outerjoin(creators, creators.c.product_id == OrgProduct.id)
         .where(
-            OrgProduct.org_id == sa.bindparam("org_id"),
+            OrgProduct.org_id == org,
             OrgProduct.slug == sa.bindparam("slug"),
             OrgProduct.status == "published",
         )
+        .order_by(creators.c.share.desc(), creators.c.display_name)
     )
 
 
 def published_product(storefront: Storefront, slug: str, chain: Sequence[str | None]) -> ProductRow | None:
     """The storefront org's published product ``slug`` with its translations in the content
-    ``chain``'s locales and its cover (one query). Whether it is sold in the market is
-    ``offers_in_market``'s answer: it is when it has an offer there."""
-    rows = plain_rows(db.session, _published_product(),
-                      {"org_id": storefront.org_id, "slug": slug, "chain_locales": _locales(chain)}).all()
+    ``chain``'s locales, its cover and its creators (one query). Whether it is sold in the market
+    is ``offers_in_market``'s answer: it is when it has an offer there."""
+    locales = chain_locales(chain)
+    rows = plain_rows(db.session, _published_product(chain_slots(locales)),
+                      {"org_id": storefront.org_id, "slug": slug, "now": utcnow(), **chain_values(locales)}).all()
     if not rows:
         return None
     row = rows[0]
-    translations = {r[29]: (r[30], r[31], r[32]) for r in rows if r[29] is not None}
+    translations = {}
+    creators: dict[str, Creator] = {}
+    for r in rows:  # once per translation and creator
+        if r[29] is not None:
+            translations[r[29]] = (r[30], r[31], r[32])
+        if r[36] is not None and r[36] not in creators:
+            creators[r[36]] = Creator(name=r[37], slug=r[38] if r[39] else None,
+                                      avatar=ImageView.of(*r[40:45]) if r[40] else None)
     return ProductRow(
         id=row[0], slug=row[1], type=row[2], name=row[3], description=row[4], image_url=row[5], brand_name=row[6],
         weight_grams=row[7], shipping_note=row[8],
@@ -698,6 +690,7 @@ def published_product(storefront: Storefront, slug: str, chain: Sequence[str | N
         course=(row[22], row[23]) if row[21] is not None else None,
         translations=translations,
         image=ImageView.of(*row[24:29]) if row[24] else None,
+        creators=list(creators.values()),
         ratings=(row[33] or 0, row[34], row[35]),
     )
 
@@ -727,42 +720,48 @@ def product_reviews(product_id: str, limit: int = 20) -> tuple[list[tuple], floa
     return [tuple(r[:5]) for r in rows], float(rows[0][5]), rows[0][6]
 
 
-def _skill_names(skill_ids, org_id):
-    """(slug, base name, locale, translated name) rows of the skills ``skill_ids`` (a select) in the
-    locales of the bound list ``chain_locales``: the platform's translations, then the org's own
-    names (which ``_named`` lets win); one query."""
-    own = OrgSkillTranslation
-    locales = sa.bindparam("chain_locales", expanding=True)
-    platform = (
-        sa.select(Skill.slug.label("slug"), Skill.name.label("base"), SkillTranslation.locale_key.label("locale"),
-                  SkillTranslation.name.label("name"), sa.literal_column("0").label("own"))
-        .outerjoin(SkillTranslation, sa.and_(SkillTranslation.skill_id == Skill.id,
-                                             SkillTranslation.locale_key.in_(locales)))
-        .where(Skill.id.in_(skill_ids))
-    )
-    org = (
-        sa.select(Skill.slug, Skill.name, own.locale_key, own.name, sa.literal_column("1"))
-        .join(own, sa.and_(own.skill_id == Skill.id, own.org_id == org_id, own.locale_key.in_(locales)))
-        .where(Skill.id.in_(skill_ids))
-    )
-    rows = sa.union_all(platform, org).subquery()
-    return sa.select(rows.c.slug, rows.c.base, rows.c.locale, rows.c.name).order_by(rows.c.own)
-
-
-@prebuilt
-def _course_skills():
-    link = OrgProductCourseSkill
+@prebuilt_for_chain
+def _collections_and_skills(slots: int):
+    """The product's collections and (a course's) skills, with their translations in the content
+    chain's locales (``in_chain``), in one statement (it was two): (kind, slug, base name, locale,
+    translated name) rows, kind "c" for the collections, in their order, then "s" for the skills:
+    the platform's translations, then the org's own names (which ``_named`` lets win)."""
     product_id = sa.bindparam("product_id")
-    return _skill_names(sa.select(link.skill_id).where(link.course_product_id == product_id),
-                        sa.select(OrgProduct.org_id).where(OrgProduct.id == product_id).scalar_subquery())
+    c, ct, link = OrgProductCollection, OrgProductCollectionTranslation, OrgProductCollectionProduct
+    st, own = SkillTranslation, OrgSkillTranslation
+    skill_ids = sa.select(OrgProductCourseSkill.skill_id).where(OrgProductCourseSkill.course_product_id == product_id)
+    org_id = sa.select(OrgProduct.org_id).where(OrgProduct.id == product_id).scalar_subquery()
+    no_text = sa.cast(sa.null(), sa.String)
+    rows = sa.union_all(
+        sa.select(sa.literal_column("'c'").label("kind"), c.slug.label("slug"), c.name.label("base"),
+                  ct.locale_key.label("locale"), ct.name.label("name"), c.sort_order.label("k1"), c.name.label("k2"))
+        .join(link, link.collection_id == c.id)
+        .outerjoin(ct, sa.and_(ct.collection_id == c.id, in_chain(ct.locale_key, slots)))
+        .where(link.product_id == product_id),
+        sa.select(sa.literal_column("'s'"), Skill.slug, Skill.name, st.locale_key, st.name, sa.literal_column("0"),
+                  no_text)
+        .outerjoin(st, sa.and_(st.skill_id == Skill.id, in_chain(st.locale_key, slots)))
+        .where(Skill.id.in_(skill_ids)),
+        sa.select(sa.literal_column("'s'"), Skill.slug, Skill.name, own.locale_key, own.name, sa.literal_column("1"),
+                  no_text)
+        .join(own, sa.and_(own.skill_id == Skill.id, own.org_id == org_id, in_chain(own.locale_key, slots)))
+        .where(Skill.id.in_(skill_ids)),
+    ).subquery()
+    return (sa.select(rows.c.kind, rows.c.slug, rows.c.base, rows.c.locale, rows.c.name)
+            .order_by(rows.c.kind, rows.c.k1, rows.c.k2))
 
 
-def course_skills(product_id: str, chain: Sequence[str | None] = ()) -> tuple[str, ...]:
-    """The course's skill names in the content ``chain``'s language (the org's own name, else the
-    platform's translation), in alphabetical order (as the catalog's skill filter lists them); one
-    query."""
-    rows = plain_rows(db.session, _course_skills(), {"product_id": product_id, "chain_locales": _locales(chain)})
-    return tuple(sorted(_named(rows, chain).values(), key=str.lower))
+def collections_and_skills(product_id: str, chain: Sequence[str | None] = ()
+                           ) -> tuple[list[tuple[str, str]], tuple[str, ...]]:
+    """(slug, name in the content ``chain``'s language) of the collections the product is in, and
+    its skill names as a course (the org's own name, else the platform's translation) in
+    alphabetical order (as the catalog's skill filter lists them); one query."""
+    locales = chain_locales(chain)
+    rows = plain_rows(db.session, _collections_and_skills(chain_slots(locales)),
+                      {"product_id": product_id, **chain_values(locales)}).all()
+    collections = _named([row[1:] for row in rows if row[0] == "c"], chain)
+    skills = _named([row[1:] for row in rows if row[0] == "s"], chain)
+    return list(collections.items()), tuple(sorted(skills.values(), key=str.lower))
 
 
 def _named(rows, chain: Sequence[str | None]) -> dict[str, str]:
@@ -782,25 +781,6 @@ def _named(rows, chain: Sequence[str | None]) -> dict[str, str]:
                 names[key] = texts[key][locale]
                 break
     return names
-
-
-@prebuilt
-def _product_collections():
-    t = OrgProductCollectionTranslation
-    return (
-        sa.select(OrgProductCollection.slug, OrgProductCollection.name, t.locale_key, t.name)
-        .join(OrgProductCollectionProduct, OrgProductCollectionProduct.collection_id == OrgProductCollection.id)
-        .outerjoin(t, sa.and_(t.collection_id == OrgProductCollection.id,
-                              t.locale_key.in_(sa.bindparam("chain_locales", expanding=True))))
-        .where(OrgProductCollectionProduct.product_id == sa.bindparam("product_id"))
-        .order_by(OrgProductCollection.sort_order, OrgProductCollection.name)
-    )
-
-
-def product_collections(product_id: str, chain: Sequence[str | None] = ()) -> list[tuple[str, str]]:
-    """(slug, name in the content ``chain``'s language) of the collections the product is in (one query)."""
-    return list(_named(plain_rows(db.session, _product_collections(),
-                                  {"product_id": product_id, "chain_locales": _locales(chain)}), chain).items())
 
 
 def sitemap_products(storefront: Storefront) -> list[tuple[str, object]]:
@@ -857,15 +837,14 @@ class Offer:
         return [_("One payment")]
 
 
-@prebuilt
-def _offers():
+@prebuilt_for_chain
+def _offers(slots: int):
     """The market's offers of a product in order, each once per plan translation and variant
-    translation in the content chain (bound parameter ``chain_locales``), or once without: one
+    translation in the content chain (``in_chain``), or once without: one
     statement (it was three: the offers, the plans' and the variants' translations)."""
     sub, usage = OrgProductVariantPaymentPlanSubscription, OrgProductVariantPaymentPlanUsageBased
     plan_text = sa.orm.aliased(OrgProductVariantPaymentPlanTranslation, name="plan_texts")
     variant_text = sa.orm.aliased(OrgProductVariantTranslation, name="variant_texts")
-    chain = sa.bindparam("chain_locales", expanding=True)
     product = sa.bindparam("product_id")
     active_variants = (
         sa.select(sa.func.count(Variant.id))
@@ -884,8 +863,8 @@ def _offers():
         .join(Price, Price.plan_id == Plan.id)
         .outerjoin(sub, sub.plan_id == Plan.id)
         .outerjoin(usage, usage.plan_id == Plan.id)
-        .outerjoin(plan_text, sa.and_(plan_text.plan_id == Plan.id, plan_text.locale_key.in_(chain)))
-        .outerjoin(variant_text, sa.and_(variant_text.variant_id == Variant.id, variant_text.locale_key.in_(chain)))
+        .outerjoin(plan_text, sa.and_(plan_text.plan_id == Plan.id, in_chain(plan_text.locale_key, slots)))
+        .outerjoin(variant_text, sa.and_(variant_text.variant_id == Variant.id, in_chain(variant_text.locale_key, slots)))
         .where(
             Variant.product_id == product,
             Variant.is_active.is_(True),
@@ -901,9 +880,9 @@ def offers_in_market(product_id: str, market_id: str, chain: Sequence[str | None
     """Active plans of active variants that have an active price in the market, in the order of
     variants and plans, their plan and variant names in the content ``chain``'s language (one
     query; none sold: the product is not sold in the market)."""
-    locales = [key for key in chain if key]
-    found = plain_rows(db.session, _offers(),
-                       {"product_id": product_id, "market_id": market_id, "chain_locales": locales}).all()
+    locales = chain_locales(chain)
+    found = plain_rows(db.session, _offers(chain_slots(locales)),
+                       {"product_id": product_id, "market_id": market_id, **chain_values(locales)}).all()
     plans: dict[str, tuple] = {}
     texts: dict[str, dict[str, tuple[str, str | None]]] = {}
     for row in found:

@@ -11,11 +11,13 @@ from flask import Blueprint, abort, g, request, url_for
 
 from app.catalog import pages, queries, seo
 from app.catalog.models import PRODUCT_TYPES
+from app.catalog.syllabus_html import syllabus_html
 from app.courses.models import COURSE_LEVELS
 from app.web import cache
 from app.web.htmx import is_htmx, render
 
 bp = Blueprint("catalog", __name__)
+bp.add_app_template_global(syllabus_html, "product_syllabus")
 
 
 def _view() -> tuple:

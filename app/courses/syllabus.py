@@ -22,6 +22,7 @@ from app.courses.models import (
 )
 from app.db import plain_rows, prebuilt
 from app.extensions import db
+from app.markets.chain_sql import chain_locales, chain_slots, chain_values, in_chain, prebuilt_for_chain
 from app.markets.locales import BASE, translated
 from app.web.labels import gettext as _
 from app.web.labels import ngettext
@@ -199,23 +200,25 @@ def _tree():
     )
 
 
-@prebuilt
-def _tree_translations():
+@prebuilt_for_chain
+def _tree_translations(slots: int):
     """(kind, row id, locale, title, description) of the course's modules, sections and placed lessons,
-    in the locales of the bound list ``locales`` (the content chain's, before the base row)."""
-    course = sa.bindparam("course_id")
-    locales = sa.bindparam("locales", expanding=True)
-    in_course = sa.select(Module.id).where(Module.course_product_id == course)
-    sections = sa.select(Section.id).where(Section.module_id.in_(in_course))
-    lessons = sa.select(Placement.lesson_id).where(Placement.section_id.in_(sections))
+    in the content chain's locales before the base row (``in_chain``); a lesson placed twice comes
+    twice. Joins down from the course, not ``IN (SELECT ...)`` lists (SQLite built a temporary
+    index for each of six such lists: most of the statement's time)."""
+    in_course = Module.course_product_id == sa.bindparam("course_id")
     mt, st, lt = OrgProductCourseModuleTranslation, OrgProductCourseModuleSectionTranslation, OrgLessonTranslation
     return sa.union_all(
         sa.select(sa.literal_column("'m'"), mt.module_id, mt.locale_key, mt.title, mt.description)
-        .where(mt.module_id.in_(in_course), mt.locale_key.in_(locales)),
+        .join(Module, Module.id == mt.module_id)
+        .where(in_course, in_chain(mt.locale_key, slots)),
         sa.select(sa.literal_column("'s'"), st.section_id, st.locale_key, st.title, st.description)
-        .where(st.section_id.in_(sections), st.locale_key.in_(locales)),
+        .join(Section, Section.id == st.section_id).join(Module, Module.id == Section.module_id)
+        .where(in_course, in_chain(st.locale_key, slots)),
         sa.select(sa.literal_column("'l'"), lt.lesson_id, lt.locale_key, lt.title, lt.description)
-        .where(lt.lesson_id.in_(lessons), lt.locale_key.in_(locales)),
+        .join(Placement, Placement.lesson_id == lt.lesson_id).join(Section, Section.id == Placement.section_id)
+        .join(Module, Module.id == Section.module_id)
+        .where(in_course, in_chain(lt.locale_key, slots)),
     )
 
 
@@ -235,15 +238,12 @@ def load_syllabus(course_product_id: str, chain) -> Syllabus:
     queries: what the product page and the course player need on every uncached request."""
     titles: dict[tuple[str, str], dict] = {}
     descriptions: dict[tuple[str, str], dict] = {}
-    locales = []  # the translations ``_text`` reads: those of the chain's locales before the base row
-    for key in chain:
-        if key is BASE:
-            break
-        locales.append(key)
+    locales = chain_locales(chain)  # the translations ``_text`` reads
     if locales:
         for kind, row_id, locale, title, description in plain_rows(
-            db.session, _tree_translations(), {"course_id": course_product_id, "locales": locales}
-        ):
+            db.session, _tree_translations(chain_slots(locales)), {"course_id": course_product_id,
+                                                                  **chain_values(locales)}
+        ).all():
             titles.setdefault((kind, row_id), {})[locale] = title
             descriptions.setdefault((kind, row_id), {})[locale] = description
     empty: dict = {}
@@ -251,7 +251,7 @@ def load_syllabus(course_product_id: str, chain) -> Syllabus:
     sections: dict[str, SectionEntry] = {}
     module = None
     for (m_id, m_title, m_description, m_tier, s_id, s_title, s_tier, p_id, p_tier, preview,
-         l_id, l_title, l_type, l_minutes) in plain_rows(db.session, _tree(), {"course_id": course_product_id}):
+         l_id, l_title, l_type, l_minutes) in plain_rows(db.session, _tree(), {"course_id": course_product_id}).all():
         if module is None or module.id != m_id:
             module = ModuleEntry(
                 id=m_id,
