@@ -16,12 +16,9 @@ from markupsafe import Markup, escape
 from app.courses.syllabus import Syllabus
 from app.web import labels
 from app.web.icons import icon
+from app.web.jinja import template_text
 
-
-def _t(string: str, **variables) -> Markup:
-    """``{{ _(string, **variables) }}`` of a template: the translation as Markup, its variables
-    escaped (app.web.jinja._template_gettext)."""
-    return Markup(labels.translations().ugettext(string)) % variables
+_t = template_text  # ``{{ _(string, **variables) }}`` of the template
 
 
 class _Labels:

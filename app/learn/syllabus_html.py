@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 from app.courses.syllabus import LessonEntry
 from app.web import labels
 from app.web.icons import icon
+from app.web.jinja import template_text
 
 _CURRENT = 'aria-current="page"'
 
@@ -34,8 +35,7 @@ def N_(string: str) -> str:  # noqa: N802 (Babel's keyword)
 
 def _t(string: str) -> str:
     """``{{ _(string) }}`` of the template (a translation is Markup there: not escaped)."""
-    text = labels.translations().ugettext(string)
-    return str(Markup(text) % {}) if "%" in text else text
+    return str(template_text(string))
 
 
 class SyllabusRows:

@@ -79,6 +79,15 @@ def _template_gettext(eval_ctx, string: str, /, **variables):
 _texts: dict[tuple, str] = {}
 
 
+def template_text(string: str, /, **variables) -> Markup:
+    """What ``{{ _(string, **variables) }}`` gives in an autoescaped template, for HTML written in
+    Python (app.catalog.syllabus_html, app.learn.syllabus_html): the translation as Markup, its
+    variables escaped."""
+    if variables:
+        return _formatted(labels.translations().ugettext(string), variables, True)
+    return _translated(string, True)
+
+
 def _translated(string: str, autoescape: bool):
     text = labels.translations().ugettext(string)
     if "%" not in text:  # what ``text % {}`` gives, without Markup's formatting
