@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, request, url_for
 
 from app.catalog import pages, queries, seo
+from app.catalog.cards_html import product_cards
 from app.catalog.models import PRODUCT_TYPES
 from app.catalog.syllabus_html import syllabus_html
 from app.courses.models import COURSE_LEVELS
@@ -18,6 +19,7 @@ from app.web.htmx import is_htmx, render
 
 bp = Blueprint("catalog", __name__)
 bp.add_app_template_global(syllabus_html, "product_syllabus")
+bp.add_app_template_global(product_cards, "product_cards")
 
 
 def _view() -> tuple:
