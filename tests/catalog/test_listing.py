@@ -273,7 +273,8 @@ def test_a_catalog_page_is_three_statements_with_its_translated_cards(bookshop, 
     assert slugs(html) == ["camera-course", "photo-book"] and past.count == 4, str(past)
 
 
-def test_a_card_names_each_creator_once_by_share_beside_its_translations(bookshop, app, client):
+def _two_creators_and_two_translations(app) -> None:
+    """The photo book gets an English translation besides its German one and two creators."""
     from app.catalog.attributions import set_attribution
     from app.catalog.models import OrgProduct
     from app.orgs.models import Org
@@ -287,12 +288,46 @@ def test_a_card_names_each_creator_once_by_share_beside_its_translations(booksho
             employee = make_employee(org, make_user(email, display_name=name), role="creator")
             set_attribution(book, employee, percent=Decimal(percent), by=org_admin(org))
         db.session.commit()
+
+
+def test_a_card_names_each_creator_once_by_share_beside_its_translations(bookshop, app, client):
+    _two_creators_and_two_translations(app)
     html = client.get("/buecher/eu/de/").get_data(as_text=True)
     card = html[html.index('data-slug="photo-book"'):]
     card = card[:card.index("</article>")] if "</article>" in card else card
     assert card.count("Bob Major") == 1 and card.count("Ada Minor") == 1
     assert card.index("Bob Major") < card.index("Ada Minor")  # the larger share first
     assert "Das große Buch der Fotografie" in card
+
+
+def test_the_listing_reads_a_products_translations_and_creators_side_by_side(bookshop, app, monkeypatch):
+    """One row for the product, one per translation in the chain, one per creator: not one per
+    translation and creator (the creators looked up again for each translation, the product's
+    columns sent four times)."""
+    from types import SimpleNamespace
+
+    from app.catalog.models import OrgProduct
+
+    _two_creators_and_two_translations(app)
+    read = []
+    plain_rows = queries.plain_rows
+
+    def recording(session, statement, values):
+        rows = plain_rows(session, statement, values).all()
+        read.extend(rows)
+        return SimpleNamespace(all=lambda: rows)
+
+    monkeypatch.setattr(queries, "plain_rows", recording)
+    with app.app_context():
+        book = db.session.scalar(sa.select(OrgProduct).where(OrgProduct.slug == "photo-book"))
+        org_id, market_id = db.session.execute(sa.text(
+            "SELECT m.org_id, m.id FROM org_market m JOIN org o ON o.id = m.org_id WHERE o.slug = 'buecher'")).one()
+        page = queries.catalog_page(SimpleNamespace(org_id=org_id, market_id=market_id), queries.CatalogFilters(),
+                                    ["de", "en"])
+        card = next(card for card in page.cards if card.slug == "photo-book")
+        assert [creator.name for creator in card.creators] == ["Bob Major", "Ada Minor"]
+        assert card.name == "Das große Buch der Fotografie" and page.total == 2
+        assert sum(1 for row in read if book.id in row) == 1 + 2 + 2
 
 
 def test_the_count_stops_at_a_bound(bookshop, client, monkeypatch):
