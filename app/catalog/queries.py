@@ -109,11 +109,11 @@ def ratings(org_id: str):
     )
 
 
-def _rating_of(org_id: str):
-    """Correlated (average, count) of the outer product's published reviews: evaluated only for the
-    rows a page returns."""
-    review = OrgProductReview
-    where = (review.org_id == org_id, review.product_id == OrgProduct.id, review.is_published.is_(True))
+def _rating_of(org_id: str, product_id=OrgProduct.id):
+    """Correlated (average, count) of the outer product's (``product_id``'s) published reviews:
+    evaluated only for the rows a page returns."""
+    review = sa.orm.aliased(OrgProductReview, name="rv")  # short: see ``_creators``
+    where = (review.org_id == org_id, review.product_id == product_id, review.is_published.is_(True))
     return (sa.select(sa.func.avg(review.rating)).where(*where).scalar_subquery(),
             sa.select(sa.func.count()).where(*where).scalar_subquery())
 
@@ -339,29 +339,30 @@ def _listing_statement(filters: CatalogFilters, matches=None, slots: int = CHAIN
         sa.select(matched.c.id, matched.c.from_price, *(matched.c[c.name] for c in extra),
                   sa.func.row_number().over(order_by=keys).label("position"))
         .order_by(*keys).limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
-        .cte("page_rows")
+        .cte("page")
     )
     # Three parts, each read once per product of the page (the page's rows are a CTE read three
     # times): the products (with the count, their brand, cover and ratings), their translations in
     # the chain and their creators. As one join, every product came once per translation and
     # creator, and PostgreSQL looked up the creators once per translation and the ratings once per
     # row (4 rows of ~1 kB per product on a German page).
-    rating = (page_rows.c.avg_rating, page_rows.c.review_count) if rt is not None else _rating_of(org)
+    product, cover = sa.orm.aliased(OrgProduct, name="p"), sa.orm.aliased(OrgImage, name="cover")  # see _creators
+    rating = (page_rows.c.avg_rating, page_rows.c.review_count) if rt is not None else _rating_of(org, product.id)
     text = sa.orm.aliased(OrgProductTranslation, name="texts")
-    creators = _creators(org).subquery("creators")
+    creators = _creators(org).subquery("cr")
     product_part = (
-        page_rows.join(OrgProduct, OrgProduct.id == page_rows.c.id)
-        .outerjoin(OrgBrand, OrgBrand.id == OrgProduct.brand_id)
-        .outerjoin(OrgImage, OrgImage.product_id == OrgProduct.id)
+        page_rows.join(product, product.id == page_rows.c.id)
+        .outerjoin(OrgBrand, OrgBrand.id == product.brand_id)
+        .outerjoin(cover, cover.product_id == product.id)
     )
-    nothing = sa.null()
+    nothing = sa.literal_column("NULL")  # (sa.null() is labelled "anon__<n>": longer SQL, see _creators)
     return sa.union_all(
-        sa.select(counted.c.total, sa.literal_column("0").label("part"), page_rows.c.position, OrgProduct.id,
-                  OrgProduct.slug, OrgProduct.type, OrgProduct.image_url, OrgProduct.name, OrgProduct.description,
+        sa.select(counted.c.total, sa.literal_column("0").label("part"), page_rows.c.position, product.id,
+                  product.slug, product.type, product.image_url, product.name, product.description,
                   OrgBrand.name.label("brand_name"), page_rows.c.from_price,
-                  OrgImage.key, OrgImage.widths, OrgImage.width, OrgImage.height, OrgImage.alt_text,
+                  cover.key, cover.widths, cover.width, cover.height, cover.alt_text,
                   rating[0].label("avg_rating"), rating[1].label("review_count"),
-                  sa.cast(nothing, sa.Boolean).label("is_public"), sa.cast(nothing, sa.Numeric).label("share"))
+                  sa.cast(sa.null(), sa.Boolean).label("is_public"), sa.cast(sa.null(), sa.Numeric).label("share"))
         .select_from(counted.outerjoin(product_part, sa.true())),
         # a translation: its locale, name and description in the slug, type and image_url columns
         sa.select(nothing, sa.literal_column("1"), page_rows.c.position, text.product_id,
@@ -472,30 +473,37 @@ def _summary(text: str | None, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _creators(org_id=None):
+def _creators(org_id=None, product_id=None):
     """The people attributed as creators of products right now (bound parameter ``now``), with
-    their avatars, optionally of one org: (attribution_id, product_id, share, display_name, slug,
-    is_public, and the avatar's key, widths, width, height and alt_text)."""
+    their avatars, optionally of one org and one product (a column or a scalar subquery):
+    (attribution_id, product_id, share, display_name, slug, is_public, and the avatar's key,
+    widths, width, height and alt_text). Short table aliases: psycopg converts (and caches) the SQL
+    of a statement up to 4,096 characters once, a longer one on every run."""
     now = sa.bindparam("now")
+    attribution, employee = sa.orm.aliased(Attribution, name="attr"), sa.orm.aliased(OrgEmployee, name="emp")
+    avatar, member = sa.orm.aliased(OrgImage, name="avatar"), sa.orm.aliased(OrgMember, name="mem")
+    profile, job = sa.orm.aliased(UserProfile, name="prof"), sa.orm.aliased(UserJobProfile, name="job")
     stmt = (
-        sa.select(Attribution.id.label("attribution_id"), Attribution.product_id.label("product_id"),
-                  Attribution.revenue_share_percentage.label("share"), UserProfile.display_name.label("display_name"),
-                  UserJobProfile.slug.label("slug"), UserJobProfile.is_public.label("is_public"),
-                  OrgImage.key.label("key"), OrgImage.widths.label("widths"), OrgImage.width.label("width"),
-                  OrgImage.height.label("height"), OrgImage.alt_text.label("alt_text"))
-        .join(OrgEmployee, OrgEmployee.id == Attribution.employee_id)
-        .outerjoin(OrgImage, OrgImage.employee_id == OrgEmployee.id)
-        .join(OrgMember, OrgMember.id == OrgEmployee.member_id)
-        .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
-        .outerjoin(UserJobProfile, UserJobProfile.id == OrgEmployee.job_profile_id)
+        sa.select(attribution.id.label("attribution_id"), attribution.product_id.label("product_id"),
+                  attribution.revenue_share_percentage.label("share"), profile.display_name.label("display_name"),
+                  job.slug.label("slug"), job.is_public.label("is_public"),
+                  avatar.key.label("key"), avatar.widths.label("widths"), avatar.width.label("width"),
+                  avatar.height.label("height"), avatar.alt_text.label("alt_text"))
+        .join(employee, employee.id == attribution.employee_id)
+        .outerjoin(avatar, avatar.employee_id == employee.id)
+        .join(member, member.id == employee.member_id)
+        .join(profile, profile.id == member.user_profile_id)
+        .outerjoin(job, job.id == employee.job_profile_id)
         .where(
             # Not ``in_(...)``: a literal IN list is an "expanding" parameter, rendered on every run.
-            sa.or_(Attribution.attribution_type == "creator", Attribution.attribution_type == "collaborator"),
-            Attribution.effective_from <= now,
-            sa.or_(Attribution.effective_to.is_(None), Attribution.effective_to > now),
+            sa.or_(attribution.attribution_type == "creator", attribution.attribution_type == "collaborator"),
+            attribution.effective_from <= now,
+            sa.or_(attribution.effective_to.is_(None), attribution.effective_to > now),
         )
     )
-    return stmt.where(Attribution.org_id == org_id) if org_id is not None else stmt
+    if org_id is not None:
+        stmt = stmt.where(attribution.org_id == org_id)
+    return stmt.where(attribution.product_id == product_id) if product_id is not None else stmt
 
 
 @prebuilt
@@ -652,7 +660,7 @@ def _published_product(slots: int):
     org = sa.bindparam("org_id")
     this_product = (sa.select(OrgProduct.id).where(OrgProduct.org_id == org, OrgProduct.slug == sa.bindparam("slug"))
                     .scalar_subquery())
-    creators = _creators(org).where(Attribution.product_id == this_product).subquery("creators")
+    creators = _creators(org, this_product).subquery("creators")
     return (
         sa.select(
             OrgProduct.id, OrgProduct.slug, OrgProduct.type, OrgProduct.name, OrgProduct.description,
