@@ -50,6 +50,11 @@ class OrgProduct(OrgScoped, Timestamped, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("org_id", "slug"),
         sa.Index(None, "org_id", "status"),
+        # The catalog listing's matches (app.catalog.queries) from the index alone on PostgreSQL: an
+        # org's published products of a type with what the listing filters and sorts on (an
+        # index-only scan; without it the org's 500 products at scale were read from 360 heap pages).
+        sa.Index(None, "org_id", "status", "type",
+                 postgresql_include=["id", "published_at", "created_at", "name"]),
         enum_check("type", PRODUCT_TYPES),
         enum_check("status", PRODUCT_STATUSES),
         sa.CheckConstraint("weight_grams >= 0", name="weight_min"),
@@ -525,8 +530,13 @@ class OrgProductMarketPriceSummary(OrgScoped, db.Model):
     product instead of aggregating every variant, plan and price of the market."""
 
     __tablename__ = "org_product_market_price_summary"
-    __table_args__ = (sa.Index(None, "org_id", "market_id", "from_price"),)
+    # A market's rows from the index alone on PostgreSQL (an index-only scan: the listing reads
+    # product_id and from_price). It serves every lookup by org too, so ``org_id`` has no index of
+    # its own: with one (deduplicated, much smaller) PostgreSQL read a market's rows through it and
+    # the heap, filtering out the org's other markets.
+    __table_args__ = (sa.Index(None, "org_id", "market_id", "from_price", postgresql_include=["product_id"]),)
 
+    org_id: Mapped[str] = fk("org.id", index=False)
     product_id: Mapped[str] = fk("org_product.id", primary_key=True, index=False)
     market_id: Mapped[str] = fk("org_market.id", primary_key=True)
     from_price: Mapped[Decimal] = money()

@@ -109,11 +109,11 @@ def ratings(org_id: str):
     )
 
 
-def _rating_of(org_id: str):
-    """Correlated (average, count) of the outer product's published reviews: evaluated only for the
-    rows a page returns."""
-    review = OrgProductReview
-    where = (review.org_id == org_id, review.product_id == OrgProduct.id, review.is_published.is_(True))
+def _rating_of(org_id: str, product_id=OrgProduct.id):
+    """Correlated (average, count) of the outer product's (``product_id``'s) published reviews:
+    evaluated only for the rows a page returns."""
+    review = sa.orm.aliased(OrgProductReview, name="rv")  # short: see ``_creators``
+    where = (review.org_id == org_id, review.product_id == product_id, review.is_published.is_(True))
     return (sa.select(sa.func.avg(review.rating)).where(*where).scalar_subquery(),
             sa.select(sa.func.count()).where(*where).scalar_subquery())
 
@@ -301,16 +301,21 @@ def _order_spec(filters: CatalogFilters, fp, matches, rt) -> list[tuple]:
 
 
 def _listing_statement(filters: CatalogFilters, matches=None, slots: int = CHAIN_SLOTS):
-    """The listing in one statement: the count of matches up to COUNT_LIMIT + 1 (``total``, on every
-    row, and on a row of its own when the page is empty) and one page of plain rows in order (id,
-    slug, type, image_url, name, description, brand name, "from" price, the cover image's columns,
-    a translation's locale, name and description, a creator's attribution id, name, profile slug,
-    whether the profile is public and avatar columns, average rating, review count). A product
-    comes once per translation in the page's content chain (bound parameters ``chain_locale_0`` to
-    ``chain_locale_<slots - 1>``, None past the chain's end) and
-    creator (attributed at ``now``), or once. ``count_limit``, ``limit`` and ``offset`` are bound
-    parameters. (It was six statements, each a round trip: the count, the page, the covers, the
-    translations and the creators.)"""
+    """The listing in one statement: the count of matches up to COUNT_LIMIT + 1 and one page, as
+    plain rows in the page's order, each product followed by its translations and its creators:
+
+    * (``part`` 0) total, 0, position, id, slug, type, image_url, name, description, brand name,
+      "from" price, the cover image's key, widths, width, height and alt text, average rating,
+      review count (and NULL, NULL); when the page is empty, one such row with the total alone;
+    * (1) NULL, 1, position, product id, a translation's locale, name and description (and NULLs):
+      one per translation in the page's content chain (bound parameters ``chain_locale_0`` to
+      ``chain_locale_<slots - 1>``, None past the chain's end);
+    * (2) NULL, 2, position, product id, a creator's attribution id, display name and profile slug,
+      (NULLs), the avatar's key, widths, width, height and alt text, (NULLs), whether the profile is
+      public, the share: one per creator attributed at ``now``, the largest share first.
+
+    ``count_limit``, ``limit`` and ``offset`` are bound parameters. (It was six statements, each a
+    round trip: the count, the page, the covers, the translations and the creators.)"""
     stmt, fp, org = _filtered(filters, matches)
     rt = None
     extra = []
@@ -320,43 +325,58 @@ def _listing_statement(filters: CatalogFilters, matches=None, slots: int = CHAIN
         extra = [rt.c.avg_rating.label("avg_rating"), rt.c.review_count.label("review_count")]
     spec = _order_spec(filters, fp, matches, rt)
     # The matches with their sort keys, computed once (a CTE read twice is materialized): the count
-    # and the page read it instead of each joining the org's products to its prices again.
+    # and the page read it instead of each joining the org's products to its prices again. The last
+    # key is the product id, the CTE's own ``id``.
     matched = stmt.with_only_columns(
         OrgProduct.id.label("id"), fp.from_price.label("from_price"), *extra,
-        *(key.label(f"k{n}") for n, (key, _descending) in enumerate(spec)),
+        *(key.label(f"k{n}") for n, (key, _descending) in enumerate(spec[:-1])),
     ).cte("matched")
     bounded = sa.select(matched.c.id).limit(sa.bindparam("count_limit")).subquery("bounded")
     counted = sa.select(sa.func.count().label("total")).select_from(bounded).subquery("counted")
-    keys = [matched.c[f"k{n}"].desc() if descending else matched.c[f"k{n}"].asc()
-            for n, (_key, descending) in enumerate(spec)]
+    keys = [*(matched.c[f"k{n}"].desc() if descending else matched.c[f"k{n}"].asc()
+              for n, (_key, descending) in enumerate(spec[:-1])), matched.c.id.asc()]
     page_rows = (
         sa.select(matched.c.id, matched.c.from_price, *(matched.c[c.name] for c in extra),
                   sa.func.row_number().over(order_by=keys).label("position"))
         .order_by(*keys).limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
-        .subquery("page_rows")
+        .cte("page")
     )
-    rating = (page_rows.c.avg_rating, page_rows.c.review_count) if rt is not None else _rating_of(org)
+    # Three parts, each read once per product of the page (the page's rows are a CTE read three
+    # times): the products (with the count, their brand, cover and ratings), their translations in
+    # the chain and their creators. As one join, every product came once per translation and
+    # creator, and PostgreSQL looked up the creators once per translation and the ratings once per
+    # row (4 rows of ~1 kB per product on a German page).
+    product, cover = sa.orm.aliased(OrgProduct, name="p"), sa.orm.aliased(OrgImage, name="cover")  # see _creators
+    rating = (page_rows.c.avg_rating, page_rows.c.review_count) if rt is not None else _rating_of(org, product.id)
     text = sa.orm.aliased(OrgProductTranslation, name="texts")
-    creators = _creators(org).subquery("creators")
-    listed = (
-        page_rows.join(OrgProduct, OrgProduct.id == page_rows.c.id)
-        .outerjoin(OrgBrand, OrgBrand.id == OrgProduct.brand_id)
-        .outerjoin(OrgImage, OrgImage.product_id == OrgProduct.id)
-        .outerjoin(text, sa.and_(text.product_id == OrgProduct.id,
-                                 in_chain(text.locale_key, slots)))
-        .outerjoin(creators, creators.c.product_id == OrgProduct.id)
+    creators = _creators(org).subquery("cr")
+    product_part = (
+        page_rows.join(product, product.id == page_rows.c.id)
+        .outerjoin(OrgBrand, OrgBrand.id == product.brand_id)
+        .outerjoin(cover, cover.product_id == product.id)
     )
-    return (
-        sa.select(counted.c.total, OrgProduct.id, OrgProduct.slug, OrgProduct.type, OrgProduct.image_url,
-                  OrgProduct.name, OrgProduct.description, OrgBrand.name.label("brand_name"), page_rows.c.from_price,
-                  OrgImage.key, OrgImage.widths, OrgImage.width, OrgImage.height, OrgImage.alt_text,
-                  text.locale_key, text.name, text.description,
-                  creators.c.attribution_id, creators.c.display_name, creators.c.slug, creators.c.is_public,
-                  creators.c.key, creators.c.widths, creators.c.width, creators.c.height, creators.c.alt_text,
-                  *rating)
-        .select_from(counted.outerjoin(listed, sa.true()))
-        .order_by(page_rows.c.position, creators.c.share.desc(), creators.c.display_name)
-    )
+    nothing = sa.literal_column("NULL")  # (sa.null() is labelled "anon__<n>": longer SQL, see _creators)
+    return sa.union_all(
+        sa.select(counted.c.total, sa.literal_column("0").label("part"), page_rows.c.position, product.id,
+                  product.slug, product.type, product.image_url, product.name, product.description,
+                  OrgBrand.name.label("brand_name"), page_rows.c.from_price,
+                  cover.key, cover.widths, cover.width, cover.height, cover.alt_text,
+                  rating[0].label("avg_rating"), rating[1].label("review_count"),
+                  sa.cast(sa.null(), sa.Boolean).label("is_public"), sa.cast(sa.null(), sa.Numeric).label("share"))
+        .select_from(counted.outerjoin(product_part, sa.true())),
+        # a translation: its locale, name and description in the slug, type and image_url columns
+        sa.select(nothing, sa.literal_column("1"), page_rows.c.position, text.product_id,
+                  text.locale_key, text.name, text.description, *(nothing,) * 13)
+        .join_from(page_rows, text, sa.and_(text.product_id == page_rows.c.id, in_chain(text.locale_key, slots))),
+        # a creator: the attribution's id, the display name and the profile's slug in the slug, type
+        # and image_url columns, the avatar in the cover's
+        sa.select(nothing, sa.literal_column("2"), page_rows.c.position, creators.c.product_id,
+                  creators.c.attribution_id, creators.c.display_name, creators.c.slug, nothing, nothing, nothing,
+                  nothing, creators.c.key, creators.c.widths, creators.c.width, creators.c.height,
+                  creators.c.alt_text, nothing, nothing, creators.c.is_public, creators.c.share)
+        .join_from(page_rows, creators, creators.c.product_id == page_rows.c.id),
+    ).order_by(sa.literal_column("position"), sa.literal_column("part"), sa.literal_column("share").desc(),
+               sa.literal_column("type"))
 
 
 @functools.lru_cache(maxsize=_SHAPES)
@@ -406,17 +426,18 @@ def catalog_page(storefront: Storefront, filters: CatalogFilters, chain: list[st
     products: dict[str, tuple] = {}
     texts: dict[str, dict[str, tuple]] = {}
     creators: dict[str, dict[str, Creator]] = {}
-    for row in rows:  # a product once per translation in the chain and creator (or once)
-        product_id = row[1]
+    for row in rows:  # in the page's order: a product, its translations, its creators
+        product_id = row[3]
         if product_id is None:  # the count's own row of an empty page
             continue
-        if product_id not in products:
+        part = row[1]
+        if part == 0:
             products[product_id] = row
-        if row[14] is not None:
-            texts.setdefault(product_id, {})[row[14]] = (row[15], row[16])
-        if row[17] is not None:
-            creators.setdefault(product_id, {})[row[17]] = Creator(
-                name=row[18], slug=row[19] if row[20] else None, avatar=ImageView.of(*row[21:26]) if row[21] else None)
+        elif part == 1:
+            texts.setdefault(product_id, {})[row[4]] = (row[5], row[6])
+        else:
+            creators.setdefault(product_id, {})[row[4]] = Creator(
+                name=row[5], slug=row[6] if row[18] else None, avatar=ImageView.of(*row[11:16]) if row[11] else None)
 
     def text(product_id: str, index: int, base):
         """``translated``: the first non-empty value in the chain's languages, else the base row's."""
@@ -430,17 +451,17 @@ def catalog_page(storefront: Storefront, filters: CatalogFilters, chain: list[st
 
     cards = [
         ProductCard(
-            slug=row[2],
-            type=row[3],
-            image_url=row[4],
-            name=text(product_id, 0, row[5]),
-            summary=_summary(text(product_id, 1, row[6])),
-            from_price=row[8],
-            avg_rating=float(row[-2]) if row[-2] is not None else None,
-            review_count=row[-1] or 0,
-            brand_name=row[7],
+            slug=row[4],
+            type=row[5],
+            image_url=row[6],
+            name=text(product_id, 0, row[7]),
+            summary=_summary(text(product_id, 1, row[8])),
+            from_price=row[10],
+            avg_rating=float(row[16]) if row[16] is not None else None,
+            review_count=row[17] or 0,
+            brand_name=row[9],
             creators=list(creators[product_id].values()) if product_id in creators else [],
-            image=ImageView.of(*row[9:14]) if row[9] else None,
+            image=ImageView.of(*row[11:16]) if row[11] else None,
         )
         for product_id, row in products.items()
     ]
@@ -452,90 +473,97 @@ def _summary(text: str | None, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _creators(org_id=None):
+def _creators(org_id=None, product_id=None):
     """The people attributed as creators of products right now (bound parameter ``now``), with
-    their avatars, optionally of one org: (attribution_id, product_id, share, display_name, slug,
-    is_public, and the avatar's key, widths, width, height and alt_text)."""
+    their avatars, optionally of one org and one product (a column or a scalar subquery):
+    (attribution_id, product_id, share, display_name, slug, is_public, and the avatar's key,
+    widths, width, height and alt_text). Short table aliases: psycopg converts (and caches) the SQL
+    of a statement up to 4,096 characters once, a longer one on every run."""
     now = sa.bindparam("now")
+    attribution, employee = sa.orm.aliased(Attribution, name="attr"), sa.orm.aliased(OrgEmployee, name="emp")
+    avatar, member = sa.orm.aliased(OrgImage, name="avatar"), sa.orm.aliased(OrgMember, name="mem")
+    profile, job = sa.orm.aliased(UserProfile, name="prof"), sa.orm.aliased(UserJobProfile, name="job")
     stmt = (
-        sa.select(Attribution.id.label("attribution_id"), Attribution.product_id.label("product_id"),
-                  Attribution.revenue_share_percentage.label("share"), UserProfile.display_name.label("display_name"),
-                  UserJobProfile.slug.label("slug"), UserJobProfile.is_public.label("is_public"),
-                  OrgImage.key.label("key"), OrgImage.widths.label("widths"), OrgImage.width.label("width"),
-                  OrgImage.height.label("height"), OrgImage.alt_text.label("alt_text"))
-        .join(OrgEmployee, OrgEmployee.id == Attribution.employee_id)
-        .outerjoin(OrgImage, OrgImage.employee_id == OrgEmployee.id)
-        .join(OrgMember, OrgMember.id == OrgEmployee.member_id)
-        .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
-        .outerjoin(UserJobProfile, UserJobProfile.id == OrgEmployee.job_profile_id)
+        sa.select(attribution.id.label("attribution_id"), attribution.product_id.label("product_id"),
+                  attribution.revenue_share_percentage.label("share"), profile.display_name.label("display_name"),
+                  job.slug.label("slug"), job.is_public.label("is_public"),
+                  avatar.key.label("key"), avatar.widths.label("widths"), avatar.width.label("width"),
+                  avatar.height.label("height"), avatar.alt_text.label("alt_text"))
+        .join(employee, employee.id == attribution.employee_id)
+        .outerjoin(avatar, avatar.employee_id == employee.id)
+        .join(member, member.id == employee.member_id)
+        .join(profile, profile.id == member.user_profile_id)
+        .outerjoin(job, job.id == employee.job_profile_id)
         .where(
             # Not ``in_(...)``: a literal IN list is an "expanding" parameter, rendered on every run.
-            sa.or_(Attribution.attribution_type == "creator", Attribution.attribution_type == "collaborator"),
-            Attribution.effective_from <= now,
-            sa.or_(Attribution.effective_to.is_(None), Attribution.effective_to > now),
+            sa.or_(attribution.attribution_type == "creator", attribution.attribution_type == "collaborator"),
+            attribution.effective_from <= now,
+            sa.or_(attribution.effective_to.is_(None), attribution.effective_to > now),
         )
     )
-    return stmt.where(Attribution.org_id == org_id) if org_id is not None else stmt
+    if org_id is not None:
+        stmt = stmt.where(attribution.org_id == org_id)
+    return stmt.where(attribution.product_id == product_id) if product_id is not None else stmt
 
 
 @prebuilt
 def _facet_rows():
-    """Collections and skills leading to something sold in a market, with their translations (for a
-    skill, the platform's and then the org's own names), in one statement of plain rows: (kind, id,
-    slug, locale_key (None: the base row), name, sort_order)."""
+    """Collections and skills leading to something sold in a market, with their translations, in one
+    statement of plain rows (kind, id, slug, base name, sort order, locale_key, translated name):
+    a collection or skill once per translation, or once with no locale; then ("own", skill id, ...)
+    the org's own names for skills (``facets`` applies those of the skills listed). Whether a
+    collection or skill leads to something sold is asked once per collection and once for the skills
+    (it was asked twice for each, once per part of the statement that read their names)."""
     org, market = sa.bindparam("org_id"), sa.bindparam("market_id")
     summary = sa.orm.aliased(OrgProductMarketPriceSummary, name="from_prices")
-    sold = (
-        sa.select(OrgProduct.id)
-        .join(summary, sa.and_(summary.product_id == OrgProduct.id, summary.org_id == org,
-                               summary.market_id == market))
-        .where(OrgProduct.org_id == org, OrgProduct.status == "published")
-    )
-    collection_ids = (
-        sa.select(OrgProductCollection.id)
-        .where(OrgProductCollection.org_id == org,
-               OrgProductCollection.id.in_(sa.select(OrgProductCollectionProduct.collection_id)
-                                           .where(OrgProductCollectionProduct.product_id.in_(sold))))
-    )
-    skill_ids = sa.select(OrgProductCourseSkill.skill_id).where(OrgProductCourseSkill.org_id == org,
-                                                                OrgProductCourseSkill.course_product_id.in_(sold))
-    c, ct, sk, st = OrgProductCollection, OrgProductCollectionTranslation, Skill, SkillTranslation
-    own = OrgSkillTranslation
-    no_locale = sa.cast(sa.null(), sa.String)
-    zero, one = sa.literal_column("0"), sa.literal_column("1")
-    rows = sa.union_all(
+
+    def sold(product_id) -> tuple:
+        """Conditions: ``product_id`` (a column to join on) is published and sold in the market."""
+        return (summary.product_id == product_id, summary.org_id == org, summary.market_id == market,
+                OrgProduct.id == product_id, OrgProduct.org_id == org, OrgProduct.status == "published")
+
+    c, ct, link, sk, st, own = (OrgProductCollection, OrgProductCollectionTranslation, OrgProductCollectionProduct,
+                                Skill, SkillTranslation, OrgSkillTranslation)
+    course_skill = OrgProductCourseSkill
+    no_text = sa.cast(sa.null(), sa.String)
+    return sa.union_all(
         sa.select(sa.literal_column("'collection'").label("kind"), c.id.label("id"), c.slug.label("slug"),
-                  no_locale.label("locale_key"), c.name.label("name"), c.sort_order.label("sort_order"),
-                  zero.label("own"))
-        .where(c.id.in_(collection_ids)),
-        sa.select(sa.literal_column("'collection'"), c.id, c.slug, ct.locale_key, ct.name, c.sort_order, zero)
-        .join(ct, ct.collection_id == c.id).where(c.id.in_(collection_ids)),
-        sa.select(sa.literal_column("'skill'"), sk.id, sk.slug, no_locale, sk.name, zero, zero)
-        .where(sk.id.in_(skill_ids)),
-        sa.select(sa.literal_column("'skill'"), sk.id, sk.slug, st.locale_key, st.name, zero, zero)
-        .join(st, st.skill_id == sk.id).where(sk.id.in_(skill_ids)),
-        # The org's own name for a shared skill: read after the platform's, so it wins (``translated``).
-        sa.select(sa.literal_column("'skill'"), sk.id, sk.slug, own.locale_key, own.name, zero, one)
-        .join(own, sa.and_(own.skill_id == sk.id, own.org_id == org)).where(sk.id.in_(skill_ids)),
-    ).subquery()
-    return sa.select(rows.c.kind, rows.c.id, rows.c.slug, rows.c.locale_key, rows.c.name,
-                     rows.c.sort_order).order_by(rows.c.own)
+                  c.name.label("base"), c.sort_order.label("sort_order"), ct.locale_key.label("locale_key"),
+                  ct.name.label("name"))
+        .outerjoin(ct, ct.collection_id == c.id)
+        .where(c.org_id == org,
+               sa.exists().where(link.collection_id == c.id, *sold(link.product_id))),
+        sa.select(sa.literal_column("'skill'"), sk.id, sk.slug, sk.name, sa.literal_column("0"), st.locale_key,
+                  st.name)
+        .outerjoin(st, st.skill_id == sk.id)
+        .where(sk.id.in_(sa.select(course_skill.skill_id)
+                         .where(course_skill.org_id == org, *sold(course_skill.course_product_id)))),
+        sa.select(sa.literal_column("'own'"), own.skill_id, no_text, no_text, sa.literal_column("0"),
+                  own.locale_key, own.name)
+        .where(own.org_id == org),
+    )
 
 
 def facets(storefront: Storefront, chain: Sequence[str | None] = ()) -> dict:
     """Collections and skills that lead to something sold in this market, named in the content
     ``chain``'s language (one query): collections in their order, skills by name."""
-    # (kind, id) -> [slug, sort order, base name, {locale: name}] (of two names of one locale the
-    # later row wins: a skill's org name over the platform's)
+    # (kind, id) -> [slug, sort order, base name, {locale: name}]; a skill's org name wins over the
+    # platform's translation in the same locale
     found: dict[tuple[str, str], list] = {}
+    own = []
     rows = plain_rows(db.session, _facet_rows(), {"org_id": storefront.org_id, "market_id": storefront.market_id})
-    for kind, id_, slug, locale_key, name, sort_order in rows.all():
+    for kind, id_, slug, base, sort_order, locale_key, name in rows.all():
+        if kind == "own":
+            own.append((id_, locale_key, name))
+            continue
         entry = found.get((kind, id_))
         if entry is None:
-            entry = found[(kind, id_)] = [slug, sort_order, None, {}]
-        if locale_key is None:
-            entry[2] = name
-        else:
+            entry = found[(kind, id_)] = [slug, sort_order, base, {}]
+        if locale_key is not None:
+            entry[3][locale_key] = name
+    for skill_id, locale_key, name in own:
+        entry = found.get(("skill", skill_id))
+        if entry is not None:
             entry[3][locale_key] = name
     locales = chain_locales(chain)
 
@@ -632,7 +660,7 @@ def _published_product(slots: int):
     org = sa.bindparam("org_id")
     this_product = (sa.select(OrgProduct.id).where(OrgProduct.org_id == org, OrgProduct.slug == sa.bindparam("slug"))
                     .scalar_subquery())
-    creators = _creators(org).where(Attribution.product_id == this_product).subquery("creators")
+    creators = _creators(org, this_product).subquery("creators")
     return (
         sa.select(
             OrgProduct.id, OrgProduct.slug, OrgProduct.type, OrgProduct.name, OrgProduct.description,

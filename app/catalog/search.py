@@ -23,6 +23,7 @@ from app.extensions import db
 
 MAX_TERMS = 8
 _WORD = re.compile(r"[^\W_]+")
+_CONFIG_NAME = re.compile(r"[a-z_]+")
 # SQLite: the FTS5 documents matching :match, best first (bm25 with the name weighing 10 times the
 # description; PostgreSQL weighs them with setweight A / B)
 # (FTS5's ``rank`` column, not a bm25() call, which SQLite refuses once it flattens the subquery)
@@ -58,16 +59,19 @@ def prepared(text: str, chain: Sequence[str | None]) -> tuple[tuple, dict] | Non
 def matching_subquery(dialect: str, configs: tuple[str, ...]):
     """The search subquery for one shape, with bound parameters ``org_id``, ``search_locales``
     and ``search_query`` (PostgreSQL) or ``search_match`` (SQLite)."""
-    docs = OrgProductSearchDocument
+    # A short alias and the query written once: the catalog's statement stays under the 4,096
+    # characters up to which psycopg converts its SQL once (app.catalog.queries._creators).
+    docs = sa.orm.aliased(OrgProductSearchDocument, name="docs")
     in_chain = sa.or_(docs.locale_key.is_(None),
                       docs.locale_key.in_(sa.bindparam("search_locales", expanding=True)))
     org = sa.bindparam("org_id")
     if dialect == "postgresql":
-        query = _tsquery(sa.bindparam("search_query", type_=sa.Text), configs)
-        rank = sa.func.ts_rank(docs.document, query)
+        query = sa.select(_tsquery(sa.bindparam("search_query", type_=sa.Text), configs).label("q")).subquery("tsq")
+        rank = sa.func.ts_rank(docs.document, query.c.q)
         return (
             sa.select(docs.product_id.label("product_id"), sa.func.max(rank).label("rank"))
-            .where(docs.org_id == org, in_chain, docs.document.op("@@")(query))
+            .select_from(docs).join(query, sa.true())
+            .where(docs.org_id == org, in_chain, docs.document.op("@@")(query.c.q))
             .group_by(docs.product_id)
             .subquery("matches")
         )
@@ -91,6 +95,9 @@ def _tsquery(source, configs: Sequence[str]):
     unstemmed ("simple"), OR-ed: a document in any of those languages matches when it holds every word."""
     query = None
     for config in configs:
-        part = sa.func.to_tsquery(sa.cast(config, sa.dialects.postgresql.REGCONFIG), source)
+        if not _CONFIG_NAME.fullmatch(config):
+            raise ValueError(f"not a text-search configuration: {config!r}")
+        # the configuration's name in the SQL (one of app.catalog.listing's): a shorter statement
+        part = sa.func.to_tsquery(sa.literal_column(f"'{config}'::regconfig"), source)
         query = part if query is None else query.op("||")(part)
     return query

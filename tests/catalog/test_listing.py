@@ -229,6 +229,13 @@ def test_text_search_configuration_by_language():
 
 # ---- one org's rows only, bounded pages ------------------------------------------------------
 
+def _read_as(table: str, statement: str) -> set[str]:
+    """The names under which ``statement`` reads ``table`` (itself, or its aliases)."""
+    aliases = set(re.findall(rf"\b{table} AS (\w+)", statement))
+    plain = re.search(rf"\b{table}\b(?! AS)", statement.replace(f"{table}.", ""))
+    return aliases | ({table} if plain else set())
+
+
 def test_the_catalog_sql_reads_only_the_storefronts_org(bookshop, app, client, count_queries):
     from app.catalog.models import OrgProduct
     from app.orgs.models import Org
@@ -247,12 +254,13 @@ def test_the_catalog_sql_reads_only_the_storefronts_org(bookshop, app, client, c
             html = client.get(url).get_data(as_text=True)
         assert "rival-book" not in html and "★ 5" not in html and "★ 2" in html
         for statement in log.statements:
-            if "org_product_review" in statement and "GROUP BY" in statement.upper():
-                assert "org_product_review.org_id =" in statement, statement
+            if "GROUP BY" in statement.upper():  # reviews aggregated: the org's only
+                for name in _read_as("org_product_review", statement):
+                    assert f"{name}.org_id =" in statement, statement
             if "org_product_market_price_summary" in statement:
                 assert "from_prices.org_id =" in statement, statement
             if "org_product_search_document" in statement:
-                assert "org_product_search_document.org_id =" in statement, statement
+                assert "org_product_search_document AS docs" in statement and "docs.org_id =" in statement, statement
             assert "org_product_variant_payment_plan_market_price AS" not in statement  # no aggregate over prices
 
 
@@ -273,7 +281,8 @@ def test_a_catalog_page_is_three_statements_with_its_translated_cards(bookshop, 
     assert slugs(html) == ["camera-course", "photo-book"] and past.count == 4, str(past)
 
 
-def test_a_card_names_each_creator_once_by_share_beside_its_translations(bookshop, app, client):
+def _two_creators_and_two_translations(app) -> None:
+    """The photo book gets an English translation besides its German one and two creators."""
     from app.catalog.attributions import set_attribution
     from app.catalog.models import OrgProduct
     from app.orgs.models import Org
@@ -287,12 +296,46 @@ def test_a_card_names_each_creator_once_by_share_beside_its_translations(booksho
             employee = make_employee(org, make_user(email, display_name=name), role="creator")
             set_attribution(book, employee, percent=Decimal(percent), by=org_admin(org))
         db.session.commit()
+
+
+def test_a_card_names_each_creator_once_by_share_beside_its_translations(bookshop, app, client):
+    _two_creators_and_two_translations(app)
     html = client.get("/buecher/eu/de/").get_data(as_text=True)
     card = html[html.index('data-slug="photo-book"'):]
     card = card[:card.index("</article>")] if "</article>" in card else card
     assert card.count("Bob Major") == 1 and card.count("Ada Minor") == 1
     assert card.index("Bob Major") < card.index("Ada Minor")  # the larger share first
     assert "Das große Buch der Fotografie" in card
+
+
+def test_the_listing_reads_a_products_translations_and_creators_side_by_side(bookshop, app, monkeypatch):
+    """One row for the product, one per translation in the chain, one per creator: not one per
+    translation and creator (the creators looked up again for each translation, the product's
+    columns sent four times)."""
+    from types import SimpleNamespace
+
+    from app.catalog.models import OrgProduct
+
+    _two_creators_and_two_translations(app)
+    read = []
+    plain_rows = queries.plain_rows
+
+    def recording(session, statement, values):
+        rows = plain_rows(session, statement, values).all()
+        read.extend(rows)
+        return SimpleNamespace(all=lambda: rows)
+
+    monkeypatch.setattr(queries, "plain_rows", recording)
+    with app.app_context():
+        book = db.session.scalar(sa.select(OrgProduct).where(OrgProduct.slug == "photo-book"))
+        org_id, market_id = db.session.execute(sa.text(
+            "SELECT m.org_id, m.id FROM org_market m JOIN org o ON o.id = m.org_id WHERE o.slug = 'buecher'")).one()
+        page = queries.catalog_page(SimpleNamespace(org_id=org_id, market_id=market_id), queries.CatalogFilters(),
+                                    ["de", "en"])
+        card = next(card for card in page.cards if card.slug == "photo-book")
+        assert [creator.name for creator in card.creators] == ["Bob Major", "Ada Minor"]
+        assert card.name == "Das große Buch der Fotografie" and page.total == 2
+        assert sum(1 for row in read if book.id in row) == 1 + 2 + 2
 
 
 def test_the_count_stops_at_a_bound(bookshop, client, monkeypatch):
