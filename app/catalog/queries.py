@@ -383,7 +383,7 @@ def _listing_statement(filters: CatalogFilters, matches=None, slots: int = CHAIN
 def _prebuilt_listing(shape: tuple, search_shape: tuple | None, slots: int = CHAIN_SLOTS):
     """The listing's statement for one shape of the filters (and of the text search), with bound
     parameters (built once)."""
-    matches = search.matching_subquery(*search_shape) if search_shape is not None else None
+    matches = search.matching_subquery(*search_shape, slots) if search_shape is not None else None
     return with_kept_hash(_listing_statement(CatalogFilters(*shape), matches, slots))
 
 

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from app.catalog.listing import FALLBACK_CONFIG, config_for
 from app.catalog.models import FTS_TABLE, OrgProductSearchDocument
 from app.extensions import db
+from app.markets.chain_sql import in_chain
 
 MAX_TERMS = 8
 _WORD = re.compile(r"[^\W_]+")
@@ -46,7 +47,7 @@ def prepared(text: str, chain: Sequence[str | None]) -> tuple[tuple, dict] | Non
     if not words:
         return None
     locales = [key for key in chain if key]
-    values = {"search_locales": locales}
+    values = {}
     if db.session.get_bind().dialect.name == "postgresql":
         configs = tuple(dict.fromkeys([*(config_for(key) for key in locales), FALLBACK_CONFIG]))
         values["search_query"] = " & ".join(f"{word}:*" for word in words)
@@ -56,14 +57,16 @@ def prepared(text: str, chain: Sequence[str | None]) -> tuple[tuple, dict] | Non
 
 
 @functools.lru_cache(maxsize=64)
-def matching_subquery(dialect: str, configs: tuple[str, ...]):
-    """The search subquery for one shape, with bound parameters ``org_id``, ``search_locales``
-    and ``search_query`` (PostgreSQL) or ``search_match`` (SQLite)."""
+def matching_subquery(dialect: str, configs: tuple[str, ...], slots: int):
+    """The search subquery for one shape, with bound parameters ``org_id``, the content chain's
+    ``chain_locale_<n>`` (``app.markets.chain_sql``: ``slots`` of them, bound by the statement
+    that holds this subquery) and ``search_query`` (PostgreSQL) or ``search_match`` (SQLite)."""
     # A short alias and the query written once: the catalog's statement stays under the 4,096
     # characters up to which psycopg converts its SQL once (app.catalog.queries._creators).
     docs = sa.orm.aliased(OrgProductSearchDocument, name="docs")
-    in_chain = sa.or_(docs.locale_key.is_(None),
-                      docs.locale_key.in_(sa.bindparam("search_locales", expanding=True)))
+    # (the chain's languages as fixed parameters, not an "expanding" list, which SQLAlchemy would
+    # render into the SQL again on every run and which keeps the statement off the driver path)
+    in_chain_ = sa.or_(docs.locale_key.is_(None), in_chain(docs.locale_key, slots))
     org = sa.bindparam("org_id")
     if dialect == "postgresql":
         query = sa.select(_tsquery(sa.bindparam("search_query", type_=sa.Text), configs).label("q")).subquery("tsq")
@@ -71,7 +74,7 @@ def matching_subquery(dialect: str, configs: tuple[str, ...]):
         return (
             sa.select(docs.product_id.label("product_id"), sa.func.max(rank).label("rank"))
             .select_from(docs).join(query, sa.true())
-            .where(docs.org_id == org, in_chain, docs.document.op("@@")(query.c.q))
+            .where(docs.org_id == org, in_chain_, docs.document.op("@@")(query.c.q))
             .group_by(docs.product_id)
             .subquery("matches")
         )
@@ -84,7 +87,7 @@ def matching_subquery(dialect: str, configs: tuple[str, ...]):
     return (
         sa.select(docs.product_id.label("product_id"), sa.func.max(fts.c.rank).label("rank"))
         .join(fts, fts.c.doc_id == docs.id)
-        .where(docs.org_id == org, in_chain)
+        .where(docs.org_id == org, in_chain_)
         .group_by(docs.product_id)
         .subquery("matches")
     )

@@ -32,3 +32,15 @@ def test_the_product_pages_statements_have_no_expanding_parameters(build):
         assert binds and not [b.key for b in binds if b.expanding]
         names = {b.key for b in binds}
         assert {f"chain_locale_{n}" for n in range(slots)} <= names
+
+
+@pytest.mark.parametrize("search_shape", [None, ("sqlite", ()), ("postgresql", ("german", "simple"))])
+def test_the_listing_and_its_text_search_have_no_expanding_parameters(search_shape):
+    """An expanding list (the search once had one for its languages) keeps the whole listing off
+    the driver path (app.db.plain_rows) and is rendered into the SQL on every search."""
+    shape = queries._shape(queries.CatalogFilters(q="x" if search_shape else ""))
+    for slots in (CHAIN_SLOTS, 6):
+        statement = queries._prebuilt_listing(shape, search_shape, slots)
+        binds = statement._generate_cache_key().bindparams
+        assert binds and not [b.key for b in binds if b.expanding]
+        assert {f"chain_locale_{n}" for n in range(slots)} <= {b.key for b in binds}
