@@ -398,17 +398,25 @@ def _add_items(order: OrgMemberOrder, quote: Quote, currency: str) -> None:
         order.items.append(item)
         pairs.append((item, line))
     db.session.flush()
+    snapshots = []
     for item, line in pairs:
         rate = _applied_rate(line, currency)
         if rate is not None:
-            db.session.add(OrgTaxRateSnapshot(
+            snapshots.append(dict(
                 org_id=order.org_id, original_tax_rate_id=rate.id, order_id=order.id, order_item_id=item.id,
-                snapshot_data=snapshot_data(rate),
+                by_employee_id=None, snapshot_data=snapshot_data(rate),
                 # The tax report's copies (OrgTaxRateSnapshot; paid_at when the order is paid).
-                billing_country_code=order.billing_country_code, currency_code=order.currency_code,
+                paid_at=None, billing_country_code=order.billing_country_code, currency_code=order.currency_code,
                 tax_rate_percent=item.tax_rate_percent, taxable_amount=item.line_total - item.tax_amount,
                 tax_amount=item.tax_amount,
             ))
+    if snapshots:  # through Core: nothing reads them as entities in this transaction (no ORM flush of their own)
+        db.session.connection().execute(_snapshot_insert(), snapshots)
+
+
+@prebuilt
+def _snapshot_insert() -> sa.Insert:
+    return sa.insert(OrgTaxRateSnapshot.__table__)
 
 
 def _order_item(org_id: str, line: PricedLine, currency: str) -> OrgMemberOrderItem:
