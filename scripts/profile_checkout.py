@@ -61,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--limit", type=int, default=40)
     parser.add_argument("--only", default=None, help="cProfile: only functions whose file matches (e.g. app/)")
+    parser.add_argument("--callers", default=None, help="cProfile: who calls the functions matching this")
     args = parser.parse_args(argv)
     os.environ.setdefault("SESSION_COOKIE_SECURE", "0")  # the test client speaks http
     os.environ.pop("BENCH_SQL_TIMING", None)
@@ -166,7 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'per order':<10} {totals[0]:7.1f} {totals[1]:7.1f} {totals[2]:5d}")
     if isinstance(profiler, cProfile.Profile):
         stats = pstats.Stats(profiler).sort_stats(args.sort)
-        if args.only:
+        if args.callers:
+            stats.print_callers(args.callers)
+        elif args.only:
             stats.print_stats(args.only, args.limit)
         else:
             stats.strip_dirs().print_stats(args.limit)
