@@ -56,8 +56,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--orders", type=int, default=30)
     parser.add_argument("--sql", action="store_true")
     parser.add_argument("--profile", default=None, help="a step name, or 'all'")
+    parser.add_argument("--profiler", choices=("cprofile", "pyinstrument"), default="cprofile",
+                        help="pyinstrument (when installed) prints a call tree of the step")
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--limit", type=int, default=40)
+    parser.add_argument("--only", default=None, help="cProfile: only functions whose file matches (e.g. app/)")
+    parser.add_argument("--callers", default=None, help="cProfile: who calls the functions matching this")
     args = parser.parse_args(argv)
     os.environ.setdefault("SESSION_COOKIE_SECURE", "0")  # the test client speaks http
     os.environ.pop("BENCH_SQL_TIMING", None)
@@ -103,7 +107,14 @@ def main(argv: list[str] | None = None) -> int:
     }, expect=(302, 303))
 
     results: dict[str, list[tuple[float, float, int]]] = {step: [] for step in STEPS}
-    profiler = cProfile.Profile(CLOCK) if args.profile else None  # CPU time, as the table
+    profiler = None
+    if args.profile and args.profiler == "pyinstrument":
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.0002, async_mode="disabled")
+        profiler.enable, profiler.disable = profiler.start, profiler.stop  # the sessions add up
+    elif args.profile:
+        profiler = cProfile.Profile(CLOCK)  # CPU time, as the table
 
     def timed(step, order_index, method, path, data=None, headers=None, expect=(200,)):
         recorder.statements, recorder.sql_s = [], 0.0
@@ -154,8 +165,16 @@ def main(argv: list[str] | None = None) -> int:
         totals[2] += stmts
         print(f"{step:<10} {cpu:7.1f} {sql:7.1f} {stmts:5d}")
     print(f"{'per order':<10} {totals[0]:7.1f} {totals[1]:7.1f} {totals[2]:5d}")
-    if profiler is not None:
-        pstats.Stats(profiler).strip_dirs().sort_stats(args.sort).print_stats(args.limit)
+    if isinstance(profiler, cProfile.Profile):
+        stats = pstats.Stats(profiler).sort_stats(args.sort)
+        if args.callers:
+            stats.print_callers(args.callers)
+        elif args.only:
+            stats.print_stats(args.only, args.limit)
+        else:
+            stats.strip_dirs().print_stats(args.limit)
+    elif profiler is not None:
+        print(profiler.output_text(unicode=True, color=False, show_all=False))
     return 0
 
 

@@ -22,9 +22,10 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.util import identity_key
 
 from app.accounting.models import Account, AccountJournalEntry, AccountJournalLine
-from app.db import new_id, utcnow
+from app.db import new_id, plain_rows, utcnow
 from app.extensions import db
 from app.money import ZERO, quantize
 
@@ -134,7 +135,7 @@ def post(org_id: str, currency: str, *, memo: str, source_type: str, source_id: 
         raise UnbalancedEntryError(f"entry {memo!r} does not balance: {dict(merged)}")
     if not merged:
         return None
-    accounts = accounts_for(org_id, currency, merged, lock=True)
+    accounts = _locked_accounts(org_id, currency, merged)
     now = utcnow()
     entry_id = new_id()
     connection = db.session.connection()
@@ -157,9 +158,44 @@ def post(org_id: str, currency: str, *, memo: str, source_type: str, source_id: 
     for n, account_id in enumerate(ordered):
         params[f"account_{n}"], params[f"change_{n}"] = account_id, changes[account_id]
     connection.execute(_balances_update(len(ordered)), params)
-    for key in merged:
-        db.session.expire(accounts[key], ["current_balance"])
+    identity_map = db.session.identity_map
+    for account_id in ordered:  # an account the session holds shows its new balance on next read
+        held = identity_map.get(identity_key(Account, account_id))
+        if held is not None:
+            db.session.expire(held, ["current_balance"])
     return entry_id
+
+
+@dataclass(frozen=True)
+class _AccountRef:
+    id: str
+    normal_balance: str
+
+
+@functools.cache
+def _locked_accounts_statement() -> sa.Select:
+    """``_locked_accounts``' query, built once (bound: org_id, currency, codes)."""
+    return (sa.select(Account.id, Account.code, Account.employee_id, Account.normal_balance)
+            .where(Account.org_id == sa.bindparam("org_id"), Account.currency_code == sa.bindparam("currency"),
+                   Account.code.in_(sa.bindparam("codes", expanding=True)))
+            .order_by(Account.id)
+            .with_for_update())
+
+
+def _locked_accounts(org_id: str, currency: str, wanted: Iterable[tuple[str, str | None]]
+                     ) -> dict[tuple[str, str | None], _AccountRef]:
+    """``accounts_for(..., lock=True)`` as plain rows (the id and normal balance an entry needs):
+    the same rows locked in the same order, without loading them as entities; a missing account is
+    created by ``accounts_for``."""
+    wanted = {(kind, employee_id if CHART[kind].per_employee else None) for kind, employee_id in wanted}
+    by_code = {kind.code: key for key, kind in CHART.items()}
+    params = {"org_id": org_id, "currency": currency, "codes": sorted({CHART[kind].code for kind, _ in wanted})}
+    found = {(by_code[row.code], row.employee_id): _AccountRef(row.id, row.normal_balance)
+             for row in plain_rows(db.session, _locked_accounts_statement(), params)}
+    if any(key not in found for key in wanted):
+        return {key: _AccountRef(account.id, account.normal_balance)
+                for key, account in accounts_for(org_id, currency, wanted, lock=True).items()}
+    return {key: found[key] for key in wanted}
 
 
 @functools.cache

@@ -30,7 +30,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased, joinedload, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import User
 from app.catalog.models import (
@@ -44,7 +45,7 @@ from app.catalog.models import (
     OrgProductVariantTranslation,
 )
 from app.checkout.models import OrgMemberCart, OrgMemberCartItem
-from app.db import prebuilt
+from app.db import new_id, prebuilt, utcnow
 from app.errors import ConflictError, NotFoundError, ValidationError
 from app.extensions import db
 from app.markets.locales import BASE
@@ -207,12 +208,36 @@ def _put(cart: Cart, plan_id: str, quantity: int) -> None:
         item.quantity = quantity
         db.session.flush()
         return
-    try:
-        with db.session.begin_nested():
-            cart.items.append(OrgMemberCartItem(org_id=cart.org_id, plan_id=plan_id, quantity=quantity))
-            db.session.flush()
-    except IntegrityError:
-        raise ConflictError(_("Your cart changed in another window. Reload the page and try again.")) from None
+    _insert_item(cart, plan_id, quantity)
+
+
+def _insert_item(cart: OrgMemberCart, plan_id: str, quantity: int) -> None:
+    """A new line of the saved ``cart``: one INSERT that does nothing when the plan is in the cart
+    already (added meanwhile in another window: ``ConflictError``), instead of a flush of the item
+    inside a SAVEPOINT (three statements and the ORM's flush). The item joins the session and the
+    cart's loaded items as if it had been flushed."""
+    db.session.flush()  # what the ORM's flush would have written before it
+    now = utcnow()
+    item = OrgMemberCartItem(id=new_id(), org_id=cart.org_id, cart_id=cart.id, plan_id=plan_id, quantity=quantity,
+                             created_at=now, updated_at=now)
+    values = {"id": item.id, "org_id": item.org_id, "cart_id": item.cart_id, "plan_id": plan_id,
+              "quantity": quantity, "created_at": now, "updated_at": now}
+    if db.session.connection().execute(_item_insert(), values).rowcount != 1:
+        raise ConflictError(_("Your cart changed in another window. Reload the page and try again."))
+    make_transient_to_detached(item)
+    db.session.add(item)  # persistent: in the identity map, nothing to write
+    set_committed_value(cart, "items", [*cart.items, item])
+
+
+@prebuilt
+def _item_insert() -> sa.TextClause:
+    """The cart line's INSERT (the same SQL on PostgreSQL and SQLite; bound: every column)."""
+    table = OrgMemberCartItem.__table__
+    return sa.text(
+        "INSERT INTO org_member_cart_item (id, cart_id, plan_id, quantity, org_id, created_at, updated_at)"
+        " VALUES (:id, :cart_id, :plan_id, :quantity, :org_id, :created_at, :updated_at)"
+        " ON CONFLICT (cart_id, plan_id) DO NOTHING"
+    ).bindparams(*(sa.bindparam(column.name, type_=column.type) for column in table.columns))
 
 
 def _drop(cart: Cart, plan_id: str) -> bool:
@@ -239,6 +264,8 @@ class _Offer:
     product_name: str = ""
     plan_name: str = ""
     variant_name: str = ""
+    # The product's collections in the org, comma-separated (read with the offer: no query of its own).
+    collection_ids: str | None = None
 
     @property
     def sold(self) -> bool:
@@ -303,8 +330,14 @@ def _offers_statement(locales: int):
                          variant.name, locales),
     )
     org_id = sa.bindparam("org_id")
+    collections = (
+        sa.select(sa.func.aggregate_strings(OrgProductCollectionProduct.collection_id, ","))
+        .where(OrgProductCollectionProduct.product_id == product.id, OrgProductCollectionProduct.org_id == org_id)
+        .correlate(product)
+        .scalar_subquery()
+    )
     return (
-        sa.select(plan, variant, product, price, variant_count, *names)
+        sa.select(plan, variant, product, price, variant_count, *names, collections)
         .join(variant, variant.id == plan.variant_id)
         .join(product, product.id == variant.product_id)
         .outerjoin(price, sa.and_(price.plan_id == plan.id, price.market_id == sa.bindparam("market_id"),
@@ -405,9 +438,29 @@ def remove_item(cart: Cart, plan_id: str) -> bool:
 
 
 def clear(cart: Cart) -> None:
-    """Empty the cart (after an order was placed from it)."""
-    for plan_id in list(quantities(cart)):
-        _drop(cart, plan_id)
+    """Empty the cart (after an order was placed from it): the lines it was read with, in one
+    DELETE through Core (no ORM flush of the removed lines); they leave the session."""
+    if isinstance(cart, SessionCart):
+        cart.items.clear()
+        return
+    items = list(cart.items)
+    if not items:
+        return
+    if _is_saved(cart):
+        db.session.flush()  # what the ORM's flush would have written before it
+        db.session.connection().execute(_items_delete(), {"b_cart_id": cart.id, "b_ids": [i.id for i in items]})
+    for item in items:
+        if item in db.session:
+            db.session.expunge(item)
+    set_committed_value(cart, "items", [])
+
+
+@prebuilt
+def _items_delete() -> sa.Delete:
+    """Some lines of a cart (bound: b_cart_id, b_ids)."""
+    table = OrgMemberCartItem.__table__
+    return sa.delete(table).where(table.c.cart_id == sa.bindparam("b_cart_id"),
+                                  table.c.id.in_(sa.bindparam("b_ids", expanding=True)))
 
 
 def merge_items(cart: Cart, incoming: Mapping[str, int]) -> int:
@@ -518,18 +571,12 @@ class CartContents:
 
 def load_cart(storefront: Storefront, cart: Cart, chain: Sequence[str | None] = ()) -> CartContents:
     """The cart's lines with fresh market prices, product names in the ``chain`` locales; sold lines
-    first (by product and plan), then those no longer sold. At most three queries, whatever the size."""
+    first (by product and plan), then those no longer sold. One query (the products' collections
+    included), whatever the size."""
     stored = quantities(cart)
     offers = _offers(storefront.org_id, storefront.market_id, stored, chain)
-    product_ids = {offer.product.id for offer in offers.values() if offer.sold}
-    collections: dict[str, set[str]] = {}
-    if product_ids:
-        for product_id, collection_id in db.session.execute(
-            sa.select(OrgProductCollectionProduct.product_id, OrgProductCollectionProduct.collection_id)
-            .where(OrgProductCollectionProduct.product_id.in_(product_ids),
-                   OrgProductCollectionProduct.org_id == storefront.org_id)
-        ):
-            collections.setdefault(product_id, set()).add(collection_id)
+    collections = {offer.product.id: set(offer.collection_ids.split(","))
+                   for offer in offers.values() if offer.sold and offer.collection_ids}
 
     lines: list[tuple[tuple, CartLine]] = []
     for plan_id, qty in stored.items():

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from app.checkout.account_views import download_token, downloadable_items
 from app.checkout.views import current_member
 from app.checks import whole_or_none
+from app.db import plain_rows, prebuilt
 from app.errors import DomainError
 from app.extensions import db
 from app.orders import services as orders
@@ -59,6 +60,17 @@ def _order(number: str, *, lock: bool = False) -> OrgMemberOrder:
     if order is None:
         abort(404)
     return order
+
+
+@prebuilt
+def _payable_order() -> sa.Select:
+    """What the test payment page shows and checks of the member's order (bound: org_id,
+    member_id, number)."""
+    return sa.select(
+        OrgMemberOrder.order_number, OrgMemberOrder.status, OrgMemberOrder.payment_provider,
+        OrgMemberOrder.amount_due, OrgMemberOrder.currency_code,
+    ).where(OrgMemberOrder.org_id == sa.bindparam("org_id"), OrgMemberOrder.order_number == sa.bindparam("number"),
+            OrgMemberOrder.member_id == sa.bindparam("member_id"))
 
 
 def _tax_by_rate(order: OrgMemberOrder) -> list[tuple[str, Decimal]]:
@@ -132,11 +144,18 @@ def status(number: str):
 @login_required
 def pay(number: str):
     """The manual provider's test payment page: "pay" marks the order paid, "decline" cancels it."""
-    order = _order(number, lock=request.method == "POST")
+    if request.method == "GET":
+        # The page shows the number and the amount due: those columns alone, no order entity.
+        shown = plain_rows(db.session, _payable_order(), {
+            "org_id": g.storefront.org_id, "member_id": _member().id, "number": number}).first()
+        if shown is None:
+            abort(404)
+        if shown.payment_provider != "manual" or shown.status != "pending":
+            return redirect(url_for(".detail", number=number))
+        return render("orders/pay.html", order=shown)
+    order = _order(number, lock=True)
     if order.payment_provider != "manual" or order.status != "pending":
         return redirect(url_for(".detail", number=number))
-    if request.method == "GET":
-        return render("orders/pay.html", order=order)
     outcome = request.form.get("outcome")
     try:
         if outcome == "pay":

@@ -18,6 +18,7 @@ from wtforms.fields import SelectChoice
 
 from app.accounts.email_links import email_links
 from app.accounts.forms import LoginForm
+from app.accounts.models import UserProfile
 from app.accounts.services import WeakPasswordError, main_profile, register_and_authenticate
 from app.accounts.signin import sign_in
 from app.checkout import cart as carts
@@ -77,6 +78,9 @@ def _storefront_market_id() -> dict:
 # The header badge's count is read with the membership (one statement for both).
 add_member_column("cart_count", lambda member_id: carts.cart_count_of(member_id).scalar_subquery(),
                   _storefront_market_id)
+# The checkout's default billing name: the main profile's name, a column of the profile the
+# membership statement reads from (no statement of its own on the checkout page).
+add_member_column("profile_display_name", lambda _member_id: UserProfile.display_name, dict)
 
 
 def _current_cart() -> carts.Cart:
@@ -292,8 +296,8 @@ def _checkout_form(contents) -> CheckoutForm:
     form.billing_country.choices = [SelectChoice(code, country_name(code)) for code in storefront.country_codes]
     if request.method == "GET":
         member = current_member()
-        profile = main_profile(current_user)
-        form.billing_name.data = profile.display_name
+        name = member_value(storefront.org_id, current_user.id, "profile_display_name", UNKNOWN)
+        form.billing_name.data = main_profile(current_user).display_name if name is UNKNOWN or name is None else name
         form.billing_email.data = current_user.email
         form.billing_country.data = _default_country(member)
         form.submission.data = uuid.uuid4().hex

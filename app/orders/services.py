@@ -61,7 +61,7 @@ from app.orders.models import (
 from app.orgs.models import Org, OrgEmployee, OrgMember
 from app.orgs.permissions import require
 from app.orgs.services import audit, ensure_same_org
-from app.platform.email import queue_email
+from app.platform.email import QueuedEmail, queue_emails
 from app.platform.links import public_url
 from app.platform.models import Country
 from app.pricing.pipeline import PricedLine, Quote
@@ -398,17 +398,25 @@ def _add_items(order: OrgMemberOrder, quote: Quote, currency: str) -> None:
         order.items.append(item)
         pairs.append((item, line))
     db.session.flush()
+    snapshots = []
     for item, line in pairs:
         rate = _applied_rate(line, currency)
         if rate is not None:
-            db.session.add(OrgTaxRateSnapshot(
+            snapshots.append(dict(
                 org_id=order.org_id, original_tax_rate_id=rate.id, order_id=order.id, order_item_id=item.id,
-                snapshot_data=snapshot_data(rate),
+                by_employee_id=None, snapshot_data=snapshot_data(rate),
                 # The tax report's copies (OrgTaxRateSnapshot; paid_at when the order is paid).
-                billing_country_code=order.billing_country_code, currency_code=order.currency_code,
+                paid_at=None, billing_country_code=order.billing_country_code, currency_code=order.currency_code,
                 tax_rate_percent=item.tax_rate_percent, taxable_amount=item.line_total - item.tax_amount,
                 tax_amount=item.tax_amount,
             ))
+    if snapshots:  # through Core: nothing reads them as entities in this transaction (no ORM flush of their own)
+        db.session.connection().execute(_snapshot_insert(), snapshots)
+
+
+@prebuilt
+def _snapshot_insert() -> sa.Insert:
+    return sa.insert(OrgTaxRateSnapshot.__table__)
 
 
 def _order_item(org_id: str, line: PricedLine, currency: str) -> OrgMemberOrderItem:
@@ -530,11 +538,11 @@ def mark_paid(
         )
         order.payments.append(payment)
     fulfil(order, at=at, flush=False)
-    # The tax report's copy of the payment time on the order's snapshots (one statement; it
-    # flushes the order, its payment and its grants first).
-    db.session.execute(sa.update(OrgTaxRateSnapshot)
-                       .where(OrgTaxRateSnapshot.org_id == order.org_id, OrgTaxRateSnapshot.order_id == order.id)
-                       .values(paid_at=order.paid_at))
+    # The tax report's copy of the payment time on the order's snapshots, and the receipt: both
+    # through Core, so the order's changes (its status, payment, grants and items) are not flushed
+    # for them but once, with the items' fees the revenue posting sets (one UPDATE per item).
+    db.session.connection().execute(_snapshots_paid(), {"b_org_id": order.org_id, "b_order_id": order.id,
+                                                        "b_paid_at": order.paid_at})
     _queue_receipt(order, org, market)
     # Last, so the ledger accounts the posting locks (every sale of the org and currency posts to
     # them) stay locked for as short a time as possible before the caller commits.
@@ -556,6 +564,15 @@ def _org_and_market_statement() -> sa.Select[tuple[Org, OrgMarket]]:
     )
 
 
+@prebuilt
+def _snapshots_paid() -> sa.Update:
+    """The payment time on an order's tax rate snapshots (bound: b_org_id, b_order_id, b_paid_at)."""
+    table = OrgTaxRateSnapshot.__table__
+    return (sa.update(table)
+            .where(table.c.org_id == sa.bindparam("b_org_id"), table.c.order_id == sa.bindparam("b_order_id"))
+            .values(paid_at=sa.bindparam("b_paid_at", type_=table.c.paid_at.type)))
+
+
 def _queue_receipt(order: OrgMemberOrder, org: Org, market: OrgMarket) -> None:
     """The receipt email of a paid order, to its billing address, in the org's outbox (its admins
     see it on the dashboard's emails page). It speaks as the market's brand (the sender's name, the
@@ -565,7 +582,8 @@ def _queue_receipt(order: OrgMemberOrder, org: Org, market: OrgMarket) -> None:
                       locale=order.locale_key or market.default_locale_key, number=order.order_number)
     lines = "\n".join(f"- {item.product_name} ({item.plan_name}) × {item.quantity}: "
                       f"{format_money(item.line_total, order.currency_code)}" for item in order.items)
-    queue_email(
+    # Written through Core (``queue_emails``): no ORM object, no flush of the order's changes.
+    queue_emails([QueuedEmail(
         order.billing_email,
         _("Your receipt for order %(number)s at %(org)s", number=order.order_number, org=seller),
         _("Thank you for your order at %(org)s.\n\nOrder %(number)s\n%(lines)s\nTotal: %(total)s\n\n"
@@ -573,7 +591,7 @@ def _queue_receipt(order: OrgMemberOrder, org: Org, market: OrgMarket) -> None:
           org=seller, number=order.order_number, lines=lines,
           total=format_money(order.total_amount, order.currency_code), link=link),
         kind="order_receipt", org_id=org.id, from_name=seller,
-    )
+    )])
 
 
 def _add_months(moment: datetime, months: int) -> datetime:

@@ -89,13 +89,16 @@ def record_sale(order: OrgMemberOrder, *, at: datetime | None = None) -> list[Re
     fee_total = sum((p.processing_fee for p in payments), ZERO)
     cash = sum((p.amount for p in payments), ZERO)
     fees = allocate(fee_total, [item.line_total for item in items], currency) if items else []
+    # The items' fees first: the read below flushes them with the order's other changes (one
+    # UPDATE per item, with its fulfilment).
+    for item, fee in zip(items, fees, strict=True):
+        item.platform_fee = quantize(item.line_total * org.platform_fee_percent / HUNDRED, currency)
+        item.processing_fee = fee
     attributions = attributions_in_effect(order.org_id, {item.product_id for item in items}, at=at)
 
     rows: list[dict] = []
     payable: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for item, fee in zip(items, fees, strict=True):
-        item.platform_fee = quantize(item.line_total * org.platform_fee_percent / HUNDRED, currency)
-        item.processing_fee = fee
+    for item in items:
         net = item.line_total - item.tax_amount - item.platform_fee - item.processing_fee
         shares = attributions[item.product_id]
         parts = split(net, _share_weights([a.revenue_share_percentage for a in shares]), currency)

@@ -536,6 +536,27 @@ def test_cart_page_queries_do_not_grow_with_the_cart(world, app, client, login, 
     assert twenty.count <= 15, str(twenty)
 
 
+def test_adding_to_a_member_cart_writes_one_insert_without_a_savepoint(world, app, client, login, count_queries):
+    login(client, world.member_email, PASSWORD)
+    assert add(client, world.course).status_code == 303  # the cart's row (and a first line)
+
+    def savepoints(log) -> int:
+        return sum(1 for s in log.all_statements if s.lstrip().startswith("SAVEPOINT"))
+
+    with count_queries() as adding:
+        assert add(client, world.ebook).status_code == 303
+    assert [s.split("(")[0].strip() for s in adding.statements if not s.lstrip().startswith("SELECT")] == [
+        "INSERT INTO org_member_cart_item"], str(adding)
+    assert adding.count <= 6, str(adding)  # the storefront, the user, the member, the cart, the offer, the line
+    with count_queries() as again:  # already in the cart: nothing written
+        assert add(client, world.ebook).status_code == 303
+    assert all(s.lstrip().startswith("SELECT") for s in again.statements), str(again)
+    # the line was a SAVEPOINT, a flush and a RELEASE: now as many SAVEPOINTs as a request that writes
+    # nothing takes (the test harness's own)
+    assert savepoints(adding) == savepoints(again)
+    assert member_cart_rows(app, world.member_email) == {world.eu_id: {world.course: 1, world.ebook: 1}}
+
+
 # ---- the product page's add-to-cart forms -----------------------------------------------------------------
 
 FORM_RE = re.compile(r'<form id="buy-([0-9a-f]+)"[^>]*action="([^"]+)"[^>]*>(.*?)</form>', re.S)
