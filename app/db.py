@@ -12,6 +12,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import select
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -565,6 +567,50 @@ def _pg_on_rollback(conn) -> None:
         dbapi_connection.commit()
 
 
+# ---- PostgreSQL: check a pooled connection without a round trip ---------------------------------
+# ``pool_pre_ping`` makes sure a pooled connection still works before it is handed out, so a
+# connection the server closed (a restart, pg_terminate_backend, idle_session_timeout) is replaced
+# instead of failing the request. SQLAlchemy's ping for psycopg is an empty query: a round trip on
+# every checkout, i.e. on every request (and autocommit switched on and off around it). When the
+# server ends a connection it tells the client (an error message, then end of file), so the socket
+# of a closed connection has something to read: a connection checked in moments ago, idle, whose
+# socket has nothing to read is not pinged. Any doubt (something to read, not idle, closed, unused
+# for PING_AFTER_IDLE_SECONDS, where a firewall may have dropped it silently) sends the real ping,
+# and SQLAlchemy does with its answer what it always does (replaces the connection, invalidates
+# the pool).
+PING_AFTER_IDLE_SECONDS = 10.0
+_CHECKED_IN = "_volmify_checked_in_at"  # an attribute of the psycopg connection: time.monotonic()
+
+
+def _pg_on_checkin(dbapi_connection, _connection_record) -> None:
+    if dbapi_connection is not None:
+        setattr(dbapi_connection, _CHECKED_IN, time.monotonic())
+
+
+def _has_input(fd: int) -> bool:
+    """Whether the socket has something to read (or is closed), without waiting."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLPRI | select.POLLERR | select.POLLHUP)
+    return bool(poller.poll(0))
+
+
+def _pg_ping(dialect, dbapi_connection) -> bool:
+    """The dialect's ``do_ping``, skipped (True) for a connection that cannot have been closed by
+    the server without it showing (see above)."""
+    checked_in = getattr(dbapi_connection, _CHECKED_IN, None)
+    if checked_in is not None and time.monotonic() - checked_in < PING_AFTER_IDLE_SECONDS:
+        try:
+            from psycopg import pq
+
+            if (not dbapi_connection.closed
+                    and dbapi_connection.info.transaction_status == pq.TransactionStatus.IDLE
+                    and not _has_input(dbapi_connection.pgconn.socket)):
+                return True
+        except Exception:  # noqa: S110 - whatever the doubt, the real ping decides
+            pass
+    return type(dialect).do_ping(dialect, dbapi_connection)
+
+
 def plan_for_each_run(session) -> None:
     """On PostgreSQL, plan the rest of this transaction's statements for their own parameters. A
     statement kept prepared (above) is planned for its parameters five times, then PostgreSQL may
@@ -588,6 +634,9 @@ def configure_engines(db) -> None:
             sa.event.listen(engine, "begin", _pg_on_begin)
             sa.event.listen(engine, "before_cursor_execute", _pg_before_execute)
             sa.event.listen(engine, "rollback", _pg_on_rollback)
+            if hasattr(select, "poll"):
+                sa.event.listen(engine, "checkin", _pg_on_checkin)
+                engine.dialect.do_ping = functools.partial(_pg_ping, engine.dialect)
         engine._volmify_configured = True
 
 

@@ -8,6 +8,7 @@ revoked. Services flush; the view commits.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -93,18 +94,55 @@ def _user_of(values) -> User:
     return user
 
 
+def signed_in_select() -> sa.Select:
+    """The statement of ``load_signed_in`` (``:session_id``, ``:seen_after``): the user's columns,
+    then the sign-in's id and "last seen"."""
+    return _signed_in()
+
+
+class ReadWithSignIn(NamedTuple):
+    """What a higher layer reads in the sign-in's statement: ``statement`` (``signed_in_select``'s
+    columns first, then its own), its extra bound values, and ``take(user, values)`` for its columns."""
+
+    statement: sa.Select
+    params: dict
+    take: Callable[[User, tuple], None]
+
+
+# A higher layer's ``() -> ReadWithSignIn | None`` (markets: the user's membership in the org of a
+# storefront page, which every signed-in storefront page reads next: one round trip less).
+_read_with_sign_in: list[Callable[[], ReadWithSignIn | None]] = []
+
+
+def read_with_sign_in(extra: Callable[[], ReadWithSignIn | None]) -> None:
+    """Let ``extra`` add columns to the sign-in's statement (when it answers, not None)."""
+    if extra not in _read_with_sign_in:
+        _read_with_sign_in.append(extra)
+
+
 def load_signed_in(session_id: str, *, idle_limit: timedelta) -> tuple[User, SignedIn] | None:
     """The active user of a sign-in that is neither revoked nor idle for longer than ``idle_limit``
     (one query)."""
     if not session_id or len(session_id) > 32:
         return None
-    row = plain_rows(db.session, _signed_in(), {"session_id": session_id, "seen_after": utcnow() - idle_limit}).first()
+    params = {"session_id": session_id, "seen_after": utcnow() - idle_limit}
+    extra = None
+    for read in _read_with_sign_in:
+        extra = read()
+        if extra is not None:
+            break
+    if extra is None:
+        row = plain_rows(db.session, _signed_in(), params).first()
+    else:
+        row = plain_rows(db.session, extra.statement, {**extra.params, **params}).first()
     if row is None:
         return None
     count = len(_user_keys())
     user = _user_of(row[:count])
     record_id, last_seen_at = row[count], row[count + 1]
     user.current_session_id = record_id
+    if extra is not None:
+        extra.take(user, tuple(row[count + 2:]))
     return user, SignedIn(record_id, last_seen_at)
 
 

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import weakref
 
-from flask import Blueprint, Flask, abort, current_app, g, redirect, request, url_for
+from flask import Blueprint, Flask, abort, current_app, g, has_request_context, redirect, request, url_for
 from flask.globals import _cv_app, _cv_request
 from flask_login import current_user
 from werkzeug.routing import BaseConverter, BuildError
 
+from app.accounts import sessions
 from app.accounts.services import list_locales
 from app.markets.hosts import check_trusted_host
 from app.markets.locales import LocaleContext, best_match
 from app.markets.storefront import storefront_for, storefront_for_host
-from app.orgs.current import request_member
+from app.orgs.current import member_with_sign_in, request_member
 
 bp = Blueprint("store", __name__)
 _nested: set[str] = set()
@@ -152,6 +153,18 @@ def add_storefront(endpoint, values):
     if endpoint.startswith("store."):
         values.setdefault("org_slug", storefront.org_slug)
         values.setdefault("market_slug", storefront.market_slug)
+
+
+def _member_with_sign_in():
+    """On a storefront page the user loader reads the user's membership in the org with the user
+    (one statement): the page reads it next anyway (the header's cart badge and "Dashboard" link)."""
+    if not has_request_context():
+        return None
+    storefront = g.get("storefront")
+    return member_with_sign_in(storefront.org_id) if storefront is not None else None
+
+
+sessions.read_with_sign_in(_member_with_sign_in)
 
 
 def visitor_context() -> LocaleContext:

@@ -24,6 +24,8 @@ and every assignment, goes to.
 
 from __future__ import annotations
 
+import collections
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -32,8 +34,11 @@ import sqlalchemy as sa
 from flask import g, has_request_context
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.visitors import replacement_traverse
 
-from app.accounts.models import MAIN_PROFILE, UserProfile
+from app.accounts import sessions
+from app.accounts.models import MAIN_PROFILE, UserProfile, UserSession
 from app.db import plain_rows, prebuilt
 from app.extensions import db
 from app.orgs.models import Org, OrgEmployee, OrgMember
@@ -149,7 +154,7 @@ def add_member_column(name: str, build: Callable[[Any], Any], params: Callable[[
     before the first request builds the statements); its value is ``member_value(name)``."""
     if any(column.name == name for column in _columns):
         return
-    if _statement.cache_info().currsize:
+    if _statement.cache_info().currsize or _member_with_sign_in.cache_info().currsize:
         raise RuntimeError(f"add_member_column({name!r}) after the membership statement was built")
     _columns.append(MemberColumn(name, build, params))
 
@@ -204,23 +209,63 @@ def _slot() -> dict:
     return g._orgs_request_members
 
 
+def _column_params() -> dict:
+    values = {}
+    for column in _columns:
+        values.update(column.params())
+    return values
+
+
 def load_member(statement, org_id: str, user, params: dict | None = None) -> MemberRow | None:
     """Run a ``member_select`` statement for ``user`` in ``org_id`` and remember what it read for
     the rest of the request; its row (None when the user has no main profile yet)."""
-    values = {"org_id": org_id, "user_id": user.id, **(params or {})}
-    for column in _columns:
-        values.update(column.params())
+    values = {"org_id": org_id, "user_id": user.id, **(params or {}), **_column_params()}
     found = plain_rows(db.session, statement, values).first()
     row = MemberRow(found) if found is not None else None
+    _remember_row(org_id, user.id, row)
+    return row
+
+
+def _remember_row(org_id: str, user_id: str, row: MemberRow | None) -> None:
     if has_request_context():
         if row is None:
-            _slot()[(org_id, user.id)] = {"member": None}
+            _slot()[(org_id, user_id)] = {"member": None}
         else:
-            _slot()[(org_id, user.id)] = {
+            _slot()[(org_id, user_id)] = {
                 "member": row.member, "works_anywhere": bool(row.works_anywhere),
                 **{column.name: getattr(row, column.name) for column in _columns},
             }
-    return row
+
+
+@prebuilt
+def _member_with_sign_in():
+    """``accounts.sessions.signed_in_select`` and the membership statement of its user in one: the
+    sign-in's row, outer-joined with ``member_select`` for the user of ``:session_id`` (its row is
+    there when the user has a main profile; its ``works_anywhere`` is never NULL then)."""
+    signed = sessions.signed_in_select().subquery("signed_in")
+    user_id = sa.select(UserSession.user_id).where(UserSession.id == sa.bindparam("session_id")).scalar_subquery()
+    member = replacement_traverse(
+        member_select(), {},
+        lambda element: user_id if isinstance(element, BindParameter) and element.key == "user_id" else None,
+    ).subquery("member")
+    return sa.select(*signed.c, *member.c).select_from(signed.outerjoin(member, sa.true()))
+
+
+@functools.cache
+def _member_values() -> type:
+    """The membership statement's row as ``MemberRow`` reads it (by position and by label)."""
+    return collections.namedtuple("MemberValues", [column.key for column in member_select().selected_columns])
+
+
+def member_with_sign_in(org_id: str) -> sessions.ReadWithSignIn:
+    """What ``request_member`` reads, read with the sign-in (``accounts.sessions.read_with_sign_in``)
+    and remembered for the rest of the request: one statement for the user and the membership."""
+
+    def take(user, values: tuple) -> None:
+        works_anywhere = values[len(_FIELDS)]
+        _remember_row(org_id, user.id, MemberRow(_member_values()(*values)) if works_anywhere is not None else None)
+
+    return sessions.ReadWithSignIn(_member_with_sign_in(), {"org_id": org_id, **_column_params()}, take)
 
 
 def request_member(org_id: str, user) -> CurrentMember | OrgMember | None:
