@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import operator
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -390,6 +391,65 @@ def with_kept_hash(statement):
         statement.__dict__["_generate_cache_key"] = lambda: kept
     statement.__dict__[_PLANS] = {}  # reused: plain_rows may run it on the driver directly
     return statement
+
+
+def tagged_union(parts) -> tuple[sa.Select | sa.CompoundSelect, Callable[[Iterable[Sequence]], dict[str, list[tuple]]]]:
+    """Several reads as one statement (one round trip instead of one each): the UNION ALL of the
+    ``(tag, select, order_by)`` parts, each row tagged with its part's tag (column 0) and numbered in
+    its part's ``order_by`` (column 1: its row_number()). A part's columns take positions by their
+    type (a position holds one column type, so that PostgreSQL and SQLAlchemy's result types agree on
+    it; parts share positions), typed NULLs fill the rest. A part's select has no ORDER BY or LIMIT
+    of its own (a subquery may). Returns the statement and ``split``: the statement's rows -> per tag,
+    the values of the part's selected columns (tuples in the select's order), in the part's order
+    (the rows are numbered in SQL and ordered here: no sort of the whole union)."""
+    positions: dict[tuple, list[int]] = {}  # column type -> its positions
+    types: list = [sa.String(), sa.Integer()]  # the tag, the row's number in its part
+    layouts = []
+    for tag, select, order_by in parts:
+        taken: dict[tuple, int] = {}
+        placed = []
+        for column in select.selected_columns:
+            kind = _kind(column.type)
+            n = taken[kind] = taken.get(kind, 0) + 1
+            spots = positions.setdefault(kind, [])
+            if n > len(spots):
+                spots.append(len(types))
+                types.append(column.type)
+            placed.append((spots[n - 1], column))
+        layouts.append((tag, select, order_by, placed))
+    branches, takes, ordered = [], {}, set()
+    for tag, select, order_by, placed in layouts:
+        values = [sa.cast(sa.null(), type_) for type_ in types]
+        values[0] = sa.literal_column(f"'{tag}'", sa.String)
+        values[1] = sa.func.row_number().over(order_by=order_by) if order_by else sa.literal_column("0", sa.Integer)
+        for position, column in placed:
+            values[position] = column
+        branches.append(select.with_only_columns(*(value.label(f"c{n}") for n, value in enumerate(values)),
+                                                 maintain_column_froms=False))
+        at = [position for position, _ in placed]
+        takes[tag] = operator.itemgetter(*at) if len(at) > 1 else (lambda row, at=at[0]: (row[at],))
+        if order_by:
+            ordered.add(tag)
+
+    def split(rows: Iterable[Sequence]) -> dict[str, list[tuple]]:
+        found: dict[str, list] = {tag: [] for tag in takes}
+        for row in rows:
+            found[row[0]].append(row)
+        for tag in ordered:
+            found[tag].sort(key=_NUMBER)
+        return {tag: list(map(takes[tag], found[tag])) for tag in takes}
+
+    return (branches[0] if len(branches) == 1 else sa.union_all(*branches)), split
+
+
+_NUMBER = operator.itemgetter(1)
+
+
+def _kind(type_) -> tuple:
+    """What columns sharing a position of a ``tagged_union`` have in common: the type and what its
+    result processing depends on (a numeric's scale, a timestamp's time zone)."""
+    return (type(type_), getattr(type_, "scale", None), getattr(type_, "asdecimal", None),
+            getattr(type_, "timezone", None))
 
 
 def plain_rows(session, statement, params: dict | None = None) -> sa.Result:

@@ -5,15 +5,21 @@ Plain data (no ORM objects) so a market can serve it from the read cache (app.we
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import url_for
 
 from app.catalog import queries
-from app.courses.syllabus import Syllabus, load_syllabus
+from app.courses.syllabus import TEXTS, TREE, Syllabus, syllabus_of_rows, syllabus_parts
+from app.db import plain_rows, tagged_union, with_kept_hash
+from app.extensions import db
+from app.markets.chain_sql import chain_locales, chain_slots, chain_values
 from app.markets.storefront import Storefront
 from app.platform.images import MEDIA_PREFIX, ImageView
+
+REVIEWS_SHOWN = 20  # the newest published reviews
 
 
 @dataclass(frozen=True)
@@ -81,24 +87,71 @@ class ProductPage:
         return sorted({offer.tier for offer in self.offers})
 
 
+# The product's offers in the market, its reviews, collections and skills and (a course's) syllabus:
+# the parts of one statement (``app.db.tagged_union``; they were five statements, each a round trip).
+_OFFERS, _REVIEWS, _NAMES = "o", "r", "n"
+
+
+@functools.cache
+def _details(slots: int, course: bool):
+    """The statement of ``product_details`` (built once per process for each number of chain slots
+    and kind of product) and its rows' ``split``."""
+    parts = [(_OFFERS, *queries.offers_part(slots)), (_REVIEWS, *queries.reviews_part()),
+             (_NAMES, *queries.collections_and_skills_part(slots))]
+    if course:
+        parts += syllabus_parts(slots)
+    statement, split = tagged_union(parts)
+    return with_kept_hash(statement), split
+
+
+@dataclass(frozen=True)
+class ProductDetails:
+    offers: list[queries.Offer]
+    reviews: list[tuple]  # (rating, title, body, author, created_at), the newest first
+    avg_rating: float | None
+    review_count: int
+    collections: list[tuple[str, str]]
+    skills: tuple[str, ...]
+    syllabus: Syllabus | None
+
+
+def product_details(product_id: str, market_id: str, chain: list[str | None], *, course: bool) -> ProductDetails:
+    """The product's offers in the market, its newest reviews (with their average and count), its
+    collections and skills, and a course's syllabus, in the content ``chain``'s language: one query."""
+    locales = chain_locales(chain)
+    statement, split = _details(chain_slots(locales), course)
+    rows = split(plain_rows(db.session, statement, {"product_id": product_id, "course_id": product_id,
+                                                    "market_id": market_id, "limit": REVIEWS_SHOWN,
+                                                    **chain_values(locales)}))
+    reviews, avg_rating, review_count = queries.reviews_of(rows[_REVIEWS])
+    collections, skills = queries.collections_and_skills_of(rows[_NAMES], chain)
+    return ProductDetails(
+        offers=queries.offers_of(rows[_OFFERS], chain),
+        reviews=reviews,
+        avg_rating=avg_rating,
+        review_count=review_count,
+        collections=collections,
+        skills=skills,
+        syllabus=syllabus_of_rows(rows[TREE], rows[TEXTS], chain) if course else None,
+    )
+
+
 def product_page(storefront: Storefront, slug: str, chain: list[str | None]) -> ProductPage | None:
     """The page of the storefront org's published product ``slug``, or None when it is not sold in
-    the market (no active price there). Plain rows only: six small queries."""
+    the market (no active price there). Plain rows only: two queries."""
     product = queries.published_product(storefront, slug, chain)
     if product is None:
         return None
-    offers = queries.offers_in_market(product.id, storefront.market_id, chain)
-    if not offers:
+    details = product_details(product.id, storefront.market_id, chain, course=product.course is not None)
+    if not details.offers:
         return None
-    reviews, avg_rating, review_count = queries.product_reviews(product.id)
-    collections, skills = queries.collections_and_skills(product.id, chain)
     course = None
     if product.course is not None:
         difficulty, count, level = product.community_rating  # read with the product
         course = CourseFacts(
             level=product.course[0],
             difficulty=product.course[1],
-            skills=skills,
+            skills=details.skills,
             community_difficulty=difficulty,
             community_count=count,
             community_level=level,
@@ -119,14 +172,14 @@ def product_page(storefront: Storefront, slug: str, chain: list[str | None]) -> 
         brand_name=product.brand_name,
         weight_grams=product.weight_grams if product.type == "physical" else None,
         shipping_note=product.text("shipping_note", chain) if product.type == "physical" else None,
-        offers=offers,
-        syllabus=load_syllabus(product.id, chain) if product.course is not None else None,
+        offers=details.offers,
+        syllabus=details.syllabus,
         course=course,
-        reviews=[ReviewView(*review) for review in reviews],
-        avg_rating=avg_rating,
-        review_count=review_count,
+        reviews=[ReviewView(*review) for review in details.reviews],
+        avg_rating=details.avg_rating,
+        review_count=details.review_count,
         creators=product.creators,
-        collections=collections,
+        collections=details.collections,
         seo=SeoFields(
             title=seo_title,
             description=seo_description,

@@ -695,37 +695,39 @@ def published_product(storefront: Storefront, slug: str, chain: Sequence[str | N
     )
 
 
-@prebuilt
-def _reviews():
-    """The newest published reviews, each with the average and count of all of them (window
-    functions: computed before the limit)."""
+def reviews_part() -> tuple:
+    """The newest ``:limit`` published reviews of ``:product_id``, each with the average and count of
+    all of them (window functions: computed before the limit), newest first: a part of the product
+    page's statement (``app.db.tagged_union``: its select and its order)."""
     review = OrgProductReview
-    return (
-        sa.select(review.rating, review.title, review.body, UserProfile.display_name, review.created_at,
-                  sa.func.avg(review.rating).over(), sa.func.count().over())
+    newest = (
+        sa.select(review.rating, review.title, review.body, UserProfile.display_name.label("author"),
+                  review.created_at, sa.func.avg(review.rating, type_=sa.Float).over().label("average"),
+                  sa.func.count().over().label("count"))
         .join(OrgMember, OrgMember.id == review.member_id)
         .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
         .where(review.product_id == sa.bindparam("product_id"), review.is_published.is_(True))
         .order_by(review.created_at.desc())
         .limit(sa.bindparam("limit"))
+        .subquery("reviews")
     )
+    return sa.select(*newest.c), (newest.c.created_at.desc(),)
 
 
-def product_reviews(product_id: str, limit: int = 20) -> tuple[list[tuple], float | None, int]:
-    """The newest published reviews as (rating, title, body, author, created_at), the average
-    rating and how many there are (one query)."""
-    rows = plain_rows(db.session, _reviews(), {"product_id": product_id, "limit": limit}).all()
+def reviews_of(rows) -> tuple[list[tuple], float | None, int]:
+    """``reviews_part``'s rows as (rating, title, body, author, created_at), the average rating and
+    how many there are."""
     if not rows:
         return [], None, 0
     return [tuple(r[:5]) for r in rows], float(rows[0][5]), rows[0][6]
 
 
-@prebuilt_for_chain
-def _collections_and_skills(slots: int):
-    """The product's collections and (a course's) skills, with their translations in the content
-    chain's locales (``in_chain``), in one statement (it was two): (kind, slug, base name, locale,
-    translated name) rows, kind "c" for the collections, in their order, then "s" for the skills:
-    the platform's translations, then the org's own names (which ``_named`` lets win)."""
+def collections_and_skills_part(slots: int) -> tuple:
+    """The collections of ``:product_id`` and (a course's) skills, with their translations in the
+    content chain's locales (``in_chain``): (kind, slug, base name, locale, translated name) rows,
+    kind "c" for the collections, in their order, then "s" for the skills: the platform's
+    translations, then the org's own names (which ``_named`` lets win). A part of the product page's
+    statement (``app.db.tagged_union``: its select and its order)."""
     product_id = sa.bindparam("product_id")
     c, ct, link = OrgProductCollection, OrgProductCollectionTranslation, OrgProductCollectionProduct
     st, own = SkillTranslation, OrgSkillTranslation
@@ -733,7 +735,7 @@ def _collections_and_skills(slots: int):
     org_id = sa.select(OrgProduct.org_id).where(OrgProduct.id == product_id).scalar_subquery()
     no_text = sa.cast(sa.null(), sa.String)
     rows = sa.union_all(
-        sa.select(sa.literal_column("'c'").label("kind"), c.slug.label("slug"), c.name.label("base"),
+        sa.select(sa.literal_column("'c'", sa.String).label("kind"), c.slug.label("slug"), c.name.label("base"),
                   ct.locale_key.label("locale"), ct.name.label("name"), c.sort_order.label("k1"), c.name.label("k2"))
         .join(link, link.collection_id == c.id)
         .outerjoin(ct, sa.and_(ct.collection_id == c.id, in_chain(ct.locale_key, slots)))
@@ -747,18 +749,14 @@ def _collections_and_skills(slots: int):
         .join(own, sa.and_(own.skill_id == Skill.id, own.org_id == org_id, in_chain(own.locale_key, slots)))
         .where(Skill.id.in_(skill_ids)),
     ).subquery()
-    return (sa.select(rows.c.kind, rows.c.slug, rows.c.base, rows.c.locale, rows.c.name)
-            .order_by(rows.c.kind, rows.c.k1, rows.c.k2))
+    return (sa.select(rows.c.kind, rows.c.slug, rows.c.base, rows.c.locale, rows.c.name),
+            (rows.c.kind, rows.c.k1, rows.c.k2))
 
 
-def collections_and_skills(product_id: str, chain: Sequence[str | None] = ()
-                           ) -> tuple[list[tuple[str, str]], tuple[str, ...]]:
+def collections_and_skills_of(rows, chain: Sequence[str | None]) -> tuple[list[tuple[str, str]], tuple[str, ...]]:
     """(slug, name in the content ``chain``'s language) of the collections the product is in, and
     its skill names as a course (the org's own name, else the platform's translation) in
-    alphabetical order (as the catalog's skill filter lists them); one query."""
-    locales = chain_locales(chain)
-    rows = plain_rows(db.session, _collections_and_skills(chain_slots(locales)),
-                      {"product_id": product_id, **chain_values(locales)}).all()
+    alphabetical order (as the catalog's skill filter lists them), from ``collections_and_skills_part``'s rows."""
     collections = _named([row[1:] for row in rows if row[0] == "c"], chain)
     skills = _named([row[1:] for row in rows if row[0] == "s"], chain)
     return list(collections.items()), tuple(sorted(skills.values(), key=str.lower))
@@ -837,11 +835,10 @@ class Offer:
         return [_("One payment")]
 
 
-@prebuilt_for_chain
-def _offers(slots: int):
-    """The market's offers of a product in order, each once per plan translation and variant
-    translation in the content chain (``in_chain``), or once without: one
-    statement (it was three: the offers, the plans' and the variants' translations)."""
+def offers_part(slots: int) -> tuple:
+    """The offers of ``:product_id`` in ``:market_id``, each once per plan translation and variant
+    translation in the content chain (``in_chain``), or once without: a part of the product page's
+    statement (``app.db.tagged_union``: its select and its order, the variants' then the plans')."""
     sub, usage = OrgProductVariantPaymentPlanSubscription, OrgProductVariantPaymentPlanUsageBased
     plan_text = sa.orm.aliased(OrgProductVariantPaymentPlanTranslation, name="plan_texts")
     variant_text = sa.orm.aliased(OrgProductVariantTranslation, name="variant_texts")
@@ -872,17 +869,13 @@ def _offers(slots: int):
             Price.market_id == sa.bindparam("market_id"),
             Price.is_active.is_(True),
         )
-        .order_by(Variant.sort_order, Variant.created_at, Variant.id, Plan.sort_order, Plan.created_at, Plan.id)
-    )
+    ), (Variant.sort_order, Variant.created_at, Variant.id, Plan.sort_order, Plan.created_at, Plan.id)
 
 
-def offers_in_market(product_id: str, market_id: str, chain: Sequence[str | None] = ()) -> list[Offer]:
+def offers_of(found, chain: Sequence[str | None]) -> list[Offer]:
     """Active plans of active variants that have an active price in the market, in the order of
-    variants and plans, their plan and variant names in the content ``chain``'s language (one
-    query; none sold: the product is not sold in the market)."""
-    locales = chain_locales(chain)
-    found = plain_rows(db.session, _offers(chain_slots(locales)),
-                       {"product_id": product_id, "market_id": market_id, **chain_values(locales)}).all()
+    variants and plans, their plan and variant names in the content ``chain``'s language, from
+    ``offers_part``'s rows (none: the product is not sold in the market)."""
     plans: dict[str, tuple] = {}
     texts: dict[str, dict[str, tuple[str, str | None]]] = {}
     for row in found:
