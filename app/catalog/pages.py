@@ -13,7 +13,7 @@ from flask import url_for
 
 from app.catalog import queries
 from app.courses.syllabus import TEXTS, TREE, Syllabus, syllabus_of_rows, syllabus_parts
-from app.db import plain_rows, tagged_union, with_kept_hash
+from app.db import plain_rows, tagged_union, utcnow, with_kept_hash
 from app.extensions import db
 from app.markets.chain_sql import chain_locales, chain_slots, chain_values
 from app.markets.storefront import Storefront
@@ -87,71 +87,49 @@ class ProductPage:
         return sorted({offer.tier for offer in self.offers})
 
 
-# The product's offers in the market, its reviews, collections and skills and (a course's) syllabus:
-# the parts of one statement (``app.db.tagged_union``; they were five statements, each a round trip).
-_OFFERS, _REVIEWS, _NAMES = "o", "r", "n"
+# The product with its offers in the market, its reviews, collections and skills and (a course's)
+# syllabus: the parts of one statement (``app.db.tagged_union``; they were six statements, each a
+# round trip). The parts find the product through its slug (``published_product_id``).
+_PRODUCT, _OFFERS, _REVIEWS, _NAMES = "p", "o", "r", "n"
 
 
 @functools.cache
-def _details(slots: int, course: bool):
-    """The statement of ``product_details`` (built once per process for each number of chain slots
-    and kind of product) and its rows' ``split``."""
-    parts = [(_OFFERS, *queries.offers_part(slots)), (_REVIEWS, *queries.reviews_part()),
-             (_NAMES, *queries.collections_and_skills_part(slots))]
-    if course:
-        parts += syllabus_parts(slots)
-    statement, split = tagged_union(parts)
+def _statement(slots: int):
+    """The statement of ``product_page`` (built once per process for each number of chain slots)
+    and its rows' ``split``."""
+    product_id = queries.published_product_id()
+    statement, split = tagged_union([
+        (_PRODUCT, *queries.product_part(slots)),
+        (_OFFERS, *queries.offers_part(slots, product_id)),
+        (_REVIEWS, *queries.reviews_part(product_id)),
+        (_NAMES, *queries.collections_and_skills_part(slots, product_id)),
+        *syllabus_parts(slots, product_id),
+    ])
     return with_kept_hash(statement), split
-
-
-@dataclass(frozen=True)
-class ProductDetails:
-    offers: list[queries.Offer]
-    reviews: list[tuple]  # (rating, title, body, author, created_at), the newest first
-    avg_rating: float | None
-    review_count: int
-    collections: list[tuple[str, str]]
-    skills: tuple[str, ...]
-    syllabus: Syllabus | None
-
-
-def product_details(product_id: str, market_id: str, chain: list[str | None], *, course: bool) -> ProductDetails:
-    """The product's offers in the market, its newest reviews (with their average and count), its
-    collections and skills, and a course's syllabus, in the content ``chain``'s language: one query."""
-    locales = chain_locales(chain)
-    statement, split = _details(chain_slots(locales), course)
-    rows = split(plain_rows(db.session, statement, {"product_id": product_id, "course_id": product_id,
-                                                    "market_id": market_id, "limit": REVIEWS_SHOWN,
-                                                    **chain_values(locales)}))
-    reviews, avg_rating, review_count = queries.reviews_of(rows[_REVIEWS])
-    collections, skills = queries.collections_and_skills_of(rows[_NAMES], chain)
-    return ProductDetails(
-        offers=queries.offers_of(rows[_OFFERS], chain),
-        reviews=reviews,
-        avg_rating=avg_rating,
-        review_count=review_count,
-        collections=collections,
-        skills=skills,
-        syllabus=syllabus_of_rows(rows[TREE], rows[TEXTS], chain) if course else None,
-    )
 
 
 def product_page(storefront: Storefront, slug: str, chain: list[str | None]) -> ProductPage | None:
     """The page of the storefront org's published product ``slug``, or None when it is not sold in
-    the market (no active price there). Plain rows only: two queries."""
-    product = queries.published_product(storefront, slug, chain)
-    if product is None:
+    the market (no active price there). Plain rows only: one query."""
+    locales = chain_locales(chain)
+    statement, split = _statement(chain_slots(locales))
+    rows = split(plain_rows(db.session, statement, {
+        "org_id": storefront.org_id, "slug": slug, "now": utcnow(), "market_id": storefront.market_id,
+        "limit": REVIEWS_SHOWN, **chain_values(locales),
+    }))
+    product = queries.product_of(rows[_PRODUCT])
+    offers = queries.offers_of(rows[_OFFERS], chain)
+    if product is None or not offers:
         return None
-    details = product_details(product.id, storefront.market_id, chain, course=product.course is not None)
-    if not details.offers:
-        return None
+    reviews, avg_rating, review_count = queries.reviews_of(rows[_REVIEWS])
+    collections, skills = queries.collections_and_skills_of(rows[_NAMES], chain)
     course = None
     if product.course is not None:
         difficulty, count, level = product.community_rating  # read with the product
         course = CourseFacts(
             level=product.course[0],
             difficulty=product.course[1],
-            skills=details.skills,
+            skills=skills,
             community_difficulty=difficulty,
             community_count=count,
             community_level=level,
@@ -172,14 +150,14 @@ def product_page(storefront: Storefront, slug: str, chain: list[str | None]) -> 
         brand_name=product.brand_name,
         weight_grams=product.weight_grams if product.type == "physical" else None,
         shipping_note=product.text("shipping_note", chain) if product.type == "physical" else None,
-        offers=details.offers,
-        syllabus=details.syllabus,
+        offers=offers,
+        syllabus=syllabus_of_rows(rows[TREE], rows[TEXTS], chain) if product.course is not None else None,
         course=course,
-        reviews=[ReviewView(*review) for review in details.reviews],
-        avg_rating=details.avg_rating,
-        review_count=details.review_count,
+        reviews=[ReviewView(*review) for review in reviews],
+        avg_rating=avg_rating,
+        review_count=review_count,
         creators=product.creators,
-        collections=details.collections,
+        collections=collections,
         seo=SeoFields(
             title=seo_title,
             description=seo_description,

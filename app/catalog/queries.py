@@ -49,7 +49,6 @@ from app.markets.chain_sql import (
     chain_slots,
     chain_values,
     in_chain,
-    prebuilt_for_chain,
 )
 from app.markets.models import OrgBrand
 from app.markets.storefront import Storefront
@@ -621,12 +620,19 @@ def _community_rating_columns() -> tuple:
     )
 
 
-@prebuilt_for_chain
-def _published_product(slots: int):
-    """The product with its brand, SEO metadata, course facts, learner ratings and cover, once per
-    translation in the content chain (``in_chain``) and creator attributed at ``now`` (with their
-    avatar; as the catalog listing reads them), or once without: one statement (it was five: the
-    product, its translations, its cover, its ratings, its creators)."""
+def published_product_id():
+    """SQL: the id of the org's (``:org_id``) published product ``:slug``."""
+    return (sa.select(OrgProduct.id).where(OrgProduct.org_id == sa.bindparam("org_id"),
+                                           OrgProduct.slug == sa.bindparam("slug"), OrgProduct.status == "published")
+            .scalar_subquery())
+
+
+def product_part(slots: int) -> tuple:
+    """The org's (``:org_id``) published product ``:slug`` with its brand, SEO metadata, course
+    facts, learner ratings and cover, once per translation in the content chain (``in_chain``) and
+    creator attributed at ``:now`` (with their avatar; as the catalog listing reads them), or once
+    without; the creators' order (the largest share first): a part of the product page's statement
+    (``app.db.tagged_union``: its select and its order)."""
     og = SeoMetadataOpenGraph
     t = OrgProductTranslation
     org = sa.bindparam("org_id")
@@ -660,17 +666,12 @@ def _published_product(slots: int):
             OrgProduct.slug == sa.bindparam("slug"),
             OrgProduct.status == "published",
         )
-        .order_by(creators.c.share.desc(), creators.c.display_name)
-    )
+    ), (creators.c.share.desc(), creators.c.display_name)
 
 
-def published_product(storefront: Storefront, slug: str, chain: Sequence[str | None]) -> ProductRow | None:
-    """The storefront org's published product ``slug`` with its translations in the content
-    ``chain``'s locales, its cover and its creators (one query). Whether it is sold in the market
-    is ``offers_in_market``'s answer: it is when it has an offer there."""
-    locales = chain_locales(chain)
-    rows = plain_rows(db.session, _published_product(chain_slots(locales)),
-                      {"org_id": storefront.org_id, "slug": slug, "now": utcnow(), **chain_values(locales)}).all()
+def product_of(rows) -> ProductRow | None:
+    """The ``ProductRow`` of ``product_part``'s rows (None: no such published product). Whether it
+    is sold in the market is ``offers_of``'s answer: it is when it has an offer there."""
     if not rows:
         return None
     row = rows[0]
@@ -695,8 +696,8 @@ def published_product(storefront: Storefront, slug: str, chain: Sequence[str | N
     )
 
 
-def reviews_part() -> tuple:
-    """The newest ``:limit`` published reviews of ``:product_id``, each with the average and count of
+def reviews_part(product_id) -> tuple:
+    """The newest ``:limit`` published reviews of ``product_id`` (SQL), each with the average and count of
     all of them (window functions: computed before the limit), newest first: a part of the product
     page's statement (``app.db.tagged_union``: its select and its order)."""
     review = OrgProductReview
@@ -706,7 +707,7 @@ def reviews_part() -> tuple:
                   sa.func.count().over().label("count"))
         .join(OrgMember, OrgMember.id == review.member_id)
         .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
-        .where(review.product_id == sa.bindparam("product_id"), review.is_published.is_(True))
+        .where(review.product_id == product_id, review.is_published.is_(True))
         .order_by(review.created_at.desc())
         .limit(sa.bindparam("limit"))
         .subquery("reviews")
@@ -722,13 +723,12 @@ def reviews_of(rows) -> tuple[list[tuple], float | None, int]:
     return [tuple(r[:5]) for r in rows], float(rows[0][5]), rows[0][6]
 
 
-def collections_and_skills_part(slots: int) -> tuple:
-    """The collections of ``:product_id`` and (a course's) skills, with their translations in the
+def collections_and_skills_part(slots: int, product_id) -> tuple:
+    """The collections of ``product_id`` (SQL) and (a course's) skills, with their translations in the
     content chain's locales (``in_chain``): (kind, slug, base name, locale, translated name) rows,
     kind "c" for the collections, in their order, then "s" for the skills: the platform's
     translations, then the org's own names (which ``_named`` lets win). A part of the product page's
     statement (``app.db.tagged_union``: its select and its order)."""
-    product_id = sa.bindparam("product_id")
     c, ct, link = OrgProductCollection, OrgProductCollectionTranslation, OrgProductCollectionProduct
     st, own = SkillTranslation, OrgSkillTranslation
     skill_ids = sa.select(OrgProductCourseSkill.skill_id).where(OrgProductCourseSkill.course_product_id == product_id)
@@ -835,14 +835,13 @@ class Offer:
         return [_("One payment")]
 
 
-def offers_part(slots: int) -> tuple:
-    """The offers of ``:product_id`` in ``:market_id``, each once per plan translation and variant
+def offers_part(slots: int, product) -> tuple:
+    """The offers of ``product`` (its id in SQL) in ``:market_id``, each once per plan translation and variant
     translation in the content chain (``in_chain``), or once without: a part of the product page's
     statement (``app.db.tagged_union``: its select and its order, the variants' then the plans')."""
     sub, usage = OrgProductVariantPaymentPlanSubscription, OrgProductVariantPaymentPlanUsageBased
     plan_text = sa.orm.aliased(OrgProductVariantPaymentPlanTranslation, name="plan_texts")
     variant_text = sa.orm.aliased(OrgProductVariantTranslation, name="variant_texts")
-    product = sa.bindparam("product_id")
     active_variants = (
         sa.select(sa.func.count(Variant.id))
         .where(Variant.product_id == product, Variant.is_active.is_(True))

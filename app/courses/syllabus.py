@@ -180,9 +180,9 @@ Module, Section, Placement = OrgProductCourseModule, OrgProductCourseModuleSecti
 TREE, TEXTS = "t", "x"  # the parts of ``syllabus_parts``
 
 
-def _tree():
-    """Every module, section and placed lesson of a course, and their order (empty modules and
-    sections included: outer joins)."""
+def _tree(course_id):
+    """Every module, section and placed lesson of the course ``course_id`` (SQL), and their order
+    (empty modules and sections included: outer joins)."""
     return (
         sa.select(
             Module.id, Module.title, Module.description, Module.required_access_tier,
@@ -194,17 +194,17 @@ def _tree():
         .outerjoin(Section, Section.module_id == Module.id)
         .outerjoin(Placement, Placement.section_id == Section.id)
         .outerjoin(OrgLesson, OrgLesson.id == Placement.lesson_id)
-        .where(Module.course_product_id == sa.bindparam("course_id"))
+        .where(Module.course_product_id == course_id)
     ), (Module.sort_order, Module.created_at, Module.id, Section.sort_order, Section.created_at,
         Section.id, Placement.sort_order, Placement.created_at, Placement.id)
 
 
-def _tree_translations(slots: int):
-    """(kind, row id, locale, title, description) of the course's modules, sections and placed lessons,
+def _tree_translations(slots: int, course_id):
+    """(kind, row id, locale, title, description) of the course's (``course_id``, SQL) modules, sections and placed lessons,
     in the content chain's locales before the base row (``in_chain``); a lesson placed twice comes
     twice. Joins down from the course, not ``IN (SELECT ...)`` lists (SQLite built a temporary
     index for each of six such lists: most of the statement's time)."""
-    in_course = Module.course_product_id == sa.bindparam("course_id")
+    in_course = Module.course_product_id == course_id
     mt, st, lt = OrgProductCourseModuleTranslation, OrgProductCourseModuleSectionTranslation, OrgLessonTranslation
     return sa.union_all(
         sa.select(sa.literal_column("'m'", sa.String).label("kind"), mt.module_id.label("id"), mt.locale_key.label("locale"),
@@ -221,14 +221,15 @@ def _tree_translations(slots: int):
     )
 
 
-def syllabus_parts(slots: int) -> list[tuple]:
-    """The ``app.db.tagged_union`` parts a syllabus is read from (``:course_id``): the tree in
-    syllabus order and, with ``slots`` (``chain_slots``; 0: the chain starts at the base row, no
-    translation is read), the translations of the chain's locales."""
-    tree, order = _tree()
+def syllabus_parts(slots: int, course_id=None) -> list[tuple]:
+    """The ``app.db.tagged_union`` parts a syllabus is read from (of ``course_id``, SQL; by default
+    ``:course_id``): the tree in syllabus order and, with ``slots`` (``chain_slots``; 0: the chain
+    starts at the base row, no translation is read), the translations of the chain's locales."""
+    course_id = sa.bindparam("course_id") if course_id is None else course_id
+    tree, order = _tree(course_id)
     parts = [(TREE, tree, order)]
     if slots:
-        texts = _tree_translations(slots).subquery("texts")
+        texts = _tree_translations(slots, course_id).subquery("texts")
         parts.append((TEXTS, sa.select(*texts.c), ()))
     return parts
 
