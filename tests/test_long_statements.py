@@ -17,6 +17,6 @@ def test_the_product_pages_long_statement_is_converted_once_per_process(_app):
             pytest.skip("PostgreSQL")
         from psycopg import _queries
 
-        sql = pages._statement(4)[0].compile(dialect=db.engine.dialect).string
+        sql = pages._statements(4, True)[0][0].compile(dialect=db.engine.dialect).string
     assert len(sql) > 4096  # over psycopg's own limit
     assert _queries.MAX_CACHED_STATEMENT_LENGTH >= len(sql)

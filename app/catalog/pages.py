@@ -88,35 +88,38 @@ class ProductPage:
 
 
 # The product with its offers in the market, its reviews, collections and skills and (a course's)
-# syllabus: the parts of one statement (``app.db.tagged_union``; they were six statements, each a
-# round trip). The parts find the product through its slug (``published_product_id``).
+# syllabus: the parts of one statement on PostgreSQL (``app.db.tagged_union``; they were six
+# statements, each a round trip). SQLite has no round trip: there a statement per part costs less
+# than one union's typed NULL columns (0.56 ms for the five against 0.9 ms together, demo data).
+# The parts find the product through its slug (``published_product_id``).
 _PRODUCT, _OFFERS, _REVIEWS, _NAMES = "p", "o", "r", "n"
 
 
 @functools.cache
-def _statement(slots: int):
-    """The statement of ``product_page`` (built once per process for each number of chain slots)
-    and its rows' ``split``."""
+def _statements(slots: int, together: bool) -> list[tuple]:
+    """The statements of ``product_page`` with their rows' ``split``: one (``together``) or one per
+    part (built once per process for each number of chain slots)."""
     product_id = queries.published_product_id()
-    statement, split = tagged_union([
-        (_PRODUCT, *queries.product_part(slots)),
-        (_OFFERS, *queries.offers_part(slots, product_id)),
-        (_REVIEWS, *queries.reviews_part(product_id)),
-        (_NAMES, *queries.collections_and_skills_part(slots, product_id)),
-        *syllabus_parts(slots, product_id),
-    ])
-    return with_kept_hash(statement), split
+    parts = [
+        [(_PRODUCT, *queries.product_part(slots))],
+        [(_OFFERS, *queries.offers_part(slots, product_id))],
+        [(_REVIEWS, *queries.reviews_part(product_id))],
+        [(_NAMES, *queries.collections_and_skills_part(slots, product_id))],
+        syllabus_parts(slots, product_id),
+    ]
+    groups = [[part for group in parts for part in group]] if together else parts
+    return [(with_kept_hash(statement), split) for statement, split in map(tagged_union, groups)]
 
 
 def product_page(storefront: Storefront, slug: str, chain: list[str | None]) -> ProductPage | None:
     """The page of the storefront org's published product ``slug``, or None when it is not sold in
-    the market (no active price there). Plain rows only: one query."""
+    the market (no active price there). Plain rows only: one query on PostgreSQL (five on SQLite)."""
     locales = chain_locales(chain)
-    statement, split = _statement(chain_slots(locales))
-    rows = split(plain_rows(db.session, statement, {
-        "org_id": storefront.org_id, "slug": slug, "now": utcnow(), "market_id": storefront.market_id,
-        "limit": REVIEWS_SHOWN, **chain_values(locales),
-    }))
+    params = {"org_id": storefront.org_id, "slug": slug, "now": utcnow(), "market_id": storefront.market_id,
+              "limit": REVIEWS_SHOWN, **chain_values(locales)}
+    rows: dict[str, list[tuple]] = {}
+    for statement, split in _statements(chain_slots(locales), db.engine.dialect.name == "postgresql"):
+        rows.update(split(plain_rows(db.session, statement, params)))
     product = queries.product_of(rows[_PRODUCT])
     offers = queries.offers_of(rows[_OFFERS], chain)
     if product is None or not offers:

@@ -23,7 +23,8 @@ def test_chain_values_fill_the_slots_and_a_longer_chain_gets_more():
     assert str(in_chain(column, 6).compile()).count(":chain_locale_") == 6
 
 
-@pytest.mark.parametrize("build", [lambda slots: pages._statement(slots)[0],
+@pytest.mark.parametrize("build", [lambda slots: pages._statements(slots, True)[0][0],
+                                   lambda slots: pages._statements(slots, False)[0][0],
                                    lambda slots: syllabus._syllabus(slots)[0]])
 def test_the_product_pages_statements_have_no_expanding_parameters(build):
     for slots in (CHAIN_SLOTS, 6):
