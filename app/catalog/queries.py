@@ -49,7 +49,6 @@ from app.markets.chain_sql import (
     chain_slots,
     chain_values,
     in_chain,
-    prebuilt_for_chain,
 )
 from app.markets.models import OrgBrand
 from app.markets.storefront import Storefront
@@ -649,12 +648,19 @@ def _community_rating_columns() -> tuple:
     )
 
 
-@prebuilt_for_chain
-def _published_product(slots: int):
-    """The product with its brand, SEO metadata, course facts, learner ratings and cover, once per
-    translation in the content chain (``in_chain``) and creator attributed at ``now`` (with their
-    avatar; as the catalog listing reads them), or once without: one statement (it was five: the
-    product, its translations, its cover, its ratings, its creators)."""
+def published_product_id():
+    """SQL: the id of the org's (``:org_id``) published product ``:slug``."""
+    return (sa.select(OrgProduct.id).where(OrgProduct.org_id == sa.bindparam("org_id"),
+                                           OrgProduct.slug == sa.bindparam("slug"), OrgProduct.status == "published")
+            .scalar_subquery())
+
+
+def product_part(slots: int) -> tuple:
+    """The org's (``:org_id``) published product ``:slug`` with its brand, SEO metadata, course
+    facts, learner ratings and cover, once per translation in the content chain (``in_chain``) and
+    creator attributed at ``:now`` (with their avatar; as the catalog listing reads them), or once
+    without; the creators' order (the largest share first): a part of the product page's statement
+    (``app.db.tagged_union``: its select and its order)."""
     og = SeoMetadataOpenGraph
     t = OrgProductTranslation
     org = sa.bindparam("org_id")
@@ -688,17 +694,12 @@ def _published_product(slots: int):
             OrgProduct.slug == sa.bindparam("slug"),
             OrgProduct.status == "published",
         )
-        .order_by(creators.c.share.desc(), creators.c.display_name)
-    )
+    ), (creators.c.share.desc(), creators.c.display_name)
 
 
-def published_product(storefront: Storefront, slug: str, chain: Sequence[str | None]) -> ProductRow | None:
-    """The storefront org's published product ``slug`` with its translations in the content
-    ``chain``'s locales, its cover and its creators (one query). Whether it is sold in the market
-    is ``offers_in_market``'s answer: it is when it has an offer there."""
-    locales = chain_locales(chain)
-    rows = plain_rows(db.session, _published_product(chain_slots(locales)),
-                      {"org_id": storefront.org_id, "slug": slug, "now": utcnow(), **chain_values(locales)}).all()
+def product_of(rows) -> ProductRow | None:
+    """The ``ProductRow`` of ``product_part``'s rows (None: no such published product). Whether it
+    is sold in the market is ``offers_of``'s answer: it is when it has an offer there."""
     if not rows:
         return None
     row = rows[0]
@@ -723,45 +724,47 @@ def published_product(storefront: Storefront, slug: str, chain: Sequence[str | N
     )
 
 
-@prebuilt
-def _reviews():
-    """The newest published reviews, each with the average and count of all of them (window
-    functions: computed before the limit)."""
+def reviews_part(product_id) -> tuple:
+    """The newest ``:limit`` published reviews of ``product_id`` (SQL), each with the average and count of
+    all of them (window functions: computed before the limit), newest first: a part of the product
+    page's statement (``app.db.tagged_union``: its select and its order)."""
     review = OrgProductReview
-    return (
-        sa.select(review.rating, review.title, review.body, UserProfile.display_name, review.created_at,
-                  sa.func.avg(review.rating).over(), sa.func.count().over())
+    newest = (
+        sa.select(review.rating, review.title, review.body, UserProfile.display_name.label("author"),
+                  review.created_at, sa.func.avg(review.rating, type_=sa.Float).over().label("average"),
+                  sa.func.count().over().label("count"), review.id)
         .join(OrgMember, OrgMember.id == review.member_id)
         .join(UserProfile, UserProfile.id == OrgMember.user_profile_id)
-        .where(review.product_id == sa.bindparam("product_id"), review.is_published.is_(True))
-        .order_by(review.created_at.desc())
+        .where(review.org_id == sa.bindparam("org_id"), review.product_id == product_id,
+               review.is_published.is_(True))
+        .order_by(review.created_at.desc(), review.id.desc())  # (reviews written at once: a fixed order)
         .limit(sa.bindparam("limit"))
+        .subquery("reviews")
     )
+    return sa.select(*list(newest.c)[:7]), (newest.c.created_at.desc(), newest.c.id.desc())
 
 
-def product_reviews(product_id: str, limit: int = 20) -> tuple[list[tuple], float | None, int]:
-    """The newest published reviews as (rating, title, body, author, created_at), the average
-    rating and how many there are (one query)."""
-    rows = plain_rows(db.session, _reviews(), {"product_id": product_id, "limit": limit}).all()
+def reviews_of(rows) -> tuple[list[tuple], float | None, int]:
+    """``reviews_part``'s rows as (rating, title, body, author, created_at), the average rating and
+    how many there are."""
     if not rows:
         return [], None, 0
     return [tuple(r[:5]) for r in rows], float(rows[0][5]), rows[0][6]
 
 
-@prebuilt_for_chain
-def _collections_and_skills(slots: int):
-    """The product's collections and (a course's) skills, with their translations in the content
-    chain's locales (``in_chain``), in one statement (it was two): (kind, slug, base name, locale,
-    translated name) rows, kind "c" for the collections, in their order, then "s" for the skills:
-    the platform's translations, then the org's own names (which ``_named`` lets win)."""
-    product_id = sa.bindparam("product_id")
+def collections_and_skills_part(slots: int, product_id) -> tuple:
+    """The collections of ``product_id`` (SQL) and (a course's) skills, with their translations in the
+    content chain's locales (``in_chain``): (kind, slug, base name, locale, translated name) rows,
+    kind "c" for the collections, in their order, then "s" for the skills: the platform's
+    translations, then the org's own names (which ``_named`` lets win). A part of the product page's
+    statement (``app.db.tagged_union``: its select and its order)."""
     c, ct, link = OrgProductCollection, OrgProductCollectionTranslation, OrgProductCollectionProduct
     st, own = SkillTranslation, OrgSkillTranslation
     skill_ids = sa.select(OrgProductCourseSkill.skill_id).where(OrgProductCourseSkill.course_product_id == product_id)
     org_id = sa.select(OrgProduct.org_id).where(OrgProduct.id == product_id).scalar_subquery()
     no_text = sa.cast(sa.null(), sa.String)
     rows = sa.union_all(
-        sa.select(sa.literal_column("'c'").label("kind"), c.slug.label("slug"), c.name.label("base"),
+        sa.select(sa.literal_column("'c'", sa.String).label("kind"), c.slug.label("slug"), c.name.label("base"),
                   ct.locale_key.label("locale"), ct.name.label("name"), c.sort_order.label("k1"), c.name.label("k2"))
         .join(link, link.collection_id == c.id)
         .outerjoin(ct, sa.and_(ct.collection_id == c.id, in_chain(ct.locale_key, slots)))
@@ -775,18 +778,14 @@ def _collections_and_skills(slots: int):
         .join(own, sa.and_(own.skill_id == Skill.id, own.org_id == org_id, in_chain(own.locale_key, slots)))
         .where(Skill.id.in_(skill_ids)),
     ).subquery()
-    return (sa.select(rows.c.kind, rows.c.slug, rows.c.base, rows.c.locale, rows.c.name)
-            .order_by(rows.c.kind, rows.c.k1, rows.c.k2))
+    return (sa.select(rows.c.kind, rows.c.slug, rows.c.base, rows.c.locale, rows.c.name),
+            (rows.c.kind, rows.c.k1, rows.c.k2))
 
 
-def collections_and_skills(product_id: str, chain: Sequence[str | None] = ()
-                           ) -> tuple[list[tuple[str, str]], tuple[str, ...]]:
+def collections_and_skills_of(rows, chain: Sequence[str | None]) -> tuple[list[tuple[str, str]], tuple[str, ...]]:
     """(slug, name in the content ``chain``'s language) of the collections the product is in, and
     its skill names as a course (the org's own name, else the platform's translation) in
-    alphabetical order (as the catalog's skill filter lists them); one query."""
-    locales = chain_locales(chain)
-    rows = plain_rows(db.session, _collections_and_skills(chain_slots(locales)),
-                      {"product_id": product_id, **chain_values(locales)}).all()
+    alphabetical order (as the catalog's skill filter lists them), from ``collections_and_skills_part``'s rows."""
     collections = _named([row[1:] for row in rows if row[0] == "c"], chain)
     skills = _named([row[1:] for row in rows if row[0] == "s"], chain)
     return list(collections.items()), tuple(sorted(skills.values(), key=str.lower))
@@ -865,15 +864,13 @@ class Offer:
         return [_("One payment")]
 
 
-@prebuilt_for_chain
-def _offers(slots: int):
-    """The market's offers of a product in order, each once per plan translation and variant
-    translation in the content chain (``in_chain``), or once without: one
-    statement (it was three: the offers, the plans' and the variants' translations)."""
+def offers_part(slots: int, product) -> tuple:
+    """The offers of ``product`` (its id in SQL) in ``:market_id``, each once per plan translation and variant
+    translation in the content chain (``in_chain``), or once without: a part of the product page's
+    statement (``app.db.tagged_union``: its select and its order, the variants' then the plans')."""
     sub, usage = OrgProductVariantPaymentPlanSubscription, OrgProductVariantPaymentPlanUsageBased
     plan_text = sa.orm.aliased(OrgProductVariantPaymentPlanTranslation, name="plan_texts")
     variant_text = sa.orm.aliased(OrgProductVariantTranslation, name="variant_texts")
-    product = sa.bindparam("product_id")
     active_variants = (
         sa.select(sa.func.count(Variant.id))
         .where(Variant.product_id == product, Variant.is_active.is_(True))
@@ -900,17 +897,13 @@ def _offers(slots: int):
             Price.market_id == sa.bindparam("market_id"),
             Price.is_active.is_(True),
         )
-        .order_by(Variant.sort_order, Variant.created_at, Variant.id, Plan.sort_order, Plan.created_at, Plan.id)
-    )
+    ), (Variant.sort_order, Variant.created_at, Variant.id, Plan.sort_order, Plan.created_at, Plan.id)
 
 
-def offers_in_market(product_id: str, market_id: str, chain: Sequence[str | None] = ()) -> list[Offer]:
+def offers_of(found, chain: Sequence[str | None]) -> list[Offer]:
     """Active plans of active variants that have an active price in the market, in the order of
-    variants and plans, their plan and variant names in the content ``chain``'s language (one
-    query; none sold: the product is not sold in the market)."""
-    locales = chain_locales(chain)
-    found = plain_rows(db.session, _offers(chain_slots(locales)),
-                       {"product_id": product_id, "market_id": market_id, **chain_values(locales)}).all()
+    variants and plans, their plan and variant names in the content ``chain``'s language, from
+    ``offers_part``'s rows (none: the product is not sold in the market)."""
     plans: dict[str, tuple] = {}
     texts: dict[str, dict[str, tuple[str, str | None]]] = {}
     for row in found:

@@ -20,9 +20,9 @@ from app.courses.models import (
     OrgProductCourseModuleSectionTranslation,
     OrgProductCourseModuleTranslation,
 )
-from app.db import plain_rows, prebuilt
+from app.db import plain_rows, tagged_union, with_kept_hash
 from app.extensions import db
-from app.markets.chain_sql import chain_locales, chain_slots, chain_values, in_chain, prebuilt_for_chain
+from app.markets.chain_sql import chain_locales, chain_slots, chain_values, in_chain
 from app.markets.locales import BASE, translated
 from app.web.labels import gettext as _
 from app.web.labels import ngettext
@@ -174,15 +174,15 @@ def build_syllabus(course, chain: list[str]) -> Syllabus:
     return Syllabus(modules=modules)
 
 
-# ---- the same Syllabus straight from rows (two queries, no ORM objects) ---------------------------
+# ---- the same Syllabus straight from rows (one query, no ORM objects) ------------------------------
 
 Module, Section, Placement = OrgProductCourseModule, OrgProductCourseModuleSection, OrgProductCourseModuleSectionLesson
+TREE, TEXTS = "t", "x"  # the parts of ``syllabus_parts``
 
 
-@prebuilt
-def _tree():
-    """Every module, section and placed lesson of a course, in syllabus order (empty modules and
-    sections included: outer joins)."""
+def _tree(course_id):
+    """Every module, section and placed lesson of the course ``course_id`` (SQL), and their order
+    (empty modules and sections included: outer joins)."""
     return (
         sa.select(
             Module.id, Module.title, Module.description, Module.required_access_tier,
@@ -194,22 +194,21 @@ def _tree():
         .outerjoin(Section, Section.module_id == Module.id)
         .outerjoin(Placement, Placement.section_id == Section.id)
         .outerjoin(OrgLesson, OrgLesson.id == Placement.lesson_id)
-        .where(Module.course_product_id == sa.bindparam("course_id"))
-        .order_by(Module.sort_order, Module.created_at, Module.id, Section.sort_order, Section.created_at,
-                  Section.id, Placement.sort_order, Placement.created_at, Placement.id)
-    )
+        .where(Module.course_product_id == course_id)
+    ), (Module.sort_order, Module.created_at, Module.id, Section.sort_order, Section.created_at,
+        Section.id, Placement.sort_order, Placement.created_at, Placement.id)
 
 
-@prebuilt_for_chain
-def _tree_translations(slots: int):
-    """(kind, row id, locale, title, description) of the course's modules, sections and placed lessons,
+def _tree_translations(slots: int, course_id):
+    """(kind, row id, locale, title, description) of the course's (``course_id``, SQL) modules, sections and placed lessons,
     in the content chain's locales before the base row (``in_chain``); a lesson placed twice comes
     twice. Joins down from the course, not ``IN (SELECT ...)`` lists (SQLite built a temporary
     index for each of six such lists: most of the statement's time)."""
-    in_course = Module.course_product_id == sa.bindparam("course_id")
+    in_course = Module.course_product_id == course_id
     mt, st, lt = OrgProductCourseModuleTranslation, OrgProductCourseModuleSectionTranslation, OrgLessonTranslation
     return sa.union_all(
-        sa.select(sa.literal_column("'m'"), mt.module_id, mt.locale_key, mt.title, mt.description)
+        sa.select(sa.literal_column("'m'", sa.String).label("kind"), mt.module_id.label("id"), mt.locale_key.label("locale"),
+                  mt.title.label("title"), mt.description.label("description"))
         .join(Module, Module.id == mt.module_id)
         .where(in_course, in_chain(mt.locale_key, slots)),
         sa.select(sa.literal_column("'s'"), st.section_id, st.locale_key, st.title, st.description)
@@ -220,6 +219,26 @@ def _tree_translations(slots: int):
         .join(Module, Module.id == Section.module_id)
         .where(in_course, in_chain(lt.locale_key, slots)),
     )
+
+
+def syllabus_parts(slots: int, course_id=None) -> list[tuple]:
+    """The ``app.db.tagged_union`` parts a syllabus is read from (of ``course_id``, SQL; by default
+    ``:course_id``): the tree in syllabus order and, with ``slots`` (``chain_slots``; 0: the chain
+    starts at the base row, no translation is read), the translations of the chain's locales."""
+    course_id = sa.bindparam("course_id") if course_id is None else course_id
+    tree, order = _tree(course_id)
+    parts = [(TREE, tree, order)]
+    if slots:
+        texts = _tree_translations(slots, course_id).subquery("texts")
+        parts.append((TEXTS, sa.select(*texts.c), ()))
+    return parts
+
+
+@functools.cache
+def _syllabus(slots: int):
+    """The syllabus statement for ``slots`` (built once per process) and its rows' ``split``."""
+    statement, split = tagged_union(syllabus_parts(slots))
+    return with_kept_hash(statement), split
 
 
 def _text(base, texts: dict, chain) -> str | None:
@@ -234,24 +253,28 @@ def _text(base, texts: dict, chain) -> str | None:
 
 
 def load_syllabus(course_product_id: str, chain) -> Syllabus:
-    """The Syllabus ``build_syllabus`` makes from a loaded course tree, read as plain rows in two
-    queries: what the product page and the course player need on every uncached request."""
+    """The Syllabus ``build_syllabus`` makes from a loaded course tree, read as plain rows in one
+    query: what the product page and the course player need on every uncached request."""
+    locales = chain_locales(chain)  # the translations ``_text`` reads
+    statement, split = _syllabus(chain_slots(locales) if locales else 0)
+    params = {"course_id": course_product_id, **(chain_values(locales) if locales else {})}
+    rows = split(plain_rows(db.session, statement, params))
+    return syllabus_of_rows(rows[TREE], rows.get(TEXTS, ()), chain)
+
+
+def syllabus_of_rows(tree, texts, chain) -> Syllabus:
+    """The Syllabus of ``syllabus_parts``' rows: the tree's (in syllabus order) and the translations'."""
     titles: dict[tuple[str, str], dict] = {}
     descriptions: dict[tuple[str, str], dict] = {}
-    locales = chain_locales(chain)  # the translations ``_text`` reads
-    if locales:
-        for kind, row_id, locale, title, description in plain_rows(
-            db.session, _tree_translations(chain_slots(locales)), {"course_id": course_product_id,
-                                                                  **chain_values(locales)}
-        ).all():
-            titles.setdefault((kind, row_id), {})[locale] = title
-            descriptions.setdefault((kind, row_id), {})[locale] = description
+    for kind, row_id, locale, title, description in texts:
+        titles.setdefault((kind, row_id), {})[locale] = title
+        descriptions.setdefault((kind, row_id), {})[locale] = description
     empty: dict = {}
     modules: list[ModuleEntry] = []
     sections: dict[str, SectionEntry] = {}
     module = None
     for (m_id, m_title, m_description, m_tier, s_id, s_title, s_tier, p_id, p_tier, preview,
-         l_id, l_title, l_type, l_minutes) in plain_rows(db.session, _tree(), {"course_id": course_product_id}).all():
+         l_id, l_title, l_type, l_minutes) in tree:
         if module is None or module.id != m_id:
             module = ModuleEntry(
                 id=m_id,

@@ -3,7 +3,7 @@ requested lesson, loaded in a FIXED number of queries whatever the size of the c
 
 Queries (``load_player``): the product with its course row and translations and the requested
 plain (text, video, file) lesson with its translations (one statement: ``_read_course``), the
-member's progress rows for the course (one), the syllabus as plain rows (two:
+member's progress rows for the course (one), the syllabus as plain rows (one:
 app.courses.syllabus.load_syllabus), the membership with the access tier, the certificate's id and
 the staff check (one), the certificate itself (only when there is one), and for other lessons the
 placement with its lesson (one) and a quiz's questions. None of them grows with the number of modules,
@@ -46,7 +46,7 @@ from app.courses.models import (
     OrgProductCourseModuleSectionLesson,
 )
 from app.courses.syllabus import LessonEntry, ModuleEntry, Syllabus, load_syllabus
-from app.db import plain_rows, prebuilt, utcnow
+from app.db import plain_rows, prebuilt, tagged_union, utcnow, with_kept_hash
 from app.entitlements.services import access_tier_of
 from app.errors import NotFoundError, PermissionDeniedError
 from app.extensions import db
@@ -386,14 +386,11 @@ def _product_of(rows) -> CourseProduct | None:
 # ---- the course and the lesson in one statement ---------------------------------------------------
 # A lesson page read the course product, then the requested placement with its lesson, each a
 # statement of its own (~0.1-0.2 ms of Python each on every uncached lesson view). ``_read_course``
-# reads both as one UNION ALL of tagged rows: a row of one kind carries its own columns at its own
-# positions and typed NULLs elsewhere (so that PostgreSQL and SQLAlchemy's result types agree on
-# every position). The placement is found through the course's slug, not its id (not known yet):
-# the same rows as before. (The learner's progress rows stay a statement of their own: through the
+# reads both as one UNION ALL of tagged rows (app.db.tagged_union). The placement is found through
+# the course's slug, not its id (not known yet): the same rows as before. (The learner's progress rows stay a statement of their own: through the
 # membership, in the same UNION, they cost SQLite more than the statement they saved.)
 
 _PRODUCT, _PLACEMENT = "p", "l"
-_PRODUCT_COLUMNS = 15  # of ``_course_product_query``
 
 
 def _course_id_of_slug():
@@ -424,31 +421,17 @@ def _placement_select():
     )
 
 
+@functools.cache
 def _course_read(any_status: bool, with_placement: bool):
+    """The statement of ``_read_course`` (built once per process) and its rows' ``split``."""
     product = _course_product_query()
     if not any_status:
         product = product.where(one_of(OrgProduct.status, PLAYABLE_STATUSES))
-    parts = [(_PRODUCT, product)]
+    parts = [(_PRODUCT, product, ())]
     if with_placement:
-        parts.append((_PLACEMENT, _placement_select()))
-    columns = [list(select.selected_columns) for _tag, select in parts]
-    slots = [column for own in columns for column in own]
-    branches, start = [], 0
-    for (tag, select), own in zip(parts, columns, strict=True):
-        end = start + len(own)
-        values = [sa.literal_column(f"'{tag}'").label("c0")]
-        for n, column in enumerate(slots):
-            value = own[n - start] if start <= n < end else sa.cast(sa.null(), column.type)
-            values.append(value.label(f"c{n + 1}"))
-        branches.append(select.with_only_columns(*values, maintain_column_froms=False))
-        start = end
-    return branches[0] if len(branches) == 1 else sa.union_all(*branches)
-
-
-_COURSE_READS = {
-    (any_status, with_placement): prebuilt(functools.partial(_course_read, any_status, with_placement))
-    for any_status in (False, True) for with_placement in (False, True)
-}
+        parts.append((_PLACEMENT, _placement_select(), ()))
+    statement, split = tagged_union(parts)
+    return with_kept_hash(statement), split
 
 
 class _CourseRead(NamedTuple):
@@ -461,20 +444,15 @@ def _read_course(org_id: str, course_slug: str, *, any_status: bool, placement_i
     ``load_player`` decides) with its course facts, name translations and cover, and the plain lesson
     of ``placement_id`` in the course (when asked for): one statement. NotFoundError when there is
     no such course product (or no course row)."""
-    stmt = _COURSE_READS[(any_status, placement_id is not None)]()
+    stmt, split = _course_read(any_status, placement_id is not None)
     params = {"org_id": org_id, "slug": course_slug}
     if placement_id is not None:
         params["placement_id"] = placement_id
-    products, placements = [], []
-    for row in plain_rows(db.session, stmt, params):
-        if row[0] == _PRODUCT:
-            products.append(row[1:_PRODUCT_COLUMNS + 1])
-        else:
-            placements.append(row[_PRODUCT_COLUMNS + 1:])
-    product = _product_of(products)
+    rows = split(plain_rows(db.session, stmt, params))
+    product = _product_of(rows[_PRODUCT])
     if product is None:  # no such course product, or no course row
         raise NotFoundError(_("This course does not exist."))
-    return _CourseRead(product, _placement_of(placements))
+    return _CourseRead(product, _placement_of(rows.get(_PLACEMENT)))
 
 
 def orm_product(product) -> OrgProduct:
@@ -486,7 +464,7 @@ def orm_product(product) -> OrgProduct:
 
 def _load_syllabus(product: OrgProduct, chain: list[str | None]) -> Syllabus:
     """The course tree (modules, sections, placements, lessons and their translations) as a
-    plain Syllabus, from rows (two queries)."""
+    plain Syllabus, from rows (one query)."""
     return load_syllabus(product.id, chain)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from app.catalog import queries
+from app.catalog import pages, queries
 from app.courses import syllabus
 from app.markets.chain_sql import CHAIN_SLOTS, chain_locales, chain_slots, chain_values, in_chain
 
@@ -23,8 +23,9 @@ def test_chain_values_fill_the_slots_and_a_longer_chain_gets_more():
     assert str(in_chain(column, 6).compile()).count(":chain_locale_") == 6
 
 
-@pytest.mark.parametrize("build", [queries._published_product, queries._offers, queries._collections_and_skills,
-                                   syllabus._tree_translations])
+@pytest.mark.parametrize("build", [lambda slots: pages._statements(slots, True)[0][0],
+                                   lambda slots: pages._statements(slots, False)[0][0],
+                                   lambda slots: syllabus._syllabus(slots)[0]])
 def test_the_product_pages_statements_have_no_expanding_parameters(build):
     for slots in (CHAIN_SLOTS, 6):
         statement = build(slots)
