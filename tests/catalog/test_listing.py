@@ -410,3 +410,25 @@ def test_postgresql_knows_a_market_belongs_to_one_org(db_session):
     kinds = db.session.scalar(sa.text("SELECT stxkind FROM pg_statistic_ext WHERE stxname = :name"),
                               {"name": PRICE_SUMMARY_STATISTICS})
     assert kinds is not None and "f" in kinds  # functional dependencies
+
+
+def test_reviews_written_at_the_same_moment_keep_one_order(bookshop, app, client):
+    """The product page lists the newest reviews first; reviews with the same time (an import, the
+    bench's data) come newest id first, whatever plan the database picks."""
+    from app.catalog.models import OrgProduct, OrgProductReview
+    from app.orgs.models import Org
+
+    with app.app_context():
+        book = db.session.scalar(sa.select(OrgProduct).where(OrgProduct.slug == "photo-book"))
+        org = db.session.get(Org, book.org_id)
+        for n in range(4):
+            add_review(book, make_member(org, make_user(f"same{n}@example.com")), rating=4, title=f"Same moment {n}")
+        db.session.flush()
+        moment = utcnow()
+        reviews = db.session.scalars(sa.select(OrgProductReview).where(OrgProductReview.product_id == book.id)).all()
+        for review in reviews:
+            review.created_at = moment
+        expected = [r.title for r in sorted(reviews, key=lambda r: r.id, reverse=True)]
+        db.session.commit()
+    html = client.get("/buecher/eu/de/products/photo-book").get_data(as_text=True)
+    assert sorted(expected, key=html.index) == expected
