@@ -397,7 +397,7 @@ def with_kept_hash(statement):
 
 def tagged_union(parts) -> tuple[sa.Select | sa.CompoundSelect, Callable[[Iterable[Sequence]], dict[str, list[tuple]]]]:
     """Several reads as one statement (one round trip instead of one each): the UNION ALL of the
-    ``(tag, select, order_by)`` parts, each row tagged with its part's tag (column 0) and numbered in
+    ``(tag, query, order_by)`` parts, each row tagged with its part's tag (column 0) and numbered in
     its part's ``order_by`` (column 1: its row_number()). A part's columns take positions by their
     type (a position holds one column type, so that PostgreSQL and SQLAlchemy's result types agree on
     it; parts share positions), typed NULLs fill the rest. A part's select has no ORDER BY or LIMIT
@@ -407,10 +407,10 @@ def tagged_union(parts) -> tuple[sa.Select | sa.CompoundSelect, Callable[[Iterab
     positions: dict[tuple, list[int]] = {}  # column type -> its positions
     types: list = [sa.String(), sa.Integer()]  # the tag, the row's number in its part
     layouts = []
-    for tag, select, order_by in parts:
+    for tag, query, order_by in parts:
         taken: dict[tuple, int] = {}
         placed = []
-        for column in select.selected_columns:
+        for column in query.selected_columns:
             kind = _kind(column.type)
             n = taken[kind] = taken.get(kind, 0) + 1
             spots = positions.setdefault(kind, [])
@@ -418,15 +418,15 @@ def tagged_union(parts) -> tuple[sa.Select | sa.CompoundSelect, Callable[[Iterab
                 spots.append(len(types))
                 types.append(column.type)
             placed.append((spots[n - 1], column))
-        layouts.append((tag, select, order_by, placed))
+        layouts.append((tag, query, order_by, placed))
     branches, takes, ordered = [], {}, set()
-    for tag, select, order_by, placed in layouts:
+    for tag, query, order_by, placed in layouts:
         values = [sa.cast(sa.null(), type_) for type_ in types]
         values[0] = sa.literal_column(f"'{tag}'", sa.String)
         values[1] = sa.func.row_number().over(order_by=order_by) if order_by else sa.literal_column("0", sa.Integer)
         for position, column in placed:
             values[position] = column
-        branches.append(select.with_only_columns(*(value.label(f"c{n}") for n, value in enumerate(values)),
+        branches.append(query.with_only_columns(*(value.label(f"c{n}") for n, value in enumerate(values)),
                                                  maintain_column_froms=False))
         at = [position for position, _ in placed]
         takes[tag] = operator.itemgetter(*at) if len(at) > 1 else (lambda row, at=at[0]: (row[at],))
