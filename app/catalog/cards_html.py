@@ -84,19 +84,7 @@ def _parts(text: Markup) -> tuple[str, str] | None:
     return (str(parts[0]), str(parts[1])) if len(parts) == 2 else None
 
 
-_by_locale: dict[str, _Words] = {}
-
-
-def _words() -> _Words:
-    locale = labels.locale_key()
-    if locale is None:
-        return _Words()
-    found = _by_locale.get(locale)
-    if found is None:
-        if len(_by_locale) >= 256:
-            _by_locale.clear()
-        found = _by_locale[locale] = _Words()
-    return found
+_words = labels.per_locale(_Words)
 
 
 def _path_part(slug: str) -> str:

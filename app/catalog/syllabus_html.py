@@ -67,19 +67,7 @@ class _Labels:
         return text
 
 
-_by_locale: dict[str, _Labels] = {}
-
-
-def _labels() -> _Labels:
-    locale = labels.locale_key()
-    if locale is None:
-        return _Labels()
-    found = _by_locale.get(locale)
-    if found is None:
-        if len(_by_locale) >= 256:
-            _by_locale.clear()
-        found = _by_locale[locale] = _Labels()
-    return found
+_labels = labels.per_locale(_Labels)
 
 
 def syllabus_html(syllabus: Syllabus) -> Markup:

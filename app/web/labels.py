@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from typing import TypeVar
 
 from babel import Locale
 from babel.core import UnknownLocaleError
@@ -11,6 +13,8 @@ from flask_babel import get_locale, get_translations
 from flask_babel import gettext as babel_gettext
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
+
+T = TypeVar("T")
 
 PRODUCT_TYPES = {
     "course": _l("Course"),
@@ -270,3 +274,23 @@ def weight_label(grams: int | None) -> str:
     if grams >= 1000:
         return format_unit(Decimal(grams) / 1000, "mass-kilogram", length="short", locale=get_locale())
     return format_unit(grams, "mass-gram", length="short", locale=get_locale())
+
+
+def per_locale(factory: Callable[[], T]) -> Callable[[], T]:
+    """A function giving one ``factory()`` object per active locale, made on first use (None outside
+    a request: a new one each time): what an HTML writer in Python keeps of its translated, escaped
+    words. At most 256 locales are kept (they are a handful in practice)."""
+    made: dict[str, T] = {}
+
+    def for_locale() -> T:
+        locale = locale_key()
+        if locale is None:
+            return factory()
+        found = made.get(locale)
+        if found is None:
+            if len(made) >= 256:
+                made.clear()
+            found = made[locale] = factory()
+        return found
+
+    return for_locale
