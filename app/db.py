@@ -403,7 +403,8 @@ def tagged_union(parts) -> tuple[sa.Select | sa.CompoundSelect, Callable[[Iterab
     it; parts share positions), typed NULLs fill the rest. A part's select has no ORDER BY or LIMIT
     of its own (a subquery may). Returns the statement and ``split``: the statement's rows -> per tag,
     the values of the part's selected columns (tuples in the select's order), in the part's order
-    (the rows are numbered in SQL and ordered here: no sort of the whole union)."""
+    (the rows are numbered in SQL and ordered here: no sort of the whole union; a single part is
+    ordered by its statement)."""
     positions: dict[tuple, list[int]] = {}  # column type -> its positions
     types: list = [sa.String(), sa.Integer()]  # the tag, the row's number in its part
     layouts = []
@@ -420,17 +421,19 @@ def tagged_union(parts) -> tuple[sa.Select | sa.CompoundSelect, Callable[[Iterab
             placed.append((spots[n - 1], column))
         layouts.append((tag, query, order_by, placed))
     branches, takes, ordered = [], {}, set()
+    alone = len(layouts) == 1  # one part: ordered by the statement (no window function to number it)
     for tag, query, order_by, placed in layouts:
         values = [sa.cast(sa.null(), type_) for type_ in types]
         values[0] = sa.literal_column(f"'{tag}'", sa.String)
-        values[1] = sa.func.row_number().over(order_by=order_by) if order_by else sa.literal_column("0", sa.Integer)
+        values[1] = (sa.func.row_number().over(order_by=order_by) if order_by and not alone
+                     else sa.literal_column("0", sa.Integer))
         for position, column in placed:
             values[position] = column
         branches.append(query.with_only_columns(*(value.label(f"c{n}") for n, value in enumerate(values)),
                                                  maintain_column_froms=False))
         at = [position for position, _ in placed]
         takes[tag] = operator.itemgetter(*at) if len(at) > 1 else (lambda row, at=at[0]: (row[at],))
-        if order_by:
+        if order_by and not alone:
             ordered.add(tag)
 
     def split(rows: Iterable[Sequence]) -> dict[str, list[tuple]]:
@@ -441,7 +444,9 @@ def tagged_union(parts) -> tuple[sa.Select | sa.CompoundSelect, Callable[[Iterab
             found[tag].sort(key=_NUMBER)
         return {tag: list(map(takes[tag], found[tag])) for tag in takes}
 
-    return (branches[0] if len(branches) == 1 else sa.union_all(*branches)), split
+    if alone:
+        return (branches[0].order_by(*layouts[0][2]) if layouts[0][2] else branches[0]), split
+    return sa.union_all(*branches), split
 
 
 _NUMBER = operator.itemgetter(1)
@@ -585,7 +590,11 @@ class _DriverPlan:
             for row in rows:
                 row = list(row)
                 for index, process in columns:
-                    row[index] = process(row[index])
+                    # (NULL stays None: SQLAlchemy's processors and the app's types all return None
+                    # for None; a combined statement's rows -- ``tagged_union`` -- are mostly NULLs)
+                    value = row[index]
+                    if value is not None:
+                        row[index] = process(value)
                 processed.append(row)
             rows = processed
         return sa.engine.IteratorResult(self.metadata, iter(rows))
