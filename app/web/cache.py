@@ -146,6 +146,11 @@ def _ttl() -> int:
     return current_app.config.get("STOREFRONT_CACHE_SECONDS", 30)
 
 
+def enabled() -> bool:
+    """Whether ``cached`` keeps what it loads (STOREFRONT_CACHE_SECONDS above 0)."""
+    return bool(_ttl())
+
+
 def _lookup(key: Hashable) -> tuple[bool, object]:
     """(found, value) of ``key``; an entry that expired or was loaded under an older generation is
     not found."""

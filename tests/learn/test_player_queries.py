@@ -125,8 +125,10 @@ def test_a_signed_in_learner_s_lesson_reads_each_per_user_row_once(app, client, 
         assert _tables(q, table) == [], f"{table} read on its own:\n{q}"
     # the storefront (with its locales), the sign-in, the course (with its cover) and the lesson
     # (one statement), the learner, progress, the syllabus with its translations (one): 6 (16 before
-    # issue 15's work).
-    assert q.count == 6, str(q)
+    # issue 15's work); on PostgreSQL the last four are one statement (a round trip each).
+    with app.app_context():
+        postgres = db.engine.dialect.name == "postgresql"
+    assert q.count == (3 if postgres else 6), str(q)
     assert _tables(q, "org_image") == [], f"the cover read on its own:\n{q}"
     html = response.get_data(as_text=True)
     assert 'data-count="0"' in html and "dashboard-link" not in html
@@ -187,6 +189,9 @@ def test_the_player_s_statements_bind_no_expanding_lists(app):
         dialect = db.engine.dialect
         statements = [player_module._course_read(any_status, with_placement)[0]
                       for any_status in (False, True) for with_placement in (False, True)]
+        statements += [player_module._page_read(any_status, with_placement, with_member, slots)[0]
+                       for any_status in (False, True) for with_placement in (False, True)
+                       for with_member in (False, True) for slots in (None, 0, 2)]
         statements += [player_module._learner_state(), player_module._member_course_state(),
                        player_module._member_progress(), player_module._previewer()]
         for statement in statements:
