@@ -67,7 +67,7 @@ def lock_probe(engine):
 def test_a_row_lock_is_held_until_the_transaction_ends(engine, lock_probe, lock):
     with engine.connect() as holder, engine.connect() as other:
         holder.exec_driver_sql("SELECT count(*) FROM lock_probe").scalar()  # a read first
-        assert holder.exec_driver_sql(f"SELECT x FROM lock_probe WHERE x = 1 {lock}").scalar() == 1
+        assert holder.exec_driver_sql("SELECT x FROM lock_probe WHERE x = 1 " + lock).scalar() == 1
         assert _in_transaction(holder)
         with pytest.raises(sa.exc.OperationalError, match="could not obtain lock"):
             other.exec_driver_sql("SELECT x FROM lock_probe WHERE x = 1 FOR UPDATE NOWAIT").scalar()
