@@ -63,11 +63,16 @@ def lock_probe(engine):
         conn.commit()
 
 
-@pytest.mark.parametrize("lock", ["FOR UPDATE", "FOR NO KEY UPDATE", "FOR SHARE", "FOR UPDATE SKIP LOCKED"])
+@pytest.mark.parametrize("lock", [
+    "SELECT x FROM lock_probe WHERE x = 1 FOR UPDATE",
+    "SELECT x FROM lock_probe WHERE x = 1 FOR NO KEY UPDATE",
+    "SELECT x FROM lock_probe WHERE x = 1 FOR SHARE",
+    "SELECT x FROM lock_probe WHERE x = 1 FOR UPDATE SKIP LOCKED",
+])
 def test_a_row_lock_is_held_until_the_transaction_ends(engine, lock_probe, lock):
     with engine.connect() as holder, engine.connect() as other:
         holder.exec_driver_sql("SELECT count(*) FROM lock_probe").scalar()  # a read first
-        assert holder.exec_driver_sql("SELECT x FROM lock_probe WHERE x = 1 " + lock).scalar() == 1
+        assert holder.exec_driver_sql(lock).scalar() == 1
         assert _in_transaction(holder)
         with pytest.raises(sa.exc.OperationalError, match="could not obtain lock"):
             other.exec_driver_sql("SELECT x FROM lock_probe WHERE x = 1 FOR UPDATE NOWAIT").scalar()
