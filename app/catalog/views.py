@@ -11,6 +11,7 @@ from flask import Blueprint, abort, g, request, url_for
 
 from app.catalog import pages, queries, seo
 from app.catalog.cards_html import product_cards
+from app.catalog.filters_html import catalog_filters
 from app.catalog.models import PRODUCT_TYPES
 from app.catalog.syllabus_html import syllabus_html
 from app.courses.models import COURSE_LEVELS
@@ -20,6 +21,7 @@ from app.web.htmx import is_htmx, render
 bp = Blueprint("catalog", __name__)
 bp.add_app_template_global(syllabus_html, "product_syllabus")
 bp.add_app_template_global(product_cards, "product_cards")
+bp.add_app_template_global(catalog_filters, "catalog_filters")
 
 
 def _view() -> tuple:
