@@ -17,13 +17,19 @@ from flask_login import current_user
 from werkzeug.routing import BaseConverter, BuildError
 
 from app.accounts import sessions
+from app.accounts.nav_html import account_nav
 from app.accounts.services import list_locales
+from app.markets.header_html import cart_badge, store_header
 from app.markets.hosts import check_trusted_host
 from app.markets.locales import LocaleContext, best_match
 from app.markets.storefront import storefront_for, storefront_for_host
 from app.orgs.current import member_with_sign_in, request_member
 
 bp = Blueprint("store", __name__)
+# The headers' HTML written in Python (issue 15); account_nav serves every layout's header.
+bp.add_app_template_global(store_header, "store_header")
+bp.add_app_template_global(cart_badge, "cart_badge")
+bp.add_app_template_global(account_nav, "account_nav")
 _nested: set[str] = set()
 
 PATH_PREFIX = "/<org_slug>/<market_slug>/<loc:locale>"
