@@ -9,6 +9,7 @@ import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import sqlalchemy as sa
 from flask import url_for
 
 from app.catalog import queries
@@ -87,23 +88,26 @@ class ProductPage:
         return sorted({offer.tier for offer in self.offers})
 
 
-# The product with its offers in the market, its reviews, collections and skills and (a course's)
-# syllabus: the parts of one statement on PostgreSQL (``app.db.tagged_union``; they were six
-# statements, each a round trip). SQLite has no round trip: there a statement per part costs less
-# than one union's typed NULL columns (0.56 ms for the five against 0.9 ms together, demo data).
-# The parts find the product through its slug (``published_product_id``).
-_PRODUCT, _OFFERS, _REVIEWS, _NAMES = "p", "o", "r", "n"
+# The product with its offers in the market, its reviews, its learner ratings, collections and
+# skills and (a course's) syllabus: the parts of one statement on PostgreSQL (``app.db.tagged_union``;
+# they were six statements, each a round trip). SQLite has no round trip: there a statement per part
+# costs less than one union's typed NULL columns (0.56 ms for the five against 0.9 ms together, demo
+# data). On PostgreSQL the product is looked up once, by its slug (``published_product``, a CTE the
+# other parts read its id from; each part looked it up again); on SQLite each statement finds it
+# through its slug (``published_product_id``).
+_PRODUCT, _RATINGS, _OFFERS, _REVIEWS, _NAMES = "p", "g", "o", "r", "n"
 
 
 @functools.cache
 def _statements(slots: int, together: bool) -> list[tuple]:
     """The statements of ``product_page`` with their rows' ``split``: one (``together``) or one per
-    part (built once per process for each number of chain slots)."""
-    product_id = queries.published_product_id()
+    group of parts (built once per process for each number of chain slots)."""
+    found = queries.published_product() if together else None
+    product_id = queries.published_product_id() if found is None else sa.select(found.c.id).scalar_subquery()
     parts = [
-        [(_PRODUCT, *queries.product_part(slots))],
+        [(_PRODUCT, *queries.product_part(slots, found))],
         [(_OFFERS, *queries.offers_part(slots, product_id))],
-        [(_REVIEWS, *queries.reviews_part(product_id))],
+        [(_REVIEWS, *queries.reviews_part(product_id)), (_RATINGS, *queries.ratings_part(product_id))],
         [(_NAMES, *queries.collections_and_skills_part(slots, product_id))],
         syllabus_parts(slots, product_id),
     ]
@@ -120,7 +124,7 @@ def product_page(storefront: Storefront, slug: str, chain: list[str | None]) -> 
     rows: dict[str, list[tuple]] = {}
     for statement, split in _statements(chain_slots(locales), db.engine.dialect.name == "postgresql"):
         rows.update(split(plain_rows(db.session, statement, params)))
-    product = queries.product_of(rows[_PRODUCT])
+    product = queries.product_of(rows[_PRODUCT], rows[_RATINGS])
     offers = queries.offers_of(rows[_OFFERS], chain)
     if product is None or not offers:
         return None
@@ -128,7 +132,7 @@ def product_page(storefront: Storefront, slug: str, chain: list[str | None]) -> 
     collections, skills = queries.collections_and_skills_of(rows[_NAMES], chain)
     course = None
     if product.course is not None:
-        difficulty, count, level = product.community_rating  # read with the product
+        difficulty, count, level = product.community_rating
         course = CourseFacts(
             level=product.course[0],
             difficulty=product.course[1],

@@ -634,18 +634,25 @@ class ProductRow:
         return getattr(self, field)
 
 
-def _community_rating_columns() -> tuple:
-    """The product's learner ratings (a course's) as scalar subqueries, for the page's "learners
-    say": how many, the sum of their difficulties, the commonest level (ties: the first level in
-    alphabetical order)."""
+def ratings_part(product_id) -> tuple:
+    """The learner ratings of the course ``product_id`` (SQL) per level: (level, how many, the sum of
+    their difficulties) rows, for the page's "learners say" (``ratings_of``): a part of the product
+    page's statement (``app.db.tagged_union``: its select, no order). One scan of the ratings (they
+    were three subqueries, each scanning them)."""
     rating = OrgProductCourseRating
-    of_product = rating.course_product_id == OrgProduct.id
-    return (
-        sa.select(sa.func.count(rating.id)).where(of_product).scalar_subquery(),
-        sa.select(sa.func.sum(rating.difficulty)).where(of_product).scalar_subquery(),
-        sa.select(rating.level).where(of_product).group_by(rating.level)
-        .order_by(sa.func.count(rating.id).desc(), rating.level).limit(1).scalar_subquery(),
-    )
+    return (sa.select(rating.level, sa.func.count(rating.id), sa.func.sum(rating.difficulty))
+            .where(rating.course_product_id == product_id).group_by(rating.level)), ()
+
+
+def ratings_of(rows) -> tuple:
+    """``ratings_part``'s rows as (how many, the sum of difficulties, the commonest level; ties: the
+    first level in alphabetical order), or (0, None, None)."""
+    if not rows:
+        return 0, None, None
+    count = sum(row[1] for row in rows)
+    total = sum(row[2] for row in rows)
+    level = min(rows, key=lambda row: (-row[1], row[0]))[0]
+    return count, total, level
 
 
 def published_product_id():
@@ -655,49 +662,68 @@ def published_product_id():
             .scalar_subquery())
 
 
-def product_part(slots: int) -> tuple:
-    """The org's (``:org_id``) published product ``:slug`` with its brand, SEO metadata, course
-    facts, learner ratings and cover, once per translation in the content chain (``in_chain``) and
+_PRODUCT_COLUMNS = ("id", "slug", "type", "name", "description", "image_url", "brand_id", "weight_grams",
+                    "shipping_note", "seo_metadata_id")
+
+
+def published_product():
+    """A CTE ``p``: the org's (``:org_id``) published product ``:slug`` (the columns the product page
+    reads), looked up once for every part of the product page's statement on PostgreSQL (each part
+    looked it up by its slug again)."""
+    columns = OrgProduct.__table__.c
+    return (sa.select(*(columns[name] for name in _PRODUCT_COLUMNS))
+            .where(OrgProduct.org_id == sa.bindparam("org_id"), OrgProduct.slug == sa.bindparam("slug"),
+                   OrgProduct.status == "published")
+            .cte("p"))
+
+
+def product_part(slots: int, found=None) -> tuple:
+    """The org's (``:org_id``) published product ``:slug`` (or the row of ``found``, a
+    ``published_product``) with its brand, SEO metadata, course
+    facts and cover, once per translation in the content chain (``in_chain``) and
     creator attributed at ``:now`` (with their avatar; as the catalog listing reads them), or once
     without; the creators' order (the largest share first): a part of the product page's statement
     (``app.db.tagged_union``: its select and its order)."""
     og = SeoMetadataOpenGraph
     t = OrgProductTranslation
     org = sa.bindparam("org_id")
-    this_product = (sa.select(OrgProduct.id).where(OrgProduct.org_id == org, OrgProduct.slug == sa.bindparam("slug"))
-                    .scalar_subquery())
+    if found is None:
+        product, found_from = OrgProduct.__table__.c, OrgProduct.__table__
+        this_product = (sa.select(OrgProduct.id).where(OrgProduct.org_id == org,
+                                                       OrgProduct.slug == sa.bindparam("slug"))
+                        .scalar_subquery())
+        where = (OrgProduct.org_id == org, OrgProduct.slug == sa.bindparam("slug"), OrgProduct.status == "published")
+    else:
+        product, found_from = found.c, found
+        this_product, where = sa.select(found.c.id).scalar_subquery(), ()
     creators = _creators(org, this_product).subquery("creators")
     return (
         sa.select(
-            OrgProduct.id, OrgProduct.slug, OrgProduct.type, OrgProduct.name, OrgProduct.description,
-            OrgProduct.image_url, OrgBrand.name, OrgProduct.weight_grams, OrgProduct.shipping_note,
+            product.id, product.slug, product.type, product.name, product.description,
+            product.image_url, OrgBrand.name, product.weight_grams, product.shipping_note,
             SeoMetadata.id, SeoMetadata.title, SeoMetadata.description, SeoMetadata.keywords,
             SeoMetadata.canonical_url, SeoMetadata.robots_directive,
             og.seo_metadata_id, og.title, og.description, og.image_url, og.image_alt, og.type,
             OrgProductCourse.product_id, OrgProductCourse.level, OrgProductCourse.difficulty,
             OrgImage.key, OrgImage.widths, OrgImage.width, OrgImage.height, OrgImage.alt_text,
             t.locale_key, t.name, t.description, t.shipping_note,
-            *_community_rating_columns(),
             creators.c.attribution_id, creators.c.display_name, creators.c.slug, creators.c.is_public,
             creators.c.key, creators.c.widths, creators.c.width, creators.c.height, creators.c.alt_text,
         )
-        .outerjoin(OrgBrand, OrgBrand.id == OrgProduct.brand_id)
-        .outerjoin(SeoMetadata, SeoMetadata.id == OrgProduct.seo_metadata_id)
+        .select_from(found_from)
+        .outerjoin(OrgBrand, OrgBrand.id == product.brand_id)
+        .outerjoin(SeoMetadata, SeoMetadata.id == product.seo_metadata_id)
         .outerjoin(og, og.seo_metadata_id == SeoMetadata.id)
-        .outerjoin(OrgProductCourse, OrgProductCourse.product_id == OrgProduct.id)
-        .outerjoin(OrgImage, OrgImage.product_id == OrgProduct.id)
-        .outerjoin(t, sa.and_(t.product_id == OrgProduct.id,
+        .outerjoin(OrgProductCourse, OrgProductCourse.product_id == product.id)
+        .outerjoin(OrgImage, OrgImage.product_id == product.id)
+        .outerjoin(t, sa.and_(t.product_id == product.id,
                               in_chain(t.locale_key, slots)))
-        .outerjoin(creators, creators.c.product_id == OrgProduct.id)
-        .where(
-            OrgProduct.org_id == org,
-            OrgProduct.slug == sa.bindparam("slug"),
-            OrgProduct.status == "published",
-        )
+        .outerjoin(creators, creators.c.product_id == product.id)
+        .where(*where)
     ), (creators.c.share.desc(), creators.c.display_name)
 
 
-def product_of(rows) -> ProductRow | None:
+def product_of(rows, ratings=()) -> ProductRow | None:
     """The ``ProductRow`` of ``product_part``'s rows (None: no such published product). Whether it
     is sold in the market is ``offers_of``'s answer: it is when it has an offer there."""
     if not rows:
@@ -708,9 +734,9 @@ def product_of(rows) -> ProductRow | None:
     for r in rows:  # once per translation and creator
         if r[29] is not None:
             translations[r[29]] = (r[30], r[31], r[32])
-        if r[36] is not None and r[36] not in creators:
-            creators[r[36]] = Creator(name=r[37], slug=r[38] if r[39] else None,
-                                      avatar=ImageView.of(*r[40:45]) if r[40] else None)
+        if r[33] is not None and r[33] not in creators:
+            creators[r[33]] = Creator(name=r[34], slug=r[35] if r[36] else None,
+                                      avatar=ImageView.of(*r[37:42]) if r[37] else None)
     return ProductRow(
         id=row[0], slug=row[1], type=row[2], name=row[3], description=row[4], image_url=row[5], brand_name=row[6],
         weight_grams=row[7], shipping_note=row[8],
@@ -720,7 +746,7 @@ def product_of(rows) -> ProductRow | None:
         translations=translations,
         image=ImageView.of(*row[24:29]) if row[24] else None,
         creators=list(creators.values()),
-        ratings=(row[33] or 0, row[34], row[35]),
+        ratings=ratings_of(ratings),
     )
 
 
@@ -761,7 +787,7 @@ def collections_and_skills_part(slots: int, product_id) -> tuple:
     c, ct, link = OrgProductCollection, OrgProductCollectionTranslation, OrgProductCollectionProduct
     st, own = SkillTranslation, OrgSkillTranslation
     skill_ids = sa.select(OrgProductCourseSkill.skill_id).where(OrgProductCourseSkill.course_product_id == product_id)
-    org_id = sa.select(OrgProduct.org_id).where(OrgProduct.id == product_id).scalar_subquery()
+    org_id = sa.bindparam("org_id")  # the product's org: the page's product is the storefront org's
     no_text = sa.cast(sa.null(), sa.String)
     rows = sa.union_all(
         sa.select(sa.literal_column("'c'", sa.String).label("kind"), c.slug.label("slug"), c.name.label("base"),

@@ -13,15 +13,15 @@ from app.catalog import pages, queries, seo
 from app.catalog.cards_html import product_cards
 from app.catalog.filters_html import catalog_filters
 from app.catalog.models import PRODUCT_TYPES
-from app.catalog.syllabus_html import syllabus_html
+from app.catalog.product_html import product_body
 from app.courses.models import COURSE_LEVELS
 from app.web import cache
 from app.web.htmx import is_htmx, render
 
 bp = Blueprint("catalog", __name__)
-bp.add_app_template_global(syllabus_html, "product_syllabus")
 bp.add_app_template_global(product_cards, "product_cards")
 bp.add_app_template_global(catalog_filters, "catalog_filters")
+bp.add_app_template_global(product_body, "product_body")
 
 
 def _view() -> tuple:
