@@ -18,6 +18,8 @@ Services flush and raise DomainErrors; the caller commits.
 from __future__ import annotations
 
 import calendar
+import contextlib
+import functools
 from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -26,7 +28,8 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.catalog.models import (
     RECURRING_PLAN_TYPES,
@@ -301,26 +304,112 @@ def place_order(
         "billing_address": billing_address, "shipping_address": shipping_address, "locale_key": locale_key,
     }
     at = utcnow()
+    # Only a discount or a gift card can conflict once the order is written (used up meanwhile):
+    # then the writes happen in a SAVEPOINT, undone on ``ConflictError``. Without them nothing can
+    # (a number taken meanwhile inserts nothing: ON CONFLICT DO NOTHING), so no SAVEPOINT and RELEASE.
+    conflicts = discount is not None or bool(quote.gift_cards)
     for _attempt in range(_NUMBER_ATTEMPTS):
-        number = None
+        number, written = None, []
         try:
-            with db.session.begin_nested():
+            with db.session.begin_nested() if conflicts else contextlib.nullcontext():
                 number = next_order_number(org)  # last but the writes: its row is locked until the commit
-                # ``items=[]``: the new order's collection starts loaded (adding items reads nothing).
-                order = OrgMemberOrder(order_number=number, items=[], **fields)
-                db.session.add(order)
-                _add_items(order, quote, currency)  # its flush writes the order, then its items
-                _spend_discount_and_gift_cards(org, order, quote, discount, at)
-                db.session.flush()
+                order = _insert_order(number, fields, written)
+                if order is not None:
+                    _add_items(order, quote, currency, written)
+                    _spend_discount_and_gift_cards(org, order, quote, discount, at)
+                    db.session.flush()
         except IntegrityError:
+            _forget(written)
             # The number was taken by an order written without the counter: move the counter past
             # the highest number and try again (the SAVEPOINT undid everything of this attempt).
             if number is None or not _order_number_taken(number):
                 raise
             _catch_up_counter(org)
             continue
+        except BaseException:
+            _forget(written)  # nothing of the order stays in the session
+            raise
+        if order is None:  # the number was taken by an order written without the counter
+            _catch_up_counter(org)
+            continue
         return order
     raise ConflictError(_("Could not assign an order number. Please try again."))
+
+
+# ---- rows written through Core, held as if flushed -----------------------------------------------
+
+@functools.cache
+def _column_keys(model) -> tuple[tuple[sa.Column, str], ...]:
+    """The table's columns with their attribute names."""
+    mapper = sa.inspect(model)
+    return tuple((column, mapper.get_property_by_column(column).key) for column in model.__table__.columns)
+
+
+def _row_values(model, values: dict[str, Any]) -> dict[str, Any]:
+    """Every column of a new row of ``model``: ``values`` (by attribute name), else the column's
+    default as the ORM's flush computes it (for a value not given or None), else None (NULL)."""
+    row = {}
+    for column, key in _column_keys(model):
+        value = values.get(key)
+        if value is not None or (key in values and column.default is None):
+            row[key] = value
+        elif column.default is not None:  # (None given counts as not given, as in the ORM's flush)
+            default = column.default
+            row[key] = default.arg(None) if default.is_callable else default.arg
+        else:
+            row[key] = None
+    return row
+
+
+def _held(model, row: dict[str, Any], written: list):
+    """A ``model`` object of ``row``, just INSERTed through Core: persistent in the session and
+    unchanged, as the ORM's flush would have left it (its relationships load on first use)."""
+    obj = sa.inspect(model).class_manager.new_instance()  # no __init__, as the ORM's loading
+    obj.__dict__.update(row)
+    make_transient_to_detached(obj)
+    db.session.add(obj)
+    written.append(obj)
+    return obj
+
+
+def _forget(written: list) -> None:
+    """Take the objects of rows written in an attempt that failed out of the session."""
+    for obj in written:
+        if obj in db.session:
+            db.session.expunge(obj)
+    written.clear()
+
+
+def _insert_order(number: str, fields: dict[str, Any], written: list) -> OrgMemberOrder | None:
+    """The order's row in one INSERT, through Core (the ORM's flush of a new order cost more than the
+    statement); None when an order already has the number (nothing written)."""
+    row = _row_values(OrgMemberOrder, {**fields, "order_number": number})
+    if db.session.connection().execute(_order_insert(), row).rowcount != 1:
+        return None
+    order = _held(OrgMemberOrder, row, written)
+    set_committed_value(order, "items", [])  # loaded: adding items reads nothing
+    return order
+
+
+@prebuilt
+def _order_insert() -> sa.TextClause:
+    """The order's INSERT (the same SQL on PostgreSQL and SQLite; bound: every column): nothing
+    when the number is taken (the unique order number)."""
+    return _insert_text(OrgMemberOrder, " ON CONFLICT (order_number) DO NOTHING")
+
+
+@prebuilt
+def _item_insert() -> sa.TextClause:
+    return _insert_text(OrgMemberOrderItem)
+
+
+def _insert_text(model, tail: str = "") -> sa.TextClause:
+    keys = _column_keys(model)
+    names = ", ".join(column.name for column, _key in keys)
+    values = ", ".join(f":{key}" for _column, key in keys)
+    # (names of the model's own table and columns, no input)
+    return sa.text(f"INSERT INTO {model.__table__.name} ({names}) VALUES ({values}){tail}").bindparams(  # noqa: S608
+        *(sa.bindparam(key, type_=column.type) for column, key in keys))
 
 
 def _check_can_order(org: Org, member: OrgMember, market: OrgMarket, quote: Quote) -> str:
@@ -389,15 +478,17 @@ def _order_fields(org: Org, member: OrgMember, market: OrgMarket, quote: Quote, 
     )
 
 
-def _add_items(order: OrgMemberOrder, quote: Quote, currency: str) -> None:
+def _add_items(order: OrgMemberOrder, quote: Quote, currency: str, written: list) -> None:
     """One item per quote line (every amount, names and tier copied), then one tax rate snapshot
-    per item whose rate applied."""
-    pairs: list[tuple[OrgMemberOrderItem, PricedLine]] = []
-    for line in quote.lines:
-        item = _order_item(order.org_id, line, currency)
-        order.items.append(item)
-        pairs.append((item, line))
-    db.session.flush()
+    per item whose rate applied: one INSERT each (executemany), through Core."""
+    rows = [_row_values(OrgMemberOrderItem, {**_order_item(order.org_id, line, currency), "order_id": order.id})
+            for line in quote.lines]
+    db.session.connection().execute(_item_insert(), rows)
+    pairs: list[tuple[OrgMemberOrderItem, PricedLine]] = [
+        (_held(OrgMemberOrderItem, row, written), line) for row, line in zip(rows, quote.lines, strict=True)]
+    set_committed_value(order, "items", [item for item, _line in pairs])
+    for item, _line in pairs:
+        set_committed_value(item, "order", order)
     snapshots = []
     for item, line in pairs:
         rate = _applied_rate(line, currency)
@@ -419,9 +510,10 @@ def _snapshot_insert() -> sa.Insert:
     return sa.insert(OrgTaxRateSnapshot.__table__)
 
 
-def _order_item(org_id: str, line: PricedLine, currency: str) -> OrgMemberOrderItem:
+def _order_item(org_id: str, line: PricedLine, currency: str) -> dict[str, Any]:
+    """An item's values (by attribute name) for a quote line."""
     spec = line.input
-    return OrgMemberOrderItem(
+    return dict(
         org_id=org_id, product_id=spec.product_id, variant_id=spec.variant_id,
         payment_plan_id=spec.plan_id, product_name=spec.product_name[:200], plan_name=spec.plan_name[:100],
         plan_type=spec.plan_type, access_tier=spec.access_tier, quantity=spec.quantity,
