@@ -19,16 +19,16 @@ from __future__ import annotations
 
 import calendar
 import contextlib
-import functools
 from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.catalog.models import (
@@ -39,7 +39,7 @@ from app.catalog.models import (
     OrgProductVariantPaymentPlan,
 )
 from app.checks import check_email, clean_text, to_amount
-from app.db import prebuilt, upsert_insert, utcnow
+from app.db import held, insert_text, prebuilt, row_values, upsert_insert, utcnow
 from app.entitlements import services as entitlements
 from app.entitlements.models import SUBSCRIPTION_RUNNING_STATUSES, OrgMemberSubscription
 from app.errors import (
@@ -77,6 +77,7 @@ ORDER_PREFIX_MAX = ORDER_NUMBER_LENGTH - 1 - (ORDER_NUMBER_DIGITS + 1)  # room f
 _NUMBER_ATTEMPTS = 20
 _DIGITAL_TYPES = ("course", "digital_download")
 _PAID_STATUSES = ("paid", "fulfilled", "refunded")
+HUNDRED = Decimal(100)
 
 
 # ---- order numbers -------------------------------------------------------------------------
@@ -336,41 +337,7 @@ def place_order(
     raise ConflictError(_("Could not assign an order number. Please try again."))
 
 
-# ---- rows written through Core, held as if flushed -----------------------------------------------
-
-@functools.cache
-def _column_keys(model) -> tuple[tuple[sa.Column, str], ...]:
-    """The table's columns with their attribute names."""
-    mapper = sa.inspect(model)
-    return tuple((column, mapper.get_property_by_column(column).key) for column in model.__table__.columns)
-
-
-def _row_values(model, values: dict[str, Any]) -> dict[str, Any]:
-    """Every column of a new row of ``model``: ``values`` (by attribute name), else the column's
-    default as the ORM's flush computes it (for a value not given or None), else None (NULL)."""
-    row = {}
-    for column, key in _column_keys(model):
-        value = values.get(key)
-        if value is not None or (key in values and column.default is None):
-            row[key] = value
-        elif column.default is not None:  # (None given counts as not given, as in the ORM's flush)
-            default = column.default
-            row[key] = default.arg(None) if default.is_callable else default.arg
-        else:
-            row[key] = None
-    return row
-
-
-def _held(model, row: dict[str, Any], written: list):
-    """A ``model`` object of ``row``, just INSERTed through Core: persistent in the session and
-    unchanged, as the ORM's flush would have left it (its relationships load on first use)."""
-    obj = sa.inspect(model).class_manager.new_instance()  # no __init__, as the ORM's loading
-    obj.__dict__.update(row)
-    make_transient_to_detached(obj)
-    db.session.add(obj)
-    written.append(obj)
-    return obj
-
+# ---- the order's rows, written through Core --------------------------------------------------
 
 def _forget(written: list) -> None:
     """Take the objects of rows written in an attempt that failed out of the session."""
@@ -383,10 +350,12 @@ def _forget(written: list) -> None:
 def _insert_order(number: str, fields: dict[str, Any], written: list) -> OrgMemberOrder | None:
     """The order's row in one INSERT, through Core (the ORM's flush of a new order cost more than the
     statement); None when an order already has the number (nothing written)."""
-    row = _row_values(OrgMemberOrder, {**fields, "order_number": number})
+    db.session.flush()  # what the ORM's flush would have written before it (a new membership)
+    row = row_values(OrgMemberOrder, {**fields, "order_number": number})
     if db.session.connection().execute(_order_insert(), row).rowcount != 1:
         return None
-    order = _held(OrgMemberOrder, row, written)
+    order = held(db.session, OrgMemberOrder, row)
+    written.append(order)
     set_committed_value(order, "items", [])  # loaded: adding items reads nothing
     return order
 
@@ -395,21 +364,12 @@ def _insert_order(number: str, fields: dict[str, Any], written: list) -> OrgMemb
 def _order_insert() -> sa.TextClause:
     """The order's INSERT (the same SQL on PostgreSQL and SQLite; bound: every column): nothing
     when the number is taken (the unique order number)."""
-    return _insert_text(OrgMemberOrder, " ON CONFLICT (order_number) DO NOTHING")
+    return insert_text(OrgMemberOrder, " ON CONFLICT (order_number) DO NOTHING")
 
 
 @prebuilt
 def _item_insert() -> sa.TextClause:
-    return _insert_text(OrgMemberOrderItem)
-
-
-def _insert_text(model, tail: str = "") -> sa.TextClause:
-    keys = _column_keys(model)
-    names = ", ".join(column.name for column, _key in keys)
-    values = ", ".join(f":{key}" for _column, key in keys)
-    # (names of the model's own table and columns, no input)
-    return sa.text(f"INSERT INTO {model.__table__.name} ({names}) VALUES ({values}){tail}").bindparams(  # noqa: S608
-        *(sa.bindparam(key, type_=column.type) for column, key in keys))
+    return insert_text(OrgMemberOrderItem)
 
 
 def _check_can_order(org: Org, member: OrgMember, market: OrgMarket, quote: Quote) -> str:
@@ -481,11 +441,12 @@ def _order_fields(org: Org, member: OrgMember, market: OrgMarket, quote: Quote, 
 def _add_items(order: OrgMemberOrder, quote: Quote, currency: str, written: list) -> None:
     """One item per quote line (every amount, names and tier copied), then one tax rate snapshot
     per item whose rate applied: one INSERT each (executemany), through Core."""
-    rows = [_row_values(OrgMemberOrderItem, {**_order_item(order.org_id, line, currency), "order_id": order.id})
+    rows = [row_values(OrgMemberOrderItem, {**_order_item(order.org_id, line, currency), "order_id": order.id})
             for line in quote.lines]
     db.session.connection().execute(_item_insert(), rows)
     pairs: list[tuple[OrgMemberOrderItem, PricedLine]] = [
-        (_held(OrgMemberOrderItem, row, written), line) for row, line in zip(rows, quote.lines, strict=True)]
+        (held(db.session, OrgMemberOrderItem, row), line) for row, line in zip(rows, quote.lines, strict=True)]
+    written.extend(item for item, _line in pairs)
     set_committed_value(order, "items", [item for item, _line in pairs])
     for item, _line in pairs:
         set_committed_value(item, "order", order)
@@ -624,11 +585,15 @@ def mark_paid(
     order.set_status("paid", at=at)
     order.payment_provider = provider
     if paid > 0 or reference is not None:
-        payment = OrgMemberOrderPayment(
+        # Through Core (no ORM flush of a new object), with the provider's fee the revenue posting
+        # would otherwise set on it (no fee given): the row is written once, complete.
+        row = row_values(OrgMemberOrderPayment, dict(
             org_id=order.org_id, order_id=order.id, provider=provider, provider_reference=reference,
-            amount=paid, currency_code=currency, status="succeeded", processing_fee=fee,
-        )
-        order.payments.append(payment)
+            amount=paid, currency_code=currency, status="succeeded",
+            processing_fee=fee or provider_fee(provider, paid, currency),
+        ))
+        db.session.connection().execute(_payment_insert(), row)
+        set_committed_value(order, "payments", [*order.payments, held(db.session, OrgMemberOrderPayment, row)])
     fulfil(order, at=at, flush=False)
     # The tax report's copy of the payment time on the order's snapshots, and the receipt: both
     # through Core, so the order's changes (its status, payment, grants and items) are not flushed
@@ -640,6 +605,20 @@ def mark_paid(
     # them) stay locked for as short a time as possible before the caller commits.
     events.order_paid.send(order, at=at)
     return order
+
+
+@prebuilt
+def _payment_insert() -> sa.TextClause:
+    return insert_text(OrgMemberOrderPayment)
+
+
+def provider_fee(provider: str | None, amount: Decimal, currency: str) -> Decimal:
+    """The provider's fee on a payment of ``amount`` (``PROCESSING_FEES``; unknown providers and
+    gift cards charge nothing)."""
+    percent, fixed = current_app.config.get("PROCESSING_FEES", {}).get(provider or "", ("0", "0"))
+    if amount <= 0:
+        return quantize(ZERO, currency)
+    return min(quantize(amount * Decimal(percent) / HUNDRED + Decimal(fixed), currency), amount)
 
 
 def _org_and_market(order: OrgMemberOrder) -> tuple[Org, OrgMarket]:

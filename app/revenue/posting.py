@@ -36,7 +36,6 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import current_app
 
 from app.accounting.ledger import Line, post
 from app.catalog.attributions import attributions_in_effect
@@ -46,20 +45,12 @@ from app.giftcards import events as giftcard_events
 from app.money import ZERO, allocate, quantize
 from app.orders import events
 from app.orders.models import OrgMemberOrder, OrgMemberOrderItem
+from app.orders.services import provider_fee as processing_fee  # (mark_paid writes a payment with it)
 from app.orgs.models import Org
 from app.revenue.models import OrgEmployeeProductAttributionRevenue, OrgEmployeeRevenueTotal
 
 Revenue = OrgEmployeeProductAttributionRevenue
 HUNDRED = Decimal(100)
-
-
-def processing_fee(provider: str | None, amount: Decimal, currency: str) -> Decimal:
-    """The provider's fee on a payment of ``amount`` (``PROCESSING_FEES``; unknown providers and
-    gift cards charge nothing)."""
-    percent, fixed = current_app.config.get("PROCESSING_FEES", {}).get(provider or "", ("0", "0"))
-    if amount <= 0:
-        return quantize(ZERO, currency)
-    return min(quantize(amount * Decimal(percent) / HUNDRED + Decimal(fixed), currency), amount)
 
 
 def split(total: Decimal, weights: list[Decimal], currency: str) -> list[Decimal]:
