@@ -39,7 +39,7 @@ from app.catalog.models import (
     OrgProductVariantPaymentPlan,
 )
 from app.checks import check_email, clean_text, to_amount
-from app.db import held, insert_text, prebuilt, row_values, upsert_insert, utcnow
+from app.db import held, insert_text, plain_rows, prebuilt, row_values, upsert_insert, utcnow
 from app.entitlements import services as entitlements
 from app.entitlements.models import SUBSCRIPTION_RUNNING_STATUSES, OrgMemberSubscription
 from app.errors import (
@@ -51,7 +51,7 @@ from app.errors import (
 )
 from app.extensions import db
 from app.giftcards import redemption
-from app.markets.models import OrgMarket
+from app.markets.models import OrgBrand, OrgMarket
 from app.money import ZERO, allocate, format_money, quantize
 from app.orders import events
 from app.orders.models import (
@@ -580,8 +580,8 @@ def mark_paid(
         raise ConflictError(_("The amount paid is less than the amount due for this order."))
     if fee < 0:
         raise ValidationError(_("The processing fee cannot be negative."))
-    # Held for the whole payment: the receipt and the revenue posting read them from the session.
-    org, market = _org_and_market(order)
+    # Read once for the whole payment: the receipt and the revenue posting (its platform fee) use them.
+    seller = _org_and_market(order)
     order.set_status("paid", at=at)
     order.payment_provider = provider
     if paid > 0 or reference is not None:
@@ -600,10 +600,10 @@ def mark_paid(
     # for them but once, with the items' fees the revenue posting sets (one UPDATE per item).
     db.session.connection().execute(_snapshots_paid(), {"b_org_id": order.org_id, "b_order_id": order.id,
                                                         "b_paid_at": order.paid_at})
-    _queue_receipt(order, org, market)
+    _queue_receipt(order, seller)
     # Last, so the ledger accounts the posting locks (every sale of the org and currency posts to
     # them) stay locked for as short a time as possible before the caller commits.
-    events.order_paid.send(order, at=at)
+    events.order_paid.send(order, at=at, platform_fee_percent=seller.platform_fee_percent)
     return order
 
 
@@ -621,17 +621,33 @@ def provider_fee(provider: str | None, amount: Decimal, currency: str) -> Decima
     return min(quantize(amount * Decimal(percent) / HUNDRED + Decimal(fixed), currency), amount)
 
 
-def _org_and_market(order: OrgMemberOrder) -> tuple[Org, OrgMarket]:
-    """The order's org and market (with its brand): one statement."""
-    return db.session.execute(_org_and_market_statement(), {"org_id": order.org_id, "market_id": order.market_id}).one()
+class _Seller(NamedTuple):
+    """What paying an order reads of its org and market: the receipt's sender and link, and the
+    org's platform fee (for the revenue posting)."""
+
+    org_id: str
+    org_name: str
+    org_slug: str
+    platform_fee_percent: Decimal
+    market_slug: str
+    market_default_locale_key: str | None
+    brand_name: str | None
+
+
+def _org_and_market(order: OrgMemberOrder) -> _Seller:
+    """The order's org and market (with its brand's name): one statement, columns only."""
+    return _Seller(*plain_rows(db.session, _org_and_market_statement(),
+                               {"org_id": order.org_id, "market_id": order.market_id}).one())
 
 
 @prebuilt
-def _org_and_market_statement() -> sa.Select[tuple[Org, OrgMarket]]:
+def _org_and_market_statement() -> sa.Select:
     return (
-        sa.select(Org, OrgMarket).join(OrgMarket, OrgMarket.org_id == Org.id)
+        sa.select(Org.id, Org.name, Org.slug, Org.platform_fee_percent, OrgMarket.slug,
+                  OrgMarket.default_locale_key, OrgBrand.name)
+        .join(OrgMarket, OrgMarket.org_id == Org.id)
+        .outerjoin(OrgBrand, OrgBrand.id == OrgMarket.brand_id)
         .where(Org.id == sa.bindparam("org_id"), OrgMarket.id == sa.bindparam("market_id"))
-        .options(joinedload(OrgMarket.brand))
     )
 
 
@@ -644,13 +660,13 @@ def _snapshots_paid() -> sa.Update:
             .values(paid_at=sa.bindparam("b_paid_at", type_=table.c.paid_at.type)))
 
 
-def _queue_receipt(order: OrgMemberOrder, org: Org, market: OrgMarket) -> None:
+def _queue_receipt(order: OrgMemberOrder, org: _Seller) -> None:
     """The receipt email of a paid order, to its billing address, in the org's outbox (its admins
     see it on the dashboard's emails page). It speaks as the market's brand (the sender's name, the
     subject and the text), or as the org when the market has no brand."""
-    seller = market.brand.name if market.brand is not None else org.name
-    link = public_url("store.orders.detail", org_slug=org.slug, market_slug=market.slug,
-                      locale=order.locale_key or market.default_locale_key, number=order.order_number)
+    seller = org.brand_name if org.brand_name is not None else org.org_name
+    link = public_url("store.orders.detail", org_slug=org.org_slug, market_slug=org.market_slug,
+                      locale=order.locale_key or org.market_default_locale_key, number=order.order_number)
     lines = "\n".join(f"- {item.product_name} ({item.plan_name}) × {item.quantity}: "
                       f"{format_money(item.line_total, order.currency_code)}" for item in order.items)
     # Written through Core (``queue_emails``): no ORM object, no flush of the order's changes.
@@ -661,7 +677,7 @@ def _queue_receipt(order: OrgMemberOrder, org: Org, market: OrgMarket) -> None:
           "Your order and what it gives you access to: %(link)s",
           org=seller, number=order.order_number, lines=lines,
           total=format_money(order.total_amount, order.currency_code), link=link),
-        kind="order_receipt", org_id=org.id, from_name=seller,
+        kind="order_receipt", org_id=org.org_id, from_name=seller,
     )])
 
 
@@ -719,6 +735,13 @@ def _complete_if_done(order: OrgMemberOrder, at: datetime) -> None:
         order.set_status("fulfilled", at=at)
 
 
+@prebuilt
+def _product_types_statement() -> sa.Select:
+    """The type of the org's products ``product_ids`` (bound: org_id, product_ids)."""
+    return sa.select(OrgProduct.id, OrgProduct.type).where(
+        OrgProduct.org_id == sa.bindparam("org_id"), OrgProduct.id.in_(sa.bindparam("product_ids", expanding=True)))
+
+
 def fulfil(order: OrgMemberOrder, *, at: datetime | None = None, flush: bool = True) -> OrgMemberOrder:
     """Deliver a paid order's items: access at the plan's tier for courses and downloads (a
     subscription plan starts a subscription, trialing when the plan has trial days, and its access
@@ -731,10 +754,8 @@ def fulfil(order: OrgMemberOrder, *, at: datetime | None = None, flush: bool = T
     items = [item for item in order.items if item.status == "active"]
     renewals = [item for item in items if item.subscription_id]
     with db.session.no_autoflush:  # catalog reads: the order's pending changes do not affect them
-        product_types = dict(db.session.execute(
-            sa.select(OrgProduct.id, OrgProduct.type)
-            .where(OrgProduct.org_id == order.org_id, OrgProduct.id.in_({item.product_id for item in items}))
-        ).tuples().all())
+        product_types = dict(db.session.connection().execute(_product_types_statement(), {
+            "org_id": order.org_id, "product_ids": sorted({item.product_id for item in items})}).tuples().all())
         items = [item for item in items if not item.subscription_id]
         subscription_plan_ids = {item.payment_plan_id for item in items if item.plan_type in RECURRING_PLAN_TYPES}
         plans = {
