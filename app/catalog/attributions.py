@@ -253,6 +253,28 @@ def _in_effect() -> sa.Select[tuple[OrgEmployeeProductAttribution]]:
     )
 
 
+@prebuilt
+def _shares_in_effect() -> sa.Select:
+    """``_in_effect``'s rows as the columns a sale's split needs (bound as ``_in_effect``)."""
+    attribution = OrgEmployeeProductAttribution
+    return _in_effect().with_only_columns(attribution.id, attribution.employee_id, attribution.product_id,
+                                          attribution.revenue_share_percentage)
+
+
+def shares_in_effect(org_id: str, product_ids, *, at: datetime | None = None) -> dict[str, list[sa.Row]]:
+    """``attributions_in_effect`` as rows of ``id``, ``employee_id``, ``product_id`` and
+    ``revenue_share_percentage`` (no entities; nothing is flushed for it)."""
+    moment = aware(at) or utcnow()
+    found: dict[str, list[sa.Row]] = {product_id: [] for product_id in product_ids}
+    if not found:
+        return found
+    rows = db.session.connection().execute(_shares_in_effect(), {"org_id": org_id, "product_ids": list(found),
+                                                                  "at": moment})
+    for row in rows:
+        found[row.product_id].append(row)
+    return found
+
+
 def attributions_in_effect(org_id: str, product_ids, *, at: datetime | None = None
                            ) -> dict[str, list[OrgEmployeeProductAttribution]]:
     """Product id -> its attributions in effect at ``at`` (default: now), largest share first;

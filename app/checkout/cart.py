@@ -141,13 +141,23 @@ def member_cart(member: OrgMember, market_id: str) -> OrgMemberCart:
     """The member's cart in the market with its items; a new, not yet saved cart if there is none
     (it is saved by the first item added to it)."""
     cart = db.session.execute(
-        sa.select(OrgMemberCart)
-        .where(OrgMemberCart.member_id == member.id, OrgMemberCart.market_id == market_id)
-        .options(joinedload(OrgMemberCart.items))  # one statement: a cart holds a few lines
+        _member_cart(), {"member_id": member.id, "market_id": market_id}
     ).unique().scalar_one_or_none()
     if cart is None:
         cart = OrgMemberCart(org_id=member.org_id, member_id=member.id, market_id=market_id, items=[])
     return cart
+
+
+@prebuilt
+def _member_cart() -> sa.Select[tuple[OrgMemberCart]]:
+    """``member_cart``'s query, built once (bound: member_id, market_id): it ran on every cart and
+    checkout request, and building it and its cache key cost as much as running it."""
+    return (
+        sa.select(OrgMemberCart)
+        .where(OrgMemberCart.member_id == sa.bindparam("member_id"),
+               OrgMemberCart.market_id == sa.bindparam("market_id"))
+        .options(joinedload(OrgMemberCart.items))  # one statement: a cart holds a few lines
+    )
 
 
 def member_cart_count(member: OrgMember, market_id: str) -> int:

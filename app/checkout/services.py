@@ -111,7 +111,8 @@ def place(storefront: Storefront, user: User, cart: carts.Cart, contents: carts.
         else db.session.get(OrgMarket, storefront.market_id)
     if member is None or member.org_id != org.id:
         member = ensure_member(org, user, membership_type="customer")
-    member.billing_country_code = billing_country
+    if member.billing_country_code != billing_country:  # (unchanged: nothing for the flushes to look at)
+        member.billing_country_code = billing_country
     needs_shipping = any(line.physical for line in contents.available)
     if needs_shipping and not (address and address.get("line1") and address.get("city")):
         raise ValidationError(_("Enter a shipping address for the physical items."))

@@ -20,7 +20,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
 
-from app.db import prebuilt, utcnow
+from app.db import held, insert_text, prebuilt, row_values, utcnow
 from app.entitlements.models import (
     SUBSCRIPTION_ACCESS_STATUSES,
     OrgMemberProductAccess,
@@ -110,13 +110,28 @@ def grant(*, org_id: str, member_id: str, product_id: str, access_tier: int, at:
           subscription: OrgMemberSubscription | None = None) -> OrgMemberProductAccess:
     """Access to the product at ``access_tier`` from ``at`` (open-ended; while ``subscription``
     grants access when one backs it)."""
+    if subscription is None:
+        # A purchase: one INSERT through Core (no ORM flush of a new object), the object held as if
+        # flushed. New objects it may refer to are written first, as the flush would order them.
+        if db.session.new:
+            db.session.flush()
+        row = row_values(OrgMemberProductAccess, dict(
+            org_id=org_id, member_id=member_id, product_id=product_id, plan_id=plan_id, order_item_id=order_item_id,
+            subscription_id=None, access_tier=access_tier, source="purchase", starts_at=at,
+        ))
+        db.session.connection().execute(_access_insert(), row)
+        return held(db.session, OrgMemberProductAccess, row)
     access = OrgMemberProductAccess(
         org_id=org_id, member_id=member_id, product_id=product_id, plan_id=plan_id, order_item_id=order_item_id,
-        subscription=subscription, access_tier=access_tier,
-        source="subscription" if subscription is not None else "purchase", starts_at=at,
+        subscription=subscription, access_tier=access_tier, source="subscription", starts_at=at,
     )
     db.session.add(access)
     return access
+
+
+@prebuilt
+def _access_insert() -> sa.TextClause:
+    return insert_text(OrgMemberProductAccess)
 
 
 def revoke_order_item(org_id: str, order_item_id: str, at: datetime) -> None:

@@ -7,7 +7,7 @@ or rolled back with the payment or refund itself. A receiver raises to refuse (t
 fails); it never commits.
 
 - ``order_paid``: ``sender`` is the order, just paid (payment recorded, items fulfilled); keyword
-  ``at`` (the payment time).
+  ``at`` (the payment time) and, when the sender read it, ``platform_fee_percent`` (the org's).
 - ``order_refunded``: ``sender`` is the order; keywords ``refund`` (a ``Refund``: what went back
   now, per item and in total) and ``at``.
 """

@@ -18,15 +18,18 @@ Services flush and raise DomainErrors; the caller commits.
 from __future__ import annotations
 
 import calendar
+import contextlib
 from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.catalog.models import (
     RECURRING_PLAN_TYPES,
@@ -36,7 +39,7 @@ from app.catalog.models import (
     OrgProductVariantPaymentPlan,
 )
 from app.checks import check_email, clean_text, to_amount
-from app.db import prebuilt, upsert_insert, utcnow
+from app.db import held, insert_text, plain_rows, prebuilt, row_values, upsert_insert, utcnow
 from app.entitlements import services as entitlements
 from app.entitlements.models import SUBSCRIPTION_RUNNING_STATUSES, OrgMemberSubscription
 from app.errors import (
@@ -48,7 +51,7 @@ from app.errors import (
 )
 from app.extensions import db
 from app.giftcards import redemption
-from app.markets.models import OrgMarket
+from app.markets.models import OrgBrand, OrgMarket
 from app.money import ZERO, allocate, format_money, quantize
 from app.orders import events
 from app.orders.models import (
@@ -74,6 +77,7 @@ ORDER_PREFIX_MAX = ORDER_NUMBER_LENGTH - 1 - (ORDER_NUMBER_DIGITS + 1)  # room f
 _NUMBER_ATTEMPTS = 20
 _DIGITAL_TYPES = ("course", "digital_download")
 _PAID_STATUSES = ("paid", "fulfilled", "refunded")
+HUNDRED = Decimal(100)
 
 
 # ---- order numbers -------------------------------------------------------------------------
@@ -301,26 +305,71 @@ def place_order(
         "billing_address": billing_address, "shipping_address": shipping_address, "locale_key": locale_key,
     }
     at = utcnow()
+    # Only a discount or a gift card can conflict once the order is written (used up meanwhile):
+    # then the writes happen in a SAVEPOINT, undone on ``ConflictError``. Without them nothing can
+    # (a number taken meanwhile inserts nothing: ON CONFLICT DO NOTHING), so no SAVEPOINT and RELEASE.
+    conflicts = discount is not None or bool(quote.gift_cards)
     for _attempt in range(_NUMBER_ATTEMPTS):
-        number = None
+        number, written = None, []
         try:
-            with db.session.begin_nested():
+            with db.session.begin_nested() if conflicts else contextlib.nullcontext():
                 number = next_order_number(org)  # last but the writes: its row is locked until the commit
-                # ``items=[]``: the new order's collection starts loaded (adding items reads nothing).
-                order = OrgMemberOrder(order_number=number, items=[], **fields)
-                db.session.add(order)
-                _add_items(order, quote, currency)  # its flush writes the order, then its items
-                _spend_discount_and_gift_cards(org, order, quote, discount, at)
-                db.session.flush()
+                order = _insert_order(number, fields, written)
+                if order is not None:
+                    _add_items(order, quote, currency, written)
+                    _spend_discount_and_gift_cards(org, order, quote, discount, at)
+                    db.session.flush()
         except IntegrityError:
+            _forget(written)
             # The number was taken by an order written without the counter: move the counter past
             # the highest number and try again (the SAVEPOINT undid everything of this attempt).
             if number is None or not _order_number_taken(number):
                 raise
             _catch_up_counter(org)
             continue
+        except BaseException:
+            _forget(written)  # nothing of the order stays in the session
+            raise
+        if order is None:  # the number was taken by an order written without the counter
+            _catch_up_counter(org)
+            continue
         return order
     raise ConflictError(_("Could not assign an order number. Please try again."))
+
+
+# ---- the order's rows, written through Core --------------------------------------------------
+
+def _forget(written: list) -> None:
+    """Take the objects of rows written in an attempt that failed out of the session."""
+    for obj in written:
+        if obj in db.session:
+            db.session.expunge(obj)
+    written.clear()
+
+
+def _insert_order(number: str, fields: dict[str, Any], written: list) -> OrgMemberOrder | None:
+    """The order's row in one INSERT, through Core (the ORM's flush of a new order cost more than the
+    statement); None when an order already has the number (nothing written)."""
+    db.session.flush()  # what the ORM's flush would have written before it (a new membership)
+    row = row_values(OrgMemberOrder, {**fields, "order_number": number})
+    if db.session.connection().execute(_order_insert(), row).rowcount != 1:
+        return None
+    order = held(db.session, OrgMemberOrder, row)
+    written.append(order)
+    set_committed_value(order, "items", [])  # loaded: adding items reads nothing
+    return order
+
+
+@prebuilt
+def _order_insert() -> sa.TextClause:
+    """The order's INSERT (the same SQL on PostgreSQL and SQLite; bound: every column): nothing
+    when the number is taken (the unique order number)."""
+    return insert_text(OrgMemberOrder, " ON CONFLICT (order_number) DO NOTHING")
+
+
+@prebuilt
+def _item_insert() -> sa.TextClause:
+    return insert_text(OrgMemberOrderItem)
 
 
 def _check_can_order(org: Org, member: OrgMember, market: OrgMarket, quote: Quote) -> str:
@@ -389,15 +438,18 @@ def _order_fields(org: Org, member: OrgMember, market: OrgMarket, quote: Quote, 
     )
 
 
-def _add_items(order: OrgMemberOrder, quote: Quote, currency: str) -> None:
+def _add_items(order: OrgMemberOrder, quote: Quote, currency: str, written: list) -> None:
     """One item per quote line (every amount, names and tier copied), then one tax rate snapshot
-    per item whose rate applied."""
-    pairs: list[tuple[OrgMemberOrderItem, PricedLine]] = []
-    for line in quote.lines:
-        item = _order_item(order.org_id, line, currency)
-        order.items.append(item)
-        pairs.append((item, line))
-    db.session.flush()
+    per item whose rate applied: one INSERT each (executemany), through Core."""
+    rows = [row_values(OrgMemberOrderItem, {**_order_item(order.org_id, line, currency), "order_id": order.id})
+            for line in quote.lines]
+    db.session.connection().execute(_item_insert(), rows)
+    pairs: list[tuple[OrgMemberOrderItem, PricedLine]] = [
+        (held(db.session, OrgMemberOrderItem, row), line) for row, line in zip(rows, quote.lines, strict=True)]
+    written.extend(item for item, _line in pairs)
+    set_committed_value(order, "items", [item for item, _line in pairs])
+    for item, _line in pairs:
+        set_committed_value(item, "order", order)
     snapshots = []
     for item, line in pairs:
         rate = _applied_rate(line, currency)
@@ -419,9 +471,10 @@ def _snapshot_insert() -> sa.Insert:
     return sa.insert(OrgTaxRateSnapshot.__table__)
 
 
-def _order_item(org_id: str, line: PricedLine, currency: str) -> OrgMemberOrderItem:
+def _order_item(org_id: str, line: PricedLine, currency: str) -> dict[str, Any]:
+    """An item's values (by attribute name) for a quote line."""
     spec = line.input
-    return OrgMemberOrderItem(
+    return dict(
         org_id=org_id, product_id=spec.product_id, variant_id=spec.variant_id,
         payment_plan_id=spec.plan_id, product_name=spec.product_name[:200], plan_name=spec.plan_name[:100],
         plan_type=spec.plan_type, access_tier=spec.access_tier, quantity=spec.quantity,
@@ -527,40 +580,74 @@ def mark_paid(
         raise ConflictError(_("The amount paid is less than the amount due for this order."))
     if fee < 0:
         raise ValidationError(_("The processing fee cannot be negative."))
-    # Held for the whole payment: the receipt and the revenue posting read them from the session.
-    org, market = _org_and_market(order)
+    # Read once for the whole payment: the receipt and the revenue posting (its platform fee) use them.
+    seller = _org_and_market(order)
     order.set_status("paid", at=at)
     order.payment_provider = provider
     if paid > 0 or reference is not None:
-        payment = OrgMemberOrderPayment(
+        # Through Core (no ORM flush of a new object), with the provider's fee the revenue posting
+        # would otherwise set on it (no fee given): the row is written once, complete.
+        row = row_values(OrgMemberOrderPayment, dict(
             org_id=order.org_id, order_id=order.id, provider=provider, provider_reference=reference,
-            amount=paid, currency_code=currency, status="succeeded", processing_fee=fee,
-        )
-        order.payments.append(payment)
+            amount=paid, currency_code=currency, status="succeeded",
+            processing_fee=fee or provider_fee(provider, paid, currency),
+        ))
+        db.session.connection().execute(_payment_insert(), row)
+        set_committed_value(order, "payments", [*order.payments, held(db.session, OrgMemberOrderPayment, row)])
     fulfil(order, at=at, flush=False)
     # The tax report's copy of the payment time on the order's snapshots, and the receipt: both
     # through Core, so the order's changes (its status, payment, grants and items) are not flushed
     # for them but once, with the items' fees the revenue posting sets (one UPDATE per item).
     db.session.connection().execute(_snapshots_paid(), {"b_org_id": order.org_id, "b_order_id": order.id,
                                                         "b_paid_at": order.paid_at})
-    _queue_receipt(order, org, market)
+    _queue_receipt(order, seller)
     # Last, so the ledger accounts the posting locks (every sale of the org and currency posts to
     # them) stay locked for as short a time as possible before the caller commits.
-    events.order_paid.send(order, at=at)
+    events.order_paid.send(order, at=at, platform_fee_percent=seller.platform_fee_percent)
     return order
 
 
-def _org_and_market(order: OrgMemberOrder) -> tuple[Org, OrgMarket]:
-    """The order's org and market (with its brand): one statement."""
-    return db.session.execute(_org_and_market_statement(), {"org_id": order.org_id, "market_id": order.market_id}).one()
+@prebuilt
+def _payment_insert() -> sa.TextClause:
+    return insert_text(OrgMemberOrderPayment)
+
+
+def provider_fee(provider: str | None, amount: Decimal, currency: str) -> Decimal:
+    """The provider's fee on a payment of ``amount`` (``PROCESSING_FEES``; unknown providers and
+    gift cards charge nothing)."""
+    percent, fixed = current_app.config.get("PROCESSING_FEES", {}).get(provider or "", ("0", "0"))
+    if amount <= 0:
+        return quantize(ZERO, currency)
+    return min(quantize(amount * Decimal(percent) / HUNDRED + Decimal(fixed), currency), amount)
+
+
+class _Seller(NamedTuple):
+    """What paying an order reads of its org and market: the receipt's sender and link, and the
+    org's platform fee (for the revenue posting)."""
+
+    org_id: str
+    org_name: str
+    org_slug: str
+    platform_fee_percent: Decimal
+    market_slug: str
+    market_default_locale_key: str | None
+    brand_name: str | None
+
+
+def _org_and_market(order: OrgMemberOrder) -> _Seller:
+    """The order's org and market (with its brand's name): one statement, columns only."""
+    return _Seller(*plain_rows(db.session, _org_and_market_statement(),
+                               {"org_id": order.org_id, "market_id": order.market_id}).one())
 
 
 @prebuilt
-def _org_and_market_statement() -> sa.Select[tuple[Org, OrgMarket]]:
+def _org_and_market_statement() -> sa.Select:
     return (
-        sa.select(Org, OrgMarket).join(OrgMarket, OrgMarket.org_id == Org.id)
+        sa.select(Org.id, Org.name, Org.slug, Org.platform_fee_percent, OrgMarket.slug,
+                  OrgMarket.default_locale_key, OrgBrand.name)
+        .join(OrgMarket, OrgMarket.org_id == Org.id)
+        .outerjoin(OrgBrand, OrgBrand.id == OrgMarket.brand_id)
         .where(Org.id == sa.bindparam("org_id"), OrgMarket.id == sa.bindparam("market_id"))
-        .options(joinedload(OrgMarket.brand))
     )
 
 
@@ -573,13 +660,13 @@ def _snapshots_paid() -> sa.Update:
             .values(paid_at=sa.bindparam("b_paid_at", type_=table.c.paid_at.type)))
 
 
-def _queue_receipt(order: OrgMemberOrder, org: Org, market: OrgMarket) -> None:
+def _queue_receipt(order: OrgMemberOrder, org: _Seller) -> None:
     """The receipt email of a paid order, to its billing address, in the org's outbox (its admins
     see it on the dashboard's emails page). It speaks as the market's brand (the sender's name, the
     subject and the text), or as the org when the market has no brand."""
-    seller = market.brand.name if market.brand is not None else org.name
-    link = public_url("store.orders.detail", org_slug=org.slug, market_slug=market.slug,
-                      locale=order.locale_key or market.default_locale_key, number=order.order_number)
+    seller = org.brand_name if org.brand_name is not None else org.org_name
+    link = public_url("store.orders.detail", org_slug=org.org_slug, market_slug=org.market_slug,
+                      locale=order.locale_key or org.market_default_locale_key, number=order.order_number)
     lines = "\n".join(f"- {item.product_name} ({item.plan_name}) × {item.quantity}: "
                       f"{format_money(item.line_total, order.currency_code)}" for item in order.items)
     # Written through Core (``queue_emails``): no ORM object, no flush of the order's changes.
@@ -590,7 +677,7 @@ def _queue_receipt(order: OrgMemberOrder, org: Org, market: OrgMarket) -> None:
           "Your order and what it gives you access to: %(link)s",
           org=seller, number=order.order_number, lines=lines,
           total=format_money(order.total_amount, order.currency_code), link=link),
-        kind="order_receipt", org_id=org.id, from_name=seller,
+        kind="order_receipt", org_id=org.org_id, from_name=seller,
     )])
 
 
@@ -648,6 +735,13 @@ def _complete_if_done(order: OrgMemberOrder, at: datetime) -> None:
         order.set_status("fulfilled", at=at)
 
 
+@prebuilt
+def _product_types_statement() -> sa.Select:
+    """The type of the org's products ``product_ids`` (bound: org_id, product_ids)."""
+    return sa.select(OrgProduct.id, OrgProduct.type).where(
+        OrgProduct.org_id == sa.bindparam("org_id"), OrgProduct.id.in_(sa.bindparam("product_ids", expanding=True)))
+
+
 def fulfil(order: OrgMemberOrder, *, at: datetime | None = None, flush: bool = True) -> OrgMemberOrder:
     """Deliver a paid order's items: access at the plan's tier for courses and downloads (a
     subscription plan starts a subscription, trialing when the plan has trial days, and its access
@@ -660,10 +754,8 @@ def fulfil(order: OrgMemberOrder, *, at: datetime | None = None, flush: bool = T
     items = [item for item in order.items if item.status == "active"]
     renewals = [item for item in items if item.subscription_id]
     with db.session.no_autoflush:  # catalog reads: the order's pending changes do not affect them
-        product_types = dict(db.session.execute(
-            sa.select(OrgProduct.id, OrgProduct.type)
-            .where(OrgProduct.org_id == order.org_id, OrgProduct.id.in_({item.product_id for item in items}))
-        ).tuples().all())
+        product_types = dict(db.session.connection().execute(_product_types_statement(), {
+            "org_id": order.org_id, "product_ids": sorted({item.product_id for item in items})}).tuples().all())
         items = [item for item in items if not item.subscription_id]
         subscription_plan_ids = {item.payment_plan_id for item in items if item.plan_type in RECURRING_PLAN_TYPES}
         plans = {

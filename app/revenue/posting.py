@@ -36,30 +36,21 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import current_app
 
 from app.accounting.ledger import Line, post
-from app.catalog.attributions import attributions_in_effect
+from app.catalog.attributions import shares_in_effect
 from app.db import new_id, utcnow
 from app.extensions import db
 from app.giftcards import events as giftcard_events
 from app.money import ZERO, allocate, quantize
 from app.orders import events
 from app.orders.models import OrgMemberOrder, OrgMemberOrderItem
+from app.orders.services import provider_fee as processing_fee  # (mark_paid writes a payment with it)
 from app.orgs.models import Org
 from app.revenue.models import OrgEmployeeProductAttributionRevenue, OrgEmployeeRevenueTotal
 
 Revenue = OrgEmployeeProductAttributionRevenue
 HUNDRED = Decimal(100)
-
-
-def processing_fee(provider: str | None, amount: Decimal, currency: str) -> Decimal:
-    """The provider's fee on a payment of ``amount`` (``PROCESSING_FEES``; unknown providers and
-    gift cards charge nothing)."""
-    percent, fixed = current_app.config.get("PROCESSING_FEES", {}).get(provider or "", ("0", "0"))
-    if amount <= 0:
-        return quantize(ZERO, currency)
-    return min(quantize(amount * Decimal(percent) / HUNDRED + Decimal(fixed), currency), amount)
 
 
 def split(total: Decimal, weights: list[Decimal], currency: str) -> list[Decimal]:
@@ -76,11 +67,14 @@ def _share_weights(percents: list[Decimal]) -> list[Decimal]:
 
 # ---- a sale -----------------------------------------------------------------------------------
 
-def record_sale(order: OrgMemberOrder, *, at: datetime | None = None) -> list[Revenue]:
-    """Write the fees, the revenue rows and the sale's journal entry of ``order``, just paid."""
+def record_sale(order: OrgMemberOrder, *, at: datetime | None = None,
+                platform_fee_percent: Decimal | None = None) -> list[Revenue]:
+    """Write the fees, the revenue rows and the sale's journal entry of ``order``, just paid
+    (``platform_fee_percent``: the org's, when the caller read it in this transaction)."""
     at = at or order.paid_at or utcnow()
     currency = order.currency_code
-    org = db.session.get(Org, order.org_id)
+    if platform_fee_percent is None:
+        platform_fee_percent = db.session.get(Org, order.org_id).platform_fee_percent
     items = [item for item in order.items if item.status == "active"]
     payments = [p for p in order.payments if p.status == "succeeded"]
     for payment in payments:
@@ -89,12 +83,13 @@ def record_sale(order: OrgMemberOrder, *, at: datetime | None = None) -> list[Re
     fee_total = sum((p.processing_fee for p in payments), ZERO)
     cash = sum((p.amount for p in payments), ZERO)
     fees = allocate(fee_total, [item.line_total for item in items], currency) if items else []
-    # The items' fees first: the read below flushes them with the order's other changes (one
-    # UPDATE per item, with its fulfilment).
+    # The items' fees first: the flush below writes them with the order's other changes (one
+    # UPDATE per item, with its fulfilment), before the attributions are read.
     for item, fee in zip(items, fees, strict=True):
-        item.platform_fee = quantize(item.line_total * org.platform_fee_percent / HUNDRED, currency)
+        item.platform_fee = quantize(item.line_total * platform_fee_percent / HUNDRED, currency)
         item.processing_fee = fee
-    attributions = attributions_in_effect(order.org_id, {item.product_id for item in items}, at=at)
+    db.session.flush()
+    attributions = shares_in_effect(order.org_id, {item.product_id for item in items}, at=at)
 
     rows: list[dict] = []
     payable: dict[str, Decimal] = defaultdict(lambda: ZERO)
@@ -267,8 +262,9 @@ def _on_cards_issued(org_id: str, **data) -> None:
 
 
 @events.order_paid.connect
-def _on_paid(order: OrgMemberOrder, *, at: datetime | None = None, **_) -> None:
-    record_sale(order, at=at)
+def _on_paid(order: OrgMemberOrder, *, at: datetime | None = None, platform_fee_percent: Decimal | None = None,
+             **_) -> None:
+    record_sale(order, at=at, platform_fee_percent=platform_fee_percent)
 
 
 @events.order_refunded.connect

@@ -177,6 +177,24 @@ def test_the_order_number_is_taken_in_one_statement_without_searching_the_orders
     assert log.count == 1 and "org_member_order " not in log.statements[0], str(log)
 
 
+def test_an_order_without_codes_is_written_in_one_insert_per_table_without_a_savepoint(shop, count_queries):
+    """Nothing can conflict once it is written (no discount, no gift card): no SAVEPOINT and RELEASE,
+    no ORM flush; the order and its items are in the session as if flushed (nothing left to write)."""
+    first, second = plan(shop), plan(shop)
+    with count_queries() as log:
+        order = place(shop, [first, second])
+    assert not any(s.lstrip().upper().startswith(("SAVEPOINT", "RELEASE")) for s in log.all_statements), str(log)
+    inserts = [s.split("(")[0].split()[-1] for s in log.statements if s.lstrip().startswith("INSERT")]
+    assert inserts == ["order_number_counter", "org_member_order", "org_member_order_item",
+                       "org_tax_rate_snapshot"], str(log)
+    assert not db.session.new and not db.session.dirty
+    assert sa.inspect(order).persistent and [i.payment_plan_id for i in order.items] == [first.id, second.id]
+    assert all(i.order is order and i.status == "active" and i.platform_fee == 0 for i in order.items)
+    db.session.expire_all()
+    stored = db.session.get(OrgMemberOrder, order.id)
+    assert (stored.status, stored.billing_address, stored.total_amount) == ("pending", None, order.total_amount)
+
+
 def test_prefixes_of_other_orgs_never_mix_and_long_slugs_are_cut_but_stay_unique():
     base = unique("ac").replace("-", "")  # e.g. "ac12"
     short, longer = build_shop(base), build_shop(f"{base}-eu")
