@@ -190,12 +190,50 @@ def _app():
 # ---- per-test isolation (STYLE.md §15) --------------------------------------------------------
 
 @pytest.fixture
-def _db_connection(_app):
-    """The one connection the test's sessions use, inside an outer transaction."""
+def _db_connection(request, _app):
+    """The one connection the test's sessions use, inside an outer transaction (for a test marked
+    ``demo_data``: the module's connection holding the demo, inside a SAVEPOINT of it)."""
+    if request.node.get_closest_marker("demo_data") is not None:
+        engines, conn = request.getfixturevalue("_demo_connection")
+        nested = conn.begin_nested()
+        yield engines, conn
+        if nested.is_active:
+            nested.rollback()
+        return
     with _app.app_context():
         engines = db.engines  # the per-app dict Session.get_bind reads
     conn = engines[None].connect()
     tx = conn.begin()
+    yield engines, conn
+    if tx.is_active:
+        tx.rollback()
+    conn.close()
+
+
+@pytest.fixture(scope="module")
+def _demo_connection(_app):
+    """The demo data (``flask seed demo``), loaded once per test module on a connection of its own
+    inside an outer transaction rolled back when the module ends; each test marked ``demo_data``
+    runs in a SAVEPOINT of it (loading the demo is the slow part of those tests).
+
+    On in-memory SQLite every connection is the same one: a module whose tests use this must mark
+    every test that touches the database ``demo_data``."""
+    from argon2 import PasswordHasher
+
+    from app.accounts import services as accounts
+    from app.demo import load_demo
+
+    with _app.app_context():
+        engines = db.engines
+    conn = engines[None].connect()
+    tx = conn.begin()
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    with mock.patch.dict(engines, {None: conn}), mock.patch.dict(
+        db.session.session_factory.kw, {"join_transaction_mode": "create_savepoint"}
+    ), mock.patch.object(accounts, "hash_password", cheap.hash), _app.app_context():
+        load_demo()
+        db.session.commit()
+        db.session.remove()
     yield engines, conn
     if tx.is_active:
         tx.rollback()

@@ -35,7 +35,7 @@ from app.courses.models import (
     OrgProductCourseModuleTranslation,
 )
 from app.db import utcnow
-from app.demo import database_is_empty, demo_summary, load_demo
+from app.demo import demo_summary
 from app.demo_data import ARCHIVED_PRODUCT, DRAFT_PRODUCT, EU_DOMAIN, NOT_IN_LATAM_PRODUCT
 from app.extensions import db
 from app.giftcards.models import OrgGiftCard
@@ -60,33 +60,18 @@ def _fast_password_hashing(monkeypatch):
     monkeypatch.setattr(accounts, "hash_password", cheap.hash)
 
 
-def _row_counts() -> dict[str, int]:
-    return {
-        table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table))
-        for table in db.metadata.sorted_tables
-    }
-
-
 def _user(email: str) -> User:
     return db.session.scalar(sa.select(User).where(User.email == email))
 
 
+# Every test here runs on the demo loaded once for the module (tests/conftest.py _demo_connection);
+# loading it twice from an empty database is tests/test_demo_load.py.
+pytestmark = pytest.mark.demo_data
+
+
 @pytest.fixture
 def demo(db_session):
-    load_demo()
     return get_org_by_slug("acme"), get_org_by_slug("globex")
-
-
-# ---- idempotency -----------------------------------------------------------------------------
-
-def test_loading_twice_leaves_every_table_unchanged(db_session):
-    assert database_is_empty()
-    load_demo()
-    first = _row_counts()
-    assert not database_is_empty()
-    load_demo()
-    assert _row_counts() == first
-    assert first["org"] == 2 and first["org_product"] > 0 and first["org_lesson"] > 0
 
 
 # ---- organizations and markets ---------------------------------------------------------------
@@ -387,10 +372,6 @@ def _product_links(html: str) -> set[str]:
 
 
 def test_demo_storefronts_in_the_browser(app, client):
-    with app.app_context():
-        load_demo()
-        db.session.commit()
-
     us = client.get("/acme/us/en/")
     assert us.status_code == 200
     html = us.get_data(as_text=True)
@@ -429,9 +410,6 @@ def test_demo_storefronts_in_the_browser(app, client):
 
 
 def test_demo_users_can_log_in_with_the_demo_password(app, client, login):
-    with app.app_context():
-        load_demo()
-        db.session.commit()
     response = login(client, "admin@acme.test", app.config["DEMO_PASSWORD"])
     assert response.status_code in (302, 303)
 
@@ -475,8 +453,6 @@ def test_every_demo_login_is_printed_and_has_a_reserved_test_address():
 def test_the_readme_purchase_works_as_every_demo_user(app, client, login, email):
     """README: in the EU store, with the discount code WELCOME10 and the gift card ACME-GIFT-EU50."""
     with app.app_context():
-        load_demo()
-        db.session.commit()
         premium = _plan_id("acme", "python-for-data-analysis", "Premium")
     assert login(client, email, app.config["DEMO_PASSWORD"]).status_code == 303
     receipt = _buy(client, "/acme/eu/de", premium, billing_country="DE", discount_code="WELCOME10",
@@ -494,8 +470,6 @@ def test_the_readme_purchase_works_as_every_demo_user(app, client, login, email)
 
 def test_globex_sells_to_the_countries_of_its_market(app, client, login):
     with app.app_context():
-        load_demo()
-        db.session.commit()
         assert get_market(get_org_by_slug("globex"), "global").country_codes  # it has countries to sell to
         standard = _plan_id("globex", "introduction-to-cryptography", "Standard")
     assert login(client, "admin@globex.test", app.config["DEMO_PASSWORD"]).status_code == 303

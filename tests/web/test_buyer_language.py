@@ -35,7 +35,6 @@ from app.courses.models import (
     OrgProductCourseModuleSectionTranslation,
     OrgProductCourseModuleTranslation,
 )
-from app.demo import load_demo
 from app.demo_data import NOT_IN_LATAM_PRODUCT, SHOWCASE_PRODUCT
 from app.extensions import db
 from app.orgs.models import OrgAuditLog
@@ -124,11 +123,13 @@ def _plan_id(product_slug: str, plan_name: str) -> str:
                                 OrgProductVariantPaymentPlan.name == plan_name))
 
 
+# Every test here runs on the demo loaded once for the module (tests/conftest.py _demo_connection).
+pytestmark = pytest.mark.demo_data
+
+
 @pytest.fixture
 def demo(app):
     with app.app_context():
-        load_demo()
-        db.session.commit()
         ids = {
             "lesson": _placement(SHOWCASE_PRODUCT, "Why Python for data analysis?"),
             "quiz": _placement(SHOWCASE_PRODUCT, "Quiz: Python basics"),
