@@ -36,7 +36,8 @@ class _Words:
 
     def __init__(self):
         self.by = str(_t("by"))
-        self.no_reviews = f'\n    <p class="rating muted">{_t("No reviews yet")}</p>\n  '
+        no_reviews = _t("No reviews yet")  # outside the f-string, where `make translations` finds it
+        self.no_reviews = f'\n    <p class="rating muted">{no_reviews}</p>\n  '
         self.from_parts = _parts(_t("from %(price)s", price="\x00"))
         self.rated_parts = _parts(_t("Rated %(rating)s out of 5", rating="\x00"))
         self.types: dict = {}  # product type -> its label

@@ -23,7 +23,8 @@ class _Words:
     list and selected value)."""
 
     def __init__(self):
-        self.filters = f'{icons.icon("filter")} {_t("Filters")}'
+        filters = _t("Filters")  # outside the f-string, where `make translations` finds it
+        self.filters = f'{icons.icon("filter")} {filters}'
         self.search = _t("Search")
         self.search_placeholder = _t("Search courses and products")
         self.type = _t("Type")

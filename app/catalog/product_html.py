@@ -151,24 +151,31 @@ def product_body(product, storefront) -> Markup:
     # ---- a course's facts
     if course:
         level = filters["level_label"]
-        said = (f'<small class="muted">· {_t("learners say: %(level)s", level=level(course.community_level))}</small>'
-                if course.community_level else "")
+        # (texts to translate stay outside f-strings, where `make translations` finds them)
+        said = ""
+        if course.community_level:
+            said = _t("learners say: %(level)s", level=level(course.community_level))
+            said = f'<small class="muted">· {said}</small>'
         if course.community_count:
             learners = _t("%(value)s of 10 from %(count)d learners",
                           value=number(round(course.community_difficulty, 1)), count=course.community_count)
             rated = f'<small class="muted">· {learners}</small>\n        '
         else:
             rated = f'<small class="muted">· {words.no_ratings}</small>'
+        difficulty = _t("%(value)s of 10 (creator)", value=course.difficulty)
         add(f'\n  <section class="card course-facts">\n    <h2>{words.about}</h2>\n'
             '    <dl class="facts summary-facts">\n'
             f'      <dt>{words.level}</dt>\n'
             f'      <dd class="level">{escape(level(course.level))}\n        {said}</dd>\n'
             f'      <dt>{words.difficulty}</dt>\n'
-            f'      <dd class="difficulty">{_t("%(value)s of 10 (creator)", value=course.difficulty)}\n'
+            f'      <dd class="difficulty">{difficulty}\n'
             f'        {rated}</dd>\n      ')
         if syllabus:
             minutes = syllabus.total_minutes
-            duration = f' · {_t("%(minutes)d minutes", minutes=minutes)}' if minutes else ""
+            duration = ""
+            if minutes:
+                duration = _t("%(minutes)d minutes", minutes=minutes)
+                duration = f" · {duration}"
             lessons = _plural("%(num)d lesson", "%(num)d lessons", len(syllabus.lessons))
             add(f'\n      <dt>{words.content}</dt>\n      <dd>{lessons}{duration}</dd>\n      ')
         add('\n      ')
@@ -187,9 +194,9 @@ def product_body(product, storefront) -> Markup:
         if tiers:
             tier_label = filters["tier_label"]
             items = "".join([
-                f'<li data-tier="{escape(tier)}">{escape(tier_label(tier))}: '
-                f'{_plural("%(num)d lesson", "%(num)d lessons", syllabus.lessons_open_at(tier))}</li>'
-                for tier in tiers])
+                f'<li data-tier="{escape(tier)}">{escape(tier_label(tier))}: {lessons}</li>'
+                for tier in tiers
+                for lessons in [_plural("%(num)d lesson", "%(num)d lessons", syllabus.lessons_open_at(tier))]])
             add(f'\n    <ul class="tier-summary">\n      {items}\n    </ul>\n    ')
         add(f'\n    {syllabus_html(syllabus)}\n  </section>\n  ')
     add('\n\n  ')

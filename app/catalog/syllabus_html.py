@@ -27,7 +27,8 @@ class _Labels:
 
     def __init__(self):
         self.lock = str(icon("lock"))
-        self.free_preview = f'<span class="badge">{_t("Free preview")}</span>\n            '
+        free_preview = _t("Free preview")  # outside the f-string, where `make translations` finds it
+        self.free_preview = f'<span class="badge">{free_preview}</span>\n            '
         self.tiers: dict[int, str] = {}  # tier -> its label, escaped
         self.locked: dict[int, str] = {}  # tier -> a lesson row's lock badge (with a title)
         self.badges: dict[int, str] = {}  # tier -> a module's or section's lock badge

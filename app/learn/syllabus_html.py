@@ -52,8 +52,9 @@ class SyllabusRows:
         self.types: dict[str, str] = {}
         self.minutes: dict[int, str] = {}
         self.tiers: dict[int, str] = {}
-        self.completed_span = f'<span class="visually-hidden">{_t("Completed")}</span>'
-        self.free_span = f'<span class="badge">{_t("Free preview")}</span>'
+        completed, free_preview = _t("Completed"), _t("Free preview")  # outside f-strings: extracted
+        self.completed_span = f'<span class="visually-hidden">{completed}</span>'
+        self.free_span = f'<span class="badge">{free_preview}</span>'
 
     def _type(self, kind: str) -> str:
         text = self.types.get(kind)

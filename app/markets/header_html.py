@@ -24,11 +24,13 @@ from app.web.session_cookie import csrf_token
 
 class _Words:
     def __init__(self):
-        self.menu = f'{icons.icon("menu")} {_t("Menu")}'
+        menu = _t("Menu")  # outside the f-string, where `make translations` finds it
+        self.menu = f'{icons.icon("menu")} {menu}'
         self.catalog = _t("Catalog")
         self.my_learning = _t("My learning")
         self.my_orders = _t("My orders")
-        self.cart = f'{icons.icon("cart")}<span class="cart-label">{_t("Cart")}</span>'
+        cart = _t("Cart")
+        self.cart = f'{icons.icon("cart")}<span class="cart-label">{cart}</span>'
         self.language = icons.icon("globe", label=_t("Language"))
         self.locale_names: dict[str, str] = {}
 
