@@ -18,10 +18,12 @@ from app.extensions import db
 from app.learn import lesson_html
 from app.learn.models import OrgLesson
 from tests.factories import PASSWORD
+from tests.learn import assessment_fixtures
 from tests.learn.player_fixtures import ADMIN, LEARNER, grant
 
 _OLD = {f"learn/{p.name}": p.read_text() for p in (Path(__file__).parent / "lesson_jinja").glob("*.html")}
 _TOKEN = re.compile(r'(csrf[-_]token"? (?:content|value)=")[^"]+')
+academy = assessment_fixtures.academy  # the fixture
 HTMX = {"HX-Request": "true", "HX-Target": "lesson-region", "HX-Current-URL": "http://localhost/"}
 
 
@@ -124,3 +126,9 @@ def test_mark_complete_with_htmx(app, client, school, login):
     _login(client, login, LEARNER)
     done = _same(app, client, school.url(0, "/complete"), {"HX-Request": "true"}, method="post")
     assert 'data-completed="true"' in done and 'data-hx-swap-oob="true"' in done and "tabindex" in done
+
+
+def test_quiz_and_assignment_lessons(app, client, academy, login):
+    _login(client, login, academy.learner_email)
+    assert "quiz-region" in _same(app, client, academy.lesson_url(academy.quiz))
+    assert "assignment-region" in _same(app, client, academy.lesson_url(academy.assignment), HTMX)
