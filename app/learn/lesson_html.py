@@ -24,7 +24,7 @@ from markupsafe import Markup, escape
 
 from app.accounts.views import auth_url
 from app.learn.markdown import render_markdown
-from app.learn.syllabus_html import SyllabusRows, progress_lines
+from app.learn.syllabus_html import N_, SyllabusRows, progress_lines
 from app.platform.images import cover_tag
 from app.web import icons, labels
 from app.web.jinja import template_text as _t
@@ -38,28 +38,31 @@ class _Words:
     """The player's fixed words in one language (escaped text): kept for the process per locale."""
 
     def __init__(self):
-        self.my_learning = str(_t("My learning"))
-        self.course_page = str(_t("Course page"))
-        self.syllabus_toggle = f'{icons.icon("list")} {_t("Syllabus")}'
-        self.syllabus = str(_t("Syllabus"))
-        self.free_preview = f' · <span class="badge">{_t("Free preview")}</span>'
+        self.my_learning = str(_t(N_("My learning")))
+        self.course_page = str(_t(N_("Course page")))
+        self.syllabus = str(_t(N_("Syllabus")))
+        self.syllabus_toggle = f'{icons.icon("list")} {self.syllabus}'
+        free_preview = _t(N_("Free preview"))
+        self.free_preview = f' · <span class="badge">{free_preview}</span>'
         self.download_icon = str(icons.icon("download"))
-        self.the_file = _t("the file")
-        self.lessons = str(_t("Lessons"))
-        self.captions = str(_t("Captions"))
-        self.download_video = str(_t("Download the video"))
-        self.completed = str(_t("Completed"))
-        self.course_done = f'{icons.icon("graduation")} {_t("You completed this course.")}'
-        self.view_certificate = str(_t("View your certificate"))
-        self.your_certificate = f'{icons.icon("graduation")} {_t("Your certificate")}'
-        self.preview_note = str(_t("Preview: your progress is not recorded."))
-        self.pass_quiz = str(_t("Pass the quiz to complete this lesson."))
-        self.submit_assignment = str(_t("Submit the assignment to complete this lesson."))
-        self.mark_complete = str(_t("Mark as complete"))
-        self.log_in = str(_t("Log in"))
-        self.track = str(_t("to track your progress."))
-        self.rate = str(_t("Rate and review this course"))
-        self.review_gate = str(_t("You can rate and review this course after completing %(min)d%% of it.", min=50))
+        self.the_file = _t(N_("the file"))
+        self.lessons = str(_t(N_("Lessons")))
+        self.captions = str(_t(N_("Captions")))
+        self.download_video = str(_t(N_("Download the video")))
+        self.completed = str(_t(N_("Completed")))
+        course_done = _t(N_("You completed this course."))
+        self.course_done = f'{icons.icon("graduation")} {course_done}'
+        self.view_certificate = str(_t(N_("View your certificate")))
+        your_certificate = _t(N_("Your certificate"))
+        self.your_certificate = f'{icons.icon("graduation")} {your_certificate}'
+        self.preview_note = str(_t(N_("Preview: your progress is not recorded.")))
+        self.pass_quiz = str(_t(N_("Pass the quiz to complete this lesson.")))
+        self.submit_assignment = str(_t(N_("Submit the assignment to complete this lesson.")))
+        self.mark_complete = str(_t(N_("Mark as complete")))
+        self.log_in = str(_t(N_("Log in")))
+        self.track = str(_t(N_("to track your progress.")))
+        self.rate = str(_t(N_("Rate and review this course")))
+        self.review_gate = str(_t(N_("You can rate and review this course after completing %(min)d%% of it."), min=50))
 
 
 _words = labels.per_locale(_Words)
@@ -217,10 +220,11 @@ def _lesson(context, player) -> str:
         f'         data-locked="{"true" if locked else "false"}" aria-labelledby="lesson-title">\n  ')
     add(_include(context, "learn/_preview_switcher.html") if learner.can_preview and player.current else "\n")
     crumbs = f'{escape(module.title)} › {escape(section.title)}' if module else ""
-    number = _ints("Lesson %(number)d of %(total)d", number=player.position_number,
+    number = _ints(N_("Lesson %(number)d of %(total)d"), number=player.position_number,
                    total=len(player.syllabus.lessons))
-    minutes = (f' · {_ints("%(minutes)d min", minutes=entry.duration_minutes)}'
-               if entry.duration_minutes else "")
+    minutes = ""
+    if entry.duration_minutes:
+        minutes = f' · {_ints(N_("%(minutes)d min"), minutes=entry.duration_minutes)}'
     tier = f' · <span class="badge">{escape(filters["tier_label"](entry.tier))}</span>' if entry.tier > 1 else ""
     add('\n  <header class="lesson-header">\n'
         f'    <p class="muted crumbs">{crumbs}\n'
@@ -287,7 +291,7 @@ def _prose(notes) -> str:
 
 def _download(name) -> str:
     """``{{ _("Download %(name)s", name=...) }}``: the name escaped (a translation is Markup)."""
-    return str(_t("Download %(name)s", name=name))
+    return str(_t(N_("Download %(name)s"), name=name))
 
 
 def _preview_args(player) -> dict:
@@ -328,7 +332,7 @@ def _video(player, lesson) -> str:
     seconds = player.position_seconds
     resume = ""
     if seconds:
-        text = _ints("Resuming at %(minutes)d:%(seconds)02d", minutes=seconds // 60, seconds=seconds % 60)
+        text = _ints(N_("Resuming at %(minutes)d:%(seconds)02d"), minutes=seconds // 60, seconds=seconds % 60)
         resume = f'<p class="muted resume-note">{text}</p>'
     e_url = escape(url)
     return ('\n\n\n  <video class="lesson-video" controls preload="metadata" playsinline\n'
