@@ -17,6 +17,7 @@ from app.errors import NotFoundError, PermissionDeniedError, ValidationError
 from app.extensions import db
 from app.learn import certificates, progress
 from app.learn.learning import completed_skills, my_courses
+from app.learn.lesson_html import GLOBALS as LESSON_HTML
 from app.learn.player import Player, load_player, member_of, preview_tier_arg, require_open, upgrade_offers
 from app.learn.syllabus_html import SyllabusRows, progress_lines
 from app.platform.storage import storage
@@ -79,6 +80,8 @@ def lesson_href(player: Player, entry) -> str:
 
 certificates_bp.add_app_template_global(SyllabusRows, "syllabus_rows")
 certificates_bp.add_app_template_global(progress_lines, "progress_lines")
+for _name, _writer in LESSON_HTML.items():  # the player's templates call these (app.learn.lesson_html)
+    certificates_bp.add_app_template_global(_writer, _name)
 
 
 @certificates_bp.app_template_global("learn_upgrade")

@@ -18,7 +18,7 @@ from werkzeug.datastructures import Headers
 # Stripe Checkout is a redirect (no Stripe.js): the checkout and "pay now" forms answer 303 to
 # checkout.stripe.com, and browsers check form-action against every redirect of a form submission.
 STRIPE_CHECKOUT = "https://checkout.stripe.com"
-# Lesson videos: YouTube and Vimeo embeds (app/templates/learn/_video.html).
+# Lesson videos: YouTube and Vimeo embeds (app/learn/lesson_html.py, _video).
 VIDEO_EMBEDS = "https://www.youtube.com https://www.youtube-nocookie.com https://player.vimeo.com"
 
 CONTENT_SECURITY_POLICY = {
