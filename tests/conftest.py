@@ -84,6 +84,8 @@ def pytest_collection_modifyitems(config, items):
     """Nothing is skipped silently: every skip carries a reason shown by `-rs`.
 
     - `postgres`-marked tests skip on any other database.
+    - `sqlite_file`-marked tests (a SQLite file database of their own, whatever the stage's) skip
+      on the PostgreSQL stage: they would run the same thing twice.
     - selected browser tests without Chromium: an error under CI=true, a loud skip otherwise.
     - selected `redis` tests without TEST_REDIS_URL: the same.
     """
@@ -92,6 +94,11 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if item.get_closest_marker("postgres"):
                 item.add_marker(skip_pg)
+    else:
+        skip_file = pytest.mark.skip(reason="uses a SQLite file database of its own: runs on the SQLite stage")
+        for item in items:
+            if item.get_closest_marker("sqlite_file"):
+                item.add_marker(skip_file)
 
     _require_redis(items)
 

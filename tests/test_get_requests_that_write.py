@@ -16,17 +16,14 @@ import sqlalchemy as sa
 from app.accounts.models import User
 from app.accounts.services import make_verification_token
 from app.checkout.models import OrgMemberCartItem
-from app.config import TestConfig
 from app.extensions import db
 from app.orgs.models import Org
 from app.orgs.services import ensure_member
 from tests.conftest import file_sqlite_app
 from tests.factories import PASSWORD, make_market, make_org, make_priced_plan, make_user
 
-pytestmark = pytest.mark.skipif(
-    sa.engine.make_url(TestConfig().SQLALCHEMY_DATABASE_URI).get_backend_name() != "sqlite",
-    reason="SQLite locking (the test uses a file SQLite database of its own): runs on the SQLite stage",
-)
+# SQLite locking: the tests use a file SQLite database of their own (the SQLite stage runs them).
+pytestmark = pytest.mark.sqlite_file
 
 STORE = "/getw/eu/en"
 

@@ -107,6 +107,7 @@ def _assert_migrations_match_models(app):
         db.engine.dispose()
 
 
+@pytest.mark.sqlite_file
 def test_migrations_build_the_models_schema_on_sqlite(tmp_path):
     _assert_migrations_match_models(_app_for(f"sqlite:///{tmp_path / 'migrate.sqlite3'}"))
 

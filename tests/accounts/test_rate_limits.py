@@ -133,6 +133,7 @@ print(json.dumps(statuses), flush=True)
 
 
 @pytest.mark.redis
+@pytest.mark.sqlite_file  # each worker on a SQLite file of its own
 def test_two_worker_processes_share_one_login_limit_through_redis(tmp_path):
     import redis
 

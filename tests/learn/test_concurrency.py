@@ -24,17 +24,14 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
-from app.config import TestConfig
 from app.extensions import db
 from app.learn.models import OrgMemberLessonProgress
 from tests.conftest import file_sqlite_app
 from tests.factories import PASSWORD
 from tests.learn.player_fixtures import LEARNER, build_school, grant
 
-pytestmark = pytest.mark.skipif(
-    sa.engine.make_url(TestConfig().SQLALCHEMY_DATABASE_URI).get_backend_name() != "sqlite",
-    reason="SQLite locking (the test uses a file SQLite database of its own): runs on the SQLite stage",
-)
+# SQLite locking: the tests use a file SQLite database of their own (the SQLite stage runs them).
+pytestmark = pytest.mark.sqlite_file
 
 THREADS = 8
 VIEWS_PER_THREAD = 6

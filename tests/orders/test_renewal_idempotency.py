@@ -231,6 +231,7 @@ def _assert_upgrade_classifies_existing_lines(app) -> None:
         db.engine.dispose()
 
 
+@pytest.mark.sqlite_file
 def test_the_migration_classifies_existing_renewal_lines_on_sqlite(tmp_path):
     from tests.test_schema import _app_for
 

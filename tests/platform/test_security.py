@@ -184,6 +184,7 @@ print(json.dumps({"store": [store.status_code, dict(store.headers)], "forged": f
 """
 
 
+@pytest.mark.sqlite_file  # the production process runs on a SQLite file of its own
 def test_production_config_sends_the_five_headers_refuses_forged_hosts_and_hides_the_outbox(tmp_path):
     """The real Config under VOLMIFY_ENV=production (a fresh process: Config reads the environment
     at import)."""

@@ -31,7 +31,8 @@ from app.markets.services import create_market
 from tests.conftest import build_schema
 from tests.factories import make_org, make_priced_plan, make_product, org_admin
 
-pytestmark = pytest.mark.redis
+# Both servers share a SQLite file of their own, whatever the stage's database.
+pytestmark = [pytest.mark.redis, pytest.mark.sqlite_file]
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "/cachetest/us/en/products/field-guide"
