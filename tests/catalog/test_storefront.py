@@ -436,12 +436,12 @@ def _seed_many(app, count: int, start: int = 0) -> None:
 
 
 @pytest.mark.parametrize("path", ["/shop/us/en/?sort=rating", "/shop/us/en/products/data-science"])
-def test_pages_issue_the_same_number_of_queries_for_5_and_200_products(world, app, client, count_queries, path):
+def test_pages_issue_the_same_number_of_queries_for_5_and_60_products(world, app, client, count_queries, path):
     client.get(path)  # warm-up: first request loads the logged-out user's nothing, fills caches
     _seed_many(app, 5)
     with count_queries() as small:
         assert client.get(path).status_code == 200
-    _seed_many(app, 195, start=5)
+    _seed_many(app, 55, start=5)  # more than a page: a query per product would show
     with count_queries() as large:
         assert client.get(path).status_code == 200
     assert small.count == large.count, str(large)
