@@ -198,10 +198,10 @@ def _app():
 
 @pytest.fixture
 def _db_connection(request, _app):
-    """The one connection the test's sessions use, inside an outer transaction (for a test marked
-    ``demo_data``: the module's connection holding the demo, inside a SAVEPOINT of it)."""
-    if request.node.get_closest_marker("demo_data") is not None:
-        engines, conn = request.getfixturevalue("_demo_connection")
+    """The one connection the test's sessions use, inside an outer transaction (in a module marked
+    ``module_data``: the module's connection, inside a SAVEPOINT of it)."""
+    if request.node.get_closest_marker("module_data") is not None:
+        engines, conn = request.getfixturevalue("_module_connection")
         nested = conn.begin_nested()
         yield engines, conn
         if nested.is_active:
@@ -217,34 +217,51 @@ def _db_connection(request, _app):
     conn.close()
 
 
-@pytest.fixture(scope="module")
-def _demo_connection(_app):
-    """The demo data (``flask seed demo``), loaded once per test module on a connection of its own
-    inside an outer transaction rolled back when the module ends; each test marked ``demo_data``
-    runs in a SAVEPOINT of it (loading the demo is the slow part of those tests).
+# ---- data built once per module (pytestmark = pytest.mark.module_data) ------------------------
 
-    On in-memory SQLite every connection is the same one: a module whose tests use this must mark
-    every test that touches the database ``demo_data``."""
+@pytest.fixture(scope="module")
+def _module_connection(_app):
+    """A module's own connection, inside an outer transaction rolled back when the module ends."""
+    with _app.app_context():
+        engines = db.engines
+    conn = engines[None].connect()
+    tx = conn.begin()
+    yield engines, conn
+    if tx.is_active:
+        tx.rollback()
+    conn.close()
+
+
+@pytest.fixture(scope="module")
+def module_app(_app, _module_connection):
+    """The app on the module's connection, for module-scoped fixtures that build data every test of
+    a module marked ``module_data`` shares (building it is the slow part of those tests); it may
+    commit. Each test then runs in a SAVEPOINT of that connection, rolled back after it.
+
+    On in-memory SQLite every connection is the same one: in such a module, every test that touches
+    the database must use the module's data (mark the whole module)."""
+    engines, conn = _module_connection
+    with mock.patch.dict(engines, {None: conn}), mock.patch.dict(
+        db.session.session_factory.kw, {"join_transaction_mode": "create_savepoint"}
+    ):
+        yield _app
+        with _app.app_context():
+            db.session.remove()
+
+
+@pytest.fixture(scope="module")
+def demo_data(module_app):
+    """The demo data (``flask seed demo``), loaded once for the module (mark it ``module_data``)."""
     from argon2 import PasswordHasher
 
     from app.accounts import services as accounts
     from app.demo import load_demo
 
-    with _app.app_context():
-        engines = db.engines
-    conn = engines[None].connect()
-    tx = conn.begin()
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    with mock.patch.dict(engines, {None: conn}), mock.patch.dict(
-        db.session.session_factory.kw, {"join_transaction_mode": "create_savepoint"}
-    ), mock.patch.object(accounts, "hash_password", cheap.hash), _app.app_context():
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # ten users: the cost is the hashing
+    with mock.patch.object(accounts, "hash_password", cheap.hash), module_app.app_context():
         load_demo()
         db.session.commit()
         db.session.remove()
-    yield engines, conn
-    if tx.is_active:
-        tx.rollback()
-    conn.close()
 
 
 @pytest.fixture

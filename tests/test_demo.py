@@ -64,9 +64,14 @@ def _user(email: str) -> User:
     return db.session.scalar(sa.select(User).where(User.email == email))
 
 
-# Every test here runs on the demo loaded once for the module (tests/conftest.py _demo_connection);
+# Every test here runs on the demo loaded once for the module (tests/conftest.py demo_data);
 # loading it twice from an empty database is tests/test_demo_load.py.
-pytestmark = pytest.mark.demo_data
+pytestmark = pytest.mark.module_data
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _demo(demo_data):
+    pass
 
 
 @pytest.fixture

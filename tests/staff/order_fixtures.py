@@ -116,3 +116,12 @@ def store(app) -> Store:
         built = build_store()
         db.session.commit()
         return built
+
+
+@pytest.fixture(scope="module")
+def module_store(module_app) -> Store:
+    """``store`` built once for a module marked ``module_data`` (tests/conftest.py module_app)."""
+    with module_app.app_context():
+        built = build_store()
+        db.session.commit()
+        return built

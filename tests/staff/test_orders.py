@@ -28,7 +28,9 @@ from tests.staff import order_fixtures, plans
 from tests.staff.data import add_orders
 from tests.staff.plans import full_sort
 
-store = order_fixtures.store  # the fixture
+# The tests share one store, built once (each runs in a SAVEPOINT rolled back after it).
+pytestmark = pytest.mark.module_data
+store = order_fixtures.module_store  # the fixture
 page_plans = plans.page_plans  # the fixture
 
 ROW = re.compile(r'<tr data-order="([^"]+)" data-status="(\w+)">')

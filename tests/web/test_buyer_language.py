@@ -123,8 +123,13 @@ def _plan_id(product_slug: str, plan_name: str) -> str:
                                 OrgProductVariantPaymentPlan.name == plan_name))
 
 
-# Every test here runs on the demo loaded once for the module (tests/conftest.py _demo_connection).
-pytestmark = pytest.mark.demo_data
+# Every test here runs on the demo loaded once for the module (tests/conftest.py demo_data).
+pytestmark = pytest.mark.module_data
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _demo(demo_data):
+    pass
 
 
 @pytest.fixture
