@@ -47,12 +47,16 @@ class World:
     learner_email: str
 
 
-@pytest.fixture
-def world(app) -> World:
+# The tests share one world, built once (each runs in a SAVEPOINT rolled back after it).
+pytestmark = pytest.mark.module_data
+
+
+@pytest.fixture(scope="module")
+def world(module_app) -> World:
     """Org "shop" with markets eu (EUR, de/fr/en, inclusive) and us (USD, en, exclusive)."""
     from app.catalog.attributions import set_attribution
 
-    with app.app_context():
+    with module_app.app_context():
         org = make_org("shop", name="Shop Academy", locale_keys=("en", "de", "fr", "es"))
         eu = create_market(org, slug="eu", name="Europe", type="multi_region", currency_code="EUR",
                            default_locale_key="de", locale_keys=("de", "fr", "en"),

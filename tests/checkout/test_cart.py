@@ -59,9 +59,13 @@ class World:
     stranger_email: str
 
 
-@pytest.fixture
-def world(app) -> World:
-    with app.app_context():
+# The tests share one world, built once (each runs in a SAVEPOINT rolled back after it).
+pytestmark = pytest.mark.module_data
+
+
+@pytest.fixture(scope="module")
+def world(module_app) -> World:
+    with module_app.app_context():
         org = make_org("shop", name="Shop Academy")
         eu = create_market(org, slug="eu", name="Europe", type="multi_region", currency_code="EUR",
                            default_locale_key="en", locale_keys=("en", "de"), country_codes=("DE", "AT"),
