@@ -35,7 +35,9 @@ from tests.factories import (
 from tests.learn import assessment_fixtures
 from tests.staff.order_fixtures import buy
 
-academy = assessment_fixtures.academy  # the fixture
+# The tests share one academy, built once (each runs in a SAVEPOINT rolled back after it).
+pytestmark = pytest.mark.module_data
+academy = assessment_fixtures.module_academy  # the fixture
 
 
 @pytest.fixture(autouse=True)

@@ -141,6 +141,15 @@ def academy(app) -> Academy:
         return built
 
 
+@pytest.fixture(scope="module")
+def module_academy(module_app) -> Academy:
+    """``academy`` built once for a module marked ``module_data`` (tests/conftest.py module_app)."""
+    with module_app.app_context():
+        built = build_academy()
+        db.session.commit()
+        return built
+
+
 def correct_answers(a: Academy) -> dict:
     return {f"q-{a.q_single}": "b", f"q-{a.q_multi}": ["a", "b"]}
 

@@ -28,7 +28,9 @@ from tests.learn.assessment_fixtures import (
     wrong_answers,
 )
 
-academy = assessment_fixtures.academy  # the fixture
+# The tests share one academy, built once (each runs in a SAVEPOINT rolled back after it).
+pytestmark = pytest.mark.module_data
+academy = assessment_fixtures.module_academy  # the fixture
 
 
 def _attempts(app, a):

@@ -23,7 +23,9 @@ from tests.learn.player_fixtures import ADMIN, LEARNER, grant
 
 _OLD = {f"learn/{p.name}": p.read_text() for p in (Path(__file__).parent / "lesson_jinja").glob("*.html")}
 _TOKEN = re.compile(r'(csrf[-_]token"? (?:content|value)=")[^"]+')
-academy = assessment_fixtures.academy  # the fixture
+# The tests share one academy, built once (each runs in a SAVEPOINT rolled back after it).
+pytestmark = pytest.mark.module_data
+academy = assessment_fixtures.module_academy  # the fixture
 HTMX = {"HX-Request": "true", "HX-Target": "lesson-region", "HX-Current-URL": "http://localhost/"}
 
 

@@ -18,7 +18,9 @@ from tests.learn.assessment_fixtures import correct_answers, text
 REVIEW = {"level": "advanced", "difficulty": "8", "rating": "4", "title": "Tough but fair",
           "body": "The quiz made me think."}
 
-academy = assessment_fixtures.academy  # the fixture
+# The tests share one academy, built once (each runs in a SAVEPOINT rolled back after it).
+pytestmark = pytest.mark.module_data
+academy = assessment_fixtures.module_academy  # the fixture
 
 
 def _reach_half(client, a):

@@ -29,7 +29,9 @@ from tests.factories import PASSWORD
 from tests.learn import assessment_fixtures
 from tests.learn.assessment_fixtures import text
 
-academy = assessment_fixtures.academy  # the fixture
+# The tests share one academy, built once (each runs in a SAVEPOINT rolled back after it).
+pytestmark = pytest.mark.module_data
+academy = assessment_fixtures.module_academy  # the fixture
 
 ROW = re.compile(r'<tr data-entry="([0-9a-f]{32})" data-action="([\w.]+)">')
 

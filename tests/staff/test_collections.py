@@ -17,7 +17,9 @@ from tests.factories import PASSWORD, make_org, make_product, org_admin
 from tests.learn import assessment_fixtures
 from tests.learn.assessment_fixtures import text
 
-academy = assessment_fixtures.academy  # the fixture
+# The tests share one academy, built once (each runs in a SAVEPOINT rolled back after it).
+pytestmark = pytest.mark.module_data
+academy = assessment_fixtures.module_academy  # the fixture
 
 ITEM = re.compile(r'<li data-product="([a-z0-9-]+)">')
 HTMX = {"HX-Request": "true", "HX-Target": "collection-products"}

@@ -38,7 +38,9 @@ from tests.factories import (
 from tests.learn import assessment_fixtures
 from tests.learn.assessment_fixtures import text
 
-academy = assessment_fixtures.academy  # the fixture
+# The tests share one academy, built once (each runs in a SAVEPOINT rolled back after it).
+pytestmark = pytest.mark.module_data
+academy = assessment_fixtures.module_academy  # the fixture
 
 HTMX = {"HX-Request": "true", "HX-Target": "builder-tree"}
 PLACEMENT = re.compile(r'data-placement="([0-9a-f]{32})"')

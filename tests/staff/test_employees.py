@@ -27,7 +27,9 @@ from tests.learn import assessment_fixtures
 from tests.learn.assessment_fixtures import text
 from tests.staff.test_members import add_members
 
-academy = assessment_fixtures.academy  # the fixture
+# The tests share one academy, built once (each runs in a SAVEPOINT rolled back after it).
+pytestmark = pytest.mark.module_data
+academy = assessment_fixtures.module_academy  # the fixture
 
 ROW = re.compile(r'<tr data-employee="([0-9a-f]{32})" data-role="(\w+)" data-status="(\w+)">')
 NAV_KEY = re.compile(r'data-nav="([a-z_-]+)"')

@@ -21,7 +21,9 @@ from tests.factories import PASSWORD, make_lesson, make_product, org_admin, uniq
 from tests.learn import assessment_fixtures
 from tests.learn.assessment_fixtures import Academy, text
 
-academy = assessment_fixtures.academy  # the fixture
+# The tests share one academy, built once (each runs in a SAVEPOINT rolled back after it).
+pytestmark = pytest.mark.module_data
+academy = assessment_fixtures.module_academy  # the fixture
 
 VTT = b"WEBVTT\n\n00:00.000 --> 00:02.000\nHello, learners.\n"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from app.catalog.models import OrgProduct
@@ -16,7 +17,9 @@ from tests.factories import PASSWORD
 from tests.learn import assessment_fixtures
 from tests.learn.assessment_fixtures import text
 
-academy = assessment_fixtures.academy  # the fixture
+# The tests share one academy, built once (each runs in a SAVEPOINT rolled back after it).
+pytestmark = pytest.mark.module_data
+academy = assessment_fixtures.module_academy  # the fixture
 
 FULL = {
     "title": "Python for busy people",

@@ -20,7 +20,9 @@ from tests.factories import PASSWORD, make_employee, make_market, make_member, m
 from tests.learn import assessment_fixtures
 from tests.learn.assessment_fixtures import text
 
-academy = assessment_fixtures.academy  # the fixture
+# The tests share one academy, built once (each runs in a SAVEPOINT rolled back after it).
+pytestmark = pytest.mark.module_data
+academy = assessment_fixtures.module_academy  # the fixture
 
 NAV_KEY = re.compile(r'data-nav="([a-z_-]+)"')
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -13,7 +14,9 @@ from tests.factories import PASSWORD
 from tests.learn import assessment_fixtures
 from tests.learn.assessment_fixtures import build_academy, text
 
-academy = assessment_fixtures.academy  # the fixture
+# The tests share one academy, built once (each runs in a SAVEPOINT rolled back after it).
+pytestmark = pytest.mark.module_data
+academy = assessment_fixtures.module_academy  # the fixture
 
 
 def _submit(client, login, a, body="My answer", **files):

@@ -26,7 +26,9 @@ from tests.learn import assessment_fixtures
 from tests.learn.assessment_fixtures import build_academy, text
 from tests.staff.data import add_submissions, learner
 
-academy = assessment_fixtures.academy  # the fixture
+# The tests share one academy, built once (each runs in a SAVEPOINT rolled back after it).
+pytestmark = pytest.mark.module_data
+academy = assessment_fixtures.module_academy  # the fixture
 
 ROW = re.compile(r'<tr data-submission="([0-9a-f]{32})" data-status="(\w+)">')
 HTMX = {"HX-Request": "true"}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from app.catalog import translations as sheets
@@ -27,7 +28,9 @@ from tests.factories import PASSWORD, make_lesson, make_product, org_admin
 from tests.learn import assessment_fixtures
 from tests.learn.assessment_fixtures import HTMX, text
 
-academy = assessment_fixtures.academy  # the fixture
+# The tests share one academy, built once (each runs in a SAVEPOINT rolled back after it).
+pytestmark = pytest.mark.module_data
+academy = assessment_fixtures.module_academy  # the fixture
 
 
 def _as(app, login, email):
