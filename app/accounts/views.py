@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
@@ -87,10 +86,7 @@ def _account_page() -> str:
 def load_user(session_id: str) -> User | None:
     """The cookies carry a sign-in id (``user_session``), never the user id: a revoked sign-in, or
     one unused for longer than the remember cookie lives, signs nobody in."""
-    idle_limit = current_app.config.get("REMEMBER_COOKIE_DURATION") or timedelta(days=365)
-    if not isinstance(idle_limit, timedelta):
-        idle_limit = timedelta(seconds=int(idle_limit))
-    found = sessions.load_signed_in(session_id, idle_limit=idle_limit)
+    found = sessions.load_signed_in(session_id, idle_limit=sessions.idle_limit())
     if found is None:
         return None
     user, record = found

@@ -7,7 +7,9 @@ edits call ``forget_storefronts()``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -154,12 +156,38 @@ def _snapshot(row) -> Storefront:
     )
 
 
-def storefront_for(org_slug: str, market_slug: str) -> Storefront | None:
-    """The active market ``market_slug`` of the active org ``org_slug``, or None."""
+def market_by_slugs_select() -> sa.Select:
+    """The statement of ``storefront_for`` (``:org_slug``, ``:market_slug``): one row or none."""
+    return _market_by_slugs()
+
+
+class Along(NamedTuple):
+    """A read that rides on ``storefront_for``'s statement when it runs: ``statement`` selects
+    ``market_by_slugs_select``'s columns first, then its own, in one row or none (no market);
+    ``params`` are its bound values (the slugs added); ``take(storefront, values)`` gets its columns
+    of the row when there is a market."""
+
+    statement: sa.Select
+    params: dict
+    take: Callable[[Storefront, tuple], None]
+
+
+def storefront_for(org_slug: str, market_slug: str, along: Along | None = None) -> Storefront | None:
+    """The active market ``market_slug`` of the active org ``org_slug``, or None. ``along`` is read
+    with it when it is read (not when the cache holds it)."""
+    slugs = {"org_slug": org_slug, "market_slug": market_slug}
 
     def load():
-        row = plain_rows(db.session, _market_by_slugs(), {"org_slug": org_slug, "market_slug": market_slug}).first()
-        return _snapshot(row) if row else None
+        if along is None:
+            row = plain_rows(db.session, _market_by_slugs(), slugs).first()
+            return _snapshot(row) if row else None
+        row = plain_rows(db.session, along.statement, {**along.params, **slugs}).first()
+        if row is None:
+            return None
+        width = len(_market_by_slugs().selected_columns)
+        storefront = _snapshot(row[:width])
+        along.take(storefront, tuple(row[width:]))
+        return storefront
 
     return cache.cached(("storefront", org_slug, market_slug), load)
 

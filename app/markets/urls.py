@@ -11,19 +11,31 @@ from __future__ import annotations
 
 import weakref
 
+import sqlalchemy as sa
 from flask import Blueprint, Flask, abort, current_app, g, has_request_context, redirect, request, url_for
 from flask.globals import _cv_app, _cv_request
 from flask_login import current_user
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.visitors import replacement_traverse
 from werkzeug.routing import BaseConverter, BuildError
 
 from app.accounts import sessions
 from app.accounts.nav_html import account_nav
 from app.accounts.services import list_locales
+from app.db import prebuilt
 from app.markets.header_html import cart_badge, store_header
 from app.markets.hosts import check_trusted_host
 from app.markets.locales import LocaleContext, best_match
-from app.markets.storefront import storefront_for, storefront_for_host
-from app.orgs.current import member_with_sign_in, request_member
+from app.markets.models import OrgMarket
+from app.markets.storefront import Along, market_by_slugs_select, storefront_for, storefront_for_host
+from app.orgs.current import (
+    member_column_params,
+    member_with_sign_in,
+    member_with_sign_in_select,
+    request_member,
+    take_member,
+)
+from app.orgs.models import Org
 
 bp = Blueprint("store", __name__)
 # The headers' HTML written in Python (issue 15); account_nav serves every layout's header.
@@ -134,7 +146,7 @@ def resolve_storefront(endpoint, values):
         storefront = storefront_for_host(request.host)
         g.on_market_domain = True
     else:
-        storefront = storefront_for(values.pop("org_slug", ""), values.pop("market_slug", ""))
+        storefront = storefront_for(values.pop("org_slug", ""), values.pop("market_slug", ""), _sign_in_along())
         g.on_market_domain = False
     if storefront is None:
         abort(404)
@@ -171,6 +183,36 @@ def _member_with_sign_in():
 
 
 sessions.read_with_sign_in(_member_with_sign_in)
+
+
+@prebuilt
+def _market_with_sign_in():
+    """The market by its slugs (``market_by_slugs_select``), outer-joined with the sign-in the
+    session names and the user's membership in the org of the slugs (``member_with_sign_in_select``,
+    its ``:org_id`` and ``:market_id`` looked up by the slugs): one row, or none (no market)."""
+    org_id = sa.select(Org.id).where(Org.slug == sa.bindparam("org_slug")).scalar_subquery()
+    ids = {"org_id": org_id,
+           "market_id": sa.select(OrgMarket.id).where(OrgMarket.org_id == org_id,
+                                                      OrgMarket.slug == sa.bindparam("market_slug")).scalar_subquery()}
+    signed = replacement_traverse(
+        member_with_sign_in_select(), {},
+        lambda element: ids.get(element.key) if isinstance(element, BindParameter) else None,
+    ).subquery("signed")
+    return market_by_slugs_select().add_columns(*signed.c).outerjoin(signed, sa.true())
+
+
+def _sign_in_along() -> Along | None:
+    """On a signed-in browser's storefront page the market, the sign-in and the user's membership
+    are read in one statement (``accounts.sessions.read_ahead``): every storefront page reads the
+    user next (the header). None when the session names no sign-in or the user is loaded."""
+    ahead = sessions.read_ahead()
+    if ahead is None:
+        return None
+
+    def take(storefront, values: tuple) -> None:
+        sessions.remember_read_ahead(ahead, values, take_member(storefront.org_id))
+
+    return Along(_market_with_sign_in(), {**member_column_params(), **ahead.params}, take)
 
 
 def visitor_context() -> LocaleContext:

@@ -216,6 +216,11 @@ def _column_params() -> dict:
     return values
 
 
+def member_column_params() -> dict:
+    """The bound values of the registered member columns for this request."""
+    return _column_params()
+
+
 def load_member(statement, org_id: str, user, params: dict | None = None) -> MemberRow | None:
     """Run a ``member_select`` statement for ``user`` in ``org_id`` and remember what it read for
     the rest of the request; its row (None when the user has no main profile yet)."""
@@ -260,12 +265,25 @@ def _member_values() -> type:
 def member_with_sign_in(org_id: str) -> sessions.ReadWithSignIn:
     """What ``request_member`` reads, read with the sign-in (``accounts.sessions.read_with_sign_in``)
     and remembered for the rest of the request: one statement for the user and the membership."""
+    return sessions.ReadWithSignIn(_member_with_sign_in(), {"org_id": org_id, **_column_params()},
+                                   take_member(org_id))
+
+
+def member_with_sign_in_select() -> sa.Select:
+    """The statement of ``member_with_sign_in`` (``:session_id``, ``:seen_after``, ``:org_id``, the
+    member columns' values): ``accounts.sessions.signed_in_select``'s columns, then the membership's."""
+    return _member_with_sign_in()
+
+
+def take_member(org_id: str) -> Callable[[Any, tuple], None]:
+    """``take(user, values)``: remember the membership columns of a ``member_with_sign_in_select``
+    row (after the sign-in's) as what ``request_member`` read for ``user`` in ``org_id``."""
 
     def take(user, values: tuple) -> None:
         works_anywhere = values[len(_FIELDS)]
         _remember_row(org_id, user.id, MemberRow(_member_values()(*values)) if works_anywhere is not None else None)
 
-    return sessions.ReadWithSignIn(_member_with_sign_in(), {"org_id": org_id, **_column_params()}, take)
+    return take
 
 
 def request_member(org_id: str, user) -> CurrentMember | OrgMember | None:
