@@ -233,13 +233,16 @@ def _module_connection(_app):
 
 
 @pytest.fixture(scope="module")
-def module_app(_app, _module_connection):
+def module_app(request, _app, _module_connection):
     """The app on the module's connection, for module-scoped fixtures that build data every test of
     a module marked ``module_data`` shares (building it is the slow part of those tests); it may
     commit. Each test then runs in a SAVEPOINT of that connection, rolled back after it.
 
     On in-memory SQLite every connection is the same one: in such a module, every test that touches
     the database must use the module's data (mark the whole module)."""
+    if request.node.get_closest_marker("module_data") is None:
+        pytest.fail(f"{request.node.nodeid} uses data built once per module: mark it "
+                    "`pytestmark = pytest.mark.module_data`", pytrace=False)
     engines, conn = _module_connection
     with mock.patch.dict(engines, {None: conn}), mock.patch.dict(
         db.session.session_factory.kw, {"join_transaction_mode": "create_savepoint"}

@@ -14,6 +14,8 @@ from jinja2.environment import Environment, Template
 from app.web import labels
 from tests.catalog.test_storefront import world  # noqa: F401  (the storefront fixture)
 
+pytestmark = pytest.mark.module_data  # the world is built once for the module
+
 PAGES = ["/shop/us/en/", "/shop/eu/de/?sort=price_asc", "/shop/eu/de/products/data-science"]
 
 

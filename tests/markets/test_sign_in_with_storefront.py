@@ -14,6 +14,8 @@ from app.extensions import db
 from tests.accounts.test_views import sign_up
 from tests.catalog.test_storefront import world  # noqa: F401  (the storefront fixture)
 
+pytestmark = pytest.mark.module_data  # the world is built once for the module
+
 PAGE = "/shop/us/en/"
 SIGNED_IN = "Log out"
 

@@ -209,7 +209,8 @@ def test_inline_title_editing_with_htmx_and_the_plain_form_without(app, login, a
     assert "Foundations" in text(learner.get(academy.lesson_url(academy.text1)))
     with app.app_context():
         entries = db.session.scalars(sa.select(OrgAuditLog).where(
-            OrgAuditLog.entity_id == module_id, OrgAuditLog.action == "course_module.renamed")).all()
+            OrgAuditLog.entity_id == module_id, OrgAuditLog.action == "course_module.renamed")
+            .order_by(OrgAuditLog.created_at)).all()  # (unordered, PostgreSQL may return any order)
         assert [e.data["after"]["title"] for e in entries] == ["First steps", "Foundations"]
 
 
