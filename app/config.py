@@ -254,7 +254,9 @@ class TestConfig(Config):
 
     def __init__(self) -> None:
         self.SECRET_KEY = "test-secret-key"
-        self.SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or _test_db_url()
+        # Only TEST_DATABASE_URL, never DATABASE_URL: the suite drops and rebuilds the schema of its
+        # database, and a shell set up to run the app (README's deployment) exports DATABASE_URL.
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
         # The test client's default host; emailed links read http://localhost/...
         self.PUBLIC_URL = "http://localhost"
         self.PLATFORM_HOSTS = list(DEVELOPMENT_HOSTS)
@@ -262,8 +264,3 @@ class TestConfig(Config):
         self.UPLOAD_FOLDER = os.path.join(tempfile.gettempdir(), f"volmify-test-uploads-{os.getpid()}")
 
 
-def _test_db_url() -> str:
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        return _database_url()
-    return "sqlite://"

@@ -208,6 +208,18 @@ def test_production_config_sends_the_five_headers_refuses_forged_hosts_and_hides
     assert result["hosts"] == ["volmify.example"]
 
 
+def test_the_test_suite_never_runs_on_the_apps_database_url(monkeypatch):
+    """The suite drops and rebuilds its database's schema: DATABASE_URL, exported in a shell set up
+    to run the app, must not make it the test database (only TEST_DATABASE_URL does)."""
+    from app.config import TestConfig
+
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://volmify:secret@localhost/volmify")
+    monkeypatch.delenv("TEST_DATABASE_URL", raising=False)
+    assert TestConfig().SQLALCHEMY_DATABASE_URI == "sqlite://"
+    monkeypatch.setenv("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5999/volmify_test")
+    assert TestConfig().SQLALCHEMY_DATABASE_URI.endswith(":5999/volmify_test")
+
+
 def test_production_requires_a_public_url(monkeypatch):
     from app import config as config_module
 
