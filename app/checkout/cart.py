@@ -26,6 +26,7 @@ import functools
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -41,11 +42,13 @@ from app.catalog.models import (
     OrgProductVariant,
     OrgProductVariantPaymentPlan,
     OrgProductVariantPaymentPlanMarketPrice,
+    OrgProductVariantPaymentPlanSubscription,
     OrgProductVariantPaymentPlanTranslation,
+    OrgProductVariantPaymentPlanUsageBased,
     OrgProductVariantTranslation,
 )
 from app.checkout.models import OrgMemberCart, OrgMemberCartItem
-from app.db import new_id, prebuilt, utcnow
+from app.db import new_id, plain_rows, prebuilt, utcnow, with_kept_hash
 from app.errors import ConflictError, NotFoundError, ValidationError
 from app.extensions import db
 from app.markets.locales import BASE
@@ -263,12 +266,55 @@ def _drop(cart: Cart, plan_id: str) -> bool:
 
 # ---- what is sold in the market ------------------------------------------------------------------
 
+class _Plan(NamedTuple):
+    id: str
+    variant_id: str
+    type: str
+    name: str
+    access_tier: int
+    is_active: bool
+    sort_order: int
+    subscription: _Subscription | None
+    usage_based: _UsageBased | None
+
+
+class _Subscription(NamedTuple):
+    interval: str
+    interval_count: int
+    trial_period_days: int
+
+
+class _UsageBased(NamedTuple):
+    usage_unit: str
+
+
+class _Variant(NamedTuple):
+    is_active: bool
+
+
+class _Product(NamedTuple):
+    id: str
+    name: str
+    slug: str
+    type: str
+    status: str
+    tax_category_id: str | None
+
+
+class _Price(NamedTuple):
+    price: Decimal
+    price_per_unit: Decimal | None
+
+
 @dataclass(frozen=True)
 class _Offer:
-    plan: OrgProductVariantPaymentPlan
-    variant: OrgProductVariant
-    product: OrgProduct
-    price: OrgProductVariantPaymentPlanMarketPrice | None
+    """A plan as the cart reads it: the plan's, variant's, product's and market price's columns the
+    cart uses (plain rows: reading them as ORM objects cost more Python than the query)."""
+
+    plan: _Plan
+    variant: _Variant
+    product: _Product
+    price: _Price | None
     variant_count: int = 1  # active variants of the product (the variant is named when there are several)
     # The names in the locale chain the offers were read for (``translated``'s rule, in SQL).
     product_name: str = ""
@@ -289,6 +335,21 @@ class _Offer:
     @property
     def physical(self) -> bool:
         return self.product.type == "physical"
+
+    @classmethod
+    def of(cls, row) -> _Offer:
+        """The offer of a row of ``_offers_statement``."""
+        (plan_id, variant_id, plan_type, plan_name, access_tier, plan_active, sort_order,
+         sub_plan, interval, interval_count, trial_days, usage_plan, usage_unit, variant_active,
+         product_id, product_base_name, slug, product_type, status, tax_category_id,
+         price_id, price, price_per_unit, variant_count, product_name, name, variant_name, collection_ids) = row
+        plan = _Plan(plan_id, variant_id, plan_type, plan_name, access_tier, plan_active, sort_order,
+                     _Subscription(interval, interval_count, trial_days) if sub_plan is not None else None,
+                     _UsageBased(usage_unit) if usage_plan is not None else None)
+        return cls(plan, _Variant(variant_active),
+                   _Product(product_id, product_base_name, slug, product_type, status, tax_category_id),
+                   _Price(price, price_per_unit) if price_id is not None else None,
+                   variant_count, product_name, name, variant_name, collection_ids)
 
 
 def _chain_keys(chain: Sequence[str | None]) -> list[str | None]:
@@ -318,13 +379,16 @@ def _translated_name(translation, owner_column, owner_id, base, locales: int):
 
 
 @functools.cache
-def _offers_statement(locales: int):
+def _offers_statement(locales: int, single: bool):
     """The offers query for a locale chain of ``locales`` locales, built once per process (as
     ``prebuilt``: neither its clauses nor its cache key are rebuilt per request); bound at execution:
-    ``org_id``, ``market_id``, ``plan_ids`` and ``locale_0`` ... ."""
+    ``org_id``, ``market_id``, ``plan_id`` (``single``) or ``plan_ids``, and ``locale_0`` ... .
+    Columns, not entities (``_Offer.of``); one plan (adding to a cart, a cart of one line) is bound
+    as a single value, so the statement runs on the driver directly (``plain_rows``)."""
     plan, variant, product, price = (
         OrgProductVariantPaymentPlan, OrgProductVariant, OrgProduct, OrgProductVariantPaymentPlanMarketPrice,
     )
+    subscription, usage = OrgProductVariantPaymentPlanSubscription, OrgProductVariantPaymentPlanUsageBased
     sibling = aliased(OrgProductVariant)
     variant_count = (
         sa.select(sa.func.count(sibling.id))
@@ -346,15 +410,20 @@ def _offers_statement(locales: int):
         .correlate(product)
         .scalar_subquery()
     )
-    return (
-        sa.select(plan, variant, product, price, variant_count, *names, collections)
+    chosen = (plan.id == sa.bindparam("plan_id")) if single else plan.id.in_(sa.bindparam("plan_ids", expanding=True))
+    return with_kept_hash(
+        sa.select(plan.id, plan.variant_id, plan.type, plan.name, plan.access_tier, plan.is_active, plan.sort_order,
+                  subscription.plan_id, subscription.interval, subscription.interval_count,
+                  subscription.trial_period_days, usage.plan_id, usage.usage_unit, variant.is_active,
+                  product.id, product.name, product.slug, product.type, product.status, product.tax_category_id,
+                  price.id, price.price, price.price_per_unit, variant_count, *names, collections)
         .join(variant, variant.id == plan.variant_id)
         .join(product, product.id == variant.product_id)
         .outerjoin(price, sa.and_(price.plan_id == plan.id, price.market_id == sa.bindparam("market_id"),
                                   price.is_active.is_(True)))
-        .where(plan.id.in_(sa.bindparam("plan_ids", expanding=True)), plan.org_id == org_id,
-               product.org_id == org_id)
-        .options(joinedload(plan.subscription), joinedload(plan.usage_based))
+        .outerjoin(subscription, subscription.plan_id == plan.id)
+        .outerjoin(usage, usage.plan_id == plan.id)
+        .where(chosen, plan.org_id == org_id, product.org_id == org_id)
     )
 
 
@@ -366,10 +435,13 @@ def _offers(org_id: str, market_id: str, plan_ids: Iterable[str],
     if not ids:
         return {}
     keys = _chain_keys(chain)
-    params = {"org_id": org_id, "market_id": market_id, "plan_ids": ids,
-              **{f"locale_{n}": key for n, key in enumerate(keys)}}
-    rows = db.session.execute(_offers_statement(len(keys)), params).all()
-    return {row[0].id: _Offer(*row) for row in rows}
+    params = {"org_id": org_id, "market_id": market_id, **{f"locale_{n}": key for n, key in enumerate(keys)}}
+    if len(ids) == 1:
+        params["plan_id"] = ids[0]
+    else:
+        params["plan_ids"] = ids
+    rows = plain_rows(db.session, _offers_statement(len(keys), len(ids) == 1), params).all()
+    return {row[0]: _Offer.of(row) for row in rows}
 
 
 def _check_quantity(quantity) -> int:
