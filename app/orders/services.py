@@ -68,8 +68,8 @@ from app.platform.email import QueuedEmail, queue_emails
 from app.platform.links import public_url
 from app.platform.models import Country
 from app.pricing.pipeline import PricedLine, Quote
-from app.tax.models import OrgTaxRate, OrgTaxRateSnapshot
-from app.tax.services import snapshot_data
+from app.tax.models import OrgTaxRateSnapshot
+from app.tax.services import RateView, snapshot_data
 
 ORDER_NUMBER_LENGTH = 20  # org_member_order.order_number is String(20)
 ORDER_NUMBER_DIGITS = 6
@@ -196,13 +196,13 @@ def _product_types(org: Org, quote: Quote) -> dict[str, str]:
     return types
 
 
-def _tax_rate_percent(rate: OrgTaxRate | None) -> Decimal | None:
+def _tax_rate_percent(rate: RateView | None) -> Decimal | None:
     if rate is None or rate.type != "percent" or rate.rate is None:
         return None
     return (rate.rate * 100).quantize(Decimal("0.0001"))
 
 
-def _applied_rate(line: PricedLine, currency: str) -> OrgTaxRate | None:
+def _applied_rate(line: PricedLine, currency: str) -> RateView | None:
     rate = line.tax_rate
     if rate is None:
         return None
