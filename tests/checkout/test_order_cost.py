@@ -16,9 +16,13 @@ from app.catalog.models import (
     OrgProductVariantPaymentPlanMarketPrice,
 )
 from app.extensions import db
+from app.markets.models import OrgMarket, OrgRegion
+from app.orgs.models import Org
+from app.tax.models import OrgTaxCategory, OrgTaxRate
 from tests.checkout.test_checkout import PREFIX, _checkout_form, _login_and_add, shop  # noqa: F401
 
-CATALOG = (OrgProduct, OrgProductVariant, OrgProductVariantPaymentPlan, OrgProductVariantPaymentPlanMarketPrice)
+CATALOG = (OrgProduct, OrgProductVariant, OrgProductVariantPaymentPlan, OrgProductVariantPaymentPlanMarketPrice,
+           OrgTaxRate, OrgRegion, OrgTaxCategory, Org, OrgMarket)
 
 
 @pytest.fixture
@@ -61,9 +65,28 @@ def _order(client, plan_id) -> None:
     assert client.post(pay, data={"outcome": "pay"}).status_code in (302, 303)
 
 
-def test_an_order_loads_no_catalog_objects_through_the_orm(shop, client, login, loaded):  # noqa: F811
+def test_an_order_of_a_member_loads_no_catalog_tax_or_org_objects_through_the_orm(shop, client, login, loaded):  # noqa: F811
     _login_and_add(client, login, shop.basic_id)
     client.post(f"{PREFIX}/cart/items/{shop.basic_id}/delete")
+    _order(client, shop.basic_id)  # the first order makes the buyer a member
     loaded.clear()
     _order(client, shop.premium_id)
-    assert loaded == {}, "the cart's offers are read as plain rows (_offers)"
+    # The cart's offers (_offers) and the tax rate (applied_rate) are read as plain rows; placing
+    # the order takes the org's id and slug and the market's currency from the storefront.
+    assert loaded == {}
+
+
+def test_placing_an_order_of_a_member_runs_a_fixed_number_of_statements(shop, client, login, statements):  # noqa: F811
+    _login_and_add(client, login, shop.basic_id)
+    client.post(f"{PREFIX}/cart/items/{shop.basic_id}/delete")
+    _order(client, shop.basic_id)  # the first order makes the buyer a member
+    assert client.post(f"{PREFIX}/cart/items", data={"plan_id": shop.premium_id}).status_code == 303
+    form = {**_checkout_form(client), "action": "place"}
+    statements.clear()
+    assert client.post(f"{PREFIX}/checkout", data=form).status_code in (302, 303)
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert not [s for s in reads if "FROM org " in s or "FROM org\n" in s], "the org is the storefront's"
+    # the storefront, the signed-in user with the membership, the cart, its offers, the tax rate, the
+    # order number, the order, its item, its tax snapshot, the cart's lines deleted (and the test's
+    # SAVEPOINT)
+    assert len(statements) <= 12, statements
