@@ -33,6 +33,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from app.accounts.models import User
 from app.catalog.models import (
@@ -48,7 +49,7 @@ from app.catalog.models import (
     OrgProductVariantTranslation,
 )
 from app.checkout.models import OrgMemberCart, OrgMemberCartItem
-from app.db import new_id, plain_rows, prebuilt, utcnow, with_kept_hash
+from app.db import column_keys, held, new_id, plain_rows, prebuilt, utcnow, with_kept_hash
 from app.errors import ConflictError, NotFoundError, ValidationError
 from app.extensions import db
 from app.markets.locales import BASE
@@ -143,12 +144,49 @@ def _store_session_carts(store: MutableMapping, carts: dict[str, dict[str, int]]
 def member_cart(member: OrgMember, market_id: str) -> OrgMemberCart:
     """The member's cart in the market with its items; a new, not yet saved cart if there is none
     (it is saved by the first item added to it)."""
-    cart = db.session.execute(
-        _member_cart(), {"member_id": member.id, "market_id": market_id}
-    ).unique().scalar_one_or_none()
-    if cart is None:
-        cart = OrgMemberCart(org_id=member.org_id, member_id=member.id, market_id=market_id, items=[])
+    params = {"member_id": member.id, "market_id": market_id}
+    rows = plain_rows(db.session, _member_cart_rows(), params).all()
+    if not rows:
+        return OrgMemberCart(org_id=member.org_id, member_id=member.id, market_id=market_id, items=[])
+    cart_keys, item_keys = _cart_keys()
+    width = len(cart_keys)
+    identity_map = db.session.identity_map
+    if identity_key(OrgMemberCart, rows[0][0]) in identity_map or any(
+            row[width] is not None and identity_key(OrgMemberCartItem, row[width]) in identity_map for row in rows):
+        # Objects of this cart are in the session already: the ORM's loading, which keeps them.
+        return db.session.execute(_member_cart(), params).unique().scalar_one()
+    # The cart and its lines as the ORM would have loaded them (persistent, unchanged, the lines in
+    # the relationship's order), from plain rows: loading them through the ORM cost more Python than
+    # the query, on every add, checkout page and order.
+    cart = held(db.session, OrgMemberCart, dict(zip(cart_keys, rows[0][:width], strict=True)))
+    items = [held(db.session, OrgMemberCartItem, dict(zip(item_keys, row[width:], strict=True)))
+             for row in rows if row[width] is not None]
+    set_committed_value(cart, "items", items)
+    for item in items:
+        set_committed_value(item, "cart", cart)
     return cart
+
+
+@functools.cache
+def _cart_keys() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The attribute names of the cart's and its lines' columns, in ``_member_cart_rows``' order."""
+    return tuple(key for _column, key in column_keys(OrgMemberCart)), \
+        tuple(key for _column, key in column_keys(OrgMemberCartItem))
+
+
+@prebuilt
+def _member_cart_rows() -> sa.Select:
+    """``_member_cart`` as columns: the cart's, then its lines' (NULLs for an empty cart), one row
+    per line in the relationship's order (bound: member_id, market_id)."""
+    cart, item = OrgMemberCart, OrgMemberCartItem
+    return (
+        sa.select(*(column for column, _key in column_keys(cart)), *(column for column, _key in column_keys(item)))
+        .select_from(cart.__table__)
+        .outerjoin(item.__table__, item.__table__.c.cart_id == cart.__table__.c.id)
+        .where(cart.__table__.c.member_id == sa.bindparam("member_id"),
+               cart.__table__.c.market_id == sa.bindparam("market_id"))
+        .order_by(item.__table__.c.created_at, item.__table__.c.id)
+    )
 
 
 @prebuilt

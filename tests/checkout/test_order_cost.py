@@ -15,6 +15,7 @@ from app.catalog.models import (
     OrgProductVariantPaymentPlan,
     OrgProductVariantPaymentPlanMarketPrice,
 )
+from app.checkout.models import OrgMemberCart, OrgMemberCartItem
 from app.extensions import db
 from app.markets.models import OrgMarket, OrgRegion
 from app.orgs.models import Org
@@ -22,7 +23,7 @@ from app.tax.models import OrgTaxCategory, OrgTaxRate
 from tests.checkout.test_checkout import PREFIX, _checkout_form, _login_and_add, shop  # noqa: F401
 
 CATALOG = (OrgProduct, OrgProductVariant, OrgProductVariantPaymentPlan, OrgProductVariantPaymentPlanMarketPrice,
-           OrgTaxRate, OrgRegion, OrgTaxCategory, Org, OrgMarket)
+           OrgTaxRate, OrgRegion, OrgTaxCategory, Org, OrgMarket, OrgMemberCart, OrgMemberCartItem)
 
 
 @pytest.fixture
@@ -71,7 +72,7 @@ def test_an_order_of_a_member_loads_no_catalog_tax_or_org_objects_through_the_or
     _order(client, shop.basic_id)  # the first order makes the buyer a member
     loaded.clear()
     _order(client, shop.premium_id)
-    # The cart's offers (_offers) and the tax rate (applied_rate) are read as plain rows; placing
+    # The cart (member_cart), its offers (_offers) and the tax rate (applied_rate) are read as plain rows; placing
     # the order takes the org's id and slug and the market's currency from the storefront.
     assert loaded == {}
 
