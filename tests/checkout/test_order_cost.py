@@ -18,12 +18,14 @@ from app.catalog.models import (
 from app.checkout.models import OrgMemberCart, OrgMemberCartItem
 from app.extensions import db
 from app.markets.models import OrgMarket, OrgRegion
+from app.orders.models import OrgMemberOrder, OrgMemberOrderItem, OrgMemberOrderPayment
 from app.orgs.models import Org
 from app.tax.models import OrgTaxCategory, OrgTaxRate
 from tests.checkout.test_checkout import PREFIX, _checkout_form, _login_and_add, shop  # noqa: F401
 
 CATALOG = (OrgProduct, OrgProductVariant, OrgProductVariantPaymentPlan, OrgProductVariantPaymentPlanMarketPrice,
-           OrgTaxRate, OrgRegion, OrgTaxCategory, Org, OrgMarket, OrgMemberCart, OrgMemberCartItem)
+           OrgTaxRate, OrgRegion, OrgTaxCategory, Org, OrgMarket, OrgMemberCart, OrgMemberCartItem,
+           OrgMemberOrder, OrgMemberOrderItem, OrgMemberOrderPayment)
 
 
 @pytest.fixture
@@ -73,7 +75,8 @@ def test_an_order_of_a_member_loads_no_catalog_tax_or_org_objects_through_the_or
     loaded.clear()
     _order(client, shop.premium_id)
     # The cart (member_cart), its offers (_offers) and the tax rate (applied_rate) are read as plain rows; placing
-    # the order takes the org's id and slug and the market's currency from the storefront.
+    # the order takes the org's id and slug and the market's currency from the storefront; paying it
+    # reads the order, its items and payments as plain rows (member_order_for_update).
     assert loaded == {}
 
 
