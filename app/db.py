@@ -744,10 +744,13 @@ def upsert_insert(dialect_name: str):
 # objects of them in the session, persistent and unchanged, as the flush would have left them.
 
 @functools.cache
-def _column_keys(model) -> tuple[tuple[sa.Column, str], ...]:
+def column_keys(model) -> tuple[tuple[sa.Column, str], ...]:
     """The model's table's columns with their attribute names."""
     mapper = sa.inspect(model)
     return tuple((column, mapper.get_property_by_column(column).key) for column in model.__table__.columns)
+
+
+_column_keys = column_keys
 
 
 def row_values(model, values: dict) -> dict:

@@ -26,12 +26,14 @@ import functools
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from app.accounts.models import User
 from app.catalog.models import (
@@ -41,11 +43,13 @@ from app.catalog.models import (
     OrgProductVariant,
     OrgProductVariantPaymentPlan,
     OrgProductVariantPaymentPlanMarketPrice,
+    OrgProductVariantPaymentPlanSubscription,
     OrgProductVariantPaymentPlanTranslation,
+    OrgProductVariantPaymentPlanUsageBased,
     OrgProductVariantTranslation,
 )
 from app.checkout.models import OrgMemberCart, OrgMemberCartItem
-from app.db import new_id, prebuilt, utcnow
+from app.db import column_keys, held, new_id, plain_rows, prebuilt, utcnow, with_kept_hash
 from app.errors import ConflictError, NotFoundError, ValidationError
 from app.extensions import db
 from app.markets.locales import BASE
@@ -140,12 +144,49 @@ def _store_session_carts(store: MutableMapping, carts: dict[str, dict[str, int]]
 def member_cart(member: OrgMember, market_id: str) -> OrgMemberCart:
     """The member's cart in the market with its items; a new, not yet saved cart if there is none
     (it is saved by the first item added to it)."""
-    cart = db.session.execute(
-        _member_cart(), {"member_id": member.id, "market_id": market_id}
-    ).unique().scalar_one_or_none()
-    if cart is None:
-        cart = OrgMemberCart(org_id=member.org_id, member_id=member.id, market_id=market_id, items=[])
+    params = {"member_id": member.id, "market_id": market_id}
+    rows = plain_rows(db.session, _member_cart_rows(), params).all()
+    if not rows:
+        return OrgMemberCart(org_id=member.org_id, member_id=member.id, market_id=market_id, items=[])
+    cart_keys, item_keys = _cart_keys()
+    width = len(cart_keys)
+    identity_map = db.session.identity_map
+    if identity_key(OrgMemberCart, rows[0][0]) in identity_map or any(
+            row[width] is not None and identity_key(OrgMemberCartItem, row[width]) in identity_map for row in rows):
+        # Objects of this cart are in the session already: the ORM's loading, which keeps them.
+        return db.session.execute(_member_cart(), params).unique().scalar_one()
+    # The cart and its lines as the ORM would have loaded them (persistent, unchanged, the lines in
+    # the relationship's order), from plain rows: loading them through the ORM cost more Python than
+    # the query, on every add, checkout page and order.
+    cart = held(db.session, OrgMemberCart, dict(zip(cart_keys, rows[0][:width], strict=True)))
+    items = [held(db.session, OrgMemberCartItem, dict(zip(item_keys, row[width:], strict=True)))
+             for row in rows if row[width] is not None]
+    set_committed_value(cart, "items", items)
+    for item in items:
+        set_committed_value(item, "cart", cart)
     return cart
+
+
+@functools.cache
+def _cart_keys() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The attribute names of the cart's and its lines' columns, in ``_member_cart_rows``' order."""
+    return tuple(key for _column, key in column_keys(OrgMemberCart)), \
+        tuple(key for _column, key in column_keys(OrgMemberCartItem))
+
+
+@prebuilt
+def _member_cart_rows() -> sa.Select:
+    """``_member_cart`` as columns: the cart's, then its lines' (NULLs for an empty cart), one row
+    per line in the relationship's order (bound: member_id, market_id)."""
+    cart, item = OrgMemberCart, OrgMemberCartItem
+    return (
+        sa.select(*(column for column, _key in column_keys(cart)), *(column for column, _key in column_keys(item)))
+        .select_from(cart.__table__)
+        .outerjoin(item.__table__, item.__table__.c.cart_id == cart.__table__.c.id)
+        .where(cart.__table__.c.member_id == sa.bindparam("member_id"),
+               cart.__table__.c.market_id == sa.bindparam("market_id"))
+        .order_by(item.__table__.c.created_at, item.__table__.c.id)
+    )
 
 
 @prebuilt
@@ -263,12 +304,55 @@ def _drop(cart: Cart, plan_id: str) -> bool:
 
 # ---- what is sold in the market ------------------------------------------------------------------
 
+class _Plan(NamedTuple):
+    id: str
+    variant_id: str
+    type: str
+    name: str
+    access_tier: int
+    is_active: bool
+    sort_order: int
+    subscription: _Subscription | None
+    usage_based: _UsageBased | None
+
+
+class _Subscription(NamedTuple):
+    interval: str
+    interval_count: int
+    trial_period_days: int
+
+
+class _UsageBased(NamedTuple):
+    usage_unit: str
+
+
+class _Variant(NamedTuple):
+    is_active: bool
+
+
+class _Product(NamedTuple):
+    id: str
+    name: str
+    slug: str
+    type: str
+    status: str
+    tax_category_id: str | None
+
+
+class _Price(NamedTuple):
+    price: Decimal
+    price_per_unit: Decimal | None
+
+
 @dataclass(frozen=True)
 class _Offer:
-    plan: OrgProductVariantPaymentPlan
-    variant: OrgProductVariant
-    product: OrgProduct
-    price: OrgProductVariantPaymentPlanMarketPrice | None
+    """A plan as the cart reads it: the plan's, variant's, product's and market price's columns the
+    cart uses (plain rows: reading them as ORM objects cost more Python than the query)."""
+
+    plan: _Plan
+    variant: _Variant
+    product: _Product
+    price: _Price | None
     variant_count: int = 1  # active variants of the product (the variant is named when there are several)
     # The names in the locale chain the offers were read for (``translated``'s rule, in SQL).
     product_name: str = ""
@@ -289,6 +373,21 @@ class _Offer:
     @property
     def physical(self) -> bool:
         return self.product.type == "physical"
+
+    @classmethod
+    def of(cls, row) -> _Offer:
+        """The offer of a row of ``_offers_statement``."""
+        (plan_id, variant_id, plan_type, plan_name, access_tier, plan_active, sort_order,
+         sub_plan, interval, interval_count, trial_days, usage_plan, usage_unit, variant_active,
+         product_id, product_base_name, slug, product_type, status, tax_category_id,
+         price_id, price, price_per_unit, variant_count, product_name, name, variant_name, collection_ids) = row
+        plan = _Plan(plan_id, variant_id, plan_type, plan_name, access_tier, plan_active, sort_order,
+                     _Subscription(interval, interval_count, trial_days) if sub_plan is not None else None,
+                     _UsageBased(usage_unit) if usage_plan is not None else None)
+        return cls(plan, _Variant(variant_active),
+                   _Product(product_id, product_base_name, slug, product_type, status, tax_category_id),
+                   _Price(price, price_per_unit) if price_id is not None else None,
+                   variant_count, product_name, name, variant_name, collection_ids)
 
 
 def _chain_keys(chain: Sequence[str | None]) -> list[str | None]:
@@ -318,13 +417,16 @@ def _translated_name(translation, owner_column, owner_id, base, locales: int):
 
 
 @functools.cache
-def _offers_statement(locales: int):
+def _offers_statement(locales: int, single: bool):
     """The offers query for a locale chain of ``locales`` locales, built once per process (as
     ``prebuilt``: neither its clauses nor its cache key are rebuilt per request); bound at execution:
-    ``org_id``, ``market_id``, ``plan_ids`` and ``locale_0`` ... ."""
+    ``org_id``, ``market_id``, ``plan_id`` (``single``) or ``plan_ids``, and ``locale_0`` ... .
+    Columns, not entities (``_Offer.of``); one plan (adding to a cart, a cart of one line) is bound
+    as a single value, so the statement runs on the driver directly (``plain_rows``)."""
     plan, variant, product, price = (
         OrgProductVariantPaymentPlan, OrgProductVariant, OrgProduct, OrgProductVariantPaymentPlanMarketPrice,
     )
+    subscription, usage = OrgProductVariantPaymentPlanSubscription, OrgProductVariantPaymentPlanUsageBased
     sibling = aliased(OrgProductVariant)
     variant_count = (
         sa.select(sa.func.count(sibling.id))
@@ -346,15 +448,20 @@ def _offers_statement(locales: int):
         .correlate(product)
         .scalar_subquery()
     )
-    return (
-        sa.select(plan, variant, product, price, variant_count, *names, collections)
+    chosen = (plan.id == sa.bindparam("plan_id")) if single else plan.id.in_(sa.bindparam("plan_ids", expanding=True))
+    return with_kept_hash(
+        sa.select(plan.id, plan.variant_id, plan.type, plan.name, plan.access_tier, plan.is_active, plan.sort_order,
+                  subscription.plan_id, subscription.interval, subscription.interval_count,
+                  subscription.trial_period_days, usage.plan_id, usage.usage_unit, variant.is_active,
+                  product.id, product.name, product.slug, product.type, product.status, product.tax_category_id,
+                  price.id, price.price, price.price_per_unit, variant_count, *names, collections)
         .join(variant, variant.id == plan.variant_id)
         .join(product, product.id == variant.product_id)
         .outerjoin(price, sa.and_(price.plan_id == plan.id, price.market_id == sa.bindparam("market_id"),
                                   price.is_active.is_(True)))
-        .where(plan.id.in_(sa.bindparam("plan_ids", expanding=True)), plan.org_id == org_id,
-               product.org_id == org_id)
-        .options(joinedload(plan.subscription), joinedload(plan.usage_based))
+        .outerjoin(subscription, subscription.plan_id == plan.id)
+        .outerjoin(usage, usage.plan_id == plan.id)
+        .where(chosen, plan.org_id == org_id, product.org_id == org_id)
     )
 
 
@@ -366,10 +473,13 @@ def _offers(org_id: str, market_id: str, plan_ids: Iterable[str],
     if not ids:
         return {}
     keys = _chain_keys(chain)
-    params = {"org_id": org_id, "market_id": market_id, "plan_ids": ids,
-              **{f"locale_{n}": key for n, key in enumerate(keys)}}
-    rows = db.session.execute(_offers_statement(len(keys)), params).all()
-    return {row[0].id: _Offer(*row) for row in rows}
+    params = {"org_id": org_id, "market_id": market_id, **{f"locale_{n}": key for n, key in enumerate(keys)}}
+    if len(ids) == 1:
+        params["plan_id"] = ids[0]
+    else:
+        params["plan_ids"] = ids
+    rows = plain_rows(db.session, _offers_statement(len(keys), len(ids) == 1), params).all()
+    return {row[0]: _Offer.of(row) for row in rows}
 
 
 def _check_quantity(quantity) -> int:

@@ -42,6 +42,24 @@ def fingerprint(contents: carts.CartContents) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
+@dataclass(frozen=True)
+class _OrgRef:
+    """What placing an order reads of the org when the buyer is a member already: no org row is
+    loaded for it (``orders.place_order`` reads the id and, for the order number, the slug)."""
+
+    id: str
+    slug: str
+
+
+@dataclass(frozen=True)
+class _MarketRef:
+    """What placing an order reads of the market (its id, org and currency), from the storefront."""
+
+    id: str
+    org_id: str
+    currency_code: str
+
+
 @dataclass
 class Priced:
     quote: pricing.Quote
@@ -60,10 +78,11 @@ def price(storefront: Storefront, contents: carts.CartContents, *, billing_count
           placing: bool = True) -> Priced:
     """Quote the cart with the codes that can be used, and say why the others cannot (``user``:
     the buyer, whose earlier uses of a code count against its per-member limit). ``placing=False``
-    (the checkout page shown, no order placed): without codes the org and market rows are not
-    loaded (``Priced.org`` and ``market`` stay None)."""
+    (the checkout page shown, no order placed) changes nothing any more: without codes the org and
+    market rows are not loaded (``Priced.org`` and ``market`` stay None; placing the order takes what
+    it needs of them from the storefront)."""
     org, market = None, None
-    if placing or discount_code or gift_card_codes(gift_card_text):
+    if discount_code or gift_card_codes(gift_card_text):
         org, market = db.session.execute(
             sa.select(Org, OrgMarket).join(OrgMarket, OrgMarket.org_id == Org.id)
             .where(Org.id == storefront.org_id, OrgMarket.id == storefront.market_id)
@@ -105,10 +124,17 @@ def place(storefront: Storefront, user: User, cart: carts.Cart, contents: carts.
         raise ValidationError(_("Remove or correct the codes that cannot be used."))
     if billing_country not in storefront.country_codes:
         raise ValidationError(_("Choose a country this store sells to."))
-    org = priced.org if priced.org is not None and priced.org.id == storefront.org_id \
-        else db.session.get(Org, storefront.org_id)
-    market = priced.market if priced.market is not None and priced.market.id == storefront.market_id \
-        else db.session.get(OrgMarket, storefront.market_id)
+    known_member = member is not None and member.org_id == storefront.org_id
+    if priced.org is not None and priced.org.id == storefront.org_id:
+        org = priced.org
+    elif known_member:  # placing reads the org's id and slug (the order number's prefix): the storefront's
+        org = _OrgRef(storefront.org_id, storefront.org_slug)
+    else:  # becoming a member needs the org's row
+        org = db.session.get(Org, storefront.org_id)
+    if priced.market is not None and priced.market.id == storefront.market_id:
+        market = priced.market
+    else:  # and of the market, its id, org and currency: the storefront's (read in this request)
+        market = _MarketRef(storefront.market_id, storefront.org_id, storefront.currency_code)
     if member is None or member.org_id != org.id:
         member = ensure_member(org, user, membership_type="customer")
     if member.billing_country_code != billing_country:  # (unchanged: nothing for the flushes to look at)

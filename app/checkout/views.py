@@ -23,6 +23,7 @@ from app.accounts.services import WeakPasswordError, main_profile, register_and_
 from app.accounts.signin import sign_in
 from app.checkout import cart as carts
 from app.checkout import services as checkout
+from app.checkout.checkout_html import checkout_body, checkout_summary
 from app.checkout.forms import (
     AddToCartForm,
     CheckoutAccountForm,
@@ -42,6 +43,8 @@ from app.web.htmx import is_htmx, redirect, render
 from app.web.labels import country_name
 
 bp = Blueprint("checkout", __name__)
+bp.add_app_template_global(checkout_body, "checkout_body")
+bp.add_app_template_global(checkout_summary, "checkout_summary")
 
 NOT_SELLING = _l("This store cannot take orders yet: it has no country to sell to. Please come back later.")
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import calendar
 import contextlib
+import functools
 from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -30,6 +31,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from app.catalog.models import (
     RECURRING_PLAN_TYPES,
@@ -39,7 +41,7 @@ from app.catalog.models import (
     OrgProductVariantPaymentPlan,
 )
 from app.checks import check_email, clean_text, to_amount
-from app.db import held, insert_text, plain_rows, prebuilt, row_values, upsert_insert, utcnow
+from app.db import column_keys, held, insert_text, plain_rows, prebuilt, row_values, upsert_insert, utcnow
 from app.entitlements import services as entitlements
 from app.entitlements.models import SUBSCRIPTION_RUNNING_STATUSES, OrgMemberSubscription
 from app.errors import (
@@ -68,8 +70,8 @@ from app.platform.email import QueuedEmail, queue_emails
 from app.platform.links import public_url
 from app.platform.models import Country
 from app.pricing.pipeline import PricedLine, Quote
-from app.tax.models import OrgTaxRate, OrgTaxRateSnapshot
-from app.tax.services import snapshot_data
+from app.tax.models import OrgTaxRateSnapshot
+from app.tax.services import RateView, snapshot_data
 
 ORDER_NUMBER_LENGTH = 20  # org_member_order.order_number is String(20)
 ORDER_NUMBER_DIGITS = 6
@@ -196,13 +198,13 @@ def _product_types(org: Org, quote: Quote) -> dict[str, str]:
     return types
 
 
-def _tax_rate_percent(rate: OrgTaxRate | None) -> Decimal | None:
+def _tax_rate_percent(rate: RateView | None) -> Decimal | None:
     if rate is None or rate.type != "percent" or rate.rate is None:
         return None
     return (rate.rate * 100).quantize(Decimal("0.0001"))
 
 
-def _applied_rate(line: PricedLine, currency: str) -> OrgTaxRate | None:
+def _applied_rate(line: PricedLine, currency: str) -> RateView | None:
     rate = line.tax_rate
     if rate is None:
         return None
@@ -516,13 +518,64 @@ def lock_order(order: OrgMemberOrder) -> OrgMemberOrder:
 def member_order_for_update(org_id: str, member_id: str, number: str) -> OrgMemberOrder | None:
     """The member's order ``number`` in the org with its items and payments, loaded under the row
     lock ``lock_order`` takes (so paying it right after loads nothing again); None if there is none."""
-    db.session.flush()
-    order = db.session.execute(
-        _member_order_for_update(), {"org_id": org_id, "member_id": member_id, "number": number}
-    ).unique().scalar_one_or_none()
-    if order is not None:
-        _locked_orders()[order.id] = order
+    params = {"org_id": org_id, "member_id": member_id, "number": number}
+    rows = plain_rows(db.session, _member_order_rows(), params).all()  # (flushes first, as the ORM's query)
+    if not rows:
+        return None
+    (order_keys, item_keys, payment_keys), identity_map = _order_keys(), db.session.identity_map
+    at_item, at_payment = len(order_keys), len(order_keys) + len(item_keys)
+    if identity_key(OrgMemberOrder, rows[0][0]) in identity_map or any(
+            (row[at_item] is not None and identity_key(OrgMemberOrderItem, row[at_item]) in identity_map)
+            or (row[at_payment] is not None and identity_key(OrgMemberOrderPayment, row[at_payment]) in identity_map)
+            for row in rows):
+        # Objects of this order are in the session already: the ORM's loading refreshes them.
+        order = db.session.execute(_member_order_for_update(), params).unique().scalar_one()
+    else:
+        # The order, its items and its payments as the ORM's loading leaves them (persistent,
+        # unchanged, the collections in their relationships' order) from the rows of one statement
+        # (items x payments), without the ORM's loading work: paying an order reads it here.
+        order = held(db.session, OrgMemberOrder, dict(zip(order_keys, rows[0][:at_item], strict=True)))
+        items, payments = {}, {}
+        for row in rows:  # ordered by item, then payment
+            if row[at_item] is not None and row[at_item] not in items:
+                items[row[at_item]] = held(db.session, OrgMemberOrderItem,
+                                           dict(zip(item_keys, row[at_item:at_payment], strict=True)))
+            if row[at_payment] is not None and row[at_payment] not in payments:
+                payments[row[at_payment]] = held(db.session, OrgMemberOrderPayment,
+                                                 dict(zip(payment_keys, row[at_payment:], strict=True)))
+        set_committed_value(order, "items", list(items.values()))
+        set_committed_value(order, "payments", list(payments.values()))
+        for child in (*items.values(), *payments.values()):
+            set_committed_value(child, "order", order)
+    _locked_orders()[order.id] = order
     return order
+
+
+@functools.cache
+def _order_keys() -> tuple[tuple[str, ...], ...]:
+    """The attribute names of the order's, its items' and its payments' columns (``_member_order_rows``)."""
+    return tuple(tuple(key for _column, key in column_keys(model))
+                 for model in (OrgMemberOrder, OrgMemberOrderItem, OrgMemberOrderPayment))
+
+
+@prebuilt
+def _member_order_rows() -> sa.Select:
+    """``_member_order_for_update`` as columns: the order's, its items', its payments' (NULLs where
+    there are none), one row per item and payment, ordered by item, then payment, the order's row
+    locked (bound: org_id, member_id, number)."""
+    order, item, payment = OrgMemberOrder.__table__, OrgMemberOrderItem.__table__, OrgMemberOrderPayment.__table__
+    columns = [column for model in (OrgMemberOrder, OrgMemberOrderItem, OrgMemberOrderPayment)
+               for column, _key in column_keys(model)]
+    return (
+        sa.select(*columns)
+        .select_from(order)
+        .outerjoin(item, item.c.order_id == order.c.id)
+        .outerjoin(payment, payment.c.order_id == order.c.id)
+        .where(order.c.org_id == sa.bindparam("org_id"), order.c.member_id == sa.bindparam("member_id"),
+               order.c.order_number == sa.bindparam("number"))
+        .order_by(item.c.created_at, item.c.id, payment.c.created_at, payment.c.id)
+        .with_for_update(of=order)
+    )
 
 
 @prebuilt

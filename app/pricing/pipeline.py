@@ -32,8 +32,7 @@ from app.giftcards import services as giftcard_services
 from app.giftcards.models import OrgGiftCard
 from app.money import ZERO, allocate, quantize
 from app.orgs.models import Org
-from app.tax.models import OrgTaxRate
-from app.tax.services import rate_for
+from app.tax.services import RateView, applied_rate
 
 HUNDRED = Decimal(100)
 
@@ -92,7 +91,7 @@ class PricedLine:
     total: Decimal
     net: Decimal
     gift_card: Decimal
-    tax_rate: OrgTaxRate | None
+    tax_rate: RateView | None  # the rate's values (app.tax.services.applied_rate)
     tax_label: str
 
     @property
@@ -232,14 +231,14 @@ def _names_its_rate(name: str, rate: Decimal) -> bool:
     return re.search(rf"(?<![\d.,]){digits}(?:[.,]0+)?\s*%", name) is not None
 
 
-def _tax_label(rate: OrgTaxRate) -> str:
+def _tax_label(rate: RateView) -> str:
     """The rate's name with its percentage, stated once (a name that already says it is kept)."""
     if rate.type == "percent" and not _names_its_rate(rate.name, rate.rate):
         return f"{rate.name} {format_percent(rate.rate, format='#,##0.###%')}"
     return rate.name
 
 
-def _line_tax(rate: OrgTaxRate | None, amount: Decimal, quantity: int, *, currency: str,
+def _line_tax(rate: RateView | None, amount: Decimal, quantity: int, *, currency: str,
               tax_inclusive: bool) -> tuple[Decimal, Decimal, Decimal]:
     """``(tax, net, total)`` of a line whose discounted price is ``amount`` (gross when inclusive)."""
     zero = quantize(ZERO, currency)
@@ -260,8 +259,8 @@ def _line_tax(rate: OrgTaxRate | None, amount: Decimal, quantity: int, *, curren
 
 
 def _applicable_rate(org: Org, category_id: str | None, *, currency: str, country: str,
-                     subdivision: str | None, at: datetime) -> OrgTaxRate | None:
-    rate = rate_for(org, category_id=category_id, country_code=country, subdivision_code=subdivision, at=at)
+                     subdivision: str | None, at: datetime) -> RateView | None:
+    rate = applied_rate(org.id, category_id=category_id, country_code=country, subdivision_code=subdivision, at=at)
     if rate is not None and rate.type == "fixed" and (rate.currency_code or "").upper() != currency:
         return None  # a fixed amount in another currency cannot be charged on this order
     return rate
@@ -290,7 +289,7 @@ def quote(org: Org, *, currency: str, tax_inclusive: bool, lines: list[LineInput
     subtotals = [quantize(line.unit_price * line.quantity, currency) for line in lines]
     discounts = _discounts(discount, lines, subtotals, currency)
 
-    rates: dict[str | None, OrgTaxRate | None] = {}
+    rates: dict[str | None, RateView | None] = {}
     priced: list[PricedLine] = []
     for line, subtotal, line_discount in zip(lines, subtotals, discounts, strict=True):
         if line.tax_category_id not in rates:

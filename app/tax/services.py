@@ -12,14 +12,14 @@ import functools
 import re
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager, joinedload
 
 from app.checks import aware, to_decimal_number
-from app.db import utcnow
+from app.db import plain_rows, utcnow, with_kept_hash
 from app.errors import ValidationError
 from app.extensions import db
 from app.markets.models import OrgRegion
@@ -267,6 +267,89 @@ def _rate_statement(with_subdivision: bool) -> sa.Select[tuple[OrgTaxRate]]:
         # The region and category come along: an order's tax snapshot (``snapshot_data``) reads them.
         .options(contains_eager(OrgTaxRate.region), joinedload(OrgTaxRate.tax_category))
         .order_by(sa.case((OrgRegion.subdivision_code.is_(None), 1), else_=0), OrgTaxRate.effective_from.desc())
+        .limit(1)
+    )
+
+
+class RegionView(NamedTuple):
+    """The columns of a rate's region that pricing and the order's snapshot read."""
+
+    id: str
+    name: str
+    country_code: str
+    subdivision_code: str | None
+
+
+class CategoryView(NamedTuple):
+    id: str
+    code: str
+    name: str
+
+
+class RateView(NamedTuple):
+    """A tax rate as pricing reads it (``applied_rate``): the rate's columns, its region and its
+    category, from one row (what ``snapshot_data`` records reads the same attributes)."""
+
+    id: str
+    org_id: str
+    tax_category_id: str
+    region_id: str
+    name: str
+    type: str
+    rate: Decimal | None
+    amount: Decimal | None
+    currency_code: str | None
+    effective_from: datetime
+    effective_to: datetime | None
+    region: RegionView
+    tax_category: CategoryView
+
+
+def applied_rate(org_id: str, *, category_id: str | None, country_code: str | None,
+                 subdivision_code: str | None = None, at: datetime) -> RateView | None:
+    """``rate_for``'s rate as plain values (``RateView``), not ORM objects: pricing reads it on every
+    cart, checkout and order (loading the rate, its region and its category as objects cost more
+    Python than the query). The same rule and SQL as ``rate_for``."""
+    country_code = (country_code or "").strip().upper()
+    if not category_id or not country_code:
+        return None
+    at = aware(at)
+    subdivision = normalize_subdivision(country_code, subdivision_code)
+    params = {"org_id": org_id, "category_id": category_id, "country_code": country_code, "at": at}
+    if subdivision:
+        params["subdivision"] = subdivision
+    row = plain_rows(db.session, _rate_view_statement(bool(subdivision)), params).first()
+    if row is None:
+        return None
+    return RateView(*row[:11], RegionView(*row[11:15]), CategoryView(*row[15:18]))
+
+
+@functools.cache
+def _rate_view_statement(with_subdivision: bool) -> sa.Select:
+    """``_rate_statement``'s query as columns (built once per process per shape)."""
+    at = sa.bindparam("at", type_=OrgTaxRate.effective_from.type)
+    rate, region, category = OrgTaxRate, OrgRegion, OrgTaxCategory
+    region_match = (
+        sa.or_(region.subdivision_code.is_(None), region.subdivision_code == sa.bindparam("subdivision"))
+        if with_subdivision else region.subdivision_code.is_(None)
+    )
+    return with_kept_hash(
+        sa.select(rate.id, rate.org_id, rate.tax_category_id, rate.region_id, rate.name, rate.type, rate.rate,
+                  rate.amount, rate.currency_code, rate.effective_from, rate.effective_to,
+                  region.id, region.name, region.country_code, region.subdivision_code,
+                  category.id, category.code, category.name)
+        .join(region, region.id == rate.region_id)
+        .join(category, category.id == rate.tax_category_id)
+        .where(
+            rate.org_id == sa.bindparam("org_id"),
+            region.org_id == sa.bindparam("org_id"),
+            rate.tax_category_id == sa.bindparam("category_id"),
+            region.country_code == sa.bindparam("country_code"),
+            region_match,
+            rate.effective_from <= at,
+            sa.or_(rate.effective_to.is_(None), rate.effective_to > at),
+        )
+        .order_by(sa.case((region.subdivision_code.is_(None), 1), else_=0), rate.effective_from.desc())
         .limit(1)
     )
 

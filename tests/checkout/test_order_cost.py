@@ -1,0 +1,96 @@
+"""What one order costs the server (issue 15: 50 orders/s with 8 clients): the cart's reads load no
+catalog objects through the ORM, and each step runs a fixed number of statements."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+
+from app.catalog.models import (
+    OrgProduct,
+    OrgProductVariant,
+    OrgProductVariantPaymentPlan,
+    OrgProductVariantPaymentPlanMarketPrice,
+)
+from app.checkout.models import OrgMemberCart, OrgMemberCartItem
+from app.extensions import db
+from app.markets.models import OrgMarket, OrgRegion
+from app.orders.models import OrgMemberOrder, OrgMemberOrderItem, OrgMemberOrderPayment
+from app.orgs.models import Org
+from app.tax.models import OrgTaxCategory, OrgTaxRate
+from tests.checkout.test_checkout import PREFIX, _checkout_form, _login_and_add, shop  # noqa: F401
+
+CATALOG = (OrgProduct, OrgProductVariant, OrgProductVariantPaymentPlan, OrgProductVariantPaymentPlanMarketPrice,
+           OrgTaxRate, OrgRegion, OrgTaxCategory, Org, OrgMarket, OrgMemberCart, OrgMemberCartItem,
+           OrgMemberOrder, OrgMemberOrderItem, OrgMemberOrderPayment)
+
+
+@pytest.fixture
+def loaded(app):
+    """Catalog objects the ORM loads (its ``load`` event), by model name."""
+    counts: dict[str, int] = {}
+    listeners = []
+    for model in CATALOG:
+        def on_load(_target, _context, name=model.__name__):
+            counts[name] = counts.get(name, 0) + 1
+        sa.event.listen(model, "load", on_load)
+        listeners.append((model, on_load))
+    yield counts
+    for model, listener in listeners:
+        sa.event.remove(model, "load", listener)
+
+
+@pytest.fixture
+def statements(app):
+    """The statements each request runs (before_cursor_execute), reset by the test."""
+    found: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def record(_conn, _cursor, statement, *_rest):
+        found.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    yield found
+    sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def _order(client, plan_id) -> None:
+    assert client.post(f"{PREFIX}/cart/items", data={"plan_id": plan_id}).status_code == 303
+    placed = client.post(f"{PREFIX}/checkout", data={**_checkout_form(client), "action": "place"})
+    assert placed.status_code in (302, 303), placed.get_data(as_text=True)[:500]
+    pay = urlsplit(placed.headers["Location"]).path
+    assert re.search(r"/orders/[^/]+/pay$", pay)
+    assert client.get(pay).status_code == 200
+    assert client.post(pay, data={"outcome": "pay"}).status_code in (302, 303)
+
+
+def test_an_order_of_a_member_loads_no_catalog_tax_or_org_objects_through_the_orm(shop, client, login, loaded):  # noqa: F811
+    _login_and_add(client, login, shop.basic_id)
+    client.post(f"{PREFIX}/cart/items/{shop.basic_id}/delete")
+    _order(client, shop.basic_id)  # the first order makes the buyer a member
+    loaded.clear()
+    _order(client, shop.premium_id)
+    # The cart (member_cart), its offers (_offers) and the tax rate (applied_rate) are read as plain rows; placing
+    # the order takes the org's id and slug and the market's currency from the storefront; paying it
+    # reads the order, its items and payments as plain rows (member_order_for_update).
+    assert loaded == {}
+
+
+def test_placing_an_order_of_a_member_runs_a_fixed_number_of_statements(shop, client, login, statements):  # noqa: F811
+    _login_and_add(client, login, shop.basic_id)
+    client.post(f"{PREFIX}/cart/items/{shop.basic_id}/delete")
+    _order(client, shop.basic_id)  # the first order makes the buyer a member
+    assert client.post(f"{PREFIX}/cart/items", data={"plan_id": shop.premium_id}).status_code == 303
+    form = {**_checkout_form(client), "action": "place"}
+    statements.clear()
+    assert client.post(f"{PREFIX}/checkout", data=form).status_code in (302, 303)
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert not [s for s in reads if "FROM org " in s or "FROM org\n" in s], "the org is the storefront's"
+    # the storefront, the signed-in user with the membership, the cart, its offers, the tax rate, the
+    # order number, the order, its item, its tax snapshot, the cart's lines deleted (and the test's
+    # SAVEPOINT)
+    assert len(statements) <= 12, statements
