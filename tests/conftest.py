@@ -1,6 +1,6 @@
 """Shared fixtures: one schema per session, one rolled-back transaction per test.
 
-Database: ``TestConfig`` uses ``TEST_DATABASE_URL`` (then ``DATABASE_URL``), else in-memory
+Database: ``TestConfig`` uses ``TEST_DATABASE_URL`` (never ``DATABASE_URL``), else in-memory
 SQLite. ``scripts/test.sh`` runs the suite once on SQLite and once on a throwaway PostgreSQL,
 where ``VOLMIFY_PG_ADMIN_URL`` (the server's ``postgres`` database) lets a test create extra
 databases (see ``pg_admin_url``).
