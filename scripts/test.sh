@@ -10,8 +10,9 @@
 #             with the Nu HTML checker and axe-core over every visited page (ensure_quality_tools)
 #
 # With `all`, the postgres stage runs in the background beside sqlite and browser (TEST_SERIAL=1
-# runs them one after another); its output is printed when it ends. The SQLite run of tests/staff
-# then follows it in that background lane (summary line "sqlite-staff"), so the two lanes take about
+# runs them one after another); its output is printed when it ends. The SQLite run of tests/staff,
+# tests/learn, tests/web and tests/checkout then follows it in that background lane (summary line
+# "sqlite-more"), so the two lanes take about
 # the same time on two cores.
 #
 # The sqlite and postgres stages share one throwaway redis-server (scripts/redis.sh), exported as
@@ -255,21 +256,22 @@ skip_or_fail() {  # stage, reason
     fi
 }
 
-# With the PostgreSQL stage in the background, the SQLite stage's tests/staff (about 1.5 min) runs
-# after it in the background lane ("sqlite-staff"), so both lanes end at about the same time.
+# With the PostgreSQL stage in the background, part of the SQLite stage (about 3.5 min of its 6) runs
+# after it in the background lane ("sqlite-more"), so both lanes end at about the same time (the
+# other: the rest of SQLite, then the browser stage).
 SPLIT_SQLITE=""
-SQLITE_LATER=tests/staff
+SQLITE_LATER=(tests/staff tests/learn tests/web tests/checkout)
 
 stage_sqlite() {
     if [[ -n "$SPLIT_SQLITE" ]]; then
-        run_pytest sqlite -m "not browser" tests --ignore="$SQLITE_LATER"
+        run_pytest sqlite -m "not browser" tests "${SQLITE_LATER[@]/#/--ignore=}"
     else
         run_pytest sqlite -m "not browser" tests
     fi
 }
 
-stage_sqlite_staff() {
-    run_pytest sqlite-staff -m "not browser" "$SQLITE_LATER"
+stage_sqlite_more() {
+    run_pytest sqlite-more -m "not browser" "${SQLITE_LATER[@]}"
 }
 
 stage_postgres() {
@@ -360,7 +362,7 @@ start_redis
 BACKGROUND_PID=""
 if wants postgres && [[ ${#STAGES[@]} -gt 1 && -z "${TEST_SERIAL:-}" ]]; then
     LANE=(postgres)
-    if wants sqlite; then SPLIT_SQLITE=1; LANE+=(sqlite-staff); fi
+    if wants sqlite; then SPLIT_SQLITE=1; LANE+=(sqlite-more); fi
     if [[ -n "${TEST_REDIS_URL:-}" ]]; then
         TEST_REDIS_URL=${TEST_REDIS_URL%/*}/1 run_in_background "${LANE[@]}"
     else
@@ -379,14 +381,14 @@ if [[ -n "$BACKGROUND_PID" ]]; then
     else
         RESULT[postgres]="FAILED: the stage ended without a result"
         PASSED[postgres]=0; FAILED[postgres]=1; STAGE_FAILED=1
-        [[ -n "$SPLIT_SQLITE" ]] && { RESULT[sqlite-staff]="FAILED: the stage ended without a result"; FAILED[sqlite-staff]=1; }
+        [[ -n "$SPLIT_SQLITE" ]] && { RESULT[sqlite-more]="FAILED: the stage ended without a result"; FAILED[sqlite-more]=1; }
     fi
 fi
 
 banner summary
 total_p=0 total_f=0
 SUMMARY=("${STAGES[@]}")
-[[ -n "$SPLIT_SQLITE" ]] && SUMMARY+=(sqlite-staff)
+[[ -n "$SPLIT_SQLITE" ]] && SUMMARY+=(sqlite-more)
 for stage in "${SUMMARY[@]}"; do
     echo "$stage: ${RESULT[$stage]}"
     total_p=$((total_p + ${PASSED[$stage]:-0}))
