@@ -207,14 +207,23 @@ def _db_connection(request, _app):
         if nested.is_active:
             nested.rollback()
         return
-    with _app.app_context():
+    with _outer_transaction(_app) as engines_and_connection:
+        yield engines_and_connection
+
+
+@contextmanager
+def _outer_transaction(app):
+    """(the app's engines, a connection of its own inside a transaction), rolled back at the end."""
+    with app.app_context():
         engines = db.engines  # the per-app dict Session.get_bind reads
     conn = engines[None].connect()
     tx = conn.begin()
-    yield engines, conn
-    if tx.is_active:
-        tx.rollback()
-    conn.close()
+    try:
+        yield engines, conn
+    finally:
+        if tx.is_active:
+            tx.rollback()
+        conn.close()
 
 
 # ---- data built once per module (pytestmark = pytest.mark.module_data) ------------------------
@@ -222,14 +231,8 @@ def _db_connection(request, _app):
 @pytest.fixture(scope="module")
 def _module_connection(_app):
     """A module's own connection, inside an outer transaction rolled back when the module ends."""
-    with _app.app_context():
-        engines = db.engines
-    conn = engines[None].connect()
-    tx = conn.begin()
-    yield engines, conn
-    if tx.is_active:
-        tx.rollback()
-    conn.close()
+    with _outer_transaction(_app) as engines_and_connection:
+        yield engines_and_connection
 
 
 @pytest.fixture(scope="module")

@@ -66,12 +66,7 @@ def _user(email: str) -> User:
 
 # Every test here runs on the demo loaded once for the module (tests/conftest.py demo_data);
 # loading it twice from an empty database is tests/test_demo_load.py.
-pytestmark = pytest.mark.module_data
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _demo(demo_data):
-    pass
+pytestmark = [pytest.mark.module_data, pytest.mark.usefixtures("demo_data")]
 
 
 @pytest.fixture

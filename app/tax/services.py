@@ -232,41 +232,58 @@ def rate_for(org: Org, *, category_id: str | None, country_code: str | None, sub
 
     A rate of the buyer's subdivision region wins over the country-level region's rate.
     """
+    params = _rate_params(org.id, category_id, country_code, subdivision_code, at)
+    if params is None:
+        return None
+    return db.session.scalar(_rate_statement("subdivision" in params), params)
+
+
+def _rate_params(org_id: str, category_id: str | None, country_code: str | None, subdivision_code: str | None,
+                 at: datetime) -> dict | None:
+    """The bound values of ``_rate_lookup`` (None: no category or country, no rate)."""
     country_code = (country_code or "").strip().upper()
     if not category_id or not country_code:
         return None
-    at = aware(at)
+    params = {"org_id": org_id, "category_id": category_id, "country_code": country_code, "at": aware(at)}
     subdivision = normalize_subdivision(country_code, subdivision_code)
-    params = {"org_id": org.id, "category_id": category_id, "country_code": country_code, "at": at}
     if subdivision:
         params["subdivision"] = subdivision
-    return db.session.scalar(_rate_statement(bool(subdivision)), params)
+    return params
 
 
-@functools.cache
-def _rate_statement(with_subdivision: bool) -> sa.Select[tuple[OrgTaxRate]]:
-    """``rate_for``'s query, built once per process (``prebuilt``, in two shapes: with or without
-    a subdivision); bound at execution: org_id, category_id, country_code, at (and subdivision)."""
+def _rate_lookup(with_subdivision: bool) -> tuple[tuple, tuple]:
+    """The WHERE and ORDER BY of the one rate that applies, shared by ``rate_for`` and
+    ``applied_rate``; bound at execution: org_id, category_id, country_code, at (and subdivision)."""
     at = sa.bindparam("at", type_=OrgTaxRate.effective_from.type)
     region_match = (
         sa.or_(OrgRegion.subdivision_code.is_(None), OrgRegion.subdivision_code == sa.bindparam("subdivision"))
         if with_subdivision else OrgRegion.subdivision_code.is_(None)
     )
+    where = (
+        OrgTaxRate.org_id == sa.bindparam("org_id"),
+        OrgRegion.org_id == sa.bindparam("org_id"),
+        OrgTaxRate.tax_category_id == sa.bindparam("category_id"),
+        OrgRegion.country_code == sa.bindparam("country_code"),
+        region_match,
+        OrgTaxRate.effective_from <= at,
+        sa.or_(OrgTaxRate.effective_to.is_(None), OrgTaxRate.effective_to > at),
+    )
+    # the subdivision's rate first, then the latest
+    order = (sa.case((OrgRegion.subdivision_code.is_(None), 1), else_=0), OrgTaxRate.effective_from.desc())
+    return where, order
+
+
+@functools.cache
+def _rate_statement(with_subdivision: bool) -> sa.Select[tuple[OrgTaxRate]]:
+    """``rate_for``'s query, built once per process (in two shapes: with or without a subdivision)."""
+    where, order = _rate_lookup(with_subdivision)
     return (
         sa.select(OrgTaxRate)
         .join(OrgRegion, OrgRegion.id == OrgTaxRate.region_id)
-        .where(
-            OrgTaxRate.org_id == sa.bindparam("org_id"),
-            OrgRegion.org_id == sa.bindparam("org_id"),
-            OrgTaxRate.tax_category_id == sa.bindparam("category_id"),
-            OrgRegion.country_code == sa.bindparam("country_code"),
-            region_match,
-            OrgTaxRate.effective_from <= at,
-            sa.or_(OrgTaxRate.effective_to.is_(None), OrgTaxRate.effective_to > at),
-        )
+        .where(*where)
         # The region and category come along: an order's tax snapshot (``snapshot_data``) reads them.
         .options(contains_eager(OrgTaxRate.region), joinedload(OrgTaxRate.tax_category))
-        .order_by(sa.case((OrgRegion.subdivision_code.is_(None), 1), else_=0), OrgTaxRate.effective_from.desc())
+        .order_by(*order)
         .limit(1)
     )
 
@@ -310,15 +327,10 @@ def applied_rate(org_id: str, *, category_id: str | None, country_code: str | No
     """``rate_for``'s rate as plain values (``RateView``), not ORM objects: pricing reads it on every
     cart, checkout and order (loading the rate, its region and its category as objects cost more
     Python than the query). The same rule and SQL as ``rate_for``."""
-    country_code = (country_code or "").strip().upper()
-    if not category_id or not country_code:
+    params = _rate_params(org_id, category_id, country_code, subdivision_code, at)
+    if params is None:
         return None
-    at = aware(at)
-    subdivision = normalize_subdivision(country_code, subdivision_code)
-    params = {"org_id": org_id, "category_id": category_id, "country_code": country_code, "at": at}
-    if subdivision:
-        params["subdivision"] = subdivision
-    row = plain_rows(db.session, _rate_view_statement(bool(subdivision)), params).first()
+    row = plain_rows(db.session, _rate_view_statement("subdivision" in params), params).first()
     if row is None:
         return None
     return RateView(*row[:11], RegionView(*row[11:15]), CategoryView(*row[15:18]))
@@ -327,12 +339,8 @@ def applied_rate(org_id: str, *, category_id: str | None, country_code: str | No
 @functools.cache
 def _rate_view_statement(with_subdivision: bool) -> sa.Select:
     """``_rate_statement``'s query as columns (built once per process per shape)."""
-    at = sa.bindparam("at", type_=OrgTaxRate.effective_from.type)
+    where, order = _rate_lookup(with_subdivision)
     rate, region, category = OrgTaxRate, OrgRegion, OrgTaxCategory
-    region_match = (
-        sa.or_(region.subdivision_code.is_(None), region.subdivision_code == sa.bindparam("subdivision"))
-        if with_subdivision else region.subdivision_code.is_(None)
-    )
     return with_kept_hash(
         sa.select(rate.id, rate.org_id, rate.tax_category_id, rate.region_id, rate.name, rate.type, rate.rate,
                   rate.amount, rate.currency_code, rate.effective_from, rate.effective_to,
@@ -340,16 +348,8 @@ def _rate_view_statement(with_subdivision: bool) -> sa.Select:
                   category.id, category.code, category.name)
         .join(region, region.id == rate.region_id)
         .join(category, category.id == rate.tax_category_id)
-        .where(
-            rate.org_id == sa.bindparam("org_id"),
-            region.org_id == sa.bindparam("org_id"),
-            rate.tax_category_id == sa.bindparam("category_id"),
-            region.country_code == sa.bindparam("country_code"),
-            region_match,
-            rate.effective_from <= at,
-            sa.or_(rate.effective_to.is_(None), rate.effective_to > at),
-        )
-        .order_by(sa.case((region.subdivision_code.is_(None), 1), else_=0), rate.effective_from.desc())
+        .where(*where)
+        .order_by(*order)
         .limit(1)
     )
 

@@ -124,12 +124,7 @@ def _plan_id(product_slug: str, plan_name: str) -> str:
 
 
 # Every test here runs on the demo loaded once for the module (tests/conftest.py demo_data).
-pytestmark = pytest.mark.module_data
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _demo(demo_data):
-    pass
+pytestmark = [pytest.mark.module_data, pytest.mark.usefixtures("demo_data")]
 
 
 @pytest.fixture
