@@ -7,6 +7,10 @@ Usage: python scripts/bench.py --base http://127.0.0.1:PORT [--stage sqlite|post
 
 Absolute requests/sec depend on the machine and the load generator shares its cores, so the
 figure that matters is each page's ratio to `/ping` (no database work) measured in the same run.
+A shared machine's speed drifts within a run (by a third within minutes on the machines this was
+written on), so a page held to a ratio is bracketed by /ping: measured right before and right after
+it, and its ratio is to the mean of the two (``bracketing``); every other page is compared with the
+median of the run's /ping measurements. The footer gives their spread.
 For each page it reports: req/s and the p50/p99 latency under load (16 connections), the ratio
 to `/ping`, the latency of one request alone (median of a few sequential requests) and, when the
 server runs with BENCH_SQL_TIMING=1, the SQL time of one request (header X-SQL-Time, median).
@@ -152,6 +156,7 @@ class Result:
     sql_ms: float | None = None
     sql_count: int | None = None
     ratio: float | None = None
+    baseline_rps: float | None = None  # the /ping req/s its ratio is to (``bracketing``)
     problems: list[str] = field(default_factory=list)  # errors: always fail
     missed: list[str] = field(default_factory=list)  # targets missed: fail when enforced
 
@@ -316,11 +321,20 @@ def alone(base: str, path: str, headers: dict[str, str], repeat: int) -> tuple[f
             int(statistics.median(counts)) if counts else None)
 
 
+def bracketing(before: float, after: float) -> float:
+    """The /ping req/s a page measured between two /ping runs is compared with: their mean (the
+    machine's speed during the page, as well as two samples around it tell)."""
+    return (before + after) / 2
+
+
 def check_targets(result: Result, stage: str, cache: str, baseline_rps: float) -> None:
     if result.bad_responses or result.errors:
         result.problems.append(f"{result.bad_responses} non-2xx/3xx, {result.errors} socket errors")
-    if baseline_rps > 0 and result.kind != "baseline":
-        result.ratio = result.rps / baseline_rps
+    if result.kind != "baseline":
+        if result.baseline_rps is None:
+            result.baseline_rps = baseline_rps
+        if result.baseline_rps > 0:
+            result.ratio = result.rps / result.baseline_rps
     # A signed-in page is never served from the storefront cache (it is per user): with the cache
     # on it is what it is with the cache off, and is held to that target (issue 15's table: "never
     # cached").
@@ -373,6 +387,15 @@ def main(argv: list[str] | None = None) -> int:
         targets = [t for t in targets if t.cached]
     browsers = sessions(base, targets)
     results: list[Result] = []
+    pings: list[float] = []  # every /ping run's req/s, in order
+    just_pinged = False  # the last load run was /ping's: it is the next bracketed page's "before"
+
+    def ping() -> float:
+        nonlocal just_pinged
+        pings.append(load(base + BASELINE, args.duration, args.connections, args.threads, {}).rps)
+        just_pinged = True
+        return pings[-1]
+
     for target in targets:
         browser = browsers.get(target.user) if target.user else None
         result = Result(target.path, target.kind, target.label or target.kind, target.user)
@@ -383,28 +406,36 @@ def main(argv: list[str] | None = None) -> int:
             result.problems.append(problem)
             print(f"bench: {target.path} {problem}", file=sys.stderr)
             continue
+        bracketed = target.kind in RATIO_KINDS
+        before = (pings[-1] if just_pinged else ping()) if bracketed else None
         headers = request_headers(target, browser)
         measured = load(base + path, args.duration, args.connections, args.threads, headers)
+        just_pinged = target.kind == "baseline"
+        if just_pinged:
+            pings.append(measured.rps)
         result.rps, result.requests = measured.rps, measured.requests
         result.bad_responses, result.errors = measured.bad, measured.errors
         result.p50_ms, result.p99_ms = measured.p50_ms, measured.p99_ms
         # After the load: workers warm (imports, templates, the cache when it is on).
         result.alone_ms, result.sql_ms, result.sql_count = alone(base, path, headers, args.repeat)
+        if bracketed:
+            result.baseline_rps = bracketing(before, ping())
 
-    baseline_rps = results[0].rps
+    baseline_rps = statistics.median(pings) if pings else 0.0
+    results[0].rps = baseline_rps
     if baseline_rps <= 0:
         results[0].problems.append(f"the baseline {BASELINE} could not be measured")
     for result in results:
         check_targets(result, args.stage, args.cache, baseline_rps)
 
     print(f"\n== {args.stage} stage, storefront cache {args.cache} ==")
-    print(f"{'page':<30} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs /ping':>8} {'alone ms':>9} "
+    print(f"{'page':<30} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'/ping':>7} {'vs /ping':>8} {'alone ms':>9} "
           f"{'SQL ms':>7} {'stmts':>5}  verdict")
     for r in results:
         who = f" [{r.user.split('@')[0]}]" if r.user else ""
         print(f"{(r.label + who)[:30]:<30} {r.rps:>8.1f} {fmt(r.p50_ms, '.1f'):>8} {fmt(r.p99_ms, '.1f'):>8} "
-              f"{fmt(r.ratio, '.1%'):>8} {fmt(r.alone_ms, '.1f'):>9} {fmt(r.sql_ms, '.1f'):>7} "
-              f"{fmt(r.sql_count, 'd'):>5}  {r.verdict if r.kind != 'baseline' else 'baseline'}")
+              f"{fmt(r.baseline_rps, '.0f'):>7} {fmt(r.ratio, '.1%'):>8} {fmt(r.alone_ms, '.1f'):>9} "
+              f"{fmt(r.sql_ms, '.1f'):>7} {fmt(r.sql_count, 'd'):>5}  {r.verdict if r.kind != 'baseline' else 'baseline'}")
         if r.kind != "baseline":
             print(f"{'':<30}   {r.path}")
     minimum = MIN_RATIO.get((args.stage, args.cache))
@@ -416,6 +447,10 @@ def main(argv: list[str] | None = None) -> int:
         rules += [f"SQL <= {MAX_SQL_MS:.0f} ms per page", f"earnings/reports alone <= {MAX_MONEY_MS:.0f} ms"]
     print(f"\n{args.duration}s per URL, {args.connections} connections, tool: {tool}; alone = median of "
           f"{args.repeat} sequential requests; targets: {'; '.join(rules)}")
+    if pings:
+        print(f"/ping measured {len(pings)} times: {min(pings):.0f}-{max(pings):.0f} req/s, median {baseline_rps:.0f} "
+              f"(the baseline row); a page held to a ratio is compared with the /ping runs just before and "
+              f"after it (column /ping), any other page with the median")
 
     failed = any(r.problems for r in results)
     missed = [r for r in results if r.missed]
@@ -429,6 +464,7 @@ def main(argv: list[str] | None = None) -> int:
     out.write_text(json.dumps({"base": base, "stage": args.stage, "cache": args.cache, "duration": args.duration,
                                "tool": tool, "targets": {"min_ratio": minimum, "max_sql_ms": MAX_SQL_MS,
                                                          "max_money_ms": MAX_MONEY_MS},
+                               "pings": pings,
                                "results": [{**asdict(r), "verdict": r.verdict} for r in results]}, indent=2))
     return 1 if failed or (missed and enforcing()) else 0
 
