@@ -18,6 +18,7 @@ from app.catalog.syllabus_html import syllabus_html
 from app.platform.images import avatar_tag, cover_tag, placeholder_tag
 from app.web import labels
 from app.web.jinja import template_text
+from app.web.session_cookie import csrf_token
 
 _t = template_text  # ``{{ _(string, **variables) }}`` of the template
 _HERO_SIZES = "(max-width: 64rem) 100vw, 64rem"
@@ -220,3 +221,24 @@ def product_body(product, storefront) -> Markup:
         add(f'\n      <p class="muted">{words.no_reviews}</p>\n    ')
     add('\n  </section>\n  </div>\n</article>')
     return Markup("".join(out))
+
+
+def buy_forms(offers) -> Markup:
+    """One add-to-cart form per offer of the product page, rendered per request (they carry the
+    session's CSRF token), so outside the cached body. The quantity field and the button live in the
+    offer cards (``product_body``) and belong to these forms through their ``form`` attribute; without
+    JavaScript the browser posts them and gets a 303 to the cart, with htmx the answer goes to the
+    offer's status line and the header badge refreshes on "cart-changed". What the template
+    checkout/_buy_forms.html wrote (tests/catalog/buy_forms_jinja.html), without its dozen yields
+    per form through the page's three layouts (issue 15)."""
+    add_url = escape(url_for("store.checkout.add_item"))
+    token = escape(csrf_token())
+    forms = []
+    for offer in offers:
+        plan_id = escape(offer.plan_id)
+        forms.append(f'\n  <form id="buy-{plan_id}" class="add-to-cart" method="post" action="{add_url}"\n'
+                     f'        data-hx-post="{add_url}" data-hx-target="#buy-status-{plan_id}"'
+                     ' data-hx-swap="innerHTML">\n'
+                     f'    <input type="hidden" name="csrf_token" value="{token}">\n'
+                     f'    <input type="hidden" name="plan_id" value="{plan_id}">\n  </form>\n')
+    return Markup(f'\n\n<div class="buy-forms" hidden>\n{"".join(forms)}\n</div>')
