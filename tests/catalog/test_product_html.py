@@ -98,3 +98,24 @@ def test_the_buy_forms_written_in_python_are_the_template_s_html(app, offers):
         expected = app.jinja_env.from_string(_BUY_FORMS).render(offers=offers)
         assert 'name="csrf_token" value="' in expected or not offers
         assert str(buy_forms(offers)) == expected
+
+
+@pytest.mark.parametrize("syllabus", [
+    _SYLLABUS,
+    Syllabus(modules=[]),
+    Syllabus(modules=[ModuleEntry(id="e", title="Empty", description=None, tier=1, sections=[]), *_SYLLABUS.modules,
+                      ModuleEntry(id="x", title="Only previews", description=None, tier=2, sections=[
+                          SectionEntry(id="s9", title="P", tier=2, lessons=[_lesson(9, 2, True)])])]),
+])
+def test_a_syllabus_counts_what_each_tier_opens_as_its_lessons_say(syllabus):
+    # lessons_open_at and unlocks read counts kept once per syllabus (issue 15): the same numbers as
+    # asking every lesson (locked_for) and every module.
+    for tier in (None, 0, 1, 2, 3, 4):
+        assert syllabus.lessons_open_at(tier) == sum(1 for lesson in syllabus.lessons if not lesson.locked_for(tier))
+        if tier is None:
+            continue
+        unlocks = syllabus.unlocks(tier)
+        assert unlocks.modules == tuple(number for number, module in enumerate(syllabus.modules, start=1)
+                                        if any(lesson.tier <= tier for lesson in module.lessons))
+        assert (unlocks.module_count, unlocks.lessons, unlocks.total_lessons) == (
+            len(syllabus.modules), syllabus.lessons_open_at(tier), len(syllabus.lessons))
