@@ -14,6 +14,7 @@ from app.catalog.cards_html import product_cards
 from app.catalog.filters_html import catalog_filters
 from app.catalog.models import PRODUCT_TYPES
 from app.catalog.product_html import buy_forms, product_body
+from app.catalog.seo_html import seo_tags
 from app.courses.models import COURSE_LEVELS
 from app.web import cache
 from app.web.htmx import is_htmx, render
@@ -23,6 +24,7 @@ bp.add_app_template_global(product_cards, "product_cards")
 bp.add_app_template_global(catalog_filters, "catalog_filters")
 bp.add_app_template_global(product_body, "product_body")
 bp.add_app_template_global(buy_forms, "buy_forms")
+bp.add_app_template_global(seo_tags, "seo_tags")  # layouts/store.html
 
 
 def _view() -> tuple:
