@@ -1,4 +1,4 @@
-"""The product page's body (``catalog/_product_body.html``), rendered in Python.
+"""The product page's body (what the template ``catalog/_product_body.html`` wrote), rendered in Python.
 
 In Jinja the body was some three hundred attribute lookups, tests, filter calls and escapes (each
 offer card, the course facts, the reviews): after the syllabus (app.catalog.syllabus_html), the

@@ -1,8 +1,9 @@
 """Storefront catalog pages, nested under the storefront prefix (see app.markets.urls).
 
 The parts of these pages that hold nothing user-specific (the catalog body with its GET filter
-form, the results, the product body) come from the read cache where the templates include them
-(``cached_include``); the queries behind a part run only when it is rendered.
+form, the results) come from the read cache where the templates include them (``cached_include``);
+the queries behind a part run only when it is rendered. The product body (written in Python) comes
+from the read cache in the view.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from app.web.htmx import is_htmx, render
 bp = Blueprint("catalog", __name__)
 bp.add_app_template_global(product_cards, "product_cards")
 bp.add_app_template_global(catalog_filters, "catalog_filters")
-bp.add_app_template_global(product_body, "product_body")
 bp.add_app_template_global(buy_forms, "buy_forms")
 bp.add_app_template_global(seo_tags, "seo_tags")  # layouts/store.html
 
@@ -58,4 +58,5 @@ def product(slug: str):
     page = cache.cached(("product", *part), lambda: pages.product_page(storefront, slug, g.content_chain))
     if page is None:
         abort(404)
-    return render("catalog/product.html", product=page, part=part, seo=seo.for_product(storefront, page))
+    body = cache.cached(("product body", *part), lambda: product_body(page, storefront))
+    return render("catalog/product.html", product=page, body=body, seo=seo.for_product(storefront, page))
