@@ -11,6 +11,8 @@ fixed words are made once per locale (``labels.per_locale``).
 
 from __future__ import annotations
 
+import functools
+
 from flask import current_app, url_for
 from markupsafe import Markup, escape
 
@@ -22,6 +24,7 @@ from app.web.session_cookie import csrf_token
 
 _t = template_text  # ``{{ _(string, **variables) }}`` of the template
 _HERO_SIZES = "(max-width: 64rem) 100vw, 64rem"
+_KEPT_MAX = 4096  # texts kept per locale (``_Words.text``)
 
 
 class _Words:
@@ -50,6 +53,18 @@ class _Words:
         self.collections = str(_t("Collections"))
         self.reviews = str(_t("Reviews"))
         self.no_reviews = str(_t("No reviews yet."))
+        # Texts that are pure functions of their key and the language (an offer's billing in a
+        # currency, what a tier unlocks, "12 lessons"): made once per process (issue 15).
+        self.kept: dict[tuple, str] = {}
+
+    def text(self, key: tuple, make) -> str:
+        """The text under ``key``, ``make()`` the first time."""
+        text = self.kept.get(key)
+        if text is None:
+            if len(self.kept) >= _KEPT_MAX:
+                self.kept.clear()
+            text = self.kept[key] = make()
+        return text
 
 
 _words = labels.per_locale(_Words)
@@ -57,6 +72,12 @@ _words = labels.per_locale(_Words)
 
 def _plural(singular: str, plural: str, num: int) -> str:
     """``{{ ngettext(singular, plural, num) }}`` of the template: Markup, printed as it is."""
+    if type(num) is int:
+        return _words().text((singular, plural, num), functools.partial(_ngettext, singular, plural, num))
+    return _ngettext(singular, plural, num)
+
+
+def _ngettext(singular: str, plural: str, num: int) -> str:
     words = labels.translations().ungettext(singular, plural, num)
     return words % {"num": num} if type(num) is int else str(Markup(words) % {"num": num})
 
@@ -64,6 +85,14 @@ def _plural(singular: str, plural: str, num: int) -> str:
 def _joined(items) -> str:
     """``{{ items|join(" · ") }}`` of the template."""
     return " · ".join([str(escape(item)) for item in items])
+
+
+def _billing(offer, currency: str) -> str:
+    return _joined(offer.billing(currency))
+
+
+def _unlocks(unlocked) -> str:
+    return _joined(unlocked.parts())
 
 
 def product_body(product, storefront) -> Markup:
@@ -123,8 +152,14 @@ def product_body(product, storefront) -> Markup:
         variant = f'<p class="muted variant">{escape(offer.variant_name)}</p>' if offer.variant_count > 1 else ""
         compare = (f'<s class="muted compare-at">{escape(money(offer.compare_at_price, currency))}</s>'
                    if offer.compare_at_price and offer.compare_at_price > offer.price else "")
-        billing = f'<p class="billing">{_joined(offer.billing(currency))}</p>' if not product.ships else ""
-        unlocks = f'<p class="unlocks">{_joined(syllabus.unlocks(offer.tier).parts())}</p>' if syllabus else ""
+        billing = ""
+        if not product.ships:
+            billing = words.text(("billing", offer, currency), functools.partial(_billing, offer, currency))
+            billing = f'<p class="billing">{billing}</p>'
+        unlocks = ""
+        if syllabus:
+            unlocked = syllabus.unlocks(offer.tier)
+            unlocks = f'<p class="unlocks">{words.text(("unlocks", unlocked), functools.partial(_unlocks, unlocked))}</p>'
         described = f'<p>{escape(offer.plan_description)}</p>' if offer.plan_description else ""
         quantity = (f'\n  <label>{words.quantity}\n'
                     f'    <input type="number" name="quantity" form="buy-{plan_id}" value="1" min="1" max="99" step="1"'

@@ -87,6 +87,7 @@ def test_the_body_written_in_python_is_the_template_s_html(app, locale, tax_incl
         for page in PAGES:
             expected = template.render(product=page, g=g, product_syllabus=syllabus_html)
             assert str(product_body(page, storefront)) == expected
+            assert str(product_body(page, storefront)) == expected  # its texts kept per locale (issue 15)
 
 
 @pytest.mark.parametrize("offers", [[], _OFFERS[:1], _OFFERS, [dataclasses.replace(_OFFERS[0], plan_id='a<"&\'>')]])
