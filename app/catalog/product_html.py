@@ -16,7 +16,7 @@ import functools
 from flask import current_app, url_for
 from markupsafe import Markup, escape
 
-from app.catalog.syllabus_html import syllabus_html
+from app.catalog.syllabus_html import syllabus_html, tier_text
 from app.platform.images import avatar_tag, cover_tag, placeholder_tag
 from app.web import labels
 from app.web.jinja import template_text
@@ -165,7 +165,7 @@ def product_body(product, storefront) -> Markup:
                     f'    <input type="number" name="quantity" form="buy-{plan_id}" value="1" min="1" max="99" step="1"'
                     ' inputmode="numeric" size="3">\n  </label>\n  ') if physical else ""
         add(f'\n      <div class="card offer" data-plan="{plan_id}" data-plan-type="{escape(offer.type)}"'
-            f' data-tier="{escape(offer.tier)}">\n'
+            f' data-tier="{offer.tier:d}">\n'
             f'        <h3>{escape(offer.plan_name)}</h3>\n'
             f'        {variant}\n'
             f'        <p class="price"><strong>{escape(money(offer.price, currency))}</strong>'
@@ -228,9 +228,8 @@ def product_body(product, storefront) -> Markup:
         add(f'\n  <section class="syllabus stack" id="syllabus">\n    <h2>{words.syllabus}</h2>\n    ')
         tiers = product.tiers
         if tiers:
-            tier_label = filters["tier_label"]
             items = "".join([
-                f'<li data-tier="{escape(tier)}">{escape(tier_label(tier))}: {lessons}</li>'
+                f'<li data-tier="{tier:d}">{tier_text(tier)}: {lessons}</li>'  # a tier is an int: nothing to escape
                 for tier in tiers
                 for lessons in [_plural("%(num)d lesson", "%(num)d lessons", syllabus.lessons_open_at(tier))]])
             add(f'\n    <ul class="tier-summary">\n      {items}\n    </ul>\n    ')
@@ -247,7 +246,7 @@ def product_body(product, storefront) -> Markup:
         stars = escape("★" * review.rating) + escape("☆" * (5 - review.rating))
         title = escape(review.title) if review.title else ""
         body = f'<p>{escape(review.body)}</p>' if review.body else ""
-        add(f'\n      <blockquote class="card review" data-rating="{escape(review.rating)}">\n'
+        add(f'\n      <blockquote class="card review" data-rating="{review.rating:d}">\n'
             f'        <p><strong>{stars}</strong> {title}</p>\n'
             f'        {body}\n'
             f'        <footer class="muted">{escape(review.author)} · {escape(date(review.created_at))}</footer>\n'

@@ -71,6 +71,11 @@ class _Labels:
 _labels = labels.per_locale(_Labels)
 
 
+def tier_text(tier: int) -> str:
+    """``{{ tier|tier_label }}`` of the template (escaped), kept per locale."""
+    return _labels().tier(tier)
+
+
 def syllabus_html(syllabus: Syllabus) -> Markup:
     """The template's ``{% for module in syllabus.modules %}`` loop, as it rendered it."""
     lab = _labels()
