@@ -310,10 +310,11 @@ def syllabus_of_rows(tree, texts, chain) -> Syllabus:
             module.sections.append(section)
         if p_id is None:
             continue
+        translations = titles.get(("l", l_id))  # a lesson without any: its own title (as ``_text`` gives)
         section.lessons.append(LessonEntry(
             placement_id=p_id,
             lesson_id=l_id,
-            title=_text(l_title, titles.get(("l", l_id), empty), chain),
+            title=l_title if translations is None else _text(l_title, translations, chain),
             type=l_type,
             duration_minutes=l_minutes,
             tier=max(section.tier, p_tier or 1),
