@@ -1,4 +1,4 @@
-"""The product page's body (``catalog/_product_body.html``), rendered in Python.
+"""The product page's body (what the template ``catalog/_product_body.html`` wrote), rendered in Python.
 
 In Jinja the body was some three hundred attribute lookups, tests, filter calls and escapes (each
 offer card, the course facts, the reviews): after the syllabus (app.catalog.syllabus_html), the
@@ -11,16 +11,20 @@ fixed words are made once per locale (``labels.per_locale``).
 
 from __future__ import annotations
 
+import functools
+
 from flask import current_app, url_for
 from markupsafe import Markup, escape
 
-from app.catalog.syllabus_html import syllabus_html
+from app.catalog.syllabus_html import syllabus_html, tier_text
 from app.platform.images import avatar_tag, cover_tag, placeholder_tag
 from app.web import labels
 from app.web.jinja import template_text
+from app.web.session_cookie import csrf_token
 
 _t = template_text  # ``{{ _(string, **variables) }}`` of the template
 _HERO_SIZES = "(max-width: 64rem) 100vw, 64rem"
+_KEPT_MAX = 4096  # texts kept per locale (``_Words.text``)
 
 
 class _Words:
@@ -49,6 +53,18 @@ class _Words:
         self.collections = str(_t("Collections"))
         self.reviews = str(_t("Reviews"))
         self.no_reviews = str(_t("No reviews yet."))
+        # Texts that are pure functions of their key and the language (an offer's billing in a
+        # currency, what a tier unlocks, "12 lessons"): made once per process (issue 15).
+        self.kept: dict[tuple, str] = {}
+
+    def text(self, key: tuple, make) -> str:
+        """The text under ``key``, ``make()`` the first time."""
+        text = self.kept.get(key)
+        if text is None:
+            if len(self.kept) >= _KEPT_MAX:
+                self.kept.clear()
+            text = self.kept[key] = make()
+        return text
 
 
 _words = labels.per_locale(_Words)
@@ -56,6 +72,12 @@ _words = labels.per_locale(_Words)
 
 def _plural(singular: str, plural: str, num: int) -> str:
     """``{{ ngettext(singular, plural, num) }}`` of the template: Markup, printed as it is."""
+    if type(num) is int:
+        return _words().text((singular, plural, num), functools.partial(_ngettext, singular, plural, num))
+    return _ngettext(singular, plural, num)
+
+
+def _ngettext(singular: str, plural: str, num: int) -> str:
     words = labels.translations().ungettext(singular, plural, num)
     return words % {"num": num} if type(num) is int else str(Markup(words) % {"num": num})
 
@@ -63,6 +85,14 @@ def _plural(singular: str, plural: str, num: int) -> str:
 def _joined(items) -> str:
     """``{{ items|join(" · ") }}`` of the template."""
     return " · ".join([str(escape(item)) for item in items])
+
+
+def _billing(offer, currency: str) -> str:
+    return _joined(offer.billing(currency))
+
+
+def _unlocks(unlocked) -> str:
+    return _joined(unlocked.parts())
 
 
 def product_body(product, storefront) -> Markup:
@@ -122,14 +152,20 @@ def product_body(product, storefront) -> Markup:
         variant = f'<p class="muted variant">{escape(offer.variant_name)}</p>' if offer.variant_count > 1 else ""
         compare = (f'<s class="muted compare-at">{escape(money(offer.compare_at_price, currency))}</s>'
                    if offer.compare_at_price and offer.compare_at_price > offer.price else "")
-        billing = f'<p class="billing">{_joined(offer.billing(currency))}</p>' if not product.ships else ""
-        unlocks = f'<p class="unlocks">{_joined(syllabus.unlocks(offer.tier).parts())}</p>' if syllabus else ""
+        billing = ""
+        if not product.ships:
+            billing = words.text(("billing", offer, currency), functools.partial(_billing, offer, currency))
+            billing = f'<p class="billing">{billing}</p>'
+        unlocks = ""
+        if syllabus:
+            unlocked = syllabus.unlocks(offer.tier)
+            unlocks = f'<p class="unlocks">{words.text(("unlocks", unlocked), functools.partial(_unlocks, unlocked))}</p>'
         described = f'<p>{escape(offer.plan_description)}</p>' if offer.plan_description else ""
         quantity = (f'\n  <label>{words.quantity}\n'
                     f'    <input type="number" name="quantity" form="buy-{plan_id}" value="1" min="1" max="99" step="1"'
                     ' inputmode="numeric" size="3">\n  </label>\n  ') if physical else ""
         add(f'\n      <div class="card offer" data-plan="{plan_id}" data-plan-type="{escape(offer.type)}"'
-            f' data-tier="{escape(offer.tier)}">\n'
+            f' data-tier="{offer.tier:d}">\n'
             f'        <h3>{escape(offer.plan_name)}</h3>\n'
             f'        {variant}\n'
             f'        <p class="price"><strong>{escape(money(offer.price, currency))}</strong>'
@@ -192,9 +228,8 @@ def product_body(product, storefront) -> Markup:
         add(f'\n  <section class="syllabus stack" id="syllabus">\n    <h2>{words.syllabus}</h2>\n    ')
         tiers = product.tiers
         if tiers:
-            tier_label = filters["tier_label"]
             items = "".join([
-                f'<li data-tier="{escape(tier)}">{escape(tier_label(tier))}: {lessons}</li>'
+                f'<li data-tier="{tier:d}">{tier_text(tier)}: {lessons}</li>'  # a tier is an int: nothing to escape
                 for tier in tiers
                 for lessons in [_plural("%(num)d lesson", "%(num)d lessons", syllabus.lessons_open_at(tier))]])
             add(f'\n    <ul class="tier-summary">\n      {items}\n    </ul>\n    ')
@@ -211,7 +246,7 @@ def product_body(product, storefront) -> Markup:
         stars = escape("★" * review.rating) + escape("☆" * (5 - review.rating))
         title = escape(review.title) if review.title else ""
         body = f'<p>{escape(review.body)}</p>' if review.body else ""
-        add(f'\n      <blockquote class="card review" data-rating="{escape(review.rating)}">\n'
+        add(f'\n      <blockquote class="card review" data-rating="{review.rating:d}">\n'
             f'        <p><strong>{stars}</strong> {title}</p>\n'
             f'        {body}\n'
             f'        <footer class="muted">{escape(review.author)} · {escape(date(review.created_at))}</footer>\n'
@@ -220,3 +255,24 @@ def product_body(product, storefront) -> Markup:
         add(f'\n      <p class="muted">{words.no_reviews}</p>\n    ')
     add('\n  </section>\n  </div>\n</article>')
     return Markup("".join(out))
+
+
+def buy_forms(offers) -> Markup:
+    """One add-to-cart form per offer of the product page, rendered per request (they carry the
+    session's CSRF token), so outside the cached body. The quantity field and the button live in the
+    offer cards (``product_body``) and belong to these forms through their ``form`` attribute; without
+    JavaScript the browser posts them and gets a 303 to the cart, with htmx the answer goes to the
+    offer's status line and the header badge refreshes on "cart-changed". What the template
+    checkout/_buy_forms.html wrote (tests/catalog/buy_forms_jinja.html), without its dozen yields
+    per form through the page's three layouts (issue 15)."""
+    add_url = escape(url_for("store.checkout.add_item"))
+    token = escape(csrf_token())
+    forms = []
+    for offer in offers:
+        plan_id = escape(offer.plan_id)
+        forms.append(f'\n  <form id="buy-{plan_id}" class="add-to-cart" method="post" action="{add_url}"\n'
+                     f'        data-hx-post="{add_url}" data-hx-target="#buy-status-{plan_id}"'
+                     ' data-hx-swap="innerHTML">\n'
+                     f'    <input type="hidden" name="csrf_token" value="{token}">\n'
+                     f'    <input type="hidden" name="plan_id" value="{plan_id}">\n  </form>\n')
+    return Markup(f'\n\n<div class="buy-forms" hidden>\n{"".join(forms)}\n</div>')

@@ -1,5 +1,5 @@
-"""The product page's syllabus (modules, sections and lesson rows of ``catalog/_product_body.html``),
-rendered in Python.
+"""The product page's syllabus (modules, sections and lesson rows the template
+``catalog/_product_body.html`` wrote), rendered in Python.
 
 Each lesson row was a dozen Jinja attribute lookups, tests, dictionary reads and escapes: the
 syllabus was the costliest part of an uncached product page's body (issue 15). ``syllabus_html``
@@ -69,6 +69,11 @@ class _Labels:
 
 
 _labels = labels.per_locale(_Labels)
+
+
+def tier_text(tier: int) -> str:
+    """``{{ tier|tier_label }}`` of the template (escaped), kept per locale."""
+    return _labels().tier(tier)
 
 
 def syllabus_html(syllabus: Syllabus) -> Markup:

@@ -1,8 +1,9 @@
 """Storefront catalog pages, nested under the storefront prefix (see app.markets.urls).
 
 The parts of these pages that hold nothing user-specific (the catalog body with its GET filter
-form, the results, the product body) come from the read cache where the templates include them
-(``cached_include``); the queries behind a part run only when it is rendered.
+form, the results) come from the read cache where the templates include them (``cached_include``);
+the queries behind a part run only when it is rendered. The product body (written in Python) comes
+from the read cache in the view.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from app.catalog import pages, queries, seo
 from app.catalog.cards_html import product_cards
 from app.catalog.filters_html import catalog_filters
 from app.catalog.models import PRODUCT_TYPES
-from app.catalog.product_html import product_body
+from app.catalog.product_html import buy_forms, product_body
+from app.catalog.seo_html import seo_tags
 from app.courses.models import COURSE_LEVELS
 from app.web import cache
 from app.web.htmx import is_htmx, render
@@ -21,7 +23,8 @@ from app.web.htmx import is_htmx, render
 bp = Blueprint("catalog", __name__)
 bp.add_app_template_global(product_cards, "product_cards")
 bp.add_app_template_global(catalog_filters, "catalog_filters")
-bp.add_app_template_global(product_body, "product_body")
+bp.add_app_template_global(buy_forms, "buy_forms")
+bp.add_app_template_global(seo_tags, "seo_tags")  # layouts/store.html
 
 
 def _view() -> tuple:
@@ -55,4 +58,5 @@ def product(slug: str):
     page = cache.cached(("product", *part), lambda: pages.product_page(storefront, slug, g.content_chain))
     if page is None:
         abort(404)
-    return render("catalog/product.html", product=page, part=part, seo=seo.for_product(storefront, page))
+    body = cache.cached(("product body", *part), lambda: product_body(page, storefront))
+    return render("catalog/product.html", product=page, body=body, seo=seo.for_product(storefront, page))

@@ -121,14 +121,30 @@ class Syllabus:
     def total_minutes(self) -> int:
         return sum(lesson.duration_minutes or 0 for lesson in self.lessons)
 
-    def lessons_open_at(self, tier: int) -> int:
-        """How many lessons a learner with ``tier`` can open."""
-        return sum(1 for lesson in self.lessons if not lesson.locked_for(tier))
+    @functools.cached_property
+    def _locked_tiers(self) -> tuple[int, list[int]]:
+        """(how many lessons are free previews, the tiers of the others): what ``lessons_open_at``
+        counts, read once (a product page asks for each tier's count, twice: issue 15)."""
+        tiers = [lesson.tier for lesson in self.lessons if not lesson.is_free_preview]
+        return len(self.lessons) - len(tiers), tiers
+
+    @functools.cached_property
+    def _lowest_tiers(self) -> list[int | None]:
+        """Each module's lowest lesson tier (None: it has no lesson), in order (for ``unlocks``)."""
+        return [min([lesson.tier for section in module.sections for lesson in section.lessons], default=None)
+                for module in self.modules]
+
+    def lessons_open_at(self, tier: int | None) -> int:
+        """How many lessons a learner with ``tier`` can open (those not ``locked_for`` it)."""
+        free, tiers = self._locked_tiers
+        if tier is None:  # no access: the free previews
+            return free
+        return free + len([lesson_tier for lesson_tier in tiers if tier >= lesson_tier])
 
     def unlocks(self, tier: int) -> Unlocks:
         """What a plan granting ``tier`` opens (plain values; no queries)."""
-        numbers = tuple(number for number, module in enumerate(self.modules, start=1)
-                        if any(lesson.tier <= tier for lesson in module.lessons))
+        numbers = tuple([number for number, lowest in enumerate(self._lowest_tiers, start=1)
+                         if lowest is not None and lowest <= tier])
         return Unlocks(modules=numbers, module_count=len(self.modules), lessons=self.lessons_open_at(tier),
                        total_lessons=len(self.lessons))
 
@@ -294,10 +310,11 @@ def syllabus_of_rows(tree, texts, chain) -> Syllabus:
             module.sections.append(section)
         if p_id is None:
             continue
+        translations = titles.get(("l", l_id))  # a lesson without any: its own title (as ``_text`` gives)
         section.lessons.append(LessonEntry(
             placement_id=p_id,
             lesson_id=l_id,
-            title=_text(l_title, titles.get(("l", l_id), empty), chain),
+            title=l_title if translations is None else _text(l_title, translations, chain),
             type=l_type,
             duration_minutes=l_minutes,
             tier=max(section.tier, p_tier or 1),

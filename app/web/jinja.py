@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import functools
-from datetime import datetime
+from datetime import UTC, datetime
 
 from babel import Locale
 from babel.numbers import format_decimal as babel_format_decimal
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_decimal, to_user_timezone
+from flask_babel import format_date, format_datetime, format_decimal
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 
@@ -192,8 +192,12 @@ def _date_filter(value, fmt="medium") -> str:
     if locale is None:
         return format_date(value, fmt)
     if isinstance(value, datetime):
-        # What format_date shows of a moment: its day in the user's timezone.
-        value = to_user_timezone(value).date()
+        # What format_date shows of a moment: its day in the user's timezone (Flask-Babel's
+        # to_user_timezone, the timezone read without its lookups).
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        tzinfo = labels.user_timezone()
+        value = tzinfo.normalize(value.astimezone(tzinfo)).date()
     return _formatted_date(value, fmt, locale)
 
 

@@ -9,7 +9,7 @@ from typing import TypeVar
 from babel import Locale
 from babel.core import UnknownLocaleError
 from flask.globals import _cv_app
-from flask_babel import get_locale, get_translations
+from flask_babel import get_locale, get_timezone, get_translations
 from flask_babel import gettext as babel_gettext
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
@@ -125,6 +125,17 @@ def _memo() -> tuple:
     locale = get_locale()
     memo = values["_volmify_locale"] = (locale, get_translations(), str(locale) if locale is not None else None)
     return memo
+
+
+def user_timezone():
+    """The request's timezone (what Flask-Babel's ``get_timezone`` returns), read from Flask-Babel's
+    context in the app context's ``g`` once it has chosen it (its lookups are some twenty calls)."""
+    app_ctx = _cv_app.get(None)
+    if app_ctx is not None:
+        tzinfo = getattr(app_ctx.g.__dict__.get("_flask_babel"), "babel_tzinfo", None)
+        if tzinfo is not None:
+            return tzinfo
+    return get_timezone()
 
 
 def translations():

@@ -1,7 +1,8 @@
 """The product page's body written in Python (app.catalog.product_html, issue 15) is the HTML the
 Jinja template catalog/_product_body.html wrote (kept here as product_body_jinja.html): offers of
 every kind, compare-at prices, variants, shipping facts, a course's facts, learner ratings, skills,
-tiers and syllabus, creators, covers, collections and reviews, escaping, in several languages."""
+tiers and syllabus, creators, covers, collections and reviews, escaping, in several languages; and
+the add-to-cart forms (``buy_forms``) are what checkout/_buy_forms.html wrote (buy_forms_jinja.html)."""
 
 from __future__ import annotations
 
@@ -16,13 +17,14 @@ import pytest
 from flask import g
 
 from app.catalog.pages import CourseFacts, ProductPage, ReviewView
-from app.catalog.product_html import product_body
+from app.catalog.product_html import buy_forms, product_body
 from app.catalog.queries import Creator, Offer
 from app.catalog.syllabus_html import syllabus_html
 from app.courses.syllabus import LessonEntry, ModuleEntry, SectionEntry, Syllabus
 from app.platform.images import ImageView
 
 _TEMPLATE = (Path(__file__).parent / "product_body_jinja.html").read_text()
+_BUY_FORMS = (Path(__file__).parent / "buy_forms_jinja.html").read_text()  # was checkout/_buy_forms.html
 _COVER = ImageView.of("public/images/cover/abc", "320,640,1280", 1280, 720, 'A "cover" <of> it')
 _FACE = ImageView.of("public/images/avatar/def", "64,128", 128, 128, "")
 
@@ -85,3 +87,36 @@ def test_the_body_written_in_python_is_the_template_s_html(app, locale, tax_incl
         for page in PAGES:
             expected = template.render(product=page, g=g, product_syllabus=syllabus_html)
             assert str(product_body(page, storefront)) == expected
+            assert str(product_body(page, storefront)) == expected  # its texts kept per locale (issue 15)
+
+
+@pytest.mark.parametrize("offers", [[], _OFFERS[:1], _OFFERS, [dataclasses.replace(_OFFERS[0], plan_id='a<"&\'>')]])
+def test_the_buy_forms_written_in_python_are_the_template_s_html(app, offers):
+    storefront = SimpleNamespace(org_slug="shop", market_slug="eu", default_locale="en", currency_code="USD",
+                                 tax_inclusive=False)
+    with app.test_request_context("/shop/eu/en/products/x"):
+        g.storefront, g.locale = storefront, "en"
+        expected = app.jinja_env.from_string(_BUY_FORMS).render(offers=offers)
+        assert 'name="csrf_token" value="' in expected or not offers
+        assert str(buy_forms(offers)) == expected
+
+
+@pytest.mark.parametrize("syllabus", [
+    _SYLLABUS,
+    Syllabus(modules=[]),
+    Syllabus(modules=[ModuleEntry(id="e", title="Empty", description=None, tier=1, sections=[]), *_SYLLABUS.modules,
+                      ModuleEntry(id="x", title="Only previews", description=None, tier=2, sections=[
+                          SectionEntry(id="s9", title="P", tier=2, lessons=[_lesson(9, 2, True)])])]),
+])
+def test_a_syllabus_counts_what_each_tier_opens_as_its_lessons_say(syllabus):
+    # lessons_open_at and unlocks read counts kept once per syllabus (issue 15): the same numbers as
+    # asking every lesson (locked_for) and every module.
+    for tier in (None, 0, 1, 2, 3, 4):
+        assert syllabus.lessons_open_at(tier) == sum(1 for lesson in syllabus.lessons if not lesson.locked_for(tier))
+        if tier is None:
+            continue
+        unlocks = syllabus.unlocks(tier)
+        assert unlocks.modules == tuple(number for number, module in enumerate(syllabus.modules, start=1)
+                                        if any(lesson.tier <= tier for lesson in module.lessons))
+        assert (unlocks.module_count, unlocks.lessons, unlocks.total_lessons) == (
+            len(syllabus.modules), syllabus.lessons_open_at(tier), len(syllabus.lessons))

@@ -9,6 +9,8 @@ from decimal import Decimal
 
 import flask_babel
 import pytest
+import pytz
+from flask import g
 from jinja2.environment import Environment, Template
 
 from app.web import labels
@@ -77,6 +79,11 @@ def test_the_fast_filters_format_as_flask_babel_does(app, locale):
         for value in (date(2026, 12, 2), moment, moment.replace(tzinfo=None)):
             for fmt in ("medium", "long", "short"):
                 assert env.filters["date"](value, fmt) == flask_babel.format_date(value, fmt)
+        for zone in ("America/New_York", "Asia/Kolkata"):  # a moment's day in the user's timezone
+            flask_babel.get_timezone()
+            g._flask_babel.babel_tzinfo = pytz.timezone(zone)
+            for value in (moment, moment.replace(tzinfo=None), datetime(2026, 3, 2, 3, 0, tzinfo=UTC)):
+                assert env.filters["date"](value) == flask_babel.format_date(value)
         rendered = env.from_string('{{ _("Catalog") }}|{{ ngettext("%(num)d product", "%(num)d products", 3) }}'
                                    '|{{ _("from %(price)s", price="<b>") }}').render()
         assert rendered == "|".join([flask_babel.gettext("Catalog"), flask_babel.ngettext("%(num)d product", "%(num)d products", 3),
