@@ -1,10 +1,12 @@
 """Extensions are created unbound here and bound to the app in ``create_app``."""
 
 from flask import request, session
+from flask.globals import _cv_request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_login.utils import _create_identifier
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -12,8 +14,29 @@ from htmx_flask import Htmx
 
 from app.db import Base
 
+_IDENTIFIERS_MAX = 4096
+
 
 class _LoginManager(LoginManager):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._identifiers: dict[tuple, str] = {}
+        self._session_identifier_generator = self._session_identifier
+
+    def _session_identifier(self) -> str:
+        # Session protection hashes the client's address and user agent on every signed-in request
+        # (Flask-Login's ``_create_identifier``, SHA-512): the same hash, remembered per process for
+        # what it is made of (the X-Forwarded-For header, else the peer's address, and the agent).
+        current = _cv_request.get().request
+        headers = current.headers
+        key = (headers.get("X-Forwarded-For"), current.remote_addr, headers.get("User-Agent"))
+        found = self._identifiers.get(key)
+        if found is None:
+            if len(self._identifiers) >= _IDENTIFIERS_MAX:
+                self._identifiers.clear()
+            found = self._identifiers[key] = _create_identifier()
+        return found
+
     def _session_protection_failed(self):
         # An empty session (a new visitor) never fails session protection: Flask-Login decides so
         # after hashing the client's address and user agent, which is skipped here.

@@ -9,9 +9,9 @@ wrote, escaped as autoescape does, its words made once per locale (issue 15).
 from __future__ import annotations
 
 from flask import request
-from flask_login import current_user
 from markupsafe import Markup, escape
 
+from app.accounts.signin import request_user
 from app.accounts.views import auth_url
 from app.web import labels
 from app.web.jinja import template_text as _t
@@ -34,7 +34,7 @@ def account_nav(dashboard_link=None) -> Markup:
     """The links: ``dashboard_link`` is the staff layer's ``dashboard_link()`` (asked only for a
     signed-in user; None: no dashboard link)."""
     words = _words()
-    if getattr(current_user, "is_authenticated", False):  # None outside a full request, as in templates
+    if getattr(request_user(), "is_authenticated", False):  # None outside a full request, as in templates
         dashboard = dashboard_link() if dashboard_link is not None else None
         link = (f'<a class="dashboard-link" href="{escape(dashboard.url)}">{words.dashboard}</a>'
                 if dashboard else "")

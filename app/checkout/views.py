@@ -20,7 +20,7 @@ from app.accounts.email_links import email_links
 from app.accounts.forms import LoginForm
 from app.accounts.models import UserProfile
 from app.accounts.services import WeakPasswordError, main_profile, register_and_authenticate
-from app.accounts.signin import sign_in
+from app.accounts.signin import request_user, sign_in
 from app.checkout import cart as carts
 from app.checkout import services as checkout
 from app.checkout.checkout_html import checkout_body, checkout_summary
@@ -68,9 +68,10 @@ def merge_carts_at_login(_app, user, **_extra) -> None:
 def current_member():
     """The logged-in user's membership in the storefront's org (read once per request, with the
     count of their cart: ``request_member``)."""
-    if not current_user.is_authenticated:
+    user = request_user()
+    if not user.is_authenticated:
         return None
-    return request_member(g.storefront.org_id, current_user)
+    return request_member(g.storefront.org_id, user)
 
 
 def _storefront_market_id() -> dict:
@@ -259,20 +260,21 @@ def _badge_context():
 def cart_count() -> int:
     """Items in the current cart, for the header badge. Reads only: a visitor's count comes from
     the session (no query), a member's from one query; computed once per request."""
-    if g.get("storefront") is None:
+    request_g = g._get_current_object()  # one lookup through the proxy
+    storefront = request_g.__dict__.get("storefront")
+    if storefront is None:
         return 0
-    if g.get("cart_count") is None:
+    count = request_g.__dict__.get("cart_count")
+    if count is None:
         member = current_member()
         if member is None:
-            storefront = g.storefront
-            g.cart_count = carts.count(
-                carts.session_cart(session, org_id=storefront.org_id, market_id=storefront.market_id)
-            )
+            count = carts.count(carts.session_cart(session, org_id=storefront.org_id, market_id=storefront.market_id))
         else:
-            g.cart_count = _prefetched_count(member)
-            if g.cart_count is None:
-                g.cart_count = carts.member_cart_count(member, g.storefront.market_id)
-    return g.cart_count
+            count = _prefetched_count(member)
+            if count is None:
+                count = carts.member_cart_count(member, storefront.market_id)
+        request_g.cart_count = count
+    return count
 
 
 def _prefetched_count(member) -> int | None:
@@ -281,7 +283,7 @@ def _prefetched_count(member) -> int | None:
     themselves: a GET's early count is the count when the page renders."""
     if request.method not in READ_ONLY_METHODS:
         return None
-    count = member_value(g.storefront.org_id, current_user.id, "cart_count", UNKNOWN)
+    count = member_value(g.storefront.org_id, request_user().id, "cart_count", UNKNOWN)
     if count is UNKNOWN:
         return None
     return int(count or 0)

@@ -13,10 +13,10 @@ tests/markets/test_header_html.py keeps the templates' text.
 from __future__ import annotations
 
 from flask import current_app, g, request, url_for
-from flask_login import current_user
 from markupsafe import Markup, escape
 
 from app.accounts.nav_html import account_nav
+from app.accounts.signin import request_user
 from app.web import icons, labels
 from app.web.jinja import template_text as _t
 from app.web.session_cookie import csrf_token
@@ -99,7 +99,7 @@ def store_header(cart_count, dashboard_link=None) -> Markup:
     words = _words()
     storefront = g.storefront
     catalog = escape(url_for("store.catalog.index"))
-    signed_in = getattr(current_user, "is_authenticated", False)
+    signed_in = getattr(request_user(), "is_authenticated", False)
     mine = ""
     if signed_in:
         mine = (f'<a class="my-learning-link" href="{escape(url_for("store.learn.index"))}">{words.my_learning}</a>'

@@ -161,11 +161,18 @@ def market_by_slugs_select() -> sa.Select:
     return _market_by_slugs()
 
 
+def market_by_host_select() -> sa.Select:
+    """The statement of ``storefront_for_host`` (``:host``): one row or none (the same columns as
+    ``market_by_slugs_select``)."""
+    return _market_by_host()
+
+
 class Along(NamedTuple):
     """A read that rides on ``storefront_for``'s statement when it runs: ``statement`` selects
     ``market_by_slugs_select``'s columns first, then its own, in one row or none (no market);
     ``params`` are its bound values (the slugs added); ``take(storefront, values)`` gets its columns
-    of the row when there is a market."""
+    of the row when there is a market. ``storefront_for_host``'s is the same on
+    ``market_by_host_select`` (the host added)."""
 
     statement: sa.Select
     params: dict
@@ -176,30 +183,27 @@ def storefront_for(org_slug: str, market_slug: str, along: Along | None = None) 
     """The active market ``market_slug`` of the active org ``org_slug``, or None. ``along`` is read
     with it when it is read (not when the cache holds it)."""
     slugs = {"org_slug": org_slug, "market_slug": market_slug}
-
-    def load():
-        if along is None:
-            row = plain_rows(db.session, _market_by_slugs(), slugs).first()
-            return _snapshot(row) if row else None
-        row = plain_rows(db.session, along.statement, {**along.params, **slugs}).first()
-        if row is None:
-            return None
-        width = len(_market_by_slugs().selected_columns)
-        storefront = _snapshot(row[:width])
-        along.take(storefront, tuple(row[width:]))
-        return storefront
-
-    return cache.cached(("storefront", org_slug, market_slug), load)
+    return cache.cached(("storefront", org_slug, market_slug), lambda: _load(_market_by_slugs(), slugs, along))
 
 
-def storefront_for_host(host: str | None) -> Storefront | None:
-    """The market whose ``org_market_domain`` is ``host`` (port ignored), or None."""
+def storefront_for_host(host: str | None, along: Along | None = None) -> Storefront | None:
+    """The market whose ``org_market_domain`` is ``host`` (port ignored), or None. ``along`` is read
+    with it when it is read (not when the cache holds it)."""
     if not host:
         return None
     host = host.split(":", 1)[0].strip().lower().rstrip(".")
+    return cache.cached(("storefront-host", host), lambda: _load(_market_by_host(), {"host": host}, along))
 
-    def load():
-        row = plain_rows(db.session, _market_by_host(), {"host": host}).first()
+
+def _load(statement, params: dict, along: Along | None) -> Storefront | None:
+    """The market of ``statement``'s row (with ``along`` read in it, when given), or None."""
+    if along is None:
+        row = plain_rows(db.session, statement, params).first()
         return _snapshot(row) if row else None
-
-    return cache.cached(("storefront-host", host), load)
+    row = plain_rows(db.session, along.statement, {**along.params, **params}).first()
+    if row is None:
+        return None
+    width = len(statement.selected_columns)
+    storefront = _snapshot(row[:width])
+    along.take(storefront, tuple(row[width:]))
+    return storefront

@@ -24,10 +24,16 @@ from app.accounts.nav_html import account_nav
 from app.accounts.services import list_locales
 from app.db import prebuilt
 from app.markets.header_html import cart_badge, store_header
-from app.markets.hosts import check_trusted_host
+from app.markets.hosts import check_trusted_host, trusted_market
 from app.markets.locales import LocaleContext, best_match
-from app.markets.models import OrgMarket
-from app.markets.storefront import Along, market_by_slugs_select, storefront_for, storefront_for_host
+from app.markets.models import OrgMarket, OrgMarketDomain
+from app.markets.storefront import (
+    Along,
+    market_by_host_select,
+    market_by_slugs_select,
+    storefront_for,
+    storefront_for_host,
+)
 from app.orgs.current import (
     member_column_params,
     member_with_sign_in,
@@ -83,7 +89,7 @@ class VolmifyFlask(Flask):
 
     def preprocess_request(self):
         # Before URL processors, rate limits and views: nothing may act on an untrusted Host.
-        check_trusted_host()
+        check_trusted_host(_sign_in_along_host)
         return super().preprocess_request()
 
     def url_for(self, endpoint: str, *, _anchor: str | None = None, _method: str | None = None,
@@ -143,7 +149,9 @@ def resolve_storefront(endpoint, values):
         return
     locale = values.pop("locale", None)
     if _root_blueprint() == "domain_store":
-        storefront = storefront_for_host(request.host)
+        storefront = trusted_market(request.host)  # read by ``check_trusted_host`` (with the sign-in)
+        if storefront is None:
+            storefront = storefront_for_host(request.host, _sign_in_along_host())
         g.on_market_domain = True
     else:
         storefront = storefront_for(values.pop("org_slug", ""), values.pop("market_slug", ""), _sign_in_along())
@@ -185,23 +193,37 @@ def _member_with_sign_in():
 sessions.read_with_sign_in(_member_with_sign_in)
 
 
-@prebuilt
-def _market_with_sign_in():
-    """The market by its slugs (``market_by_slugs_select``), outer-joined with the sign-in the
-    session names and the user's membership in the org of the slugs (``member_with_sign_in_select``,
-    its ``:org_id`` and ``:market_id`` looked up by the slugs): one row, or none (no market)."""
-    org_id = sa.select(Org.id).where(Org.slug == sa.bindparam("org_slug")).scalar_subquery()
-    ids = {"org_id": org_id,
-           "market_id": sa.select(OrgMarket.id).where(OrgMarket.org_id == org_id,
-                                                      OrgMarket.slug == sa.bindparam("market_slug")).scalar_subquery()}
+def _with_sign_in(market: sa.Select, org_id, market_id) -> sa.Select:
+    """``market`` (a market's row), outer-joined with the sign-in the session names and the user's
+    membership in the market's org (``member_with_sign_in_select``, its ``:org_id`` and
+    ``:market_id`` the SQL ``org_id`` and ``market_id``): one row, or none (no market)."""
+    ids = {"org_id": org_id, "market_id": market_id}
     signed = replacement_traverse(
         member_with_sign_in_select(), {},
         lambda element: ids.get(element.key) if isinstance(element, BindParameter) else None,
     ).subquery("signed")
-    return market_by_slugs_select().add_columns(*signed.c).outerjoin(signed, sa.true())
+    return market.add_columns(*signed.c).outerjoin(signed, sa.true())
 
 
-def _sign_in_along() -> Along | None:
+@prebuilt
+def _market_with_sign_in():
+    """The market by its slugs (``market_by_slugs_select``) with the sign-in and the membership."""
+    org_id = sa.select(Org.id).where(Org.slug == sa.bindparam("org_slug")).scalar_subquery()
+    market_id = sa.select(OrgMarket.id).where(OrgMarket.org_id == org_id,
+                                              OrgMarket.slug == sa.bindparam("market_slug")).scalar_subquery()
+    return _with_sign_in(market_by_slugs_select(), org_id, market_id)
+
+
+@prebuilt
+def _market_by_host_with_sign_in():
+    """The market on its domain (``market_by_host_select``) with the sign-in and the membership."""
+    domain = sa.select(OrgMarketDomain.market_id).where(OrgMarketDomain.host == sa.bindparam("host"))
+    market_id = domain.scalar_subquery()
+    org_id = sa.select(OrgMarket.org_id).where(OrgMarket.id.in_(domain)).scalar_subquery()
+    return _with_sign_in(market_by_host_select(), org_id, market_id)
+
+
+def _sign_in_along(statement=_market_with_sign_in) -> Along | None:
     """On a signed-in browser's storefront page the market, the sign-in and the user's membership
     are read in one statement (``accounts.sessions.read_ahead``): every storefront page reads the
     user next (the header). None when the session names no sign-in or the user is loaded."""
@@ -212,7 +234,12 @@ def _sign_in_along() -> Along | None:
     def take(storefront, values: tuple) -> None:
         sessions.remember_read_ahead(ahead, values, take_member(storefront.org_id))
 
-    return Along(_market_with_sign_in(), {**member_column_params(), **ahead.params}, take)
+    return Along(statement(), {**member_column_params(), **ahead.params}, take)
+
+
+def _sign_in_along_host() -> Along | None:
+    """``_sign_in_along`` for a market served on its own domain."""
+    return _sign_in_along(_market_by_host_with_sign_in)
 
 
 def visitor_context() -> LocaleContext:

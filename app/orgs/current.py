@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import g, has_request_context
+from flask import has_request_context
+from flask.globals import _cv_app, _cv_request
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.elements import BindParameter
@@ -204,9 +205,11 @@ def _statement():
 
 
 def _slot() -> dict:
-    if "_orgs_request_members" not in g:
-        g._orgs_request_members = {}
-    return g._orgs_request_members
+    values = _cv_app.get().g.__dict__  # flask.g without its proxy (every storefront request asks)
+    slot = values.get("_orgs_request_members")
+    if slot is None:
+        slot = values["_orgs_request_members"] = {}
+    return slot
 
 
 def _column_params() -> dict:
@@ -289,7 +292,7 @@ def take_member(org_id: str) -> Callable[[Any, tuple], None]:
 def request_member(org_id: str, user) -> CurrentMember | OrgMember | None:
     """The user's membership in ``org_id`` (active or not), if any: read once per request (one
     statement; ``orgs.services.get_member`` is the same rule, read every time)."""
-    found = _slot().get((org_id, user.id)) if has_request_context() else None
+    found = _slot().get((org_id, user.id)) if _cv_request.get(None) is not None else None
     if found is None:
         row = load_member(_statement(), org_id, user)
         return row.member if row is not None else None
@@ -306,9 +309,9 @@ def remember_member(org_id: str, user_id: str, member: OrgMember | None) -> None
 def member_value(org_id: str, user_id: str, name: str, default=_UNKNOWN):
     """A value read with the user's membership in ``org_id`` this request (``works_anywhere`` or a
     registered column), or ``default`` when it was not read (then ask for it yourself)."""
-    if not has_request_context():
+    if _cv_request.get(None) is None:  # has_request_context() and flask.g without their proxies
         return default
-    found = g.get("_orgs_request_members", {}).get((org_id, user_id))
+    found = _cv_app.get().g.__dict__.get("_orgs_request_members", {}).get((org_id, user_id))
     if found is None:
         return default
     return found.get(name, default)

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import g, request, url_for
-from flask_login import current_user
 
+from app.accounts.signin import request_user
 from app.db import prebuilt
 from app.extensions import db
 from app.markets.services import list_markets
@@ -58,18 +58,20 @@ def current_employments() -> list[Employment]:
     """``employments_of`` the signed-in user, once per request (none for visitors). No query when
     this request's membership statement (app/orgs/current.py) already found that the user works
     for no org: most signed-in storefront visitors are buyers and learners."""
-    if "_staff_employments" not in g:
-        if not (current_user and current_user.is_authenticated):
-            g._staff_employments = []
-        elif _works_nowhere(current_user.id):
-            g._staff_employments = []
+    request_g = g._get_current_object()  # one lookup through the proxy
+    found = request_g.__dict__.get("_staff_employments")
+    if found is None:
+        user = request_user()
+        if not (user and user.is_authenticated) or _works_nowhere(request_g, user.id):
+            found = []
         else:
-            g._staff_employments = employments_of(current_user.id)
-    return g._staff_employments
+            found = employments_of(user.id)
+        request_g._staff_employments = found
+    return found
 
 
-def _works_nowhere(user_id: str) -> bool:
-    storefront = g.get("storefront")
+def _works_nowhere(request_g, user_id: str) -> bool:
+    storefront = request_g.__dict__.get("storefront")
     if storefront is None:
         return False
     return member_value(storefront.org_id, user_id, "works_anywhere", None) is False

@@ -43,6 +43,7 @@ class _Serializer(URLSafeTimedSerializer):
 
 
 _OPENED_MAX = 1024
+_PLAIN = (str, int, float, bool, type(None))  # values nothing can change in place
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -57,7 +58,9 @@ class SessionInterface(SecureCookieSessionInterface):
         """Flask's, but a cookie whose signature was checked before is not checked and decoded again
         (a signed-in browser sends the same cookie on every request until its session changes):
         what it holds is remembered per process, as JSON parsed anew for each request (the session
-        is the request's own), and its age is checked against the lifetime every time."""
+        is the request's own), or as the values themselves when they are all plain (strings,
+        numbers, flags: copied into each request's session), and its age is checked against the
+        lifetime every time."""
         serializer = self.get_signing_serializer(app)
         if serializer is None:
             return None
@@ -68,9 +71,11 @@ class SessionInterface(SecureCookieSessionInterface):
         key = (value, serializer)
         opened = self._opened.get(key)
         if opened is not None:
-            text, signed_at = opened
+            held, signed_at = opened
             if 0 <= int(time.time()) - signed_at <= max_age:  # as TimestampSigner.unsign checks it
-                return self.session_class(self.serializer.loads(text))
+                # A copy of the values when they are all plain (a signed-in browser's: ids, flags,
+                # the CSRF token): nothing of them can be changed in place.
+                return self.session_class(held if isinstance(held, dict) else self.serializer.loads(held))
             self._opened.pop(key, None)  # expired (another thread may have dropped it too)
         try:
             data, signed = serializer.loads(value, max_age=max_age, return_timestamp=True)
@@ -78,7 +83,8 @@ class SessionInterface(SecureCookieSessionInterface):
             return self.session_class()
         if len(self._opened) >= _OPENED_MAX:
             self._opened.clear()
-        self._opened[key] = (self.serializer.dumps(data), int(signed.timestamp()))
+        plain = all(type(item) in _PLAIN for item in data.values())
+        self._opened[key] = (dict(data) if plain else self.serializer.dumps(data), int(signed.timestamp()))
         return self.session_class(data)
 
     def get_signing_serializer(self, app):

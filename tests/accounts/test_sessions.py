@@ -172,3 +172,33 @@ def test_cookies_from_before_the_sign_in_records_ask_for_a_new_login(app, client
     with client.session_transaction() as sess:
         sess["_user_id"] = user_id
     assert not signed_in(client)
+
+
+def test_session_protection_notices_another_address_or_browser(app, client):
+    """Flask-Login's basic session protection (its identifier is remembered per address and agent,
+    app/extensions.py): the same browser passes quietly; the session's cookie used from another
+    address or user agent is noticed (``session_protected``) and is no longer fresh, every time."""
+    from flask_login import session_protected
+
+    sign_up(client)
+    browser = new_device(app, CHROME)
+    noticed = []
+
+    def record(_app, **_extra):
+        noticed.append(True)
+
+    session_protected.connect(record, app)
+    try:
+        assert signed_in(browser) and signed_in(browser) and noticed == []
+        other = copy_cookies(app, browser, "session")
+        other.environ_base["HTTP_USER_AGENT"] = IPHONE
+        assert signed_in(other) and noticed == [True]
+        with other.session_transaction() as sess:
+            assert sess["_fresh"] is False
+        elsewhere = copy_cookies(app, browser, "session")
+        elsewhere.environ_base["HTTP_USER_AGENT"] = CHROME
+        elsewhere.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+        assert signed_in(elsewhere) and noticed == [True, True]
+        assert signed_in(browser) and noticed == [True, True]
+    finally:
+        session_protected.disconnect(record, app)

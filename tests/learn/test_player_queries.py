@@ -123,12 +123,10 @@ def test_a_signed_in_learner_s_lesson_reads_each_per_user_row_once(app, client, 
     for table in ("org_member_cart_item", "org_member_product_access", "org_member_course_certificate",
                   "org_employee"):
         assert _tables(q, table) == [], f"{table} read on its own:\n{q}"
-    # the storefront (with its locales) and the sign-in (one statement), the course (with its cover)
-    # and the lesson (one), the learner, progress, the syllabus with its translations (one): 5 (16
-    # before issue 15's work); on PostgreSQL the last four are one statement (a round trip each).
-    with app.app_context():
-        postgres = db.engine.dialect.name == "postgresql"
-    assert q.count == (2 if postgres else 5), str(q)
+    # the storefront (with its locales) and the sign-in (one statement); the course (with its cover)
+    # and the lesson, the learner, progress and the syllabus with its translations (one): 2 (16
+    # before issue 15's work; 5 on SQLite before the learner's reads became one there too).
+    assert q.count == 2, str(q)
     assert _tables(q, "org_image") == [], f"the cover read on its own:\n{q}"
     html = response.get_data(as_text=True)
     assert 'data-count="0"' in html and "dashboard-link" not in html

@@ -33,3 +33,19 @@ def test_an_expired_or_altered_cookie_opens_an_empty_session(app, monkeypatch):
     later = time.time() + lifetime + 10
     monkeypatch.setattr(time, "time", lambda: later)
     assert dict(_open(app, cookie)) == {}
+
+
+def test_a_signed_in_cookie_s_plain_values_are_copied_into_each_session(app):
+    """A signed-in browser's session holds only strings and flags: remembered as they are, each
+    request's session is a copy (what one request changes, the next does not see)."""
+    values = {"_user_id": "abc", "_fresh": True, "_id": "f" * 128, "csrf_token": "t" * 40}
+    cookie = app.session_interface.get_signing_serializer(app).dumps(values)
+    first = _open(app, cookie)
+    first["_fresh"] = False
+    first["new"] = 1
+    del first["csrf_token"]
+    second = _open(app, cookie)
+    assert dict(second) == values and not second.modified
+    assert second is not first
+    marked = app.session_interface.get_signing_serializer(app).dumps({"x": ("a", "b")})
+    assert _open(app, marked)["x"] == ("a", "b") and _open(app, marked)["x"] == ("a", "b")  # tagged: JSON

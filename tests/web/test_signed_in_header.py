@@ -48,3 +48,31 @@ def test_an_employee_s_catalog_links_the_dashboard(client, school, login, count_
     q, html = _catalog(client, school, count_queries)
     assert "dashboard-link" in html and f"/dashboard/{school.org_slug}/" in html
     assert len(_tables(q, "org_employee")) == 1, str(q)
+
+
+def test_a_market_domain_reads_the_sign_in_with_the_market(app, client, school, login, count_queries):  # noqa: F811
+    """On a market's own domain the sign-in and the membership ride on the market's statement too,
+    and the market is read once (the trusted-host check's read serves the page)."""
+    from app.extensions import db
+    from app.markets.services import create_market
+    from app.orgs.models import Org
+    from tests.factories import org_admin
+
+    with app.app_context():
+        org = db.session.get(Org, school.org_id)
+        create_market(org, slug="shop", name="Shop", type="multi_region", currency_code="EUR",
+                      default_locale_key="en", locale_keys=("en",), country_codes=("FR",),
+                      domains=("shop.school.localhost",), by=org_admin(org))
+        db.session.commit()
+    host = {"Host": "shop.school.localhost"}
+    login(client, LEARNER, PASSWORD)
+    path, _html = _catalog(client, school, count_queries)
+    signed_in = client.post("/en/sign-in", data={"email": LEARNER, "password": PASSWORD}, headers=host)
+    assert signed_in.status_code == 303  # the cookie of the domain
+    with count_queries() as q:
+        response = client.get("/en/", headers=host)
+    assert response.status_code == 200 and "layout-store" in response.get_data(as_text=True)
+    assert 'data-count="0"' in response.get_data(as_text=True)
+    assert len([s for s in q.statements if "FROM user_profile" in s]) == 1, str(q)
+    assert len([s for s in q.statements if "org_market_domain.host =" in s]) == 1, str(q)
+    assert q.count == path.count, f"domain:\n{q}\n\npath:\n{path}"
