@@ -22,7 +22,10 @@ from __future__ import annotations
 import copy
 import functools
 import logging
+import uuid
 from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 from babel import support
@@ -239,10 +242,18 @@ class Form(FlaskForm):
 
 # ---- the safety net: statements -------------------------------------------------------------------
 
+# Parameter values that hold no text, skipped by their exact type (most of a statement's values):
+# every other value is looked at as before (a str subclass is text, a mapping or sequence is searched).
+_NO_TEXT = frozenset({type(None), bool, int, float, Decimal, datetime, date, time, timedelta, uuid.UUID, bytes})
+_COLLECTIONS = frozenset({dict, list, tuple})
+
+
 def _holds_unstorable(parameters) -> bool:
-    if isinstance(parameters, str):
+    if type(parameters) is dict:
+        parameters = parameters.values()
+    elif isinstance(parameters, str):
         return not is_storable(parameters)
-    if isinstance(parameters, Mapping):
+    elif isinstance(parameters, Mapping):
         parameters = parameters.values()
     elif not isinstance(parameters, (list, tuple)):
         return False
@@ -250,7 +261,15 @@ def _holds_unstorable(parameters) -> bool:
     # character, so joining cannot make or hide one), nested collections one by one.
     texts = []
     for value in parameters:
-        if isinstance(value, str):
+        kind = type(value)
+        if kind is str:
+            texts.append(value)
+        elif kind in _NO_TEXT:
+            continue
+        elif kind in _COLLECTIONS:
+            if _holds_unstorable(value):
+                return True
+        elif isinstance(value, str):
             texts.append(value)
         elif isinstance(value, (Mapping, list, tuple)) and _holds_unstorable(value):
             return True
