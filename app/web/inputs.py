@@ -113,16 +113,40 @@ class _WTFormsTranslations:
 WTFORMS_TRANSLATIONS = _WTFormsTranslations()
 
 
+# ``markupsafe.escape``'s replacements, for plain text (no ``__html__``): the same characters.
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&#39;", '"': "&#34;"})
+
+
+def _attribute_value(value) -> str:
+    """``escape(value).replace('"', "&quot;")``, as WTForms writes an attribute's value; plain text
+    (the usual value) is translated at once, without building a Markup per step."""
+    if type(value) is str:
+        return value.translate(_ESCAPES)  # (no '"' is left to replace)
+    return escape(value).replace(_QUOTE, _QUOTE_ENTITY)
+
+
+_keys: dict[str, str] = {}
+
+
+def _attribute_key(key: str) -> str:
+    """``escape(clean_key(key))``, kept per name (the widgets' few attribute names)."""
+    found = _keys.get(key)
+    if found is None:
+        found = str(escape(clean_key(key)))
+        if len(_keys) < 1000:
+            _keys[key] = found
+    return found
+
+
 def _html_params(**kwargs) -> Markup:
     """WTForms' ``html_params`` (the same attributes, sorted and escaped alike), written without
     ``Markup.format`` per attribute: the input widgets' attributes on every form page."""
     params = []
     for key, value in sorted(kwargs.items()):
-        key = escape(clean_key(key))
         if value is True:
-            params.append(key)
+            params.append(_attribute_key(key))
         elif value is not False:
-            params.append(f'{key}="{escape(value).replace(_QUOTE, _QUOTE_ENTITY)}"')
+            params.append(f'{_attribute_key(key)}="{_attribute_value(value)}"')
     return Markup(" ".join(params))
 
 
@@ -155,7 +179,7 @@ class _Select(Select):
         value = choice.value
         if isinstance(value, bool):
             value = str(value)
-        value = escape(value).replace(Markup('"'), Markup("&quot;"))
+        value = _attribute_value(value)
         label = escape(choice.label or choice.value)
         if choice.selected:
             return Markup(f'<option selected value="{value}">{label}</option>')
