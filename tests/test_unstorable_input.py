@@ -334,3 +334,26 @@ def test_login_register_and_checkout_answer_nul_bytes_with_a_form_error(app, wor
 def test_json_bodies_never_answer_500(app, world, client):
     for body in ([1, 2], "x", {"email": "a\u0000b", "password": PASSWORD}, {"email": ["a", "b"]}):
         assert client.post("/account/login", json=body).status_code == 422
+
+
+def test_the_statement_safety_net_finds_a_nul_in_every_shape_of_parameters():
+    """``_holds_unstorable`` skips the values that hold no text by their type: text in a str
+    subclass, a nested mapping or sequence, or an executemany's rows is still found."""
+    from collections import UserDict
+    from datetime import UTC, date, datetime
+    from decimal import Decimal
+
+    from markupsafe import Markup
+
+    from app.web.inputs import _holds_unstorable
+
+    plain = {"a": None, "b": 1, "c": Decimal("1.5"), "d": datetime.now(UTC), "e": date.today(), "f": True,
+             "g": b"\x00", "h": "text"}
+    assert not _holds_unstorable(plain)
+    assert not _holds_unstorable([plain, plain])
+    for bad in ("a\x00", Markup("a\x00"), ["x", "a\x00"], ("a\x00",), {"k": "a\x00"}, UserDict(k="a\x00"),
+                [{"k": ["a\x00"]}], "\ud800"):
+        assert _holds_unstorable({**plain, "bad": bad}), bad
+        assert _holds_unstorable([plain, {"bad": bad}]), bad
+        assert _holds_unstorable(UserDict(bad=bad)), bad
+    assert _holds_unstorable("a\x00") and not _holds_unstorable(3)

@@ -524,6 +524,9 @@ def member_order_for_update(org_id: str, member_id: str, number: str) -> OrgMemb
         return None
     (order_keys, item_keys, payment_keys), identity_map = _order_keys(), db.session.identity_map
     at_item, at_payment = len(order_keys), len(order_keys) + len(item_keys)
+    at_seller = at_payment + len(payment_keys)
+    item_product = item_keys.index("product_id")
+    at_product_type = at_seller + len(_Seller._fields)
     if identity_key(OrgMemberOrder, rows[0][0]) in identity_map or any(
             (row[at_item] is not None and identity_key(OrgMemberOrderItem, row[at_item]) in identity_map)
             or (row[at_payment] is not None and identity_key(OrgMemberOrderPayment, row[at_payment]) in identity_map)
@@ -542,13 +545,35 @@ def member_order_for_update(org_id: str, member_id: str, number: str) -> OrgMemb
                                            dict(zip(item_keys, row[at_item:at_payment], strict=True)))
             if row[at_payment] is not None and row[at_payment] not in payments:
                 payments[row[at_payment]] = held(db.session, OrgMemberOrderPayment,
-                                                 dict(zip(payment_keys, row[at_payment:], strict=True)))
+                                                 dict(zip(payment_keys, row[at_payment:at_seller], strict=True)))
         set_committed_value(order, "items", list(items.values()))
         set_committed_value(order, "payments", list(payments.values()))
         for child in (*items.values(), *payments.values()):
             set_committed_value(child, "order", order)
     _locked_orders()[order.id] = order
+    # What paying it reads next, read with it (``mark_paid``'s seller, ``fulfil``'s product types).
+    _read_with_orders()[order.id] = _ReadWithOrder(
+        _Seller(*rows[0][at_seller:at_product_type]),
+        {row[at_item + item_product]: row[at_product_type] for row in rows if row[at_item] is not None})
     return order
+
+
+class _ReadWithOrder(NamedTuple):
+    """What ``member_order_for_update`` read with an order: its org and market (``_Seller``) and
+    the type of its items' products (by product id; None for a product that is gone)."""
+
+    seller: _Seller
+    product_types: dict[str, str | None]
+
+
+def _read_with_orders() -> dict[str, _ReadWithOrder]:
+    """``_ReadWithOrder`` of the orders locked by ``member_order_for_update`` in the session's
+    current transaction (as ``_locked_orders``: gone when the transaction ends)."""
+    transaction = db.session().get_transaction()
+    info = db.session.info
+    if info.get("read_with_orders_tx") is not transaction:
+        info["read_with_orders_tx"], info["read_with_orders"] = transaction, {}
+    return info["read_with_orders"]
 
 
 @functools.cache
@@ -561,15 +586,21 @@ def _order_keys() -> tuple[tuple[str, ...], ...]:
 @prebuilt
 def _member_order_rows() -> sa.Select:
     """``_member_order_for_update`` as columns: the order's, its items', its payments' (NULLs where
-    there are none), one row per item and payment, ordered by item, then payment, the order's row
-    locked (bound: org_id, member_id, number)."""
+    there are none), then its org's and market's (``_Seller``) and the item's product type, one row
+    per item and payment, ordered by item, then payment, the order's row locked (bound: org_id,
+    member_id, number)."""
     order, item, payment = OrgMemberOrder.__table__, OrgMemberOrderItem.__table__, OrgMemberOrderPayment.__table__
+    product = OrgProduct.__table__
     columns = [column for model in (OrgMemberOrder, OrgMemberOrderItem, OrgMemberOrderPayment)
                for column, _key in column_keys(model)]
     return (
-        sa.select(*columns)
+        sa.select(*columns, *_seller_columns(), product.c.type)
         .select_from(order)
+        .join(Org, Org.id == order.c.org_id)
+        .join(OrgMarket, OrgMarket.id == order.c.market_id)
+        .outerjoin(OrgBrand, OrgBrand.id == OrgMarket.brand_id)
         .outerjoin(item, item.c.order_id == order.c.id)
+        .outerjoin(product, sa.and_(product.c.id == item.c.product_id, product.c.org_id == order.c.org_id))
         .outerjoin(payment, payment.c.order_id == order.c.id)
         .where(order.c.org_id == sa.bindparam("org_id"), order.c.member_id == sa.bindparam("member_id"),
                order.c.order_number == sa.bindparam("number"))
@@ -634,7 +665,8 @@ def mark_paid(
     if fee < 0:
         raise ValidationError(_("The processing fee cannot be negative."))
     # Read once for the whole payment: the receipt and the revenue posting (its platform fee) use them.
-    seller = _org_and_market(order)
+    read = _read_with_orders().get(order.id)
+    seller = read.seller if read is not None else _org_and_market(order)
     order.set_status("paid", at=at)
     order.payment_provider = provider
     if paid > 0 or reference is not None:
@@ -693,11 +725,16 @@ def _org_and_market(order: OrgMemberOrder) -> _Seller:
                                {"org_id": order.org_id, "market_id": order.market_id}).one())
 
 
+def _seller_columns() -> tuple:
+    """``_Seller``'s columns (of ``Org``, ``OrgMarket`` and ``OrgBrand``)."""
+    return (Org.id, Org.name, Org.slug, Org.platform_fee_percent, OrgMarket.slug, OrgMarket.default_locale_key,
+            OrgBrand.name)
+
+
 @prebuilt
 def _org_and_market_statement() -> sa.Select:
     return (
-        sa.select(Org.id, Org.name, Org.slug, Org.platform_fee_percent, OrgMarket.slug,
-                  OrgMarket.default_locale_key, OrgBrand.name)
+        sa.select(*_seller_columns())
         .join(OrgMarket, OrgMarket.org_id == Org.id)
         .outerjoin(OrgBrand, OrgBrand.id == OrgMarket.brand_id)
         .where(Org.id == sa.bindparam("org_id"), OrgMarket.id == sa.bindparam("market_id"))
@@ -806,9 +843,13 @@ def fulfil(order: OrgMemberOrder, *, at: datetime | None = None, flush: bool = T
     at = at or utcnow()
     items = [item for item in order.items if item.status == "active"]
     renewals = [item for item in items if item.subscription_id]
+    read = _read_with_orders().get(order.id)
     with db.session.no_autoflush:  # catalog reads: the order's pending changes do not affect them
-        product_types = dict(db.session.connection().execute(_product_types_statement(), {
-            "org_id": order.org_id, "product_ids": sorted({item.product_id for item in items})}).tuples().all())
+        if read is not None and all(item.product_id in read.product_types for item in items):
+            product_types = read.product_types  # read with the order (``member_order_for_update``)
+        else:
+            product_types = dict(db.session.connection().execute(_product_types_statement(), {
+                "org_id": order.org_id, "product_ids": sorted({item.product_id for item in items})}).tuples().all())
         items = [item for item in items if not item.subscription_id]
         subscription_plan_ids = {item.payment_plan_id for item in items if item.plan_type in RECURRING_PLAN_TYPES}
         plans = {

@@ -22,7 +22,10 @@ from __future__ import annotations
 import copy
 import functools
 import logging
+import uuid
 from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 from babel import support
@@ -110,16 +113,40 @@ class _WTFormsTranslations:
 WTFORMS_TRANSLATIONS = _WTFormsTranslations()
 
 
+# ``markupsafe.escape``'s replacements, for plain text (no ``__html__``): the same characters.
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&#39;", '"': "&#34;"})
+
+
+def _attribute_value(value) -> str:
+    """``escape(value).replace('"', "&quot;")``, as WTForms writes an attribute's value; plain text
+    (the usual value) is translated at once, without building a Markup per step."""
+    if type(value) is str:
+        return value.translate(_ESCAPES)  # (no '"' is left to replace)
+    return escape(value).replace(_QUOTE, _QUOTE_ENTITY)
+
+
+_keys: dict[str, str] = {}
+
+
+def _attribute_key(key: str) -> str:
+    """``escape(clean_key(key))``, kept per name (the widgets' few attribute names)."""
+    found = _keys.get(key)
+    if found is None:
+        found = str(escape(clean_key(key)))
+        if len(_keys) < 1000:
+            _keys[key] = found
+    return found
+
+
 def _html_params(**kwargs) -> Markup:
     """WTForms' ``html_params`` (the same attributes, sorted and escaped alike), written without
     ``Markup.format`` per attribute: the input widgets' attributes on every form page."""
     params = []
     for key, value in sorted(kwargs.items()):
-        key = escape(clean_key(key))
         if value is True:
-            params.append(key)
+            params.append(_attribute_key(key))
         elif value is not False:
-            params.append(f'{key}="{escape(value).replace(_QUOTE, _QUOTE_ENTITY)}"')
+            params.append(f'{_attribute_key(key)}="{_attribute_value(value)}"')
     return Markup(" ".join(params))
 
 
@@ -152,7 +179,7 @@ class _Select(Select):
         value = choice.value
         if isinstance(value, bool):
             value = str(value)
-        value = escape(value).replace(Markup('"'), Markup("&quot;"))
+        value = _attribute_value(value)
         label = escape(choice.label or choice.value)
         if choice.selected:
             return Markup(f'<option selected value="{value}">{label}</option>')
@@ -239,10 +266,18 @@ class Form(FlaskForm):
 
 # ---- the safety net: statements -------------------------------------------------------------------
 
+# Parameter values that hold no text, skipped by their exact type (most of a statement's values):
+# every other value is looked at as before (a str subclass is text, a mapping or sequence is searched).
+_NO_TEXT = frozenset({type(None), bool, int, float, Decimal, datetime, date, time, timedelta, uuid.UUID, bytes})
+_COLLECTIONS = frozenset({dict, list, tuple})
+
+
 def _holds_unstorable(parameters) -> bool:
-    if isinstance(parameters, str):
+    if type(parameters) is dict:
+        parameters = parameters.values()
+    elif isinstance(parameters, str):
         return not is_storable(parameters)
-    if isinstance(parameters, Mapping):
+    elif isinstance(parameters, Mapping):
         parameters = parameters.values()
     elif not isinstance(parameters, (list, tuple)):
         return False
@@ -250,7 +285,15 @@ def _holds_unstorable(parameters) -> bool:
     # character, so joining cannot make or hide one), nested collections one by one.
     texts = []
     for value in parameters:
-        if isinstance(value, str):
+        kind = type(value)
+        if kind is str:
+            texts.append(value)
+        elif kind in _NO_TEXT:
+            continue
+        elif kind in _COLLECTIONS:
+            if _holds_unstorable(value):
+                return True
+        elif isinstance(value, str):
             texts.append(value)
         elif isinstance(value, (Mapping, list, tuple)) and _holds_unstorable(value):
             return True

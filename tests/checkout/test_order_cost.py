@@ -97,3 +97,24 @@ def test_placing_an_order_of_a_member_runs_a_fixed_number_of_statements(shop, cl
     # the order number, the order, its item, its tax snapshot, the cart's lines deleted (and the
     # test's SAVEPOINT)
     assert len(statements) <= 11, statements
+
+
+def test_paying_an_order_of_a_member_runs_a_fixed_number_of_statements(shop, client, login, statements):  # noqa: F811
+    _login_and_add(client, login, shop.basic_id)
+    client.post(f"{PREFIX}/cart/items/{shop.basic_id}/delete")
+    _order(client, shop.basic_id)  # the first order makes the buyer a member (and creates the ledger's accounts)
+    assert client.post(f"{PREFIX}/cart/items", data={"plan_id": shop.premium_id}).status_code == 303
+    placed = client.post(f"{PREFIX}/checkout", data={**_checkout_form(client), "action": "place"})
+    pay = urlsplit(placed.headers["Location"]).path
+    statements.clear()
+    assert client.post(pay, data={"outcome": "pay"}).status_code in (302, 303)
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    # The order is read with its items, payments, org, market and products' types in one statement:
+    # nothing reads the org or the products again.
+    assert not [s for s in reads if "FROM org JOIN org_market" in s or "FROM org_product WHERE" in s], reads
+    # the storefront with the sign-in, the order (with the above), its payment, the access granted,
+    # the tax snapshots' payment time, the receipt, the order's and its item's updates, the
+    # attributions (none here: no revenue rows), the ledger's accounts (locked), entry, lines and
+    # balances, and the test's SAVEPOINT and its RELEASE (was 17: the org and the products' types
+    # were read on their own)
+    assert len(statements) <= 15, statements
