@@ -202,3 +202,20 @@ def test_session_protection_notices_another_address_or_browser(app, client):
         assert signed_in(browser) and noticed == [True, True]
     finally:
         session_protected.disconnect(record, app)
+
+
+def test_request_user_is_current_user_without_its_proxies(app, client):
+    from flask_login import current_user
+
+    from app.accounts.signin import request_user
+
+    with app.app_context():
+        assert request_user() is None  # no request
+    with app.test_request_context("/"):
+        assert request_user() is current_user._get_current_object()
+        assert not request_user().is_authenticated
+    sign_up(client)
+    assert signed_in(client)
+    with client:
+        client.get("/account/")
+        assert request_user() is current_user._get_current_object() and request_user().email == EMAIL
