@@ -16,7 +16,7 @@ import functools
 from flask import current_app, url_for
 from markupsafe import Markup
 
-from app.catalog.syllabus_html import syllabus_html, tier_text
+from app.catalog.syllabus_html import syllabus_html, syllabus_labels
 from app.platform.images import avatar_tag, cover_tag, placeholder_tag
 from app.web import labels
 from app.web.jinja import printed, template_text
@@ -70,10 +70,10 @@ class _Words:
 _words = labels.per_locale(_Words)
 
 
-def _plural(singular: str, plural: str, num: int) -> str:
+def _plural(words: _Words, singular: str, plural: str, num: int) -> str:
     """``{{ ngettext(singular, plural, num) }}`` of the template: Markup, printed as it is."""
     if type(num) is int:
-        return _words().text((singular, plural, num), functools.partial(_ngettext, singular, plural, num))
+        return words.text((singular, plural, num), functools.partial(_ngettext, singular, plural, num))
     return _ngettext(singular, plural, num)
 
 
@@ -123,7 +123,7 @@ def product_body(product, storefront) -> Markup:
     add('\n  ')
     if product.review_count:
         rating = printed(number(round(product.avg_rating, 1)))
-        reviews = _plural("%(num)d review", "%(num)d reviews", product.review_count)
+        reviews = _plural(words, "%(num)d review", "%(num)d reviews", product.review_count)
         add(f'\n  <p class="rating">★ {rating} · {reviews}</p>\n  ')
     add('\n  ')
     if product.image:
@@ -212,7 +212,7 @@ def product_body(product, storefront) -> Markup:
             if minutes:
                 duration = _t("%(minutes)d minutes", minutes=minutes)
                 duration = f" · {duration}"
-            lessons = _plural("%(num)d lesson", "%(num)d lessons", len(syllabus.lessons))
+            lessons = _plural(words, "%(num)d lesson", "%(num)d lessons", len(syllabus.lessons))
             add(f'\n      <dt>{words.content}</dt>\n      <dd>{lessons}{duration}</dd>\n      ')
         add('\n      ')
         if course.skills:
@@ -228,10 +228,11 @@ def product_body(product, storefront) -> Markup:
         add(f'\n  <section class="syllabus stack" id="syllabus">\n    <h2>{words.syllabus}</h2>\n    ')
         tiers = product.tiers
         if tiers:
+            tier_label = syllabus_labels().tier  # ``{{ tier|tier_label }}``, escaped, kept per locale
             items = "".join([
-                f'<li data-tier="{tier:d}">{tier_text(tier)}: {lessons}</li>'  # a tier is an int: nothing to escape
+                f'<li data-tier="{tier:d}">{tier_label(tier)}: {lessons}</li>'  # a tier is an int: nothing to escape
                 for tier in tiers
-                for lessons in [_plural("%(num)d lesson", "%(num)d lessons", syllabus.lessons_open_at(tier))]])
+                for lessons in [_plural(words, "%(num)d lesson", "%(num)d lessons", syllabus.lessons_open_at(tier))]])
             add(f'\n    <ul class="tier-summary">\n      {items}\n    </ul>\n    ')
         add(f'\n    {syllabus_html(syllabus)}\n  </section>\n  ')
     add('\n\n  ')

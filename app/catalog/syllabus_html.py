@@ -68,12 +68,7 @@ class _Labels:
         return text
 
 
-_labels = labels.per_locale(_Labels)
-
-
-def tier_text(tier: int) -> str:
-    """``{{ tier|tier_label }}`` of the template (escaped), kept per locale."""
-    return _labels().tier(tier)
+_labels = syllabus_labels = labels.per_locale(_Labels)  # (the product body's tier summary reads its tiers)
 
 
 def syllabus_html(syllabus: Syllabus) -> Markup:
