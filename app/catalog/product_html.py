@@ -14,12 +14,12 @@ from __future__ import annotations
 import functools
 
 from flask import current_app, url_for
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-from app.catalog.syllabus_html import syllabus_html, tier_text
+from app.catalog.syllabus_html import syllabus_html, syllabus_labels
 from app.platform.images import avatar_tag, cover_tag, placeholder_tag
 from app.web import labels
-from app.web.jinja import template_text
+from app.web.jinja import printed, template_text
 from app.web.session_cookie import csrf_token
 
 _t = template_text  # ``{{ _(string, **variables) }}`` of the template
@@ -70,10 +70,10 @@ class _Words:
 _words = labels.per_locale(_Words)
 
 
-def _plural(singular: str, plural: str, num: int) -> str:
+def _plural(words: _Words, singular: str, plural: str, num: int) -> str:
     """``{{ ngettext(singular, plural, num) }}`` of the template: Markup, printed as it is."""
     if type(num) is int:
-        return _words().text((singular, plural, num), functools.partial(_ngettext, singular, plural, num))
+        return words.text((singular, plural, num), functools.partial(_ngettext, singular, plural, num))
     return _ngettext(singular, plural, num)
 
 
@@ -84,7 +84,7 @@ def _ngettext(singular: str, plural: str, num: int) -> str:
 
 def _joined(items) -> str:
     """``{{ items|join(" · ") }}`` of the template."""
-    return " · ".join([str(escape(item)) for item in items])
+    return " · ".join([printed(item) for item in items])
 
 
 def _billing(offer, currency: str) -> str:
@@ -103,33 +103,33 @@ def product_body(product, storefront) -> Markup:
     currency = storefront.currency_code
     out: list[str] = []
     add = out.append
-    name = escape(product.name)
+    name = printed(product.name)
 
     # ---- the head: type, brand, name, creators, rating, picture
-    brand = f' · <span class="product-brand">{escape(product.brand_name)}</span>' if product.brand_name else ""
-    add(f'\n<article class="product stack" data-product="{escape(product.slug)}" data-type="{escape(product.type)}">\n'
+    brand = f' · <span class="product-brand">{printed(product.brand_name)}</span>' if product.brand_name else ""
+    add(f'\n<article class="product stack" data-product="{printed(product.slug)}" data-type="{printed(product.type)}">\n'
         '  <div class="product-head stack">\n'
-        f'  <p class="muted"><a href="{escape(url_for("store.catalog.index"))}">{words.catalog}</a> ›\n'
-        f'    <span class="badge">{escape(filters["product_type_label"](product.type))}</span>\n'
+        f'  <p class="muted"><a href="{printed(url_for("store.catalog.index"))}">{words.catalog}</a> ›\n'
+        f'    <span class="badge">{printed(filters["product_type_label"](product.type))}</span>\n'
         f'    {brand}</p>\n'
         f'  <h1>{name}</h1>\n  ')
     if product.creators:
         credits = []
         for c in product.creators:
-            who = (f'<a href="{escape(url_for("creators.profile", slug=c.slug))}">{escape(c.name)}</a>' if c.slug
-                   else escape(c.name))
+            who = (f'<a href="{printed(url_for("creators.profile", slug=c.slug))}">{printed(c.name)}</a>' if c.slug
+                   else printed(c.name))
             credits.append(f'<span class="credit">{avatar_tag(c.avatar, c.name, 32)} {who}</span>')
         add(f'\n  <p class="creators">{words.created_by}\n    {", ".join(credits)}\n  </p>\n  ')
     add('\n  ')
     if product.review_count:
-        rating = escape(number(round(product.avg_rating, 1)))
-        reviews = _plural("%(num)d review", "%(num)d reviews", product.review_count)
+        rating = printed(number(round(product.avg_rating, 1)))
+        reviews = _plural(words, "%(num)d review", "%(num)d reviews", product.review_count)
         add(f'\n  <p class="rating">★ {rating} · {reviews}</p>\n  ')
     add('\n  ')
     if product.image:
         add(f'{cover_tag(product.image, product.name, _HERO_SIZES, 1280, "hero", "eager")}\n  ')
     elif product.image_url:
-        add(f'<img class="hero" src="{escape(product.image_url)}" alt="">\n  ')
+        add(f'<img class="hero" src="{printed(product.image_url)}" alt="">\n  ')
     else:
         add(placeholder_tag(product.name, 640, 360, "cover hero"))
     add('\n  </div>\n  \n  \n  <div class="product-side stack">\n  <section class="offers stack" id="offers">\n'
@@ -139,18 +139,18 @@ def product_body(product, storefront) -> Markup:
     # ---- the offers
     syllabus, course = product.syllabus, product.course
     if product.ships:
-        weight = (f'<dt>{words.weight}</dt><dd class="weight">{escape(filters["weight"](product.weight_grams))}</dd>'
+        weight = (f'<dt>{words.weight}</dt><dd class="weight">{printed(filters["weight"](product.weight_grams))}</dd>'
                   if product.weight_grams else "")
-        note = escape(product.shipping_note) if product.shipping_note else words.shipped
+        note = printed(product.shipping_note) if product.shipping_note else words.shipped
         add(f'\n    <dl class="facts shipping">\n      <dt>{words.shipping}</dt>\n'
             f'      <dd class="shipping-note">{note}</dd>\n      {weight}\n    </dl>\n    ')
     add('\n    <div class="grid">\n    ')
-    tax_note = escape(labels.tax_note(storefront))
+    tax_note = printed(labels.tax_note(storefront))
     physical = product.type == "physical"
     for offer in product.offers:
-        plan_id = escape(offer.plan_id)
-        variant = f'<p class="muted variant">{escape(offer.variant_name)}</p>' if offer.variant_count > 1 else ""
-        compare = (f'<s class="muted compare-at">{escape(money(offer.compare_at_price, currency))}</s>'
+        plan_id = printed(offer.plan_id)
+        variant = f'<p class="muted variant">{printed(offer.variant_name)}</p>' if offer.variant_count > 1 else ""
+        compare = (f'<s class="muted compare-at">{printed(money(offer.compare_at_price, currency))}</s>'
                    if offer.compare_at_price and offer.compare_at_price > offer.price else "")
         billing = ""
         if not product.ships:
@@ -160,15 +160,15 @@ def product_body(product, storefront) -> Markup:
         if syllabus:
             unlocked = syllabus.unlocks(offer.tier)
             unlocks = f'<p class="unlocks">{words.text(("unlocks", unlocked), functools.partial(_unlocks, unlocked))}</p>'
-        described = f'<p>{escape(offer.plan_description)}</p>' if offer.plan_description else ""
+        described = f'<p>{printed(offer.plan_description)}</p>' if offer.plan_description else ""
         quantity = (f'\n  <label>{words.quantity}\n'
                     f'    <input type="number" name="quantity" form="buy-{plan_id}" value="1" min="1" max="99" step="1"'
                     ' inputmode="numeric" size="3">\n  </label>\n  ') if physical else ""
-        add(f'\n      <div class="card offer" data-plan="{plan_id}" data-plan-type="{escape(offer.type)}"'
+        add(f'\n      <div class="card offer" data-plan="{plan_id}" data-plan-type="{printed(offer.type)}"'
             f' data-tier="{offer.tier:d}">\n'
-            f'        <h3>{escape(offer.plan_name)}</h3>\n'
+            f'        <h3>{printed(offer.plan_name)}</h3>\n'
             f'        {variant}\n'
-            f'        <p class="price"><strong>{escape(money(offer.price, currency))}</strong>'
+            f'        <p class="price"><strong>{printed(money(offer.price, currency))}</strong>'
             f' <small class="muted">{tax_note}</small>\n'
             f'          {compare}</p>\n'
             f'        {billing}\n'
@@ -202,7 +202,7 @@ def product_body(product, storefront) -> Markup:
         add(f'\n  <section class="card course-facts">\n    <h2>{words.about}</h2>\n'
             '    <dl class="facts summary-facts">\n'
             f'      <dt>{words.level}</dt>\n'
-            f'      <dd class="level">{escape(level(course.level))}\n        {said}</dd>\n'
+            f'      <dd class="level">{printed(level(course.level))}\n        {said}</dd>\n'
             f'      <dt>{words.difficulty}</dt>\n'
             f'      <dd class="difficulty">{difficulty}\n'
             f'        {rated}</dd>\n      ')
@@ -212,15 +212,15 @@ def product_body(product, storefront) -> Markup:
             if minutes:
                 duration = _t("%(minutes)d minutes", minutes=minutes)
                 duration = f" · {duration}"
-            lessons = _plural("%(num)d lesson", "%(num)d lessons", len(syllabus.lessons))
+            lessons = _plural(words, "%(num)d lesson", "%(num)d lessons", len(syllabus.lessons))
             add(f'\n      <dt>{words.content}</dt>\n      <dd>{lessons}{duration}</dd>\n      ')
         add('\n      ')
         if course.skills:
-            skills = "".join([f'<span class="badge">{escape(skill)}</span> ' for skill in course.skills])
+            skills = "".join([f'<span class="badge">{printed(skill)}</span> ' for skill in course.skills])
             add(f'\n      <dt>{words.skills}</dt>\n      <dd>{skills}</dd>\n      ')
         add('\n    </dl>\n  </section>\n  ')
     add('\n  </div>\n\n  <div class="product-rest stack">\n  <div class="description prose">')
-    add("".join([f"<p>{escape(para)}</p>" for para in (product.description or "").split("\n\n")]))
+    add("".join([f"<p>{printed(para)}</p>" for para in (product.description or "").split("\n\n")]))
     add('</div>\n\n  ')
 
     # ---- the syllabus, collections and reviews
@@ -228,28 +228,29 @@ def product_body(product, storefront) -> Markup:
         add(f'\n  <section class="syllabus stack" id="syllabus">\n    <h2>{words.syllabus}</h2>\n    ')
         tiers = product.tiers
         if tiers:
+            tier_label = syllabus_labels().tier  # ``{{ tier|tier_label }}``, escaped, kept per locale
             items = "".join([
-                f'<li data-tier="{tier:d}">{tier_text(tier)}: {lessons}</li>'  # a tier is an int: nothing to escape
+                f'<li data-tier="{tier:d}">{tier_label(tier)}: {lessons}</li>'  # a tier is an int: nothing to escape
                 for tier in tiers
-                for lessons in [_plural("%(num)d lesson", "%(num)d lessons", syllabus.lessons_open_at(tier))]])
+                for lessons in [_plural(words, "%(num)d lesson", "%(num)d lessons", syllabus.lessons_open_at(tier))]])
             add(f'\n    <ul class="tier-summary">\n      {items}\n    </ul>\n    ')
         add(f'\n    {syllabus_html(syllabus)}\n  </section>\n  ')
     add('\n\n  ')
     if product.collections:
-        links = "".join([f'<a class="badge" href="{escape(url_for("store.catalog.index", collection=slug))}">'
-                         f'{escape(title)}</a> ' for slug, title in product.collections])
+        links = "".join([f'<a class="badge" href="{printed(url_for("store.catalog.index", collection=slug))}">'
+                         f'{printed(title)}</a> ' for slug, title in product.collections])
         add(f'\n  <section class="collections">\n    <h2>{words.collections}</h2>\n    <p>{links}</p>\n'
             '  </section>\n  ')
     add(f'\n\n  <section class="reviews stack" id="reviews">\n    <h2>{words.reviews}</h2>\n    ')
     date = filters["date"]
     for review in product.reviews:
-        stars = escape("★" * review.rating) + escape("☆" * (5 - review.rating))
-        title = escape(review.title) if review.title else ""
-        body = f'<p>{escape(review.body)}</p>' if review.body else ""
+        stars = printed("★" * review.rating) + printed("☆" * (5 - review.rating))
+        title = printed(review.title) if review.title else ""
+        body = f'<p>{printed(review.body)}</p>' if review.body else ""
         add(f'\n      <blockquote class="card review" data-rating="{review.rating:d}">\n'
             f'        <p><strong>{stars}</strong> {title}</p>\n'
             f'        {body}\n'
-            f'        <footer class="muted">{escape(review.author)} · {escape(date(review.created_at))}</footer>\n'
+            f'        <footer class="muted">{printed(review.author)} · {printed(date(review.created_at))}</footer>\n'
             '      </blockquote>\n    ')
     if not product.reviews:
         add(f'\n      <p class="muted">{words.no_reviews}</p>\n    ')
@@ -265,11 +266,11 @@ def buy_forms(offers) -> Markup:
     offer's status line and the header badge refreshes on "cart-changed". What the template
     checkout/_buy_forms.html wrote (tests/catalog/buy_forms_jinja.html), without its dozen yields
     per form through the page's three layouts (issue 15)."""
-    add_url = escape(url_for("store.checkout.add_item"))
-    token = escape(csrf_token())
+    add_url = printed(url_for("store.checkout.add_item"))
+    token = printed(csrf_token())
     forms = []
     for offer in offers:
-        plan_id = escape(offer.plan_id)
+        plan_id = printed(offer.plan_id)
         forms.append(f'\n  <form id="buy-{plan_id}" class="add-to-cart" method="post" action="{add_url}"\n'
                      f'        data-hx-post="{add_url}" data-hx-target="#buy-status-{plan_id}"'
                      ' data-hx-swap="innerHTML">\n'

@@ -12,25 +12,27 @@ from __future__ import annotations
 
 from flask import current_app
 from jinja2.utils import htmlsafe_json_dumps
-from markupsafe import Markup, escape
+from markupsafe import Markup
+
+from app.web.jinja import printed
 
 
 def seo_tags(seo) -> Markup:
     """``{% include "layouts/_seo.html" %}`` for ``seo`` (app.catalog.seo.Seo)."""
-    out = [f'<meta name="description" content="{escape(seo.description)}">\n'
-           f'<meta name="robots" content="{escape(seo.robots)}">\n']
+    out = [f'<meta name="description" content="{printed(seo.description)}">\n'
+           f'<meta name="robots" content="{printed(seo.robots)}">\n']
     add = out.append
     if seo.keywords:
-        add(f'<meta name="keywords" content="{escape(seo.keywords)}">\n')
-    add(f'<link rel="canonical" href="{escape(seo.canonical)}">\n')
+        add(f'<meta name="keywords" content="{printed(seo.keywords)}">\n')
+    add(f'<link rel="canonical" href="{printed(seo.canonical)}">\n')
     for loc, href in seo.alternates:
-        add(f'<link rel="alternate" hreflang="{escape(loc)}" href="{escape(href)}">\n')
+        add(f'<link rel="alternate" hreflang="{printed(loc)}" href="{printed(href)}">\n')
     if seo.x_default:
-        add(f'<link rel="alternate" hreflang="x-default" href="{escape(seo.x_default)}">')
+        add(f'<link rel="alternate" hreflang="x-default" href="{printed(seo.x_default)}">')
     add("\n")
     for key, value in seo.og.items():
         if value:
-            add(f'<meta property="og:{escape(key)}" content="{escape(value)}">\n')
+            add(f'<meta property="og:{printed(key)}" content="{printed(value)}">\n')
     add("\n")
     if seo.json_ld:
         policies = current_app.jinja_env.policies  # what the template's ``|tojson`` did

@@ -11,12 +11,12 @@ page. The lesson player's rows are app.learn.syllabus_html (other markup).
 
 from __future__ import annotations
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from app.courses.syllabus import Syllabus
 from app.web import labels
 from app.web.icons import icon
-from app.web.jinja import template_text
+from app.web.jinja import printed, template_text
 
 _t = template_text  # ``{{ _(string, **variables) }}`` of the template
 
@@ -38,7 +38,7 @@ class _Labels:
     def tier(self, tier: int) -> str:
         label = self.tiers.get(tier)
         if label is None:
-            label = self.tiers[tier] = str(escape(labels.tier_label(tier)))
+            label = self.tiers[tier] = printed(labels.tier_label(tier))
         return label
 
     def locked_badge(self, tier: int) -> str:
@@ -57,7 +57,7 @@ class _Labels:
     def type(self, kind: str) -> str:
         label = self.types.get(kind)
         if label is None:
-            label = self.types[kind] = str(escape(labels.label(labels.LESSON_TYPES, kind)))
+            label = self.types[kind] = printed(labels.label(labels.LESSON_TYPES, kind))
         return label
 
     def duration(self, minutes: int) -> str:
@@ -68,12 +68,7 @@ class _Labels:
         return text
 
 
-_labels = labels.per_locale(_Labels)
-
-
-def tier_text(tier: int) -> str:
-    """``{{ tier|tier_label }}`` of the template (escaped), kept per locale."""
-    return _labels().tier(tier)
+_labels = syllabus_labels = labels.per_locale(_Labels)  # (the product body's tier summary reads its tiers)
 
 
 def syllabus_html(syllabus: Syllabus) -> Markup:
@@ -86,11 +81,11 @@ def syllabus_html(syllabus: Syllabus) -> Markup:
     for module in syllabus.modules:
         module_tier = module.tier
         add(f'\n    <details class="card module" {"open" if first else ""}>\n'
-            f'      <summary><strong>{escape(module.title)}</strong>{lab.badge(module_tier) if module_tier > 1 else ""}'
+            f'      <summary><strong>{printed(module.title)}</strong>{lab.badge(module_tier) if module_tier > 1 else ""}'
             '</summary>\n      ')
         first = False
         for section in module.sections:
-            add(f'\n        <h3 class="section-title">{escape(section.title)}'
+            add(f'\n        <h3 class="section-title">{printed(section.title)}'
                 f'{lab.badge(section.tier) if section.tier > module_tier else ""}</h3>\n'
                 '        <ol class="lessons">\n        ')
             for lesson in section.lessons:
@@ -98,7 +93,7 @@ def syllabus_html(syllabus: Syllabus) -> Markup:
                 duration = lesson.duration_minutes
                 add(f'\n          <li data-tier="{tier}" class="lesson">\n'
                     f'            <span class="muted">{types.get(lesson.type) or lab.type(lesson.type)}</span> '
-                    f'{escape(lesson.title)}\n'
+                    f'{printed(lesson.title)}\n'
                     f'            {(minutes.get(duration) or lab.duration(duration)) if duration else ""}\n'
                     '            '
                     f'{free_preview if lesson.is_free_preview else (locked.get(tier) or lab.locked_badge(tier)) if tier > 1 else ""}\n'
