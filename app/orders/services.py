@@ -41,7 +41,17 @@ from app.catalog.models import (
     OrgProductVariantPaymentPlan,
 )
 from app.checks import check_email, clean_text, to_amount
-from app.db import column_keys, held, insert_text, plain_rows, prebuilt, row_values, upsert_insert, utcnow
+from app.db import (
+    column_keys,
+    held,
+    insert_text,
+    plain_rows,
+    prebuilt,
+    row_values,
+    run_write,
+    upsert_insert,
+    utcnow,
+)
 from app.entitlements import services as entitlements
 from app.entitlements.models import SUBSCRIPTION_RUNNING_STATUSES, OrgMemberSubscription
 from app.errors import (
@@ -354,7 +364,7 @@ def _insert_order(number: str, fields: dict[str, Any], written: list) -> OrgMemb
     statement); None when an order already has the number (nothing written)."""
     db.session.flush()  # what the ORM's flush would have written before it (a new membership)
     row = row_values(OrgMemberOrder, {**fields, "order_number": number})
-    if db.session.connection().execute(_order_insert(), row).rowcount != 1:
+    if run_write(db.session.connection(), _order_insert(), row) != 1:
         return None
     order = held(db.session, OrgMemberOrder, row)
     written.append(order)
@@ -445,7 +455,7 @@ def _add_items(order: OrgMemberOrder, quote: Quote, currency: str, written: list
     per item whose rate applied: one INSERT each (executemany), through Core."""
     rows = [row_values(OrgMemberOrderItem, {**_order_item(order.org_id, line, currency), "order_id": order.id})
             for line in quote.lines]
-    db.session.connection().execute(_item_insert(), rows)
+    run_write(db.session.connection(), _item_insert(), rows)
     pairs: list[tuple[OrgMemberOrderItem, PricedLine]] = [
         (held(db.session, OrgMemberOrderItem, row), line) for row, line in zip(rows, quote.lines, strict=True)]
     written.extend(item for item, _line in pairs)
@@ -465,7 +475,7 @@ def _add_items(order: OrgMemberOrder, quote: Quote, currency: str, written: list
                 tax_amount=item.tax_amount,
             ))
     if snapshots:  # through Core: nothing reads them as entities in this transaction (no ORM flush of their own)
-        db.session.connection().execute(_snapshot_insert(), snapshots)
+        run_write(db.session.connection(), _snapshot_insert(), snapshots)
 
 
 @prebuilt
@@ -677,13 +687,13 @@ def mark_paid(
             amount=paid, currency_code=currency, status="succeeded",
             processing_fee=fee or provider_fee(provider, paid, currency),
         ))
-        db.session.connection().execute(_payment_insert(), row)
+        run_write(db.session.connection(), _payment_insert(), row)
         set_committed_value(order, "payments", [*order.payments, held(db.session, OrgMemberOrderPayment, row)])
     fulfil(order, at=at, flush=False)
     # The tax report's copy of the payment time on the order's snapshots, and the receipt: both
     # through Core, so the order's changes (its status, payment, grants and items) are not flushed
     # for them but once, with the items' fees the revenue posting sets (one UPDATE per item).
-    db.session.connection().execute(_snapshots_paid(), {"b_org_id": order.org_id, "b_order_id": order.id,
+    run_write(db.session.connection(), _snapshots_paid(), {"b_org_id": order.org_id, "b_order_id": order.id,
                                                         "b_paid_at": order.paid_at})
     _queue_receipt(order, seller)
     # Last, so the ledger accounts the posting locks (every sale of the org and currency posts to
