@@ -522,6 +522,14 @@ class _DriverPlan:
                 *(name for bind, name in compiled.bind_names.items() if bind not in expanded), *constants]
         else:
             names = compiled.positiontup if compiled.positional else list(compiled.bind_names.values())
+        plan = cls._of(compiled, sql, dialect, names, expanded, constants)
+        plan.types = [column.type for column in result_columns]
+        plan.metadata = sa.engine.result.SimpleResultMetaData([column.keyname for column in result_columns])
+        plan.columns = None  # (index, result processor) of the columns that have one, on first run
+        return plan
+
+    @classmethod
+    def _of(cls, compiled, sql: str, dialect, names, expanded=frozenset(), constants=None) -> _DriverPlan:
         plan = cls()
         plan.sql, plan.dialect, plan.sequence = sql, dialect, dialect.execute_sequence_format
         binds = {name: bind for bind, name in compiled.bind_names.items() if bind not in expanded}
@@ -533,10 +541,28 @@ class _DriverPlan:
         plan.slots = [(binds[name].key, name, escaped.get(name, name), binds[name], processors.get(name), None)
                       if name in binds else (None, name, escaped.get(name, name), None, None, constants[name])
                       for name in names]
-        plan.types = [column.type for column in result_columns]
-        plan.metadata = sa.engine.result.SimpleResultMetaData([column.keyname for column in result_columns])
-        plan.columns = None  # (index, result processor) of the columns that have one, on first run
+        plan.types = plan.metadata = plan.columns = None
         return plan
+
+    @classmethod
+    def build_write(cls, statement, dialect, keys):
+        """The plan of a write (``run_write``): an INSERT, UPDATE or DELETE (or such a text) that
+        returns nothing and takes only the values given (no column defaults computed for it, no
+        expanding parameters), compiled for the names of the values given, as SQLAlchemy compiles
+        it for them; else ``_SQLALCHEMY``."""
+        if isinstance(statement, sa.TextClause):
+            text = statement.text.lstrip()[:6].upper()
+            if text not in ("INSERT", "UPDATE", "DELETE") or "RETURNING" in statement.text.upper():
+                return _SQLALCHEMY
+        elif not isinstance(statement, (sa.Insert, sa.Update, sa.Delete)):
+            return _SQLALCHEMY
+        compiled = statement.compile(dialect=dialect, column_keys=sorted(keys))
+        if compiled.schema_translate_map or compiled.post_compile_params or compiled.literal_execute_params or \
+                compiled.insert_prefetch or compiled.update_prefetch or compiled.effective_returning or \
+                getattr(compiled, "_result_columns", None):
+            return _SQLALCHEMY
+        names = compiled.positiontup if compiled.positional else list(compiled.bind_names.values())
+        return cls._of(compiled, compiled.string, dialect, names)
 
     def _parameters(self, params: dict):
         values = []
@@ -599,6 +625,54 @@ class _DriverPlan:
                 processed.append(row)
             rows = processed
         return sa.engine.IteratorResult(self.metadata, iter(rows))
+
+    def run_write(self, connection, params: dict) -> int:
+        """Run a write plan (``build_write``) with one row's values: its row count."""
+        parameters = self._parameters(params)
+        statement = self.sql
+        cursor = connection.connection.dbapi_connection.cursor()
+        try:
+            events = connection._has_events or connection.engine._has_events
+            if events:
+                for listener in connection.dispatch.before_cursor_execute:
+                    statement, parameters = listener(connection, cursor, statement, parameters, None, False)
+            cursor.execute(statement, parameters)
+            if events:
+                for listener in connection.dispatch.after_cursor_execute:
+                    listener(connection, cursor, statement, parameters, None, False)
+            count = cursor.rowcount
+        except Exception as error:
+            cursor.close()
+            if isinstance(error, self.dialect.loaded_dbapi.Error):  # raised as SQLAlchemy raises it
+                connection._handle_dbapi_exception(error, statement, parameters, cursor, None)
+            raise  # a listener's own error (the NUL-byte check's) as it is
+        cursor.close()
+        return count
+
+
+def run_write(connection, statement, params: dict | list[dict]) -> int:
+    """``connection.execute(statement, params)`` for a write (an INSERT, UPDATE or DELETE; best a
+    ``prebuilt`` one), and its row count. Of one row's values (a dict, or a list of one; a list of
+    several is SQLAlchemy's executemany). A ``prebuilt`` statement that returns
+    nothing and takes only the values given runs on the driver's cursor with its SQL compiled once
+    per set of value names (``_DriverPlan.build_write``): the same SQL, parameters, events and
+    errors, without SQLAlchemy's per-execution work; anything else takes SQLAlchemy's path."""
+    if isinstance(params, list):
+        if len(params) != 1:
+            return connection.execute(statement, params).rowcount
+        params = params[0]
+    plans = statement.__dict__.get(_PLANS)
+    if plans is None or not connection.in_transaction() or connection.dispatch.before_execute or \
+            connection.dispatch.after_execute:
+        return connection.execute(statement, params).rowcount
+    dialect = connection.dialect
+    key = (dialect.name, frozenset(params))
+    plan = plans.get(key)
+    if plan is None:
+        plan = plans[key] = _DriverPlan.build_write(statement, dialect, params)
+    if plan is _SQLALCHEMY:
+        return connection.execute(statement, params).rowcount
+    return plan.run_write(connection, params)
 
 
 # ---- PostgreSQL: reads outside a transaction --------------------------------------------------
@@ -825,13 +899,13 @@ def write_changes(session, objects) -> bool:
                  **{f"k_{name}": value for name, value in zip(keys, state.key[1], strict=True)}})
     connection = session.connection()
     for (table, names, keys), rows in groups.items():
-        result = connection.execute(_update_by_key(table, names, keys), rows)
+        count = run_write(connection, _update_by_key(table, names, keys), rows)
         dialect = connection.dialect
         sane = dialect.supports_sane_multi_rowcount if len(rows) > 1 else dialect.supports_sane_rowcount
-        if sane and result.rowcount != len(rows):  # as the flush checks it
+        if sane and count != len(rows):  # as the flush checks it
             raise sa.orm.exc.StaleDataError(
                 f"UPDATE statement on table '{table.name}' expected to update {len(rows)} row(s); "
-                f"{result.rowcount} were matched.")
+                f"{count} were matched.")
     session.dispatch.after_flush(session, None)
     states = [plan[0] for plan in plans]
     for state in states:
@@ -896,7 +970,9 @@ def _column_attributes(mapper) -> dict[str, sa.Column]:
 
 @functools.cache
 def _update_by_key(table: sa.Table, names: tuple[str, ...], keys: tuple[str, ...]) -> sa.Update:
-    """UPDATE ``table`` SET ``names`` (bound: v_<name>) WHERE its primary key (k_<name>)."""
-    return (sa.update(table)
-            .where(*(table.c[name] == sa.bindparam(f"k_{name}", type_=table.c[name].type) for name in keys))
-            .values({table.c[name]: sa.bindparam(f"v_{name}", type_=table.c[name].type) for name in names}))
+    """UPDATE ``table`` SET ``names`` (bound: v_<name>) WHERE its primary key (k_<name>); built
+    once per table and columns, as a ``prebuilt`` statement."""
+    return with_kept_hash(
+        sa.update(table)
+        .where(*(table.c[name] == sa.bindparam(f"k_{name}", type_=table.c[name].type) for name in keys))
+        .values({table.c[name]: sa.bindparam(f"v_{name}", type_=table.c[name].type) for name in names}))

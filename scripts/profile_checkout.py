@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """Where does an order's server time go? In-process timing of the checkout steps (a developer tool).
 
-    .venv/bin/python scripts/profile_checkout.py [--orders 30] [--sql] [--profile STEP] [--sort tottime]
+    .venv/bin/python scripts/profile_checkout.py [--orders 30] [--sql] [--calls] [--profile STEP] [--sort tottime]
 
 Runs the steps of scripts/bench_checkout.py (add, checkout, place, pay page, pay) with Flask's test
 client against DATABASE_URL (already migrated and seeded with the demo, e.g. the bench dataset on
 PostgreSQL), as one buyer who signs up in the checkout first. For each step it prints the median
 CPU ms of this process (process_time: other processes' load barely moves it), the median SQL wall
-ms and the statements. ``--sql`` prints one order's statements per step; ``--profile STEP`` runs
-cProfile over that step ("all" for every step) for all orders and prints the top functions.
+ms and the statements. ``--sql`` prints one order's statements per step; ``--calls`` the Python
+function calls per order of each step (cProfile's count, deterministic unlike time; the first
+orders include one-time work such as compiling statements, so compare runs of the same
+``--orders``); ``--profile STEP`` runs cProfile over that step ("all" for every step) for all
+orders and prints the top functions.
 The environment is the one the server would get (VOLMIFY_ENV, SECRET_KEY, PUBLIC_URL, ...).
 """
 
@@ -55,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, default=30)
     parser.add_argument("--sql", action="store_true")
+    parser.add_argument("--calls", action="store_true", help="Python function calls per order of each step")
     parser.add_argument("--profile", default=None, help="a step name, or 'all'")
     parser.add_argument("--profiler", choices=("cprofile", "pyinstrument"), default="cprofile",
                         help="pyinstrument (when installed) prints a call tree of the step")
@@ -116,13 +120,20 @@ def main(argv: list[str] | None = None) -> int:
     elif args.profile:
         profiler = cProfile.Profile(CLOCK)  # CPU time, as the table
 
+    counters = {step: cProfile.Profile() for step in STEPS} if args.calls and profiler is None else {}
+
     def timed(step, order_index, method, path, data=None, headers=None, expect=(200,)):
         recorder.statements, recorder.sql_s = [], 0.0
         profiling = profiler is not None and args.profile in (step, "all")
+        counter = counters.get(step) if order_index > 0 else None
         started = CLOCK()
         if profiling:
             profiler.enable()
+        if counter is not None:
+            counter.enable()
         out = send(method, path, data, headers, expect)
+        if counter is not None:
+            counter.disable()
         if profiling:
             profiler.disable()
         results[step].append(((CLOCK() - started) * 1000, recorder.sql_s * 1000, len(recorder.statements)))
@@ -165,6 +176,14 @@ def main(argv: list[str] | None = None) -> int:
         totals[2] += stmts
         print(f"{step:<10} {cpu:7.1f} {sql:7.1f} {stmts:5d}")
     print(f"{'per order':<10} {totals[0]:7.1f} {totals[1]:7.1f} {totals[2]:5d}")
+    if counters:
+        calls = {step: pstats.Stats(counter).total_calls / args.orders for step, counter in counters.items()}
+        print(f"\n{'step':<10} {'calls':>7}   (Python function calls per order, {args.orders} orders)")
+        for step in STEPS:
+            print(f"{step:<10} {calls[step]:7.0f}")
+        print(f"{'per order':<10} {sum(calls.values()):7.0f}")
+    elif args.calls:
+        print("(--calls is not counted with --profile)")
     if isinstance(profiler, cProfile.Profile):
         stats = pstats.Stats(profiler).sort_stats(args.sort)
         if args.callers:

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from app.db import _PLANS, _SQLALCHEMY, plain_rows, with_kept_hash
+from app.db import _PLANS, _SQLALCHEMY, plain_rows, run_write, with_kept_hash
 from app.extensions import db
 from app.orgs.models import Org
 from app.web.inputs import UnstorableInputError
@@ -84,3 +84,55 @@ def test_a_list_the_statement_holds_is_expanded_once_one_given_at_execution_is_s
     given = with_kept_hash(sa.select(Org.slug).where(Org.slug.in_(sa.bindparam("slugs", expanding=True))))
     fast, slow, plans = _both(given, {"slugs": [org.slug]})
     assert plans[db.engine.dialect.name] is _SQLALCHEMY and fast == slow == [(org.slug,)]
+
+
+# ---- writes (app.db.run_write) ----------------------------------------------------------------
+
+def _plan_kinds(statement) -> list:
+    return [plan is _SQLALCHEMY for key, plan in statement.__dict__.get(_PLANS, {}).items() if isinstance(key, tuple)]
+
+
+def test_a_write_runs_on_the_driver_with_sqlalchemys_sql_parameters_and_row_count(db_session, count_queries):
+    org = make_org()
+    db_session.flush()
+    table = Org.__table__
+    rename = with_kept_hash(sa.update(table).where(table.c.id == sa.bindparam("b_id"))
+                            .values(name=sa.bindparam("b_name"), platform_fee_percent=sa.bindparam("b_fee"),
+                                    updated_at=sa.bindparam("b_at")))
+    params = {"b_id": org.id, "b_name": "Renamed", "b_fee": Decimal("7.25"), "b_at": org.updated_at}
+    with count_queries() as queries:
+        assert run_write(db.session.connection(), rename, params) == 1
+    assert _plan_kinds(rename) == [False]  # the driver path ran
+    expected = str(rename.compile(dialect=db.engine.dialect, column_keys=sorted(params)))
+    assert [" ".join(s.split()) for s in queries.statements] == [" ".join(expected.split())]
+    stored = db.session.connection().execute(sa.select(table.c.name, table.c.platform_fee_percent)
+                                             .where(table.c.id == org.id)).one()
+    assert stored == ("Renamed", Decimal("7.25"))
+    assert run_write(db.session.connection(), rename, [{**params, "b_id": "none"}]) == 0  # a list of one row
+
+
+def test_a_write_that_needs_sqlalchemy_keeps_its_path_and_errors_raise_as_sqlalchemy_raises_them(db_session):
+    org = make_org()
+    db_session.flush()
+    table = Org.__table__
+    # a column default to compute (updated_at, not given) -> SQLAlchemy's path
+    partial = with_kept_hash(sa.update(table).where(table.c.id == sa.bindparam("b_id"))
+                             .values(name=sa.bindparam("b_name")))
+    assert run_write(db.session.connection(), partial, {"b_id": org.id, "b_name": "Again"}) == 1
+    assert _plan_kinds(partial) == [True]
+    copy = with_kept_hash(sa.text("INSERT INTO org (id, name, slug) VALUES (:id, :name, :slug)"))
+    with pytest.raises(sa.exc.IntegrityError):  # the same id again (or NOT NULL columns missing)
+        run_write(db.session.connection(), copy, {"id": org.id, "name": "x", "slug": "x"})
+    assert _plan_kinds(copy) == [False]
+    db.session.rollback()
+
+
+def test_a_write_passes_the_listeners(db_session):
+    org = make_org()
+    db_session.flush()
+    table = Org.__table__
+    rename = with_kept_hash(sa.update(table).where(table.c.id == sa.bindparam("b_id"))
+                            .values(name=sa.bindparam("b_name"), updated_at=sa.bindparam("b_at")))
+    with pytest.raises(UnstorableInputError):  # the NUL-byte check
+        run_write(db.session.connection(), rename, {"b_id": org.id, "b_name": "a\x00", "b_at": datetime.now()})
+    assert _plan_kinds(rename) == [False]

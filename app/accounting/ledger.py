@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.util import identity_key
 
 from app.accounting.models import Account, AccountJournalEntry, AccountJournalLine
-from app.db import new_id, plain_rows, utcnow
+from app.db import new_id, plain_rows, prebuilt, run_write, utcnow
 from app.extensions import db
 from app.money import ZERO, quantize
 
@@ -139,10 +139,10 @@ def post(org_id: str, currency: str, *, memo: str, source_type: str, source_id: 
     now = utcnow()
     entry_id = new_id()
     connection = db.session.connection()
-    connection.execute(sa.insert(AccountJournalEntry.__table__), {
+    run_write(connection, _entry_insert(), {
         "id": entry_id, "org_id": org_id, "currency_code": currency, "occurred_at": at or now, "memo": memo[:255],
         "source_type": source_type, "source_id": source_id, "created_at": now})
-    connection.execute(sa.insert(AccountJournalLine.__table__), [
+    connection.execute(_lines_insert(), [
         {"id": new_id(), "org_id": org_id, "entry_id": entry_id, "account_id": accounts[key].id,
          "debit": amount if amount > 0 else ZERO, "credit": -amount if amount < 0 else ZERO,
          "memo": memos.get(key), "created_at": now}
@@ -164,6 +164,16 @@ def post(org_id: str, currency: str, *, memo: str, source_type: str, source_id: 
         if held is not None:
             db.session.expire(held, ["current_balance"])
     return entry_id
+
+
+@prebuilt
+def _entry_insert() -> sa.Insert:
+    return sa.insert(AccountJournalEntry.__table__)
+
+
+@prebuilt
+def _lines_insert() -> sa.Insert:
+    return sa.insert(AccountJournalLine.__table__)
 
 
 @dataclass(frozen=True)

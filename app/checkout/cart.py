@@ -49,7 +49,7 @@ from app.catalog.models import (
     OrgProductVariantTranslation,
 )
 from app.checkout.models import OrgMemberCart, OrgMemberCartItem
-from app.db import column_keys, held, new_id, plain_rows, prebuilt, utcnow, with_kept_hash
+from app.db import column_keys, held, new_id, plain_rows, prebuilt, run_write, utcnow, with_kept_hash
 from app.errors import ConflictError, NotFoundError, ValidationError
 from app.extensions import db
 from app.markets.locales import BASE
@@ -273,7 +273,7 @@ def _insert_item(cart: OrgMemberCart, plan_id: str, quantity: int) -> None:
                              created_at=now, updated_at=now)
     values = {"id": item.id, "org_id": item.org_id, "cart_id": item.cart_id, "plan_id": plan_id,
               "quantity": quantity, "created_at": now, "updated_at": now}
-    if db.session.connection().execute(_item_insert(), values).rowcount != 1:
+    if run_write(db.session.connection(), _item_insert(), values) != 1:
         raise ConflictError(_("Your cart changed in another window. Reload the page and try again."))
     make_transient_to_detached(item)
     db.session.add(item)  # persistent: in the identity map, nothing to write

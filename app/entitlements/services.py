@@ -20,7 +20,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
 
-from app.db import held, insert_text, prebuilt, row_values, utcnow
+from app.db import held, insert_text, prebuilt, row_values, run_write, utcnow
 from app.entitlements.models import (
     SUBSCRIPTION_ACCESS_STATUSES,
     OrgMemberProductAccess,
@@ -119,7 +119,7 @@ def grant(*, org_id: str, member_id: str, product_id: str, access_tier: int, at:
             org_id=org_id, member_id=member_id, product_id=product_id, plan_id=plan_id, order_item_id=order_item_id,
             subscription_id=None, access_tier=access_tier, source="purchase", starts_at=at,
         ))
-        db.session.connection().execute(_access_insert(), row)
+        run_write(db.session.connection(), _access_insert(), row)
         return held(db.session, OrgMemberProductAccess, row)
     access = OrgMemberProductAccess(
         org_id=org_id, member_id=member_id, product_id=product_id, plan_id=plan_id, order_item_id=order_item_id,

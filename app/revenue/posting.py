@@ -39,7 +39,7 @@ import sqlalchemy as sa
 
 from app.accounting.ledger import Line, post
 from app.catalog.attributions import shares_in_effect
-from app.db import new_id, utcnow, write_changes
+from app.db import new_id, prebuilt, utcnow, write_changes
 from app.extensions import db
 from app.giftcards import events as giftcard_events
 from app.money import ZERO, allocate, quantize
@@ -140,7 +140,7 @@ def _insert(rows: list[dict]) -> None:
     if not rows:
         return
     # Core, not the ORM's bulk insert (the same INSERT, without its per-statement Python cost).
-    db.session.connection().execute(sa.insert(Revenue.__table__), rows)
+    db.session.connection().execute(_revenue_insert(), rows)
     sums: dict[tuple, dict] = {}
     for row in rows:
         key = (row["employee_id"], row["attribution_id"], row["market_id"], row["currency_code"])
@@ -154,6 +154,11 @@ def _insert(rows: list[dict]) -> None:
         else:
             total["sales"] += 1
     db.session.execute(_totals_upsert(), list(sums.values()))
+
+
+@prebuilt
+def _revenue_insert() -> sa.Insert:
+    return sa.insert(Revenue.__table__)
 
 
 @functools.cache

@@ -639,3 +639,21 @@ def test_only_employees_allowed_to_handle_orders_may_refund(shop):
     with pytest.raises(PermissionDeniedError):
         orders.refund(order, by_employee=creator)
     assert order.status == "fulfilled"
+
+
+@pytest.mark.parametrize("locale", ["en", "de"])
+def test_the_receipt_shows_the_amounts_as_format_money_writes_them(shop, app, locale):
+    from flask_babel import force_locale
+
+    from app.money import format_money
+    from app.platform.models import EmailOutbox
+
+    order = place(shop, [plan(shop)])
+    with app.test_request_context(), force_locale(locale):
+        orders.mark_paid(order, provider="manual")
+        expected = [format_money(item.line_total, order.currency_code) for item in order.items]
+        total = format_money(order.total_amount, order.currency_code)
+    receipt = db.session.scalar(sa.select(EmailOutbox).where(EmailOutbox.kind == "order_receipt")
+                                .order_by(EmailOutbox.created_at.desc()))
+    assert all(f": {amount}\n" in receipt.body_text for amount in expected), receipt.body_text
+    assert f"{total}\n" in receipt.body_text
