@@ -39,7 +39,7 @@ import sqlalchemy as sa
 
 from app.accounting.ledger import Line, post
 from app.catalog.attributions import shares_in_effect
-from app.db import new_id, prebuilt, utcnow, write_changes
+from app.db import new_id, prebuilt, utcnow
 from app.extensions import db
 from app.giftcards import events as giftcard_events
 from app.money import ZERO, allocate, quantize
@@ -83,14 +83,12 @@ def record_sale(order: OrgMemberOrder, *, at: datetime | None = None,
     fee_total = sum((p.processing_fee for p in payments), ZERO)
     cash = sum((p.amount for p in payments), ZERO)
     fees = allocate(fee_total, [item.line_total for item in items], currency) if items else []
-    # The items' fees first: they are written with the order's other changes (one UPDATE of the
-    # order, one of its items, with their fulfilment), before the attributions are read. Through
-    # Core when those are all the session holds to write (the ORM's flush costs more than them).
+    # The items' fees first: the flush below writes them with the order's other changes (one
+    # UPDATE per item, with its fulfilment), before the attributions are read.
     for item, fee in zip(items, fees, strict=True):
         item.platform_fee = quantize(item.line_total * platform_fee_percent / HUNDRED, currency)
         item.processing_fee = fee
-    if not write_changes(db.session, [order, *order.items, *order.payments]):
-        db.session.flush()
+    db.session.flush()
     attributions = shares_in_effect(order.org_id, {item.product_id for item in items}, at=at)
 
     rows: list[dict] = []
