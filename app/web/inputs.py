@@ -54,6 +54,7 @@ from app.checks import (
 from app.errors import ValidationError
 from app.extensions import db
 from app.web.errors import render_error
+from app.web.jinja import printed
 from app.web.session_cookie import csrf_token
 
 log = logging.getLogger(__name__)
@@ -113,15 +114,11 @@ class _WTFormsTranslations:
 WTFORMS_TRANSLATIONS = _WTFormsTranslations()
 
 
-# ``markupsafe.escape``'s replacements, for plain text (no ``__html__``): the same characters.
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&#39;", '"': "&#34;"})
-
-
 def _attribute_value(value) -> str:
     """``escape(value).replace('"', "&quot;")``, as WTForms writes an attribute's value; plain text
-    (the usual value) is translated at once, without building a Markup per step."""
+    (the usual value) is escaped at once (``app.web.jinja.printed``: no quote is left to replace)."""
     if type(value) is str:
-        return value.translate(_ESCAPES)  # (no '"' is left to replace)
+        return printed(value)
     return escape(value).replace(_QUOTE, _QUOTE_ENTITY)
 
 
