@@ -582,8 +582,11 @@ class _DriverPlan:
             return {slot[2]: value for slot, value in zip(self.slots, values, strict=True)}
         return self.sequence(values)
 
-    def run(self, connection, params: dict | None) -> sa.Result:
-        parameters = self._parameters(params or {})
+    def _execute(self, connection, params: dict, read):
+        """Run the plan's SQL with ``params`` on the driver's cursor, the connection's cursor events
+        around it, and ``read(cursor)`` (what the caller takes of it) before the cursor closes; a
+        driver error raised as SQLAlchemy raises it."""
+        parameters = self._parameters(params)
         statement = self.sql
         cursor = connection.connection.dbapi_connection.cursor()
         try:
@@ -595,15 +598,20 @@ class _DriverPlan:
             if events:
                 for listener in connection.dispatch.after_cursor_execute:
                     listener(connection, cursor, statement, parameters, None, False)
-            # (psycopg builds a Column object per column for ``description``: read once, see below)
-            description = cursor.description if self.columns is None else None
-            rows = cursor.fetchall()
+            return read(cursor)
         except Exception as error:
-            cursor.close()
             if isinstance(error, self.dialect.loaded_dbapi.Error):  # raised as SQLAlchemy raises it
                 connection._handle_dbapi_exception(error, statement, parameters, cursor, None)
             raise  # a listener's own error (the NUL-byte check's) as it is
-        cursor.close()
+        finally:
+            cursor.close()
+
+    def _description_and_rows(self, cursor) -> tuple:
+        # (psycopg builds a Column object per column for ``description``: read once, see below)
+        return (cursor.description if self.columns is None else None), cursor.fetchall()
+
+    def run(self, connection, params: dict | None) -> sa.Result:
+        description, rows = self._execute(connection, params or {}, self._description_and_rows)
         columns = self.columns
         if columns is None:  # a column's type code is the same on every run of the same SQL
             if len(description) != len(self.types):
@@ -627,26 +635,10 @@ class _DriverPlan:
 
     def run_write(self, connection, params: dict) -> int:
         """Run a write plan (``build_write``) with one row's values: its row count."""
-        parameters = self._parameters(params)
-        statement = self.sql
-        cursor = connection.connection.dbapi_connection.cursor()
-        try:
-            events = connection._has_events or connection.engine._has_events
-            if events:
-                for listener in connection.dispatch.before_cursor_execute:
-                    statement, parameters = listener(connection, cursor, statement, parameters, None, False)
-            cursor.execute(statement, parameters)
-            if events:
-                for listener in connection.dispatch.after_cursor_execute:
-                    listener(connection, cursor, statement, parameters, None, False)
-            count = cursor.rowcount
-        except Exception as error:
-            cursor.close()
-            if isinstance(error, self.dialect.loaded_dbapi.Error):  # raised as SQLAlchemy raises it
-                connection._handle_dbapi_exception(error, statement, parameters, cursor, None)
-            raise  # a listener's own error (the NUL-byte check's) as it is
-        cursor.close()
-        return count
+        return self._execute(connection, params, _ROW_COUNT)
+
+
+_ROW_COUNT = operator.attrgetter("rowcount")
 
 
 def run_write(connection, statement, params: dict | list[dict]) -> int:
