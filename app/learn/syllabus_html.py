@@ -11,21 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from app.courses.syllabus import LessonEntry
 from app.web import labels
 from app.web.icons import icon
-from app.web.jinja import template_text
+from app.web.jinja import printed, template_text
 
 _CURRENT = 'aria-current="page"'
-
-
-def _e(value) -> str:
-    """``{{ value }}`` of the template: escaped (an id or a number has nothing to escape)."""
-    if isinstance(value, int) or (isinstance(value, str) and value.isalnum()):
-        return str(value)
-    return str(escape(value))
 
 
 def N_(string: str) -> str:  # noqa: N802 (Babel's keyword)
@@ -46,12 +39,14 @@ class SyllabusRows:
         self.player = player
         self.current_id = player.current.placement_id if player.current else None
         head, tail = player.lesson_url_parts
-        self.url_head, self.url_tail = str(escape(head)), str(escape(tail))  # escaped once, not per link
+        self.url_head, self.url_tail = printed(head), printed(tail)  # escaped once, not per link
         self.locked_ids, self.completed_ids = player.locked_ids, player.completed_ids
         self.icons = (str(icon("check")), str(icon("lock")), str(icon("circle")))
         self.types: dict[str, str] = {}
         self.minutes: dict[int, str] = {}
+        self.minutes_text: str | None = None  # "%(minutes)d min" translated, when first needed
         self.tiers: dict[int, str] = {}
+        self.lock_badges: dict[int, str] = {}
         completed, free_preview = _t("Completed"), _t("Free preview")  # outside f-strings: extracted
         self.completed_span = f'<span class="visually-hidden">{completed}</span>'
         self.free_span = f'<span class="badge">{free_preview}</span>'
@@ -59,23 +54,28 @@ class SyllabusRows:
     def _type(self, kind: str) -> str:
         text = self.types.get(kind)
         if text is None:
-            text = self.types[kind] = _e(labels.label(labels.LESSON_TYPES, kind))
+            text = self.types[kind] = printed(labels.label(labels.LESSON_TYPES, kind))
         return text
 
     def _minutes(self, minutes: int) -> str:
         text = self.minutes.get(minutes)
         if text is None:
-            text = self.minutes[minutes] = labels.translations().ugettext("%(minutes)d min") % {"minutes": minutes}  # an int: nothing to escape
+            if self.minutes_text is None:
+                self.minutes_text = labels.translations().ugettext("%(minutes)d min")
+            text = self.minutes[minutes] = self.minutes_text % {"minutes": minutes}  # an int: nothing to escape
         return text
 
     def _tier(self, tier: int) -> str:
         text = self.tiers.get(tier)
         if text is None:
-            text = self.tiers[tier] = _e(labels.tier_label(tier))
+            text = self.tiers[tier] = printed(labels.tier_label(tier))
         return text
 
     def _lock_badge(self, tier: int) -> str:
-        return f'<span class="badge lock">{self._tier(tier)}</span>'
+        text = self.lock_badges.get(tier)
+        if text is None:
+            text = self.lock_badges[tier] = f'<span class="badge lock">{self._tier(tier)}</span>'
+        return text
 
     def modules(self) -> Markup:
         """The syllabus's modules, each with its progress and its sections' lessons: what the
@@ -107,14 +107,14 @@ class SyllabusRows:
             text = progress_text % {"accessible": m_acc, "all": m_all}  # ints: nothing to escape
             out.append(
                 '\n  \n  <section class="syllabus-module" data-module="'
-                f'{_e(module.id)}">\n    <h2>{_e(module.title)}\n      {badge}\n    </h2>\n'
+                f'{printed(module.id)}">\n    <h2>{printed(module.title)}\n      {badge}\n    </h2>\n'
                 f'    <p class="module-progress muted" data-percent-accessible="{m_acc}" data-percent-all="{m_all}">\n'
                 f'      <progress max="100" value="{m_acc}" aria-hidden="true"></progress>\n'
                 f'      {text}\n    </p>\n    '
             )
             for section in module.sections:
                 out.append(
-                    f'\n      <h3>{_e(section.title)}</h3>\n      <ol class="syllabus-lessons">\n      '
+                    f'\n      <h3>{printed(section.title)}</h3>\n      <ol class="syllabus-lessons">\n      '
                     f'{self(section.lessons)}\n      </ol>\n    '
                 )
             out.append('\n  </section>\n  ')
@@ -123,32 +123,35 @@ class SyllabusRows:
     def __call__(self, lessons: Iterable[LessonEntry]) -> Markup:
         icon_done, icon_locked, icon_open = self.icons
         locked_ids, completed_ids, current_id = self.locked_ids, self.completed_ids, self.current_id
+        # each text made once per page (``_type``, ``_minutes``, ``_lock_badge``), then looked up here
+        types, minutes, badges = self.types, self.minutes, self.lock_badges
         out = []
         for entry in lessons:
             pid = entry.placement_id
             locked = pid in locked_ids
             done = pid in completed_ids
             current = pid == current_id
-            e_pid = pid if pid.isalnum() else str(escape(pid))
+            e_pid = printed(pid)
             href = self.url_head + e_pid + self.url_tail
-            duration = entry.duration_minutes
+            kind, duration = entry.type, entry.duration_minutes
             out.append(
                 '\n        \n        <li class="syllabus-lesson'
                 f'{" locked" if locked else ""}{" completed" if done else ""}{" current" if current else ""}"\n'
-                f'            data-placement="{e_pid}" data-tier="{_e(entry.tier)}" '
+                # the tier is an int (``syllabus_of_rows``): nothing to escape
+                f'            data-placement="{e_pid}" data-tier="{entry.tier}" '
                 f'data-locked="{"true" if locked else "false"}" data-completed="{"true" if done else "false"}">\n'
                 f'          \n          <a href="{href}" data-hx-get="{href}" data-hx-target="#lesson-region" '
                 'data-hx-swap="outerHTML" data-hx-push-url="true"\n'
                 f'             {_CURRENT if current else ""}>\n'
                 '            <span class="state" aria-hidden="true">'
                 f'{icon_done if done else icon_locked if locked else icon_open}</span>\n'
-                f'            <span class="lesson-title">{_e(entry.title)}</span>\n'
+                f'            <span class="lesson-title">{printed(entry.title)}</span>\n'
                 '          </a>\n'
-                f'          <small class="muted lesson-meta">{self._type(entry.type)}'
-                f'{" · " + self._minutes(duration) if duration else ""}\n'
+                f'          <small class="muted lesson-meta">{types[kind] if kind in types else self._type(kind)}'
+                f'{(" · " + (minutes[duration] if duration in minutes else self._minutes(duration))) if duration else ""}\n'
                 f'            {self.completed_span if done else ""}\n'
                 f'            {self.free_span if entry.is_free_preview else ""}\n'
-                f'            {self._lock_badge(entry.tier) if locked else ""}\n'
+                f'            {(badges[tier] if (tier := entry.tier) in badges else self._lock_badge(tier)) if locked else ""}\n'
                 '          </small>\n'
                 '        </li>\n'
                 '      '
