@@ -20,13 +20,14 @@ from __future__ import annotations
 from flask import current_app, g, request, url_for
 from flask_login import current_user
 from jinja2 import pass_context
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from app.accounts.views import auth_url
 from app.learn.markdown import render_markdown
 from app.learn.syllabus_html import N_, SyllabusRows, progress_lines
 from app.platform.images import cover_tag
 from app.web import icons, labels
+from app.web.jinja import printed
 from app.web.jinja import template_text as _t
 from app.web.session_cookie import csrf_token
 
@@ -88,18 +89,18 @@ def player_html(context) -> Markup:
     slug = player.product.slug
     back = ""
     if current_user.is_authenticated:
-        back = f'<a href="{escape(url_for("store.learn.index"))}">{words.my_learning}</a> ›'
+        back = f'<a href="{printed(url_for("store.learn.index"))}">{words.my_learning}</a> ›'
     name = player.course_name
     return Markup(
-        f'\n<div class="player" data-course="{escape(slug)}">\n'
+        f'\n<div class="player" data-course="{printed(slug)}">\n'
         '  <div class="player-head">\n'
         '    <p class="muted player-back">\n'
         f'      {back}\n'
-        f'      <a href="{escape(url_for("store.catalog.product", slug=slug))}">{words.course_page}</a>\n'
+        f'      <a href="{printed(url_for("store.catalog.product", slug=slug))}">{words.course_page}</a>\n'
         '    </p>\n'
         '    <div class="player-title">\n'
         f'      <div class="player-cover">{cover_tag(player.cover, name, _COVER_SIZES, 640, "", "eager")}</div>\n'
-        f'      <h1 class="course-title">{escape(name)}</h1>\n'
+        f'      <h1 class="course-title">{printed(name)}</h1>\n'
         '    </div>\n'
         f'    {_progress(player, False, None)}\n'
         '  </div>\n'
@@ -124,10 +125,10 @@ def _review_prompt(player, percent) -> str:
     words = _words()
     if percent >= 50:
         url = url_for("store.learn_assess.review", course_slug=player.product.slug)
-        inner = f'\n    <a href="{escape(url)}">★ {words.rate}</a>\n  '
+        inner = f'\n    <a href="{printed(url)}">★ {words.rate}</a>\n  '
     else:
         inner = f'\n    <small class="muted">{words.review_gate}</small>\n  '
-    return f'\n\n<p class="review-prompt" data-percent="{escape(percent)}">\n  {inner}\n</p>\n'
+    return f'\n\n<p class="review-prompt" data-percent="{printed(percent)}">\n  {inner}\n</p>\n'
 
 
 def _progress(player, oob, _acc) -> str:
@@ -141,7 +142,7 @@ def _progress(player, oob, _acc) -> str:
     certificate = ""
     if player.certificate:
         url = url_for("certificates.show", code=player.certificate.verification_code)
-        certificate = (f'\n  <p class="certificate-note"><a href="{escape(url)}">{_words().your_certificate}</a></p>\n  ')
+        certificate = (f'\n  <p class="certificate-note"><a href="{printed(url)}">{_words().your_certificate}</a></p>\n  ')
     return f'\n\n{progress_lines(counts, oob)}\n  {prompt}\n  {certificate}\n</div>'
 
 
@@ -188,8 +189,8 @@ def lesson_swap_html(context) -> Markup:
     the syllabus out of band)."""
     player = context["player"]
     current = player.current
-    title = f"{escape(current.title)} · " if current else ""
-    return Markup(f'\n<title>{title}{escape(player.course_name)}</title>\n'
+    title = f"{printed(current.title)} · " if current else ""
+    return Markup(f'\n<title>{title}{printed(player.course_name)}</title>\n'
                   f'{_lesson(context, player)}\n{_oob_progress(player)}')
 
 
@@ -215,22 +216,22 @@ def _lesson(context, player) -> str:
     learner = player.learner
     out: list[str] = []
     add = out.append
-    add(f'\n\n\n\n<section id="lesson-region" class="lesson-region" data-placement="{escape(entry.placement_id)}"'
-        f' data-type="{escape(entry.type)}"\n'
+    add(f'\n\n\n\n<section id="lesson-region" class="lesson-region" data-placement="{printed(entry.placement_id)}"'
+        f' data-type="{printed(entry.type)}"\n'
         f'         data-locked="{"true" if locked else "false"}" aria-labelledby="lesson-title">\n  ')
     add(_include(context, "learn/_preview_switcher.html") if learner.can_preview and player.current else "\n")
-    crumbs = f'{escape(module.title)} › {escape(section.title)}' if module else ""
+    crumbs = f'{printed(module.title)} › {printed(section.title)}' if module else ""
     number = _ints(N_("Lesson %(number)d of %(total)d"), number=player.position_number,
                    total=len(player.syllabus.lessons))
     minutes = ""
     if entry.duration_minutes:
         minutes = f' · {_ints(N_("%(minutes)d min"), minutes=entry.duration_minutes)}'
-    tier = f' · <span class="badge">{escape(filters["tier_label"](entry.tier))}</span>' if entry.tier > 1 else ""
+    tier = f' · <span class="badge">{printed(filters["tier_label"](entry.tier))}</span>' if entry.tier > 1 else ""
     add('\n  <header class="lesson-header">\n'
         f'    <p class="muted crumbs">{crumbs}\n'
         f'      · {number}</p>\n'
-        f'    <h2 id="lesson-title" tabindex="-1" data-swap-focus>{escape(entry.title)}</h2>\n'
-        f'    <p class="muted lesson-meta">{escape(filters["lesson_type_label"](entry.type))}{minutes}\n'
+        f'    <h2 id="lesson-title" tabindex="-1" data-swap-focus>{printed(entry.title)}</h2>\n'
+        f'    <p class="muted lesson-meta">{printed(filters["lesson_type_label"](entry.type))}{minutes}\n'
         f'      {words.free_preview if entry.is_free_preview else ""}\n'
         f'      {tier}</p>\n'
         '  </header>\n\n  ')
@@ -242,8 +243,8 @@ def _lesson(context, player) -> str:
         kind = lesson.type
         add('\n    \n    \n    ')
         if description:
-            add(f'<p class="lesson-description">{escape(description)}</p>')
-        add(f'\n    <div class="lesson-body lesson-{escape(kind)}">\n    ')
+            add(f'<p class="lesson-description">{printed(description)}</p>')
+        add(f'\n    <div class="lesson-body lesson-{printed(kind)}">\n    ')
         if kind == "text":
             add(f'\n      <div class="prose">{render_markdown(player.lesson_body())}</div>\n    ')
         elif kind in ("video", "file", "quiz", "assignment"):
@@ -253,7 +254,7 @@ def _lesson(context, player) -> str:
             notes = player.lesson_body()
             add(f'\n      {_prose(notes)}')
             if kind == "file":
-                add(f'\n      <p><a class="button file-download" href="{escape(_file_url(player, entry))}" download>'
+                add(f'\n      <p><a class="button file-download" href="{printed(_file_url(player, entry))}" download>'
                     f'{words.download_icon} {_download(lesson.file_name or words.the_file)}</a></p>\n    ')
             elif kind == "quiz":
                 add(f'\n      {_include(context, "learn/_quiz.html")}\n    ')
@@ -265,16 +266,16 @@ def _lesson(context, player) -> str:
     add(f'\n\n  <nav class="lesson-nav" aria-label="{words.lessons}">\n    \n    ')
     prev, following = player.prev_entry(), player.next_entry()
     if prev:
-        href = escape(player.lesson_url(prev))
+        href = printed(player.lesson_url(prev))
         add(f'\n      <a class="prev" rel="prev" href="{href}" data-hx-get="{href}" data-hx-target="#lesson-region"'
-            f' data-hx-swap="outerHTML show:window:top" data-hx-push-url="true">← {escape(prev.title)}</a>\n    ')
+            f' data-hx-swap="outerHTML show:window:top" data-hx-push-url="true">← {printed(prev.title)}</a>\n    ')
     else:
         add("<span></span>")
     add("\n    ")
     if following:
-        href = escape(player.lesson_url(following))
+        href = printed(player.lesson_url(following))
         add(f'\n      <a class="next" rel="next" href="{href}" data-hx-get="{href}" data-hx-target="#lesson-region"'
-            f' data-hx-swap="outerHTML show:window:top" data-hx-push-url="true">{escape(following.title)} →</a>\n    ')
+            f' data-hx-swap="outerHTML show:window:top" data-hx-push-url="true">{printed(following.title)} →</a>\n    ')
     add("\n  </nav>\n</section>")
     return "".join(out)
 
@@ -308,7 +309,7 @@ def _video(player, lesson) -> str:
     url = lesson.video_url or ""
     current = player.current
     if any(site in url for site in _YOUTUBE_OR_VIMEO):
-        return (f'\n\n\n  <div class="video-frame"><iframe src="{escape(url)}" title="{escape(current.title)}"'
+        return (f'\n\n\n  <div class="video-frame"><iframe src="{printed(url)}" title="{printed(current.title)}"'
                 ' loading="lazy"\n    allow="accelerometer; encrypted-media; picture-in-picture; fullscreen"'
                 ' allowfullscreen referrerpolicy="strict-origin-when-cross-origin"></iframe></div>\n')
     if not url:
@@ -319,25 +320,25 @@ def _video(player, lesson) -> str:
     position = ""
     if learner.member and not learner.previewing:
         position = (f'data-position-url="'
-                    f'{escape(url_for("store.learn.position", course_slug=slug, placement_id=pid))}"')
-    locale = escape(g.locale)
+                    f'{printed(url_for("store.learn.position", course_slug=slug, placement_id=pid))}"')
+    locale = printed(g.locale)
     track = ""
     if lesson.captions_key:
         src = url_for("store.learn.captions", course_slug=slug, placement_id=pid, **_preview_args(player))
-        track = (f'<track kind="captions" src="{escape(src)}" srclang="{locale}" label="{words.captions}" default>'
+        track = (f'<track kind="captions" src="{printed(src)}" srclang="{locale}" label="{words.captions}" default>'
                  '\n    ')
     elif lesson.captions_url:
-        track = (f'<track kind="captions" src="{escape(lesson.captions_url)}" srclang="{locale}"'
+        track = (f'<track kind="captions" src="{printed(lesson.captions_url)}" srclang="{locale}"'
                  f' label="{words.captions}" default>')
     seconds = player.position_seconds
     resume = ""
     if seconds:
         text = _ints(N_("Resuming at %(minutes)d:%(seconds)02d"), minutes=seconds // 60, seconds=seconds % 60)
         resume = f'<p class="muted resume-note">{text}</p>'
-    e_url = escape(url)
+    e_url = printed(url)
     return ('\n\n\n  <video class="lesson-video" controls preload="metadata" playsinline\n'
             f'    {position}\n'
-            f'    data-resume-at="{escape(seconds)}">\n'
+            f'    data-resume-at="{printed(seconds)}">\n'
             f'    <source src="{e_url}">\n'
             f'    {track}\n'
             f'    <p><a href="{e_url}">{words.download_video}</a></p>\n'
@@ -360,12 +361,12 @@ def _complete(player, focus_result, oob) -> str:
         row = player.progress.get(entry.placement_id)
         when = ""
         if row and row.completed_at:
-            when = f' <small class="muted">· {escape(current_app.jinja_env.filters["date"](row.completed_at))}</small>'
+            when = f' <small class="muted">· {printed(current_app.jinja_env.filters["date"](row.completed_at))}</small>'
         certificate = ""
         if player.certificate:
             url = url_for("certificates.show", code=player.certificate.verification_code)
             certificate = (f'\n      <p class="certificate-note">{words.course_done}\n'
-                           f'        <a href="{escape(url)}">{words.view_certificate}</a></p>\n    ')
+                           f'        <a href="{printed(url)}">{words.view_certificate}</a></p>\n    ')
         body = f'\n    \n    <p class="done">✓ {words.completed}{when}</p>\n    {certificate}\n  '
     elif learner.previewing:
         body = f'\n    <p class="muted">{words.preview_note}</p>\n  '
@@ -374,16 +375,16 @@ def _complete(player, focus_result, oob) -> str:
             text = words.pass_quiz if entry.type == "quiz" else words.submit_assignment
             body = f'\n    \n      <p class="muted">{text}</p>\n    \n  '
         else:
-            action = escape(url_for("store.learn.complete", course_slug=player.product.slug,
+            action = printed(url_for("store.learn.complete", course_slug=player.product.slug,
                                     placement_id=entry.placement_id))
             body = ('\n    \n    \n'
                     f'    <form method="post" action="{action}" data-hx-post="{action}" data-hx-target="#lesson-complete"'
                     ' data-hx-swap="outerHTML">\n'
-                    f'      <input type="hidden" name="csrf_token" value="{escape(csrf_token())}">\n'
+                    f'      <input type="hidden" name="csrf_token" value="{printed(csrf_token())}">\n'
                     f'      <button type="submit" class="mark-complete">{words.mark_complete}</button>\n'
                     '    </form>\n    \n  ')
     elif not current_user.is_authenticated:
-        body = (f'\n    <p class="muted"><a href="{escape(auth_url("login", next=request.path))}">{words.log_in}</a>'
+        body = (f'\n    <p class="muted"><a href="{printed(auth_url("login", next=request.path))}">{words.log_in}</a>'
                 f' {words.track}</p>\n  ')
     else:
         body = ""
