@@ -365,6 +365,31 @@ def prebuilt(build: Callable[[], T]) -> Callable[[], T]:
     return functools.cache(built)
 
 
+def prebuilt_for_count(build: Callable[[int], T]) -> Callable[[int], T]:
+    """``prebuilt`` for a statement built for a number of values (``in_bound``): ``build(count)``
+    built once per process for each count (the most recent 32 kept) and reused."""
+
+    @functools.lru_cache(maxsize=32)
+    @functools.wraps(build)
+    def built(count: int) -> T:
+        return with_kept_hash(build(count))
+
+    return built
+
+
+def in_bound(column, name: str, count: int):
+    """``column IN`` ``count`` bound parameters ``<name>_0`` to ``<name>_<count - 1>`` of the
+    column's type (their values: ``bound_values``), for a ``prebuilt_for_count`` statement: a list
+    of values not as an "expanding" parameter, which SQLAlchemy renders into the SQL again on every
+    execution (and which keeps ``plain_rows`` and ``run_write`` on SQLAlchemy's path)."""
+    return column.in_([sa.bindparam(f"{name}_{n}", type_=column.type) for n in range(count)])
+
+
+def bound_values(name: str, values: Sequence) -> dict:
+    """The parameters of ``in_bound(column, name, len(values))`` for ``values``."""
+    return {f"{name}_{n}": value for n, value in enumerate(values)}
+
+
 class _HashedKey(tuple):
     """A statement's cache key that keeps its hash. SQLAlchemy finds a statement's compiled SQL by
     its cache key on every execution, and a tuple does not keep its hash: a large statement's key
@@ -582,22 +607,26 @@ class _DriverPlan:
             return {slot[2]: value for slot, value in zip(self.slots, values, strict=True)}
         return self.sequence(values)
 
-    def _execute(self, connection, params: dict, read):
-        """Run the plan's SQL with ``params`` on the driver's cursor, the connection's cursor events
-        around it, and ``read(cursor)`` (what the caller takes of it) before the cursor closes; a
-        driver error raised as SQLAlchemy raises it."""
-        parameters = self._parameters(params)
+    def _execute(self, connection, params: dict | list[dict], read, many: bool = False):
+        """Run the plan's SQL with ``params`` (``many``: a list of rows' values, the driver's
+        executemany) on the driver's cursor, the connection's cursor events around it, and
+        ``read(cursor)`` (what the caller takes of it) before the cursor closes; a driver error
+        raised as SQLAlchemy raises it."""
+        parameters = [self._parameters(row) for row in params] if many else self._parameters(params)
         statement = self.sql
         cursor = connection.connection.dbapi_connection.cursor()
         try:
             events = connection._has_events or connection.engine._has_events
             if events:
                 for listener in connection.dispatch.before_cursor_execute:
-                    statement, parameters = listener(connection, cursor, statement, parameters, None, False)
-            cursor.execute(statement, parameters)
+                    statement, parameters = listener(connection, cursor, statement, parameters, None, many)
+            if many:
+                cursor.executemany(statement, parameters)
+            else:
+                cursor.execute(statement, parameters)
             if events:
                 for listener in connection.dispatch.after_cursor_execute:
-                    listener(connection, cursor, statement, parameters, None, False)
+                    listener(connection, cursor, statement, parameters, None, many)
             return read(cursor)
         except Exception as error:
             if isinstance(error, self.dialect.loaded_dbapi.Error):  # raised as SQLAlchemy raises it
@@ -633,9 +662,10 @@ class _DriverPlan:
             rows = processed
         return sa.engine.IteratorResult(self.metadata, iter(rows))
 
-    def run_write(self, connection, params: dict) -> int:
-        """Run a write plan (``build_write``) with one row's values: its row count."""
-        return self._execute(connection, params, _ROW_COUNT)
+    def run_write(self, connection, params: dict | list[dict]) -> int:
+        """Run a write plan (``build_write``) with one row's values, or several rows' (a list: the
+        driver's executemany, as SQLAlchemy runs it): its row count."""
+        return self._execute(connection, params, _ROW_COUNT, many=isinstance(params, list))
 
 
 _ROW_COUNT = operator.attrgetter("rowcount")
@@ -643,27 +673,31 @@ _ROW_COUNT = operator.attrgetter("rowcount")
 
 def run_write(connection, statement, params: dict | list[dict]) -> int:
     """``connection.execute(statement, params)`` for a write (an INSERT, UPDATE or DELETE; best a
-    ``prebuilt`` one), and its row count. Of one row's values (a dict, or a list of one; a list of
-    several is SQLAlchemy's executemany). A ``prebuilt`` statement that returns
-    nothing and takes only the values given runs on the driver's cursor with its SQL compiled once
-    per set of value names (``_DriverPlan.build_write``): the same SQL, parameters, events and
-    errors, without SQLAlchemy's per-execution work; anything else takes SQLAlchemy's path."""
+    ``prebuilt`` one), and its row count. Of one row's values (a dict, or a list of one) or of
+    several rows' (a list: an executemany). A ``prebuilt`` statement that returns nothing and takes
+    only the values given (the same names in every row) runs on the driver's cursor with its SQL
+    compiled once per set of value names (``_DriverPlan.build_write``): the same SQL, parameters,
+    events and errors, without SQLAlchemy's per-execution work; anything else takes SQLAlchemy's path."""
+    rows = None
     if isinstance(params, list):
         if len(params) != 1:
-            return connection.execute(statement, params).rowcount
-        params = params[0]
+            rows = params
+        params = params[0] if params else {}
     plans = statement.__dict__.get(_PLANS)
+    names = frozenset(params)
     if plans is None or not connection.in_transaction() or connection.dispatch.before_execute or \
-            connection.dispatch.after_execute:
-        return connection.execute(statement, params).rowcount
+            connection.dispatch.after_execute or \
+            (rows is not None and (not rows or any(len(row) != len(names) or not names.issuperset(row)
+                                                   for row in rows))):
+        return connection.execute(statement, params if rows is None else rows).rowcount
     dialect = connection.dialect
-    key = (dialect.name, frozenset(params))
+    key = (dialect.name, names)
     plan = plans.get(key)
     if plan is None:
         plan = plans[key] = _DriverPlan.build_write(statement, dialect, params)
     if plan is _SQLALCHEMY:
-        return connection.execute(statement, params).rowcount
-    return plan.run_write(connection, params)
+        return connection.execute(statement, params if rows is None else rows).rowcount
+    return plan.run_write(connection, params if rows is None else rows)
 
 
 # ---- PostgreSQL: reads outside a transaction --------------------------------------------------

@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.only:
             stats.print_stats(args.only, args.limit)
         else:
-            stats.strip_dirs().print_stats(args.limit)
+            stats.strip_dirs().sort_stats(args.sort).print_stats(args.limit)  # strip_dirs drops the order
     elif profiler is not None:
         print(profiler.output_text(unicode=True, color=False, show_all=False))
     return 0

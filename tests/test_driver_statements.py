@@ -9,7 +9,16 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from app.db import _PLANS, _SQLALCHEMY, plain_rows, run_write, with_kept_hash
+from app.db import (
+    _PLANS,
+    _SQLALCHEMY,
+    bound_values,
+    in_bound,
+    plain_rows,
+    prebuilt_for_count,
+    run_write,
+    with_kept_hash,
+)
 from app.extensions import db
 from app.orgs.models import Org
 from app.web.inputs import UnstorableInputError
@@ -136,3 +145,37 @@ def test_a_write_passes_the_listeners(db_session):
     with pytest.raises(UnstorableInputError):  # the NUL-byte check
         run_write(db.session.connection(), rename, {"b_id": org.id, "b_name": "a\x00", "b_at": datetime.now()})
     assert _plan_kinds(rename) == [False]
+
+
+def test_several_rows_run_as_one_executemany_on_the_driver(db_session, count_queries):
+    first, second = make_org(), make_org()
+    db_session.flush()
+    table = Org.__table__
+    rename = with_kept_hash(sa.update(table).where(table.c.id == sa.bindparam("b_id"))
+                            .values(name=sa.bindparam("b_name"), platform_fee_percent=sa.bindparam("b_fee"),
+                                    updated_at=sa.bindparam("b_at")))
+    rows = [{"b_id": first.id, "b_name": "First", "b_fee": Decimal("1.50"), "b_at": first.updated_at},
+            {"b_id": second.id, "b_name": "Second", "b_fee": Decimal("2.75"), "b_at": second.updated_at}]
+    with count_queries() as queries:
+        assert run_write(db.session.connection(), rename, rows) == 2
+    assert _plan_kinds(rename) == [False] and len(queries.statements) == 1  # the driver path, one executemany
+    stored = dict(db.session.connection().execute(
+        sa.select(table.c.name, table.c.platform_fee_percent).where(table.c.id.in_([first.id, second.id]))).all())
+    assert stored == {"First": Decimal("1.50"), "Second": Decimal("2.75")}
+    with pytest.raises(UnstorableInputError):  # the listeners see every row
+        run_write(db.session.connection(), rename, [rows[0], {**rows[1], "b_name": "a\x00"}])
+    # rows of different names -> SQLAlchemy's path (which raises for the missing value)
+    with pytest.raises(sa.exc.StatementError):
+        run_write(db.session.connection(), rename, [rows[0], {"b_id": second.id, "b_name": "x"}])
+    db.session.rollback()
+
+
+def test_values_in_bound_parameters_run_on_the_driver(db_session):
+    first, second = make_org(), make_org()
+    db_session.flush()
+    statement = prebuilt_for_count(lambda count: sa.select(Org.slug).where(in_bound(Org.id, "org", count))
+                                   .order_by(Org.slug))
+    assert statement(2) is statement(2) and statement(1) is not statement(2)  # built once per count
+    fast, slow, plans = _both(statement(2), bound_values("org", [first.id, second.id]))
+    assert plans[db.engine.dialect.name] is not _SQLALCHEMY
+    assert fast == slow == sorted([(first.slug,), (second.slug,)])

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.util import identity_key
 
 from app.accounting.models import Account, AccountJournalEntry, AccountJournalLine
-from app.db import new_id, plain_rows, prebuilt, run_write, utcnow
+from app.db import bound_values, in_bound, new_id, plain_rows, prebuilt, prebuilt_for_count, run_write, utcnow
 from app.extensions import db
 from app.money import ZERO, quantize
 
@@ -142,7 +142,7 @@ def post(org_id: str, currency: str, *, memo: str, source_type: str, source_id: 
     run_write(connection, _entry_insert(), {
         "id": entry_id, "org_id": org_id, "currency_code": currency, "occurred_at": at or now, "memo": memo[:255],
         "source_type": source_type, "source_id": source_id, "created_at": now})
-    connection.execute(_lines_insert(), [
+    run_write(connection, _lines_insert(), [
         {"id": new_id(), "org_id": org_id, "entry_id": entry_id, "account_id": accounts[key].id,
          "debit": amount if amount > 0 else ZERO, "credit": -amount if amount < 0 else ZERO,
          "memo": memos.get(key), "created_at": now}
@@ -154,10 +154,10 @@ def post(org_id: str, currency: str, *, memo: str, source_type: str, source_id: 
         account = accounts[key]
         changes[account.id] = amount if account.normal_balance == "debit" else -amount
     ordered = sorted(changes)
-    params = {"ids": ordered}
+    params = bound_values("account", ordered)
     for n, account_id in enumerate(ordered):
-        params[f"account_{n}"], params[f"change_{n}"] = account_id, changes[account_id]
-    connection.execute(_balances_update(len(ordered)), params)
+        params[f"change_{n}"] = changes[account_id]
+    run_write(connection, _balances_update(len(ordered)), params)
     identity_map = db.session.identity_map
     for account_id in ordered:  # an account the session holds shows its new balance on next read
         held = identity_map.get(identity_key(Account, account_id))
@@ -182,12 +182,12 @@ class _AccountRef:
     normal_balance: str
 
 
-@functools.cache
-def _locked_accounts_statement() -> sa.Select:
-    """``_locked_accounts``' query, built once (bound: org_id, currency, codes)."""
+@prebuilt_for_count
+def _locked_accounts_statement(count: int) -> sa.Select:
+    """``_locked_accounts``' query for ``count`` codes (bound: org_id, currency, code_0, ...)."""
     return (sa.select(Account.id, Account.code, Account.employee_id, Account.normal_balance)
             .where(Account.org_id == sa.bindparam("org_id"), Account.currency_code == sa.bindparam("currency"),
-                   Account.code.in_(sa.bindparam("codes", expanding=True)))
+                   in_bound(Account.code, "code", count))
             .order_by(Account.id)
             .with_for_update())
 
@@ -199,22 +199,23 @@ def _locked_accounts(org_id: str, currency: str, wanted: Iterable[tuple[str, str
     created by ``accounts_for``."""
     wanted = {(kind, employee_id if CHART[kind].per_employee else None) for kind, employee_id in wanted}
     by_code = {kind.code: key for key, kind in CHART.items()}
-    params = {"org_id": org_id, "currency": currency, "codes": sorted({CHART[kind].code for kind, _ in wanted})}
+    codes = sorted({CHART[kind].code for kind, _ in wanted})
+    params = {"org_id": org_id, "currency": currency, **bound_values("code", codes)}
     found = {(by_code[row.code], row.employee_id): _AccountRef(row.id, row.normal_balance)
-             for row in plain_rows(db.session, _locked_accounts_statement(), params)}
+             for row in plain_rows(db.session, _locked_accounts_statement(len(codes)), params)}
     if any(key not in found for key in wanted):
         return {key: _AccountRef(account.id, account.normal_balance)
                 for key, account in accounts_for(org_id, currency, wanted, lock=True).items()}
     return {key: found[key] for key in wanted}
 
 
-@functools.cache
+@prebuilt_for_count
 def _balances_update(count: int) -> sa.Update:
     """``count`` accounts' balances moved in one statement (built once per number of accounts; bound:
-    ``ids``, ``account_0``, ``change_0``, ...)."""
+    ``account_0``, ``change_0``, ...)."""
     table = Account.__table__
     return (
-        sa.update(table).where(table.c.id.in_(sa.bindparam("ids", expanding=True)))
+        sa.update(table).where(in_bound(table.c.id, "account", count))
         .values(current_balance=table.c.current_balance + sa.case(
             *((table.c.id == sa.bindparam(f"account_{n}"),
                sa.cast(sa.bindparam(f"change_{n}", type_=table.c.current_balance.type), table.c.current_balance.type))

@@ -34,7 +34,7 @@ from app.catalog.models import (
     OrgProductRevenuePool,
 )
 from app.checks import aware, to_amount
-from app.db import prebuilt, utcnow
+from app.db import bound_values, in_bound, plain_rows, prebuilt, prebuilt_for_count, utcnow
 from app.errors import PermissionDeniedError, ValidationError
 from app.extensions import db
 from app.orgs.models import OrgEmployee
@@ -236,12 +236,18 @@ def set_attribution(
 @prebuilt
 def _in_effect() -> sa.Select[tuple[OrgEmployeeProductAttribution]]:
     """``attributions_in_effect``'s query (bound: org_id, product_ids, at)."""
+    return _in_effect_of(OrgEmployeeProductAttribution.product_id.in_(sa.bindparam("product_ids", expanding=True)))
+
+
+def _in_effect_of(products) -> sa.Select[tuple[OrgEmployeeProductAttribution]]:
+    """The attributions of ``products`` (a condition on the product id) in effect at ``at``,
+    largest share first (bound: org_id, at)."""
     at = sa.bindparam("at", type_=OrgEmployeeProductAttribution.effective_from.type)
     return (
         sa.select(OrgEmployeeProductAttribution)
         .where(
             OrgEmployeeProductAttribution.org_id == sa.bindparam("org_id"),
-            OrgEmployeeProductAttribution.product_id.in_(sa.bindparam("product_ids", expanding=True)),
+            products,
             OrgEmployeeProductAttribution.effective_from <= at,
             sa.or_(
                 OrgEmployeeProductAttribution.effective_to.is_(None),
@@ -253,23 +259,24 @@ def _in_effect() -> sa.Select[tuple[OrgEmployeeProductAttribution]]:
     )
 
 
-@prebuilt
-def _shares_in_effect() -> sa.Select:
-    """``_in_effect``'s rows as the columns a sale's split needs (bound as ``_in_effect``)."""
+@prebuilt_for_count
+def _shares_in_effect(count: int) -> sa.Select:
+    """``_in_effect``'s rows of ``count`` products as the columns a sale's split needs (bound:
+    org_id, at, product_0, ...)."""
     attribution = OrgEmployeeProductAttribution
-    return _in_effect().with_only_columns(attribution.id, attribution.employee_id, attribution.product_id,
-                                          attribution.revenue_share_percentage)
+    return _in_effect_of(in_bound(attribution.product_id, "product", count)).with_only_columns(
+        attribution.id, attribution.employee_id, attribution.product_id, attribution.revenue_share_percentage)
 
 
 def shares_in_effect(org_id: str, product_ids, *, at: datetime | None = None) -> dict[str, list[sa.Row]]:
     """``attributions_in_effect`` as rows of ``id``, ``employee_id``, ``product_id`` and
-    ``revenue_share_percentage`` (no entities; nothing is flushed for it)."""
+    ``revenue_share_percentage`` (no entities; pending changes are flushed first, as for a query)."""
     moment = aware(at) or utcnow()
     found: dict[str, list[sa.Row]] = {product_id: [] for product_id in product_ids}
     if not found:
         return found
-    rows = db.session.connection().execute(_shares_in_effect(), {"org_id": org_id, "product_ids": list(found),
-                                                                  "at": moment})
+    rows = plain_rows(db.session, _shares_in_effect(len(found)),
+                      {"org_id": org_id, "at": moment, **bound_values("product", list(found))})
     for row in rows:
         found[row.product_id].append(row)
     return found

@@ -49,7 +49,19 @@ from app.catalog.models import (
     OrgProductVariantTranslation,
 )
 from app.checkout.models import OrgMemberCart, OrgMemberCartItem
-from app.db import column_keys, held, new_id, plain_rows, prebuilt, run_write, utcnow, with_kept_hash
+from app.db import (
+    bound_values,
+    column_keys,
+    held,
+    in_bound,
+    new_id,
+    plain_rows,
+    prebuilt,
+    prebuilt_for_count,
+    run_write,
+    utcnow,
+    with_kept_hash,
+)
 from app.errors import ConflictError, NotFoundError, ValidationError
 from app.extensions import db
 from app.markets.locales import BASE
@@ -568,19 +580,19 @@ def clear(cart: Cart) -> None:
         return
     if _is_saved(cart):
         db.session.flush()  # what the ORM's flush would have written before it
-        db.session.connection().execute(_items_delete(), {"b_cart_id": cart.id, "b_ids": [i.id for i in items]})
+        run_write(db.session.connection(), _items_delete(len(items)),
+                  {"b_cart_id": cart.id, **bound_values("b_id", [item.id for item in items])})
     for item in items:
         if item in db.session:
             db.session.expunge(item)
     set_committed_value(cart, "items", [])
 
 
-@prebuilt
-def _items_delete() -> sa.Delete:
-    """Some lines of a cart (bound: b_cart_id, b_ids)."""
+@prebuilt_for_count
+def _items_delete(count: int) -> sa.Delete:
+    """``count`` lines of a cart (bound: b_cart_id, b_id_0, ...)."""
     table = OrgMemberCartItem.__table__
-    return sa.delete(table).where(table.c.cart_id == sa.bindparam("b_cart_id"),
-                                  table.c.id.in_(sa.bindparam("b_ids", expanding=True)))
+    return sa.delete(table).where(table.c.cart_id == sa.bindparam("b_cart_id"), in_bound(table.c.id, "b_id", count))
 
 
 def merge_items(cart: Cart, incoming: Mapping[str, int]) -> int:

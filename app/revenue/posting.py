@@ -30,7 +30,6 @@ Queries per order are fixed whatever its number of items.
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
@@ -39,7 +38,7 @@ import sqlalchemy as sa
 
 from app.accounting.ledger import Line, post
 from app.catalog.attributions import shares_in_effect
-from app.db import new_id, prebuilt, utcnow
+from app.db import new_id, prebuilt, run_write, utcnow
 from app.extensions import db
 from app.giftcards import events as giftcard_events
 from app.money import ZERO, allocate, quantize
@@ -138,7 +137,8 @@ def _insert(rows: list[dict]) -> None:
     if not rows:
         return
     # Core, not the ORM's bulk insert (the same INSERT, without its per-statement Python cost).
-    db.session.connection().execute(_revenue_insert(), rows)
+    connection = db.session.connection()
+    run_write(connection, _revenue_insert(), rows)
     sums: dict[tuple, dict] = {}
     for row in rows:
         key = (row["employee_id"], row["attribution_id"], row["market_id"], row["currency_code"])
@@ -151,7 +151,7 @@ def _insert(rows: list[dict]) -> None:
             total["refunded"] += row["attributed_revenue"]
         else:
             total["sales"] += 1
-    db.session.execute(_totals_upsert(), list(sums.values()))
+    run_write(connection, _totals_upsert(), list(sums.values()))
 
 
 @prebuilt
@@ -159,7 +159,7 @@ def _revenue_insert() -> sa.Insert:
     return sa.insert(Revenue.__table__)
 
 
-@functools.cache
+@prebuilt
 def _totals_upsert() -> sa.TextClause:
     """Add a row's sums to its employee's total (created when missing), run for all of a sale's
     totals at once (executemany). Written as text (the same SQL on PostgreSQL and SQLite): SQLAlchemy

@@ -31,7 +31,22 @@ class _Signer(TimestampSigner):
 
 class _Serializer(URLSafeTimedSerializer):
     """Its signer made once per salt: itsdangerous builds a new one (keys list, checks) for every
-    value it signs or checks, though a signer holds nothing but its settings."""
+    value it signs or checks, though a signer holds nothing but its settings. The payload of a
+    value of plain values (a session of ids, flags and the CSRF token; the token itself) is kept:
+    a signed-in browser's session is the same on most requests and written (signed anew, with a new
+    timestamp) on each; its JSON, compressed and encoded, is a function of the values alone."""
+
+    def dump_payload(self, obj) -> bytes:
+        key = _plain_key(obj)
+        if key is None:
+            return super().dump_payload(obj)
+        payloads = self.__dict__.setdefault("_payloads", {})
+        payload = payloads.get(key)
+        if payload is None:
+            if len(payloads) >= _OPENED_MAX:
+                payloads.clear()
+            payload = payloads[key] = super().dump_payload(obj)
+        return payload
 
     def make_signer(self, salt=None):
         signers = self.__dict__.setdefault("_signers", {})
@@ -44,6 +59,42 @@ class _Serializer(URLSafeTimedSerializer):
 
 _OPENED_MAX = 1024
 _PLAIN = (str, int, float, bool, type(None))  # values nothing can change in place
+
+
+def _plain_key(obj, nested: bool = True) -> tuple | None:
+    """A key equal only for values whose payloads are equal: a string, or a dict of string keys and
+    plain values (or dicts of them: ``_is_plain``), in order and with their types (``True == 1``,
+    but their JSON differs); else None."""
+    if type(obj) is str:
+        return (obj,)
+    if type(obj) is not dict:
+        return None
+    key = []
+    for name, value in obj.items():
+        kind = type(value)
+        if type(name) is not str or kind is float:  # (0.0 == -0.0)
+            return None
+        if kind is dict and nested:
+            value = _plain_key(value, nested=False)
+            if value is None:
+                return None
+        elif kind not in _PLAIN:
+            return None
+        key.append((name, kind, value))
+    return tuple(key)
+
+
+def _is_plain(value) -> bool:
+    """A value nothing can change in place, or a dict of string keys and such values (a session's
+    ``placed_checkouts``): copied, it is the request's own."""
+    if type(value) in _PLAIN:
+        return True
+    return type(value) is dict and all(type(name) is str and type(item) in _PLAIN for name, item in value.items())
+
+
+def _copied(held: dict) -> dict:
+    """A session's plain values (``_is_plain``), its dicts copied."""
+    return {name: dict(value) if type(value) is dict else value for name, value in held.items()}
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -59,8 +110,8 @@ class SessionInterface(SecureCookieSessionInterface):
         (a signed-in browser sends the same cookie on every request until its session changes):
         what it holds is remembered per process, as JSON parsed anew for each request (the session
         is the request's own), or as the values themselves when they are all plain (strings,
-        numbers, flags: copied into each request's session), and its age is checked against the
-        lifetime every time."""
+        numbers, flags, dicts of such: copied into each request's session), and its age is checked
+        against the lifetime every time."""
         serializer = self.get_signing_serializer(app)
         if serializer is None:
             return None
@@ -74,8 +125,8 @@ class SessionInterface(SecureCookieSessionInterface):
             held, signed_at = opened
             if 0 <= int(time.time()) - signed_at <= max_age:  # as TimestampSigner.unsign checks it
                 # A copy of the values when they are all plain (a signed-in browser's: ids, flags,
-                # the CSRF token): nothing of them can be changed in place.
-                return self.session_class(held if isinstance(held, dict) else self.serializer.loads(held))
+                # the CSRF token, dicts of such): nothing of the copy is shared.
+                return self.session_class(_copied(held) if isinstance(held, dict) else self.serializer.loads(held))
             self._opened.pop(key, None)  # expired (another thread may have dropped it too)
         try:
             data, signed = serializer.loads(value, max_age=max_age, return_timestamp=True)
@@ -83,8 +134,8 @@ class SessionInterface(SecureCookieSessionInterface):
             return self.session_class()
         if len(self._opened) >= _OPENED_MAX:
             self._opened.clear()
-        plain = all(type(item) in _PLAIN for item in data.values())
-        self._opened[key] = (dict(data) if plain else self.serializer.dumps(data), int(signed.timestamp()))
+        plain = all(_is_plain(item) for item in data.values())
+        self._opened[key] = (_copied(data) if plain else self.serializer.dumps(data), int(signed.timestamp()))
         return self.session_class(data)
 
     def get_signing_serializer(self, app):

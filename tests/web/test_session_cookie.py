@@ -49,3 +49,25 @@ def test_a_signed_in_cookie_s_plain_values_are_copied_into_each_session(app):
     assert second is not first
     marked = app.session_interface.get_signing_serializer(app).dumps({"x": ("a", "b")})
     assert _open(app, marked)["x"] == ("a", "b") and _open(app, marked)["x"] == ("a", "b")  # tagged: JSON
+
+
+def test_a_dict_of_plain_values_is_copied_too(app):
+    """``placed_checkouts`` (submission -> order number): remembered as values, copied per request."""
+    values = {"_user_id": "abc", "placed_checkouts": {"s1": "ACME-000001", "s2": "ACME-000002"}}
+    cookie = app.session_interface.get_signing_serializer(app).dumps(values)
+    first = _open(app, cookie)
+    first["placed_checkouts"]["s3"] = "ACME-000003"  # changed in place by one request
+    assert dict(_open(app, cookie)) == values
+
+
+def test_the_payload_of_plain_values_is_the_serializers(app):
+    """A kept payload is the one itsdangerous makes for the same values: equal values of other
+    types (True and 1), other order or a nested change get their own."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    serializer = app.session_interface.get_signing_serializer(app)
+    plain = URLSafeTimedSerializer(app.secret_key, salt=serializer.salt, serializer=serializer.serializer)
+    for values in ({"a": True, "b": {"x": "1"}}, {"a": 1, "b": {"x": "1"}}, {"b": {"x": "1"}, "a": 1},
+                   {"a": 1, "b": {"x": "2"}}, {"a": 1, "b": {"x": ("t",)}}, {"a": -0.0}, {"a": 0.0}, "token"):
+        for _ in range(2):
+            assert serializer.dump_payload(values) == plain.dump_payload(values)
