@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 
 from app.platform.images import avatar_tag, cover_tag, placeholder_tag
 from app.web import labels
-from app.web.jinja import template_text
+from app.web.jinja import printed, template_text
 
 _t = template_text  # ``{{ _(string, **variables) }}`` of the template
 _COVER_SIZES = "(max-width: 40rem) 100vw, 20rem"
@@ -100,8 +100,8 @@ def product_cards(cards: Iterable, card_path: str, storefront) -> Markup:
     the product URL without the slug, ``storefront`` the page's (its currency and tax note)."""
     words = _words()
     currency = storefront.currency_code
-    card_path = escape(card_path)
-    tax_note = escape(labels.tax_note(storefront))
+    card_path = printed(card_path)
+    tax_note = printed(labels.tax_note(storefront))
     by, no_reviews, types, prices, ratings = words.by, words.no_reviews, words.types, words.prices, words.ratings
     out: list[str] = []
     add = out.append
@@ -111,11 +111,11 @@ def product_cards(cards: Iterable, card_path: str, storefront) -> Markup:
         if card.image:
             picture = f"{cover_tag(card.image, name, _COVER_SIZES, 640)}\n  "
         elif card.image_url:
-            picture = f'<img class="cover" src="{escape(card.image_url)}" alt="" loading="lazy">\n  '
+            picture = f'<img class="cover" src="{printed(card.image_url)}" alt="" loading="lazy">\n  '
         else:
             picture = placeholder_tag(name, 640, 360, "cover")
         if card.creators:
-            credits = ", ".join([f'<span class="credit">{avatar_tag(c.avatar, c.name, 24)} {escape(c.name)}</span>'
+            credits = ", ".join([f'<span class="credit">{avatar_tag(c.avatar, c.name, 24)} {printed(c.name)}</span>'
                                  for c in card.creators])
             creators = f'<p class="creators muted">{by} {credits}</p>'
         else:
@@ -129,13 +129,13 @@ def product_cards(cards: Iterable, card_path: str, storefront) -> Markup:
         else:
             rating = no_reviews
         path = _path_part(slug)
-        add(f'\n<article class="card product-card" data-slug="{path if path is slug else escape(slug)}">\n'
+        add(f'\n<article class="card product-card" data-slug="{path if path is slug else printed(slug)}">\n'
             f'  {picture}\n'
             f'  <p class="muted"><span class="badge">{types.get(card.type) or words.type_label(card.type)}</span>'
-            f'{f" · {escape(card.brand_name)}" if card.brand_name else ""}</p>\n'
-            f'  <h2 class="h3"><a href="{card_path}{path}">{escape(name)}</a></h2>\n'
+            f'{f" · {printed(card.brand_name)}" if card.brand_name else ""}</p>\n'
+            f'  <h2 class="h3"><a href="{card_path}{path}">{printed(name)}</a></h2>\n'
             f'  {creators}\n'
-            f'  <p>{escape(card.summary)}</p>\n'
+            f'  <p>{printed(card.summary)}</p>\n'
             f'  <p class="price"><strong>{prices.get((amount, currency)) or words.price(amount, currency)}</strong>\n'
             f'    <small class="muted">{tax_note}</small></p>\n'
             f'  {rating}\n</article>')

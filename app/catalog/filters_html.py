@@ -15,6 +15,7 @@ from flask import current_app, url_for
 from markupsafe import Markup, escape
 
 from app.web import icons, labels
+from app.web.jinja import printed
 from app.web.jinja import template_text as _t
 
 
@@ -67,8 +68,8 @@ _words = labels.per_locale(_Words)
 
 
 def _options(pairs, selected) -> str:
-    return "".join([f'<option value="{escape(value)}" {"selected" if selected == value else ""}>'
-                    f'{escape(name)}</option>' for value, name in pairs])
+    return "".join([f'<option value="{printed(value)}" {"selected" if selected == value else ""}>'
+                    f'{printed(name)}</option>' for value, name in pairs])
 
 
 def catalog_filters(filters, facets, product_types, course_levels, sorts, currency: str):
@@ -86,7 +87,7 @@ def catalog_filters(filters, facets, product_types, course_levels, sorts, curren
         '        data-hx-indicator="#results">\n'
         '    <div class="field">\n'
         f'      <label for="filter-q">{words.search}</label>\n'
-        f'      <input id="filter-q" type="search" name="q" value="{escape(filters.q)}" '
+        f'      <input id="filter-q" type="search" name="q" value="{printed(filters.q)}" '
         f'placeholder="{words.search_placeholder}">\n'
         '    </div>\n'
         '    <div class="field">\n'
@@ -123,7 +124,6 @@ def catalog_filters(filters, facets, product_types, course_levels, sorts, curren
         )
     minimum = "" if filters.min_price is None else escape(filters.min_price)
     maximum = "" if filters.max_price is None else escape(filters.max_price)
-    clear = f'<a href="{url}">{words.clear}</a>' if filters.active else ""
     out.append(
         '\n    <div class="field">\n'
         f'      <label for="filter-level">{words.level}</label>\n'
@@ -148,8 +148,21 @@ def catalog_filters(filters, facets, product_types, course_levels, sorts, curren
         '      </select>\n'
         '    </div>\n'
         f'    <button type="submit">{words.apply}</button>\n'
-        f'    \n<span id="clear-filters" class="clear-filters">{clear}</span>\n'
+        f'    \n{clear_filters(filters, url=url)}\n'
         '  </form>\n'
         '  </details>'
     )
     return Markup("".join(out))
+
+
+def clear_filters(filters, oob: bool = False, url: str | None = None) -> str:
+    """"Clear filters" beside the filter form, as ``catalog/_clear_filters.html`` wrote it: always
+    there as a slot, so a live filter (htmx) can swap it out of band with the results (``oob``).
+    ``url`` is the catalog's URL, escaped (when the caller has it)."""
+    if filters.active:
+        url = escape(url_for("store.catalog.index")) if url is None else url
+        clear = f'<a href="{url}">{_words().clear}</a>'
+    else:
+        clear = ""
+    swap = ' data-hx-swap-oob="true"' if oob else ""
+    return f'<span id="clear-filters" class="clear-filters"{swap}>{clear}</span>'

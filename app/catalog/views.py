@@ -1,16 +1,15 @@
 """Storefront catalog pages, nested under the storefront prefix (see app.markets.urls).
 
 The parts of these pages that hold nothing user-specific (the catalog body with its GET filter
-form, the results) come from the read cache where the templates include them (``cached_include``);
-the queries behind a part run only when it is rendered. The product body (written in Python) comes
-from the read cache in the view.
+form, the results, the product body: all written in Python) come from the read cache in the views;
+the queries behind a part run only when it is rendered.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, g, request, url_for
 
-from app.catalog import pages, queries, seo
+from app.catalog import catalog_html, pages, queries, seo
 from app.catalog.cards_html import product_cards
 from app.catalog.filters_html import catalog_filters
 from app.catalog.models import PRODUCT_TYPES
@@ -18,7 +17,7 @@ from app.catalog.product_html import buy_forms, product_body
 from app.catalog.seo_html import seo_tags
 from app.courses.models import COURSE_LEVELS
 from app.web import cache
-from app.web.htmx import is_htmx, render
+from app.web.htmx import fragment, is_htmx, render
 
 bp = Blueprint("catalog", __name__)
 bp.add_app_template_global(product_cards, "product_cards")
@@ -37,17 +36,18 @@ def _view() -> tuple:
 def index():
     storefront = g.storefront
     filters = queries.CatalogFilters.from_args(request.args)
-    context = dict(
-        filters=filters,
-        part=(*_view(), tuple(sorted(filters.as_args().items()))),
-        load_results=lambda: {"page": queries.catalog_page(storefront, filters, g.content_chain)},
-        load_facets=lambda: {"facets": queries.facets(storefront, g.content_chain)},
-    )
+    part = (*_view(), tuple(sorted(filters.as_args().items())))
+    # The results region and the body around it (written in Python: app.catalog.catalog_html) hold
+    # nothing user-specific (the filter form is a GET form): from the read cache, their queries run
+    # only when they are rendered.
+    results = cache.cached(("catalog results", *part), lambda: catalog_html.catalog_results(
+        queries.catalog_page(storefront, filters, g.content_chain), filters, storefront))
     if is_htmx():
-        return render("catalog/index.html", "catalog/_results_part.html",
-                      push_url=url_for(".index", **filters.as_args()), oob_clear=True, **context)
-    return render("catalog/index.html", product_types=PRODUCT_TYPES, course_levels=COURSE_LEVELS,
-                  sorts=queries.SORTS, seo=seo.for_catalog(storefront, filters), **context)
+        return fragment(catalog_html.results_fragment(results, filters), push_url=url_for(".index", **filters.as_args()))
+    body = cache.cached(("catalog body", *part), lambda: catalog_html.catalog_body(
+        storefront, filters, queries.facets(storefront, g.content_chain), PRODUCT_TYPES, COURSE_LEVELS, queries.SORTS,
+        results))
+    return render("catalog/index.html", body=body, seo=seo.for_catalog(storefront, filters))
 
 
 @bp.get("/products/<slug>")

@@ -4,7 +4,8 @@ headers with htmx-flask's ``make_response``; htmx-flask is dormant since 2022, s
 wrapped here.
 
 ``render(page, partial, **ctx)`` returns the partial to htmx requests that target a region
-and the full page otherwise, always with ``Vary: HX-Request``.
+and the full page otherwise, always with ``Vary: HX-Request``; ``fragment(html)`` a partial
+written in Python.
 """
 
 from __future__ import annotations
@@ -32,6 +33,14 @@ def render(page: str, partial: str | None = None, /, *, trigger: dict | str | No
     template = partial if (partial and fragment) else page
     response = make_response(render_template(template, **context), status,
                              trigger=trigger if fragment else None, push_url=push_url if fragment else None)
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def fragment(html: str, /, *, trigger: dict | str | None = None, push_url: str | None = None, status: int = 200):
+    """An htmx request's fragment written in Python (no template), with the headers ``render`` gives
+    a fragment (app.catalog.views: the catalog's results)."""
+    response = make_response(html, status, trigger=trigger, push_url=push_url)
     response.headers["Vary"] = "HX-Request"
     return response
 

@@ -101,6 +101,12 @@ def template_text(string: str, /, **variables) -> Markup:
     return _translated(string, True)
 
 
+def template_ngettext(singular: str, plural: str, num: int, /, **variables) -> Markup:
+    """What ``{{ ngettext(singular, plural, num, **variables) }}`` gives in an autoescaped template,
+    for HTML written in Python (app.catalog.catalog_html)."""
+    return _template_ngettext(_AUTOESCAPE, singular, plural, num, **variables)
+
+
 def _translated(string: str, autoescape: bool):
     text = labels.translations().ugettext(string)
     if "%" not in text:  # what ``text % {}`` gives, without Markup's formatting
@@ -110,6 +116,15 @@ def _translated(string: str, autoescape: bool):
 
 _MEMO_MAX = 4096
 _plurals: dict[tuple, str] = {}
+
+
+class _Autoescaped:
+    """The evaluation context of an autoescaped template, as ``_template_ngettext`` reads it."""
+
+    autoescape = True
+
+
+_AUTOESCAPE = _Autoescaped()
 
 
 @pass_eval_context
