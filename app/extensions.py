@@ -13,14 +13,13 @@ from flask_wtf import CSRFProtect
 from htmx_flask import Htmx
 
 from app.db import Base
-
-_IDENTIFIERS_MAX = 4096
+from app.kept import Kept
 
 
 class _LoginManager(LoginManager):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._identifiers: dict[tuple, str] = {}
+        self._identifiers = Kept()
         self._session_identifier_generator = self._session_identifier
 
     def _session_identifier(self) -> str:
@@ -30,12 +29,7 @@ class _LoginManager(LoginManager):
         current = _cv_request.get().request
         headers = current.headers
         key = (headers.get("X-Forwarded-For"), current.remote_addr, headers.get("User-Agent"))
-        found = self._identifiers.get(key)
-        if found is None:
-            if len(self._identifiers) >= _IDENTIFIERS_MAX:
-                self._identifiers.clear()
-            found = self._identifiers[key] = _create_identifier()
-        return found
+        return self._identifiers.made(key, _create_identifier)
 
     def _session_protection_failed(self):
         # An empty session (a new visitor) never fails session protection: Flask-Login decides so

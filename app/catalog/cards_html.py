@@ -18,6 +18,7 @@ from urllib.parse import quote
 from flask import current_app
 from markupsafe import Markup, escape
 
+from app.kept import Kept
 from app.platform.images import avatar_tag, cover_tag, placeholder_tag
 from app.web import labels
 from app.web.jinja import printed, template_text
@@ -40,14 +41,14 @@ class _Words:
         self.no_reviews = f'\n    <p class="rating muted">{no_reviews}</p>\n  '
         self.from_parts = _parts(_t("from %(price)s", price="\x00"))
         self.rated_parts = _parts(_t("Rated %(rating)s out of 5", rating="\x00"))
-        self.types: dict = {}  # product type -> its label
-        self.prices: dict = {}  # (amount, currency) -> "from $49.00"
-        self.ratings: dict = {}  # (type, rating rounded, review count) -> the rating's paragraph
+        self.types = Kept()  # product type -> its label
+        self.prices = Kept()  # (amount, currency) -> "from $49.00"
+        self.ratings = Kept()  # (type, rating rounded, review count) -> the rating's paragraph
 
     def type_label(self, kind) -> str:
         label = self.types.get(kind)
         if label is None:
-            label = _kept(self.types, kind, str(escape(current_app.jinja_env.filters["product_type_label"](kind))))
+            label = self.types.keep(kind, str(escape(current_app.jinja_env.filters["product_type_label"](kind))))
         return label
 
     def price(self, amount, currency: str) -> str:
@@ -56,7 +57,7 @@ class _Words:
             text = f"{self.from_parts[0]}{escape(money)}{self.from_parts[1]}"
         else:
             text = str(_t("from %(price)s", price=money))
-        return _kept(self.prices, (amount, currency), text)
+        return self.prices.keep((amount, currency), text)
 
     def rating(self, key: tuple) -> str:
         _type, rounded, count = key
@@ -68,16 +69,9 @@ class _Words:
         words = labels.translations().ungettext("%(num)d review", "%(num)d reviews", count)
         # ``ngettext()`` of the template: an int formats the same without Markup's escaping.
         reviews = words % {"num": count} if type(count) is int else Markup(words) % {"num": count}
-        return _kept(self.ratings, key, f'\n    <p class="rating"><span aria-hidden="true">★ {rating}</span>'
+        return self.ratings.keep(key, f'\n    <p class="rating"><span aria-hidden="true">★ {rating}</span>'
                                         f'<span class="visually-hidden">{rated}</span> <small class="muted">'
                                         f'({reviews})</small></p>\n  ')
-
-
-def _kept(memo: dict, key, value: str) -> str:
-    if len(memo) >= 4096:
-        memo.clear()
-    memo[key] = value
-    return value
 
 
 def _parts(text: Markup) -> tuple[str, str] | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from flask import current_app, url_for
 from markupsafe import Markup, escape
 
+from app.kept import Kept
 from app.web import icons, labels
 from app.web.jinja import printed
 from app.web.jinja import template_text as _t
@@ -41,16 +42,11 @@ class _Words:
         self.sort_by = _t("Sort by")
         self.apply = _t("Apply filters")
         self.clear = _t("Clear filters")
-        self.options: dict = {}
-        self.prices: dict = {}  # currency -> the price range's legend
+        self.options = Kept(1024)
+        self.prices = Kept(256)  # currency -> the price range's legend
 
     def price(self, currency: str) -> str:
-        legend = self.prices.get(currency)
-        if legend is None:
-            if len(self.prices) >= 256:
-                self.prices.clear()
-            legend = self.prices[currency] = str(_t("Price (%(currency)s)", currency=currency))
-        return legend
+        return self.prices.made(currency, lambda: str(_t("Price (%(currency)s)", currency=currency)))
 
     def fixed(self, values, label_filter: str, selected) -> str:
         """The options of a fixed list (types, levels, sorts), ``selected`` marked."""
@@ -58,9 +54,7 @@ class _Words:
         found = self.options.get(key)
         if found is None:
             label = current_app.jinja_env.filters[label_filter]
-            if len(self.options) >= 1024:
-                self.options.clear()
-            found = self.options[key] = _options(((value, label(value)) for value in values), selected)
+            found = self.options.keep(key, _options(((value, label(value)) for value in values), selected))
         return found
 
 

@@ -17,6 +17,7 @@ from flask import current_app, url_for
 from markupsafe import Markup
 
 from app.catalog.syllabus_html import syllabus_html, syllabus_labels
+from app.kept import Kept
 from app.platform.images import avatar_tag, cover_tag, placeholder_tag
 from app.web import labels
 from app.web.jinja import printed, template_text
@@ -24,7 +25,6 @@ from app.web.session_cookie import csrf_token
 
 _t = template_text  # ``{{ _(string, **variables) }}`` of the template
 _HERO_SIZES = "(max-width: 64rem) 100vw, 64rem"
-_KEPT_MAX = 4096  # texts kept per locale (``_Words.text``)
 
 
 class _Words:
@@ -55,16 +55,11 @@ class _Words:
         self.no_reviews = str(_t("No reviews yet."))
         # Texts that are pure functions of their key and the language (an offer's billing in a
         # currency, what a tier unlocks, "12 lessons"): made once per process (issue 15).
-        self.kept: dict[tuple, str] = {}
+        self.kept = Kept()
 
     def text(self, key: tuple, make) -> str:
         """The text under ``key``, ``make()`` the first time."""
-        text = self.kept.get(key)
-        if text is None:
-            if len(self.kept) >= _KEPT_MAX:
-                self.kept.clear()
-            text = self.kept[key] = make()
-        return text
+        return self.kept.made(key, make)
 
 
 _words = labels.per_locale(_Words)
