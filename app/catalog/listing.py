@@ -39,6 +39,8 @@ TEXT_SEARCH_CONFIGS = {
 }
 FALLBACK_CONFIG = "simple"
 _TEXT_FIELDS = ("name", "description")
+# The product's columns the price summary copies (``refresh_price_summary``)
+_LISTED_FIELDS = ("status", "type", "published_at", "created_at")
 
 
 def config_for(locale_key: str | None) -> str:
@@ -83,6 +85,8 @@ def _changed(session) -> tuple[set[str], set[str], set[str], set[str], set[str]]
             state = sa.inspect(obj)
             if obj in session.new or any(state.attrs[name].history.has_changes() for name in _TEXT_FIELDS):
                 texts.add(_value(obj, "id"))
+            if obj not in session.new and any(state.attrs[name].history.has_changes() for name in _LISTED_FIELDS):
+                products.add(_value(obj, "id"))  # the summary's copies of them (a new one has no price yet)
         elif isinstance(obj, Org) and obj not in session.new and obj not in session.deleted:
             if sa.inspect(obj).attrs.default_locale_key.history.has_changes():
                 orgs.add(_value(obj, "id"))
@@ -121,7 +125,8 @@ def install() -> None:
 # ---- set-based refreshes ---------------------------------------------------------------------
 
 def refresh_price_summary(conn, product_ids: Iterable[str] | None = None) -> None:
-    """Rewrite the "from" prices of ``product_ids`` (every product when None) in every market.
+    """Rewrite the "from" prices of ``product_ids`` (every product when None) in every market, with
+    the product's status, type and ``listed_at`` (published_at, else created_at) beside them.
 
     The "from" price is the lowest amount a buyer can actually pay in one payment: the lowest price
     of a plan with a fixed price (a one-time price, or a subscription's price for one period). A
@@ -131,13 +136,17 @@ def refresh_price_summary(conn, product_ids: Iterable[str] | None = None) -> Non
     summary = OrgProductMarketPriceSummary
     price, plan, variant = OrgProductVariantPaymentPlanMarketPrice, OrgProductVariantPaymentPlan, OrgProductVariant
     fixed = sa.func.min(sa.case((plan.type != "usage_based", price.price)))
+    product = OrgProduct
     lowest = (
         sa.select(variant.org_id, variant.product_id, price.market_id,
-                  sa.func.coalesce(fixed, sa.func.min(price.price)))
+                  sa.func.coalesce(fixed, sa.func.min(price.price)),
+                  product.status, product.type, sa.func.coalesce(product.published_at, product.created_at))
+        .join(product, product.id == variant.product_id)
         .join(plan, plan.variant_id == variant.id)
         .join(price, price.plan_id == plan.id)
         .where(price.is_active.is_(True), plan.is_active.is_(True), variant.is_active.is_(True))
-        .group_by(variant.org_id, variant.product_id, price.market_id)
+        .group_by(variant.org_id, variant.product_id, price.market_id,
+                  product.status, product.type, product.published_at, product.created_at)
     )
     delete = sa.delete(summary)
     if product_ids is not None:
@@ -145,7 +154,8 @@ def refresh_price_summary(conn, product_ids: Iterable[str] | None = None) -> Non
         lowest = lowest.where(variant.product_id.in_(ids))
         delete = delete.where(summary.product_id.in_(ids))
     conn.execute(delete)
-    conn.execute(sa.insert(summary).from_select(["org_id", "product_id", "market_id", "from_price"], lowest))
+    conn.execute(sa.insert(summary).from_select(
+        ["org_id", "product_id", "market_id", "from_price", "status", "type", "listed_at"], lowest))
 
 
 def _document(dialect: str, config, name, body):

@@ -534,12 +534,24 @@ class OrgProductMarketPriceSummary(OrgScoped, db.Model):
     # product_id and from_price). It serves every lookup by org too, so ``org_id`` has no index of
     # its own: with one (deduplicated, much smaller) PostgreSQL read a market's rows through it and
     # the heap, filtering out the org's other markets.
-    __table_args__ = (sa.Index(None, "org_id", "market_id", "from_price", postgresql_include=["product_id"]),)
+    # The second: the catalog listing's matches in the default order ("newest", read backwards) with
+    # what its filters read, from the index alone: a page of a market's published products and
+    # their count without joining the org's products (migration 0012_hsql).
+    __table_args__ = (sa.Index(None, "org_id", "market_id", "from_price",
+                               postgresql_include=["product_id", "status", "type", "listed_at"]),
+                      sa.Index(None, "org_id", "market_id", "status", "listed_at", "product_id",
+                               postgresql_include=["from_price", "type"]))
 
     org_id: Mapped[str] = fk("org.id", index=False)
     product_id: Mapped[str] = fk("org_product.id", primary_key=True, index=False)
     market_id: Mapped[str] = fk("org_market.id", primary_key=True)
     from_price: Mapped[Decimal] = money()
+    # Copies of the product's own columns the listing filters and sorts on (kept by
+    # app.catalog.listing with the price): its status and type, and ``listed_at``, the "newest"
+    # sort's key (published_at, else created_at).
+    status: Mapped[str] = enum_col(PRODUCT_STATUSES)
+    type: Mapped[str] = enum_col(PRODUCT_TYPES)
+    listed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
 
 
 # PostgreSQL estimates a market's rows of the summary as (the org's share) x (the market's share)

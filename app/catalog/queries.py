@@ -117,6 +117,15 @@ def _rating_of(org_id: str, product_id=OrgProduct.id):
             sa.select(sa.func.count()).where(*where).scalar_subquery())
 
 
+def _rating_lateral(org_id, product_id):
+    """``_rating_of`` as one LATERAL subquery (``avg_rating``, ``review_count``): the product's
+    reviews read once for both (PostgreSQL; SQLite has no LATERAL)."""
+    review = sa.orm.aliased(OrgProductReview, name="rv")
+    return (sa.select(sa.func.avg(review.rating).label("avg_rating"), sa.func.count().label("review_count"))
+            .where(review.org_id == org_id, review.product_id == product_id, review.is_published.is_(True))
+            .lateral("rt"))
+
+
 # ---- catalog listing ------------------------------------------------------------------------
 
 @dataclass
@@ -229,35 +238,40 @@ _SHAPES = 64
 
 
 def _filtered(filters: CatalogFilters, matches=None):
-    """The products matching ``filters`` with their "from" price (and search rank when searching):
-    every table read is limited to the storefront's org and market. The org, the market and the
-    filters' values are bound parameters (``org_id``, ``market_id``, ``type``, ...): only which
-    filters are set shapes the statement."""
+    """The products matching ``filters`` with their "from" price (and search rank when searching),
+    read from the storefront's market's price summary, which holds each product's status, type and
+    "newest" key beside its price (app.catalog.listing): no join of the org's products. Every table
+    read is limited to the storefront's org and market. The org, the market and the filters'
+    values are bound parameters (``org_id``, ``market_id``, ``type``, ...): only which filters are
+    set shapes the statement."""
     org = sa.bindparam("org_id")
     fp = sa.orm.aliased(OrgProductMarketPriceSummary, name="from_prices")
-    sold_here = sa.and_(fp.org_id == org, fp.market_id == sa.bindparam("market_id"))
 
     def value(name):
         return sa.bindparam(name)
 
-    columns = [OrgProduct.id, fp.from_price.label("from_price")]
+    product_id = fp.product_id
+    columns = [product_id, fp.from_price.label("from_price")]
     if matches is not None:
         columns.append(matches.c.rank.label("rank"))
     stmt = (
         sa.select(*columns)
-        .join(fp, sa.and_(fp.product_id == OrgProduct.id, sold_here))
-        .where(OrgProduct.org_id == org, OrgProduct.status == "published")
+        .select_from(fp)
+        .where(fp.org_id == org, fp.market_id == sa.bindparam("market_id"), fp.status == "published")
     )
+    if filters.sort == "name":  # the name is the product's own (in the org's published products' index)
+        stmt = stmt.join(OrgProduct, sa.and_(OrgProduct.id == product_id, OrgProduct.org_id == org,
+                                             OrgProduct.status == "published"))
     if matches is not None:
-        stmt = stmt.join(matches, matches.c.product_id == OrgProduct.id)
+        stmt = stmt.join(matches, matches.c.product_id == product_id)
     elif filters.q:  # nothing searchable in the text (only punctuation): nothing matches
         stmt = stmt.where(sa.false())
     if filters.type:
-        stmt = stmt.where(OrgProduct.type == value("type"))
+        stmt = stmt.where(fp.type == value("type"))
     if filters.collection:
         stmt = stmt.where(
             sa.exists()
-            .where(OrgProductCollectionProduct.product_id == OrgProduct.id)
+            .where(OrgProductCollectionProduct.product_id == product_id)
             .where(OrgProductCollectionProduct.collection_id == OrgProductCollection.id)
             .where(OrgProductCollection.org_id == org)
             .where(OrgProductCollection.slug == value("collection"))
@@ -265,7 +279,7 @@ def _filtered(filters: CatalogFilters, matches=None):
     if filters.skill:
         stmt = stmt.where(
             sa.exists()
-            .where(OrgProductCourseSkill.course_product_id == OrgProduct.id)
+            .where(OrgProductCourseSkill.course_product_id == product_id)
             .where(OrgProductCourseSkill.org_id == org)
             .where(OrgProductCourseSkill.skill_id == Skill.id)
             .where(Skill.slug == value("skill"))
@@ -273,7 +287,7 @@ def _filtered(filters: CatalogFilters, matches=None):
     if filters.level:
         stmt = stmt.where(
             sa.exists()
-            .where(OrgProductCourse.product_id == OrgProduct.id)
+            .where(OrgProductCourse.product_id == product_id)
             .where(OrgProductCourse.org_id == org)
             .where(OrgProductCourse.level == value("level"))
         )
@@ -285,8 +299,9 @@ def _filtered(filters: CatalogFilters, matches=None):
 
 
 def _order_spec(filters: CatalogFilters, fp, matches, rt) -> list[tuple]:
-    """The sort's (expression, descending) keys, the product id last (a stable order)."""
-    newest = (sa.func.coalesce(OrgProduct.published_at, OrgProduct.created_at), True)
+    """The sort's (expression, descending) keys, the product id last (a stable order). "Newest" is
+    the summary's ``listed_at``: the product's published_at, else its created_at."""
+    newest = (fp.listed_at, True)
     orders = {
         "newest": [newest],
         "relevance": [(matches.c.rank, True), newest] if matches is not None else [newest],
@@ -296,10 +311,15 @@ def _order_spec(filters: CatalogFilters, fp, matches, rt) -> list[tuple]:
         "rating": [(sa.func.coalesce(rt.c.avg_rating, 0), True), (sa.func.coalesce(rt.c.review_count, 0), True)]
         if rt is not None else [],
     }
-    return [*orders[filters.sort], (OrgProduct.id, False)]
+    return [*orders[filters.sort], (fp.product_id, False)]
 
 
-def _listing_statement(filters: CatalogFilters, matches=None, slots: int = CHAIN_SLOTS):
+# Sorts whose keys the summary holds: the page and the count each read the market's matches in
+# the summary's own index (the page stops after its rows), with no set of matches built first.
+_DIRECT_SORTS = ("newest", "price_asc", "price_desc")
+
+
+def _listing_statement(filters: CatalogFilters, matches=None, slots: int = CHAIN_SLOTS, lateral: bool = False):
     """The listing in one statement: the count of matches up to COUNT_LIMIT + 1 and one page, as
     plain rows in the page's order, each product followed by its translations and its creators:
 
@@ -314,30 +334,47 @@ def _listing_statement(filters: CatalogFilters, matches=None, slots: int = CHAIN
       public, the share: one per creator attributed at ``now``, the largest share first.
 
     ``count_limit``, ``limit`` and ``offset`` are bound parameters. (It was six statements, each a
-    round trip: the count, the page, the covers, the translations and the creators.)"""
+    round trip: the count, the page, the covers, the translations and the creators.) ``lateral``
+    (PostgreSQL): a product's rating and review count in one lateral subquery instead of two
+    scalar subqueries (SQLite has no LATERAL)."""
     stmt, fp, org = _filtered(filters, matches)
     rt = None
     extra = []
     if filters.sort == "rating":
         rt = ratings(org)
-        stmt = stmt.outerjoin(rt, rt.c.product_id == OrgProduct.id)
+        stmt = stmt.outerjoin(rt, rt.c.product_id == fp.product_id)
         extra = [rt.c.avg_rating.label("avg_rating"), rt.c.review_count.label("review_count")]
     spec = _order_spec(filters, fp, matches, rt)
-    # The matches with their sort keys, computed once (a CTE read twice is materialized): the count
-    # and the page read it instead of each joining the org's products to its prices again. The last
-    # key is the product id, the CTE's own ``id``.
-    matched = stmt.with_only_columns(
-        OrgProduct.id.label("id"), fp.from_price.label("from_price"), *extra,
-        *(key.label(f"k{n}") for n, (key, _descending) in enumerate(spec[:-1])),
-    ).cte("matched")
-    bounded = sa.select(matched.c.id).limit(sa.bindparam("count_limit")).subquery("bounded")
+    if matches is None and filters.sort in _DIRECT_SORTS:
+        # The page and the count straight from the summary's index, each scan stopping at its bound
+        # (a page needs offset + limit rows of the market's matches in order, the count
+        # COUNT_LIMIT + 1).
+        source = stmt.with_only_columns(fp.product_id.label("id"), fp.from_price.label("from_price"),
+                                        *(key.label(f"k{n}") for n, (key, _d) in enumerate(spec[:-1])))
+        ordered = [key.desc() if descending else key.asc() for key, descending in spec]
+        chosen = source.order_by(*ordered).limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
+        bounded = stmt.with_only_columns(fp.product_id).limit(sa.bindparam("count_limit")).subquery("bounded")
+    else:
+        # The matches with their sort keys, computed once (a CTE read twice is materialized): the
+        # count and the page read it instead of each searching or aggregating again. The last key
+        # is the product id, the CTE's own ``id``.
+        matched = stmt.with_only_columns(
+            fp.product_id.label("id"), fp.from_price.label("from_price"), *extra,
+            *(key.label(f"k{n}") for n, (key, _descending) in enumerate(spec[:-1])),
+        ).cte("matched")
+        keys = [*(matched.c[f"k{n}"].desc() if descending else matched.c[f"k{n}"].asc()
+                  for n, (_key, descending) in enumerate(spec[:-1])), matched.c.id.asc()]
+        chosen = sa.select(matched).order_by(*keys).limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
+        bounded = sa.select(matched.c.id).limit(sa.bindparam("count_limit")).subquery("bounded")
     counted = sa.select(sa.func.count().label("total")).select_from(bounded).subquery("counted")
-    keys = [*(matched.c[f"k{n}"].desc() if descending else matched.c[f"k{n}"].asc()
-              for n, (_key, descending) in enumerate(spec[:-1])), matched.c.id.asc()]
+    # The page's rows numbered in their order (over the page's rows alone: the rows before it were
+    # only counted past).
+    chosen = chosen.subquery("chosen")
+    keys = [*(chosen.c[f"k{n}"].desc() if descending else chosen.c[f"k{n}"].asc()
+              for n, (_key, descending) in enumerate(spec[:-1])), chosen.c.id.asc()]
     page_rows = (
-        sa.select(matched.c.id, matched.c.from_price, *(matched.c[c.name] for c in extra),
+        sa.select(chosen.c.id, chosen.c.from_price, *(chosen.c[c.name] for c in extra),
                   sa.func.row_number().over(order_by=keys).label("position"))
-        .order_by(*keys).limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
         .cte("page")
     )
     # Three parts, each read once per product of the page (the page's rows are a CTE read three
@@ -346,7 +383,6 @@ def _listing_statement(filters: CatalogFilters, matches=None, slots: int = CHAIN
     # creator, and PostgreSQL looked up the creators once per translation and the ratings once per
     # row (4 rows of ~1 kB per product on a German page).
     product, cover = sa.orm.aliased(OrgProduct, name="p"), sa.orm.aliased(OrgImage, name="cover")  # see _creators
-    rating = (page_rows.c.avg_rating, page_rows.c.review_count) if rt is not None else _rating_of(org, product.id)
     text = sa.orm.aliased(OrgProductTranslation, name="texts")
     creators = _creators(org).subquery("cr")
     product_part = (
@@ -354,6 +390,14 @@ def _listing_statement(filters: CatalogFilters, matches=None, slots: int = CHAIN
         .outerjoin(OrgBrand, OrgBrand.id == product.brand_id)
         .outerjoin(cover, cover.product_id == product.id)
     )
+    if rt is not None:
+        rating = (page_rows.c.avg_rating, page_rows.c.review_count)
+    elif lateral:
+        rated = _rating_lateral(org, product.id)
+        product_part = product_part.join(rated, sa.true())
+        rating = (rated.c.avg_rating, rated.c.review_count)
+    else:
+        rating = _rating_of(org, product.id)
     nothing = sa.literal_column("NULL")  # (sa.null() is labelled "anon__<n>": longer SQL, see _creators)
     return sa.union_all(
         sa.select(counted.c.total, sa.literal_column("0").label("part"), page_rows.c.position, product.id,
@@ -379,11 +423,12 @@ def _listing_statement(filters: CatalogFilters, matches=None, slots: int = CHAIN
 
 
 @functools.lru_cache(maxsize=_SHAPES)
-def _prebuilt_listing(shape: tuple, search_shape: tuple | None, slots: int = CHAIN_SLOTS):
-    """The listing's statement for one shape of the filters (and of the text search), with bound
-    parameters (built once)."""
+def _prebuilt_listing(shape: tuple, search_shape: tuple | None, slots: int = CHAIN_SLOTS, dialect: str = ""):
+    """The listing's statement for one shape of the filters (and of the text search) on one
+    database, with bound parameters (built once)."""
     matches = search.matching_subquery(*search_shape, slots) if search_shape is not None else None
-    return with_kept_hash(_listing_statement(CatalogFilters(*shape), matches, slots))
+    return with_kept_hash(_listing_statement(CatalogFilters(*shape), matches, slots,
+                                             lateral=dialect == "postgresql"))
 
 
 def _shape(filters: CatalogFilters) -> tuple:
@@ -405,7 +450,8 @@ def catalog_page(storefront: Storefront, filters: CatalogFilters, chain: list[st
     searching = search.prepared(filters.q, chain) if filters.q else None
     search_shape, search_values = searching if searching is not None else (None, {})
     locales = chain_locales(chain)
-    statement = _prebuilt_listing(_shape(filters), search_shape, chain_slots(locales))
+    statement = _prebuilt_listing(_shape(filters), search_shape, chain_slots(locales),
+                                  db.session.get_bind().dialect.name)
     values = {"limit": per_page, "count_limit": COUNT_LIMIT + 1, "org_id": storefront.org_id,
               "market_id": storefront.market_id, "type": filters.type, "collection": filters.collection,
               "skill": filters.skill, "level": filters.level, "min_price": filters.min_price,

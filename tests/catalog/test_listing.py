@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -128,6 +129,43 @@ def test_the_dashboard_price_matrix_keeps_the_from_price(app, login):
             Summary.product_id == p.product_id, Summary.market_id == p.jp)) is None
 
 
+def listed(product, market) -> tuple | None:
+    row = db.session.execute(sa.select(Summary.status, Summary.type, Summary.listed_at)
+                             .where(Summary.product_id == product.id, Summary.market_id == market.id)).first()
+    return None if row is None else tuple(row)
+
+
+def test_the_summary_follows_the_products_status_type_and_publication(db_session):
+    """The listing reads a product's status, type and "newest" key from the price summary: an
+    archived product leaves the storefront, a republished one comes back under its first
+    publication date, a change of type moves it between type filters."""
+    org = make_org(locale_keys=("en",))
+    eu = _market(org, "eu", "EUR", ("en",), ("DE",), "en")
+    product = make_product(org, status="draft")
+    make_priced_plan(eu, product=product, price="30.00")
+    db.session.flush()
+    assert listed(product, eu) == ("draft", "course", product.created_at)
+    # (as app.catalog.services publishes and archives: any ORM write of these columns)
+    product.status, product.published_at = "published", utcnow()
+    db.session.flush()
+    published_at = product.published_at
+    assert listed(product, eu) == ("published", "course", published_at)
+
+    def shown(**args) -> list[str]:
+        storefront = SimpleNamespace(org_id=org.id, market_id=eu.id)
+        page = queries.catalog_page(storefront, queries.CatalogFilters.from_args(args), ["en"])
+        return [card.slug for card in page.cards]
+
+    assert shown() == [product.slug] and shown(type="course") == [product.slug]
+    product.status = "archived"
+    db.session.flush()
+    assert listed(product, eu) == ("archived", "course", published_at) and shown() == []
+    product.status, product.type = "published", "digital_download"
+    db.session.flush()
+    assert listed(product, eu) == ("published", "digital_download", published_at)
+    assert shown(type="course") == [] and shown(type="digital_download") == [product.slug]
+
+
 def test_rebuild_writes_the_same_rows_as_the_hook(db_session):
     org = make_org(locale_keys=("en", "de"))
     eu = _market(org, "eu", "EUR", ("de", "en"), ("DE",), "de")
@@ -136,7 +174,8 @@ def test_rebuild_writes_the_same_rows_as_the_hook(db_session):
     make_priced_plan(eu, product=product, price="15.00")
 
     def rows():
-        summary = db.session.execute(sa.select(Summary.product_id, Summary.market_id, Summary.from_price)
+        summary = db.session.execute(sa.select(Summary.product_id, Summary.market_id, Summary.from_price,
+                                               Summary.status, Summary.type, Summary.listed_at)
                                      .where(Summary.org_id == org.id)).all()
         docs = db.session.execute(sa.select(OrgProductSearchDocument.locale_key, OrgProductSearchDocument.name,
                                             OrgProductSearchDocument.body)
@@ -145,7 +184,8 @@ def test_rebuild_writes_the_same_rows_as_the_hook(db_session):
         return sorted(summary), sorted(docs, key=repr)
 
     kept = rows()
-    assert kept[0] == [(product.id, eu.id, Decimal("15.00"))]
+    assert kept[0] == [(product.id, eu.id, Decimal("15.00"), "published", "course",
+                        product.published_at or product.created_at)]
     assert {(key, name) for key, name, _body in kept[1]} == {(None, "Photo book"), ("de", "Fotobuch")}
     rebuild(db.session.connection())
     assert rows() == kept
@@ -312,7 +352,6 @@ def test_the_listing_reads_a_products_translations_and_creators_side_by_side(boo
     """One row for the product, one per translation in the chain, one per creator: not one per
     translation and creator (the creators looked up again for each translation, the product's
     columns sent four times)."""
-    from types import SimpleNamespace
 
     from app.catalog.models import OrgProduct
 
