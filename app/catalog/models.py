@@ -536,7 +536,7 @@ class OrgProductMarketPriceSummary(OrgScoped, db.Model):
     # the heap, filtering out the org's other markets.
     # The second: the catalog listing's matches in the default order ("newest", read backwards) with
     # what its filters read, from the index alone: a page of a market's published products and
-    # their count without joining the org's products (migration 0012_hsql).
+    # their count without joining the org's products (migration 0012_listsum).
     __table_args__ = (sa.Index(None, "org_id", "market_id", "from_price",
                                postgresql_include=["product_id", "status", "type", "listed_at"]),
                       sa.Index(None, "org_id", "market_id", "status", "listed_at", "product_id",
