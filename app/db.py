@@ -26,8 +26,17 @@ from typing import TypeVar
 import sqlalchemy as sa
 from flask import has_request_context, request
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, make_transient_to_detached, mapped_column
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    declared_attr,
+    make_transient_to_detached,
+    mapped_column,
+    scoped_session,
+)
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.elements import _anonymous_label
 from sqlalchemy.types import TypeDecorator
 
@@ -937,7 +946,7 @@ _ABSENT = object()
 
 
 def _session_of(session):
-    return session() if isinstance(session, sa.orm.scoped_session) else session
+    return session() if isinstance(session, scoped_session) else session
 
 
 def write_staged(session) -> None:
@@ -984,7 +993,7 @@ def _write_rows(connection, model, rows: list[dict]) -> None:
     count = run_write(connection, _update_by_key(model), rows)
     dialect = connection.dialect
     if count != len(rows) and (dialect.supports_sane_multi_rowcount if len(rows) > 1 else dialect.supports_sane_rowcount):
-        raise sa.orm.exc.StaleDataError(f"UPDATE statement on table {model.__table__.name!r} expected to "
+        raise StaleDataError(f"UPDATE statement on table {model.__table__.name!r} expected to "
                                         f"update {len(rows)} row(s); {count} were matched.")
 
 
@@ -1009,7 +1018,7 @@ def _update_by_key(model) -> sa.Update:
     return with_kept_hash(sa.update(table).where(primary == sa.bindparam("b_key", type_=primary.type)))
 
 
-def stage_on_flush(session_class=sa.orm.Session) -> None:
+def stage_on_flush(session_class=Session) -> None:
     """Write staged values (``stage``) before any flush and commit of ``session_class``'s sessions,
     so an ORM change made after a value was staged is written after it (once per process)."""
     if not sa.event.contains(session_class, "before_commit", write_staged):

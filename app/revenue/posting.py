@@ -78,7 +78,9 @@ def record_sale(order: OrgMemberOrder, *, at: datetime | None = None,
     payments = [p for p in order.payments if p.status == "succeeded"]
     for payment in payments:
         if not payment.processing_fee:
-            payment.processing_fee = processing_fee(payment.provider, payment.amount, currency)
+            fee = processing_fee(payment.provider, payment.amount, currency)
+            if fee != payment.processing_fee:  # (a zero fee kept as zero: no change for the flush)
+                payment.processing_fee = fee
     fee_total = sum((p.processing_fee for p in payments), ZERO)
     cash = sum((p.amount for p in payments), ZERO)
     fees = allocate(fee_total, [item.line_total for item in items], currency) if items else []
