@@ -14,6 +14,7 @@ environment's, and the fixed words are made once per locale (``labels.per_locale
 from __future__ import annotations
 
 from flask import current_app, url_for
+from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
 
 from app.web import labels
@@ -62,8 +63,19 @@ def _field(f, autocomplete: str | None = None, help=None) -> str:
         attrs["required"] = placeholder
     shown_help = f'<small class="help">{escape(help)}</small>' if help else ""
     shown_errors = "".join(f'<p class="error" id="{escape(f.id)}-error">{escape(error)}</p>' for error in errors)
-    return (f'\n<div class="field{" has-error" if errors else ""}">\n  \n    {escape(f.label())}\n    \n    \n    \n'
+    return (f'\n<div class="field{" has-error" if errors else ""}">\n  \n    {_label(f)}\n    \n    \n    \n'
             f'    \n    \n    \n    {escape(f(**attrs))}\n  \n  {shown_help}\n  {shown_errors}\n</div>\n')
+
+
+def _label(f) -> str:
+    """``f.label()``: WTForms' ``<label for="id">text</label>``, its lazy text translated once
+    (``labels.text_of``) rather than through Flask-Babel's lookups and WTForms' ``html_params``. As
+    WTForms' ``escape`` leaves it, a lazy string's text is printed as it is (it is ``__html__``), any
+    other text escaped."""
+    label = f.label
+    text = label.text
+    shown = labels.text_of(text) if isinstance(text, LazyString) else escape(text)
+    return f'<label for="{escape(label.field_id)}">{shown}</label>'
 
 
 def _hidden_fields(form, names) -> str:

@@ -80,3 +80,18 @@ def test_the_checkout_written_in_python_is_the_templates_html(app, locale, case)
             context = dict(form=form, cart=cart, quote=quote, priced=priced, error=error, summary_template=summary)
             assert str(checkout_summary(form, quote, priced, error)) == summary.render(**context)
             assert str(checkout_body(form, cart, quote, priced, error)) == body.render(**context)
+
+
+@pytest.mark.parametrize("locale", ["en", "de"])
+def test_a_field_s_label_is_wtforms_label(app, locale):
+    """``_label``: what ``field.label()`` writes, for a translated (lazy) label, which WTForms prints
+    as it is, and for a plain text label with characters to escape."""
+    from app.checkout.checkout_html import _label
+
+    with app.test_request_context("/"), flask_babel.force_locale(locale):
+        form = CheckoutForm(formdata=None)
+        for field in form:
+            assert _label(field) == str(field.label())
+        form.billing_name.label.text = 'Name <"&>'
+        form.billing_name.label.field_id = 'id"<'
+        assert _label(form.billing_name) == str(form.billing_name.label())
