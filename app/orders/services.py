@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -669,8 +670,9 @@ def mark_paid(
     at = at or utcnow()
     currency = order.currency_code
     due = quantize(order.amount_due, currency)
-    paid = due if amount is None else quantize(to_amount(amount, _("Amount")), currency)
-    fee = quantize(to_amount(processing_fee, _("Processing fee")), currency)
+    # (the fields' names translated only for an error's message)
+    paid = due if amount is None else quantize(to_amount(amount, _l("Amount")), currency)
+    fee = quantize(to_amount(processing_fee, _l("Processing fee")), currency)
     if not order.can_transition_to("paid"):
         order.set_status("paid")  # raises InvalidTransitionError (a cancelled order)
     if paid < due:
