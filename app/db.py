@@ -532,7 +532,7 @@ class _DriverPlan:
     same keys. What it does not take (expanding or literal parameters, textual SQL, a schema
     translation) keeps SQLAlchemy's path: ``build`` answers ``_SQLALCHEMY`` for it."""
 
-    __slots__ = ("sql", "slots", "named", "types", "metadata", "sequence", "dialect", "columns")
+    __slots__ = ("sql", "slots", "named", "types", "metadata", "sequence", "dialect", "columns", "processed")
 
     @classmethod
     def build(cls, statement, dialect):
@@ -575,6 +575,8 @@ class _DriverPlan:
         plan.slots = [(binds[name].key, name, escaped.get(name, name), binds[name], processors.get(name), None)
                       if name in binds else (None, name, escaped.get(name, name), None, None, constants[name])
                       for name in names]
+        # (index, bind processor) of the slots whose values go through one
+        plan.processed = [(index, slot[4]) for index, slot in enumerate(plan.slots) if slot[4] is not None]
         plan.types = plan.metadata = plan.columns = None
         return plan
 
@@ -599,6 +601,18 @@ class _DriverPlan:
         return cls._of(compiled, compiled.string, dialect, names)
 
     def _parameters(self, params: dict):
+        try:  # every value given (by key, else by name): the usual case, in one pass
+            values = [constant if bind is None else params[key] if key in params else params[name]
+                      for key, name, _driver_name, bind, _process, constant in self.slots]
+        except KeyError:
+            return self._parameters_with_defaults(params)
+        for index, process in self.processed:
+            values[index] = process(values[index])
+        if self.named:
+            return {slot[2]: value for slot, value in zip(self.slots, values, strict=True)}
+        return self.sequence(values)
+
+    def _parameters_with_defaults(self, params: dict):
         values = []
         for key, name, _driver_name, bind, process, constant in self.slots:
             if bind is None:
