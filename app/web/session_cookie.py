@@ -12,6 +12,7 @@ import os
 import time
 
 from flask import current_app, g, session
+from flask.json import loads as json_loads
 from flask.json.tag import TaggedJSONSerializer, TagTuple
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import generate_csrf
@@ -126,6 +127,27 @@ class _SessionJSON(TaggedJSONSerializer):
             tag = self.tag
             return {TagTuple.key: [tag(item) for item in value]}
         return super().tag(value)
+
+    def loads(self, value: str):
+        """Flask's: the JSON read, then its tagged values turned back (the plain ones looked at no
+        further)."""
+        return self._untagged(json_loads(value))
+
+    def _untagged(self, value):
+        """Flask's ``_untag_scan``: each dict's and list's items untagged, then a one-key dict
+        untagged itself (``untag``), without a call for each string, number and flag."""
+        kind = type(value)
+        if kind is dict:
+            scan = self._untagged
+            value = {name: item if type(item) not in _CONTAINERS else scan(item) for name, item in value.items()}
+            return self.untag(value) if len(value) == 1 else value
+        if kind is list:
+            scan = self._untagged
+            return [item if type(item) not in _CONTAINERS else scan(item) for item in value]
+        return value
+
+
+_CONTAINERS = (dict, list)
 
 
 class SessionInterface(SecureCookieSessionInterface):

@@ -74,8 +74,8 @@ def test_the_payload_of_plain_values_is_the_serializers(app):
 
 
 def test_the_session_json_is_flask_s(app):
-    """The session's serializer tags values as Flask's does (``_SessionJSON``: the plain values
-    and containers without asking each tag): the same JSON, and the same values read back."""
+    """The session's serializer tags and untags values as Flask's does (``_SessionJSON``: the
+    plain values and containers without asking each tag): the same JSON, the same values read back."""
     import uuid
     from datetime import UTC, datetime
     from typing import NamedTuple
@@ -101,6 +101,8 @@ def test_the_session_json_is_flask_s(app):
     for value in values:
         assert ours.dumps(value) == flask_s.dumps(value)
         assert ours.loads(ours.dumps(value)) == flask_s.loads(flask_s.dumps(value))
+        read, expected = ours.loads(flask_s.dumps(value)), flask_s.loads(flask_s.dumps(value))
+        assert read == expected and repr(read) == repr(expected)  # (the same types: tuples, Markup, ...)
 
 
 def test_flashed_messages_are_copied_too(app, monkeypatch):
