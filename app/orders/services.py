@@ -86,6 +86,7 @@ from app.pricing.pipeline import PricedLine, Quote
 from app.tax.models import OrgTaxRateSnapshot
 from app.tax.services import RateView, snapshot_data
 from app.web.jinja import _money_filter as money
+from app.web.labels import gettext
 
 ORDER_NUMBER_LENGTH = 20  # org_member_order.order_number is String(20)
 ORDER_NUMBER_DIGITS = 6
@@ -778,13 +779,14 @@ def _queue_receipt(order: OrgMemberOrder, org: _Seller) -> None:
     lines = "\n".join(f"- {item.product_name} ({item.plan_name}) × {item.quantity}: "
                       f"{money(item.line_total, order.currency_code)}" for item in order.items)
     # Written through Core (``queue_emails``): no ORM object, no flush of the order's changes.
+    # (``gettext``: Flask-Babel's translations, without its lookups on each call)
     queue_emails([QueuedEmail(
         order.billing_email,
-        _("Your receipt for order %(number)s at %(org)s", number=order.order_number, org=seller),
-        _("Thank you for your order at %(org)s.\n\nOrder %(number)s\n%(lines)s\nTotal: %(total)s\n\n"
-          "Your order and what it gives you access to: %(link)s",
-          org=seller, number=order.order_number, lines=lines,
-          total=money(order.total_amount, order.currency_code), link=link),
+        gettext("Your receipt for order %(number)s at %(org)s", number=order.order_number, org=seller),
+        gettext("Thank you for your order at %(org)s.\n\nOrder %(number)s\n%(lines)s\nTotal: %(total)s\n\n"
+                "Your order and what it gives you access to: %(link)s",
+                org=seller, number=order.order_number, lines=lines,
+                total=money(order.total_amount, order.currency_code), link=link),
         kind="order_receipt", org_id=org.org_id, from_name=seller,
     )])
 
