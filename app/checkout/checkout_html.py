@@ -61,7 +61,8 @@ def _field(f, autocomplete: str | None = None, help=None) -> str:
         first = next(iter(f.iter_choices()), None) if f.type == "SelectField" else None
         placeholder = f.type != "SelectField" or (first is not None and first.value in ("", None))
         attrs["required"] = placeholder
-    shown_help = f'<small class="help">{escape(help)}</small>' if help else ""
+    help = _text(help) if help is not None else None  # (a lazy string translated once)
+    shown_help = f'<small class="help">{help}</small>' if help else ""
     shown_errors = "".join(f'<p class="error" id="{escape(f.id)}-error">{escape(error)}</p>' for error in errors)
     return (f'\n<div class="field{" has-error" if errors else ""}">\n  \n    {_label(f)}\n    \n    \n    \n'
             f'    \n    \n    \n    {escape(f(**attrs))}\n  \n  {shown_help}\n  {shown_errors}\n</div>\n')
@@ -73,9 +74,13 @@ def _label(f) -> str:
     WTForms' ``escape`` leaves it, a lazy string's text is printed as it is (it is ``__html__``), any
     other text escaped."""
     label = f.label
-    text = label.text
-    shown = labels.text_of(text) if isinstance(text, LazyString) else escape(text)
-    return f'<label for="{escape(label.field_id)}">{shown}</label>'
+    return f'<label for="{escape(label.field_id)}">{_text(label.text)}</label>'
+
+
+def _text(text) -> str:
+    """``escape(text)``: a lazy string's text as it is (it is ``__html__``: not escaped), translated
+    without Flask-Babel's lookups (``labels.text_of``); any other text escaped."""
+    return labels.text_of(text) if isinstance(text, LazyString) else escape(text)
 
 
 def _hidden_fields(form, names) -> str:
