@@ -471,14 +471,15 @@ def _add_items(order: OrgMemberOrder, quote: Quote, currency: str, written: list
     for item, line in pairs:
         rate = _applied_rate(line, currency)
         if rate is not None:
-            snapshots.append(dict(
+            # (every column given, its defaults too: the INSERT runs on the driver, ``run_write``)
+            snapshots.append(row_values(OrgTaxRateSnapshot, dict(
                 org_id=order.org_id, original_tax_rate_id=rate.id, order_id=order.id, order_item_id=item.id,
                 by_employee_id=None, snapshot_data=snapshot_data(rate),
                 # The tax report's copies (OrgTaxRateSnapshot; paid_at when the order is paid).
                 paid_at=None, billing_country_code=order.billing_country_code, currency_code=order.currency_code,
                 tax_rate_percent=item.tax_rate_percent, taxable_amount=item.line_total - item.tax_amount,
                 tax_amount=item.tax_amount,
-            ))
+            )))
     if snapshots:  # through Core: nothing reads them as entities in this transaction (no ORM flush of their own)
         run_write(db.session.connection(), _snapshot_insert(), snapshots)
 
