@@ -391,8 +391,9 @@ def _item_insert() -> sa.TextClause:
 
 def _check_can_order(org: Org, member: OrgMember, market: OrgMarket, quote: Quote) -> str:
     """The order's currency, once the member may order in this market and the quote is sound."""
-    ensure_same_org(member, org.id, _("Member not found."))
-    ensure_same_org(market, org.id, _("Market not found."))
+    # (the messages and names translated only for an error)
+    ensure_same_org(member, org.id, _l("Member not found."))
+    ensure_same_org(market, org.id, _l("Market not found."))
     if not member.is_active:
         raise PermissionDeniedError(_("Your membership is suspended, so you cannot place orders."))
     currency = quote.currency.upper()
@@ -407,12 +408,12 @@ def _check_can_order(org: Org, member: OrgMember, market: OrgMarket, quote: Quot
 def _billing_fields(name: str, email: str, country: str, provider: str,
                     known_countries: Collection[str] = ()) -> dict[str, Any]:
     """The order's checked billing name, email and country, and its payment provider."""
-    name = clean_text(name, _("Name"), max_length=200, required=True)
+    name = clean_text(name, _l("Name"), max_length=200, required=True)
     email = check_email(email)
     country = (country or "").strip().upper()
     if not country or (country not in known_countries and db.session.get(Country, country) is None):
         raise ValidationError(_("Choose your billing country."))
-    provider = clean_text(provider, _("Payment provider"), max_length=20, required=True)
+    provider = clean_text(provider, _l("Payment provider"), max_length=20, required=True)
     return {"billing_name": name, "billing_email": email, "billing_country_code": country,
             "payment_provider": provider}
 
