@@ -1,5 +1,5 @@
 """The checkout page's body and order summary (``checkout/checkout.html``, ``checkout/_summary.html``),
-rendered in Python.
+and the answer to an htmx "Add to cart" (``checkout/_added.html``), rendered in Python.
 
 In Jinja the page was the costliest part of placing an order after the database (issue 15: orders
 per second): a macro call per field, each with its own dictionary of attributes, tests and
@@ -43,6 +43,7 @@ class _Words:
         self.to_pay = str(_t("To pay"))
         self.not_applicable = str(_t("The discount code does not apply to these items."))
         self.place = str(_t("Place order"))
+        self.view_cart = str(_t("View cart"))
 
 
 _words = labels.per_locale(_Words)
@@ -197,3 +198,13 @@ def checkout_summary(form, quote, priced, error=None) -> Markup:
         f'  </button>\n'
         f'</section>')
     return Markup("".join(out))
+
+
+def added(message: str | None = None, error: str | None = None) -> str:
+    """``checkout/_added.html``: the offer's status line after an htmx "Add to cart": the error, or
+    the message with a link to the cart (written in Python: Flask's template rendering cost more
+    than the line; tests/checkout/test_checkout_html.py compares it with the template, kept there)."""
+    if error:
+        return f'\n\n<span class="error" role="alert">{escape(error)}</span>\n'
+    return (f'\n\n<span class="added" role="status">{escape(message)} <a href="{escape(url_for("store.checkout.cart"))}">'
+            f'{_words().view_cart}</a></span>\n')
