@@ -219,6 +219,8 @@ def to_whole_number(value, message: str, *, minimum: int | None = None, maximum:
 def to_amount(value, label: str) -> Decimal:
     """An amount (Decimal, int or numeric string; never float) the money columns can hold, or a
     ValidationError naming the field ``label``."""
+    if type(value) is Decimal and value.is_finite() and -MAX_AMOUNT < value < MAX_AMOUNT:
+        return value  # (what the checks below return: no message translated for nothing)
     amount = to_decimal_number(value, _("Enter a valid amount for %(field)s.", field=label))
     if not -MAX_AMOUNT < amount < MAX_AMOUNT:  # (abs() would overflow on 1e999999999)
         raise ValidationError(_("%(field)s is too large.", field=label))

@@ -179,3 +179,20 @@ def test_values_in_bound_parameters_run_on_the_driver(db_session):
     fast, slow, plans = _both(statement(2), bound_values("org", [first.id, second.id]))
     assert plans[db.engine.dialect.name] is not _SQLALCHEMY
     assert fast == slow == sorted([(first.slug,), (second.slug,)])
+
+
+def test_a_bound_parameter_s_own_value_is_used_when_none_is_given(db_session):
+    """``_DriverPlan._parameters``: the values given (by key or name) in one pass, else the
+    statement's own value of a parameter that has one, as SQLAlchemy's execution takes them."""
+    org = make_org()
+    org.platform_fee_percent = Decimal("12.50")
+    db_session.flush()
+    statement = with_kept_hash(
+        sa.select(Org.slug).where(Org.slug == sa.bindparam("slug"),
+                                  Org.platform_fee_percent >= sa.bindparam("fee", Decimal("10"), type_=sa.Numeric(5, 2))))
+    for params in ({"slug": org.slug}, {"slug": org.slug, "fee": Decimal("12.5")}, {"slug": org.slug, "fee": Decimal("13")}):
+        fast, slow, plans = _both(statement, params)
+        assert plans[db.engine.dialect.name] is not _SQLALCHEMY
+        assert fast == slow
+    assert _both(statement, {"slug": org.slug})[0] == [(org.slug,)]
+    assert _both(statement, {"slug": org.slug, "fee": Decimal("13")})[0] == []

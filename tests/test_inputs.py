@@ -164,3 +164,22 @@ def test_amounts_the_services_parse_are_finite_and_fit_the_money_columns(app_ctx
         with pytest.raises(ValidationError):
             to_int(value, "Usage limit", minimum=1)
     assert to_amount("99999999.9999", "Price") == Decimal("99999999.9999")
+    as_decimal = Decimal(value) if value not in ("NaN",) else Decimal("NaN")
+    with pytest.raises(ValidationError):  # a Decimal too (not finite, or too large)
+        to_amount(as_decimal, "Price")
+
+
+def test_an_amount_s_field_name_may_be_lazy_and_is_translated_for_the_error_only(app):
+    """``to_amount`` of a Decimal that fits returns it as it is; a lazily translated field name
+    (``mark_paid``'s) ends up in the error's message as text of the request's language."""
+    from flask_babel import force_locale
+    from flask_babel import lazy_gettext as _l
+
+    with app.test_request_context("/"):
+        assert to_amount(Decimal("-12.5000"), _l("Amount")) == Decimal("-12.5000")
+        with force_locale("de"), pytest.raises(ValidationError) as caught:
+            to_amount("abc", _l("Processing fee"))
+        assert type(caught.value.message) is str and "Amount" not in caught.value.message
+        with pytest.raises(ValidationError) as caught:
+            to_amount(Decimal("1e9"), _l("Processing fee"))
+        assert caught.value.message == "Processing fee is too large."

@@ -157,12 +157,15 @@ def post(org_id: str, currency: str, *, memo: str, source_type: str, source_id: 
     params = bound_values("account", ordered)
     for n, account_id in enumerate(ordered):
         params[f"change_{n}"] = changes[account_id]
+    params["updated_at"] = utcnow()  # (its onupdate value, given: the UPDATE runs on the driver)
     run_write(connection, _balances_update(len(ordered)), params)
     identity_map = db.session.identity_map
-    for account_id in ordered:  # an account the session holds shows its new balance on next read
-        held = identity_map.get(identity_key(Account, account_id))
-        if held is not None:
-            db.session.expire(held, ["current_balance"])
+    # An account the session holds shows its new balance on next read (a sale's session holds none).
+    if [obj for obj in identity_map.values() if type(obj) is Account]:
+        for account_id in ordered:
+            held = identity_map.get(identity_key(Account, account_id))
+            if held is not None:
+                db.session.expire(held, ["current_balance"])
     return entry_id
 
 

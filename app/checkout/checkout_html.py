@@ -1,5 +1,5 @@
 """The checkout page's body and order summary (``checkout/checkout.html``, ``checkout/_summary.html``),
-rendered in Python.
+and the answer to an htmx "Add to cart" (``checkout/_added.html``), rendered in Python.
 
 In Jinja the page was the costliest part of placing an order after the database (issue 15: orders
 per second): a macro call per field, each with its own dictionary of attributes, tests and
@@ -14,6 +14,7 @@ environment's, and the fixed words are made once per locale (``labels.per_locale
 from __future__ import annotations
 
 from flask import current_app, url_for
+from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
 
 from app.web import labels
@@ -42,6 +43,7 @@ class _Words:
         self.to_pay = str(_t("To pay"))
         self.not_applicable = str(_t("The discount code does not apply to these items."))
         self.place = str(_t("Place order"))
+        self.view_cart = str(_t("View cart"))
 
 
 _words = labels.per_locale(_Words)
@@ -60,10 +62,26 @@ def _field(f, autocomplete: str | None = None, help=None) -> str:
         first = next(iter(f.iter_choices()), None) if f.type == "SelectField" else None
         placeholder = f.type != "SelectField" or (first is not None and first.value in ("", None))
         attrs["required"] = placeholder
-    shown_help = f'<small class="help">{escape(help)}</small>' if help else ""
+    help = _text(help) if help is not None else None  # (a lazy string translated once)
+    shown_help = f'<small class="help">{help}</small>' if help else ""
     shown_errors = "".join(f'<p class="error" id="{escape(f.id)}-error">{escape(error)}</p>' for error in errors)
-    return (f'\n<div class="field{" has-error" if errors else ""}">\n  \n    {escape(f.label())}\n    \n    \n    \n'
+    return (f'\n<div class="field{" has-error" if errors else ""}">\n  \n    {_label(f)}\n    \n    \n    \n'
             f'    \n    \n    \n    {escape(f(**attrs))}\n  \n  {shown_help}\n  {shown_errors}\n</div>\n')
+
+
+def _label(f) -> str:
+    """``f.label()``: WTForms' ``<label for="id">text</label>``, its lazy text translated once
+    (``labels.text_of``) rather than through Flask-Babel's lookups and WTForms' ``html_params``. As
+    WTForms' ``escape`` leaves it, a lazy string's text is printed as it is (it is ``__html__``), any
+    other text escaped."""
+    label = f.label
+    return f'<label for="{escape(label.field_id)}">{_text(label.text)}</label>'
+
+
+def _text(text) -> str:
+    """``escape(text)``: a lazy string's text as it is (it is ``__html__``: not escaped), translated
+    without Flask-Babel's lookups (``labels.text_of``); any other text escaped."""
+    return labels.text_of(text) if isinstance(text, LazyString) else escape(text)
 
 
 def _hidden_fields(form, names) -> str:
@@ -180,3 +198,13 @@ def checkout_summary(form, quote, priced, error=None) -> Markup:
         f'  </button>\n'
         f'</section>')
     return Markup("".join(out))
+
+
+def added(message: str | None = None, error: str | None = None) -> str:
+    """``checkout/_added.html``: the offer's status line after an htmx "Add to cart": the error, or
+    the message with a link to the cart (written in Python: Flask's template rendering cost more
+    than the line; tests/checkout/test_checkout_html.py compares it with the template, kept there)."""
+    if error:
+        return f'\n\n<span class="error" role="alert">{escape(error)}</span>\n'
+    return (f'\n\n<span class="added" role="status">{escape(message)} <a href="{escape(url_for("store.checkout.cart"))}">'
+            f'{_words().view_cart}</a></span>\n')

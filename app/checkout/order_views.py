@@ -22,6 +22,7 @@ from app.orders.models import OrgMemberOrder
 from app.payments.providers import get_provider
 from app.tax.models import OrgTaxRateSnapshot
 from app.web.htmx import render
+from app.web.labels import gettext
 
 bp = Blueprint("orders", __name__, url_prefix="/account/orders")
 # The orders were at /<org>/<market>/<locale>/orders/ before they joined the store's account pages:
@@ -170,7 +171,7 @@ def pay(number: str):
         return redirect(url_for(".detail", number=number), 303)
     db.session.commit()
     if outcome == "pay":
-        flash(_("Payment received. Thank you!"), "success")
+        flash(gettext("Payment received. Thank you!"), "success")  # (Flask-Babel's, without its lookups)
         return redirect(url_for(".detail", number=number), 303)
     flash(_("The payment was declined and the order cancelled. Your gift cards were not charged."), "error")
     return redirect(url_for("store.checkout.cart"), 303)

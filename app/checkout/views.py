@@ -22,6 +22,7 @@ from app.accounts.models import UserProfile
 from app.accounts.services import WeakPasswordError, main_profile, register_and_authenticate
 from app.accounts.signin import request_user, sign_in
 from app.checkout import cart as carts
+from app.checkout import checkout_html
 from app.checkout import services as checkout
 from app.checkout.checkout_html import checkout_body, checkout_summary
 from app.checkout.forms import (
@@ -39,7 +40,7 @@ from app.orders.services import mark_paid
 from app.orgs.current import UNKNOWN, add_member_column, member_value, request_member
 from app.payments.providers import get_provider
 from app.platform.email import send_soon
-from app.web.htmx import is_htmx, redirect, render
+from app.web.htmx import fragment, is_htmx, redirect, render
 from app.web.labels import country_name
 
 bp = Blueprint("checkout", __name__)
@@ -50,7 +51,6 @@ NOT_SELLING = _l("This store cannot take orders yet: it has no country to sell t
 
 CART_PAGE = "checkout/cart.html"
 CART_REGION = "checkout/_cart.html"
-ADDED = "checkout/_added.html"
 BADGE = "layouts/_cart_badge.html"
 # The checkout page's endpoint (relative to this blueprint): the cart page links to it once it exists.
 CHECKOUT_ENDPOINT = ".checkout_page"
@@ -196,7 +196,7 @@ def add_item():
     _save(current)  # services check before they write: after an error only a merged leftover cart is saved
     if result is None:
         if is_htmx():
-            return render(ADDED, error=error, status=status)
+            return fragment(checkout_html.added(error=error), status=status)
         return _render_cart(current, status=status, error=error)
     name = f"{result.product_name} · {result.plan_name}"
     if result.already_in_cart:
@@ -204,7 +204,7 @@ def add_item():
     else:
         message = _("Added %(name)s to your cart.", name=name)
     if is_htmx():
-        return render(ADDED, message=message, trigger=trigger)
+        return fragment(checkout_html.added(message=message), trigger=trigger)
     flash(message, "info" if result.already_in_cart else "success")
     return redirect(url_for(".cart"))
 

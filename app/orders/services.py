@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -49,8 +50,10 @@ from app.db import (
     prebuilt,
     row_values,
     run_write,
+    stage,
     upsert_insert,
     utcnow,
+    write_staged,
 )
 from app.entitlements import services as entitlements
 from app.entitlements.models import SUBSCRIPTION_RUNNING_STATUSES, OrgMemberSubscription
@@ -83,6 +86,7 @@ from app.pricing.pipeline import PricedLine, Quote
 from app.tax.models import OrgTaxRateSnapshot
 from app.tax.services import RateView, snapshot_data
 from app.web.jinja import _money_filter as money
+from app.web.labels import gettext
 
 ORDER_NUMBER_LENGTH = 20  # org_member_order.order_number is String(20)
 ORDER_NUMBER_DIGITS = 6
@@ -387,8 +391,9 @@ def _item_insert() -> sa.TextClause:
 
 def _check_can_order(org: Org, member: OrgMember, market: OrgMarket, quote: Quote) -> str:
     """The order's currency, once the member may order in this market and the quote is sound."""
-    ensure_same_org(member, org.id, _("Member not found."))
-    ensure_same_org(market, org.id, _("Market not found."))
+    # (the messages and names translated only for an error)
+    ensure_same_org(member, org.id, _l("Member not found."))
+    ensure_same_org(market, org.id, _l("Market not found."))
     if not member.is_active:
         raise PermissionDeniedError(_("Your membership is suspended, so you cannot place orders."))
     currency = quote.currency.upper()
@@ -403,12 +408,12 @@ def _check_can_order(org: Org, member: OrgMember, market: OrgMarket, quote: Quot
 def _billing_fields(name: str, email: str, country: str, provider: str,
                     known_countries: Collection[str] = ()) -> dict[str, Any]:
     """The order's checked billing name, email and country, and its payment provider."""
-    name = clean_text(name, _("Name"), max_length=200, required=True)
+    name = clean_text(name, _l("Name"), max_length=200, required=True)
     email = check_email(email)
     country = (country or "").strip().upper()
     if not country or (country not in known_countries and db.session.get(Country, country) is None):
         raise ValidationError(_("Choose your billing country."))
-    provider = clean_text(provider, _("Payment provider"), max_length=20, required=True)
+    provider = clean_text(provider, _l("Payment provider"), max_length=20, required=True)
     return {"billing_name": name, "billing_email": email, "billing_country_code": country,
             "payment_provider": provider}
 
@@ -467,14 +472,15 @@ def _add_items(order: OrgMemberOrder, quote: Quote, currency: str, written: list
     for item, line in pairs:
         rate = _applied_rate(line, currency)
         if rate is not None:
-            snapshots.append(dict(
+            # (every column given, its defaults too: the INSERT runs on the driver, ``run_write``)
+            snapshots.append(row_values(OrgTaxRateSnapshot, dict(
                 org_id=order.org_id, original_tax_rate_id=rate.id, order_id=order.id, order_item_id=item.id,
                 by_employee_id=None, snapshot_data=snapshot_data(rate),
                 # The tax report's copies (OrgTaxRateSnapshot; paid_at when the order is paid).
                 paid_at=None, billing_country_code=order.billing_country_code, currency_code=order.currency_code,
                 tax_rate_percent=item.tax_rate_percent, taxable_amount=item.line_total - item.tax_amount,
                 tax_amount=item.tax_amount,
-            ))
+            )))
     if snapshots:  # through Core: nothing reads them as entities in this transaction (no ORM flush of their own)
         run_write(db.session.connection(), _snapshot_insert(), snapshots)
 
@@ -667,8 +673,9 @@ def mark_paid(
     at = at or utcnow()
     currency = order.currency_code
     due = quantize(order.amount_due, currency)
-    paid = due if amount is None else quantize(to_amount(amount, _("Amount")), currency)
-    fee = quantize(to_amount(processing_fee, _("Processing fee")), currency)
+    # (the fields' names translated only for an error's message)
+    paid = due if amount is None else quantize(to_amount(amount, _l("Amount")), currency)
+    fee = quantize(to_amount(processing_fee, _l("Processing fee")), currency)
     if not order.can_transition_to("paid"):
         order.set_status("paid")  # raises InvalidTransitionError (a cancelled order)
     if paid < due:
@@ -678,8 +685,9 @@ def mark_paid(
     # Read once for the whole payment: the receipt and the revenue posting (its platform fee) use them.
     read = _read_with_orders().get(order.id)
     seller = read.seller if read is not None else _org_and_market(order)
-    order.set_status("paid", at=at)
-    order.payment_provider = provider
+    # Staged (``app.db.stage``): the order's and its items' new values are written once, each row
+    # in one UPDATE, when the revenue posting writes the items' fees, without the ORM's flush.
+    stage(db.session, order, {**order.status_change("paid", at=at), "payment_provider": provider})
     if paid > 0 or reference is not None:
         # Through Core (no ORM flush of a new object), with the provider's fee the revenue posting
         # would otherwise set on it (no fee given): the row is written once, complete.
@@ -773,13 +781,14 @@ def _queue_receipt(order: OrgMemberOrder, org: _Seller) -> None:
     lines = "\n".join(f"- {item.product_name} ({item.plan_name}) × {item.quantity}: "
                       f"{money(item.line_total, order.currency_code)}" for item in order.items)
     # Written through Core (``queue_emails``): no ORM object, no flush of the order's changes.
+    # (``gettext``: Flask-Babel's translations, without its lookups on each call)
     queue_emails([QueuedEmail(
         order.billing_email,
-        _("Your receipt for order %(number)s at %(org)s", number=order.order_number, org=seller),
-        _("Thank you for your order at %(org)s.\n\nOrder %(number)s\n%(lines)s\nTotal: %(total)s\n\n"
-          "Your order and what it gives you access to: %(link)s",
-          org=seller, number=order.order_number, lines=lines,
-          total=money(order.total_amount, order.currency_code), link=link),
+        gettext("Your receipt for order %(number)s at %(org)s", number=order.order_number, org=seller),
+        gettext("Thank you for your order at %(org)s.\n\nOrder %(number)s\n%(lines)s\nTotal: %(total)s\n\n"
+                "Your order and what it gives you access to: %(link)s",
+                org=seller, number=order.order_number, lines=lines,
+                total=money(order.total_amount, order.currency_code), link=link),
         kind="order_receipt", org_id=org.org_id, from_name=seller,
     )])
 
@@ -833,9 +842,13 @@ def _pending_shipment(order: OrgMemberOrder) -> bool:
     return any(item.status == "active" and item.fulfilment_status == "unfulfilled" for item in order.items)
 
 
-def _complete_if_done(order: OrgMemberOrder, at: datetime) -> None:
+def _complete_if_done(order: OrgMemberOrder, at: datetime, *, staged: bool = False) -> None:
+    """A paid order with nothing left to ship becomes fulfilled (``staged``: through ``app.db.stage``)."""
     if order.status == "paid" and any(i.status == "active" for i in order.items) and not _pending_shipment(order):
-        order.set_status("fulfilled", at=at)
+        if staged:
+            stage(db.session, order, order.status_change("fulfilled", at=at))
+        else:
+            order.set_status("fulfilled", at=at)
 
 
 @prebuilt
@@ -849,8 +862,9 @@ def fulfil(order: OrgMemberOrder, *, at: datetime | None = None, flush: bool = T
     """Deliver a paid order's items: access at the plan's tier for courses and downloads (a
     subscription plan starts a subscription, trialing when the plan has trial days, and its access
     follows the subscription), services become "requested", physical items wait for
-    ``mark_shipped``. The order becomes fulfilled when nothing is left to ship. ``flush=False``
-    leaves the changes for the caller's next flush (one UPDATE of the order with its payment)."""
+    ``mark_shipped``. The order becomes fulfilled when nothing is left to ship. The order's and
+    items' new values are staged (``app.db.stage``); ``flush=False`` leaves them (and the rest) for
+    the caller to write: one UPDATE per row with what the revenue posting adds."""
     if order.status != "paid":
         raise InvalidTransitionError(_("Only a paid order can be fulfilled."))
     at = at or utcnow()
@@ -876,7 +890,7 @@ def fulfil(order: OrgMemberOrder, *, at: datetime | None = None, flush: bool = T
         } if subscription_plan_ids else {}
 
     for item in renewals:  # a renewal or usage invoice: its subscription already grants access
-        item.fulfilment_status = "fulfilled"
+        stage(db.session, item, {"fulfilment_status": "fulfilled"})
     if renewals:
         _paid_renewal(order, at)
 
@@ -887,13 +901,14 @@ def fulfil(order: OrgMemberOrder, *, at: datetime | None = None, flush: bool = T
         elif kind in _DIGITAL_TYPES:
             _grant(order, item, at)
         if kind == "service":
-            item.fulfilment_status = "requested"
+            stage(db.session, item, {"fulfilment_status": "requested"})
         elif kind == "physical":
-            item.fulfilment_status = "unfulfilled"
+            stage(db.session, item, {"fulfilment_status": "unfulfilled"})
         else:
-            item.fulfilment_status = "fulfilled"
-    _complete_if_done(order, at)
+            stage(db.session, item, {"fulfilment_status": "fulfilled"})
+    _complete_if_done(order, at, staged=True)
     if flush:
+        write_staged(db.session)
         db.session.flush()
     return order
 

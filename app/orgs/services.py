@@ -127,9 +127,10 @@ def scoped(model: type[M], org: Org | str) -> sa.Select[tuple[M]]:
 
 
 def ensure_same_org(obj, org: Org | str, message: str | None = None) -> None:
-    """NotFoundError (``message``) unless ``obj`` is a row of ``org`` (an org or its id)."""
+    """NotFoundError (``message``: text, or a lazy string translated only then) unless ``obj`` is a
+    row of ``org`` (an org or its id)."""
     if obj is None or getattr(obj, "org_id", None) != _org_id(org):
-        raise NotFoundError(message or _("Not found."))
+        raise NotFoundError(str(message or _("Not found.")))
 
 
 def get_or_404(model: type[M], org: Org | str, value: M | str | None, message: str | None = None) -> M:

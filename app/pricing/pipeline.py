@@ -14,13 +14,15 @@ card total) use ``app.money.allocate`` (largest remainder), so the parts sum exa
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import format_percent
+from babel import numbers
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from app.catalog.models import OrgDiscount
@@ -234,8 +236,15 @@ def _names_its_rate(name: str, rate: Decimal) -> bool:
 def _tax_label(rate: RateView) -> str:
     """The rate's name with its percentage, stated once (a name that already says it is kept)."""
     if rate.type == "percent" and not _names_its_rate(rate.name, rate.rate):
-        return f"{rate.name} {format_percent(rate.rate, format='#,##0.###%')}"
+        return f"{rate.name} {_percent(str(rate.rate), get_locale())}"
     return rate.name
+
+
+@functools.lru_cache(maxsize=256)
+def _percent(rate: str, locale) -> str:
+    """Flask-Babel's ``format_percent(rate, format="#,##0.###%")`` in ``locale`` (its request's), a
+    pure function of the rate (as written) and the locale: worked out once per process for each."""
+    return numbers.format_percent(Decimal(rate), format="#,##0.###%", locale=locale)
 
 
 def _line_tax(rate: RateView | None, amount: Decimal, quantity: int, *, currency: str,

@@ -166,7 +166,11 @@ def ngettext(singular: str, plural: str, num: int, **variables) -> str:
 
 
 def label(mapping: dict, value) -> str:
-    text = mapping.get(value, value)
+    return text_of(mapping.get(value, value))
+
+
+def text_of(text) -> str:
+    """``str(text)``: a ``lazy_gettext`` string translated without Flask-Babel's per-call lookups."""
     if isinstance(text, LazyString) and text._func is babel_gettext and not text._kwargs and len(text._args) == 1:
         return translations().ugettext(text._args[0])  # what str(text) gives, without Flask-Babel's lookups
     return str(text)

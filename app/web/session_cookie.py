@@ -12,6 +12,8 @@ import os
 import time
 
 from flask import current_app, g, session
+from flask.json import loads as json_loads
+from flask.json.tag import TaggedJSONSerializer, TagTuple
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
@@ -85,20 +87,72 @@ def _plain_key(obj, nested: bool = True) -> tuple | None:
 
 
 def _is_plain(value) -> bool:
-    """A value nothing can change in place, or a dict of string keys and such values (a session's
-    ``placed_checkouts``): copied, it is the request's own."""
-    if type(value) in _PLAIN:
+    """A value nothing can change in place, a dict of string keys and such values (a session's
+    ``placed_checkouts``), or a list of tuples of such values (its flashed messages): copied, it is
+    the request's own."""
+    kind = type(value)
+    if kind in _PLAIN:
         return True
-    return type(value) is dict and all(type(name) is str and type(item) in _PLAIN for name, item in value.items())
+    if kind is dict:
+        return all(type(name) is str and type(item) in _PLAIN for name, item in value.items())
+    return kind is list and all(type(item) is tuple and all(type(part) in _PLAIN for part in item) for item in value)
 
 
 def _copied(held: dict) -> dict:
-    """A session's plain values (``_is_plain``), its dicts copied."""
-    return {name: dict(value) if type(value) is dict else value for name, value in held.items()}
+    """A session's plain values (``_is_plain``), its dicts and lists copied."""
+    return {name: dict(value) if type(value) is dict else list(value) if type(value) is list else value
+            for name, value in held.items()}
+
+
+class _SessionJSON(TaggedJSONSerializer):
+    """Flask's session serializer (the same JSON, the same tags), with the values its tags leave
+    alone and the containers it walks (strings, numbers, flags, None, dicts, lists, tuples: a
+    session's ids, CSRF token, cart and flashed messages) tagged without asking each of its tags in
+    turn whether it applies: a value of any other type (a subclass too: Markup, a named tuple) and
+    a one-key dict whose key looks like a tag go through Flask's tags as before."""
+
+    def tag(self, value):
+        kind = type(value)
+        if kind is str or kind is int or kind is bool or kind is float or value is None:
+            return value
+        if kind is dict:
+            if len(value) == 1 and next(iter(value)) in self.tags:
+                return super().tag(value)  # Flask's TagDict
+            tag = self.tag
+            return {name: tag(item) for name, item in value.items()}
+        if kind is list:
+            tag = self.tag
+            return [tag(item) for item in value]
+        if kind is tuple:
+            tag = self.tag
+            return {TagTuple.key: [tag(item) for item in value]}
+        return super().tag(value)
+
+    def loads(self, value: str):
+        """Flask's: the JSON read, then its tagged values turned back (the plain ones looked at no
+        further)."""
+        return self._untagged(json_loads(value))
+
+    def _untagged(self, value):
+        """Flask's ``_untag_scan``: each dict's and list's items untagged, then a one-key dict
+        untagged itself (``untag``), without a call for each string, number and flag."""
+        kind = type(value)
+        if kind is dict:
+            scan = self._untagged
+            value = {name: item if type(item) not in _CONTAINERS else scan(item) for name, item in value.items()}
+            return self.untag(value) if len(value) == 1 else value
+        if kind is list:
+            scan = self._untagged
+            return [item if type(item) not in _CONTAINERS else scan(item) for item in value]
+        return value
+
+
+_CONTAINERS = (dict, list)
 
 
 class SessionInterface(SecureCookieSessionInterface):
     _serializers: dict[tuple, URLSafeTimedSerializer]
+    serializer = _SessionJSON()
 
     def __init__(self) -> None:
         self._serializers = {}

@@ -80,3 +80,33 @@ def test_the_checkout_written_in_python_is_the_templates_html(app, locale, case)
             context = dict(form=form, cart=cart, quote=quote, priced=priced, error=error, summary_template=summary)
             assert str(checkout_summary(form, quote, priced, error)) == summary.render(**context)
             assert str(checkout_body(form, cart, quote, priced, error)) == body.render(**context)
+
+
+@pytest.mark.parametrize("locale", ["en", "de"])
+def test_a_field_s_label_is_wtforms_label(app, locale):
+    """``_label``: what ``field.label()`` writes, for a translated (lazy) label, which WTForms prints
+    as it is, and for a plain text label with characters to escape."""
+    from app.checkout.checkout_html import _label
+
+    with app.test_request_context("/"), flask_babel.force_locale(locale):
+        form = CheckoutForm(formdata=None)
+        for field in form:
+            assert _label(field) == str(field.label())
+        form.billing_name.label.text = 'Name <"&>'
+        form.billing_name.label.field_id = 'id"<'
+        assert _label(form.billing_name) == str(form.billing_name.label())
+
+
+@pytest.mark.parametrize("locale", ["en", "de"])
+def test_the_added_line_written_in_python_is_the_templates_html(app, locale):
+    """``added``: the answer to an htmx "Add to cart" is what checkout/_added.html wrote (kept here:
+    added_jinja.html), for a message and an error, escaped."""
+    from app.checkout.checkout_html import added
+
+    template = app.jinja_env.from_string((_HERE / "added_jinja.html").read_text())
+    with app.test_request_context(f"/shop/eu/{locale}/cart/items", method="POST"), flask_babel.force_locale(locale):
+        g.locale = locale
+        g.storefront = SimpleNamespace(org_slug="shop", market_slug="eu", default_locale=locale)
+        for message, error in (("Added <Data & Science> · \"VIP\" to your cart.", None), (None, "No <such> plan & co."),
+                               ("Added x.", "")):
+            assert added(message=message, error=error) == template.render(message=message, error=error)

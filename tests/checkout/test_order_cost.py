@@ -118,3 +118,33 @@ def test_paying_an_order_of_a_member_runs_a_fixed_number_of_statements(shop, cli
     # balances, and the test's SAVEPOINT and its RELEASE (was 17: the org and the products' types
     # were read on their own)
     assert len(statements) <= 15, statements
+
+
+def test_paying_an_order_of_a_member_needs_no_orm_flush(shop, client, login):  # noqa: F811
+    """The order's and its items' new values are staged and written through Core (app.db.stage),
+    the payment and the access through Core: nothing is left for the ORM's flush (whose unit of
+    work cost more than the statements), not even a zero fee set again on the payment."""
+    from sqlalchemy.orm import Session
+
+    _login_and_add(client, login, shop.basic_id)
+    client.post(f"{PREFIX}/cart/items/{shop.basic_id}/delete")
+    _order(client, shop.basic_id)
+    assert client.post(f"{PREFIX}/cart/items", data={"plan_id": shop.premium_id}).status_code == 303
+    placed = client.post(f"{PREFIX}/checkout", data={**_checkout_form(client), "action": "place"})
+    pay = urlsplit(placed.headers["Location"]).path
+    flushed = []
+
+    def before_flush(session, _context, _objects):
+        flushed.append([*session.new, *session.dirty])
+
+    sa.event.listen(Session, "before_flush", before_flush)
+    try:
+        assert client.post(pay, data={"outcome": "pay"}).status_code in (302, 303)
+    finally:
+        sa.event.remove(Session, "before_flush", before_flush)
+    assert flushed == []
+    with client.application.app_context():
+        order = db.session.scalars(sa.select(OrgMemberOrder).where(
+            OrgMemberOrder.order_number == pay.rsplit("/", 2)[-2])).one()
+        assert order.status == "fulfilled" and order.paid_at and order.fulfilled_at
+        assert [(item.fulfilment_status, item.platform_fee is not None) for item in order.items] == [("fulfilled", True)]

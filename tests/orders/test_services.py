@@ -657,3 +657,25 @@ def test_the_receipt_shows_the_amounts_as_format_money_writes_them(shop, app, lo
                                 .order_by(EmailOutbox.created_at.desc()))
     assert all(f": {amount}\n" in receipt.body_text for amount in expected), receipt.body_text
     assert f"{total}\n" in receipt.body_text
+
+
+def test_placing_refuses_another_org_s_member_and_bad_billing_with_translated_text(app, shop):
+    """The messages and field names ``place_order`` checks with are translated only for an error
+    (lazy strings): the error still carries text, in the request's language."""
+    from flask_babel import force_locale
+
+    from app.errors import ValidationError
+    from tests.factories import make_member, make_org
+
+    stranger = make_member(make_org(unique("other")))
+    the_quote = quote(shop, [plan(shop)])
+    with app.test_request_context("/"):
+        with pytest.raises(NotFoundError) as caught:
+            orders.place_order(shop.org, stranger, shop.market, the_quote, billing_name="A", billing_email="a@example.com",
+                               billing_country="DE")
+        assert type(caught.value.message) is str and caught.value.message == "Member not found."
+        with force_locale("de"), pytest.raises(ValidationError) as caught:
+            orders.place_order(shop.org, shop.member, shop.market, the_quote, billing_name=" ",
+                               billing_email="a@example.com", billing_country="DE")
+        assert type(caught.value.message) is str and "Name" in caught.value.message
+        assert caught.value.message != "Name is required."  # German

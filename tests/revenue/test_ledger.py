@@ -167,3 +167,21 @@ def test_ledger_check_command_passes_on_right_books_and_fails_on_a_tampered_bala
     result = runner.invoke(args=["ledger", "check", "--org", slug])
     assert result.exit_code == 1
     assert "4000 EUR: balance 1.0000 but its lines sum to" in result.output
+
+
+def test_an_account_the_session_holds_shows_its_new_balance_after_a_posting(app_ctx):
+    """``ledger.post`` moves balances through Core: an account object loaded before shows the new
+    balance (expired), one the session does not hold is not loaded for it."""
+    shop = build_shop()
+    ledger.post(shop.org.id, "EUR", memo="first", source_type="test", source_id="t1",
+                lines=[ledger.Line("cash", Decimal("10")), ledger.Line("sales", Decimal("-10"))])
+    cash = db.session.scalars(sa.select(Account).where(Account.org_id == shop.org.id, Account.code == "1000",
+                                                       Account.currency_code == "EUR")).one()
+    assert cash.current_balance == Decimal("10")
+    ledger.post(shop.org.id, "EUR", memo="second", source_type="test", source_id="t2",
+                lines=[ledger.Line("cash", Decimal("5")), ledger.Line("sales", Decimal("-5"))])
+    assert cash.current_balance == Decimal("15")
+    db.session.expunge(cash)
+    ledger.post(shop.org.id, "EUR", memo="third", source_type="test", source_id="t3",
+                lines=[ledger.Line("cash", Decimal("1")), ledger.Line("sales", Decimal("-1"))])
+    assert ledger.balance(shop.org.id, "EUR", "cash") == Decimal("16")

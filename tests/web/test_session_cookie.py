@@ -71,3 +71,50 @@ def test_the_payload_of_plain_values_is_the_serializers(app):
                    {"a": 1, "b": {"x": "2"}}, {"a": 1, "b": {"x": ("t",)}}, {"a": -0.0}, {"a": 0.0}, "token"):
         for _ in range(2):
             assert serializer.dump_payload(values) == plain.dump_payload(values)
+
+
+def test_the_session_json_is_flask_s(app):
+    """The session's serializer tags and untags values as Flask's does (``_SessionJSON``: the
+    plain values and containers without asking each tag): the same JSON, the same values read back."""
+    import uuid
+    from datetime import UTC, datetime
+    from typing import NamedTuple
+
+    from flask.json.tag import TaggedJSONSerializer
+    from markupsafe import Markup
+
+    class Pair(NamedTuple):
+        a: str
+        b: int
+
+    flask_s, ours = TaggedJSONSerializer(), app.session_interface.serializer
+    values = [
+        {"_flashes": [("success", "Payment received. Thank you!"), ("error", "Nope")], "_fresh": True,
+         "_user_id": "abc", "csrf_token": "t" * 40, "placed_checkouts": {"s1": "ACME-000001"}},
+        {"cart": {"m": {"p": 1}}, "n": None, "f": 1.5, "z": -0.0, "i": 0, "b": False, "s": ""},
+        {"x": ("a", ["b", ("c", {"d": 1})]), "l": [[], {}, ()]},
+        {" t": ["looks", "tagged"]}, {"x": {" di": "y"}}, {"x": {" t": 1, "other": 2}},
+        {"m": Markup("<b>x</b>"), "d": datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), "u": uuid.UUID(int=5),
+         "by": b"\x00\xff", "nt": Pair("a", 1), "k": {1: "int key"}},
+        "token", 3, None, [("a", "b")],
+    ]
+    for value in values:
+        assert ours.dumps(value) == flask_s.dumps(value)
+        assert ours.loads(ours.dumps(value)) == flask_s.loads(flask_s.dumps(value))
+        read, expected = ours.loads(flask_s.dumps(value)), flask_s.loads(flask_s.dumps(value))
+        assert read == expected and repr(read) == repr(expected)  # (the same types: tuples, Markup, ...)
+
+
+def test_flashed_messages_are_copied_too(app, monkeypatch):
+    """A session with flashed messages (a list of (category, message) tuples): remembered as values,
+    each request's list its own (``get_flashed_messages`` pops it, ``flash`` appends to it)."""
+    values = {"_user_id": "abc", "_flashes": [("success", "Paid."), ("error", "Declined.")]}
+    cookie = app.session_interface.get_signing_serializer(app).dumps(values)
+    first = _open(app, cookie)
+    first["_flashes"].append(("info", "More"))
+    reads = []
+    monkeypatch.setattr(app.session_interface.serializer, "loads", lambda *a: reads.append(a))
+    second = _open(app, cookie)
+    assert dict(second) == values and second["_flashes"] is not first["_flashes"]
+    assert second["_flashes"][0] == ("success", "Paid.") and type(second["_flashes"][0]) is tuple
+    assert reads == []  # remembered as values: no JSON read again
