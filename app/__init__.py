@@ -73,11 +73,10 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     init_security_headers(app)
 
-    from app.db import configure_engines, stage_on_flush
+    from app.db import configure_engines
 
     with app.app_context():
         configure_engines(db)
-    stage_on_flush()  # values staged on objects are written before a flush or commit (app.db.stage)
     logging.getLogger("stripe").setLevel(logging.WARNING)
 
 

@@ -173,12 +173,6 @@ class OrgMemberOrder(OrgScoped, Timestamped, db.Model):
     def set_status(self, new: str, *, at: datetime | None = None) -> None:
         """Move to ``new`` if ``ORDER_TRANSITIONS`` allows it and stamp ``<new>_at``;
         otherwise raise ``InvalidTransitionError``."""
-        for key, value in self.status_change(new, at=at).items():
-            setattr(self, key, value)
-
-    def status_change(self, new: str, *, at: datetime | None = None) -> dict:
-        """The attributes ``set_status`` sets (``{"status": new, "<new>_at": at}``), without setting
-        them (for ``app.db.stage``); ``InvalidTransitionError`` as ``set_status`` raises it."""
         current = self.status or "pending"
         if new not in ORDER_STATUSES:
             raise InvalidTransitionError(_("Unknown order status %(status)s.", status=repr(new)))
@@ -186,7 +180,8 @@ class OrgMemberOrder(OrgScoped, Timestamped, db.Model):
             raise InvalidTransitionError(
                 _("An order cannot go from %(current)s to %(new)s.", current=current, new=new)
             )
-        return {"status": new, ORDER_STATUS_STAMPS[new]: at or utcnow()}
+        self.status = new
+        setattr(self, ORDER_STATUS_STAMPS[new], at or utcnow())
 
     @property
     def refundable_amount(self) -> Decimal:

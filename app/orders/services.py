@@ -50,10 +50,8 @@ from app.db import (
     prebuilt,
     row_values,
     run_write,
-    stage,
     upsert_insert,
     utcnow,
-    write_staged,
 )
 from app.entitlements import services as entitlements
 from app.entitlements.models import SUBSCRIPTION_RUNNING_STATUSES, OrgMemberSubscription
@@ -685,9 +683,8 @@ def mark_paid(
     # Read once for the whole payment: the receipt and the revenue posting (its platform fee) use them.
     read = _read_with_orders().get(order.id)
     seller = read.seller if read is not None else _org_and_market(order)
-    # Staged (``app.db.stage``): the order's and its items' new values are written once, each row
-    # in one UPDATE, when the revenue posting writes the items' fees, without the ORM's flush.
-    stage(db.session, order, {**order.status_change("paid", at=at), "payment_provider": provider})
+    order.set_status("paid", at=at)
+    order.payment_provider = provider
     if paid > 0 or reference is not None:
         # Through Core (no ORM flush of a new object), with the provider's fee the revenue posting
         # would otherwise set on it (no fee given): the row is written once, complete.
@@ -842,13 +839,9 @@ def _pending_shipment(order: OrgMemberOrder) -> bool:
     return any(item.status == "active" and item.fulfilment_status == "unfulfilled" for item in order.items)
 
 
-def _complete_if_done(order: OrgMemberOrder, at: datetime, *, staged: bool = False) -> None:
-    """A paid order with nothing left to ship becomes fulfilled (``staged``: through ``app.db.stage``)."""
+def _complete_if_done(order: OrgMemberOrder, at: datetime) -> None:
     if order.status == "paid" and any(i.status == "active" for i in order.items) and not _pending_shipment(order):
-        if staged:
-            stage(db.session, order, order.status_change("fulfilled", at=at))
-        else:
-            order.set_status("fulfilled", at=at)
+        order.set_status("fulfilled", at=at)
 
 
 @prebuilt
@@ -862,9 +855,8 @@ def fulfil(order: OrgMemberOrder, *, at: datetime | None = None, flush: bool = T
     """Deliver a paid order's items: access at the plan's tier for courses and downloads (a
     subscription plan starts a subscription, trialing when the plan has trial days, and its access
     follows the subscription), services become "requested", physical items wait for
-    ``mark_shipped``. The order becomes fulfilled when nothing is left to ship. The order's and
-    items' new values are staged (``app.db.stage``); ``flush=False`` leaves them (and the rest) for
-    the caller to write: one UPDATE per row with what the revenue posting adds."""
+    ``mark_shipped``. The order becomes fulfilled when nothing is left to ship. ``flush=False``
+    leaves the changes for the caller's next flush (one UPDATE of the order with its payment)."""
     if order.status != "paid":
         raise InvalidTransitionError(_("Only a paid order can be fulfilled."))
     at = at or utcnow()
@@ -890,7 +882,7 @@ def fulfil(order: OrgMemberOrder, *, at: datetime | None = None, flush: bool = T
         } if subscription_plan_ids else {}
 
     for item in renewals:  # a renewal or usage invoice: its subscription already grants access
-        stage(db.session, item, {"fulfilment_status": "fulfilled"})
+        item.fulfilment_status = "fulfilled"
     if renewals:
         _paid_renewal(order, at)
 
@@ -901,14 +893,13 @@ def fulfil(order: OrgMemberOrder, *, at: datetime | None = None, flush: bool = T
         elif kind in _DIGITAL_TYPES:
             _grant(order, item, at)
         if kind == "service":
-            stage(db.session, item, {"fulfilment_status": "requested"})
+            item.fulfilment_status = "requested"
         elif kind == "physical":
-            stage(db.session, item, {"fulfilment_status": "unfulfilled"})
+            item.fulfilment_status = "unfulfilled"
         else:
-            stage(db.session, item, {"fulfilment_status": "fulfilled"})
-    _complete_if_done(order, at, staged=True)
+            item.fulfilment_status = "fulfilled"
+    _complete_if_done(order, at)
     if flush:
-        write_staged(db.session)
         db.session.flush()
     return order
 

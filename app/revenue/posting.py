@@ -38,7 +38,7 @@ import sqlalchemy as sa
 
 from app.accounting.ledger import Line, post
 from app.catalog.attributions import shares_in_effect
-from app.db import new_id, prebuilt, run_write, stage, utcnow, write_staged
+from app.db import new_id, prebuilt, run_write, utcnow
 from app.extensions import db
 from app.giftcards import events as giftcard_events
 from app.money import ZERO, allocate, quantize
@@ -84,13 +84,11 @@ def record_sale(order: OrgMemberOrder, *, at: datetime | None = None,
     fee_total = sum((p.processing_fee for p in payments), ZERO)
     cash = sum((p.amount for p in payments), ZERO)
     fees = allocate(fee_total, [item.line_total for item in items], currency) if items else []
-    # The items' fees first, staged (``app.db.stage``): written below with the order's and items'
-    # other staged changes (one UPDATE per row, an item's with its fulfilment), then the rest
-    # flushed, before the attributions are read.
+    # The items' fees first: the flush below writes them with the order's other changes (one
+    # UPDATE per item, with its fulfilment), before the attributions are read.
     for item, fee in zip(items, fees, strict=True):
-        stage(db.session, item, {"platform_fee": quantize(item.line_total * platform_fee_percent / HUNDRED, currency),
-                                 "processing_fee": fee})
-    write_staged(db.session)
+        item.platform_fee = quantize(item.line_total * platform_fee_percent / HUNDRED, currency)
+        item.processing_fee = fee
     db.session.flush()
     attributions = shares_in_effect(order.org_id, {item.product_id for item in items}, at=at)
 
