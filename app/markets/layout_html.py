@@ -9,7 +9,9 @@ the templates wrote (tests/web/test_layout_html.py keeps them).
 
 from __future__ import annotations
 
-from flask import current_app, g, url_for
+from collections.abc import Callable
+
+from flask import g, url_for
 from markupsafe import Markup
 
 from app.markets.header_html import store_header
@@ -17,6 +19,21 @@ from app.web import labels
 from app.web.jinja import printed
 from app.web.jinja import template_text as _t
 from app.web.layout_html import main_region, page, site_footer
+
+# The header's parts that layers above this one provide (``provide``): the cart's item count
+# (``cart_count``, app.checkout) and the dashboard link of employees (``dashboard_link``, app.staff).
+# Templates get them as globals of their context (``header_parts``: an app context processor).
+_header_parts: dict[str, Callable] = {}
+
+
+def provide(name: str, function: Callable) -> None:
+    """Register ``function`` as the header's part ``name`` (``cart_count``, ``dashboard_link``)."""
+    _header_parts[name] = function
+
+
+def header_parts() -> dict[str, Callable]:
+    """The template context processor of the header's parts."""
+    return _header_parts
 
 
 class _Words:
@@ -62,13 +79,14 @@ def store_footer() -> Markup:
                   f"    {note}\n  </small>\n")
 
 
-def store_page(*, title, content, meta=None, head=None, body_class: str = "layout-store") -> Markup:
+def store_page(*, title, content, meta=None, head=None, body_class: str = "layout-store", context=None) -> Markup:
     """A whole storefront page, as a page template extending layouts/store.html renders it:
     ``title`` (escaped HTML), ``content`` (the ``content`` block), ``meta`` (the ``meta`` block;
     None: none) and ``head`` (the ``head`` block; None: ``store_head()``). The header's cart count
-    and dashboard link come from the template context processors, as in a template."""
-    context: dict = {}
-    current_app.update_template_context(context)
+    and dashboard link are the provided ones (``provide``), or those of ``context``, the page's
+    template context when it has one (app.web.layout_html.template_context), as in a template."""
+    if context is None:
+        context = _header_parts
     cart_count = context.get("cart_count")
     return page(
         title=title, meta=store_meta() if meta is None else meta, head=store_head() if head is None else head,

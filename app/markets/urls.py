@@ -53,6 +53,7 @@ bp.add_app_template_global(account_nav, "account_nav")
 # Every page's frame and the storefront's parts, written in Python (layouts/base.html, layouts/store.html).
 for _name in ("store_title", "store_meta", "store_head", "store_header_part", "store_footer"):
     bp.add_app_template_global(getattr(store_layout, _name), _name)
+bp.app_context_processor(store_layout.header_parts)  # ``cart_count``, ``dashboard_link``
 bp.add_app_template_global(layout.page, "base_page")
 for _name in ("site_header", "main_region", "site_footer", "flashes"):
     bp.add_app_template_global(getattr(layout, _name), _name)

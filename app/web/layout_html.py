@@ -13,7 +13,8 @@ escaped as autoescape does, the parts given as HTML.
 
 from __future__ import annotations
 
-from flask import get_flashed_messages, url_for
+from flask import current_app, get_flashed_messages, url_for
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from app.web import labels
@@ -100,3 +101,12 @@ def flashes() -> Markup:
     messages = "".join(f'\n  <p class="flash flash-{printed(category)}" role="status">{printed(message)}</p>\n'
                        for category, message in get_flashed_messages(with_categories=True))
     return Markup(f'<div id="flashes" class="flashes" aria-live="polite">\n{messages}\n</div>')
+
+
+def template_context(template: str, values: dict) -> Context:
+    """The context ``render_template(template, **values)`` gives the template's code (``values`` and
+    the template context processors': the request, the session, ``g``, the cart count...): for a
+    page written in Python whose parts take the page's context (app.learn.lesson_html)."""
+    context = dict(values)
+    current_app.update_template_context(context)
+    return current_app.jinja_env.get_template(template).new_context(context)

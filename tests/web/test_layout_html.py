@@ -1,8 +1,8 @@
 """Every page's frame written in Python (app.web.layout_html, app.markets.layout_html; issue 15) is the
 HTML the layouts wrote: layouts/base.html, layouts/store.html and layouts/_flashes.html are kept in
-layout_jinja/, and the storefront's catalog and product pages (written without a template now) in
-tests/catalog/pages_jinja/. Each page is requested twice, with the app as it is and with the old
-templates in front of the app's (the catalog views rendering the old page templates), and the two
+layout_jinja/, and the pages written without a template now in tests/catalog/pages_jinja/ (catalog,
+product) and tests/learn/lesson_jinja/lesson.html. Each page is requested twice, with the app as it is and with the old
+templates in front of the app's (the catalog and lesson pages rendered from the old templates), and the two
 responses are compared byte for byte: visitors, learners, customers and employees, English and
 German, a market domain, a flashed message, an htmx fragment, error pages, the dashboard."""
 
@@ -18,11 +18,13 @@ from jinja2 import ChoiceLoader, DictLoader
 
 from app.catalog import views as catalog_views
 from app.demo_data import EU_DOMAIN
+from app.learn import lesson_html
 
 _HERE = Path(__file__).parent
 _OLD = {
     **{f"layouts/{p.name}": p.read_text() for p in (_HERE / "layout_jinja").glob("*.html")},
     **{f"catalog/{p.name}": p.read_text() for p in (_HERE.parent / "catalog" / "pages_jinja").glob("*.html")},
+    "learn/lesson.html": (_HERE.parent / "learn" / "lesson_jinja" / "lesson.html").read_text(),
 }
 _TOKEN = re.compile(r'(csrf[-_]token"? (?:content|value)=")[^"]+')
 # The account page's list of sign-ins (each request here signs in anew: one more each time).
@@ -43,6 +45,7 @@ def _old_templates(app, monkeypatch):
                       lambda body, seo: render_template("catalog/index.html", body=body, seo=seo))
         patch.setattr(catalog_views, "_product_page", lambda body, page, seo: render_template(
             "catalog/product.html", product=page, body=body, seo=seo))
+        patch.setattr(lesson_html, "lesson_page", lambda **values: render_template("learn/lesson.html", **values))
         try:
             yield
         finally:
