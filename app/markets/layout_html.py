@@ -33,7 +33,7 @@ def provide(name: str, function: Callable) -> None:
 
 def header_parts() -> dict[str, Callable]:
     """The template context processor of the header's parts."""
-    return _header_parts
+    return dict(_header_parts)
 
 
 class _Words:

@@ -139,3 +139,9 @@ def test_quiz_and_assignment_lessons(app, client, academy, login):
     _login(client, login, academy.learner_email)
     assert "quiz-region" in _same(app, client, academy.lesson_url(academy.quiz))
     assert "assignment-region" in _same(app, client, academy.lesson_url(academy.assignment), HTMX)
+
+
+def test_a_rejected_quiz_without_js_shows_the_whole_lesson_page(app, client, academy, login):
+    _login(client, login, academy.learner_email)
+    html = _same(app, client, academy.lesson_url(academy.quiz, "/quiz"), method="post", data={})
+    assert "Please answer all questions before submitting (2 unanswered)." in html and "<!doctype html>" in html

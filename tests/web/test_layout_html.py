@@ -91,7 +91,7 @@ CASES = {
     "lesson, visitor": (None, "/acme/us/en/learn/python-for-data-analysis/", {}, "player"),
     "log in page": (None, "/account/login", {}, "password"),
     "cart, German": (None, "/acme/eu/de/cart", {}, "cart"),
-    "catalog, learner": ("learner@acme.test", "/acme/us/en/", {}, "my-learning-link"),
+    "catalog, learner, flashed message": ("learner@acme.test", "/acme/us/en/", {}, "flash-success"),
     "lesson, learner, German": ("learner@acme.test", "/acme/eu/de/learn/python-for-data-analysis/", {}, "player"),
     "my learning": ("learner@acme.test", "/acme/us/en/learn/", {}, "layout-learn"),
     "product, learner": ("learner@acme.test", COURSE, {}, "application/ld+json"),
