@@ -8,6 +8,7 @@ the queries behind a part run only when it is rendered.
 from __future__ import annotations
 
 from flask import Blueprint, abort, g, request, url_for
+from markupsafe import Markup
 
 from app.catalog import catalog_html, pages, queries, seo
 from app.catalog.cards_html import product_cards
@@ -16,8 +17,10 @@ from app.catalog.models import PRODUCT_TYPES
 from app.catalog.product_html import buy_forms, product_body
 from app.catalog.seo_html import seo_tags
 from app.courses.models import COURSE_LEVELS
+from app.markets.layout_html import store_meta, store_page, store_title
 from app.web import cache
-from app.web.htmx import fragment, is_htmx, render
+from app.web.htmx import fragment, is_htmx
+from app.web.htmx import page as page_response
 
 bp = Blueprint("catalog", __name__)
 bp.add_app_template_global(product_cards, "product_cards")
@@ -47,7 +50,7 @@ def index():
     body = cache.cached(("catalog body", *part), lambda: catalog_html.catalog_body(
         storefront, filters, queries.facets(storefront, g.content_chain), PRODUCT_TYPES, COURSE_LEVELS, queries.SORTS,
         results))
-    return render("catalog/index.html", body=body, seo=seo.for_catalog(storefront, filters))
+    return page_response(_catalog_page(body, seo.for_catalog(storefront, filters)))
 
 
 @bp.get("/products/<slug>")
@@ -59,4 +62,18 @@ def product(slug: str):
     if page is None:
         abort(404)
     body = cache.cached(("product body", *part), lambda: product_body(page, storefront))
-    return render("catalog/product.html", product=page, body=body, seo=seo.for_product(storefront, page))
+    return page_response(_product_page(body, page, seo.for_product(storefront, page)))
+
+
+# The pages around their bodies, in the storefront's frame (app.markets.layout_html): what the templates
+# catalog/index.html and catalog/product.html wrote with layouts/store.html (kept in tests/catalog/pages_jinja/;
+# tests/web/test_layout_html.py compares).
+
+def _catalog_page(body, page_seo) -> Markup:
+    return store_page(title=store_title(page_seo), meta=store_meta(seo_tags(page_seo)), content=f"\n\n{body}\n")
+
+
+def _product_page(body, page, page_seo) -> Markup:
+    # Outside the cached body: the add-to-cart forms carry this session's CSRF token.
+    return store_page(title=store_title(page_seo), meta=store_meta(seo_tags(page_seo)),
+                      content=f"\n{body}\n\n{buy_forms(page.offers)}\n")

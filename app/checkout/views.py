@@ -36,6 +36,7 @@ from app.checkout.forms import (
 from app.db import READ_ONLY_METHODS, write_transaction
 from app.errors import DomainError
 from app.extensions import db, limiter
+from app.markets.layout_html import provide as provide_header_part
 from app.orders.services import mark_paid
 from app.orgs.current import UNKNOWN, add_member_column, member_value, request_member
 from app.payments.providers import get_provider
@@ -252,11 +253,6 @@ def _changed(current: carts.Cart, message: str):
 
 # ---- the header badge on every storefront page -------------------------------------------------
 
-@bp.app_context_processor
-def _badge_context():
-    return {"cart_count": cart_count}
-
-
 def cart_count() -> int:
     """Items in the current cart, for the header badge. Reads only: a visitor's count comes from
     the session (no query), a member's from one query; computed once per request."""
@@ -275,6 +271,9 @@ def cart_count() -> int:
                 count = carts.member_cart_count(member, storefront.market_id)
         request_g.cart_count = count
     return count
+
+
+provide_header_part("cart_count", cart_count)
 
 
 def _prefetched_count(member) -> int | None:

@@ -28,6 +28,7 @@ from app.extensions import db
 from app.learn import assessments, reviews
 from app.learn.forms import AssignmentForm, QuizForm, ReviewForm
 from app.learn.player import load_player, orm_product, preview_tier_arg, require_open
+from app.learn.views import lesson_response
 from app.web.errors import render_error
 from app.web.errors import too_large_message as _too_large_message
 from app.web.htmx import is_htmx, redirect, render
@@ -50,7 +51,7 @@ def _full_lesson(player, assessment: dict, status: int):
     """The whole lesson page with this assessment context: a post without JS that must show
     something the lesson page cannot rebuild from the database (an error with what was typed or
     chosen, an unsaved result)."""
-    return render("learn/lesson.html", player=player, assessment=assessment, status=status)
+    return lesson_response(player=player, assessment=assessment, status=status)
 
 
 def _fragment(player, template: str, assessment: dict, *, status: int = 200, oob: bool = False):

@@ -25,10 +25,13 @@ from markupsafe import Markup
 from app.accounts.views import auth_url
 from app.learn.markdown import render_markdown
 from app.learn.syllabus_html import N_, SyllabusRows, progress_lines
+from app.markets.layout_html import store_head, store_page
 from app.platform.images import cover_tag
 from app.web import icons, labels
+from app.web.cache import cached_include
 from app.web.jinja import printed
 from app.web.jinja import template_text as _t
+from app.web.layout_html import template_context
 from app.web.session_cookie import csrf_token
 
 _COVER_SIZES = "(max-width: 50rem) 6rem, 20rem"
@@ -77,6 +80,34 @@ def _include(context, template: str) -> str:
 def _ints(string: str, **numbers: int) -> str:
     """``{{ _(string, **numbers) }}`` of the templates for int variables (nothing to escape)."""
     return labels.translations().ugettext(string) % numbers
+
+
+# ---- the lesson page (learn/lesson.html) ------------------------------------------------------------
+
+def lesson_page(**values) -> Markup:
+    """The whole lesson page, in the storefront's frame (what learn/lesson.html wrote with
+    layouts/store.html; kept in tests/learn/lesson_jinja/): ``values`` as the template had them,
+    ``player`` (and ``assessment``), or for the page every visitor sees ``shared`` (the player's
+    HTML from the read cache: app.learn.views) and ``page_title``."""
+    context = template_context("learn/_player.html", values)
+    shared = values.get("shared")
+    if shared:
+        content = f"\n\n{cached_include(context, shared.key, 'learn/_player.html', shared.context)}\n\n"
+    else:
+        content = f"\n{player_html(context)}\n"
+    page_title = values.get("page_title")
+    if page_title:
+        title = printed(page_title)
+    else:
+        player = values["player"]
+        current = player.current
+        title = f"{printed(current.title)} · " if current else ""
+        title += printed(player.course_name)
+    script = printed(url_for("static", filename="js/player.js"))
+    return store_page(title=f"{title} · {printed(g.storefront.display_name)}",
+                      meta='<meta name="robots" content="noindex">',
+                      head=f'{store_head()}\n  <script src="{script}" defer></script>\n',
+                      body_class="layout-store layout-learn", content=content, context=context)
 
 
 # ---- the player (learn/_player.html) ---------------------------------------------------------------

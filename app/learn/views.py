@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from app.db import write_transaction
 from app.errors import NotFoundError, PermissionDeniedError, ValidationError
 from app.extensions import db
-from app.learn import certificates, progress
+from app.learn import certificates, lesson_html, progress
 from app.learn.learning import completed_skills, my_courses
 from app.learn.lesson_html import GLOBALS as LESSON_HTML
 from app.learn.player import Player, load_player, member_of, preview_tier_arg, require_open, upgrade_offers
@@ -23,6 +23,7 @@ from app.learn.syllabus_html import SyllabusRows, progress_lines
 from app.platform.storage import storage
 from app.web import cache
 from app.web.htmx import is_htmx, render, target
+from app.web.htmx import page as page_response
 
 bp = Blueprint("learn", __name__, url_prefix="/learn")
 certificates_bp = Blueprint("certificates", __name__, url_prefix="/certificates")
@@ -60,6 +61,14 @@ def upgrade_info(player: Player) -> dict | None:
         "unlocks": player.unlocks_at(current.tier),
         "offers": upgrade_offers(player, current.tier),
     }
+
+
+def lesson_response(partial: str | None = None, /, *, status: int = 200, **values):
+    """A lesson: the template ``partial`` for htmx (with ``values``), else the whole page
+    (app.learn.lesson_html.lesson_page, written in Python)."""
+    if partial and is_htmx():
+        return render(partial, status=status, **values)
+    return page_response(lesson_html.lesson_page(**values), status=status)
 
 
 def _lesson_context(player: Player) -> dict:
@@ -160,17 +169,13 @@ def lesson(course_slug: str, placement_id: str):
         title = shared.title()
         if title is not None:
             swap = target() == "lesson-region"
-            return render("learn/lesson.html", "learn/_shared_swap.html" if swap else None, shared=shared,
-                          page_title=title)
+            return lesson_response("learn/_shared_swap.html" if swap else None, shared=shared, page_title=title)
     player = _player(course_slug, placement_id, plain=True)  # the page only reads the lesson
     member = player.learner.member
     recorded = member is not None and not player.learner.previewing and not player.current_locked
     visit = progress.visit_to_record(member, player.placement, player.progress) if recorded else None
     ctx = _lesson_context(player)
-    if target() == "lesson-region":
-        response = render("learn/lesson.html", "learn/_lesson_swap.html", **ctx)
-    else:
-        response = render("learn/lesson.html", **ctx)
+    response = lesson_response("learn/_lesson_swap.html" if target() == "lesson-region" else None, **ctx)
     if visit is not None:
         # Only when the visit changes something (re-opening the lesson viewed last writes nothing).
         # After rendering (committing expires every loaded row, and the page reads the whole course
@@ -200,7 +205,7 @@ def complete(course_slug: str, placement_id: str):
     player.progress[placement_id] = row
     player.certificate = certificates.existing(member, player.product.id)
     if is_htmx():
-        response = render("learn/lesson.html", "learn/_complete_result.html", **_lesson_context(player))
+        response = render("learn/_complete_result.html", **_lesson_context(player))
         db.session.commit()  # after rendering (see ``lesson``)
         return response
     db.session.commit()

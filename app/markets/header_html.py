@@ -1,5 +1,5 @@
-"""The storefront header (``{% block header %}`` of layouts/store.html, with the cart badge, the
-language switcher and the account links it included), rendered in Python.
+"""The storefront header (the ``header`` part of app.markets.layout_html, once layouts/store.html's
+block, with the cart badge, the language switcher and the account links it included), in Python.
 
 Every storefront page draws it (catalog, product, lesson, cart, checkout, account): in Jinja it was
 four templates, about thirty lookups, tests and escapes and a tenth of a small page's Python
@@ -47,7 +47,7 @@ _words = labels.per_locale(_Words)
 
 
 def _brand(storefront) -> str:
-    """``self.brand()`` of layouts/store.html."""
+    """The brand: the market brand's logo, the storefront's name, its market and currency."""
     brand = storefront.brand
     logo = f'<img src="{escape(brand.logo_url)}" alt="">' if brand and brand.logo_url else ""
     return (f'\n  {logo}\n  <span class="store-name">{escape(storefront.display_name)}</span>\n'

@@ -23,6 +23,7 @@ from app.accounts import sessions
 from app.accounts.nav_html import account_nav
 from app.accounts.services import list_locales
 from app.db import prebuilt
+from app.markets import layout_html as store_layout
 from app.markets.header_html import cart_badge, store_header
 from app.markets.hosts import check_trusted_host, trusted_market
 from app.markets.locales import LocaleContext, best_match
@@ -42,12 +43,20 @@ from app.orgs.current import (
     take_member,
 )
 from app.orgs.models import Org
+from app.web import layout_html as layout
 
 bp = Blueprint("store", __name__)
 # The headers' HTML written in Python (issue 15); account_nav serves every layout's header.
 bp.add_app_template_global(store_header, "store_header")
 bp.add_app_template_global(cart_badge, "cart_badge")
 bp.add_app_template_global(account_nav, "account_nav")
+# Every page's frame and the storefront's parts, written in Python (layouts/base.html, layouts/store.html).
+for _name in ("store_title", "store_meta", "store_head", "store_header_part", "store_footer"):
+    bp.add_app_template_global(getattr(store_layout, _name), _name)
+bp.app_context_processor(store_layout.header_parts)  # ``cart_count``, ``dashboard_link``
+bp.add_app_template_global(layout.page, "base_page")
+for _name in ("site_header", "main_region", "site_footer", "flashes"):
+    bp.add_app_template_global(getattr(layout, _name), _name)
 _nested: set[str] = set()
 
 PATH_PREFIX = "/<org_slug>/<market_slug>/<loc:locale>"

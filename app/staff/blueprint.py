@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.errors import PermissionDeniedError
+from app.markets.layout_html import provide as provide_header_part
 from app.orgs.permissions import can
 from app.orgs.services import get_member, get_org_and_employee
 from app.staff import product_tabs
@@ -70,7 +71,5 @@ def shell_context() -> dict:
     }
 
 
-@bp.app_context_processor
-def header_context() -> dict:
-    """``dashboard_link()`` for the storefront and account headers (layouts/_account_nav.html)."""
-    return {"dashboard_link": dashboard_link}
+# ``dashboard_link()`` for the storefront and account headers (app.accounts.nav_html's account links).
+provide_header_part("dashboard_link", dashboard_link)

@@ -5,7 +5,7 @@ wrapped here.
 
 ``render(page, partial, **ctx)`` returns the partial to htmx requests that target a region
 and the full page otherwise, always with ``Vary: HX-Request``; ``fragment(html)`` a partial
-written in Python.
+written in Python, ``page(html)`` a whole page written in Python.
 """
 
 from __future__ import annotations
@@ -43,6 +43,12 @@ def fragment(html: str, /, *, trigger: dict | str | None = None, push_url: str |
     response = make_response(html, status, trigger=trigger, push_url=push_url)
     response.headers["Vary"] = "HX-Request"
     return response
+
+
+def page(html: str, /, *, status: int = 200):
+    """A whole page written in Python (no template: app.markets.layout_html's ``store_page``), with
+    the headers ``render`` gives a page."""
+    return fragment(html, status=status)
 
 
 def redirect(location: str, status: int = 303):

@@ -37,8 +37,8 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["weight"] = labels.weight_label
     app.jinja_env.globals["interval_label"] = labels.interval_label
     app.jinja_env.globals["price_per_unit"] = labels.price_per_unit
-    app.jinja_env.globals["html_lang"] = _html_lang
-    app.jinja_env.globals["html_dir"] = _html_dir
+    app.jinja_env.globals["html_lang"] = html_lang
+    app.jinja_env.globals["html_dir"] = html_dir
     app.jinja_env.globals["cached_include"] = cache.cached_include
     app.jinja_env.globals["ic"] = icons.namespace  # ic.icon(...) without a per-template import
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -234,12 +234,14 @@ def _formatted_date(day, fmt: str, locale: str) -> str:
     return format_date(day, fmt)  # Flask-Babel's, in the active locale (``locale``, part of the key)
 
 
-def _html_lang() -> str:
+def html_lang() -> str:
+    """The ``lang`` of every page's ``<html>``: the active locale (``de-DE``), ``en`` outside a request."""
     return (labels.locale_key() or "en").replace("_", "-")
 
 
-def _html_dir() -> str:
-    return text_direction(_html_lang())
+def html_dir() -> str:
+    """The ``dir`` of every page's ``<html>``: the active locale's direction (``ltr``, ``rtl``)."""
+    return text_direction(html_lang())
 
 
 @functools.lru_cache(maxsize=256)

@@ -1,5 +1,5 @@
 """The course player written in Python (app.learn.lesson_html, issue 15) is the HTML the Jinja templates
-wrote (kept here in lesson_jinja/: _player, _lesson, _video, _complete, _progress, _review_prompt,
+wrote (kept here in lesson_jinja/: lesson, _player, _lesson, _video, _complete, _progress, _review_prompt,
 _sidebar, _oob_progress, _lesson_swap): each page is requested twice, with the app's templates and
 with the old ones in front of them, and the two responses compared byte for byte -- visitors, learners,
 staff previews, completed, locked, video, file and htmx lessons, in English and German."""
@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import render_template
 from jinja2 import ChoiceLoader, DictLoader
 
 from app.extensions import db
@@ -35,9 +36,13 @@ def _old_templates(app):
     loader = env.loader
     env.loader = ChoiceLoader([DictLoader(_OLD), loader])
     env.cache.clear()
+    # The whole page is written in Python too (lesson_html.lesson_page): the old one is learn/lesson.html.
+    page = lesson_html.lesson_page
+    lesson_html.lesson_page = lambda **values: render_template("learn/lesson.html", **values)
     try:
         yield
     finally:
+        lesson_html.lesson_page = page
         env.loader = loader
         env.cache.clear()
 
@@ -134,3 +139,9 @@ def test_quiz_and_assignment_lessons(app, client, academy, login):
     _login(client, login, academy.learner_email)
     assert "quiz-region" in _same(app, client, academy.lesson_url(academy.quiz))
     assert "assignment-region" in _same(app, client, academy.lesson_url(academy.assignment), HTMX)
+
+
+def test_a_rejected_quiz_without_js_shows_the_whole_lesson_page(app, client, academy, login):
+    _login(client, login, academy.learner_email)
+    html = _same(app, client, academy.lesson_url(academy.quiz, "/quiz"), method="post", data={})
+    assert "Please answer all questions before submitting (2 unanswered)." in html and "<!doctype html>" in html
