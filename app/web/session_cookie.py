@@ -18,6 +18,8 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
+from app.kept import Kept
+
 
 class _Signer(TimestampSigner):
     _derived: dict[tuple, bytes] = {}
@@ -42,12 +44,10 @@ class _Serializer(URLSafeTimedSerializer):
         key = _plain_key(obj)
         if key is None:
             return super().dump_payload(obj)
-        payloads = self.__dict__.setdefault("_payloads", {})
+        payloads = self.__dict__.setdefault("_payloads", Kept(_OPENED_MAX))
         payload = payloads.get(key)
         if payload is None:
-            if len(payloads) >= _OPENED_MAX:
-                payloads.clear()
-            payload = payloads[key] = super().dump_payload(obj)
+            payload = payloads.keep(key, super().dump_payload(obj))
         return payload
 
     def make_signer(self, salt=None):
@@ -157,7 +157,7 @@ class SessionInterface(SecureCookieSessionInterface):
     def __init__(self) -> None:
         self._serializers = {}
         # cookie (exactly as sent) and its serializer -> (the session as JSON, when it was signed)
-        self._opened: dict[tuple, tuple[str, int]] = {}
+        self._opened: Kept = Kept(_OPENED_MAX)
 
     def open_session(self, app, request):
         """Flask's, but a cookie whose signature was checked before is not checked and decoded again
@@ -186,10 +186,8 @@ class SessionInterface(SecureCookieSessionInterface):
             data, signed = serializer.loads(value, max_age=max_age, return_timestamp=True)
         except BadSignature:
             return self.session_class()
-        if len(self._opened) >= _OPENED_MAX:
-            self._opened.clear()
         plain = all(_is_plain(item) for item in data.values())
-        self._opened[key] = (_copied(data) if plain else self.serializer.dumps(data), int(signed.timestamp()))
+        self._opened.keep(key, (_copied(data) if plain else self.serializer.dumps(data), int(signed.timestamp())))
         return self.session_class(data)
 
     def get_signing_serializer(self, app):
