@@ -20,7 +20,7 @@ from markupsafe import Markup
 from app.web import labels
 from app.web.jinja import html_dir, html_lang, printed
 from app.web.jinja import template_text as _t
-from app.web.session_cookie import csrf_token
+from app.web.session_cookie import csrf_token_in_use
 
 
 class _Words:
@@ -34,6 +34,7 @@ _words = labels.per_locale(_Words)
 def page(*, title, meta="", head="", body_class="", body_attrs="", header, main, footer) -> Markup:
     """The document: ``title`` and the other parts as HTML (Markup or escaped text), as the blocks of
     layouts/base.html give them."""
+    token = csrf_token_in_use()  # (after the parts: a form among them makes the token)
     return Markup(
         '<!doctype html>\n'
         f'<html lang="{printed(html_lang())}" dir="{printed(html_dir())}">\n'
@@ -41,7 +42,7 @@ def page(*, title, meta="", head="", body_class="", body_attrs="", header, main,
         '  <meta charset="utf-8">\n'
         '  <meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f'  <title>{title}</title>\n'
-        f'  <meta name="csrf-token" content="{printed(csrf_token())}">\n'
+        + (f'  <meta name="csrf-token" content="{printed(token)}">\n' if token else '') +
         '  \n'
         # htmx must not inject its indicator styles (the CSP has no 'unsafe-inline'); app.css has them.
         '  <meta name="htmx-config" content=\'{"includeIndicatorStyles": false}\'>\n'

@@ -235,6 +235,17 @@ def csrf_token() -> str:
     return token
 
 
+def csrf_token_in_use() -> str | None:
+    """The token for the page's ``<meta name="csrf-token">`` (htmx, the player and the course
+    builder send it with their POSTs) when the visitor has a session (signed in, a cart, a CSRF
+    secret from an earlier form) or this page made a token (a form that posts); None otherwise: a
+    page a new visitor only browses (the catalog) starts no session and sets no cookie, as Django's
+    lazy CSRF cookie does. Call it after the page's content is written."""
+    if g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")) is None and not session:
+        return None
+    return csrf_token()
+
+
 def register_csrf_token(app) -> None:
     """Templates' ``csrf_token()``: Flask-WTF installs its own as a global and in a context
     processor; this one is added after both."""
