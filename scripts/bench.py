@@ -10,7 +10,9 @@ figure that matters is each page's ratio to `/ping` (no database work) measured 
 A shared machine's speed drifts within a run (by a third within minutes on the machines this was
 written on), so a page held to a ratio is bracketed by /ping: measured right before and right after
 it, and its ratio is to the mean of the two (``bracketing``); every other page is compared with the
-median of the run's /ping measurements. The footer gives their spread.
+median of the run's /ping measurements. The footer gives their spread. The speed also varies within
+a page's few seconds: a page below its ratio is measured twice more, each run bracketed again, and
+the median of its three runs counts (``confirm``; all three are printed).
 For each page it reports: req/s and the p50/p99 latency under load (16 connections), the ratio
 to `/ping`, the latency of one request alone (median of a few sequential requests) and, when the
 server runs with BENCH_SQL_TIMING=1, the SQL time of one request (header X-SQL-Time, median).
@@ -23,6 +25,7 @@ errors or a non-2xx/3xx status always fails. Results are also written to .bench/
 from __future__ import annotations
 
 import argparse
+import functools
 import http.client
 import json
 import os
@@ -33,6 +36,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -157,6 +161,7 @@ class Result:
     sql_count: int | None = None
     ratio: float | None = None
     baseline_rps: float | None = None  # the /ping req/s its ratio is to (``bracketing``)
+    rounds: list[float] = field(default_factory=list)  # a miss confirmed: each round's ratio (``CONFIRM``)
     problems: list[str] = field(default_factory=list)  # errors: always fail
     missed: list[str] = field(default_factory=list)  # targets missed: fail when enforced
 
@@ -321,10 +326,44 @@ def alone(base: str, path: str, headers: dict[str, str], repeat: int) -> tuple[f
             int(statistics.median(counts)) if counts else None)
 
 
+# A page below its ratio is measured CONFIRM times more, each run bracketed by /ping again, and
+# the median run counts: a shared machine's speed also varies within a page's few seconds (the
+# same page at 658-833 req/s in ten 3 s runs in a row), so one unlucky run does not fail the bench,
+# while a page that is below its target is below it in most runs, and the median shows it.
+CONFIRM = 2
+
+
+def confirm(result: Result, first: Load, pinged: float, measure: Callable[[], Load],
+            ping: Callable[[], float]) -> None:
+    """Measure ``result``'s page CONFIRM more times, each run followed by /ping (``pinged``: the
+    /ping run right after the first), and keep the median run (its req/s, latency and /ping);
+    ``result.rounds`` lists every run's ratio, in order."""
+    runs = [(first, result.baseline_rps)]
+    before = pinged
+    for _ in range(CONFIRM):
+        load = measure()
+        after = ping()
+        runs.append((load, bracketing(before, after)))
+        before = after
+    result.rounds = [load.rps / baseline for load, baseline in runs]
+    load, baseline = sorted(runs, key=lambda run: run[0].rps / run[1])[len(runs) // 2]
+    result.rps, result.requests, result.baseline_rps = load.rps, load.requests, baseline
+    result.p50_ms, result.p99_ms = load.p50_ms, load.p99_ms
+    result.bad_responses = sum(run[0].bad for run in runs)
+    result.errors = sum(run[0].errors for run in runs)
+
+
 def bracketing(before: float, after: float) -> float:
     """The /ping req/s a page measured between two /ping runs is compared with: their mean (the
     machine's speed during the page, as well as two samples around it tell)."""
     return (before + after) / 2
+
+
+def ratio_target(result: Result, stage: str, cache: str) -> float | None:
+    """The least ratio to /ping the page must reach, if it is held to one. A signed-in page is never
+    served from the storefront cache (it is per user): with the cache on it is what it is with the
+    cache off, and is held to that target (issue 15's table: "never cached")."""
+    return MIN_RATIO.get((stage, "off" if result.user else cache)) if result.kind in RATIO_KINDS else None
 
 
 def check_targets(result: Result, stage: str, cache: str, baseline_rps: float) -> None:
@@ -335,11 +374,8 @@ def check_targets(result: Result, stage: str, cache: str, baseline_rps: float) -
             result.baseline_rps = baseline_rps
         if result.baseline_rps > 0:
             result.ratio = result.rps / result.baseline_rps
-    # A signed-in page is never served from the storefront cache (it is per user): with the cache
-    # on it is what it is with the cache off, and is held to that target (issue 15's table: "never
-    # cached").
-    minimum = MIN_RATIO.get((stage, "off" if result.user else cache))
-    if result.kind in RATIO_KINDS and minimum is not None and result.ratio is not None and result.ratio < minimum:
+    minimum = ratio_target(result, stage, cache)
+    if minimum is not None and result.ratio is not None and result.ratio < minimum:
         result.missed.append(f"ratio {result.ratio:.1%} < {minimum:.0%}")
     if stage == "postgres":
         if result.kind in SQL_KINDS and result.sql_ms is not None and result.sql_ms > MAX_SQL_MS:
@@ -419,7 +455,12 @@ def main(argv: list[str] | None = None) -> int:
         # After the load: workers warm (imports, templates, the cache when it is on).
         result.alone_ms, result.sql_ms, result.sql_count = alone(base, path, headers, args.repeat)
         if bracketed:
-            result.baseline_rps = bracketing(before, ping())
+            after = ping()
+            result.baseline_rps = bracketing(before, after)
+            minimum = ratio_target(result, args.stage, args.cache)
+            if minimum is not None and result.rps < minimum * result.baseline_rps:
+                confirm(result, measured, after, functools.partial(
+                    load, base + path, args.duration, args.connections, args.threads, headers), ping)
 
     baseline_rps = statistics.median(pings) if pings else 0.0
     results[0].rps = baseline_rps
@@ -438,6 +479,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{fmt(r.sql_ms, '.1f'):>7} {fmt(r.sql_count, 'd'):>5}  {r.verdict if r.kind != 'baseline' else 'baseline'}")
         if r.kind != "baseline":
             print(f"{'':<30}   {r.path}")
+        if r.rounds:
+            print(f"{'':<30}   below its target in the first run: {1 + CONFIRM} runs, "
+                  f"{', '.join(f'{ratio:.1%}' for ratio in r.rounds)}; the median run counts")
     minimum = MIN_RATIO.get((args.stage, args.cache))
     rules = [f"ratio >= {minimum:.0%} for {'/'.join(sorted(RATIO_KINDS))} pages"] if minimum else []
     signed_in = MIN_RATIO.get((args.stage, "off"))
@@ -450,7 +494,8 @@ def main(argv: list[str] | None = None) -> int:
     if pings:
         print(f"/ping measured {len(pings)} times: {min(pings):.0f}-{max(pings):.0f} req/s, median {baseline_rps:.0f} "
               f"(the baseline row); a page held to a ratio is compared with the /ping runs just before and "
-              f"after it (column /ping), any other page with the median")
+              f"after it (column /ping), any other page with the median; a page below its ratio is run "
+              f"{CONFIRM} more times and the median run counts")
 
     failed = any(r.problems for r in results)
     missed = [r for r in results if r.missed]
