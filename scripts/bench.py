@@ -366,6 +366,12 @@ def ratio_target(result: Result, stage: str, cache: str) -> float | None:
     return MIN_RATIO.get((stage, "off" if result.user else cache)) if result.kind in RATIO_KINDS else None
 
 
+def below_target(result: Result, stage: str, cache: str) -> bool:
+    """Whether a bracketed page's req/s is below its ratio to the /ping around it (``confirm`` it)."""
+    minimum = ratio_target(result, stage, cache)
+    return minimum is not None and result.rps < minimum * result.baseline_rps
+
+
 def check_targets(result: Result, stage: str, cache: str, baseline_rps: float) -> None:
     if result.bad_responses or result.errors:
         result.problems.append(f"{result.bad_responses} non-2xx/3xx, {result.errors} socket errors")
@@ -457,8 +463,7 @@ def main(argv: list[str] | None = None) -> int:
         if bracketed:
             after = ping()
             result.baseline_rps = bracketing(before, after)
-            minimum = ratio_target(result, args.stage, args.cache)
-            if minimum is not None and result.rps < minimum * result.baseline_rps:
+            if below_target(result, args.stage, args.cache):
                 confirm(result, measured, after, functools.partial(
                     load, base + path, args.duration, args.connections, args.threads, headers), ping)
 

@@ -31,7 +31,7 @@ def _verdict(bench, page_runs, ping_runs):
     pages, pings = iter(page_runs[1:]), iter(ping_runs[2:])
     result = bench.Result("/acme/us/en/", "storefront", "catalog", None, rps=page_runs[0])
     result.baseline_rps = bench.bracketing(ping_runs[0], ping_runs[1])
-    if result.rps < bench.ratio_target(result, "postgres", "off") * result.baseline_rps:
+    if bench.below_target(result, "postgres", "off"):
         bench.confirm(result, load(page_runs[0]), ping_runs[1], lambda: load(next(pages)), lambda: next(pings))
     bench.check_targets(result, "postgres", "off", 5000.0)
     return result
