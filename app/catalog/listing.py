@@ -199,9 +199,14 @@ def refresh_search_documents(conn, product_ids: Iterable[str] | None = None) -> 
 def rebuild(conn) -> None:
     """Rewrite both read models from scratch (after writes that bypassed the ORM); on PostgreSQL
     their statistics are renewed too (the planner would otherwise plan the catalog's statements
-    on the numbers of the tables before the rewrite until autovacuum gets to them)."""
+    on the numbers of the tables before the rewrite until autovacuum gets to them), and the search
+    index's new entries are moved out of its pending list, which every search would otherwise scan
+    entry by entry until autovacuum gets to it (thousands of entries after a rebuild)."""
     refresh_price_summary(conn)
     refresh_search_documents(conn)
     if conn.dialect.name == "postgresql":
+        for index in OrgProductSearchDocument.__table__.indexes:
+            if index.dialect_options["postgresql"]["using"] == "gin":
+                conn.execute(sa.select(sa.func.gin_clean_pending_list(sa.cast(index.name, sa.dialects.postgresql.REGCLASS))))
         conn.exec_driver_sql(f"ANALYZE {OrgProductMarketPriceSummary.__tablename__}, "
                              f"{OrgProductSearchDocument.__tablename__}")
