@@ -69,26 +69,42 @@ def cart_badge(count) -> Markup:
             f'{escape(count)}</span><span\n    class="visually-hidden">{items}</span></span></a>')
 
 
-def _language_switcher(words: _Words, storefront) -> str:
-    """layouts/_language_switcher.html."""
+def page_in_locale(path: str, locale: str) -> str:
+    """``path`` (with its query) in ``locale``: the same storefront page in another language, or
+    that language's catalog for a path outside the storefront."""
+    prefix = url_for("store.catalog.index")  # e.g. /acme/eu/de/
+    target = url_for("store.catalog.index", locale=locale)
+    return target + path[len(prefix):] if path.startswith(prefix) else target
+
+
+def _language_switcher(words: _Words, storefront, signed_in: bool) -> str:
+    """layouts/_language_switcher.html: for a signed-in user a form that saves the choice; for a
+    visitor, whose choice is not saved, links to the same page in each language (no session or
+    CSRF token to make, and alternates a crawler follows)."""
     offered = storefront.locales
     if len(offered) <= 1:
         return ""
     current = g.locale
     here = request.full_path if request.query_string else request.path
-    out = [f'\n<form class="inline language-switcher" method="post" '
-           f'action="{escape(url_for("store.market.switch_language"))}">\n'
-           f'  <input type="hidden" name="csrf_token" value="{escape(csrf_token())}">\n'
-           f'  <input type="hidden" name="next" value="{escape(here)}">\n'
-           f'  <span class="muted">{words.language}</span>\n  ']
+    if signed_in:
+        out = [f'\n<form class="inline language-switcher" method="post" '
+               f'action="{escape(url_for("store.market.switch_language"))}">\n'
+               f'  <input type="hidden" name="csrf_token" value="{escape(csrf_token())}">\n'
+               f'  <input type="hidden" name="next" value="{escape(here)}">\n'
+               f'  <span class="muted">{words.language}</span>\n  ']
+    else:
+        out = [f'\n<span class="language-switcher">\n  <span class="muted">{words.language}</span>\n  ']
     for loc in offered:
         key, name = escape(loc), words.locale_name(loc)
         if loc == current:
             out.append(f'\n    \n      <strong aria-current="true" lang="{key}">{name}</strong>\n    \n  ')
-        else:
+        elif signed_in:
             out.append(f'\n    \n      <button type="submit" class="link" name="to" value="{key}" lang="{key}">'
                        f'{name}</button>\n    \n  ')
-    out.append("\n</form>\n")
+        else:
+            out.append(f'\n    \n      <a href="{escape(page_in_locale(here, loc))}" hreflang="{key}" '
+                       f'lang="{key}">{name}</a>\n    \n  ')
+    out.append("\n</form>\n" if signed_in else "\n</span>\n")
     return "".join(out)
 
 
@@ -117,7 +133,7 @@ def store_header(cart_count, dashboard_link=None) -> Markup:
         f'          <a href="{catalog}">{words.catalog}</a>\n'
         '          \n'
         f'          {mine}\n'
-        f'          {_language_switcher(words, storefront)}\n'
+        f'          {_language_switcher(words, storefront, signed_in)}\n'
         f'          {account_nav(dashboard_link)}\n'
         '        </nav>\n'
         '      </details>\n'

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from app.accounts.services import set_locale_preference
 from app.extensions import db
+from app.markets.header_html import page_in_locale
 from app.markets.services import list_public_storefronts
 from app.markets.storefront import Storefront, storefront_for, storefront_for_host
 from app.markets.urls import visitor_context
@@ -56,9 +57,4 @@ def switch_language():
     if current_user.is_authenticated:
         set_locale_preference(current_user, target, is_default=True)
         db.session.commit()
-    path = request.form.get("next", "")
-    prefix = url_for("store.catalog.index")  # e.g. /acme/eu/de/
-    if path.startswith(prefix):
-        new_prefix = url_for("store.catalog.index", locale=target)
-        return redirect(new_prefix + path[len(prefix):], 303)
-    return redirect(url_for("store.catalog.index", locale=target), 303)
+    return redirect(page_in_locale(request.form.get("next", ""), target), 303)

@@ -11,6 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from tests.browser.flows import register
+
 SHOWCASE = "python-for-data-analysis"
 DRAFT = "machine-learning-foundations"
 DEMO_EU_HOST = "eu.acme.localhost"  # mapped to 127.0.0.1 by the launch args in conftest.py
@@ -67,18 +69,18 @@ def test_eu_market_picks_french_from_accept_language_then_switches_to_german(new
     expect(card.locator("h2")).to_have_text("Python pour l'analyse de données")
     expect_euro_prices(page, ui_text("fr", "incl. VAT"))
     expect(page.locator("#catalog-filters button[type=submit]")).to_have_text(ui_text("fr", "Apply filters"))
-    switcher = page.locator("form.language-switcher")
+    switcher = page.locator(".language-switcher")  # a visitor's: links to this page in each language
     expect(switcher.locator('[aria-current="true"]')).to_have_text("Français")
-    expect(switcher.locator('button[name="to"]')).to_have_count(2)  # de and en
+    expect(switcher.locator("a[hreflang]")).to_have_count(2)  # de and en
 
     # On a product page, switching the language keeps the page.
     card.locator("h2 a").click()
     expect(page).to_have_url(f"{live_server}/acme/eu/fr/products/{SHOWCASE}")
-    page.locator('form.language-switcher button[name="to"][value="de"]').click()
+    page.locator('.language-switcher a[hreflang="de"]').click()
     expect(page).to_have_url(f"{live_server}/acme/eu/de/products/{SHOWCASE}")
     expect(page.locator("html")).to_have_attribute("lang", "de")
     expect(page.locator("h1")).to_have_text("Python für die Datenanalyse")
-    expect(page.locator('form.language-switcher [aria-current="true"]')).to_have_text("Deutsch")
+    expect(page.locator('.language-switcher [aria-current="true"]')).to_have_text("Deutsch")
     expect(page.locator(".offer .price strong").first).to_have_text(EURO_PRICE)
     expect_euro_prices(page, ui_text("de", "incl. VAT"))
     expect(page.locator(".tax-note")).to_have_text(ui_text("de", "All prices include VAT."))
@@ -86,10 +88,21 @@ def test_eu_market_picks_french_from_accept_language_then_switches_to_german(new
 
     # The catalog with filters: the query string survives the switch too.
     page.goto("/acme/eu/de/?type=course")
-    page.locator('form.language-switcher button[name="to"][value="fr"]').click()
+    page.locator('.language-switcher a[hreflang="fr"]').click()
     expect(page).to_have_url(f"{live_server}/acme/eu/fr/?type=course")
     expect(page.locator(f'.product-card[data-slug="{SHOWCASE}"] h2')).to_have_text(
         "Python pour l'analyse de données")
+
+
+def test_a_signed_in_users_language_switcher_saves_the_choice(new_context, live_server):
+    page = visitor(new_context, "en-GB")
+    register(page, "Switcher")
+    page.goto(f"/acme/eu/en/products/{SHOWCASE}")
+    page.locator('form.language-switcher button[name="to"][value="fr"]').click()
+    expect(page).to_have_url(f"{live_server}/acme/eu/fr/products/{SHOWCASE}")
+    expect(page.locator("h1")).to_have_text("Python pour l'analyse de données")
+    page.goto("/acme/eu/")  # the browser still asks for English: the saved choice comes first
+    expect(page).to_have_url(f"{live_server}/acme/eu/fr/")
 
 
 def test_us_market_shows_dollars_plus_tax_in_english(new_context, live_server):
@@ -103,7 +116,7 @@ def test_us_market_shows_dollars_plus_tax_in_english(new_context, live_server):
     expect(card.locator(".price small")).to_have_text("plus tax")
     for text in page.locator(".price strong").all_inner_texts():
         assert DOLLAR_PRICE.search(text) and "€" not in text, text
-    expect(page.locator("form.language-switcher")).to_have_count(0)  # nothing to switch to
+    expect(page.locator(".language-switcher")).to_have_count(0)  # nothing to switch to
 
 
 def test_latam_market_offers_spanish_only(new_context, live_server, ui_text):
@@ -114,8 +127,7 @@ def test_latam_market_offers_spanish_only(new_context, live_server, ui_text):
     expect(page.locator(f'.product-card[data-slug="{SHOWCASE}"] h2')).to_have_text(
         "Python para el análisis de datos")
     expect(page.locator(".price small").first).to_have_text(ui_text("es", "incl. VAT"))
-    expect(page.locator("form.language-switcher")).to_have_count(0)
-    expect(page.locator('button[name="to"]')).to_have_count(0)
+    expect(page.locator(".language-switcher")).to_have_count(0)
 
     # A locale the market does not offer redirects to Spanish, keeping the page.
     page.goto("/acme/latam/en/")
@@ -142,7 +154,7 @@ def test_eu_market_domain_serves_the_storefront_under_the_locale_only(new_contex
     expect(card.locator("h2 a")).to_have_attribute("href", f"/de/products/{SHOWCASE}")
     card.locator("h2 a").click()
     expect(page).to_have_url(f"{origin}/de/products/{SHOWCASE}")
-    page.locator('form.language-switcher button[name="to"][value="fr"]').click()
+    page.locator('.language-switcher a[hreflang="fr"]').click()
     expect(page).to_have_url(f"{origin}/fr/products/{SHOWCASE}")
     expect(page.locator("h1")).to_have_text("Python pour l'analyse de données")
 

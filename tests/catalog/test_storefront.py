@@ -182,6 +182,19 @@ def test_language_switcher_keeps_the_page_and_saves_the_choice(world, app, clien
     assert b'value="fr"' in page.data and b'value="en"' in page.data and b'value="es"' not in page.data
 
 
+def test_a_visitors_language_switcher_links_to_the_same_page_and_starts_no_session(world, client):
+    page = client.get("/shop/eu/de/products/data-science?ref=x")
+    html = page.get_data(as_text=True)
+    assert 'class="inline language-switcher"' not in html  # no form: the visitor's choice is not saved
+    links = dict(re.findall(r'<a href="([^"]+)" hreflang="([^"]+)" lang="[^"]+">', html))
+    assert links == {"/shop/eu/fr/products/data-science?ref=x": "fr", "/shop/eu/en/products/data-science?ref=x": "en"}
+    french = client.get("/shop/eu/fr/products/data-science?ref=x")
+    assert french.status_code == 200 and 'lang="fr"' in french.get_data(as_text=True)
+    catalog = client.get("/shop/eu/de/")
+    assert 'hreflang="fr"' in catalog.get_data(as_text=True)
+    assert "Set-Cookie" not in catalog.headers  # browsing a multi-language market makes no session
+
+
 def test_html_lang_and_babel_formats_follow_the_locale(world, client):
     de = client.get("/shop/eu/de/products/data-science").get_data(as_text=True)
     assert 'lang="de"' in de

@@ -12,7 +12,7 @@ from flask import g, render_template_string
 
 from app.accounts.nav_html import account_nav
 from app.extensions import db
-from app.markets.header_html import store_header
+from app.markets.header_html import page_in_locale, store_header
 from app.staff.shell import dashboard_link
 from tests.factories import make_brand, make_employee, make_market, make_member, make_org, make_user
 
@@ -38,10 +38,10 @@ _OLD = """{% set sf = g.storefront %}{% macro brand() %}
           {% set signed_in = current_user.is_authenticated -%}
           {% if signed_in %}<a class="my-learning-link" href="{{ url_for('store.learn.index') }}">{{ _("My learning") }}</a>{% endif %}
           {% if signed_in %}<a href="{{ url_for('store.orders.index') }}">{{ _("My orders") }}</a>{% endif %}
-          {{ "" }}{% set offered = g.storefront.locales %}{% if offered|length > 1 %}{% set current = g.locale %}
+          {{ "" }}{% set offered = g.storefront.locales %}{% if offered|length > 1 %}{% set current = g.locale %}{% set here = request.full_path if request.query_string else request.path %}{% if signed_in %}
 <form class="inline language-switcher" method="post" action="{{ url_for('store.market.switch_language') }}">
   <input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
-  <input type="hidden" name="next" value="{{ request.full_path if request.query_string else request.path }}">
+  <input type="hidden" name="next" value="{{ here }}">
   <span class="muted">{{ ic.icon("globe", label=_("Language")) }}</span>
   {% for loc in offered %}
     {% if loc == current %}
@@ -51,7 +51,18 @@ _OLD = """{% set sf = g.storefront %}{% macro brand() %}
     {% endif %}
   {% endfor %}
 </form>
-{% endif %}
+{% else %}
+<span class="language-switcher">
+  <span class="muted">{{ ic.icon("globe", label=_("Language")) }}</span>
+  {% for loc in offered %}
+    {% if loc == current %}
+      <strong aria-current="true" lang="{{ loc }}">{{ loc|locale_name }}</strong>
+    {% else %}
+      <a href="{{ page_in_locale(here, loc) }}" hreflang="{{ loc }}" lang="{{ loc }}">{{ loc|locale_name }}</a>
+    {% endif %}
+  {% endfor %}
+</span>
+{% endif %}{% endif %}
           {{ "" }}{% if current_user.is_authenticated %}
   {% set dashboard = dashboard_link() %}
   {% if dashboard %}<a class="dashboard-link" href="{{ dashboard.url }}">{{ _("Dashboard") }}</a>{% endif %}
@@ -101,10 +112,15 @@ def test_the_header_written_in_python_is_the_templates_html(app, shop, who, mark
         if who in user_ids:
             g._login_user = db.session.get(User, user_ids[who])  # signed in (what flask_login reads)
         count = {"visitor": 0, "learner": 3, "employee": 1}[who]
-        expected = render_template_string(_OLD, cart_count=lambda: count)
+        expected = render_template_string(_OLD, cart_count=lambda: count, page_in_locale=page_in_locale)
         written = store_header(count, dashboard_link)
         nav, nav_written = render_template_string("{{ account_nav(dashboard_link) }}"), str(account_nav(dashboard_link))
     assert written == expected
     assert ("dashboard-link" in written) == (who == "employee")
     assert ("my-learning-link" in written) == (who != "visitor")
+    if market == 1:  # three languages: a visitor gets links to this page in the others, a user the form
+        assert ('<form class="inline language-switcher"' in written) == (who != "visitor")
+        if who == "visitor" and method == "GET":
+            other = "fr" if locale == "de" else "de"
+            assert f'href="/{org_slug}/{shop[1]}/{other}/cart{query.replace("&", "&amp;")}" hreflang="{other}"' in written
     assert nav == nav_written and nav in written

@@ -15,6 +15,7 @@ from app.web import cache
 from tests.factories import PASSWORD, make_org, make_priced_plan, make_product, make_user, org_admin
 
 STORE = "/cafe/eu/en/"
+PRODUCT = f"{STORE}products/latte-art"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 
@@ -44,25 +45,38 @@ def _without_tokens(html: str) -> str:
     return META.sub("", TOKEN.sub("", html))
 
 
-def test_a_second_visitor_gets_the_same_page_without_a_query_and_a_token_of_their_own(store, app, count_queries):
+def test_a_second_visitor_gets_the_same_page_without_a_query_or_a_session(store, app, count_queries):
     first, second = app.test_client(), app.test_client()
     one = first.get(STORE)
     with count_queries() as warm:
         two = second.get(STORE)
     assert warm.count == 0, str(warm)
+    assert "Latte Art" in two.get_data(as_text=True)
+    assert one.get_data(as_text=True) == two.get_data(as_text=True)
+    assert not META.search(two.get_data(as_text=True)) and "Set-Cookie" not in two.headers
+    # The language switcher is a link to the same page in German (no form, no token to keep apart).
+    german = re.search(r'<a href="([^"]+)" hreflang="de"', two.get_data(as_text=True)).group(1)
+    assert german == "/cafe/eu/de/"
+    assert 'lang="de"' in second.get(german).get_data(as_text=True)
+
+
+def test_each_visitor_of_a_kept_page_gets_a_token_of_their_own(store, app, count_queries):
+    first, second = app.test_client(), app.test_client()
+    one = first.get(PRODUCT)
+    with count_queries() as warm:
+        two = second.get(PRODUCT)
+    assert warm.count == 0, str(warm)
     html_one, html_two = one.get_data(as_text=True), two.get_data(as_text=True)
-    assert "Latte Art" in html_two
     assert _without_tokens(html_one) == _without_tokens(html_two)
     token_one, token_two = META.search(html_one).group(1), META.search(html_two).group(1)
     assert token_one != token_two
-    assert TOKEN.search(html_two).group(1) == token_two  # the language switcher's form: the same token
+    assert TOKEN.search(html_two).group(1) == token_two  # the add-to-cart form: the same token
     assert "session=" in two.headers.get("Set-Cookie", "")
-    # The form works without JavaScript for the second visitor (their token, their session) ...
-    switched = second.post(f"{STORE}language", data={"to": "de", "next": STORE, "csrf_token": token_two})
-    assert switched.status_code == 303 and switched.headers["Location"].endswith("/cafe/eu/de/")
+    # The form works for the second visitor (their token, their session) ...
+    added = second.post(f"{STORE}cart/items", data={"plan_id": store, "csrf_token": token_two})
+    assert added.status_code == 303
     # ... and another visitor's token is refused.
-    assert first.post(f"{STORE}language", data={"to": "de", "next": STORE,
-                                                   "csrf_token": token_two}).status_code == 400
+    assert first.post(f"{STORE}cart/items", data={"plan_id": store, "csrf_token": token_two}).status_code == 400
 
 
 def test_the_htmx_fragment_and_the_full_page_are_cached_apart(store, app):
@@ -77,8 +91,8 @@ def test_the_htmx_fragment_and_the_full_page_are_cached_apart(store, app):
 def test_a_visitor_with_a_cart_or_signed_in_gets_their_own_page(store, app, login, count_queries):
     app.test_client().get(STORE)  # cached for visitors without cookies
     shopper = app.test_client()
-    html = shopper.get(STORE).get_data(as_text=True)
-    token = TOKEN.search(html).group(1)
+    html = shopper.get(PRODUCT).get_data(as_text=True)
+    token = TOKEN.search(html).group(1)  # the add-to-cart form's
     assert shopper.post(f"{STORE}cart/items", data={"plan_id": store, "csrf_token": token}).status_code == 303
     assert 'data-count="1"' in shopper.get(STORE).get_data(as_text=True)
 
@@ -97,8 +111,6 @@ def test_an_edit_shows_to_the_next_visitor_at_once(store, app):
         db.session.commit()
     assert "Flat White Art" in app.test_client().get(STORE).get_data(as_text=True)
 
-
-PRODUCT = f"{STORE}products/latte-art"
 
 
 def test_the_product_page_is_kept_whole_for_visitors_and_rendered_for_members(store, app, login, count_queries):
