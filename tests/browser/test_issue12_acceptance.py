@@ -138,6 +138,7 @@ def test_a_creator_builds_prices_and_publishes_a_course_that_a_learner_buys(demo
     # 4. The text lesson's Markdown and the quiz's question, in their editors (from the builder).
     page.locator(f"#placement-{welcome}").get_by_role("link", name="Edit lesson").click()
     expect(page.locator("h1")).to_have_text("Feeding the starter")
+    page.wait_for_load_state("load")  # htmx binds the live preview once its deferred script ran (failed once)
     page.locator("#content").fill("## Twice a day\n\nFlour and **water**, equal weights.")
     expect(page.locator("#lesson-preview h2")).to_have_text("Twice a day")
     page.locator("form.lesson-form button[type=submit]", has_text="Save lesson").click()
