@@ -45,12 +45,19 @@ def _without_tokens(html: str) -> str:
     return META.sub("", TOKEN.sub("", html))
 
 
-def test_a_second_visitor_gets_the_same_page_without_a_query_or_a_session(store, app, count_queries):
+def _two_visitors(app, count_queries, path):
+    """Two visitors without cookies open ``path``; the second's page comes from the cache without a
+    query. Returns their clients and responses."""
     first, second = app.test_client(), app.test_client()
-    one = first.get(STORE)
+    one = first.get(path)
     with count_queries() as warm:
-        two = second.get(STORE)
+        two = second.get(path)
     assert warm.count == 0, str(warm)
+    return first, second, one, two
+
+
+def test_a_second_visitor_gets_the_same_page_without_a_query_or_a_session(store, app, count_queries):
+    _first, second, one, two = _two_visitors(app, count_queries, STORE)
     assert "Latte Art" in two.get_data(as_text=True)
     assert one.get_data(as_text=True) == two.get_data(as_text=True)
     assert not META.search(two.get_data(as_text=True)) and "Set-Cookie" not in two.headers
@@ -58,25 +65,6 @@ def test_a_second_visitor_gets_the_same_page_without_a_query_or_a_session(store,
     german = re.search(r'<a href="([^"]+)" hreflang="de"', two.get_data(as_text=True)).group(1)
     assert german == "/cafe/eu/de/"
     assert 'lang="de"' in second.get(german).get_data(as_text=True)
-
-
-def test_each_visitor_of_a_kept_page_gets_a_token_of_their_own(store, app, count_queries):
-    first, second = app.test_client(), app.test_client()
-    one = first.get(PRODUCT)
-    with count_queries() as warm:
-        two = second.get(PRODUCT)
-    assert warm.count == 0, str(warm)
-    html_one, html_two = one.get_data(as_text=True), two.get_data(as_text=True)
-    assert _without_tokens(html_one) == _without_tokens(html_two)
-    token_one, token_two = META.search(html_one).group(1), META.search(html_two).group(1)
-    assert token_one != token_two
-    assert TOKEN.search(html_two).group(1) == token_two  # the add-to-cart form: the same token
-    assert "session=" in two.headers.get("Set-Cookie", "")
-    # The form works for the second visitor (their token, their session) ...
-    added = second.post(f"{STORE}cart/items", data={"plan_id": store, "csrf_token": token_two})
-    assert added.status_code == 303
-    # ... and another visitor's token is refused.
-    assert first.post(f"{STORE}cart/items", data={"plan_id": store, "csrf_token": token_two}).status_code == 400
 
 
 def test_the_htmx_fragment_and_the_full_page_are_cached_apart(store, app):
@@ -113,13 +101,20 @@ def test_an_edit_shows_to_the_next_visitor_at_once(store, app):
 
 
 
-def test_the_product_page_is_kept_whole_for_visitors_and_rendered_for_members(store, app, login, count_queries):
-    first = app.test_client().get(PRODUCT)
-    with count_queries() as warm:
-        second = app.test_client().get(PRODUCT)
-    assert warm.count == 0, str(warm)
-    assert _without_tokens(first.get_data(as_text=True)) == _without_tokens(second.get_data(as_text=True))
-    assert META.search(first.get_data(as_text=True)).group(1) != META.search(second.get_data(as_text=True)).group(1)
+def test_the_product_page_is_kept_whole_for_visitors_with_a_token_each_and_rendered_for_members(
+        store, app, login, count_queries):
+    first, second, one, two = _two_visitors(app, count_queries, PRODUCT)
+    html_one, html_two = one.get_data(as_text=True), two.get_data(as_text=True)
+    assert _without_tokens(html_one) == _without_tokens(html_two)
+    token_one, token_two = META.search(html_one).group(1), META.search(html_two).group(1)
+    assert token_one != token_two
+    assert TOKEN.search(html_two).group(1) == token_two  # the add-to-cart form: the same token
+    assert "session=" in two.headers.get("Set-Cookie", "")
+    # The form works for the second visitor (their token, their session) ...
+    added = second.post(f"{STORE}cart/items", data={"plan_id": store, "csrf_token": token_two})
+    assert added.status_code == 303
+    # ... and another visitor's token is refused.
+    assert first.post(f"{STORE}cart/items", data={"plan_id": store, "csrf_token": token_two}).status_code == 400
     app.config["WTF_CSRF_ENABLED"] = False
     member = app.test_client()
     login(member, "buyer@example.com", PASSWORD)
